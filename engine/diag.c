@@ -1,0 +1,95 @@
+/*
+ * diag.c — status names and the diagnostics list.
+ *
+ * Owns liq_diags: an append-only list of messages, each pointing at the
+ * file:line:col of its cause. The library fills it; the CLI prints it.
+ */
+#include "liqsim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *liq_status_str(liq_status st)
+{
+    switch (st) {
+    case LIQ_OK: return "ok";
+    case LIQ_EOVERFLOW: return "overflow";
+    case LIQ_EDIVZERO: return "division by zero";
+    case LIQ_ESYNTAX: return "not a decimal number";
+    case LIQ_EPRECISION: return "too many decimal places";
+    case LIQ_EINPUT: return "invalid input";
+    case LIQ_EHOOK: return "hook error";
+    case LIQ_ENOMEM: return "out of memory";
+    case LIQ_EIO: return "cannot read file";
+    case LIQ_EINVARIANT: return "invariant broken";
+    }
+    return "unknown status";
+}
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *c = malloc(n);
+    if (c)
+        memcpy(c, s, n);
+    return c;
+}
+
+bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
+                   const char *file, int line, int col, const char *fmt, ...)
+{
+    if (!d)
+        return true;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        liq_diag *items = realloc(d->items, cap * sizeof *items);
+        if (!items)
+            return false;
+        d->items = items;
+        d->cap = cap;
+    }
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    liq_diag *it = &d->items[d->n];
+    it->severity = sev;
+    it->code = code;
+    it->file = dup_str(file ? file : "");
+    it->line = line;
+    it->col = col;
+    it->msg = dup_str(buf);
+    if (!it->file || !it->msg) {
+        free(it->file);
+        free(it->msg);
+        return false;
+    }
+    d->n++;
+    return true;
+}
+
+size_t liq_diags_count(const liq_diags *d, liq_severity sev)
+{
+    size_t c = 0;
+    for (size_t i = 0; d && i < d->n; i++)
+        c += d->items[i].severity == sev;
+    return c;
+}
+
+void liq_diags_free(liq_diags *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->items[i].file);
+        free(d->items[i].msg);
+    }
+    free(d->items);
+    d->items = NULL;
+    d->n = d->cap = 0;
+}

@@ -1,0 +1,208 @@
+/*
+ * liqsim.h — the public API of libliqsim, the liquidation waterfall engine.
+ *
+ * This header is the manual: it owns the vocabulary callers need (exact
+ * decimals, diagnostics, policies, scenarios, results) and nothing else.
+ * Internals live under engine/ and are not part of the API.
+ *
+ * Conventions (taken from Lua's and git's APIs):
+ *   - every public name carries the liq_ prefix, noun before verb;
+ *   - the library never prints and never exits: functions return a
+ *     liq_status and describe failures in a liq_diags list;
+ *   - whatever a _new or _load returns, the matching _free releases; each
+ *     function that hands out a pointer says who owns it.
+ */
+#ifndef LIQSIM_H
+#define LIQSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIQSIM_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum liq_status {
+    LIQ_OK = 0,
+    LIQ_EOVERFLOW,   /* a result does not fit the decimal type */
+    LIQ_EDIVZERO,    /* division by zero */
+    LIQ_ESYNTAX,     /* text is not a decimal number */
+    LIQ_EPRECISION,  /* more fractional digits than LIQ_DEC_SCALE holds */
+    LIQ_EINPUT,      /* a policy or scenario that does not load */
+    LIQ_EHOOK,       /* a Lua hook failed (error, budget, memory cap) */
+    LIQ_ENOMEM,      /* the C allocator failed */
+    LIQ_EIO,         /* a file could not be read */
+    LIQ_EINVARIANT   /* an accounting invariant was broken (a bug) */
+} liq_status;
+
+/* A static English name for a status ("overflow", "hook error", ...). */
+const char *liq_status_str(liq_status st);
+
+/* ------------------------------------------------------------------ */
+/* Exact decimals                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A fixed-point decimal: value = raw / 10^LIQ_DEC_SCALE, raw a signed
+ * 128-bit integer. Twelve fractional digits hold satoshis (1e-8), dYdX
+ * quantums (1e-6) and inverse-contract values (1/price) with room to
+ * spare; the integer part holds up to about 1.7e26. Arithmetic never
+ * wraps: every operation that can overflow returns LIQ_EOVERFLOW.
+ * It is a struct so that C's + and * cannot be applied by accident.
+ */
+#define LIQ_DEC_SCALE 12
+__extension__ typedef __int128 liq_i128;
+typedef struct liq_dec { liq_i128 raw; } liq_dec;
+
+/* Longest text liq_dec_format writes, including the NUL. */
+#define LIQ_DEC_STRLEN 48
+
+/* Rounding modes. DOWN/UP are toward/away from zero; FLOOR/CEIL are
+ * toward -inf/+inf; HALF_EVEN is banker's rounding; HALF_UP rounds ties
+ * away from zero. */
+typedef enum liq_round {
+    LIQ_ROUND_HALF_EVEN = 0,
+    LIQ_ROUND_HALF_UP,
+    LIQ_ROUND_DOWN,
+    LIQ_ROUND_UP,
+    LIQ_ROUND_FLOOR,
+    LIQ_ROUND_CEIL
+} liq_round;
+
+/* Parse/format a round-mode name: "half_even", "half_up", "down", "up",
+ * "floor", "ceil". parse returns false for an unknown name. */
+bool liq_round_parse(const char *name, liq_round *out);
+const char *liq_round_name(liq_round mode);
+
+liq_dec liq_dec_from_int(int64_t v);                  /* always exact */
+#define LIQ_DEC_ZERO ((liq_dec){0})
+
+/* Parse decimal text: optional sign, digits, optional '.' and digits,
+ * optional exponent (e/E followed by a signed integer). Surrounding
+ * whitespace is not accepted. More than LIQ_DEC_SCALE significant
+ * fractional digits is LIQ_EPRECISION (input is never silently rounded),
+ * except that trailing zeros beyond the scale are fine. */
+liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out);
+liq_status liq_dec_from_str(const char *s, liq_dec *out); /* NUL-terminated */
+
+/* Canonical text: no exponent, no trailing fractional zeros, no '.' when
+ * integral, "-" only for negatives, "0" for zero. buf must hold
+ * LIQ_DEC_STRLEN bytes. Returns the length written (excluding NUL). */
+size_t liq_dec_format(liq_dec d, char *buf);
+
+liq_status liq_dec_add(liq_dec a, liq_dec b, liq_dec *out);
+liq_status liq_dec_sub(liq_dec a, liq_dec b, liq_dec *out);
+/* a*b and a/b, rounded to LIQ_DEC_SCALE digits with mode. Intermediates
+ * are 256-bit, so only a final result that does not fit overflows. */
+liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
+liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
+/* Round a to a multiple of step (a tick size or a precision such as
+ * 0.01), step > 0. */
+liq_status liq_dec_quantize(liq_dec a, liq_dec step, liq_round mode, liq_dec *out);
+
+int liq_dec_cmp(liq_dec a, liq_dec b);  /* -1, 0, 1 */
+int liq_dec_sign(liq_dec a);            /* -1, 0, 1 */
+liq_dec liq_dec_neg(liq_dec a);         /* |raw| < 2^127 always, so exact */
+liq_dec liq_dec_abs(liq_dec a);
+liq_dec liq_dec_min(liq_dec a, liq_dec b);
+liq_dec liq_dec_max(liq_dec a, liq_dec b);
+
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                          */
+/* ------------------------------------------------------------------ */
+
+typedef enum liq_severity { LIQ_SEV_ERROR = 0, LIQ_SEV_WARNING } liq_severity;
+
+/* One message pointing at its cause. line and col are 1-based; 0 when
+ * unknown. Printed by the CLI as "file:line:col: message". */
+typedef struct liq_diag {
+    liq_severity severity;
+    liq_status code;
+    char *file;   /* owned by the list */
+    int line, col;
+    char *msg;    /* owned by the list */
+} liq_diag;
+
+typedef struct liq_diags {
+    liq_diag *items;
+    size_t n, cap;
+} liq_diags;
+
+#define LIQ_DIAGS_INIT {0, 0, 0}
+/* Append a message; strings are copied. Returns false only when out of
+ * memory (the message is then dropped). */
+bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
+                   const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+size_t liq_diags_count(const liq_diags *d, liq_severity sev);
+void liq_diags_free(liq_diags *d);
+
+/* ------------------------------------------------------------------ */
+/* Policies and scenarios                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct liq_policy liq_policy;     /* opaque */
+typedef struct liq_scenario liq_scenario; /* opaque */
+
+/* Load a policy file (YAML, plus the Lua file it names). Returns a
+ * policy owned by the caller (release with liq_policy_free) or NULL with
+ * at least one error in diags. Warnings (lint findings) may be added to
+ * diags on success. A policy holds its own Lua state: use one policy
+ * from one thread at a time; load it twice for two threads. */
+liq_policy *liq_policy_load(const char *path, liq_diags *diags);
+void liq_policy_free(liq_policy *p);
+/* Strings owned by the policy, valid until liq_policy_free. */
+const char *liq_policy_name(const liq_policy *p);
+const char *liq_policy_venue(const liq_policy *p);
+const char *liq_policy_path(const liq_policy *p);
+
+/* Lint findings beyond load errors (unsourced sections, tiers that are
+ * not monotone, cum chains that break the recurrence, ...), appended as
+ * warnings. Returns the number of warnings added. */
+size_t liq_policy_lint(const liq_policy *p, liq_diags *diags);
+
+liq_scenario *liq_scenario_load(const char *path, liq_diags *diags);
+void liq_scenario_free(liq_scenario *s);
+const char *liq_scenario_name(const liq_scenario *s);
+
+/* ------------------------------------------------------------------ */
+/* Evaluation and results                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct liq_result liq_result;  /* opaque */
+
+typedef struct liq_eval_opts {
+    bool explain;   /* record the trace: each number with its source */
+} liq_eval_opts;
+
+/* Evaluate one scenario under one policy. Returns a result owned by the
+ * caller (liq_result_free) or NULL with errors in diags (hook failure,
+ * overflow, a scenario the policy cannot express). The policy is not
+ * const: its Lua state runs the hooks. */
+liq_result *liq_eval(liq_policy *p, const liq_scenario *s,
+                     const liq_eval_opts *opts, liq_diags *diags);
+void liq_result_free(liq_result *r);
+
+typedef enum liq_format {
+    LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD
+} liq_format;
+bool liq_format_parse(const char *name, liq_format *out);
+
+/* Render results (one or many, side by side for table/csv/md; a JSON
+ * object for one when as_array is false, an array otherwise). Returns a
+ * NUL-terminated string owned by the caller (free()), or NULL on out of
+ * memory. */
+char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt,
+                         bool as_array);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LIQSIM_H */

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The README's two commands. Installs the Debian packages liqsim needs when
+# they are missing, builds, then either runs the side-by-side comparison on
+# the shipped default scenario (compare) or the whole test suite (test).
+#   tools/dev.sh compare [ARGS...]   build (release) and run `liqsim compare ARGS`
+#   tools/dev.sh test                build with ASan+UBSan, -Werror, run ctest
+#   tools/dev.sh bench               build (release) and run the benchmarks
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev)
+install_missing() {
+  local missing=()
+  for p in "${need[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "liqsim: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+jobs=$(nproc 2>/dev/null || echo 2)
+cmd=${1:-compare}; shift || true
+install_missing
+case "$cmd" in
+  compare|run)
+    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIQSIM_TESTS=OFF >/dev/null
+    cmake --build build/release -j"$jobs" >/dev/null
+    exec build/release/liqsim compare "$@"
+    ;;
+  test)
+    cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DLIQSIM_SANITIZE=ON -DLIQSIM_WERROR=ON
+    cmake --build build/test -j"$jobs"
+    cd build/test
+    exec ctest --output-on-failure -j"$jobs"
+    ;;
+  bench)
+    cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIQSIM_TESTS=OFF >/dev/null
+    cmake --build build/release -j"$jobs" >/dev/null
+    exec build/release/liqsim bench "$@"
+    ;;
+  *) echo "usage: tools/dev.sh compare|test|bench" >&2; exit 2 ;;
+esac
