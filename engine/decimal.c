@@ -160,20 +160,17 @@ static void div_256_by_64(const uint64_t n[4], uint64_t d, uint64_t q[4],
     *rem = r;
 }
 
-/* n / d for any nonzero 128-bit d, bit by bit. Only the slow path of a
- * division by a divisor of 2^64 or more lands here, so speed is moot. */
+/* n / d for a nonzero d of at most 2^127 (a magnitude of a raw), bit by
+ * bit. Only a division by a divisor of 2^64 or more lands here, so speed
+ * is moot. r < d <= 2^127 keeps (r << 1) | bit below 2^128: no carry. */
 static void div_256_by_128(const uint64_t n[4], u128 d, uint64_t q[4],
                            u128 *rem)
 {
     u128 r = 0;
     memset(q, 0, 4 * sizeof q[0]);
     for (int bit = 255; bit >= 0; bit--) {
-        /* r < d <= 2^128-1, so r << 1 may carry out one bit; when it
-         * does, the true value exceeds d and the wrapped subtraction is
-         * still exact modulo 2^128. */
-        bool carry = (r >> 127) != 0;
         r = (r << 1) | ((n[bit / 64] >> (bit % 64)) & 1);
-        if (carry || r >= d) {
+        if (r >= d) {
             r -= d;
             q[bit / 64] |= (uint64_t)1 << (bit % 64);
         }
@@ -328,11 +325,11 @@ static bool is_digit(char c)
 
 /*
  * The grammar is checked in full before any value is computed, so
- * "1e" is a syntax error even though "1" would fit. Then the value is
- * placed by the powers of ten of its first and last nonzero digits:
- * a last digit below 10^-12 is EPRECISION (input is never rounded) and
- * a first digit at 10^39 or above is EOVERFLOW. Overflow is checked
- * first: a number too big to hold is the more basic fault.
+ * "1e" is a syntax error even though "1" would fit. Then the digits from
+ * the first nonzero one down to 10^-12 are accumulated; a nonzero digit
+ * left below 10^-12 is EPRECISION (input is never rounded). Overflow is
+ * reported before precision: a number too big to hold is the more basic
+ * fault, whatever its decimals. "1." and ".5" are accepted, as in C.
  */
 liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out)
 {
@@ -388,25 +385,28 @@ liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out)
     }
     while (DIGIT_AT(last - 1) == '0')
         last--;
-    long long p_hi = (long long)n_int - 1 - (long long)first + exp;
-    long long p_lo = (long long)n_int - (long long)last + exp;
-    if (p_hi > 38)
+    /* 10^27 > 2^127 / 10^12: a first digit there or higher overflows,
+     * which also bounds the loops below to 39 digits. */
+    long long pw = (long long)n_int - 1 - (long long)first + exp;
+    if (pw > 26)
         return LIQ_EOVERFLOW;
-    if (p_lo < -LIQ_DEC_SCALE)
-        return LIQ_EPRECISION;
 
-    /* At most 38 + 12 + 1 digits remain; every step checks for wrap. */
     u128 acc = 0;
-    for (size_t k = first; k < last; k++) {
+    size_t k = first;
+    for (; k < last && pw >= -LIQ_DEC_SCALE; k++, pw--) {
         if (__builtin_mul_overflow(acc, 10, &acc) ||
             __builtin_add_overflow(acc, (u128)(DIGIT_AT(k) - '0'), &acc))
             return LIQ_EOVERFLOW;
     }
 #undef DIGIT_AT
-    for (long long z = p_lo + LIQ_DEC_SCALE; z > 0; z--) {
+    for (long long z = pw + 1 + LIQ_DEC_SCALE; z > 0; z--) {
         if (__builtin_mul_overflow(acc, 10, &acc))
             return LIQ_EOVERFLOW;
     }
+    if (acc > MAG_MAX)
+        return LIQ_EOVERFLOW;
+    if (k < last)
+        return LIQ_EPRECISION;
     return finish(neg, acc, out);
 }
 
