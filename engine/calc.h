@@ -1,0 +1,83 @@
+/*
+ * calc.h — exact arithmetic with a sticky status, for the waterfall.
+ *
+ * The stage code reads like the venues' formulas (c_mul(c, size, price))
+ * instead of a status check per operation: the first failure (overflow,
+ * division by zero) sticks in c->st, later operations return zero, and
+ * the caller checks c->st once per stage. Same idea as Lua's lauxlib: a
+ * thin helper layer over the core API, kept apart from it.
+ */
+#ifndef LIQ_CALC_H
+#define LIQ_CALC_H
+
+#include "liqsim.h"
+
+typedef struct calc {
+    liq_status st;
+    const char *where;   /* the formula that failed first, for messages */
+} calc;
+
+static inline liq_dec c_fail(calc *c, liq_status st, const char *where)
+{
+    if (c->st == LIQ_OK) {
+        c->st = st;
+        c->where = where;
+    }
+    return LIQ_DEC_ZERO;
+}
+
+#define C_OP(name, fn)                                                      \
+    static inline liq_dec name(calc *c, liq_dec a, liq_dec b)               \
+    {                                                                       \
+        liq_dec r;                                                          \
+        if (c->st != LIQ_OK)                                                \
+            return LIQ_DEC_ZERO;                                            \
+        liq_status st = fn(a, b, &r);                                       \
+        return st == LIQ_OK ? r : c_fail(c, st, __func__);                  \
+    }
+#define C_OPR(name, fn, mode)                                               \
+    static inline liq_dec name(calc *c, liq_dec a, liq_dec b)               \
+    {                                                                       \
+        liq_dec r;                                                          \
+        if (c->st != LIQ_OK)                                                \
+            return LIQ_DEC_ZERO;                                            \
+        liq_status st = fn(a, b, mode, &r);                                 \
+        return st == LIQ_OK ? r : c_fail(c, st, __func__);                  \
+    }
+
+C_OP(c_add, liq_dec_add)
+C_OP(c_sub, liq_dec_sub)
+/* Intermediate products and quotients round half-even at 12 places; the
+ * venue's own rounding (tick, fee precision) is applied explicitly. */
+C_OPR(c_mul, liq_dec_mul, LIQ_ROUND_HALF_EVEN)
+C_OPR(c_div, liq_dec_div, LIQ_ROUND_HALF_EVEN)
+
+static inline liq_dec c_divr(calc *c, liq_dec a, liq_dec b, liq_round mode)
+{
+    liq_dec r;
+    if (c->st != LIQ_OK)
+        return LIQ_DEC_ZERO;
+    liq_status st = liq_dec_div(a, b, mode, &r);
+    return st == LIQ_OK ? r : c_fail(c, st, "division");
+}
+
+static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)
+{
+    liq_dec r;
+    if (c->st != LIQ_OK)
+        return LIQ_DEC_ZERO;
+    liq_status st = liq_dec_quantize(a, step, mode, &r);
+    return st == LIQ_OK ? r : c_fail(c, st, "rounding");
+}
+
+static inline liq_dec c_int(int64_t v) { return liq_dec_from_int(v); }
+static inline bool d_lt(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) < 0; }
+static inline bool d_le(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) <= 0; }
+static inline bool d_gt(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) > 0; }
+static inline bool d_ge(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) >= 0; }
+static inline bool d_eq(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) == 0; }
+static inline bool d_pos(liq_dec a) { return liq_dec_sign(a) > 0; }
+static inline bool d_neg(liq_dec a) { return liq_dec_sign(a) < 0; }
+static inline bool d_zero(liq_dec a) { return liq_dec_sign(a) == 0; }
+
+#endif

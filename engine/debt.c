@@ -1,0 +1,80 @@
+/*
+ * debt.c — what a venue does when the trader ends below zero.
+ *
+ * Debt exists only where the policy's shortfall order reaches
+ * trader_debt (Kraken spot margin, brokers). The actions are the
+ * policy's `debt.actions`, or whatever its debt_pursuit hook lists.
+ */
+#include "waterfall.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static liq_status hook_actions(wf *w)
+{
+    liq_result *r = w->r;
+    liq_hookrt *rt = w->p->rt;
+    liq_hook_field f[] = {
+        {.key = "owed", .kind = LIQ_HF_DEC, .dec = r->owed},
+        {.key = "collateral", .kind = LIQ_HF_DEC, .dec = r->collateral},
+        {.key = "loss_total", .kind = LIQ_HF_DEC, .dec = r->total},
+        {.key = "deficit", .kind = LIQ_HF_DEC, .dec = r->deficit},
+    };
+    liq_status st = wf_call_hook(w, HOOK_DEBT, f, sizeof f / sizeof *f);
+    if (st != LIQ_OK)
+        return st;
+    size_t n = liq_hookrt_ret_len(rt);
+    for (size_t i = 1; st == LIQ_OK && i <= n; i++) {
+        if ((st = liq_hookrt_ret_enter(rt, i, w->d)) != LIQ_OK)
+            break;
+        char type[32], note[160] = "";
+        liq_dec hours = LIQ_DEC_ZERO, amount = LIQ_DEC_ZERO;
+        bool has_hours = false, has_amount = false, has_note = false;
+        st = liq_hookrt_ret_str(rt, "type", type, sizeof type, NULL, w->d);
+        if (st == LIQ_OK)
+            st = liq_hookrt_ret_dec(rt, "deadline_hours", &hours, &has_hours, w->d);
+        if (st == LIQ_OK)
+            st = liq_hookrt_ret_dec(rt, "amount", &amount, &has_amount, w->d);
+        if (st == LIQ_OK)
+            st = liq_hookrt_ret_str(rt, "note", note, sizeof note, &has_note, w->d);
+        liq_hookrt_ret_leave(rt);
+        if (st == LIQ_OK) {
+            liq_dec whole;
+            int64_t h = -1;
+            if (has_hours && liq_dec_quantize(hours, c_int(1), LIQ_ROUND_CEIL, &whole) == LIQ_OK)
+                h = (int64_t)(whole.raw / c_int(1).raw);
+            result_action(r, type, h, has_amount ? &amount : NULL, has_note ? note : NULL);
+        }
+    }
+    liq_hookrt_ret_done(rt);
+    return st;
+}
+
+liq_status wf_debt(wf *w)
+{
+    liq_result *r = w->r;
+    const p_debt *pd = &w->p->r.debt;
+    if (!d_pos(r->owed))
+        return LIQ_OK;
+    liq_status st = LIQ_OK;
+    if (wf_hooked(w, HOOK_DEBT)) {
+        st = hook_actions(w);
+    } else {
+        const penum *acts = pd->actions.items;
+        for (size_t i = 0; i < pd->actions.n; i++) {
+            int a = acts[i].v;
+            bool dated = a == DEBT_MARGIN_CALL && pd->deadline_hours.set;
+            bool amount = a == DEBT_MARGIN_CALL || a == DEBT_COLLECTIONS || a == DEBT_LEGAL;
+            result_action(r, liq_debt_action_names[a], dated ? pd->deadline_hours.v : -1,
+                          amount ? &r->owed : NULL, NULL);
+        }
+    }
+    if (st == LIQ_OK) {
+        liq_event *e = result_event(r, "debt_owed", -1);
+        event_dec(e, "amount", r->owed);
+        char b[LIQ_DEC_STRLEN];
+        result_trace(r, "debt.owed", r->owed, pd->prov.m, "debt", &pd->prov,
+                     "the trader's balance ends at -%s; the venue pursues it", dstr(r->owed, b));
+    }
+    return st;
+}

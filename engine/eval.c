@@ -1,0 +1,206 @@
+/*
+ * eval.c — liq_eval: runs the waterfall's stages in order and checks the
+ * accounting invariants of every result.
+ *
+ * Owns the order of the stages and the bookkeeping between them; each
+ * stage's rule lives in its own file (see waterfall.h). The invariants
+ * (nothing created or lost; covered_by sums to the deficit; a
+ * negative-balance promise is kept) are checked on every evaluation:
+ * they cost a few additions and a broken one is a bug worth an error.
+ */
+#include "waterfall.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool wf_hooked(const wf *w, int which)
+{
+    return w->p->rt && w->p->hook_ref[which] >= 0;
+}
+
+liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n)
+{
+    return liq_hookrt_call(w->p->rt, w->p->hook_ref[which], liq_hook_names[which], f, n, w->d);
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static liq_status fail_invariant(wf *w, const char *what)
+{
+    liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, w->p->path, 0, 0,
+                  "invariant broken: %s (policy %s, scenario %s)", what, w->p->r.name.v,
+                  w->s->r.name.v);
+    return LIQ_EINVARIANT;
+}
+
+static liq_status check_invariants(wf *w)
+{
+    liq_result *r = w->r;
+    calc c = {LIQ_OK, NULL};
+    liq_dec sum = c_add(&c, c_add(&c, r->unforced, r->forced), r->fees);
+    if (!d_eq(sum, r->total))
+        return fail_invariant(w, "loss.total != unforced + forced + fees");
+    liq_dec over = c_sub(&c, r->total, r->collateral);
+    if (!d_eq(r->deficit, liq_dec_max(over, LIQ_DEC_ZERO)))
+        return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
+    liq_dec cov = LIQ_DEC_ZERO, others = LIQ_DEC_ZERO;
+    for (int i = 0; i < STAGE_COUNT; i++) {
+        if (d_neg(r->cov[i]))
+            return fail_invariant(w, "a covered_by amount is negative");
+        cov = c_add(&c, cov, r->cov[i]);
+        if (i != STAGE_DEBT)
+            others = c_add(&c, others, r->cov[i]);
+    }
+    if (!d_eq(cov, r->deficit))
+        return fail_invariant(w, "covered_by does not sum to the deficit");
+    liq_dec fb = c_add(&c, c_add(&c, c_sub(&c, w->account, r->total), others), r->unrealized_pnl);
+    if (!d_eq(fb, r->final_balance))
+        return fail_invariant(w, "final_balance != account - loss + covered by others");
+    if (!d_eq(r->owed, liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO)))
+        return fail_invariant(w, "debt.owed != what the final balance is below zero");
+    if (r->if_finite) {
+        liq_dec after = c_sub(&c, c_add(&c, r->if_before, r->if_received), r->if_paid);
+        if (!d_eq(after, r->if_after) || d_neg(r->if_after))
+            return fail_invariant(w, "insurance fund balance does not reconcile");
+    }
+    if (w->p->r.negative_balance.protection.v && (d_pos(r->owed) || d_pos(r->cov[STAGE_DEBT])))
+        return fail_invariant(w, "negative-balance protection promised, but the trader owes");
+    return c.st == LIQ_OK ? LIQ_OK : fail_invariant(w, "overflow while checking");
+}
+
+static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
+{
+    liq_result *r = w->r;
+    const p_maint *m = &w->p->r.margin.maintenance;
+    const p_tier *t = policy_tier(w->p, tier);
+    char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN], key[64];
+    const s_position *sp = &w->s->r.position;
+    result_trace(r, "initial_margin", r->initial_margin, w->lev_m,
+                 sp->margin.set ? "position.margin" : "position.leverage", NULL,
+                 sp->margin.set ? "margin given by the scenario" : "notional / leverage");
+    snprintf(key, sizeof key, "margin.maintenance.tiers[%zu]", tier);
+    if (wf_hooked(w, HOOK_MM))
+        result_trace(r, "maintenance_margin", r->maintenance_margin, w->p->hook_mark[HOOK_MM],
+                     "hook maintenance_margin", &m->prov, "at the entry price");
+    else
+        result_trace(r, "maintenance_margin", r->maintenance_margin, t->rate.m, key,
+                     t->prov.nids || t->prov.assumed ? &t->prov : &m->prov,
+                     "%s notional x %s - %s (tier %zu)",
+                     m->base.v == MMBASE_ENTRY ? "entry" : "mark", dstr(t->rate.v, b1),
+                     dstr(t->deduction.v, b2), tier + 1);
+    if (has_lp)
+        result_trace(r, "liquidation_price", lp, m->base.m, "margin.maintenance.base", &m->prov,
+                     "price where equity equals maintenance margin%s%s",
+                     m->rebracket.v ? ", tier re-bracketed at that price" : "",
+                     w->p->r.rounding.price_tick.set ? ", rounded to the price tick" : "");
+    if (r->has_bp)
+        result_trace(r, "bankruptcy_price", r->bankruptcy_price, w->p->r.rounding.price.m,
+                     "rounding.price", &w->p->r.rounding.prov, "price where equity is zero");
+}
+
+liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                     liq_diags *diags)
+{
+    liq_result *r = calloc(1, sizeof *r);
+    if (!r) {
+        liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
+    wf w = {.p = p, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
+    const p_root *pr = &p->r;
+    r->explain = opts && opts->explain;
+    r->policy = dup_or_empty(pr->name.v);
+    r->venue = dup_or_empty(pr->venue.v);
+    r->scenario = dup_or_empty(s->r.name.v);
+    r->settlement = dup_or_empty(pr->contract.settlement.v);
+    w.fee_mode = (liq_round)pr->rounding.fee.v;
+    w.amount_mode = (liq_round)pr->rounding.amount.v;
+
+    liq_status st = wf_position(&w);
+    size_t tier = 0;
+    liq_dec lp = LIQ_DEC_ZERO;
+    bool has_lp = false;
+    if (st == LIQ_OK) {
+        r->contract = w.ctype;
+        r->mode = w.mode;
+        r->side = w.sgn > 0 ? 0 : 1;
+        r->size = w.size;
+        r->entry_price = w.entry;
+        r->leverage = w.lev;
+        r->notional = wf_notional(&w, w.size, w.entry);
+        r->initial_margin = w.im;
+        r->collateral = w.collateral;
+        st = wf_mm(&w, w.size, w.collateral, w.entry, &r->maintenance_margin, &tier);
+    }
+    if (st == LIQ_OK)
+        st = wf_liq_price(&w, w.size, w.collateral, &has_lp, &lp, NULL);
+    if (st == LIQ_OK) {
+        r->has_lp = has_lp;
+        r->liquidation_price = lp;
+        r->has_bp = wf_bankruptcy_price(&w, w.size, w.collateral, &r->bankruptcy_price);
+        st = w.c.st;
+    }
+    if (st == LIQ_OK)
+        trace_entry(&w, lp, has_lp, tier);
+
+    wf_close cl;
+    if (st == LIQ_OK)
+        st = wf_walk(&w, &cl);
+    if (st == LIQ_OK) {
+        r->liquidated = cl.liquidated;
+        r->trigger_price = cl.trigger;
+        r->fill_price = cl.fill;
+        r->close_price = cl.close;
+        r->open_size = cl.open_size;
+        r->unrealized_pnl = cl.unrealized;
+        r->unforced = cl.unforced;
+        r->forced = cl.forced;
+        r->fees = cl.fees;
+        r->total = c_add(&w.c, c_add(&w.c, cl.unforced, cl.forced), cl.fees);
+        /* equity = collateral - total, so the deficit is what equity is
+         * below zero. */
+        r->deficit = liq_dec_max(liq_dec_neg(cl.equity), LIQ_DEC_ZERO);
+        if (cl.liquidated) {
+            const s_market *sm = &s->r.market;
+            result_trace(r, "trigger_price", cl.trigger, s->path_m[cl.trigger_step], "mark_path",
+                         &pr->trigger.prov, "first mark at or beyond the liquidation price");
+            result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
+                         "market.liquidation_fill.slippage", NULL,
+                         "trigger moved by the scenario's slippage, rounded against the trader");
+            if (pr->liquidation.fill.v == FILL_BANKRUPTCY)
+                result_trace(r, "close_price", cl.close, pr->liquidation.fill.m,
+                             "liquidation.fill", &pr->liquidation.prov,
+                             "the venue takes the position over at the bankruptcy price");
+        }
+        st = w.c.st;
+    }
+    if (st == LIQ_OK)
+        st = wf_shortfall(&w, r->deficit, cl.if_received);
+    if (st == LIQ_OK) {
+        liq_dec others = LIQ_DEC_ZERO;
+        for (int i = 0; i < STAGE_COUNT; i++)
+            if (i != STAGE_DEBT)
+                others = c_add(&w.c, others, r->cov[i]);
+        r->final_balance = c_add(&w.c, c_add(&w.c, c_sub(&w.c, w.account, r->total), others),
+                                 r->unrealized_pnl);
+        r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
+        st = w.c.st;
+    }
+    if (st == LIQ_OK)
+        st = wf_debt(&w);
+    if (st == LIQ_OK)
+        st = check_invariants(&w);
+    if (st != LIQ_OK) {
+        if (w.c.st != LIQ_OK && st == w.c.st)
+            liq_diags_add(diags, LIQ_SEV_ERROR, st, p->path, 0, 0,
+                          "%s while evaluating %s under %s (%s)", liq_status_str(st),
+                          s->r.name.v, pr->name.v, w.c.where ? w.c.where : "arithmetic");
+        liq_result_free(r);
+        return NULL;
+    }
+    return r;
+}

@@ -1,0 +1,81 @@
+/*
+ * fee.c — the liquidation (clearance) fee.
+ *
+ * rate x the policy's base notional, or the policy's liquidation_fee
+ * hook; rounded to the venue's amount precision (up by default: a venue
+ * never undercharges by rounding); capped at the trader's remaining
+ * margin where the venue says so (Binance: "a portion of the remaining
+ * collateral (if any) will go to the insurance fund"), so the fee itself
+ * never deepens a deficit there.
+ */
+#include "waterfall.h"
+
+liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
+                  liq_dec equity, long step, liq_dec *fee)
+{
+    const p_fee *pf = &w->p->r.liquidation.fee;
+    liq_dec px = pf->base.v == FEEBASE_FILL ? fill
+               : pf->base.v == FEEBASE_TRIGGER ? trigger : w->entry;
+    liq_dec notional = wf_notional(w, size, px);
+    liq_dec raw;
+    liq_mark rule = pf->rate.m;
+    const char *rulekey = "liquidation.fee.rate";
+    *fee = LIQ_DEC_ZERO;
+    if (wf_hooked(w, HOOK_FEE)) {
+        liq_hook_field f[] = {
+            {.key = "side", .kind = LIQ_HF_STR, .str = w->sgn > 0 ? "long" : "short"},
+            {.key = "size_closed", .kind = LIQ_HF_DEC, .dec = size},
+            {.key = "fill_price", .kind = LIQ_HF_DEC, .dec = fill},
+            {.key = "trigger_price", .kind = LIQ_HF_DEC, .dec = trigger},
+            {.key = "bankruptcy_price", .kind = LIQ_HF_DEC, .dec = bp},
+            {.key = "notional", .kind = LIQ_HF_DEC, .dec = notional},
+            {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = equity},
+            {.key = "rate", .kind = LIQ_HF_DEC, .dec = pf->rate.v},
+        };
+        liq_status st = wf_call_hook(w, HOOK_FEE, f, sizeof f / sizeof *f);
+        if (st != LIQ_OK)
+            return st;
+        st = liq_hookrt_ret_dec(w->p->rt, NULL, &raw, NULL, w->d);
+        liq_hookrt_ret_done(w->p->rt);
+        if (st != LIQ_OK)
+            return st;
+        rule = w->p->hook_mark[HOOK_FEE];
+        rulekey = "hook liquidation_fee";
+        if (d_neg(raw)) {
+            char b[LIQ_DEC_STRLEN];
+            liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EHOOK, rule.file, rule.line, rule.col,
+                          "hook liquidation_fee: returned a negative fee %s", dstr(raw, b));
+            return LIQ_EHOOK;
+        }
+    } else {
+        raw = c_mul(&w->c, notional, pf->rate.v);
+    }
+    liq_dec v = wf_round_amount(w, raw, w->fee_mode);
+    if (pf->cap.v == FEECAP_REMAINING) {
+        liq_dec room = liq_dec_max(equity, LIQ_DEC_ZERO);
+        if (d_gt(v, room)) {
+            liq_event *e = result_event(w->r, "fee_capped", step);
+            event_dec(e, "fee", v);
+            event_dec(e, "charged", room);
+            v = room;
+        }
+    }
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    if (d_pos(v)) {
+        static const char *const recv[] = {"insurance_fund", "venue", "liquidator",
+                                           "liquidity_pool"};
+        liq_event *e = result_event(w->r, "liquidation_fee", step);
+        event_dec(e, "amount", v);
+        event_dec(e, "base_notional", notional);
+        event_str(e, "receiver", recv[pf->receiver.v]);
+    }
+    char b[LIQ_DEC_STRLEN];
+    result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
+                 "%s x %s notional%s", dstr(pf->rate.v, b),
+                 pf->base.v == FEEBASE_FILL ? "fill" : pf->base.v == FEEBASE_TRIGGER ? "trigger"
+                                                                                      : "entry",
+                 pf->cap.v == FEECAP_REMAINING ? ", capped at remaining margin" : "");
+    *fee = v;
+    return LIQ_OK;
+}

@@ -1,0 +1,284 @@
+/*
+ * margin.c — maintenance margin, liquidation price and bankruptcy price.
+ *
+ * Owns the venue formulas for one position in the settlement currency:
+ *   linear:  notional = size * csize * P,   pnl = sgn * size * csize * (P - E)
+ *   inverse: notional = Q / P (Q = size * csize, in quote),
+ *            pnl = sgn * Q * (1/E - 1/P)
+ * Maintenance margin is notional * rate - deduction (+ a close fee), on
+ * the notional at the tested price (Binance) or at entry (Bybit's
+ * published formula), or whatever the policy's maintenance_margin hook
+ * returns. The liquidation price solves equity(P) = MM(P): in closed form
+ * for the table model, by bisection when a hook decides MM.
+ */
+#include "waterfall.h"
+
+#include <string.h>
+
+liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
+{
+    liq_dec q = c_mul(&w->c, size, w->csize);
+    if (w->ctype == CT_LINEAR)
+        return c_mul(&w->c, q, px);
+    return c_div(&w->c, q, px);
+}
+
+liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
+{
+    liq_dec q = c_mul(&w->c, size, w->csize);
+    liq_dec diff = c_sub(&w->c, px, w->entry);
+    liq_dec v;
+    if (w->ctype == CT_LINEAR) {
+        v = c_mul(&w->c, q, diff);
+    } else {
+        /* Q*(P-E)/(E*P): one division, so the coin amount rounds once. */
+        v = c_div(&w->c, c_mul(&w->c, q, diff), c_mul(&w->c, w->entry, px));
+    }
+    return w->sgn > 0 ? v : liq_dec_neg(v);
+}
+
+size_t wf_tier(wf *w, liq_dec notional)
+{
+    size_t n = policy_ntiers(w->p);
+    for (size_t i = 0; i < n; i++) {
+        const p_tier *t = policy_tier(w->p, i);
+        if (!t->up_to.set || d_le(notional, t->up_to.v))
+            return i;
+    }
+    return n - 1;
+}
+
+/* The table model's MM at price px with tier t. */
+static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
+{
+    const p_maint *m = &w->p->r.margin.maintenance;
+    liq_dec base = wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px);
+    const p_tier *tier = policy_tier(w->p, t);
+    liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
+    return c_add(&w->c, mm, c_mul(&w->c, base, m->close_fee_rate.v));
+}
+
+static const char *side_name(const wf *w)
+{
+    return w->sgn > 0 ? "long" : "short";
+}
+
+liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
+{
+    const p_maint *m = &w->p->r.margin.maintenance;
+    liq_dec notional = wf_notional(w, size, px);
+    liq_dec entry_notional = wf_notional(w, size, w->entry);
+    size_t t = wf_tier(w, m->base.v == MMBASE_ENTRY ? entry_notional : notional);
+    if (tier)
+        *tier = t;
+    if (!wf_hooked(w, HOOK_MM)) {
+        *mm = table_mm(w, size, px, t);
+        return w->c.st;
+    }
+    const p_tier *pt = policy_tier(w->p, t);
+    liq_hook_field f[] = {
+        {.key = "side", .kind = LIQ_HF_STR, .str = side_name(w)},
+        {.key = "contract", .kind = LIQ_HF_STR, .str = liq_contract_names[w->ctype]},
+        {.key = "size", .kind = LIQ_HF_DEC, .dec = size},
+        {.key = "entry_price", .kind = LIQ_HF_DEC, .dec = w->entry},
+        {.key = "price", .kind = LIQ_HF_DEC, .dec = px},
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = notional},
+        {.key = "entry_notional", .kind = LIQ_HF_DEC, .dec = entry_notional},
+        {.key = "leverage", .kind = LIQ_HF_DEC, .dec = w->lev},
+        {.key = "initial_margin", .kind = LIQ_HF_DEC, .dec = w->im},
+        {.key = "collateral", .kind = LIQ_HF_DEC, .dec = coll},
+        {.key = "tier_rate", .kind = LIQ_HF_DEC, .dec = pt->rate.v},
+        {.key = "tier_deduction", .kind = LIQ_HF_DEC, .dec = pt->deduction.v},
+    };
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    liq_status st = wf_call_hook(w, HOOK_MM, f, sizeof f / sizeof *f);
+    if (st != LIQ_OK)
+        return st;
+    st = liq_hookrt_ret_dec(w->p->rt, NULL, mm, NULL, w->d);
+    liq_hookrt_ret_done(w->p->rt);
+    return st;
+}
+
+/* Closed form of equity(P) = MM(P) for the table model with tier t.
+ * Returns false when no price satisfies it (never liquidated). */
+static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm, liq_dec *out)
+{
+    const p_maint *m = &w->p->r.margin.maintenance;
+    const p_tier *tier = policy_tier(w->p, t);
+    liq_dec one = c_int(1);
+    liq_dec rate = zero_mm ? LIQ_DEC_ZERO : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
+    liq_dec ded = zero_mm ? LIQ_DEC_ZERO : tier->deduction.v;
+    liq_dec q = c_mul(&w->c, size, w->csize);
+    /* Conservative rounding of the division itself (long up, short down),
+     * so the unrounded price already errs against the trader. */
+    liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
+    liq_dec num, den;
+    if (m->base.v == MMBASE_ENTRY || zero_mm) {
+        /* MM is a constant M: linear P = E - sgn*(C - M)/S;
+         * inverse P = Q / (Q/E + sgn*(C - M)). */
+        liq_dec M = zero_mm ? LIQ_DEC_ZERO : table_mm(w, size, w->entry, t);
+        liq_dec slack = c_sub(&w->c, coll, M);
+        if (w->ctype == CT_LINEAR) {
+            liq_dec move = c_divr(&w->c, slack, q, LIQ_ROUND_FLOOR);
+            *out = w->sgn > 0 ? c_sub(&w->c, w->entry, move) : c_add(&w->c, w->entry, move);
+            return d_pos(*out);
+        }
+        liq_dec qe = c_div(&w->c, q, w->entry);
+        den = w->sgn > 0 ? c_add(&w->c, qe, slack) : c_sub(&w->c, qe, slack);
+        if (!d_pos(den))
+            return false;
+        *out = c_divr(&w->c, q, den, dir);
+        return d_pos(*out);
+    }
+    if (w->ctype == CT_LINEAR) {
+        /* long:  P = (S*E - C - d) / (S*(1 - r))
+         * short: P = (S*E + C + d) / (S*(1 + r)) */
+        liq_dec se = c_mul(&w->c, q, w->entry);
+        liq_dec cd = c_add(&w->c, coll, ded);
+        num = w->sgn > 0 ? c_sub(&w->c, se, cd) : c_add(&w->c, se, cd);
+        den = c_mul(&w->c, q, w->sgn > 0 ? c_sub(&w->c, one, rate) : c_add(&w->c, one, rate));
+    } else {
+        /* long:  P = Q*(1 + r) / (C + Q/E + d)
+         * short: P = Q*(1 - r) / (Q/E - C - d) */
+        liq_dec qe = c_div(&w->c, q, w->entry);
+        liq_dec cd = c_add(&w->c, coll, ded);
+        num = c_mul(&w->c, q, w->sgn > 0 ? c_add(&w->c, one, rate) : c_sub(&w->c, one, rate));
+        den = w->sgn > 0 ? c_add(&w->c, cd, qe) : c_sub(&w->c, qe, cd);
+    }
+    if (!d_pos(den) || !d_pos(num))
+        return false;
+    *out = c_divr(&w->c, num, den, dir);
+    return d_pos(*out);
+}
+
+bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
+{
+    liq_dec raw;
+    if (!solve_table(w, size, coll, 0, true, &raw))
+        return false;
+    *bp = wf_round_price(w, raw, 0);
+    return w->c.st == LIQ_OK;
+}
+
+/* f(P) = equity(P) - MM(P); liquidated where f <= 0. */
+static liq_status excess(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *out)
+{
+    liq_dec mm;
+    liq_status st = wf_mm(w, size, coll, px, &mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    *out = c_sub(&w->c, c_add(&w->c, coll, wf_pnl(w, size, px)), mm);
+    return w->c.st;
+}
+
+/* Bisection for hooked maintenance margin: keeps `bad` (f <= 0) and
+ * `good` (f > 0) bracketing the boundary until they are a tick apart.
+ * Deterministic: the same halvings on every machine. */
+static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *out)
+{
+    liq_dec f, good = w->entry, bad;
+    liq_status st = excess(w, size, coll, good, &f);
+    if (st != LIQ_OK)
+        return st;
+    if (!d_pos(f)) {
+        *has = true;
+        *out = w->entry;   /* below maintenance from the start */
+        return LIQ_OK;
+    }
+    liq_dec bp;
+    if (wf_bankruptcy_price(w, size, coll, &bp)) {
+        bad = bp;
+    } else if (w->sgn > 0) {
+        bad = (liq_dec){1};   /* the smallest positive price */
+    } else {
+        bad = c_mul(&w->c, w->entry, c_int(1000000));
+    }
+    if ((st = excess(w, size, coll, bad, &f)) != LIQ_OK)
+        return st;
+    if (d_pos(f)) {
+        *has = false;
+        return LIQ_OK;
+    }
+    liq_dec eps = w->p->r.rounding.price_tick.set ? w->p->r.rounding.price_tick.v
+                                                    : (liq_dec){1000}; /* 1e-9 */
+    for (int i = 0; i < 200; i++) {
+        liq_dec gap = liq_dec_abs(c_sub(&w->c, good, bad));
+        if (d_le(gap, eps))
+            break;
+        liq_dec mid = c_divr(&w->c, c_add(&w->c, good, bad), c_int(2), LIQ_ROUND_FLOOR);
+        if ((st = excess(w, size, coll, mid, &f)) != LIQ_OK)
+            return st;
+        if (d_pos(f))
+            good = mid;
+        else
+            bad = mid;
+    }
+    *has = true;
+    *out = bad;
+    return w->c.st;
+}
+
+liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
+{
+    const p_maint *m = &w->p->r.margin.maintenance;
+    liq_dec raw;
+    *has = false;
+    if (wf_hooked(w, HOOK_MM)) {
+        liq_status st = solve_hooked(w, size, coll, has, &raw);
+        if (st != LIQ_OK)
+            return st;
+        if (tier)
+            *tier = wf_tier(w, wf_notional(w, size, *has ? raw : w->entry));
+    } else {
+        size_t t = wf_tier(w, wf_notional(w, size, w->entry));
+        *has = solve_table(w, size, coll, t, false, &raw);
+        /* Binance: when the notional at the liquidation price falls in
+         * another bracket, recompute with that bracket's rate and cum. */
+        for (size_t i = 0; *has && m->rebracket.v && i < policy_ntiers(w->p); i++) {
+            size_t t2 = wf_tier(w, wf_notional(w, size, raw));
+            if (t2 == t)
+                break;
+            t = t2;
+            *has = solve_table(w, size, coll, t, false, &raw);
+        }
+        if (tier)
+            *tier = t;
+    }
+    if (*has)
+        *lp = wf_round_price(w, raw, 0);
+    return w->c.st;
+}
+
+liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
+{
+    const p_rounding *ro = &w->p->r.rounding;
+    if (!ro->price_tick.set || ro->price.v == PRR_NONE)
+        return px;
+    liq_round mode;
+    switch (ro->price.v) {
+    case PRR_CONSERVATIVE:
+        /* Against the trader: a long is liquidated (and bankrupt) higher
+         * and filled lower; a short the other way round. */
+        if (purpose == 0)
+            mode = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
+        else
+            mode = w->sgn > 0 ? LIQ_ROUND_FLOOR : LIQ_ROUND_CEIL;
+        break;
+    case PRR_HALF_UP: mode = LIQ_ROUND_HALF_UP; break;
+    case PRR_DOWN: mode = LIQ_ROUND_DOWN; break;
+    case PRR_UP: mode = LIQ_ROUND_UP; break;
+    case PRR_FLOOR: mode = LIQ_ROUND_FLOOR; break;
+    case PRR_CEIL: mode = LIQ_ROUND_CEIL; break;
+    default: mode = LIQ_ROUND_HALF_EVEN; break;
+    }
+    return c_quant(&w->c, px, ro->price_tick.v, mode);
+}
+
+liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)
+{
+    const p_rounding *ro = &w->p->r.rounding;
+    if (!ro->amount_step.set)
+        return v;
+    return c_quant(&w->c, v, ro->amount_step.v, mode);
+}

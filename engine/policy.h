@@ -1,0 +1,199 @@
+/*
+ * policy.h — the in-memory model of a venue policy.
+ *
+ * Owns the C shape of a policy file (docs/policy-format.md), one struct
+ * per YAML section, each value with its mark. Loading lives in
+ * policy_load.c, the key tables in policy_schema.c, the waterfall in
+ * the stage files that read these structs.
+ */
+#ifndef LIQ_POLICY_H
+#define LIQ_POLICY_H
+
+#include "liqsim.h"
+#include "schema.h"
+#include "hook.h"
+
+enum { CT_LINEAR, CT_INVERSE };
+enum { MODE_ISOLATED, MODE_CROSS };
+enum { MMBASE_MARK, MMBASE_ENTRY };
+enum { MMODEL_BRACKET, MMODEL_STEP };
+enum { PRICE_MARK, PRICE_ORACLE, PRICE_INDEX, PRICE_LAST };
+enum { FILL_MARKET, FILL_BANKRUPTCY };
+enum { SURPLUS_TRADER, SURPLUS_IF };
+enum { FEEBASE_FILL, FEEBASE_TRIGGER, FEEBASE_ENTRY };
+enum { FEECAP_NONE, FEECAP_REMAINING };
+enum { RECV_IF, RECV_VENUE, RECV_LIQUIDATOR, RECV_POOL };
+enum { STAGE_IF, STAGE_ADL, STAGE_SOCIALIZED, STAGE_POOL, STAGE_VENUE, STAGE_DEBT, STAGE_COUNT };
+enum { ADLRANK_PNL_LEV, ADLRANK_PNL_MR, ADLRANK_PNL_AND_LEV, ADLRANK_RANDOM, ADLRANK_NONE };
+enum { ADLPX_BANKRUPTCY, ADLPX_MARK, ADLPX_ORACLE };
+enum { SOC_CLAWBACK, SOC_FUNDING, SOC_DEPOSIT_INDEX };
+enum { DEBT_MARGIN_CALL, DEBT_COLLECTIONS, DEBT_BAN, DEBT_INTEREST, DEBT_LEGAL };
+enum { PRR_CONSERVATIVE, PRR_HALF_EVEN, PRR_HALF_UP, PRR_DOWN, PRR_UP, PRR_FLOOR, PRR_CEIL, PRR_NONE };
+enum { HOOK_MM, HOOK_FEE, HOOK_IF, HOOK_ADL, HOOK_DEBT, HOOK_COUNT };
+
+extern const char *const liq_stage_names[];      /* "insurance_fund", ... */
+extern const char *const liq_hook_names[];       /* "maintenance_margin", ... */
+extern const char *const liq_debt_action_names[];
+extern const char *const liq_contract_names[];
+extern const char *const liq_mode_names[];
+
+typedef struct p_source {
+    pstr id;                      /* the key under sources: */
+    pstr url, title, date, retrieved, note;
+} p_source;
+
+typedef struct p_tier {
+    pprov prov;
+    pdec up_to;                   /* notional cap; unset on the last tier */
+    pdec rate;
+    pdec deduction;
+    pint max_leverage;
+} p_tier;
+
+typedef struct p_maint {
+    pprov prov;
+    penum model;                  /* MMODEL_* */
+    penum base;
+    pbool rebracket;
+    plist tiers;                  /* of p_tier */
+    pdec close_fee_rate;
+} p_maint;
+
+typedef struct p_contract {
+    pprov prov;
+    penum type;
+    pstr settlement;
+    pdec contract_size;
+} p_contract;
+
+typedef struct p_margin {
+    pprov prov;
+    plist modes;                  /* of penum (MODE_*) */
+    pint max_leverage;
+    p_maint maintenance;
+} p_margin;
+
+typedef struct p_trigger {
+    pprov prov;
+    penum price;
+    pdec margin_call_at;
+} p_trigger;
+
+typedef struct p_partial {
+    pprov prov;
+    pdec fraction;
+    pdec above_notional;
+} p_partial;
+
+typedef struct p_fee {
+    pprov prov;
+    pdec rate;
+    penum base;
+    penum cap;
+    penum receiver;
+} p_fee;
+
+typedef struct p_liquidation {
+    pprov prov;
+    penum fill;
+    penum surplus;
+    p_partial partial;
+    p_fee fee;
+} p_liquidation;
+
+typedef struct p_insurance {
+    pprov prov;
+    pdec balance;                 /* unlimited flag inside */
+    plist receives;               /* of penum: what feeds the fund (documentation) */
+} p_insurance;
+
+typedef struct p_adl {
+    pprov prov;
+    penum ranking;
+    penum close_price;
+} p_adl;
+
+typedef struct p_social {
+    pprov prov;
+    penum method;
+    pstr scope;
+} p_social;
+
+typedef struct p_shortfall {
+    pprov prov;
+    plist order;                  /* of penum (STAGE_*) */
+} p_shortfall;
+
+typedef struct p_nbp {
+    pprov prov;
+    pbool protection;
+} p_nbp;
+
+typedef struct p_debt {
+    pprov prov;
+    plist actions;                /* of penum (DEBT_*) */
+    pint deadline_hours;
+    pdec interest_rate;
+} p_debt;
+
+typedef struct p_rounding {
+    pprov prov;
+    pdec price_tick;
+    penum price;                  /* PRR_* */
+    pdec amount_step;
+    penum amount;                 /* liq_round */
+    penum fee;                    /* liq_round */
+} p_rounding;
+
+typedef struct p_hooks {
+    pprov prov;
+    pstr file;
+    pstr fn[HOOK_COUNT];
+    pint instruction_limit;
+    pint memory_limit;
+} p_hooks;
+
+typedef struct p_root {
+    pint liqsim;
+    pstr name, venue, product, version, effective, description;
+    plist sources;                /* of p_source */
+    p_contract contract;
+    p_margin margin;
+    p_trigger trigger;
+    p_liquidation liquidation;
+    p_insurance insurance_fund;
+    p_adl adl;
+    p_social socialized_loss;
+    p_shortfall shortfall;
+    p_nbp negative_balance;
+    p_debt debt;
+    p_rounding rounding;
+    p_hooks hooks;
+} p_root;
+
+struct liq_policy {
+    char *path;                   /* as loaded; marks point into it */
+    char *hook_path;              /* resolved Lua file, or NULL */
+    p_root r;
+    liq_hookrt *rt;               /* NULL when the policy has no hooks */
+    int hook_ref[HOOK_COUNT];     /* registry refs, -1 when not hooked */
+    liq_mark hook_mark[HOOK_COUNT];
+};
+
+extern const schema liq_policy_schema;
+
+/* Tier i of the maintenance table. */
+static inline const p_tier *policy_tier(const liq_policy *p, size_t i)
+{
+    return &((const p_tier *)p->r.margin.maintenance.tiers.items)[i];
+}
+static inline size_t policy_ntiers(const liq_policy *p)
+{
+    return p->r.margin.maintenance.tiers.n;
+}
+
+/* The source label of a section, "id" or "id, id" or "assumed: why", for
+ * traces. Writes into buf. */
+const char *policy_prov_label(const pprov *prov, char *buf, size_t cap);
+
+#endif

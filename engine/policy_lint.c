@@ -1,0 +1,123 @@
+/*
+ * policy_lint.c — advice on a policy that loads: what an auditor would
+ * flag. Unsourced parameters, tiers that are not monotone, cum /
+ * deduction chains that break the venue's recurrence, a fee above the
+ * first tier's maintenance rate, hooks that can never run, a name that
+ * does not match its file. Warnings only; `liqsim lint --strict` turns
+ * them into a failing exit code.
+ */
+#include "policy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WARN(m, ...) \
+    (liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, (m).file, (m).line, (m).col, __VA_ARGS__), n++)
+
+static bool has_prov(const pprov *p)
+{
+    return p->nids > 0 || p->assumed != NULL;
+}
+
+size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
+{
+    const p_root *r = &p->r;
+    size_t n = 0;
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
+
+    /* The name is how users call a shipped policy; it must be the file's. */
+    const char *base = strrchr(p->path, '/');
+    base = base ? base + 1 : p->path;
+    size_t blen = strcspn(base, ".");
+    if (strlen(r->name.v) != blen || strncmp(base, r->name.v, blen) != 0)
+        WARN(r->name.m, "name: '%s' differs from the file name '%s'", r->name.v, base);
+    for (const char *c = r->name.v; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-')) {
+            WARN(r->name.m, "name: use lowercase letters, digits and '-' only");
+            break;
+        }
+
+    const p_source *src = r->sources.items;
+    for (size_t i = 0; i < r->sources.n; i++) {
+        if (!src[i].date.set)
+            WARN(src[i].id.m, "sources.%s: no date: give the page's own date (or 'unknown')",
+                 src[i].id.v);
+        if (!src[i].retrieved.set)
+            WARN(src[i].id.m, "sources.%s: no retrieved: date", src[i].id.v);
+    }
+
+    /* Sections that hold venue parameters must say where they come from. */
+    struct { const pprov *prov; const char *name; bool used; } sec[] = {
+        {&r->contract.prov, "contract", true},
+        {&r->margin.maintenance.prov, "margin.maintenance", true},
+        {&r->liquidation.prov, "liquidation", true},
+        {&r->liquidation.fee.prov, "liquidation.fee", r->liquidation.fee.prov.present},
+        {&r->liquidation.partial.prov, "liquidation.partial", r->liquidation.partial.prov.present},
+        {&r->insurance_fund.prov, "insurance_fund", r->insurance_fund.prov.present},
+        {&r->adl.prov, "adl", r->adl.prov.present},
+        {&r->socialized_loss.prov, "socialized_loss", r->socialized_loss.prov.present},
+        {&r->shortfall.prov, "shortfall", true},
+        {&r->negative_balance.prov, "negative_balance", true},
+        {&r->debt.prov, "debt", r->debt.prov.present},
+    };
+    for (size_t i = 0; i < sizeof sec / sizeof *sec; i++) {
+        if (!sec[i].used || has_prov(sec[i].prov))
+            continue;
+        /* A subsection inherits its parent's source. */
+        if (strcmp(sec[i].name, "liquidation.fee") == 0 || strcmp(sec[i].name, "liquidation.partial") == 0)
+            if (has_prov(&r->liquidation.prov))
+                continue;
+        if (strcmp(sec[i].name, "margin.maintenance") == 0 && has_prov(&r->margin.prov))
+            continue;
+        WARN(sec[i].prov->m, "%s: unsourced parameters; add source: ID or assumed: \"why\"",
+             sec[i].name);
+    }
+
+    size_t nt = policy_ntiers(p);
+    for (size_t i = 1; i < nt; i++) {
+        const p_tier *t = policy_tier(p, i), *pv = policy_tier(p, i - 1);
+        if (liq_dec_cmp(t->rate.v, pv->rate.v) < 0)
+            WARN(t->rate.m, "margin.maintenance.tiers[%zu].rate: %s is below the previous tier's "
+                            "%s; maintenance rates should not fall as notional grows",
+                 i, (liq_dec_format(t->rate.v, a), a), (liq_dec_format(pv->rate.v, b), b));
+        if (t->max_leverage.set && pv->max_leverage.set && t->max_leverage.v > pv->max_leverage.v)
+            WARN(t->max_leverage.m, "margin.maintenance.tiers[%zu].max_leverage: %lld is above "
+                                    "the previous tier's %lld",
+                 i, (long long)t->max_leverage.v, (long long)pv->max_leverage.v);
+        /* Binance cum / Bybit deduction: d_n = cap_{n-1} * (r_n - r_{n-1}) + d_{n-1},
+         * which keeps MM continuous at each tier boundary. */
+        if (pv->up_to.set && p->r.margin.maintenance.model.v == MMODEL_BRACKET) {
+            liq_dec diff, prod, want;
+            if (liq_dec_sub(t->rate.v, pv->rate.v, &diff) == LIQ_OK &&
+                liq_dec_mul(pv->up_to.v, diff, LIQ_ROUND_HALF_EVEN, &prod) == LIQ_OK &&
+                liq_dec_add(prod, pv->deduction.v, &want) == LIQ_OK &&
+                liq_dec_cmp(want, t->deduction.v) != 0)
+                WARN(t->deduction.set ? t->deduction.m : t->prov.m,
+                     "margin.maintenance.tiers[%zu].deduction: %s breaks the recurrence "
+                     "up_to[%zu] x (rate[%zu] - rate[%zu]) + deduction[%zu] = %s",
+                     i, (liq_dec_format(t->deduction.v, a), a), i - 1, i, i - 1, i - 1,
+                     (liq_dec_format(want, b), b));
+        }
+    }
+    if (nt && r->liquidation.fee.rate.set &&
+        liq_dec_cmp(r->liquidation.fee.rate.v, policy_tier(p, 0)->rate.v) > 0)
+        WARN(r->liquidation.fee.rate.m,
+             "liquidation.fee.rate: %s is above the first tier's maintenance rate %s: a small "
+             "position is bankrupt the moment it is liquidated",
+             (liq_dec_format(r->liquidation.fee.rate.v, a), a),
+             (liq_dec_format(policy_tier(p, 0)->rate.v, b), b));
+
+    /* Hooks for stages the order never reaches can never run. */
+    bool in_order[STAGE_COUNT] = {0};
+    const penum *st = r->shortfall.order.items;
+    for (size_t i = 0; i < r->shortfall.order.n; i++)
+        in_order[st[i].v] = true;
+    struct { int hook, stage; } reach[] = {
+        {HOOK_IF, STAGE_IF}, {HOOK_ADL, STAGE_ADL}, {HOOK_DEBT, STAGE_DEBT}};
+    for (size_t i = 0; i < sizeof reach / sizeof *reach; i++)
+        if (r->hooks.fn[reach[i].hook].set && !in_order[reach[i].stage])
+            WARN(r->hooks.fn[reach[i].hook].m,
+                 "hooks.%s: unreachable: shortfall.order has no '%s' stage",
+                 liq_hook_names[reach[i].hook], liq_stage_names[reach[i].stage]);
+    return n;
+}

@@ -1,0 +1,243 @@
+/*
+ * policy_load.c — liq_policy_load: YAML file -> liq_policy.
+ *
+ * Owns the rules that span keys (declared source ids, ascending tiers,
+ * a shortfall order that can absorb any deficit, a negative-balance
+ * promise that the order keeps) and loading the policy's Lua hooks into
+ * its own sandbox. Per-key typing is the schema walker's (schema.c);
+ * advice that is not an error is lint's (policy_lint.c).
+ */
+#include "policy.h"
+#include "yamltree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ERR(m, ...) \
+    (liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, (m).file, (m).line, (m).col, __VA_ARGS__), false)
+
+void liq_policy_free(liq_policy *p)
+{
+    if (!p)
+        return;
+    liq_hookrt_free(p->rt);
+    schema_free(&liq_policy_schema, &p->r);
+    free(p->hook_path);
+    free(p->path);
+    free(p);
+}
+
+const char *liq_policy_name(const liq_policy *p) { return p->r.name.v; }
+const char *liq_policy_venue(const liq_policy *p) { return p->r.venue.v; }
+const char *liq_policy_path(const liq_policy *p) { return p->path; }
+
+static const p_source *find_source(const liq_policy *p, const char *id)
+{
+    const p_source *src = p->r.sources.items;
+    for (size_t i = 0; i < p->r.sources.n; i++)
+        if (strcmp(src[i].id.v, id) == 0)
+            return &src[i];
+    return NULL;
+}
+
+static bool check_prov(const liq_policy *p, const pprov *prov, const char *section, liq_diags *d)
+{
+    bool ok = true;
+    for (size_t i = 0; i < prov->nids; i++) {
+        if (find_source(p, prov->ids[i]))
+            continue;
+        const char *cands[128];
+        size_t n = 0;
+        const p_source *src = p->r.sources.items;
+        for (size_t j = 0; j < p->r.sources.n && n < 128; j++)
+            cands[n++] = src[j].id.v;
+        const char *sug = schema_suggest(prov->ids[i], cands, n);
+        if (sug)
+            ok = ERR(prov->ids_m, "%s.source: unknown source id '%s'; did you mean '%s'?", section,
+                     prov->ids[i], sug);
+        else
+            ok = ERR(prov->ids_m, "%s.source: unknown source id '%s'; declare it under sources:",
+                     section, prov->ids[i]);
+    }
+    return ok;
+}
+
+static bool check_sources(const liq_policy *p, liq_diags *d)
+{
+    const p_root *r = &p->r;
+    bool ok = true;
+    const p_source *src = r->sources.items;
+    if (r->sources.n == 0)
+        ok = ERR(r->sources.m, "sources: declare at least one source");
+    for (size_t i = 0; i < r->sources.n; i++)
+        if (!src[i].url.set && !src[i].title.set)
+            ok = ERR(src[i].id.m, "sources.%s: give a url or a title", src[i].id.v);
+    struct { const pprov *prov; const char *name; } sec[] = {
+        {&r->contract.prov, "contract"}, {&r->margin.prov, "margin"},
+        {&r->margin.maintenance.prov, "margin.maintenance"}, {&r->trigger.prov, "trigger"},
+        {&r->liquidation.prov, "liquidation"}, {&r->liquidation.partial.prov, "liquidation.partial"},
+        {&r->liquidation.fee.prov, "liquidation.fee"}, {&r->insurance_fund.prov, "insurance_fund"},
+        {&r->adl.prov, "adl"}, {&r->socialized_loss.prov, "socialized_loss"},
+        {&r->shortfall.prov, "shortfall"}, {&r->negative_balance.prov, "negative_balance"},
+        {&r->debt.prov, "debt"}, {&r->rounding.prov, "rounding"}, {&r->hooks.prov, "hooks"},
+    };
+    for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
+        ok &= check_prov(p, sec[i].prov, sec[i].name, d);
+    for (size_t i = 0; i < policy_ntiers(p); i++)
+        ok &= check_prov(p, &policy_tier(p, i)->prov, "margin.maintenance.tiers[]", d);
+    return ok;
+}
+
+static bool check_tiers(const liq_policy *p, liq_diags *d)
+{
+    size_t n = policy_ntiers(p);
+    bool ok = true;
+    if (n == 0)
+        return ERR(p->r.margin.maintenance.tiers.m, "margin.maintenance.tiers: give at least one tier");
+    for (size_t i = 0; i < n; i++) {
+        const p_tier *t = policy_tier(p, i);
+        if (i + 1 < n && !t->up_to.set)
+            ok = ERR(t->prov.m, "margin.maintenance.tiers[%zu]: missing 'up_to' (only the last "
+                                "tier may leave it open)", i);
+        if (i > 0) {
+            const p_tier *prev = policy_tier(p, i - 1);
+            if (t->up_to.set && prev->up_to.set && liq_dec_cmp(t->up_to.v, prev->up_to.v) <= 0) {
+                char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
+                liq_dec_format(t->up_to.v, a);
+                liq_dec_format(prev->up_to.v, b);
+                ok = ERR(t->up_to.m, "margin.maintenance.tiers[%zu].up_to: %s is not above the "
+                                     "previous tier's %s; tiers must ascend", i, a, b);
+            }
+        }
+    }
+    return ok;
+}
+
+static bool check_shortfall(const liq_policy *p, liq_diags *d)
+{
+    const p_root *r = &p->r;
+    const penum *st = r->shortfall.order.items;
+    size_t n = r->shortfall.order.n;
+    bool ok = true, seen[STAGE_COUNT] = {0};
+    if (n == 0)
+        return ERR(r->shortfall.order.m, "shortfall.order: name at least one stage");
+    for (size_t i = 0; i < n; i++) {
+        if (seen[st[i].v])
+            ok = ERR(st[i].m, "shortfall.order[%zu]: '%s' appears twice", i,
+                     liq_stage_names[st[i].v]);
+        seen[st[i].v] = true;
+    }
+    if (seen[STAGE_ADL] && !r->adl.prov.present)
+        ok = ERR(r->shortfall.order.m, "shortfall.order names 'adl' but there is no adl: section");
+    if (seen[STAGE_SOCIALIZED] && !r->socialized_loss.prov.present)
+        ok = ERR(r->shortfall.order.m,
+                 "shortfall.order names 'socialized' but there is no socialized_loss: section");
+    if (seen[STAGE_IF] && !r->insurance_fund.prov.present)
+        ok = ERR(r->shortfall.order.m,
+                 "shortfall.order names 'insurance_fund' but there is no insurance_fund: section");
+    if (seen[STAGE_DEBT] && !r->debt.prov.present)
+        ok = ERR(r->shortfall.order.m,
+                 "shortfall.order names 'trader_debt' but there is no debt: section");
+    if (seen[STAGE_DEBT] && r->negative_balance.protection.v)
+        ok = ERR(r->negative_balance.protection.m,
+                 "negative_balance.protection: true promises the trader never owes, but "
+                 "shortfall.order ends in trader_debt");
+    if (!seen[STAGE_DEBT] && !r->negative_balance.protection.v)
+        ok = ERR(r->negative_balance.protection.m,
+                 "negative_balance.protection: false, but shortfall.order never reaches "
+                 "trader_debt; add it or set protection: true");
+    int last = st[n - 1].v;
+    if (last == STAGE_IF && !r->insurance_fund.balance.unlimited)
+        ok = ERR(st[n - 1].m, "shortfall.order: the last stage 'insurance_fund' has a finite "
+                              "balance and cannot absorb any deficit; add a stage after it");
+    return ok;
+}
+
+static void dir_join(char *out, size_t cap, const char *base, const char *rel)
+{
+    const char *slash = strrchr(base, '/');
+    if (rel[0] == '/' || !slash)
+        snprintf(out, cap, "%s", rel);
+    else
+        snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, rel);
+}
+
+static bool load_hooks(liq_policy *p, liq_diags *d)
+{
+    const p_hooks *h = &p->r.hooks;
+    bool any = false;
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        p->hook_ref[i] = -1;
+        any |= h->fn[i].set;
+    }
+    if (!any) {
+        if (h->file.set)
+            liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, h->file.m.file, h->file.m.line,
+                          h->file.m.col, "hooks.file: no hook names a function in this file");
+        return true;
+    }
+    if (!h->file.set)
+        return ERR(h->prov.m, "hooks: name the Lua file with 'file:'");
+    char path[1024];
+    dir_join(path, sizeof path, p->path, h->file.v);
+    p->hook_path = strdup(path);
+    p->rt = liq_hookrt_new((size_t)h->memory_limit.v, (uint64_t)h->instruction_limit.v);
+    if (!p->rt || !p->hook_path)
+        return ERR(h->prov.m, "out of memory");
+    if (liq_hookrt_load(p->rt, p->hook_path, d) != LIQ_OK) {
+        /* The Lua error has the .lua file:line; add where the YAML named it. */
+        return ERR(h->file.m, "hooks.file: \"%s\" does not load (see the error above)", h->file.v);
+    }
+    bool ok = true;
+    for (int i = 0; i < HOOK_COUNT; i++) {
+        if (!h->fn[i].set)
+            continue;
+        p->hook_ref[i] = liq_hookrt_ref(p->rt, h->fn[i].v);
+        if (p->hook_ref[i] < 0) {
+            ok = ERR(h->fn[i].m, "hooks.%s: \"%s\" defines no function '%s'", liq_hook_names[i],
+                     h->file.v, h->fn[i].v);
+            continue;
+        }
+        const char *file = NULL;
+        int line = 0;
+        liq_hookrt_where(p->rt, p->hook_ref[i], &file, &line);
+        p->hook_mark[i] = (liq_mark){file ? file : p->hook_path, line, 0};
+    }
+    return ok;
+}
+
+liq_policy *liq_policy_load(const char *path, liq_diags *d)
+{
+    liq_policy *p = calloc(1, sizeof *p);
+    if (!p || !(p->path = strdup(path))) {
+        free(p);
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < HOOK_COUNT; i++)
+        p->hook_ref[i] = -1;
+    size_t before = liq_diags_count(d, LIQ_SEV_ERROR);
+    ydoc *doc = ydoc_load_file(path, d);
+    bool ok = doc != NULL;
+    if (ok && !doc->root) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1, "the file is empty; a policy "
+                      "starts with 'liqsim: 1' (see docs/policy-format.md)");
+        ok = false;
+    }
+    if (ok)
+        ok = schema_load(&liq_policy_schema, doc->root, &p->r, p->path, "", d);
+    ydoc_free(doc);
+    if (ok) {
+        ok &= check_sources(p, d);
+        ok &= check_tiers(p, d);
+        ok &= check_shortfall(p, d);
+    }
+    if (ok)
+        ok = load_hooks(p, d);
+    if (!ok || liq_diags_count(d, LIQ_SEV_ERROR) > before) {
+        liq_policy_free(p);
+        return NULL;
+    }
+    return p;
+}

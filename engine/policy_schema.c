@@ -1,0 +1,262 @@
+/*
+ * policy_schema.c — the table of every key a policy file may hold.
+ *
+ * This table is the single truth behind the loader, its messages, the
+ * JSON Schema (`liqsim schema`) and docs/policy-format.md. Add a key here
+ * and all three learn it.
+ */
+#include "policy.h"
+
+#include <stddef.h>
+
+#define FLD(T, k, ty, req, mem) .key = k, .type = ty, .required = req, .off = offsetof(T, mem)
+
+const char *const liq_stage_names[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
+                                       "venue", "trader_debt", NULL};
+const char *const liq_hook_names[] = {"maintenance_margin", "liquidation_fee", "insurance_fund",
+                                      "adl", "debt_pursuit", NULL};
+const char *const liq_debt_action_names[] = {"margin_call", "collections", "account_ban",
+                                             "interest", "legal", NULL};
+const char *const liq_contract_names[] = {"linear", "inverse", NULL};
+const char *const liq_mode_names[] = {"isolated", "cross", NULL};
+static const char *const mmbase_names[] = {"mark", "entry", NULL};
+static const char *const price_names[] = {"mark", "oracle", "index", "last", NULL};
+static const char *const fill_names[] = {"market", "bankruptcy", NULL};
+static const char *const surplus_names[] = {"trader", "insurance_fund", NULL};
+static const char *const feebase_names[] = {"fill_notional", "trigger_notional", "entry_notional",
+                                            NULL};
+static const char *const feecap_names[] = {"none", "remaining_margin", NULL};
+static const char *const recv_names[] = {"insurance_fund", "venue", "liquidator", "liquidity_pool",
+                                         NULL};
+static const char *const adlrank_names[] = {"pnl_times_leverage", "pnl_times_margin_ratio",
+                                            "pnl_and_leverage", "random", "none", NULL};
+static const char *const adlpx_names[] = {"bankruptcy", "mark", "oracle", NULL};
+static const char *const soc_names[] = {"clawback", "funding", "deposit_index", NULL};
+static const char *const prr_names[] = {"conservative", "half_even", "half_up", "down",
+                                        "up", "floor", "ceil", "none", NULL};
+/* Same order as liq_round. */
+static const char *const round_names[] = {"half_even", "half_up", "down", "up", "floor", "ceil",
+                                          NULL};
+
+static const field source_f[] = {
+    {FLD(p_source, "url", F_STR, false, url), .doc = "where the rule or number is published"},
+    {FLD(p_source, "title", F_STR, false, title), .doc = "page or document title"},
+    {FLD(p_source, "date", F_DATE, false, date), .doc = "the page's own date (or unknown)"},
+    {FLD(p_source, "retrieved", F_DATE, false, retrieved), .doc = "the day we read it"},
+    {FLD(p_source, "note", F_STR, false, note), .doc = "what this source supports, confidence"},
+};
+static const schema source_s = {"sources.ID", sizeof(p_source), false, source_f,
+                                sizeof source_f / sizeof *source_f};
+
+static const field contract_f[] = {
+    {FLD(p_contract, "type", F_ENUM, true, type), .enum_vals = liq_contract_names,
+     .doc = "linear: PnL in quote, size in base units; inverse: PnL in coin, size in contracts"},
+    {FLD(p_contract, "settlement", F_STR, true, settlement),
+     .doc = "currency of collateral and of every amount"},
+    {FLD(p_contract, "contract_size", F_DEC, false, contract_size), .def = "1", .lo = "0.000000000001",
+     .doc = "inverse: quote value of one contract; linear: base units per contract"},
+};
+static const schema contract_s = {"contract", sizeof(p_contract), true, contract_f,
+                                  sizeof contract_f / sizeof *contract_f};
+
+static const field tier_f[] = {
+    {FLD(p_tier, "up_to", F_DEC, false, up_to), .lo = "0", .unit = "notional",
+     .doc = "upper notional bound of the tier (omit on the last tier)"},
+    {FLD(p_tier, "rate", F_DEC, true, rate), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "maintenance margin rate"},
+    {FLD(p_tier, "deduction", F_DEC, false, deduction), .def = "0", .lo = "0", .unit = "amount",
+     .doc = "maintenance amount (Binance cum, Bybit deduction): MM = notional*rate - deduction"},
+    {FLD(p_tier, "max_leverage", F_INT, false, max_leverage), .lo = "1", .hi = "10000",
+     .doc = "highest leverage allowed in this tier"},
+};
+static const schema tier_s = {"margin.maintenance.tiers[]", sizeof(p_tier), true, tier_f,
+                              sizeof tier_f / sizeof *tier_f};
+
+static const char *const mmodel_names[] = {"bracket", "step", NULL};
+static const field maint_f[] = {
+    {FLD(p_maint, "model", F_ENUM, false, model), .enum_vals = mmodel_names, .def = "bracket",
+     .doc = "bracket: deductions keep MM continuous across tiers (Binance cum, Bybit); "
+            "step: the whole position takes its tier's rate (BitMEX risk limits)"},
+    {FLD(p_maint, "base", F_ENUM, false, base), .enum_vals = mmbase_names, .def = "mark",
+     .doc = "notional the rate applies to: at the tested price (mark) or at entry (entry)"},
+    {FLD(p_maint, "rebracket", F_BOOL, false, rebracket), .def = "false",
+     .doc = "choose the tier by the notional at the liquidation price, iterating"},
+    {FLD(p_maint, "tiers", F_LIST_MAP, true, tiers), .sub = &tier_s,
+     .doc = "ascending maintenance tiers"},
+    {FLD(p_maint, "close_fee_rate", F_DEC, false, close_fee_rate), .def = "0", .lo = "0", .hi = "1",
+     .unit = "rate", .doc = "taker fee to close folded into maintenance margin"},
+};
+static const schema maint_s = {"margin.maintenance", sizeof(p_maint), true, maint_f,
+                               sizeof maint_f / sizeof *maint_f};
+
+static const field margin_f[] = {
+    {FLD(p_margin, "modes", F_LIST_ENUM, false, modes), .enum_vals = liq_mode_names,
+     .doc = "margin modes offered (default both)"},
+    {FLD(p_margin, "max_leverage", F_INT, true, max_leverage), .lo = "1", .hi = "10000",
+     .doc = "highest leverage the venue allows"},
+    {FLD(p_margin, "maintenance", F_MAP, true, maintenance), .sub = &maint_s,
+     .doc = "maintenance margin model"},
+};
+static const schema margin_s = {"margin", sizeof(p_margin), true, margin_f,
+                                sizeof margin_f / sizeof *margin_f};
+
+static const field trigger_f[] = {
+    {FLD(p_trigger, "price", F_ENUM, false, price), .enum_vals = price_names, .def = "mark",
+     .doc = "which price the scenario path stands for at this venue"},
+    {FLD(p_trigger, "margin_call_at", F_DEC, false, margin_call_at), .lo = "1",
+     .doc = "margin call when equity falls to this multiple of maintenance margin"},
+};
+static const schema trigger_s = {"trigger", sizeof(p_trigger), true, trigger_f,
+                                 sizeof trigger_f / sizeof *trigger_f};
+
+static const field partial_f[] = {
+    {FLD(p_partial, "fraction", F_DEC, true, fraction), .lo = "0.000000000001", .hi = "1",
+     .unit = "rate", .doc = "fraction of the position closed per liquidation step"},
+    {FLD(p_partial, "above_notional", F_DEC, false, above_notional), .def = "0", .lo = "0",
+     .unit = "notional", .doc = "only positions above this notional are liquidated partially"},
+};
+static const schema partial_s = {"liquidation.partial", sizeof(p_partial), true, partial_f,
+                                 sizeof partial_f / sizeof *partial_f};
+
+static const field fee_f[] = {
+    {FLD(p_fee, "rate", F_DEC, false, rate), .def = "0", .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "liquidation (clearance) fee rate"},
+    {FLD(p_fee, "base", F_ENUM, false, base), .enum_vals = feebase_names, .def = "fill_notional",
+     .doc = "notional the fee rate applies to"},
+    {FLD(p_fee, "cap", F_ENUM, false, cap), .enum_vals = feecap_names, .def = "none",
+     .doc = "remaining_margin: the fee never exceeds what the trader has left"},
+    {FLD(p_fee, "receiver", F_ENUM, false, receiver), .enum_vals = recv_names,
+     .def = "insurance_fund", .doc = "who receives the fee"},
+};
+static const schema fee_s = {"liquidation.fee", sizeof(p_fee), true, fee_f,
+                             sizeof fee_f / sizeof *fee_f};
+
+static const field liq_f[] = {
+    {FLD(p_liquidation, "fill", F_ENUM, false, fill), .enum_vals = fill_names, .def = "market",
+     .doc = "market: closed at the market fill; bankruptcy: taken over at the bankruptcy price"},
+    {FLD(p_liquidation, "surplus", F_ENUM, false, surplus), .enum_vals = surplus_names,
+     .def = "trader", .doc = "who keeps equity left after the close and fee"},
+    {FLD(p_liquidation, "partial", F_MAP, false, partial), .sub = &partial_s,
+     .doc = "partial liquidation steps (absent: full liquidation)"},
+    {FLD(p_liquidation, "fee", F_MAP, false, fee), .sub = &fee_s, .doc = "liquidation fee"},
+};
+static const schema liq_s = {"liquidation", sizeof(p_liquidation), true, liq_f,
+                             sizeof liq_f / sizeof *liq_f};
+
+static const char *const ifrecv_names[] = {"fees", "surplus", "takeover_profit", "venue_capital",
+                                           NULL};
+static const field if_f[] = {
+    {FLD(p_insurance, "receives", F_LIST_ENUM, false, receives), .enum_vals = ifrecv_names,
+     .doc = "what feeds the fund: fees, surplus (margin left above bankruptcy), ..."},
+    {FLD(p_insurance, "balance", F_DEC_UNLIM, false, balance), .def = "unlimited", .lo = "0",
+     .unit = "amount", .doc = "fund balance available to this position, or unlimited"},
+};
+static const schema if_s = {"insurance_fund", sizeof(p_insurance), true, if_f,
+                            sizeof if_f / sizeof *if_f};
+
+static const field adl_f[] = {
+    {FLD(p_adl, "ranking", F_ENUM, false, ranking), .enum_vals = adlrank_names,
+     .def = "pnl_times_leverage", .doc = "how counterparties are ranked"},
+    {FLD(p_adl, "close_price", F_ENUM, false, close_price), .enum_vals = adlpx_names,
+     .def = "bankruptcy", .doc = "price at which counterparties are closed"},
+};
+static const schema adl_s = {"adl", sizeof(p_adl), true, adl_f, sizeof adl_f / sizeof *adl_f};
+
+static const field soc_f[] = {
+    {FLD(p_social, "method", F_ENUM, true, method), .enum_vals = soc_names,
+     .doc = "how the loss is charged to winners"},
+    {FLD(p_social, "scope", F_STR, false, scope), .doc = "who counts as a winner"},
+};
+static const schema soc_s = {"socialized_loss", sizeof(p_social), true, soc_f,
+                             sizeof soc_f / sizeof *soc_f};
+
+static const field shortfall_f[] = {
+    {FLD(p_shortfall, "order", F_LIST_ENUM, true, order), .enum_vals = liq_stage_names,
+     .doc = "stages that cover a deficit, in order"},
+};
+static const schema shortfall_s = {"shortfall", sizeof(p_shortfall), true, shortfall_f,
+                                   sizeof shortfall_f / sizeof *shortfall_f};
+
+static const field nbp_f[] = {
+    {FLD(p_nbp, "protection", F_BOOL, true, protection),
+     .doc = "true: the trader never owes more than the collateral"},
+};
+static const schema nbp_s = {"negative_balance", sizeof(p_nbp), true, nbp_f,
+                             sizeof nbp_f / sizeof *nbp_f};
+
+static const field debt_f[] = {
+    {FLD(p_debt, "actions", F_LIST_ENUM, false, actions), .enum_vals = liq_debt_action_names,
+     .doc = "what the venue does to recover a negative balance"},
+    {FLD(p_debt, "deadline_hours", F_INT, false, deadline_hours), .lo = "0",
+     .doc = "time given to repay before further action"},
+    {FLD(p_debt, "interest_rate", F_DEC, false, interest_rate), .lo = "0", .unit = "rate/year",
+     .doc = "interest charged on the debt"},
+};
+static const schema debt_s = {"debt", sizeof(p_debt), true, debt_f,
+                              sizeof debt_f / sizeof *debt_f};
+
+static const field round_f[] = {
+    {FLD(p_rounding, "price_tick", F_DEC, false, price_tick), .lo = "0.000000000001",
+     .unit = "price", .doc = "tick prices are rounded to"},
+    {FLD(p_rounding, "price", F_ENUM, false, price), .enum_vals = prr_names, .def = "conservative",
+     .doc = "conservative rounds against the trader (long up, short down)"},
+    {FLD(p_rounding, "amount_step", F_DEC, false, amount_step), .lo = "0.000000000001",
+     .unit = "amount", .doc = "precision of amounts"},
+    {FLD(p_rounding, "amount", F_ENUM, false, amount), .enum_vals = round_names,
+     .def = "half_even", .doc = "round mode for amounts"},
+    {FLD(p_rounding, "fee", F_ENUM, false, fee), .enum_vals = round_names, .def = "up",
+     .doc = "round mode for fees"},
+};
+static const schema round_s = {"rounding", sizeof(p_rounding), true, round_f,
+                               sizeof round_f / sizeof *round_f};
+
+static const field hooks_f[] = {
+    {FLD(p_hooks, "file", F_STR, false, file), .doc = "Lua file, relative to the policy"},
+    {FLD(p_hooks, "maintenance_margin", F_STR, false, fn[HOOK_MM]),
+     .doc = "function replacing the maintenance margin"},
+    {FLD(p_hooks, "liquidation_fee", F_STR, false, fn[HOOK_FEE]),
+     .doc = "function replacing the liquidation fee"},
+    {FLD(p_hooks, "insurance_fund", F_STR, false, fn[HOOK_IF]),
+     .doc = "function deciding the insurance fund's payment"},
+    {FLD(p_hooks, "adl", F_STR, false, fn[HOOK_ADL]),
+     .doc = "function deciding what ADL covers"},
+    {FLD(p_hooks, "debt_pursuit", F_STR, false, fn[HOOK_DEBT]),
+     .doc = "function listing the actions taken on a debt"},
+    {FLD(p_hooks, "instruction_limit", F_INT, false, instruction_limit), .def = "1000000",
+     .lo = "1000", .hi = "1000000000", .doc = "VM instructions per hook call"},
+    {FLD(p_hooks, "memory_limit", F_INT, false, memory_limit), .def = "8388608", .lo = "65536",
+     .hi = "1073741824", .doc = "bytes the policy's Lua state may hold"},
+};
+static const schema hooks_s = {"hooks", sizeof(p_hooks), true, hooks_f,
+                               sizeof hooks_f / sizeof *hooks_f};
+
+static const field root_f[] = {
+    {FLD(p_root, "liqsim", F_INT, true, liqsim), .lo = "1", .hi = "1", .doc = "format version (1)"},
+    {FLD(p_root, "name", F_STR, true, name), .doc = "shipped name, [a-z0-9-]+"},
+    {FLD(p_root, "venue", F_STR, true, venue), .doc = "display name"},
+    {FLD(p_root, "product", F_STR, true, product), .doc = "product the numbers are for"},
+    {FLD(p_root, "version", F_DATE, true, version), .doc = "date this file was last revised"},
+    {FLD(p_root, "effective", F_DATE, true, effective), .doc = "date of the rules it encodes"},
+    {FLD(p_root, "description", F_STR, false, description), .doc = "what is special here"},
+    {FLD(p_root, "sources", F_DICT_MAP, true, sources), .sub = &source_s,
+     .doc = "id -> where a rule or number comes from"},
+    {FLD(p_root, "contract", F_MAP, true, contract), .sub = &contract_s, .doc = "contract type"},
+    {FLD(p_root, "margin", F_MAP, true, margin), .sub = &margin_s, .doc = "margin model"},
+    {FLD(p_root, "trigger", F_MAP, false, trigger), .sub = &trigger_s, .doc = "trigger"},
+    {FLD(p_root, "liquidation", F_MAP, true, liquidation), .sub = &liq_s,
+     .doc = "how the position is closed"},
+    {FLD(p_root, "insurance_fund", F_MAP, false, insurance_fund), .sub = &if_s,
+     .doc = "insurance fund"},
+    {FLD(p_root, "adl", F_MAP, false, adl), .sub = &adl_s, .doc = "auto-deleveraging"},
+    {FLD(p_root, "socialized_loss", F_MAP, false, socialized_loss), .sub = &soc_s,
+     .doc = "socialized loss"},
+    {FLD(p_root, "shortfall", F_MAP, true, shortfall), .sub = &shortfall_s,
+     .doc = "order of the stages that cover a deficit"},
+    {FLD(p_root, "negative_balance", F_MAP, true, negative_balance), .sub = &nbp_s,
+     .doc = "negative-balance protection"},
+    {FLD(p_root, "debt", F_MAP, false, debt), .sub = &debt_s, .doc = "debt pursuit"},
+    {FLD(p_root, "rounding", F_MAP, false, rounding), .sub = &round_s, .doc = "rounding"},
+    {FLD(p_root, "hooks", F_MAP, false, hooks), .sub = &hooks_s, .doc = "Lua hooks"},
+};
+const schema liq_policy_schema = {"policy", sizeof(p_root), false, root_f,
+                                  sizeof root_f / sizeof *root_f};

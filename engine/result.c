@@ -1,0 +1,154 @@
+/*
+ * result.c — building and releasing a liq_result: events, trace steps,
+ * warnings and debt actions. Rendering lives in result_json.c and
+ * result_text.c.
+ */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void liq_result_free(liq_result *r)
+{
+    if (!r)
+        return;
+    free(r->policy);
+    free(r->venue);
+    free(r->scenario);
+    free(r->settlement);
+    free(r->actions);
+    free(r->events);
+    free(r->trace);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    free(r);
+}
+
+static bool grow(void **items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *p = realloc(*items, nc * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = nc;
+    return true;
+}
+
+liq_event *result_event(liq_result *r, const char *type, long step)
+{
+    if (!grow((void **)&r->events, &r->capevents, r->nevents, sizeof *r->events))
+        return NULL;
+    liq_event *e = &r->events[r->nevents++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->type, sizeof e->type, "%s", type);
+    e->step = step;
+    return e;
+}
+
+static liq_kv *event_slot(liq_event *e, const char *key)
+{
+    if (!e || e->nkv >= LIQ_EVENT_KVS)
+        return NULL;
+    liq_kv *kv = &e->kv[e->nkv++];
+    snprintf(kv->key, sizeof kv->key, "%s", key);
+    return kv;
+}
+
+void event_dec(liq_event *e, const char *key, liq_dec v)
+{
+    liq_kv *kv = event_slot(e, key);
+    if (kv) {
+        liq_dec_format(v, kv->val);
+        kv->is_text = false;
+    }
+}
+
+void event_str(liq_event *e, const char *key, const char *v)
+{
+    liq_kv *kv = event_slot(e, key);
+    if (kv) {
+        snprintf(kv->val, sizeof kv->val, "%s", v);
+        kv->is_text = true;
+    }
+}
+
+const char *policy_prov_label(const pprov *prov, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    if (!prov)
+        return buf;
+    for (size_t i = 0; i < prov->nids && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", prov->ids[i]);
+    if (prov->assumed && used < cap)
+        snprintf(buf + used, cap - used, "%sassumed: %s", used ? "; " : "", prov->assumed);
+    return buf;
+}
+
+bool result_trace(liq_result *r, const char *step, liq_dec v, liq_mark rule, const char *rulekey,
+                  const pprov *prov, const char *fmt, ...)
+{
+    if (!r->explain)
+        return true;
+    if (!grow((void **)&r->trace, &r->captrace, r->ntrace, sizeof *r->trace))
+        return false;
+    liq_trace *t = &r->trace[r->ntrace++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->step, sizeof t->step, "%s", step);
+    liq_dec_format(v, t->value);
+    if (rule.file && rule.line)
+        snprintf(t->rule, sizeof t->rule, "%s:%d:%d%s%s", rule.file, rule.line, rule.col,
+                 rulekey ? " " : "", rulekey ? rulekey : "");
+    else if (rulekey)
+        snprintf(t->rule, sizeof t->rule, "%s", rulekey);
+    policy_prov_label(prov, t->source, sizeof t->source);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->note, sizeof t->note, fmt, ap);
+    va_end(ap);
+    return true;
+}
+
+bool result_warn(liq_result *r, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
+    if (!w)
+        return false;
+    r->warnings = w;
+    r->warnings[r->nwarnings] = strdup(buf);
+    if (!r->warnings[r->nwarnings])
+        return false;
+    r->nwarnings++;
+    return true;
+}
+
+bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
+                   const char *note)
+{
+    liq_action *a = realloc(r->actions, (r->nactions + 1) * sizeof *a);
+    if (!a)
+        return false;
+    r->actions = a;
+    liq_action *x = &r->actions[r->nactions++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->type, sizeof x->type, "%s", type);
+    x->deadline_hours = deadline_hours;
+    if (amount) {
+        x->has_amount = true;
+        x->amount = *amount;
+    }
+    if (note)
+        snprintf(x->note, sizeof x->note, "%s", note);
+    return true;
+}

@@ -1,0 +1,88 @@
+/*
+ * result.h — what one evaluation produced: the contract's numbers, the
+ * ordered events, and (with --explain) the trace of where each number
+ * came from. Built by the waterfall stages, rendered by result_json.c
+ * and result_text.c.
+ */
+#ifndef LIQ_RESULT_H
+#define LIQ_RESULT_H
+
+#include "liqsim.h"
+#include "policy.h"
+
+typedef struct liq_kv {
+    char key[32];
+    char val[LIQ_DEC_STRLEN + 16];
+    bool is_text;               /* a string rather than a decimal */
+} liq_kv;
+
+#define LIQ_EVENT_KVS 6
+typedef struct liq_event {
+    char type[40];
+    long step;                  /* index in the mark path, -1 when not tied to one */
+    liq_kv kv[LIQ_EVENT_KVS];   /* the numbers it moved */
+    size_t nkv;
+} liq_event;
+
+typedef struct liq_trace {
+    char step[48];              /* the number explained: "liquidation_price" */
+    char value[LIQ_DEC_STRLEN];
+    char rule[300];             /* policy file:line:col key, or hook file:line */
+    char source[200];           /* source ids or "assumed: ..." */
+    char note[300];             /* the formula or rule in words */
+} liq_trace;
+
+typedef struct liq_action {
+    char type[32];
+    int64_t deadline_hours;     /* -1 when none */
+    bool has_amount;
+    liq_dec amount;
+    char note[160];
+} liq_action;
+
+struct liq_result {
+    char *policy, *venue, *scenario, *settlement;
+    int contract, mode, side;
+    liq_dec size, entry_price, leverage, notional;
+    liq_dec initial_margin, maintenance_margin;
+    bool has_lp, has_bp;
+    liq_dec liquidation_price, bankruptcy_price;
+    bool liquidated;
+    liq_dec trigger_price, fill_price, close_price;
+    liq_dec open_size;          /* position left open at the end of the path */
+    liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
+    liq_dec unforced, forced, fees, total;
+    liq_dec collateral, deficit;
+    liq_dec cov[STAGE_COUNT];
+    liq_dec owed;
+    liq_action *actions; size_t nactions;
+    liq_dec final_balance;
+    bool if_finite;
+    liq_dec if_before, if_received, if_paid, if_after;
+    liq_event *events; size_t nevents, capevents;
+    liq_trace *trace; size_t ntrace, captrace;
+    char **warnings; size_t nwarnings;
+    bool explain;
+};
+
+/* Appenders; false only on out of memory. */
+liq_event *result_event(liq_result *r, const char *type, long step);
+void event_dec(liq_event *e, const char *key, liq_dec v);
+void event_str(liq_event *e, const char *key, const char *v);
+bool result_trace(liq_result *r, const char *step, liq_dec v, liq_mark rule, const char *rulekey,
+                  const pprov *prov, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+bool result_warn(liq_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
+                   const char *note);
+
+/* result_json.c: the JSON view (liq_results_render dispatches here). */
+char *result_render_json(liq_result *const *rs, size_t n, bool as_array);
+
+/* Dec -> canonical text in a static-free way: caller's buffer. */
+static inline const char *dstr(liq_dec d, char buf[LIQ_DEC_STRLEN])
+{
+    liq_dec_format(d, buf);
+    return buf;
+}
+
+#endif

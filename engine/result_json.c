@@ -1,0 +1,139 @@
+/*
+ * result_json.c — the contract's JSON result (CONTRACT.md), with jansson.
+ *
+ * Decimal amounts are JSON strings holding exact decimals, as venues'
+ * APIs do. Keys come out in a fixed order (jansson keeps insertion
+ * order), so the same input gives byte-identical output.
+ */
+#include "result.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *jdec(liq_dec v)
+{
+    char b[LIQ_DEC_STRLEN];
+    liq_dec_format(v, b);
+    return json_string(b);
+}
+
+static json_t *jopt(bool has, liq_dec v)
+{
+    return has ? jdec(v) : json_null();
+}
+
+static json_t *result_obj(const liq_result *r)
+{
+    json_t *o = json_object();
+    static const char *const side[] = {"long", "short"};
+    json_object_set_new(o, "policy", json_string(r->policy));
+    json_object_set_new(o, "venue", json_string(r->venue));
+    json_object_set_new(o, "scenario", json_string(r->scenario));
+    json_object_set_new(o, "settlement", json_string(r->settlement));
+    json_object_set_new(o, "contract", json_string(liq_contract_names[r->contract]));
+    json_object_set_new(o, "mode", json_string(liq_mode_names[r->mode]));
+    json_object_set_new(o, "side", json_string(side[r->side]));
+    json_object_set_new(o, "size", jdec(r->size));
+    json_object_set_new(o, "entry_price", jdec(r->entry_price));
+    json_object_set_new(o, "leverage", jdec(r->leverage));
+    json_object_set_new(o, "notional", jdec(r->notional));
+    json_object_set_new(o, "initial_margin", jdec(r->initial_margin));
+    json_object_set_new(o, "maintenance_margin", jdec(r->maintenance_margin));
+    json_object_set_new(o, "liquidation_price", jopt(r->has_lp, r->liquidation_price));
+    json_object_set_new(o, "bankruptcy_price", jopt(r->has_bp, r->bankruptcy_price));
+    json_object_set_new(o, "liquidated", json_boolean(r->liquidated));
+    json_object_set_new(o, "trigger_price", jopt(r->liquidated, r->trigger_price));
+    json_object_set_new(o, "fill_price", jopt(r->liquidated, r->fill_price));
+    json_object_set_new(o, "close_price", jopt(r->liquidated, r->close_price));
+    json_object_set_new(o, "loss", json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
+                                             "forced", jdec(r->forced), "fees", jdec(r->fees),
+                                             "total", jdec(r->total)));
+    json_object_set_new(o, "collateral", jdec(r->collateral));
+    json_object_set_new(o, "deficit", jdec(r->deficit));
+    json_t *cov = json_object();
+    json_object_set_new(cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
+    json_object_set_new(cov, "adl", jdec(r->cov[STAGE_ADL]));
+    json_object_set_new(cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
+    json_object_set_new(cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
+    json_object_set_new(cov, "venue", jdec(r->cov[STAGE_VENUE]));
+    json_object_set_new(cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
+    json_object_set_new(o, "covered_by", cov);
+    json_t *acts = json_array();
+    for (size_t i = 0; i < r->nactions; i++) {
+        const liq_action *a = &r->actions[i];
+        json_t *ao = json_pack("{s:s}", "type", a->type);
+        if (a->deadline_hours >= 0)
+            json_object_set_new(ao, "deadline_hours", json_integer(a->deadline_hours));
+        if (a->has_amount)
+            json_object_set_new(ao, "amount", jdec(a->amount));
+        if (a->note[0])
+            json_object_set_new(ao, "note", json_string(a->note));
+        json_array_append_new(acts, ao);
+    }
+    json_object_set_new(o, "debt", json_pack("{s:o s:o}", "owed", jdec(r->owed), "actions", acts));
+    json_object_set_new(o, "final_balance", jdec(r->final_balance));
+    json_object_set_new(o, "open_size", jdec(r->open_size));
+    json_object_set_new(o, "unrealized_pnl", jdec(r->unrealized_pnl));
+    json_t *fund = json_object();
+    json_object_set_new(fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
+    json_object_set_new(fund, "received", jdec(r->if_received));
+    json_object_set_new(fund, "paid", jdec(r->if_paid));
+    json_object_set_new(fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
+    json_object_set_new(o, "insurance_fund", fund);
+    json_t *ev = json_array();
+    for (size_t i = 0; i < r->nevents; i++) {
+        const liq_event *e = &r->events[i];
+        json_t *eo = json_pack("{s:s}", "type", e->type);
+        if (e->step >= 0)
+            json_object_set_new(eo, "step", json_integer(e->step));
+        for (size_t k = 0; k < e->nkv; k++)
+            json_object_set_new(eo, e->kv[k].key, json_string(e->kv[k].val));
+        json_array_append_new(ev, eo);
+    }
+    json_object_set_new(o, "events", ev);
+    json_t *w = json_array();
+    for (size_t i = 0; i < r->nwarnings; i++)
+        json_array_append_new(w, json_string(r->warnings[i]));
+    json_object_set_new(o, "warnings", w);
+    if (r->explain) {
+        json_t *tr = json_array();
+        for (size_t i = 0; i < r->ntrace; i++) {
+            const liq_trace *t = &r->trace[i];
+            json_t *to = json_pack("{s:s s:s s:s}", "step", t->step, "value", t->value, "rule", t->rule);
+            if (t->source[0])
+                json_object_set_new(to, "source", json_string(t->source));
+            if (t->note[0])
+                json_object_set_new(to, "note", json_string(t->note));
+            json_array_append_new(tr, to);
+        }
+        json_object_set_new(o, "trace", tr);
+    }
+    return o;
+}
+
+char *result_render_json(liq_result *const *rs, size_t n, bool as_array)
+{
+    json_t *root;
+    if (as_array) {
+        root = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(root, result_obj(rs[i]));
+    } else {
+        root = n ? result_obj(rs[0]) : json_object();
+    }
+    char *s = json_dumps(root, JSON_INDENT(2));
+    json_decref(root);
+    if (!s)
+        return NULL;
+    /* Append a newline: the CLI prints the string as a file. */
+    size_t len = strlen(s);
+    char *out = realloc(s, len + 2);
+    if (!out) {
+        free(s);
+        return NULL;
+    }
+    out[len] = '\n';
+    out[len + 1] = 0;
+    return out;
+}

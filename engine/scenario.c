@@ -1,0 +1,242 @@
+/*
+ * scenario.c — loads a scenario file (CONTRACT.md) through the schema
+ * walker, and its mark path from an inline list or a CSV file.
+ *
+ * Owns scenario-level checks (size or notional, a path that is not
+ * empty, positive prices); what a policy allows (leverage, modes) is
+ * checked where the two meet, in position.c.
+ */
+#include "scenario.h"
+#include "yamltree.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLD(T, k, ty, req, mem) .key = k, .type = ty, .required = req, .off = offsetof(T, mem)
+
+static const char *const mode_names[] = {"isolated", "cross", NULL};
+static const char *const contract_names[] = {"linear", "inverse", NULL};
+static const char *const side_names[] = {"long", "short", NULL};
+
+static const field account_f[] = {
+    {FLD(s_account, "collateral", F_DEC, true, collateral), .lo = "0", .unit = "amount",
+     .doc = "the account's collateral, in the settlement currency"},
+    {FLD(s_account, "mode", F_ENUM, false, mode), .enum_vals = mode_names, .def = "isolated",
+     .doc = "isolated or cross margin"},
+};
+static const schema account_s = {"account", sizeof(s_account), false, account_f,
+                                 sizeof account_f / sizeof *account_f};
+
+static const field position_f[] = {
+    {FLD(s_position, "market", F_STR, false, market), .doc = "market symbol (label)"},
+    {FLD(s_position, "contract", F_ENUM, false, contract), .enum_vals = contract_names,
+     .def = "linear", .doc = "linear or inverse"},
+    {FLD(s_position, "side", F_ENUM, true, side), .enum_vals = side_names, .doc = "long or short"},
+    {FLD(s_position, "size", F_DEC, false, size), .lo = "0.000000000001",
+     .doc = "base units (linear) or contracts (inverse)"},
+    {FLD(s_position, "notional", F_DEC, false, notional), .lo = "0.000000000001",
+     .doc = "quote units; size = notional / entry_price"},
+    {FLD(s_position, "entry_price", F_DEC, true, entry_price), .lo = "0.000000000001",
+     .unit = "price", .doc = "average entry price"},
+    {FLD(s_position, "leverage", F_DEC, false, leverage), .lo = "1", .hi = "10000",
+     .doc = "initial margin = notional / leverage unless margin is given"},
+    {FLD(s_position, "margin", F_DEC, false, margin), .lo = "0", .unit = "amount",
+     .doc = "explicit isolated margin"},
+    {FLD(s_position, "extra_margin", F_DEC, false, extra_margin), .def = "0", .unit = "amount",
+     .doc = "margin added (negative: taken) after entry"},
+    {FLD(s_position, "contract_size", F_DEC, false, contract_size), .def = "1",
+     .lo = "0.000000000001", .doc = "inverse: quote value of one contract"},
+};
+static const schema position_s = {"position", sizeof(s_position), false, position_f,
+                                  sizeof position_f / sizeof *position_f};
+
+static const field fill_f[] = {
+    {FLD(s_fill, "slippage", F_DEC, false, slippage), .def = "0", .lo = "0", .hi = "1",
+     .unit = "rate", .doc = "the liquidation fills this fraction beyond the trigger"},
+};
+static const schema fill_s = {"market.liquidation_fill", sizeof(s_fill), false, fill_f,
+                              sizeof fill_f / sizeof *fill_f};
+
+static const field market_f[] = {
+    {FLD(s_market, "mark_path", F_LIST_DEC, false, mark_path), .lo = "0.000000000001",
+     .unit = "price", .doc = "mark prices in time order"},
+    {FLD(s_market, "path_file", F_STR, false, path_file),
+     .doc = "CSV of time,mark[,index,last], relative to the scenario"},
+    {FLD(s_market, "liquidation_fill", F_MAP, false, liquidation_fill), .sub = &fill_s,
+     .doc = "how the liquidation order fills"},
+    {FLD(s_market, "insurance_fund", F_DEC_UNLIM, false, insurance_fund), .lo = "0",
+     .unit = "amount", .doc = "insurance fund balance (overrides the policy)"},
+    {FLD(s_market, "winners_profit", F_DEC, false, winners_profit), .lo = "0", .unit = "amount",
+     .doc = "profit of the winning traders a socialized loss is charged to"},
+};
+static const schema market_s = {"market", sizeof(s_market), false, market_f,
+                                sizeof market_f / sizeof *market_f};
+
+static const field root_f[] = {
+    {FLD(s_root, "name", F_STR, true, name), .doc = "scenario name"},
+    {FLD(s_root, "description", F_STR, false, description), .doc = "what it shows"},
+    {FLD(s_root, "account", F_MAP, true, account), .sub = &account_s, .doc = "account"},
+    {FLD(s_root, "position", F_MAP, true, position), .sub = &position_s, .doc = "position"},
+    {FLD(s_root, "market", F_MAP, true, market), .sub = &market_s, .doc = "market path"},
+};
+const schema liq_scenario_schema = {"scenario", sizeof(s_root), false, root_f,
+                                    sizeof root_f / sizeof *root_f};
+
+void liq_scenario_free(liq_scenario *s)
+{
+    if (!s)
+        return;
+    schema_free(&liq_scenario_schema, &s->r);
+    free(s->path_px);
+    free(s->path_m);
+    free(s->path);
+    free(s);
+}
+
+const char *liq_scenario_name(const liq_scenario *s)
+{
+    return s->r.name.v;
+}
+
+static bool path_push(liq_scenario *s, liq_dec px, liq_mark m)
+{
+    liq_dec *p = realloc(s->path_px, (s->npath + 1) * sizeof *p);
+    if (!p)
+        return false;
+    s->path_px = p;
+    liq_mark *pm = realloc(s->path_m, (s->npath + 1) * sizeof *pm);
+    if (!pm)
+        return false;
+    s->path_m = pm;
+    s->path_px[s->npath] = px;
+    s->path_m[s->npath] = m;
+    s->npath++;
+    return true;
+}
+
+/* CSV: time,mark[,index,last]; a first line that does not parse as a
+ * number in the mark column is a header. */
+static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from,
+                          liq_diags *d)
+{
+    FILE *f = fopen(csv, "r");
+    if (!f) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, from->file, from->line, from->col,
+                      "market.path_file: cannot open \"%s\": %s", csv, strerror(errno));
+        return false;
+    }
+    char line[1024];
+    int ln = 0;
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f)) {
+        ln++;
+        size_t len = strcspn(line, "\r\n");
+        line[len] = 0;
+        if (len == 0 || line[0] == '#')
+            continue;
+        char *c1 = strchr(line, ',');
+        if (!c1) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, 1,
+                          "expected time,mark[,index,last], got \"%s\"", line);
+            ok = false;
+            break;
+        }
+        char *mark = c1 + 1;
+        size_t mlen = strcspn(mark, ",");
+        liq_dec px;
+        liq_status st = liq_dec_parse(mark, mlen, &px);
+        if (st != LIQ_OK) {
+            if (ln == 1 && s->npath == 0)
+                continue; /* header */
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, (int)(mark - line) + 1,
+                          "mark: expected a decimal price, got \"%.*s\"", (int)mlen, mark);
+            ok = false;
+            break;
+        }
+        if (liq_dec_sign(px) <= 0) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, (int)(mark - line) + 1,
+                          "mark: expected a price > 0, got \"%.*s\"", (int)mlen, mark);
+            ok = false;
+            break;
+        }
+        liq_mark m = {s->path, ln, (int)(mark - line) + 1};
+        ok = path_push(s, px, m);
+    }
+    fclose(f);
+    return ok;
+}
+
+static void dir_join(char *out, size_t cap, const char *base, const char *rel)
+{
+    if (rel[0] == '/' || !base) {
+        snprintf(out, cap, "%s", rel);
+        return;
+    }
+    const char *slash = strrchr(base, '/');
+    if (!slash)
+        snprintf(out, cap, "%s", rel);
+    else
+        snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, rel);
+}
+
+liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *base_path,
+                                 liq_diags *d)
+{
+    liq_scenario *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->path = strdup(file);
+    bool ok = s->path && schema_load(&liq_scenario_schema, n, &s->r, s->path, "", d);
+    const s_position *p = &s->r.position;
+    const s_market *m = &s->r.market;
+    if (ok && p->size.set == p->notional.set) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, n ? n->line : 0, 1,
+                      "position: give exactly one of 'size' or 'notional'");
+        ok = false;
+    }
+    if (ok && !p->leverage.set && !p->margin.set) {
+        const ynode *pn = ynode_get(n, "position");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
+                      pn ? pn->col : 0, "position: give 'leverage' or 'margin'");
+        ok = false;
+    }
+    if (ok && m->mark_path.set == m->path_file.set) {
+        const ynode *mn = ynode_get(n, "market");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mn ? mn->line : 0,
+                      mn ? mn->col : 0, "market: give exactly one of 'mark_path' or 'path_file'");
+        ok = false;
+    }
+    if (ok && m->mark_path.set) {
+        const pdec *pts = m->mark_path.items;
+        for (size_t i = 0; ok && i < m->mark_path.n; i++)
+            ok = path_push(s, pts[i].v, pts[i].m);
+    } else if (ok) {
+        char csv[1024];
+        dir_join(csv, sizeof csv, base_path ? base_path : file, m->path_file.v);
+        ok = load_path_csv(s, csv, &m->path_file.m, d);
+    }
+    if (ok && s->npath == 0) {
+        const ynode *mn = ynode_get(n, "market");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mn ? mn->line : 0,
+                      mn ? mn->col : 0, "market: the mark path is empty");
+        ok = false;
+    }
+    if (!ok) {
+        liq_scenario_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
+{
+    ydoc *doc = ydoc_load_file(path, d);
+    if (!doc)
+        return NULL;
+    liq_scenario *s = scenario_from_node(doc->root, path, path, d);
+    ydoc_free(doc);
+    return s;
+}

@@ -1,0 +1,60 @@
+/*
+ * scenario.h — the in-memory model of a scenario file (CONTRACT.md):
+ * an account, one position, and a mark-price path.
+ */
+#ifndef LIQ_SCENARIO_H
+#define LIQ_SCENARIO_H
+
+#include "liqsim.h"
+#include "schema.h"
+
+enum { SIDE_LONG, SIDE_SHORT };
+
+typedef struct s_account {
+    pdec collateral;
+    penum mode;
+} s_account;
+
+typedef struct s_position {
+    pstr market;
+    penum contract;
+    penum side;
+    pdec size, notional, entry_price, leverage, margin, extra_margin, contract_size;
+} s_position;
+
+typedef struct s_fill {
+    pdec slippage;
+} s_fill;
+
+typedef struct s_market {
+    plist mark_path;          /* of pdec */
+    pstr path_file;
+    s_fill liquidation_fill;
+    pdec insurance_fund;      /* overrides the policy's balance */
+    pdec winners_profit;      /* for socialized loss: the winners' profit base */
+} s_market;
+
+typedef struct s_root {
+    pstr name, description;
+    s_account account;
+    s_position position;
+    s_market market;
+} s_root;
+
+struct liq_scenario {
+    char *path;
+    s_root r;
+    liq_dec *path_px;         /* the mark path, from mark_path or path_file */
+    liq_mark *path_m;         /* where each mark came from */
+    size_t npath;
+};
+
+extern const schema liq_scenario_schema;
+
+/* Load a scenario from a node of an already-parsed document (the golden
+ * examples embed scenarios). file is used for marks and must outlive the
+ * scenario (it is copied into path). Caller owns the result. */
+liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *base_path,
+                                 liq_diags *d);
+
+#endif

@@ -1,0 +1,613 @@
+/*
+ * schema.c — the table-driven walker behind every YAML loader.
+ *
+ * Owns: turning a ynode map into a struct through a schema table, with
+ * one precise message per problem, and the JSON Schema view of the same
+ * tables. Leaves cross-field rules (a fee above the first maintenance
+ * rate, a stage order that cannot absorb a deficit) to the loaders.
+ */
+#include "schema.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATHMAX 256
+
+static const char *const prov_keys[] = {"source", "assumed"};
+
+static bool err(liq_diags *d, const char *file, const ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool err(liq_diags *d, const char *file, const ynode *n, const char *fmt, ...)
+{
+    char buf[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, file, n ? n->line : 0, n ? n->col : 0,
+                  "%s", buf);
+    return false;
+}
+
+static liq_mark mark_of(const char *file, const ynode *n)
+{
+    liq_mark m = {file, n ? n->line : 0, n ? n->col : 0};
+    return m;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t prev[41], cur[41];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof prev);
+    }
+    return prev[lb];
+}
+
+const char *schema_suggest(const char *word, const char *const *cands, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = 3;
+    for (size_t i = 0; i < n; i++) {
+        size_t dist = edit_distance(word, cands[i]);
+        size_t lw = strlen(word);
+        if (dist >= 3 && lw >= 3 && strncmp(cands[i], word, lw) == 0)
+            dist = 2;
+        if (dist < bestd) {
+            bestd = dist;
+            best = cands[i];
+        }
+    }
+    return best;
+}
+
+static void join_list(char *buf, size_t cap, const char *const *items, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", items[i]);
+}
+
+static size_t enum_count(const char *const *vals)
+{
+    size_t n = 0;
+    while (vals[n])
+        n++;
+    return n;
+}
+
+static bool want_scalar(const ynode *n, const char *file, const char *path, liq_diags *d,
+                        const char *what)
+{
+    if (n->kind == YN_SCALAR)
+        return true;
+    return err(d, file, n, "%s: expected %s, got %s", path, what, ynode_kind_name(n->kind));
+}
+
+static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file,
+                     const char *path, liq_diags *d)
+{
+    bool unlim = f->type == F_DEC_UNLIM;
+    if (!want_scalar(n, file, path, d, unlim ? "a decimal or 'unlimited'" : "a decimal"))
+        return false;
+    out->m = mark_of(file, n);
+    if (unlim && strcmp(n->text, "unlimited") == 0) {
+        out->unlimited = true;
+        out->set = true;
+        return true;
+    }
+    liq_status st = liq_dec_from_str(n->text, &out->v);
+    if (st == LIQ_EPRECISION)
+        return err(d, file, n, "%s: \"%s\" has more than %d decimal places", path, n->text,
+                   LIQ_DEC_SCALE);
+    if (st == LIQ_EOVERFLOW)
+        return err(d, file, n, "%s: \"%s\" is too large", path, n->text);
+    if (st != LIQ_OK) {
+        const char *hint = strchr(n->text, '%') ? " (write rates as fractions: 0.5% is 0.005)" : "";
+        return err(d, file, n, "%s: expected a decimal%s, got \"%s\"%s", path,
+                   unlim ? " or 'unlimited'" : "", n->text, hint);
+    }
+    liq_dec lo, hi;
+    bool below = f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(out->v, lo) < 0;
+    bool above = f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(out->v, hi) > 0;
+    if (below || above) {
+        if (f->lo && f->hi)
+            return err(d, file, n, "%s: expected a decimal between %s and %s, got \"%s\"", path,
+                       f->lo, f->hi, n->text);
+        if (f->lo)
+            return err(d, file, n, "%s: expected a decimal >= %s, got \"%s\"", path, f->lo,
+                       n->text);
+        return err(d, file, n, "%s: expected a decimal <= %s, got \"%s\"", path, f->hi, n->text);
+    }
+    out->set = true;
+    return true;
+}
+
+static bool load_enum(const field *f, const ynode *n, int *out, const char *file,
+                      const char *path, liq_diags *d)
+{
+    size_t cnt = enum_count(f->enum_vals);
+    char all[400];
+    join_list(all, sizeof all, f->enum_vals, cnt);
+    if (n->kind != YN_SCALAR)
+        return err(d, file, n, "%s: expected one of %s, got %s", path, all,
+                   ynode_kind_name(n->kind));
+    for (size_t i = 0; i < cnt; i++) {
+        if (strcmp(n->text, f->enum_vals[i]) == 0) {
+            *out = (int)i;
+            return true;
+        }
+    }
+    const char *s = schema_suggest(n->text, f->enum_vals, cnt);
+    if (s)
+        return err(d, file, n, "%s: unknown value \"%s\"; did you mean '%s'? (expected one of %s)",
+                   path, n->text, s, all);
+    return err(d, file, n, "%s: unknown value \"%s\"; expected one of %s", path, n->text, all);
+}
+
+static bool is_date(const char *s)
+{
+    if (strlen(s) != 10)
+        return false;
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (s[i] != '-')
+                return false;
+        } else if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    int mo = (s[5] - '0') * 10 + (s[6] - '0'), dd = (s[8] - '0') * 10 + (s[9] - '0');
+    return mo >= 1 && mo <= 12 && dd >= 1 && dd <= 31;
+}
+
+static bool load_prov_ids(pprov *p, const ynode *n, const char *file, const char *path,
+                          liq_diags *d)
+{
+    p->ids_m = mark_of(file, n);
+    const ynode *const *list = (const ynode *const *)&n;
+    size_t cnt = 1;
+    if (n->kind == YN_SEQ) {
+        list = (const ynode *const *)n->items;
+        cnt = n->n;
+    } else if (n->kind != YN_SCALAR) {
+        return err(d, file, n, "%s.source: expected a source id or a list of ids", path);
+    }
+    p->ids = calloc(cnt ? cnt : 1, sizeof *p->ids);
+    if (!p->ids)
+        return err(d, file, n, "out of memory");
+    for (size_t i = 0; i < cnt; i++) {
+        if (list[i]->kind != YN_SCALAR)
+            return err(d, file, list[i], "%s.source: expected a source id, got %s", path,
+                       ynode_kind_name(list[i]->kind));
+        p->ids[p->nids++] = strdup(list[i]->text);
+    }
+    return true;
+}
+
+static bool load_field(const field *f, const ynode *n, char *base, const char *file,
+                       const char *path, liq_diags *d);
+
+static bool load_map(const schema *s, const ynode *n, void *out, const char *file,
+                     const char *path, liq_diags *d, bool absent);
+
+bool schema_load(const schema *s, const ynode *n, void *out, const char *file,
+                 const char *path, liq_diags *d)
+{
+    return load_map(s, n, out, file, path, d, false);
+}
+
+/* absent: the section is not in the file; fill defaults only (its
+ * required keys are required only when the section is written). */
+static bool load_map(const schema *s, const ynode *n, void *out, const char *file,
+                     const char *path, liq_diags *d, bool absent)
+{
+    char *base = out;
+    const char *shown = path && *path ? path : "(top level)";
+    if (!n || n->kind != YN_MAP)
+        return err(d, file, n, "%s: expected a mapping of keys, got %s", shown,
+                   n ? ynode_kind_name(n->kind) : "nothing");
+    bool ok = true;
+    if (s->has_prov) {
+        pprov *p = (pprov *)base;
+        p->m = mark_of(file, n);
+        p->present = true;
+    }
+    /* Unknown keys first: a misspelt key usually explains a "missing" one. */
+    for (size_t i = 0; i < n->n; i++) {
+        const char *k = n->keys[i]->text;
+        bool known = false;
+        for (size_t j = 0; j < s->nfields && !known; j++)
+            known = strcmp(s->fields[j].key, k) == 0;
+        if (!known && s->has_prov && (strcmp(k, "source") == 0 || strcmp(k, "assumed") == 0)) {
+            pprov *p = (pprov *)base;
+            const ynode *v = n->items[i];
+            if (k[0] == 's') {
+                ok &= load_prov_ids(p, v, file, shown, d);
+            } else if (want_scalar(v, file, shown, d, "a reason (text)")) {
+                p->assumed = strdup(v->text);
+                p->assumed_m = mark_of(file, v);
+            } else {
+                ok = false;
+            }
+            continue;
+        }
+        if (known)
+            continue;
+        const char *cands[64];
+        size_t nc = 0;
+        for (size_t j = 0; j < s->nfields && nc < 62; j++)
+            cands[nc++] = s->fields[j].key;
+        if (s->has_prov) {
+            cands[nc++] = prov_keys[0];
+            cands[nc++] = prov_keys[1];
+        }
+        char all[600];
+        join_list(all, sizeof all, cands, nc);
+        const char *sug = schema_suggest(k, cands, nc);
+        if (sug)
+            err(d, file, n->keys[i], "%s: unknown key '%s'; did you mean '%s'?", shown, k, sug);
+        else
+            err(d, file, n->keys[i], "%s: unknown key '%s'; expected one of: %s", shown, k, all);
+        ok = false;
+    }
+    for (size_t j = 0; j < s->nfields; j++) {
+        const field *f = &s->fields[j];
+        char sub[PATHMAX];
+        if (path && *path)
+            snprintf(sub, sizeof sub, "%s.%s", path, f->key);
+        else
+            snprintf(sub, sizeof sub, "%s", f->key);
+        const ynode *v = ynode_get(n, f->key);
+        if (v) {
+            ok &= load_field(f, v, base, file, sub, d);
+            continue;
+        }
+        if (f->required && !absent) {
+            err(d, file, n, "%s: missing required key '%s'", shown, f->key);
+            ok = false;
+            continue;
+        }
+        /* Defaults: parsed from the table's YAML text; the mark points at
+         * the enclosing section so a trace still names a line. */
+        if (f->def) {
+            ynode dn = {.kind = YN_SCALAR, .line = n->line, .col = n->col,
+                        .text = (char *)f->def};
+            ok &= load_field(f, &dn, base, file, sub, d);
+            /* A default is not something the file set. */
+            switch (f->type) {
+            case F_DEC: case F_DEC_UNLIM: ((pdec *)(base + f->off))->set = false; break;
+            case F_INT: ((pint *)(base + f->off))->set = false; break;
+            case F_BOOL: ((pbool *)(base + f->off))->set = false; break;
+            case F_ENUM: ((penum *)(base + f->off))->set = false; break;
+            case F_STR: case F_DATE: ((pstr *)(base + f->off))->set = false; break;
+            default: break;
+            }
+        } else if (f->type == F_MAP) {
+            /* An absent optional section still gets its own defaults. */
+            ynode empty = {.kind = YN_MAP, .line = n->line, .col = n->col};
+            ok &= load_map(f->sub, &empty, base + f->off, file, sub, d, true);
+            if (f->sub->has_prov)
+                ((pprov *)(base + f->off))->present = false;
+        }
+    }
+    return ok;
+}
+
+static bool load_list(const field *f, const ynode *v, plist *pl, const char *file,
+                      const char *path, liq_diags *d)
+{
+    bool dict = f->type == F_DICT_MAP;
+    pl->m = mark_of(file, v);
+    pl->set = true;
+    if (dict ? v->kind != YN_MAP : v->kind != YN_SEQ)
+        return err(d, file, v, "%s: expected %s, got %s", path,
+                   dict ? "a mapping of id: {...}" : "a list", ynode_kind_name(v->kind));
+    size_t isz = 0;
+    switch (f->type) {
+    case F_LIST_MAP: case F_DICT_MAP: isz = f->sub->size; break;
+    case F_LIST_ENUM: isz = sizeof(penum); break;
+    case F_LIST_DEC: isz = sizeof(pdec); break;
+    case F_LIST_STR: isz = sizeof(pstr); break;
+    default: break;
+    }
+    pl->items = calloc(v->n ? v->n : 1, isz);
+    if (!pl->items)
+        return err(d, file, v, "out of memory");
+    bool ok = true;
+    for (size_t i = 0; i < v->n; i++) {
+        char sub[PATHMAX];
+        if (dict)
+            snprintf(sub, sizeof sub, "%s.%s", path, v->keys[i]->text);
+        else
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+        char *item = (char *)pl->items + i * isz;
+        const ynode *e = v->items[i];
+        pl->n = i + 1;
+        switch (f->type) {
+        case F_LIST_MAP:
+            ok &= schema_load(f->sub, e, item, file, sub, d);
+            break;
+        case F_DICT_MAP: {
+            /* The id is the key; the item struct starts (after its pprov,
+             * if any) with a pstr holding it. */
+            pstr *id = (pstr *)(item + (f->sub->has_prov ? sizeof(pprov) : 0));
+            id->v = strdup(v->keys[i]->text);
+            id->m = mark_of(file, v->keys[i]);
+            id->set = true;
+            ok &= schema_load(f->sub, e, item, file, sub, d);
+            break;
+        }
+        case F_LIST_ENUM: {
+            penum *pe = (penum *)item;
+            pe->m = mark_of(file, e);
+            pe->set = load_enum(f, e, &pe->v, file, sub, d);
+            ok &= pe->set;
+            break;
+        }
+        case F_LIST_DEC: {
+            field df = *f;
+            df.type = F_DEC;
+            ok &= load_dec(&df, e, (pdec *)item, file, sub, d);
+            break;
+        }
+        case F_LIST_STR: {
+            pstr *ps = (pstr *)item;
+            if (!want_scalar(e, file, sub, d, "text")) {
+                ok = false;
+                break;
+            }
+            ps->v = strdup(e->text);
+            ps->m = mark_of(file, e);
+            ps->set = true;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return ok;
+}
+
+static bool load_field(const field *f, const ynode *v, char *base, const char *file,
+                       const char *path, liq_diags *d)
+{
+    void *slot = base + f->off;
+    switch (f->type) {
+    case F_STR:
+    case F_DATE: {
+        pstr *p = slot;
+        if (!want_scalar(v, file, path, d, f->type == F_DATE ? "a date YYYY-MM-DD" : "text"))
+            return false;
+        if (f->type == F_DATE && !is_date(v->text) && strcmp(v->text, "unknown") != 0)
+            return err(d, file, v, "%s: expected a date YYYY-MM-DD (or 'unknown'), got \"%s\"",
+                       path, v->text);
+        free(p->v);
+        p->v = strdup(v->text);
+        p->m = mark_of(file, v);
+        p->set = true;
+        return p->v != NULL;
+    }
+    case F_DEC:
+    case F_DEC_UNLIM:
+        return load_dec(f, v, slot, file, path, d);
+    case F_INT: {
+        pint *p = slot;
+        if (!want_scalar(v, file, path, d, "a whole number"))
+            return false;
+        char *end = NULL;
+        long long x = strtoll(v->text, &end, 10);
+        if (!*v->text || *end)
+            return err(d, file, v, "%s: expected a whole number, got \"%s\"", path, v->text);
+        liq_dec lo, hi;
+        liq_dec xd = liq_dec_from_int(x);
+        if ((f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(xd, lo) < 0) ||
+            (f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(xd, hi) > 0))
+            return err(d, file, v, "%s: expected a whole number between %s and %s, got \"%s\"",
+                       path, f->lo ? f->lo : "-inf", f->hi ? f->hi : "inf", v->text);
+        p->v = x;
+        p->m = mark_of(file, v);
+        p->set = true;
+        return true;
+    }
+    case F_BOOL: {
+        pbool *p = slot;
+        if (!want_scalar(v, file, path, d, "true or false"))
+            return false;
+        if (strcmp(v->text, "true") == 0)
+            p->v = true;
+        else if (strcmp(v->text, "false") == 0)
+            p->v = false;
+        else
+            return err(d, file, v, "%s: expected true or false, got \"%s\"", path, v->text);
+        p->m = mark_of(file, v);
+        p->set = true;
+        return true;
+    }
+    case F_ENUM: {
+        penum *p = slot;
+        if (!load_enum(f, v, &p->v, file, path, d))
+            return false;
+        p->m = mark_of(file, v);
+        p->set = true;
+        return true;
+    }
+    case F_MAP:
+        return schema_load(f->sub, v, slot, file, path, d);
+    case F_LIST_MAP:
+    case F_DICT_MAP:
+    case F_LIST_ENUM:
+    case F_LIST_DEC:
+    case F_LIST_STR:
+        return load_list(f, v, slot, file, path, d);
+    }
+    return false;
+}
+
+void schema_free(const schema *s, void *obj)
+{
+    char *base = obj;
+    if (!obj)
+        return;
+    if (s->has_prov) {
+        pprov *p = (pprov *)base;
+        for (size_t i = 0; i < p->nids; i++)
+            free(p->ids[i]);
+        free(p->ids);
+        free(p->assumed);
+        p->ids = NULL;
+        p->assumed = NULL;
+        p->nids = 0;
+    }
+    for (size_t j = 0; j < s->nfields; j++) {
+        const field *f = &s->fields[j];
+        void *slot = base + f->off;
+        switch (f->type) {
+        case F_STR:
+        case F_DATE:
+            free(((pstr *)slot)->v);
+            ((pstr *)slot)->v = NULL;
+            break;
+        case F_MAP:
+            schema_free(f->sub, slot);
+            break;
+        case F_LIST_MAP:
+        case F_DICT_MAP: {
+            plist *pl = slot;
+            for (size_t i = 0; i < pl->n; i++) {
+                char *item = (char *)pl->items + i * f->sub->size;
+                if (f->type == F_DICT_MAP)
+                    free(((pstr *)(item + (f->sub->has_prov ? sizeof(pprov) : 0)))->v);
+                schema_free(f->sub, item);
+            }
+            free(pl->items);
+            pl->items = NULL;
+            pl->n = 0;
+            break;
+        }
+        case F_LIST_STR: {
+            plist *pl = slot;
+            for (size_t i = 0; i < pl->n; i++)
+                free(((pstr *)pl->items)[i].v);
+            free(pl->items);
+            pl->items = NULL;
+            pl->n = 0;
+            break;
+        }
+        case F_LIST_ENUM:
+        case F_LIST_DEC:
+            free(((plist *)slot)->items);
+            ((plist *)slot)->items = NULL;
+            ((plist *)slot)->n = 0;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- JSON Schema ------------------------------------------------------ */
+
+static json_t *enum_json(const char *const *vals)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; vals[i]; i++)
+        json_array_append_new(a, json_string(vals[i]));
+    return a;
+}
+
+static json_t *dec_json(const field *f)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_pack("[ss]", "string", "number"));
+    json_object_set_new(o, "pattern", json_string("^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$"));
+    if (f->lo)
+        json_object_set_new(o, "x-minimum", json_string(f->lo));
+    if (f->hi)
+        json_object_set_new(o, "x-maximum", json_string(f->hi));
+    return o;
+}
+
+static json_t *field_json(const field *f)
+{
+    json_t *o = NULL;
+    switch (f->type) {
+    case F_STR: o = json_pack("{ss}", "type", "string"); break;
+    case F_DATE:
+        o = json_pack("{ss ss}", "type", "string", "pattern",
+                      "^([0-9]{4}-[0-9]{2}-[0-9]{2}|unknown)$");
+        break;
+    case F_DEC: o = dec_json(f); break;
+    case F_DEC_UNLIM:
+        o = json_pack("{s:[o, {s:[s]}]}", "anyOf", dec_json(f), "enum", "unlimited");
+        break;
+    case F_INT: o = json_pack("{ss}", "type", "integer"); break;
+    case F_BOOL: o = json_pack("{ss}", "type", "boolean"); break;
+    case F_ENUM: o = json_pack("{so}", "enum", enum_json(f->enum_vals)); break;
+    case F_MAP: o = schema_json(f->sub); break;
+    case F_LIST_MAP: o = json_pack("{ss so}", "type", "array", "items", schema_json(f->sub)); break;
+    case F_DICT_MAP:
+        o = json_pack("{ss so}", "type", "object", "additionalProperties", schema_json(f->sub));
+        break;
+    case F_LIST_ENUM:
+        o = json_pack("{ss s{so}}", "type", "array", "items", "enum", enum_json(f->enum_vals));
+        break;
+    case F_LIST_DEC: o = json_pack("{ss so}", "type", "array", "items", dec_json(f)); break;
+    case F_LIST_STR: o = json_pack("{ss s{ss}}", "type", "array", "items", "type", "string"); break;
+    }
+    if (!o)
+        return json_object();
+    if (f->doc) {
+        char buf[600];
+        snprintf(buf, sizeof buf, "%s%s%s%s", f->doc, f->unit ? " [" : "", f->unit ? f->unit : "",
+                 f->unit ? "]" : "");
+        json_object_set_new(o, "description", json_string(buf));
+    }
+    if (f->def)
+        json_object_set_new(o, "default", json_string(f->def));
+    return o;
+}
+
+void *schema_json(const schema *s)
+{
+    json_t *o = json_object();
+    json_t *props = json_object();
+    json_t *req = json_array();
+    json_object_set_new(o, "type", json_string("object"));
+    for (size_t j = 0; j < s->nfields; j++) {
+        json_object_set_new(props, s->fields[j].key, field_json(&s->fields[j]));
+        if (s->fields[j].required)
+            json_array_append_new(req, json_string(s->fields[j].key));
+    }
+    if (s->has_prov) {
+        json_object_set_new(props, "source",
+                            json_pack("{s:[{ss},{ss s{ss}}], ss}", "anyOf", "type", "string",
+                                      "type", "array", "items", "type", "string", "description",
+                                      "id(s) from the top-level sources: map"));
+        json_object_set_new(props, "assumed",
+                            json_pack("{ss ss}", "type", "string", "description",
+                                      "why a value could not be confirmed and was chosen"));
+    }
+    json_object_set_new(o, "properties", props);
+    if (json_array_size(req))
+        json_object_set_new(o, "required", req);
+    else
+        json_decref(req);
+    json_object_set_new(o, "additionalProperties", json_false());
+    return o;
+}

@@ -1,0 +1,106 @@
+/*
+ * schema.h — declarative tables of the keys a YAML file may hold, and the
+ * walker that loads a ynode tree into C structs through them.
+ *
+ * One table per section states each key's type, whether it is required,
+ * its default, its range and a line of documentation. The same tables
+ * drive loading, error messages (unknown keys get a did-you-mean) and the
+ * JSON Schema shipped for editors, so the three cannot drift apart.
+ *
+ * Every loaded value remembers its mark (file:line:col), so checks made
+ * long after parsing, and the --explain trace, can point at the line.
+ */
+#ifndef LIQ_SCHEMA_H
+#define LIQ_SCHEMA_H
+
+#include "liqsim.h"
+#include "yamltree.h"
+
+/* Where a value came from. file is owned by whoever loaded the document
+ * (the policy or scenario keeps its path alive). */
+typedef struct liq_mark {
+    const char *file;
+    int line, col;
+} liq_mark;
+
+/* Loaded values: the value, its mark, and whether the file set it (a
+ * default leaves set false but the mark at the enclosing section). */
+typedef struct pdec { liq_dec v; liq_mark m; bool set; bool unlimited; } pdec;
+typedef struct pint { int64_t v; liq_mark m; bool set; } pint;
+typedef struct pbool { bool v; liq_mark m; bool set; } pbool;
+typedef struct penum { int v; liq_mark m; bool set; } penum;
+typedef struct pstr { char *v; liq_mark m; bool set; } pstr;
+typedef struct plist { void *items; size_t n; liq_mark m; bool set; } plist;
+
+/* Provenance of a section: `source:` ids and/or `assumed:` text. Every
+ * section struct starts with one, so the walker can fill it generically. */
+typedef struct pprov {
+    char **ids; size_t nids; liq_mark ids_m;
+    char *assumed; liq_mark assumed_m;
+    liq_mark m;           /* the section itself */
+    bool present;         /* the section appeared in the file */
+} pprov;
+
+typedef enum ftype {
+    F_STR,        /* any scalar text */
+    F_DATE,       /* YYYY-MM-DD (or "unknown" when allow_unknown) */
+    F_DEC,        /* exact decimal; lo/hi optional bounds */
+    F_DEC_UNLIM,  /* exact decimal or the word "unlimited" */
+    F_INT,        /* integer */
+    F_BOOL,       /* true/false */
+    F_ENUM,       /* one of enum_vals, stored as its index */
+    F_MAP,        /* nested section: sub describes it, stored inline */
+    F_LIST_MAP,   /* list of sections: plist of sub->size items */
+    F_DICT_MAP,   /* map id -> section: plist; item's first member is pstr id */
+    F_LIST_ENUM,  /* list of enum values: plist of int */
+    F_LIST_DEC,   /* list of decimals: plist of pdec */
+    F_LIST_STR    /* list of strings: plist of pstr */
+} ftype;
+
+typedef struct schema schema;
+
+typedef struct field {
+    const char *key;
+    ftype type;
+    bool required;
+    size_t off;                      /* offset of the holder in the struct */
+    const schema *sub;               /* F_MAP / F_LIST_MAP / F_DICT_MAP */
+    const char *const *enum_vals;    /* F_ENUM / F_LIST_ENUM, NULL-terminated */
+    const char *def;                 /* default, as YAML text (NULL: none) */
+    const char *lo, *hi;             /* F_DEC bounds, inclusive (NULL: open) */
+    const char *doc;                 /* one line for docs and JSON Schema */
+    const char *unit;                /* "rate", "price", "amount", ... */
+} field;
+
+struct schema {
+    const char *name;        /* for messages: "margin.maintenance" */
+    size_t size;             /* sizeof the struct (for list items) */
+    bool has_prov;           /* struct starts with pprov; source/assumed allowed */
+    const field *fields;
+    size_t nfields;
+};
+
+/* Load map node `n` into `out` (a struct described by s) at dotted path
+ * `path` (for messages). Unknown keys, missing required keys and bad
+ * values are errors in d. Returns true when no error was added. The
+ * caller owns whatever strings/lists were allocated; release them with
+ * schema_free even after a failure. */
+bool schema_load(const schema *s, const ynode *n, void *out, const char *file,
+                 const char *path, liq_diags *d);
+void schema_free(const schema *s, void *obj);
+
+/* The closest candidate to word (edit distance <= 2 or a prefix), or NULL. */
+const char *schema_suggest(const char *word, const char *const *cands, size_t n);
+
+/* Append the JSON Schema of s (an object schema) to a jansson object.
+ * Returns a new reference (json_t *), typed as void * to keep jansson out
+ * of this header. */
+void *schema_json(const schema *s);
+
+/* The value's mark, or the enclosing section's when the file left it out. */
+static inline liq_mark mark_or(liq_mark m, liq_mark fallback)
+{
+    return m.line ? m : fallback;
+}
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * shortfall.c — who covers the deficit, stage by stage, in the order the
+ * policy declares (venues differ in the order itself: Deribit socializes
+ * after its fund, Binance deleverages, Kraken spot leaves it with the
+ * trader). Each stage covers what it can; the rest passes on. A stage's
+ * hook may cover less than the rest; it can never cover more.
+ */
+#include "waterfall.h"
+
+#include <stdio.h>
+
+static liq_dec clamp(liq_dec v, liq_dec lo, liq_dec hi)
+{
+    return liq_dec_min(liq_dec_max(v, lo), hi);
+}
+
+/* Runs hook `which` with the deficit left; reads `covered` from a number
+ * or a table {covered=..., close_price=...}. */
+static liq_status hook_cover(wf *w, int which, liq_dec rem, liq_dec balance, bool unlimited,
+                             liq_dec bp, liq_dec *cover, liq_dec *close_px, bool *has_px)
+{
+    liq_hookrt *rt = w->p->rt;
+    liq_hook_field f[8];
+    size_t n = 0;
+    f[n++] = (liq_hook_field){.key = "deficit", .kind = LIQ_HF_DEC, .dec = rem};
+    f[n++] = (liq_hook_field){.key = "balance", .kind = LIQ_HF_DEC, .dec = balance};
+    f[n++] = (liq_hook_field){.key = "unlimited", .kind = LIQ_HF_BOOL, .b = unlimited};
+    f[n++] = (liq_hook_field){.key = "bankruptcy_price", .kind = LIQ_HF_DEC, .dec = bp};
+    f[n++] = (liq_hook_field){.key = "mark_price", .kind = LIQ_HF_DEC, .dec = w->r->trigger_price};
+    f[n++] = (liq_hook_field){.key = "fill_price", .kind = LIQ_HF_DEC, .dec = w->r->fill_price};
+    f[n++] = (liq_hook_field){.key = "size", .kind = LIQ_HF_DEC, .dec = w->size};
+    liq_status st = wf_call_hook(w, which, f, n);
+    if (st != LIQ_OK)
+        return st;
+    *has_px = false;
+    /* A bare number, or a table with `covered` and maybe `close_price`. */
+    bool present = false;
+    st = liq_hookrt_ret_dec(rt, NULL, cover, &present, NULL);
+    if (st != LIQ_OK || !present) {
+        st = liq_hookrt_ret_dec(rt, "covered", cover, NULL, w->d);
+        if (st == LIQ_OK)
+            st = liq_hookrt_ret_dec(rt, "close_price", close_px, has_px, w->d);
+    }
+    liq_hookrt_ret_done(rt);
+    return st;
+}
+
+static liq_dec stage_price(wf *w, liq_dec bp)
+{
+    switch (w->p->r.adl.close_price.v) {
+    case ADLPX_MARK:
+    case ADLPX_ORACLE:
+        return w->r->trigger_price;
+    default:
+        return bp;
+    }
+}
+
+liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
+{
+    const p_root *pr = &w->p->r;
+    liq_result *r = w->r;
+    const plist *order = &pr->shortfall.order;
+    const penum *stages = order->items;
+    char b[LIQ_DEC_STRLEN];
+
+    /* The fund: the scenario may say how full it is; else the policy. */
+    const pdec *bal = w->s->r.market.insurance_fund.set ? &w->s->r.market.insurance_fund
+                                                        : &pr->insurance_fund.balance;
+    r->if_finite = !bal->unlimited;
+    r->if_before = bal->unlimited ? LIQ_DEC_ZERO : bal->v;
+    r->if_received = if_received;
+    liq_dec avail = c_add(&w->c, r->if_before, if_received);
+
+    liq_dec rem = deficit;
+    liq_dec bp = r->has_bp ? r->bankruptcy_price : r->fill_price;
+    for (size_t i = 0; i < order->n && d_pos(rem); i++) {
+        int stg = stages[i].v;
+        liq_dec cover = rem;
+        liq_dec close_px = LIQ_DEC_ZERO;
+        bool has_px = false;
+        liq_mark rule = stages[i].m;
+        char rulekey[64];
+        snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
+        const pprov *prov = &pr->shortfall.prov;
+        int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
+        if (stg == STAGE_IF && r->if_finite)
+            cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
+        if (hook >= 0 && wf_hooked(w, hook)) {
+            liq_dec got;
+            liq_status st = hook_cover(w, hook, rem, avail, !r->if_finite, bp, &got, &close_px,
+                                       &has_px);
+            if (st != LIQ_OK)
+                return st;
+            cover = clamp(got, LIQ_DEC_ZERO, cover);
+            rule = w->p->hook_mark[hook];
+            snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
+        }
+        if (d_zero(cover))
+            continue;
+        liq_event *e = NULL;
+        switch (stg) {
+        case STAGE_IF:
+            avail = c_sub(&w->c, avail, cover);
+            r->if_paid = c_add(&w->c, r->if_paid, cover);
+            e = result_event(r, "insurance_fund_payout", -1);
+            event_dec(e, "amount", cover);
+            prov = &pr->insurance_fund.prov;
+            break;
+        case STAGE_ADL:
+            e = result_event(r, "adl", -1);
+            event_dec(e, "amount", cover);
+            event_dec(e, "close_price", has_px ? close_px : stage_price(w, bp));
+            event_dec(e, "size", w->size);
+            prov = &pr->adl.prov;
+            break;
+        case STAGE_SOCIALIZED: {
+            static const char *const meth[] = {"clawback", "funding", "deposit_index"};
+            e = result_event(r, "socialized_loss", -1);
+            event_dec(e, "amount", cover);
+            event_str(e, "method", meth[pr->socialized_loss.method.v]);
+            const pdec *wp = &w->s->r.market.winners_profit;
+            if (wp->set && d_pos(wp->v))
+                event_dec(e, "rate_of_winners_profit", c_div(&w->c, cover, wp->v));
+            prov = &pr->socialized_loss.prov;
+            break;
+        }
+        case STAGE_POOL:
+            e = result_event(r, "liquidity_pool_absorbed", -1);
+            event_dec(e, "amount", cover);
+            break;
+        case STAGE_VENUE:
+            e = result_event(r, "venue_absorbed", -1);
+            event_dec(e, "amount", cover);
+            break;
+        case STAGE_DEBT:
+            e = result_event(r, "debt_recorded", -1);
+            event_dec(e, "amount", cover);
+            prov = &pr->debt.prov;
+            break;
+        }
+        r->cov[stg] = c_add(&w->c, r->cov[stg], cover);
+        rem = c_sub(&w->c, rem, cover);
+        result_trace(r, liq_stage_names[stg], cover, rule, rulekey, prov,
+                     "covers %s of the deficit; %s left", dstr(cover, b),
+                     dstr(rem, (char[LIQ_DEC_STRLEN]){0}));
+    }
+    r->if_after = c_sub(&w->c, c_add(&w->c, r->if_before, r->if_received), r->if_paid);
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    if (d_pos(rem)) {
+        liq_mark m = order->m;
+        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, m.file, m.line, m.col,
+                      "shortfall.order: %s of the deficit is left uncovered after the last "
+                      "stage; end the order with a stage that absorbs any remainder",
+                      dstr(rem, b));
+        return LIQ_EINVARIANT;
+    }
+    return LIQ_OK;
+}

@@ -1,0 +1,157 @@
+/*
+ * trigger.c — walking the mark path: margin calls, the liquidation
+ * trigger, and the close (whole, or in the venue's partial slices).
+ *
+ * The trigger is the first mark at or beyond the liquidation price. The
+ * close fills `slippage` beyond that mark (the scenario's market), and
+ * the loss splits there: entry -> trigger is unforced (the market did
+ * it), trigger -> fill is forced (the liquidation did it). Under
+ * `fill: bankruptcy` the venue takes the position over at the bankruptcy
+ * price; the trader's account is settled there and the venue realises
+ * the market fill, so the economics of the close are the same and the
+ * difference shows up as forfeited margin or as a deficit.
+ */
+#include "waterfall.h"
+
+#include <string.h>
+
+static bool beyond(const wf *w, liq_dec mark, liq_dec lp)
+{
+    return w->sgn > 0 ? d_le(mark, lp) : d_ge(mark, lp);
+}
+
+static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, liq_dec coll,
+                                    bool *called)
+{
+    const p_trigger *t = &w->p->r.trigger;
+    if (*called || !t->margin_call_at.set)
+        return LIQ_OK;
+    liq_dec mm;
+    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    liq_dec equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
+    liq_dec line = c_mul(&w->c, mm, t->margin_call_at.v);
+    if (w->c.st == LIQ_OK && d_le(equity, line)) {
+        *called = true;
+        liq_event *e = result_event(w->r, "margin_call", i);
+        event_dec(e, "mark", mark);
+        event_dec(e, "equity", equity);
+        event_dec(e, "maintenance_margin", mm);
+        event_dec(e, "call_level", line);
+        result_trace(w->r, "margin_call", equity, t->margin_call_at.m, "trigger.margin_call_at",
+                     &t->prov, "equity fell to %s x maintenance margin at step %ld",
+                     "margin_call_at", i);
+    }
+    return w->c.st;
+}
+
+liq_status wf_walk(wf *w, wf_close *o)
+{
+    const p_liquidation *pl = &w->p->r.liquidation;
+    const liq_scenario *s = w->s;
+    liq_dec slip = s->r.market.liquidation_fill.slippage.v;
+    liq_dec size = w->size, coll = w->collateral;
+    bool has_lp = false, called = false, force_full = false;
+    liq_dec lp = LIQ_DEC_ZERO;
+    liq_status st;
+
+    memset(o, 0, sizeof *o);
+    o->trigger_step = -1;
+    if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
+        return st;
+
+    for (size_t i = 0; i < s->npath && d_pos(size); i++) {
+        liq_dec mark = s->path_px[i];
+        if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
+            return st;
+        if (!has_lp || !beyond(w, mark, lp))
+            continue;
+        if (!o->liquidated) {
+            o->liquidated = true;
+            o->trigger = mark;
+            o->trigger_step = (long)i;
+            liq_event *e = result_event(w->r, "liquidation_triggered", (long)i);
+            event_dec(e, "mark", mark);
+            event_dec(e, "liquidation_price", lp);
+        }
+        /* How much closes now: all of it, or the venue's slice. */
+        liq_dec close = size;
+        bool sliced = false;
+        if (pl->partial.prov.present && !force_full &&
+            d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
+            close = c_mul(&w->c, size, pl->partial.fraction.v);
+            sliced = d_lt(close, size) && d_pos(close);
+            if (!sliced)
+                close = size;
+        }
+        liq_dec one = c_int(1);
+        liq_dec factor = w->sgn > 0 ? c_sub(&w->c, one, slip) : c_add(&w->c, one, slip);
+        liq_dec fill = wf_round_price(w, c_mul(&w->c, mark, factor), 1);
+        liq_dec pnl_t = wf_pnl(w, close, mark);
+        liq_dec pnl_f = wf_pnl(w, close, fill);
+        o->unforced = c_sub(&w->c, o->unforced, pnl_t);
+        o->forced = c_add(&w->c, o->forced, c_sub(&w->c, pnl_t, pnl_f));
+        liq_dec equity = c_add(&w->c, coll, pnl_f);
+        o->fill = fill;
+        o->close = fill;
+        liq_dec bp = LIQ_DEC_ZERO;
+        bool has_bp = wf_bankruptcy_price(w, size, coll, &bp);
+        if (!sliced && pl->fill.v == FILL_BANKRUPTCY && has_bp) {
+            o->close = bp;
+            liq_event *e = result_event(w->r, "takeover", (long)i);
+            event_dec(e, "bankruptcy_price", bp);
+            event_dec(e, "size", close);
+            event_dec(e, "market_fill", fill);
+        }
+        if (w->c.st != LIQ_OK)
+            return w->c.st;
+        liq_dec fee;
+        if ((st = wf_fee(w, close, mark, fill, bp, equity, (long)i, &fee)) != LIQ_OK)
+            return st;
+        equity = c_sub(&w->c, equity, fee);
+        o->fees = c_add(&w->c, o->fees, fee);
+        if (pl->fee.receiver.v == RECV_IF)
+            o->if_received = c_add(&w->c, o->if_received, fee);
+        liq_event *e = result_event(w->r, sliced ? "partial_liquidation" : "position_closed",
+                                    (long)i);
+        event_dec(e, "size", close);
+        event_dec(e, "fill_price", fill);
+        event_dec(e, "realized_pnl", pnl_f);
+        if (sliced) {
+            size = c_sub(&w->c, size, close);
+            coll = equity;
+            event_dec(e, "remaining_size", size);
+            if (!d_pos(coll)) {
+                /* A slice that leaves no equity: the rest goes at once. */
+                i--;
+                force_full = true;
+            }
+            if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
+                return st;
+            if (!d_pos(coll))
+                has_lp = true, lp = mark;
+            continue;
+        }
+        /* Whole position closed. What is left above zero goes to the
+         * trader, or to the fund when the venue keeps it (BitMEX, Bybit:
+         * closed at bankruptcy, the margin is forfeited). */
+        if (d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
+            liq_event *f = result_event(w->r, "margin_forfeited", (long)i);
+            event_dec(f, "amount", equity);
+            event_str(f, "receiver", "insurance_fund");
+            result_trace(w->r, "margin_forfeited", equity, pl->surplus.m, "liquidation.surplus",
+                         &pl->prov, "equity left after the close goes to the insurance fund");
+            o->fees = c_add(&w->c, o->fees, equity);
+            o->if_received = c_add(&w->c, o->if_received, equity);
+            equity = LIQ_DEC_ZERO;
+        }
+        size = LIQ_DEC_ZERO;
+        coll = equity;
+    }
+    o->equity = coll;
+    o->open_size = size;
+    if (d_pos(size) && s->npath)
+        o->unrealized = wf_pnl(w, size, s->path_px[s->npath - 1]);
+    return w->c.st;
+}

@@ -1,0 +1,87 @@
+/*
+ * waterfall.h — the state one evaluation carries through the stages, and
+ * the stage functions, in the order money flows:
+ *   position.c   scenario + policy -> the position the venue sees
+ *   margin.c     maintenance margin, liquidation and bankruptcy prices
+ *   trigger.c    walking the mark path: margin calls, triggers, slices
+ *   fee.c        the liquidation fee and forfeited margin
+ *   shortfall.c  who covers the deficit, in the policy's order
+ *   debt.c       what a venue does about a trader's debt
+ *   eval.c       liq_eval: runs the stages, checks the invariants
+ */
+#ifndef LIQ_WATERFALL_H
+#define LIQ_WATERFALL_H
+
+#include "calc.h"
+#include "policy.h"
+#include "result.h"
+#include "scenario.h"
+
+typedef struct wf {
+    liq_policy *p;
+    const liq_scenario *s;
+    liq_result *r;
+    liq_diags *d;
+    calc c;
+    /* The position as the venue sees it (after any contract conversion). */
+    int sgn;                 /* +1 long, -1 short */
+    int ctype;               /* CT_LINEAR / CT_INVERSE */
+    int mode;                /* MODE_*, as evaluated */
+    liq_dec size;            /* base units (linear) or contracts (inverse) */
+    liq_dec csize;           /* contract size */
+    liq_dec entry;
+    liq_dec lev;
+    liq_dec im;              /* initial margin */
+    liq_dec collateral;      /* at risk: isolated margin or cross balance */
+    liq_dec account;         /* the whole account */
+    liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
+    bool converted;
+    liq_mark coll_m, size_m, lev_m;
+    /* Rounding, resolved from the policy. */
+    liq_round fee_mode, amount_mode;
+} wf;
+
+/* position.c */
+liq_status wf_position(wf *w);
+
+/* margin.c */
+liq_dec wf_notional(wf *w, liq_dec size, liq_dec px);   /* settlement ccy */
+liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px);        /* settlement ccy */
+size_t wf_tier(wf *w, liq_dec notional);
+liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier);
+liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier);
+bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
+/* purpose: 0 liquidation/bankruptcy price (against the trader: long up),
+ * 1 fill price (against the trader: long down). */
+liq_dec wf_round_price(wf *w, liq_dec px, int purpose);
+liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode);
+
+/* trigger.c: walks the path, closes the position (maybe in slices). */
+typedef struct wf_close {
+    bool liquidated;
+    long trigger_step;
+    liq_dec trigger, fill, close;
+    liq_dec unforced, forced, fees;
+    liq_dec equity;          /* trader's equity after the close, before shortfall */
+    liq_dec if_received;     /* fees and forfeited margin paid to the fund */
+    liq_dec open_size;
+    liq_dec unrealized;
+} wf_close;
+liq_status wf_walk(wf *w, wf_close *out);
+
+/* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
+liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
+                  liq_dec equity, long step, liq_dec *fee);
+
+/* shortfall.c */
+liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received);
+
+/* debt.c */
+liq_status wf_debt(wf *w);
+
+/* Hook helper (eval.c): call hook `which` with fields; on success a value
+ * is pending in the policy's runtime. */
+bool wf_hooked(const wf *w, int which);
+liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * yamltree.c — builds a ynode tree from libyaml's event stream.
+ *
+ * Owns parsing only: which keys are allowed and what values mean is the
+ * schema walker's job (schema.c). Every error carries libyaml's
+ * problem_mark, turned 1-based, so messages read "file:line:col: ...".
+ */
+#include "yamltree.h"
+
+#include <yaml.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ynode_kind_name(ynode_kind k)
+{
+    switch (k) {
+    case YN_SCALAR: return "a scalar";
+    case YN_MAP: return "a mapping";
+    case YN_SEQ: return "a list";
+    }
+    return "?";
+}
+
+static void node_free(ynode *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            node_free(n->keys[i]);
+        node_free(n->items[i]);
+    }
+    free(n->keys);
+    free(n->items);
+    free(n->text);
+    free(n);
+}
+
+void ydoc_free(ydoc *doc)
+{
+    if (!doc)
+        return;
+    node_free(doc->root);
+    free(doc->path);
+    free(doc);
+}
+
+typedef struct builder {
+    yaml_parser_t parser;
+    const char *path;
+    liq_diags *d;
+    bool failed;
+} builder;
+
+static void fail_at(builder *b, yaml_mark_t m, const char *msg, const char *ctx)
+{
+    if (b->failed)
+        return;
+    b->failed = true;
+    if (ctx && *ctx)
+        liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, (int)m.line + 1,
+                      (int)m.column + 1, "YAML syntax: %s %s", msg, ctx);
+    else
+        liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, (int)m.line + 1,
+                      (int)m.column + 1, "YAML syntax: %s", msg);
+}
+
+static bool next_event(builder *b, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&b->parser, ev)) {
+        yaml_mark_t m = b->parser.problem_mark;
+        fail_at(b, m, b->parser.problem ? b->parser.problem : "parse error",
+                b->parser.context);
+        return false;
+    }
+    return true;
+}
+
+static ynode *node_new(ynode_kind k, yaml_mark_t m)
+{
+    ynode *n = calloc(1, sizeof *n);
+    if (n) {
+        n->kind = k;
+        n->line = (int)m.line + 1;
+        n->col = (int)m.column + 1;
+    }
+    return n;
+}
+
+static bool push_item(ynode *n, ynode *key, ynode *val)
+{
+    ynode **items = realloc(n->items, (n->n + 1) * sizeof *items);
+    if (!items)
+        return false;
+    n->items = items;
+    if (n->kind == YN_MAP) {
+        ynode **keys = realloc(n->keys, (n->n + 1) * sizeof *keys);
+        if (!keys)
+            return false;
+        n->keys = keys;
+        n->keys[n->n] = key;
+    }
+    n->items[n->n++] = val;
+    return true;
+}
+
+static ynode *build(builder *b, yaml_event_t *ev);
+
+/* Builds the node that starts with *ev (already parsed). Consumes the
+ * event. */
+static ynode *build(builder *b, yaml_event_t *ev)
+{
+    ynode *n = NULL;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n = node_new(YN_SCALAR, ev->start_mark);
+        if (!n)
+            break;
+        n->text = malloc(ev->data.scalar.length + 1);
+        if (!n->text) {
+            free(n);
+            n = NULL;
+            break;
+        }
+        memcpy(n->text, ev->data.scalar.value, ev->data.scalar.length);
+        n->text[ev->data.scalar.length] = 0;
+        if (strlen(n->text) != ev->data.scalar.length) {
+            fail_at(b, ev->start_mark, "a NUL character inside a scalar is not allowed", NULL);
+            node_free(n);
+            n = NULL;
+            break;
+        }
+        n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        yaml_event_delete(ev);
+        return n;
+    case YAML_ALIAS_EVENT:
+        fail_at(b, ev->start_mark,
+                "aliases (*name) are not supported; write the value out", NULL);
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        bool is_map = ev->type == YAML_MAPPING_START_EVENT;
+        n = node_new(is_map ? YN_MAP : YN_SEQ, ev->start_mark);
+        yaml_event_delete(ev);
+        if (!n)
+            return NULL;
+        for (;;) {
+            yaml_event_t e;
+            if (!next_event(b, &e)) {
+                node_free(n);
+                return NULL;
+            }
+            if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+                yaml_event_delete(&e);
+                return n;
+            }
+            yaml_mark_t km = e.start_mark;
+            ynode *key = NULL;
+            if (is_map) {
+                key = build(b, &e);
+                if (!key) {
+                    node_free(n);
+                    return NULL;
+                }
+                if (key->kind != YN_SCALAR) {
+                    fail_at(b, km, "a mapping key must be a plain scalar", NULL);
+                    node_free(key);
+                    node_free(n);
+                    return NULL;
+                }
+                for (size_t i = 0; i < n->n; i++) {
+                    if (strcmp(n->keys[i]->text, key->text) == 0) {
+                        if (!b->failed) {
+                            b->failed = true;
+                            liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path,
+                                          key->line, key->col,
+                                          "duplicate key '%s' (first at line %d)",
+                                          key->text, n->keys[i]->line);
+                        }
+                        node_free(key);
+                        node_free(n);
+                        return NULL;
+                    }
+                }
+                if (!next_event(b, &e)) {
+                    node_free(key);
+                    node_free(n);
+                    return NULL;
+                }
+            }
+            ynode *val = build(b, &e);
+            if (!val || !push_item(n, key, val)) {
+                node_free(key);
+                node_free(val);
+                node_free(n);
+                return NULL;
+            }
+        }
+    }
+    default:
+        fail_at(b, ev->start_mark, "unexpected YAML event", NULL);
+        break;
+    }
+    yaml_event_delete(ev);
+    return n;
+}
+
+static ydoc *load_with_parser(builder *b)
+{
+    ydoc *doc = calloc(1, sizeof *doc);
+    if (!doc)
+        return NULL;
+    doc->path = strdup(b->path);
+    yaml_event_t ev;
+    bool done = false;
+    while (!done && !b->failed && next_event(b, &ev)) {
+        switch (ev.type) {
+        case YAML_STREAM_START_EVENT:
+        case YAML_DOCUMENT_END_EVENT:
+            yaml_event_delete(&ev);
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (doc->root) {
+                fail_at(b, ev.start_mark,
+                        "more than one YAML document; a file holds exactly one", NULL);
+            }
+            yaml_event_delete(&ev);
+            break;
+        case YAML_STREAM_END_EVENT:
+            yaml_event_delete(&ev);
+            done = true;
+            break;
+        default:
+            doc->root = build(b, &ev);
+            break;
+        }
+    }
+    if (b->failed || !done) {
+        if (!b->failed)
+            liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_ENOMEM, b->path, 0, 0, "out of memory");
+        ydoc_free(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+ydoc *ydoc_load_buffer(const char *path, const char *buf, size_t len, liq_diags *d)
+{
+    builder b = {.path = path, .d = d};
+    if (!yaml_parser_initialize(&b.parser)) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)buf, len);
+    ydoc *doc = load_with_parser(&b);
+    yaml_parser_delete(&b.parser);
+    return doc;
+}
+
+ydoc *ydoc_load_file(const char *path, liq_diags *d)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    builder b = {.path = path, .d = d};
+    if (!yaml_parser_initialize(&b.parser)) {
+        fclose(f);
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
+        return NULL;
+    }
+    yaml_parser_set_input_file(&b.parser, f);
+    ydoc *doc = load_with_parser(&b);
+    yaml_parser_delete(&b.parser);
+    fclose(f);
+    return doc;
+}
+
+ynode *ynode_get(const ynode *map, const char *key)
+{
+    if (!map || map->kind != YN_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i]->text, key) == 0)
+            return map->items[i];
+    return NULL;
+}

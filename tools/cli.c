@@ -1,0 +1,202 @@
+/*
+ * cli.c — shared by every verb: options, finding shipped policies and
+ * scenarios, printing diagnostics and results. The library never
+ * prints; this file decides what goes to stdout, stderr and the exit
+ * code (CONTRACT.md).
+ */
+#include "cli.h"
+#include "result.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef LIQSIM_POLICY_DIR
+#define LIQSIM_POLICY_DIR "policies"
+#endif
+#ifndef LIQSIM_SCENARIO_DIR
+#define LIQSIM_SCENARIO_DIR "scenarios"
+#endif
+
+const char *cli_policy_dir(void)
+{
+    const char *e = getenv("LIQSIM_POLICY_DIR");
+    return e && *e ? e : LIQSIM_POLICY_DIR;
+}
+
+const char *cli_scenario_dir(void)
+{
+    const char *e = getenv("LIQSIM_SCENARIO_DIR");
+    return e && *e ? e : LIQSIM_SCENARIO_DIR;
+}
+
+int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    o->args = calloc((size_t)argc + 1, sizeof *o->args);
+    if (!o->args)
+        return EXIT_RUN;
+    bool only_args = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == 0) {
+            o->args[o->nargs++] = argv[i];
+        } else if (strcmp(a, "--") == 0) {
+            only_args = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("liqsim %s\n", LIQSIM_VERSION);
+            return 0;
+        } else if (strcmp(a, "--explain") == 0) {
+            o->explain = true;
+        } else if (strcmp(a, "--strict") == 0) {
+            o->strict = true;
+        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || !liq_format_parse(v, &o->format)) {
+                fprintf(stderr, "liqsim: --format takes table, json, csv or md%s%s\n",
+                        v ? ", got " : "", v ? v : "");
+                return EXIT_USAGE;
+            }
+            o->format_set = true;
+        } else {
+            fprintf(stderr, "liqsim: unknown option '%s'\n\n%s", a, usage);
+            return EXIT_USAGE;
+        }
+    }
+    /* Table on a terminal; JSON when piped, so scripts get exact data. */
+    if (!o->format_set)
+        o->format = isatty(STDOUT_FILENO) ? LIQ_FMT_TABLE : LIQ_FMT_JSON;
+    return -1;
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool resolve(const char *arg, const char *dir, char *out, size_t cap)
+{
+    if (is_file(arg)) {
+        snprintf(out, cap, "%s", arg);
+        return true;
+    }
+    if (strchr(arg, '/'))
+        return false;
+    snprintf(out, cap, "%s/%s.yaml", dir, arg);
+    return is_file(out);
+}
+
+bool cli_policy_path(const char *arg, char *out, size_t cap)
+{
+    return resolve(arg, cli_policy_dir(), out, cap);
+}
+
+bool cli_scenario_path(const char *arg, char *out, size_t cap)
+{
+    return resolve(arg, cli_scenario_dir(), out, cap);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **cli_shipped_policies(size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(cli_policy_dir());
+    if (!d)
+        return NULL;
+    char **out = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0 || e->d_name[0] == '.')
+            continue;
+        /* Worked examples live beside the policies: not policies. */
+        if (strstr(e->d_name, ".examples.yaml"))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **g = realloc(out, cap * sizeof *g);
+            if (!g)
+                break;
+            out = g;
+        }
+        size_t plen = strlen(cli_policy_dir()) + len + 2;
+        out[*n] = malloc(plen);
+        if (!out[*n])
+            break;
+        snprintf(out[*n], plen, "%s/%s", cli_policy_dir(), e->d_name);
+        (*n)++;
+    }
+    closedir(d);
+    if (out)
+        qsort(out, *n, sizeof *out, cmp_str);
+    return out;
+}
+
+int cli_print_diags(const liq_diags *d)
+{
+    int code = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const liq_diag *g = &d->items[i];
+        const char *sev = g->severity == LIQ_SEV_WARNING ? "warning: " : "";
+        if (g->line > 0 && g->col > 0)
+            fprintf(stderr, "%s:%d:%d: %s%s\n", g->file, g->line, g->col, sev, g->msg);
+        else if (g->line > 0)
+            fprintf(stderr, "%s:%d: %s%s\n", g->file, g->line, sev, g->msg);
+        else if (g->file && *g->file)
+            fprintf(stderr, "%s: %s%s\n", g->file, sev, g->msg);
+        else
+            fprintf(stderr, "liqsim: %s%s\n", sev, g->msg);
+        if (g->severity == LIQ_SEV_ERROR && code == 0)
+            code = g->code == LIQ_EINPUT || g->code == LIQ_EIO || g->code == LIQ_ESYNTAX ||
+                           g->code == LIQ_EPRECISION
+                       ? EXIT_INPUT
+                       : EXIT_RUN;
+    }
+    return code;
+}
+
+static void print_trace(const liq_result *const *rs, size_t n);
+
+int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array)
+{
+    char *out = liq_results_render(rs, n, o->format, as_array);
+    if (!out) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        return EXIT_RUN;
+    }
+    fputs(out, stdout);
+    free(out);
+    if (o->explain && o->format != LIQ_FMT_JSON)
+        print_trace((const liq_result *const *)rs, n);
+    return fflush(stdout) == 0 ? 0 : EXIT_RUN;
+}
+
+/* Table/CSV/MD have no place for the trace; print it after, per policy.
+ * JSON carries it inside each result. */
+static void print_trace(const liq_result *const *rs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const liq_result *r = rs[i];
+        printf("\ntrace: %s\n", r->policy);
+        for (size_t k = 0; k < r->ntrace; k++) {
+            const liq_trace *t = &r->trace[k];
+            printf("  %-20s %-22s %s", t->step, t->value, t->rule);
+            if (t->source[0])
+                printf("  [%s]", t->source);
+            if (t->note[0])
+                printf("\n  %-20s %-22s %s", "", "", t->note);
+            printf("\n");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * liqsim.c — the front door: dispatches a verb to its file (as git's
+ * builtin/<verb>.c), and owns the shared option parsing, name
+ * resolution and printing in cli.c.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+static const char usage[] =
+    "usage: liqsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  compare [SCENARIO] [POLICY...]   side by side under several venues\n"
+    "                                   (default scenario, all shipped policies)\n"
+    "  eval POLICY SCENARIO             one result\n"
+    "  lint [--strict] POLICY...        check policy files\n"
+    "  schema                           print the policy JSON Schema\n"
+    "\n"
+    "options: --format table|json|csv|md  --explain  --help  --version\n"
+    "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
+    "shipped name (default). Exit: 0 ok, 1 run failed, 2 usage, 3 invalid input.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(verb, "--version") == 0) {
+        printf("liqsim %s\n", LIQSIM_VERSION);
+        return 0;
+    }
+    static const struct { const char *name; int (*fn)(int, char **); } verbs[] = {
+        {"compare", cmd_compare}, {"eval", cmd_eval}, {"lint", cmd_lint},
+        {"schema", cmd_schema},
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (strcmp(verb, verbs[i].name) == 0)
+            return verbs[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "liqsim: unknown command '%s'\n\n%s", verb, usage);
+    return EXIT_USAGE;
+}
