@@ -15,7 +15,8 @@ static const char usage[] =
     "                                   (default scenario, all shipped policies)\n"
     "  eval POLICY SCENARIO             one result\n"
     "  lint [--strict] POLICY...        check policy files\n"
-    "  schema                           print the policy JSON Schema\n"
+    "  test [POLICY...]                 run the policies' worked examples\n"
+    "  schema [policy|scenario]         print the JSON Schema of a file type\n"
     "\n"
     "options: --format table|json|csv|md  --explain  --help  --version\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
     }
     static const struct { const char *name; int (*fn)(int, char **); } verbs[] = {
         {"compare", cmd_compare}, {"eval", cmd_eval}, {"lint", cmd_lint},
-        {"schema", cmd_schema},
+        {"schema", cmd_schema},   {"test", cmd_test},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)

@@ -1,0 +1,190 @@
+/*
+ * examples.c — golden tests from venues' documented worked examples.
+ *
+ * Each example's scenario is evaluated under the policy and every
+ * expectation compared exactly: decimals as decimals (19700 equals
+ * "19700.0"), with no tolerance. Owns only the comparison; evaluation is
+ * liq_eval's.
+ */
+#include "examples.h"
+#include "result.h"
+#include "scenario.h"
+#include "yamltree.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *liq_examples_path(const char *policy_path)
+{
+    size_t len = strlen(policy_path);
+    const char *ext = len > 5 && strcmp(policy_path + len - 5, ".yaml") == 0 ? ".yaml" : "";
+    size_t stem = len - strlen(ext);
+    char *out = malloc(stem + sizeof ".examples.yaml");
+    if (out)
+        snprintf(out, stem + sizeof ".examples.yaml", "%.*s.examples.yaml", (int)stem,
+                 policy_path);
+    return out;
+}
+
+/* Follow a dotted path ("covered_by.insurance_fund", "debt.actions.0.type"). */
+static json_t *dig(json_t *root, const char *path)
+{
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *cur = root;
+    for (char *save = NULL, *tok = strtok_r(buf, ".", &save); tok && cur;
+         tok = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(cur)) {
+            char *end;
+            long i = strtol(tok, &end, 10);
+            cur = *end ? NULL : json_array_get(cur, (size_t)i);
+        } else {
+            cur = json_object_get(cur, tok);
+        }
+    }
+    return cur;
+}
+
+static bool same(const json_t *got, const char *want, char *why, size_t cap)
+{
+    if (json_is_null(got))
+        return strcmp(want, "null") == 0 || (snprintf(why, cap, "got null"), false);
+    if (json_is_boolean(got)) {
+        const char *g = json_is_true(got) ? "true" : "false";
+        return strcmp(want, g) == 0 || (snprintf(why, cap, "got %s", g), false);
+    }
+    if (json_is_string(got)) {
+        const char *g = json_string_value(got);
+        liq_dec a, b;
+        if (liq_dec_from_str(g, &a) == LIQ_OK && liq_dec_from_str(want, &b) == LIQ_OK)
+            return liq_dec_cmp(a, b) == 0 || (snprintf(why, cap, "got %s", g), false);
+        return strcmp(g, want) == 0 || (snprintf(why, cap, "got \"%s\"", g), false);
+    }
+    if (json_is_integer(got)) {
+        char g[32];
+        snprintf(g, sizeof g, "%lld", (long long)json_integer_value(got));
+        return strcmp(g, want) == 0 || (snprintf(why, cap, "got %s", g), false);
+    }
+    snprintf(why, cap, "got a %s", json_is_array(got) ? "list" : "mapping");
+    return false;
+}
+
+static bool has_event(json_t *res, const char *type)
+{
+    json_t *ev = json_object_get(res, "events");
+    size_t i;
+    json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "type")), type) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_example *out)
+{
+    const ynode *sc = ynode_get(ex, "scenario");
+    const ynode *expect = ynode_get(ex, "expect");
+    /* events_include may sit beside expect: or inside it. */
+    const ynode *evs = ynode_get(ex, "events_include");
+    if (!evs)
+        evs = ynode_get(expect, "events_include");
+    liq_diags d = LIQ_DIAGS_INIT;
+    if (!sc || (!expect && !evs)) {
+        snprintf(out->detail, sizeof out->detail, "%s:%d: an example needs scenario: and expect:",
+                 file, ex->line);
+        return;
+    }
+    liq_scenario *s = scenario_from_node(sc, file, file, &d);
+    liq_result *r = NULL;
+    if (s) {
+        liq_eval_opts eo = {0};
+        r = liq_eval(p, s, &eo, &d);
+    }
+    if (!r) {
+        const liq_diag *g = d.n ? &d.items[0] : NULL;
+        snprintf(out->detail, sizeof out->detail, "%s:%d:%d: %s", g ? g->file : file,
+                 g ? g->line : ex->line, g ? g->col : 0, g ? g->msg : "evaluation failed");
+        liq_scenario_free(s);
+        liq_diags_free(&d);
+        return;
+    }
+    char *js = liq_results_render(&r, 1, LIQ_FMT_JSON, false);
+    json_t *res = js ? json_loads(js, 0, NULL) : NULL;
+    free(js);
+    bool ok = res != NULL;
+    for (size_t i = 0; ok && expect && expect->kind == YN_MAP && i < expect->n; i++) {
+        const char *key = expect->keys[i]->text;
+        const ynode *want = expect->items[i];
+        if (strcmp(key, "events_include") == 0)
+            continue;
+        json_t *got = dig(res, key);
+        char why[200] = "";
+        out->checks++;
+        if (want->kind != YN_SCALAR) {
+            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: expect.%s: give a scalar", file,
+                     want->line, want->col, key);
+            ok = false;
+        } else if (!got) {
+            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: expect.%s: no such result key",
+                     file, want->line, want->col, key);
+            ok = false;
+        } else if (!same(got, want->text, why, sizeof why)) {
+            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: %s: expected %s, %s", file,
+                     want->line, want->col, key, want->text, why);
+            ok = false;
+        }
+    }
+    for (size_t i = 0; ok && evs && evs->kind == YN_SEQ && i < evs->n; i++) {
+        out->checks++;
+        if (!has_event(res, evs->items[i]->text)) {
+            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: expected a '%s' event", file,
+                     evs->items[i]->line, evs->items[i]->col, evs->items[i]->text);
+            ok = false;
+        }
+    }
+    out->passed = ok && out->checks > 0;
+    if (ok && out->checks == 0)
+        snprintf(out->detail, sizeof out->detail, "%s:%d: nothing to check", file, ex->line);
+    json_decref(res);
+    liq_result_free(r);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+}
+
+liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, size_t *n,
+                            liq_diags *d)
+{
+    *out = NULL;
+    *n = 0;
+    ydoc *doc = ydoc_load_file(path, d);
+    if (!doc)
+        return LIQ_EINPUT;
+    const ynode *list = doc->root ? ynode_get(doc->root, "examples") : NULL;
+    if (!list || list->kind != YN_SEQ) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, doc->root ? doc->root->line : 1, 1,
+                      "expected a top-level 'examples:' list");
+        ydoc_free(doc);
+        return LIQ_EINPUT;
+    }
+    liq_example *ex = calloc(list->n ? list->n : 1, sizeof *ex);
+    if (!ex) {
+        ydoc_free(doc);
+        return LIQ_ENOMEM;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const ynode *e = list->items[i];
+        const ynode *id = ynode_get(e, "id");
+        snprintf(ex[i].id, sizeof ex[i].id, "%s",
+                 id && id->kind == YN_SCALAR ? id->text : "(no id)");
+        ex[i].line = e->line;
+        run_one(p, path, e, &ex[i]);
+    }
+    *out = ex;
+    *n = list->n;
+    ydoc_free(doc);
+    return LIQ_OK;
+}

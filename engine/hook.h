@@ -1,0 +1,112 @@
+/*
+ * hook.h — the sandboxed Lua runtime that runs a policy's hooks.
+ *
+ * One liq_hookrt is one lua_State, made for one loaded policy and shared
+ * with nothing else. It owns the sandbox (only base, string, table, math
+ * and utf8, minus everything that reaches files, loads code or is not
+ * deterministic), the two limits (bytes of memory, VM instructions per
+ * call), the exact decimal type hooks compute with, and the translation
+ * of every Lua failure into a liq_diag that points at the hook's own
+ * file:line. What a hook means and when it is called belongs to the
+ * waterfall; where a hook is named belongs to the policy loader.
+ */
+#ifndef LIQ_HOOK_H
+#define LIQ_HOOK_H
+
+#include "liqsim.h"
+
+#include <lua.h>
+
+typedef struct liq_hookrt liq_hookrt;   /* one sandboxed Lua state, one per loaded policy */
+
+#define LIQ_HOOK_DEFAULT_MEM   (8u * 1024u * 1024u)   /* bytes */
+#define LIQ_HOOK_DEFAULT_INSNS 1000000u               /* VM instructions per call */
+
+/* A new sandboxed state. mem_limit caps every byte the state allocates
+ * (the libraries included); insn_limit caps the VM instructions of each
+ * liq_hookrt_call and of each loaded file's main chunk. 0 selects the
+ * default for either. Caller owns the result; free with liq_hookrt_free.
+ * NULL on ENOMEM (or when mem_limit is too small to open the libraries). */
+liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit);
+void liq_hookrt_free(liq_hookrt *h);
+
+/* Load a Lua source file (text only: bytecode refused) and run its chunk
+ * once under the budget. Errors go to diags with the Lua file's path and
+ * line. Returns LIQ_OK; LIQ_EIO when the file cannot be read; LIQ_EINPUT
+ * for bytecode or a syntax error; LIQ_EHOOK when the chunk fails while
+ * running (error, budget, memory cap). The path is copied. */
+liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d);
+
+/* Look up a global Lua function defined by the loaded file(s) and keep it
+ * as a registry reference. Returns a ref >= 0, or -1 if absent / not a Lua
+ * function (no diag added; the caller reports with the YAML mark). */
+int liq_hookrt_ref(liq_hookrt *h, const char *fname);
+
+/* Where the function `ref` is defined, for traces and messages: *file
+ * (owned by the runtime, valid until liq_hookrt_free) and *line (its
+ * `function` line). NULL and 0 when ref is not a loaded function. */
+void liq_hookrt_where(liq_hookrt *h, int ref, const char **file, int *line);
+
+/* Arguments: a ctx table built from fields. */
+typedef enum { LIQ_HF_DEC, LIQ_HF_STR, LIQ_HF_INT, LIQ_HF_BOOL } liq_hf_kind;
+typedef struct liq_hook_field {
+    const char *key; liq_hf_kind kind;
+    liq_dec dec; const char *str; int64_t i; bool b;   /* str NULL: the key is nil */
+} liq_hook_field;
+
+/* Call the function `ref` as fn(ctx) with the instruction budget reset,
+ * through lua_pcall with a message handler. hook_name
+ * ("maintenance_margin") is used in messages. On success one return value
+ * is left pending (nil, a boolean, an integer, a string, a table or a
+ * decimal); read it with the liq_hookrt_ret_* functions, then call
+ * liq_hookrt_ret_done (a new call also drops it). On error (Lua error,
+ * budget exhausted, memory cap, a float or a function returned) adds a
+ * diag whose file:line is the hook file and the line in the hook where it
+ * failed, and whose message reads
+ *   "hook liquidation_fee: attempt to perform arithmetic on a nil value (field 'notional')"
+ *   "hook adl: instruction budget of 1000000 exceeded"
+ *   "hook adl: memory cap of 8388608 bytes exceeded";
+ * returns LIQ_EHOOK, and nothing is pending. */
+liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
+                           const liq_hook_field *fields, size_t nfields, liq_diags *d);
+
+/* Read the pending return value. key == NULL reads the value itself
+ * (or the entered item); otherwise the value is a table and key a field.
+ * Decimals may be returned as the decimal userdata, a Lua integer, or a
+ * decimal string ("12.5"); a Lua float is an error ("floats lose cents;
+ * return dec('0.1')"). Return LIQ_OK, or LIQ_EHOOK with a diag at the hook
+ * function's definition file:line naming the hook and the key when the
+ * value is missing (and not optional) or of the wrong type. `present` may
+ * be NULL; when non-NULL, a missing value (or a key of a nil return) is
+ * not an error: *present = false and *out / buf are left untouched. */
+liq_status liq_hookrt_ret_dec(liq_hookrt *h, const char *key, liq_dec *out,
+                              bool *present, liq_diags *d);
+/* Strings must fit buf with their NUL (cap bytes) and hold no NUL byte. */
+liq_status liq_hookrt_ret_str(liq_hookrt *h, const char *key, char *buf, size_t cap,
+                              bool *present, liq_diags *d);
+
+/* For list returns (e.g. debt_pursuit returns
+ * { {type="margin_call", deadline_hours=24}, {type="collections"} }):
+ * the number of array items (0 when the value is not a table); then enter
+ * item i (1-based) so the reads above apply to it, then leave. Entering a
+ * missing item is LIQ_EHOOK with a diag. Items nest up to 16 deep. */
+size_t liq_hookrt_ret_len(liq_hookrt *h);
+liq_status liq_hookrt_ret_enter(liq_hookrt *h, size_t i, liq_diags *d);
+void liq_hookrt_ret_leave(liq_hookrt *h);
+void liq_hookrt_ret_done(liq_hookrt *h);
+
+/* ------------------------------------------------------------------ */
+/* The decimal userdata (hook_dec.c)                                    */
+/* ------------------------------------------------------------------ */
+
+/* Register the "liq.dec" metatable and the global `dec`. */
+void liq_hookdec_open(lua_State *L);
+/* Push a new decimal userdata holding v. May raise a memory error. */
+void liq_hookdec_push(lua_State *L, liq_dec v);
+/* Read the value at idx as an exact decimal: the userdata, a Lua integer
+ * or a decimal string. A float, other text or another type is refused
+ * with a message in err ("floats are not exact; use dec('0.1')"). Raises
+ * no error and allocates nothing in the Lua state. */
+bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap);
+
+#endif /* LIQ_HOOK_H */

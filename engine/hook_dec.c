@@ -1,0 +1,354 @@
+/*
+ * hook_dec.c — exact decimals for Lua hooks.
+ *
+ * Owns the "liq.dec" userdata (a liq_dec by value, immutable), its
+ * metamethods and the global `dec`, so a policy author computes fees and
+ * margins with the engine's own decimal arithmetic and cannot lose a cent
+ * to a binary float by accident: floats are refused wherever a decimal is
+ * expected. The arithmetic itself is decimal.c's; the sandbox is hook.c's.
+ */
+#include "hook.h"
+
+#include <lauxlib.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEC_MT "liq.dec"
+
+/* The metatable is also kept under this address in the registry, so that
+ * recognising a decimal needs no string lookup (and no allocation). */
+static const char dec_key = 0;
+
+/* Every arithmetic result rounds here; 12 places is LIQ_DEC_SCALE. */
+#define DEC_ROUND LIQ_ROUND_HALF_EVEN
+
+void liq_hookdec_push(lua_State *L, liq_dec v)
+{
+    void *p = lua_newuserdatauv(L, sizeof v, 0);
+    /* memcpy: Lua only promises 8-byte alignment, __int128 wants 16. */
+    memcpy(p, &v, sizeof v);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &dec_key);
+    lua_setmetatable(L, -2);
+}
+
+static bool is_dec(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return false;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &dec_key);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
+}
+
+bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TUSERDATA:
+        if (is_dec(L, idx)) {
+            memcpy(out, lua_touserdata(L, idx), sizeof *out);
+            return true;
+        }
+        break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            *out = liq_dec_from_int((int64_t)lua_tointeger(L, idx));
+            return true;
+        }
+        {
+            lua_Number n = lua_tonumber(L, idx);
+            if (isfinite(n))
+                snprintf(err, errcap, "floats are not exact; use dec('%.14g')", (double)n);
+            else
+                snprintf(err, errcap, "floats are not exact; use dec('...')");
+        }
+        return false;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        liq_status st = liq_dec_parse(s, len, out);
+        if (st == LIQ_OK)
+            return true;
+        if (st == LIQ_EPRECISION)
+            snprintf(err, errcap, "'%.40s' has more than %d decimal places", s, LIQ_DEC_SCALE);
+        else if (st == LIQ_EOVERFLOW)
+            snprintf(err, errcap, "'%.40s' is too large for a decimal", s);
+        else
+            snprintf(err, errcap, "'%.40s' is not a decimal", s);
+        return false;
+    }
+    default:
+        break;
+    }
+    snprintf(err, errcap, "expected a decimal, got %s", luaL_typename(L, idx));
+    return false;
+}
+
+/* A decimal argument of a function or method: Lua's usual "bad argument"
+ * message around the reason. */
+static liq_dec check_dec(lua_State *L, int idx)
+{
+    liq_dec v = LIQ_DEC_ZERO;
+    char err[160];
+    if (!liq_hookdec_get(L, idx, &v, err, sizeof err))
+        luaL_argerror(L, idx, err);
+    return v;
+}
+
+static const char *type_name(lua_State *L, int idx)
+{
+    return is_dec(L, idx) ? "dec" : luaL_typename(L, idx);
+}
+
+/* Operands whose type arithmetic cannot take get Lua's own message (the VM
+ * would have said it, had dec not had the metamethod). C cannot see the
+ * operand's name ("field 'notional'"): only the VM's own error adds it. */
+static bool arith_type(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    return t == LUA_TNUMBER || t == LUA_TSTRING || is_dec(L, idx);
+}
+
+static liq_dec operand(lua_State *L, int idx)
+{
+    liq_dec v = LIQ_DEC_ZERO;
+    char err[160];
+    if (!arith_type(L, idx))
+        luaL_error(L, "attempt to perform arithmetic on a %s value", type_name(L, idx));
+    if (!liq_hookdec_get(L, idx, &v, err, sizeof err))
+        luaL_error(L, "%s", err);
+    return v;
+}
+
+static void compared(lua_State *L, liq_dec *a, liq_dec *b)
+{
+    char err[160];
+    if (!arith_type(L, 1) || !arith_type(L, 2)) {
+        const char *t1 = type_name(L, 1), *t2 = type_name(L, 2);
+        if (strcmp(t1, t2) == 0)
+            luaL_error(L, "attempt to compare two %s values", t1);
+        luaL_error(L, "attempt to compare %s with %s", t1, t2);
+    }
+    if (!liq_hookdec_get(L, 1, a, err, sizeof err) || !liq_hookdec_get(L, 2, b, err, sizeof err))
+        luaL_error(L, "%s", err);
+}
+
+static int fail(lua_State *L, liq_status st)
+{
+    switch (st) {
+    case LIQ_EOVERFLOW: return luaL_error(L, "decimal overflow");
+    case LIQ_EDIVZERO: return luaL_error(L, "decimal division by zero");
+    default: return luaL_error(L, "decimal: %s", liq_status_str(st));
+    }
+}
+
+static int push_result(lua_State *L, liq_status st, liq_dec r)
+{
+    if (st != LIQ_OK)
+        return fail(L, st);
+    liq_hookdec_push(L, r);
+    return 1;
+}
+
+/* ---- metamethods -------------------------------------------------- */
+
+static int m_add(lua_State *L)
+{
+    liq_dec a = operand(L, 1), b = operand(L, 2), r;
+    return push_result(L, liq_dec_add(a, b, &r), r);
+}
+
+static int m_sub(lua_State *L)
+{
+    liq_dec a = operand(L, 1), b = operand(L, 2), r;
+    return push_result(L, liq_dec_sub(a, b, &r), r);
+}
+
+static int m_mul(lua_State *L)
+{
+    liq_dec a = operand(L, 1), b = operand(L, 2), r;
+    return push_result(L, liq_dec_mul(a, b, DEC_ROUND, &r), r);
+}
+
+static int m_div(lua_State *L)
+{
+    liq_dec a = operand(L, 1), b = operand(L, 2), r;
+    return push_result(L, liq_dec_div(a, b, DEC_ROUND, &r), r);
+}
+
+static int m_unm(lua_State *L)
+{
+    liq_hookdec_push(L, liq_dec_neg(operand(L, 1)));
+    return 1;
+}
+
+/* Lua calls __eq only when both operands are full userdata (or tables), so
+ * dec(1) == 1 is false, as 1 == "1" is: compare decimals with decimals. */
+static int m_eq(lua_State *L)
+{
+    liq_dec a, b;
+    char err[8];
+    lua_pushboolean(L, liq_hookdec_get(L, 1, &a, err, sizeof err) &&
+                       liq_hookdec_get(L, 2, &b, err, sizeof err) &&
+                       liq_dec_cmp(a, b) == 0);
+    return 1;
+}
+
+static int m_lt(lua_State *L)
+{
+    liq_dec a, b;
+    compared(L, &a, &b);
+    lua_pushboolean(L, liq_dec_cmp(a, b) < 0);
+    return 1;
+}
+
+static int m_le(lua_State *L)
+{
+    liq_dec a, b;
+    compared(L, &a, &b);
+    lua_pushboolean(L, liq_dec_cmp(a, b) <= 0);
+    return 1;
+}
+
+static void push_text(lua_State *L, liq_dec v)
+{
+    char buf[LIQ_DEC_STRLEN];
+    size_t n = liq_dec_format(v, buf);
+    lua_pushlstring(L, buf, n);
+}
+
+static int m_tostring(lua_State *L)
+{
+    push_text(L, check_dec(L, 1));
+    return 1;
+}
+
+static void push_operand_text(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    if (is_dec(L, idx)) {
+        liq_dec v;
+        memcpy(&v, lua_touserdata(L, idx), sizeof v);
+        push_text(L, v);
+    } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+        luaL_tolstring(L, idx, NULL);
+    } else {
+        luaL_error(L, "attempt to concatenate a %s value", luaL_typename(L, idx));
+    }
+}
+
+static int m_concat(lua_State *L)
+{
+    push_operand_text(L, 1);
+    push_operand_text(L, 2);
+    lua_concat(L, 2);
+    return 1;
+}
+
+/* ---- methods ------------------------------------------------------- */
+
+static int d_round(lua_State *L)
+{
+    liq_dec a = check_dec(L, 1), step = check_dec(L, 2), r;
+    const char *name = luaL_optstring(L, 3, "half_even");
+    liq_round mode;
+    if (!liq_round_parse(name, &mode))
+        return luaL_error(L, "round: unknown rounding mode '%s' "
+                             "(half_even, half_up, down, up, floor, ceil)", name);
+    if (liq_dec_sign(step) <= 0)
+        return luaL_error(L, "round: step must be positive");
+    return push_result(L, liq_dec_quantize(a, step, mode, &r), r);
+}
+
+static int d_abs(lua_State *L)
+{
+    liq_hookdec_push(L, liq_dec_abs(check_dec(L, 1)));
+    return 1;
+}
+
+static int d_sign(lua_State *L)
+{
+    lua_pushinteger(L, liq_dec_sign(check_dec(L, 1)));
+    return 1;
+}
+
+static int d_is_zero(lua_State *L)
+{
+    lua_pushboolean(L, liq_dec_sign(check_dec(L, 1)) == 0);
+    return 1;
+}
+
+static int d_min(lua_State *L)
+{
+    liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
+    liq_hookdec_push(L, liq_dec_min(a, b));
+    return 1;
+}
+
+static int d_max(lua_State *L)
+{
+    liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
+    liq_hookdec_push(L, liq_dec_max(a, b));
+    return 1;
+}
+
+/* dec(x): x is arg 2, arg 1 being the `dec` table itself (__call). */
+static int dec_call(lua_State *L)
+{
+    liq_dec v;
+    char err[160];
+    if (lua_isnone(L, 2))
+        return luaL_error(L, "dec: expected a decimal, got no value");
+    if (!liq_hookdec_get(L, 2, &v, err, sizeof err))
+        return luaL_error(L, "dec: %s", err);
+    liq_hookdec_push(L, v);
+    return 1;
+}
+
+static const luaL_Reg meta[] = {
+    {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div},
+    {"__unm", m_unm}, {"__eq", m_eq}, {"__lt", m_lt}, {"__le", m_le},
+    {"__tostring", m_tostring}, {"__concat", m_concat},
+    {NULL, NULL}
+};
+
+static const luaL_Reg methods[] = {
+    {"round", d_round}, {"abs", d_abs}, {"sign", d_sign},
+    {"is_zero", d_is_zero}, {"min", d_min}, {"max", d_max},
+    {NULL, NULL}
+};
+
+void liq_hookdec_open(lua_State *L)
+{
+    luaL_newmetatable(L, DEC_MT);
+    luaL_setfuncs(L, meta, 0);
+    luaL_newlib(L, methods);
+    lua_setfield(L, -2, "__index");
+    /* getmetatable(d) answers "dec": hooks cannot reach the metatable, so
+     * they cannot add a __gc (finalizers run outside the budget) or change
+     * what + means for the next hook. */
+    lua_pushliteral(L, "dec");
+    lua_setfield(L, -2, "__metatable");
+    /* Lua's own messages name the type after __name: "a dec value" */
+    lua_pushliteral(L, "dec");
+    lua_setfield(L, -2, "__name");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &dec_key);
+
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, d_min);
+    lua_setfield(L, -2, "min");
+    lua_pushcfunction(L, d_max);
+    lua_setfield(L, -2, "max");
+    liq_hookdec_push(L, LIQ_DEC_ZERO);
+    lua_setfield(L, -2, "zero");
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, dec_call);
+    lua_setfield(L, -2, "__call");
+    lua_pushliteral(L, "dec");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, "dec");
+}
