@@ -1,0 +1,149 @@
+/*
+ * test_golden.c — venues' own documented worked examples, reproduced
+ * exactly.
+ *
+ * The examples are data beside each policy (policies/<name>.examples.yaml),
+ * copied from shared/research/worked_examples.yaml with their sources.
+ * This runner evaluates every one of them (the same code `liqsim test`
+ * runs) and also pins the list: each example the research names for the
+ * foundation venues must be present, so deleting one fails here.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "liqsim.h"
+#include "examples.h"
+
+/* From shared/research/worked_examples.yaml: every example that applies
+ * to a shipped policy, by id and the policy that must reproduce it. */
+static const struct { const char *policy, *id; } required[] = {
+    {"binance-usdm", "binance-usdm-maintenance-amount-level3"},
+    {"bybit-usdt", "bybit-usdt-isolated-long-lp"},
+    {"bybit-usdt", "bybit-usdt-isolated-bankruptcy"},
+    {"bybit-usdt", "bybit-insurance-fund-direction"},
+    {"bybit-inverse", "bybit-inverse-isolated-bankruptcy-adl"},
+    {"bitmex-xbtusd", "bitmex-risk-limit-step"},
+    {"kraken-spot-margin", "kraken-spot-margin-call-level"},
+    {"deribit-btc-perp", "deribit-linear-perp-margin"},
+};
+
+static size_t run_policy(const char *name, const char *want_id, size_t *found)
+{
+    char path[512];
+    snprintf(path, sizeof path, "policies/%s.yaml", name);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load(path, &d);
+    for (size_t i = 0; i < d.n; i++)
+        if (d.items[i].severity == LIQ_SEV_ERROR)
+            print_error("%s:%d:%d: %s\n", d.items[i].file, d.items[i].line, d.items[i].col,
+                        d.items[i].msg);
+    assert_non_null(p);
+    char *xpath = liq_examples_path(path);
+    liq_example *ex = NULL;
+    size_t n = 0;
+    assert_int_equal(liq_examples_run(p, xpath, &ex, &n, &d), LIQ_OK);
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ex[i].passed) {
+            print_error("%s %s: %s\n", name, ex[i].id, ex[i].detail);
+            failed++;
+        }
+        if (want_id && strcmp(ex[i].id, want_id) == 0)
+            (*found)++;
+    }
+    free(ex);
+    free(xpath);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+    return failed;
+}
+
+static void test_every_required_worked_example_is_present_and_exact(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+        size_t found = 0;
+        size_t failed = run_policy(required[i].policy, required[i].id, &found);
+        if (found == 0)
+            print_error("%s: worked example %s is missing\n", required[i].policy, required[i].id);
+        assert_true(found > 0);
+        assert_int_equal(failed, 0);
+    }
+}
+
+static void test_every_shipped_examples_file_passes(void **state)
+{
+    (void)state;
+    DIR *dir = opendir("policies");
+    assert_non_null(dir);
+    struct dirent *e;
+    size_t files = 0;
+    while ((e = readdir(dir))) {
+        const char *suffix = ".examples.yaml";
+        size_t len = strlen(e->d_name), sl = strlen(suffix);
+        if (len <= sl || strcmp(e->d_name + len - sl, suffix) != 0)
+            continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(len - sl), e->d_name);
+        size_t found = 0;
+        assert_int_equal(run_policy(name, NULL, &found), 0);
+        files++;
+    }
+    closedir(dir);
+    assert_true(files >= 5);
+}
+
+/* The runner must be able to fail: a wrong expectation is reported with
+ * the example file's line and both numbers. */
+static void test_a_wrong_expectation_fails_with_both_numbers(void **state)
+{
+    (void)state;
+    char xpath[128];
+    snprintf(xpath, sizeof xpath, "/tmp/liqsim-golden-%ld.examples.yaml", (long)getpid());
+    FILE *f = fopen(xpath, "w");
+    assert_non_null(f);
+    fputs("examples:\n"
+          "  - id: wrong-on-purpose\n"
+          "    scenario:\n"
+          "      name: w\n"
+          "      account: {collateral: \"400\", mode: isolated}\n"
+          "      position: {side: long, size: \"1\", entry_price: \"20000\", leverage: 50}\n"
+          "      market: {mark_path: [\"20000\"]}\n"
+          "    expect:\n"
+          "      liquidation_price: \"19701\"\n",
+          f);
+    fclose(f);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load("policies/bybit-usdt.yaml", &d);
+    assert_non_null(p);
+    liq_example *ex = NULL;
+    size_t n = 0;
+    assert_int_equal(liq_examples_run(p, xpath, &ex, &n, &d), LIQ_OK);
+    assert_int_equal(n, 1);
+    assert_false(ex[0].passed);
+    char want[256];
+    snprintf(want, sizeof want, "%s:9:26: liquidation_price: expected 19701, got 19700", xpath);
+    assert_string_equal(ex[0].detail, want);
+    free(ex);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+    remove(xpath);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_required_worked_example_is_present_and_exact),
+        cmocka_unit_test(test_every_shipped_examples_file_passes),
+        cmocka_unit_test(test_a_wrong_expectation_fails_with_both_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
