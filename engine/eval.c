@@ -98,8 +98,10 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      m->rebracket.v ? ", tier re-bracketed at that price" : "",
                      w->p->r.rounding.price_tick.set ? ", rounded to the price tick" : "");
     if (r->has_bp)
-        result_trace(r, "bankruptcy_price", r->bankruptcy_price, w->p->r.rounding.price.m,
-                     "rounding.price", &w->p->r.rounding.prov, "price where equity is zero");
+        result_trace(r, "bankruptcy_price", r->bankruptcy_price, w->p->r.contract.type.m,
+                     "contract.type", &w->p->r.contract.prov,
+                     "price where equity is zero%s",
+                     w->p->r.rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,

@@ -28,7 +28,7 @@ typedef struct liq_trace {
     char step[48];              /* the number explained: "liquidation_price" */
     char value[LIQ_DEC_STRLEN];
     char rule[300];             /* policy file:line:col key, or hook file:line */
-    char source[200];           /* source ids or "assumed: ..." */
+    char source[600];           /* source ids or "assumed: ..." */
     char note[300];             /* the formula or rule in words */
 } liq_trace;
 

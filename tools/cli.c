@@ -80,6 +80,20 @@ static bool is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Shipped files are found through an absolute directory; show them
+ * relative to the working directory when they sit below it, so messages
+ * and traces read "policies/x.yaml:12:3" and do not depend on where the
+ * checkout lives. */
+static void shorten(char *path, size_t cap)
+{
+    char cwd[1024];
+    if (!getcwd(cwd, sizeof cwd))
+        return;
+    size_t n = strlen(cwd);
+    if (strncmp(path, cwd, n) == 0 && path[n] == '/')
+        memmove(path, path + n + 1, strnlen(path + n + 1, cap) + 1);
+}
+
 static bool resolve(const char *arg, const char *dir, char *out, size_t cap)
 {
     if (is_file(arg)) {
@@ -89,7 +103,10 @@ static bool resolve(const char *arg, const char *dir, char *out, size_t cap)
     if (strchr(arg, '/'))
         return false;
     snprintf(out, cap, "%s/%s.yaml", dir, arg);
-    return is_file(out);
+    if (!is_file(out))
+        return false;
+    shorten(out, cap);
+    return true;
 }
 
 bool cli_policy_path(const char *arg, char *out, size_t cap)
@@ -135,6 +152,7 @@ char **cli_shipped_policies(size_t *n)
         if (!out[*n])
             break;
         snprintf(out[*n], plen, "%s/%s", cli_policy_dir(), e->d_name);
+        shorten(out[*n], plen);
         (*n)++;
     }
     closedir(d);
