@@ -79,8 +79,11 @@ typedef struct p_trigger {
     pdec margin_call_at;
 } p_trigger;
 
+enum { PARTIAL_FRACTION, PARTIAL_TIERS_DOWN };
 typedef struct p_partial {
     pprov prov;
+    penum mode;
+    pint tiers_down;
     pdec fraction;
     pdec above_notional;
 } p_partial;
@@ -155,6 +158,7 @@ typedef struct p_hooks {
 
 typedef struct p_root {
     pint liqsim;
+    pstr extends;
     pstr name, venue, product, version, effective, description;
     plist sources;                /* of p_source */
     p_contract contract;
@@ -172,7 +176,9 @@ typedef struct p_root {
 } p_root;
 
 struct liq_policy {
-    char *path;                   /* as loaded; marks point into it */
+    char *path;                   /* as loaded */
+    char **files;                 /* every file of the extends chain: marks point into these */
+    size_t nfiles;
     char *hook_path;              /* resolved Lua file, or NULL */
     p_root r;
     liq_hookrt *rt;               /* NULL when the policy has no hooks */

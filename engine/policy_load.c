@@ -10,12 +10,26 @@
 #include "policy.h"
 #include "yamltree.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ERR(m, ...) \
-    (liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, (m).file, (m).line, (m).col, __VA_ARGS__), false)
+/* An input error at mark m; returns false so checks read ok = ERR(...). */
+static bool err_at(liq_diags *d, liq_mark m, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool err_at(liq_diags *d, liq_mark m, const char *fmt, ...)
+{
+    char buf[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, m.file, m.line, m.col, "%s", buf);
+    return false;
+}
+#define ERR(m, ...) err_at(d, (m), __VA_ARGS__)
 
 void liq_policy_free(liq_policy *p)
 {
@@ -24,6 +38,9 @@ void liq_policy_free(liq_policy *p)
     liq_hookrt_free(p->rt);
     schema_free(&liq_policy_schema, &p->r);
     free(p->hook_path);
+    for (size_t i = 0; i < p->nfiles; i++)
+        free(p->files[i]);
+    free(p->files);
     free(p->path);
     free(p);
 }
@@ -84,8 +101,11 @@ static bool check_sources(const liq_policy *p, liq_diags *d)
     };
     for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
         ok &= check_prov(p, sec[i].prov, sec[i].name, d);
-    for (size_t i = 0; i < policy_ntiers(p); i++)
-        ok &= check_prov(p, &policy_tier(p, i)->prov, "margin.maintenance.tiers[]", d);
+    for (size_t i = 0; i < policy_ntiers(p); i++) {
+        char name[64];
+        snprintf(name, sizeof name, "margin.maintenance.tiers[%zu]", i);
+        ok &= check_prov(p, &policy_tier(p, i)->prov, name, d);
+    }
     return ok;
 }
 
@@ -180,7 +200,15 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
     if (!h->file.set)
         return ERR(h->prov.m, "hooks: name the Lua file with 'file:'");
     char path[1024];
-    dir_join(path, sizeof path, p->path, h->file.v);
+    /* Relative to the file that named it (which, with extends:, may be
+     * the base policy's). */
+    dir_join(path, sizeof path, h->file.m.file ? h->file.m.file : p->path, h->file.v);
+    /* Point a missing file at the YAML line that names it; the Lua
+     * runtime's own message could only name the file it cannot read. */
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return ERR(h->file.m, "hooks.file: cannot open \"%s\": %s", path, strerror(errno));
+    fclose(probe);
     p->hook_path = strdup(path);
     p->rt = liq_hookrt_new((size_t)h->memory_limit.v, (uint64_t)h->instruction_limit.v);
     if (!p->rt || !p->hook_path)
@@ -207,6 +235,74 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
     return ok;
 }
 
+static bool keep_file(liq_policy *p, char *file)
+{
+    char **f = realloc(p->files, (p->nfiles + 1) * sizeof *f);
+    if (!f || !file) {
+        free(file);
+        return false;
+    }
+    p->files = f;
+    p->files[p->nfiles++] = file;
+    return true;
+}
+
+/* Load path and, through `extends:`, the policies it builds on, merged
+ * into one tree whose nodes remember their own file. */
+static ydoc *load_tree(liq_policy *p, const char *path, int depth, liq_diags *d)
+{
+    ydoc *doc = ydoc_load_file(path, d);
+    if (!doc)
+        return NULL;
+    if (!keep_file(p, ydoc_steal_path(doc))) {
+        ydoc_free(doc);
+        return NULL;
+    }
+    const ynode *ext = doc->root ? ynode_get(doc->root, "extends") : NULL;
+    if (!ext)
+        return doc;
+    liq_mark m = {ext->file, ext->line, ext->col};
+    if (ext->kind != YN_SCALAR || doc->root->kind != YN_MAP) {
+        ERR(m, "extends: expected a policy name or path");
+        ydoc_free(doc);
+        return NULL;
+    }
+    if (depth >= 8) {
+        ERR(m, "extends: more than 8 levels of extends (is there a cycle?)");
+        ydoc_free(doc);
+        return NULL;
+    }
+    if (!ynode_get(doc->root, "name")) {
+        ERR(m, "extends: a policy that extends another must set its own name");
+        ydoc_free(doc);
+        return NULL;
+    }
+    char bpath[1024], rel[600];
+    size_t len = strlen(ext->text);
+    bool is_path = strchr(ext->text, '/') || (len > 5 && strcmp(ext->text + len - 5, ".yaml") == 0);
+    snprintf(rel, sizeof rel, is_path ? "%s" : "%s.yaml", ext->text);
+    dir_join(bpath, sizeof bpath, path, rel);
+    size_t before = d ? d->n : 0;
+    ydoc *base = load_tree(p, bpath, depth + 1, d);
+    if (!base || !base->root || base->root->kind != YN_MAP) {
+        if (d && d->n == before)
+            ERR(m, "extends: \"%s\" is not a policy mapping", ext->text);
+        else
+            ERR(m, "extends: cannot load \"%s\" (see above)", bpath);
+        ydoc_free(base);
+        ydoc_free(doc);
+        return NULL;
+    }
+    ynode_remove(base->root, "extends");
+    bool ok = ynode_merge(base->root, doc->root);
+    ydoc_free(doc);
+    if (!ok) {
+        ydoc_free(base);
+        return NULL;
+    }
+    return base;
+}
+
 liq_policy *liq_policy_load(const char *path, liq_diags *d)
 {
     liq_policy *p = calloc(1, sizeof *p);
@@ -218,7 +314,7 @@ liq_policy *liq_policy_load(const char *path, liq_diags *d)
     for (int i = 0; i < HOOK_COUNT; i++)
         p->hook_ref[i] = -1;
     size_t before = liq_diags_count(d, LIQ_SEV_ERROR);
-    ydoc *doc = ydoc_load_file(path, d);
+    ydoc *doc = load_tree(p, path, 0, d);
     bool ok = doc != NULL;
     if (ok && !doc->root) {
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1, "the file is empty; a policy "
@@ -228,6 +324,10 @@ liq_policy *liq_policy_load(const char *path, liq_diags *d)
     if (ok)
         ok = schema_load(&liq_policy_schema, doc->root, &p->r, p->path, "", d);
     ydoc_free(doc);
+    if (ok && p->r.liquidation.partial.prov.present &&
+        p->r.liquidation.partial.mode.v == PARTIAL_FRACTION && !p->r.liquidation.partial.fraction.set)
+        ok = ERR(p->r.liquidation.partial.prov.m,
+                 "liquidation.partial: missing required key 'fraction' (mode: fraction)");
     if (ok) {
         ok &= check_sources(p, d);
         ok &= check_tiers(p, d);

@@ -109,8 +109,15 @@ static const field trigger_f[] = {
 static const schema trigger_s = {"trigger", sizeof(p_trigger), true, trigger_f,
                                  sizeof trigger_f / sizeof *trigger_f};
 
+static const char *const partial_names[] = {"fraction", "tiers_down", NULL};
 static const field partial_f[] = {
-    {FLD(p_partial, "fraction", F_DEC, true, fraction), .lo = "0.000000000001", .hi = "1",
+    {FLD(p_partial, "mode", F_ENUM, false, mode), .enum_vals = partial_names, .def = "fraction",
+     .doc = "fraction: close `fraction` per step; tiers_down: close enough to fall `tiers_down` "
+            "maintenance tiers (OKX)"},
+    {FLD(p_partial, "tiers_down", F_INT, false, tiers_down), .def = "2", .lo = "1", .hi = "100",
+     .doc = "tiers a tiers_down step reduces by; a position within that many tiers of the first "
+            "closes in full"},
+    {FLD(p_partial, "fraction", F_DEC, false, fraction), .lo = "0.000000000001", .hi = "1",
      .unit = "rate", .doc = "fraction of the position closed per liquidation step"},
     {FLD(p_partial, "above_notional", F_DEC, false, above_notional), .def = "0", .lo = "0",
      .unit = "notional", .doc = "only positions above this notional are liquidated partially"},
@@ -232,6 +239,8 @@ static const schema hooks_s = {"hooks", sizeof(p_hooks), true, hooks_f,
 
 static const field root_f[] = {
     {FLD(p_root, "liqsim", F_INT, true, liqsim), .lo = "1", .hi = "1", .doc = "format version (1)"},
+    {FLD(p_root, "extends", F_STR, false, extends),
+     .doc = "inherit another policy (name or path) and override keys: maps merge, lists replace"},
     {FLD(p_root, "name", F_STR, true, name), .doc = "shipped name, [a-z0-9-]+"},
     {FLD(p_root, "venue", F_STR, true, venue), .doc = "display name"},
     {FLD(p_root, "product", F_STR, true, product), .doc = "product the numbers are for"},

@@ -27,14 +27,15 @@ static bool err(liq_diags *d, const char *file, const ynode *n, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, file, n ? n->line : 0, n ? n->col : 0,
-                  "%s", buf);
+    /* With extends: a node knows its own file: point at the file that set it. */
+    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, n && n->file ? n->file : file, n ? n->line : 0,
+                  n ? n->col : 0, "%s", buf);
     return false;
 }
 
 static liq_mark mark_of(const char *file, const ynode *n)
 {
-    liq_mark m = {file, n ? n->line : 0, n ? n->col : 0};
+    liq_mark m = {n && n->file ? n->file : file, n ? n->line : 0, n ? n->col : 0};
     return m;
 }
 
@@ -99,6 +100,25 @@ static bool want_scalar(const ynode *n, const char *file, const char *path, liq_
     return err(d, file, n, "%s: expected %s, got %s", path, what, ynode_kind_name(n->kind));
 }
 
+/* The bounds of a field in words: "between 0 and 1", ">= 1", "<= 1".
+ * The tables write "positive" as a lower bound of one unit in the last
+ * place (0.000000000001); say "> 0" rather than print that bound. */
+static void range_words(const field *f, char *buf, size_t cap)
+{
+    liq_dec lo = LIQ_DEC_ZERO;
+    bool positive = f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && lo.raw == 1;
+    if (positive && f->hi)
+        snprintf(buf, cap, "> 0 and <= %s", f->hi);
+    else if (positive)
+        snprintf(buf, cap, "> 0");
+    else if (f->lo && f->hi)
+        snprintf(buf, cap, "between %s and %s", f->lo, f->hi);
+    else if (f->lo)
+        snprintf(buf, cap, ">= %s", f->lo);
+    else
+        snprintf(buf, cap, "<= %s", f->hi ? f->hi : "?");
+}
+
 static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file,
                      const char *path, liq_diags *d)
 {
@@ -126,13 +146,9 @@ static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file
     bool below = f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(out->v, lo) < 0;
     bool above = f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(out->v, hi) > 0;
     if (below || above) {
-        if (f->lo && f->hi)
-            return err(d, file, n, "%s: expected a decimal between %s and %s, got \"%s\"", path,
-                       f->lo, f->hi, n->text);
-        if (f->lo)
-            return err(d, file, n, "%s: expected a decimal >= %s, got \"%s\"", path, f->lo,
-                       n->text);
-        return err(d, file, n, "%s: expected a decimal <= %s, got \"%s\"", path, f->hi, n->text);
+        char words[120];
+        range_words(f, words, sizeof words);
+        return err(d, file, n, "%s: expected a decimal %s, got \"%s\"", path, words, n->text);
     }
     out->set = true;
     return true;
@@ -286,7 +302,7 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
         /* Defaults: parsed from the table's YAML text; the mark points at
          * the enclosing section so a trace still names a line. */
         if (f->def) {
-            ynode dn = {.kind = YN_SCALAR, .line = n->line, .col = n->col,
+            ynode dn = {.kind = YN_SCALAR, .line = n->line, .col = n->col, .file = n->file,
                         .text = (char *)f->def};
             ok &= load_field(f, &dn, base, file, sub, d);
             /* A default is not something the file set. */
@@ -300,7 +316,7 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
             }
         } else if (f->type == F_MAP) {
             /* An absent optional section still gets its own defaults. */
-            ynode empty = {.kind = YN_MAP, .line = n->line, .col = n->col};
+            ynode empty = {.kind = YN_MAP, .line = n->line, .col = n->col, .file = n->file};
             ok &= load_map(f->sub, &empty, base + f->off, file, sub, d, true);
             if (f->sub->has_prov)
                 ((pprov *)(base + f->off))->present = false;
@@ -417,9 +433,15 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
         liq_dec lo, hi;
         liq_dec xd = liq_dec_from_int(x);
         if ((f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(xd, lo) < 0) ||
-            (f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(xd, hi) > 0))
-            return err(d, file, v, "%s: expected a whole number between %s and %s, got \"%s\"",
-                       path, f->lo ? f->lo : "-inf", f->hi ? f->hi : "inf", v->text);
+            (f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(xd, hi) > 0)) {
+            /* A range of one value is a version number: name the value. */
+            if (f->lo && f->hi && strcmp(f->lo, f->hi) == 0)
+                return err(d, file, v, "%s: expected %s, got \"%s\"", path, f->lo, v->text);
+            char words[120];
+            range_words(f, words, sizeof words);
+            return err(d, file, v, "%s: expected a whole number %s, got \"%s\"", path, words,
+                       v->text);
+        }
         p->v = x;
         p->m = mark_of(file, v);
         p->set = true;

@@ -46,6 +46,26 @@ static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, l
     return w->c.st;
 }
 
+/* The venue's partial step: a fraction of the position (Hyperliquid), or
+ * enough to bring its notional down `tiers_down` maintenance tiers (OKX:
+ * "reduce by two tiers"); the whole position when it is already within
+ * that many tiers of the first. */
+static liq_dec slice_size(wf *w, liq_dec size, liq_dec mark)
+{
+    const p_partial *pp = &w->p->r.liquidation.partial;
+    if (pp->mode.v == PARTIAL_FRACTION)
+        return c_mul(&w->c, size, pp->fraction.v);
+    size_t t = wf_tier(w, wf_notional(w, size, mark));
+    if ((int64_t)t < pp->tiers_down.v)
+        return size;
+    liq_dec cap = policy_tier(w->p, t - (size_t)pp->tiers_down.v)->up_to.v;
+    /* The size whose notional at this mark equals the lower tier's cap. */
+    liq_dec keep = w->ctype == CT_LINEAR
+                       ? c_divr(&w->c, cap, c_mul(&w->c, mark, w->csize), LIQ_ROUND_FLOOR)
+                       : c_divr(&w->c, c_mul(&w->c, cap, mark), w->csize, LIQ_ROUND_FLOOR);
+    return d_lt(keep, size) ? c_sub(&w->c, size, keep) : size;
+}
+
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const p_liquidation *pl = &w->p->r.liquidation;
@@ -80,7 +100,7 @@ liq_status wf_walk(wf *w, wf_close *o)
         bool sliced = false;
         if (pl->partial.prov.present && !force_full &&
             d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
-            close = c_mul(&w->c, size, pl->partial.fraction.v);
+            close = slice_size(w, size, mark);
             sliced = d_lt(close, size) && d_pos(close);
             if (!sliced)
                 close = size;

@@ -50,6 +50,7 @@ void ydoc_free(ydoc *doc)
 typedef struct builder {
     yaml_parser_t parser;
     const char *path;
+    const char *file;   /* the document's own copy of path, for nodes */
     liq_diags *d;
     bool failed;
 } builder;
@@ -78,10 +79,11 @@ static bool next_event(builder *b, yaml_event_t *ev)
     return true;
 }
 
-static ynode *node_new(ynode_kind k, yaml_mark_t m)
+static ynode *node_new(builder *b, ynode_kind k, yaml_mark_t m)
 {
     ynode *n = calloc(1, sizeof *n);
     if (n) {
+        n->file = b->file;
         n->kind = k;
         n->line = (int)m.line + 1;
         n->col = (int)m.column + 1;
@@ -115,7 +117,7 @@ static ynode *build(builder *b, yaml_event_t *ev)
     ynode *n = NULL;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
-        n = node_new(YN_SCALAR, ev->start_mark);
+        n = node_new(b, YN_SCALAR, ev->start_mark);
         if (!n)
             break;
         n->text = malloc(ev->data.scalar.length + 1);
@@ -143,7 +145,7 @@ static ynode *build(builder *b, yaml_event_t *ev)
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         bool is_map = ev->type == YAML_MAPPING_START_EVENT;
-        n = node_new(is_map ? YN_MAP : YN_SEQ, ev->start_mark);
+        n = node_new(b, is_map ? YN_MAP : YN_SEQ, ev->start_mark);
         yaml_event_delete(ev);
         if (!n)
             return NULL;
@@ -214,6 +216,7 @@ static ydoc *load_with_parser(builder *b)
     if (!doc)
         return NULL;
     doc->path = strdup(b->path);
+    b->file = doc->path;
     yaml_event_t ev;
     bool done = false;
     while (!done && !b->failed && next_event(b, &ev)) {
@@ -285,7 +288,55 @@ ynode *ynode_get(const ynode *map, const char *key)
     if (!map || map->kind != YN_MAP)
         return NULL;
     for (size_t i = 0; i < map->n; i++)
-        if (strcmp(map->keys[i]->text, key) == 0)
+        if (map->keys[i] && strcmp(map->keys[i]->text, key) == 0)
             return map->items[i];
     return NULL;
+}
+
+bool ynode_merge(ynode *base, ynode *child)
+{
+    for (size_t i = 0; i < child->n; i++) {
+        ynode *k = child->keys[i], *v = child->items[i];
+        if (!k || !v)
+            continue;
+        size_t j = 0;
+        while (j < base->n && strcmp(base->keys[j]->text, k->text) != 0)
+            j++;
+        if (j < base->n && base->items[j]->kind == YN_MAP && v->kind == YN_MAP) {
+            if (!ynode_merge(base->items[j], v))
+                return false;
+            continue;
+        }
+        if (j < base->n) {
+            node_free(base->items[j]);
+            base->items[j] = v;
+        } else if (!push_item(base, k, v)) {
+            return false;
+        } else {
+            child->keys[i] = NULL;
+        }
+        child->items[i] = NULL;
+    }
+    return true;
+}
+
+void ynode_remove(ynode *map, const char *key)
+{
+    for (size_t i = 0; map && map->kind == YN_MAP && i < map->n; i++) {
+        if (strcmp(map->keys[i]->text, key) != 0)
+            continue;
+        node_free(map->keys[i]);
+        node_free(map->items[i]);
+        memmove(&map->keys[i], &map->keys[i + 1], (map->n - i - 1) * sizeof *map->keys);
+        memmove(&map->items[i], &map->items[i + 1], (map->n - i - 1) * sizeof *map->items);
+        map->n--;
+        return;
+    }
+}
+
+char *ydoc_steal_path(ydoc *doc)
+{
+    char *p = doc->path;
+    doc->path = NULL;
+    return p;
 }

@@ -17,6 +17,8 @@ typedef enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ } ynode_kind;
 typedef struct ynode {
     ynode_kind kind;
     int line, col;          /* 1-based position of the node's start */
+    const char *file;       /* the document it came from (ydoc.path); with
+                             * `extends:` one tree holds nodes of several files */
     char *text;             /* YN_SCALAR: the scalar, NUL-terminated */
     bool quoted;            /* YN_SCALAR: written in quotes */
     struct ynode **keys;    /* YN_MAP: key scalars, parallel to items */
@@ -35,6 +37,17 @@ ydoc *ydoc_load_file(const char *path, liq_diags *d);
 /* Same, from memory; path is used in messages only. */
 ydoc *ydoc_load_buffer(const char *path, const char *buf, size_t len, liq_diags *d);
 void ydoc_free(ydoc *doc);
+
+/* Deep-merge child into base (both maps): child's keys override base's;
+ * maps merge key by key, anything else (lists included) is replaced.
+ * Nodes move from child to base; child is left with holes and must still
+ * be freed with its document. Returns false on out of memory. */
+bool ynode_merge(ynode *base, ynode *child);
+/* Remove key from a map, freeing its key and value. */
+void ynode_remove(ynode *map, const char *key);
+/* Take ownership of the document's path string (so marks that point at
+ * it outlive the document); the document keeps working. */
+char *ydoc_steal_path(ydoc *doc);
 
 /* Map lookup by key; NULL when absent or node is not a map. */
 ynode *ynode_get(const ynode *map, const char *key);
