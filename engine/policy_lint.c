@@ -37,7 +37,16 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
             break;
         }
 
+    /* Scaffold leftovers (liqsim new): TODO text and placeholder sources. */
+    const pstr *texts[] = {&r->venue, &r->product, &r->description};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        if (texts[i]->set && strstr(texts[i]->v, "TODO"))
+            WARN(texts[i]->m, "TODO left in the policy: \"%s\"", texts[i]->v);
     const p_source *src = r->sources.items;
+    for (size_t i = 0; i < r->sources.n; i++)
+        if ((src[i].url.set && strstr(src[i].url.v, "example.invalid")) ||
+            (src[i].title.set && strstr(src[i].title.v, "TODO")))
+            WARN(src[i].id.m, "sources.%s: a placeholder, not a source", src[i].id.v);
     for (size_t i = 0; i < r->sources.n; i++) {
         if (!src[i].date.set)
             WARN(src[i].id.m, "sources.%s: no date: give the page's own date (or 'unknown')",
