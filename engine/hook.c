@@ -341,6 +341,30 @@ static int safe_setmetatable(lua_State *L)
     return 1;
 }
 
+/* xpcall whose handler runs after the stack unwinds, as an ordinary call.
+ * Lua runs a message handler at the point of the error; when that point
+ * is the count hook, hooks are off, and a looping handler would never
+ * meet the budget again. (Without the debug library, a handler has
+ * nothing to gain from the unwound stack.) */
+static int safe_xpcall(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int nargs = lua_gettop(L) - 2;
+    lua_pushvalue(L, 2);   /* f h args... */
+    lua_remove(L, 2);
+    lua_insert(L, 1);      /* h f args... */
+    if (lua_pcall(L, nargs, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_replace(L, 1);
+        return lua_gettop(L);
+    }
+    lua_call(L, 1, 1);     /* h(err) */
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
 static void set_nil(lua_State *L, const char *table, const char *name)
 {
     if (table) {
@@ -381,6 +405,8 @@ static int setup(lua_State *L)
     set_nil(L, LUA_MATHLIBNAME, "randomseed");
     lua_pushcfunction(L, safe_setmetatable);
     lua_setglobal(L, "setmetatable");
+    lua_pushcfunction(L, safe_xpcall);
+    lua_setglobal(L, "xpcall");
     liq_hookdec_open(L);
     return 0;
 }
@@ -557,7 +583,6 @@ int liq_hookrt_ref(liq_hookrt *h, const char *fname)
     struct ref_req r = {fname, -1};
     if (!h || !fname)
         return -1;
-    liq_hookrt_ret_done(h);
     if (protect(h, ref_fn, &r, false) != LUA_OK)
         return -1;
     return r.ref;
