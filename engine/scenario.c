@@ -182,19 +182,26 @@ static void dir_join(char *out, size_t cap, const char *base, const char *rel)
         snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, rel);
 }
 
-liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *base_path,
-                                 liq_diags *d)
+/* Takes ownership of path (freed with the scenario, or here on failure).
+ * The marks of the loaded values point at the file string their node
+ * carries, so a loader that frees its document must hand that very
+ * string in here. */
+static liq_scenario *scenario_build(const ynode *n, char *path, const char *base_path,
+                                    liq_diags *d)
 {
     liq_scenario *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s) {
+        free(path);
         return NULL;
-    s->path = strdup(file);
+    }
+    s->path = path;
     bool ok = s->path && schema_load(&liq_scenario_schema, n, &s->r, s->path, "", d);
     const s_position *p = &s->r.position;
     const s_market *m = &s->r.market;
     if (ok && p->size.set == p->notional.set) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, n ? n->line : 0, 1,
-                      "position: give exactly one of 'size' or 'notional'");
+        const ynode *pn = ynode_get(n, "position");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
+                      pn ? pn->col : 0, "position: give exactly one of 'size' or 'notional'");
         ok = false;
     }
     if (ok && !p->leverage.set && !p->margin.set) {
@@ -215,7 +222,7 @@ liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *b
             ok = path_push(s, pts[i].v, pts[i].m);
     } else if (ok) {
         char csv[1024];
-        dir_join(csv, sizeof csv, base_path ? base_path : file, m->path_file.v);
+        dir_join(csv, sizeof csv, base_path ? base_path : s->path, m->path_file.v);
         ok = load_path_csv(s, csv, &m->path_file.m, d);
     }
     if (ok && s->npath == 0) {
@@ -231,12 +238,30 @@ liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *b
     return s;
 }
 
+liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *base_path,
+                                 liq_diags *d)
+{
+    char *path = strdup(file);
+    return path ? scenario_build(n, path, base_path, d) : NULL;
+}
+
 liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
 {
     ydoc *doc = ydoc_load_file(path, d);
     if (!doc)
         return NULL;
-    liq_scenario *s = scenario_from_node(doc->root, path, path, d);
+    if (!doc->root) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1,
+                      "the file is empty; a scenario gives name, account, position and market");
+        ydoc_free(doc);
+        return NULL;
+    }
+    /* Every node's mark points at the document's path: the scenario keeps
+     * that string, so the marks outlive the document. */
+    char *own = ydoc_steal_path(doc);
+    liq_scenario *s = own ? scenario_build(doc->root, own, path, d) : NULL;
+    if (!own)
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
     ydoc_free(doc);
     return s;
 }
