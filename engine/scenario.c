@@ -118,7 +118,8 @@ static bool path_push(liq_scenario *s, liq_dec px, liq_mark m)
 }
 
 /* CSV: time,mark[,index,last]; a first line that does not parse as a
- * number in the mark column is a header. */
+ * number in the mark column is a header. csv must live as long as the
+ * scenario: the marks of its rows point at it. */
 static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from,
                           liq_diags *d)
 {
@@ -162,7 +163,7 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
             ok = false;
             break;
         }
-        liq_mark m = {s->path, ln, (int)(mark - line) + 1};
+        liq_mark m = {csv, ln, (int)(mark - line) + 1};
         ok = path_push(s, px, m);
     }
     fclose(f);
@@ -223,7 +224,17 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
     } else if (ok) {
         char csv[1024];
         dir_join(csv, sizeof csv, base_path ? base_path : s->path, m->path_file.v);
-        ok = load_path_csv(s, csv, &m->path_file.m, d);
+        /* The rows' marks point at the CSV, so the scenario keeps its
+         * resolved path: path_file holds it from here on. */
+        char *resolved = strdup(csv);
+        if (!resolved) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, s->path, 0, 0, "out of memory");
+            ok = false;
+        } else {
+            free(s->r.market.path_file.v);
+            s->r.market.path_file.v = resolved;
+            ok = load_path_csv(s, resolved, &m->path_file.m, d);
+        }
     }
     if (ok && s->npath == 0) {
         const ynode *mn = ynode_get(n, "market");
