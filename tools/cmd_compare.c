@@ -70,16 +70,21 @@ int cmd_compare(int argc, char **argv)
     liq_diags d = LIQ_DIAGS_INIT;
     liq_scenario *s = liq_scenario_load(spath, &d);
     liq_result **rs = calloc(np ? np : 1, sizeof *rs);
-    bool ok = s != NULL && rs != NULL;
+    bool ok = s != NULL && rs != NULL, loaded = s != NULL;
     liq_eval_opts eo = {.explain = o.explain};
     for (size_t i = 0; ok && i < np; i++) {
         liq_policy *p = liq_policy_load(paths[i], &d);
         if (p)
             rs[i] = liq_eval(p, s, &eo, &d);
+        else
+            loaded = false;
         ok = rs[i] != NULL;
         liq_policy_free(p);
     }
     rc = cli_print_diags(&d);
+    /* A file that does not load is invalid input (3), whatever stopped it. */
+    if (!loaded)
+        rc = EXIT_INPUT;
     if (ok && rc == 0)
         rc = cli_emit(rs, np, &o, true);
     else if (rc == 0)

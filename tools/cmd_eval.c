@@ -39,6 +39,10 @@ int cmd_eval(int argc, char **argv)
         r = liq_eval(p, s, &eo, &d);
     }
     rc = cli_print_diags(&d);
+    /* A file that does not load is invalid input (3), even when what
+     * stopped it was a hook file's top level failing as it ran. */
+    if (!p || !s)
+        rc = EXIT_INPUT;
     if (r && rc == 0)
         rc = cli_emit(&r, 1, &o, false);
     else if (rc == 0)
