@@ -71,13 +71,15 @@ static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)
 }
 
 static inline liq_dec c_int(int64_t v) { return liq_dec_from_int(v); }
-static inline bool d_lt(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) < 0; }
-static inline bool d_le(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) <= 0; }
-static inline bool d_gt(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) > 0; }
-static inline bool d_ge(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) >= 0; }
-static inline bool d_eq(liq_dec a, liq_dec b) { return liq_dec_cmp(a, b) == 0; }
-static inline bool d_pos(liq_dec a) { return liq_dec_sign(a) > 0; }
-static inline bool d_neg(liq_dec a) { return liq_dec_sign(a) < 0; }
-static inline bool d_zero(liq_dec a) { return liq_dec_sign(a) == 0; }
+/* Comparisons inline on the raw integers: one scale, so raw order is
+ * value order (the hot path compares far more than it computes). */
+static inline bool d_lt(liq_dec a, liq_dec b) { return a.raw < b.raw; }
+static inline bool d_le(liq_dec a, liq_dec b) { return a.raw <= b.raw; }
+static inline bool d_gt(liq_dec a, liq_dec b) { return a.raw > b.raw; }
+static inline bool d_ge(liq_dec a, liq_dec b) { return a.raw >= b.raw; }
+static inline bool d_eq(liq_dec a, liq_dec b) { return a.raw == b.raw; }
+static inline bool d_pos(liq_dec a) { return a.raw > 0; }
+static inline bool d_neg(liq_dec a) { return a.raw < 0; }
+static inline bool d_zero(liq_dec a) { return a.raw == 0; }
 
 #endif

@@ -24,10 +24,6 @@ liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n)
     return liq_hookrt_call(w->p->rt, w->p->hook_ref[which], liq_hook_names[which], f, n, w->d);
 }
 
-static char *dup_or_empty(const char *s)
-{
-    return strdup(s ? s : "");
-}
 
 static liq_status fail_invariant(wf *w, const char *what)
 {
@@ -107,18 +103,28 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                      liq_diags *diags)
 {
-    liq_result *r = calloc(1, sizeof *r);
+    const p_root *pr = &p->r;
+    /* The result and its four names in one block: one malloc per
+     * evaluation, whatever it holds (liq_result_free releases all). */
+    const char *names[4] = {pr->name.v, pr->venue.v, s->r.name.v, pr->contract.settlement.v};
+    size_t lens[4], total = sizeof(liq_result);
+    for (int i = 0; i < 4; i++)
+        total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
+    liq_result *r = calloc(1, total);
     if (!r) {
         liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
         return NULL;
     }
+    char *cur = (char *)(r + 1);
+    char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
+    for (int i = 0; i < 4; i++) {
+        memcpy(cur, names[i] ? names[i] : "", lens[i]);
+        *slots[i] = cur;
+        cur += lens[i];
+    }
     wf w = {.p = p, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
-    const p_root *pr = &p->r;
     r->explain = opts && opts->explain;
-    r->policy = dup_or_empty(pr->name.v);
-    r->venue = dup_or_empty(pr->venue.v);
-    r->scenario = dup_or_empty(s->r.name.v);
-    r->settlement = dup_or_empty(pr->contract.settlement.v);
+    r->quiet = opts && opts->quiet;
     w.fee_mode = (liq_round)pr->rounding.fee.v;
     w.amount_mode = (liq_round)pr->rounding.amount.v;
 
@@ -144,6 +150,10 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         r->has_lp = has_lp;
         r->liquidation_price = lp;
         r->has_bp = wf_bankruptcy_price(&w, w.size, w.collateral, &r->bankruptcy_price);
+        w.has_lp = has_lp;
+        w.lp = lp;
+        w.has_bp = r->has_bp;
+        w.bp = r->bankruptcy_price;
         st = w.c.st;
     }
     if (st == LIQ_OK)

@@ -15,9 +15,16 @@
 
 #include <string.h>
 
+/* size x contract size; most linear contracts have size 1 (skip the mul). */
+static liq_dec units(wf *w, liq_dec size)
+{
+    static const liq_dec one = {(liq_i128)1000000000000};
+    return d_eq(w->csize, one) ? size : c_mul(&w->c, size, w->csize);
+}
+
 liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
 {
-    liq_dec q = c_mul(&w->c, size, w->csize);
+    liq_dec q = units(w, size);
     if (w->ctype == CT_LINEAR)
         return c_mul(&w->c, q, px);
     return c_div(&w->c, q, px);
@@ -25,7 +32,7 @@ liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
 
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
 {
-    liq_dec q = c_mul(&w->c, size, w->csize);
+    liq_dec q = units(w, size);
     liq_dec diff = c_sub(&w->c, px, w->entry);
     liq_dec v;
     if (w->ctype == CT_LINEAR) {
@@ -55,6 +62,8 @@ static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
     liq_dec base = wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px);
     const p_tier *tier = policy_tier(w->p, t);
     liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
+    if (d_zero(m->close_fee_rate.v))
+        return mm;
     return c_add(&w->c, mm, c_mul(&w->c, base, m->close_fee_rate.v));
 }
 
@@ -66,12 +75,13 @@ static const char *side_name(const wf *w)
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
 {
     const p_maint *m = &w->p->r.margin.maintenance;
-    liq_dec notional = wf_notional(w, size, px);
-    liq_dec entry_notional = wf_notional(w, size, w->entry);
-    size_t t = wf_tier(w, m->base.v == MMBASE_ENTRY ? entry_notional : notional);
+    bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
+    liq_dec notional = hooked || !on_entry ? wf_notional(w, size, px) : LIQ_DEC_ZERO;
+    liq_dec entry_notional = hooked || on_entry ? wf_notional(w, size, w->entry) : LIQ_DEC_ZERO;
+    size_t t = wf_tier(w, on_entry ? entry_notional : notional);
     if (tier)
         *tier = t;
-    if (!wf_hooked(w, HOOK_MM)) {
+    if (!hooked) {
         *mm = table_mm(w, size, px, t);
         return w->c.st;
     }
@@ -109,7 +119,7 @@ static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_m
     liq_dec one = c_int(1);
     liq_dec rate = zero_mm ? LIQ_DEC_ZERO : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
     liq_dec ded = zero_mm ? LIQ_DEC_ZERO : tier->deduction.v;
-    liq_dec q = c_mul(&w->c, size, w->csize);
+    liq_dec q = units(w, size);
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;

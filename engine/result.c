@@ -14,10 +14,6 @@ void liq_result_free(liq_result *r)
 {
     if (!r)
         return;
-    free(r->policy);
-    free(r->venue);
-    free(r->scenario);
-    free(r->settlement);
     free(r->actions);
     free(r->events);
     free(r->trace);
@@ -42,12 +38,12 @@ static bool grow(void **items, size_t *cap, size_t n, size_t size)
 
 liq_event *result_event(liq_result *r, const char *type, long step)
 {
-    if (!grow((void **)&r->events, &r->capevents, r->nevents, sizeof *r->events))
+    if (r->quiet || !grow((void **)&r->events, &r->capevents, r->nevents, sizeof *r->events))
         return NULL;
     liq_event *e = &r->events[r->nevents++];
-    memset(e, 0, sizeof *e);
-    snprintf(e->type, sizeof e->type, "%s", type);
+    e->type = type;
     e->step = step;
+    e->nkv = 0;
     return e;
 }
 
@@ -56,7 +52,7 @@ static liq_kv *event_slot(liq_event *e, const char *key)
     if (!e || e->nkv >= LIQ_EVENT_KVS)
         return NULL;
     liq_kv *kv = &e->kv[e->nkv++];
-    snprintf(kv->key, sizeof kv->key, "%s", key);
+    kv->key = key;
     return kv;
 }
 
@@ -64,18 +60,16 @@ void event_dec(liq_event *e, const char *key, liq_dec v)
 {
     liq_kv *kv = event_slot(e, key);
     if (kv) {
-        liq_dec_format(v, kv->val);
-        kv->is_text = false;
+        kv->dec = v;
+        kv->str = NULL;
     }
 }
 
 void event_str(liq_event *e, const char *key, const char *v)
 {
     liq_kv *kv = event_slot(e, key);
-    if (kv) {
-        snprintf(kv->val, sizeof kv->val, "%s", v);
-        kv->is_text = true;
-    }
+    if (kv)
+        kv->str = v;
 }
 
 const char *policy_prov_label(const pprov *prov, char *buf, size_t cap)
@@ -91,10 +85,10 @@ const char *policy_prov_label(const pprov *prov, char *buf, size_t cap)
     return buf;
 }
 
-bool result_trace(liq_result *r, const char *step, liq_dec v, liq_mark rule, const char *rulekey,
-                  const pprov *prov, const char *fmt, ...)
+bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
+                      const char *rulekey, const pprov *prov, const char *fmt, ...)
 {
-    if (!r->explain)
+    if (!r->explain || r->quiet)
         return true;
     if (!grow((void **)&r->trace, &r->captrace, r->ntrace, sizeof *r->trace))
         return false;
@@ -117,6 +111,8 @@ bool result_trace(liq_result *r, const char *step, liq_dec v, liq_mark rule, con
 
 bool result_warn(liq_result *r, const char *fmt, ...)
 {
+    if (r->quiet)
+        return true;
     char buf[400];
     va_list ap;
     va_start(ap, fmt);

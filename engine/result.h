@@ -10,15 +10,18 @@
 #include "liqsim.h"
 #include "policy.h"
 
+/* Event fields hold values, not text: formatting waits until rendering,
+ * so an evaluation nobody prints costs no snprintf. Keys and string
+ * values are static strings (names from the policy tables). */
 typedef struct liq_kv {
-    char key[32];
-    char val[LIQ_DEC_STRLEN + 16];
-    bool is_text;               /* a string rather than a decimal */
+    const char *key;
+    const char *str;            /* a name, or NULL for a decimal */
+    liq_dec dec;
 } liq_kv;
 
 #define LIQ_EVENT_KVS 6
 typedef struct liq_event {
-    char type[40];
+    const char *type;           /* static */
     long step;                  /* index in the mark path, -1 when not tied to one */
     liq_kv kv[LIQ_EVENT_KVS];   /* the numbers it moved */
     size_t nkv;
@@ -63,14 +66,26 @@ struct liq_result {
     liq_trace *trace; size_t ntrace, captrace;
     char **warnings; size_t nwarnings;
     bool explain;
+    bool quiet;                 /* no events, warnings or trace: numbers only */
 };
 
 /* Appenders; false only on out of memory. */
+/* type, key and string values must be static strings. result_event
+ * returns NULL (and the event_* calls do nothing) when the result is
+ * quiet or out of memory. */
 liq_event *result_event(liq_result *r, const char *type, long step);
 void event_dec(liq_event *e, const char *key, liq_dec v);
 void event_str(liq_event *e, const char *key, const char *v);
-bool result_trace(liq_result *r, const char *step, liq_dec v, liq_mark rule, const char *rulekey,
-                  const pprov *prov, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
+                      const char *rulekey, const pprov *prov, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* A macro so that, without --explain, the arguments (often formatted
+ * decimals) are never evaluated: the trace costs nothing when off. */
+#define result_trace(r, ...)                                                 \
+    do {                                                                     \
+        if ((r)->explain && !(r)->quiet)                                     \
+            result_trace_add((r), __VA_ARGS__);                              \
+    } while (0)
 bool result_warn(liq_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
                    const char *note);

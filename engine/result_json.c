@@ -88,7 +88,8 @@ static json_t *result_obj(const liq_result *r)
         if (e->step >= 0)
             json_object_set_new(eo, "step", json_integer(e->step));
         for (size_t k = 0; k < e->nkv; k++)
-            json_object_set_new(eo, e->kv[k].key, json_string(e->kv[k].val));
+            json_object_set_new(eo, e->kv[k].key,
+                                e->kv[k].str ? json_string(e->kv[k].str) : jdec(e->kv[k].dec));
         json_array_append_new(ev, eo);
     }
     json_object_set_new(o, "events", ev);

@@ -276,3 +276,13 @@ liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
     ydoc_free(doc);
     return s;
 }
+
+liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len, liq_diags *d)
+{
+    ydoc *doc = ydoc_load_buffer(name, yaml, len, d);
+    if (!doc)
+        return NULL;
+    liq_scenario *s = scenario_from_node(doc->root, name, name, d);
+    ydoc_free(doc);
+    return s;
+}

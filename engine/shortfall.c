@@ -80,8 +80,9 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
         liq_dec close_px = LIQ_DEC_ZERO;
         bool has_px = false;
         liq_mark rule = stages[i].m;
-        char rulekey[64];
-        snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
+        char rulekey[64] = "";
+        if (r->explain)
+            snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
         const pprov *prov = &pr->shortfall.prov;
         int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
         if (stg == STAGE_IF && r->if_finite)
@@ -94,7 +95,8 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
                 return st;
             cover = clamp(got, LIQ_DEC_ZERO, cover);
             rule = w->p->hook_mark[hook];
-            snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
+            if (r->explain)
+                snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
         }
         if (d_zero(cover))
             continue;

@@ -78,8 +78,10 @@ liq_status wf_walk(wf *w, wf_close *o)
 
     memset(o, 0, sizeof *o);
     o->trigger_step = -1;
-    if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
-        return st;
+    has_lp = w->has_lp;
+    lp = w->lp;
+    bool has_bp = w->has_bp, bp_fresh = true;
+    liq_dec bp = w->bp;
 
     for (size_t i = 0; i < s->npath && d_pos(size); i++) {
         liq_dec mark = s->path_px[i];
@@ -115,8 +117,12 @@ liq_status wf_walk(wf *w, wf_close *o)
         liq_dec equity = c_add(&w->c, coll, pnl_f);
         o->fill = fill;
         o->close = fill;
-        liq_dec bp = LIQ_DEC_ZERO;
-        bool has_bp = wf_bankruptcy_price(w, size, coll, &bp);
+        if (!bp_fresh) {
+            has_bp = wf_bankruptcy_price(w, size, coll, &bp);
+            bp_fresh = true;
+        }
+        if (!has_bp)
+            bp = LIQ_DEC_ZERO;
         if (!sliced && pl->fill.v == FILL_BANKRUPTCY && has_bp) {
             o->close = bp;
             liq_event *e = result_event(w->r, "takeover", (long)i);
@@ -149,6 +155,7 @@ liq_status wf_walk(wf *w, wf_close *o)
             }
             if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
                 return st;
+            bp_fresh = false;
             if (!d_pos(coll))
                 has_lp = true, lp = mark;
             continue;

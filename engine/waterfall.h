@@ -37,6 +37,10 @@ typedef struct wf {
     liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
     bool converted;
     liq_mark coll_m, size_m, lev_m;
+    /* Prices at the opening state, computed once by eval.c and reused by
+     * the walk until a partial slice changes size or collateral. */
+    bool has_lp, has_bp;
+    liq_dec lp, bp;
     /* Rounding, resolved from the policy. */
     liq_round fee_mode, amount_mode;
 } wf;

@@ -169,6 +169,10 @@ const char *liq_policy_path(const liq_policy *p);
 size_t liq_policy_lint(const liq_policy *p, liq_diags *diags);
 
 liq_scenario *liq_scenario_load(const char *path, liq_diags *diags);
+/* The same from YAML text in memory; name stands for the path in messages
+ * (a path_file is resolved relative to it). */
+liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len,
+                                 liq_diags *diags);
 void liq_scenario_free(liq_scenario *s);
 const char *liq_scenario_name(const liq_scenario *s);
 
@@ -180,6 +184,7 @@ typedef struct liq_result liq_result;  /* opaque */
 
 typedef struct liq_eval_opts {
     bool explain;   /* record the trace: each number with its source */
+    bool quiet;     /* numbers only: no events, warnings or trace (replay, bench) */
 } liq_eval_opts;
 
 /* Evaluate one scenario under one policy. Returns a result owned by the
