@@ -1,0 +1,4 @@
+-- Does not parse: the expression after '*' is missing.
+function mm(ctx)
+  return ctx.notional *
+end

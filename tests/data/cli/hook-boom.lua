@@ -1,0 +1,4 @@
+-- Fails on every call (tests/data/cli/hook-boom.yaml).
+function mm(ctx)
+  error("boom")
+end

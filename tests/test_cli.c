@@ -1,0 +1,722 @@
+/*
+ * test_cli.c — the liqsim command line against its contract
+ * (CONTRACT.md): exit codes, what goes to stdout and stderr, and the JSON
+ * result's keys.
+ *
+ * Each test runs the built binary (LIQ_CLI) from the project root, with
+ * stdout and stderr captured to temporary files, and asserts all three:
+ * the exit code, stdout and stderr. The contract's rule that nothing on
+ * stdout looks like a result when the exit code is not 0 is asserted as
+ * "stdout is empty" for every failing run.
+ *
+ * Exit codes: 0 success; 1 the run failed (a hook error); 2 usage error;
+ * 3 invalid input (a policy or scenario that does not load).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "liqsim.h"
+
+enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+
+/* ---- running the CLI -------------------------------------------------- */
+
+typedef struct run {
+    int rc;        /* exit code, or -1 when it did not exit normally */
+    char *out;     /* stdout, NUL-terminated */
+    char *err;     /* stderr */
+} run;
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        assert_true(got >= 0);
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+static int temp_fd(void)
+{
+    char name[] = "/tmp/liqsim-test-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    unlink(name);
+    return fd;
+}
+
+/* Run `liqsim args...` (args NULL-terminated) and capture everything. */
+static run cli_run(const char *const *args)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = LIQ_CLI;
+    for (; *args; args++) {
+        assert_true(n < 31);
+        argv[n++] = *args;
+    }
+    argv[n] = NULL;
+    int out = temp_fd(), err = temp_fd();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(127);
+        execv(LIQ_CLI, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    run r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp_fd(out), slurp_fd(err)};
+    close(out);
+    close(err);
+    return r;
+}
+
+#define CLI(...) cli_run((const char *const[]){__VA_ARGS__, NULL})
+
+static void run_free(run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* Exit code first: on a mismatch, show what the CLI said. */
+static void expect_rc(const run *r, int rc)
+{
+    if (r->rc != rc)
+        print_message("exit %d, expected %d\n--- stdout\n%s--- stderr\n%s---\n", r->rc, rc,
+                      r->out, r->err);
+    assert_int_equal(r->rc, rc);
+}
+
+/* A failing run prints nothing on stdout. */
+static void expect_failure(const run *r, int rc)
+{
+    expect_rc(r, rc);
+    assert_string_equal(r->out, "");
+}
+
+/* stderr holds `line` as one whole line. */
+static void expect_err_line(const run *r, const char *line)
+{
+    size_t len = strlen(line);
+    for (const char *p = r->err; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == 0))
+            return;
+    fail_msg("stderr lacks the line\n  %s\n--- stderr\n%s---", line, r->err);
+}
+
+/* The "# expect:" line of a bad input file: the message it must produce. */
+static char *expected_message(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048];
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    line[strcspn(line, "\r\n")] = 0;
+    assert_int_equal(strncmp(line, "# expect: ", 10), 0);
+    return strdup(line + 10);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Shipped policy names (policies/<name>.yaml, not the worked examples),
+ * sorted as compare lists them. Caller frees. */
+static char **shipped_names(size_t *n)
+{
+    DIR *d = opendir("policies");
+    char **out = NULL;
+    *n = 0;
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".yaml") != 0 ||
+            strstr(e->d_name, ".examples.yaml"))
+            continue;
+        out = realloc(out, (*n + 1) * sizeof *out);
+        assert_non_null(out);
+        out[*n] = strndup(e->d_name, len - 5);
+        (*n)++;
+    }
+    closedir(d);
+    for (size_t i = 1; i < *n; i++)
+        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
+            char *t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return out;
+}
+
+static void free_names(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* ---- checking a JSON result ------------------------------------------ */
+
+static liq_dec json_dec(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        fail_msg("\"%s\" is not a decimal string", key);
+    liq_dec d;
+    if (liq_dec_from_str(json_string_value(v), &d) != LIQ_OK)
+        fail_msg("\"%s\": \"%s\" is not an exact decimal", key, json_string_value(v));
+    return d;
+}
+
+static void expect_dec_or_null(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        fail_msg("result lacks \"%s\"", key);
+    if (!json_is_null(v))
+        json_dec(o, key);
+}
+
+/* Every key of the contract's result, with its type, and its invariants:
+ * loss.total - collateral == deficit when positive, and covered_by sums
+ * to the deficit exactly. */
+static void check_result(json_t *r)
+{
+    assert_true(json_is_object(r));
+    assert_true(json_is_string(json_object_get(r, "policy")));
+    assert_true(json_is_string(json_object_get(r, "venue")));
+    assert_true(json_string_length(json_object_get(r, "venue")) > 0);
+    json_dec(r, "initial_margin");
+    json_dec(r, "maintenance_margin");
+    expect_dec_or_null(r, "liquidation_price");
+    expect_dec_or_null(r, "bankruptcy_price");
+    json_t *liq = json_object_get(r, "liquidated");
+    assert_true(json_is_boolean(liq));
+    if (json_is_true(liq)) {
+        json_dec(r, "trigger_price");
+        json_dec(r, "fill_price");
+    } else {
+        assert_true(json_is_null(json_object_get(r, "trigger_price")));
+        expect_dec_or_null(r, "fill_price");
+    }
+
+    json_t *loss = json_object_get(r, "loss");
+    assert_true(json_is_object(loss));
+    liq_dec unforced = json_dec(loss, "unforced"), forced = json_dec(loss, "forced");
+    liq_dec fees = json_dec(loss, "fees"), total = json_dec(loss, "total");
+    liq_dec sum;
+    assert_int_equal(liq_dec_add(unforced, forced, &sum), LIQ_OK);
+    assert_int_equal(liq_dec_add(sum, fees, &sum), LIQ_OK);
+    assert_int_equal(liq_dec_cmp(sum, total), 0);
+
+    liq_dec collateral = json_dec(r, "collateral"), deficit = json_dec(r, "deficit");
+    liq_dec over;
+    assert_int_equal(liq_dec_sub(total, collateral, &over), LIQ_OK);
+    assert_int_equal(liq_dec_cmp(liq_dec_max(over, LIQ_DEC_ZERO), deficit), 0);
+
+    json_t *cov = json_object_get(r, "covered_by");
+    assert_true(json_is_object(cov));
+    static const char *const stages[] = {"insurance_fund", "adl", "socialized", "venue",
+                                         "trader_debt"};
+    for (size_t i = 0; i < sizeof stages / sizeof *stages; i++)
+        json_dec(cov, stages[i]);
+    liq_dec covered = LIQ_DEC_ZERO;
+    const char *key;
+    json_t *val;
+    json_object_foreach(cov, key, val)
+        assert_int_equal(liq_dec_add(covered, json_dec(cov, key), &covered), LIQ_OK);
+    assert_int_equal(liq_dec_cmp(covered, deficit), 0);
+
+    json_t *debt = json_object_get(r, "debt");
+    assert_true(json_is_object(debt));
+    json_dec(debt, "owed");
+    assert_true(json_is_array(json_object_get(debt, "actions")));
+    json_dec(r, "final_balance");
+
+    json_t *events = json_object_get(r, "events");
+    assert_true(json_is_array(events));
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        assert_true(json_is_object(ev));
+        assert_true(json_string_length(json_object_get(ev, "type")) > 0);
+    }
+}
+
+static json_t *parse_json(const char *text)
+{
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j)
+        fail_msg("stdout is not JSON (line %d: %s)\n%s", e.line, e.text, text);
+    return j;
+}
+
+/* ---- options and usage ------------------------------------------------ */
+
+static void version_prints_the_version(void **state)
+{
+    (void)state;
+    run r = CLI("--version");
+    expect_rc(&r, EXIT_OK);
+    assert_string_equal(r.out, "liqsim " LIQSIM_VERSION "\n");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+}
+
+static void help_prints_usage_on_stdout(void **state)
+{
+    (void)state;
+    run r = CLI("--help");
+    expect_rc(&r, EXIT_OK);
+    assert_int_equal(strncmp(r.out, "usage: liqsim", 13), 0);
+    run_free(&r);
+}
+
+static void no_command_is_a_usage_error(void **state)
+{
+    (void)state;
+    run r = cli_run((const char *const[]){NULL});
+    expect_failure(&r, EXIT_USAGE);
+    assert_int_equal(strncmp(r.err, "usage: liqsim", 13), 0);
+    run_free(&r);
+}
+
+static void unknown_command_is_a_usage_error(void **state)
+{
+    (void)state;
+    run r = CLI("frobnicate");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: unknown command 'frobnicate'");
+    run_free(&r);
+}
+
+static void unknown_format_is_a_usage_error(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "binance-usdm", "default", "--format", "xml");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --format takes table, json, csv or md, got xml\n");
+    run_free(&r);
+}
+
+static void unknown_option_is_a_usage_error(void **state)
+{
+    (void)state;
+    run r = CLI("compare", "--fast");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: unknown option '--fast'");
+    run_free(&r);
+}
+
+static void eval_takes_exactly_two_arguments(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "binance-usdm");
+    expect_failure(&r, EXIT_USAGE);
+    run_free(&r);
+}
+
+/* ---- lint ------------------------------------------------------------- */
+
+static void lint_bad_policy_exits_3_with_the_located_message(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_policies/enum_did_you_mean.yaml");
+    run r = CLI("lint", "tests/data/bad_policies/enum_did_you_mean.yaml");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+}
+
+static void lint_good_policy_says_ok(void **state)
+{
+    (void)state;
+    run r = CLI("lint", "tests/data/lint/clean.yaml");
+    expect_rc(&r, EXIT_OK);
+    assert_string_equal(r.out, "tests/data/lint/clean.yaml: ok\n");
+    assert_string_equal(r.err, "");
+    run_free(&r);
+}
+
+/* Warnings are advice: exit 0, unless --strict. */
+static void lint_warnings_fail_only_with_strict(void **state)
+{
+    (void)state;
+    static const char *const warning =
+        "tests/data/lint/fee-above-first-tier.yaml:22:15: warning: liquidation.fee.rate: 0.012 "
+        "is above the first tier's maintenance rate 0.004: a small position is bankrupt the "
+        "moment it is liquidated";
+    run r = CLI("lint", "tests/data/lint/fee-above-first-tier.yaml");
+    expect_rc(&r, EXIT_OK);
+    expect_err_line(&r, warning);
+    run_free(&r);
+    r = CLI("lint", "--strict", "tests/data/lint/fee-above-first-tier.yaml");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, warning);
+    run_free(&r);
+}
+
+/* ---- eval: input errors ----------------------------------------------- */
+
+static void eval_missing_policy_exits_3(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "tests/data/no-such-policy.yaml", "default");
+    expect_failure(&r, EXIT_INPUT);
+    assert_string_equal(r.err, "tests/data/no-such-policy.yaml: no such policy file or shipped policy\n");
+    run_free(&r);
+}
+
+static void eval_missing_scenario_exits_3(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "binance-usdm", "no-such-scenario");
+    expect_failure(&r, EXIT_INPUT);
+    assert_string_equal(r.err, "no-such-scenario: no such scenario file or shipped scenario\n");
+    run_free(&r);
+}
+
+static void eval_bad_policy_exits_3(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_policies/rate_percent.yaml");
+    run r = CLI("eval", "tests/data/bad_policies/rate_percent.yaml", "default");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+}
+
+/* A hook file whose top level fails while the policy loads: the policy
+ * does not load, so this is invalid input, not a failed run. */
+static void eval_policy_whose_hook_file_fails_to_load_exits_3(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_policies/hook_lua_main_chunk_error.yaml");
+    run r = CLI("eval", "tests/data/bad_policies/hook_lua_main_chunk_error.yaml", "default");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+}
+
+static void eval_bad_scenario_exits_3(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_scenarios/bad_side.yaml");
+    run r = CLI("eval", "binance-usdm", "tests/data/bad_scenarios/bad_side.yaml");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+}
+
+/* Collateral below the initial margin is found while evaluating, but it
+ * is still the scenario's fault: exit 3. */
+static void eval_collateral_below_margin_exits_3(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_scenarios/collateral_below_margin.yaml");
+    run r = CLI("eval", "policies/binance-usdm.yaml",
+                "tests/data/bad_scenarios/collateral_below_margin.yaml");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+}
+
+/* ---- eval: a hook that fails while evaluating -------------------------- */
+
+static void eval_hook_error_exits_1_at_the_lua_line(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "tests/data/cli/hook-boom.yaml", "default");
+    expect_failure(&r, EXIT_RUN);
+    expect_err_line(&r, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
+    run_free(&r);
+}
+
+/* ---- eval: the JSON result -------------------------------------------- */
+
+static void eval_json_holds_every_contract_key(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "policies/binance-usdm.yaml", "scenarios/default.yaml", "--format", "json");
+    expect_rc(&r, EXIT_OK);
+    assert_string_equal(r.err, "");
+    json_t *j = parse_json(r.out);
+    check_result(j);
+    /* A path names the policy by the name the file declares. */
+    assert_string_equal(json_string_value(json_object_get(j, "policy")), "binance-usdm");
+    assert_string_equal(json_string_value(json_object_get(j, "venue")), "Binance USDⓈ-M Futures");
+    /* The default scenario gaps through the liquidation price. */
+    assert_true(json_is_true(json_object_get(j, "liquidated")));
+    assert_null(json_object_get(j, "trace"));
+    json_decref(j);
+    run_free(&r);
+}
+
+static void eval_explain_adds_a_trace_with_rules(void **state)
+{
+    (void)state;
+    run r = CLI("eval", "binance-usdm", "default", "--format", "json", "--explain");
+    expect_rc(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    check_result(j);
+    json_t *trace = json_object_get(j, "trace");
+    assert_true(json_is_array(trace));
+    assert_true(json_array_size(trace) > 0);
+    size_t i;
+    json_t *t;
+    json_array_foreach(trace, i, t) {
+        assert_true(json_string_length(json_object_get(t, "step")) > 0);
+        assert_true(json_is_string(json_object_get(t, "value")));
+        assert_true(json_string_length(json_object_get(t, "rule")) > 0);
+    }
+    json_decref(j);
+    run_free(&r);
+}
+
+/* ---- compare ------------------------------------------------------------ */
+
+static void compare_json_has_one_result_per_shipped_policy(void **state)
+{
+    (void)state;
+    size_t n;
+    char **names = shipped_names(&n);
+    assert_true(n >= 7);
+    run r = CLI("compare", "--format", "json");
+    expect_rc(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    assert_true(json_is_array(j));
+    assert_int_equal(json_array_size(j), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(j, i);
+        check_result(o);
+        assert_string_equal(json_string_value(json_object_get(o, "policy")), names[i]);
+    }
+    json_decref(j);
+    run_free(&r);
+    free_names(names, n);
+}
+
+static void compare_is_byte_identical_run_to_run(void **state)
+{
+    (void)state;
+    static const char *const formats[] = {"json", "table", "csv", "md"};
+    for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
+        run a = CLI("compare", "--format", formats[f], "--explain");
+        run b = CLI("compare", "--format", formats[f], "--explain");
+        expect_rc(&a, EXIT_OK);
+        expect_rc(&b, EXIT_OK);
+        assert_true(strlen(a.out) > 0);
+        assert_string_equal(a.out, b.out);
+        run_free(&a);
+        run_free(&b);
+    }
+}
+
+/* All or nothing: one policy that does not load, and nothing is printed. */
+static void compare_with_a_bad_policy_prints_nothing(void **state)
+{
+    (void)state;
+    char *msg = expected_message("tests/data/bad_policies/tiers_not_ascending.yaml");
+    run r = CLI("compare", "default", "binance-usdm",
+                "tests/data/bad_policies/tiers_not_ascending.yaml", "bybit-usdt", "--format",
+                "json");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, msg);
+    run_free(&r);
+    free(msg);
+
+    r = CLI("compare", "default", "binance-usdm", "tests/data/no-such-policy.yaml");
+    expect_failure(&r, EXIT_INPUT);
+    run_free(&r);
+}
+
+static void compare_with_a_failing_hook_prints_nothing(void **state)
+{
+    (void)state;
+    run r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
+                "--format", "csv");
+    expect_failure(&r, EXIT_RUN);
+    expect_err_line(&r, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
+    run_free(&r);
+}
+
+static void compare_csv_has_a_header_and_a_row_per_policy(void **state)
+{
+    (void)state;
+    size_t n;
+    char **names = shipped_names(&n);
+    run r = CLI("compare", "--format", "csv");
+    expect_rc(&r, EXIT_OK);
+    assert_int_equal(count_lines(r.out), 1 + n);
+    assert_int_equal(strncmp(r.out, "scenario,venue,policy,", 22), 0);
+    const char *row = strchr(r.out, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        char cell[128];
+        snprintf(cell, sizeof cell, ",%s,", names[i]);
+        const char *end = strchr(row, '\n');
+        assert_int_equal(strncmp(row, "default,", 8), 0);
+        assert_non_null(strstr(row, cell));
+        assert_true(strstr(row, cell) < end);
+        row = end + 1;
+    }
+    run_free(&r);
+    free_names(names, n);
+}
+
+static void compare_md_has_a_header_and_a_row_per_policy(void **state)
+{
+    (void)state;
+    size_t n;
+    char **names = shipped_names(&n);
+    run r = CLI("compare", "--format", "md");
+    expect_rc(&r, EXIT_OK);
+    /* header, the |---| rule under it, one row per policy */
+    assert_int_equal(count_lines(r.out), 2 + n);
+    assert_int_equal(strncmp(r.out, "| scenario | venue | policy |", 29), 0);
+    const char *rule = strchr(r.out, '\n') + 1;
+    assert_int_equal(strncmp(rule, "|---|", 5), 0);
+    const char *row = strchr(rule, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        char cell[128];
+        snprintf(cell, sizeof cell, "| %s |", names[i]);
+        const char *end = strchr(row, '\n');
+        assert_int_equal(strncmp(row, "| default |", 11), 0);
+        assert_non_null(strstr(row, cell));
+        assert_true(strstr(row, cell) < end);
+        row = end + 1;
+    }
+    run_free(&r);
+    free_names(names, n);
+}
+
+/* ---- test and schema ---------------------------------------------------- */
+
+static void test_runs_every_worked_example(void **state)
+{
+    (void)state;
+    run r = CLI("test");
+    expect_rc(&r, EXIT_OK);
+    /* The summary is the last line: "N passed, 0 failed". */
+    size_t len = strlen(r.out);
+    assert_true(len > 0 && r.out[len - 1] == '\n');
+    r.out[len - 1] = 0;
+    const char *last = strrchr(r.out, '\n');
+    last = last ? last + 1 : r.out;
+    unsigned long passed = 0;
+    char tail[64] = "";
+    assert_int_equal(sscanf(last, "%lu passed, %63[^\n]", &passed, tail), 2);
+    assert_true(passed > 0);
+    assert_string_equal(tail, "0 failed");
+    char want[64];
+    snprintf(want, sizeof want, "%lu passed, 0 failed", passed);
+    assert_string_equal(last, want);
+    run_free(&r);
+}
+
+static void schema_prints_json_schema(void **state)
+{
+    (void)state;
+    run r = CLI("schema");
+    expect_rc(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    json_t *props = json_object_get(j, "properties");
+    assert_true(json_is_object(props));
+    assert_non_null(json_object_get(props, "liqsim"));
+    assert_non_null(json_object_get(props, "margin"));
+    json_decref(j);
+    run_free(&r);
+
+    r = CLI("schema", "scenario");
+    expect_rc(&r, EXIT_OK);
+    j = parse_json(r.out);
+    assert_non_null(json_object_get(json_object_get(j, "properties"), "position"));
+    json_decref(j);
+    run_free(&r);
+
+    r = CLI("schema", "venue");
+    expect_failure(&r, EXIT_USAGE);
+    run_free(&r);
+}
+
+int main(void)
+{
+    if (chdir(LIQ_SOURCE_DIR) != 0) {
+        perror(LIQ_SOURCE_DIR);
+        return 1;
+    }
+    /* The shipped directories the binary was built with, not the caller's. */
+    unsetenv("LIQSIM_POLICY_DIR");
+    unsetenv("LIQSIM_SCENARIO_DIR");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(version_prints_the_version),
+        cmocka_unit_test(help_prints_usage_on_stdout),
+        cmocka_unit_test(no_command_is_a_usage_error),
+        cmocka_unit_test(unknown_command_is_a_usage_error),
+        cmocka_unit_test(unknown_format_is_a_usage_error),
+        cmocka_unit_test(unknown_option_is_a_usage_error),
+        cmocka_unit_test(eval_takes_exactly_two_arguments),
+        cmocka_unit_test(lint_bad_policy_exits_3_with_the_located_message),
+        cmocka_unit_test(lint_good_policy_says_ok),
+        cmocka_unit_test(lint_warnings_fail_only_with_strict),
+        cmocka_unit_test(eval_missing_policy_exits_3),
+        cmocka_unit_test(eval_missing_scenario_exits_3),
+        cmocka_unit_test(eval_bad_policy_exits_3),
+        cmocka_unit_test(eval_policy_whose_hook_file_fails_to_load_exits_3),
+        cmocka_unit_test(eval_bad_scenario_exits_3),
+        cmocka_unit_test(eval_collateral_below_margin_exits_3),
+        cmocka_unit_test(eval_hook_error_exits_1_at_the_lua_line),
+        cmocka_unit_test(eval_json_holds_every_contract_key),
+        cmocka_unit_test(eval_explain_adds_a_trace_with_rules),
+        cmocka_unit_test(compare_json_has_one_result_per_shipped_policy),
+        cmocka_unit_test(compare_is_byte_identical_run_to_run),
+        cmocka_unit_test(compare_with_a_bad_policy_prints_nothing),
+        cmocka_unit_test(compare_with_a_failing_hook_prints_nothing),
+        cmocka_unit_test(compare_csv_has_a_header_and_a_row_per_policy),
+        cmocka_unit_test(compare_md_has_a_header_and_a_row_per_policy),
+        cmocka_unit_test(test_runs_every_worked_example),
+        cmocka_unit_test(schema_prints_json_schema),
+    };
+    return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,323 @@
+/*
+ * test_scenario_load.c — tests for engine/scenario.c: scenario files
+ * (CONTRACT.md) and their mark paths, inline or from a CSV file.
+ *
+ * Every failure path is a small file in tests/data/bad_scenarios/ whose
+ * first line is the exact message a user must read:
+ *
+ *     # expect: tests/data/bad_scenarios/bad_side.yaml:6:9: position.side: ...
+ *
+ * formatted as the CLI prints it (path:line:col: message). A few inputs
+ * are wrong only against a policy (collateral below the initial margin
+ * the policy's leverage implies): those files load, name the policy on a
+ * second line "# policy: policies/binance-usdm.yaml", and the expected
+ * message is the first error of liq_eval. Adding a case is adding a file;
+ * each file is reported as its own test.
+ *
+ * Paths are relative to the project root; the runner changes there first.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "liqsim.h"
+#include "scenario.h"
+
+#define BAD_DIR "tests/data/bad_scenarios"
+#define GOOD_DIR "tests/data/scenarios"
+
+/* ---- helpers --------------------------------------------------------- */
+
+/* The *.yaml files of dir, sorted, as "dir/name". Caller frees. */
+static char **yaml_files(const char *dir, size_t *n)
+{
+    DIR *d = opendir(dir);
+    char **out = NULL;
+    size_t cap = 0;
+    *n = 0;
+    if (!d)
+        return NULL;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".yaml") != 0)
+            continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            out = realloc(out, cap * sizeof *out);
+            assert_non_null(out);
+        }
+        size_t sz = strlen(dir) + len + 2;
+        out[*n] = malloc(sz);
+        assert_non_null(out[*n]);
+        snprintf(out[*n], sz, "%s/%s", dir, e->d_name);
+        (*n)++;
+    }
+    closedir(d);
+    for (size_t i = 1; i < *n; i++)
+        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
+            char *t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return out;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* The value of the first leading comment line "<prefix> value", or NULL.
+ * Caller frees. */
+static char *header_value(const char *path, const char *prefix)
+{
+    FILE *f = fopen(path, "r");
+    char line[2048];
+    size_t plen = strlen(prefix);
+    char *out = NULL;
+    if (!f)
+        fail_msg("%s: cannot open", path);
+    while (!out && fgets(line, sizeof line, f) && line[0] == '#') {
+        line[strcspn(line, "\r\n")] = 0;
+        if (strncmp(line, prefix, plen) == 0 && line[plen] == ' ')
+            out = strdup(line + plen + 1);
+    }
+    fclose(f);
+    return out;
+}
+
+/* A diagnostic as the CLI prints it (tools/cli.c). */
+static void format_diag(const liq_diag *g, char *buf, size_t cap)
+{
+    if (g->line > 0 && g->col > 0)
+        snprintf(buf, cap, "%s:%d:%d: %s", g->file, g->line, g->col, g->msg);
+    else if (g->line > 0)
+        snprintf(buf, cap, "%s:%d: %s", g->file, g->line, g->msg);
+    else
+        snprintf(buf, cap, "%s: %s", g->file, g->msg);
+}
+
+static const liq_diag *first_error(const liq_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->items[i].severity == LIQ_SEV_ERROR)
+            return &d->items[i];
+    return NULL;
+}
+
+static void print_diags(const liq_diags *d)
+{
+    char buf[2048];
+    for (size_t i = 0; i < d->n; i++) {
+        format_diag(&d->items[i], buf, sizeof buf);
+        print_message("    %s\n", buf);
+    }
+}
+
+#define assert_dec(d, expect)                   \
+    do {                                        \
+        char buf_[LIQ_DEC_STRLEN];              \
+        liq_dec_format((d), buf_);              \
+        assert_string_equal(buf_, (expect));    \
+    } while (0)
+
+/* ---- every bad scenario fails with its message ----------------------- */
+
+static void bad_scenario_fails_with_its_message(void **state)
+{
+    const char *path = *state;
+    char *expect = header_value(path, "# expect:");
+    char *policy = header_value(path, "# policy:");
+    if (!expect)
+        fail_msg("%s: the first line must be '# expect: <path:line:col: message>'", path);
+
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_load(path, &d);
+    liq_policy *p = NULL;
+    liq_result *r = NULL;
+    const char *what = "the scenario loaded";
+    if (policy && s) {
+        /* Wrong only against a policy: it must load, and fail evaluating. */
+        p = liq_policy_load(policy, &d);
+        if (!p)
+            fail_msg("%s: policy %s does not load", path, policy);
+        liq_eval_opts eo = {.explain = false};
+        r = liq_eval(p, s, &eo, &d);
+        what = "the scenario evaluated";
+    } else if (policy) {
+        what = "the scenario was meant to load and fail only when evaluated";
+    }
+
+    const liq_diag *e = first_error(&d);
+    char got[2048] = "(no error)";
+    if (e)
+        format_diag(e, got, sizeof got);
+    bool failed_as_meant = policy ? (s != NULL && r == NULL) : s == NULL;
+    bool same = failed_as_meant && e != NULL && strcmp(got, expect) == 0;
+    if (!same) {
+        print_message("%s\n  expected: %s\n       got: %s%s%s\n  all diagnostics:\n", path,
+                      expect, got, failed_as_meant ? "" : " -- ", failed_as_meant ? "" : what);
+        print_diags(&d);
+    }
+    liq_result_free(r);
+    liq_policy_free(p);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+    free(expect);
+    free(policy);
+    assert_true(same);
+}
+
+static void every_failure_path_has_a_file(void **state)
+{
+    (void)state;
+    static const char *const required[] = {
+        "missing_name", "size_and_notional", "neither_leverage_nor_margin",
+        "mark_path_empty", "mark_path_and_path_file", "negative_entry_price", "negative_mark",
+        "unknown_key", "bad_side", "slippage_above_one", "path_file_bad_mark",
+        "collateral_below_margin",
+    };
+    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s.yaml", BAD_DIR, required[i]);
+        if (access(path, R_OK) != 0)
+            fail_msg("missing case %s", path);
+    }
+}
+
+static void scenario_file_that_does_not_exist(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_null(liq_scenario_load(BAD_DIR "/no-such-scenario.yaml", &d));
+    char got[1024];
+    format_diag(first_error(&d), got, sizeof got);
+    assert_string_equal(got, BAD_DIR "/no-such-scenario.yaml: cannot open: No such file or directory");
+    liq_diags_free(&d);
+}
+
+/* ---- good scenarios --------------------------------------------------- */
+
+static void default_scenario_loads_its_inline_path(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_load("scenarios/default.yaml", &d);
+    assert_non_null(s);
+    assert_int_equal(d.n, 0);
+    assert_string_equal(liq_scenario_name(s), "default");
+    assert_int_equal(s->npath, 3);
+    assert_dec(s->path_px[0], "50000");
+    assert_dec(s->path_px[1], "47500");
+    assert_dec(s->path_px[2], "42500");
+    /* Each mark remembers where it was written. */
+    assert_string_equal(s->path_m[2].file, "scenarios/default.yaml");
+    assert_true(s->path_m[2].line > 0);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+}
+
+/* A CSV of time,mark[,index,last]: the header line is skipped, so are
+ * comment and blank lines; only the mark column is read, exactly. */
+static void path_file_csv_loads_its_marks(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_load(GOOD_DIR "/csv-path.yaml", &d);
+    if (!s)
+        print_diags(&d);
+    assert_non_null(s);
+    assert_int_equal(d.n, 0);
+    assert_string_equal(liq_scenario_name(s), "csv-path");
+    assert_int_equal(s->npath, 3);
+    assert_dec(s->path_px[0], "50000");
+    assert_dec(s->path_px[1], "47500");
+    assert_dec(s->path_px[2], "42500.5");
+    /* Each mark points at its CSV row and column, for --explain. */
+    assert_string_equal(s->path_m[0].file, GOOD_DIR "/csv-path.csv");
+    assert_int_equal(s->path_m[0].line, 3);
+    assert_int_equal(s->path_m[0].col, 3);
+    assert_string_equal(s->path_m[2].file, GOOD_DIR "/csv-path.csv");
+    assert_int_equal(s->path_m[2].line, 6);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+}
+
+/* The CSV scenario evaluates like the same path written inline. */
+static void path_file_scenario_evaluates(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load("policies/binance-usdm.yaml", &d);
+    liq_scenario *s = liq_scenario_load(GOOD_DIR "/csv-path.yaml", &d);
+    assert_non_null(p);
+    assert_non_null(s);
+    liq_eval_opts eo = {.explain = true};
+    liq_result *r = liq_eval(p, s, &eo, &d);
+    assert_non_null(r);
+    liq_result *one[] = {r};
+    char *json = liq_results_render(one, 1, LIQ_FMT_JSON, false);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"trigger_price\": \"42500.5\""));
+    assert_non_null(strstr(json, "\"rule\": \"" GOOD_DIR "/csv-path.csv:6:3"));
+    free(json);
+    liq_result_free(r);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+}
+
+/* ---- runner ---------------------------------------------------------- */
+
+static int run_per_file(const char *group, const char *dir, CMUnitTestFunction fn,
+                        size_t at_least)
+{
+    size_t n;
+    char **files = yaml_files(dir, &n);
+    if (n < at_least) {
+        fprintf(stderr, "%s: %zu cases, expected at least %zu\n", dir, n, at_least);
+        free_list(files, n);
+        return 1;
+    }
+    struct CMUnitTest *tests = calloc(n, sizeof *tests);
+    if (!tests)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        tests[i].name = files[i];
+        tests[i].test_func = fn;
+        tests[i].initial_state = files[i];
+    }
+    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+    free(tests);
+    free_list(files, n);
+    return failed;
+}
+
+int main(void)
+{
+    if (chdir(LIQ_SOURCE_DIR) != 0) {
+        perror(LIQ_SOURCE_DIR);
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_failure_path_has_a_file),
+        cmocka_unit_test(scenario_file_that_does_not_exist),
+        cmocka_unit_test(default_scenario_loads_its_inline_path),
+        cmocka_unit_test(path_file_csv_loads_its_marks),
+        cmocka_unit_test(path_file_scenario_evaluates),
+    };
+    int failed = cmocka_run_group_tests_name("scenario_load", tests, NULL, NULL);
+    failed += run_per_file("bad_scenarios", BAD_DIR, bad_scenario_fails_with_its_message, 12);
+    return failed ? 1 : 0;
+}
