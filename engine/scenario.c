@@ -256,19 +256,17 @@ liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *b
     return path ? scenario_build(n, path, base_path, d) : NULL;
 }
 
-liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
+/* A scenario from a parsed document, which it frees. Every node's mark
+ * points at the document's path: the scenario keeps that very string,
+ * so the marks outlive the document. */
+static liq_scenario *from_doc(ydoc *doc, const char *path, liq_diags *d)
 {
-    ydoc *doc = ydoc_load_file(path, d);
-    if (!doc)
-        return NULL;
     if (!doc->root) {
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1,
                       "the file is empty; a scenario gives name, account, position and market");
         ydoc_free(doc);
         return NULL;
     }
-    /* Every node's mark points at the document's path: the scenario keeps
-     * that string, so the marks outlive the document. */
     char *own = ydoc_steal_path(doc);
     liq_scenario *s = own ? scenario_build(doc->root, own, path, d) : NULL;
     if (!own)
@@ -277,12 +275,14 @@ liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
     return s;
 }
 
+liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
+{
+    ydoc *doc = ydoc_load_file(path, d);
+    return doc ? from_doc(doc, path, d) : NULL;
+}
+
 liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len, liq_diags *d)
 {
     ydoc *doc = ydoc_load_buffer(name, yaml, len, d);
-    if (!doc)
-        return NULL;
-    liq_scenario *s = scenario_from_node(doc->root, name, name, d);
-    ydoc_free(doc);
-    return s;
+    return doc ? from_doc(doc, name, d) : NULL;
 }

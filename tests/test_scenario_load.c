@@ -278,6 +278,43 @@ static void path_file_scenario_evaluates(void **state)
     liq_diags_free(&d);
 }
 
+/* From text in memory: the name stands for the path, and the marks of
+ * the values stay valid after the text and its parse tree are gone (an
+ * error found at evaluation still names the line). */
+static void scenario_parsed_from_memory_keeps_its_marks(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "name: in-memory\n"
+        "account: {collateral: \"500\"}\n"
+        "position: {side: long, size: \"0.2\", entry_price: \"50000\", leverage: 10}\n"
+        "market: {mark_path: [\"50000\", \"42500\"]}\n";
+    char *text = strdup(yaml);
+    assert_non_null(text);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_parse("in-memory.yaml", text, strlen(text), &d);
+    free(text);
+    assert_non_null(s);
+    assert_string_equal(liq_scenario_name(s), "in-memory");
+    liq_policy *p = liq_policy_load("policies/binance-usdm.yaml", &d);
+    assert_non_null(p);
+    liq_eval_opts eo = {.explain = false};
+    assert_null(liq_eval(p, s, &eo, &d));
+    char got[1024];
+    format_diag(first_error(&d), got, sizeof got);
+    assert_string_equal(got, "in-memory.yaml:2:23: account.collateral: 500 is less than the "
+                             "position's initial margin 1000");
+    liq_policy_free(p);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+
+    assert_null(liq_scenario_parse("empty.yaml", "", 0, &d));
+    format_diag(first_error(&d), got, sizeof got);
+    assert_string_equal(got, "empty.yaml:1:1: the file is empty; a scenario gives name, "
+                             "account, position and market");
+    liq_diags_free(&d);
+}
+
 /* ---- runner ---------------------------------------------------------- */
 
 static int run_per_file(const char *group, const char *dir, CMUnitTestFunction fn,
@@ -316,6 +353,7 @@ int main(void)
         cmocka_unit_test(default_scenario_loads_its_inline_path),
         cmocka_unit_test(path_file_csv_loads_its_marks),
         cmocka_unit_test(path_file_scenario_evaluates),
+        cmocka_unit_test(scenario_parsed_from_memory_keeps_its_marks),
     };
     int failed = cmocka_run_group_tests_name("scenario_load", tests, NULL, NULL);
     failed += run_per_file("bad_scenarios", BAD_DIR, bad_scenario_fails_with_its_message, 12);
