@@ -8,6 +8,7 @@
  */
 #include "schema.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -427,9 +428,14 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
         if (!want_scalar(v, file, path, d, "a whole number"))
             return false;
         char *end = NULL;
+        errno = 0;
         long long x = strtoll(v->text, &end, 10);
         if (!*v->text || *end)
             return err(d, file, v, "%s: expected a whole number, got \"%s\"", path, v->text);
+        /* strtoll saturates: without this, 99999999999999999999 would
+         * load as 9223372036854775807 where no upper bound is set. */
+        if (errno == ERANGE)
+            return err(d, file, v, "%s: \"%s\" is too large", path, v->text);
         liq_dec lo, hi;
         liq_dec xd = liq_dec_from_int(x);
         if ((f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(xd, lo) < 0) ||
