@@ -1,0 +1,1307 @@
+/*
+ * test_waterfall.c — the liquidation waterfall, end to end (engine/eval.c
+ * and the stage files it runs: position, margin, trigger, fee, shortfall,
+ * debt).
+ *
+ * Each case is one rule, stated in its name: a policy and a scenario from
+ * tests/data/waterfall/, and the end state of every party — the trader
+ * (losses, final balance, what is left open), the insurance fund, ADL,
+ * socialization, the pool, the venue, and the trader's debt — as exact
+ * decimals. Every expected number is worked out by hand from the venue
+ * formula in the comment above its case; none is copied from the engine.
+ * Every result also passes the accounting invariants (check_invariants).
+ *
+ * Conventions of the hand arithmetic (engine/margin.c):
+ *   linear   notional = S x P,   pnl = side x S x (P - E)
+ *   inverse  notional = Q / P,   pnl = side x Q x (P - E) / (E x P)
+ *   MM = notional x rate - deduction, on the notional at the tested price
+ *   (base: mark) or at entry (base: entry); the liquidation price solves
+ *   equity(P) = MM(P):
+ *     linear  long  LP = (S E - C - d) / (S (1 - r))
+ *             short LP = (S E + C + d) / (S (1 + r))
+ *     inverse long  LP = Q (1 + r) / (C + Q/E + d)
+ *             short LP = Q (1 - r) / (Q/E - C - d)
+ *   and the bankruptcy price is the same with r = d = 0.
+ * Without a price tick, a liquidation or bankruptcy price that does not
+ * terminate is cut at 12 decimal places against the trader (long up,
+ * short down); an amount that does not terminate (inverse PnL, notional)
+ * is rounded to 12 places half-even, once per division.
+ *
+ * The results are read through the public API: liq_eval with explain on,
+ * liq_results_render to JSON, jansson. Decimals are compared as exact
+ * strings in canonical form (the expected literals are checked to be
+ * canonical, so a typo like "44.80" cannot pass or fail by accident).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glob.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liqsim.h"
+#include "policy.h"
+
+#define WF_POLICY(name) LIQ_TEST_DATA "/waterfall/policies/" name ".yaml"
+#define WF_SCENARIO(name) LIQ_TEST_DATA "/waterfall/scenarios/" name ".yaml"
+
+/* ---- the expected end state of one case ----------------------------- */
+
+/* Amounts left NULL are expected to be "0"; fund balances left NULL are
+ * expected "unlimited"; "null" stands for a JSON null. */
+typedef struct wf_case {
+    const char *name;          /* the rule this case shows */
+    const char *policy, *scenario;
+    const char *known_bug;     /* an engine disagreement, reported: skipped */
+    const char *im, *mm;       /* checked when given */
+    const char *lp, *bp;
+    bool liquidated;
+    const char *trigger, *fill, *close;
+    const char *unforced, *forced, *fees, *total;
+    const char *collateral, *deficit;
+    struct {
+        const char *insurance_fund, *adl, *socialized, *liquidity_pool, *venue, *trader_debt;
+    } covered_by;
+    const char *owed;
+    const char *actions[4];    /* "type key=value ..." */
+    const char *final_balance;
+    const char *open_size, *unrealized;
+    struct {
+        const char *before, *received, *paid, *after;
+    } fund;
+    const char *events[10];    /* in order: "type@step key=value ...", or "type key=value ..." */
+} wf_case;
+
+/* ---- helpers --------------------------------------------------------- */
+
+static liq_dec D(const char *s)
+{
+    liq_dec v;
+    if (liq_dec_from_str(s, &v) != LIQ_OK)
+        fail_msg("not a decimal: \"%s\"", s);
+    return v;
+}
+
+static const char *fmt_dec(liq_dec v, char buf[LIQ_DEC_STRLEN])
+{
+    liq_dec_format(v, buf);
+    return buf;
+}
+
+static liq_dec add(liq_dec a, liq_dec b)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_add(a, b, &r), LIQ_OK);
+    return r;
+}
+
+static liq_dec sub(liq_dec a, liq_dec b)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_sub(a, b, &r), LIQ_OK);
+    return r;
+}
+
+/* The value at a dotted path ("loss.total") as text: a string as is, null
+ * as "null", true/false, an integer in decimal. */
+static const char *jtext(json_t *root, const char *path, char *buf, size_t cap)
+{
+    char key[64];
+    json_t *v = root;
+    const char *p = path;
+    while (v && *p) {
+        size_t n = strcspn(p, ".");
+        snprintf(key, sizeof key, "%.*s", (int)n, p);
+        v = json_object_get(v, key);
+        p += n + (p[n] == '.');
+    }
+    if (!v)
+        fail_msg("result has no key %s", path);
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_null(v))
+        return "null";
+    if (json_is_true(v))
+        return "true";
+    if (json_is_false(v))
+        return "false";
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    fail_msg("%s: unexpected JSON type", path);
+    return "";
+}
+
+static liq_dec jdec(json_t *root, const char *path)
+{
+    char b[32];
+    return D(jtext(root, path, b, sizeof b));
+}
+
+/* An expected literal must be in the engine's canonical form, so that
+ * string equality means decimal equality. */
+static void assert_canonical(const char *want)
+{
+    if (!strcmp(want, "null") || !strcmp(want, "unlimited") || !strcmp(want, "true") ||
+        !strcmp(want, "false"))
+        return;
+    char b[LIQ_DEC_STRLEN];
+    if (strcmp(fmt_dec(D(want), b), want) != 0)
+        fail_msg("expected value \"%s\" is not canonical (write \"%s\")", want, b);
+}
+
+static void expect(json_t *r, const char *path, const char *want, const char *dflt)
+{
+    char b[32];
+    if (!want)
+        want = dflt;
+    assert_canonical(want);
+    const char *got = jtext(r, path, b, sizeof b);
+    if (strcmp(got, want) != 0)
+        fail_msg("%s: got %s, expected %s", path, got, want);
+}
+
+/* "type@step key=value ..." for an event, "type key=value ..." for an
+ * action: every key in the order the result lists them. */
+static void flatten(json_t *o, bool with_step, char *out, size_t cap)
+{
+    const char *key;
+    json_t *v;
+    size_t used = (size_t)snprintf(out, cap, "%s", json_string_value(json_object_get(o, "type")));
+    json_t *step = json_object_get(o, "step");
+    if (with_step && step)
+        used += (size_t)snprintf(out + used, cap - used, "@%lld",
+                                 (long long)json_integer_value(step));
+    json_object_foreach(o, key, v) {
+        if (!strcmp(key, "type") || (with_step && !strcmp(key, "step")) || used >= cap)
+            continue;
+        if (json_is_integer(v))
+            used += (size_t)snprintf(out + used, cap - used, " %s=%lld", key,
+                                     (long long)json_integer_value(v));
+        else
+            used += (size_t)snprintf(out + used, cap - used, " %s=%s", key, json_string_value(v));
+    }
+}
+
+static void expect_list(json_t *r, const char *path, const char *const *want, size_t max,
+                        bool with_step)
+{
+    json_t *arr = r;
+    char key[64];
+    snprintf(key, sizeof key, "%s", path);
+    for (char *tok = strtok(key, "."); tok; tok = strtok(NULL, "."))
+        arr = json_object_get(arr, tok);
+    assert_true(json_is_array(arr));
+    size_t n = 0;
+    while (n < max && want[n])
+        n++;
+    char got[512];
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        flatten(json_array_get(arr, i), with_step, got, sizeof got);
+        if (i >= n)
+            fail_msg("%s[%zu]: unexpected %s", path, i, got);
+        if (strcmp(got, want[i]) != 0)
+            fail_msg("%s[%zu]:\n  got      %s\n  expected %s", path, i, got, want[i]);
+    }
+    if (json_array_size(arr) < n)
+        fail_msg("%s: %zu entries, expected %zu (missing %s)", path, json_array_size(arr), n,
+                 want[json_array_size(arr)]);
+}
+
+static void fail_diags(const char *what, const liq_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        print_error("%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
+                    d->items[i].msg);
+    fail_msg("%s failed", what);
+}
+
+static liq_policy *policy_load(const char *path)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load(path, &d);
+    if (!p)
+        fail_diags(path, &d);
+    liq_diags_free(&d);
+    return p;
+}
+
+static liq_scenario *scenario_load(const char *path)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_load(path, &d);
+    if (!s)
+        fail_diags(path, &d);
+    liq_diags_free(&d);
+    return s;
+}
+
+/* liq_eval with explain on, rendered to JSON. Caller frees the text. */
+static char *eval_json(liq_policy *p, const liq_scenario *s)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts o = {.explain = true};
+    liq_result *r = liq_eval(p, s, &o, &d);
+    if (!r)
+        fail_diags("liq_eval", &d);
+    liq_diags_free(&d);
+    char *txt = liq_results_render(&r, 1, LIQ_FMT_JSON, false);
+    assert_non_null(txt);
+    liq_result_free(r);
+    return txt;
+}
+
+static json_t *parse(const char *txt)
+{
+    json_error_t err;
+    json_t *j = json_loads(txt, 0, &err);
+    if (!j)
+        fail_msg("result is not JSON: %s (line %d)", err.text, err.line);
+    return j;
+}
+
+static json_t *evaluate(const char *policy, const char *scenario)
+{
+    liq_policy *p = policy_load(policy);
+    liq_scenario *s = scenario_load(scenario);
+    char *txt = eval_json(p, s);
+    json_t *j = parse(txt);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+    return j;
+}
+
+/* ---- the invariants every result keeps ------------------------------ */
+
+static const char *const stages[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
+                                     "venue", "trader_debt"};
+
+static void check_invariants(json_t *r)
+{
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], key[64];
+    liq_dec total = jdec(r, "loss.total");
+    liq_dec parts = add(add(jdec(r, "loss.unforced"), jdec(r, "loss.forced")),
+                        jdec(r, "loss.fees"));
+    if (liq_dec_cmp(total, parts) != 0)
+        fail_msg("loss.total %s != unforced + forced + fees %s", fmt_dec(total, a),
+                 fmt_dec(parts, b));
+
+    liq_dec deficit = jdec(r, "deficit");
+    liq_dec over = liq_dec_max(sub(total, jdec(r, "collateral")), LIQ_DEC_ZERO);
+    if (liq_dec_cmp(deficit, over) != 0)
+        fail_msg("deficit %s != max(0, total - collateral) %s", fmt_dec(deficit, a),
+                 fmt_dec(over, b));
+
+    liq_dec covered = LIQ_DEC_ZERO;
+    for (size_t i = 0; i < sizeof stages / sizeof *stages; i++) {
+        snprintf(key, sizeof key, "covered_by.%s", stages[i]);
+        liq_dec c = jdec(r, key);
+        if (liq_dec_sign(c) < 0)
+            fail_msg("%s is negative", key);
+        covered = add(covered, c);
+    }
+    if (liq_dec_cmp(covered, deficit) != 0)
+        fail_msg("covered_by sums to %s, deficit is %s", fmt_dec(covered, a),
+                 fmt_dec(deficit, b));
+
+    liq_dec owed = jdec(r, "debt.owed");
+    liq_dec below = liq_dec_max(liq_dec_neg(jdec(r, "final_balance")), LIQ_DEC_ZERO);
+    if (liq_dec_cmp(owed, below) != 0)
+        fail_msg("debt.owed %s != max(0, -final_balance) %s", fmt_dec(owed, a),
+                 fmt_dec(below, b));
+
+    char t[32];
+    if (strcmp(jtext(r, "insurance_fund.balance_before", t, sizeof t), "unlimited") != 0) {
+        liq_dec after = sub(add(jdec(r, "insurance_fund.balance_before"),
+                                jdec(r, "insurance_fund.received")),
+                            jdec(r, "insurance_fund.paid"));
+        if (liq_dec_cmp(after, jdec(r, "insurance_fund.balance_after")) != 0)
+            fail_msg("insurance fund: before + received - paid = %s, balance_after is %s",
+                     fmt_dec(after, a), jtext(r, "insurance_fund.balance_after", t, sizeof t));
+        if (liq_dec_sign(after) < 0)
+            fail_msg("insurance fund balance_after is negative");
+    }
+
+    /* explain is on: every number in the trace says which rule decided it. */
+    json_t *trace = json_object_get(r, "trace");
+    assert_true(json_is_array(trace) && json_array_size(trace) > 0);
+    for (size_t i = 0; i < json_array_size(trace); i++)
+        assert_true(strlen(json_string_value(json_object_get(json_array_get(trace, i), "rule"))) >
+                    0);
+}
+
+/* ---- running one case ------------------------------------------------ */
+
+static void run_case(void **state)
+{
+    const wf_case *c = *state;
+    char pp[512], sp[512];
+    if (c->known_bug) {
+        print_message("known engine disagreement (reported): %s\n", c->known_bug);
+        skip();
+    }
+    snprintf(pp, sizeof pp, "%s/waterfall/policies/%s.yaml", LIQ_TEST_DATA, c->policy);
+    snprintf(sp, sizeof sp, "%s/waterfall/scenarios/%s.yaml", LIQ_TEST_DATA, c->scenario);
+    json_t *r = evaluate(pp, sp);
+    check_invariants(r);
+
+    if (c->im)
+        expect(r, "initial_margin", c->im, NULL);
+    if (c->mm)
+        expect(r, "maintenance_margin", c->mm, NULL);
+    expect(r, "liquidation_price", c->lp, NULL);
+    expect(r, "bankruptcy_price", c->bp, NULL);
+    expect(r, "liquidated", c->liquidated ? "true" : "false", NULL);
+    expect(r, "trigger_price", c->liquidated ? c->trigger : "null", NULL);
+    expect(r, "fill_price", c->liquidated ? c->fill : "null", NULL);
+    expect(r, "close_price", c->liquidated ? c->close : "null", NULL);
+    expect(r, "loss.unforced", c->unforced, "0");
+    expect(r, "loss.forced", c->forced, "0");
+    expect(r, "loss.fees", c->fees, "0");
+    expect(r, "loss.total", c->total, "0");
+    expect(r, "collateral", c->collateral, NULL);
+    expect(r, "deficit", c->deficit, "0");
+    expect(r, "covered_by.insurance_fund", c->covered_by.insurance_fund, "0");
+    expect(r, "covered_by.adl", c->covered_by.adl, "0");
+    expect(r, "covered_by.socialized", c->covered_by.socialized, "0");
+    expect(r, "covered_by.liquidity_pool", c->covered_by.liquidity_pool, "0");
+    expect(r, "covered_by.venue", c->covered_by.venue, "0");
+    expect(r, "covered_by.trader_debt", c->covered_by.trader_debt, "0");
+    expect(r, "debt.owed", c->owed, "0");
+    expect_list(r, "debt.actions", c->actions, sizeof c->actions / sizeof *c->actions, false);
+    expect(r, "final_balance", c->final_balance, NULL);
+    expect(r, "open_size", c->open_size, "0");
+    expect(r, "unrealized_pnl", c->unrealized, "0");
+    expect(r, "insurance_fund.balance_before", c->fund.before, "unlimited");
+    expect(r, "insurance_fund.received", c->fund.received, "0");
+    expect(r, "insurance_fund.paid", c->fund.paid, "0");
+    expect(r, "insurance_fund.balance_after", c->fund.after, "unlimited");
+    expect_list(r, "events", c->events, sizeof c->events / sizeof *c->events, true);
+    json_decref(r);
+}
+
+/* ---- the cases --------------------------------------------------------
+ *
+ * Unless a case says otherwise the position is the one most scenarios
+ * hold: a 10x long (or short) of S = 0.2 at E = 50000, notional 10000,
+ * initial margin C = 10000 / 10 = 1000 USDT, isolated. At 10000 notional
+ * lin.yaml's second bracket applies (r = 1%, d = 25), so MM at entry is
+ * 10000 x 0.01 - 25 = 75. The bankruptcy price of the long is
+ * E - C/S = 50000 - 5000 = 45000; of the short E + C/S = 55000.
+ */
+
+/* Shared by the long-gap cases: the mark gaps from 50000 to 44000 (below
+ * LP 45328.28 and BP 45000), the fill is 1% below: 43560.
+ *   unforced = 0.2 x (50000 - 44000) = 1200, forced = 0.2 x (44000 - 43560) = 88,
+ *   total 1288 against collateral 1000: deficit 288. */
+#define GAP_LONG_LOSS                                                                          \
+    .lp = "45328.282828282829", .bp = "45000", .liquidated = true, .trigger = "44000",      \
+    .fill = "43560", .close = "43560", .unforced = "1200", .forced = "88", .total = "1288", \
+    .collateral = "1000", .deficit = "288"
+#define GAP_LONG_EVENTS                                                                    \
+    "liquidation_triggered@1 mark=44000 liquidation_price=45328.282828282829",            \
+        "position_closed@1 size=0.2 fill_price=43560 realized_pnl=-1288"
+
+static const wf_case cases[] = {
+    /* lin / long-crash. LP = (0.2 x 50000 - 1000 - 25) / (0.2 x 0.99)
+     *   = 8975 / 0.198 = 45328.2828...; cut up at 12 places: 45328.282828282829
+     *   (notional there 9065.66: still the second bracket). Marks 47000, 45400,
+     *   45350 stay above it; 45300 (step 4) is the trigger.
+     * fill = 45300 x (1 - 0.01) = 44847.
+     * unforced = 0.2 x (50000 - 45300) = 940; forced = 0.2 x (45300 - 44847) = 90.6;
+     * fee = 0.005 x 0.2 x 44847 = 0.005 x 8969.4 = 44.847 (to the fund).
+     * total = 940 + 90.6 + 44.847 = 1075.447; deficit = 1075.447 - 1000 = 75.447,
+     * paid by the unlimited fund; the trader ends at 1000 - 1075.447 + 75.447 = 0. */
+    {
+        .name = "linear long isolated: LP from the mark-based bracket with deduction, "
+                "trigger at the first mark at or below it, fill 1% below, loss split",
+        .policy = "lin", .scenario = "long-crash",
+        .im = "1000", .mm = "75",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "44847", .close = "44847",
+        .unforced = "940", .forced = "90.6", .fees = "44.847", .total = "1075.447",
+        .collateral = "1000", .deficit = "75.447",
+        .covered_by = {.insurance_fund = "75.447"},
+        .final_balance = "0",
+        .fund = {.received = "44.847", .paid = "75.447"},
+        .events = {"liquidation_triggered@4 mark=45300 liquidation_price=45328.282828282829",
+                   "liquidation_fee@4 amount=44.847 base_notional=8969.4 receiver=insurance_fund",
+                   "position_closed@4 size=0.2 fill_price=44847 realized_pnl=-1030.6",
+                   "insurance_fund_payout amount=75.447"},
+    },
+    /* lin / short-crash. LP = (10000 + 1000 + 25) / (0.2 x 1.01) = 11025 / 0.202
+     *   = 54579.2079207920792...; cut down: 54579.207920792079 (notional
+     *   10915.84: second bracket). 53000 and 54500 are below it; 54600 (step 3)
+     *   triggers. fill = 54600 x 1.01 = 55146.
+     * unforced = 0.2 x (54600 - 50000) = 920; forced = 0.2 x (55146 - 54600) = 109.2;
+     * fee = 0.005 x 0.2 x 55146 = 0.005 x 11029.2 = 55.146.
+     * total = 1084.346; deficit 84.346, paid by the fund; final 0. */
+    {
+        .name = "linear short isolated: LP from the mark-based bracket, trigger at the "
+                "first mark at or above it, fill 1% above",
+        .policy = "lin", .scenario = "short-crash",
+        .im = "1000", .mm = "75",
+        .lp = "54579.207920792079", .bp = "55000",
+        .liquidated = true, .trigger = "54600", .fill = "55146", .close = "55146",
+        .unforced = "920", .forced = "109.2", .fees = "55.146", .total = "1084.346",
+        .collateral = "1000", .deficit = "84.346",
+        .covered_by = {.insurance_fund = "84.346"},
+        .final_balance = "0",
+        .fund = {.received = "55.146", .paid = "84.346"},
+        .events = {"liquidation_triggered@3 mark=54600 liquidation_price=54579.207920792079",
+                   "liquidation_fee@3 amount=55.146 base_notional=11029.2 receiver=insurance_fund",
+                   "position_closed@3 size=0.2 fill_price=55146 realized_pnl=-1029.2",
+                   "insurance_fund_payout amount=84.346"},
+    },
+    /* lin / long-calm: the lowest mark, 46000, is above LP 45328.28.
+     * Nothing is closed; the position stays open with
+     * unrealized pnl = 0.2 x (46000 - 50000) = -800, so the balance is
+     * 1000 - 800 = 200. */
+    {
+        .name = "a path that never reaches the LP: not liquidated, no loss, "
+                "final balance = account + unrealized pnl at the last mark",
+        .policy = "lin", .scenario = "long-calm",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = false,
+        .collateral = "1000",
+        .final_balance = "200", .open_size = "0.2", .unrealized = "-800",
+    },
+    /* lin-entry / long-crash. MM on the entry notional is a constant
+     * M = 10000 x 0.01 - 25 = 75, so LP = E - (C - M)/S = 50000 - 925/0.2
+     *   = 50000 - 4625 = 45375, above the mark-based 45328.28 of lin.
+     * 45400 is above it; 45350 (step 3) triggers — one mark earlier than lin.
+     * fill = 45350 x 0.99 = 44896.5.
+     * unforced = 0.2 x 4650 = 930; forced = 0.2 x 453.5 = 90.7;
+     * fee = 0.005 x 0.2 x 44896.5 = 0.005 x 8979.3 = 44.8965.
+     * total = 1065.5965; deficit 65.5965. */
+    {
+        .name = "entry-based maintenance (Bybit) gives LP 45375 where mark-based "
+                "(Binance) gives 45328.28: liquidated one mark earlier",
+        .policy = "lin-entry", .scenario = "long-crash",
+        .im = "1000", .mm = "75",
+        .lp = "45375", .bp = "45000",
+        .liquidated = true, .trigger = "45350", .fill = "44896.5", .close = "44896.5",
+        .unforced = "930", .forced = "90.7", .fees = "44.8965", .total = "1065.5965",
+        .collateral = "1000", .deficit = "65.5965",
+        .covered_by = {.insurance_fund = "65.5965"},
+        .final_balance = "0",
+        .fund = {.received = "44.8965", .paid = "65.5965"},
+        .events = {"liquidation_triggered@3 mark=45350 liquidation_price=45375",
+                   "liquidation_fee@3 amount=44.8965 base_notional=8979.3 receiver=insurance_fund",
+                   "position_closed@3 size=0.2 fill_price=44896.5 realized_pnl=-1020.7",
+                   "insurance_fund_payout amount=65.5965"},
+    },
+    /* lin / short-rebracket: short S = 0.1 at E = 48000, notional 4800 (first
+     * bracket, r = 0.5%, d = 0, so MM at entry = 24), C = 480.
+     * Without rebracketing the first bracket stands:
+     *   LP = (4800 + 480 + 0) / (0.1 x 1.005) = 5280 / 0.1005 = 52537.3134328358208...
+     *   cut down: 52537.31343283582(0). BP = 48000 + 480/0.1 = 52800.
+     * 52530 is below it; 53000 (step 2) triggers, filled at the mark (no slippage).
+     * unforced = 0.1 x 5000 = 500; fee = 0.005 x 0.1 x 53000 = 26.5;
+     * total 526.5; deficit 526.5 - 480 = 46.5. */
+    {
+        .name = "without rebracketing the entry bracket stands even when the notional "
+                "at the LP (5253.73) is above its cap (5000)",
+        .policy = "lin", .scenario = "short-rebracket",
+        .im = "480", .mm = "24",
+        .lp = "52537.31343283582", .bp = "52800",
+        .liquidated = true, .trigger = "53000", .fill = "53000", .close = "53000",
+        .unforced = "500", .fees = "26.5", .total = "526.5",
+        .collateral = "480", .deficit = "46.5",
+        .covered_by = {.insurance_fund = "46.5"},
+        .final_balance = "0",
+        .fund = {.received = "26.5", .paid = "46.5"},
+        .events = {"liquidation_triggered@2 mark=53000 liquidation_price=52537.31343283582",
+                   "liquidation_fee@2 amount=26.5 base_notional=5300 receiver=insurance_fund",
+                   "position_closed@2 size=0.1 fill_price=53000 realized_pnl=-500",
+                   "insurance_fund_payout amount=46.5"},
+    },
+    /* lin-rebracket / short-rebracket: the notional at the first-bracket LP,
+     * 0.1 x 52537.31 = 5253.73, is in the second bracket (r = 1%, d = 25), so
+     * Binance recomputes with it:
+     *   LP = (4800 + 480 + 25) / (0.1 x 1.01) = 5305 / 0.101 = 52524.7524752475247...
+     *   cut down: 52524.752475247524; notional there 5252.48, still the second
+     *   bracket: stable.
+     * 52530 (step 1) now triggers. unforced = 0.1 x 4530 = 453;
+     * fee = 0.005 x 0.1 x 52530 = 0.005 x 5253 = 26.265; total 479.265 < 480:
+     * no deficit, the trader keeps 480 - 479.265 = 0.735. */
+    {
+        .name = "rebracketing (Binance): the LP is recomputed with the bracket of the "
+                "notional at the LP, 52524.75 instead of 52537.31",
+        .policy = "lin-rebracket", .scenario = "short-rebracket",
+        .im = "480", .mm = "24",
+        .lp = "52524.752475247524", .bp = "52800",
+        .liquidated = true, .trigger = "52530", .fill = "52530", .close = "52530",
+        .unforced = "453", .fees = "26.265", .total = "479.265",
+        .collateral = "480",
+        .final_balance = "0.735",
+        .fund = {.received = "26.265"},
+        .events = {"liquidation_triggered@1 mark=52530 liquidation_price=52524.752475247524",
+                   "liquidation_fee@1 amount=26.265 base_notional=5253 receiver=insurance_fund",
+                   "position_closed@1 size=0.1 fill_price=52530 realized_pnl=-453"},
+    },
+    /* lin-tick / long-tick: E = 50001, notional 10000.2, C = 1000.02,
+     * MM at entry = 10000.2 x 0.01 - 25 = 75.002.
+     *   LP = (10000.2 - 1000.02 - 25) / 0.198 = 8975.18 / 0.198 = 45329.1919...
+     *        -> up to the 0.5 tick: 45329.5
+     *   BP = 50001 - 1000.02/0.2 = 50001 - 5000.1 = 45000.9 -> up: 45001
+     * The mark 45329.5 is above the unrounded LP but at the rounded one: it
+     * triggers (step 2). fill = 45329.5 x (1 - 0.0123) = 44771.94715 -> down to
+     * the tick: 44771.5.
+     * unforced = 0.2 x (50001 - 45329.5) = 934.3; forced = 0.2 x (45329.5 - 44771.5)
+     * = 111.6; fee = 0.005 x 0.2 x 44771.5 = 0.005 x 8954.3 = 44.7715 -> up to the
+     * cent: 44.78. total = 1090.68; deficit = 1090.68 - 1000.02 = 90.66. */
+    {
+        .name = "price tick, conservative, long: LP and BP rounded up, the fill down, "
+                "the fee up to the cent",
+        .policy = "lin-tick", .scenario = "long-tick",
+        .im = "1000.02", .mm = "75.002",
+        .lp = "45329.5", .bp = "45001",
+        .liquidated = true, .trigger = "45329.5", .fill = "44771.5", .close = "44771.5",
+        .unforced = "934.3", .forced = "111.6", .fees = "44.78", .total = "1090.68",
+        .collateral = "1000.02", .deficit = "90.66",
+        .covered_by = {.insurance_fund = "90.66"},
+        .final_balance = "0",
+        .fund = {.received = "44.78", .paid = "90.66"},
+        .events = {"liquidation_triggered@2 mark=45329.5 liquidation_price=45329.5",
+                   "liquidation_fee@2 amount=44.78 base_notional=8954.3 receiver=insurance_fund",
+                   "position_closed@2 size=0.2 fill_price=44771.5 realized_pnl=-1045.9",
+                   "insurance_fund_payout amount=90.66"},
+    },
+    /* lin-tick / short-tick: E = 50001, C = 1000.02, MM at entry 75.002.
+     *   LP = (10000.2 + 1000.02 + 25) / 0.202 = 11025.22 / 0.202 = 54580.297...
+     *        -> down to the tick: 54580
+     *   BP = 50001 + 5000.1 = 55001.1 -> down: 55001
+     * The mark 54580 is below the unrounded LP but at the rounded one (step 2).
+     * fill = 54580 x 1.0123 = 55251.334 -> up to the tick: 55251.5.
+     * unforced = 0.2 x 4579 = 915.8; forced = 0.2 x 671.5 = 134.3;
+     * fee = 0.005 x 0.2 x 55251.5 = 0.005 x 11050.3 = 55.2515 -> up: 55.26.
+     * total = 1105.36; deficit = 105.34. */
+    {
+        .name = "price tick, conservative, short: LP and BP rounded down, the fill up",
+        .policy = "lin-tick", .scenario = "short-tick",
+        .im = "1000.02", .mm = "75.002",
+        .lp = "54580", .bp = "55001",
+        .liquidated = true, .trigger = "54580", .fill = "55251.5", .close = "55251.5",
+        .unforced = "915.8", .forced = "134.3", .fees = "55.26", .total = "1105.36",
+        .collateral = "1000.02", .deficit = "105.34",
+        .covered_by = {.insurance_fund = "105.34"},
+        .final_balance = "0",
+        .fund = {.received = "55.26", .paid = "105.34"},
+        .events = {"liquidation_triggered@2 mark=54580 liquidation_price=54580",
+                   "liquidation_fee@2 amount=55.26 base_notional=11050.3 receiver=insurance_fund",
+                   "position_closed@2 size=0.2 fill_price=55251.5 realized_pnl=-1050.1",
+                   "insurance_fund_payout amount=105.34"},
+    },
+    /* lin-feecap / long-dip: trigger 45300 (step 1), fill 45300 x 0.999 = 45254.7.
+     * unforced 940; forced = 0.2 x 45.3 = 9.06; left after the close:
+     * 1000 - 949.06 = 50.94. fee = 0.005 x 0.2 x 45254.7 = 0.005 x 9050.94
+     * = 45.2547 <= 50.94: charged in full. total = 994.3147; the trader keeps
+     * 1000 - 994.3147 = 5.6853. */
+    {
+        .name = "fee capped at remaining margin, cap not reached: the full fee, the "
+                "trader keeps the rest",
+        .policy = "lin-feecap", .scenario = "long-dip",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "45254.7", .close = "45254.7",
+        .unforced = "940", .forced = "9.06", .fees = "45.2547", .total = "994.3147",
+        .collateral = "1000",
+        .final_balance = "5.6853",
+        .fund = {.received = "45.2547"},
+        .events = {"liquidation_triggered@1 mark=45300 liquidation_price=45328.282828282829",
+                   "liquidation_fee@1 amount=45.2547 base_notional=9050.94 receiver=insurance_fund",
+                   "position_closed@1 size=0.2 fill_price=45254.7 realized_pnl=-949.06"},
+    },
+    /* lin-feecap / long-dip-wide: fill 45300 x 0.995 = 45073.5.
+     * forced = 0.2 x 226.5 = 45.3; left: 1000 - 940 - 45.3 = 14.7.
+     * fee = 0.005 x 0.2 x 45073.5 = 0.005 x 9014.7 = 45.0735 > 14.7: capped at
+     * 14.7. total = 1000 exactly: no deficit, balance 0. */
+    {
+        .name = "fee capped at remaining margin: the fee takes only what is left, "
+                "never a deficit",
+        .policy = "lin-feecap", .scenario = "long-dip-wide",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "45073.5", .close = "45073.5",
+        .unforced = "940", .forced = "45.3", .fees = "14.7", .total = "1000",
+        .collateral = "1000",
+        .final_balance = "0",
+        .fund = {.received = "14.7"},
+        .events = {"liquidation_triggered@1 mark=45300 liquidation_price=45328.282828282829",
+                   "fee_capped@1 fee=45.0735 charged=14.7",
+                   "liquidation_fee@1 amount=14.7 base_notional=9014.7 receiver=insurance_fund",
+                   "position_closed@1 size=0.2 fill_price=45073.5 realized_pnl=-985.3"},
+    },
+    /* lin-feecap / long-crash: fill 44847 leaves 1000 - 940 - 90.6 = -30.6:
+     * already bankrupt, so the 44.847 fee is capped at 0. total = 1030.6,
+     * deficit 30.6 (lin, uncapped, has 75.447 = 30.6 + 44.847). */
+    {
+        .name = "fee capped at remaining margin: zero when the close already leaves "
+                "the trader bankrupt",
+        .policy = "lin-feecap", .scenario = "long-crash",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "44847", .close = "44847",
+        .unforced = "940", .forced = "90.6", .total = "1030.6",
+        .collateral = "1000", .deficit = "30.6",
+        .covered_by = {.insurance_fund = "30.6"},
+        .final_balance = "0",
+        .fund = {.paid = "30.6"},
+        .events = {"liquidation_triggered@4 mark=45300 liquidation_price=45328.282828282829",
+                   "fee_capped@4 fee=44.847 charged=0",
+                   "position_closed@4 size=0.2 fill_price=44847 realized_pnl=-1030.6",
+                   "insurance_fund_payout amount=30.6"},
+    },
+    /* lin-takeover / long-dip: the venue takes the long over at BP 45000 and
+     * fills at 45254.7 (above BP). The trader's close: unforced 940, forced
+     * 9.06, left 50.94 above bankruptcy — forfeited to the fund (counted in
+     * fees). The trader loses exactly the collateral: 940 + 9.06 + 50.94 = 1000. */
+    {
+        .name = "takeover at bankruptcy, fill better than BP: the trader loses exactly "
+                "the collateral, the surplus is forfeited to the fund",
+        .policy = "lin-takeover", .scenario = "long-dip",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "45254.7", .close = "45000",
+        .unforced = "940", .forced = "9.06", .fees = "50.94", .total = "1000",
+        .collateral = "1000",
+        .final_balance = "0",
+        .fund = {.received = "50.94"},
+        .events = {"liquidation_triggered@1 mark=45300 liquidation_price=45328.282828282829",
+                   "takeover@1 bankruptcy_price=45000 size=0.2 market_fill=45254.7",
+                   "position_closed@1 size=0.2 fill_price=45254.7 realized_pnl=-949.06",
+                   "margin_forfeited@1 amount=50.94 receiver=insurance_fund"},
+    },
+    /* lin-takeover / long-gap: taken over at BP 45000, the market fill 43560
+     * is below it: the 288 deficit (see GAP_LONG_LOSS) is the fund's. */
+    {
+        .name = "takeover at bankruptcy, fill worse than BP: the fund covers the deficit",
+        .policy = "lin-takeover", .scenario = "long-gap",
+        .lp = "45328.282828282829", .bp = "45000", .liquidated = true, .trigger = "44000",
+        .fill = "43560", .close = "45000",
+        .unforced = "1200", .forced = "88", .total = "1288",
+        .collateral = "1000", .deficit = "288",
+        .covered_by = {.insurance_fund = "288"},
+        .final_balance = "0",
+        .fund = {.paid = "288"},
+        .events = {"liquidation_triggered@1 mark=44000 liquidation_price=45328.282828282829",
+                   "takeover@1 bankruptcy_price=45000 size=0.2 market_fill=43560",
+                   "position_closed@1 size=0.2 fill_price=43560 realized_pnl=-1288",
+                   "insurance_fund_payout amount=288"},
+    },
+    /* lin-if-adl / long-gap: deficit 288; the fund holds 100 and pays it all
+     * (100 + 0 - 100 = 0 after); ADL closes the rest, 188, at BP 45000. */
+    {
+        .name = "shortfall [insurance_fund, adl]: a finite fund pays its balance, "
+                "ADL the rest at the bankruptcy price",
+        .policy = "lin-if-adl", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.insurance_fund = "100", .adl = "188"},
+        .final_balance = "0",
+        .fund = {.before = "100", .paid = "100", .after = "0"},
+        .events = {GAP_LONG_EVENTS, "insurance_fund_payout amount=100",
+                   "adl amount=188 close_price=45000 size=0.2"},
+    },
+    /* lin-if-soc / long-gap: the fund pays 100; 188 is clawed back from
+     * winners holding 1880 of profit: 188 / 1880 = 10% of it. */
+    {
+        .name = "shortfall [insurance_fund, socialized]: the rest is charged to winners "
+                "at 10% of their profit",
+        .policy = "lin-if-soc", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.insurance_fund = "100", .socialized = "188"},
+        .final_balance = "0",
+        .fund = {.before = "100", .paid = "100", .after = "0"},
+        .events = {GAP_LONG_EVENTS, "insurance_fund_payout amount=100",
+                   "socialized_loss amount=188 method=clawback rate_of_winners_profit=0.1"},
+    },
+    {
+        .name = "shortfall [liquidity_pool]: the pool absorbs the whole deficit",
+        .policy = "lin-pool", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.liquidity_pool = "288"},
+        .final_balance = "0",
+        .events = {GAP_LONG_EVENTS, "liquidity_pool_absorbed amount=288"},
+    },
+    {
+        .name = "shortfall [venue]: the venue absorbs the whole deficit",
+        .policy = "lin-venue", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.venue = "288"},
+        .final_balance = "0",
+        .events = {GAP_LONG_EVENTS, "venue_absorbed amount=288"},
+    },
+    /* lin-debt / long-gap: no protection; the 288 deficit stays with the
+     * trader: owed 288, balance 1000 - 1288 = -288; the policy's actions,
+     * the margin call dated 48 hours, each for the amount owed. */
+    {
+        .name = "shortfall [trader_debt]: owed == deficit, the balance goes negative, "
+                "the policy's debt actions",
+        .policy = "lin-debt", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.trader_debt = "288"},
+        .owed = "288",
+        .actions = {"margin_call deadline_hours=48 amount=288", "collections amount=288"},
+        .final_balance = "-288",
+        .events = {GAP_LONG_EVENTS, "debt_recorded amount=288", "debt_owed amount=288"},
+    },
+    /* lin-if-adl / long-gap-fund50: the scenario says the fund holds 50 (the
+     * policy says 100): it pays 50, ADL 288 - 50 = 238. */
+    {
+        .name = "the scenario's market.insurance_fund overrides the policy's balance",
+        .policy = "lin-if-adl", .scenario = "long-gap-fund50",
+        GAP_LONG_LOSS,
+        .covered_by = {.insurance_fund = "50", .adl = "238"},
+        .final_balance = "0",
+        .fund = {.before = "50", .paid = "50", .after = "0"},
+        .events = {GAP_LONG_EVENTS, "insurance_fund_payout amount=50",
+                   "adl amount=238 close_price=45000 size=0.2"},
+    },
+    /* lin-fund-fee / long-gap: the fee, 0.005 x 0.2 x 43560 = 0.005 x 8712 = 43.56,
+     * goes to the fund and deepens the deficit to 288 + 43.56 = 331.56.
+     * The fund has 100 + 43.56 = 143.56 and pays it all; ADL 188.
+     * 100 + 43.56 - 143.56 = 0. */
+    {
+        .name = "the fund reconciles: before 100 + fee received 43.56 - paid 143.56 = 0, "
+                "ADL the rest",
+        .policy = "lin-fund-fee", .scenario = "long-gap",
+        .lp = "45328.282828282829", .bp = "45000", .liquidated = true, .trigger = "44000",
+        .fill = "43560", .close = "43560",
+        .unforced = "1200", .forced = "88", .fees = "43.56", .total = "1331.56",
+        .collateral = "1000", .deficit = "331.56",
+        .covered_by = {.insurance_fund = "143.56", .adl = "188"},
+        .final_balance = "0",
+        .fund = {.before = "100", .received = "43.56", .paid = "143.56", .after = "0"},
+        .events = {"liquidation_triggered@1 mark=44000 liquidation_price=45328.282828282829",
+                   "liquidation_fee@1 amount=43.56 base_notional=8712 receiver=insurance_fund",
+                   "position_closed@1 size=0.2 fill_price=43560 realized_pnl=-1288",
+                   "insurance_fund_payout amount=143.56",
+                   "adl amount=188 close_price=45000 size=0.2"},
+    },
+    /* lin-fund-fee / long-gap-fund1000: the same deficit 331.56, a fund of
+     * 1000 pays it all: 1000 + 43.56 - 331.56 = 712 after; no ADL. */
+    {
+        .name = "the fund reconciles: before 1000 + received 43.56 - paid 331.56 = 712",
+        .policy = "lin-fund-fee", .scenario = "long-gap-fund1000",
+        .lp = "45328.282828282829", .bp = "45000", .liquidated = true, .trigger = "44000",
+        .fill = "43560", .close = "43560",
+        .unforced = "1200", .forced = "88", .fees = "43.56", .total = "1331.56",
+        .collateral = "1000", .deficit = "331.56",
+        .covered_by = {.insurance_fund = "331.56"},
+        .final_balance = "0",
+        .fund = {.before = "1000", .received = "43.56", .paid = "331.56", .after = "712"},
+        .events = {"liquidation_triggered@1 mark=44000 liquidation_price=45328.282828282829",
+                   "liquidation_fee@1 amount=43.56 base_notional=8712 receiver=insurance_fund",
+                   "position_closed@1 size=0.2 fill_price=43560 realized_pnl=-1288",
+                   "insurance_fund_payout amount=331.56"},
+    },
+    /* lin-partial / long-partial: 20% slices while the notional is above 5000;
+     * after each slice the rest gets a new LP with what is left as collateral.
+     *  step 1, 45300 <= LP 45328.28: notional 0.2 x 45300 = 9060 > 5000, close
+     *    0.04: pnl 0.04 x -4700 = -188; left 812 on 0.16.
+     *    LP = (0.16 x 50000 - 812 - 25) / (0.16 x 0.99) = 7163 / 0.1584 = 45220.96
+     *  step 2, 45250: above it, nothing.
+     *  step 3, 45200 <= 45220.96: notional 0.16 x 45200 = 7232 > 5000, close 0.032:
+     *    pnl 0.032 x -4800 = -153.6; left 658.4 on 0.128.
+     *    LP = (6400 - 658.4 - 25) / (0.128 x 0.99) = 5716.6 / 0.12672 = 45112.06
+     *  step 4, 45100 <= 45112.06: notional 0.128 x 45100 = 5772.8 > 5000, close
+     *    0.0256: pnl 0.0256 x -4900 = -125.44; left 532.96 on 0.1024.
+     *    LP = (5120 - 532.96 - 25) / (0.1024 x 0.99) = 4562.04 / 0.101376 = 45001.18
+     *  step 5, 45000 <= 45001.18: notional 0.1024 x 45000 = 4608 <= 5000: the rest
+     *    closes: pnl 0.1024 x -5000 = -512; left 532.96 - 512 = 20.96, the trader's.
+     * unforced = 188 + 153.6 + 125.44 + 512 = 979.04 (no slippage, no fee). */
+    {
+        .name = "partial liquidation: 20% slices on successive marks, each rest with "
+                "a new LP, the last rest (notional <= 5000) closed whole",
+        .policy = "lin-partial", .scenario = "long-partial",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "45000", .close = "45000",
+        .unforced = "979.04", .total = "979.04",
+        .collateral = "1000",
+        .final_balance = "20.96",
+        .events = {"liquidation_triggered@1 mark=45300 liquidation_price=45328.282828282829",
+                   "partial_liquidation@1 size=0.04 fill_price=45300 realized_pnl=-188 "
+                   "remaining_size=0.16",
+                   "partial_liquidation@3 size=0.032 fill_price=45200 realized_pnl=-153.6 "
+                   "remaining_size=0.128",
+                   "partial_liquidation@4 size=0.0256 fill_price=45100 realized_pnl=-125.44 "
+                   "remaining_size=0.1024",
+                   "position_closed@5 size=0.1024 fill_price=45000 realized_pnl=-512"},
+    },
+    /* lin-partial / long-partial-wipeout: a bigger long, 0.5 @ 50000 with
+     * C = 2500 (notional 25000, second bracket):
+     *   LP = (25000 - 2500 - 25) / (0.5 x 0.99) = 22475 / 0.495 = 45404.0404...
+     *        cut up: 45404.040404040405
+     * At 20000 the notional 0.5 x 20000 = 10000 is above 5000: a 20% slice,
+     * 0.1, loses 0.1 x 30000 = 3000 > 2500: no equity is left, so the remaining
+     * 0.4 closes at once at the same mark: 0.4 x 30000 = 12000.
+     * total 15000, deficit 15000 - 2500 = 12500. */
+    {
+        .name = "partial liquidation: a slice that leaves no equity closes the rest at once",
+        .policy = "lin-partial", .scenario = "long-partial-wipeout",
+        .im = "2500", .mm = "225",
+        .lp = "45404.040404040405", .bp = "45000",
+        .liquidated = true, .trigger = "20000", .fill = "20000", .close = "20000",
+        .unforced = "15000", .total = "15000",
+        .collateral = "2500", .deficit = "12500",
+        .covered_by = {.insurance_fund = "12500"},
+        .final_balance = "0",
+        .fund = {.paid = "12500"},
+        .events = {"liquidation_triggered@1 mark=20000 liquidation_price=45404.040404040405",
+                   "partial_liquidation@1 size=0.1 fill_price=20000 realized_pnl=-3000 "
+                   "remaining_size=0.4",
+                   "position_closed@1 size=0.4 fill_price=20000 realized_pnl=-12000",
+                   "insurance_fund_payout amount=12500"},
+    },
+    /* lin-partial / long-partial-gap: at 40000 the first slice loses
+     * 0.04 x 10000 = 400, but the rest, 0.16, is 1600 under water: the account's
+     * equity is 1000 - 400 - 1600 = -1000, nothing is left for it, so (the rule
+     * of the case above, with the equity that includes the rest's loss) the
+     * rest closes at once: 0.16 x 10000 = 1600. total 2000, deficit 1000, paid
+     * by the fund; the protected trader ends at 0. */
+    {
+        .name = "partial liquidation: a gap far below the LP with no later mark still "
+                "ends with the position closed and a protected trader at 0",
+        .policy = "lin-partial", .scenario = "long-partial-gap",
+        .known_bug = "engine/trigger.c slices 0.04 at 40000, keeps 0.16 open (its 'no "
+                     "equity' test sees only the slice's realized loss: 1000 - 400 = 600), "
+                     "the path ends, final_balance = 1000 - 400 - 1600 = -1000 and liq_eval "
+                     "fails: 'invariant broken: negative-balance protection promised, but "
+                     "the trader owes'",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "40000", .fill = "40000", .close = "40000",
+        .unforced = "2000", .total = "2000",
+        .collateral = "1000", .deficit = "1000",
+        .covered_by = {.insurance_fund = "1000"},
+        .final_balance = "0",
+        .fund = {.paid = "1000"},
+        .events = {"liquidation_triggered@1 mark=40000 liquidation_price=45328.282828282829",
+                   "partial_liquidation@1 size=0.04 fill_price=40000 realized_pnl=-400 "
+                   "remaining_size=0.16",
+                   "position_closed@1 size=0.16 fill_price=40000 realized_pnl=-1600",
+                   "insurance_fund_payout amount=1000"},
+    },
+    /* lin / long-cross: the whole 5000 account backs the position.
+     *   LP = (10000 - 5000 - 25) / 0.198 = 4975 / 0.198 = 25126.2626...
+     *        cut up: 25126.262626262627 (notional 5025.25: second bracket)
+     *   BP = 50000 - 5000/0.2 = 25000.
+     * 30000 is above the LP; 25000 (step 2) triggers; fill 24750.
+     * unforced = 0.2 x 25000 = 5000; forced = 0.2 x 250 = 50;
+     * fee = 0.005 x 0.2 x 24750 = 0.005 x 4950 = 24.75. total 5074.75,
+     * deficit 74.75: the whole account is lost. */
+    {
+        .name = "cross margin: the whole account is the collateral at risk",
+        .policy = "lin", .scenario = "long-cross",
+        .im = "1000", .mm = "75",
+        .lp = "25126.262626262627", .bp = "25000",
+        .liquidated = true, .trigger = "25000", .fill = "24750", .close = "24750",
+        .unforced = "5000", .forced = "50", .fees = "24.75", .total = "5074.75",
+        .collateral = "5000", .deficit = "74.75",
+        .covered_by = {.insurance_fund = "74.75"},
+        .final_balance = "0",
+        .fund = {.received = "24.75", .paid = "74.75"},
+        .events = {"liquidation_triggered@2 mark=25000 liquidation_price=25126.262626262627",
+                   "liquidation_fee@2 amount=24.75 base_notional=4950 receiver=insurance_fund",
+                   "position_closed@2 size=0.2 fill_price=24750 realized_pnl=-5050",
+                   "insurance_fund_payout amount=74.75"},
+    },
+    /* lin / long-isolated-rich: the same 5000 account in isolated margin risks
+     * the 1000 position margin: LP 45328.28 as in long-crash; 30000 (step 1)
+     * triggers; fill 29700. unforced = 0.2 x 20000 = 4000; forced = 0.2 x 300
+     * = 60; fee = 0.005 x 0.2 x 29700 = 0.005 x 5940 = 29.7. total 4089.7,
+     * deficit 4089.7 - 1000 = 3089.7 paid by the fund; the trader keeps the
+     * other 4000: 5000 - 4089.7 + 3089.7 = 4000. */
+    {
+        .name = "isolated margin: the same account risks only the position margin",
+        .policy = "lin", .scenario = "long-isolated-rich",
+        .im = "1000", .mm = "75",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "30000", .fill = "29700", .close = "29700",
+        .unforced = "4000", .forced = "60", .fees = "29.7", .total = "4089.7",
+        .collateral = "1000", .deficit = "3089.7",
+        .covered_by = {.insurance_fund = "3089.7"},
+        .final_balance = "4000",
+        .fund = {.received = "29.7", .paid = "3089.7"},
+        .events = {"liquidation_triggered@1 mark=30000 liquidation_price=45328.282828282829",
+                   "liquidation_fee@1 amount=29.7 base_notional=5940 receiver=insurance_fund",
+                   "position_closed@1 size=0.2 fill_price=29700 realized_pnl=-4060",
+                   "insurance_fund_payout amount=3089.7"},
+    },
+    /* inv / inv-long: Q = 10000 contracts of 1 USD at E = 50000: notional
+     * Q/E = 0.2 BTC, C = 0.02 BTC, MM at entry = 0.2 x 0.005 = 0.001.
+     *   LP = 10000 x 1.005 / (0.02 + 0.2) = 10050 / 0.22 = 45681.8181... up:
+     *        45681.818181818182
+     *   BP = 10000 / 0.22 = 45454.5454... up: 45454.545454545455
+     * 46000 is above; 45000 (step 2) triggers; fill 44550.
+     *   pnl(45000) = 10000 x -5000 / (50000 x 45000) = -0.0222... -> -0.022222222222
+     *   pnl(44550) = 10000 x -5450 / (50000 x 44550) = -0.024466891133557... ->
+     *                -0.024466891134
+     * unforced 0.022222222222; forced = 0.024466891134 - 0.022222222222
+     * = 0.002244668912; fill notional = 10000 / 44550 = 0.224466891134 (12
+     * places); fee = 0.0005 x that = 0.000112233445567 -> 0.000112233446.
+     * total = 0.02457912458; deficit = 0.00457912458. */
+    {
+        .name = "inverse long: PnL, fee and deficit in coin; LP and BP from the "
+                "inverse formulas",
+        .policy = "inv", .scenario = "inv-long",
+        .im = "0.02", .mm = "0.001",
+        .lp = "45681.818181818182", .bp = "45454.545454545455",
+        .liquidated = true, .trigger = "45000", .fill = "44550", .close = "44550",
+        .unforced = "0.022222222222", .forced = "0.002244668912", .fees = "0.000112233446",
+        .total = "0.02457912458",
+        .collateral = "0.02", .deficit = "0.00457912458",
+        .covered_by = {.insurance_fund = "0.00457912458"},
+        .final_balance = "0",
+        .fund = {.received = "0.000112233446", .paid = "0.00457912458"},
+        .events = {"liquidation_triggered@2 mark=45000 liquidation_price=45681.818181818182",
+                   "liquidation_fee@2 amount=0.000112233446 base_notional=0.224466891134 "
+                   "receiver=insurance_fund",
+                   "position_closed@2 size=10000 fill_price=44550 realized_pnl=-0.024466891134",
+                   "insurance_fund_payout amount=0.00457912458"},
+    },
+    /* inv / inv-short: Q = 10000, E = 50000, C = 0.02.
+     *   LP = 10000 x 0.995 / (0.2 - 0.02) = 9950 / 0.18 = 55277.777... down:
+     *        55277.777777777777
+     *   BP = 10000 / 0.18 = 55555.555... down: 55555.555555555555
+     * 54000 is below; 56000 (step 2) triggers; fill 56560.
+     *   pnl(56000) = -10000 x 6000 / (50000 x 56000) = -0.0214285714285... ->
+     *                -0.021428571429
+     *   pnl(56560) = -10000 x 6560 / (50000 x 56560) = -0.0231966053748... ->
+     *                -0.023196605375
+     * forced = 0.023196605375 - 0.021428571429 = 0.001768033946;
+     * fill notional 10000 / 56560 = 0.176803394625; fee = 0.0005 x that
+     * = 0.0000884016973125 -> 0.000088401697.
+     * total = 0.023285007072; deficit 0.003285007072. */
+    {
+        .name = "inverse short: PnL in coin, LP and BP rounded down",
+        .policy = "inv", .scenario = "inv-short",
+        .im = "0.02", .mm = "0.001",
+        .lp = "55277.777777777777", .bp = "55555.555555555555",
+        .liquidated = true, .trigger = "56000", .fill = "56560", .close = "56560",
+        .unforced = "0.021428571429", .forced = "0.001768033946", .fees = "0.000088401697",
+        .total = "0.023285007072",
+        .collateral = "0.02", .deficit = "0.003285007072",
+        .covered_by = {.insurance_fund = "0.003285007072"},
+        .final_balance = "0",
+        .fund = {.received = "0.000088401697", .paid = "0.003285007072"},
+        .events = {"liquidation_triggered@2 mark=56000 liquidation_price=55277.777777777777",
+                   "liquidation_fee@2 amount=0.000088401697 base_notional=0.176803394625 "
+                   "receiver=insurance_fund",
+                   "position_closed@2 size=10000 fill_price=56560 realized_pnl=-0.023196605375",
+                   "insurance_fund_payout amount=0.003285007072"},
+    },
+    /* inv / inv-short-1x: C = Q/E = 0.2 BTC. The short's denominators
+     * Q/E - C - d = 0 (LP) and Q/E - C = 0 (BP): a 1x inverse short can lose at
+     * most Q/E = 0.2 BTC, never more than its collateral, so it has neither
+     * price. At 200000: pnl = -10000 x 150000 / (50000 x 200000) = -0.15;
+     * balance 0.2 - 0.15 = 0.05. */
+    {
+        .name = "inverse 1x short: never liquidated, LP and BP null",
+        .policy = "inv", .scenario = "inv-short-1x",
+        .im = "0.2", .mm = "0.001",
+        .lp = "null", .bp = "null",
+        .liquidated = false,
+        .collateral = "0.2",
+        .final_balance = "0.05", .open_size = "10000", .unrealized = "-0.15",
+    },
+    /* inv / lin-as-inv: the linear 0.2 @ 50000 with 1000 USDT becomes
+     * 0.2 x 50000 = 10000 one-USD contracts with 1000 / 50000 = 0.02 BTC: the
+     * position of inv-long, on the same path, so the same numbers. */
+    {
+        .name = "a linear scenario under an inverse policy is converted at entry: "
+                "collateral in coin, the inverse case's numbers",
+        .policy = "inv", .scenario = "lin-as-inv",
+        .im = "0.02", .mm = "0.001",
+        .lp = "45681.818181818182", .bp = "45454.545454545455",
+        .liquidated = true, .trigger = "45000", .fill = "44550", .close = "44550",
+        .unforced = "0.022222222222", .forced = "0.002244668912", .fees = "0.000112233446",
+        .total = "0.02457912458",
+        .collateral = "0.02", .deficit = "0.00457912458",
+        .covered_by = {.insurance_fund = "0.00457912458"},
+        .final_balance = "0",
+        .fund = {.received = "0.000112233446", .paid = "0.00457912458"},
+        .events = {"contract_converted from=linear to=inverse size=10000 collateral=0.02 "
+                   "at_price=50000",
+                   "liquidation_triggered@2 mark=45000 liquidation_price=45681.818181818182",
+                   "liquidation_fee@2 amount=0.000112233446 base_notional=0.224466891134 "
+                   "receiver=insurance_fund",
+                   "position_closed@2 size=10000 fill_price=44550 realized_pnl=-0.024466891134",
+                   "insurance_fund_payout amount=0.00457912458"},
+    },
+    /* lin-cent / long-crash: lin on a 0.01 tick. LP 45328.2828... up to the
+     * cent: 45328.29; everything else is long-crash's (44847 is on the tick). */
+    {
+        .name = "closed-form LP on a 0.01 tick (the reference for the maintenance "
+                "hook below)",
+        .policy = "lin-cent", .scenario = "long-crash",
+        .im = "1000", .mm = "75",
+        .lp = "45328.29", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "44847", .close = "44847",
+        .unforced = "940", .forced = "90.6", .fees = "44.847", .total = "1075.447",
+        .collateral = "1000", .deficit = "75.447",
+        .covered_by = {.insurance_fund = "75.447"},
+        .final_balance = "0",
+        .fund = {.received = "44.847", .paid = "75.447"},
+        .events = {"liquidation_triggered@4 mark=45300 liquidation_price=45328.29",
+                   "liquidation_fee@4 amount=44.847 base_notional=8969.4 receiver=insurance_fund",
+                   "position_closed@4 size=0.2 fill_price=44847 realized_pnl=-1030.6",
+                   "insurance_fund_payout amount=75.447"},
+    },
+    /* lin-hook-fee / long-crash: the hook charges max(0.005 x 8969.4, 50)
+     * = max(44.847, 50) = 50. total = 940 + 90.6 + 50 = 1080.6; deficit 80.6. */
+    {
+        .name = "liquidation_fee hook: the hook's fee (a minimum of 50) replaces the rate",
+        .policy = "lin-hook-fee", .scenario = "long-crash",
+        .lp = "45328.282828282829", .bp = "45000",
+        .liquidated = true, .trigger = "45300", .fill = "44847", .close = "44847",
+        .unforced = "940", .forced = "90.6", .fees = "50", .total = "1080.6",
+        .collateral = "1000", .deficit = "80.6",
+        .covered_by = {.insurance_fund = "80.6"},
+        .final_balance = "0",
+        .fund = {.received = "50", .paid = "80.6"},
+        .events = {"liquidation_triggered@4 mark=45300 liquidation_price=45328.282828282829",
+                   "liquidation_fee@4 amount=50 base_notional=8969.4 receiver=insurance_fund",
+                   "position_closed@4 size=0.2 fill_price=44847 realized_pnl=-1030.6",
+                   "insurance_fund_payout amount=80.6"},
+    },
+    /* lin-hook-if / long-gap: the unlimited fund's hook pays 288 / 2 = 144;
+     * the other 144 falls to ADL, at BP 45000. */
+    {
+        .name = "insurance_fund hook paying half: the rest falls to the next stage",
+        .policy = "lin-hook-if", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.insurance_fund = "144", .adl = "144"},
+        .final_balance = "0",
+        .fund = {.paid = "144"},
+        .events = {GAP_LONG_EVENTS, "insurance_fund_payout amount=144",
+                   "adl amount=144 close_price=45000 size=0.2"},
+    },
+    /* lin-hook-adl / long-gap: ADL at the mark covers
+     * 0.2 x (45000 - 44000) = 200, closing at 44000; the venue absorbs
+     * 288 - 200 = 88. */
+    {
+        .name = "adl hook returning {covered, close_price}: ADL covers 200 at the mark, "
+                "the venue the remaining 88",
+        .policy = "lin-hook-adl", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.adl = "200", .venue = "88"},
+        .final_balance = "0",
+        .events = {GAP_LONG_EVENTS, "adl amount=200 close_price=44000 size=0.2",
+                   "venue_absorbed amount=88"},
+    },
+    /* lin-hook-debt / long-gap: owed 288 as in lin-debt; the actions are the
+     * hook's (the policy lists only collections). */
+    {
+        .name = "debt_pursuit hook: its actions replace the policy's list",
+        .policy = "lin-hook-debt", .scenario = "long-gap",
+        GAP_LONG_LOSS,
+        .covered_by = {.trader_debt = "288"},
+        .owed = "288",
+        .actions = {"margin_call deadline_hours=24 amount=288",
+                    "account_ban note=until the debt is repaid"},
+        .final_balance = "-288",
+        .events = {GAP_LONG_EVENTS, "debt_recorded amount=288", "debt_owed amount=288"},
+    },
+};
+
+#define NCASES (sizeof cases / sizeof *cases)
+
+/* ---- rules that compare results --------------------------------------- */
+
+/* lin-hook-mm computes lin-cent's brackets in Lua, so the waterfall finds
+ * its LP by bisection; it must land within one 0.01 tick of the closed
+ * form 45328.29, and every other number must be the same. */
+static void test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form(void **state)
+{
+    (void)state;
+    json_t *table = evaluate(WF_POLICY("lin-cent"), WF_SCENARIO("long-crash"));
+    json_t *hook = evaluate(WF_POLICY("lin-hook-mm"), WF_SCENARIO("long-crash"));
+    check_invariants(hook);
+    expect(table, "liquidation_price", "45328.29", NULL);
+    liq_dec gap = liq_dec_abs(sub(jdec(hook, "liquidation_price"), D("45328.29")));
+    char b[LIQ_DEC_STRLEN];
+    if (liq_dec_cmp(gap, D("0.01")) > 0)
+        fail_msg("hook LP %s is %s from the closed form 45328.29 (more than a tick)",
+                 jtext(hook, "liquidation_price", b, sizeof b), fmt_dec(gap, b));
+    static const char *const same[] = {
+        "initial_margin", "maintenance_margin", "bankruptcy_price", "liquidated",
+        "trigger_price", "fill_price", "close_price", "loss.unforced", "loss.forced",
+        "loss.fees", "loss.total", "collateral", "deficit", "covered_by.insurance_fund",
+        "debt.owed", "final_balance", "insurance_fund.received", "insurance_fund.paid",
+    };
+    char b1[32], b2[32];
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        const char *want = jtext(table, same[i], b1, sizeof b1);
+        const char *got = jtext(hook, same[i], b2, sizeof b2);
+        if (strcmp(want, got) != 0)
+            fail_msg("%s: hook %s, table %s", same[i], got, want);
+    }
+    /* The maintenance margin says it came from the hook. */
+    json_t *trace = json_object_get(hook, "trace");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(trace); i++) {
+        json_t *t = json_array_get(trace, i);
+        if (!strcmp(json_string_value(json_object_get(t, "step")), "maintenance_margin"))
+            found = strstr(json_string_value(json_object_get(t, "rule")), "hooks.lua") != NULL;
+    }
+    assert_true(found);
+    json_decref(table);
+    json_decref(hook);
+}
+
+/* lin-hook-adl-last: ADL is the last stage and its hook covers 200 of the
+ * 288 deficit; 88 has nowhere to go. The policy loads (the loader cannot
+ * know what a hook will return), and the evaluation fails with an error
+ * at the shortfall order rather than a result that does not add up. */
+static void test_adl_hook_covering_less_as_last_stage_fails_left_uncovered(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(WF_POLICY("lin-hook-adl-last"));
+    liq_scenario *s = scenario_load(WF_SCENARIO("long-gap"));
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts o = {.explain = true};
+    liq_result *r = liq_eval(p, s, &o, &d);
+    assert_null(r);
+    assert_int_equal(liq_diags_count(&d, LIQ_SEV_ERROR), 1);
+    assert_int_equal(d.items[0].code, LIQ_EINVARIANT);
+    assert_string_equal(d.items[0].file, WF_POLICY("lin-hook-adl-last"));
+    assert_int_equal(d.items[0].line, 28); /* shortfall: {order: [adl], ...} */
+    assert_int_equal(d.items[0].col, 20);
+    assert_string_equal(d.items[0].msg,
+                        "shortfall.order: 88 of the deficit is left uncovered after the last "
+                        "stage; end the order with a stage that absorbs any remainder");
+    liq_diags_free(&d);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* The cross-venue property on one crash (long-gap, deficit 288): venues
+ * with negative-balance protection leave the trader owing nothing; a venue
+ * whose order ends in trader_debt leaves the trader owing the deficit. */
+static void test_debt_is_zero_under_protection_and_the_deficit_otherwise(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"lin-takeover", "lin-if-adl", "lin-if-soc",
+                                        "lin-pool",     "lin-venue",  "lin-debt",
+                                        "lin-hook-if",  "lin-hook-adl", "lin-hook-debt"};
+    size_t debtors = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/waterfall/policies/%s.yaml", LIQ_TEST_DATA, names[i]);
+        liq_policy *p = policy_load(path);
+        bool protected_ = p->r.negative_balance.protection.v;
+        liq_policy_free(p);
+        json_t *r = evaluate(path, WF_SCENARIO("long-gap"));
+        check_invariants(r);
+        expect(r, "deficit", "288", NULL);
+        expect(r, "debt.owed", protected_ ? "0" : "288", NULL);
+        expect(r, "final_balance", protected_ ? "0" : "-288", NULL);
+        debtors += !protected_;
+        json_decref(r);
+    }
+    assert_int_equal(debtors, 2);
+}
+
+/* The same evaluation twice renders byte-identical JSON (trace included):
+ * on one loaded policy (its Lua state reused) and on a fresh load. */
+static void test_same_evaluation_twice_renders_identical_json(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {WF_POLICY("lin-hook-mm"), WF_SCENARIO("long-crash")},
+        {WF_POLICY("lin-partial"), WF_SCENARIO("long-partial")},
+        {WF_POLICY("lin-hook-debt"), WF_SCENARIO("long-gap")},
+        {WF_POLICY("inv"), WF_SCENARIO("lin-as-inv")},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        liq_policy *p = policy_load(pairs[i][0]);
+        liq_scenario *s = scenario_load(pairs[i][1]);
+        char *a = eval_json(p, s);
+        char *b = eval_json(p, s);
+        liq_policy *p2 = policy_load(pairs[i][0]);
+        char *c = eval_json(p2, s);
+        assert_string_equal(a, b);
+        assert_string_equal(a, c);
+        free(a);
+        free(b);
+        free(c);
+        liq_policy_free(p2);
+        liq_scenario_free(s);
+        liq_policy_free(p);
+    }
+}
+
+/* The shipped default scenario under every shipped policy: the invariants
+ * hold; venues with negative-balance protection leave no debt; the debt
+ * venue (kraken-spot-margin) leaves the trader owing. The default crash
+ * (mark 42500, fill 41650, 10x long 0.2 @ 50000) loses 1670 against 1000
+ * of margin at every venue, so there is a deficit everywhere. */
+static void test_default_scenario_under_every_shipped_policy(void **state)
+{
+    (void)state;
+    glob_t g;
+    assert_int_equal(glob(LIQ_SOURCE_DIR "/policies/*.yaml", 0, NULL, &g), 0);
+    liq_scenario *s = scenario_load(LIQ_SOURCE_DIR "/scenarios/default.yaml");
+    size_t n = 0, debt_venues = 0;
+    bool saw_kraken = false;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *path = g.gl_pathv[i];
+        size_t len = strlen(path);
+        const char *tail = ".examples.yaml";
+        if (len > strlen(tail) && !strcmp(path + len - strlen(tail), tail))
+            continue;
+        liq_policy *p = policy_load(path);
+        bool protected_ = p->r.negative_balance.protection.v;
+        bool kraken = !strcmp(liq_policy_name(p), "kraken-spot-margin");
+        char *txt = eval_json(p, s);
+        json_t *r = parse(txt);
+        check_invariants(r);
+        expect(r, "liquidated", "true", NULL);
+        char b[32];
+        if (protected_) {
+            expect(r, "debt.owed", "0", NULL);
+            expect(r, "covered_by.trader_debt", "0", NULL);
+        } else {
+            if (liq_dec_sign(jdec(r, "debt.owed")) <= 0)
+                fail_msg("%s: a debt venue, but debt.owed is %s", path,
+                         jtext(r, "debt.owed", b, sizeof b));
+            debt_venues++;
+        }
+        if (kraken) {
+            saw_kraken = true;
+            assert_false(protected_);
+        }
+        n++;
+        json_decref(r);
+        free(txt);
+        liq_policy_free(p);
+    }
+    assert_true(n >= 7);
+    assert_true(saw_kraken);
+    assert_true(debt_venues >= 1);
+    liq_scenario_free(s);
+    globfree(&g);
+}
+
+int main(void)
+{
+    static struct CMUnitTest tests[NCASES + 5];
+    for (size_t i = 0; i < NCASES; i++)
+        tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
+    size_t n = NCASES;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_adl_hook_covering_less_as_last_stage_fails_left_uncovered);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_debt_is_zero_under_protection_and_the_deficit_otherwise);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_same_evaluation_twice_renders_identical_json);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_default_scenario_under_every_shipped_policy);
+    return cmocka_run_group_tests_name("waterfall", tests, NULL, NULL);
+}
