@@ -35,7 +35,7 @@ function debt_pursuit(ctx)
     return {}
   end
   return {
-    { type = "margin_call" },
-    { type = "collections" },
+    { type = "margin_call", amount = ctx.owed, note = "deposit to repay the margin extension" },
+    { type = "collections", note = "assumed: no published procedure" },
   }
 end
