@@ -78,7 +78,13 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
     bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
     liq_dec notional = hooked || !on_entry ? wf_notional(w, size, px) : LIQ_DEC_ZERO;
     liq_dec entry_notional = hooked || on_entry ? wf_notional(w, size, w->entry) : LIQ_DEC_ZERO;
-    size_t t = wf_tier(w, on_entry ? entry_notional : notional);
+    /* The tier follows the notional at the tested price only where the
+     * venue re-brackets (Binance); otherwise the position's tier is the
+     * one it opened in, as the closed-form liquidation price assumes. */
+    bool at_px = !on_entry && m->rebracket.v;
+    if (!at_px && !hooked && !on_entry)
+        entry_notional = wf_notional(w, size, w->entry);
+    size_t t = wf_tier(w, at_px ? notional : entry_notional);
     if (tier)
         *tier = t;
     if (!hooked) {
@@ -210,8 +216,31 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
         *has = false;
         return LIQ_OK;
     }
-    liq_dec eps = w->p->r.rounding.price_tick.set ? w->p->r.rounding.price_tick.v
-                                                    : (liq_dec){1000}; /* 1e-9 */
+    /* First the secant through the whole bracket: hooks are usually
+     * linear in the price (Kraken's used margin, Deribit's size-scaled
+     * rate on a fixed size), and then it lands on the exact root (47000,
+     * not 46999.99999999988). Otherwise bisect far below any tick (1e-9)
+     * and keep the safe side, which errs against the trader (a long
+     * liquidates a hair higher); the tick rounding after is conservative
+     * too. */
+    liq_dec fg, fb;
+    if ((st = excess(w, size, coll, good, &fg)) != LIQ_OK)
+        return st;
+    fb = f;
+    liq_dec den = c_sub(&w->c, fg, fb);
+    if (d_pos(den) && w->c.st == LIQ_OK) {
+        calc probe = w->c;
+        liq_dec x = c_sub(&probe, bad, c_div(&probe, c_mul(&probe, fb, c_sub(&probe, good, bad)), den));
+        liq_dec fx;
+        if (probe.st == LIQ_OK && d_pos(x) && (st = excess(w, size, coll, x, &fx)) != LIQ_OK)
+            return st;
+        if (probe.st == LIQ_OK && d_pos(x) && d_zero(fx)) {
+            *has = true;
+            *out = x;
+            return w->c.st;
+        }
+    }
+    liq_dec eps = (liq_dec){1000};
     for (int i = 0; i < 200; i++) {
         liq_dec gap = liq_dec_abs(c_sub(&w->c, good, bad));
         if (d_le(gap, eps))
@@ -225,7 +254,7 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
             bad = mid;
     }
     *has = true;
-    *out = bad;
+    *out = good;
     return w->c.st;
 }
 

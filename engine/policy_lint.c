@@ -108,7 +108,9 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
                      (liq_dec_format(want, b), b));
         }
     }
-    if (nt && r->liquidation.fee.rate.set &&
+    /* Capped at the remaining margin, the fee cannot create a deficit;
+     * uncapped, a fee above the first maintenance rate always does. */
+    if (nt && r->liquidation.fee.rate.set && r->liquidation.fee.cap.v != FEECAP_REMAINING &&
         liq_dec_cmp(r->liquidation.fee.rate.v, policy_tier(p, 0)->rate.v) > 0)
         WARN(r->liquidation.fee.rate.m,
              "liquidation.fee.rate: %s is above the first tier's maintenance rate %s: a small "

@@ -150,6 +150,16 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
     r->if_after = c_sub(&w->c, c_add(&w->c, r->if_before, r->if_received), r->if_paid);
     if (w->c.st != LIQ_OK)
         return w->c.st;
+    if (d_pos(rem) && w->s->r.market.insurance_fund.set && stages[order->n - 1].v == STAGE_IF) {
+        /* The policy's fund absorbs anything; the scenario made it finite. */
+        liq_mark m = w->s->r.market.insurance_fund.m;
+        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINPUT, m.file, m.line, m.col,
+                      "market.insurance_fund: a fund of %s leaves %s of the deficit uncovered "
+                      "under %s, whose shortfall.order ends with the insurance fund",
+                      dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
+                      w->p->r.name.v);
+        return LIQ_EINPUT;
+    }
     if (d_pos(rem)) {
         liq_mark m = order->m;
         liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, m.file, m.line, m.col,

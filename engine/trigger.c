@@ -110,8 +110,9 @@ liq_status wf_walk(wf *w, wf_close *o)
         liq_dec one = c_int(1);
         liq_dec factor = w->sgn > 0 ? c_sub(&w->c, one, slip) : c_add(&w->c, one, slip);
         liq_dec fill = wf_round_price(w, c_mul(&w->c, mark, factor), 1);
-        liq_dec pnl_t = wf_pnl(w, close, mark);
-        liq_dec pnl_f = wf_pnl(w, close, fill);
+        /* Realized PnL is settled at the venue's amount precision. */
+        liq_dec pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
+        liq_dec pnl_f = wf_round_amount(w, wf_pnl(w, close, fill), w->amount_mode);
         o->unforced = c_sub(&w->c, o->unforced, pnl_t);
         o->forced = c_add(&w->c, o->forced, c_sub(&w->c, pnl_t, pnl_f));
         liq_dec equity = c_add(&w->c, coll, pnl_f);
@@ -148,16 +149,21 @@ liq_status wf_walk(wf *w, wf_close *o)
             size = c_sub(&w->c, size, close);
             coll = equity;
             event_dec(e, "remaining_size", size);
-            if (!d_pos(coll)) {
-                /* A slice that leaves no equity: the rest goes at once. */
+            /* What is left is judged on the whole account at this mark:
+             * the slice's realized loss and the rest's unrealized one. A
+             * remainder already past bankruptcy goes at once. */
+            liq_dec rest_equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
+            if (!d_pos(rest_equity)) {
                 i--;
                 force_full = true;
+                has_lp = true;
+                lp = mark;
+                bp_fresh = false;
+                continue;
             }
             if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
                 return st;
             bp_fresh = false;
-            if (!d_pos(coll))
-                has_lp = true, lp = mark;
             continue;
         }
         /* Whole position closed. What is left above zero goes to the

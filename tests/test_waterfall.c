@@ -867,11 +867,6 @@ static const wf_case cases[] = {
         .name = "partial liquidation: a gap far below the LP with no later mark still "
                 "ends with the position closed and a protected trader at 0",
         .policy = "lin-partial", .scenario = "long-partial-gap",
-        .known_bug = "engine/trigger.c slices 0.04 at 40000, keeps 0.16 open (its 'no "
-                     "equity' test sees only the slice's realized loss: 1000 - 400 = 600), "
-                     "the path ends, final_balance = 1000 - 400 - 1600 = -1000 and liq_eval "
-                     "fails: 'invariant broken: negative-balance protection promised, but "
-                     "the trader owes'",
         .lp = "45328.282828282829", .bp = "45000",
         .liquidated = true, .trigger = "40000", .fill = "40000", .close = "40000",
         .unforced = "2000", .total = "2000",

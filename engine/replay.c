@@ -1,0 +1,696 @@
+/*
+ * replay.c — a book of accounts through a mark path under one policy.
+ *
+ * Owns what only exists across a book: one insurance fund drawn on by
+ * every bankruptcy, ADL of the profitable opposite side in the venue's
+ * ranking, socialized losses charged to the tick's winners, debts, and a
+ * ledger in which money only ever moves between two parties, so the sum
+ * of all balances is what went in at every tick (checked with opts.check).
+ * One account's close — fill, PnL split, fee — is the single-position
+ * waterfall's own code (margin.c, fee.c), not a copy.
+ *
+ * Ledger parties: each account's cash; the insurance fund; the venue; the
+ * liquidity pool; the liquidator; and "market", the outside counterparty
+ * of every position (a position's PnL is realized against it).
+ *
+ * Trigger: indexed (heap.h) or naive (scan every open account each tick);
+ * both process a tick's liquidations in account order, so they produce
+ * the same events byte for byte.
+ */
+#include "book.h"
+#include "heap.h"
+#include "waterfall.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct rp {
+    liq_policy *p;
+    const liq_book *b;
+    const liq_path *path;
+    const liq_replay_opts *o;
+    liq_replay_summary *s;
+    liq_diags *d;
+    wf w;                     /* template: policy, quiet result, rounding */
+    liq_result quiet;
+    size_t n;
+    signed char *side;        /* 0 once closed */
+    liq_dec *size, *entry, *lev, *im, *coll, *cash, *lp;
+    bool *has_lp;
+    uint32_t *ver;
+    heap longs, shorts;
+    /* ledger */
+    liq_dec fund, venue, pool, liquidator, market, total_in;
+    /* per tick */
+    size_t tick;
+    liq_dec mark;
+    liq_dec soc_pending;      /* deficits waiting for the tick's winners */
+    uint32_t *soc_from;       /* accounts owed a socialized cover this tick */
+    liq_dec *soc_amt;
+    size_t nsoc, capsoc;
+    uint32_t *adl_rank;       /* opposite-side ranking, built once per tick */
+    size_t nadl, adl_pos;
+    int adl_side;
+    size_t adl_tick;
+    bool adl_built;
+    char line[1024];
+} rp;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Point the template wf at account i. */
+static void load(rp *r, size_t i)
+{
+    wf *w = &r->w;
+    w->sgn = r->side[i];
+    w->size = r->size[i];
+    w->entry = r->entry[i];
+    w->lev = r->lev[i];
+    w->im = r->im[i];
+    w->collateral = r->coll[i];
+}
+
+static bool beyond(int side, liq_dec mark, liq_dec lp)
+{
+    return side > 0 ? d_le(mark, lp) : d_ge(mark, lp);
+}
+
+static liq_status index_account(rp *r, size_t i)
+{
+    load(r, i);
+    liq_dec lp;
+    bool has;
+    liq_status st = wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
+    if (st != LIQ_OK)
+        return st;
+    r->has_lp[i] = has;
+    r->lp[i] = lp;
+    r->ver[i]++;
+    if (!has || r->o->naive)
+        return LIQ_OK;
+    heap_ent e = {.key = r->side[i] > 0 ? -lp.raw : lp.raw, .idx = (uint32_t)i, .ver = r->ver[i]};
+    return heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e) ? LIQ_OK : LIQ_ENOMEM;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static void emit(rp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void emit(rp *r, const char *fmt, ...)
+{
+    if (!r->o->on_event)
+        return;
+    int k = snprintf(r->line, sizeof r->line, "{\"tick\":%zu,\"time\":\"%s\",", r->tick,
+                     r->path->time[r->tick]);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->line + k, sizeof r->line - (size_t)k, fmt, ap);
+    va_end(ap);
+    r->o->on_event(r->o->ud, r->line);
+}
+
+#define D(v) dstr((v), (char[LIQ_DEC_STRLEN]){0})
+
+/* ---- shortfall across the book ------------------------------------- */
+
+static liq_dec rank_of(rp *r, size_t j)
+{
+    wf *w = &r->w;
+    calc *c = &w->c;
+    load(r, j);
+    liq_dec pnl = wf_pnl(w, r->size[j], r->mark);
+    liq_dec equity = c_add(c, r->coll[j], pnl);
+    liq_dec notional = wf_notional(w, r->size[j], r->mark);
+    switch (r->p->r.adl.ranking.v) {
+    case ADLRANK_PNL_LEV: {
+        /* BitMEX: PnL% x effective leverage (PnL% / leverage when losing),
+         * effective leverage = mark value / (mark value - bankrupt value). */
+        if (!d_pos(equity))
+            return liq_dec_neg(c_int(1000000000));
+        liq_dec pct = c_div(c, pnl, wf_notional(w, r->size[j], r->entry[j]));
+        liq_dec lev = c_div(c, notional, equity);
+        return d_pos(pct) ? c_mul(c, pct, lev) : c_div(c, pct, lev);
+    }
+    case ADLRANK_PNL_MR: {
+        /* Binance: max(0,uPnL)/max(1,WB) x MM/(WB+uPnL). */
+        liq_dec mm;
+        if (wf_mm(w, r->size[j], r->coll[j], r->mark, &mm, NULL) != LIQ_OK || !d_pos(equity))
+            return LIQ_DEC_ZERO;
+        liq_dec pct = c_div(c, liq_dec_max(pnl, LIQ_DEC_ZERO), liq_dec_max(r->coll[j], c_int(1)));
+        return c_mul(c, pct, c_div(c, mm, equity));
+    }
+    case ADLRANK_PNL_AND_LEV: {
+        /* Hyperliquid (HIP-3 docs): (mark/entry) x (notional/account value). */
+        if (!d_pos(equity))
+            return LIQ_DEC_ZERO;
+        liq_dec ratio = r->side[j] > 0 ? c_div(c, r->mark, r->entry[j]) : c_div(c, r->entry[j], r->mark);
+        return c_mul(c, ratio, c_div(c, notional, equity));
+    }
+    case ADLRANK_RANDOM: {
+        /* dYdX: no ranking, a pseudo-random start; a hash of (tick,
+         * account) gives a fixed order for the same inputs. */
+        uint64_t x = ((uint64_t)r->tick << 32) ^ (uint64_t)j ^ 0x9E3779B97F4A7C15ull;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdull;
+        x ^= x >> 33;
+        return (liq_dec){(liq_i128)(x >> 1)};
+    }
+    default:
+        return liq_dec_neg((liq_dec){(liq_i128)j}); /* account order */
+    }
+}
+
+typedef struct ranked { liq_i128 key; uint32_t idx; } ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1; /* highest rank first */
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The opposite side's ADL queue at this tick, built once per tick. */
+static liq_status build_adl(rp *r, int side)
+{
+    if (r->adl_built && r->adl_tick == r->tick && r->adl_side == side)
+        return LIQ_OK;
+    ranked *rk = malloc((r->n ? r->n : 1) * sizeof *rk);
+    if (!rk)
+        return LIQ_ENOMEM;
+    size_t k = 0;
+    for (size_t j = 0; j < r->n; j++)
+        if (r->side[j] == side)
+            rk[k++] = (ranked){rank_of(r, j).raw, (uint32_t)j};
+    qsort(rk, k, sizeof *rk, cmp_ranked);
+    free(r->adl_rank);
+    r->adl_rank = malloc((k ? k : 1) * sizeof *r->adl_rank);
+    if (!r->adl_rank) {
+        free(rk);
+        return LIQ_ENOMEM;
+    }
+    for (size_t q = 0; q < k; q++)
+        r->adl_rank[q] = rk[q].idx;
+    free(rk);
+    r->nadl = k;
+    r->adl_pos = 0;
+    r->adl_side = side;
+    r->adl_tick = r->tick;
+    r->adl_built = true;
+    return r->w.c.st;
+}
+
+/* Deleverage opposite accounts against account i's closed size q at the
+ * policy's close price; they cover `rem` in proportion to the size they
+ * take. Returns what was covered. */
+static liq_status adl_cover(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec rem, liq_dec *covered)
+{
+    calc *c = &r->w.c;
+    *covered = LIQ_DEC_ZERO;
+    liq_status st = build_adl(r, -r->side[i]);
+    if (st != LIQ_OK)
+        return st;
+    liq_dec price = r->p->r.adl.close_price.v == ADLPX_BANKRUPTCY ? bp : r->mark;
+    liq_dec left = q;
+    while (d_pos(left) && r->adl_pos < r->nadl) {
+        size_t j = r->adl_rank[r->adl_pos];
+        if (r->side[j] != -r->side[i] || !d_pos(r->size[j])) {
+            r->adl_pos++;
+            continue;
+        }
+        liq_dec x = liq_dec_min(r->size[j], left);
+        load(r, j);
+        liq_dec pnl = wf_pnl(&r->w, x, price);
+        liq_dec forgone = c_sub(c, wf_pnl(&r->w, x, r->mark), pnl);
+        left = c_sub(c, left, x);
+        /* The last counterparty takes the remainder, so the parts sum to
+         * exactly what was covered. */
+        liq_dec part = d_zero(left) ? c_sub(c, rem, *covered)
+                                    : c_divr(c, c_mul(c, rem, x), q, LIQ_ROUND_FLOOR);
+        r->cash[j] = c_add(c, r->cash[j], pnl);
+        r->market = c_sub(c, r->market, pnl);
+        r->cash[i] = c_add(c, r->cash[i], part);
+        r->market = c_sub(c, r->market, part);
+        *covered = c_add(c, *covered, part);
+        /* The counterparty keeps its remaining position with the margin
+         * that belongs to it. */
+        liq_dec keep = c_sub(c, r->size[j], x);
+        if (d_zero(keep)) {
+            r->side[j] = 0;
+            r->size[j] = LIQ_DEC_ZERO;
+            r->ver[j]++;
+            r->adl_pos++;
+        } else {
+            r->coll[j] = c_divr(c, c_mul(c, r->coll[j], keep), r->size[j], LIQ_ROUND_FLOOR);
+            r->size[j] = keep;
+            if ((st = index_account(r, j)) != LIQ_OK)
+                return st;
+        }
+        r->s->adl_events++;
+        emit(r, "\"type\":\"adl\",\"account\":\"%s\",\"counterparty\":\"%s\",\"size\":\"%s\","
+                "\"price\":\"%s\",\"covered\":\"%s\",\"forgone_profit\":\"%s\"}",
+             book_id(r->b, i), book_id(r->b, j), D(x), D(price), D(part), D(forgone));
+    }
+    return c->st;
+}
+
+/* Charge the tick's socialized deficits to its winners, pro rata to
+ * unrealized profit at the mark (Deribit: "among the winning traders"). */
+static liq_status socialize_tick(rp *r)
+{
+    calc *c = &r->w.c;
+    if (!r->nsoc)
+        return LIQ_OK;
+    liq_dec total_profit = LIQ_DEC_ZERO;
+    liq_dec *profit = calloc(r->n ? r->n : 1, sizeof *profit);
+    if (!profit)
+        return LIQ_ENOMEM;
+    for (size_t j = 0; j < r->n; j++) {
+        if (!r->side[j])
+            continue;
+        load(r, j);
+        liq_dec pnl = wf_pnl(&r->w, r->size[j], r->mark);
+        if (d_pos(pnl)) {
+            profit[j] = pnl;
+            total_profit = c_add(c, total_profit, pnl);
+        }
+    }
+    liq_dec want = r->soc_pending;
+    liq_dec charge = liq_dec_min(want, total_profit);
+    liq_dec charged = LIQ_DEC_ZERO;
+    size_t winners = 0, last = r->n;
+    for (size_t j = 0; j < r->n; j++)
+        if (d_pos(profit[j]))
+            last = j;
+    for (size_t j = 0; j < r->n && d_pos(total_profit); j++) {
+        if (!d_pos(profit[j]))
+            continue;
+        liq_dec part = j == last ? c_sub(c, charge, charged)
+                                 : c_divr(c, c_mul(c, charge, profit[j]), total_profit,
+                                          LIQ_ROUND_FLOOR);
+        r->cash[j] = c_sub(c, r->cash[j], part);
+        charged = c_add(c, charged, part);
+        winners++;
+        emit(r, "\"type\":\"socialized_charge\",\"account\":\"%s\",\"amount\":\"%s\","
+                "\"profit\":\"%s\"}",
+             book_id(r->b, j), D(part), D(profit[j]));
+    }
+    free(profit);
+    /* Hand the charge to the bankrupt accounts in proportion to what each
+     * was owed; what winners could not pay stays with the trader. */
+    liq_dec paid = LIQ_DEC_ZERO;
+    for (size_t k = 0; k < r->nsoc; k++) {
+        size_t i = r->soc_from[k];
+        liq_dec part = k + 1 == r->nsoc ? c_sub(c, charged, paid)
+                                        : c_divr(c, c_mul(c, charged, r->soc_amt[k]), want,
+                                                 LIQ_ROUND_FLOOR);
+        r->cash[i] = c_add(c, r->cash[i], part);
+        paid = c_add(c, paid, part);
+    }
+    r->s->covered[STAGE_SOCIALIZED] = c_add(c, r->s->covered[STAGE_SOCIALIZED], charged);
+    r->s->covered[STAGE_DEBT] = c_add(c, r->s->covered[STAGE_DEBT], c_sub(c, want, charged));
+    r->s->socialized_events++;
+    emit(r, "\"type\":\"socialized_loss\",\"amount\":\"%s\",\"winners\":%zu,\"uncovered\":\"%s\"}",
+         D(charged), winners, D(c_sub(c, want, charged)));
+    r->nsoc = 0;
+    r->soc_pending = LIQ_DEC_ZERO;
+    return c->st;
+}
+
+static liq_status shortfall(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec deficit)
+{
+    calc *c = &r->w.c;
+    const p_root *pr = &r->p->r;
+    const penum *order = pr->shortfall.order.items;
+    liq_dec rem = deficit, cov[STAGE_COUNT] = {{0}};
+    for (size_t k = 0; k < pr->shortfall.order.n && d_pos(rem); k++) {
+        int stg = order[k].v;
+        liq_dec take = rem;
+        switch (stg) {
+        case STAGE_IF:
+            if (r->s->fund_finite)
+                take = liq_dec_min(rem, liq_dec_max(r->fund, LIQ_DEC_ZERO));
+            r->fund = c_sub(c, r->fund, take);
+            r->cash[i] = c_add(c, r->cash[i], take);
+            if (d_lt(r->fund, r->s->fund_min))
+                r->s->fund_min = r->fund;
+            break;
+        case STAGE_ADL: {
+            liq_status st = adl_cover(r, i, q, bp, rem, &take);
+            if (st != LIQ_OK)
+                return st;
+            break;
+        }
+        case STAGE_SOCIALIZED:
+            /* Charged at the end of the tick, to that tick's winners. */
+            if (r->nsoc == r->capsoc) {
+                size_t cap = r->capsoc ? r->capsoc * 2 : 64;
+                uint32_t *f = realloc(r->soc_from, cap * sizeof *f);
+                liq_dec *a = f ? realloc(r->soc_amt, cap * sizeof *a) : NULL;
+                if (f)
+                    r->soc_from = f;
+                if (!f || !a)
+                    return LIQ_ENOMEM;
+                r->soc_amt = a;
+                r->capsoc = cap;
+            }
+            r->soc_from[r->nsoc] = (uint32_t)i;
+            r->soc_amt[r->nsoc++] = rem;
+            r->soc_pending = c_add(c, r->soc_pending, rem);
+            cov[stg] = rem;
+            rem = LIQ_DEC_ZERO;
+            continue;
+        case STAGE_POOL:
+            r->pool = c_sub(c, r->pool, take);
+            r->cash[i] = c_add(c, r->cash[i], take);
+            break;
+        case STAGE_VENUE:
+            r->venue = c_sub(c, r->venue, take);
+            r->cash[i] = c_add(c, r->cash[i], take);
+            break;
+        case STAGE_DEBT:
+            /* Nobody pays: the account's cash stays below zero. */
+            break;
+        }
+        cov[stg] = c_add(c, cov[stg], take);
+        rem = c_sub(c, rem, take);
+        if (stg != STAGE_SOCIALIZED)
+            r->s->covered[stg] = c_add(c, r->s->covered[stg], take);
+    }
+    if (d_pos(rem)) {
+        /* A finite fund and nothing after it: the rest stays a debt of
+         * the trader's account, reported as such. */
+        r->s->covered[STAGE_DEBT] = c_add(c, r->s->covered[STAGE_DEBT], rem);
+        cov[STAGE_DEBT] = c_add(c, cov[STAGE_DEBT], rem);
+    }
+    emit(r, "\"type\":\"shortfall\",\"account\":\"%s\",\"deficit\":\"%s\",\"insurance_fund\":\"%s\","
+            "\"adl\":\"%s\",\"socialized\":\"%s\",\"liquidity_pool\":\"%s\",\"venue\":\"%s\","
+            "\"trader_debt\":\"%s\",\"fund_balance\":\"%s\"}",
+         book_id(r->b, i), D(deficit), D(cov[STAGE_IF]), D(cov[STAGE_ADL]), D(cov[STAGE_SOCIALIZED]),
+         D(cov[STAGE_POOL]), D(cov[STAGE_VENUE]), D(cov[STAGE_DEBT]),
+         r->s->fund_finite ? D(r->fund) : "unlimited");
+    return c->st;
+}
+
+/* ---- one account's liquidation at this tick -------------------------- */
+
+static liq_status liquidate(rp *r, size_t i, liq_dec slip)
+{
+    wf *w = &r->w;
+    calc *c = &w->c;
+    const p_liquidation *pl = &r->p->r.liquidation;
+    liq_dec m = r->mark;
+    load(r, i);
+    liq_dec size = r->size[i];
+    liq_dec close = size;
+    bool sliced = false;
+    if (pl->partial.prov.present && d_gt(wf_notional(w, size, m), pl->partial.above_notional.v)) {
+        if (pl->partial.mode.v == PARTIAL_FRACTION)
+            close = c_mul(c, size, pl->partial.fraction.v);
+        sliced = d_lt(close, size) && d_pos(close);
+        if (!sliced)
+            close = size;
+    }
+    liq_dec one = c_int(1);
+    liq_dec fill = wf_round_price(w, c_mul(c, m, r->side[i] > 0 ? c_sub(c, one, slip)
+                                                                   : c_add(c, one, slip)), 1);
+    liq_dec pnl_t = wf_pnl(w, close, m), pnl_f = wf_pnl(w, close, fill);
+    liq_dec equity = c_add(c, r->coll[i], pnl_f);
+    liq_dec bp = LIQ_DEC_ZERO;
+    if (!wf_bankruptcy_price(w, size, r->coll[i], &bp))
+        bp = fill;
+    liq_dec fee;
+    liq_status st = wf_fee(w, close, m, fill, bp, equity, (long)r->tick, &fee);
+    if (st != LIQ_OK)
+        return st;
+    equity = c_sub(c, equity, fee);
+    r->cash[i] = c_add(c, r->cash[i], c_sub(c, pnl_f, fee));
+    r->market = c_sub(c, r->market, pnl_f);
+    switch (pl->fee.receiver.v) {
+    case RECV_IF: r->fund = c_add(c, r->fund, fee); break;
+    case RECV_VENUE: r->venue = c_add(c, r->venue, fee); break;
+    case RECV_POOL: r->pool = c_add(c, r->pool, fee); break;
+    default: r->liquidator = c_add(c, r->liquidator, fee); break;
+    }
+    liq_dec loss = c_sub(c, liq_dec_neg(pnl_f), LIQ_DEC_ZERO);
+    r->s->fees = c_add(c, r->s->fees, fee);
+    r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, loss, fee));
+    size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
+    r->s->buckets[bucket < 10 ? bucket : 9]++;
+
+    if (sliced && d_pos(equity)) {
+        r->size[i] = c_sub(c, size, close);
+        r->coll[i] = equity;
+        r->s->partials++;
+        emit(r, "\"type\":\"partial_liquidation\",\"account\":\"%s\",\"size\":\"%s\",\"fill\":\"%s\","
+                "\"remaining\":\"%s\",\"fee\":\"%s\"}",
+             book_id(r->b, i), D(close), D(fill), D(r->size[i]), D(fee));
+        return index_account(r, i);
+    }
+    if (sliced) {
+        /* The slice left no equity: the rest goes at once, same fill. */
+        liq_dec rest = c_sub(c, size, close);
+        liq_dec pnl_r = wf_pnl(w, rest, fill);
+        pnl_t = c_add(c, pnl_t, wf_pnl(w, rest, m));
+        pnl_f = c_add(c, pnl_f, pnl_r);
+        equity = c_add(c, equity, pnl_r);
+        r->cash[i] = c_add(c, r->cash[i], pnl_r);
+        r->market = c_sub(c, r->market, pnl_r);
+        r->s->loss_total = c_sub(c, r->s->loss_total, pnl_r);
+        close = size;
+    }
+    liq_dec forfeited = LIQ_DEC_ZERO;
+    if (d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
+        forfeited = equity;
+        r->cash[i] = c_sub(c, r->cash[i], equity);
+        r->fund = c_add(c, r->fund, equity);
+        r->s->fees = c_add(c, r->s->fees, equity);
+        r->s->loss_total = c_add(c, r->s->loss_total, equity);
+        equity = LIQ_DEC_ZERO;
+    }
+    liq_dec deficit = liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO);
+    r->side[i] = 0;
+    r->size[i] = LIQ_DEC_ZERO;
+    r->ver[i]++;
+    r->s->liquidations++;
+    r->s->deficit = c_add(c, r->s->deficit, deficit);
+    emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+            "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
+            "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
+         book_id(r->b, i), w->sgn > 0 ? "long" : "short", D(close), D(r->lp[i]), D(m), D(fill),
+         D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(fee), D(forfeited), D(deficit));
+    if (d_pos(deficit))
+        return shortfall(r, i, close, bp, deficit);
+    return c->st;
+}
+
+/* ---- the walk --------------------------------------------------------- */
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static liq_dec ledger_sum(rp *r)
+{
+    calc *c = &r->w.c;
+    liq_dec t = c_add(c, c_add(c, r->fund, r->venue), c_add(c, r->pool, r->liquidator));
+    t = c_add(c, t, r->market);
+    for (size_t i = 0; i < r->n; i++)
+        t = c_add(c, t, r->cash[i]);
+    return t;
+}
+
+static liq_status walk(rp *r)
+{
+    uint32_t *due = malloc((r->n ? r->n : 1) * sizeof *due);
+    if (!due)
+        return LIQ_ENOMEM;
+    liq_status st = LIQ_OK;
+    size_t step = r->path->n / 100 ? r->path->n / 100 : 1;
+    for (r->tick = 0; st == LIQ_OK && r->tick < r->path->n; r->tick++) {
+        r->mark = r->path->mark[r->tick];
+        liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
+        size_t nd = 0;
+        if (r->o->naive) {
+            for (size_t i = 0; i < r->n; i++) {
+                if (!r->side[i])
+                    continue;
+                r->s->trigger_checks++;
+                if (r->has_lp[i] && beyond(r->side[i], r->mark, r->lp[i]))
+                    due[nd++] = (uint32_t)i;
+            }
+        } else {
+            /* Pop what the mark has reached; every entry popped is one
+             * check, so checks count liquidations (and stale entries). */
+            heap *hs[2] = {&r->longs, &r->shorts};
+            for (int k = 0; k < 2; k++) {
+                const heap_ent *e;
+                while ((e = heap_top(hs[k]))) {
+                    liq_i128 lp = k == 0 ? -e->key : e->key;
+                    if (!beyond(k == 0 ? 1 : -1, r->mark, (liq_dec){lp}))
+                        break;
+                    r->s->trigger_checks++;
+                    uint32_t i = e->idx;
+                    bool live = r->ver[i] == e->ver && r->side[i] != 0;
+                    heap_pop(hs[k]);
+                    if (live)
+                        due[nd++] = i;
+                }
+            }
+            qsort(due, nd, sizeof *due, cmp_u32);
+        }
+        for (size_t k = 0; st == LIQ_OK && k < nd; k++)
+            if (r->side[due[k]])
+                st = liquidate(r, due[k], slip);
+        if (st == LIQ_OK)
+            st = socialize_tick(r);
+        if (st == LIQ_OK && r->w.c.st != LIQ_OK)
+            st = r->w.c.st;
+        if (st == LIQ_OK && nd && r->o->on_fund)
+            r->o->on_fund(r->o->ud, r->tick, r->path->time[r->tick], r->fund);
+        if (st == LIQ_OK && r->o->check && !d_eq(ledger_sum(r), r->total_in)) {
+            liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, r->path->path, (int)r->tick + 1, 0,
+                          "invariant broken: money created or lost at tick %zu (policy %s)",
+                          r->tick, r->p->r.name.v);
+            st = LIQ_EINVARIANT;
+        }
+        if (r->o->on_progress && r->tick % step == 0)
+            r->o->on_progress(r->o->ud, r->tick, r->path->n);
+    }
+    free(due);
+    return st;
+}
+
+static void rp_free(rp *r)
+{
+    free(r->side);
+    free(r->size);
+    free(r->entry);
+    free(r->lev);
+    free(r->im);
+    free(r->coll);
+    free(r->cash);
+    free(r->lp);
+    free(r->has_lp);
+    free(r->ver);
+    free(r->soc_from);
+    free(r->soc_amt);
+    free(r->adl_rank);
+    heap_free(&r->longs);
+    heap_free(&r->shorts);
+}
+
+/* Book positions are written in linear quote terms; a policy for an
+ * inverse contract sees them converted at entry, as a single scenario is. */
+static liq_status setup(rp *r)
+{
+    const liq_book *b = r->b;
+    const p_root *pr = &r->p->r;
+    calc *c = &r->w.c;
+    size_t n = r->n = b->n;
+    r->side = malloc(n ? n : 1);
+    r->size = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->entry = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->lev = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->im = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->coll = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->cash = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->lp = malloc((n ? n : 1) * sizeof(liq_dec));
+    r->has_lp = calloc(n ? n : 1, sizeof(bool));
+    r->ver = calloc(n ? n : 1, sizeof(uint32_t));
+    if (!r->side || !r->size || !r->entry || !r->lev || !r->im || !r->coll || !r->cash ||
+        !r->lp || !r->has_lp || !r->ver)
+        return LIQ_ENOMEM;
+    bool inverse = pr->contract.type.v == CT_INVERSE;
+    liq_dec csize = pr->contract.contract_size.v;
+    r->w.csize = csize;
+    r->w.ctype = pr->contract.type.v;
+    r->total_in = r->s->fund_start;
+    for (size_t i = 0; i < n; i++) {
+        liq_dec e = b->entry[i];
+        r->side[i] = b->side[i];
+        r->entry[i] = e;
+        r->lev[i] = b->lev[i];
+        r->size[i] = inverse ? c_div(c, c_mul(c, b->size[i], e), csize) : c_div(c, b->size[i], csize);
+        r->cash[i] = inverse ? c_div(c, b->collateral[i], e) : b->collateral[i];
+        r->total_in = c_add(c, r->total_in, r->cash[i]);
+        if (!r->side[i]) {
+            r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            continue;
+        }
+        r->w.sgn = r->side[i];
+        r->w.entry = e;
+        r->im[i] = c_div(c, wf_notional(&r->w, r->size[i], e), r->lev[i]);
+        if (c->st != LIQ_OK)
+            return c->st;
+        if (d_lt(r->cash[i], r->im[i])) {
+            liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path ? b->path : "book", 0, 0,
+                          "account %s: collateral %s is below the initial margin %s",
+                          book_id(b, i), D(r->cash[i]), D(r->im[i]));
+            return LIQ_EINPUT;
+        }
+        r->coll[i] = b->mode[i] == MODE_CROSS ? r->cash[i] : r->im[i];
+        r->w.lev = r->lev[i];
+        liq_status st = index_account(r, i);
+        if (st != LIQ_OK)
+            return st;
+    }
+    return c->st;
+}
+
+liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
+                      const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *d)
+{
+    static const liq_replay_opts none = {0};
+    rp r = {.p = p, .b = b, .path = path, .o = opts ? opts : &none, .s = out, .d = d};
+    memset(out, 0, sizeof *out);
+    r.quiet.quiet = true;
+    r.w = (wf){.p = p, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
+               .fee_mode = (liq_round)p->r.rounding.fee.v,
+               .amount_mode = (liq_round)p->r.rounding.amount.v};
+    const pdec *bal = &p->r.insurance_fund.balance;
+    out->fund_finite = r.o->has_fund || !bal->unlimited;
+    out->fund_start = r.o->has_fund ? r.o->fund : bal->unlimited ? LIQ_DEC_ZERO : bal->v;
+    r.fund = out->fund_start;
+    out->fund_min = r.fund;
+    out->accounts = b->n;
+    out->ticks = path->n;
+    double t0 = now_s();
+    liq_status st = setup(&r);
+    if (st == LIQ_OK && !r.o->naive) {
+        heap_build(&r.longs);
+        heap_build(&r.shorts);
+    }
+    double t1 = now_s();
+    if (st == LIQ_OK)
+        st = walk(&r);
+    out->seconds_setup = t1 - t0;
+    out->seconds_walk = now_s() - t1;
+    if (st == LIQ_OK) {
+        out->fund_end = r.fund;
+        for (size_t i = 0; i < r.n; i++)
+            if (d_neg(r.cash[i])) {
+                out->debtors++;
+                out->debt_total = c_sub(&r.w.c, out->debt_total, r.cash[i]);
+            }
+        if (!d_eq(ledger_sum(&r), r.total_in)) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINVARIANT, path->path ? path->path : "path", 0, 0,
+                          "invariant broken: the ledger does not sum to what went in (policy %s)",
+                          p->r.name.v);
+            st = LIQ_EINVARIANT;
+        }
+    }
+    if (st != LIQ_OK && r.w.c.st != LIQ_OK && liq_diags_count(d, LIQ_SEV_ERROR) == 0)
+        liq_diags_add(d, LIQ_SEV_ERROR, r.w.c.st, p->path, 0, 0, "%s during replay (%s)",
+                      liq_status_str(r.w.c.st), r.w.c.where ? r.w.c.where : "arithmetic");
+    rp_free(&r);
+    return st;
+}
