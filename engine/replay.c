@@ -209,18 +209,19 @@ static liq_status build_adl(rp *r, int side)
 /* Deleverage opposite accounts against account i's closed size q at the
  * policy's close price; they cover `rem` in proportion to the size they
  * take. Returns what was covered. */
-static liq_status adl_cover(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec rem, liq_dec *covered)
+static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec rem,
+                            liq_dec *covered)
 {
     calc *c = &r->w.c;
     *covered = LIQ_DEC_ZERO;
-    liq_status st = build_adl(r, -r->side[i]);
+    liq_status st = build_adl(r, -side);
     if (st != LIQ_OK)
         return st;
     liq_dec price = r->p->r.adl.close_price.v == ADLPX_BANKRUPTCY ? bp : r->mark;
     liq_dec left = q;
     while (d_pos(left) && r->adl_pos < r->nadl) {
         size_t j = r->adl_rank[r->adl_pos];
-        if (r->side[j] != -r->side[i] || !d_pos(r->size[j])) {
+        if (r->side[j] != -side || !d_pos(r->size[j])) {
             r->adl_pos++;
             continue;
         }
@@ -323,7 +324,7 @@ static liq_status socialize_tick(rp *r)
     return c->st;
 }
 
-static liq_status shortfall(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec deficit)
+static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit)
 {
     calc *c = &r->w.c;
     const p_root *pr = &r->p->r;
@@ -342,7 +343,7 @@ static liq_status shortfall(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec defi
                 r->s->fund_min = r->fund;
             break;
         case STAGE_ADL: {
-            liq_status st = adl_cover(r, i, q, bp, rem, &take);
+            liq_status st = adl_cover(r, i, side, q, bp, rem, &take);
             if (st != LIQ_OK)
                 return st;
             break;
@@ -384,10 +385,16 @@ static liq_status shortfall(rp *r, size_t i, liq_dec q, liq_dec bp, liq_dec defi
             r->s->covered[stg] = c_add(c, r->s->covered[stg], take);
     }
     if (d_pos(rem)) {
-        /* A finite fund and nothing after it: the rest stays a debt of
-         * the trader's account, reported as such. */
-        r->s->covered[STAGE_DEBT] = c_add(c, r->s->covered[STAGE_DEBT], rem);
-        cov[STAGE_DEBT] = c_add(c, cov[STAGE_DEBT], rem);
+        /* The stages ran dry (a finite fund, no counterparty left to
+         * deleverage). A venue that promises no negative balance eats the
+         * rest; otherwise it stays the trader's debt. */
+        int stg = pr->negative_balance.protection.v ? STAGE_VENUE : STAGE_DEBT;
+        if (stg == STAGE_VENUE) {
+            r->venue = c_sub(c, r->venue, rem);
+            r->cash[i] = c_add(c, r->cash[i], rem);
+        }
+        r->s->covered[stg] = c_add(c, r->s->covered[stg], rem);
+        cov[stg] = c_add(c, cov[stg], rem);
     }
     emit(r, "\"type\":\"shortfall\",\"account\":\"%s\",\"deficit\":\"%s\",\"insurance_fund\":\"%s\","
             "\"adl\":\"%s\",\"socialized\":\"%s\",\"liquidity_pool\":\"%s\",\"venue\":\"%s\","
@@ -475,6 +482,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         equity = LIQ_DEC_ZERO;
     }
     liq_dec deficit = liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO);
+    int side = r->side[i];
     r->side[i] = 0;
     r->size[i] = LIQ_DEC_ZERO;
     r->ver[i]++;
@@ -486,7 +494,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
          book_id(r->b, i), w->sgn > 0 ? "long" : "short", D(close), D(r->lp[i]), D(m), D(fill),
          D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(fee), D(forfeited), D(deficit));
     if (d_pos(deficit))
-        return shortfall(r, i, close, bp, deficit);
+        return shortfall(r, i, side, close, bp, deficit);
     return c->st;
 }
 
