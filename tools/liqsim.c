@@ -17,6 +17,7 @@ static const char usage[] =
     "  lint [--strict] POLICY...        check policy files\n"
     "  new NAME [--from POLICY] [-o F]  scaffold a policy file with every section\n"
     "  replay --book B --path P POLICY... a book of accounts through a crash\n"
+    "  bench [--evals N] [--accounts N] speed figures on generated data\n"
     "  test [POLICY...]                 run the policies' worked examples\n"
     "  schema [policy|scenario]         print the JSON Schema of a file type\n"
     "\n"
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } verbs[] = {
         {"compare", cmd_compare}, {"eval", cmd_eval}, {"lint", cmd_lint},
         {"schema", cmd_schema},   {"test", cmd_test},       {"new", cmd_new},
-        {"replay", cmd_replay},
+        {"replay", cmd_replay},     {"bench", cmd_bench},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)
