@@ -190,7 +190,7 @@ static int m_unm(lua_State *L)
 static int m_eq(lua_State *L)
 {
     liq_dec a, b;
-    char err[8];
+    char err[96];
     lua_pushboolean(L, liq_hookdec_get(L, 1, &a, err, sizeof err) &&
                        liq_hookdec_get(L, 2, &b, err, sizeof err) &&
                        liq_dec_cmp(a, b) == 0);
