@@ -45,8 +45,29 @@ static inline liq_dec c_fail(calc *c, liq_status st, const char *where)
         return st == LIQ_OK ? r : c_fail(c, st, __func__);                  \
     }
 
-C_OP(c_add, liq_dec_add)
-C_OP(c_sub, liq_dec_sub)
+/* Addition and subtraction inline: they are most of the waterfall's
+ * operations. Same rule as liq_dec_add: the most negative raw value is
+ * treated as overflow, so negation stays exact. */
+__extension__ typedef unsigned __int128 liq_u128;
+#define LIQ_RAW_MIN (-(liq_i128)(((liq_u128)1 << 127) - 1) - 1)
+static inline liq_dec c_add(calc *c, liq_dec a, liq_dec b)
+{
+    liq_i128 r;
+    if (c->st != LIQ_OK)
+        return LIQ_DEC_ZERO;
+    if (__builtin_add_overflow(a.raw, b.raw, &r) || r == LIQ_RAW_MIN)
+        return c_fail(c, LIQ_EOVERFLOW, "c_add");
+    return (liq_dec){r};
+}
+static inline liq_dec c_sub(calc *c, liq_dec a, liq_dec b)
+{
+    liq_i128 r;
+    if (c->st != LIQ_OK)
+        return LIQ_DEC_ZERO;
+    if (__builtin_sub_overflow(a.raw, b.raw, &r) || r == LIQ_RAW_MIN)
+        return c_fail(c, LIQ_EOVERFLOW, "c_sub");
+    return (liq_dec){r};
+}
 /* Intermediate products and quotients round half-even at 12 places; the
  * venue's own rounding (tick, fee precision) is applied explicitly. */
 C_OPR(c_mul, liq_dec_mul, LIQ_ROUND_HALF_EVEN)

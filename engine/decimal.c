@@ -224,7 +224,13 @@ static inline u128 divmod_64(u128 m, uint64_t d, uint64_t *rem)
 {
 #if defined(__x86_64__)
     uint64_t hi = (uint64_t)(m >> 64), lo = (uint64_t)m;
-    uint64_t qhi = hi / d, r = hi % d, qlo;
+    /* Most products are below d x 2^64: then the high quotient is 0 and
+     * one hardware division does. */
+    uint64_t qhi = 0, r = hi, qlo;
+    if (hi >= d) {
+        qhi = hi / d;
+        r = hi % d;
+    }
     __asm__("divq %4" : "=a"(qlo), "=d"(r) : "a"(lo), "d"(r), "rm"(d));
     *rem = r;
     return ((u128)qhi << 64) | qlo;

@@ -156,7 +156,7 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         w.bp = r->bankruptcy_price;
         st = w.c.st;
     }
-    if (st == LIQ_OK)
+    if (st == LIQ_OK && r->explain && !r->quiet)
         trace_entry(&w, lp, has_lp, tier);
 
     wf_close cl;
