@@ -218,3 +218,25 @@ static void print_trace(const liq_result *const *rs, size_t n)
         }
     }
 }
+
+size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud), void *ud)
+{
+    size_t np = 0, missing = 0;
+    char **shipped = o->nargs ? NULL : cli_shipped_policies(&np);
+    if (o->nargs)
+        np = (size_t)o->nargs;
+    for (size_t i = 0; i < np; i++) {
+        const char *arg = shipped ? shipped[i] : o->args[i];
+        char path[1024];
+        if (cli_policy_path(arg, path, sizeof path)) {
+            fn(path, ud);
+        } else {
+            fprintf(stderr, "%s: no such policy file or shipped policy\n", arg);
+            missing++;
+        }
+    }
+    for (size_t i = 0; shipped && i < np; i++)
+        free(shipped[i]);
+    free(shipped);
+    return missing;
+}

@@ -37,6 +37,10 @@ bool cli_scenario_path(const char *arg, char *out, size_t cap);
 /* All shipped policies, sorted by name; caller frees each and the array. */
 char **cli_shipped_policies(size_t *n);
 const char *cli_policy_dir(void);
+/* The policies a verb works on: its arguments, or every shipped policy
+ * when it has none. Calls fn with each resolved path; reports each
+ * argument that names no policy on stderr. Returns how many did not. */
+size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud), void *ud);
 const char *cli_scenario_dir(void);
 
 /* Print diags to stderr as path:line:col: message. Returns the exit code

@@ -15,6 +15,40 @@ static const char usage[] =
     "  runs the worked examples beside each policy (<policy>.examples.yaml);\n"
     "  no POLICY: every shipped one.\n";
 
+typedef struct tally { size_t passed, failed; int rc; } tally;
+
+static void test_one(const char *path, void *ud)
+{
+    tally *t = ud;
+    char *xpath = liq_examples_path(path);
+    if (!xpath || access(xpath, R_OK) != 0) {
+        printf("%s: no worked examples (%s)\n", path, xpath ? xpath : "?");
+        free(xpath);
+        return;
+    }
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load(path, &d);
+    liq_example *ex = NULL;
+    size_t n = 0;
+    if (p && liq_examples_run(p, xpath, &ex, &n, &d) == LIQ_OK) {
+        for (size_t k = 0; k < n; k++) {
+            if (ex[k].passed) {
+                t->passed++;
+                printf("ok    %s %s (%zu checks)\n", liq_policy_name(p), ex[k].id, ex[k].checks);
+            } else {
+                t->failed++;
+                printf("FAIL  %s %s\n      %s\n", liq_policy_name(p), ex[k].id, ex[k].detail);
+            }
+        }
+    }
+    if (cli_print_diags(&d))
+        t->rc = EXIT_INPUT;
+    free(ex);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+    free(xpath);
+}
+
 int cmd_test(int argc, char **argv)
 {
     cli_opts o;
@@ -23,56 +57,12 @@ int cmd_test(int argc, char **argv)
         free(o.args);
         return rc;
     }
-    size_t np = 0;
-    char **shipped = o.nargs ? NULL : cli_shipped_policies(&np);
-    if (o.nargs)
-        np = (size_t)o.nargs;
-    size_t passed = 0, failed = 0;
-    rc = 0;
-    for (size_t i = 0; i < np; i++) {
-        const char *arg = shipped ? shipped[i] : o.args[i];
-        char path[1024];
-        if (!cli_policy_path(arg, path, sizeof path)) {
-            fprintf(stderr, "%s: no such policy file or shipped policy\n", arg);
-            rc = EXIT_INPUT;
-            continue;
-        }
-        char *xpath = liq_examples_path(path);
-        if (!xpath || access(xpath, R_OK) != 0) {
-            printf("%s: no worked examples (%s)\n", path, xpath ? xpath : "?");
-            free(xpath);
-            continue;
-        }
-        liq_diags d = LIQ_DIAGS_INIT;
-        liq_policy *p = liq_policy_load(path, &d);
-        liq_example *ex = NULL;
-        size_t n = 0;
-        if (p && liq_examples_run(p, xpath, &ex, &n, &d) == LIQ_OK) {
-            for (size_t k = 0; k < n; k++) {
-                if (ex[k].passed) {
-                    passed++;
-                    printf("ok    %s %s (%zu checks)\n", liq_policy_name(p), ex[k].id,
-                           ex[k].checks);
-                } else {
-                    failed++;
-                    printf("FAIL  %s %s\n      %s\n", liq_policy_name(p), ex[k].id, ex[k].detail);
-                }
-            }
-        }
-        int drc = cli_print_diags(&d);
-        if (drc)
-            rc = EXIT_INPUT;
-        free(ex);
-        liq_policy_free(p);
-        liq_diags_free(&d);
-        free(xpath);
-    }
-    printf("%zu passed, %zu failed\n", passed, failed);
-    for (size_t i = 0; shipped && i < np; i++)
-        free(shipped[i]);
-    free(shipped);
+    tally t = {0, 0, 0};
+    if (cli_each_policy(&o, test_one, &t))
+        t.rc = EXIT_INPUT;
+    printf("%zu passed, %zu failed\n", t.passed, t.failed);
     free(o.args);
-    if (rc)
-        return rc;
-    return failed ? EXIT_RUN : 0;
+    if (t.rc)
+        return t.rc;
+    return t.failed ? EXIT_RUN : 0;
 }
