@@ -85,9 +85,12 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
     else
         result_trace(r, "maintenance_margin", r->maintenance_margin, t->rate.m, key,
                      t->prov.nids || t->prov.assumed ? &t->prov : &m->prov,
-                     "%s notional x %s - %s (tier %zu)",
+                     "%s notional x %s - %s (tier %zu)%s%s",
                      m->base.v == MMBASE_ENTRY ? "entry" : "mark", dstr(t->rate.v, b1),
-                     dstr(t->deduction.v, b2), tier + 1);
+                     dstr(t->deduction.v, b2), tier + 1,
+                     d_zero(m->close_fee_rate.v) ? "" : " + notional x close_fee_rate ",
+                     d_zero(m->close_fee_rate.v) ? "" : dstr(m->close_fee_rate.v,
+                                                            (char[LIQ_DEC_STRLEN]){0}));
     if (has_lp)
         result_trace(r, "liquidation_price", lp, m->base.m, "margin.maintenance.base", &m->prov,
                      "price where equity equals maintenance margin%s%s",

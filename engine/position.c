@@ -60,10 +60,11 @@ liq_status wf_position(wf *w)
     liq_dec scs = sp->contract_size.v;
     liq_dec qnotional; /* in quote currency */
     liq_dec ssize;     /* scenario size in its own units */
+    bool unit = d_eq(scs, c_int(1));
     if (sp->size.set) {
         ssize = sp->size.v;
-        qnotional = sct == CT_LINEAR ? c_mul(&w->c, c_mul(&w->c, ssize, scs), w->entry)
-                                     : c_mul(&w->c, ssize, scs);
+        liq_dec units = unit ? ssize : c_mul(&w->c, ssize, scs);
+        qnotional = sct == CT_LINEAR ? c_mul(&w->c, units, w->entry) : units;
     } else {
         qnotional = sp->notional.v;
         ssize = sct == CT_LINEAR ? c_div(&w->c, qnotional, c_mul(&w->c, w->entry, scs))
@@ -105,7 +106,11 @@ liq_status wf_position(wf *w)
     if (!d_pos(w->size))
         return input_err(w, w->size_m, "position: the size is zero after conversion");
 
-    liq_dec notional = wf_notional(w, w->size, w->entry);
+    /* Same contract terms and unit contracts: the notional is the quote
+     * notional already computed. */
+    liq_dec notional = !w->converted && w->ctype == CT_LINEAR && unit && d_eq(w->csize, scs)
+                           ? qnotional
+                           : wf_notional(w, w->size, w->entry);
     if (sp->margin.set) {
         w->im = margin;
         w->lev = c_div(&w->c, notional, margin);
