@@ -71,7 +71,12 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
         event_str(e, "receiver", recv[pf->receiver.v]);
     }
     char b[LIQ_DEC_STRLEN];
-    result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
+    if (wf_hooked(w, HOOK_FEE))
+        result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
+                     "decided by the liquidation_fee hook%s",
+                     pf->cap.v == FEECAP_REMAINING ? ", capped at remaining margin" : "");
+    else
+        result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
                  "%s x %s notional%s", dstr(pf->rate.v, b),
                  pf->base.v == FEEBASE_FILL ? "fill" : pf->base.v == FEEBASE_TRIGGER ? "trigger"
                                                                                       : "entry",

@@ -96,8 +96,11 @@ bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
     memset(t, 0, sizeof *t);
     snprintf(t->step, sizeof t->step, "%s", step);
     liq_dec_format(v, t->value);
-    if (rule.file && rule.line)
+    if (rule.file && rule.line && rule.col)
         snprintf(t->rule, sizeof t->rule, "%s:%d:%d%s%s", rule.file, rule.line, rule.col,
+                 rulekey ? " " : "", rulekey ? rulekey : "");
+    else if (rule.file && rule.line) /* a hook: file:line of its definition */
+        snprintf(t->rule, sizeof t->rule, "%s:%d%s%s", rule.file, rule.line,
                  rulekey ? " " : "", rulekey ? rulekey : "");
     else if (rulekey)
         snprintf(t->rule, sizeof t->rule, "%s", rulekey);

@@ -30,7 +30,15 @@ static void test_one(const char *path, void *ud)
     liq_policy *p = liq_policy_load(path, &d);
     liq_example *ex = NULL;
     size_t n = 0;
-    if (p && liq_examples_run(p, xpath, &ex, &n, &d) == LIQ_OK) {
+    liq_status st = p ? liq_examples_run(p, xpath, &ex, &n, &d) : LIQ_EINPUT;
+    if (st != LIQ_OK) {
+        /* A run that could not happen is a failure even when nothing
+         * more specific was said (out of memory): never a silent pass. */
+        t->rc = st == LIQ_EINPUT ? EXIT_INPUT : EXIT_RUN;
+        if (d.n == 0)
+            fprintf(stderr, "%s: the examples could not be run (%s)\n", xpath,
+                    liq_status_str(st));
+    } else {
         for (size_t k = 0; k < n; k++) {
             if (ex[k].passed) {
                 t->passed++;
