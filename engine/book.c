@@ -9,6 +9,7 @@
 #include "calc.h"
 #include "policy.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,14 @@ static bool load_csv(liq_book *b, FILE *f, liq_diags *d)
                           mode < 0 ? "mode: expected isolated or cross" : "side: expected long or short");
             return false;
         }
+        /* The NDJSON loader's rule: size and entry_price > 0, leverage >= 1. */
+        for (int k = 1; k < 4; k++)
+            if (k < 3 ? !d_pos(v[k]) : liq_dec_cmp(v[k], liq_dec_from_int(1)) < 0) {
+                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln,
+                              (int)(fl[cols[k]] - line) + 1, "%s: expected a decimal %s, got \"%s\"",
+                              names[k], k < 3 ? "> 0" : ">= 1", fl[cols[k]]);
+                return false;
+            }
         bool first = strcmp(prev, fl[0]) != 0;
         snprintf(prev, sizeof prev, "%s", fl[0]);
         if (!add_position(b, fl[0], first, v[0], mode, side, v[1], v[2], v[3])) {
@@ -359,6 +368,7 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
     size_t cap = 0;
     char line[1024];
     int ln = 0, slip_col = -1;
+    bool header = false;
     bool ok = p != NULL && (p->path = strdup(path)) != NULL;
     while (ok && fgets(line, sizeof line, f)) {
         ln++;
@@ -369,7 +379,11 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
         size_t nf = split(line, fl, 8);
         liq_dec mark, slip = LIQ_DEC_ZERO;
         if (nf < 2 || liq_dec_from_str(fl[1], &mark) != LIQ_OK) {
-            if (p->n == 0 && nf >= 2) { /* header: find a slippage column */
+            /* A header is the first row, and its mark column is a name: a
+             * first row with a mistyped number ("5O000") is an error, not
+             * a header to skip. */
+            if (p->n == 0 && !header && nf >= 2 && isalpha((unsigned char)fl[1][0])) {
+                header = true; /* find a slippage column */
                 for (size_t k = 0; k < nf; k++)
                     if (strcmp(fl[k], "slippage") == 0)
                         slip_col = (int)k;

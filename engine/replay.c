@@ -304,21 +304,29 @@ static liq_status socialize_tick(rp *r)
     }
     free(profit);
     /* Hand the charge to the bankrupt accounts in proportion to what each
-     * was owed; what winners could not pay stays with the trader. */
+     * was owed. What winners could not pay stays with the trader, unless
+     * the venue promises no negative balance: then the venue pays it, as
+     * when the shortfall stages run dry. */
+    liq_dec uncovered = c_sub(c, want, charged);
+    bool venue_pays = r->p->r.negative_balance.protection.v && d_pos(uncovered);
+    liq_dec handed = venue_pays ? want : charged;
+    if (venue_pays)
+        r->venue = c_sub(c, r->venue, uncovered);
     liq_dec paid = LIQ_DEC_ZERO;
     for (size_t k = 0; k < r->nsoc; k++) {
         size_t i = r->soc_from[k];
-        liq_dec part = k + 1 == r->nsoc ? c_sub(c, charged, paid)
-                                        : c_divr(c, c_mul(c, charged, r->soc_amt[k]), want,
+        liq_dec part = k + 1 == r->nsoc ? c_sub(c, handed, paid)
+                                        : c_divr(c, c_mul(c, handed, r->soc_amt[k]), want,
                                                  LIQ_ROUND_FLOOR);
         r->cash[i] = c_add(c, r->cash[i], part);
         paid = c_add(c, paid, part);
     }
     r->s->covered[STAGE_SOCIALIZED] = c_add(c, r->s->covered[STAGE_SOCIALIZED], charged);
-    r->s->covered[STAGE_DEBT] = c_add(c, r->s->covered[STAGE_DEBT], c_sub(c, want, charged));
+    int rest = venue_pays ? STAGE_VENUE : STAGE_DEBT;
+    r->s->covered[rest] = c_add(c, r->s->covered[rest], uncovered);
     r->s->socialized_events++;
     emit(r, "\"type\":\"socialized_loss\",\"amount\":\"%s\",\"winners\":%zu,\"uncovered\":\"%s\"}",
-         D(charged), winners, D(c_sub(c, want, charged)));
+         D(charged), winners, D(uncovered));
     r->nsoc = 0;
     r->soc_pending = LIQ_DEC_ZERO;
     return c->st;
@@ -451,7 +459,11 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
     r->s->buckets[bucket < 10 ? bucket : 9]++;
 
-    if (sliced && d_pos(equity)) {
+    /* A slice is judged on the whole account at this mark, as the
+     * single-position walk does (trigger.c): the slice's realized result
+     * and the rest's unrealized one. A rest already past bankruptcy goes
+     * at once, at the same fill, below. */
+    if (sliced && d_pos(c_add(c, equity, wf_pnl(w, c_sub(c, size, close), m)))) {
         r->size[i] = c_sub(c, size, close);
         r->coll[i] = equity;
         r->s->partials++;
@@ -461,7 +473,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         return index_account(r, i);
     }
     if (sliced) {
-        /* The slice left no equity: the rest goes at once, same fill. */
+        /* The account is bankrupt: the rest goes at once, same fill. */
         liq_dec rest = c_sub(c, size, close);
         liq_dec pnl_r = wf_pnl(w, rest, fill);
         pnl_t = c_add(c, pnl_t, wf_pnl(w, rest, m));
@@ -684,11 +696,20 @@ liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
     out->seconds_walk = now_s() - t1;
     if (st == LIQ_OK) {
         out->fund_end = r.fund;
-        for (size_t i = 0; i < r.n; i++)
-            if (d_neg(r.cash[i])) {
-                out->debtors++;
-                out->debt_total = c_sub(&r.w.c, out->debt_total, r.cash[i]);
+        /* In debt: an account whose equity is below zero at the last mark.
+         * An open position's unrealized PnL counts, so a winner charged a
+         * socialized loss beyond its cash is not a debtor. */
+        for (size_t i = 0; i < r.n; i++) {
+            liq_dec eq = r.cash[i];
+            if (r.side[i] && path->n) {
+                load(&r, i);
+                eq = c_add(&r.w.c, eq, wf_pnl(&r.w, r.size[i], path->mark[path->n - 1]));
             }
+            if (d_neg(eq)) {
+                out->debtors++;
+                out->debt_total = c_sub(&r.w.c, out->debt_total, eq);
+            }
+        }
         if (!d_eq(ledger_sum(&r), r.total_in)) {
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINVARIANT, path->path ? path->path : "path", 0, 0,
                           "invariant broken: the ledger does not sum to what went in (policy %s)",
