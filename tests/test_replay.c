@@ -1,0 +1,1665 @@
+/*
+ * test_replay.c — the book-level replay (engine/replay.c, with the book and
+ * path loaders of engine/book.c and the trigger index of engine/heap.c).
+ *
+ * What only exists across a book is tested here: one insurance fund drawn
+ * on by every bankruptcy, ADL of the opposite side in the venue's ranking,
+ * losses socialized per tick among that tick's winners, debts, and the
+ * ledger in which money only moves between two parties. One account's
+ * close (fill, PnL, fee) is the single-position waterfall's code and is
+ * tested in test_waterfall.c.
+ *
+ * Hand-built books (tests/data/replay/books) go through short paths under
+ * tiny linear policies (tests/data/replay/policies): MM = 1% of the mark
+ * notional, one tier, so that every price is worked out by hand in the
+ * comment above its case:
+ *   pnl = side x S x (P - E),  isolated margin = S x E / leverage,
+ *   liquidation price  long  (S E - C) / (S (1 - 0.01)),  short (S E + C) / (S (1 + 0.01)),
+ *   bankruptcy price   long  E - C / S,                   short E + C / S,
+ * a price that does not terminate cut at 12 places against the trader.
+ * Events are compared as "type@tick key=value ..." in the engine's order,
+ * every number exact; none is copied from the engine.
+ *
+ * Then a property: indexed and naive replays of random books give the same
+ * events byte for byte under six shipped policies; and every replay's
+ * events are re-added into an independent ledger that must agree with the
+ * engine's summary and conserve money.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "book.h"
+#include "liqsim.h"
+#include "policy.h"
+
+#define RP_DIR "tests/data/replay/"
+#define RP(rel) LIQ_TEST_DATA "/replay/" rel
+#define RP_POLICY(name) RP("policies/" name ".yaml")
+
+/* ---- exact decimals --------------------------------------------------- */
+
+static liq_dec D(const char *s)
+{
+    liq_dec v;
+    if (liq_dec_from_str(s, &v) != LIQ_OK)
+        fail_msg("not a decimal: \"%s\"", s);
+    return v;
+}
+
+static const char *fmt(liq_dec v, char buf[LIQ_DEC_STRLEN])
+{
+    liq_dec_format(v, buf);
+    return buf;
+}
+
+static liq_dec add(liq_dec a, liq_dec b)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_add(a, b, &r), LIQ_OK);
+    return r;
+}
+
+static liq_dec sub(liq_dec a, liq_dec b)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_sub(a, b, &r), LIQ_OK);
+    return r;
+}
+
+/* The engine's intermediate rounding (calc.h): half-even at 12 places. */
+static liq_dec mul(liq_dec a, liq_dec b)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_mul(a, b, LIQ_ROUND_HALF_EVEN, &r), LIQ_OK);
+    return r;
+}
+
+static liq_dec divr(liq_dec a, liq_dec b, liq_round mode)
+{
+    liq_dec r;
+    assert_int_equal(liq_dec_div(a, b, mode, &r), LIQ_OK);
+    return r;
+}
+
+static bool eq(liq_dec a, liq_dec b)
+{
+    return liq_dec_cmp(a, b) == 0;
+}
+
+static void assert_dec(liq_dec got, const char *want, const char *what)
+{
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
+    if (strcmp(fmt(D(want), b), want) != 0)
+        fail_msg("%s: expected literal \"%s\" is not canonical (write \"%s\")", what, want, b);
+    if (strcmp(fmt(got, a), want) != 0)
+        fail_msg("%s: got %s, expected %s", what, a, want);
+}
+
+static void assert_dec_eq(liq_dec got, liq_dec want, const char *what)
+{
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
+    if (!eq(got, want))
+        fail_msg("%s: got %s, expected %s", what, fmt(got, a), fmt(want, b));
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static void fail_diags(const char *what, const liq_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        print_error("%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
+                    d->items[i].msg);
+    fail_msg("%s failed", what);
+}
+
+static liq_policy *policy_load(const char *path)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load(path, &d);
+    if (!p)
+        fail_diags(path, &d);
+    liq_diags_free(&d);
+    return p;
+}
+
+static liq_book *book_load(const char *path)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_book *b = liq_book_load(path, &d);
+    if (!b)
+        fail_diags(path, &d);
+    liq_diags_free(&d);
+    return b;
+}
+
+static liq_path *path_load(const char *path)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_path *p = liq_path_load(path, &d);
+    if (!p)
+        fail_diags(path, &d);
+    liq_diags_free(&d);
+    return p;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+/* Every NDJSON line the replay emitted, one after another with '\n'. */
+typedef struct evlog {
+    char *buf;
+    size_t len, cap, n;
+} evlog;
+
+static void on_event(void *ud, const char *line)
+{
+    evlog *e = ud;
+    size_t k = strlen(line);
+    if (e->len + k + 2 > e->cap) {
+        e->cap = (e->len + k + 2) * 2;
+        e->buf = realloc(e->buf, e->cap);
+        assert_non_null(e->buf);
+    }
+    memcpy(e->buf + e->len, line, k);
+    e->len += k;
+    e->buf[e->len++] = '\n';
+    e->buf[e->len] = 0;
+    e->n++;
+}
+
+static void evlog_free(evlog *e)
+{
+    free(e->buf);
+    memset(e, 0, sizeof *e);
+}
+
+static json_t *parse_line(const char *line, size_t len)
+{
+    json_error_t err;
+    json_t *j = json_loadb(line, len, 0, &err);
+    if (!j || !json_is_object(j))
+        fail_msg("event is not a JSON object: %.*s (%s)", (int)len, line, err.text);
+    return j;
+}
+
+/* "type@tick key=value ..." in the event's own key order ("time" left out). */
+static void flatten(json_t *o, char *out, size_t cap)
+{
+    const char *key;
+    json_t *v;
+    size_t used = (size_t)snprintf(out, cap, "%s@%lld", json_string_value(json_object_get(o, "type")),
+                                   (long long)json_integer_value(json_object_get(o, "tick")));
+    json_object_foreach(o, key, v) {
+        if (!strcmp(key, "type") || !strcmp(key, "tick") || !strcmp(key, "time") || used >= cap)
+            continue;
+        if (json_is_integer(v))
+            used += (size_t)snprintf(out + used, cap - used, " %s=%lld", key,
+                                     (long long)json_integer_value(v));
+        else
+            used += (size_t)snprintf(out + used, cap - used, " %s=%s", key, json_string_value(v));
+    }
+}
+
+/* The events, flattened, must be exactly `want` (NULL-terminated). */
+static void expect_events(const evlog *e, const char *const *want)
+{
+    size_t n = 0;
+    while (want[n])
+        n++;
+    const char *p = e->buf ? e->buf : "";
+    char got[1024];
+    for (size_t i = 0; *p; i++) {
+        const char *nl = strchr(p, '\n');
+        json_t *j = parse_line(p, (size_t)(nl - p));
+        flatten(j, got, sizeof got);
+        json_decref(j);
+        if (i >= n)
+            fail_msg("event %zu: unexpected %s", i, got);
+        if (strcmp(got, want[i]) != 0)
+            fail_msg("event %zu:\n  got      %s\n  expected %s", i, got, want[i]);
+        p = nl + 1;
+    }
+    if (e->n < n)
+        fail_msg("%zu events, expected %zu (missing %s)", e->n, n, want[e->n]);
+}
+
+/* Replay under opts (on_event and check set here); the events land in ev. */
+static void replay(liq_policy *p, const liq_book *b, const liq_path *path, liq_replay_opts o,
+                   evlog *ev, liq_replay_summary *s)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    o.on_event = ev ? on_event : NULL;
+    o.ud = ev;
+    o.check = true;
+    if (liq_replay(p, b, path, &o, s, &d) != LIQ_OK)
+        fail_diags("liq_replay", &d);
+    liq_diags_free(&d);
+}
+
+/* Load, replay with the fund at `fund` (NULL: the policy's), collect. */
+static void replay_files(const char *policy, const char *book, const char *path, const char *fund,
+                         evlog *ev, liq_replay_summary *s)
+{
+    liq_policy *p = policy_load(policy);
+    liq_book *b = book_load(book);
+    liq_path *pa = path_load(path);
+    liq_replay_opts o = {0};
+    if (fund) {
+        o.has_fund = true;
+        o.fund = D(fund);
+    }
+    replay(p, b, pa, o, ev, s);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+static const char *const stage_names[6] = {"insurance_fund", "adl", "socialized",
+                                           "liquidity_pool", "venue", "trader_debt"};
+
+/* covered[] of a summary, stage by stage (stage_names order). */
+static void expect_covered(const liq_replay_summary *s, const char *const want[6])
+{
+    for (int k = 0; k < 6; k++)
+        assert_dec(s->covered[k], want[k], stage_names[k]);
+}
+
+/* ---- the independent ledger ---------------------------------------------- */
+
+/*
+ * The events say everything that moved. Re-adding them into a ledger of our
+ * own — every account's cash, the fund, the fee receivers, and "market", the
+ * outside party each position's PnL is realized against — gives per-account
+ * final cash that must agree with the engine's summary (fund, debts, covers)
+ * and a book in which nothing was created or lost:
+ *   sum(cash) + fund + venue + pool + liquidator + market
+ *     = sum(collateral) + fund at start.
+ * PnL is recomputed from the book's entry prices and the events' prices
+ * (margin.c's formulas); sizes are followed through slices and ADL.
+ */
+typedef struct ledger {
+    const liq_book *b;
+    const liq_path *path;
+    liq_policy *p;
+    size_t n;
+    bool inverse, surplus_if, protection, adl_at_bp, fund_finite;
+    int receiver;
+    liq_dec csize;
+    signed char *side;
+    liq_dec *size, *coll, *cash, *entry;
+    liq_dec fund, fund_min, liquidator, venue, pool, market, in;
+    /* the liquidation being settled */
+    size_t liq_i;
+    int liq_side;
+    liq_dec liq_deficit, liq_bp, liq_adl;
+    bool liq_open;
+    /* this tick's socialization */
+    size_t nsoc, ncharge;
+    size_t *soc_i, *charge_j;
+    liq_dec *soc_amt, *charge_amt, soc_want;
+    /* totals, for the summary */
+    size_t liquidations, partials, adl_events, socialized_events;
+    liq_dec fees, deficit, loss_total, covered[6];
+} ledger;
+
+static liq_dec units(const ledger *l, liq_dec size)
+{
+    return eq(l->csize, D("1")) ? size : mul(size, l->csize);
+}
+
+/* margin.c: linear S x (P - E); inverse Q x (P - E) / (E x P), one division. */
+static liq_dec pnl(const ledger *l, size_t i, liq_dec size, liq_dec px)
+{
+    liq_dec q = units(l, size), diff = sub(px, l->entry[i]);
+    liq_dec v = l->inverse ? divr(mul(q, diff), mul(l->entry[i], px), LIQ_ROUND_HALF_EVEN)
+                           : mul(q, diff);
+    return l->side[i] > 0 ? v : liq_dec_neg(v);
+}
+
+static liq_dec notional(const ledger *l, liq_dec size, liq_dec px)
+{
+    liq_dec q = units(l, size);
+    return l->inverse ? divr(q, px, LIQ_ROUND_HALF_EVEN) : mul(q, px);
+}
+
+/* The bankruptcy price (margin.c solve_table with MM = 0): linear
+ * E -/+ floor(C / S); inverse Q / (Q/E +/- C), rounded against the trader.
+ * None of the policies used here has a price tick. */
+static bool bankruptcy(const ledger *l, size_t i, liq_dec *bp)
+{
+    liq_dec q = units(l, l->size[i]);
+    if (!l->inverse) {
+        liq_dec move = divr(l->coll[i], q, LIQ_ROUND_FLOOR);
+        *bp = l->side[i] > 0 ? sub(l->entry[i], move) : add(l->entry[i], move);
+        return liq_dec_sign(*bp) > 0;
+    }
+    liq_dec qe = divr(q, l->entry[i], LIQ_ROUND_HALF_EVEN);
+    liq_dec den = l->side[i] > 0 ? add(qe, l->coll[i]) : sub(qe, l->coll[i]);
+    if (liq_dec_sign(den) <= 0)
+        return false;
+    *bp = divr(q, den, l->side[i] > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR);
+    return liq_dec_sign(*bp) > 0;
+}
+
+static void ledger_init(ledger *l, liq_policy *p, const liq_book *b, const liq_path *path,
+                        const liq_replay_opts *o)
+{
+    memset(l, 0, sizeof *l);
+    l->p = p;
+    l->b = b;
+    l->path = path;
+    l->n = b->n;
+    l->inverse = p->r.contract.type.v == CT_INVERSE;
+    l->csize = p->r.contract.contract_size.v;
+    l->surplus_if = p->r.liquidation.surplus.v == SURPLUS_IF;
+    l->protection = p->r.negative_balance.protection.v;
+    l->adl_at_bp = p->r.adl.close_price.v == ADLPX_BANKRUPTCY;
+    l->receiver = p->r.liquidation.fee.receiver.v;
+    l->fund_finite = o->has_fund || !p->r.insurance_fund.balance.unlimited;
+    l->fund = o->has_fund ? o->fund
+              : p->r.insurance_fund.balance.unlimited ? LIQ_DEC_ZERO
+                                                      : p->r.insurance_fund.balance.v;
+    l->fund_min = l->fund;
+    l->in = l->fund;
+    size_t n = l->n ? l->n : 1;
+    l->side = calloc(n, 1);
+    l->size = calloc(n, sizeof *l->size);
+    l->coll = calloc(n, sizeof *l->coll);
+    l->cash = calloc(n, sizeof *l->cash);
+    l->entry = calloc(n, sizeof *l->entry);
+    l->soc_i = calloc(n, sizeof *l->soc_i);
+    l->charge_j = calloc(n, sizeof *l->charge_j);
+    l->soc_amt = calloc(n, sizeof *l->soc_amt);
+    l->charge_amt = calloc(n, sizeof *l->charge_amt);
+    assert_true(l->side && l->size && l->coll && l->cash && l->entry && l->soc_i &&
+                l->charge_j && l->soc_amt && l->charge_amt);
+    /* A book is written in linear quote terms; an inverse contract sees
+     * contracts = S x E / contract size and cash = collateral / E. */
+    for (size_t i = 0; i < l->n; i++) {
+        liq_dec e = b->entry[i];
+        l->side[i] = b->side[i];
+        l->entry[i] = e;
+        l->size[i] = l->inverse ? divr(mul(b->size[i], e), l->csize, LIQ_ROUND_HALF_EVEN)
+                                : divr(b->size[i], l->csize, LIQ_ROUND_HALF_EVEN);
+        l->cash[i] = l->inverse ? divr(b->collateral[i], e, LIQ_ROUND_HALF_EVEN) : b->collateral[i];
+        l->in = add(l->in, l->cash[i]);
+        liq_dec im = divr(notional(l, l->size[i], e), b->lev[i], LIQ_ROUND_HALF_EVEN);
+        /* Cross: the whole balance is at risk; isolated: the initial margin. */
+        l->coll[i] = b->mode[i] == MODE_CROSS ? l->cash[i] : im;
+    }
+}
+
+static void ledger_free(ledger *l)
+{
+    free(l->side);
+    free(l->size);
+    free(l->coll);
+    free(l->cash);
+    free(l->entry);
+    free(l->soc_i);
+    free(l->charge_j);
+    free(l->soc_amt);
+    free(l->charge_amt);
+}
+
+static size_t account(const ledger *l, const char *id)
+{
+    /* Random books name account i "a<i>"; look there first. */
+    if (id[0] == 'a' && id[1] >= '0' && id[1] <= '9') {
+        size_t i = strtoul(id + 1, NULL, 10);
+        if (i < l->n && !strcmp(book_id(l->b, i), id))
+            return i;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(book_id(l->b, i), id))
+            return i;
+    fail_msg("event names an unknown account %s", id);
+    return 0;
+}
+
+static liq_dec jd(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        fail_msg("event has no decimal %s", key);
+    return D(json_string_value(v));
+}
+
+static size_t jacct(const ledger *l, json_t *o, const char *key)
+{
+    const char *id = json_string_value(json_object_get(o, key));
+    assert_non_null(id);
+    return account(l, id);
+}
+
+static void receive_fee(ledger *l, liq_dec fee)
+{
+    switch (l->receiver) {
+    case RECV_IF: l->fund = add(l->fund, fee); break;
+    case RECV_VENUE: l->venue = add(l->venue, fee); break;
+    case RECV_POOL: l->pool = add(l->pool, fee); break;
+    default: l->liquidator = add(l->liquidator, fee); break;
+    }
+}
+
+static void on_liquidation(ledger *l, json_t *o, liq_dec mark)
+{
+    size_t i = jacct(l, o, "account");
+    assert_int_not_equal(l->side[i], 0);
+    assert_string_equal(json_string_value(json_object_get(o, "side")),
+                        l->side[i] > 0 ? "long" : "short");
+    liq_dec size = jd(o, "size"), fill = jd(o, "fill"), fee = jd(o, "fee");
+    liq_dec forfeited = jd(o, "forfeited"), deficit = jd(o, "deficit");
+    /* What is left of the position goes, whole. */
+    assert_dec_eq(size, l->size[i], "liquidation size = the open size");
+    assert_dec_eq(jd(o, "trigger"), mark, "trigger = the tick's mark");
+    liq_dec pnl_f = pnl(l, i, size, fill), pnl_t = pnl(l, i, size, mark);
+    assert_dec_eq(jd(o, "unforced"), liq_dec_neg(pnl_t), "unforced = -pnl at the mark");
+    assert_dec_eq(add(jd(o, "unforced"), jd(o, "forced")), liq_dec_neg(pnl_f),
+                  "unforced + forced = -pnl at the fill");
+    /* The account's equity at risk after the close and its fee. */
+    liq_dec equity = sub(add(l->coll[i], pnl_f), fee);
+    if (liq_dec_sign(equity) > 0) {
+        assert_dec_eq(forfeited, l->surplus_if ? equity : LIQ_DEC_ZERO, "forfeited");
+        assert_dec_eq(deficit, LIQ_DEC_ZERO, "deficit");
+    } else {
+        assert_dec_eq(forfeited, LIQ_DEC_ZERO, "forfeited");
+        assert_dec_eq(deficit, liq_dec_neg(equity), "deficit = -equity");
+    }
+    l->liq_open = true;
+    l->liq_i = i;
+    l->liq_side = l->side[i];
+    l->liq_deficit = deficit;
+    l->liq_adl = LIQ_DEC_ZERO;
+    if (!bankruptcy(l, i, &l->liq_bp))
+        l->liq_bp = fill;
+    l->cash[i] = sub(add(l->cash[i], pnl_f), add(fee, forfeited));
+    l->market = sub(l->market, pnl_f);
+    receive_fee(l, fee);
+    l->fund = add(l->fund, forfeited);
+    l->side[i] = 0;
+    l->size[i] = LIQ_DEC_ZERO;
+    l->liquidations++;
+    l->fees = add(l->fees, add(fee, forfeited));
+    l->deficit = add(l->deficit, deficit);
+    l->loss_total = add(l->loss_total, add(liq_dec_neg(pnl_f), add(fee, forfeited)));
+}
+
+static void on_partial(ledger *l, json_t *o, liq_dec mark)
+{
+    size_t i = jacct(l, o, "account");
+    liq_dec size = jd(o, "size"), fill = jd(o, "fill"), fee = jd(o, "fee");
+    liq_dec rest = jd(o, "remaining");
+    assert_true(liq_dec_cmp(size, l->size[i]) < 0);
+    assert_dec_eq(rest, sub(l->size[i], size), "remaining = open size - slice");
+    liq_dec p = pnl(l, i, size, fill);
+    l->cash[i] = sub(add(l->cash[i], p), fee);
+    l->market = sub(l->market, p);
+    receive_fee(l, fee);
+    l->coll[i] = sub(add(l->coll[i], p), fee);
+    l->size[i] = rest;
+    /* A slice leaves the whole account above bankruptcy at this mark. */
+    if (liq_dec_sign(add(l->coll[i], pnl(l, i, rest, mark))) <= 0)
+        fail_msg("partial slice of %s left the account bankrupt", book_id(l->b, i));
+    l->partials++;
+    l->fees = add(l->fees, fee);
+    l->loss_total = add(l->loss_total, add(liq_dec_neg(p), fee));
+}
+
+static void on_adl(ledger *l, json_t *o, liq_dec mark)
+{
+    size_t i = jacct(l, o, "account"), j = jacct(l, o, "counterparty");
+    assert_true(l->liq_open && i == l->liq_i);
+    assert_int_equal(l->side[j], -l->liq_side);
+    liq_dec x = jd(o, "size"), price = jd(o, "price"), covered = jd(o, "covered");
+    assert_true(liq_dec_sign(x) > 0 && liq_dec_cmp(x, l->size[j]) <= 0);
+    assert_dec_eq(price, l->adl_at_bp ? l->liq_bp : mark, "ADL price");
+    liq_dec pj = pnl(l, j, x, price);
+    assert_dec_eq(jd(o, "forgone_profit"), sub(pnl(l, j, x, mark), pj), "forgone profit");
+    l->cash[j] = add(l->cash[j], pj);
+    l->market = sub(l->market, pj);
+    l->cash[i] = add(l->cash[i], covered);
+    l->market = sub(l->market, covered);
+    l->liq_adl = add(l->liq_adl, covered);
+    liq_dec keep = sub(l->size[j], x);
+    if (liq_dec_sign(keep) == 0) {
+        l->side[j] = 0;
+    } else {
+        /* The counterparty keeps the margin that belongs to what is left. */
+        l->coll[j] = divr(mul(l->coll[j], keep), l->size[j], LIQ_ROUND_FLOOR);
+    }
+    l->size[j] = keep;
+    l->adl_events++;
+}
+
+static void on_shortfall(ledger *l, json_t *o)
+{
+    size_t i = jacct(l, o, "account");
+    assert_true(l->liq_open && i == l->liq_i);
+    liq_dec part[6], sum = LIQ_DEC_ZERO;
+    for (int k = 0; k < 6; k++) {
+        part[k] = jd(o, stage_names[k]);
+        assert_true(liq_dec_sign(part[k]) >= 0);
+        sum = add(sum, part[k]);
+    }
+    assert_dec_eq(jd(o, "deficit"), l->liq_deficit, "shortfall deficit");
+    assert_dec_eq(sum, l->liq_deficit, "the stages sum to the deficit");
+    assert_dec_eq(part[1], l->liq_adl, "adl = the ADL events' covered");
+    if (l->fund_finite && liq_dec_cmp(part[0], liq_dec_max(l->fund, LIQ_DEC_ZERO)) > 0)
+        fail_msg("the fund paid more than it held");
+    l->fund = sub(l->fund, part[0]);
+    l->pool = sub(l->pool, part[3]);
+    l->venue = sub(l->venue, part[4]);
+    l->cash[i] = add(l->cash[i], add(part[0], add(part[3], part[4])));
+    if (liq_dec_cmp(l->fund, l->fund_min) < 0)
+        l->fund_min = l->fund;
+    if (liq_dec_sign(part[2]) > 0) {
+        l->soc_i[l->nsoc] = i;
+        l->soc_amt[l->nsoc++] = part[2];
+        l->soc_want = add(l->soc_want, part[2]);
+    }
+    char b[LIQ_DEC_STRLEN];
+    assert_string_equal(json_string_value(json_object_get(o, "fund_balance")),
+                        l->fund_finite ? fmt(l->fund, b) : "unlimited");
+    for (int k = 0; k < 6; k++)
+        if (k != 2)
+            l->covered[k] = add(l->covered[k], part[k]);
+    l->liq_open = false;
+}
+
+static void on_charge(ledger *l, json_t *o, liq_dec mark)
+{
+    size_t j = jacct(l, o, "account");
+    assert_int_not_equal(l->side[j], 0);
+    assert_dec_eq(jd(o, "profit"), pnl(l, j, l->size[j], mark), "profit = unrealized PnL");
+    l->charge_j[l->ncharge] = j;
+    l->charge_amt[l->ncharge++] = jd(o, "amount");
+}
+
+/* The tick's charges, checked against the rule: every open account in
+ * profit at the mark, in account order, pays charge x profit / total
+ * profit rounded down, the last one the remainder; charge = min(owed,
+ * total profit). Then the bankrupt accounts receive it pro rata to what
+ * each was owed. */
+static void on_socialized(ledger *l, json_t *o, liq_dec mark)
+{
+    liq_dec total = LIQ_DEC_ZERO;
+    size_t winners = 0;
+    for (size_t j = 0; j < l->n; j++)
+        if (l->side[j] && liq_dec_sign(pnl(l, j, l->size[j], mark)) > 0) {
+            total = add(total, pnl(l, j, l->size[j], mark));
+            winners++;
+        }
+    liq_dec charge = liq_dec_min(l->soc_want, total), charged = LIQ_DEC_ZERO;
+    assert_int_equal(l->ncharge, winners);
+    assert_int_equal(json_integer_value(json_object_get(o, "winners")), (json_int_t)winners);
+    size_t k = 0;
+    for (size_t j = 0; j < l->n; j++) {
+        liq_dec pj = l->side[j] ? pnl(l, j, l->size[j], mark) : LIQ_DEC_ZERO;
+        if (liq_dec_sign(pj) <= 0)
+            continue;
+        assert_int_equal(l->charge_j[k], j);
+        liq_dec want = k + 1 == winners ? sub(charge, charged)
+                                        : divr(mul(charge, pj), total, LIQ_ROUND_FLOOR);
+        assert_dec_eq(l->charge_amt[k], want, "socialized charge");
+        l->cash[j] = sub(l->cash[j], want);
+        charged = add(charged, want);
+        k++;
+    }
+    liq_dec uncovered = sub(l->soc_want, charged);
+    assert_dec_eq(jd(o, "amount"), charged, "socialized amount");
+    assert_dec_eq(jd(o, "uncovered"), uncovered, "socialized uncovered");
+    liq_dec handed = charged;
+    if (l->protection && liq_dec_sign(uncovered) > 0) {
+        l->venue = sub(l->venue, uncovered);
+        handed = l->soc_want;
+    }
+    liq_dec paid = LIQ_DEC_ZERO;
+    for (size_t q = 0; q < l->nsoc; q++) {
+        liq_dec part = q + 1 == l->nsoc ? sub(handed, paid)
+                                        : divr(mul(handed, l->soc_amt[q]), l->soc_want,
+                                               LIQ_ROUND_FLOOR);
+        l->cash[l->soc_i[q]] = add(l->cash[l->soc_i[q]], part);
+        paid = add(paid, part);
+    }
+    l->covered[2] = add(l->covered[2], charged);
+    l->covered[l->protection ? 4 : 5] = add(l->covered[l->protection ? 4 : 5], uncovered);
+    l->socialized_events++;
+    l->nsoc = l->ncharge = 0;
+    l->soc_want = LIQ_DEC_ZERO;
+}
+
+/* Re-add every event; then hold the engine's summary to the result. */
+static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s)
+{
+    const char *p = ev->buf ? ev->buf : "";
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        json_t *o = parse_line(p, (size_t)(nl - p));
+        const char *type = json_string_value(json_object_get(o, "type"));
+        size_t tick = (size_t)json_integer_value(json_object_get(o, "tick"));
+        assert_true(tick < l->path->n);
+        assert_string_equal(json_string_value(json_object_get(o, "time")), l->path->time[tick]);
+        liq_dec mark = l->path->mark[tick];
+        if (!strcmp(type, "liquidation"))
+            on_liquidation(l, o, mark);
+        else if (!strcmp(type, "partial_liquidation"))
+            on_partial(l, o, mark);
+        else if (!strcmp(type, "adl"))
+            on_adl(l, o, mark);
+        else if (!strcmp(type, "shortfall"))
+            on_shortfall(l, o);
+        else if (!strcmp(type, "socialized_charge"))
+            on_charge(l, o, mark);
+        else if (!strcmp(type, "socialized_loss"))
+            on_socialized(l, o, mark);
+        else
+            fail_msg("unknown event type %s", type);
+        json_decref(o);
+        p = nl + 1;
+    }
+    assert_int_equal(l->nsoc, 0);
+    assert_int_equal(s->liquidations, l->liquidations);
+    assert_int_equal(s->partials, l->partials);
+    assert_int_equal(s->adl_events, l->adl_events);
+    assert_int_equal(s->socialized_events, l->socialized_events);
+    assert_dec_eq(s->fees, l->fees, "summary fees");
+    assert_dec_eq(s->deficit, l->deficit, "summary deficit");
+    assert_dec_eq(s->loss_total, l->loss_total, "summary loss_total");
+    for (int k = 0; k < 6; k++)
+        assert_dec_eq(s->covered[k], l->covered[k], stage_names[k]);
+    assert_dec_eq(s->fund_end, l->fund, "fund at the end");
+    assert_dec_eq(s->fund_min, l->fund_min, "fund low");
+    /* In debt: equity below zero at the last mark, an open position's
+     * unrealized PnL included. */
+    size_t debtors = 0;
+    liq_dec debt = LIQ_DEC_ZERO, total = LIQ_DEC_ZERO, last = l->path->mark[l->path->n - 1];
+    for (size_t i = 0; i < l->n; i++) {
+        liq_dec equity = l->cash[i];
+        if (l->side[i])
+            equity = add(equity, pnl(l, i, l->size[i], last));
+        if (liq_dec_sign(equity) < 0) {
+            debtors++;
+            debt = sub(debt, equity);
+        }
+        total = add(total, l->cash[i]);
+    }
+    assert_int_equal(s->debtors, debtors);
+    assert_dec_eq(s->debt_total, debt, "debt total");
+    total = add(total, add(add(l->fund, l->venue), add(l->pool, add(l->liquidator, l->market))));
+    assert_dec_eq(total, l->in, "everything = what went in");
+}
+
+/* ---- 1. conservation across the book -------------------------------------- */
+
+/*
+ * cons.yaml: a 0.5% fee on the fill notional to the fund; shortfall order
+ * [insurance_fund, adl, socialized, trader_debt]; a fund of 50 (opts.fund);
+ * ADL by BitMEX's ranking at the bankruptcy price. books/cons.ndjson
+ * through paths/cons.csv (50000, 47800, 44000, 41000, 43000):
+ *
+ *   A  long 1 @50000 x20 isolated, C 2500: LP (50000-2500)/0.99 =
+ *      47979.79797979797979.. -> 47979.79797979798 (cut up); bankrupt 47500.
+ *      t1 47800: PnL -2200, fee 0.005 x 47800 = 239, equity 2500-2200-239
+ *      = 61 > 0 stays with A (surplus: trader). Fund 50 + 239 = 289.
+ *   B  long 1 @50000 x10 isolated, wallet 6000, margin 5000: LP 45000/0.99
+ *      -> 45454.545454545455; bankrupt 45000. t2 44000: PnL -6000, fee 220,
+ *      equity 5000-6000-220 = -1220. Fund 289 + 220 = 509 pays 509 -> 0.
+ *      ADL 711 left; the only short, S1 (0.4 < 1), closes 0.4 at 45000:
+ *      covers floor(711 x 0.4 / 1) = 284.4 (not the last piece of B's size,
+ *      so no remainder), PnL 0.4 x 5000 = 2000, forgone 0.4 x 1000 = 400.
+ *      711 - 284.4 = 426.6 is socialized at the end of t2 to the winners
+ *      (longs below 44000): W1 0.5 x 4000 = 2000, W2 0.2 x 2000 = 400, of
+ *      2400: W1 floor(426.6 x 2000 / 2400) = 355.5, W2 the rest, 71.1.
+ *      B: 6000 - 6000 - 220 + 509 + 284.4 + 426.6 = 1000, the wallet
+ *      beyond its isolated margin, untouched.
+ *   C  long 2 @46000 x10 isolated, C 9200: LP (92000-9200)/1.98 =
+ *      41818.1818.. -> 41818.181818181819; bankrupt 41400. t3 41000: PnL
+ *      -10000, fee 0.005 x 82000 = 410, equity -1210. The fund (0 + 410)
+ *      pays 410; no short is left to deleverage; 800 socialized: the only
+ *      winner is W1 (0.5 x 1000 = 500; W2 is at -200), charged 500; 300
+ *      uncovered stays C's debt (protection: false). C: 9200 - 10000 - 410
+ *      + 410 + 500 = -300.
+ *   t4 43000: nothing.
+ * Final cash: A 61, B 1000, C -300, S1 4000 + 2000 = 6000,
+ * W1 12000 - 355.5 - 500 = 11144.5, W2 2100 - 71.1 = 2028.9.
+ * Sum 19934.4 = collateral 35800 + fund 50 - fund at the end 0
+ *   + PnL realized against the market (-2200 - 6000 - 10000 + 2000 = -16200)
+ *   + ADL's cover (284.4, paid by the market party in the engine's ledger).
+ */
+static void test_conservation_hand_book(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(RP_POLICY("cons"));
+    liq_book *b = book_load(RP("books/cons.ndjson"));
+    liq_path *pa = path_load(RP("paths/cons.csv"));
+    liq_replay_opts o = {.has_fund = true, .fund = D("50")};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    static const char *const want[] = {
+        "liquidation@1 account=A side=long size=1 liquidation_price=47979.79797979798 "
+        "trigger=47800 fill=47800 unforced=2200 forced=0 fee=239 forfeited=0 deficit=0",
+        "liquidation@2 account=B side=long size=1 liquidation_price=45454.545454545455 "
+        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=220 forfeited=0 deficit=1220",
+        "adl@2 account=B counterparty=S1 size=0.4 price=45000 covered=284.4 forgone_profit=400",
+        "shortfall@2 account=B deficit=1220 insurance_fund=509 adl=284.4 socialized=426.6 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@2 account=W1 amount=355.5 profit=2000",
+        "socialized_charge@2 account=W2 amount=71.1 profit=400",
+        "socialized_loss@2 amount=426.6 winners=2 uncovered=0",
+        "liquidation@3 account=C side=long size=2 liquidation_price=41818.181818181819 "
+        "trigger=41000 fill=41000 unforced=10000 forced=0 fee=410 forfeited=0 deficit=1210",
+        "shortfall@3 account=C deficit=1210 insurance_fund=410 adl=0 socialized=800 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@3 account=W1 amount=500 profit=500",
+        "socialized_loss@3 amount=500 winners=1 uncovered=300",
+        NULL};
+    expect_events(&ev, want);
+
+    /* fees 239 + 220 + 410; loss = what each lost plus its fee:
+     * 2439 + 6220 + 10410; deficits 1220 + 1210 = 919 + 284.4 + 926.6 + 300. */
+    assert_int_equal(s.liquidations, 3);
+    assert_int_equal(s.adl_events, 1);
+    assert_int_equal(s.socialized_events, 2);
+    assert_int_equal(s.debtors, 1);
+    assert_dec(s.fees, "869", "fees");
+    assert_dec(s.loss_total, "19069", "loss_total");
+    assert_dec(s.deficit, "2430", "deficit");
+    expect_covered(&s, (const char *const[6]){"919", "284.4", "926.6", "0", "0", "300"});
+    assert_dec(s.debt_total, "300", "debt_total");
+    assert_true(s.fund_finite);
+    assert_dec(s.fund_start, "50", "fund_start");
+    assert_dec(s.fund_end, "0", "fund_end");
+    assert_dec(s.fund_min, "0", "fund_min");
+
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    static const char *const cash[] = {"61", "1000", "-300", "6000", "11144.5", "2028.9"};
+    for (size_t i = 0; i < 6; i++)
+        assert_dec(l.cash[i], cash[i], book_id(b, i));
+    assert_dec(l.market, "15915.6", "market: 16200 realized - 284.4 ADL cover");
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+/* ---- 2. ADL in the venue's ranking ---------------------------------------- */
+
+/*
+ * books/adl.csv through paths/gap.csv (45500, then 44000). L (long 1
+ * @50000 x10 isolated, C 5000) has LP 45000/0.99 -> 45454.545454545455
+ * (not reached at 45500) and goes bankrupt at 45000; at 44000 it closes
+ * with PnL -6000: deficit 1000. No short is reached (short LP =
+ * (S E + C) / (1.01 S): s1 59405.9, s2 49900.9, s3 91089.1, s4 92079.2,
+ * s5 (4500 + 112.5) / 0.101 = 45668.3).
+ *
+ * BitMEX's rank (replay.c rank_of, pnl_times_leverage) at the mark 44000:
+ * PnL% = pnl / (S E), effective leverage = S x mark / (C + pnl); the rank
+ * is PnL% x leverage in profit, PnL% / leverage at a loss (each step
+ * rounded half-even at 12 places):
+ *        S    E      C      pnl    PnL%            lev               rank
+ *   s1  0.5 50000  5000    3000  0.12             22000/8000 = 2.75      0.33
+ *   s2  0.3 48000   720    1200  1200/14400       13200/1920 = 6.875     0.5729166666..
+ *   s3  1   52000 40000    8000  0.153846153846   44000/48000 = 0.916..  0.1410256410..
+ *   s4  0.2 43000 10000    -200 -0.023255813953   8800/9800 = 0.897..   -0.0258979..
+ *   s5  0.1 45000   112.5   100  0.022222222222   4400/212.5 = 20.70..   0.4601307189..
+ * Queue: s2, s5, s1, s3, s4; lw is long, on L's own side. ADL takes L's
+ * size 1: s2 0.3, s5 0.1, s1 0.5, then 0.1 of s3's 1. The fund (100) pays
+ * first, so ADL covers 900, pro rata to size: 270, 90, 450, and s3, the
+ * last, 900 - 810 = 90: the parts sum to exactly 900.
+ * At the bankruptcy price 45000 each forgoes size x (45000 - 44000):
+ * 300, 100, 500, 100.
+ */
+#define ADL_LIQUIDATION                                                                     \
+    "liquidation@1 account=L side=long size=1 liquidation_price=45454.545454545455 "        \
+    "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000"
+
+static void check_adl(const char *policy, const char *fund, const char *const *want,
+                      const char *if_cover, const char *adl_cover)
+{
+    liq_policy *p = policy_load(policy);
+    liq_book *b = book_load(RP("books/adl.csv"));
+    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_replay_opts o = {.has_fund = fund != NULL, .fund = fund ? D(fund) : LIQ_DEC_ZERO};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    expect_events(&ev, want);
+    assert_int_equal(s.liquidations, 1);
+    assert_int_equal(s.adl_events, 4);
+    assert_int_equal(s.debtors, 0);
+    expect_covered(&s, (const char *const[6]){if_cover, adl_cover, "0", "0", "0", "0"});
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    /* L ends at zero; s3 keeps 0.9 of its short and 0.9 of its margin
+     * (cross: its balance, 40000 x 0.9); s4 and lw are untouched. */
+    assert_dec(l.cash[0], "0", "L");
+    assert_dec(l.size[3], "0.9", "s3 open");
+    assert_dec(l.coll[3], "36000", "s3 margin");
+    assert_dec(l.size[4], "0.2", "s4 open");
+    assert_dec(l.size[6], "0.1", "lw open");
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+static void test_adl_bitmex_ranking_at_bankruptcy_price(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        ADL_LIQUIDATION,
+        "adl@1 account=L counterparty=s2 size=0.3 price=45000 covered=270 forgone_profit=300",
+        "adl@1 account=L counterparty=s5 size=0.1 price=45000 covered=90 forgone_profit=100",
+        "adl@1 account=L counterparty=s1 size=0.5 price=45000 covered=450 forgone_profit=500",
+        "adl@1 account=L counterparty=s3 size=0.1 price=45000 covered=90 forgone_profit=100",
+        "shortfall@1 account=L deficit=1000 insurance_fund=100 adl=900 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        NULL};
+    check_adl(RP_POLICY("adl-lev-bp"), "100", want, "100", "900");
+}
+
+/* adl-lev-mark.yaml: the same queue, closed at the mark 44000: nobody
+ * forgoes profit against the mark. The policy's own fund (0) pays nothing,
+ * so ADL covers all 1000: 300, 100, 500, and s3 the last 100. */
+static void test_adl_bitmex_ranking_at_mark(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        ADL_LIQUIDATION,
+        "adl@1 account=L counterparty=s2 size=0.3 price=44000 covered=300 forgone_profit=0",
+        "adl@1 account=L counterparty=s5 size=0.1 price=44000 covered=100 forgone_profit=0",
+        "adl@1 account=L counterparty=s1 size=0.5 price=44000 covered=500 forgone_profit=0",
+        "adl@1 account=L counterparty=s3 size=0.1 price=44000 covered=100 forgone_profit=0",
+        "shortfall@1 account=L deficit=1000 insurance_fund=0 adl=1000 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        NULL};
+    check_adl(RP_POLICY("adl-lev-mark"), NULL, want, "0", "1000");
+}
+
+/*
+ * adl-mr-bp.yaml: Binance's rank (rank_of, pnl_times_margin_ratio) =
+ * max(0, pnl) / max(1, C) x MM / (C + pnl), MM = 1% x S x mark:
+ *   s1  3000/5000 = 0.6             x 220/8000  = 0.0275          0.0165
+ *   s2  1200/720  = 1.666666666667  x 132/1920  = 0.06875         0.1145833333..
+ *   s3  8000/40000 = 0.2            x 440/48000 = 0.009166666667  0.0018333333..
+ *   s4  at a loss                                                  0
+ *   s5  100/112.5 = 0.888888888889  x 44/212.5  = 0.207058823529  0.1840522875..
+ * Queue: s5, s2, s1, s3, s4 — s5's 40x margin puts it first here and
+ * second under BitMEX's ranking. Covers (fund 100, ADL 900): 90, 270,
+ * 450, and s3 the last 90.
+ */
+static void test_adl_binance_ranking(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        ADL_LIQUIDATION,
+        "adl@1 account=L counterparty=s5 size=0.1 price=45000 covered=90 forgone_profit=100",
+        "adl@1 account=L counterparty=s2 size=0.3 price=45000 covered=270 forgone_profit=300",
+        "adl@1 account=L counterparty=s1 size=0.5 price=45000 covered=450 forgone_profit=500",
+        "adl@1 account=L counterparty=s3 size=0.1 price=45000 covered=90 forgone_profit=100",
+        "shortfall@1 account=L deficit=1000 insurance_fund=100 adl=900 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        NULL};
+    check_adl(RP_POLICY("adl-mr-bp"), "100", want, "100", "900");
+}
+
+/* ---- 3. socialized loss ----------------------------------------------------- */
+
+/*
+ * soc.yaml, books/soc.ndjson through paths/gap.csv, fund 100. L1 is L of
+ * the ADL cases: deficit 1000 at 44000, the fund pays 100, 900 is
+ * socialized at the end of the tick. Open accounts at 44000, in book order:
+ *   w1  short 0.5 @50000   profit 3000
+ *   w4  short 0.1 @43000   -100: at a loss, not charged
+ *   w2  short 0.2 @47000   profit 600
+ *   lw  long 0.2 @39000 and short 0.1 @38000, netted to long 0.1 @40000
+ *       ((0.2 x 39000 - 0.1 x 38000) / 0.1): profit 400 — a winner on L1's
+ *       own side pays too
+ *   w3  short 0.1 @44500   profit 50
+ * Total profit 4050; each pays 900 x profit / 4050 rounded down at 12
+ * places, the last the remainder:
+ *   w1  2700000/4050 = 666.666..  -> 666.666666666666
+ *   w2   540000/4050 = 133.333..  -> 133.333333333333
+ *   lw   360000/4050 =  88.888..  ->  88.888888888888
+ *   w3  900 - 888.888888888887    =  11.111111111113
+ */
+static void test_socialized_pro_rata_to_profit(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(RP_POLICY("soc"));
+    liq_book *b = book_load(RP("books/soc.ndjson"));
+    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_replay_opts o = {.has_fund = true, .fund = D("100")};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    static const char *const want[] = {
+        "liquidation@1 account=L1 side=long size=1 liquidation_price=45454.545454545455 "
+        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
+        "shortfall@1 account=L1 deficit=1000 insurance_fund=100 adl=0 socialized=900 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@1 account=w1 amount=666.666666666666 profit=3000",
+        "socialized_charge@1 account=w2 amount=133.333333333333 profit=600",
+        "socialized_charge@1 account=lw amount=88.888888888888 profit=400",
+        "socialized_charge@1 account=w3 amount=11.111111111113 profit=50",
+        "socialized_loss@1 amount=900 winners=4 uncovered=0",
+        NULL};
+    expect_events(&ev, want);
+    assert_int_equal(s.socialized_events, 1);
+    assert_int_equal(s.debtors, 0);
+    expect_covered(&s, (const char *const[6]){"100", "0", "900", "0", "0", "0"});
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    static const char *const cash[] = {"0", "4333.333333333334", "10000", "1746.666666666667",
+                                       "9911.111111111112", "433.888888888887"};
+    for (size_t i = 0; i < 6; i++)
+        assert_dec(l.cash[i], cash[i], book_id(b, i));
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+/*
+ * books/thin.csv: L1 and w3 only, the policy's fund of 0. The 1000 to
+ * socialize meets 50 of profit: w3 pays its whole 50 and 950 is left.
+ * Under soc.yaml (no negative-balance protection) L1 owes it: cash 5000 -
+ * 6000 + 50 = -950. Under soc-venue.yaml (protection, as Deribit) the
+ * venue pays it, as it does when the shortfall stages run dry, and L1
+ * ends at 0.
+ */
+static void check_thin(const char *policy, const char *const covered[6], const char *l1_cash,
+                       size_t debtors)
+{
+    liq_policy *p = policy_load(policy);
+    liq_book *b = book_load(RP("books/thin.csv"));
+    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_replay_opts o = {0};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    static const char *const want[] = {
+        "liquidation@1 account=L1 side=long size=1 liquidation_price=45454.545454545455 "
+        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
+        "shortfall@1 account=L1 deficit=1000 insurance_fund=0 adl=0 socialized=1000 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@1 account=w3 amount=50 profit=50",
+        "socialized_loss@1 amount=50 winners=1 uncovered=950",
+        NULL};
+    expect_events(&ev, want);
+    expect_covered(&s, covered);
+    assert_int_equal(s.debtors, debtors);
+    assert_dec(s.debt_total, debtors ? "950" : "0", "debt_total");
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    assert_dec(l.cash[0], l1_cash, "L1");
+    assert_dec(l.cash[1], "395", "w3: 445 - 50");
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+static void test_socialized_beyond_profit_is_debt(void **state)
+{
+    (void)state;
+    check_thin(RP_POLICY("soc"), (const char *const[6]){"0", "0", "50", "0", "0", "950"}, "-950",
+               1);
+}
+
+static void test_socialized_beyond_profit_under_protection_is_venue(void **state)
+{
+    (void)state;
+    check_thin(RP_POLICY("soc-venue"), (const char *const[6]){"0", "0", "50", "0", "950", "0"},
+               "0", 0);
+}
+
+/*
+ * books/clawback.csv, soc.yaml, the policy's fund of 0: L1 is long 3
+ * @50000 x10 (C 15000, bankrupt at 45000): at 44000 its deficit is 3000.
+ * The only winner, w (short 1 @50000 x50, isolated, wallet 1000), has
+ * 6000 of unrealized profit and pays all 3000: its cash falls to -2000,
+ * but its equity at the last mark is -2000 + 6000 = 4000. It is not a
+ * debtor, and nobody is: L1 ends at 15000 - 18000 + 3000 = 0.
+ */
+static void test_socialized_winner_is_not_a_debtor(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(RP_POLICY("soc"));
+    liq_book *b = book_load(RP("books/clawback.csv"));
+    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_replay_opts o = {0};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    static const char *const want[] = {
+        "liquidation@1 account=L1 side=long size=3 liquidation_price=45454.545454545455 "
+        "trigger=44000 fill=44000 unforced=18000 forced=0 fee=0 forfeited=0 deficit=3000",
+        "shortfall@1 account=L1 deficit=3000 insurance_fund=0 adl=0 socialized=3000 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@1 account=w amount=3000 profit=6000",
+        "socialized_loss@1 amount=3000 winners=1 uncovered=0",
+        NULL};
+    expect_events(&ev, want);
+    assert_int_equal(s.debtors, 0);
+    assert_dec(s.debt_total, "0", "debt_total");
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    assert_dec(l.cash[0], "0", "L1");
+    assert_dec(l.cash[1], "-2000", "w's cash");
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+/* ---- partial slices across ticks --------------------------------------------- */
+
+/*
+ * partial.yaml: above 5000 of notional, 20% at a time; unlimited fund.
+ * P (long 1 @50000 x10 isolated, C 5000, LP 45454.545454545455) through
+ * paths/slices.csv (45500, 45400, 45300, 44000, 46000):
+ *   t1 45400: slice 0.2, PnL 0.2 x -4600 = -920, margin 4080; the rest
+ *      0.8 x -4600 = -3680 leaves 400 > 0: it stays open with LP
+ *      (40000 - 4080) / (0.8 x 0.99) = 45353.5353.. -> 45353.535353535354.
+ *   t2 45300: slice 0.16, PnL -752, margin 3328; rest 0.64 x -4700 = -3008
+ *      leaves 320: open, LP (32000 - 3328) / 0.6336 -> 45252.525252525253.
+ *   t3 44000: a slice 0.128 (PnL -768, margin 2560) would leave the rest
+ *      at 2560 + 0.512 x -6000 = -512: the account is bankrupt, so all
+ *      0.64 goes at 44000 (PnL -3840, deficit 3328 - 3840 = -512 -> 512),
+ *      as the single-position walk does; the rebound at t4 cannot save it.
+ * Loss 920 + 752 + 3840 = 5512.
+ */
+static void test_partial_slices_then_bankrupt_rest(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(RP_POLICY("partial"));
+    liq_book *b = book_load(RP("books/slices.csv"));
+    liq_path *pa = path_load(RP("paths/slices.csv"));
+    liq_replay_opts o = {0};
+    evlog ev = {0};
+    liq_replay_summary s;
+    replay(p, b, pa, o, &ev, &s);
+    static const char *const want[] = {
+        "partial_liquidation@1 account=P size=0.2 fill=45400 remaining=0.8 fee=0",
+        "partial_liquidation@2 account=P size=0.16 fill=45300 remaining=0.64 fee=0",
+        "liquidation@3 account=P side=long size=0.64 liquidation_price=45252.525252525253 "
+        "trigger=44000 fill=44000 unforced=3840 forced=0 fee=0 forfeited=0 deficit=512",
+        "shortfall@3 account=P deficit=512 insurance_fund=512 adl=0 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=unlimited",
+        NULL};
+    expect_events(&ev, want);
+    assert_int_equal(s.liquidations, 1);
+    assert_int_equal(s.partials, 2);
+    assert_dec(s.loss_total, "5512", "loss_total");
+    assert_dec(s.deficit, "512", "deficit");
+    assert_false(s.fund_finite);
+    assert_dec(s.fund_end, "-512", "unlimited fund, net");
+    ledger l;
+    ledger_init(&l, p, b, pa, &o);
+    ledger_check(&l, &ev, &s);
+    assert_dec(l.cash[0], "0", "P");
+    ledger_free(&l);
+    evlog_free(&ev);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+/* ---- 4. indexed = naive, on random books ---------------------------------------- */
+
+/* Each random book goes through a random path under six shipped policies,
+ * indexed and naive, with the per-tick conservation check on: the two
+ * event streams must be byte for byte the same, the summaries equal, the
+ * index must make fewer trigger checks, and the events must re-add into
+ * the independent ledger above. */
+
+/* xorshift64: a fixed seed, the same books on every machine. */
+static uint64_t rnd(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+    return rnd(s) % n;
+}
+
+/* v x 10^-places, exactly. */
+static liq_dec scaled(int64_t v, int places)
+{
+    liq_i128 raw = v;
+    for (int k = places; k < LIQ_DEC_SCALE; k++)
+        raw *= 10;
+    return (liq_dec){raw};
+}
+
+/* n accounts: either side, leverage 2-50, entry 47500-52500 (cents), size
+ * 0.001-2 (one in five 2-6, above Hyperliquid's slicing notional),
+ * isolated or cross, collateral 1x-3x the initial margin (cents, up). */
+static liq_book *random_book(uint64_t *g, size_t n)
+{
+    liq_book *b = book_new(n);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "a%zu", i);
+        int side = below(g, 2) ? 1 : -1;
+        liq_dec lev = liq_dec_from_int(2 + (int64_t)below(g, 49));
+        liq_dec entry = scaled(4750000 + (int64_t)below(g, 500001), 2);
+        liq_dec size = below(g, 5) == 0 ? scaled(2000 + (int64_t)below(g, 4001), 3)
+                                        : scaled(1 + (int64_t)below(g, 2000), 3);
+        int mode = below(g, 2) ? MODE_CROSS : MODE_ISOLATED;
+        liq_dec im = divr(mul(size, entry), lev, LIQ_ROUND_CEIL), coll;
+        liq_dec times = scaled(10 + (int64_t)below(g, 21), 1);
+        assert_int_equal(liq_dec_quantize(mul(im, times), D("0.01"), LIQ_ROUND_CEIL, &coll),
+                         LIQ_OK);
+        assert_true(book_add(b, id, coll, mode, side, size, entry, lev));
+    }
+    return b;
+}
+
+/* 50-200 ticks from 50000: a walk of +-0.3% a tick, a crash of 8-25% over
+ * 1-3 ticks, a rebound of 10-30% over 2 ticks (shorts' turn), the walk
+ * again. Half the paths carry a slippage column (0-0.5%). */
+static liq_path *random_path(uint64_t *g)
+{
+    size_t n = 50 + below(g, 151);
+    liq_path *p = path_new(n);
+    assert_non_null(p);
+    p->path = strdup("random path");
+    assert_non_null(p->path);
+    p->has_slippage = below(g, 2) == 0;
+    size_t crash = n / 4 + below(g, n / 4), crash_len = 1 + below(g, 3);
+    size_t rebound = crash + crash_len + 1 + below(g, 5);
+    int64_t depth = 800 + (int64_t)below(g, 1701), up = 1000 + (int64_t)below(g, 2001);
+    int64_t cents = 5000000;
+    for (size_t t = 0; t < n; t++) {
+        if (t >= crash && t < crash + crash_len)
+            cents -= cents * depth / 10000 / (int64_t)crash_len;
+        else if (t >= rebound && t < rebound + 2)
+            cents += cents * up / 10000 / 2;
+        else
+            cents += cents * ((int64_t)below(g, 61) - 30) / 10000;
+        p->mark[t] = scaled(cents, 2);
+        p->slippage[t] = p->has_slippage ? scaled((int64_t)below(g, 51), 4) : LIQ_DEC_ZERO;
+    }
+    return p;
+}
+
+static void assert_summaries_equal(const liq_replay_summary *a, const liq_replay_summary *b)
+{
+    assert_int_equal(a->accounts, b->accounts);
+    assert_int_equal(a->ticks, b->ticks);
+    assert_int_equal(a->liquidations, b->liquidations);
+    assert_int_equal(a->partials, b->partials);
+    assert_int_equal(a->adl_events, b->adl_events);
+    assert_int_equal(a->socialized_events, b->socialized_events);
+    assert_int_equal(a->debtors, b->debtors);
+    assert_dec_eq(a->loss_total, b->loss_total, "loss_total");
+    assert_dec_eq(a->fees, b->fees, "fees");
+    assert_dec_eq(a->deficit, b->deficit, "deficit");
+    for (int k = 0; k < 6; k++)
+        assert_dec_eq(a->covered[k], b->covered[k], stage_names[k]);
+    assert_int_equal(a->fund_finite, b->fund_finite);
+    assert_dec_eq(a->fund_start, b->fund_start, "fund_start");
+    assert_dec_eq(a->fund_end, b->fund_end, "fund_end");
+    assert_dec_eq(a->fund_min, b->fund_min, "fund_min");
+    assert_dec_eq(a->debt_total, b->debt_total, "debt_total");
+    for (int k = 0; k < 10; k++)
+        assert_int_equal(a->buckets[k], b->buckets[k]);
+}
+
+static void assert_same_stream(const evlog *a, const evlog *b, const char *what)
+{
+    if (a->len == b->len && (a->len == 0 || memcmp(a->buf, b->buf, a->len) == 0))
+        return;
+    const char *x = a->buf ? a->buf : "", *y = b->buf ? b->buf : "";
+    size_t line = 0;
+    while (*x && *y) {
+        size_t nx = strcspn(x, "\n"), ny = strcspn(y, "\n");
+        if (nx != ny || memcmp(x, y, nx) != 0)
+            break;
+        x += nx + 1;
+        y += ny + 1;
+        line++;
+    }
+    fail_msg("%s: indexed and naive differ at event %zu:\n  indexed %.*s\n  naive   %.*s", what,
+             line, (int)strcspn(x, "\n"), x, (int)strcspn(y, "\n"), y);
+}
+
+static void test_indexed_equals_naive_on_random_books(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"binance-usdm",     "bybit-usdt",         "bitmex-xbtusd",
+                                        "deribit-btc-perp", "kraken-spot-margin", "hyperliquid-btc"};
+    enum { NPOL = sizeof names / sizeof *names, BOOKS = 30 };
+    liq_policy *pol[NPOL];
+    for (size_t k = 0; k < NPOL; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/policies/%s.yaml", LIQ_SOURCE_DIR, names[k]);
+        pol[k] = policy_load(path);
+    }
+    uint64_t g = 0x9E3779B97F4A7C15ull;
+    liq_replay_summary all = {0};
+    size_t ran_dry = 0;
+    for (size_t bk = 0; bk < BOOKS; bk++) {
+        liq_book *b = random_book(&g, 50 + below(&g, 251));
+        liq_path *pa = random_path(&g);
+        for (size_t k = 0; k < NPOL; k++) {
+            /* Deribit's and Kraken's maintenance margin is a Lua hook, so
+             * each liquidation price is a search: a third of the books
+             * keeps the suite fast. */
+            if (pol[k]->hook_path && bk % 3 != 0)
+                continue;
+            bool inverse = pol[k]->r.contract.type.v == CT_INVERSE;
+            /* A small finite fund (in XBT for the inverse contract), zero a
+             * third of the time, so that ADL and socialization run. */
+            liq_replay_opts o = {.has_fund = true,
+                                 .fund = below(&g, 3) == 0 ? LIQ_DEC_ZERO
+                                         : inverse         ? scaled((int64_t)below(&g, 5), 2)
+                                                           : scaled((int64_t)below(&g, 2000), 0),
+                                 .slippage = D("0.001")};
+            evlog idx = {0}, nv = {0};
+            liq_replay_summary si, sn;
+            replay(pol[k], b, pa, o, &idx, &si);
+            o.naive = true;
+            replay(pol[k], b, pa, o, &nv, &sn);
+            char what[96];
+            snprintf(what, sizeof what, "book %zu (%zu accounts, %zu ticks), %s", bk, b->n, pa->n,
+                     names[k]);
+            assert_same_stream(&idx, &nv, what);
+            assert_summaries_equal(&si, &sn);
+            if (si.trigger_checks >= sn.trigger_checks)
+                fail_msg("%s: indexed made %zu trigger checks, naive %zu", what, si.trigger_checks,
+                         sn.trigger_checks);
+            o.naive = false;
+            ledger l;
+            ledger_init(&l, pol[k], b, pa, &o);
+            ledger_check(&l, &idx, &si);
+            ledger_free(&l);
+            all.liquidations += si.liquidations;
+            all.partials += si.partials;
+            all.adl_events += si.adl_events;
+            all.socialized_events += si.socialized_events;
+            all.debtors += si.debtors;
+            ran_dry += liq_dec_sign(si.fund_start) > 0 && liq_dec_sign(si.fund_min) <= 0;
+            evlog_free(&idx);
+            evlog_free(&nv);
+        }
+        liq_path_free(pa);
+        liq_book_free(b);
+    }
+    /* The books exercise what they are meant to. */
+    print_message("random books: %zu liquidations, %zu slices, %zu ADL fills, %zu socialization "
+                  "rounds, %zu debtors, %zu funds run dry\n",
+                  all.liquidations, all.partials, all.adl_events, all.socialized_events,
+                  all.debtors, ran_dry);
+    assert_true(all.liquidations > 0);
+    assert_true(all.partials > 0);
+    assert_true(all.adl_events > 0);
+    assert_true(all.socialized_events > 0);
+    assert_true(all.debtors > 0);
+    assert_true(ran_dry > 0);
+    for (size_t k = 0; k < NPOL; k++)
+        liq_policy_free(pol[k]);
+}
+
+/* ---- 5. book and path loading errors --------------------------------------------- */
+
+typedef struct load_case {
+    const char *file;    /* under tests/data/replay/ */
+    bool path;           /* a path, else a book */
+    liq_status code;
+    int line, col;
+    const char *msg;     /* exact; a prefix when it ends in ": " (jansson's text follows) */
+} load_case;
+
+static const load_case load_cases[] = {
+    {"books/bad-decimal.csv", false, LIQ_EINPUT, 3, 4,
+     "collateral: expected a decimal, got \"1O00\""},
+    {"books/no-header.csv", false, LIQ_EINPUT, 1, 1,
+     "expected the header \"id,collateral,mode,side,size,entry_price,leverage\""},
+    {"books/leverage-below-one.csv", false, LIQ_EINPUT, 2, 31,
+     "leverage: expected a decimal >= 1, got \"0.5\""},
+    {"books/size-zero.csv", false, LIQ_EINPUT, 2, 23, "size: expected a decimal > 0, got \"0\""},
+    {"books/json-real.ndjson", false, LIQ_EINPUT, 2, 1,
+     "collateral: a JSON real is not exact; write the decimal as a string"},
+    {"books/json-real-size.ndjson", false, LIQ_EINPUT, 1, 1,
+     "positions[].size: a JSON real is not exact; write the decimal as a string"},
+    {"books/json-not-decimal.ndjson", false, LIQ_EINPUT, 1, 1, "collateral: not a decimal"},
+    {"books/json-leverage.ndjson", false, LIQ_EINPUT, 1, 1,
+     "positions[]: size and entry_price must be > 0, leverage >= 1"},
+    {"books/json-syntax.ndjson", false, LIQ_EINPUT, 2, -1, "expected a JSON object per line: "},
+    {"books/empty.csv", false, LIQ_EINPUT, 1, 1, "the book holds no account"},
+    {"books/missing.csv", false, LIQ_EIO, 0, 0, "cannot open the book"},
+    /* A first row with a mistyped mark is an error, not a header. */
+    {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
+     "mark: expected time,mark[,index,last][,slippage] with a decimal mark"},
+    {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0"},
+    {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
+     "slippage: expected a decimal between 0 and 1"},
+    {"paths/header-only.csv", true, LIQ_EINPUT, 1, 1, "the path holds no mark"},
+    {"paths/missing.csv", true, LIQ_EIO, 0, 0, "cannot open the path"},
+};
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof load_cases / sizeof *load_cases; i++) {
+        const load_case *c = &load_cases[i];
+        char file[512];
+        snprintf(file, sizeof file, "%s/replay/%s", LIQ_TEST_DATA, c->file);
+        liq_diags d = LIQ_DIAGS_INIT;
+        bool loaded = c->path ? liq_path_load(file, &d) != NULL : liq_book_load(file, &d) != NULL;
+        if (loaded)
+            fail_msg("%s: loaded, expected \"%s\"", c->file, c->msg);
+        if (d.n != 1)
+            fail_msg("%s: %zu messages, expected 1", c->file, d.n);
+        const liq_diag *g = &d.items[0];
+        size_t ml = strlen(c->msg);
+        bool prefix = ml >= 2 && !strcmp(c->msg + ml - 2, ": ");
+        if (prefix ? strncmp(g->msg, c->msg, ml) != 0 : strcmp(g->msg, c->msg) != 0)
+            fail_msg("%s: got \"%s\", expected \"%s\"%s", c->file, g->msg, c->msg,
+                     prefix ? "..." : "");
+        assert_string_equal(g->file, file);
+        assert_int_equal(g->severity, LIQ_SEV_ERROR);
+        assert_int_equal(g->code, c->code);
+        if (g->line != c->line || (c->col >= 0 && g->col != c->col))
+            fail_msg("%s: at %d:%d, expected %d:%d", c->file, g->line, g->col, c->line, c->col);
+        liq_diags_free(&d);
+    }
+}
+
+/* a2: short 0.1 @50000 x10 needs 0.1 x 50000 / 10 = 500 of margin; it has
+ * 400. The book loads (collateral is the replay's business), the replay
+ * refuses it, pointing at the book. */
+static void test_collateral_below_initial_margin(void **state)
+{
+    (void)state;
+    liq_policy *p = policy_load(RP_POLICY("partial"));
+    liq_book *b = book_load(RP("books/below-im.csv"));
+    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_replay_summary s;
+    liq_replay_opts o = {0};
+    assert_int_equal(liq_replay(p, b, pa, &o, &s, &d), LIQ_EINPUT);
+    assert_int_equal(d.n, 1);
+    assert_string_equal(d.items[0].file, RP("books/below-im.csv"));
+    assert_int_equal(d.items[0].code, LIQ_EINPUT);
+    assert_string_equal(d.items[0].msg, "account a2: collateral 400 is below the initial margin 500");
+    liq_diags_free(&d);
+    liq_path_free(pa);
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
+/* ---- 6. the command line ----------------------------------------------------------- */
+
+typedef struct run {
+    int rc;
+    char *out, *err;
+} run;
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        assert_true(got >= 0);
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+static int temp_fd(void)
+{
+    char name[] = "/tmp/liqsim-replay-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    unlink(name);
+    return fd;
+}
+
+/* `liqsim args...` from the project root, stdout and stderr captured. */
+static run cli_run(const char *const *args)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = LIQ_CLI;
+    for (; *args; args++) {
+        assert_true(n < 31);
+        argv[n++] = *args;
+    }
+    argv[n] = NULL;
+    int out = temp_fd(), err = temp_fd();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+            chdir(LIQ_SOURCE_DIR) != 0)
+            _exit(127);
+        execv(LIQ_CLI, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    run r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp_fd(out), slurp_fd(err)};
+    close(out);
+    close(err);
+    return r;
+}
+
+#define CLI(...) cli_run((const char *const[]){__VA_ARGS__, NULL})
+
+static void run_free(run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static void expect_rc(const run *r, int rc)
+{
+    if (r->rc != rc)
+        print_message("exit %d, expected %d\n--- stdout\n%s--- stderr\n%s---\n", r->rc, rc,
+                      r->out, r->err);
+    assert_int_equal(r->rc, rc);
+}
+
+/* --events -: the library's event lines on stdout, each tagged with its
+ * policy in front, policy after policy; the summary goes to stderr. */
+static void test_cli_events_on_stdout(void **state)
+{
+    (void)state;
+    static const char *const pols[] = {"adl-lev-bp", "adl-mr-bp"};
+    run r = CLI("replay", "--book", RP_DIR "books/adl.csv", "--path", RP_DIR "paths/gap.csv",
+                "--insurance-fund", "100", "--events", "-", RP_DIR "policies/adl-lev-bp.yaml",
+                RP_DIR "policies/adl-mr-bp.yaml");
+    expect_rc(&r, 0);
+    const char *out = r.out;
+    for (size_t k = 0; k < 2; k++) {
+        char pp[256];
+        snprintf(pp, sizeof pp, "%s/%s.yaml", LIQ_TEST_DATA "/replay/policies", pols[k]);
+        evlog ev = {0};
+        liq_replay_summary s;
+        replay_files(pp, RP("books/adl.csv"), RP("paths/gap.csv"), "100", &ev, &s);
+        assert_int_equal(ev.n, 6);
+        for (const char *lib = ev.buf; *lib;) {
+            size_t ll = strcspn(lib, "\n"), ol = strcspn(out, "\n");
+            char want[1200];
+            snprintf(want, sizeof want, "{\"policy\":\"%s\",%.*s", pols[k], (int)ll - 1, lib + 1);
+            if (ol != strlen(want) || strncmp(out, want, ol) != 0)
+                fail_msg("stdout:\n  got      %.*s\n  expected %s", (int)ol, out, want);
+            json_t *j = parse_line(out, ol);
+            json_decref(j);
+            lib += ll + 1;
+            out += ol + (out[ol] == '\n');
+        }
+        evlog_free(&ev);
+    }
+    assert_string_equal(out, "");
+    /* The table summary, on stderr. */
+    static const char head[] = "adl-lev-bp\n  accounts 7, ticks 2: 1 liquidated (0 partial "
+                               "slices), 4 ADL fills, 0 socialization rounds, 0 accounts in debt\n";
+    if (strncmp(r.err, head, sizeof head - 1) != 0)
+        fail_msg("stderr:\n%s\nexpected it to begin with\n%s", r.err, head);
+    run_free(&r);
+}
+
+static void test_cli_bad_book_exits_3(void **state)
+{
+    (void)state;
+    run r = CLI("replay", "--book", RP_DIR "books/bad-decimal.csv", "--path",
+                RP_DIR "paths/gap.csv", "--events", "-", RP_DIR "policies/adl-lev-bp.yaml");
+    expect_rc(&r, 3);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, RP_DIR "books/bad-decimal.csv:3:4: collateral: expected a "
+                               "decimal, got \"1O00\"\n");
+    run_free(&r);
+    r = CLI("replay", "--book", RP_DIR "books/json-real.ndjson", "--path", RP_DIR "paths/gap.csv",
+            "--format", "json", RP_DIR "policies/adl-lev-bp.yaml");
+    expect_rc(&r, 3);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, RP_DIR "books/json-real.ndjson:2:1: collateral: a JSON real is "
+                               "not exact; write the decimal as a string\n");
+    run_free(&r);
+}
+
+/* A book that loads but cannot be replayed (collateral below the initial
+ * margin) fails with the book's message and nothing on stdout. */
+static void test_cli_replay_refused(void **state)
+{
+    (void)state;
+    run r = CLI("replay", "--book", RP_DIR "books/below-im.csv", "--path", RP_DIR "paths/gap.csv",
+                "--format", "json", RP_DIR "policies/partial.yaml");
+    assert_int_not_equal(r.rc, 0);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, RP_DIR "books/below-im.csv: account a2: collateral 400 is below "
+                               "the initial margin 500\n");
+    run_free(&r);
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        fail_msg("summary has no string %s", key);
+    return json_string_value(v);
+}
+
+static json_int_t jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v))
+        fail_msg("summary has no integer %s", key);
+    return json_integer_value(v);
+}
+
+/* --format json: the conservation case's summary (see above), parsed.
+ * Liquidations by tenth of 5 ticks: tick t lands in tenth t x 10 / 5. */
+static void test_cli_json_summary(void **state)
+{
+    (void)state;
+    run r = CLI("replay", "--book", RP_DIR "books/cons.ndjson", "--path", RP_DIR "paths/cons.csv",
+                "--insurance-fund", "50", "--check", "--format", "json",
+                RP_DIR "policies/cons.yaml");
+    expect_rc(&r, 0);
+    assert_string_equal(r.err, "");
+    json_error_t err;
+    json_t *j = json_loads(r.out, 0, &err);
+    if (!j)
+        fail_msg("summary is not JSON: %s", err.text);
+    assert_true(json_is_array(j));
+    assert_int_equal(json_array_size(j), 1);
+    json_t *s = json_array_get(j, 0);
+    assert_string_equal(jstr(s, "policy"), "cons");
+    assert_int_equal(jint(s, "accounts"), 6);
+    assert_int_equal(jint(s, "ticks"), 5);
+    assert_int_equal(jint(s, "liquidations"), 3);
+    assert_int_equal(jint(s, "partial_liquidations"), 0);
+    assert_int_equal(jint(s, "adl_events"), 1);
+    assert_int_equal(jint(s, "socialized_events"), 2);
+    assert_int_equal(jint(s, "debtors"), 1);
+    assert_string_equal(jstr(s, "loss_total"), "19069");
+    assert_string_equal(jstr(s, "fees"), "869");
+    assert_string_equal(jstr(s, "deficit"), "2430");
+    assert_string_equal(jstr(s, "debt_total"), "300");
+    json_t *cov = json_object_get(s, "covered_by");
+    static const char *const want_cov[6] = {"919", "284.4", "926.6", "0", "0", "300"};
+    for (int k = 0; k < 6; k++)
+        assert_string_equal(jstr(cov, stage_names[k]), want_cov[k]);
+    json_t *fund = json_object_get(s, "insurance_fund");
+    assert_string_equal(jstr(fund, "start"), "50");
+    assert_string_equal(jstr(fund, "end"), "0");
+    assert_string_equal(jstr(fund, "min"), "0");
+    json_t *tenths = json_object_get(s, "liquidations_by_tenth");
+    static const int want_t[10] = {0, 0, 1, 0, 1, 0, 1, 0, 0, 0};
+    assert_int_equal(json_array_size(tenths), 10);
+    for (size_t k = 0; k < 10; k++)
+        assert_int_equal(json_integer_value(json_array_get(tenths, k)), want_t[k]);
+    json_decref(j);
+    run_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conservation_hand_book),
+        cmocka_unit_test(test_adl_bitmex_ranking_at_bankruptcy_price),
+        cmocka_unit_test(test_adl_bitmex_ranking_at_mark),
+        cmocka_unit_test(test_adl_binance_ranking),
+        cmocka_unit_test(test_socialized_pro_rata_to_profit),
+        cmocka_unit_test(test_socialized_beyond_profit_is_debt),
+        cmocka_unit_test(test_socialized_beyond_profit_under_protection_is_venue),
+        cmocka_unit_test(test_socialized_winner_is_not_a_debtor),
+        cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
+        cmocka_unit_test(test_indexed_equals_naive_on_random_books),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_collateral_below_initial_margin),
+        cmocka_unit_test(test_cli_events_on_stdout),
+        cmocka_unit_test(test_cli_bad_book_exits_3),
+        cmocka_unit_test(test_cli_replay_refused),
+        cmocka_unit_test(test_cli_json_summary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
