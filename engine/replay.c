@@ -426,8 +426,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     liq_dec close = size;
     bool sliced = false;
     if (pl->partial.prov.present && d_gt(wf_notional(w, size, m), pl->partial.above_notional.v)) {
-        if (pl->partial.mode.v == PARTIAL_FRACTION)
-            close = c_mul(c, size, pl->partial.fraction.v);
+        close = wf_slice_size(w, size, m);
         sliced = d_lt(close, size) && d_pos(close);
         if (!sliced)
             close = size;

@@ -50,7 +50,7 @@ static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, l
  * enough to bring its notional down `tiers_down` maintenance tiers (OKX:
  * "reduce by two tiers"); the whole position when it is already within
  * that many tiers of the first. */
-static liq_dec slice_size(wf *w, liq_dec size, liq_dec mark)
+liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark)
 {
     const p_partial *pp = &w->p->r.liquidation.partial;
     if (pp->mode.v == PARTIAL_FRACTION)
@@ -102,7 +102,7 @@ liq_status wf_walk(wf *w, wf_close *o)
         bool sliced = false;
         if (pl->partial.prov.present && !force_full &&
             d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
-            close = slice_size(w, size, mark);
+            close = wf_slice_size(w, size, mark);
             sliced = d_lt(close, size) && d_pos(close);
             if (!sliced)
                 close = size;

@@ -72,6 +72,9 @@ typedef struct wf_close {
     liq_dec unrealized;
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
+/* The size a partial liquidation step closes at this mark (the whole
+ * size when the venue would close it all). Shared with replay.c. */
+liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
 
 /* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,

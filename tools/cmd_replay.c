@@ -213,7 +213,8 @@ int cmd_replay(int argc, char **argv)
     for (int i = 0; rc == 0 && i < o.nargs; i++) {
         s.policy = liq_policy_name(pols[i]);
         if (liq_replay(pols[i], b, p, &ro, &sums[i], &d) != LIQ_OK)
-            rc = EXIT_RUN;
+            rc = liq_diags_count(&d, LIQ_SEV_ERROR) && d.items[d.n - 1].code == LIQ_EINPUT
+                     ? EXIT_INPUT : EXIT_RUN;
         if (s.progress)
             fprintf(stderr, "\r%-70s\r", "");
     }
