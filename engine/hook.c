@@ -51,7 +51,12 @@ struct liq_hookrt {
     /* the pending return value: stack slot 1, entered items above it */
     bool pending;
     int ref;
-    char hook[64];
+    const char *hook;      /* name of the hook being called (the caller's string) */
+
+    /* Where each called hook is defined, found once: a replay calls the
+     * same few functions millions of times. */
+    struct def { int ref, file, line; } defs[8];
+    int ndefs;
     size_t depth;
     size_t items[MAX_DEPTH];
 };
@@ -416,6 +421,7 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     liq_hookrt *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->hook = "?";
     h->mem_limit = mem_limit ? mem_limit : LIQ_HOOK_DEFAULT_MEM;
     h->insn_limit = insn_limit ? insn_limit : LIQ_HOOK_DEFAULT_INSNS;
     h->insn_step = h->insn_limit < INSN_STEP ? (int)h->insn_limit : INSN_STEP;
@@ -607,15 +613,76 @@ struct call_req {
     size_t n;
 };
 
+/* One ctx table per hook function, kept in the registry and refilled on
+ * every call: a million calls then make no table and, where a field
+ * already holds a decimal, no allocation either (the hot path of a
+ * replay or a benchmark). Fields are written raw, so a metatable a hook
+ * put on ctx changes nothing. A hook must not keep ctx or its values
+ * from one call to the next (docs/hooks-runtime.md: no state). */
+static const char ctx_cache_key = 0;
+
+/* Pushes the hook's ctx table and, below it, the list of its field names
+ * as Lua strings (pushing a C string makes Lua look it up by strcmp;
+ * pushing a kept string does not). Both live in a registry cache under
+ * the hook's ref and its negation. */
+static void push_ctx(lua_State *L, const struct call_req *c)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_cache_key) != LUA_TTABLE) {
+        /* Weak values: a collection may drop a cached table (it is made
+         * again on the next call), so the cache never holds memory a hook
+         * at its cap could use. */
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_cache_key);
+    }
+    int cache = lua_gettop(L);
+    int n = c->n < INT_MAX ? (int)c->n : INT_MAX;
+    if (lua_rawgeti(L, cache, -(lua_Integer)c->ref - 1) != LUA_TTABLE ||
+        lua_rawlen(L, -1) != (lua_Unsigned)n) {
+        lua_pop(L, 1);
+        lua_createtable(L, n, 0);
+        for (int i = 0; i < n; i++) {
+            lua_pushstring(L, c->fields[i].key ? c->fields[i].key : "");
+            lua_rawseti(L, -2, i + 1);
+        }
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, cache, -(lua_Integer)c->ref - 1);
+    }
+    if (lua_rawgeti(L, cache, c->ref) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, n);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, cache, c->ref);
+    }
+    lua_remove(L, cache);
+}
+
 static int call_fn(lua_State *L)
 {
     const struct call_req *c = lua_touserdata(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-    lua_createtable(L, 0, c->n < INT_MAX ? (int)c->n : INT_MAX);
+    push_ctx(L, c);
+    int ctx = lua_gettop(L), keys = ctx - 1;
     for (size_t i = 0; i < c->n; i++) {
         const liq_hook_field *f = &c->fields[i];
         if (!f->key)
             continue;
+        lua_rawgeti(L, keys, (lua_Integer)i + 1);
+        if (f->kind == LIQ_HF_DEC) {
+            lua_pushvalue(L, -1);
+            lua_rawget(L, ctx);
+            bool reused = liq_hookdec_overwrite(L, -1, f->dec);
+            lua_pop(L, 1);
+            if (reused) {
+                lua_pop(L, 1);
+                continue;
+            }
+        }
         switch (f->kind) {
         case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); break;
         case LIQ_HF_STR:
@@ -628,8 +695,9 @@ static int call_fn(lua_State *L)
         case LIQ_HF_BOOL: lua_pushboolean(L, f->b); break;
         default: lua_pushnil(L); break;
         }
-        lua_setfield(L, -2, f->key);
+        lua_rawset(L, ctx);
     }
+    lua_remove(L, keys);
     lua_call(L, 1, 1);
     return 1;
 }
@@ -639,10 +707,19 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
 {
     lua_State *L = h->L;
     liq_hookrt_ret_done(h);
-    snprintf(h->hook, sizeof h->hook, "%s", hook_name ? hook_name : "?");
+    h->hook = hook_name ? hook_name : "?";
     h->ref = ref;
-    int def_file, def_line;
-    where_of(h, ref, &def_file, &def_line);
+    int def_file = -1, def_line = 0, k = 0;
+    while (k < h->ndefs && h->defs[k].ref != ref)
+        k++;
+    if (k < h->ndefs) {
+        def_file = h->defs[k].file;
+        def_line = h->defs[k].line;
+    } else {
+        where_of(h, ref, &def_file, &def_line);
+        if (def_file >= 0 && h->ndefs < (int)(sizeof h->defs / sizeof *h->defs))
+            h->defs[h->ndefs++] = (struct def){ref, def_file, def_line};
+    }
     if (def_file < 0) {
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, NULL, 0, 0,
                       "hook %s: not a function of the loaded hook file", h->hook);

@@ -43,6 +43,14 @@ static bool is_dec(lua_State *L, int idx)
     return same;
 }
 
+bool liq_hookdec_overwrite(lua_State *L, int idx, liq_dec v)
+{
+    if (!is_dec(L, idx))
+        return false;
+    memcpy(lua_touserdata(L, idx), &v, sizeof v);
+    return true;
+}
+
 bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap)
 {
     idx = lua_absindex(L, idx);
