@@ -867,6 +867,20 @@ static liq_status read_value(liq_hookrt *h, struct read_req *r, bool *present, l
         return LIQ_EHOOK;
     }
     h->cap_hit = h->oom = false;
+    /* Fast path: the value itself, already a decimal or an integer (what
+     * maintenance_margin, liquidation_fee and insurance_fund return).
+     * Reading either allocates nothing, so it needs no protected call. */
+    if (!r->key && !r->want_str && h->depth == 0) {
+        lua_State *L = h->L;
+        int t = lua_type(L, -1);
+        if ((t == LUA_TUSERDATA || (t == LUA_TNUMBER && lua_isinteger(L, -1))) &&
+            liq_hookdec_get(L, -1, &r->dec, r->why, sizeof r->why)) {
+            r->result = R_OK;
+            if (present)
+                *present = true;
+            return LIQ_OK;
+        }
+    }
     if (protect(h, read_fn, r, true) != LUA_OK) {
         char why[64];
         snprintf(why, sizeof why, "memory cap of %zu bytes exceeded", h->mem_limit);
