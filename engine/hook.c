@@ -52,6 +52,7 @@ struct liq_hookrt {
     bool pending;
     int ref;
     const char *hook;      /* name of the hook being called (the caller's string) */
+    const struct call_req *cur; /* the call in progress, read by ctx's __index */
 
     /* Where each called hook is defined, found once: a replay calls the
      * same few functions millions of times. */
@@ -383,6 +384,8 @@ static void set_nil(lua_State *L, const char *table, const char *name)
     }
 }
 
+static void push_ctx(lua_State *L);
+
 static int setup(lua_State *L)
 {
     static const luaL_Reg libs[] = {
@@ -413,6 +416,10 @@ static int setup(lua_State *L)
     lua_pushcfunction(L, safe_xpcall);
     lua_setglobal(L, "xpcall");
     liq_hookdec_open(L);
+    /* The ctx table exists from the start, so a call allocates nothing
+     * before the hook's own code runs. */
+    push_ctx(L);
+    lua_pop(L, 1);
     return 0;
 }
 
@@ -613,93 +620,59 @@ struct call_req {
     size_t n;
 };
 
-/* One ctx table per hook function, kept in the registry and refilled on
- * every call: a million calls then make no table and, where a field
- * already holds a decimal, no allocation either (the hot path of a
- * replay or a benchmark). Fields are written raw, so a metatable a hook
- * put on ctx changes nothing. A hook must not keep ctx or its values
- * from one call to the next (docs/hooks-runtime.md: no state). */
-static const char ctx_cache_key = 0;
+/* ctx is one empty, read-only table per runtime whose __index reads a
+ * field from the request of the call in progress: a hook pays only for
+ * the fields it reads (most read two or three of a dozen), and nothing of
+ * one call survives into the next. Writing to ctx is an error (rawset is
+ * not in the sandbox), so a hook cannot leave a stale field behind. */
+static const char ctx_key = 0;
 
-/* Pushes the hook's ctx table and, below it, the list of its field names
- * as Lua strings (pushing a C string makes Lua look it up by strcmp;
- * pushing a kept string does not). Both live in a registry cache under
- * the hook's ref and its negation. */
-static void push_ctx(lua_State *L, const struct call_req *c)
+static int ctx_index(lua_State *L)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_cache_key) != LUA_TTABLE) {
-        /* Weak values: a collection may drop a cached table (it is made
-         * again on the next call), so the cache never holds memory a hook
-         * at its cap could use. */
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_createtable(L, 0, 1);
-        lua_pushliteral(L, "v");
-        lua_setfield(L, -2, "__mode");
-        lua_setmetatable(L, -2);
-        lua_pushvalue(L, -1);
-        lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_cache_key);
-    }
-    int cache = lua_gettop(L);
-    int n = c->n < INT_MAX ? (int)c->n : INT_MAX;
-    if (lua_rawgeti(L, cache, -(lua_Integer)c->ref - 1) != LUA_TTABLE ||
-        lua_rawlen(L, -1) != (lua_Unsigned)n) {
-        lua_pop(L, 1);
-        lua_createtable(L, n, 0);
-        for (int i = 0; i < n; i++) {
-            lua_pushstring(L, c->fields[i].key ? c->fields[i].key : "");
-            lua_rawseti(L, -2, i + 1);
-        }
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, cache, -(lua_Integer)c->ref - 1);
-    }
-    if (lua_rawgeti(L, cache, c->ref) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_createtable(L, 0, n);
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, cache, c->ref);
-    }
-    lua_remove(L, cache);
-}
-
-static int call_fn(lua_State *L)
-{
-    const struct call_req *c = lua_touserdata(L, 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, c->ref);
-    push_ctx(L, c);
-    int ctx = lua_gettop(L), keys = ctx - 1;
+    const struct call_req *c = rt_of(L)->cur;
+    if (!c || lua_type(L, 2) != LUA_TSTRING)
+        return 0;
+    const char *k = lua_tostring(L, 2);
     for (size_t i = 0; i < c->n; i++) {
         const liq_hook_field *f = &c->fields[i];
-        if (!f->key)
+        if (!f->key || strcmp(f->key, k) != 0)
             continue;
-        lua_rawgeti(L, keys, (lua_Integer)i + 1);
-        if (f->kind == LIQ_HF_DEC) {
-            lua_pushvalue(L, -1);
-            lua_rawget(L, ctx);
-            bool reused = liq_hookdec_overwrite(L, -1, f->dec);
-            lua_pop(L, 1);
-            if (reused) {
-                lua_pop(L, 1);
-                continue;
-            }
-        }
         switch (f->kind) {
-        case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); break;
+        case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); return 1;
         case LIQ_HF_STR:
-            if (f->str)
-                lua_pushstring(L, f->str);
-            else
-                lua_pushnil(L);
-            break;
-        case LIQ_HF_INT: lua_pushinteger(L, (lua_Integer)f->i); break;
-        case LIQ_HF_BOOL: lua_pushboolean(L, f->b); break;
-        default: lua_pushnil(L); break;
+            if (!f->str)
+                return 0;
+            lua_pushstring(L, f->str);
+            return 1;
+        case LIQ_HF_INT: lua_pushinteger(L, (lua_Integer)f->i); return 1;
+        case LIQ_HF_BOOL: lua_pushboolean(L, f->b); return 1;
+        default: return 0;
         }
-        lua_rawset(L, ctx);
     }
-    lua_remove(L, keys);
-    lua_call(L, 1, 1);
-    return 1;
+    return 0;
+}
+
+static int ctx_newindex(lua_State *L)
+{
+    return luaL_error(L, "ctx is read-only (keep your own values in locals)");
+}
+
+static void push_ctx(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, ctx_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ctx_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "ctx");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
 }
 
 liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
@@ -732,12 +705,16 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
     }
     struct call_req c = {ref, fields, fields ? nfields : 0};
     int base = lua_gettop(L);
+    /* Nothing here allocates (a light C function, two values the registry
+     * already holds), so the call needs no protected trampoline. */
     lua_pushcfunction(L, msgh);
-    lua_pushcfunction(L, call_fn);
-    lua_pushlightuserdata(L, &c);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    push_ctx(L);
+    h->cur = &c;
     arm(h);
     int st = lua_pcall(L, 1, 1, base + 1);
     disarm(h);
+    h->cur = NULL;   /* ctx reads nothing outside a call */
     if (st != LUA_OK || h->exhausted) {
         report(h, st, h->hook, def_file, def_line, d);
         lua_settop(L, base);

@@ -108,8 +108,5 @@ void liq_hookdec_push(lua_State *L, liq_dec v);
  * with a message in err ("floats are not exact; use dec('0.1')"). Raises
  * no error and allocates nothing in the Lua state. */
 bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap);
-/* Store v into the decimal at idx (false when idx holds no decimal). Only
- * for the ctx table the runtime reuses between calls. */
-bool liq_hookdec_overwrite(lua_State *L, int idx, liq_dec v);
 
 #endif /* LIQ_HOOK_H */
