@@ -407,6 +407,33 @@ static void test_os_execute_fails_as_a_nil_global_at_its_line(void **state)
     liq_hookrt_free(h);
 }
 
+/* ctx belongs to the call: a hook that writes to it fails at that line,
+ * so nothing it scribbled can leak into the next call. */
+static void test_ctx_is_read_only(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    assert_call_fails(h, "scribble", HOOKS "ctx.lua", 4,
+                      "hook scribble: ctx is read-only (keep your own values in locals)");
+    liq_hookrt_free(h);
+}
+
+/* Fields are read on demand: pairs(ctx) sees none of them. */
+static void test_ctx_fields_are_read_on_demand(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_hook_field f[] = {{.key = "notional", .kind = LIQ_HF_DEC, .dec = liq_dec_from_int(5)}};
+    assert_int_equal(call(h, "count_fields", f, 1, &d), LIQ_OK);
+    liq_dec v;
+    assert_int_equal(liq_hookrt_ret_dec(h, NULL, &v, NULL, &d), LIQ_OK);
+    assert_int_equal(liq_dec_cmp(v, LIQ_DEC_ZERO), 0);
+    liq_hookrt_ret_done(h);
+    liq_diags_free(&d);
+    liq_hookrt_free(h);
+}
+
 static void test_gc_metamethods_are_refused(void **state)
 {
     (void)state;
@@ -775,6 +802,8 @@ int main(void)
         cmocka_unit_test(test_files_code_loading_and_randomness_are_unreachable),
         cmocka_unit_test(test_base_string_table_math_utf8_remain),
         cmocka_unit_test(test_os_execute_fails_as_a_nil_global_at_its_line),
+        cmocka_unit_test(test_ctx_is_read_only),
+        cmocka_unit_test(test_ctx_fields_are_read_on_demand),
         cmocka_unit_test(test_gc_metamethods_are_refused),
         cmocka_unit_test(test_bytecode_is_refused_at_load),
         cmocka_unit_test(test_missing_hook_file_is_reported),
