@@ -635,7 +635,8 @@ static int ctx_index(lua_State *L)
     const char *k = lua_tostring(L, 2);
     for (size_t i = 0; i < c->n; i++) {
         const liq_hook_field *f = &c->fields[i];
-        if (!f->key || strcmp(f->key, k) != 0)
+        /* First letters differ for most fields: skip those without a call. */
+        if (!f->key || f->key[0] != k[0] || strcmp(f->key, k) != 0)
             continue;
         switch (f->kind) {
         case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); return 1;
