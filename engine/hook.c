@@ -53,6 +53,7 @@ struct liq_hookrt {
     int ref;
     const char *hook;      /* name of the hook being called (the caller's string) */
     const struct call_req *cur; /* the call in progress, read by ctx's __index */
+    void *pool[5];         /* free lists of small blocks, by 16-byte class */
 
     /* Where each called hook is defined, found once: a replay calls the
      * same few functions millions of times. */
@@ -100,13 +101,42 @@ static bool find_site(liq_hookrt *h, int lvl, int *file, int *line)
 
 /* ---- limits -------------------------------------------------------- */
 
+/* Small blocks (decimals, short strings, small tables: most of what a hook
+ * allocates, and it allocates a few per call) are recycled through free
+ * lists by 16-byte class instead of going back to malloc each time. The
+ * lists only ever hold blocks Lua freed, so they stay under the cap's
+ * peak; liq_hookrt_free releases them. */
+#define POOL_MAX 64
+#define POOL_CLASS(n) (((n) + 15) / 16)
+
+static void *pool_get(liq_hookrt *h, size_t n)
+{
+    size_t c = POOL_CLASS(n);
+    void *p = h->pool[c];
+    if (p) {
+        memcpy(&h->pool[c], p, sizeof(void *));
+        return p;
+    }
+    return malloc(c * 16);
+}
+
+static void pool_put(liq_hookrt *h, void *p, size_t n)
+{
+    size_t c = POOL_CLASS(n);
+    memcpy(p, &h->pool[c], sizeof(void *));
+    h->pool[c] = p;
+}
+
 static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     liq_hookrt *h = ud;
     if (!ptr)
         osize = 0;   /* osize then encodes the kind of object */
     if (nsize == 0) {
-        free(ptr);
+        if (ptr && osize <= POOL_MAX)
+            pool_put(h, ptr, osize);
+        else
+            free(ptr);
         h->mem_used -= osize;
         return NULL;
     }
@@ -118,7 +148,23 @@ static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
             find_site(h, 0, &h->mem_file, &h->mem_line);
         return NULL;
     }
-    void *p = realloc(ptr, nsize);
+    void *p;
+    bool old_pooled = ptr && osize <= POOL_MAX;
+    if (old_pooled && nsize <= POOL_MAX && POOL_CLASS(nsize) == POOL_CLASS(osize)) {
+        p = ptr;   /* same class: the block already fits */
+    } else if (!old_pooled && nsize > POOL_MAX) {
+        p = realloc(ptr, nsize);
+    } else {
+        /* Moving between a pooled block and a malloc'ed one. */
+        p = nsize <= POOL_MAX ? pool_get(h, nsize) : malloc(nsize);
+        if (p && ptr) {
+            memcpy(p, ptr, osize < nsize ? osize : nsize);
+            if (old_pooled)
+                pool_put(h, ptr, osize);
+            else
+                free(ptr);
+        }
+    }
     if (!p) {
         if (nsize <= osize)
             return ptr;   /* Lua assumes shrinking never fails; the block still fits */
@@ -423,6 +469,17 @@ static int setup(lua_State *L)
     return 0;
 }
 
+/* Close the state, then give the pooled blocks back to the C heap. */
+static void rt_close(liq_hookrt *h)
+{
+    lua_close(h->L);
+    for (size_t c = 0; c < sizeof h->pool / sizeof *h->pool; c++)
+        for (void *p = h->pool[c], *next; p; p = next) {
+            memcpy(&next, p, sizeof next);
+            free(p);
+        }
+}
+
 liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
 {
     liq_hookrt *h = calloc(1, sizeof *h);
@@ -441,7 +498,7 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     }
     lua_pushcfunction(h->L, setup);
     if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
-        lua_close(h->L);
+        rt_close(h);
         free(h);
         return NULL;
     }
@@ -452,7 +509,7 @@ void liq_hookrt_free(liq_hookrt *h)
 {
     if (!h)
         return;
-    lua_close(h->L);
+    rt_close(h);
     for (int i = 0; i < h->npaths; i++)
         free(h->paths[i]);
     free(h->paths);
