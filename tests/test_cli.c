@@ -4,7 +4,7 @@
  * result's keys.
  *
  * Each test runs the built binary (LIQ_CLI) from the project root, with
- * stdout and stderr captured to temporary files, and asserts all three:
+ * stdout and stderr captured (cli_run, tests/support), and asserts all three:
  * the exit code, stdout and stderr. The contract's rule that nothing on
  * stdout looks like a result when the exit code is not 0 is asserted as
  * "stdout is empty" for every failing run.
@@ -12,139 +12,23 @@
  * Exit codes: 0 success; 1 the run failed (a hook error); 2 usage error;
  * 3 invalid input (a policy or scenario that does not load).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "liqsim.h"
 
 enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
-/* ---- running the CLI -------------------------------------------------- */
-
-typedef struct run {
-    int rc;        /* exit code, or -1 when it did not exit normally */
-    char *out;     /* stdout, NUL-terminated */
-    char *err;     /* stderr */
-} run;
-
-static char *slurp_fd(int fd)
+/* Exit 3 (invalid input) with nothing on stdout, and on stderr the
+ * message the bad case file's "# expect:" line gives. */
+static void expect_invalid_input(const cli_output *r, const char *case_file)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        ssize_t got = read(fd, buf + n, cap - n - 1);
-        assert_true(got >= 0);
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-static int temp_fd(void)
-{
-    char name[] = "/tmp/liqsim-test-XXXXXX";
-    int fd = mkstemp(name);
-    assert_true(fd >= 0);
-    unlink(name);
-    return fd;
-}
-
-/* Run `liqsim args...` (args NULL-terminated) and capture everything. */
-static run cli_run(const char *const *args)
-{
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = LIQ_CLI;
-    for (; *args; args++) {
-        assert_true(n < 31);
-        argv[n++] = *args;
-    }
-    argv[n] = NULL;
-    int out = temp_fd(), err = temp_fd();
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-            _exit(127);
-        execv(LIQ_CLI, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    run r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp_fd(out), slurp_fd(err)};
-    close(out);
-    close(err);
-    return r;
-}
-
-#define CLI(...) cli_run((const char *const[]){__VA_ARGS__, NULL})
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-/* Exit code first: on a mismatch, show what the CLI said. */
-static void expect_rc(const run *r, int rc)
-{
-    if (r->rc != rc)
-        print_message("exit %d, expected %d\n--- stdout\n%s--- stderr\n%s---\n", r->rc, rc,
-                      r->out, r->err);
-    assert_int_equal(r->rc, rc);
-}
-
-/* A failing run prints nothing on stdout. */
-static void expect_failure(const run *r, int rc)
-{
-    expect_rc(r, rc);
-    assert_string_equal(r->out, "");
-}
-
-/* stderr holds `line` as one whole line. */
-static void expect_err_line(const run *r, const char *line)
-{
-    size_t len = strlen(line);
-    for (const char *p = r->err; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == 0))
-            return;
-    fail_msg("stderr lacks the line\n  %s\n--- stderr\n%s---", line, r->err);
-}
-
-/* The "# expect:" line of a bad input file: the message it must produce. */
-static char *expected_message(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char line[2048];
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    fclose(f);
-    line[strcspn(line, "\r\n")] = 0;
-    assert_int_equal(strncmp(line, "# expect: ", 10), 0);
-    return strdup(line + 10);
+    char *msg = expected_message(case_file);
+    expect_failure(r, EXIT_INPUT);
+    expect_err_line(r, msg);
+    free(msg);
 }
 
 static size_t count_lines(const char *s)
@@ -156,39 +40,19 @@ static size_t count_lines(const char *s)
 }
 
 /* Shipped policy names (policies/<name>.yaml, not the worked examples),
- * sorted as compare lists them. Caller frees. */
+ * sorted as compare lists them. Caller frees with free_strings. */
 static char **shipped_names(size_t *n)
 {
-    DIR *d = opendir("policies");
-    char **out = NULL;
-    *n = 0;
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".yaml") != 0 ||
-            strstr(e->d_name, ".examples.yaml"))
-            continue;
-        out = realloc(out, (*n + 1) * sizeof *out);
-        assert_non_null(out);
-        out[*n] = strndup(e->d_name, len - 5);
-        (*n)++;
+    char **names = yaml_files("policies", ".examples.yaml", n);
+    assert_non_null(names);
+    for (size_t i = 0; i < *n; i++) {
+        size_t len = strlen(names[i]) - strlen("policies/") - strlen(".yaml");
+        memmove(names[i], names[i] + strlen("policies/"), len);
+        names[i][len] = 0;
     }
-    closedir(d);
-    for (size_t i = 1; i < *n; i++)
-        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
-            char *t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-    return out;
-}
-
-static void free_names(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
+    /* Sorted again by bare name: "a-b.yaml" sorts before "a.yaml", "a-b" after "a". */
+    sort_strings(names, *n);
+    return names;
 }
 
 /* ---- checking a JSON result ------------------------------------------ */
@@ -293,64 +157,64 @@ static json_t *parse_json(const char *text)
 static void version_prints_the_version(void **state)
 {
     (void)state;
-    run r = CLI("--version");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("--version");
+    expect_exit_code(&r, EXIT_OK);
     assert_string_equal(r.out, "liqsim " LIQSIM_VERSION "\n");
     assert_string_equal(r.err, "");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void help_prints_usage_on_stdout(void **state)
 {
     (void)state;
-    run r = CLI("--help");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("--help");
+    expect_exit_code(&r, EXIT_OK);
     assert_int_equal(strncmp(r.out, "usage: liqsim", 13), 0);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void no_command_is_a_usage_error(void **state)
 {
     (void)state;
-    run r = cli_run((const char *const[]){NULL});
+    cli_output r = cli_run((const char *const[]){NULL});
     expect_failure(&r, EXIT_USAGE);
     assert_int_equal(strncmp(r.err, "usage: liqsim", 13), 0);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void unknown_command_is_a_usage_error(void **state)
 {
     (void)state;
-    run r = CLI("frobnicate");
+    cli_output r = CLI("frobnicate");
     expect_failure(&r, EXIT_USAGE);
     expect_err_line(&r, "liqsim: unknown command 'frobnicate'");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void unknown_format_is_a_usage_error(void **state)
 {
     (void)state;
-    run r = CLI("eval", "binance-usdm", "default", "--format", "xml");
+    cli_output r = CLI("eval", "binance-usdm", "default", "--format", "xml");
     expect_failure(&r, EXIT_USAGE);
     assert_string_equal(r.err, "liqsim: --format takes table, json, csv or md, got xml\n");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void unknown_option_is_a_usage_error(void **state)
 {
     (void)state;
-    run r = CLI("compare", "--fast");
+    cli_output r = CLI("compare", "--fast");
     expect_failure(&r, EXIT_USAGE);
     expect_err_line(&r, "liqsim: unknown option '--fast'");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void eval_takes_exactly_two_arguments(void **state)
 {
     (void)state;
-    run r = CLI("eval", "binance-usdm");
+    cli_output r = CLI("eval", "binance-usdm");
     expect_failure(&r, EXIT_USAGE);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* ---- lint ------------------------------------------------------------- */
@@ -358,22 +222,20 @@ static void eval_takes_exactly_two_arguments(void **state)
 static void lint_bad_policy_exits_3_with_the_located_message(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_policies/enum_did_you_mean.yaml");
-    run r = CLI("lint", "tests/data/bad_policies/enum_did_you_mean.yaml");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_policies/enum_did_you_mean.yaml";
+    cli_output r = CLI("lint", bad);
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 }
 
 static void lint_good_policy_says_ok(void **state)
 {
     (void)state;
-    run r = CLI("lint", "tests/data/lint/clean.yaml");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("lint", "tests/data/lint/clean.yaml");
+    expect_exit_code(&r, EXIT_OK);
     assert_string_equal(r.out, "tests/data/lint/clean.yaml: ok\n");
     assert_string_equal(r.err, "");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* Warnings are advice: exit 0, unless --strict. */
@@ -384,14 +246,14 @@ static void lint_warnings_fail_only_with_strict(void **state)
         "tests/data/lint/fee-above-first-tier.yaml:22:15: warning: liquidation.fee.rate: 0.012 "
         "is above the first tier's maintenance rate 0.004: a small position is bankrupt the "
         "moment it is liquidated";
-    run r = CLI("lint", "tests/data/lint/fee-above-first-tier.yaml");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("lint", "tests/data/lint/fee-above-first-tier.yaml");
+    expect_exit_code(&r, EXIT_OK);
     expect_err_line(&r, warning);
-    run_free(&r);
+    cli_output_free(&r);
     r = CLI("lint", "--strict", "tests/data/lint/fee-above-first-tier.yaml");
     expect_failure(&r, EXIT_INPUT);
     expect_err_line(&r, warning);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* ---- eval: input errors ----------------------------------------------- */
@@ -399,30 +261,28 @@ static void lint_warnings_fail_only_with_strict(void **state)
 static void eval_missing_policy_exits_3(void **state)
 {
     (void)state;
-    run r = CLI("eval", "tests/data/no-such-policy.yaml", "default");
+    cli_output r = CLI("eval", "tests/data/no-such-policy.yaml", "default");
     expect_failure(&r, EXIT_INPUT);
     assert_string_equal(r.err, "tests/data/no-such-policy.yaml: no such policy file or shipped policy\n");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void eval_missing_scenario_exits_3(void **state)
 {
     (void)state;
-    run r = CLI("eval", "binance-usdm", "no-such-scenario");
+    cli_output r = CLI("eval", "binance-usdm", "no-such-scenario");
     expect_failure(&r, EXIT_INPUT);
     assert_string_equal(r.err, "no-such-scenario: no such scenario file or shipped scenario\n");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void eval_bad_policy_exits_3(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_policies/rate_percent.yaml");
-    run r = CLI("eval", "tests/data/bad_policies/rate_percent.yaml", "default");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_policies/rate_percent.yaml";
+    cli_output r = CLI("eval", bad, "default");
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 }
 
 /* A hook file whose top level fails while the policy loads: the policy
@@ -430,23 +290,19 @@ static void eval_bad_policy_exits_3(void **state)
 static void eval_policy_whose_hook_file_fails_to_load_exits_3(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_policies/hook_lua_main_chunk_error.yaml");
-    run r = CLI("eval", "tests/data/bad_policies/hook_lua_main_chunk_error.yaml", "default");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_policies/hook_lua_main_chunk_error.yaml";
+    cli_output r = CLI("eval", bad, "default");
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 }
 
 static void eval_bad_scenario_exits_3(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_scenarios/bad_side.yaml");
-    run r = CLI("eval", "binance-usdm", "tests/data/bad_scenarios/bad_side.yaml");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_scenarios/bad_side.yaml";
+    cli_output r = CLI("eval", "binance-usdm", bad);
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 }
 
 /* Collateral below the initial margin is found while evaluating, but it
@@ -454,13 +310,10 @@ static void eval_bad_scenario_exits_3(void **state)
 static void eval_collateral_below_margin_exits_3(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_scenarios/collateral_below_margin.yaml");
-    run r = CLI("eval", "policies/binance-usdm.yaml",
-                "tests/data/bad_scenarios/collateral_below_margin.yaml");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_scenarios/collateral_below_margin.yaml";
+    cli_output r = CLI("eval", "policies/binance-usdm.yaml", bad);
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 }
 
 /* ---- eval: a hook that fails while evaluating -------------------------- */
@@ -468,10 +321,10 @@ static void eval_collateral_below_margin_exits_3(void **state)
 static void eval_hook_error_exits_1_at_the_lua_line(void **state)
 {
     (void)state;
-    run r = CLI("eval", "tests/data/cli/hook-boom.yaml", "default");
+    cli_output r = CLI("eval", "tests/data/cli/hook-boom.yaml", "default");
     expect_failure(&r, EXIT_RUN);
     expect_err_line(&r, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* ---- eval: the JSON result -------------------------------------------- */
@@ -479,8 +332,9 @@ static void eval_hook_error_exits_1_at_the_lua_line(void **state)
 static void eval_json_holds_every_contract_key(void **state)
 {
     (void)state;
-    run r = CLI("eval", "policies/binance-usdm.yaml", "scenarios/default.yaml", "--format", "json");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("eval", "policies/binance-usdm.yaml", "scenarios/default.yaml", "--format",
+                       "json");
+    expect_exit_code(&r, EXIT_OK);
     assert_string_equal(r.err, "");
     json_t *j = parse_json(r.out);
     check_result(j);
@@ -491,14 +345,14 @@ static void eval_json_holds_every_contract_key(void **state)
     assert_true(json_is_true(json_object_get(j, "liquidated")));
     assert_null(json_object_get(j, "trace"));
     json_decref(j);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void eval_explain_adds_a_trace_with_rules(void **state)
 {
     (void)state;
-    run r = CLI("eval", "binance-usdm", "default", "--format", "json", "--explain");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("eval", "binance-usdm", "default", "--format", "json", "--explain");
+    expect_exit_code(&r, EXIT_OK);
     json_t *j = parse_json(r.out);
     check_result(j);
     json_t *trace = json_object_get(j, "trace");
@@ -512,7 +366,7 @@ static void eval_explain_adds_a_trace_with_rules(void **state)
         assert_true(json_string_length(json_object_get(t, "rule")) > 0);
     }
     json_decref(j);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* ---- compare ------------------------------------------------------------ */
@@ -523,8 +377,8 @@ static void compare_json_has_one_result_per_shipped_policy(void **state)
     size_t n;
     char **names = shipped_names(&n);
     assert_true(n >= 7);
-    run r = CLI("compare", "--format", "json");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("compare", "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
     json_t *j = parse_json(r.out);
     assert_true(json_is_array(j));
     assert_int_equal(json_array_size(j), n);
@@ -534,8 +388,8 @@ static void compare_json_has_one_result_per_shipped_policy(void **state)
         assert_string_equal(json_string_value(json_object_get(o, "policy")), names[i]);
     }
     json_decref(j);
-    run_free(&r);
-    free_names(names, n);
+    cli_output_free(&r);
+    free_strings(names, n);
 }
 
 static void compare_is_byte_identical_run_to_run(void **state)
@@ -543,14 +397,14 @@ static void compare_is_byte_identical_run_to_run(void **state)
     (void)state;
     static const char *const formats[] = {"json", "table", "csv", "md"};
     for (size_t f = 0; f < sizeof formats / sizeof *formats; f++) {
-        run a = CLI("compare", "--format", formats[f], "--explain");
-        run b = CLI("compare", "--format", formats[f], "--explain");
-        expect_rc(&a, EXIT_OK);
-        expect_rc(&b, EXIT_OK);
+        cli_output a = CLI("compare", "--format", formats[f], "--explain");
+        cli_output b = CLI("compare", "--format", formats[f], "--explain");
+        expect_exit_code(&a, EXIT_OK);
+        expect_exit_code(&b, EXIT_OK);
         assert_true(strlen(a.out) > 0);
         assert_string_equal(a.out, b.out);
-        run_free(&a);
-        run_free(&b);
+        cli_output_free(&a);
+        cli_output_free(&b);
     }
 }
 
@@ -558,28 +412,24 @@ static void compare_is_byte_identical_run_to_run(void **state)
 static void compare_with_a_bad_policy_prints_nothing(void **state)
 {
     (void)state;
-    char *msg = expected_message("tests/data/bad_policies/tiers_not_ascending.yaml");
-    run r = CLI("compare", "default", "binance-usdm",
-                "tests/data/bad_policies/tiers_not_ascending.yaml", "bybit-usdt", "--format",
-                "json");
-    expect_failure(&r, EXIT_INPUT);
-    expect_err_line(&r, msg);
-    run_free(&r);
-    free(msg);
+    const char *bad = "tests/data/bad_policies/tiers_not_ascending.yaml";
+    cli_output r = CLI("compare", "default", "binance-usdm", bad, "bybit-usdt", "--format", "json");
+    expect_invalid_input(&r, bad);
+    cli_output_free(&r);
 
     r = CLI("compare", "default", "binance-usdm", "tests/data/no-such-policy.yaml");
     expect_failure(&r, EXIT_INPUT);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void compare_with_a_failing_hook_prints_nothing(void **state)
 {
     (void)state;
-    run r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
-                "--format", "csv");
+    cli_output r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
+                       "--format", "csv");
     expect_failure(&r, EXIT_RUN);
     expect_err_line(&r, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void compare_csv_has_a_header_and_a_row_per_policy(void **state)
@@ -587,8 +437,8 @@ static void compare_csv_has_a_header_and_a_row_per_policy(void **state)
     (void)state;
     size_t n;
     char **names = shipped_names(&n);
-    run r = CLI("compare", "--format", "csv");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("compare", "--format", "csv");
+    expect_exit_code(&r, EXIT_OK);
     assert_int_equal(count_lines(r.out), 1 + n);
     assert_int_equal(strncmp(r.out, "scenario,venue,policy,", 22), 0);
     const char *row = strchr(r.out, '\n') + 1;
@@ -601,8 +451,8 @@ static void compare_csv_has_a_header_and_a_row_per_policy(void **state)
         assert_true(strstr(row, cell) < end);
         row = end + 1;
     }
-    run_free(&r);
-    free_names(names, n);
+    cli_output_free(&r);
+    free_strings(names, n);
 }
 
 static void compare_md_has_a_header_and_a_row_per_policy(void **state)
@@ -610,8 +460,8 @@ static void compare_md_has_a_header_and_a_row_per_policy(void **state)
     (void)state;
     size_t n;
     char **names = shipped_names(&n);
-    run r = CLI("compare", "--format", "md");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("compare", "--format", "md");
+    expect_exit_code(&r, EXIT_OK);
     /* header, the |---| rule under it, one row per policy */
     assert_int_equal(count_lines(r.out), 2 + n);
     assert_int_equal(strncmp(r.out, "| scenario | venue | policy |", 29), 0);
@@ -627,8 +477,8 @@ static void compare_md_has_a_header_and_a_row_per_policy(void **state)
         assert_true(strstr(row, cell) < end);
         row = end + 1;
     }
-    run_free(&r);
-    free_names(names, n);
+    cli_output_free(&r);
+    free_strings(names, n);
 }
 
 /* ---- test and schema ---------------------------------------------------- */
@@ -636,8 +486,8 @@ static void compare_md_has_a_header_and_a_row_per_policy(void **state)
 static void test_runs_every_worked_example(void **state)
 {
     (void)state;
-    run r = CLI("test");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("test");
+    expect_exit_code(&r, EXIT_OK);
     /* The summary is the last line: "N passed, 0 failed". */
     size_t len = strlen(r.out);
     assert_true(len > 0 && r.out[len - 1] == '\n');
@@ -652,40 +502,37 @@ static void test_runs_every_worked_example(void **state)
     char want[64];
     snprintf(want, sizeof want, "%lu passed, 0 failed", passed);
     assert_string_equal(last, want);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void schema_prints_json_schema(void **state)
 {
     (void)state;
-    run r = CLI("schema");
-    expect_rc(&r, EXIT_OK);
+    cli_output r = CLI("schema");
+    expect_exit_code(&r, EXIT_OK);
     json_t *j = parse_json(r.out);
     json_t *props = json_object_get(j, "properties");
     assert_true(json_is_object(props));
     assert_non_null(json_object_get(props, "liqsim"));
     assert_non_null(json_object_get(props, "margin"));
     json_decref(j);
-    run_free(&r);
+    cli_output_free(&r);
 
     r = CLI("schema", "scenario");
-    expect_rc(&r, EXIT_OK);
+    expect_exit_code(&r, EXIT_OK);
     j = parse_json(r.out);
     assert_non_null(json_object_get(json_object_get(j, "properties"), "position"));
     json_decref(j);
-    run_free(&r);
+    cli_output_free(&r);
 
     r = CLI("schema", "venue");
     expect_failure(&r, EXIT_USAGE);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 int main(void)
 {
-    if (chdir(LIQ_SOURCE_DIR) != 0) {
-        perror(LIQ_SOURCE_DIR);
-        return 1;
-    }
+    chdir_to_project_root();
     /* The shipped directories the binary was built with, not the caller's. */
     unsetenv("LIQSIM_POLICY_DIR");
     unsetenv("LIQSIM_SCENARIO_DIR");

@@ -8,10 +8,7 @@
  * runs) and also pins the list: each example the research names for the
  * foundation venues must be present, so deleting one fails here.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support/support.h"
 
 #include <dirent.h>
 #include <glob.h>
@@ -20,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "liqsim.h"
 #include "examples.h"
 
 /* From shared/research/worked_examples.yaml: every example that applies
@@ -42,13 +38,8 @@ static size_t run_policy(const char *name, const char *want_id, size_t *found)
 {
     char path[512];
     snprintf(path, sizeof path, "policies/%s.yaml", name);
+    liq_policy *p = load_policy_or_fail(path);
     liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *p = liq_policy_load(path, &d);
-    for (size_t i = 0; i < d.n; i++)
-        if (d.items[i].severity == LIQ_SEV_ERROR)
-            print_error("%s:%d:%d: %s\n", d.items[i].file, d.items[i].line, d.items[i].col,
-                        d.items[i].msg);
-    assert_non_null(p);
     char *xpath = liq_examples_path(path);
     liq_example *ex = NULL;
     size_t n = 0;
@@ -120,11 +111,8 @@ static void test_every_golden_variant_passes(void **state)
         char path[512];
         snprintf(path, sizeof path, "%.*s.yaml",
                  (int)(strlen(xpath) - strlen(".examples.yaml")), xpath);
+        liq_policy *p = load_policy_or_fail(path);
         liq_diags d = LIQ_DIAGS_INIT;
-        liq_policy *p = liq_policy_load(path, &d);
-        if (!p)
-            print_error("%s: %s\n", path, d.n ? d.items[0].msg : "?");
-        assert_non_null(p);
         liq_example *ex = NULL;
         size_t n = 0;
         assert_int_equal(liq_examples_run(p, xpath, &ex, &n, &d), LIQ_OK);

@@ -17,150 +17,26 @@
  * Paths are relative to the project root, as a user would type them; the
  * runner changes there first.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include "liqsim.h"
 
 #define BAD_DIR "tests/data/bad_policies"
 #define LINT_DIR "tests/data/lint"
 #define SHIPPED_DIR "policies"
 
-/* ---- helpers --------------------------------------------------------- */
-
-/* The *.yaml files of dir, sorted, as "dir/name"; skips names containing
- * skip (NULL: none). Caller frees each and the array. */
-static char **yaml_files(const char *dir, const char *skip, size_t *n)
-{
-    DIR *d = opendir(dir);
-    char **out = NULL;
-    size_t cap = 0;
-    *n = 0;
-    if (!d)
-        return NULL;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".yaml") != 0)
-            continue;
-        if (skip && strstr(e->d_name, skip))
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            out = realloc(out, cap * sizeof *out);
-            assert_non_null(out);
-        }
-        size_t sz = strlen(dir) + len + 2;
-        out[*n] = malloc(sz);
-        assert_non_null(out[*n]);
-        snprintf(out[*n], sz, "%s/%s", dir, e->d_name);
-        (*n)++;
-    }
-    closedir(d);
-    for (size_t i = 1; i < *n; i++)   /* insertion sort: a few dozen names */
-        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
-            char *t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-    return out;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* The values of the comment lines "<prefix> value" in path, in order.
- * Only the leading comment block is read (where the cases write them). */
-static char **header_values(const char *path, const char *prefix, size_t *n)
-{
-    FILE *f = fopen(path, "r");
-    char **out = NULL;
-    char line[2048];
-    size_t plen = strlen(prefix);
-    *n = 0;
-    if (!f)
-        fail_msg("%s: cannot open", path);
-    while (fgets(line, sizeof line, f) && line[0] == '#') {
-        line[strcspn(line, "\r\n")] = 0;
-        if (strncmp(line, prefix, plen) != 0 || line[plen] != ' ')
-            continue;
-        out = realloc(out, (*n + 1) * sizeof *out);
-        assert_non_null(out);
-        out[(*n)++] = strdup(line + plen + 1);
-    }
-    fclose(f);
-    return out;
-}
-
-/* A diagnostic as the CLI prints it (tools/cli.c), minus "warning: ". */
-static void format_diag(const liq_diag *g, char *buf, size_t cap)
-{
-    if (g->line > 0 && g->col > 0)
-        snprintf(buf, cap, "%s:%d:%d: %s", g->file, g->line, g->col, g->msg);
-    else if (g->line > 0)
-        snprintf(buf, cap, "%s:%d: %s", g->file, g->line, g->msg);
-    else
-        snprintf(buf, cap, "%s: %s", g->file, g->msg);
-}
-
-static const liq_diag *first_error(const liq_diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].severity == LIQ_SEV_ERROR)
-            return &d->items[i];
-    return NULL;
-}
-
-static void print_diags(const liq_diags *d)
-{
-    char buf[2048];
-    for (size_t i = 0; i < d->n; i++) {
-        format_diag(&d->items[i], buf, sizeof buf);
-        print_message("    %s%s\n", d->items[i].severity == LIQ_SEV_WARNING ? "warning: " : "",
-                      buf);
-    }
-}
-
 /* ---- every bad policy fails with its message ------------------------- */
 
-static void bad_policy_fails_with_its_message(void **state)
+/* Loading is the only way a policy file can fail. */
+static bool policy_fails_to_load(const char *path, liq_diags *d, const char **what)
 {
-    const char *path = *state;
-    size_t nexp;
-    char **expect = header_values(path, "# expect:", &nexp);
-    if (nexp != 1) {
-        free_list(expect, nexp);
-        fail_msg("%s: the first line must be '# expect: <path:line:col: message>'", path);
-    }
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *p = liq_policy_load(path, &d);
-    const liq_diag *e = first_error(&d);
-    char got[2048] = "(no error)";
-    if (e)
-        format_diag(e, got, sizeof got);
-    bool same = p == NULL && e != NULL && strcmp(got, expect[0]) == 0;
-    if (!same) {
-        print_message("%s\n  expected: %s\n       got: %s%s\n  all diagnostics:\n", path, expect[0],
-                      got, p ? " (and the policy loaded)" : "");
-        print_diags(&d);
-    }
+    liq_policy *p = liq_policy_load(path, d);
+    bool failed = p == NULL;
     liq_policy_free(p);
-    liq_diags_free(&d);
-    free_list(expect, nexp);
-    assert_true(same);
+    *what = "the policy loaded";
+    return failed;
 }
 
 static void policy_file_that_does_not_exist(void **state)
@@ -168,9 +44,7 @@ static void policy_file_that_does_not_exist(void **state)
     (void)state;
     liq_diags d = LIQ_DIAGS_INIT;
     assert_null(liq_policy_load(BAD_DIR "/no-such-policy.yaml", &d));
-    char got[1024];
-    format_diag(first_error(&d), got, sizeof got);
-    assert_string_equal(got, BAD_DIR "/no-such-policy.yaml: cannot open: No such file or directory");
+    expect_first_error(&d, BAD_DIR "/no-such-policy.yaml: cannot open: No such file or directory");
     assert_int_equal(first_error(&d)->code, LIQ_EIO);
     liq_diags_free(&d);
 }
@@ -191,12 +65,7 @@ static void every_failure_path_has_a_file(void **state)
         "hooks_without_file", "hooks_file_missing", "hook_function_missing",
         "hook_lua_syntax_error",
     };
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/%s.yaml", BAD_DIR, required[i]);
-        if (access(path, R_OK) != 0)
-            fail_msg("missing case %s", path);
-    }
+    expect_case_files(BAD_DIR, required, sizeof required / sizeof *required);
 }
 
 /* ---- shipped policies load cleanly ---------------------------------- */
@@ -224,7 +93,7 @@ static void shipped_policies_load_without_error(void **state)
         liq_policy_free(p);
         liq_diags_free(&d);
     }
-    free_list(files, n);
+    free_strings(files, n);
 }
 
 /* Two loads of one policy share nothing: each frees on its own. */
@@ -292,7 +161,7 @@ static void lint_gives_exactly_the_expected_warnings(void **state)
     free(seen);
     liq_policy_free(p);
     liq_diags_free(&d);
-    free_list(expect, nexp);
+    free_strings(expect, nexp);
     assert_true(ok);
 }
 
@@ -304,12 +173,7 @@ static void every_lint_rule_has_a_file(void **state)
         "clean", "tier-rate-falls", "cum-recurrence-broken", "fee-above-first-tier",
         "unreachable-hook", "unsourced-section",
     };
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/%s.yaml", LINT_DIR, required[i]);
-        if (access(path, R_OK) != 0)
-            fail_msg("missing case %s", path);
-    }
+    expect_case_files(LINT_DIR, required, sizeof required / sizeof *required);
 }
 
 /* The broken cum recurrence names the value the venue's rule gives. */
@@ -326,39 +190,9 @@ static void lint_cum_message_names_the_expected_deduction(void **state)
     liq_diags_free(&d);
 }
 
-/* ---- runner ---------------------------------------------------------- */
-
-/* One cmocka test per data file, named by the file. */
-static int run_per_file(const char *group, const char *dir, CMUnitTestFunction fn,
-                        size_t at_least)
-{
-    size_t n;
-    char **files = yaml_files(dir, NULL, &n);
-    if (n < at_least) {
-        fprintf(stderr, "%s: %zu cases, expected at least %zu\n", dir, n, at_least);
-        free_list(files, n);
-        return 1;
-    }
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    if (!tests)
-        return 1;
-    for (size_t i = 0; i < n; i++) {
-        tests[i].name = files[i];
-        tests[i].test_func = fn;
-        tests[i].initial_state = files[i];
-    }
-    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
-    free(tests);
-    free_list(files, n);
-    return failed;
-}
-
 int main(void)
 {
-    if (chdir(LIQ_SOURCE_DIR) != 0) {
-        perror(LIQ_SOURCE_DIR);
-        return 1;
-    }
+    chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(policy_file_that_does_not_exist),
         cmocka_unit_test(every_failure_path_has_a_file),
@@ -368,7 +202,8 @@ int main(void)
         cmocka_unit_test(lint_cum_message_names_the_expected_deduction),
     };
     int failed = cmocka_run_group_tests_name("policy_load", tests, NULL, NULL);
-    failed += run_per_file("bad_policies", BAD_DIR, bad_policy_fails_with_its_message, 28);
-    failed += run_per_file("lint", LINT_DIR, lint_gives_exactly_the_expected_warnings, 6);
+    failed += run_bad_input_files("bad_policies", BAD_DIR, policy_fails_to_load, 28);
+    failed += run_one_test_per_file("lint", LINT_DIR, NULL,
+                                    lint_gives_exactly_the_expected_warnings, 6);
     return failed ? 1 : 0;
 }

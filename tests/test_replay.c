@@ -25,22 +25,14 @@
  * events are re-added into an independent ledger that must agree with the
  * engine's summary and conserve money.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "book.h"
-#include "liqsim.h"
 #include "policy.h"
 
 #define RP_DIR "tests/data/replay/"
@@ -49,43 +41,18 @@
 
 /* ---- exact decimals --------------------------------------------------- */
 
-static liq_dec D(const char *s)
-{
-    liq_dec v;
-    if (liq_dec_from_str(s, &v) != LIQ_OK)
-        fail_msg("not a decimal: \"%s\"", s);
-    return v;
-}
-
-static const char *fmt(liq_dec v, char buf[LIQ_DEC_STRLEN])
-{
-    liq_dec_format(v, buf);
-    return buf;
-}
-
-static liq_dec add(liq_dec a, liq_dec b)
-{
-    liq_dec r;
-    assert_int_equal(liq_dec_add(a, b, &r), LIQ_OK);
-    return r;
-}
-
-static liq_dec sub(liq_dec a, liq_dec b)
-{
-    liq_dec r;
-    assert_int_equal(liq_dec_sub(a, b, &r), LIQ_OK);
-    return r;
-}
+/* Literals, text, sums and differences are tests/support's (decimals.c);
+ * products and quotients round as the engine does. */
 
 /* The engine's intermediate rounding (calc.h): half-even at 12 places. */
-static liq_dec mul(liq_dec a, liq_dec b)
+static liq_dec dec_mul(liq_dec a, liq_dec b)
 {
     liq_dec r;
     assert_int_equal(liq_dec_mul(a, b, LIQ_ROUND_HALF_EVEN, &r), LIQ_OK);
     return r;
 }
 
-static liq_dec divr(liq_dec a, liq_dec b, liq_round mode)
+static liq_dec dec_div(liq_dec a, liq_dec b, liq_round mode)
 {
     liq_dec r;
     assert_int_equal(liq_dec_div(a, b, mode, &r), LIQ_OK);
@@ -100,9 +67,9 @@ static bool eq(liq_dec a, liq_dec b)
 static void assert_dec(liq_dec got, const char *want, const char *what)
 {
     char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
-    if (strcmp(fmt(D(want), b), want) != 0)
+    if (strcmp(dec_text(D(want), b), want) != 0)
         fail_msg("%s: expected literal \"%s\" is not canonical (write \"%s\")", what, want, b);
-    if (strcmp(fmt(got, a), want) != 0)
+    if (strcmp(dec_text(got, a), want) != 0)
         fail_msg("%s: got %s, expected %s", what, a, want);
 }
 
@@ -110,47 +77,7 @@ static void assert_dec_eq(liq_dec got, liq_dec want, const char *what)
 {
     char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
     if (!eq(got, want))
-        fail_msg("%s: got %s, expected %s", what, fmt(got, a), fmt(want, b));
-}
-
-/* ---- loading ------------------------------------------------------------ */
-
-static void fail_diags(const char *what, const liq_diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        print_error("%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
-                    d->items[i].msg);
-    fail_msg("%s failed", what);
-}
-
-static liq_policy *policy_load(const char *path)
-{
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *p = liq_policy_load(path, &d);
-    if (!p)
-        fail_diags(path, &d);
-    liq_diags_free(&d);
-    return p;
-}
-
-static liq_book *book_load(const char *path)
-{
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_book *b = liq_book_load(path, &d);
-    if (!b)
-        fail_diags(path, &d);
-    liq_diags_free(&d);
-    return b;
-}
-
-static liq_path *path_load(const char *path)
-{
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_path *p = liq_path_load(path, &d);
-    if (!p)
-        fail_diags(path, &d);
-    liq_diags_free(&d);
-    return p;
+        fail_msg("%s: got %s, expected %s", what, dec_text(got, a), dec_text(want, b));
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -195,19 +122,10 @@ static json_t *parse_line(const char *line, size_t len)
 /* "type@tick key=value ..." in the event's own key order ("time" left out). */
 static void flatten(json_t *o, char *out, size_t cap)
 {
-    const char *key;
-    json_t *v;
+    static const char *const in_front_or_left_out[] = {"type", "tick", "time", NULL};
     size_t used = (size_t)snprintf(out, cap, "%s@%lld", json_string_value(json_object_get(o, "type")),
                                    (long long)json_integer_value(json_object_get(o, "tick")));
-    json_object_foreach(o, key, v) {
-        if (!strcmp(key, "type") || !strcmp(key, "tick") || !strcmp(key, "time") || used >= cap)
-            continue;
-        if (json_is_integer(v))
-            used += (size_t)snprintf(out + used, cap - used, " %s=%lld", key,
-                                     (long long)json_integer_value(v));
-        else
-            used += (size_t)snprintf(out + used, cap - used, " %s=%s", key, json_string_value(v));
-    }
+    append_fields(o, in_front_or_left_out, out, cap, used);
 }
 
 /* The events, flattened, must be exactly `want` (NULL-terminated). */
@@ -242,26 +160,8 @@ static void replay(liq_policy *p, const liq_book *b, const liq_path *path, liq_r
     o.ud = ev;
     o.check = true;
     if (liq_replay(p, b, path, &o, s, &d) != LIQ_OK)
-        fail_diags("liq_replay", &d);
+        fail_with_diags("liq_replay", &d);
     liq_diags_free(&d);
-}
-
-/* Load, replay with the fund at `fund` (NULL: the policy's), collect. */
-static void replay_files(const char *policy, const char *book, const char *path, const char *fund,
-                         evlog *ev, liq_replay_summary *s)
-{
-    liq_policy *p = policy_load(policy);
-    liq_book *b = book_load(book);
-    liq_path *pa = path_load(path);
-    liq_replay_opts o = {0};
-    if (fund) {
-        o.has_fund = true;
-        o.fund = D(fund);
-    }
-    replay(p, b, pa, o, ev, s);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
 }
 
 static const char *const stage_names[6] = {"insurance_fund", "adl", "socialized",
@@ -314,22 +214,23 @@ typedef struct ledger {
 
 static liq_dec units(const ledger *l, liq_dec size)
 {
-    return eq(l->csize, D("1")) ? size : mul(size, l->csize);
+    return eq(l->csize, D("1")) ? size : dec_mul(size, l->csize);
 }
 
 /* margin.c: linear S x (P - E); inverse Q x (P - E) / (E x P), one division. */
 static liq_dec pnl(const ledger *l, size_t i, liq_dec size, liq_dec px)
 {
-    liq_dec q = units(l, size), diff = sub(px, l->entry[i]);
-    liq_dec v = l->inverse ? divr(mul(q, diff), mul(l->entry[i], px), LIQ_ROUND_HALF_EVEN)
-                           : mul(q, diff);
+    liq_dec q = units(l, size), diff = dec_sub(px, l->entry[i]);
+    liq_dec v = l->inverse
+                    ? dec_div(dec_mul(q, diff), dec_mul(l->entry[i], px), LIQ_ROUND_HALF_EVEN)
+                    : dec_mul(q, diff);
     return l->side[i] > 0 ? v : liq_dec_neg(v);
 }
 
 static liq_dec notional(const ledger *l, liq_dec size, liq_dec px)
 {
     liq_dec q = units(l, size);
-    return l->inverse ? divr(q, px, LIQ_ROUND_HALF_EVEN) : mul(q, px);
+    return l->inverse ? dec_div(q, px, LIQ_ROUND_HALF_EVEN) : dec_mul(q, px);
 }
 
 /* The bankruptcy price (margin.c solve_table with MM = 0): linear
@@ -339,15 +240,15 @@ static bool bankruptcy(const ledger *l, size_t i, liq_dec *bp)
 {
     liq_dec q = units(l, l->size[i]);
     if (!l->inverse) {
-        liq_dec move = divr(l->coll[i], q, LIQ_ROUND_FLOOR);
-        *bp = l->side[i] > 0 ? sub(l->entry[i], move) : add(l->entry[i], move);
+        liq_dec move = dec_div(l->coll[i], q, LIQ_ROUND_FLOOR);
+        *bp = l->side[i] > 0 ? dec_sub(l->entry[i], move) : dec_add(l->entry[i], move);
         return liq_dec_sign(*bp) > 0;
     }
-    liq_dec qe = divr(q, l->entry[i], LIQ_ROUND_HALF_EVEN);
-    liq_dec den = l->side[i] > 0 ? add(qe, l->coll[i]) : sub(qe, l->coll[i]);
+    liq_dec qe = dec_div(q, l->entry[i], LIQ_ROUND_HALF_EVEN);
+    liq_dec den = l->side[i] > 0 ? dec_add(qe, l->coll[i]) : dec_sub(qe, l->coll[i]);
     if (liq_dec_sign(den) <= 0)
         return false;
-    *bp = divr(q, den, l->side[i] > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR);
+    *bp = dec_div(q, den, l->side[i] > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR);
     return liq_dec_sign(*bp) > 0;
 }
 
@@ -389,11 +290,12 @@ static void ledger_init(ledger *l, liq_policy *p, const liq_book *b, const liq_p
         liq_dec e = b->entry[i];
         l->side[i] = b->side[i];
         l->entry[i] = e;
-        l->size[i] = l->inverse ? divr(mul(b->size[i], e), l->csize, LIQ_ROUND_HALF_EVEN)
-                                : divr(b->size[i], l->csize, LIQ_ROUND_HALF_EVEN);
-        l->cash[i] = l->inverse ? divr(b->collateral[i], e, LIQ_ROUND_HALF_EVEN) : b->collateral[i];
-        l->in = add(l->in, l->cash[i]);
-        liq_dec im = divr(notional(l, l->size[i], e), b->lev[i], LIQ_ROUND_HALF_EVEN);
+        l->size[i] = l->inverse ? dec_div(dec_mul(b->size[i], e), l->csize, LIQ_ROUND_HALF_EVEN)
+                                : dec_div(b->size[i], l->csize, LIQ_ROUND_HALF_EVEN);
+        l->cash[i] = l->inverse ? dec_div(b->collateral[i], e, LIQ_ROUND_HALF_EVEN)
+                                : b->collateral[i];
+        l->in = dec_add(l->in, l->cash[i]);
+        liq_dec im = dec_div(notional(l, l->size[i], e), b->lev[i], LIQ_ROUND_HALF_EVEN);
         /* Cross: the whole balance is at risk; isolated: the initial margin. */
         l->coll[i] = b->mode[i] == MODE_CROSS ? l->cash[i] : im;
     }
@@ -445,10 +347,10 @@ static size_t jacct(const ledger *l, json_t *o, const char *key)
 static void receive_fee(ledger *l, liq_dec fee)
 {
     switch (l->receiver) {
-    case RECV_IF: l->fund = add(l->fund, fee); break;
-    case RECV_VENUE: l->venue = add(l->venue, fee); break;
-    case RECV_POOL: l->pool = add(l->pool, fee); break;
-    default: l->liquidator = add(l->liquidator, fee); break;
+    case RECV_IF: l->fund = dec_add(l->fund, fee); break;
+    case RECV_VENUE: l->venue = dec_add(l->venue, fee); break;
+    case RECV_POOL: l->pool = dec_add(l->pool, fee); break;
+    default: l->liquidator = dec_add(l->liquidator, fee); break;
     }
 }
 
@@ -465,10 +367,10 @@ static void on_liquidation(ledger *l, json_t *o, liq_dec mark)
     assert_dec_eq(jd(o, "trigger"), mark, "trigger = the tick's mark");
     liq_dec pnl_f = pnl(l, i, size, fill), pnl_t = pnl(l, i, size, mark);
     assert_dec_eq(jd(o, "unforced"), liq_dec_neg(pnl_t), "unforced = -pnl at the mark");
-    assert_dec_eq(add(jd(o, "unforced"), jd(o, "forced")), liq_dec_neg(pnl_f),
+    assert_dec_eq(dec_add(jd(o, "unforced"), jd(o, "forced")), liq_dec_neg(pnl_f),
                   "unforced + forced = -pnl at the fill");
     /* The account's equity at risk after the close and its fee. */
-    liq_dec equity = sub(add(l->coll[i], pnl_f), fee);
+    liq_dec equity = dec_sub(dec_add(l->coll[i], pnl_f), fee);
     if (liq_dec_sign(equity) > 0) {
         assert_dec_eq(forfeited, l->surplus_if ? equity : LIQ_DEC_ZERO, "forfeited");
         assert_dec_eq(deficit, LIQ_DEC_ZERO, "deficit");
@@ -483,16 +385,16 @@ static void on_liquidation(ledger *l, json_t *o, liq_dec mark)
     l->liq_adl = LIQ_DEC_ZERO;
     if (!bankruptcy(l, i, &l->liq_bp))
         l->liq_bp = fill;
-    l->cash[i] = sub(add(l->cash[i], pnl_f), add(fee, forfeited));
-    l->market = sub(l->market, pnl_f);
+    l->cash[i] = dec_sub(dec_add(l->cash[i], pnl_f), dec_add(fee, forfeited));
+    l->market = dec_sub(l->market, pnl_f);
     receive_fee(l, fee);
-    l->fund = add(l->fund, forfeited);
+    l->fund = dec_add(l->fund, forfeited);
     l->side[i] = 0;
     l->size[i] = LIQ_DEC_ZERO;
     l->liquidations++;
-    l->fees = add(l->fees, add(fee, forfeited));
-    l->deficit = add(l->deficit, deficit);
-    l->loss_total = add(l->loss_total, add(liq_dec_neg(pnl_f), add(fee, forfeited)));
+    l->fees = dec_add(l->fees, dec_add(fee, forfeited));
+    l->deficit = dec_add(l->deficit, deficit);
+    l->loss_total = dec_add(l->loss_total, dec_add(liq_dec_neg(pnl_f), dec_add(fee, forfeited)));
 }
 
 static void on_partial(ledger *l, json_t *o, liq_dec mark)
@@ -501,19 +403,19 @@ static void on_partial(ledger *l, json_t *o, liq_dec mark)
     liq_dec size = jd(o, "size"), fill = jd(o, "fill"), fee = jd(o, "fee");
     liq_dec rest = jd(o, "remaining");
     assert_true(liq_dec_cmp(size, l->size[i]) < 0);
-    assert_dec_eq(rest, sub(l->size[i], size), "remaining = open size - slice");
+    assert_dec_eq(rest, dec_sub(l->size[i], size), "remaining = open size - slice");
     liq_dec p = pnl(l, i, size, fill);
-    l->cash[i] = sub(add(l->cash[i], p), fee);
-    l->market = sub(l->market, p);
+    l->cash[i] = dec_sub(dec_add(l->cash[i], p), fee);
+    l->market = dec_sub(l->market, p);
     receive_fee(l, fee);
-    l->coll[i] = sub(add(l->coll[i], p), fee);
+    l->coll[i] = dec_sub(dec_add(l->coll[i], p), fee);
     l->size[i] = rest;
     /* A slice leaves the whole account above bankruptcy at this mark. */
-    if (liq_dec_sign(add(l->coll[i], pnl(l, i, rest, mark))) <= 0)
+    if (liq_dec_sign(dec_add(l->coll[i], pnl(l, i, rest, mark))) <= 0)
         fail_msg("partial slice of %s left the account bankrupt", book_id(l->b, i));
     l->partials++;
-    l->fees = add(l->fees, fee);
-    l->loss_total = add(l->loss_total, add(liq_dec_neg(p), fee));
+    l->fees = dec_add(l->fees, fee);
+    l->loss_total = dec_add(l->loss_total, dec_add(liq_dec_neg(p), fee));
 }
 
 static void on_adl(ledger *l, json_t *o, liq_dec mark)
@@ -525,18 +427,18 @@ static void on_adl(ledger *l, json_t *o, liq_dec mark)
     assert_true(liq_dec_sign(x) > 0 && liq_dec_cmp(x, l->size[j]) <= 0);
     assert_dec_eq(price, l->adl_at_bp ? l->liq_bp : mark, "ADL price");
     liq_dec pj = pnl(l, j, x, price);
-    assert_dec_eq(jd(o, "forgone_profit"), sub(pnl(l, j, x, mark), pj), "forgone profit");
-    l->cash[j] = add(l->cash[j], pj);
-    l->market = sub(l->market, pj);
-    l->cash[i] = add(l->cash[i], covered);
-    l->market = sub(l->market, covered);
-    l->liq_adl = add(l->liq_adl, covered);
-    liq_dec keep = sub(l->size[j], x);
+    assert_dec_eq(jd(o, "forgone_profit"), dec_sub(pnl(l, j, x, mark), pj), "forgone profit");
+    l->cash[j] = dec_add(l->cash[j], pj);
+    l->market = dec_sub(l->market, pj);
+    l->cash[i] = dec_add(l->cash[i], covered);
+    l->market = dec_sub(l->market, covered);
+    l->liq_adl = dec_add(l->liq_adl, covered);
+    liq_dec keep = dec_sub(l->size[j], x);
     if (liq_dec_sign(keep) == 0) {
         l->side[j] = 0;
     } else {
         /* The counterparty keeps the margin that belongs to what is left. */
-        l->coll[j] = divr(mul(l->coll[j], keep), l->size[j], LIQ_ROUND_FLOOR);
+        l->coll[j] = dec_div(dec_mul(l->coll[j], keep), l->size[j], LIQ_ROUND_FLOOR);
     }
     l->size[j] = keep;
     l->adl_events++;
@@ -550,30 +452,30 @@ static void on_shortfall(ledger *l, json_t *o)
     for (int k = 0; k < 6; k++) {
         part[k] = jd(o, stage_names[k]);
         assert_true(liq_dec_sign(part[k]) >= 0);
-        sum = add(sum, part[k]);
+        sum = dec_add(sum, part[k]);
     }
     assert_dec_eq(jd(o, "deficit"), l->liq_deficit, "shortfall deficit");
     assert_dec_eq(sum, l->liq_deficit, "the stages sum to the deficit");
     assert_dec_eq(part[1], l->liq_adl, "adl = the ADL events' covered");
     if (l->fund_finite && liq_dec_cmp(part[0], liq_dec_max(l->fund, LIQ_DEC_ZERO)) > 0)
         fail_msg("the fund paid more than it held");
-    l->fund = sub(l->fund, part[0]);
-    l->pool = sub(l->pool, part[3]);
-    l->venue = sub(l->venue, part[4]);
-    l->cash[i] = add(l->cash[i], add(part[0], add(part[3], part[4])));
+    l->fund = dec_sub(l->fund, part[0]);
+    l->pool = dec_sub(l->pool, part[3]);
+    l->venue = dec_sub(l->venue, part[4]);
+    l->cash[i] = dec_add(l->cash[i], dec_add(part[0], dec_add(part[3], part[4])));
     if (liq_dec_cmp(l->fund, l->fund_min) < 0)
         l->fund_min = l->fund;
     if (liq_dec_sign(part[2]) > 0) {
         l->soc_i[l->nsoc] = i;
         l->soc_amt[l->nsoc++] = part[2];
-        l->soc_want = add(l->soc_want, part[2]);
+        l->soc_want = dec_add(l->soc_want, part[2]);
     }
     char b[LIQ_DEC_STRLEN];
     assert_string_equal(json_string_value(json_object_get(o, "fund_balance")),
-                        l->fund_finite ? fmt(l->fund, b) : "unlimited");
+                        l->fund_finite ? dec_text(l->fund, b) : "unlimited");
     for (int k = 0; k < 6; k++)
         if (k != 2)
-            l->covered[k] = add(l->covered[k], part[k]);
+            l->covered[k] = dec_add(l->covered[k], part[k]);
     l->liq_open = false;
 }
 
@@ -597,7 +499,7 @@ static void on_socialized(ledger *l, json_t *o, liq_dec mark)
     size_t winners = 0;
     for (size_t j = 0; j < l->n; j++)
         if (l->side[j] && liq_dec_sign(pnl(l, j, l->size[j], mark)) > 0) {
-            total = add(total, pnl(l, j, l->size[j], mark));
+            total = dec_add(total, pnl(l, j, l->size[j], mark));
             winners++;
         }
     liq_dec charge = liq_dec_min(l->soc_want, total), charged = LIQ_DEC_ZERO;
@@ -609,31 +511,31 @@ static void on_socialized(ledger *l, json_t *o, liq_dec mark)
         if (liq_dec_sign(pj) <= 0)
             continue;
         assert_int_equal(l->charge_j[k], j);
-        liq_dec want = k + 1 == winners ? sub(charge, charged)
-                                        : divr(mul(charge, pj), total, LIQ_ROUND_FLOOR);
+        liq_dec want = k + 1 == winners ? dec_sub(charge, charged)
+                                        : dec_div(dec_mul(charge, pj), total, LIQ_ROUND_FLOOR);
         assert_dec_eq(l->charge_amt[k], want, "socialized charge");
-        l->cash[j] = sub(l->cash[j], want);
-        charged = add(charged, want);
+        l->cash[j] = dec_sub(l->cash[j], want);
+        charged = dec_add(charged, want);
         k++;
     }
-    liq_dec uncovered = sub(l->soc_want, charged);
+    liq_dec uncovered = dec_sub(l->soc_want, charged);
     assert_dec_eq(jd(o, "amount"), charged, "socialized amount");
     assert_dec_eq(jd(o, "uncovered"), uncovered, "socialized uncovered");
     liq_dec handed = charged;
     if (l->protection && liq_dec_sign(uncovered) > 0) {
-        l->venue = sub(l->venue, uncovered);
+        l->venue = dec_sub(l->venue, uncovered);
         handed = l->soc_want;
     }
     liq_dec paid = LIQ_DEC_ZERO;
     for (size_t q = 0; q < l->nsoc; q++) {
-        liq_dec part = q + 1 == l->nsoc ? sub(handed, paid)
-                                        : divr(mul(handed, l->soc_amt[q]), l->soc_want,
-                                               LIQ_ROUND_FLOOR);
-        l->cash[l->soc_i[q]] = add(l->cash[l->soc_i[q]], part);
-        paid = add(paid, part);
+        liq_dec part = q + 1 == l->nsoc ? dec_sub(handed, paid)
+                                        : dec_div(dec_mul(handed, l->soc_amt[q]), l->soc_want,
+                                                  LIQ_ROUND_FLOOR);
+        l->cash[l->soc_i[q]] = dec_add(l->cash[l->soc_i[q]], part);
+        paid = dec_add(paid, part);
     }
-    l->covered[2] = add(l->covered[2], charged);
-    l->covered[l->protection ? 4 : 5] = add(l->covered[l->protection ? 4 : 5], uncovered);
+    l->covered[2] = dec_add(l->covered[2], charged);
+    l->covered[l->protection ? 4 : 5] = dec_add(l->covered[l->protection ? 4 : 5], uncovered);
     l->socialized_events++;
     l->nsoc = l->ncharge = 0;
     l->soc_want = LIQ_DEC_ZERO;
@@ -687,17 +589,61 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
     for (size_t i = 0; i < l->n; i++) {
         liq_dec equity = l->cash[i];
         if (l->side[i])
-            equity = add(equity, pnl(l, i, l->size[i], last));
+            equity = dec_add(equity, pnl(l, i, l->size[i], last));
         if (liq_dec_sign(equity) < 0) {
             debtors++;
-            debt = sub(debt, equity);
+            debt = dec_sub(debt, equity);
         }
-        total = add(total, l->cash[i]);
+        total = dec_add(total, l->cash[i]);
     }
     assert_int_equal(s->debtors, debtors);
     assert_dec_eq(s->debt_total, debt, "debt total");
-    total = add(total, add(add(l->fund, l->venue), add(l->pool, add(l->liquidator, l->market))));
+    total = dec_add(total, dec_add(dec_add(l->fund, l->venue),
+                                   dec_add(l->pool, dec_add(l->liquidator, l->market))));
     assert_dec_eq(total, l->in, "everything = what went in");
+}
+
+/* ---- a hand-built case ----------------------------------------------------- */
+
+/* One policy, book and path replayed with the per-tick check on: the
+ * events, the summary, and the independent ledger they are re-added into. */
+typedef struct replayed {
+    liq_policy *p;
+    liq_book *b;
+    liq_path *pa;
+    liq_replay_opts o;
+    evlog ev;
+    liq_replay_summary s;
+    ledger l;
+} replayed;
+
+/* Load the three files and replay them with the fund at `fund` (NULL: the
+ * policy's own). Free with replayed_free. */
+static void replay_files(replayed *r, const char *policy, const char *book, const char *path,
+                         const char *fund)
+{
+    memset(r, 0, sizeof *r);
+    r->p = load_policy_or_fail(policy);
+    r->b = load_book_or_fail(book);
+    r->pa = load_path_or_fail(path);
+    r->o = (liq_replay_opts){.has_fund = fund != NULL, .fund = fund ? D(fund) : LIQ_DEC_ZERO};
+    replay(r->p, r->b, r->pa, r->o, &r->ev, &r->s);
+}
+
+/* Re-add the events into r->l, which must agree with the summary. */
+static void check_ledger(replayed *r)
+{
+    ledger_init(&r->l, r->p, r->b, r->pa, &r->o);
+    ledger_check(&r->l, &r->ev, &r->s);
+}
+
+static void replayed_free(replayed *r)
+{
+    ledger_free(&r->l);
+    evlog_free(&r->ev);
+    liq_path_free(r->pa);
+    liq_book_free(r->b);
+    liq_policy_free(r->p);
 }
 
 /* ---- 1. conservation across the book -------------------------------------- */
@@ -740,13 +686,8 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
 static void test_conservation_hand_book(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(RP_POLICY("cons"));
-    liq_book *b = book_load(RP("books/cons.ndjson"));
-    liq_path *pa = path_load(RP("paths/cons.csv"));
-    liq_replay_opts o = {.has_fund = true, .fund = D("50")};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
+    replayed r;
+    replay_files(&r, RP_POLICY("cons"), RP("books/cons.ndjson"), RP("paths/cons.csv"), "50");
     static const char *const want[] = {
         "liquidation@1 account=A side=long size=1 liquidation_price=47979.79797979798 "
         "trigger=47800 fill=47800 unforced=2200 forced=0 fee=239 forfeited=0 deficit=0",
@@ -765,36 +706,30 @@ static void test_conservation_hand_book(void **state)
         "socialized_charge@3 account=W1 amount=500 profit=500",
         "socialized_loss@3 amount=500 winners=1 uncovered=300",
         NULL};
-    expect_events(&ev, want);
+    expect_events(&r.ev, want);
 
     /* fees 239 + 220 + 410; loss = what each lost plus its fee:
      * 2439 + 6220 + 10410; deficits 1220 + 1210 = 919 + 284.4 + 926.6 + 300. */
-    assert_int_equal(s.liquidations, 3);
-    assert_int_equal(s.adl_events, 1);
-    assert_int_equal(s.socialized_events, 2);
-    assert_int_equal(s.debtors, 1);
-    assert_dec(s.fees, "869", "fees");
-    assert_dec(s.loss_total, "19069", "loss_total");
-    assert_dec(s.deficit, "2430", "deficit");
-    expect_covered(&s, (const char *const[6]){"919", "284.4", "926.6", "0", "0", "300"});
-    assert_dec(s.debt_total, "300", "debt_total");
-    assert_true(s.fund_finite);
-    assert_dec(s.fund_start, "50", "fund_start");
-    assert_dec(s.fund_end, "0", "fund_end");
-    assert_dec(s.fund_min, "0", "fund_min");
+    assert_int_equal(r.s.liquidations, 3);
+    assert_int_equal(r.s.adl_events, 1);
+    assert_int_equal(r.s.socialized_events, 2);
+    assert_int_equal(r.s.debtors, 1);
+    assert_dec(r.s.fees, "869", "fees");
+    assert_dec(r.s.loss_total, "19069", "loss_total");
+    assert_dec(r.s.deficit, "2430", "deficit");
+    expect_covered(&r.s, (const char *const[6]){"919", "284.4", "926.6", "0", "0", "300"});
+    assert_dec(r.s.debt_total, "300", "debt_total");
+    assert_true(r.s.fund_finite);
+    assert_dec(r.s.fund_start, "50", "fund_start");
+    assert_dec(r.s.fund_end, "0", "fund_end");
+    assert_dec(r.s.fund_min, "0", "fund_min");
 
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
+    check_ledger(&r);
     static const char *const cash[] = {"61", "1000", "-300", "6000", "11144.5", "2028.9"};
     for (size_t i = 0; i < 6; i++)
-        assert_dec(l.cash[i], cash[i], book_id(b, i));
-    assert_dec(l.market, "15915.6", "market: 16200 realized - 284.4 ADL cover");
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+        assert_dec(r.l.cash[i], cash[i], book_id(r.b, i));
+    assert_dec(r.l.market, "15915.6", "market: 16200 realized - 284.4 ADL cover");
+    replayed_free(&r);
 }
 
 /* ---- 2. ADL in the venue's ranking ---------------------------------------- */
@@ -831,33 +766,22 @@ static void test_conservation_hand_book(void **state)
 static void check_adl(const char *policy, const char *fund, const char *const *want,
                       const char *if_cover, const char *adl_cover)
 {
-    liq_policy *p = policy_load(policy);
-    liq_book *b = book_load(RP("books/adl.csv"));
-    liq_path *pa = path_load(RP("paths/gap.csv"));
-    liq_replay_opts o = {.has_fund = fund != NULL, .fund = fund ? D(fund) : LIQ_DEC_ZERO};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
-    expect_events(&ev, want);
-    assert_int_equal(s.liquidations, 1);
-    assert_int_equal(s.adl_events, 4);
-    assert_int_equal(s.debtors, 0);
-    expect_covered(&s, (const char *const[6]){if_cover, adl_cover, "0", "0", "0", "0"});
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
+    replayed r;
+    replay_files(&r, policy, RP("books/adl.csv"), RP("paths/gap.csv"), fund);
+    expect_events(&r.ev, want);
+    assert_int_equal(r.s.liquidations, 1);
+    assert_int_equal(r.s.adl_events, 4);
+    assert_int_equal(r.s.debtors, 0);
+    expect_covered(&r.s, (const char *const[6]){if_cover, adl_cover, "0", "0", "0", "0"});
+    check_ledger(&r);
     /* L ends at zero; s3 keeps 0.9 of its short and 0.9 of its margin
      * (cross: its balance, 40000 x 0.9); s4 and lw are untouched. */
-    assert_dec(l.cash[0], "0", "L");
-    assert_dec(l.size[3], "0.9", "s3 open");
-    assert_dec(l.coll[3], "36000", "s3 margin");
-    assert_dec(l.size[4], "0.2", "s4 open");
-    assert_dec(l.size[6], "0.1", "lw open");
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+    assert_dec(r.l.cash[0], "0", "L");
+    assert_dec(r.l.size[3], "0.9", "s3 open");
+    assert_dec(r.l.coll[3], "36000", "s3 margin");
+    assert_dec(r.l.size[4], "0.2", "s4 open");
+    assert_dec(r.l.size[6], "0.1", "lw open");
+    replayed_free(&r);
 }
 
 static void test_adl_bitmex_ranking_at_bankruptcy_price(void **state)
@@ -943,13 +867,8 @@ static void test_adl_binance_ranking(void **state)
 static void test_socialized_pro_rata_to_profit(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(RP_POLICY("soc"));
-    liq_book *b = book_load(RP("books/soc.ndjson"));
-    liq_path *pa = path_load(RP("paths/gap.csv"));
-    liq_replay_opts o = {.has_fund = true, .fund = D("100")};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
+    replayed r;
+    replay_files(&r, RP_POLICY("soc"), RP("books/soc.ndjson"), RP("paths/gap.csv"), "100");
     static const char *const want[] = {
         "liquidation@1 account=L1 side=long size=1 liquidation_price=45454.545454545455 "
         "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
@@ -961,22 +880,16 @@ static void test_socialized_pro_rata_to_profit(void **state)
         "socialized_charge@1 account=w3 amount=11.111111111113 profit=50",
         "socialized_loss@1 amount=900 winners=4 uncovered=0",
         NULL};
-    expect_events(&ev, want);
-    assert_int_equal(s.socialized_events, 1);
-    assert_int_equal(s.debtors, 0);
-    expect_covered(&s, (const char *const[6]){"100", "0", "900", "0", "0", "0"});
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
+    expect_events(&r.ev, want);
+    assert_int_equal(r.s.socialized_events, 1);
+    assert_int_equal(r.s.debtors, 0);
+    expect_covered(&r.s, (const char *const[6]){"100", "0", "900", "0", "0", "0"});
+    check_ledger(&r);
     static const char *const cash[] = {"0", "4333.333333333334", "10000", "1746.666666666667",
                                        "9911.111111111112", "433.888888888887"};
     for (size_t i = 0; i < 6; i++)
-        assert_dec(l.cash[i], cash[i], book_id(b, i));
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+        assert_dec(r.l.cash[i], cash[i], book_id(r.b, i));
+    replayed_free(&r);
 }
 
 /*
@@ -990,13 +903,8 @@ static void test_socialized_pro_rata_to_profit(void **state)
 static void check_thin(const char *policy, const char *const covered[6], const char *l1_cash,
                        size_t debtors)
 {
-    liq_policy *p = policy_load(policy);
-    liq_book *b = book_load(RP("books/thin.csv"));
-    liq_path *pa = path_load(RP("paths/gap.csv"));
-    liq_replay_opts o = {0};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
+    replayed r;
+    replay_files(&r, policy, RP("books/thin.csv"), RP("paths/gap.csv"), NULL);
     static const char *const want[] = {
         "liquidation@1 account=L1 side=long size=1 liquidation_price=45454.545454545455 "
         "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
@@ -1005,20 +913,14 @@ static void check_thin(const char *policy, const char *const covered[6], const c
         "socialized_charge@1 account=w3 amount=50 profit=50",
         "socialized_loss@1 amount=50 winners=1 uncovered=950",
         NULL};
-    expect_events(&ev, want);
-    expect_covered(&s, covered);
-    assert_int_equal(s.debtors, debtors);
-    assert_dec(s.debt_total, debtors ? "950" : "0", "debt_total");
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
-    assert_dec(l.cash[0], l1_cash, "L1");
-    assert_dec(l.cash[1], "395", "w3: 445 - 50");
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+    expect_events(&r.ev, want);
+    expect_covered(&r.s, covered);
+    assert_int_equal(r.s.debtors, debtors);
+    assert_dec(r.s.debt_total, debtors ? "950" : "0", "debt_total");
+    check_ledger(&r);
+    assert_dec(r.l.cash[0], l1_cash, "L1");
+    assert_dec(r.l.cash[1], "395", "w3: 445 - 50");
+    replayed_free(&r);
 }
 
 static void test_socialized_beyond_profit_is_debt(void **state)
@@ -1046,13 +948,8 @@ static void test_socialized_beyond_profit_under_protection_is_venue(void **state
 static void test_socialized_winner_is_not_a_debtor(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(RP_POLICY("soc"));
-    liq_book *b = book_load(RP("books/clawback.csv"));
-    liq_path *pa = path_load(RP("paths/gap.csv"));
-    liq_replay_opts o = {0};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
+    replayed r;
+    replay_files(&r, RP_POLICY("soc"), RP("books/clawback.csv"), RP("paths/gap.csv"), NULL);
     static const char *const want[] = {
         "liquidation@1 account=L1 side=long size=3 liquidation_price=45454.545454545455 "
         "trigger=44000 fill=44000 unforced=18000 forced=0 fee=0 forfeited=0 deficit=3000",
@@ -1061,19 +958,13 @@ static void test_socialized_winner_is_not_a_debtor(void **state)
         "socialized_charge@1 account=w amount=3000 profit=6000",
         "socialized_loss@1 amount=3000 winners=1 uncovered=0",
         NULL};
-    expect_events(&ev, want);
-    assert_int_equal(s.debtors, 0);
-    assert_dec(s.debt_total, "0", "debt_total");
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
-    assert_dec(l.cash[0], "0", "L1");
-    assert_dec(l.cash[1], "-2000", "w's cash");
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+    expect_events(&r.ev, want);
+    assert_int_equal(r.s.debtors, 0);
+    assert_dec(r.s.debt_total, "0", "debt_total");
+    check_ledger(&r);
+    assert_dec(r.l.cash[0], "0", "L1");
+    assert_dec(r.l.cash[1], "-2000", "w's cash");
+    replayed_free(&r);
 }
 
 /* ---- partial slices across ticks --------------------------------------------- */
@@ -1096,13 +987,8 @@ static void test_socialized_winner_is_not_a_debtor(void **state)
 static void test_partial_slices_then_bankrupt_rest(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(RP_POLICY("partial"));
-    liq_book *b = book_load(RP("books/slices.csv"));
-    liq_path *pa = path_load(RP("paths/slices.csv"));
-    liq_replay_opts o = {0};
-    evlog ev = {0};
-    liq_replay_summary s;
-    replay(p, b, pa, o, &ev, &s);
+    replayed r;
+    replay_files(&r, RP_POLICY("partial"), RP("books/slices.csv"), RP("paths/slices.csv"), NULL);
     static const char *const want[] = {
         "partial_liquidation@1 account=P size=0.2 fill=45400 remaining=0.8 fee=0",
         "partial_liquidation@2 account=P size=0.16 fill=45300 remaining=0.64 fee=0",
@@ -1111,22 +997,16 @@ static void test_partial_slices_then_bankrupt_rest(void **state)
         "shortfall@3 account=P deficit=512 insurance_fund=512 adl=0 socialized=0 "
         "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=unlimited",
         NULL};
-    expect_events(&ev, want);
-    assert_int_equal(s.liquidations, 1);
-    assert_int_equal(s.partials, 2);
-    assert_dec(s.loss_total, "5512", "loss_total");
-    assert_dec(s.deficit, "512", "deficit");
-    assert_false(s.fund_finite);
-    assert_dec(s.fund_end, "-512", "unlimited fund, net");
-    ledger l;
-    ledger_init(&l, p, b, pa, &o);
-    ledger_check(&l, &ev, &s);
-    assert_dec(l.cash[0], "0", "P");
-    ledger_free(&l);
-    evlog_free(&ev);
-    liq_path_free(pa);
-    liq_book_free(b);
-    liq_policy_free(p);
+    expect_events(&r.ev, want);
+    assert_int_equal(r.s.liquidations, 1);
+    assert_int_equal(r.s.partials, 2);
+    assert_dec(r.s.loss_total, "5512", "loss_total");
+    assert_dec(r.s.deficit, "512", "deficit");
+    assert_false(r.s.fund_finite);
+    assert_dec(r.s.fund_end, "-512", "unlimited fund, net");
+    check_ledger(&r);
+    assert_dec(r.l.cash[0], "0", "P");
+    replayed_free(&r);
 }
 
 /* ---- 4. indexed = naive, on random books ---------------------------------------- */
@@ -1177,9 +1057,9 @@ static liq_book *random_book(uint64_t *g, size_t n)
         liq_dec size = below(g, 5) == 0 ? scaled(2000 + (int64_t)below(g, 4001), 3)
                                         : scaled(1 + (int64_t)below(g, 2000), 3);
         int mode = below(g, 2) ? MODE_CROSS : MODE_ISOLATED;
-        liq_dec im = divr(mul(size, entry), lev, LIQ_ROUND_CEIL), coll;
+        liq_dec im = dec_div(dec_mul(size, entry), lev, LIQ_ROUND_CEIL), coll;
         liq_dec times = scaled(10 + (int64_t)below(g, 21), 1);
-        assert_int_equal(liq_dec_quantize(mul(im, times), D("0.01"), LIQ_ROUND_CEIL, &coll),
+        assert_int_equal(liq_dec_quantize(dec_mul(im, times), D("0.01"), LIQ_ROUND_CEIL, &coll),
                          LIQ_OK);
         assert_true(book_add(b, id, coll, mode, side, size, entry, lev));
     }
@@ -1265,7 +1145,7 @@ static void test_indexed_equals_naive_on_random_books(void **state)
     for (size_t k = 0; k < NPOL; k++) {
         char path[512];
         snprintf(path, sizeof path, "%s/policies/%s.yaml", LIQ_SOURCE_DIR, names[k]);
-        pol[k] = policy_load(path);
+        pol[k] = load_policy_or_fail(path);
     }
     uint64_t g = 0x9E3779B97F4A7C15ull;
     liq_replay_summary all = {0};
@@ -1404,9 +1284,9 @@ static void test_load_errors(void **state)
 static void test_collateral_below_initial_margin(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(RP_POLICY("partial"));
-    liq_book *b = book_load(RP("books/below-im.csv"));
-    liq_path *pa = path_load(RP("paths/gap.csv"));
+    liq_policy *p = load_policy_or_fail(RP_POLICY("partial"));
+    liq_book *b = load_book_or_fail(RP("books/below-im.csv"));
+    liq_path *pa = load_path_or_fail(RP("paths/gap.csv"));
     liq_diags d = LIQ_DIAGS_INIT;
     liq_replay_summary s;
     liq_replay_opts o = {0};
@@ -1423,119 +1303,35 @@ static void test_collateral_below_initial_margin(void **state)
 
 /* ---- 6. the command line ----------------------------------------------------------- */
 
-typedef struct run {
-    int rc;
-    char *out, *err;
-} run;
-
-static char *slurp_fd(int fd)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        ssize_t got = read(fd, buf + n, cap - n - 1);
-        assert_true(got >= 0);
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    buf[n] = 0;
-    return buf;
-}
-
-static int temp_fd(void)
-{
-    char name[] = "/tmp/liqsim-replay-XXXXXX";
-    int fd = mkstemp(name);
-    assert_true(fd >= 0);
-    unlink(name);
-    return fd;
-}
-
-/* `liqsim args...` from the project root, stdout and stderr captured. */
-static run cli_run(const char *const *args)
-{
-    const char *argv[32];
-    size_t n = 0;
-    argv[n++] = LIQ_CLI;
-    for (; *args; args++) {
-        assert_true(n < 31);
-        argv[n++] = *args;
-    }
-    argv[n] = NULL;
-    int out = temp_fd(), err = temp_fd();
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
-            chdir(LIQ_SOURCE_DIR) != 0)
-            _exit(127);
-        execv(LIQ_CLI, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    run r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp_fd(out), slurp_fd(err)};
-    close(out);
-    close(err);
-    return r;
-}
-
-#define CLI(...) cli_run((const char *const[]){__VA_ARGS__, NULL})
-
-static void run_free(run *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static void expect_rc(const run *r, int rc)
-{
-    if (r->rc != rc)
-        print_message("exit %d, expected %d\n--- stdout\n%s--- stderr\n%s---\n", r->rc, rc,
-                      r->out, r->err);
-    assert_int_equal(r->rc, rc);
-}
-
 /* --events -: the library's event lines on stdout, each tagged with its
  * policy in front, policy after policy; the summary goes to stderr. */
 static void test_cli_events_on_stdout(void **state)
 {
     (void)state;
     static const char *const pols[] = {"adl-lev-bp", "adl-mr-bp"};
-    run r = CLI("replay", "--book", RP_DIR "books/adl.csv", "--path", RP_DIR "paths/gap.csv",
-                "--insurance-fund", "100", "--events", "-", RP_DIR "policies/adl-lev-bp.yaml",
-                RP_DIR "policies/adl-mr-bp.yaml");
-    expect_rc(&r, 0);
+    cli_output r = CLI("replay", "--book", RP_DIR "books/adl.csv", "--path",
+                       RP_DIR "paths/gap.csv", "--insurance-fund", "100", "--events", "-",
+                       RP_DIR "policies/adl-lev-bp.yaml", RP_DIR "policies/adl-mr-bp.yaml");
+    expect_exit_code(&r, 0);
     const char *out = r.out;
     for (size_t k = 0; k < 2; k++) {
         char pp[256];
         snprintf(pp, sizeof pp, "%s/%s.yaml", LIQ_TEST_DATA "/replay/policies", pols[k]);
-        evlog ev = {0};
-        liq_replay_summary s;
-        replay_files(pp, RP("books/adl.csv"), RP("paths/gap.csv"), "100", &ev, &s);
-        assert_int_equal(ev.n, 6);
-        for (const char *lib = ev.buf; *lib;) {
-            size_t ll = strcspn(lib, "\n"), ol = strcspn(out, "\n");
+        replayed lib;
+        replay_files(&lib, pp, RP("books/adl.csv"), RP("paths/gap.csv"), "100");
+        assert_int_equal(lib.ev.n, 6);
+        for (const char *line = lib.ev.buf; *line;) {
+            size_t ll = strcspn(line, "\n"), ol = strcspn(out, "\n");
             char want[1200];
-            snprintf(want, sizeof want, "{\"policy\":\"%s\",%.*s", pols[k], (int)ll - 1, lib + 1);
+            snprintf(want, sizeof want, "{\"policy\":\"%s\",%.*s", pols[k], (int)ll - 1, line + 1);
             if (ol != strlen(want) || strncmp(out, want, ol) != 0)
                 fail_msg("stdout:\n  got      %.*s\n  expected %s", (int)ol, out, want);
             json_t *j = parse_line(out, ol);
             json_decref(j);
-            lib += ll + 1;
+            line += ll + 1;
             out += ol + (out[ol] == '\n');
         }
-        evlog_free(&ev);
+        replayed_free(&lib);
     }
     assert_string_equal(out, "");
     /* The table summary, on stderr. */
@@ -1543,26 +1339,24 @@ static void test_cli_events_on_stdout(void **state)
                                "slices), 4 ADL fills, 0 socialization rounds, 0 accounts in debt\n";
     if (strncmp(r.err, head, sizeof head - 1) != 0)
         fail_msg("stderr:\n%s\nexpected it to begin with\n%s", r.err, head);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static void test_cli_bad_book_exits_3(void **state)
 {
     (void)state;
-    run r = CLI("replay", "--book", RP_DIR "books/bad-decimal.csv", "--path",
-                RP_DIR "paths/gap.csv", "--events", "-", RP_DIR "policies/adl-lev-bp.yaml");
-    expect_rc(&r, 3);
-    assert_string_equal(r.out, "");
+    cli_output r = CLI("replay", "--book", RP_DIR "books/bad-decimal.csv", "--path",
+                       RP_DIR "paths/gap.csv", "--events", "-", RP_DIR "policies/adl-lev-bp.yaml");
+    expect_failure(&r, 3);
     assert_string_equal(r.err, RP_DIR "books/bad-decimal.csv:3:4: collateral: expected a "
                                "decimal, got \"1O00\"\n");
-    run_free(&r);
+    cli_output_free(&r);
     r = CLI("replay", "--book", RP_DIR "books/json-real.ndjson", "--path", RP_DIR "paths/gap.csv",
             "--format", "json", RP_DIR "policies/adl-lev-bp.yaml");
-    expect_rc(&r, 3);
-    assert_string_equal(r.out, "");
+    expect_failure(&r, 3);
     assert_string_equal(r.err, RP_DIR "books/json-real.ndjson:2:1: collateral: a JSON real is "
                                "not exact; write the decimal as a string\n");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 /* A book that loads but cannot be replayed (collateral below the initial
@@ -1570,13 +1364,13 @@ static void test_cli_bad_book_exits_3(void **state)
 static void test_cli_replay_refused(void **state)
 {
     (void)state;
-    run r = CLI("replay", "--book", RP_DIR "books/below-im.csv", "--path", RP_DIR "paths/gap.csv",
-                "--format", "json", RP_DIR "policies/partial.yaml");
+    cli_output r = CLI("replay", "--book", RP_DIR "books/below-im.csv", "--path",
+                       RP_DIR "paths/gap.csv", "--format", "json", RP_DIR "policies/partial.yaml");
     assert_int_not_equal(r.rc, 0);
     assert_string_equal(r.out, "");
     assert_string_equal(r.err, RP_DIR "books/below-im.csv: account a2: collateral 400 is below "
                                "the initial margin 500\n");
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 static const char *jstr(json_t *o, const char *key)
@@ -1600,10 +1394,10 @@ static json_int_t jint(json_t *o, const char *key)
 static void test_cli_json_summary(void **state)
 {
     (void)state;
-    run r = CLI("replay", "--book", RP_DIR "books/cons.ndjson", "--path", RP_DIR "paths/cons.csv",
-                "--insurance-fund", "50", "--check", "--format", "json",
-                RP_DIR "policies/cons.yaml");
-    expect_rc(&r, 0);
+    cli_output r = CLI("replay", "--book", RP_DIR "books/cons.ndjson", "--path",
+                       RP_DIR "paths/cons.csv", "--insurance-fund", "50", "--check", "--format",
+                       "json", RP_DIR "policies/cons.yaml");
+    expect_exit_code(&r, 0);
     assert_string_equal(r.err, "");
     json_error_t err;
     json_t *j = json_loads(r.out, 0, &err);
@@ -1638,7 +1432,7 @@ static void test_cli_json_summary(void **state)
     for (size_t k = 0; k < 10; k++)
         assert_int_equal(json_integer_value(json_array_get(tenths, k)), want_t[k]);
     json_decref(j);
-    run_free(&r);
+    cli_output_free(&r);
 }
 
 int main(void)

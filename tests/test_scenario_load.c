@@ -16,114 +16,18 @@
  *
  * Paths are relative to the project root; the runner changes there first.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support/support.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "liqsim.h"
 #include "scenario.h"
 
 #define BAD_DIR "tests/data/bad_scenarios"
 #define GOOD_DIR "tests/data/scenarios"
 
 /* ---- helpers --------------------------------------------------------- */
-
-/* The *.yaml files of dir, sorted, as "dir/name". Caller frees. */
-static char **yaml_files(const char *dir, size_t *n)
-{
-    DIR *d = opendir(dir);
-    char **out = NULL;
-    size_t cap = 0;
-    *n = 0;
-    if (!d)
-        return NULL;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || e->d_name[0] == '.' || strcmp(e->d_name + len - 5, ".yaml") != 0)
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            out = realloc(out, cap * sizeof *out);
-            assert_non_null(out);
-        }
-        size_t sz = strlen(dir) + len + 2;
-        out[*n] = malloc(sz);
-        assert_non_null(out[*n]);
-        snprintf(out[*n], sz, "%s/%s", dir, e->d_name);
-        (*n)++;
-    }
-    closedir(d);
-    for (size_t i = 1; i < *n; i++)
-        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
-            char *t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-    return out;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* The value of the first leading comment line "<prefix> value", or NULL.
- * Caller frees. */
-static char *header_value(const char *path, const char *prefix)
-{
-    FILE *f = fopen(path, "r");
-    char line[2048];
-    size_t plen = strlen(prefix);
-    char *out = NULL;
-    if (!f)
-        fail_msg("%s: cannot open", path);
-    while (!out && fgets(line, sizeof line, f) && line[0] == '#') {
-        line[strcspn(line, "\r\n")] = 0;
-        if (strncmp(line, prefix, plen) == 0 && line[plen] == ' ')
-            out = strdup(line + plen + 1);
-    }
-    fclose(f);
-    return out;
-}
-
-/* A diagnostic as the CLI prints it (tools/cli.c). */
-static void format_diag(const liq_diag *g, char *buf, size_t cap)
-{
-    if (g->line > 0 && g->col > 0)
-        snprintf(buf, cap, "%s:%d:%d: %s", g->file, g->line, g->col, g->msg);
-    else if (g->line > 0)
-        snprintf(buf, cap, "%s:%d: %s", g->file, g->line, g->msg);
-    else
-        snprintf(buf, cap, "%s: %s", g->file, g->msg);
-}
-
-static const liq_diag *first_error(const liq_diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (d->items[i].severity == LIQ_SEV_ERROR)
-            return &d->items[i];
-    return NULL;
-}
-
-static void print_diags(const liq_diags *d)
-{
-    char buf[2048];
-    for (size_t i = 0; i < d->n; i++) {
-        format_diag(&d->items[i], buf, sizeof buf);
-        print_message("    %s\n", buf);
-    }
-}
 
 #define assert_dec(d, expect)                   \
     do {                                        \
@@ -134,49 +38,31 @@ static void print_diags(const liq_diags *d)
 
 /* ---- every bad scenario fails with its message ----------------------- */
 
-static void bad_scenario_fails_with_its_message(void **state)
+/* A scenario fails to load; or, when it names a policy ("# policy:"), it
+ * loads and fails only when evaluated against that policy. */
+static bool scenario_fails_as_its_case_says(const char *path, liq_diags *d, const char **what)
 {
-    const char *path = *state;
-    char *expect = header_value(path, "# expect:");
     char *policy = header_value(path, "# policy:");
-    if (!expect)
-        fail_msg("%s: the first line must be '# expect: <path:line:col: message>'", path);
-
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_scenario *s = liq_scenario_load(path, &d);
+    liq_scenario *s = liq_scenario_load(path, d);
     liq_policy *p = NULL;
     liq_result *r = NULL;
-    const char *what = "the scenario loaded";
+    *what = "the scenario loaded";
     if (policy && s) {
-        /* Wrong only against a policy: it must load, and fail evaluating. */
-        p = liq_policy_load(policy, &d);
+        p = liq_policy_load(policy, d);
         if (!p)
             fail_msg("%s: policy %s does not load", path, policy);
         liq_eval_opts eo = {.explain = false};
-        r = liq_eval(p, s, &eo, &d);
-        what = "the scenario evaluated";
+        r = liq_eval(p, s, &eo, d);
+        *what = "the scenario evaluated";
     } else if (policy) {
-        what = "the scenario was meant to load and fail only when evaluated";
+        *what = "the scenario was meant to load and fail only when evaluated";
     }
-
-    const liq_diag *e = first_error(&d);
-    char got[2048] = "(no error)";
-    if (e)
-        format_diag(e, got, sizeof got);
     bool failed_as_meant = policy ? (s != NULL && r == NULL) : s == NULL;
-    bool same = failed_as_meant && e != NULL && strcmp(got, expect) == 0;
-    if (!same) {
-        print_message("%s\n  expected: %s\n       got: %s%s%s\n  all diagnostics:\n", path,
-                      expect, got, failed_as_meant ? "" : " -- ", failed_as_meant ? "" : what);
-        print_diags(&d);
-    }
     liq_result_free(r);
     liq_policy_free(p);
     liq_scenario_free(s);
-    liq_diags_free(&d);
-    free(expect);
     free(policy);
-    assert_true(same);
+    return failed_as_meant;
 }
 
 static void every_failure_path_has_a_file(void **state)
@@ -188,12 +74,7 @@ static void every_failure_path_has_a_file(void **state)
         "unknown_key", "bad_side", "slippage_above_one", "path_file_bad_mark",
         "collateral_below_margin",
     };
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
-        char path[256];
-        snprintf(path, sizeof path, "%s/%s.yaml", BAD_DIR, required[i]);
-        if (access(path, R_OK) != 0)
-            fail_msg("missing case %s", path);
-    }
+    expect_case_files(BAD_DIR, required, sizeof required / sizeof *required);
 }
 
 static void scenario_file_that_does_not_exist(void **state)
@@ -201,9 +82,7 @@ static void scenario_file_that_does_not_exist(void **state)
     (void)state;
     liq_diags d = LIQ_DIAGS_INIT;
     assert_null(liq_scenario_load(BAD_DIR "/no-such-scenario.yaml", &d));
-    char got[1024];
-    format_diag(first_error(&d), got, sizeof got);
-    assert_string_equal(got, BAD_DIR "/no-such-scenario.yaml: cannot open: No such file or directory");
+    expect_first_error(&d, BAD_DIR "/no-such-scenario.yaml: cannot open: No such file or directory");
     liq_diags_free(&d);
 }
 
@@ -300,53 +179,21 @@ static void scenario_parsed_from_memory_keeps_its_marks(void **state)
     assert_non_null(p);
     liq_eval_opts eo = {.explain = false};
     assert_null(liq_eval(p, s, &eo, &d));
-    char got[1024];
-    format_diag(first_error(&d), got, sizeof got);
-    assert_string_equal(got, "in-memory.yaml:2:23: account.collateral: 500 is less than the "
-                             "position's initial margin 1000");
+    expect_first_error(&d, "in-memory.yaml:2:23: account.collateral: 500 is less than the "
+                           "position's initial margin 1000");
     liq_policy_free(p);
     liq_scenario_free(s);
     liq_diags_free(&d);
 
     assert_null(liq_scenario_parse("empty.yaml", "", 0, &d));
-    format_diag(first_error(&d), got, sizeof got);
-    assert_string_equal(got, "empty.yaml:1:1: the file is empty; a scenario gives name, "
-                             "account, position and market");
+    expect_first_error(&d, "empty.yaml:1:1: the file is empty; a scenario gives name, "
+                           "account, position and market");
     liq_diags_free(&d);
-}
-
-/* ---- runner ---------------------------------------------------------- */
-
-static int run_per_file(const char *group, const char *dir, CMUnitTestFunction fn,
-                        size_t at_least)
-{
-    size_t n;
-    char **files = yaml_files(dir, &n);
-    if (n < at_least) {
-        fprintf(stderr, "%s: %zu cases, expected at least %zu\n", dir, n, at_least);
-        free_list(files, n);
-        return 1;
-    }
-    struct CMUnitTest *tests = calloc(n, sizeof *tests);
-    if (!tests)
-        return 1;
-    for (size_t i = 0; i < n; i++) {
-        tests[i].name = files[i];
-        tests[i].test_func = fn;
-        tests[i].initial_state = files[i];
-    }
-    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
-    free(tests);
-    free_list(files, n);
-    return failed;
 }
 
 int main(void)
 {
-    if (chdir(LIQ_SOURCE_DIR) != 0) {
-        perror(LIQ_SOURCE_DIR);
-        return 1;
-    }
+    chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_failure_path_has_a_file),
         cmocka_unit_test(scenario_file_that_does_not_exist),
@@ -356,6 +203,6 @@ int main(void)
         cmocka_unit_test(scenario_parsed_from_memory_keeps_its_marks),
     };
     int failed = cmocka_run_group_tests_name("scenario_load", tests, NULL, NULL);
-    failed += run_per_file("bad_scenarios", BAD_DIR, bad_scenario_fails_with_its_message, 12);
+    failed += run_bad_input_files("bad_scenarios", BAD_DIR, scenario_fails_as_its_case_says, 12);
     return failed ? 1 : 0;
 }

@@ -4,10 +4,7 @@
  * every key of every shipped policy is a key the schema names. So the
  * schema, the loader and the policies cannot drift apart.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support/support.h"
 
 #include <glob.h>
 #include <jansson.h>
@@ -17,36 +14,16 @@
 
 #include "yamltree.h"
 
-static char *slurp(FILE *f)
-{
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    if (buf)
-        buf[n] = 0;
-    return buf;
-}
-
 static void check_file_matches_cli(const char *which)
 {
-    char cmd[512], path[512];
-    snprintf(cmd, sizeof cmd, "%s schema %s", LIQ_CLI, which);
+    char path[512];
     snprintf(path, sizeof path, "%s/liqsim-%s.schema.json", strcmp(which, "policy") == 0 ? "policies" : "scenarios", which);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    char *gen = slurp(p);
-    assert_int_equal(pclose(p), 0);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char *file = slurp(f);
-    fclose(f);
-    if (strcmp(gen, file) != 0)
+    cli_output gen = CLI("schema", which);
+    expect_exit_code(&gen, 0);
+    char *file = read_file(path);
+    if (strcmp(gen.out, file) != 0)
         fail_msg("%s is stale: regenerate it with `liqsim schema %s > %s`", path, which, path);
-    free(gen);
+    cli_output_free(&gen);
     free(file);
 }
 

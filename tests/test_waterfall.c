@@ -32,11 +32,7 @@
  * strings in canonical form (the expected literals are checked to be
  * canonical, so a typo like "44.80" cannot pass or fail by accident).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support/support.h"
 
 #include <glob.h>
 #include <jansson.h>
@@ -44,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "liqsim.h"
 #include "policy.h"
 
 #define WF_POLICY(name) LIQ_TEST_DATA "/waterfall/policies/" name ".yaml"
@@ -78,34 +73,6 @@ typedef struct wf_case {
 } wf_case;
 
 /* ---- helpers --------------------------------------------------------- */
-
-static liq_dec D(const char *s)
-{
-    liq_dec v;
-    if (liq_dec_from_str(s, &v) != LIQ_OK)
-        fail_msg("not a decimal: \"%s\"", s);
-    return v;
-}
-
-static const char *fmt_dec(liq_dec v, char buf[LIQ_DEC_STRLEN])
-{
-    liq_dec_format(v, buf);
-    return buf;
-}
-
-static liq_dec add(liq_dec a, liq_dec b)
-{
-    liq_dec r;
-    assert_int_equal(liq_dec_add(a, b, &r), LIQ_OK);
-    return r;
-}
-
-static liq_dec sub(liq_dec a, liq_dec b)
-{
-    liq_dec r;
-    assert_int_equal(liq_dec_sub(a, b, &r), LIQ_OK);
-    return r;
-}
 
 /* The value at a dotted path ("loss.total") as text: a string as is, null
  * as "null", true/false, an integer in decimal. */
@@ -152,7 +119,7 @@ static void assert_canonical(const char *want)
         !strcmp(want, "false"))
         return;
     char b[LIQ_DEC_STRLEN];
-    if (strcmp(fmt_dec(D(want), b), want) != 0)
+    if (strcmp(dec_text(D(want), b), want) != 0)
         fail_msg("expected value \"%s\" is not canonical (write \"%s\")", want, b);
 }
 
@@ -171,22 +138,14 @@ static void expect(json_t *r, const char *path, const char *want, const char *df
  * action: every key in the order the result lists them. */
 static void flatten(json_t *o, bool with_step, char *out, size_t cap)
 {
-    const char *key;
-    json_t *v;
+    static const char *const type_only[] = {"type", NULL};
+    static const char *const type_and_step[] = {"type", "step", NULL};
     size_t used = (size_t)snprintf(out, cap, "%s", json_string_value(json_object_get(o, "type")));
     json_t *step = json_object_get(o, "step");
     if (with_step && step)
         used += (size_t)snprintf(out + used, cap - used, "@%lld",
                                  (long long)json_integer_value(step));
-    json_object_foreach(o, key, v) {
-        if (!strcmp(key, "type") || (with_step && !strcmp(key, "step")) || used >= cap)
-            continue;
-        if (json_is_integer(v))
-            used += (size_t)snprintf(out + used, cap - used, " %s=%lld", key,
-                                     (long long)json_integer_value(v));
-        else
-            used += (size_t)snprintf(out + used, cap - used, " %s=%s", key, json_string_value(v));
-    }
+    append_fields(o, with_step ? type_and_step : type_only, out, cap, used);
 }
 
 static void expect_list(json_t *r, const char *path, const char *const *want, size_t max,
@@ -214,34 +173,6 @@ static void expect_list(json_t *r, const char *path, const char *const *want, si
                  want[json_array_size(arr)]);
 }
 
-static void fail_diags(const char *what, const liq_diags *d)
-{
-    for (size_t i = 0; i < d->n; i++)
-        print_error("%s:%d:%d: %s\n", d->items[i].file, d->items[i].line, d->items[i].col,
-                    d->items[i].msg);
-    fail_msg("%s failed", what);
-}
-
-static liq_policy *policy_load(const char *path)
-{
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *p = liq_policy_load(path, &d);
-    if (!p)
-        fail_diags(path, &d);
-    liq_diags_free(&d);
-    return p;
-}
-
-static liq_scenario *scenario_load(const char *path)
-{
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_scenario *s = liq_scenario_load(path, &d);
-    if (!s)
-        fail_diags(path, &d);
-    liq_diags_free(&d);
-    return s;
-}
-
 /* liq_eval with explain on, rendered to JSON. Caller frees the text. */
 static char *eval_json(liq_policy *p, const liq_scenario *s)
 {
@@ -249,7 +180,7 @@ static char *eval_json(liq_policy *p, const liq_scenario *s)
     liq_eval_opts o = {.explain = true};
     liq_result *r = liq_eval(p, s, &o, &d);
     if (!r)
-        fail_diags("liq_eval", &d);
+        fail_with_diags("liq_eval", &d);
     liq_diags_free(&d);
     char *txt = liq_results_render(&r, 1, LIQ_FMT_JSON, false);
     assert_non_null(txt);
@@ -268,8 +199,8 @@ static json_t *parse(const char *txt)
 
 static json_t *evaluate(const char *policy, const char *scenario)
 {
-    liq_policy *p = policy_load(policy);
-    liq_scenario *s = scenario_load(scenario);
+    liq_policy *p = load_policy_or_fail(policy);
+    liq_scenario *s = load_scenario_or_fail(scenario);
     char *txt = eval_json(p, s);
     json_t *j = parse(txt);
     free(txt);
@@ -287,17 +218,17 @@ static void check_invariants(json_t *r)
 {
     char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], key[64];
     liq_dec total = jdec(r, "loss.total");
-    liq_dec parts = add(add(jdec(r, "loss.unforced"), jdec(r, "loss.forced")),
-                        jdec(r, "loss.fees"));
+    liq_dec parts = dec_add(dec_add(jdec(r, "loss.unforced"), jdec(r, "loss.forced")),
+                            jdec(r, "loss.fees"));
     if (liq_dec_cmp(total, parts) != 0)
-        fail_msg("loss.total %s != unforced + forced + fees %s", fmt_dec(total, a),
-                 fmt_dec(parts, b));
+        fail_msg("loss.total %s != unforced + forced + fees %s", dec_text(total, a),
+                 dec_text(parts, b));
 
     liq_dec deficit = jdec(r, "deficit");
-    liq_dec over = liq_dec_max(sub(total, jdec(r, "collateral")), LIQ_DEC_ZERO);
+    liq_dec over = liq_dec_max(dec_sub(total, jdec(r, "collateral")), LIQ_DEC_ZERO);
     if (liq_dec_cmp(deficit, over) != 0)
-        fail_msg("deficit %s != max(0, total - collateral) %s", fmt_dec(deficit, a),
-                 fmt_dec(over, b));
+        fail_msg("deficit %s != max(0, total - collateral) %s", dec_text(deficit, a),
+                 dec_text(over, b));
 
     liq_dec covered = LIQ_DEC_ZERO;
     for (size_t i = 0; i < sizeof stages / sizeof *stages; i++) {
@@ -305,26 +236,26 @@ static void check_invariants(json_t *r)
         liq_dec c = jdec(r, key);
         if (liq_dec_sign(c) < 0)
             fail_msg("%s is negative", key);
-        covered = add(covered, c);
+        covered = dec_add(covered, c);
     }
     if (liq_dec_cmp(covered, deficit) != 0)
-        fail_msg("covered_by sums to %s, deficit is %s", fmt_dec(covered, a),
-                 fmt_dec(deficit, b));
+        fail_msg("covered_by sums to %s, deficit is %s", dec_text(covered, a),
+                 dec_text(deficit, b));
 
     liq_dec owed = jdec(r, "debt.owed");
     liq_dec below = liq_dec_max(liq_dec_neg(jdec(r, "final_balance")), LIQ_DEC_ZERO);
     if (liq_dec_cmp(owed, below) != 0)
-        fail_msg("debt.owed %s != max(0, -final_balance) %s", fmt_dec(owed, a),
-                 fmt_dec(below, b));
+        fail_msg("debt.owed %s != max(0, -final_balance) %s", dec_text(owed, a),
+                 dec_text(below, b));
 
     char t[32];
     if (strcmp(jtext(r, "insurance_fund.balance_before", t, sizeof t), "unlimited") != 0) {
-        liq_dec after = sub(add(jdec(r, "insurance_fund.balance_before"),
-                                jdec(r, "insurance_fund.received")),
-                            jdec(r, "insurance_fund.paid"));
+        liq_dec after = dec_sub(dec_add(jdec(r, "insurance_fund.balance_before"),
+                                        jdec(r, "insurance_fund.received")),
+                                jdec(r, "insurance_fund.paid"));
         if (liq_dec_cmp(after, jdec(r, "insurance_fund.balance_after")) != 0)
             fail_msg("insurance fund: before + received - paid = %s, balance_after is %s",
-                     fmt_dec(after, a), jtext(r, "insurance_fund.balance_after", t, sizeof t));
+                     dec_text(after, a), jtext(r, "insurance_fund.balance_after", t, sizeof t));
         if (liq_dec_sign(after) < 0)
             fail_msg("insurance fund balance_after is negative");
     }
@@ -1117,11 +1048,11 @@ static void test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form(v
     json_t *hook = evaluate(WF_POLICY("lin-hook-mm"), WF_SCENARIO("long-crash"));
     check_invariants(hook);
     expect(table, "liquidation_price", "45328.29", NULL);
-    liq_dec gap = liq_dec_abs(sub(jdec(hook, "liquidation_price"), D("45328.29")));
+    liq_dec gap = liq_dec_abs(dec_sub(jdec(hook, "liquidation_price"), D("45328.29")));
     char b[LIQ_DEC_STRLEN];
     if (liq_dec_cmp(gap, D("0.01")) > 0)
         fail_msg("hook LP %s is %s from the closed form 45328.29 (more than a tick)",
-                 jtext(hook, "liquidation_price", b, sizeof b), fmt_dec(gap, b));
+                 jtext(hook, "liquidation_price", b, sizeof b), dec_text(gap, b));
     static const char *const same[] = {
         "initial_margin", "maintenance_margin", "bankruptcy_price", "liquidated",
         "trigger_price", "fill_price", "close_price", "loss.unforced", "loss.forced",
@@ -1155,8 +1086,8 @@ static void test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form(v
 static void test_adl_hook_covering_less_as_last_stage_fails_left_uncovered(void **state)
 {
     (void)state;
-    liq_policy *p = policy_load(WF_POLICY("lin-hook-adl-last"));
-    liq_scenario *s = scenario_load(WF_SCENARIO("long-gap"));
+    liq_policy *p = load_policy_or_fail(WF_POLICY("lin-hook-adl-last"));
+    liq_scenario *s = load_scenario_or_fail(WF_SCENARIO("long-gap"));
     liq_diags d = LIQ_DIAGS_INIT;
     liq_eval_opts o = {.explain = true};
     liq_result *r = liq_eval(p, s, &o, &d);
@@ -1187,7 +1118,7 @@ static void test_debt_is_zero_under_protection_and_the_deficit_otherwise(void **
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/waterfall/policies/%s.yaml", LIQ_TEST_DATA, names[i]);
-        liq_policy *p = policy_load(path);
+        liq_policy *p = load_policy_or_fail(path);
         bool protected_ = p->r.negative_balance.protection.v;
         liq_policy_free(p);
         json_t *r = evaluate(path, WF_SCENARIO("long-gap"));
@@ -1213,11 +1144,11 @@ static void test_same_evaluation_twice_renders_identical_json(void **state)
         {WF_POLICY("inv"), WF_SCENARIO("lin-as-inv")},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
-        liq_policy *p = policy_load(pairs[i][0]);
-        liq_scenario *s = scenario_load(pairs[i][1]);
+        liq_policy *p = load_policy_or_fail(pairs[i][0]);
+        liq_scenario *s = load_scenario_or_fail(pairs[i][1]);
         char *a = eval_json(p, s);
         char *b = eval_json(p, s);
-        liq_policy *p2 = policy_load(pairs[i][0]);
+        liq_policy *p2 = load_policy_or_fail(pairs[i][0]);
         char *c = eval_json(p2, s);
         assert_string_equal(a, b);
         assert_string_equal(a, c);
@@ -1240,7 +1171,7 @@ static void test_default_scenario_under_every_shipped_policy(void **state)
     (void)state;
     glob_t g;
     assert_int_equal(glob(LIQ_SOURCE_DIR "/policies/*.yaml", 0, NULL, &g), 0);
-    liq_scenario *s = scenario_load(LIQ_SOURCE_DIR "/scenarios/default.yaml");
+    liq_scenario *s = load_scenario_or_fail(LIQ_SOURCE_DIR "/scenarios/default.yaml");
     size_t n = 0, debt_venues = 0;
     bool saw_kraken = false;
     for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -1249,7 +1180,7 @@ static void test_default_scenario_under_every_shipped_policy(void **state)
         const char *tail = ".examples.yaml";
         if (len > strlen(tail) && !strcmp(path + len - strlen(tail), tail))
             continue;
-        liq_policy *p = policy_load(path);
+        liq_policy *p = load_policy_or_fail(path);
         bool protected_ = p->r.negative_balance.protection.v;
         bool kraken = !strcmp(liq_policy_name(p), "kraken-spot-margin");
         char *txt = eval_json(p, s);

@@ -1,0 +1,119 @@
+/*
+ * cli.c — running the built liqsim binary the way a user does, and reading
+ * back everything it printed: its stdout and stderr go to unlinked
+ * temporary files, read once it has exited. Also reads whole files, for
+ * suites that compare a file with what the CLI generates.
+ *
+ * What the output must say is left to each suite (test_cli.c holds the
+ * contract, test_replay.c the replay verb); this file only runs and fetches.
+ */
+#include "support/support.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Everything left in fd, from its start. */
+static char *read_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        assert_true(got >= 0);
+        if (got == 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+/* A temporary file no other process can find: unlinked at once. */
+static int anonymous_temp_fd(void)
+{
+    char name[] = "/tmp/liqsim-test-XXXXXX";
+    int fd = mkstemp(name);
+    assert_true(fd >= 0);
+    unlink(name);
+    return fd;
+}
+
+cli_output cli_run(const char *const *args)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = LIQ_CLI;
+    for (; *args; args++) {
+        assert_true(n < 31);
+        argv[n++] = *args;
+    }
+    argv[n] = NULL;
+    int out = anonymous_temp_fd(), err = anonymous_temp_fd();
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+            chdir(LIQ_SOURCE_DIR) != 0)
+            _exit(127);
+        execv(LIQ_CLI, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    cli_output r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_fd(out), read_fd(err)};
+    close(out);
+    close(err);
+    return r;
+}
+
+void cli_output_free(cli_output *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+void expect_exit_code(const cli_output *r, int rc)
+{
+    if (r->rc != rc)
+        print_message("exit %d, expected %d\n--- stdout\n%s--- stderr\n%s---\n", r->rc, rc,
+                      r->out, r->err);
+    assert_int_equal(r->rc, rc);
+}
+
+void expect_failure(const cli_output *r, int rc)
+{
+    expect_exit_code(r, rc);
+    assert_string_equal(r->out, "");
+}
+
+void expect_err_line(const cli_output *r, const char *line)
+{
+    size_t len = strlen(line);
+    for (const char *p = r->err; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == 0))
+            return;
+    fail_msg("stderr lacks the line\n  %s\n--- stderr\n%s---", line, r->err);
+}
+
+char *read_file(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        fail_msg("%s: cannot open", path);
+    char *text = read_fd(fd);
+    close(fd);
+    return text;
+}
