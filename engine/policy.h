@@ -96,11 +96,18 @@ typedef struct p_fee {
     penum receiver;
 } p_fee;
 
+typedef struct p_backstop {
+    pprov prov;
+    pdec below_mm;               /* equity below this fraction of MM */
+    penum to;                    /* RECV_* that takes position and margin */
+} p_backstop;
+
 typedef struct p_liquidation {
     pprov prov;
     penum fill;
     penum surplus;
     p_partial partial;
+    p_backstop backstop;
     p_fee fee;
 } p_liquidation;
 

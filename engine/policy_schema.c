@@ -138,6 +138,16 @@ static const field fee_f[] = {
 static const schema fee_s = {"liquidation.fee", sizeof(p_fee), true, fee_f,
                              sizeof fee_f / sizeof *fee_f};
 
+static const field backstop_f[] = {
+    {FLD(p_backstop, "below_mm", F_DEC, true, below_mm), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "a position whose equity at the mark is below this fraction of its maintenance "
+            "margin is taken over by `to` at the mark, with its margin (Hyperliquid: 2/3)"},
+    {FLD(p_backstop, "to", F_ENUM, false, to), .enum_vals = recv_names, .def = "insurance_fund",
+     .doc = "who takes the position over: insurance_fund (a liquidator vault), venue, ..."},
+};
+static const schema backstop_s = {"liquidation.backstop", sizeof(p_backstop), true, backstop_f,
+                                  sizeof backstop_f / sizeof *backstop_f};
+
 static const field liq_f[] = {
     {FLD(p_liquidation, "fill", F_ENUM, false, fill), .enum_vals = fill_names, .def = "market",
      .doc = "market: closed at the market fill; bankruptcy: taken over at the bankruptcy price"},
@@ -145,6 +155,8 @@ static const field liq_f[] = {
      .def = "trader", .doc = "who keeps equity left after the close and fee"},
     {FLD(p_liquidation, "partial", F_MAP, false, partial), .sub = &partial_s,
      .doc = "partial liquidation steps (absent: full liquidation)"},
+    {FLD(p_liquidation, "backstop", F_MAP, false, backstop), .sub = &backstop_s,
+     .doc = "takeover of deeply underwater positions at the mark (absent: none)"},
     {FLD(p_liquidation, "fee", F_MAP, false, fee), .sub = &fee_s, .doc = "liquidation fee"},
 };
 static const schema liq_s = {"liquidation", sizeof(p_liquidation), true, liq_f,

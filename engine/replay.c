@@ -415,6 +415,49 @@ static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
 
 /* ---- one account's liquidation at this tick -------------------------- */
 
+/* The venue's backstop takes account i's whole position over at the
+ * mark, with the margin left (Hyperliquid's vault), as trigger.c does. */
+static liq_status take_over(rp *r, size_t i, liq_dec size)
+{
+    wf *w = &r->w;
+    calc *c = &w->c;
+    const p_backstop *b = &r->p->r.liquidation.backstop;
+    liq_dec m = r->mark;
+    liq_dec pnl = wf_pnl(w, size, m);
+    liq_dec equity = c_add(c, r->coll[i], pnl);
+    r->cash[i] = c_add(c, r->cash[i], pnl);
+    r->market = c_sub(c, r->market, pnl);
+    liq_dec kept = liq_dec_max(equity, LIQ_DEC_ZERO);
+    r->cash[i] = c_sub(c, r->cash[i], kept);
+    switch (b->to.v) {
+    case RECV_IF: r->fund = c_add(c, r->fund, kept); break;
+    case RECV_VENUE: r->venue = c_add(c, r->venue, kept); break;
+    case RECV_POOL: r->pool = c_add(c, r->pool, kept); break;
+    default: r->liquidator = c_add(c, r->liquidator, kept); break;
+    }
+    r->s->fees = c_add(c, r->s->fees, kept);
+    r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, liq_dec_neg(pnl), kept));
+    size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
+    r->s->buckets[bucket < 10 ? bucket : 9]++;
+    int side = r->side[i];
+    liq_dec bp = m;
+    if (!wf_bankruptcy_price(w, size, r->coll[i], &bp))
+        bp = m;
+    r->side[i] = 0;
+    r->size[i] = LIQ_DEC_ZERO;
+    r->ver[i]++;
+    r->s->liquidations++;
+    liq_dec deficit = liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO);
+    r->s->deficit = c_add(c, r->s->deficit, deficit);
+    emit(r, "\"type\":\"backstop_takeover\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+            "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
+         book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m), D(equity), D(kept),
+         D(deficit));
+    if (d_pos(deficit))
+        return shortfall(r, i, side, size, bp, deficit);
+    return c->st;
+}
+
 static liq_status liquidate(rp *r, size_t i, liq_dec slip)
 {
     wf *w = &r->w;
@@ -423,6 +466,12 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     liq_dec m = r->mark;
     load(r, i);
     liq_dec size = r->size[i];
+    bool backstop;
+    liq_status bst = wf_backstop_due(w, size, r->coll[i], m, &backstop);
+    if (bst != LIQ_OK)
+        return bst;
+    if (backstop)
+        return take_over(r, i, size);
     liq_dec close = size;
     bool sliced = false;
     if (pl->partial.prov.present && d_gt(wf_notional(w, size, m), pl->partial.above_notional.v)) {

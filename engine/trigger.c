@@ -66,6 +66,21 @@ liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark)
     return d_lt(keep, size) ? c_sub(&w->c, size, keep) : size;
 }
 
+liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due)
+{
+    const p_backstop *b = &w->p->r.liquidation.backstop;
+    *due = false;
+    if (!b->prov.present)
+        return LIQ_OK;
+    liq_dec mm;
+    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    liq_dec equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
+    *due = d_lt(equity, c_mul(&w->c, mm, b->below_mm.v));
+    return w->c.st;
+}
+
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const p_liquidation *pl = &w->p->r.liquidation;
@@ -96,6 +111,37 @@ liq_status wf_walk(wf *w, wf_close *o)
             liq_event *e = result_event(w->r, "liquidation_triggered", (long)i);
             event_dec(e, "mark", mark);
             event_dec(e, "liquidation_price", lp);
+        }
+        /* Hyperliquid: a position the mark has taken below the backstop
+         * line is not sold in the book: the vault takes it over at the
+         * mark, with whatever margin is left. */
+        bool backstop;
+        if ((st = wf_backstop_due(w, size, coll, mark, &backstop)) != LIQ_OK)
+            return st;
+        if (backstop) {
+            const p_backstop *b = &pl->backstop;
+            static const char *const recv[] = {"insurance_fund", "venue", "liquidator",
+                                               "liquidity_pool"};
+            liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, mark), w->amount_mode);
+            o->unforced = c_sub(&w->c, o->unforced, pnl);
+            liq_dec equity = c_add(&w->c, coll, pnl);
+            o->fill = o->close = mark;
+            liq_event *e = result_event(w->r, "backstop_takeover", (long)i);
+            event_dec(e, "mark", mark);
+            event_dec(e, "size", size);
+            event_dec(e, "equity", equity);
+            event_str(e, "to", recv[b->to.v]);
+            result_trace(w->r, "backstop", equity, b->below_mm.m, "liquidation.backstop.below_mm",
+                         &b->prov, "equity below the backstop line: taken over at the mark");
+            if (d_pos(equity)) {
+                o->fees = c_add(&w->c, o->fees, equity);
+                if (b->to.v == RECV_IF)
+                    o->if_received = c_add(&w->c, o->if_received, equity);
+                equity = LIQ_DEC_ZERO;
+            }
+            size = LIQ_DEC_ZERO;
+            coll = equity;
+            break;
         }
         /* How much closes now: all of it, or the venue's slice. */
         liq_dec close = size;

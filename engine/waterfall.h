@@ -75,6 +75,9 @@ liq_status wf_walk(wf *w, wf_close *out);
 /* The size a partial liquidation step closes at this mark (the whole
  * size when the venue would close it all). Shared with replay.c. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
+/* Does the venue's backstop take this position over at this mark (equity
+ * below backstop.below_mm x maintenance margin)? Shared with replay.c. */
+liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due);
 
 /* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,

@@ -397,6 +397,39 @@ static void on_liquidation(ledger *l, json_t *o, liq_dec mark)
     l->loss_total = dec_add(l->loss_total, dec_add(liq_dec_neg(pnl_f), dec_add(fee, forfeited)));
 }
 
+/* Hyperliquid's backstop: the vault takes the whole position over at the
+ * mark with whatever margin is left (the policy's backstop.to is the
+ * fund in every shipped policy that has one). */
+static void on_backstop(ledger *l, json_t *o, liq_dec mark)
+{
+    size_t i = jacct(l, o, "account");
+    assert_int_not_equal(l->side[i], 0);
+    liq_dec size = jd(o, "size"), forfeited = jd(o, "forfeited"), deficit = jd(o, "deficit");
+    assert_dec_eq(size, l->size[i], "backstop size = the open size");
+    assert_dec_eq(jd(o, "mark"), mark, "backstop at the tick's mark");
+    liq_dec p = pnl(l, i, size, mark);
+    liq_dec equity = dec_add(l->coll[i], p);
+    assert_dec_eq(jd(o, "equity"), equity, "backstop equity = margin + pnl at the mark");
+    assert_dec_eq(forfeited, liq_dec_max(equity, LIQ_DEC_ZERO), "the vault keeps what is left");
+    assert_dec_eq(deficit, liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO), "deficit");
+    l->liq_open = liq_dec_sign(deficit) > 0;
+    l->liq_i = i;
+    l->liq_side = l->side[i];
+    l->liq_deficit = deficit;
+    l->liq_adl = LIQ_DEC_ZERO;
+    if (!bankruptcy(l, i, &l->liq_bp))
+        l->liq_bp = mark;
+    l->cash[i] = dec_sub(dec_add(l->cash[i], p), forfeited);
+    l->market = dec_sub(l->market, p);
+    l->fund = dec_add(l->fund, forfeited);
+    l->side[i] = 0;
+    l->size[i] = LIQ_DEC_ZERO;
+    l->liquidations++;
+    l->fees = dec_add(l->fees, forfeited);
+    l->deficit = dec_add(l->deficit, deficit);
+    l->loss_total = dec_add(l->loss_total, dec_add(liq_dec_neg(p), forfeited));
+}
+
 static void on_partial(ledger *l, json_t *o, liq_dec mark)
 {
     size_t i = jacct(l, o, "account");
@@ -557,6 +590,8 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
             on_liquidation(l, o, mark);
         else if (!strcmp(type, "partial_liquidation"))
             on_partial(l, o, mark);
+        else if (!strcmp(type, "backstop_takeover"))
+            on_backstop(l, o, mark);
         else if (!strcmp(type, "adl"))
             on_adl(l, o, mark);
         else if (!strcmp(type, "shortfall"))
