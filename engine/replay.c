@@ -46,6 +46,7 @@ typedef struct rp {
     /* per tick */
     size_t tick;
     liq_dec mark;
+    liq_dec fill;             /* the fill of the liquidation being settled */
     liq_dec soc_pending;      /* deficits waiting for the tick's winners */
     uint32_t *soc_from;       /* accounts owed a socialized cover this tick */
     liq_dec *soc_amt;
@@ -345,15 +346,41 @@ static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
         case STAGE_IF:
             if (r->s->fund_finite)
                 take = liq_dec_min(rem, liq_dec_max(r->fund, LIQ_DEC_ZERO));
+            if (wf_hooked(&r->w, HOOK_IF)) {
+                /* The policy's insurance_fund hook may pay less. */
+                wf_cover_in in = {rem, r->fund, !r->s->fund_finite, bp, r->mark, r->fill, q};
+                liq_dec got, px;
+                bool has_px;
+                load(r, i);
+                r->w.sgn = side;
+                liq_status st = wf_hook_cover(&r->w, HOOK_IF, &in, &got, &px, &has_px);
+                if (st != LIQ_OK)
+                    return st;
+                take = liq_dec_min(liq_dec_max(got, LIQ_DEC_ZERO), take);
+            }
             r->fund = c_sub(c, r->fund, take);
             r->cash[i] = c_add(c, r->cash[i], take);
             if (d_lt(r->fund, r->s->fund_min))
                 r->s->fund_min = r->fund;
             break;
         case STAGE_ADL: {
-            liq_status st = adl_cover(r, i, side, q, bp, rem, &take);
-            if (st != LIQ_OK)
-                return st;
+            /* The policy's adl hook may cap what deleveraging covers. */
+            liq_dec cap = rem;
+            if (wf_hooked(&r->w, HOOK_ADL)) {
+                wf_cover_in in = {rem, r->fund, !r->s->fund_finite, bp, r->mark, r->fill, q};
+                liq_dec px;
+                bool has_px;
+                liq_status st = wf_hook_cover(&r->w, HOOK_ADL, &in, &cap, &px, &has_px);
+                if (st != LIQ_OK)
+                    return st;
+                cap = liq_dec_min(liq_dec_max(cap, LIQ_DEC_ZERO), rem);
+            }
+            take = LIQ_DEC_ZERO;
+            if (d_pos(cap)) {
+                liq_status st = adl_cover(r, i, side, q, bp, cap, &take);
+                if (st != LIQ_OK)
+                    return st;
+            }
             break;
         }
         case STAGE_SOCIALIZED:
@@ -415,6 +442,18 @@ static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
 
 /* ---- one account's liquidation at this tick -------------------------- */
 
+/* Money paid to a receiver of fees or forfeited margin (RECV_*). */
+static void credit(rp *r, int receiver, liq_dec amount)
+{
+    calc *c = &r->w.c;
+    switch (receiver) {
+    case RECV_IF: r->fund = c_add(c, r->fund, amount); break;
+    case RECV_VENUE: r->venue = c_add(c, r->venue, amount); break;
+    case RECV_POOL: r->pool = c_add(c, r->pool, amount); break;
+    default: r->liquidator = c_add(c, r->liquidator, amount); break;
+    }
+}
+
 /* The venue's backstop takes account i's whole position over at the
  * mark, with the margin left (Hyperliquid's vault), as trigger.c does. */
 static liq_status take_over(rp *r, size_t i, liq_dec size)
@@ -423,18 +462,14 @@ static liq_status take_over(rp *r, size_t i, liq_dec size)
     calc *c = &w->c;
     const p_backstop *b = &r->p->r.liquidation.backstop;
     liq_dec m = r->mark;
-    liq_dec pnl = wf_pnl(w, size, m);
+    liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, m), w->amount_mode);
     liq_dec equity = c_add(c, r->coll[i], pnl);
+    r->fill = m;
     r->cash[i] = c_add(c, r->cash[i], pnl);
     r->market = c_sub(c, r->market, pnl);
     liq_dec kept = liq_dec_max(equity, LIQ_DEC_ZERO);
     r->cash[i] = c_sub(c, r->cash[i], kept);
-    switch (b->to.v) {
-    case RECV_IF: r->fund = c_add(c, r->fund, kept); break;
-    case RECV_VENUE: r->venue = c_add(c, r->venue, kept); break;
-    case RECV_POOL: r->pool = c_add(c, r->pool, kept); break;
-    default: r->liquidator = c_add(c, r->liquidator, kept); break;
-    }
+    credit(r, b->to.v, kept);
     r->s->fees = c_add(c, r->s->fees, kept);
     r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, liq_dec_neg(pnl), kept));
     size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
@@ -483,7 +518,10 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     liq_dec one = c_int(1);
     liq_dec fill = wf_round_price(w, c_mul(c, m, r->side[i] > 0 ? c_sub(c, one, slip)
                                                                    : c_add(c, one, slip)), 1);
-    liq_dec pnl_t = wf_pnl(w, close, m), pnl_f = wf_pnl(w, close, fill);
+    r->fill = fill;
+    /* Realized PnL at the venue's amount precision, as trigger.c does. */
+    liq_dec pnl_t = wf_round_amount(w, wf_pnl(w, close, m), w->amount_mode);
+    liq_dec pnl_f = wf_round_amount(w, wf_pnl(w, close, fill), w->amount_mode);
     liq_dec equity = c_add(c, r->coll[i], pnl_f);
     liq_dec bp = LIQ_DEC_ZERO;
     if (!wf_bankruptcy_price(w, size, r->coll[i], &bp))
@@ -495,12 +533,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     equity = c_sub(c, equity, fee);
     r->cash[i] = c_add(c, r->cash[i], c_sub(c, pnl_f, fee));
     r->market = c_sub(c, r->market, pnl_f);
-    switch (pl->fee.receiver.v) {
-    case RECV_IF: r->fund = c_add(c, r->fund, fee); break;
-    case RECV_VENUE: r->venue = c_add(c, r->venue, fee); break;
-    case RECV_POOL: r->pool = c_add(c, r->pool, fee); break;
-    default: r->liquidator = c_add(c, r->liquidator, fee); break;
-    }
+    credit(r, pl->fee.receiver.v, fee);
     liq_dec loss = c_sub(c, liq_dec_neg(pnl_f), LIQ_DEC_ZERO);
     r->s->fees = c_add(c, r->s->fees, fee);
     r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, loss, fee));
@@ -523,13 +556,25 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     if (sliced) {
         /* The account is bankrupt: the rest goes at once, same fill. */
         liq_dec rest = c_sub(c, size, close);
-        liq_dec pnl_r = wf_pnl(w, rest, fill);
-        pnl_t = c_add(c, pnl_t, wf_pnl(w, rest, m));
+        liq_dec pnl_r = wf_round_amount(w, wf_pnl(w, rest, fill), w->amount_mode);
+        pnl_t = c_add(c, pnl_t, wf_round_amount(w, wf_pnl(w, rest, m), w->amount_mode));
         pnl_f = c_add(c, pnl_f, pnl_r);
         equity = c_add(c, equity, pnl_r);
         r->cash[i] = c_add(c, r->cash[i], pnl_r);
         r->market = c_sub(c, r->market, pnl_r);
         r->s->loss_total = c_sub(c, r->s->loss_total, pnl_r);
+        /* The rest's own fee, as trigger.c charges it (nothing where the
+         * fee is capped at what is left: there is nothing left). */
+        liq_dec fee_r;
+        st = wf_fee(w, rest, m, fill, bp, equity, (long)r->tick, &fee_r);
+        if (st != LIQ_OK)
+            return st;
+        equity = c_sub(c, equity, fee_r);
+        r->cash[i] = c_sub(c, r->cash[i], fee_r);
+        credit(r, pl->fee.receiver.v, fee_r);
+        fee = c_add(c, fee, fee_r);
+        r->s->fees = c_add(c, r->s->fees, fee_r);
+        r->s->loss_total = c_add(c, r->s->loss_total, fee_r);
         close = size;
     }
     liq_dec forfeited = LIQ_DEC_ZERO;

@@ -16,19 +16,19 @@ static liq_dec clamp(liq_dec v, liq_dec lo, liq_dec hi)
 
 /* Runs hook `which` with the deficit left; reads `covered` from a number
  * or a table {covered=..., close_price=...}. */
-static liq_status hook_cover(wf *w, int which, liq_dec rem, liq_dec balance, bool unlimited,
-                             liq_dec bp, liq_dec *cover, liq_dec *close_px, bool *has_px)
+liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover,
+                         liq_dec *close_px, bool *has_px)
 {
     liq_hookrt *rt = w->p->rt;
     liq_hook_field f[8];
     size_t n = 0;
-    f[n++] = (liq_hook_field){.key = "deficit", .kind = LIQ_HF_DEC, .dec = rem};
-    f[n++] = (liq_hook_field){.key = "balance", .kind = LIQ_HF_DEC, .dec = balance};
-    f[n++] = (liq_hook_field){.key = "unlimited", .kind = LIQ_HF_BOOL, .b = unlimited};
-    f[n++] = (liq_hook_field){.key = "bankruptcy_price", .kind = LIQ_HF_DEC, .dec = bp};
-    f[n++] = (liq_hook_field){.key = "mark_price", .kind = LIQ_HF_DEC, .dec = w->r->trigger_price};
-    f[n++] = (liq_hook_field){.key = "fill_price", .kind = LIQ_HF_DEC, .dec = w->r->fill_price};
-    f[n++] = (liq_hook_field){.key = "size", .kind = LIQ_HF_DEC, .dec = w->size};
+    f[n++] = (liq_hook_field){.key = "deficit", .kind = LIQ_HF_DEC, .dec = in->deficit};
+    f[n++] = (liq_hook_field){.key = "balance", .kind = LIQ_HF_DEC, .dec = in->balance};
+    f[n++] = (liq_hook_field){.key = "unlimited", .kind = LIQ_HF_BOOL, .b = in->unlimited};
+    f[n++] = (liq_hook_field){.key = "bankruptcy_price", .kind = LIQ_HF_DEC, .dec = in->bp};
+    f[n++] = (liq_hook_field){.key = "mark_price", .kind = LIQ_HF_DEC, .dec = in->mark};
+    f[n++] = (liq_hook_field){.key = "fill_price", .kind = LIQ_HF_DEC, .dec = in->fill};
+    f[n++] = (liq_hook_field){.key = "size", .kind = LIQ_HF_DEC, .dec = in->size};
     liq_status st = wf_call_hook(w, which, f, n);
     if (st != LIQ_OK)
         return st;
@@ -89,7 +89,9 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
         if (hook >= 0 && wf_hooked(w, hook)) {
             liq_dec got;
-            liq_status st = hook_cover(w, hook, rem, avail, !r->if_finite, bp, &got, &close_px,
+            wf_cover_in in = {rem, avail, !r->if_finite, bp, r->trigger_price, r->fill_price,
+                              w->size};
+            liq_status st = wf_hook_cover(w, hook, &in, &got, &close_px,
                                        &has_px);
             if (st != LIQ_OK)
                 return st;

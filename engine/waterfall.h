@@ -85,6 +85,15 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
 
 /* shortfall.c */
 liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received);
+/* What the insurance_fund or adl hook covers (a number, or a table with
+ * covered and maybe close_price). Shared with replay.c. */
+typedef struct wf_cover_in {
+    liq_dec deficit, balance;
+    bool unlimited;
+    liq_dec bp, mark, fill, size;
+} wf_cover_in;
+liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover,
+                         liq_dec *close_px, bool *has_px);
 
 /* debt.c */
 liq_status wf_debt(wf *w);
