@@ -1285,6 +1285,31 @@ static const load_case load_cases[] = {
     {"paths/missing.csv", true, LIQ_EIO, 0, 0, "cannot open the path"},
 };
 
+/*
+ * The policy's insurance_fund hook runs across the book as it does for one
+ * position: lin-hook-if.yaml's fund pays half of what is left.
+ *   A long 1 @50000 x10 isolated, C 5000; tier 2 (notional 50000): rate
+ *     0.01, deduction 25: LP (50000 - 5000 - 25)/0.99 = 45429.29..; bankrupt
+ *     45000. t1 44000, no slippage: PnL -6000, no fee, deficit 1000.
+ *   The hook pays 1000 / 2 = 500; ADL covers the other 500 with S (short 2,
+ *   the only counterparty), which closes 1 at A's bankruptcy price 45000.
+ */
+static void test_insurance_fund_hook_runs_in_replay(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "tests/data/waterfall/policies/lin-hook-if.yaml",
+                 "tests/data/replay/books/hook-if.csv", "tests/data/replay/paths/hook-if.csv",
+                 NULL);
+    assert_int_equal(r.s.liquidations, 1);
+    assert_dec_eq(r.s.deficit, D("1000"), "deficit");
+    assert_dec_eq(r.s.covered[0], D("500"), "the hook's half from the fund");
+    assert_dec_eq(r.s.covered[1], D("500"), "ADL covers the rest");
+    assert_int_equal(r.s.adl_events, 1);
+    check_ledger(&r);
+    replayed_free(&r);
+}
+
 static void test_load_errors(void **state)
 {
     (void)state;
@@ -1483,6 +1508,7 @@ int main(void)
         cmocka_unit_test(test_socialized_winner_is_not_a_debtor),
         cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
+        cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
         cmocka_unit_test(test_cli_events_on_stdout),
