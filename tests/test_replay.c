@@ -1310,6 +1310,37 @@ static void test_insurance_fund_hook_runs_in_replay(void **state)
     replayed_free(&r);
 }
 
+/*
+ * The clawback venue as shipped (policies/deribit-btc-perp.yaml: fund, then
+ * socialized "among the winning traders of the day"), the fund set to 0:
+ *   A long 1 @50000, cross, 5000; the hook's MM 1.005% x notional puts the
+ *   LP near 45456.8, so t1 44000 liquidates (no slippage): PnL -6000, fee
+ *   0.75% x 44000 = 330 to the fund (no cap), equity -1330. The fund pays
+ *   the 330 it just received; 1000 is socialized.
+ *   Winners at 44000: W1 short 1 @50000 (+6000), W2 short 0.5 (+3000), of
+ *   9000: W1 floor(1000 x 6000/9000) = 666.666666666666, W2 the rest,
+ *   333.333333333334 — pro rata to profit, summing to 1000 exactly.
+ */
+static void test_clawback_venue_charges_winners_pro_rata(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "policies/deribit-btc-perp.yaml", "tests/data/replay/books/clawback-venue.csv",
+                 "tests/data/replay/paths/hook-if.csv", "0");
+    assert_int_equal(r.s.liquidations, 1);
+    assert_dec_eq(r.s.deficit, D("1330"), "deficit");
+    assert_dec_eq(r.s.covered[0], D("330"), "the fund pays the fee it received");
+    assert_dec_eq(r.s.covered[2], D("1000"), "the winners pay the rest");
+    assert_int_equal(r.s.socialized_events, 1);
+    const char *ev = r.ev.buf ? r.ev.buf : "";
+    assert_non_null(strstr(ev, "\"type\":\"socialized_charge\",\"account\":\"W1\","
+                               "\"amount\":\"666.666666666666\",\"profit\":\"6000\""));
+    assert_non_null(strstr(ev, "\"type\":\"socialized_charge\",\"account\":\"W2\","
+                               "\"amount\":\"333.333333333334\",\"profit\":\"3000\""));
+    check_ledger(&r);
+    replayed_free(&r);
+}
+
 static void test_load_errors(void **state)
 {
     (void)state;
@@ -1509,6 +1540,7 @@ int main(void)
         cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
+        cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
         cmocka_unit_test(test_cli_events_on_stdout),
