@@ -32,6 +32,7 @@ static const struct { const char *policy, *id; } required[] = {
     {"deribit-btc-perp", "deribit-linear-perp-margin"},
     {"binance-coinm", "binance-coinm-maintenance-amount-level5"},
     {"dydx-v4-btc", "dydx-bankruptcy-quote-long"},
+    {"bybit-usdt", "bybit-adl-bankruptcy-cross-thirdparty"},
 };
 
 static size_t run_policy(const char *name, const char *want_id, size_t *found)
