@@ -56,15 +56,22 @@ size_t wf_tier(wf *w, liq_dec notional)
 }
 
 /* The table model's MM at price px with tier t. */
-static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
+/* The table model's MM with tier t on `base`, the notional the rate
+ * applies to (at the tested price, or at entry). */
+static liq_dec table_mm_on(wf *w, liq_dec base, size_t t)
 {
     const p_maint *m = &w->p->r.margin.maintenance;
-    liq_dec base = wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px);
     const p_tier *tier = policy_tier(w->p, t);
     liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
     if (d_zero(m->close_fee_rate.v))
         return mm;
     return c_add(&w->c, mm, c_mul(&w->c, base, m->close_fee_rate.v));
+}
+
+static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
+{
+    const p_maint *m = &w->p->r.margin.maintenance;
+    return table_mm_on(w, wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px), t);
 }
 
 static const char *side_name(const wf *w)
@@ -88,7 +95,8 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
     if (tier)
         *tier = t;
     if (!hooked) {
-        *mm = table_mm(w, size, px, t);
+        /* The notional the rate applies to is already at hand. */
+        *mm = table_mm_on(w, on_entry ? entry_notional : notional, t);
         return w->c.st;
     }
     const p_tier *pt = policy_tier(w->p, t);
