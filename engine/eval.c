@@ -186,12 +186,27 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
             result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
                          "market.liquidation_fill.slippage", NULL,
                          "trigger moved by the scenario's slippage, rounded against the trader");
+            const s_position *sp = &s->r.position;
+            result_trace(r, "loss.unforced", cl.unforced, sp->entry_price.m,
+                         "position.entry_price", NULL,
+                         "what the market took: PnL from entry to the trigger mark");
+            result_trace(r, "loss.forced", cl.forced, sm->liquidation_fill.slippage.m,
+                         "market.liquidation_fill.slippage", &pr->liquidation.prov,
+                         "what the forced close cost: PnL from the trigger to the fill");
             if (pr->liquidation.fill.v == FILL_BANKRUPTCY)
                 result_trace(r, "close_price", cl.close, pr->liquidation.fill.m,
                              "liquidation.fill", &pr->liquidation.prov,
                              "the venue takes the position over at the bankruptcy price");
         }
         st = w.c.st;
+    }
+    if (st == LIQ_OK && cl.liquidated) {
+        char b[LIQ_DEC_STRLEN];
+        result_trace(r, "loss.total", r->total, pr->liquidation.prov.m, "liquidation", NULL,
+                     "unforced + forced + fees");
+        result_trace(r, "deficit", r->deficit, pr->shortfall.order.m, "shortfall.order",
+                     &pr->shortfall.prov, "loss beyond the collateral of %s",
+                     dstr(r->collateral, b));
     }
     if (st == LIQ_OK)
         st = wf_shortfall(&w, r->deficit, cl.if_received);
@@ -203,6 +218,10 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         r->final_balance = c_add(&w.c, c_add(&w.c, c_sub(&w.c, w.account, r->total), others),
                                  r->unrealized_pnl);
         r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
+        result_trace(r, "final_balance", r->final_balance, s->r.account.collateral.m,
+                     "account.collateral", &pr->negative_balance.prov,
+                     "account - loss + what others covered%s",
+                     d_zero(r->unrealized_pnl) ? "" : " + unrealized PnL of what is open");
         st = w.c.st;
     }
     if (st == LIQ_OK)

@@ -41,7 +41,7 @@ static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, l
         event_dec(e, "call_level", line);
         result_trace(w->r, "margin_call", equity, t->margin_call_at.m, "trigger.margin_call_at",
                      &t->prov, "equity fell to %s x maintenance margin at step %ld",
-                     "margin_call_at", i);
+                     dstr(t->margin_call_at.v, (char[LIQ_DEC_STRLEN]){0}), i);
     }
     return w->c.st;
 }
