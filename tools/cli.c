@@ -20,16 +20,43 @@
 #define LIQSIM_SCENARIO_DIR "scenarios"
 #endif
 
+/* Where shipped files live: the environment variable, else the source
+ * tree the binary was built from, else an install beside the binary
+ * (<prefix>/bin/liqsim -> <prefix>/share/liqsim/<what>). */
+static const char *data_dir(const char *env, const char *built, const char *what, char *buf,
+                            size_t cap)
+{
+    const char *e = getenv(env);
+    if (e && *e)
+        return e;
+    struct stat st;
+    if (stat(built, &st) == 0 && S_ISDIR(st.st_mode))
+        return built;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(buf, cap, "%s/../share/liqsim/%s", exe, what);
+            if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+                return buf;
+        }
+    }
+    return built;
+}
+
 const char *cli_policy_dir(void)
 {
-    const char *e = getenv("LIQSIM_POLICY_DIR");
-    return e && *e ? e : LIQSIM_POLICY_DIR;
+    static char buf[1100];
+    return data_dir("LIQSIM_POLICY_DIR", LIQSIM_POLICY_DIR, "policies", buf, sizeof buf);
 }
 
 const char *cli_scenario_dir(void)
 {
-    const char *e = getenv("LIQSIM_SCENARIO_DIR");
-    return e && *e ? e : LIQSIM_SCENARIO_DIR;
+    static char buf[1100];
+    return data_dir("LIQSIM_SCENARIO_DIR", LIQSIM_SCENARIO_DIR, "scenarios", buf, sizeof buf);
 }
 
 int cli_parse(int argc, char **argv, cli_opts *o, const char *usage)
