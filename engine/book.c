@@ -327,7 +327,8 @@ liq_path *path_new(size_t n)
     p->time = calloc(n ? n : 1, sizeof *p->time);
     p->mark = calloc(n ? n : 1, sizeof *p->mark);
     p->slippage = calloc(n ? n : 1, sizeof *p->slippage);
-    if (!p->time || !p->mark || !p->slippage) {
+    p->depth = calloc(n ? n : 1, sizeof *p->depth);
+    if (!p->time || !p->mark || !p->slippage || !p->depth) {
         liq_path_free(p);
         return NULL;
     }
@@ -348,6 +349,7 @@ void liq_path_free(liq_path *p)
     free(p->time);
     free(p->mark);
     free(p->slippage);
+    free(p->depth);
     free(p->path);
     free(p);
 }
@@ -367,7 +369,7 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
     liq_path *p = calloc(1, sizeof *p);
     size_t cap = 0;
     char line[1024];
-    int ln = 0, slip_col = -1;
+    int ln = 0, slip_col = -1, depth_col = -1;
     bool header = false;
     bool ok = p != NULL && (p->path = strdup(path)) != NULL;
     while (ok && fgets(line, sizeof line, f)) {
@@ -377,20 +379,23 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
             continue;
         char *fl[8];
         size_t nf = split(line, fl, 8);
-        liq_dec mark, slip = LIQ_DEC_ZERO;
+        liq_dec mark, slip = LIQ_DEC_ZERO, depth = LIQ_DEC_ZERO;
         if (nf < 2 || liq_dec_from_str(fl[1], &mark) != LIQ_OK) {
             /* A header is the first row, and its mark column is a name: a
              * first row with a mistyped number ("5O000") is an error, not
              * a header to skip. */
             if (p->n == 0 && !header && nf >= 2 && isalpha((unsigned char)fl[1][0])) {
-                header = true; /* find a slippage column */
-                for (size_t k = 0; k < nf; k++)
+                header = true; /* find the slippage and depth columns */
+                for (size_t k = 0; k < nf; k++) {
                     if (strcmp(fl[k], "slippage") == 0)
                         slip_col = (int)k;
+                    if (strcmp(fl[k], "depth") == 0)
+                        depth_col = (int)k;
+                }
                 continue;
             }
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, nf >= 2 ? (int)(fl[1] - line) + 1 : 1,
-                          "mark: expected time,mark[,index,last][,slippage] with a decimal mark");
+                          "mark: expected time,mark[,index,last][,slippage][,depth] with a decimal mark");
             ok = false;
             break;
         }
@@ -408,17 +413,26 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
             ok = false;
             break;
         }
+        if (depth_col >= 0 && (size_t)depth_col < nf &&
+            (liq_dec_from_str(fl[depth_col], &depth) != LIQ_OK || !d_pos(depth))) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, (int)(fl[depth_col] - line) + 1,
+                          "depth: expected the quote notional that moves the price 1%%, > 0");
+            ok = false;
+            break;
+        }
         if (p->n == cap) {
             cap = cap ? cap * 2 : 256;
             ok = grow_arr((void **)&p->time, cap, sizeof *p->time) &&
                  grow_arr((void **)&p->mark, cap, sizeof *p->mark) &&
-                 grow_arr((void **)&p->slippage, cap, sizeof *p->slippage);
+                 grow_arr((void **)&p->slippage, cap, sizeof *p->slippage) &&
+                 grow_arr((void **)&p->depth, cap, sizeof *p->depth);
             if (!ok)
                 break;
         }
         p->time[p->n] = strdup(fl[0]);
         p->mark[p->n] = mark;
         p->slippage[p->n] = slip;
+        p->depth[p->n] = depth;
         p->n++;
     }
     fclose(f);
@@ -431,5 +445,6 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
         return NULL;
     }
     p->has_slippage = slip_col >= 0;
+    p->has_depth = depth_col >= 0;
     return p;
 }

@@ -34,6 +34,10 @@ struct liq_path {
     liq_dec *mark;
     liq_dec *slippage;       /* when has_slippage */
     bool has_slippage;
+    /* Order-book depth: the quote notional that moves the price 1 %. A
+     * liquidation's fill then slips further by its size against it. */
+    liq_dec *depth;          /* when has_depth */
+    bool has_depth;
 };
 
 /* Building a book in memory (bench, tests): caller owns; liq_book_free. */

@@ -47,6 +47,7 @@ typedef struct rp {
     size_t tick;
     liq_dec mark;
     liq_dec fill;             /* the fill of the liquidation being settled */
+    liq_dec eaten;            /* quote notional the tick's liquidations took from the book */
     liq_dec soc_pending;      /* deficits waiting for the tick's winners */
     uint32_t *soc_from;       /* accounts owed a socialized cover this tick */
     liq_dec *soc_amt;
@@ -516,6 +517,19 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
             close = size;
     }
     liq_dec one = c_int(1);
+    if (r->path->has_depth) {
+        /* Each order walks the book the tick's earlier liquidations already
+         * ate into: its average impact is 1 % per `depth` of quote notional
+         * taken, counted to the middle of the order (linear impact). */
+        liq_dec qn = w->ctype == CT_LINEAR ? wf_notional(w, close, m)
+                                           : c_mul(c, close, w->csize);
+        liq_dec mid = c_add(c, r->eaten, c_div(c, qn, c_int(2)));
+        liq_dec impact = c_div(c, c_mul(c, mid, (liq_dec){(liq_i128)10000000000}), /* 0.01 */
+                               r->path->depth[r->tick]);
+        /* Never past 99 %: a long's fill stays above zero. */
+        slip = liq_dec_min(c_add(c, slip, impact), (liq_dec){(liq_i128)990000000000});
+        r->eaten = c_add(c, r->eaten, qn);
+    }
     liq_dec fill = wf_round_price(w, c_mul(c, m, r->side[i] > 0 ? c_sub(c, one, slip)
                                                                    : c_add(c, one, slip)), 1);
     r->fill = fill;
@@ -631,6 +645,7 @@ static liq_status walk(rp *r)
     for (r->tick = 0; st == LIQ_OK && r->tick < r->path->n; r->tick++) {
         r->mark = r->path->mark[r->tick];
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
+        r->eaten = LIQ_DEC_ZERO;
         size_t nd = 0;
         if (r->o->naive) {
             for (size_t i = 0; i < r->n; i++) {

@@ -1277,10 +1277,12 @@ static const load_case load_cases[] = {
     {"books/missing.csv", false, LIQ_EIO, 0, 0, "cannot open the book"},
     /* A first row with a mistyped mark is an error, not a header. */
     {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
-     "mark: expected time,mark[,index,last][,slippage] with a decimal mark"},
+     "mark: expected time,mark[,index,last][,slippage][,depth] with a decimal mark"},
     {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0"},
     {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
      "slippage: expected a decimal between 0 and 1"},
+    {"paths/bad-depth.csv", true, LIQ_EINPUT, 3, 9,
+     "depth: expected the quote notional that moves the price 1%, > 0"},
     {"paths/header-only.csv", true, LIQ_EINPUT, 1, 1, "the path holds no mark"},
     {"paths/missing.csv", true, LIQ_EIO, 0, 0, "cannot open the path"},
 };
@@ -1337,6 +1339,35 @@ static void test_clawback_venue_charges_winners_pro_rata(void **state)
                                "\"amount\":\"666.666666666666\",\"profit\":\"6000\""));
     assert_non_null(strstr(ev, "\"type\":\"socialized_charge\",\"account\":\"W2\","
                                "\"amount\":\"333.333333333334\",\"profit\":\"3000\""));
+    check_ledger(&r);
+    replayed_free(&r);
+}
+
+/*
+ * A path's depth column (the quote notional that moves the price 1 %):
+ * liquidations at one tick walk the same book, each at 1 % per depth of
+ * the notional taken up to the middle of its own order.
+ *   paths/depth.csv: 50000, then 44000 with depth 4,400,000. A and B, both
+ *   long 1 @50000 x10 isolated (LP 45429.29..), liquidate at t1 in account
+ *   order, each 44,000 of notional:
+ *   A: (0 + 22,000) x 0.01 / 4,400,000 = 0.00005 -> fill 44000 x 0.99995 = 43997.8
+ *   B: (44,000 + 22,000) x 0.01 / 4,400,000 = 0.00015 -> 44000 x 0.99985 = 43993.4
+ */
+static void test_depth_column_makes_later_liquidations_fill_worse(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "tests/data/waterfall/policies/lin.yaml", "tests/data/replay/books/depth.csv",
+                 "tests/data/replay/paths/depth.csv", NULL);
+    assert_int_equal(r.s.liquidations, 2);
+    const char *ev = r.ev.buf ? r.ev.buf : "";
+    const char *a = strstr(ev, "\"account\":\"A\"");
+    const char *b = strstr(ev, "\"account\":\"B\"");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a < b);
+    assert_non_null(strstr(a, "\"fill\":\"43997.8\""));
+    assert_non_null(strstr(b, "\"fill\":\"43993.4\""));
     check_ledger(&r);
     replayed_free(&r);
 }
@@ -1541,6 +1572,7 @@ int main(void)
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
+        cmocka_unit_test(test_depth_column_makes_later_liquidations_fill_worse),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
         cmocka_unit_test(test_cli_events_on_stdout),

@@ -15,7 +15,7 @@ static const char usage[] =
     "usage: liqsim replay --book BOOK --path PATH [options] POLICY...\n"
     "  BOOK: NDJSON ({id, collateral, mode, positions:[{side,size,entry_price,leverage}]})\n"
     "        or CSV (id,collateral,mode,side,size,entry_price,leverage)\n"
-    "  PATH: CSV time,mark[,index,last][,slippage]\n"
+    "  PATH: CSV time,mark[,index,last][,slippage][,depth] (depth: quote notional per 1% move)\n"
     "options:\n"
     "  --events FILE        NDJSON events (- for stdout; the summary then goes to stderr)\n"
     "  --fund-csv FILE      insurance fund balance over time: policy,tick,time,balance\n"
