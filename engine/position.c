@@ -111,6 +111,7 @@ liq_status wf_position(wf *w)
     liq_dec notional = !w->converted && w->ctype == CT_LINEAR && unit && d_eq(w->csize, scs)
                            ? qnotional
                            : wf_notional(w, w->size, w->entry);
+    w->notional = notional;
     if (sp->margin.set) {
         w->im = margin;
         w->lev = c_div(&w->c, notional, margin);

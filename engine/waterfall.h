@@ -32,6 +32,7 @@ typedef struct wf {
     liq_dec entry;
     liq_dec lev;
     liq_dec im;              /* initial margin */
+    liq_dec notional;        /* at entry, settlement currency */
     liq_dec collateral;      /* at risk: isolated margin or cross balance */
     liq_dec account;         /* the whole account */
     liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
