@@ -72,7 +72,7 @@ static const char hooked_lua[] =
     "function fee(ctx)\n"
     "  local f = ctx.notional * ctx.rate\n"
     "  if f > ctx.remaining_margin then f = ctx.remaining_margin end\n"
-    "  if f < dec(0) then return dec(0) end\n"
+    "  if f < dec.zero then return dec.zero end\n"
     "  return f\n"
     "end\n"
     "function fund(ctx)\n"
