@@ -20,17 +20,28 @@ static bool beyond(const wf *w, liq_dec mark, liq_dec lp)
     return w->sgn > 0 ? d_le(mark, lp) : d_ge(mark, lp);
 }
 
+/* The account's equity and maintenance margin at a mark: what margin
+ * calls and backstops are measured by. */
+static liq_status equity_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec *equity,
+                            liq_dec *mm)
+{
+    liq_status st = wf_mm(w, size, coll, mark, mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    *equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
+    return w->c.st;
+}
+
 static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, liq_dec coll,
                                     bool *called)
 {
     const p_trigger *t = &w->p->r.trigger;
     if (*called || !t->margin_call_at.set)
         return LIQ_OK;
-    liq_dec mm;
-    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    liq_dec mm, equity;
+    liq_status st = equity_at(w, size, coll, mark, &equity, &mm);
     if (st != LIQ_OK)
         return st;
-    liq_dec equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
     liq_dec line = c_mul(&w->c, mm, t->margin_call_at.v);
     if (w->c.st == LIQ_OK && d_le(equity, line)) {
         *called = true;
@@ -72,11 +83,10 @@ liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool
     *due = false;
     if (!b->prov.present)
         return LIQ_OK;
-    liq_dec mm;
-    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    liq_dec mm, equity;
+    liq_status st = equity_at(w, size, coll, mark, &equity, &mm);
     if (st != LIQ_OK)
         return st;
-    liq_dec equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
     *due = d_lt(equity, c_mul(&w->c, mm, b->below_mm.v));
     return w->c.st;
 }
