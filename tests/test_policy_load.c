@@ -63,7 +63,9 @@ static void every_failure_path_has_a_file(void **state)
         "shortfall_stage_twice", "adl_without_section", "last_stage_finite_fund",
         "protection_with_trader_debt", "no_protection_without_trader_debt",
         "hooks_without_file", "hooks_file_missing", "hook_function_missing",
-        "hook_lua_syntax_error",
+        "hook_lua_syntax_error", "extends_child_bad_value", "extends_base_error",
+        "extends_without_name", "extends_missing_base", "extends_cycle",
+        "partial_without_fraction", "backstop_above_one",
     };
     expect_case_files(BAD_DIR, required, sizeof required / sizeof *required);
 }
