@@ -53,7 +53,7 @@ static liq_status hook_actions(wf *w)
 liq_status wf_debt(wf *w)
 {
     liq_result *r = w->r;
-    const p_debt *pd = &w->p->r.debt;
+    const p_debt *pd = &w->pr->debt;
     if (!d_pos(r->owed))
         return LIQ_OK;
     liq_status st = LIQ_OK;

@@ -8,6 +8,7 @@
  * negative-balance promise is kept) are checked on every evaluation:
  * they cost a few additions and a broken one is a bug worth an error.
  */
+#include "market.h"
 #include "waterfall.h"
 
 #include <stdio.h>
@@ -28,7 +29,7 @@ liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n)
 static liq_status fail_invariant(wf *w, const char *what)
 {
     liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, w->p->path, 0, 0,
-                  "invariant broken: %s (policy %s, scenario %s)", what, w->p->r.name.v,
+                  "invariant broken: %s (policy %s, scenario %s)", what, w->pr->name.v,
                   w->s->r.name.v);
     return LIQ_EINVARIANT;
 }
@@ -63,7 +64,7 @@ static liq_status check_invariants(wf *w)
         if (!d_eq(after, r->if_after) || d_neg(r->if_after))
             return fail_invariant(w, "insurance fund balance does not reconcile");
     }
-    if (w->p->r.negative_balance.protection.v && (d_pos(r->owed) || d_pos(r->cov[STAGE_DEBT])))
+    if (w->pr->negative_balance.protection.v && (d_pos(r->owed) || d_pos(r->cov[STAGE_DEBT])))
         return fail_invariant(w, "negative-balance protection promised, but the trader owes");
     return c.st == LIQ_OK ? LIQ_OK : fail_invariant(w, "overflow while checking");
 }
@@ -71,8 +72,8 @@ static liq_status check_invariants(wf *w)
 static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
 {
     liq_result *r = w->r;
-    const p_maint *m = &w->p->r.margin.maintenance;
-    const p_tier *t = policy_tier(w->p, tier);
+    const p_maint *m = &w->pr->margin.maintenance;
+    const p_tier *t = root_tier(w->pr, tier);
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN], key[64];
     const s_position *sp = &w->s->r.position;
     result_trace(r, "initial_margin", r->initial_margin, w->lev_m,
@@ -95,21 +96,37 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
         result_trace(r, "liquidation_price", lp, m->base.m, "margin.maintenance.base", &m->prov,
                      "price where equity equals maintenance margin%s%s",
                      m->rebracket.v ? ", tier re-bracketed at that price" : "",
-                     w->p->r.rounding.price_tick.set ? ", rounded to the price tick" : "");
+                     w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
     if (r->has_bp)
-        result_trace(r, "bankruptcy_price", r->bankruptcy_price, w->p->r.contract.type.m,
-                     "contract.type", &w->p->r.contract.prov,
+        result_trace(r, "bankruptcy_price", r->bankruptcy_price, w->pr->contract.type.m,
+                     "contract.type", &w->pr->contract.prov,
                      "price where equity is zero%s",
-                     w->p->r.rounding.price_tick.set ? ", rounded to the price tick" : "");
+                     w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                      liq_diags *diags)
 {
-    const p_root *pr = &p->r;
+    /* Which of the venue's markets the scenario's market names: its rules
+     * (p->r with the market's overrides) are the ones evaluated. */
+    mkt_match mm;
+    const char *want = s->r.position.market.v;
+    if (!want) {
+        memset(&mm, 0, sizeof mm);
+        mm.found = true;
+        mm.m = p->nmarkets ? &p->markets[0] : NULL;
+    } else if (!market_find(p, want, s->r.position.contract.v, &mm)) {
+        /* TODO(status rows): a not_listed row once results carry a status;
+         * until then the venue's first market stands in, with the reason. */
+        mm.found = true;
+        mm.substituted = true;
+        mm.m = &p->markets[0];
+        snprintf(mm.note, sizeof mm.note, "%s", mm.reason);
+    }
+    const p_root *pr = mm.m ? &mm.m->r : &p->r;
     /* The result and its four names in one block: one malloc per
      * evaluation, whatever it holds (liq_result_free releases all). */
-    const char *names[4] = {pr->name.v, pr->venue.v, s->r.name.v, pr->contract.settlement.v};
+    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
     size_t lens[4], total = sizeof(liq_result);
     for (int i = 0; i < 4; i++)
         total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
@@ -129,9 +146,14 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         *slots[i] = cur;
         cur += lens[i];
     }
-    wf w = {.p = p, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
+    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
+    if (!r->quiet && mm.m && !want)
+        result_warn(r, "the scenario names no market; evaluated on %s, the first market %s lists",
+                    mm.m->id->symbol.v, p->r.venue.v);
+    else if (!r->quiet && mm.substituted)
+        result_warn(r, "%s", mm.note);
     w.fee_mode = (liq_round)pr->rounding.fee.v;
     w.amount_mode = (liq_round)pr->rounding.amount.v;
 

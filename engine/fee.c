@@ -13,7 +13,7 @@
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
                   liq_dec equity, long step, liq_dec *fee)
 {
-    const p_fee *pf = &w->p->r.liquidation.fee;
+    const p_fee *pf = &w->pr->liquidation.fee;
     liq_dec px = pf->base.v == FEEBASE_FILL ? fill
                : pf->base.v == FEEBASE_TRIGGER ? trigger : w->entry;
     liq_dec notional = wf_notional(w, size, px);

@@ -46,9 +46,9 @@ liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
 
 size_t wf_tier(wf *w, liq_dec notional)
 {
-    size_t n = policy_ntiers(w->p);
+    size_t n = root_ntiers(w->pr);
     for (size_t i = 0; i < n; i++) {
-        const p_tier *t = policy_tier(w->p, i);
+        const p_tier *t = root_tier(w->pr, i);
         if (!t->up_to.set || d_le(notional, t->up_to.v))
             return i;
     }
@@ -60,8 +60,8 @@ size_t wf_tier(wf *w, liq_dec notional)
  * applies to (at the tested price, or at entry). */
 static liq_dec table_mm_on(wf *w, liq_dec base, size_t t)
 {
-    const p_maint *m = &w->p->r.margin.maintenance;
-    const p_tier *tier = policy_tier(w->p, t);
+    const p_maint *m = &w->pr->margin.maintenance;
+    const p_tier *tier = root_tier(w->pr, t);
     liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
     if (d_zero(m->close_fee_rate.v))
         return mm;
@@ -70,7 +70,7 @@ static liq_dec table_mm_on(wf *w, liq_dec base, size_t t)
 
 static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
 {
-    const p_maint *m = &w->p->r.margin.maintenance;
+    const p_maint *m = &w->pr->margin.maintenance;
     return table_mm_on(w, wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px), t);
 }
 
@@ -81,7 +81,7 @@ static const char *side_name(const wf *w)
 
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
 {
-    const p_maint *m = &w->p->r.margin.maintenance;
+    const p_maint *m = &w->pr->margin.maintenance;
     bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
     liq_dec notional = hooked || !on_entry ? wf_notional(w, size, px) : LIQ_DEC_ZERO;
     liq_dec entry_notional = hooked || on_entry ? wf_notional(w, size, w->entry) : LIQ_DEC_ZERO;
@@ -99,7 +99,7 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
         *mm = table_mm_on(w, on_entry ? entry_notional : notional, t);
         return w->c.st;
     }
-    const p_tier *pt = policy_tier(w->p, t);
+    const p_tier *pt = root_tier(w->pr, t);
     liq_hook_field f[] = {
         {.key = "side", .kind = LIQ_HF_STR, .str = side_name(w)},
         {.key = "contract", .kind = LIQ_HF_STR, .str = liq_contract_names[w->ctype]},
@@ -128,8 +128,8 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
  * Returns false when no price satisfies it (never liquidated). */
 static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm, liq_dec *out)
 {
-    const p_maint *m = &w->p->r.margin.maintenance;
-    const p_tier *tier = policy_tier(w->p, t);
+    const p_maint *m = &w->pr->margin.maintenance;
+    const p_tier *tier = root_tier(w->pr, t);
     liq_dec one = c_int(1);
     liq_dec rate = zero_mm ? LIQ_DEC_ZERO : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
     liq_dec ded = zero_mm ? LIQ_DEC_ZERO : tier->deduction.v;
@@ -268,7 +268,7 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
 
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
 {
-    const p_maint *m = &w->p->r.margin.maintenance;
+    const p_maint *m = &w->pr->margin.maintenance;
     liq_dec raw;
     *has = false;
     if (wf_hooked(w, HOOK_MM)) {
@@ -282,7 +282,7 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
         *has = solve_table(w, size, coll, t, false, &raw);
         /* Binance: when the notional at the liquidation price falls in
          * another bracket, recompute with that bracket's rate and cum. */
-        for (size_t i = 0; *has && m->rebracket.v && i < policy_ntiers(w->p); i++) {
+        for (size_t i = 0; *has && m->rebracket.v && i < root_ntiers(w->pr); i++) {
             size_t t2 = wf_tier(w, wf_notional(w, size, raw));
             if (t2 == t)
                 break;
@@ -299,7 +299,7 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
 
 liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
 {
-    const p_rounding *ro = &w->p->r.rounding;
+    const p_rounding *ro = &w->pr->rounding;
     if (!ro->price_tick.set || ro->price.v == PRR_NONE)
         return px;
     liq_round mode;
@@ -324,7 +324,7 @@ liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
 
 liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)
 {
-    const p_rounding *ro = &w->p->r.rounding;
+    const p_rounding *ro = &w->pr->rounding;
     if (!ro->amount_step.set)
         return v;
     return c_quant(&w->c, v, ro->amount_step.v, mode);

@@ -163,6 +163,20 @@ typedef struct p_hooks {
     pint memory_limit;
 } p_hooks;
 
+enum { KIND_PERPETUAL, KIND_DATED };
+
+/* One market (product) the venue lists: its identity, read here; its
+ * overrides of the venue-wide sections are merged over them and loaded
+ * into the market's own p_root (struct liq_market below). */
+typedef struct p_market {
+    pprov prov;
+    pstr symbol;
+    plist aliases;                /* of pstr */
+    pstr base, quote;
+    penum kind;                   /* KIND_* */
+    char override_slot;           /* F_OVERRIDE fields point here; never written */
+} p_market;
+
 typedef struct p_root {
     pint liqsim;
     pstr extends;
@@ -180,29 +194,49 @@ typedef struct p_root {
     p_debt debt;
     p_rounding rounding;
     p_hooks hooks;
+    plist markets;                /* of p_market */
 } p_root;
+
+/* A market as evaluated: the venue-wide policy with the market's
+ * overrides merged in, loaded through the same schema. */
+typedef struct liq_market {
+    const p_market *id;           /* identity, in the venue root's markets list */
+    p_root r;
+} liq_market;
 
 struct liq_policy {
     char *path;                   /* as loaded */
     char **files;                 /* every file of the extends chain: marks point into these */
     size_t nfiles;
     char *hook_path;              /* resolved Lua file, or NULL */
-    p_root r;
+    p_root r;                     /* venue-wide sections (and the markets' identities) */
+    liq_market *markets;          /* one per r.markets item, same order; NULL when the
+                                   * policy lists no markets (it is then one product) */
+    size_t nmarkets;
     liq_hookrt *rt;               /* NULL when the policy has no hooks */
     int hook_ref[HOOK_COUNT];     /* registry refs, -1 when not hooked */
     liq_mark hook_mark[HOOK_COUNT];
 };
 
 extern const schema liq_policy_schema;
+extern const char *const liq_market_override_keys[];
 
-/* Tier i of the maintenance table. */
+/* Tier i of a (market's) maintenance table. */
+static inline const p_tier *root_tier(const p_root *r, size_t i)
+{
+    return &((const p_tier *)r->margin.maintenance.tiers.items)[i];
+}
+static inline size_t root_ntiers(const p_root *r)
+{
+    return r->margin.maintenance.tiers.n;
+}
 static inline const p_tier *policy_tier(const liq_policy *p, size_t i)
 {
-    return &((const p_tier *)p->r.margin.maintenance.tiers.items)[i];
+    return root_tier(&p->r, i);
 }
 static inline size_t policy_ntiers(const liq_policy *p)
 {
-    return p->r.margin.maintenance.tiers.n;
+    return root_ntiers(&p->r);
 }
 
 /* The source label of a section, "id" or "id, id" or "assumed: why", for

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* An input error at mark m; returns false so checks read ok = ERR(...). */
 static bool err_at(liq_diags *d, liq_mark m, const char *fmt, ...)
@@ -36,6 +37,9 @@ void liq_policy_free(liq_policy *p)
     if (!p)
         return;
     liq_hookrt_free(p->rt);
+    for (size_t i = 0; i < p->nmarkets; i++)
+        schema_free(&liq_policy_schema, &p->markets[i].r);
+    free(p->markets);
     schema_free(&liq_policy_schema, &p->r);
     free(p->hook_path);
     for (size_t i = 0; i < p->nfiles; i++)
@@ -80,16 +84,25 @@ static bool check_prov(const liq_policy *p, const pprov *prov, const char *secti
     return ok;
 }
 
-static bool check_sources(const liq_policy *p, liq_diags *d)
+/* The source ids of every section of r (the venue-wide root, or a
+ * market's merged one) must be declared under the policy's sources:. */
+static bool check_sources(const liq_policy *p, const p_root *r, liq_diags *d)
 {
-    const p_root *r = &p->r;
     bool ok = true;
     const p_source *src = r->sources.items;
-    if (r->sources.n == 0)
-        ok = ERR(r->sources.m, "sources: declare at least one source");
-    for (size_t i = 0; i < r->sources.n; i++)
-        if (!src[i].url.set && !src[i].title.set)
-            ok = ERR(src[i].id.m, "sources.%s: give a url or a title", src[i].id.v);
+    if (r == &p->r) {
+        if (r->sources.n == 0)
+            ok = ERR(r->sources.m, "sources: declare at least one source");
+        for (size_t i = 0; i < r->sources.n; i++)
+            if (!src[i].url.set && !src[i].title.set)
+                ok = ERR(src[i].id.m, "sources.%s: give a url or a title", src[i].id.v);
+        const p_market *mk = r->markets.items;
+        for (size_t i = 0; i < r->markets.n; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "markets[%zu]", i);
+            ok &= check_prov(p, &mk[i].prov, name, d);
+        }
+    }
     struct { const pprov *prov; const char *name; } sec[] = {
         {&r->contract.prov, "contract"}, {&r->margin.prov, "margin"},
         {&r->margin.maintenance.prov, "margin.maintenance"}, {&r->trigger.prov, "trigger"},
@@ -101,27 +114,27 @@ static bool check_sources(const liq_policy *p, liq_diags *d)
     };
     for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
         ok &= check_prov(p, sec[i].prov, sec[i].name, d);
-    for (size_t i = 0; i < policy_ntiers(p); i++) {
+    for (size_t i = 0; i < root_ntiers(r); i++) {
         char name[64];
         snprintf(name, sizeof name, "margin.maintenance.tiers[%zu]", i);
-        ok &= check_prov(p, &policy_tier(p, i)->prov, name, d);
+        ok &= check_prov(p, &root_tier(r, i)->prov, name, d);
     }
     return ok;
 }
 
-static bool check_tiers(const liq_policy *p, liq_diags *d)
+static bool check_tiers(const p_root *r, liq_diags *d)
 {
-    size_t n = policy_ntiers(p);
+    size_t n = root_ntiers(r);
     bool ok = true;
     if (n == 0)
-        return ERR(p->r.margin.maintenance.tiers.m, "margin.maintenance.tiers: give at least one tier");
+        return ERR(r->margin.maintenance.tiers.m, "margin.maintenance.tiers: give at least one tier");
     for (size_t i = 0; i < n; i++) {
-        const p_tier *t = policy_tier(p, i);
+        const p_tier *t = root_tier(r, i);
         if (i + 1 < n && !t->up_to.set)
             ok = ERR(t->prov.m, "margin.maintenance.tiers[%zu]: missing 'up_to' (only the last "
                                 "tier may leave it open)", i);
         if (i > 0) {
-            const p_tier *prev = policy_tier(p, i - 1);
+            const p_tier *prev = root_tier(r, i - 1);
             if (t->up_to.set && prev->up_to.set && liq_dec_cmp(t->up_to.v, prev->up_to.v) <= 0) {
                 char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
                 liq_dec_format(t->up_to.v, a);
@@ -134,9 +147,8 @@ static bool check_tiers(const liq_policy *p, liq_diags *d)
     return ok;
 }
 
-static bool check_shortfall(const liq_policy *p, liq_diags *d)
+static bool check_shortfall(const p_root *r, liq_diags *d)
 {
-    const p_root *r = &p->r;
     const penum *st = r->shortfall.order.items;
     size_t n = r->shortfall.order.n;
     bool ok = true, seen[STAGE_COUNT] = {0};
@@ -171,6 +183,82 @@ static bool check_shortfall(const liq_policy *p, liq_diags *d)
     if (last == STAGE_IF && !r->insurance_fund.balance.unlimited)
         ok = ERR(st[n - 1].m, "shortfall.order: the last stage 'insurance_fund' has a finite "
                               "balance and cannot absorb any deficit; add a stage after it");
+    return ok;
+}
+
+/* Symbols and aliases name one market each, whatever the case: a
+ * scenario's "btcusdt" must not find two. */
+static bool check_market_names(const p_root *r, liq_diags *d)
+{
+    const p_market *mk = r->markets.items;
+    bool ok = true;
+    for (size_t i = 0; i < r->markets.n; i++) {
+        size_t na = mk[i].aliases.n;
+        for (size_t a = 0; a <= na; a++) {
+            const pstr *name = a == 0 ? &mk[i].symbol : &((const pstr *)mk[i].aliases.items)[a - 1];
+            for (size_t j = 0; j <= i; j++) {
+                size_t nb = j == i ? a : mk[j].aliases.n + 1;
+                for (size_t b = 0; b < nb; b++) {
+                    const pstr *other = b == 0 ? &mk[j].symbol
+                                               : &((const pstr *)mk[j].aliases.items)[b - 1];
+                    if (strcasecmp(name->v, other->v) == 0)
+                        ok = ERR(name->m, "markets[%zu]: '%s' is listed twice (also at line %d, "
+                                          "markets[%zu] %s); a symbol or alias names one market",
+                                 i, name->v, other->m.line, j, mk[j].symbol.v);
+                }
+            }
+        }
+    }
+    return ok;
+}
+
+/* Each market is the venue-wide tree with the market's override keys
+ * merged in (as extends: merges), loaded through the same schema and
+ * checked by the same rules as the venue-wide policy. */
+static bool load_markets(liq_policy *p, const ynode *root, liq_diags *d)
+{
+    const ynode *ms = ynode_get(root, "markets");
+    size_t n = p->r.markets.n;
+    if (!ms || ms->kind != YN_SEQ || n == 0)
+        return true;
+    if (!check_market_names(&p->r, d))
+        return false;
+    p->markets = calloc(n, sizeof *p->markets);
+    if (!p->markets)
+        return ERR(p->r.markets.m, "out of memory");
+    p->nmarkets = n;
+    const p_market *mk = p->r.markets.items;
+    bool ok = true;
+    for (size_t i = 0; i < n && i < ms->n; i++) {
+        liq_market *m = &p->markets[i];
+        m->id = &mk[i];
+        ynode *t = ynode_clone(root);
+        ynode *ov = t ? ynode_map_new(ms->items[i]) : NULL;
+        bool built = t && ov;
+        for (size_t k = 0; built && k < ms->items[i]->n; k++) {
+            const char *key = ms->items[i]->keys[k]->text;
+            for (size_t o = 0; liq_market_override_keys[o]; o++)
+                if (strcmp(key, liq_market_override_keys[o]) == 0)
+                    built = ynode_map_add_clone(ov, ms->items[i]->keys[k], ms->items[i]->items[k]);
+        }
+        if (built) {
+            ynode_remove(t, "markets");
+            built = ynode_merge(t, ov);
+        }
+        if (!built) {
+            ynode_free(t);
+            ynode_free(ov);
+            return ERR(mk[i].prov.m, "out of memory");
+        }
+        /* Messages name the market: "markets[1].margin.max_leverage: ...". */
+        char at[48];
+        snprintf(at, sizeof at, "markets[%zu]", i);
+        ok &= schema_load(&liq_policy_schema, t, &m->r, p->path, at, d);
+        ynode_free(t);
+        ynode_free(ov);
+        if (ok)
+            ok &= check_sources(p, &m->r, d) & check_tiers(&m->r, d) & check_shortfall(&m->r, d);
+    }
     return ok;
 }
 
@@ -323,16 +411,18 @@ liq_policy *liq_policy_load(const char *path, liq_diags *d)
     }
     if (ok)
         ok = schema_load(&liq_policy_schema, doc->root, &p->r, p->path, "", d);
-    ydoc_free(doc);
     if (ok && p->r.liquidation.partial.prov.present &&
         p->r.liquidation.partial.mode.v == PARTIAL_FRACTION && !p->r.liquidation.partial.fraction.set)
         ok = ERR(p->r.liquidation.partial.prov.m,
                  "liquidation.partial: missing required key 'fraction' (mode: fraction)");
     if (ok) {
-        ok &= check_sources(p, d);
-        ok &= check_tiers(p, d);
-        ok &= check_shortfall(p, d);
+        ok &= check_sources(p, &p->r, d);
+        ok &= check_tiers(&p->r, d);
+        ok &= check_shortfall(&p->r, d);
     }
+    if (ok)
+        ok = load_markets(p, doc->root, d);
+    ydoc_free(doc);
     if (ok)
         ok = load_hooks(p, d);
     if (!ok || liq_diags_count(d, LIQ_SEV_ERROR) > before) {

@@ -249,6 +249,34 @@ static const field hooks_f[] = {
 static const schema hooks_s = {"hooks", sizeof(p_hooks), true, hooks_f,
                                sizeof hooks_f / sizeof *hooks_f};
 
+static const char *const kind_names[] = {"perpetual", "dated", NULL};
+static const field market_f[] = {
+    {FLD(p_market, "symbol", F_STR, true, symbol), .doc = "the venue's own symbol (BTCUSDT)"},
+    {FLD(p_market, "aliases", F_LIST_STR, false, aliases),
+     .doc = "other spellings traders use (BTC-USDT, BTC-PERP)"},
+    {FLD(p_market, "base", F_STR, true, base), .doc = "base asset, venue-neutral (XBT is BTC)"},
+    {FLD(p_market, "quote", F_STR, true, quote), .doc = "quote currency (USDT, USD, USDC)"},
+    {FLD(p_market, "kind", F_ENUM, false, kind), .enum_vals = kind_names, .def = "perpetual",
+     .doc = "perpetual swap or dated future"},
+    {FLD(p_market, "contract", F_OVERRIDE, false, override_slot), .sub = &contract_s,
+     .doc = "this market's contract, over the venue-wide one"},
+    {FLD(p_market, "margin", F_OVERRIDE, false, override_slot), .sub = &margin_s,
+     .doc = "this market's maximum leverage and maintenance tiers"},
+    {FLD(p_market, "trigger", F_OVERRIDE, false, override_slot), .sub = &trigger_s,
+     .doc = "this market's trigger"},
+    {FLD(p_market, "liquidation", F_OVERRIDE, false, override_slot), .sub = &liq_s,
+     .doc = "this market's liquidation fee and steps"},
+    {FLD(p_market, "insurance_fund", F_OVERRIDE, false, override_slot), .sub = &if_s,
+     .doc = "this market's insurance fund"},
+    {FLD(p_market, "rounding", F_OVERRIDE, false, override_slot), .sub = &round_s,
+     .doc = "this market's tick and precision"},
+};
+static const schema market_s = {"markets[]", sizeof(p_market), true, market_f,
+                                sizeof market_f / sizeof *market_f};
+/* The keys of a market that are merged over the venue-wide sections. */
+const char *const liq_market_override_keys[] = {"contract", "margin", "trigger", "liquidation",
+                                                "insurance_fund", "rounding", NULL};
+
 static const field root_f[] = {
     {FLD(p_root, "liqsim", F_INT, true, liqsim), .lo = "1", .hi = "1", .doc = "format version (1)"},
     {FLD(p_root, "extends", F_STR, false, extends),
@@ -278,6 +306,8 @@ static const field root_f[] = {
     {FLD(p_root, "debt", F_MAP, false, debt), .sub = &debt_s, .doc = "debt pursuit"},
     {FLD(p_root, "rounding", F_MAP, false, rounding), .sub = &round_s, .doc = "rounding"},
     {FLD(p_root, "hooks", F_MAP, false, hooks), .sub = &hooks_s, .doc = "Lua hooks"},
+    {FLD(p_root, "markets", F_LIST_MAP, false, markets), .sub = &market_s,
+     .doc = "the markets the venue lists; each overrides venue-wide sections (docs/markets.md)"},
 };
 const schema liq_policy_schema = {"policy", sizeof(p_root), false, root_f,
                                   sizeof root_f / sizeof *root_f};

@@ -22,7 +22,7 @@ liq_status wf_position(wf *w)
 {
     const s_position *sp = &w->s->r.position;
     const s_account *sa = &w->s->r.account;
-    const p_root *pr = &w->p->r;
+    const p_root *pr = w->pr;
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
 
     w->sgn = sp->side.v == SIDE_LONG ? 1 : -1;

@@ -19,6 +19,7 @@
  */
 #include "book.h"
 #include "heap.h"
+#include "market.h"
 #include "waterfall.h"
 
 #include <stdio.h>
@@ -129,7 +130,7 @@ static liq_dec rank_of(rp *r, size_t j)
     liq_dec pnl = wf_pnl(w, r->size[j], r->mark);
     liq_dec equity = c_add(c, r->coll[j], pnl);
     liq_dec notional = wf_notional(w, r->size[j], r->mark);
-    switch (r->p->r.adl.ranking.v) {
+    switch (r->w.pr->adl.ranking.v) {
     case ADLRANK_PNL_LEV: {
         /* BitMEX: PnL% x effective leverage (PnL% / leverage when losing),
          * effective leverage = mark value / (mark value - bankrupt value). */
@@ -219,7 +220,7 @@ static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
     liq_status st = build_adl(r, -side);
     if (st != LIQ_OK)
         return st;
-    liq_dec price = r->p->r.adl.close_price.v == ADLPX_BANKRUPTCY ? bp : r->mark;
+    liq_dec price = r->w.pr->adl.close_price.v == ADLPX_BANKRUPTCY ? bp : r->mark;
     liq_dec left = q;
     while (d_pos(left) && r->adl_pos < r->nadl) {
         size_t j = r->adl_rank[r->adl_pos];
@@ -310,7 +311,7 @@ static liq_status socialize_tick(rp *r)
      * the venue promises no negative balance: then the venue pays it, as
      * when the shortfall stages run dry. */
     liq_dec uncovered = c_sub(c, want, charged);
-    bool venue_pays = r->p->r.negative_balance.protection.v && d_pos(uncovered);
+    bool venue_pays = r->w.pr->negative_balance.protection.v && d_pos(uncovered);
     liq_dec handed = venue_pays ? want : charged;
     if (venue_pays)
         r->venue = c_sub(c, r->venue, uncovered);
@@ -337,7 +338,7 @@ static liq_status socialize_tick(rp *r)
 static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit)
 {
     calc *c = &r->w.c;
-    const p_root *pr = &r->p->r;
+    const p_root *pr = r->w.pr;
     const penum *order = pr->shortfall.order.items;
     liq_dec rem = deficit, cov[STAGE_COUNT] = {{0}};
     for (size_t k = 0; k < pr->shortfall.order.n && d_pos(rem); k++) {
@@ -461,7 +462,7 @@ static liq_status take_over(rp *r, size_t i, liq_dec size)
 {
     wf *w = &r->w;
     calc *c = &w->c;
-    const p_backstop *b = &r->p->r.liquidation.backstop;
+    const p_backstop *b = &r->w.pr->liquidation.backstop;
     liq_dec m = r->mark;
     liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, m), w->amount_mode);
     liq_dec equity = c_add(c, r->coll[i], pnl);
@@ -498,7 +499,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
 {
     wf *w = &r->w;
     calc *c = &w->c;
-    const p_liquidation *pl = &r->p->r.liquidation;
+    const p_liquidation *pl = &r->w.pr->liquidation;
     liq_dec m = r->mark;
     load(r, i);
     liq_dec size = r->size[i];
@@ -687,7 +688,7 @@ static liq_status walk(rp *r)
         if (st == LIQ_OK && r->o->check && !d_eq(ledger_sum(r), r->total_in)) {
             liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, r->path->path, (int)r->tick + 1, 0,
                           "invariant broken: money created or lost at tick %zu (policy %s)",
-                          r->tick, r->p->r.name.v);
+                          r->tick, r->w.pr->name.v);
             st = LIQ_EINVARIANT;
         }
         if (r->o->on_progress && r->tick % step == 0)
@@ -721,7 +722,7 @@ static void rp_free(rp *r)
 static liq_status setup(rp *r)
 {
     const liq_book *b = r->b;
-    const p_root *pr = &r->p->r;
+    const p_root *pr = r->w.pr;
     calc *c = &r->w.c;
     size_t n = r->n = b->n;
     r->side = malloc(n ? n : 1);
@@ -781,10 +782,22 @@ liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
     rp r = {.p = p, .b = b, .path = path, .o = opts ? opts : &none, .s = out, .d = d};
     memset(out, 0, sizeof *out);
     r.quiet.quiet = true;
-    r.w = (wf){.p = p, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
-               .fee_mode = (liq_round)p->r.rounding.fee.v,
-               .amount_mode = (liq_round)p->r.rounding.amount.v};
-    const pdec *bal = &p->r.insurance_fund.balance;
+    /* The book trades one market: the one the options name, else the
+     * policy's first. */
+    const liq_market *mkt = p->nmarkets ? &p->markets[0] : NULL;
+    if (r.o->market && p->nmarkets) {
+        mkt_match mm;
+        if (!market_find(p, r.o->market, p->markets[0].r.contract.type.v, &mm)) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, p->path, 0, 0, "%s", mm.reason);
+            return LIQ_EINPUT;
+        }
+        mkt = mm.m;
+    }
+    const p_root *pr = mkt ? &mkt->r : &p->r;
+    r.w = (wf){.p = p, .pr = pr, .mkt = mkt, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
+               .fee_mode = (liq_round)pr->rounding.fee.v,
+               .amount_mode = (liq_round)pr->rounding.amount.v};
+    const pdec *bal = &pr->insurance_fund.balance;
     out->fund_finite = r.o->has_fund || !bal->unlimited;
     out->fund_start = r.o->has_fund ? r.o->fund : bal->unlimited ? LIQ_DEC_ZERO : bal->v;
     r.fund = out->fund_start;

@@ -477,6 +477,11 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
     }
     case F_MAP:
         return schema_load(f->sub, v, slot, file, path, d);
+    case F_OVERRIDE:
+        if (v->kind != YN_MAP)
+            return err(d, file, v, "%s: expected a mapping of keys, got %s", path,
+                       ynode_kind_name(v->kind));
+        return true;
     case F_LIST_MAP:
     case F_DICT_MAP:
     case F_LIST_ENUM:
@@ -588,6 +593,12 @@ static json_t *field_json(const field *f)
     case F_BOOL: o = json_pack("{ss}", "type", "boolean"); break;
     case F_ENUM: o = json_pack("{so}", "enum", enum_json(f->enum_vals)); break;
     case F_MAP: o = schema_json(f->sub); break;
+    case F_OVERRIDE:
+        /* Any subset of the section's keys: what is left out is the
+         * venue-wide value. */
+        o = schema_json(f->sub);
+        json_object_del(o, "required");
+        break;
     case F_LIST_MAP: o = json_pack("{ss so}", "type", "array", "items", schema_json(f->sub)); break;
     case F_DICT_MAP:
         o = json_pack("{ss so}", "type", "object", "additionalProperties", schema_json(f->sub));

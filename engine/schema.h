@@ -54,7 +54,11 @@ typedef enum ftype {
     F_DICT_MAP,   /* map id -> section: plist; item's first member is pstr id */
     F_LIST_ENUM,  /* list of enum values: plist of int */
     F_LIST_DEC,   /* list of decimals: plist of pdec */
-    F_LIST_STR    /* list of strings: plist of pstr */
+    F_LIST_STR,   /* list of strings: plist of pstr */
+    F_OVERRIDE    /* a partial section (sub) merged over the enclosing file's
+                   * section of the same name before loading (a market's
+                   * overrides): the walker checks it is a mapping and leaves
+                   * its keys to the load of the merged tree */
 } ftype;
 
 typedef struct schema schema;

@@ -47,7 +47,7 @@ liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover
 
 static liq_dec stage_price(wf *w, liq_dec bp)
 {
-    switch (w->p->r.adl.close_price.v) {
+    switch (w->pr->adl.close_price.v) {
     case ADLPX_MARK:
     case ADLPX_ORACLE:
         return w->r->trigger_price;
@@ -58,7 +58,7 @@ static liq_dec stage_price(wf *w, liq_dec bp)
 
 liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
 {
-    const p_root *pr = &w->p->r;
+    const p_root *pr = w->pr;
     liq_result *r = w->r;
     const plist *order = &pr->shortfall.order;
     const penum *stages = order->items;
@@ -159,7 +159,7 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
                       "market.insurance_fund: a fund of %s leaves %s of the deficit uncovered "
                       "under %s, whose shortfall.order ends with the insurance fund",
                       dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
-                      w->p->r.name.v);
+                      w->pr->name.v);
         return LIQ_EINPUT;
     }
     if (d_pos(rem)) {

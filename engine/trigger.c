@@ -35,7 +35,7 @@ static liq_status equity_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
 static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, liq_dec coll,
                                     bool *called)
 {
-    const p_trigger *t = &w->p->r.trigger;
+    const p_trigger *t = &w->pr->trigger;
     if (*called || !t->margin_call_at.set)
         return LIQ_OK;
     liq_dec mm, equity;
@@ -63,13 +63,13 @@ static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, l
  * that many tiers of the first. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark)
 {
-    const p_partial *pp = &w->p->r.liquidation.partial;
+    const p_partial *pp = &w->pr->liquidation.partial;
     if (pp->mode.v == PARTIAL_FRACTION)
         return c_mul(&w->c, size, pp->fraction.v);
     size_t t = wf_tier(w, wf_notional(w, size, mark));
     if ((int64_t)t < pp->tiers_down.v)
         return size;
-    liq_dec cap = policy_tier(w->p, t - (size_t)pp->tiers_down.v)->up_to.v;
+    liq_dec cap = root_tier(w->pr, t - (size_t)pp->tiers_down.v)->up_to.v;
     /* The size whose notional at this mark equals the lower tier's cap. */
     liq_dec keep = w->ctype == CT_LINEAR
                        ? c_divr(&w->c, cap, c_mul(&w->c, mark, w->csize), LIQ_ROUND_FLOOR)
@@ -79,7 +79,7 @@ liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark)
 
 liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due)
 {
-    const p_backstop *b = &w->p->r.liquidation.backstop;
+    const p_backstop *b = &w->pr->liquidation.backstop;
     *due = false;
     if (!b->prov.present)
         return LIQ_OK;
@@ -93,7 +93,7 @@ liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool
 
 liq_status wf_walk(wf *w, wf_close *o)
 {
-    const p_liquidation *pl = &w->p->r.liquidation;
+    const p_liquidation *pl = &w->pr->liquidation;
     const liq_scenario *s = w->s;
     liq_dec slip = s->r.market.liquidation_fill.slippage.v;
     liq_dec size = w->size, coll = w->collateral;

@@ -19,6 +19,8 @@
 
 typedef struct wf {
     liq_policy *p;
+    const p_root *pr;        /* the market's rules: p->r with its overrides */
+    const liq_market *mkt;   /* NULL when the policy lists no markets */
     const liq_scenario *s;
     liq_result *r;
     liq_diags *d;

@@ -320,6 +320,54 @@ bool ynode_merge(ynode *base, ynode *child)
     return true;
 }
 
+ynode *ynode_clone(const ynode *n)
+{
+    ynode *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = (ynode){.kind = n->kind, .line = n->line, .col = n->col, .file = n->file,
+                 .quoted = n->quoted};
+    if (n->text && !(c->text = strdup(n->text)))
+        goto fail;
+    for (size_t i = 0; i < n->n; i++) {
+        ynode *k = n->keys && n->keys[i] ? ynode_clone(n->keys[i]) : NULL;
+        ynode *v = n->items[i] ? ynode_clone(n->items[i]) : NULL;
+        if ((n->keys && n->keys[i] && !k) || (n->items[i] && !v) || !push_item(c, k, v)) {
+            node_free(k);
+            node_free(v);
+            goto fail;
+        }
+    }
+    return c;
+fail:
+    node_free(c);
+    return NULL;
+}
+
+ynode *ynode_map_new(const ynode *at)
+{
+    ynode *m = calloc(1, sizeof *m);
+    if (m)
+        *m = (ynode){.kind = YN_MAP, .line = at->line, .col = at->col, .file = at->file};
+    return m;
+}
+
+bool ynode_map_add_clone(ynode *map, const ynode *key, const ynode *val)
+{
+    ynode *k = ynode_clone(key), *v = ynode_clone(val);
+    if (!k || !v || !push_item(map, k, v)) {
+        node_free(k);
+        node_free(v);
+        return false;
+    }
+    return true;
+}
+
+void ynode_free(ynode *n)
+{
+    node_free(n);
+}
+
 void ynode_remove(ynode *map, const char *key)
 {
     for (size_t i = 0; map && map->kind == YN_MAP && i < map->n; i++) {

@@ -43,6 +43,14 @@ void ydoc_free(ydoc *doc);
  * Nodes move from child to base; child is left with holes and must still
  * be freed with its document. Returns false on out of memory. */
 bool ynode_merge(ynode *base, ynode *child);
+/* A deep copy of n (marks included: they point at the same files).
+ * Caller owns it (ynode_free). NULL on out of memory. */
+ynode *ynode_clone(const ynode *n);
+void ynode_free(ynode *n);
+/* An empty map marked where `at` is; caller owns it (ynode_free). */
+ynode *ynode_map_new(const ynode *at);
+/* Append copies of key and val to map. False on out of memory. */
+bool ynode_map_add_clone(ynode *map, const ynode *key, const ynode *val);
 /* Remove key from a map, freeing its key and value. */
 void ynode_remove(ynode *map, const char *key);
 /* Take ownership of the document's path string (so marks that point at

@@ -237,6 +237,7 @@ typedef struct liq_replay_opts {
     bool has_fund;           /* fund overrides the policy's insurance fund balance */
     liq_dec fund;
     liq_dec slippage;        /* used where the path has no slippage column */
+    const char *market;      /* the venue market the book trades (NULL: the policy's first) */
     /* Called with one NDJSON line (no newline) per event, in order. */
     void (*on_event)(void *ud, const char *line);
     /* Called with (tick, time, fund balance) whenever the fund changes. */
