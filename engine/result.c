@@ -10,10 +10,89 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const result_status_names[RS_COUNT] = {"ok", "not_listed", "not_offered", "error"};
+
+const char *liq_result_status(const liq_result *r)
+{
+    return r && r->status >= 0 && r->status < RS_COUNT ? result_status_names[r->status] : "error";
+}
+
+const char *liq_result_reason(const liq_result *r)
+{
+    return r ? r->reason : NULL;
+}
+
+liq_result *result_new_row(const char *policy, const char *venue, const char *scenario,
+                           int status, const char *reason)
+{
+    /* As liq_eval: the result and its names in one block, so that
+     * liq_result_free releases either kind of row the same way. */
+    const char *names[4] = {policy, venue, scenario, ""};
+    size_t lens[4], total = sizeof(liq_result);
+    for (int i = 0; i < 4; i++)
+        total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
+    liq_result *r = calloc(1, total);
+    if (!r)
+        return NULL;
+    char *cur = (char *)(r + 1);
+    char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
+    for (int i = 0; i < 4; i++) {
+        memcpy(cur, names[i] ? names[i] : "", lens[i]);
+        *slots[i] = cur;
+        cur += lens[i];
+    }
+    if (!result_set_status(r, status, reason)) {
+        liq_result_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+liq_status result_trader_lost(const liq_result *r, liq_dec *out)
+{
+    liq_dec others = LIQ_DEC_ZERO, lost;
+    liq_status st = LIQ_OK;
+    for (int i = 0; i < STAGE_COUNT && st == LIQ_OK; i++)
+        if (i != STAGE_DEBT)
+            st = liq_dec_add(others, r->cov[i], &others);
+    if (st == LIQ_OK)
+        st = liq_dec_sub(r->total, others, &lost);
+    if (st == LIQ_OK)
+        st = liq_dec_sub(lost, r->unrealized_pnl, &lost);
+    if (st == LIQ_OK)
+        *out = lost;
+    return st;
+}
+
+/* Replace *slot by a copy of v (NULL clears it). */
+static bool set_str(char **slot, const char *v)
+{
+    char *c = v ? strdup(v) : NULL;
+    if (v && !c)
+        return false;
+    free(*slot);
+    *slot = c;
+    return true;
+}
+
+bool result_set_status(liq_result *r, int status, const char *reason)
+{
+    r->status = status;
+    return set_str(&r->reason, reason);
+}
+
+bool result_set_names(liq_result *r, const char *market, const char *product)
+{
+    return set_str(&r->market, market) && set_str(&r->product, product);
+}
+
 void liq_result_free(liq_result *r)
 {
     if (!r)
         return;
+    free(r->reason);
+    free(r->market);
+    free(r->product);
     free(r->actions);
     free(r->events);
     free(r->trace);

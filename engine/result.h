@@ -43,8 +43,28 @@ typedef struct liq_action {
     char note[160];
 } liq_action;
 
+/* What a row is (CONTRACT.md, Rows): evaluated, or why it carries no
+ * numbers. Only RS_OK rows have amounts worth printing; the renderers
+ * write the others' amounts as null (JSON) or leave them empty. */
+enum {
+    RS_OK = 0,
+    RS_NOT_LISTED,   /* the venue does not list the scenario's market */
+    RS_NOT_OFFERED,  /* listed, but the venue would refuse this trade */
+    RS_ERROR,        /* the evaluation failed */
+    RS_COUNT
+};
+extern const char *const result_status_names[RS_COUNT]; /* "ok", "not_listed", ... */
+
 struct liq_result {
     char *policy, *venue, *scenario, *settlement;
+    /* The row's status and, when it is not RS_OK, why, in the user's
+     * terms. market and product name what the row was evaluated as
+     * (NULL: not known). These three strings are each their own
+     * allocation, owned by the result: set them with result_set_status
+     * and result_set_names, never by pointing into other memory. */
+    int status;
+    char *reason;
+    char *market, *product;
     int contract, mode, side;
     liq_dec size, entry_price, leverage, notional;
     liq_dec initial_margin, maintenance_margin;
@@ -69,6 +89,20 @@ struct liq_result {
     bool quiet;                 /* no events, warnings or trace: numbers only */
 };
 
+/* A row that carries no numbers (a venue that does not list the market,
+ * refuses the trade, or whose evaluation failed): names copied, status
+ * and reason set, every amount zero and not to be printed. Returns a
+ * result owned by the caller (liq_result_free), or NULL when out of
+ * memory. venue and scenario may be NULL (not known). */
+liq_result *result_new_row(const char *policy, const char *venue, const char *scenario,
+                           int status, const char *reason);
+/* Set the status and its reason (copied; NULL for none). false only on
+ * out of memory, the status then set and the reason left NULL. */
+bool result_set_status(liq_result *r, int status, const char *reason);
+/* Name the market and product the row was evaluated as (copied; NULL
+ * leaves the name unknown). false only on out of memory. */
+bool result_set_names(liq_result *r, const char *market, const char *product);
+
 /* Appenders; false only on out of memory. */
 /* type, key and string values must be static strings. result_event
  * returns NULL (and the event_* calls do nothing) when the result is
@@ -90,8 +124,17 @@ bool result_warn(liq_result *r, const char *fmt, ...) __attribute__((format(prin
 bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
                    const char *note);
 
-/* result_json.c: the JSON view (liq_results_render dispatches here). */
-char *result_render_json(liq_result *const *rs, size_t n, bool as_array);
+/* What the trader lost, marked at the path's last price: the loss less
+ * what others (fund, ADL, socialization, pool, venue) covered, plus the
+ * open loss; by the waterfall's invariant, the account's starting value
+ * less final_balance. One copy of the rule for every view. */
+liq_status result_trader_lost(const liq_result *r, liq_dec *out);
+
+/* result_json.c: the JSON views (liq_results_render dispatches here):
+ * one object (RJ_OBJECT, the first result), an array (RJ_ARRAY), or one
+ * compact object per line (RJ_NDJSON). */
+enum { RJ_OBJECT = 0, RJ_ARRAY = 1, RJ_NDJSON = 2 };
+char *result_render_json(liq_result *const *rs, size_t n, int shape);
 
 /* Dec -> canonical text in a static-free way: caller's buffer. */
 static inline const char *dstr(liq_dec d, char buf[LIQ_DEC_STRLEN])

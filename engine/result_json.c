@@ -23,41 +23,60 @@ static json_t *jopt(bool has, liq_dec v)
     return has ? jdec(v) : json_null();
 }
 
+static json_t *jstr_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* Every amount of a row that is not "ok" is null (CONTRACT.md, Rows):
+ * the keys stay, so a reader finds the same shape in every row, but no
+ * number that was never evaluated can be read as an answer. */
 static json_t *result_obj(const liq_result *r)
 {
     json_t *o = json_object();
     static const char *const side[] = {"long", "short"};
+    const bool ok = r->status == RS_OK;
+#define NUM(v) (ok ? jdec(v) : json_null())
+#define OPT(has, v) (ok ? jopt((has), (v)) : json_null())
     json_object_set_new(o, "policy", json_string(r->policy));
     json_object_set_new(o, "venue", json_string(r->venue));
     json_object_set_new(o, "scenario", json_string(r->scenario));
-    json_object_set_new(o, "settlement", json_string(r->settlement));
-    json_object_set_new(o, "contract", json_string(liq_contract_names[r->contract]));
-    json_object_set_new(o, "mode", json_string(liq_mode_names[r->mode]));
-    json_object_set_new(o, "side", json_string(side[r->side]));
-    json_object_set_new(o, "size", jdec(r->size));
-    json_object_set_new(o, "entry_price", jdec(r->entry_price));
-    json_object_set_new(o, "leverage", jdec(r->leverage));
-    json_object_set_new(o, "notional", jdec(r->notional));
-    json_object_set_new(o, "initial_margin", jdec(r->initial_margin));
-    json_object_set_new(o, "maintenance_margin", jdec(r->maintenance_margin));
-    json_object_set_new(o, "liquidation_price", jopt(r->has_lp, r->liquidation_price));
-    json_object_set_new(o, "bankruptcy_price", jopt(r->has_bp, r->bankruptcy_price));
-    json_object_set_new(o, "liquidated", json_boolean(r->liquidated));
-    json_object_set_new(o, "trigger_price", jopt(r->liquidated, r->trigger_price));
-    json_object_set_new(o, "fill_price", jopt(r->liquidated, r->fill_price));
-    json_object_set_new(o, "close_price", jopt(r->liquidated, r->close_price));
-    json_object_set_new(o, "loss", json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
-                                             "forced", jdec(r->forced), "fees", jdec(r->fees),
-                                             "total", jdec(r->total)));
-    json_object_set_new(o, "collateral", jdec(r->collateral));
-    json_object_set_new(o, "deficit", jdec(r->deficit));
-    json_t *cov = json_object();
-    json_object_set_new(cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
-    json_object_set_new(cov, "adl", jdec(r->cov[STAGE_ADL]));
-    json_object_set_new(cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
-    json_object_set_new(cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
-    json_object_set_new(cov, "venue", jdec(r->cov[STAGE_VENUE]));
-    json_object_set_new(cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
+    json_object_set_new(o, "status", json_string(liq_result_status(r)));
+    json_object_set_new(o, "reason", jstr_or_null(r->reason));
+    json_object_set_new(o, "market", jstr_or_null(r->market));
+    json_object_set_new(o, "product", jstr_or_null(r->product));
+    json_object_set_new(o, "settlement", jstr_or_null(r->settlement));
+    json_object_set_new(o, "contract", ok ? json_string(liq_contract_names[r->contract]) : json_null());
+    json_object_set_new(o, "mode", ok ? json_string(liq_mode_names[r->mode]) : json_null());
+    json_object_set_new(o, "side", ok ? json_string(side[r->side]) : json_null());
+    json_object_set_new(o, "size", NUM(r->size));
+    json_object_set_new(o, "entry_price", NUM(r->entry_price));
+    json_object_set_new(o, "leverage", NUM(r->leverage));
+    json_object_set_new(o, "notional", NUM(r->notional));
+    json_object_set_new(o, "initial_margin", NUM(r->initial_margin));
+    json_object_set_new(o, "maintenance_margin", NUM(r->maintenance_margin));
+    json_object_set_new(o, "liquidation_price", OPT(r->has_lp, r->liquidation_price));
+    json_object_set_new(o, "bankruptcy_price", OPT(r->has_bp, r->bankruptcy_price));
+    json_object_set_new(o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
+    json_object_set_new(o, "trigger_price", OPT(r->liquidated, r->trigger_price));
+    json_object_set_new(o, "fill_price", OPT(r->liquidated, r->fill_price));
+    json_object_set_new(o, "close_price", OPT(r->liquidated, r->close_price));
+    json_object_set_new(o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
+                                                  "forced", jdec(r->forced), "fees", jdec(r->fees),
+                                                  "total", jdec(r->total))
+                                      : json_null());
+    json_object_set_new(o, "collateral", NUM(r->collateral));
+    json_object_set_new(o, "deficit", NUM(r->deficit));
+    json_t *cov = json_null();
+    if (ok) {
+        cov = json_object();
+        json_object_set_new(cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
+        json_object_set_new(cov, "adl", jdec(r->cov[STAGE_ADL]));
+        json_object_set_new(cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
+        json_object_set_new(cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
+        json_object_set_new(cov, "venue", jdec(r->cov[STAGE_VENUE]));
+        json_object_set_new(cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
+    }
     json_object_set_new(o, "covered_by", cov);
     json_t *acts = json_array();
     for (size_t i = 0; i < r->nactions; i++) {
@@ -71,16 +90,24 @@ static json_t *result_obj(const liq_result *r)
             json_object_set_new(ao, "note", json_string(a->note));
         json_array_append_new(acts, ao);
     }
-    json_object_set_new(o, "debt", json_pack("{s:o s:o}", "owed", jdec(r->owed), "actions", acts));
-    json_object_set_new(o, "final_balance", jdec(r->final_balance));
-    json_object_set_new(o, "open_size", jdec(r->open_size));
-    json_object_set_new(o, "unrealized_pnl", jdec(r->unrealized_pnl));
-    json_t *fund = json_object();
-    json_object_set_new(fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
-    json_object_set_new(fund, "received", jdec(r->if_received));
-    json_object_set_new(fund, "paid", jdec(r->if_paid));
-    json_object_set_new(fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
+    json_object_set_new(o, "debt", json_pack("{s:o s:o}", "owed", NUM(r->owed), "actions", acts));
+    json_object_set_new(o, "final_balance", NUM(r->final_balance));
+    liq_dec lost;
+    json_object_set_new(o, "trader_lost",
+                        ok && result_trader_lost(r, &lost) == LIQ_OK ? jdec(lost) : json_null());
+    json_object_set_new(o, "open_size", NUM(r->open_size));
+    json_object_set_new(o, "unrealized_pnl", NUM(r->unrealized_pnl));
+    json_t *fund = json_null();
+    if (ok) {
+        fund = json_object();
+        json_object_set_new(fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
+        json_object_set_new(fund, "received", jdec(r->if_received));
+        json_object_set_new(fund, "paid", jdec(r->if_paid));
+        json_object_set_new(fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
+    }
     json_object_set_new(o, "insurance_fund", fund);
+#undef NUM
+#undef OPT
     json_t *ev = json_array();
     for (size_t i = 0; i < r->nevents; i++) {
         const liq_event *e = &r->events[i];
@@ -113,10 +140,34 @@ static json_t *result_obj(const liq_result *r)
     return o;
 }
 
-char *result_render_json(liq_result *const *rs, size_t n, bool as_array)
+char *result_render_json(liq_result *const *rs, size_t n, int shape)
 {
+    if (shape == RJ_NDJSON) {
+        /* One line per row, compact: a reader can take rows as they come. */
+        char *out = NULL;
+        size_t len = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = result_obj(rs[i]);
+            char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+            json_decref(o);
+            size_t ll = line ? strlen(line) : 0;
+            char *g = line ? realloc(out, len + ll + 2) : NULL;
+            if (!g) {
+                free(line);
+                free(out);
+                return NULL;
+            }
+            out = g;
+            memcpy(out + len, line, ll);
+            out[len + ll] = '\n';
+            len += ll + 1;
+            out[len] = 0;
+            free(line);
+        }
+        return out ? out : strdup("");
+    }
     json_t *root;
-    if (as_array) {
+    if (shape == RJ_ARRAY) {
         root = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(root, result_obj(rs[i]));

@@ -194,10 +194,18 @@ typedef struct liq_eval_opts {
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s,
                      const liq_eval_opts *opts, liq_diags *diags);
 void liq_result_free(liq_result *r);
+/* A row's status (CONTRACT.md, Rows): "ok", "not_listed", "not_offered"
+ * or "error", a static string. A row that is not "ok" carries no
+ * amounts; liq_result_reason says why in the user's terms (a string
+ * owned by the result, NULL when ok). */
+const char *liq_result_status(const liq_result *r);
+const char *liq_result_reason(const liq_result *r);
 
 typedef enum liq_format {
-    LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD
+    LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD,
+    LIQ_FMT_NDJSON   /* one compact JSON object per line: a stream of rows */
 } liq_format;
+/* "table", "json", "csv", "md", "ndjson"; false for any other name. */
 bool liq_format_parse(const char *name, liq_format *out);
 
 /* Render results (one or many, side by side for table/csv/md; a JSON
@@ -206,6 +214,18 @@ bool liq_format_parse(const char *name, liq_format *out);
  * memory. */
 char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt,
                          bool as_array);
+
+/* The same with the table's terminal settings. width: fit the table in
+ * this many columns by leaving out groups of columns in the order
+ * docs/output.md gives (0: no limit, every column). color: ANSI colour
+ * (the caller decides: a terminal, and NO_COLOR unset). */
+typedef struct liq_render_opts {
+    liq_format format;
+    bool as_array;
+    unsigned width;
+    bool color;
+} liq_render_opts;
+char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_opts *o);
 
 /* ------------------------------------------------------------------ */
 /* Replay: a book of accounts through a mark path                       */

@@ -83,6 +83,8 @@ static void expect_dec_or_null(json_t *o, const char *key)
 static void check_result(json_t *r)
 {
     assert_true(json_is_object(r));
+    assert_string_equal(json_string_value(json_object_get(r, "status")), "ok");
+    assert_true(json_is_null(json_object_get(r, "reason")));
     assert_true(json_is_string(json_object_get(r, "policy")));
     assert_true(json_is_string(json_object_get(r, "venue")));
     assert_true(json_string_length(json_object_get(r, "venue")) > 0);
@@ -422,13 +424,163 @@ static void compare_with_a_bad_policy_prints_nothing(void **state)
     cli_output_free(&r);
 }
 
-static void compare_with_a_failing_hook_prints_nothing(void **state)
+/* ---- CSV as a spreadsheet reads it ------------------------------------ */
+
+/* RFC 4180 records of text: fields split at commas outside quotes, a
+ * quoted field's "" read as ". Fails the test on a quote left open.
+ * rows[i][j] is field j of record i; the caller frees with free_csv. */
+typedef struct csv_doc { char ***rows; size_t *nf; size_t n; } csv_doc;
+
+static csv_doc parse_csv(const char *text)
+{
+    csv_doc d = {0};
+    const char *p = text;
+    while (*p) {
+        d.rows = realloc(d.rows, (d.n + 1) * sizeof *d.rows);
+        d.nf = realloc(d.nf, (d.n + 1) * sizeof *d.nf);
+        assert_non_null(d.rows);
+        assert_non_null(d.nf);
+        char **fields = NULL;
+        size_t nf = 0;
+        for (;;) {
+            char *f = malloc(strlen(p) + 1);
+            size_t len = 0;
+            assert_non_null(f);
+            if (*p == '"') {
+                for (p++;; p++) {
+                    if (*p == 0)
+                        fail_msg("CSV: a quoted field is not closed\n%s", text);
+                    if (*p == '"' && p[1] == '"')
+                        f[len++] = '"', p++;
+                    else if (*p == '"')
+                        break;
+                    else
+                        f[len++] = *p;
+                }
+                p++;
+            } else {
+                while (*p && *p != ',' && *p != '\n')
+                    f[len++] = *p++;
+            }
+            f[len] = 0;
+            fields = realloc(fields, (nf + 1) * sizeof *fields);
+            fields[nf++] = f;
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == '\n')
+                p++;
+            else if (*p)
+                fail_msg("CSV: text after a quoted field\n%s", text);
+            break;
+        }
+        d.rows[d.n] = fields;
+        d.nf[d.n++] = nf;
+    }
+    return d;
+}
+
+static void free_csv(csv_doc *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        for (size_t k = 0; k < d->nf[i]; k++)
+            free(d->rows[i][k]);
+        free(d->rows[i]);
+    }
+    free(d->rows);
+    free(d->nf);
+}
+
+/* Index of the header's column named name; fails the test if none. */
+static size_t csv_col(const csv_doc *d, const char *name)
+{
+    for (size_t k = 0; d->n && k < d->nf[0]; k++)
+        if (strcmp(d->rows[0][k], name) == 0)
+            return k;
+    fail_msg("CSV has no column %s", name);
+    return 0;
+}
+
+/* ---- rows that failed: one failing venue hides no other ------------------ */
+
+/* hook-boom's maintenance_margin hook raises: its row is an "error" row
+ * carrying the message stderr shows, the rows before and after it are
+ * evaluated, and the exit code (1) says a row failed. */
+static void compare_failing_hook_is_an_error_row_between_the_others(void **state)
+{
+    (void)state;
+    static const char *const msg = "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom";
+    cli_output r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
+                       "bybit-usdt", "--format", "csv");
+    expect_exit_code(&r, EXIT_RUN);
+    assert_string_equal(r.err, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom\n");
+    csv_doc d = parse_csv(r.out);
+    assert_int_equal(d.n, 4);
+    size_t pol = csv_col(&d, "policy"), st = csv_col(&d, "status"), why = csv_col(&d, "reason");
+    size_t lost = csv_col(&d, "trader_lost"), lp = csv_col(&d, "liq_price");
+    static const char *const want[3][3] = {
+        {"binance-usdm", "ok", ""}, {"hook-boom", "error", NULL}, {"bybit-usdt", "ok", ""}};
+    for (size_t i = 0; i < 3; i++) {
+        char **row = d.rows[i + 1];
+        assert_int_equal(d.nf[i + 1], d.nf[0]);
+        assert_string_equal(row[pol], want[i][0]);
+        assert_string_equal(row[st], want[i][1]);
+        assert_string_equal(row[why], want[i][2] ? want[i][2] : msg);
+        /* An error row has no numbers; an ok row has them all. */
+        assert_int_equal(row[lost][0] == 0, want[i][2] == NULL);
+        assert_int_equal(row[lp][0] == 0, want[i][2] == NULL);
+    }
+    free_csv(&d);
+    cli_output_free(&r);
+}
+
+/* In JSON the error row keeps every key, its amounts null, so no number
+ * that was never evaluated reads as an answer. */
+static void compare_error_row_in_json_has_a_reason_and_null_amounts(void **state)
 {
     (void)state;
     cli_output r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
-                       "--format", "csv");
-    expect_failure(&r, EXIT_RUN);
-    expect_err_line(&r, "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
+                       "--format", "json");
+    expect_exit_code(&r, EXIT_RUN);
+    json_t *j = parse_json(r.out);
+    assert_int_equal(json_array_size(j), 2);
+    check_result(json_array_get(j, 0));
+    json_t *e = json_array_get(j, 1);
+    assert_string_equal(json_string_value(json_object_get(e, "policy")), "hook-boom");
+    assert_string_equal(json_string_value(json_object_get(e, "venue")), "Test Venue");
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "error");
+    assert_string_equal(json_string_value(json_object_get(e, "reason")),
+                        "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
+    static const char *const nulls[] = {
+        "initial_margin", "maintenance_margin", "liquidation_price", "bankruptcy_price",
+        "liquidated", "trigger_price", "fill_price", "loss", "collateral", "deficit",
+        "covered_by", "final_balance", "trader_lost", "unrealized_pnl", "insurance_fund"};
+    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        if (!json_is_null(json_object_get(e, nulls[i])))
+            fail_msg("an error row's \"%s\" is not null", nulls[i]);
+    assert_true(json_is_null(json_object_get(json_object_get(e, "debt"), "owed")));
+    json_decref(j);
+    cli_output_free(&r);
+}
+
+/* The table prints an error row's reason where its numbers would be. */
+static void compare_table_prints_the_reason_of_an_error_row(void **state)
+{
+    (void)state;
+    cli_output r = CLI("compare", "default", "binance-usdm", "tests/data/cli/hook-boom.yaml",
+                       "--format", "table");
+    expect_exit_code(&r, EXIT_RUN);
+    const char *row = strstr(r.out, "\nhook-boom ");
+    assert_non_null(row);
+    const char *end = strchr(row + 1, '\n');
+    char line[256];
+    snprintf(line, sizeof line, "%.*s", (int)(end - row - 1), row + 1);
+    /* policy, status and the reason, padded to the columns above them */
+    char want[256];
+    snprintf(want, sizeof want, "%-12s  %-6s  %s", "hook-boom", "error",
+             "tests/data/cli/hook-boom.lua:3: hook maintenance_margin: boom");
+    assert_string_equal(line, want);
     cli_output_free(&r);
 }
 
@@ -462,7 +614,10 @@ static void compare_md_has_a_header_and_a_row_per_policy(void **state)
     char **names = shipped_names(&n);
     cli_output r = CLI("compare", "--format", "md");
     expect_exit_code(&r, EXIT_OK);
-    /* header, the |---| rule under it, one row per policy */
+    /* header, the |---| rule under it, one row per policy; then the notes */
+    const char *notes = strstr(r.out, "\n\nNotes:\n");
+    assert_non_null(notes);
+    *(char *)(notes + 1) = 0;
     assert_int_equal(count_lines(r.out), 2 + n);
     assert_int_equal(strncmp(r.out, "| scenario | venue | policy |", 29), 0);
     const char *rule = strchr(r.out, '\n') + 1;
@@ -559,7 +714,9 @@ int main(void)
         cmocka_unit_test(compare_json_has_one_result_per_shipped_policy),
         cmocka_unit_test(compare_is_byte_identical_run_to_run),
         cmocka_unit_test(compare_with_a_bad_policy_prints_nothing),
-        cmocka_unit_test(compare_with_a_failing_hook_prints_nothing),
+        cmocka_unit_test(compare_failing_hook_is_an_error_row_between_the_others),
+        cmocka_unit_test(compare_error_row_in_json_has_a_reason_and_null_amounts),
+        cmocka_unit_test(compare_table_prints_the_reason_of_an_error_row),
         cmocka_unit_test(compare_csv_has_a_header_and_a_row_per_policy),
         cmocka_unit_test(compare_md_has_a_header_and_a_row_per_policy),
         cmocka_unit_test(test_runs_every_worked_example),

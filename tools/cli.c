@@ -188,62 +188,55 @@ char **cli_shipped_policies(size_t *n)
     return out;
 }
 
+/* One diagnostic as a line of text, as cli_print_diags prints it
+ * (without the newline): file:line:col: [warning: ]message. */
+void cli_diag_text(const liq_diag *g, char *buf, size_t cap)
+{
+    const char *sev = g->severity == LIQ_SEV_WARNING ? "warning: " : "";
+    if (g->line > 0 && g->col > 0)
+        snprintf(buf, cap, "%s:%d:%d: %s%s", g->file, g->line, g->col, sev, g->msg);
+    else if (g->line > 0)
+        snprintf(buf, cap, "%s:%d: %s%s", g->file, g->line, sev, g->msg);
+    else if (g->file && *g->file)
+        snprintf(buf, cap, "%s: %s%s", g->file, sev, g->msg);
+    else
+        snprintf(buf, cap, "liqsim: %s%s", sev, g->msg);
+}
+
+int cli_diag_exit(const liq_diag *g)
+{
+    return g->code == LIQ_EINPUT || g->code == LIQ_EIO || g->code == LIQ_ESYNTAX ||
+                   g->code == LIQ_EPRECISION
+               ? EXIT_INPUT
+               : EXIT_RUN;
+}
+
 int cli_print_diags(const liq_diags *d)
 {
     int code = 0;
     for (size_t i = 0; i < d->n; i++) {
         const liq_diag *g = &d->items[i];
-        const char *sev = g->severity == LIQ_SEV_WARNING ? "warning: " : "";
-        if (g->line > 0 && g->col > 0)
-            fprintf(stderr, "%s:%d:%d: %s%s\n", g->file, g->line, g->col, sev, g->msg);
-        else if (g->line > 0)
-            fprintf(stderr, "%s:%d: %s%s\n", g->file, g->line, sev, g->msg);
-        else if (g->file && *g->file)
-            fprintf(stderr, "%s: %s%s\n", g->file, sev, g->msg);
-        else
-            fprintf(stderr, "liqsim: %s%s\n", sev, g->msg);
+        char line[2048];
+        cli_diag_text(g, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
         if (g->severity == LIQ_SEV_ERROR && code == 0)
-            code = g->code == LIQ_EINPUT || g->code == LIQ_EIO || g->code == LIQ_ESYNTAX ||
-                           g->code == LIQ_EPRECISION
-                       ? EXIT_INPUT
-                       : EXIT_RUN;
+            code = cli_diag_exit(g);
     }
     return code;
 }
 
-static void print_trace(const liq_result *const *rs, size_t n);
-
 int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array)
 {
-    char *out = liq_results_render(rs, n, o->format, as_array);
+    liq_render_opts ro = {.format = o->format, .as_array = as_array,
+                          .width = o->width, .color = o->color};
+    char *out = liq_results_render_opts(rs, n, &ro);
     if (!out) {
         fprintf(stderr, "liqsim: out of memory\n");
         return EXIT_RUN;
     }
     fputs(out, stdout);
     free(out);
-    if (o->explain && o->format != LIQ_FMT_JSON)
-        print_trace((const liq_result *const *)rs, n);
     return fflush(stdout) == 0 ? 0 : EXIT_RUN;
-}
-
-/* Table/CSV/MD have no place for the trace; print it after, per policy.
- * JSON carries it inside each result. */
-static void print_trace(const liq_result *const *rs, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const liq_result *r = rs[i];
-        printf("\ntrace: %s\n", r->policy);
-        for (size_t k = 0; k < r->ntrace; k++) {
-            const liq_trace *t = &r->trace[k];
-            printf("  %-20s %-22s %s", t->step, t->value, t->rule);
-            if (t->source[0])
-                printf("  [%s]", t->source);
-            if (t->note[0])
-                printf("\n  %-20s %-22s %s", "", "", t->note);
-            printf("\n");
-        }
-    }
 }
 
 size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud), void *ud)
@@ -266,4 +259,10 @@ size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud)
         free(shipped[i]);
     free(shipped);
     return missing;
+}
+
+liq_result *cli_error_row(const liq_policy *p, const liq_scenario *s, const char *why)
+{
+    return result_new_row(liq_policy_name(p), liq_policy_venue(p), liq_scenario_name(s), RS_ERROR,
+                          why);
 }

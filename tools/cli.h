@@ -21,6 +21,8 @@ typedef struct cli_opts {
     bool format_set;
     bool explain;
     bool strict;
+    unsigned width;           /* table: fit this width (0: every column) */
+    bool color;               /* table: colour (a terminal, NO_COLOR unset) */
     const char *book, *path;  /* replay */
     char **args;              /* positional arguments */
     int nargs;
@@ -43,10 +45,19 @@ const char *cli_policy_dir(void);
 size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud), void *ud);
 const char *cli_scenario_dir(void);
 
+/* One diagnostic as the line cli_print_diags prints (no newline). */
+void cli_diag_text(const liq_diag *g, char *buf, size_t cap);
+/* The exit code an error implies: EXIT_INPUT for input, else EXIT_RUN. */
+int cli_diag_exit(const liq_diag *g);
+
 /* Print diags to stderr as path:line:col: message. Returns the exit code
  * their first error implies (EXIT_INPUT for input, EXIT_RUN otherwise),
  * or 0 when there is no error. */
 int cli_print_diags(const liq_diags *d);
+
+/* An "error" row for policy p on scenario s, why its reason. Caller
+ * owns it (liq_result_free); NULL when out of memory. */
+liq_result *cli_error_row(const liq_policy *p, const liq_scenario *s, const char *why);
 
 /* Print rendered results (or an explain trace for tables) to stdout. */
 int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array);

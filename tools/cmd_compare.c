@@ -3,10 +3,15 @@
  * scenario under several venues, side by side. With no arguments: the
  * shipped default scenario under every shipped policy.
  *
- * All or nothing: if any policy fails to load or evaluate, nothing is
- * printed to stdout (CONTRACT.md: no partial output as a result).
+ * Each policy is evaluated on its own (CONTRACT.md, Rows): one whose
+ * evaluation fails becomes an "error" row carrying the first error's
+ * message, the other rows still print, and the exit code is 1. A file
+ * that does not load (the scenario, any policy) is invalid input: exit
+ * 3 and nothing on stdout, since no row could be trusted to be the one
+ * the user meant.
  */
 #include "cli.h"
+#include "result.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,33 +72,55 @@ int cmd_compare(int argc, char **argv)
         }
     }
 
+    /* Load everything first: a file that does not load stops the run
+     * before any row is printed. */
     liq_diags d = LIQ_DIAGS_INIT;
     liq_scenario *s = liq_scenario_load(spath, &d);
+    liq_policy **pols = calloc(np ? np : 1, sizeof *pols);
     liq_result **rs = calloc(np ? np : 1, sizeof *rs);
-    bool ok = s != NULL && rs != NULL, loaded = s != NULL;
-    liq_eval_opts eo = {.explain = o.explain};
-    for (size_t i = 0; ok && i < np; i++) {
-        liq_policy *p = liq_policy_load(paths[i], &d);
-        if (p)
-            rs[i] = liq_eval(p, s, &eo, &d);
-        else
-            loaded = false;
-        ok = rs[i] != NULL;
-        liq_policy_free(p);
-    }
+    bool loaded = s != NULL;
+    for (size_t i = 0; pols && i < np; i++)
+        loaded &= (pols[i] = liq_policy_load(paths[i], &d)) != NULL;
     rc = cli_print_diags(&d);
-    /* A file that does not load is invalid input (3), whatever stopped it. */
-    if (!loaded)
-        rc = EXIT_INPUT;
-    if (ok && rc == 0)
-        rc = cli_emit(rs, np, &o, true);
-    else if (rc == 0)
+    if (!pols || !rs) {
+        fprintf(stderr, "liqsim: out of memory\n");
         rc = EXIT_RUN;
+    } else if (!loaded) {
+        rc = EXIT_INPUT;
+    } else {
+        rc = 0;
+        liq_eval_opts eo = {.explain = o.explain};
+        for (size_t i = 0; rc == 0 && i < np; i++) {
+            liq_diags pd = LIQ_DIAGS_INIT;
+            rs[i] = liq_eval(pols[i], s, &eo, &pd);
+            cli_print_diags(&pd);
+            if (!rs[i]) {
+                /* The row says why, as stderr did. */
+                char why[2048] = "the evaluation failed";
+                for (size_t k = 0; k < pd.n; k++)
+                    if (pd.items[k].severity == LIQ_SEV_ERROR) {
+                        cli_diag_text(&pd.items[k], why, sizeof why);
+                        break;
+                    }
+                rs[i] = cli_error_row(pols[i], s, why);
+                if (!rs[i])
+                    rc = EXIT_RUN;
+            }
+            liq_diags_free(&pd);
+        }
+        if (rc == 0)
+            rc = cli_emit(rs, np, &o, true);
+        for (size_t i = 0; rc == 0 && i < np; i++)
+            if (rs[i]->status == RS_ERROR)
+                rc = EXIT_RUN;
+    }
     for (size_t i = 0; i < np; i++) {
         liq_result_free(rs ? rs[i] : NULL);
+        liq_policy_free(pols ? pols[i] : NULL);
         free(paths[i]);
     }
     free(rs);
+    free(pols);
     free(paths);
     liq_scenario_free(s);
     liq_diags_free(&d);

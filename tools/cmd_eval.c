@@ -2,6 +2,7 @@
  * cmd_eval.c — `liqsim eval POLICY SCENARIO`: one result.
  */
 #include "cli.h"
+#include "result.h"
 
 #include <stdlib.h>
 
@@ -43,9 +44,13 @@ int cmd_eval(int argc, char **argv)
      * stopped it was a hook file's top level failing as it ran. */
     if (!p || !s)
         rc = EXIT_INPUT;
+    /* A row the venue does not list or would refuse prints as such and
+     * exits 0, as in compare (CONTRACT.md, Rows). */
     if (r && rc == 0)
         rc = cli_emit(&r, 1, &o, false);
     else if (rc == 0)
+        rc = EXIT_RUN;
+    if (rc == 0 && r->status == RS_ERROR)
         rc = EXIT_RUN;
     liq_result_free(r);
     liq_scenario_free(s);
