@@ -25,6 +25,16 @@ extern "C" {
 
 #define LIQSIM_VERSION "0.1.0"
 
+/* LIQ_API marks the public functions: the only names libliqsim.so
+ * exports. The library is built with -fvisibility=hidden, so every
+ * internal function (declared under engine/) stays inside it, as Lua's LUAI_FUNC
+ * keeps luaH_ and luaS_ names inside liblua while LUA_API exports lua_. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define LIQ_API __attribute__((visibility("default")))
+#else
+#define LIQ_API
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Status codes                                                        */
 /* ------------------------------------------------------------------ */
@@ -43,7 +53,7 @@ typedef enum liq_status {
 } liq_status;
 
 /* A static English name for a status ("overflow", "hook error", ...). */
-const char *liq_status_str(liq_status st);
+LIQ_API const char *liq_status_str(liq_status st);
 
 /* ------------------------------------------------------------------ */
 /* Exact decimals                                                      */
@@ -78,41 +88,41 @@ typedef enum liq_round {
 
 /* Parse/format a round-mode name: "half_even", "half_up", "down", "up",
  * "floor", "ceil". parse returns false for an unknown name. */
-bool liq_round_parse(const char *name, liq_round *out);
-const char *liq_round_name(liq_round mode);
+LIQ_API bool liq_round_parse(const char *name, liq_round *out);
+LIQ_API const char *liq_round_name(liq_round mode);
 
-liq_dec liq_dec_from_int(int64_t v);                  /* always exact */
+LIQ_API liq_dec liq_dec_from_int(int64_t v);                  /* always exact */
 #define LIQ_DEC_ZERO ((liq_dec){0})
 
 /* Parse decimal text: optional sign, digits, optional '.' and digits,
- * optional exponent (e/E followed by a signed integer). Surrounding
- * whitespace is not accepted. More than LIQ_DEC_SCALE significant
- * fractional digits is LIQ_EPRECISION (input is never silently rounded),
- * except that trailing zeros beyond the scale are fine. */
-liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out);
-liq_status liq_dec_from_str(const char *s, liq_dec *out); /* NUL-terminated */
+         * optional exponent (e/E followed by a signed integer). Surrounding
+         * whitespace is not accepted. More than LIQ_DEC_SCALE significant
+         * fractional digits is LIQ_EPRECISION (input is never silently rounded),
+         * except that trailing zeros beyond the scale are fine. */
+LIQ_API liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out);
+LIQ_API liq_status liq_dec_from_str(const char *s, liq_dec *out); /* NUL-terminated */
 
 /* Canonical text: no exponent, no trailing fractional zeros, no '.' when
- * integral, "-" only for negatives, "0" for zero. buf must hold
- * LIQ_DEC_STRLEN bytes. Returns the length written (excluding NUL). */
-size_t liq_dec_format(liq_dec d, char *buf);
+         * integral, "-" only for negatives, "0" for zero. buf must hold
+         * LIQ_DEC_STRLEN bytes. Returns the length written (excluding NUL). */
+LIQ_API size_t liq_dec_format(liq_dec d, char *buf);
 
-liq_status liq_dec_add(liq_dec a, liq_dec b, liq_dec *out);
-liq_status liq_dec_sub(liq_dec a, liq_dec b, liq_dec *out);
+LIQ_API liq_status liq_dec_add(liq_dec a, liq_dec b, liq_dec *out);
+LIQ_API liq_status liq_dec_sub(liq_dec a, liq_dec b, liq_dec *out);
 /* a*b and a/b, rounded to LIQ_DEC_SCALE digits with mode. Intermediates
  * are 256-bit, so only a final result that does not fit overflows. */
-liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
-liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
+LIQ_API liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
+LIQ_API liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
 /* Round a to a multiple of step (a tick size or a precision such as
  * 0.01), step > 0. */
-liq_status liq_dec_quantize(liq_dec a, liq_dec step, liq_round mode, liq_dec *out);
+LIQ_API liq_status liq_dec_quantize(liq_dec a, liq_dec step, liq_round mode, liq_dec *out);
 
-int liq_dec_cmp(liq_dec a, liq_dec b);  /* -1, 0, 1 */
-int liq_dec_sign(liq_dec a);            /* -1, 0, 1 */
-liq_dec liq_dec_neg(liq_dec a);         /* |raw| < 2^127 always, so exact */
-liq_dec liq_dec_abs(liq_dec a);
-liq_dec liq_dec_min(liq_dec a, liq_dec b);
-liq_dec liq_dec_max(liq_dec a, liq_dec b);
+LIQ_API int liq_dec_cmp(liq_dec a, liq_dec b);  /* -1, 0, 1 */
+LIQ_API int liq_dec_sign(liq_dec a);            /* -1, 0, 1 */
+LIQ_API liq_dec liq_dec_neg(liq_dec a);         /* |raw| < 2^127 always, so exact */
+LIQ_API liq_dec liq_dec_abs(liq_dec a);
+LIQ_API liq_dec liq_dec_min(liq_dec a, liq_dec b);
+LIQ_API liq_dec liq_dec_max(liq_dec a, liq_dec b);
 
 /* ------------------------------------------------------------------ */
 /* Diagnostics                                                          */
@@ -138,11 +148,11 @@ typedef struct liq_diags {
 #define LIQ_DIAGS_INIT {0, 0, 0}
 /* Append a message; strings are copied. Returns false only when out of
  * memory (the message is then dropped). */
-bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
-                   const char *file, int line, int col, const char *fmt, ...)
+LIQ_API bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
+                           const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-size_t liq_diags_count(const liq_diags *d, liq_severity sev);
-void liq_diags_free(liq_diags *d);
+LIQ_API size_t liq_diags_count(const liq_diags *d, liq_severity sev);
+LIQ_API void liq_diags_free(liq_diags *d);
 
 /* ------------------------------------------------------------------ */
 /* Policies and scenarios                                               */
@@ -156,25 +166,25 @@ typedef struct liq_scenario liq_scenario; /* opaque */
  * at least one error in diags. Warnings (lint findings) may be added to
  * diags on success. A policy holds its own Lua state: use one policy
  * from one thread at a time; load it twice for two threads. */
-liq_policy *liq_policy_load(const char *path, liq_diags *diags);
-void liq_policy_free(liq_policy *p);
+LIQ_API liq_policy *liq_policy_load(const char *path, liq_diags *diags);
+LIQ_API void liq_policy_free(liq_policy *p);
 /* Strings owned by the policy, valid until liq_policy_free. */
-const char *liq_policy_name(const liq_policy *p);
-const char *liq_policy_venue(const liq_policy *p);
-const char *liq_policy_path(const liq_policy *p);
+LIQ_API const char *liq_policy_name(const liq_policy *p);
+LIQ_API const char *liq_policy_venue(const liq_policy *p);
+LIQ_API const char *liq_policy_path(const liq_policy *p);
 
 /* Lint findings beyond load errors (unsourced sections, tiers that are
  * not monotone, cum chains that break the recurrence, ...), appended as
  * warnings. Returns the number of warnings added. */
-size_t liq_policy_lint(const liq_policy *p, liq_diags *diags);
+LIQ_API size_t liq_policy_lint(const liq_policy *p, liq_diags *diags);
 
-liq_scenario *liq_scenario_load(const char *path, liq_diags *diags);
+LIQ_API liq_scenario *liq_scenario_load(const char *path, liq_diags *diags);
 /* The same from YAML text in memory; name stands for the path in messages
  * (a path_file is resolved relative to it). */
-liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len,
-                                 liq_diags *diags);
-void liq_scenario_free(liq_scenario *s);
-const char *liq_scenario_name(const liq_scenario *s);
+LIQ_API liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len,
+                                         liq_diags *diags);
+LIQ_API void liq_scenario_free(liq_scenario *s);
+LIQ_API const char *liq_scenario_name(const liq_scenario *s);
 
 /* ------------------------------------------------------------------ */
 /* Evaluation and results                                               */
@@ -191,29 +201,29 @@ typedef struct liq_eval_opts {
  * caller (liq_result_free) or NULL with errors in diags (hook failure,
  * overflow, a scenario the policy cannot express). The policy is not
  * const: its Lua state runs the hooks. */
-liq_result *liq_eval(liq_policy *p, const liq_scenario *s,
-                     const liq_eval_opts *opts, liq_diags *diags);
-void liq_result_free(liq_result *r);
+LIQ_API liq_result *liq_eval(liq_policy *p, const liq_scenario *s,
+                             const liq_eval_opts *opts, liq_diags *diags);
+LIQ_API void liq_result_free(liq_result *r);
 /* A row's status (CONTRACT.md, Rows): "ok", "not_listed", "not_offered"
  * or "error", a static string. A row that is not "ok" carries no
  * amounts; liq_result_reason says why in the user's terms (a string
  * owned by the result, NULL when ok). */
-const char *liq_result_status(const liq_result *r);
-const char *liq_result_reason(const liq_result *r);
+LIQ_API const char *liq_result_status(const liq_result *r);
+LIQ_API const char *liq_result_reason(const liq_result *r);
 
 typedef enum liq_format {
     LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD,
     LIQ_FMT_NDJSON   /* one compact JSON object per line: a stream of rows */
 } liq_format;
 /* "table", "json", "csv", "md", "ndjson"; false for any other name. */
-bool liq_format_parse(const char *name, liq_format *out);
+LIQ_API bool liq_format_parse(const char *name, liq_format *out);
 
 /* Render results (one or many, side by side for table/csv/md; a JSON
  * object for one when as_array is false, an array otherwise). Returns a
  * NUL-terminated string owned by the caller (free()), or NULL on out of
  * memory. */
-char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt,
-                         bool as_array);
+LIQ_API char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt,
+                                 bool as_array);
 
 /* The same with the table's terminal settings. width: fit the table in
  * this many columns by leaving out groups of columns in the order
@@ -225,7 +235,7 @@ typedef struct liq_render_opts {
     unsigned width;
     bool color;
 } liq_render_opts;
-char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_opts *o);
+LIQ_API char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_opts *o);
 
 /* ------------------------------------------------------------------ */
 /* Replay: a book of accounts through a mark path                       */
@@ -240,16 +250,16 @@ typedef struct liq_path liq_path;   /* opaque: time, mark, optional slippage */
  * or CSV with the header id,collateral,mode,side,size,entry_price,leverage
  * (rows with the same id are one account's positions). Chosen by the file
  * name (.ndjson/.jsonl or .csv). Caller owns the result. */
-liq_book *liq_book_load(const char *path, liq_diags *diags);
-void liq_book_free(liq_book *b);
-size_t liq_book_accounts(const liq_book *b);
+LIQ_API liq_book *liq_book_load(const char *path, liq_diags *diags);
+LIQ_API void liq_book_free(liq_book *b);
+LIQ_API size_t liq_book_accounts(const liq_book *b);
 
 /* A path: CSV time,mark[,index,last][,slippage] (header optional); the
  * optional slippage column is the liquidation fill's slippage at that
  * time. Caller owns the result. */
-liq_path *liq_path_load(const char *path, liq_diags *diags);
-void liq_path_free(liq_path *p);
-size_t liq_path_ticks(const liq_path *p);
+LIQ_API liq_path *liq_path_load(const char *path, liq_diags *diags);
+LIQ_API void liq_path_free(liq_path *p);
+LIQ_API size_t liq_path_ticks(const liq_path *p);
 
 typedef struct liq_replay_opts {
     bool naive;              /* scan every account at every tick (for comparison) */
@@ -282,8 +292,8 @@ typedef struct liq_replay_summary {
 /* Replay every account of book through path under policy. Returns LIQ_OK
  * with the summary filled, or an error in diags. Deterministic: the same
  * inputs give the same events, indexed or naive. */
-liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
-                      const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *diags);
+LIQ_API liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
+                              const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *diags);
 
 #ifdef __cplusplus
 }
