@@ -185,6 +185,8 @@ static bool load_ndjson(liq_book *b, FILE *f, liq_diags *d)
         json_t *ps = json_object_get(o, "positions");
         if (!id)
             key = "id", why = "missing (a string)";
+        else if (!id[0])
+            key = "id", why = "expected an account id, got an empty string";
         else if (!json_dec(json_object_get(o, "collateral"), &coll, &why))
             key = "collateral";
         else if (mode < 0)
@@ -280,7 +282,14 @@ static bool load_csv(liq_book *b, FILE *f, liq_diags *d)
                               names[k], k < 3 ? "> 0" : ">= 1", fl[cols[k]]);
                 return false;
             }
-        bool first = strcmp(prev, fl[0]) != 0;
+        /* An empty id would read as the previous row's account: with no
+         * account before it, netting wrote before the arrays. */
+        if (!fl[0][0]) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1,
+                          "id: expected an account id, got an empty field");
+            return false;
+        }
+        bool first = b->n == 0 || strcmp(prev, fl[0]) != 0;
         snprintf(prev, sizeof prev, "%s", fl[0]);
         if (!add_position(b, fl[0], first, v[0], mode, side, v[1], v[2], v[3])) {
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1, "out of memory or overflow");

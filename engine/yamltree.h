@@ -12,6 +12,10 @@
 
 #include "liqsim.h"
 
+/* Lists and mappings nest at most this deep (the root counts as one);
+ * deeper is an error at the first collection past it (docs/limits.md). */
+#define YT_MAX_DEPTH 64
+
 typedef enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ } ynode_kind;
 
 typedef struct ynode {
@@ -23,7 +27,7 @@ typedef struct ynode {
     bool quoted;            /* YN_SCALAR: written in quotes */
     struct ynode **keys;    /* YN_MAP: key scalars, parallel to items */
     struct ynode **items;   /* YN_MAP: values; YN_SEQ: elements */
-    size_t n;
+    size_t n, cap;          /* items held, room for */
 } ynode;
 
 typedef struct ydoc {
