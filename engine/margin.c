@@ -113,6 +113,9 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
         {.key = "collateral", .kind = LIQ_HF_DEC, .dec = coll},
         {.key = "tier_rate", .kind = LIQ_HF_DEC, .dec = pt->rate.v},
         {.key = "tier_deduction", .kind = LIQ_HF_DEC, .dec = pt->deduction.v},
+        /* One hook may serve several markets whose rules differ by more
+         * than the tier (Deribit's per-coin size term). */
+        {.key = "market", .kind = LIQ_HF_STR, .str = w->mkt ? w->mkt->id->symbol.v : ""},
     };
     if (w->c.st != LIQ_OK)
         return w->c.st;

@@ -1,22 +1,34 @@
--- deribit-btc-perp.lua — Deribit's size-scaled maintenance margin for the
--- BTC_USDC linear perpetual, which a tier table cannot express:
+-- deribit-btc-perp.lua — Deribit's size-scaled maintenance margin for its
+-- linear USDC perpetuals, which a tier table cannot express:
 --
---   MM rate = 1% + size_BTC × 0.005%      (IM rate = 2% + size_BTC × 0.005%)
+--   MM rate = base rate + size × per-unit rate     (size in the base coin)
 --   MM      = MM rate × position value
 --
+--   BTC_USDC: 1% + size_BTC × 0.005%   (IM 2% + size_BTC × 0.005%)
+--   SOL_USDC: 2% + size_SOL × 0.0005%  (IM 4% + size_SOL × 0.0005%)
+--
 -- Source: support.deribit.com/hc/en-us/articles/25944738177565 (Linear
--- Perpetual): 25 BTC at an index of 100,000 → 1.125% → 28,125 USDC.
--- The position value is taken at the price being tested (Deribit margins on
--- the mark price, and its example values the position at the index price).
+-- Perpetual): 25 BTC at an index of 100,000 → 1.125% → 28,125 USDC; 25 SOL
+-- at 200 → 2.0125% → 100.625 USDC. The base rate is the market's single tier
+-- in the policy (ctx.tier_rate); the per-unit rate differs by coin and is
+-- kept here, by the market's symbol. The position value is taken at the
+-- price being tested (Deribit margins on the mark price, and its examples
+-- value the position at the index price).
 
-local BASE_RATE = "0.01"        -- 1%
-local PER_BTC   = "0.00005"     -- 0.005% per BTC of position size
+local PER_UNIT = {
+  ["BTC_USDC-PERPETUAL"] = "0.00005",   -- 0.005% per BTC
+  ["SOL_USDC-PERPETUAL"] = "0.000005",  -- 0.0005% per SOL
+}
 
 function maintenance_margin(ctx)
+  local per_unit = PER_UNIT[ctx.market]
+  if per_unit == nil then
+    error("no size term for market '" .. ctx.market .. "'")
+  end
   local size = ctx.size
   if size < dec("0") then
     size = -size
   end
-  local rate = dec(BASE_RATE) + size * dec(PER_BTC)
+  local rate = ctx.tier_rate + size * dec(per_unit)
   return ctx.notional * rate
 end
