@@ -456,45 +456,8 @@ static void credit(rp *r, int receiver, liq_dec amount)
     }
 }
 
-/* The venue's backstop takes account i's whole position over at the
- * mark, with the margin left (Hyperliquid's vault), as trigger.c does. */
-static liq_status take_over(rp *r, size_t i, liq_dec size)
-{
-    wf *w = &r->w;
-    calc *c = &w->c;
-    const p_backstop *b = &r->w.pr->liquidation.backstop;
-    liq_dec m = r->mark;
-    liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, m), w->amount_mode);
-    liq_dec equity = c_add(c, r->coll[i], pnl);
-    r->fill = m;
-    r->cash[i] = c_add(c, r->cash[i], pnl);
-    r->market = c_sub(c, r->market, pnl);
-    liq_dec kept = liq_dec_max(equity, LIQ_DEC_ZERO);
-    r->cash[i] = c_sub(c, r->cash[i], kept);
-    credit(r, b->to.v, kept);
-    r->s->fees = c_add(c, r->s->fees, kept);
-    r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, liq_dec_neg(pnl), kept));
-    size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
-    r->s->buckets[bucket < 10 ? bucket : 9]++;
-    int side = r->side[i];
-    liq_dec bp = m;
-    if (!wf_bankruptcy_price(w, size, r->coll[i], &bp))
-        bp = m;
-    r->side[i] = 0;
-    r->size[i] = LIQ_DEC_ZERO;
-    r->ver[i]++;
-    r->s->liquidations++;
-    liq_dec deficit = liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO);
-    r->s->deficit = c_add(c, r->s->deficit, deficit);
-    emit(r, "\"type\":\"backstop_takeover\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
-            "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
-         book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m), D(equity), D(kept),
-         D(deficit));
-    if (d_pos(deficit))
-        return shortfall(r, i, side, size, bp, deficit);
-    return c->st;
-}
-
+/* Account i's close at this tick: the single-position close itself
+ * (close.c), then each step's money moved in the ledger. */
 static liq_status liquidate(rp *r, size_t i, liq_dec slip)
 {
     wf *w = &r->w;
@@ -502,119 +465,66 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     const p_liquidation *pl = &r->w.pr->liquidation;
     liq_dec m = r->mark;
     load(r, i);
+    int side = r->side[i];
     liq_dec size = r->size[i];
-    bool backstop;
-    liq_status bst = wf_backstop_due(w, size, r->coll[i], m, &backstop);
-    if (bst != LIQ_OK)
-        return bst;
-    if (backstop)
-        return take_over(r, i, size);
-    liq_dec close = size;
-    bool sliced = false;
-    if (pl->partial.prov.present && d_gt(wf_notional(w, size, m), pl->partial.above_notional.v)) {
-        close = wf_slice_size(w, size, m);
-        sliced = d_lt(close, size) && d_pos(close);
-        if (!sliced)
-            close = size;
-    }
-    liq_dec one = c_int(1);
-    if (r->path->has_depth) {
-        /* Each order walks the book the tick's earlier liquidations already
-         * ate into: its average impact is 1 % per `depth` of quote notional
-         * taken, counted to the middle of the order (linear impact). */
-        liq_dec qn = w->ctype == CT_LINEAR ? wf_notional(w, close, m)
-                                           : c_mul(c, close, w->csize);
-        liq_dec mid = c_add(c, r->eaten, c_div(c, qn, c_int(2)));
-        liq_dec impact = c_div(c, c_mul(c, mid, (liq_dec){(liq_i128)10000000000}), /* 0.01 */
-                               r->path->depth[r->tick]);
-        /* Never past 99 %: a long's fill stays above zero. */
-        slip = liq_dec_min(c_add(c, slip, impact), (liq_dec){(liq_i128)990000000000});
-        r->eaten = c_add(c, r->eaten, qn);
-    }
-    liq_dec fill = wf_round_price(w, c_mul(c, m, r->side[i] > 0 ? c_sub(c, one, slip)
-                                                                   : c_add(c, one, slip)), 1);
-    r->fill = fill;
-    /* Realized PnL at the venue's amount precision, as trigger.c does. */
-    liq_dec pnl_t = wf_round_amount(w, wf_pnl(w, close, m), w->amount_mode);
-    liq_dec pnl_f = wf_round_amount(w, wf_pnl(w, close, fill), w->amount_mode);
-    liq_dec equity = c_add(c, r->coll[i], pnl_f);
-    liq_dec bp = LIQ_DEC_ZERO;
-    if (!wf_bankruptcy_price(w, size, r->coll[i], &bp))
-        bp = fill;
-    liq_dec fee;
-    liq_status st = wf_fee(w, close, m, fill, bp, equity, (long)r->tick, &fee);
+    wf_step steps[2];
+    size_t n;
+    wf_book bk = {r->path->has_depth ? &r->path->depth[r->tick] : NULL, &r->eaten};
+    liq_status st = wf_close_at(w, size, r->coll[i], m, slip, &bk, (long)r->tick, steps, &n);
     if (st != LIQ_OK)
         return st;
-    equity = c_sub(c, equity, fee);
-    r->cash[i] = c_add(c, r->cash[i], c_sub(c, pnl_f, fee));
-    r->market = c_sub(c, r->market, pnl_f);
-    credit(r, pl->fee.receiver.v, fee);
-    liq_dec loss = c_sub(c, liq_dec_neg(pnl_f), LIQ_DEC_ZERO);
-    r->s->fees = c_add(c, r->s->fees, fee);
-    r->s->loss_total = c_add(c, r->s->loss_total, c_add(c, loss, fee));
+    liq_dec closed = LIQ_DEC_ZERO, pnl_t = LIQ_DEC_ZERO, pnl_f = LIQ_DEC_ZERO;
+    liq_dec fees = LIQ_DEC_ZERO, kept = LIQ_DEC_ZERO;
+    for (size_t k = 0; k < n; k++) {
+        const wf_step *t = &steps[k];
+        r->cash[i] = c_add(c, r->cash[i], c_sub(c, c_sub(c, t->pnl_f, t->fee), t->kept));
+        r->market = c_sub(c, r->market, t->pnl_f);
+        credit(r, pl->fee.receiver.v, t->fee);
+        credit(r, t->kept_to, t->kept);
+        r->s->fees = c_add(c, r->s->fees, c_add(c, t->fee, t->kept));
+        r->s->loss_total = c_add(c, r->s->loss_total,
+                                 c_add(c, c_sub(c, t->fee, t->pnl_f), t->kept));
+        closed = c_add(c, closed, t->size);
+        pnl_t = c_add(c, pnl_t, t->pnl_t);
+        pnl_f = c_add(c, pnl_f, t->pnl_f);
+        fees = c_add(c, fees, t->fee);
+        kept = c_add(c, kept, t->kept);
+    }
+    const wf_step *last = &steps[n - 1];
+    r->fill = last->fill;
     size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
     r->s->buckets[bucket < 10 ? bucket : 9]++;
-
-    /* A slice is judged on the whole account at this mark, as the
-     * single-position walk does (trigger.c): the slice's realized result
-     * and the rest's unrealized one. A rest already past bankruptcy goes
-     * at once, at the same fill, below. */
-    if (sliced && d_pos(c_add(c, equity, wf_pnl(w, c_sub(c, size, close), m)))) {
-        r->size[i] = c_sub(c, size, close);
-        r->coll[i] = equity;
+    if (last->sliced) {
+        r->size[i] = last->rest;
+        r->coll[i] = last->equity;
         r->s->partials++;
         emit(r, "\"type\":\"partial_liquidation\",\"account\":\"%s\",\"size\":\"%s\",\"fill\":\"%s\","
                 "\"remaining\":\"%s\",\"fee\":\"%s\"}",
-             book_id(r->b, i), D(close), D(fill), D(r->size[i]), D(fee));
+             book_id(r->b, i), D(last->size), D(last->fill), D(last->rest), D(last->fee));
         return index_account(r, i);
     }
-    if (sliced) {
-        /* The account is bankrupt: the rest goes at once, same fill. */
-        liq_dec rest = c_sub(c, size, close);
-        liq_dec pnl_r = wf_round_amount(w, wf_pnl(w, rest, fill), w->amount_mode);
-        pnl_t = c_add(c, pnl_t, wf_round_amount(w, wf_pnl(w, rest, m), w->amount_mode));
-        pnl_f = c_add(c, pnl_f, pnl_r);
-        equity = c_add(c, equity, pnl_r);
-        r->cash[i] = c_add(c, r->cash[i], pnl_r);
-        r->market = c_sub(c, r->market, pnl_r);
-        r->s->loss_total = c_sub(c, r->s->loss_total, pnl_r);
-        /* The rest's own fee, as trigger.c charges it (nothing where the
-         * fee is capped at what is left: there is nothing left). */
-        liq_dec fee_r;
-        st = wf_fee(w, rest, m, fill, bp, equity, (long)r->tick, &fee_r);
-        if (st != LIQ_OK)
-            return st;
-        equity = c_sub(c, equity, fee_r);
-        r->cash[i] = c_sub(c, r->cash[i], fee_r);
-        credit(r, pl->fee.receiver.v, fee_r);
-        fee = c_add(c, fee, fee_r);
-        r->s->fees = c_add(c, r->s->fees, fee_r);
-        r->s->loss_total = c_add(c, r->s->loss_total, fee_r);
-        close = size;
-    }
-    liq_dec forfeited = LIQ_DEC_ZERO;
-    if (d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
-        forfeited = equity;
-        r->cash[i] = c_sub(c, r->cash[i], equity);
-        r->fund = c_add(c, r->fund, equity);
-        r->s->fees = c_add(c, r->s->fees, equity);
-        r->s->loss_total = c_add(c, r->s->loss_total, equity);
-        equity = LIQ_DEC_ZERO;
-    }
-    liq_dec deficit = liq_dec_max(liq_dec_neg(equity), LIQ_DEC_ZERO);
-    int side = r->side[i];
+    liq_dec deficit = liq_dec_max(liq_dec_neg(last->equity), LIQ_DEC_ZERO);
     r->side[i] = 0;
     r->size[i] = LIQ_DEC_ZERO;
     r->ver[i]++;
     r->s->liquidations++;
     r->s->deficit = c_add(c, r->s->deficit, deficit);
-    emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
-            "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
-            "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
-         book_id(r->b, i), w->sgn > 0 ? "long" : "short", D(close), D(r->lp[i]), D(m), D(fill),
-         D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(fee), D(forfeited), D(deficit));
-    if (d_pos(deficit))
-        return shortfall(r, i, side, close, bp, deficit);
+    if (last->backstop && n == 1)
+        emit(r, "\"type\":\"backstop_takeover\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+                "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
+             book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m),
+             D(c_add(c, r->coll[i], pnl_f)), D(kept), D(deficit));
+    else
+        emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+                "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
+                "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
+             book_id(r->b, i), side > 0 ? "long" : "short", D(closed), D(r->lp[i]), D(m),
+             D(last->fill), D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(fees), D(kept),
+             D(deficit));
+    if (d_pos(deficit)) {
+        liq_dec bp = d_pos(steps[0].bp) ? steps[0].bp : last->fill;
+        return shortfall(r, i, side, closed, bp, deficit);
+    }
     return c->st;
 }
 

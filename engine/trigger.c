@@ -97,17 +97,12 @@ liq_status wf_walk(wf *w, wf_close *o)
     const liq_scenario *s = w->s;
     liq_dec slip = s->r.market.liquidation_fill.slippage.v;
     liq_dec size = w->size, coll = w->collateral;
-    bool has_lp = false, called = false, force_full = false;
-    liq_dec lp = LIQ_DEC_ZERO;
+    bool has_lp = w->has_lp, called = false;
+    liq_dec lp = w->lp;
     liq_status st;
 
     memset(o, 0, sizeof *o);
     o->trigger_step = -1;
-    has_lp = w->has_lp;
-    lp = w->lp;
-    bool has_bp = w->has_bp, bp_fresh = true;
-    liq_dec bp = w->bp;
-
     for (size_t i = 0; i < s->npath && d_pos(size); i++) {
         liq_dec mark = s->path_px[i];
         if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
@@ -122,121 +117,27 @@ liq_status wf_walk(wf *w, wf_close *o)
             event_dec(e, "mark", mark);
             event_dec(e, "liquidation_price", lp);
         }
-        /* Hyperliquid: a position the mark has taken below the backstop
-         * line is not sold in the book: the vault takes it over at the
-         * mark, with whatever margin is left. */
-        bool backstop;
-        if ((st = wf_backstop_due(w, size, coll, mark, &backstop)) != LIQ_OK)
+        wf_step steps[2];
+        size_t n;
+        if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
-        if (backstop) {
-            const p_backstop *b = &pl->backstop;
-            static const char *const recv[] = {"insurance_fund", "venue", "liquidator",
-                                               "liquidity_pool"};
-            liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, mark), w->amount_mode);
-            o->unforced = c_sub(&w->c, o->unforced, pnl);
-            liq_dec equity = c_add(&w->c, coll, pnl);
-            o->fill = o->close = mark;
-            liq_event *e = result_event(w->r, "backstop_takeover", (long)i);
-            event_dec(e, "mark", mark);
-            event_dec(e, "size", size);
-            event_dec(e, "equity", equity);
-            event_str(e, "to", recv[b->to.v]);
-            result_trace(w->r, "backstop", equity, b->below_mm.m, "liquidation.backstop.below_mm",
-                         &b->prov, "equity below the backstop line: taken over at the mark");
-            if (d_pos(equity)) {
-                o->fees = c_add(&w->c, o->fees, equity);
-                if (b->to.v == RECV_IF)
-                    o->if_received = c_add(&w->c, o->if_received, equity);
-                equity = LIQ_DEC_ZERO;
-            }
-            size = LIQ_DEC_ZERO;
-            coll = equity;
-            break;
+        for (size_t k = 0; k < n; k++) {
+            const wf_step *t = &steps[k];
+            o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
+            o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
+            /* What the venue keeps is charged as a fee: the trader's cost. */
+            o->fees = c_add(&w->c, c_add(&w->c, o->fees, t->fee), t->kept);
+            if (pl->fee.receiver.v == RECV_IF)
+                o->if_received = c_add(&w->c, o->if_received, t->fee);
+            if (t->kept_to == RECV_IF)
+                o->if_received = c_add(&w->c, o->if_received, t->kept);
+            o->fill = t->fill;
+            o->close = t->close;
+            size = t->rest;
+            coll = t->equity;
         }
-        /* How much closes now: all of it, or the venue's slice. */
-        liq_dec close = size;
-        bool sliced = false;
-        if (pl->partial.prov.present && !force_full &&
-            d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
-            close = wf_slice_size(w, size, mark);
-            sliced = d_lt(close, size) && d_pos(close);
-            if (!sliced)
-                close = size;
-        }
-        liq_dec one = c_int(1);
-        liq_dec factor = w->sgn > 0 ? c_sub(&w->c, one, slip) : c_add(&w->c, one, slip);
-        liq_dec fill = wf_round_price(w, c_mul(&w->c, mark, factor), 1);
-        /* Realized PnL is settled at the venue's amount precision. */
-        liq_dec pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
-        liq_dec pnl_f = wf_round_amount(w, wf_pnl(w, close, fill), w->amount_mode);
-        o->unforced = c_sub(&w->c, o->unforced, pnl_t);
-        o->forced = c_add(&w->c, o->forced, c_sub(&w->c, pnl_t, pnl_f));
-        liq_dec equity = c_add(&w->c, coll, pnl_f);
-        o->fill = fill;
-        o->close = fill;
-        if (!bp_fresh) {
-            has_bp = wf_bankruptcy_price(w, size, coll, &bp);
-            bp_fresh = true;
-        }
-        if (!has_bp)
-            bp = LIQ_DEC_ZERO;
-        if (!sliced && pl->fill.v == FILL_BANKRUPTCY && has_bp) {
-            o->close = bp;
-            liq_event *e = result_event(w->r, "takeover", (long)i);
-            event_dec(e, "bankruptcy_price", bp);
-            event_dec(e, "size", close);
-            event_dec(e, "market_fill", fill);
-        }
-        if (w->c.st != LIQ_OK)
-            return w->c.st;
-        liq_dec fee;
-        if ((st = wf_fee(w, close, mark, fill, bp, equity, (long)i, &fee)) != LIQ_OK)
+        if (d_pos(size) && (st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
             return st;
-        equity = c_sub(&w->c, equity, fee);
-        o->fees = c_add(&w->c, o->fees, fee);
-        if (pl->fee.receiver.v == RECV_IF)
-            o->if_received = c_add(&w->c, o->if_received, fee);
-        liq_event *e = result_event(w->r, sliced ? "partial_liquidation" : "position_closed",
-                                    (long)i);
-        event_dec(e, "size", close);
-        event_dec(e, "fill_price", fill);
-        event_dec(e, "realized_pnl", pnl_f);
-        if (sliced) {
-            size = c_sub(&w->c, size, close);
-            coll = equity;
-            event_dec(e, "remaining_size", size);
-            /* What is left is judged on the whole account at this mark:
-             * the slice's realized loss and the rest's unrealized one. A
-             * remainder already past bankruptcy goes at once. */
-            liq_dec rest_equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
-            if (!d_pos(rest_equity)) {
-                i--;
-                force_full = true;
-                has_lp = true;
-                lp = mark;
-                bp_fresh = false;
-                continue;
-            }
-            if ((st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
-                return st;
-            bp_fresh = false;
-            continue;
-        }
-        /* Whole position closed. What is left above zero goes to the
-         * trader, or to the fund when the venue keeps it (BitMEX, Bybit:
-         * closed at bankruptcy, the margin is forfeited). */
-        if (d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
-            liq_event *f = result_event(w->r, "margin_forfeited", (long)i);
-            event_dec(f, "amount", equity);
-            event_str(f, "receiver", "insurance_fund");
-            result_trace(w->r, "margin_forfeited", equity, pl->surplus.m, "liquidation.surplus",
-                         &pl->prov, "equity left after the close goes to the insurance fund");
-            o->fees = c_add(&w->c, o->fees, equity);
-            o->if_received = c_add(&w->c, o->if_received, equity);
-            equity = LIQ_DEC_ZERO;
-        }
-        size = LIQ_DEC_ZERO;
-        coll = equity;
     }
     o->equity = coll;
     o->open_size = size;

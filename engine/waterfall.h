@@ -82,6 +82,40 @@ liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
  * below backstop.below_mm x maintenance margin)? Shared with replay.c. */
 liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due);
 
+/* close.c: the close of one position at one mark, shared by the
+ * single-position walk and the book replay. */
+typedef struct wf_step {
+    bool backstop;           /* taken over at the mark with its margin (no sale) */
+    bool sliced;             /* a partial step: `rest` stays open */
+    bool takeover;           /* fill: bankruptcy — the trader is settled at bp */
+    liq_dec size;            /* closed by this step */
+    liq_dec fill;            /* where the market order filled (the mark for a backstop) */
+    liq_dec close;           /* where the trader was settled (fill, or bp on takeover) */
+    liq_dec bp;              /* bankruptcy price before the step; 0 when there is none */
+    liq_dec pnl_t, pnl_f;    /* realized PnL at the mark and at the fill (amount precision) */
+    liq_dec fee;             /* to liquidation.fee.receiver */
+    liq_dec kept;            /* margin the venue keeps (surplus, or what a backstop takes) */
+    int kept_to;             /* RECV_* of kept */
+    liq_dec equity;          /* the trader's equity after the step */
+    liq_dec rest;            /* size left open */
+} wf_step;
+/* The book a replay's fills walk: its depth at this tick and the quote
+ * notional this tick's earlier closes already took (updated). */
+typedef struct wf_book {
+    const liq_dec *depth;
+    liq_dec *eaten;
+} wf_book;
+/* 1 % of price impact per `depth` of quote notional taken. */
+#define WF_IMPACT_PER_DEPTH ((liq_dec){(liq_i128)10000000000})
+/* Slippage and impact never take a fill past 99 % of the mark: a long's
+ * fill stays above zero. */
+#define WF_SLIP_MAX ((liq_dec){(liq_i128)990000000000})
+/* Close the position (size, coll) at mark: one step, or two when a slice
+ * leaves a rest already past bankruptcy (closed at once). bk is NULL
+ * without depth. */
+liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                       const wf_book *bk, long step, wf_step out[2], size_t *nsteps);
+
 /* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
                   liq_dec equity, long step, liq_dec *fee);

@@ -1,0 +1,155 @@
+/*
+ * close.c — the close of one position at one mark: the one sequence that
+ * a single evaluation's walk (trigger.c) and a book's replay (replay.c)
+ * both call, so that the two can never disagree on an amount.
+ *
+ * In order: the venue's backstop (a position taken below the backstop
+ * line goes over at the mark, with what margin it has left); the size
+ * this step closes (all of it, or the venue's partial slice); the fill
+ * (the scenario's slippage beyond the mark, widened by the book's depth
+ * when the path has it); realized PnL split at the mark (unforced) and
+ * at the fill (forced); the bankruptcy price; the fee; and, when the
+ * whole position is gone, the margin the venue keeps. A slice whose rest
+ * is already past bankruptcy is followed at once, at the same mark, by
+ * the close of the rest. Who receives the money and who covers a
+ * deficit is the caller's: a single evaluation records it in its result,
+ * a replay moves it in its ledger.
+ */
+#include "waterfall.h"
+
+#include <string.h>
+
+static const char *const recv_names[] = {"insurance_fund", "venue", "liquidator",
+                                         "liquidity_pool"};
+
+static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, long step,
+                                wf_step *o)
+{
+    const p_backstop *b = &w->pr->liquidation.backstop;
+    liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, mark), w->amount_mode);
+    liq_dec equity = c_add(&w->c, coll, pnl);
+    o->backstop = true;
+    o->size = size;
+    o->fill = o->close = mark;
+    o->pnl_t = o->pnl_f = pnl;
+    if (!wf_bankruptcy_price(w, size, coll, &o->bp))
+        o->bp = mark;
+    o->kept_to = b->to.v;
+    o->kept = liq_dec_max(equity, LIQ_DEC_ZERO);
+    o->equity = c_sub(&w->c, equity, o->kept);
+    liq_event *e = result_event(w->r, "backstop_takeover", step);
+    event_dec(e, "mark", mark);
+    event_dec(e, "size", size);
+    event_dec(e, "equity", equity);
+    event_str(e, "to", recv_names[b->to.v]);
+    result_trace(w->r, "backstop", equity, b->below_mm.m, "liquidation.backstop.below_mm",
+                 &b->prov, "equity below the backstop line: taken over at the mark");
+    return w->c.st;
+}
+
+/* The fill of `close` units at this mark: slippage beyond the mark, and
+ * where the path gives the book's depth, the impact of what this tick's
+ * earlier closes already took from it. */
+static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk)
+{
+    calc *c = &w->c;
+    if (bk && bk->depth) {
+        /* Average impact 1 % per `depth` of quote notional taken, counted
+         * to the middle of the order (linear impact). */
+        liq_dec qn = w->ctype == CT_LINEAR ? wf_notional(w, close, mark) : c_mul(c, close, w->csize);
+        liq_dec mid = c_add(c, *bk->eaten, c_div(c, qn, c_int(2)));
+        liq_dec impact = c_div(c, c_mul(c, mid, WF_IMPACT_PER_DEPTH), *bk->depth);
+        slip = liq_dec_min(c_add(c, slip, impact), WF_SLIP_MAX);
+        *bk->eaten = c_add(c, *bk->eaten, qn);
+    }
+    liq_dec one = c_int(1);
+    liq_dec factor = w->sgn > 0 ? c_sub(c, one, slip) : c_add(c, one, slip);
+    return wf_round_price(w, c_mul(c, mark, factor), 1);
+}
+
+static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                            const wf_book *bk, long step, bool force_full, wf_step *o)
+{
+    const p_liquidation *pl = &w->pr->liquidation;
+    liq_dec close = size;
+    if (pl->partial.prov.present && !force_full &&
+        d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
+        close = wf_slice_size(w, size, mark);
+        o->sliced = d_lt(close, size) && d_pos(close);
+        if (!o->sliced)
+            close = size;
+    }
+    o->size = close;
+    o->fill = o->close = fill_at(w, close, mark, slip, bk);
+    /* Realized PnL is settled at the venue's amount precision. */
+    o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
+    o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
+    liq_dec equity = c_add(&w->c, coll, o->pnl_f);
+    if (!wf_bankruptcy_price(w, size, coll, &o->bp))
+        o->bp = LIQ_DEC_ZERO;
+    if (!o->sliced && pl->fill.v == FILL_BANKRUPTCY && d_pos(o->bp)) {
+        o->takeover = true;
+        o->close = o->bp;
+        liq_event *e = result_event(w->r, "takeover", step);
+        event_dec(e, "bankruptcy_price", o->bp);
+        event_dec(e, "size", close);
+        event_dec(e, "market_fill", o->fill);
+    }
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    liq_status st = wf_fee(w, close, mark, o->fill, o->bp, equity, step, &o->fee);
+    if (st != LIQ_OK)
+        return st;
+    equity = c_sub(&w->c, equity, o->fee);
+    o->rest = c_sub(&w->c, size, close);
+    liq_event *e = result_event(w->r, o->sliced ? "partial_liquidation" : "position_closed", step);
+    event_dec(e, "size", close);
+    event_dec(e, "fill_price", o->fill);
+    event_dec(e, "realized_pnl", o->pnl_f);
+    if (o->sliced)
+        event_dec(e, "remaining_size", o->rest);
+    /* Whole position closed: what is left above zero goes to the trader,
+     * or to the fund where the venue keeps it (BitMEX, Bybit: closed at
+     * bankruptcy, the margin is forfeited). */
+    if (!o->sliced && d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
+        o->kept = equity;
+        o->kept_to = RECV_IF;
+        liq_event *f = result_event(w->r, "margin_forfeited", step);
+        event_dec(f, "amount", equity);
+        event_str(f, "receiver", "insurance_fund");
+        result_trace(w->r, "margin_forfeited", equity, pl->surplus.m, "liquidation.surplus",
+                     &pl->prov, "equity left after the close goes to the insurance fund");
+        equity = LIQ_DEC_ZERO;
+    }
+    o->equity = equity;
+    return w->c.st;
+}
+
+liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                       const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
+{
+    memset(out, 0, 2 * sizeof *out);
+    *nsteps = 1;
+    bool backstop;
+    liq_status st = wf_backstop_due(w, size, coll, mark, &backstop);
+    if (st != LIQ_OK)
+        return st;
+    if (backstop)
+        return backstop_step(w, size, coll, mark, step, &out[0]);
+    if ((st = sale_step(w, size, coll, mark, slip, bk, step, false, &out[0])) != LIQ_OK)
+        return st;
+    if (!out[0].sliced)
+        return LIQ_OK;
+    /* What is left is judged on the whole account at this mark: the
+     * slice's realized result and the rest's unrealized one. A rest
+     * already past bankruptcy goes at once, at this mark. */
+    liq_dec rest_equity = c_add(&w->c, out[0].equity, wf_pnl(w, out[0].rest, mark));
+    if (w->c.st != LIQ_OK || d_pos(rest_equity))
+        return w->c.st;
+    *nsteps = 2;
+    if ((st = wf_backstop_due(w, out[0].rest, out[0].equity, mark, &backstop)) != LIQ_OK)
+        return st;
+    if (backstop)
+        return backstop_step(w, out[0].rest, out[0].equity, mark, step, &out[1]);
+    return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, true, &out[1]);
+}
