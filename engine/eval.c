@@ -116,12 +116,15 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         mm.found = true;
         mm.m = p->nmarkets ? &p->markets[0] : NULL;
     } else if (!market_find(p, want, s->r.position.contract.v, &mm)) {
-        /* TODO(status rows): a not_listed row once results carry a status;
-         * until then the venue's first market stands in, with the reason. */
-        mm.found = true;
-        mm.substituted = true;
-        mm.m = &p->markets[0];
-        snprintf(mm.note, sizeof mm.note, "%s", mm.reason);
+        /* No answer rather than another market's: the row says why. */
+        liq_result *row = result_new_row(p->r.name.v, p->r.venue.v, s->r.name.v, RS_NOT_LISTED,
+                                         mm.reason);
+        if (!row || !result_set_names(row, want, NULL)) {
+            liq_result_free(row);
+            liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+            return NULL;
+        }
+        return row;
     }
     const p_root *pr = mm.m ? &mm.m->r : &p->r;
     /* The result and its four names in one block: one malloc per
@@ -149,6 +152,11 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
     wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
+    if (!r->quiet && !result_set_names(r, mm.m ? mm.m->id->symbol.v : want, p->r.product.v)) {
+        liq_result_free(r);
+        liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
     if (!r->quiet && mm.m && !want)
         result_warn(r, "the scenario names no market; evaluated on %s, the first market %s lists",
                     mm.m->id->symbol.v, p->r.venue.v);
@@ -158,6 +166,18 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
     w.amount_mode = (liq_round)pr->rounding.amount.v;
 
     liq_status st = wf_position(&w);
+    if (st == LIQ_OK && w.refused) {
+        /* The venue would refuse this trade: a row that says why, and no
+         * numbers that could be read as the venue's. */
+        liq_result *row = result_new_row(p->r.name.v, p->r.venue.v, s->r.name.v, RS_NOT_OFFERED,
+                                         w.refusal);
+        if (row && !r->quiet)
+            result_set_names(row, r->market, r->product);
+        liq_result_free(r);
+        if (!row)
+            liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return row;
+    }
     size_t tier = 0;
     liq_dec lp = LIQ_DEC_ZERO;
     bool has_lp = false;

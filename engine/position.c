@@ -13,6 +13,7 @@
 #include "waterfall.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define input_err(w, m, ...) \
     (liq_diags_add((w)->d, LIQ_SEV_ERROR, LIQ_EINPUT, (m).file, (m).line, (m).col, __VA_ARGS__), \
@@ -122,13 +123,34 @@ liq_status wf_position(wf *w)
     if (w->c.st != LIQ_OK)
         return w->c.st;
 
-    if (d_gt(w->lev, c_int(pr->margin.max_leverage.v))) {
-        result_warn(w->r, "leverage %sx is above %s's maximum of %lldx for this product; "
-                          "evaluated as given",
-                    dstr(w->lev, b1), pr->venue.v, (long long)pr->margin.max_leverage.v);
+    /* A leverage the venue does not offer is refused, as the venue would
+     * refuse the order: the market's maximum, and the maximum of the tier
+     * the position's notional falls in. */
+    const char *mname = w->mkt ? w->mkt->id->symbol.v : pr->product.v;
+    const p_tier *tier = root_tier(pr, wf_tier(w, notional));
+    bool over = d_gt(w->lev, c_int(pr->margin.max_leverage.v)) ||
+                (tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v)));
+    if (over && sp->existing.v) {
+        /* A state the venue's own tests build (an account already under
+         * water), not an order: evaluated, and said so. */
+        result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an existing "
+                          "position (position.existing), not as an order the venue would take",
+                    dstr(w->lev, b1), pr->venue.v, mname);
         liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
         event_dec(e, "leverage", w->lev);
         event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
+    } else if (d_gt(w->lev, c_int(pr->margin.max_leverage.v))) {
+        w->refused = true;
+        snprintf(w->refusal, sizeof w->refusal, "max %lldx on %s at %s; the scenario asks %sx",
+                 (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
+        return LIQ_OK;
+    } else if (tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v))) {
+        w->refused = true;
+        snprintf(w->refusal, sizeof w->refusal,
+                 "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
+                 (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
+                 dstr(w->lev, b1));
+        return LIQ_OK;
     }
 
     if (w->mode == MODE_ISOLATED) {

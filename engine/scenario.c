@@ -49,6 +49,9 @@ static const field position_f[] = {
      .doc = "margin added (negative: taken) after entry"},
     {FLD(s_position, "contract_size", F_DEC, false, contract_size), .def = "1",
      .lo = "0.000000000001", .doc = "inverse: quote value of one contract"},
+    {FLD(s_position, "existing", F_BOOL, false, existing), .def = "false",
+     .doc = "a position already open (a state, as venues' own tests build it), not an order: "
+            "the venue's order limits (maximum leverage) are not checked, and the row says so"},
 };
 static const schema position_s = {"position", sizeof(s_position), false, position_f,
                                   sizeof position_f / sizeof *position_f};

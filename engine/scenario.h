@@ -20,6 +20,7 @@ typedef struct s_position {
     penum contract;
     penum side;
     pdec size, notional, entry_price, leverage, margin, extra_margin, contract_size;
+    pbool existing;
 } s_position;
 
 typedef struct s_fill {

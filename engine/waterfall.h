@@ -44,6 +44,9 @@ typedef struct wf {
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;
     liq_dec lp, bp;
+    /* Set by wf_position when the venue would refuse the trade. */
+    bool refused;
+    char refusal[240];
     /* Rounding, resolved from the policy. */
     liq_round fee_mode, amount_mode;
 } wf;

@@ -10,6 +10,7 @@
 #include "support/support.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void format_diag(const liq_diag *g, char *buf, size_t cap)
 {
@@ -76,5 +77,14 @@ static void *load_or_fail(const char *path, input_kind kind)
 
 liq_policy *load_policy_or_fail(const char *path) { return load_or_fail(path, AS_POLICY); }
 liq_scenario *load_scenario_or_fail(const char *path) { return load_or_fail(path, AS_SCENARIO); }
+liq_scenario *parse_scenario_or_fail(const char *name, const char *yaml)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_parse(name, yaml, strlen(yaml), &d);
+    if (!s)
+        fail_with_diags("liq_scenario_parse", &d);
+    liq_diags_free(&d);
+    return s;
+}
 liq_book *load_book_or_fail(const char *path) { return load_or_fail(path, AS_BOOK); }
 liq_path *load_path_or_fail(const char *path) { return load_or_fail(path, AS_PATH); }

@@ -71,6 +71,8 @@ void fail_with_diags(const char *what, const liq_diags *d);
  * The caller frees the result with its liq_*_free. */
 liq_policy *load_policy_or_fail(const char *path);
 liq_scenario *load_scenario_or_fail(const char *path);
+/* A scenario from YAML text (name stands for its path in messages). */
+liq_scenario *parse_scenario_or_fail(const char *name, const char *yaml);
 liq_book *load_book_or_fail(const char *path);
 liq_path *load_path_or_fail(const char *path);
 
