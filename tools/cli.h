@@ -10,40 +10,115 @@
 #include <stdio.h>
 
 enum {
-    EXIT_OK_ = 0,
     EXIT_RUN = 1,     /* the run failed: a hook error, an overflow */
     EXIT_USAGE = 2,   /* bad command line */
     EXIT_INPUT = 3    /* a policy or scenario that does not load */
 };
 
+/* What every verb's parse leaves: the options the shared table entries
+ * point at, and the positional arguments. */
 typedef struct cli_opts {
     liq_format format;
     bool format_set;
     bool explain;
     bool strict;
+    bool wide;                /* table: every column, whatever the width */
     unsigned width;           /* table: fit this width (0: every column) */
     bool color;               /* table: colour (a terminal, NO_COLOR unset) */
-    const char *book, *path;  /* replay */
-    char **args;              /* positional arguments */
+    char **args;              /* positional arguments; the caller frees the array */
     int nargs;
 } cli_opts;
 
-/* Parses common options out of argv (after the verb). Returns -1 on
- * success or an exit code to return. */
-int cli_parse(int argc, char **argv, cli_opts *o, const char *usage);
+/* One option of a verb, as git's struct option: a verb lists its options
+ * in a table ended by OPT_END_OF_TABLE, and cli_parse reads argv through
+ * it and writes the verb's --help from it. */
+typedef enum cli_opt_type {
+    OPT_END = 0,
+    OPT_FLAG,      /* value: bool *, set true */
+    OPT_STRING,    /* value: const char **, the argument as given */
+    OPT_DECIMAL,   /* value: liq_dec *, exact, within bounds */
+    OPT_COUNT,     /* value: long *, a whole number within bounds */
+    OPT_FORMAT     /* value: liq_format *, one of formats */
+} cli_opt_type;
 
-/* Resolve a policy/scenario argument to a file path: an existing path is
- * used as is; otherwise a shipped name. Writes into out; false if none. */
-bool cli_policy_path(const char *arg, char *out, size_t cap);
-bool cli_scenario_path(const char *arg, char *out, size_t cap);
-/* All shipped policies, sorted by name; caller frees each and the array. */
+struct schema;
+typedef struct cli_option {
+    cli_opt_type type;
+    const char *name;          /* long name, without "--" */
+    int short_name;            /* 'o' for -o, or 0 */
+    const char *argname;       /* in --help: FILE, X (NULL for a flag) */
+    void *value;
+    bool *given;               /* set true when the option appears, or NULL */
+    const char *help;          /* one line */
+    /* OPT_DECIMAL/OPT_COUNT bounds, inclusive: lo/hi as text, or those
+     * of the file key the option overrides (key in key_schema), so the
+     * command line accepts exactly what the file does. */
+    const char *lo, *hi;
+    const struct schema *key_schema;
+    const char *key;
+    unsigned formats;          /* OPT_FORMAT: FMT(TABLE) | FMT(JSON) ... */
+} cli_option;
+
+#define FMT(f) (1u << LIQ_FMT_##f)
+#define OPT_FLAG_(n, v, h) {OPT_FLAG, (n), 0, NULL, (v), NULL, (h), NULL, NULL, NULL, NULL, 0}
+#define OPT_STRING_(n, s, a, v, h) {OPT_STRING, (n), (s), (a), (v), NULL, (h), NULL, NULL, NULL, NULL, 0}
+#define OPT_FORMAT_(o, mask)                                                                 \
+    {OPT_FORMAT, "format", 0, "FMT", &(o)->format, &(o)->format_set, "output format", NULL, \
+     NULL, NULL, NULL, (mask)}
+#define OPT_EXPLAIN_(o) OPT_FLAG_("explain", &(o)->explain, "add the trace: where each number comes from")
+#define OPT_WIDE_(o) OPT_FLAG_("wide", &(o)->wide, "table: every column, whatever the terminal's width")
+#define OPT_END_OF_TABLE {OPT_END, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+
+/* A verb: its name, what follows it in the usage line, a paragraph for
+ * --help, its options, how many positional arguments it takes (max -1:
+ * any), and whether its default format is JSON when stdout is not a
+ * terminal (compare, eval: scripts get exact data). */
+typedef struct cli_verb {
+    const char *name, *synopsis, *about;
+    const cli_option *options;
+    int min_args, max_args;
+    bool json_when_piped;
+} cli_verb;
+
+/* Parse argv (after the verb) through v's table into o and the tables'
+ * values. Returns -1 to go on, or an exit code to return at once (0
+ * after --help or --version; EXIT_USAGE with the message printed). The
+ * caller frees o->args in every case. Sets o->format to the default when
+ * not given, and o->width/o->color for a table (COLUMNS, the terminal,
+ * NO_COLOR). */
+int cli_parse(int argc, char **argv, const cli_verb *v, cli_opts *o);
+/* The message for --explain with --format csv: a trace does not fit the
+ * rows' columns, and text after them would break the CSV. */
+#define CLI_CSV_EXPLAIN                                                                     \
+    "liqsim: --explain does not combine with --format csv (the trace would break the CSV);\n" \
+    "        use --format json or ndjson (the trace inside each row) or md (a table per row)\n"
+
+/* The verb's --help, written from its table. */
+void cli_usage(const cli_verb *v, FILE *f);
+
+/* names.c: what a file argument names. Each returns 0 with the path in
+ * out, or an exit code with the message printed: EXIT_INPUT when it
+ * names nothing, EXIT_USAGE when it could name two things (a file here
+ * and a shipped name). A name that is an existing file is that file;
+ * else a shipped name (policies through policies/aliases.yaml). */
+int cli_find_policy(const char *arg, char *out, size_t cap);
+/* As cli_find_policy; "-" is stdin. */
+int cli_find_scenario(const char *arg, char *out, size_t cap);
+/* compare's first argument, a scenario or a policy: a file is a policy
+ * when its top level has `liqsim:`, else a scenario; a name is whichever
+ * shipped kind it names (both: refused). *is_scenario says which. */
+int cli_find_compare_first(const char *arg, char *out, size_t cap, bool *is_scenario);
+/* All shipped policies, each once (aliases are not listed: their targets
+ * are), sorted by file name; caller frees each and the array. */
 char **cli_shipped_policies(size_t *n);
 const char *cli_policy_dir(void);
-/* The policies a verb works on: its arguments, or every shipped policy
- * when it has none. Calls fn with each resolved path; reports each
- * argument that names no policy on stderr. Returns how many did not. */
-size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud), void *ud);
 const char *cli_scenario_dir(void);
+/* The policies a verb works on: its arguments, or every shipped policy
+ * when it has none. Calls fn with each resolved path, and missing (when
+ * not NULL) with each argument that names no policy (the message is
+ * already on stderr). Returns how many named none. */
+size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud),
+                       void (*missing)(const char *arg, const char *why, void *ud), void *ud);
 
 /* One diagnostic as the line cli_print_diags prints (no newline). */
 void cli_diag_text(const liq_diag *g, char *buf, size_t cap);

@@ -21,10 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "usage: liqsim bench [--evals N] [--accounts N] [--ticks N] [--naive-accounts N]\n"
-    "  defaults: 2000000 evals, 1000000 accounts, 10000 ticks, 100000 naive accounts\n";
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -186,29 +182,27 @@ static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path,
 int cmd_bench(int argc, char **argv)
 {
     long nevals = 2000000, naccounts = 1000000, nticks = 10000, nnaive = 100000;
-    for (int i = 1; i < argc; i++) {
-        long *slot = NULL;
-        if (strcmp(argv[i], "--evals") == 0)
-            slot = &nevals;
-        else if (strcmp(argv[i], "--accounts") == 0)
-            slot = &naccounts;
-        else if (strcmp(argv[i], "--ticks") == 0)
-            slot = &nticks;
-        else if (strcmp(argv[i], "--naive-accounts") == 0)
-            slot = &nnaive;
-        else if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        char *end = NULL;
-        if (!slot || i + 1 >= argc || (*slot = strtol(argv[++i], &end, 10)) <= 0 || *end) {
-            fputs(usage, stderr);
-            return EXIT_USAGE;
-        }
-    }
+    cli_opts o = {0};
+    /* Bounds keep the generated data within memory and a long. */
+#define COUNT_(n, v, h) {OPT_COUNT, (n), 0, "N", (v), NULL, (h), "1", "100000000", NULL, NULL, 0}
+    const cli_option options[] = {
+        COUNT_("evals", &nevals, "single-position evaluations (default 2000000)"),
+        COUNT_("accounts", &naccounts, "accounts in the replayed book (default 1000000)"),
+        COUNT_("ticks", &nticks, "ticks of the crash path (default 10000)"),
+        COUNT_("naive-accounts", &nnaive, "accounts in the naive comparison (default 100000)"),
+        OPT_END_OF_TABLE,
+    };
+#undef COUNT_
+    const cli_verb verb = {"bench", "[options]",
+                           "  Speed figures on generated data (fixed seeds), one core.\n",
+                           options, 0, 0, false};
+    int prc = cli_parse(argc, argv, &verb, &o);
+    free(o.args);
+    if (prc >= 0)
+        return prc;
     liq_diags d = LIQ_DIAGS_INIT;
     char ppath[1024], dir[] = "/tmp/liqsim-bench-XXXXXX", hp[1100], hl[1100];
-    if (!cli_policy_path("binance-usdm", ppath, sizeof ppath) || !mkdtemp(dir)) {
+    if (cli_find_policy("binance-usdm", ppath, sizeof ppath) != 0 || !mkdtemp(dir)) {
         fprintf(stderr, "liqsim bench: needs the shipped binance-usdm policy and /tmp\n");
         return EXIT_INPUT;
     }

@@ -16,33 +16,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: liqsim compare [SCENARIO] [POLICY...] [--format table|json|csv|md] [--explain]\n"
-    "  SCENARIO defaults to the shipped 'default'; POLICY to every shipped policy.\n";
-
 int cmd_compare(int argc, char **argv)
 {
-    cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
+    cli_opts o = {0};
+    const cli_option options[] = {
+        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON)),
+        OPT_EXPLAIN_(&o),
+        OPT_WIDE_(&o),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {
+        "compare", "[SCENARIO] [POLICY...] [options]",
+        "  The same scenario under several venues, one row each. SCENARIO defaults to the\n"
+        "  shipped 'default'; POLICY to every shipped policy. A row whose evaluation fails\n"
+        "  says why and the exit code is 1; the other rows still print.\n",
+        options, 0, -1, true};
+    int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
         free(o.args);
         return rc;
     }
+    if (o.explain && o.format == LIQ_FMT_CSV) {
+        fputs(CLI_CSV_EXPLAIN, stderr);
+        free(o.args);
+        return EXIT_USAGE;
+    }
     char spath[1024], ppath[1024];
     int first_policy = 0;
-    if (o.nargs > 0 && cli_scenario_path(o.args[0], spath, sizeof spath) &&
-        !(strchr(o.args[0], '/') == NULL && cli_policy_path(o.args[0], ppath, sizeof ppath))) {
-        first_policy = 1;
-    } else if (!cli_scenario_path("default", spath, sizeof spath)) {
-        fprintf(stderr, "liqsim: the shipped default scenario is missing (%s/default.yaml)\n",
-                cli_scenario_dir());
+    bool is_scenario = false;
+    if (o.nargs > 0 &&
+        (rc = cli_find_compare_first(o.args[0], spath, sizeof spath, &is_scenario)) != 0) {
         free(o.args);
-        return EXIT_INPUT;
+        return rc;
     }
-    if (o.nargs > 0 && first_policy == 0 && !cli_policy_path(o.args[0], ppath, sizeof ppath)) {
-        fprintf(stderr, "%s: no such scenario or policy (file or shipped name)\n", o.args[0]);
+    if (is_scenario)
+        first_policy = 1;
+    else if ((rc = cli_find_scenario("default", spath, sizeof spath)) != 0) {
         free(o.args);
-        return EXIT_INPUT;
+        return rc;
     }
 
     size_t np = 0;
@@ -51,14 +62,12 @@ int cmd_compare(int argc, char **argv)
         np = (size_t)(o.nargs - first_policy);
         paths = calloc(np, sizeof *paths);
         for (size_t i = 0; paths && i < np; i++) {
-            if (!cli_policy_path(o.args[first_policy + (int)i], ppath, sizeof ppath)) {
-                fprintf(stderr, "%s: no such policy file or shipped policy\n",
-                        o.args[first_policy + (int)i]);
+            if ((rc = cli_find_policy(o.args[first_policy + (int)i], ppath, sizeof ppath)) != 0) {
                 for (size_t k = 0; k < i; k++)
                     free(paths[k]);
                 free(paths);
                 free(o.args);
-                return EXIT_INPUT;
+                return rc;
             }
             paths[i] = strdup(ppath);
         }

@@ -6,31 +6,29 @@
 
 #include <stdlib.h>
 
-static const char usage[] =
-    "usage: liqsim eval POLICY SCENARIO [--format table|json|csv|md] [--explain]\n";
-
 int cmd_eval(int argc, char **argv)
 {
-    cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
+    cli_opts o = {0};
+    const cli_option options[] = {
+        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON)),
+        OPT_EXPLAIN_(&o),
+        OPT_WIDE_(&o),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {"eval", "POLICY SCENARIO [options]",
+                           "  One scenario under one policy.\n", options, 2, 2, true};
+    int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0)
         goto out;
     rc = EXIT_USAGE;
-    if (o.nargs != 2) {
-        fputs(usage, stderr);
+    if (o.explain && o.format == LIQ_FMT_CSV) {
+        fputs(CLI_CSV_EXPLAIN, stderr);
         goto out;
     }
     char ppath[1024], spath[1024];
-    if (!cli_policy_path(o.args[0], ppath, sizeof ppath)) {
-        fprintf(stderr, "%s: no such policy file or shipped policy\n", o.args[0]);
-        rc = EXIT_INPUT;
+    if ((rc = cli_find_policy(o.args[0], ppath, sizeof ppath)) != 0 ||
+        (rc = cli_find_scenario(o.args[1], spath, sizeof spath)) != 0)
         goto out;
-    }
-    if (!cli_scenario_path(o.args[1], spath, sizeof spath)) {
-        fprintf(stderr, "%s: no such scenario file or shipped scenario\n", o.args[1]);
-        rc = EXIT_INPUT;
-        goto out;
-    }
     liq_diags d = LIQ_DIAGS_INIT;
     liq_policy *p = liq_policy_load(ppath, &d);
     liq_scenario *s = liq_scenario_load(spath, &d);

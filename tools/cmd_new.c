@@ -15,10 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char usage[] =
-    "usage: liqsim new NAME [--from POLICY] [-o FILE]\n"
-    "  writes FILE (default NAME.yaml): a policy with every section, commented.\n";
-
 static const char scaffold[] =
     "# %s — a liqsim policy (format: docs/policy-format.md).\n"
     "# Replace every `assumed:` placeholder with a `source:` id once you have one;\n"
@@ -146,29 +142,23 @@ static char *slurp(const char *path)
 int cmd_new(int argc, char **argv)
 {
     const char *from = NULL, *outp = NULL;
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    int nrest = 0;
-    if (!rest)
-        return EXIT_RUN;
-    rest[nrest++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-            from = argv[++i];
-        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-            outp = argv[++i];
-        else
-            rest[nrest++] = argv[i];
-    }
-    cli_opts o;
-    int rc = cli_parse(nrest, rest, &o, usage);
-    free(rest);
+    cli_opts o = {0};
+    const cli_option options[] = {
+        OPT_STRING_("from", 0, "POLICY", &from, "start from this policy's file, renamed"),
+        OPT_STRING_("output", 'o', "FILE", &outp, "write FILE (default NAME.yaml)"),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {
+        "new", "NAME [--from POLICY] [-o FILE]",
+        "  Write a policy file with every section, commented; never overwrites a file.\n",
+        options, 1, 1, false};
+    int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
         free(o.args);
         return rc;
     }
-    if (o.nargs != 1 || !valid_name(o.args[0])) {
-        fputs(o.nargs == 1 ? "liqsim new: NAME uses lowercase letters, digits and '-'\n" : usage,
-              stderr);
+    if (!valid_name(o.args[0])) {
+        fputs("liqsim new: NAME uses lowercase letters, digits and '-'\n", stderr);
         free(o.args);
         return EXIT_USAGE;
     }
@@ -187,10 +177,11 @@ int cmd_new(int argc, char **argv)
     char *text = NULL;
     if (from) {
         char src[1024];
-        if (!cli_policy_path(from, src, sizeof src) || !(text = slurp(src))) {
-            fprintf(stderr, "%s: no such policy file or shipped policy\n", from);
+        if ((rc = cli_find_policy(from, src, sizeof src)) != 0 || !(text = slurp(src))) {
+            if (rc == 0)
+                fprintf(stderr, "%s: cannot read\n", src);
             free(o.args);
-            return EXIT_INPUT;
+            return rc ? rc : EXIT_INPUT;
         }
         /* Rename: replace the value of the top-level name: line. */
         char *line = strstr(text, "\nname:");

@@ -1,29 +1,24 @@
 /*
  * cmd_replay.c — `liqsim replay --book BOOK --path PATH POLICY...`: a
- * book of accounts through a mark path, per policy: a summary (table or
- * JSON) on stdout, events as NDJSON (--events FILE, or - for stdout, the
- * summary then going to stderr), the insurance fund's balance over time
- * as CSV (--fund-csv FILE), a progress bar on a terminal.
+ * book of accounts through a mark path, per policy: a summary on stdout
+ * (table, json, csv or md), events as NDJSON (--events FILE, or - for
+ * stdout, the summary then going to stderr), or one NDJSON stream of
+ * events and summaries (--format ndjson); the insurance fund's balance
+ * over time as CSV (--fund-csv FILE); a progress bar on a terminal.
+ *
+ * A failed replay prints no summary. An event stream (--events, or
+ * --format ndjson) cannot be taken back once written: its last line then
+ * says the stream failed ({"policy":…,"type":"failed","reason":…}), so
+ * a reader never takes a cut stream for a whole one (docs/output.md).
  */
 #include "cli.h"
+#include "policy.h"
+#include "scenario.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char usage[] =
-    "usage: liqsim replay --book BOOK --path PATH [options] POLICY...\n"
-    "  BOOK: NDJSON ({id, collateral, mode, positions:[{side,size,entry_price,leverage}]})\n"
-    "        or CSV (id,collateral,mode,side,size,entry_price,leverage)\n"
-    "  PATH: CSV time,mark[,index,last][,slippage][,depth] (depth: quote notional per 1% move)\n"
-    "options:\n"
-    "  --events FILE        NDJSON events (- for stdout; the summary then goes to stderr)\n"
-    "  --fund-csv FILE      insurance fund balance over time: policy,tick,time,balance\n"
-    "  --slippage X         liquidation fill slippage where the path has none (default 0)\n"
-    "  --insurance-fund X   the fund's starting balance (overrides the policy)\n"
-    "  --naive              scan every account at every tick (for comparison)\n"
-    "  --check              verify conservation at every tick\n"
-    "  --format table|json  summary format\n";
 
 typedef struct sink {
     FILE *events, *fund;
@@ -66,35 +61,49 @@ static const char *D(liq_dec v, char *b)
     return b;
 }
 
-static void print_summary(FILE *out, const char *policy, const liq_replay_summary *s, bool json,
-                          bool first)
+static const char *const stages[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
+                                     "venue", "trader_debt"};
+
+/* The summary as a JSON object, keys in a fixed order. */
+static json_t *summary_json(const char *policy, const liq_replay_summary *s)
+{
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
+    json_t *o = json_object();
+    json_object_set_new(o, "policy", json_string(policy));
+    json_object_set_new(o, "accounts", json_integer((json_int_t)s->accounts));
+    json_object_set_new(o, "ticks", json_integer((json_int_t)s->ticks));
+    json_object_set_new(o, "liquidations", json_integer((json_int_t)s->liquidations));
+    json_object_set_new(o, "partial_liquidations", json_integer((json_int_t)s->partials));
+    json_object_set_new(o, "adl_events", json_integer((json_int_t)s->adl_events));
+    json_object_set_new(o, "socialized_events", json_integer((json_int_t)s->socialized_events));
+    json_object_set_new(o, "debtors", json_integer((json_int_t)s->debtors));
+    json_object_set_new(o, "loss_total", json_string(D(s->loss_total, a)));
+    json_object_set_new(o, "fees", json_string(D(s->fees, a)));
+    json_object_set_new(o, "deficit", json_string(D(s->deficit, a)));
+    json_t *cov = json_object();
+    for (int i = 0; i < 6; i++)
+        json_object_set_new(cov, stages[i], json_string(D(s->covered[i], a)));
+    json_object_set_new(o, "covered_by", cov);
+    json_object_set_new(o, "debt_total", json_string(D(s->debt_total, a)));
+    if (s->fund_finite)
+        json_object_set_new(o, "insurance_fund",
+                            json_pack("{s:s s:s s:s}", "start", D(s->fund_start, a), "end",
+                                      D(s->fund_end, b), "min", D(s->fund_min, c)));
+    else
+        json_object_set_new(o, "insurance_fund",
+                            json_pack("{s:s s:s s:s}", "start", "unlimited", "paid",
+                                      D(s->covered[0], a), "received_net", D(s->fund_end, b)));
+    json_t *t = json_array();
+    for (int i = 0; i < 10; i++)
+        json_array_append_new(t, json_integer((json_int_t)s->buckets[i]));
+    json_object_set_new(o, "liquidations_by_tenth", t);
+    return o;
+}
+
+static void print_text(FILE *out, const char *policy, const liq_replay_summary *s, bool first)
 {
     char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN], e[LIQ_DEC_STRLEN];
-    static const char *const stages[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
-                                         "venue", "trader_debt"};
-    if (json) {
-        fprintf(out, "%s{\"policy\":\"%s\",\"accounts\":%zu,\"ticks\":%zu,\"liquidations\":%zu,"
-                     "\"partial_liquidations\":%zu,\"adl_events\":%zu,\"socialized_events\":%zu,"
-                     "\"debtors\":%zu,\"loss_total\":\"%s\",\"fees\":\"%s\",\"deficit\":\"%s\",",
-                first ? "" : ",\n", policy, s->accounts, s->ticks, s->liquidations, s->partials,
-                s->adl_events, s->socialized_events, s->debtors, D(s->loss_total, a),
-                D(s->fees, b), D(s->deficit, c));
-        fprintf(out, "\"covered_by\":{");
-        for (int i = 0; i < 6; i++)
-            fprintf(out, "%s\"%s\":\"%s\"", i ? "," : "", stages[i], D(s->covered[i], a));
-        fprintf(out, "},\"debt_total\":\"%s\",\"insurance_fund\":", D(s->debt_total, a));
-        if (s->fund_finite)
-            fprintf(out, "{\"start\":\"%s\",\"end\":\"%s\",\"min\":\"%s\"}", D(s->fund_start, a),
-                    D(s->fund_end, b), D(s->fund_min, c));
-        else
-            fprintf(out, "{\"start\":\"unlimited\",\"paid\":\"%s\",\"received_net\":\"%s\"}",
-                    D(s->covered[0], a), D(s->fund_end, b));
-        fprintf(out, ",\"liquidations_by_tenth\":[");
-        for (int i = 0; i < 10; i++)
-            fprintf(out, "%s%zu", i ? "," : "", s->buckets[i]);
-        fprintf(out, "]}");
-        return;
-    }
+    char f[LIQ_DEC_STRLEN], g[LIQ_DEC_STRLEN];
     fprintf(out, "%s%s\n", first ? "" : "\n", policy);
     fprintf(out, "  accounts %zu, ticks %zu: %zu liquidated (%zu partial slices), %zu ADL fills, "
                  "%zu socialization rounds, %zu accounts in debt\n",
@@ -102,7 +111,6 @@ static void print_summary(FILE *out, const char *policy, const liq_replay_summar
             s->socialized_events, s->debtors);
     fprintf(out, "  loss %s, fees %s, deficit %s, debt owed %s\n", D(s->loss_total, a),
             D(s->fees, b), D(s->deficit, c), D(s->debt_total, e));
-    char f[LIQ_DEC_STRLEN], g[LIQ_DEC_STRLEN];
     fprintf(out, "  covered: insurance fund %s, ADL %s, socialized %s, pool %s, venue %s, "
                  "trader debt %s\n",
             D(s->covered[0], a), D(s->covered[1], b), D(s->covered[2], c), D(s->covered[3], e),
@@ -119,54 +127,119 @@ static void print_summary(FILE *out, const char *policy, const liq_replay_summar
     fprintf(out, "\n");
 }
 
+/* CSV and Markdown: one row per policy, the JSON summary's fields
+ * flattened (covered_by.adl, insurance_fund.start, ...) in its order.
+ * Names need no quoting: policy names are [a-z0-9-], amounts decimals. */
+static void print_rows(FILE *out, const char *const *names, const liq_replay_summary *sums,
+                       size_t n, bool md)
+{
+    static const char *const heads[] = {
+        "policy", "accounts", "ticks", "liquidations", "partial_liquidations", "adl_events",
+        "socialized_events", "debtors", "loss_total", "fees", "deficit",
+        "covered_by.insurance_fund", "covered_by.adl", "covered_by.socialized",
+        "covered_by.liquidity_pool", "covered_by.venue", "covered_by.trader_debt", "debt_total",
+        "insurance_fund.start", "insurance_fund.end", "insurance_fund.min"};
+    enum { NH = sizeof heads / sizeof *heads };
+    const char *sep = md ? " | " : ",";
+    fputs(md ? "| " : "", out);
+    for (int i = 0; i < NH; i++)
+        fprintf(out, "%s%s", i ? sep : "", heads[i]);
+    fputs(md ? " |\n|---|" : "\n", out);
+    for (int i = 1; md && i < NH; i++)
+        fputs("---:|", out);
+    fputs(md ? "\n" : "", out);
+    for (size_t k = 0; k < n; k++) {
+        const liq_replay_summary *s = &sums[k];
+        char v[6][LIQ_DEC_STRLEN], a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
+        fprintf(out, "%s%s%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu", md ? "| " : "", names[k], sep,
+                s->accounts, sep, s->ticks, sep, s->liquidations, sep, s->partials, sep,
+                s->adl_events, sep, s->socialized_events, sep, s->debtors);
+        fprintf(out, "%s%s%s%s%s%s", sep, D(s->loss_total, a), sep, D(s->fees, b), sep,
+                D(s->deficit, c));
+        for (int i = 0; i < 6; i++)
+            fprintf(out, "%s%s", sep, D(s->covered[i], v[i]));
+        fprintf(out, "%s%s", sep, D(s->debt_total, a));
+        /* An unlimited fund has no start, end or low: "unlimited" and
+         * what it paid out net of what it received, as the table says. */
+        if (s->fund_finite)
+            fprintf(out, "%s%s%s%s%s%s", sep, D(s->fund_start, a), sep, D(s->fund_end, b), sep,
+                    D(s->fund_min, c));
+        else
+            fprintf(out, "%sunlimited%s%s%s", sep, sep, D(s->fund_end, b), sep);
+        fputs(md ? " |\n" : "\n", out);
+    }
+}
+
+/* The stream's last line when a replay failed: the first error, as
+ * stderr shows it. */
+static void stream_failed(FILE *f, const char *policy, const liq_diags *d)
+{
+    char why[2048] = "the replay failed";
+    for (size_t k = 0; k < d->n; k++)
+        if (d->items[k].severity == LIQ_SEV_ERROR) {
+            cli_diag_text(&d->items[k], why, sizeof why);
+            break;
+        }
+    json_t *o = json_pack("{s:s s:s s:s}", "policy", policy, "type", "failed", "reason", why);
+    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (line)
+        fprintf(f, "%s\n", line);
+    free(line);
+}
+
 int cmd_replay(int argc, char **argv)
 {
     const char *book = NULL, *path = NULL, *events = NULL, *fundcsv = NULL;
     liq_replay_opts ro = {0};
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    int nrest = 0, rc = EXIT_USAGE;
-    if (!rest)
-        return EXIT_RUN;
-    rest[nrest++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has = i + 1 < argc;
-        if (strcmp(a, "--book") == 0 && has)
-            book = argv[++i];
-        else if (strcmp(a, "--path") == 0 && has)
-            path = argv[++i];
-        else if (strcmp(a, "--events") == 0 && has)
-            events = argv[++i];
-        else if (strcmp(a, "--fund-csv") == 0 && has)
-            fundcsv = argv[++i];
-        else if (strcmp(a, "--naive") == 0)
-            ro.naive = true;
-        else if (strcmp(a, "--check") == 0)
-            ro.check = true;
-        else if ((strcmp(a, "--slippage") == 0 || strcmp(a, "--insurance-fund") == 0) && has) {
-            liq_dec v;
-            if (liq_dec_from_str(argv[i + 1], &v) != LIQ_OK || liq_dec_sign(v) < 0) {
-                fprintf(stderr, "liqsim: %s takes a decimal >= 0, got \"%s\"\n", a, argv[i + 1]);
-                free(rest);
-                return EXIT_USAGE;
-            }
-            if (a[2] == 's')
-                ro.slippage = v;
-            else
-                ro.has_fund = true, ro.fund = v;
-            i++;
-        } else
-            rest[nrest++] = argv[i];
-    }
-    cli_opts o;
-    int prc = cli_parse(nrest, rest, &o, usage);
-    free(rest);
-    if (prc >= 0) {
+    cli_opts o = {0};
+    const cli_option options[] = {
+        OPT_STRING_("book", 0, "BOOK",
+                    &book, "the accounts: NDJSON or CSV (docs/replay.md); - for stdin"),
+        OPT_STRING_("path", 0, "PATH",
+                    &path, "the mark path: CSV time,mark[,index,last][,slippage][,depth]; - for stdin"),
+        OPT_STRING_("events", 0, "FILE",
+                    &events, "NDJSON events (- for stdout; the summary then goes to stderr)"),
+        OPT_STRING_("fund-csv", 0, "FILE",
+                    &fundcsv, "insurance fund balance over time: policy,tick,time,balance"),
+        {OPT_DECIMAL, "slippage", 0, "X", &ro.slippage, NULL,
+         "liquidation fill slippage where the path has none (default 0)", NULL, NULL,
+         &liq_scenario_schema, "market.liquidation_fill.slippage", 0},
+        {OPT_DECIMAL, "insurance-fund", 0, "X", &ro.fund, &ro.has_fund,
+         "the fund's starting balance (overrides the policy)", NULL, NULL, &liq_policy_schema,
+         "insurance_fund.balance", 0},
+        OPT_FLAG_("naive", &ro.naive, "scan every account at every tick (for comparison)"),
+        OPT_FLAG_("check", &ro.check, "verify conservation at every tick"),
+        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON)),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {
+        "replay", "--book BOOK --path PATH [options] POLICY...",
+        "  A book of accounts through a mark path, under each POLICY: a summary per\n"
+        "  policy; ndjson: the events and then the summary of each policy as one stream.\n",
+        options, 1, -1, false};
+    int rc = cli_parse(argc, argv, &verb, &o);
+    if (rc >= 0) {
         free(o.args);
-        return prc;
+        return rc;
     }
-    if (!book || !path || o.nargs == 0) {
-        fputs(usage, stderr);
+    rc = EXIT_USAGE;
+    const bool ndjson = o.format == LIQ_FMT_NDJSON;
+    bool ev_stdout = events && strcmp(events, "-") == 0;
+    if (!book || !path) {
+        fprintf(stderr, "liqsim replay: needs --book and --path\n\n");
+        cli_usage(&verb, stderr);
+        free(o.args);
+        return EXIT_USAGE;
+    }
+    if (strcmp(book, "-") == 0 && strcmp(path, "-") == 0) {
+        fputs("liqsim replay: --book and --path cannot both be - (stdin)\n", stderr);
+        free(o.args);
+        return EXIT_USAGE;
+    }
+    if (ndjson && events) {
+        fputs("liqsim replay: --format ndjson already streams the events to stdout; "
+              "drop --events\n", stderr);
         free(o.args);
         return EXIT_USAGE;
     }
@@ -174,14 +247,12 @@ int cmd_replay(int argc, char **argv)
     liq_book *b = liq_book_load(book, &d);
     liq_path *p = liq_path_load(path, &d);
     liq_policy **pols = calloc((size_t)o.nargs, sizeof *pols);
+    sink s = {.progress = isatty(STDERR_FILENO) != 0};
     bool ok = b && p && pols;
     for (int i = 0; ok && i < o.nargs; i++) {
         char pp[1024];
-        if (!cli_policy_path(o.args[i], pp, sizeof pp)) {
-            fprintf(stderr, "%s: no such policy file or shipped policy\n", o.args[i]);
-            ok = false;
-            break;
-        }
+        if ((rc = cli_find_policy(o.args[i], pp, sizeof pp)) != 0)
+            goto out;
         ok = (pols[i] = liq_policy_load(pp, &d)) != NULL;
     }
     if (!ok) {
@@ -189,9 +260,7 @@ int cmd_replay(int argc, char **argv)
         rc = rc ? rc : EXIT_INPUT;
         goto out;
     }
-    sink s = {.progress = isatty(STDERR_FILENO) != 0};
-    bool ev_stdout = events && strcmp(events, "-") == 0;
-    s.events = !events ? NULL : ev_stdout ? stdout : fopen(events, "w");
+    s.events = ndjson || ev_stdout ? stdout : events ? fopen(events, "w") : NULL;
     s.fund = fundcsv ? fopen(fundcsv, "w") : NULL;
     if ((events && !s.events) || (fundcsv && !s.fund)) {
         fprintf(stderr, "liqsim: cannot write %s\n", events && !s.events ? events : fundcsv);
@@ -205,43 +274,69 @@ int cmd_replay(int argc, char **argv)
     ro.on_progress = on_progress;
     ro.ud = &s;
     FILE *sum = ev_stdout ? stderr : stdout;
-    bool json = o.format_set && o.format == LIQ_FMT_JSON;
-    /* The summary is built per policy but printed only when all succeed:
-     * no partial result on a failure. */
+    /* The summaries are printed only when all succeed: no partial
+     * result on a failure. The ndjson stream writes each policy's
+     * summary as it ends, and a "failed" line if one does not. */
     liq_replay_summary *sums = calloc((size_t)o.nargs, sizeof *sums);
-    rc = sums ? 0 : EXIT_RUN;
+    const char **names = calloc((size_t)o.nargs, sizeof *names);
+    rc = sums && names ? 0 : EXIT_RUN;
     for (int i = 0; rc == 0 && i < o.nargs; i++) {
-        s.policy = liq_policy_name(pols[i]);
-        if (liq_replay(pols[i], b, p, &ro, &sums[i], &d) != LIQ_OK)
+        s.policy = names[i] = liq_policy_name(pols[i]);
+        if (liq_replay(pols[i], b, p, &ro, &sums[i], &d) != LIQ_OK) {
             rc = liq_diags_count(&d, LIQ_SEV_ERROR) && d.items[d.n - 1].code == LIQ_EINPUT
                      ? EXIT_INPUT : EXIT_RUN;
+            if (s.events)
+                stream_failed(s.events, s.policy, &d);
+        } else if (ndjson) {
+            json_t *j = summary_json(names[i], &sums[i]);
+            json_object_del(j, "policy");
+            char *line = json_dumps(j, JSON_COMPACT);
+            json_decref(j);
+            /* {"policy":…,"type":"summary",…} as the events are tagged. */
+            if (line)
+                fprintf(stdout, "{\"policy\":\"%s\",\"type\":\"summary\",%s\n", names[i], line + 1);
+            free(line);
+        }
         if (s.progress)
             fprintf(stderr, "\r%-70s\r", "");
     }
     int drc = cli_print_diags(&d);
-    if (rc == 0 && drc == 0) {
-        if (json)
-            fputs("[", sum);
-        for (int i = 0; i < o.nargs; i++)
-            print_summary(sum, liq_policy_name(pols[i]), &sums[i], json, i == 0);
-        if (json)
-            fputs("]\n", sum);
+    if (rc == 0 && drc == 0 && !ndjson) {
+        if (o.format == LIQ_FMT_JSON) {
+            json_t *arr = json_array();
+            for (int i = 0; i < o.nargs; i++)
+                json_array_append_new(arr, summary_json(names[i], &sums[i]));
+            char *txt = json_dumps(arr, JSON_INDENT(2));
+            json_decref(arr);
+            if (txt)
+                fprintf(sum, "%s\n", txt);
+            rc = txt ? 0 : EXIT_RUN;
+            free(txt);
+        } else if (o.format == LIQ_FMT_CSV || o.format == LIQ_FMT_MD) {
+            print_rows(sum, names, sums, (size_t)o.nargs, o.format == LIQ_FMT_MD);
+        } else {
+            for (int i = 0; i < o.nargs; i++)
+                print_text(sum, names[i], &sums[i], i == 0);
+        }
     } else if (rc == 0) {
         rc = drc;
     }
     free(sums);
+    free(names);
 close:
-    if (s.events && !ev_stdout)
+    if (s.events && s.events != stdout)
         fclose(s.events);
     if (s.fund)
         fclose(s.fund);
 out:
+    liq_book_free(b);
+    liq_path_free(p);
     for (int i = 0; pols && i < o.nargs; i++)
         liq_policy_free(pols[i]);
     free(pols);
-    liq_book_free(b);
-    liq_path_free(p);
     liq_diags_free(&d);
     free(o.args);
+    if (rc == 0 && fflush(stdout) != 0)
+        rc = EXIT_RUN;
     return rc;
 }

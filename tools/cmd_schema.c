@@ -11,12 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: liqsim schema [policy|scenario]\n";
-
 int cmd_schema(int argc, char **argv)
 {
-    cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
+    cli_opts o = {0};
+    /* Its output is a JSON Schema: json is the one format it has. */
+    const cli_option options[] = {
+        OPT_FORMAT_(&o, FMT(JSON)),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {"schema", "[policy|scenario]",
+                           "  The JSON Schema of a file type, for YAML-aware editors.\n", options,
+                           0, 1, false};
+    int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
         free(o.args);
         return rc;
@@ -27,7 +33,7 @@ int cmd_schema(int argc, char **argv)
                                                        : NULL;
     free(o.args);
     if (!s) {
-        fputs(usage, stderr);
+        cli_usage(&verb, stderr);
         return EXIT_USAGE;
     }
     json_t *j = schema_json(s);

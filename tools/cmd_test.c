@@ -2,27 +2,29 @@
  * cmd_test.c — `liqsim test [POLICY...]`: run each policy's worked
  * examples (policies/<name>.examples.yaml) and report, so a policy author
  * tests a policy without writing C. Exit 0 all pass, 1 any fails, 3 a
- * policy or examples file does not load.
+ * policy or examples file does not load. --format json prints one
+ * report of every example (whatever the exit code: it is the report).
  */
 #include "cli.h"
 #include "examples.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "usage: liqsim test [POLICY...]\n"
-    "  runs the worked examples beside each policy (<policy>.examples.yaml);\n"
-    "  no POLICY: every shipped one.\n";
-
-typedef struct tally { size_t passed, failed; int rc; } tally;
+typedef struct tally {
+    size_t passed, failed;
+    int rc;
+    json_t *report;   /* --format json: the examples, else NULL */
+} tally;
 
 static void test_one(const char *path, void *ud)
 {
     tally *t = ud;
     char *xpath = liq_examples_path(path);
     if (!xpath || access(xpath, R_OK) != 0) {
-        printf("%s: no worked examples (%s)\n", path, xpath ? xpath : "?");
+        if (!t->report)
+            printf("%s: no worked examples (%s)\n", path, xpath ? xpath : "?");
         free(xpath);
         return;
     }
@@ -40,12 +42,22 @@ static void test_one(const char *path, void *ud)
                     liq_status_str(st));
     } else {
         for (size_t k = 0; k < n; k++) {
-            if (ex[k].passed) {
+            const liq_example *e = &ex[k];
+            if (e->passed)
                 t->passed++;
-                printf("ok    %s %s (%zu checks)\n", liq_policy_name(p), ex[k].id, ex[k].checks);
-            } else {
+            else
                 t->failed++;
-                printf("FAIL  %s %s\n      %s\n", liq_policy_name(p), ex[k].id, ex[k].detail);
+            if (t->report) {
+                json_t *o = json_pack("{s:s s:s s:s s:b s:I}", "policy", liq_policy_name(p),
+                                      "file", xpath, "id", e->id, "passed", e->passed, "checks",
+                                      (json_int_t)e->checks);
+                json_object_set_new(o, "detail", e->passed ? json_null() : json_string(e->detail));
+                json_array_append_new(t->report, o);
+            } else if (e->passed) {
+                printf("ok    %s %s (%zu check%s)\n", liq_policy_name(p), e->id, e->checks,
+                       e->checks == 1 ? "" : "s");
+            } else {
+                printf("FAIL  %s %s\n      %s\n", liq_policy_name(p), e->id, e->detail);
             }
         }
     }
@@ -59,17 +71,37 @@ static void test_one(const char *path, void *ud)
 
 int cmd_test(int argc, char **argv)
 {
-    cli_opts o;
-    int rc = cli_parse(argc, argv, &o, usage);
+    cli_opts o = {0};
+    const cli_option options[] = {
+        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON)),
+        OPT_END_OF_TABLE,
+    };
+    const cli_verb verb = {
+        "test", "[options] [POLICY...]",
+        "  Run the worked examples beside each policy (<policy>.examples.yaml);\n"
+        "  no POLICY: every shipped one. Exit 1 when an example fails.\n",
+        options, 0, -1, false};
+    int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
         free(o.args);
         return rc;
     }
-    tally t = {0, 0, 0};
-    if (cli_each_policy(&o, test_one, &t))
+    tally t = {0, 0, 0, o.format == LIQ_FMT_JSON ? json_array() : NULL};
+    if (cli_each_policy(&o, test_one, NULL, &t))
         t.rc = EXIT_INPUT;
-    printf("%zu passed, %zu failed\n", t.passed, t.failed);
     free(o.args);
+    if (t.report) {
+        json_t *root = json_pack("{s:o s:I s:I}", "examples", t.report, "passed",
+                                 (json_int_t)t.passed, "failed", (json_int_t)t.failed);
+        char *out = json_dumps(root, JSON_INDENT(2));
+        json_decref(root);
+        if (!out)
+            return EXIT_RUN;
+        puts(out);
+        free(out);
+    } else {
+        printf("%zu passed, %zu failed\n", t.passed, t.failed);
+    }
     if (t.rc)
         return t.rc;
     return t.failed ? EXIT_RUN : 0;
