@@ -93,3 +93,21 @@ void liq_diags_free(liq_diags *d)
     d->items = NULL;
     d->n = d->cap = 0;
 }
+
+/* The one spelling of a diagnostic as text, shared by the CLI's stderr,
+ * compare's error rows and the JSON API: the most precise of
+ * file:line:col, file:line or file, then the message. */
+size_t liq_diag_text(const liq_diag *g, char *buf, size_t cap)
+{
+    const char *sev = g->severity == LIQ_SEV_WARNING ? "warning: " : "";
+    int n;
+    if (g->line > 0 && g->col > 0)
+        n = snprintf(buf, cap, "%s:%d:%d: %s%s", g->file, g->line, g->col, sev, g->msg);
+    else if (g->line > 0)
+        n = snprintf(buf, cap, "%s:%d: %s%s", g->file, g->line, sev, g->msg);
+    else if (g->file && *g->file)
+        n = snprintf(buf, cap, "%s: %s%s", g->file, sev, g->msg);
+    else
+        n = snprintf(buf, cap, "liqsim: %s%s", sev, g->msg);
+    return n < 0 ? 0 : (size_t)n;
+}

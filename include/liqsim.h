@@ -153,6 +153,11 @@ LIQ_API bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
     __attribute__((format(printf, 7, 8)));
 LIQ_API size_t liq_diags_count(const liq_diags *d, liq_severity sev);
 LIQ_API void liq_diags_free(liq_diags *d);
+/* One diagnostic as a line of text, as the CLI prints it (no newline):
+ * "file:line:col: [warning: ]message", or file:line, or file, whichever
+ * is known ("liqsim: message" when none is). Writes at most cap bytes
+ * (snprintf's truncation) and returns the length the whole text needs. */
+LIQ_API size_t liq_diag_text(const liq_diag *g, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* Policies and scenarios                                               */
@@ -210,6 +215,16 @@ LIQ_API void liq_result_free(liq_result *r);
  * owned by the result, NULL when ok). */
 LIQ_API const char *liq_result_status(const liq_result *r);
 LIQ_API const char *liq_result_reason(const liq_result *r);
+
+/* One scenario under n policies, each evaluated on its own (CONTRACT.md,
+ * Rows): fills out[0..n) with one row per policy, in order. A policy
+ * whose evaluation fails gives an "error" row whose reason is its first
+ * error as liq_diag_text spells it; the other rows are unaffected. Every
+ * diagnostic (errors of failed rows, warnings) is appended to diags.
+ * The rows are owned by the caller (liq_result_free each). Returns
+ * LIQ_OK, or LIQ_ENOMEM with out cleared and nothing to free. */
+LIQ_API liq_status liq_compare(liq_policy *const *ps, size_t n, const liq_scenario *s,
+                               const liq_eval_opts *opts, liq_result **out, liq_diags *diags);
 
 typedef enum liq_format {
     LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD,
@@ -294,6 +309,49 @@ typedef struct liq_replay_summary {
  * inputs give the same events, indexed or naive. */
 LIQ_API liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
                               const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *diags);
+
+/* The summary as one JSON object (docs/replay.md: counts as numbers,
+ * amounts as exact decimal strings), as `liqsim replay --format json`
+ * prints it for each policy. Returns a NUL-terminated string owned by
+ * the caller (free()), or NULL on out of memory. */
+LIQ_API char *liq_replay_summary_json(const char *policy, const liq_replay_summary *s);
+
+/* ------------------------------------------------------------------ */
+/* Text in, text out: the API for other languages                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * For callers that cannot pass liq_dec by value (a 128-bit integer that
+ * neither ctypes nor cffi can declare): paths and JSON in, the JSON the
+ * CLI prints with --format json out (docs/python.md). python/liqsim uses
+ * these.
+ *   policy, book, path: file paths (shipped names are the caller's to
+ *     resolve); scenario: a path, or YAML text when it contains a newline
+ *     (named "<scenario>" in messages).
+ *   policies_json: a JSON array of policy paths, e.g. ["a.yaml","b.yaml"].
+ *   opts_json: NULL, "" or a JSON object. eval and compare:
+ *     {"explain": bool}; replay: {"slippage": "0.02", "insurance_fund":
+ *     "250000" (decimals in strings), "naive", "check", "events" (each
+ *     summary carries its event list), "fund_series" (and the fund's
+ *     balance over time): bool}. An unknown key is an error.
+ *   diags_json: when not NULL, receives a JSON array of every diagnostic
+ *     ({severity, code, file, line, col, message, text}, text being the
+ *     line the CLI prints) on success and on failure alike.
+ * Each returns the answer, or NULL when a file does not load or the run
+ * failed (the diagnostics say why). compare returns an "error" row for
+ * a policy whose evaluation fails, as the CLI does; replay returns
+ * nothing unless every policy ran. Every string returned (the answer and
+ * *diags_json) is owned by the caller: release it with liq_free.
+ */
+LIQ_API char *liq_eval_json(const char *policy, const char *scenario, const char *opts_json,
+                            char **diags_json);
+LIQ_API char *liq_compare_json(const char *scenario, const char *policies_json,
+                               const char *opts_json, char **diags_json);
+LIQ_API char *liq_replay_json(const char *book, const char *path, const char *policies_json,
+                              const char *opts_json, char **diags_json);
+/* Release a string the library returned (free(); exported so that a
+ * caller in another language frees with the library's allocator). */
+LIQ_API void liq_free(void *p);
 
 #ifdef __cplusplus
 }

@@ -15,15 +15,7 @@
  * (without the newline): file:line:col: [warning: ]message. */
 void cli_diag_text(const liq_diag *g, char *buf, size_t cap)
 {
-    const char *sev = g->severity == LIQ_SEV_WARNING ? "warning: " : "";
-    if (g->line > 0 && g->col > 0)
-        snprintf(buf, cap, "%s:%d:%d: %s%s", g->file, g->line, g->col, sev, g->msg);
-    else if (g->line > 0)
-        snprintf(buf, cap, "%s:%d: %s%s", g->file, g->line, sev, g->msg);
-    else if (g->file && *g->file)
-        snprintf(buf, cap, "%s: %s%s", g->file, sev, g->msg);
-    else
-        snprintf(buf, cap, "liqsim: %s%s", sev, g->msg);
+    liq_diag_text(g, buf, cap);
 }
 
 int cli_diag_exit(const liq_diag *g)
@@ -62,8 +54,3 @@ int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array)
     return fflush(stdout) == 0 ? 0 : EXIT_RUN;
 }
 
-liq_result *cli_error_row(const liq_policy *p, const liq_scenario *s, const char *why)
-{
-    return result_new_row(liq_policy_name(p), liq_policy_venue(p), liq_scenario_name(s), RS_ERROR,
-                          why);
-}

@@ -130,10 +130,6 @@ int cli_diag_exit(const liq_diag *g);
  * or 0 when there is no error. */
 int cli_print_diags(const liq_diags *d);
 
-/* An "error" row for policy p on scenario s, why its reason. Caller
- * owns it (liq_result_free); NULL when out of memory. */
-liq_result *cli_error_row(const liq_policy *p, const liq_scenario *s, const char *why);
-
 /* Print rendered results (or an explain trace for tables) to stdout. */
 int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array);
 

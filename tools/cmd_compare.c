@@ -99,24 +99,13 @@ int cmd_compare(int argc, char **argv)
     } else {
         rc = 0;
         liq_eval_opts eo = {.explain = o.explain};
-        for (size_t i = 0; rc == 0 && i < np; i++) {
-            liq_diags pd = LIQ_DIAGS_INIT;
-            rs[i] = liq_eval(pols[i], s, &eo, &pd);
-            cli_print_diags(&pd);
-            if (!rs[i]) {
-                /* The row says why, as stderr did. */
-                char why[2048] = "the evaluation failed";
-                for (size_t k = 0; k < pd.n; k++)
-                    if (pd.items[k].severity == LIQ_SEV_ERROR) {
-                        cli_diag_text(&pd.items[k], why, sizeof why);
-                        break;
-                    }
-                rs[i] = cli_error_row(pols[i], s, why);
-                if (!rs[i])
-                    rc = EXIT_RUN;
-            }
-            liq_diags_free(&pd);
+        liq_diags pd = LIQ_DIAGS_INIT;
+        if (liq_compare(pols, np, s, &eo, rs, &pd) != LIQ_OK) {
+            fprintf(stderr, "liqsim: out of memory\n");
+            rc = EXIT_RUN;
         }
+        cli_print_diags(&pd);
+        liq_diags_free(&pd);
         if (rc == 0)
             rc = cli_emit(rs, np, &o, true);
         for (size_t i = 0; rc == 0 && i < np; i++)

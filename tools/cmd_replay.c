@@ -61,42 +61,14 @@ static const char *D(liq_dec v, char *b)
     return b;
 }
 
-static const char *const stages[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
-                                     "venue", "trader_debt"};
-
-/* The summary as a JSON object, keys in a fixed order. */
+/* The summary as a JSON object: the library's shape (the JSON API
+ * returns the same), read back so each format can frame it. NULL only
+ * when out of memory. */
 static json_t *summary_json(const char *policy, const liq_replay_summary *s)
 {
-    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
-    json_t *o = json_object();
-    json_object_set_new(o, "policy", json_string(policy));
-    json_object_set_new(o, "accounts", json_integer((json_int_t)s->accounts));
-    json_object_set_new(o, "ticks", json_integer((json_int_t)s->ticks));
-    json_object_set_new(o, "liquidations", json_integer((json_int_t)s->liquidations));
-    json_object_set_new(o, "partial_liquidations", json_integer((json_int_t)s->partials));
-    json_object_set_new(o, "adl_events", json_integer((json_int_t)s->adl_events));
-    json_object_set_new(o, "socialized_events", json_integer((json_int_t)s->socialized_events));
-    json_object_set_new(o, "debtors", json_integer((json_int_t)s->debtors));
-    json_object_set_new(o, "loss_total", json_string(D(s->loss_total, a)));
-    json_object_set_new(o, "fees", json_string(D(s->fees, a)));
-    json_object_set_new(o, "deficit", json_string(D(s->deficit, a)));
-    json_t *cov = json_object();
-    for (int i = 0; i < 6; i++)
-        json_object_set_new(cov, stages[i], json_string(D(s->covered[i], a)));
-    json_object_set_new(o, "covered_by", cov);
-    json_object_set_new(o, "debt_total", json_string(D(s->debt_total, a)));
-    if (s->fund_finite)
-        json_object_set_new(o, "insurance_fund",
-                            json_pack("{s:s s:s s:s}", "start", D(s->fund_start, a), "end",
-                                      D(s->fund_end, b), "min", D(s->fund_min, c)));
-    else
-        json_object_set_new(o, "insurance_fund",
-                            json_pack("{s:s s:s s:s}", "start", "unlimited", "paid",
-                                      D(s->covered[0], a), "received_net", D(s->fund_end, b)));
-    json_t *t = json_array();
-    for (int i = 0; i < 10; i++)
-        json_array_append_new(t, json_integer((json_int_t)s->buckets[i]));
-    json_object_set_new(o, "liquidations_by_tenth", t);
+    char *text = liq_replay_summary_json(policy, s);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
     return o;
 }
 
