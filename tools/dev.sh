@@ -3,13 +3,16 @@
 # they are missing, builds, then either runs the side-by-side comparison on
 # the shipped default scenario (compare) or the whole test suite (test).
 #   tools/dev.sh compare [ARGS...]   build (release) and run `liqsim compare ARGS`
-#   tools/dev.sh test                build with ASan+UBSan, -Werror, run ctest
+#   tools/dev.sh test                build with ASan+UBSan, -Werror, run ctest,
+#                                    then each fuzzer for a fixed number of runs
+#   tools/dev.sh fuzz [HOURS]        run the fuzzers for HOURS in all (default 1)
 #   tools/dev.sh bench               build (release) and run the benchmarks
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev)
+need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev
+      clang-14 libclang-rt-14-dev)
 install_missing() {
   local missing=()
   for p in "${need[@]}"; do
@@ -35,13 +38,16 @@ case "$cmd" in
   test)
     cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DLIQSIM_SANITIZE=ON -DLIQSIM_WERROR=ON
     cmake --build build/test -j"$jobs"
-    cd build/test
-    exec ctest --output-on-failure -j"$jobs"
+    (cd build/test && ctest --output-on-failure -j"$jobs")
+    exec bash fuzz/run.sh smoke
+    ;;
+  fuzz)
+    exec bash fuzz/run.sh hours "${1:-1}"
     ;;
   bench)
     cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLIQSIM_TESTS=OFF >/dev/null
     cmake --build build/release -j"$jobs" >/dev/null
     exec build/release/liqsim bench "$@"
     ;;
-  *) echo "usage: tools/dev.sh compare|test|bench" >&2; exit 2 ;;
+  *) echo "usage: tools/dev.sh compare|test|bench|fuzz [HOURS]" >&2; exit 2 ;;
 esac
