@@ -30,10 +30,18 @@ declare -A runs=(
   [policy]=4000 [scenario]=80000 [book]=4000 [path]=8000 [decimal]=1000000 [eval]=8000
 )
 
+# The fuzz build's output goes to a log (clang warns about things gcc's
+# -Werror build does not); shown when the build fails.
 build() {
-  CC=$cc cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIQSIM_FUZZ=ON \
-    -DLIQSIM_TESTS=OFF >/dev/null
-  cmake --build "$out" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}") >/dev/null
+  mkdir -p "$out/logs"
+  if ! { CC=$cc cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIQSIM_FUZZ=ON \
+           -DLIQSIM_TESTS=OFF &&
+         cmake --build "$out" -j2 --target $(printf 'fuzz_%s ' "${harnesses[@]}"); } \
+       >"$out/logs/build.log" 2>&1; then
+    cat "$out/logs/build.log" >&2
+    echo "fuzz: the fuzz build failed" >&2
+    exit 1
+  fi
 }
 
 # seeds NAME DIR: the shipped files that harness NAME starts from.
