@@ -67,9 +67,12 @@ static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const w
     return wf_round_price(w, c_mul(c, mark, factor), 1);
 }
 
+/* same_fill: the rest of a bankrupt slice goes in the same order, at
+ * the slice's fill (NULL: a new order). */
 static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
-                            const wf_book *bk, long step, bool force_full, wf_step *o)
+                            const wf_book *bk, long step, const liq_dec *same_fill, wf_step *o)
 {
+    bool force_full = same_fill != NULL;
     const p_liquidation *pl = &w->pr->liquidation;
     liq_dec close = size;
     if (pl->partial.prov.present && !force_full &&
@@ -80,7 +83,7 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
             close = size;
     }
     o->size = close;
-    o->fill = o->close = fill_at(w, close, mark, slip, bk);
+    o->fill = o->close = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk);
     /* Realized PnL is settled at the venue's amount precision. */
     o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
     o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
@@ -136,7 +139,7 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return st;
     if (backstop)
         return backstop_step(w, size, coll, mark, step, &out[0]);
-    if ((st = sale_step(w, size, coll, mark, slip, bk, step, false, &out[0])) != LIQ_OK)
+    if ((st = sale_step(w, size, coll, mark, slip, bk, step, NULL, &out[0])) != LIQ_OK)
         return st;
     if (!out[0].sliced)
         return LIQ_OK;
@@ -147,9 +150,5 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
     if (w->c.st != LIQ_OK || d_pos(rest_equity))
         return w->c.st;
     *nsteps = 2;
-    if ((st = wf_backstop_due(w, out[0].rest, out[0].equity, mark, &backstop)) != LIQ_OK)
-        return st;
-    if (backstop)
-        return backstop_step(w, out[0].rest, out[0].equity, mark, step, &out[1]);
-    return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, true, &out[1]);
+    return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill, &out[1]);
 }

@@ -1,14 +1,15 @@
 /*
  * position.c — the position as the venue sees it.
  *
- * Owns turning a scenario into the numbers the stages use: size from
- * notional, initial margin from leverage, the collateral at risk
- * (isolated margin or the cross balance), and the conversion of a
- * scenario written for the other contract type (same notional, same
- * leverage, collateral converted at the entry price). Checks what the
- * policy allows: margin modes and maximum leverage (a warning: comparing
- * venues on the same trade is the point, so an over-limit trade is still
- * evaluated, and the result says so).
+ * Owns turning an order (a scenario's position, or a book row) into the
+ * numbers the stages use: size from notional, initial margin from
+ * leverage, the collateral at risk (isolated margin or the cross
+ * balance), the conversion of an order written for the other contract
+ * type (same notional, same leverage, collateral converted at the entry
+ * price), and what the venue would refuse (a leverage above the market's
+ * or the tier's maximum). A single evaluation and a replay open every
+ * position here, so they agree on what a venue accepts and on the
+ * margin mode it is held in.
  */
 #include "waterfall.h"
 
@@ -19,66 +20,60 @@
     (liq_diags_add((w)->d, LIQ_SEV_ERROR, LIQ_EINPUT, (m).file, (m).line, (m).col, __VA_ARGS__), \
      LIQ_EINPUT)
 
-liq_status wf_position(wf *w)
+/* The venue's margin mode for a requested one: the same when offered,
+ * else the venue's first (Deribit and Kraken spot are cross only). */
+static int venue_mode(const p_root *pr, int want, bool *changed)
 {
-    const s_position *sp = &w->s->r.position;
-    const s_account *sa = &w->s->r.account;
+    const plist *modes = &pr->margin.modes;
+    *changed = false;
+    if (!modes->n)
+        return want;
+    for (size_t i = 0; i < modes->n; i++)
+        if (((const penum *)modes->items)[i].v == want)
+            return want;
+    *changed = true;
+    return ((const penum *)modes->items)[0].v;
+}
+
+liq_status wf_open(wf *w, const wf_order *o)
+{
     const p_root *pr = w->pr;
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
 
-    w->sgn = sp->side.v == SIDE_LONG ? 1 : -1;
+    w->sgn = o->side;
     w->ctype = pr->contract.type.v;
     w->csize = pr->contract.contract_size.v;
-    w->entry = sp->entry_price.v;
-    w->size_m = sp->size.set ? sp->size.m : sp->notional.m;
-    w->coll_m = sa->collateral.m;
-    w->lev_m = sp->leverage.set ? sp->leverage.m : sp->margin.m;
+    w->entry = o->entry;
+    w->size_m = o->size_m;
+    w->coll_m = o->coll_m;
+    w->lev_m = o->lev_m;
     w->conv = c_int(1);
+    w->refused = false;
 
-    /* Mode supported? If not, the venue's own mode stands in (Deribit is
-     * cross only): comparing venues on one trade is the point, and the
-     * result says what was changed. */
-    w->mode = sa->mode.v;
-    const plist *modes = &pr->margin.modes;
-    if (modes->n) {
-        bool found = false;
-        for (size_t i = 0; i < modes->n; i++)
-            found |= ((const penum *)modes->items)[i].v == sa->mode.v;
-        if (!found) {
-            w->mode = ((const penum *)modes->items)[0].v;
-            result_warn(w->r, "%s offers no %s margin for this product; evaluated in %s margin "
-                              "with the account's collateral",
-                        pr->venue.v, liq_mode_names[sa->mode.v], liq_mode_names[w->mode]);
-            liq_event *e = result_event(w->r, "margin_mode_changed", -1);
-            event_str(e, "from", liq_mode_names[sa->mode.v]);
-            event_str(e, "to", liq_mode_names[w->mode]);
-        }
-    }
+    bool mode_changed;
+    w->mode = venue_mode(pr, o->mode, &mode_changed);
 
-    /* Quote notional of the scenario's position, in the scenario's own
-     * contract terms. */
-    int sct = sp->contract.v;
-    liq_dec scs = sp->contract_size.v;
+    /* Quote notional of the order, in its own contract terms. */
     liq_dec qnotional; /* in quote currency */
-    liq_dec ssize;     /* scenario size in its own units */
-    bool unit = d_eq(scs, c_int(1));
-    if (sp->size.set) {
-        ssize = sp->size.v;
-        liq_dec units = unit ? ssize : c_mul(&w->c, ssize, scs);
-        qnotional = sct == CT_LINEAR ? c_mul(&w->c, units, w->entry) : units;
+    liq_dec osize;     /* order size in its own units */
+    bool unit = d_eq(o->contract_size, c_int(1));
+    if (o->has_size) {
+        osize = o->size;
+        liq_dec units = unit ? osize : c_mul(&w->c, osize, o->contract_size);
+        qnotional = o->contract == CT_LINEAR ? c_mul(&w->c, units, w->entry) : units;
     } else {
-        qnotional = sp->notional.v;
-        ssize = sct == CT_LINEAR ? c_div(&w->c, qnotional, c_mul(&w->c, w->entry, scs))
-                                 : c_div(&w->c, qnotional, scs);
+        qnotional = o->notional;
+        osize = o->contract == CT_LINEAR
+                    ? c_div(&w->c, qnotional, c_mul(&w->c, w->entry, o->contract_size))
+                    : c_div(&w->c, qnotional, o->contract_size);
     }
 
-    /* Settlement-currency amounts of the scenario (collateral, margin)
-     * are in the scenario's settlement: quote for linear, coin for
-     * inverse. Convert when the policy settles in the other. */
-    liq_dec coll = sa->collateral.v;
-    liq_dec margin = sp->margin.v, extra = sp->extra_margin.v;
-    if (sct != w->ctype) {
-        w->converted = true;
+    /* Settlement-currency amounts of the order (collateral, margin) are
+     * in its settlement: quote for linear, coin for inverse. Convert when
+     * the policy settles in the other. */
+    liq_dec coll = o->collateral, margin = o->margin, extra = o->extra_margin;
+    w->converted = o->contract != w->ctype;
+    if (w->converted) {
         if (w->ctype == CT_INVERSE) {
             /* quote -> coin at entry */
             coll = c_div(&w->c, coll, w->entry);
@@ -92,15 +87,15 @@ liq_status wf_position(wf *w)
             w->size = c_div(&w->c, qnotional, c_mul(&w->c, w->entry, w->csize));
         }
         liq_event *e = result_event(w->r, "contract_converted", -1);
-        event_str(e, "from", liq_contract_names[sct]);
+        event_str(e, "from", liq_contract_names[o->contract]);
         event_str(e, "to", liq_contract_names[w->ctype]);
         event_dec(e, "size", w->size);
         event_dec(e, "collateral", coll);
         event_dec(e, "at_price", w->entry);
     } else {
-        w->size = ssize;
-        if (!d_eq(scs, w->csize))
-            w->size = c_div(&w->c, c_mul(&w->c, ssize, scs), w->csize);
+        w->size = osize;
+        if (!d_eq(o->contract_size, w->csize))
+            w->size = c_div(&w->c, c_mul(&w->c, osize, o->contract_size), w->csize);
     }
     if (w->c.st != LIQ_OK)
         return w->c.st;
@@ -109,15 +104,15 @@ liq_status wf_position(wf *w)
 
     /* Same contract terms and unit contracts: the notional is the quote
      * notional already computed. */
-    liq_dec notional = !w->converted && w->ctype == CT_LINEAR && unit && d_eq(w->csize, scs)
+    liq_dec notional = !w->converted && w->ctype == CT_LINEAR && unit && d_eq(w->csize, o->contract_size)
                            ? qnotional
                            : wf_notional(w, w->size, w->entry);
     w->notional = notional;
-    if (sp->margin.set) {
+    if (o->has_margin) {
         w->im = margin;
         w->lev = c_div(&w->c, notional, margin);
     } else {
-        w->lev = sp->leverage.v;
+        w->lev = o->leverage;
         w->im = c_div(&w->c, notional, w->lev);
     }
     if (w->c.st != LIQ_OK)
@@ -128,9 +123,9 @@ liq_status wf_position(wf *w)
      * the position's notional falls in. */
     const char *mname = w->mkt ? w->mkt->id->symbol.v : pr->product.v;
     const p_tier *tier = root_tier(pr, wf_tier(w, notional));
-    bool over = d_gt(w->lev, c_int(pr->margin.max_leverage.v)) ||
-                (tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v)));
-    if (over && sp->existing.v) {
+    bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
+    bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
+    if ((over_market || over_tier) && o->existing) {
         /* A state the venue's own tests build (an account already under
          * water), not an order: evaluated, and said so. */
         result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an existing "
@@ -139,12 +134,12 @@ liq_status wf_position(wf *w)
         liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
         event_dec(e, "leverage", w->lev);
         event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
-    } else if (d_gt(w->lev, c_int(pr->margin.max_leverage.v))) {
+    } else if (over_market) {
         w->refused = true;
         snprintf(w->refusal, sizeof w->refusal, "max %lldx on %s at %s; the scenario asks %sx",
                  (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
         return LIQ_OK;
-    } else if (tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v))) {
+    } else if (over_tier) {
         w->refused = true;
         snprintf(w->refusal, sizeof w->refusal,
                  "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
@@ -153,26 +148,72 @@ liq_status wf_position(wf *w)
         return LIQ_OK;
     }
 
+    /* Margin added after entry comes out of the account: an isolated
+     * position's collateral is its margin plus that, and the account
+     * must hold both. */
+    if (d_lt(coll, w->im))
+        return input_err(w, o->coll_m,
+                         w->mode == MODE_ISOLATED
+                             ? "account.collateral: %s is less than the position's initial margin %s"
+                             : "account.collateral: %s does not cover the initial margin %s",
+                         dstr(coll, b1), dstr(w->im, b2));
+    if (w->mode == MODE_ISOLATED && d_pos(extra) && d_lt(coll, c_add(&w->c, w->im, extra)))
+        return input_err(w, o->extra_m,
+                         "position.extra_margin: the account's %s does not cover the initial "
+                         "margin %s plus the extra margin %s",
+                         dstr(coll, b1), dstr(w->im, b2), dstr(extra, (char[LIQ_DEC_STRLEN]){0}));
     if (w->mode == MODE_ISOLATED) {
-        if (d_lt(coll, w->im))
-            return input_err(w, sa->collateral.m,
-                             "account.collateral: %s is less than the position's initial "
-                             "margin %s",
-                             dstr(coll, b1), dstr(w->im, b2));
         w->collateral = c_add(&w->c, w->im, extra);
         w->account = coll;
     } else {
-        if (d_lt(coll, w->im))
-            return input_err(w, sa->collateral.m,
-                             "account.collateral: %s does not cover the initial margin %s",
-                             dstr(coll, b1), dstr(w->im, b2));
         w->collateral = c_add(&w->c, coll, extra);
         w->account = c_add(&w->c, coll, extra);
     }
     if (!d_pos(w->collateral))
-        return input_err(w, sp->extra_margin.m,
-                         "position.extra_margin: leaves no margin (collateral %s)",
+        return input_err(w, o->extra_m, "position.extra_margin: leaves no margin (collateral %s)",
                          dstr(w->collateral, b1));
-    (void)b2;
+    if (mode_changed) {
+        /* Say exactly what changed: which amount is now at risk. */
+        if (w->mode == MODE_ISOLATED)
+            result_warn(w->r, "%s offers no %s margin on %s; evaluated in isolated margin: the "
+                              "position's initial margin of %s is at risk, not the account's %s",
+                        pr->venue.v, liq_mode_names[o->mode], mname, dstr(w->collateral, b1),
+                        dstr(coll, b2));
+        else
+            result_warn(w->r, "%s offers no %s margin on %s; evaluated in cross margin: the "
+                              "whole account of %s is at risk, not only the position's margin %s",
+                        pr->venue.v, liq_mode_names[o->mode], mname, dstr(w->collateral, b1),
+                        dstr(w->im, b2));
+        liq_event *e = result_event(w->r, "margin_mode_changed", -1);
+        event_str(e, "from", liq_mode_names[o->mode]);
+        event_str(e, "to", liq_mode_names[w->mode]);
+    }
     return w->c.st;
+}
+
+liq_status wf_position(wf *w)
+{
+    const s_position *sp = &w->s->r.position;
+    const s_account *sa = &w->s->r.account;
+    wf_order o = {
+        .side = sp->side.v == SIDE_LONG ? 1 : -1,
+        .contract = sp->contract.v,
+        .contract_size = sp->contract_size.v,
+        .has_size = sp->size.set,
+        .size = sp->size.v,
+        .notional = sp->notional.v,
+        .entry = sp->entry_price.v,
+        .has_margin = sp->margin.set,
+        .margin = sp->margin.v,
+        .leverage = sp->leverage.v,
+        .extra_margin = sp->extra_margin.v,
+        .collateral = sa->collateral.v,
+        .mode = sa->mode.v,
+        .existing = sp->existing.v,
+        .size_m = sp->size.set ? sp->size.m : sp->notional.m,
+        .coll_m = sa->collateral.m,
+        .lev_m = sp->leverage.set ? sp->leverage.m : sp->margin.m,
+        .extra_m = sp->extra_margin.m,
+    };
+    return wf_open(w, &o);
 }

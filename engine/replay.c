@@ -648,37 +648,59 @@ static liq_status setup(rp *r)
     if (!r->side || !r->size || !r->entry || !r->lev || !r->im || !r->coll || !r->cash ||
         !r->lp || !r->has_lp || !r->ver)
         return LIQ_ENOMEM;
-    bool inverse = pr->contract.type.v == CT_INVERSE;
-    liq_dec csize = pr->contract.contract_size.v;
-    r->w.csize = csize;
-    r->w.ctype = pr->contract.type.v;
     r->total_in = r->s->fund_start;
     for (size_t i = 0; i < n; i++) {
-        liq_dec e = b->entry[i];
+        /* Each book row is opened as a single evaluation opens a
+         * scenario's position (position.c): the same conversion, margin
+         * mode and limits. Book rows are written in linear quote terms. */
+        wf_order o = {.side = b->side[i], .contract = CT_LINEAR, .contract_size = c_int(1),
+                      .has_size = true, .size = b->size[i], .entry = b->entry[i],
+                      .leverage = b->lev[i], .collateral = b->collateral[i], .mode = b->mode[i]};
+        liq_mark at = {b->path ? b->path : "book", 0, 0};
+        o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
         r->side[i] = b->side[i];
-        r->entry[i] = e;
-        r->lev[i] = b->lev[i];
-        r->size[i] = inverse ? c_div(c, c_mul(c, b->size[i], e), csize) : c_div(c, b->size[i], csize);
-        r->cash[i] = inverse ? c_div(c, b->collateral[i], e) : b->collateral[i];
-        r->total_in = c_add(c, r->total_in, r->cash[i]);
+        r->entry[i] = b->entry[i];
         if (!r->side[i]) {
-            r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            /* Flat after netting: only its cash takes part. */
+            r->lev[i] = b->lev[i];
+            r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            r->cash[i] = pr->contract.type.v == CT_INVERSE
+                             ? c_div(c, b->collateral[i], b->entry[i]) : b->collateral[i];
+            r->total_in = c_add(c, r->total_in, r->cash[i]);
             continue;
         }
-        r->w.sgn = r->side[i];
-        r->w.entry = e;
-        r->im[i] = c_div(c, wf_notional(&r->w, r->size[i], e), r->lev[i]);
-        if (c->st != LIQ_OK)
-            return c->st;
-        if (d_lt(r->cash[i], r->im[i])) {
-            liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path ? b->path : "book", 0, 0,
-                          "account %s: collateral %s is below the initial margin %s",
-                          book_id(b, i), D(r->cash[i]), D(r->im[i]));
-            return LIQ_EINPUT;
+        liq_diags od = LIQ_DIAGS_INIT;
+        r->w.d = &od;
+        liq_status st = wf_open(&r->w, &o);
+        r->w.d = r->d;
+        if (st != LIQ_OK) {
+            /* The single-position rule's message, for this account. */
+            const char *why = od.n ? od.items[0].msg : liq_status_str(st);
+            liq_diags_add(r->d, LIQ_SEV_ERROR, st, b->path ? b->path : "book", 0, 0,
+                          "account %s: %s", book_id(b, i), why);
+            liq_diags_free(&od);
+            return st;
         }
-        r->coll[i] = b->mode[i] == MODE_CROSS ? r->cash[i] : r->im[i];
-        r->w.lev = r->lev[i];
-        liq_status st = index_account(r, i);
+        liq_diags_free(&od);
+        r->cash[i] = r->w.account;
+        r->total_in = c_add(c, r->total_in, r->cash[i]);
+        if (r->w.refused) {
+            /* The venue would not have taken this position: it stays out
+             * of the book, with its cash, and the summary counts it. */
+            r->side[i] = 0;
+            r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            r->lev[i] = b->lev[i];
+            r->s->refused++;
+            if (r->path->n)
+                emit(r, "\"type\":\"not_offered\",\"account\":\"%s\",\"reason\":\"%s\"}",
+                 book_id(b, i), r->w.refusal);
+            continue;
+        }
+        r->size[i] = r->w.size;
+        r->lev[i] = r->w.lev;
+        r->im[i] = r->w.im;
+        r->coll[i] = r->w.collateral;
+        st = index_account(r, i);
         if (st != LIQ_OK)
             return st;
     }

@@ -51,7 +51,28 @@ typedef struct wf {
     liq_round fee_mode, amount_mode;
 } wf;
 
-/* position.c */
+/* position.c: an order as the venue sees it. Amounts are in the order's
+ * own settlement (quote for linear, coin for inverse); converted when the
+ * policy's contract is the other type. */
+typedef struct wf_order {
+    int side;                /* +1 long, -1 short */
+    int contract;            /* CT_* the order is written for */
+    liq_dec contract_size;
+    bool has_size;
+    liq_dec size, notional;  /* size (its units), else the quote notional */
+    liq_dec entry;
+    bool has_margin;
+    liq_dec margin, leverage;
+    liq_dec extra_margin;
+    liq_dec collateral;      /* the account's */
+    int mode;                /* MODE_* requested */
+    bool existing;           /* a state, not an order: order limits not checked */
+    liq_mark size_m, coll_m, lev_m, extra_m;
+} wf_order;
+/* Open the order: fills w's position fields, or sets w->refused with the
+ * reason (a leverage the venue does not offer). */
+liq_status wf_open(wf *w, const wf_order *o);
+/* wf_open on the scenario's position. */
 liq_status wf_position(wf *w);
 
 /* margin.c */

@@ -294,6 +294,7 @@ typedef struct liq_replay_opts {
 
 typedef struct liq_replay_summary {
     size_t accounts, ticks, liquidations, partials, adl_events, socialized_events, debtors;
+    size_t refused;          /* accounts the venue would not have opened (not offered) */
     liq_dec loss_total, fees, deficit;
     liq_dec covered[6];      /* insurance_fund, adl, socialized, liquidity_pool, venue, trader_debt */
     bool fund_finite;
