@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
 need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev
-      clang-14 libclang-rt-14-dev)
+      clang-14 libclang-rt-14-dev
+      python3 python3-pandas)
 install_missing() {
   local missing=()
   for p in "${need[@]}"; do
