@@ -255,7 +255,7 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
                      dstr(r->collateral, b));
     }
     if (st == LIQ_OK)
-        st = wf_shortfall(&w, r->deficit, cl.if_received);
+        st = wf_shortfall(&w, &cl, r->deficit);
     if (st == LIQ_OK) {
         liq_dec others = LIQ_DEC_ZERO;
         for (int i = 0; i < STAGE_COUNT; i++)

@@ -212,7 +212,7 @@ static liq_status build_adl(rp *r, int side)
 /* Deleverage opposite accounts against account i's closed size q at the
  * policy's close price; they cover `rem` in proportion to the size they
  * take. Returns what was covered. */
-static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec rem,
+static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec price, liq_dec rem,
                             liq_dec *covered)
 {
     calc *c = &r->w.c;
@@ -220,7 +220,6 @@ static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
     liq_status st = build_adl(r, -side);
     if (st != LIQ_OK)
         return st;
-    liq_dec price = r->w.pr->adl.close_price.v == ADLPX_BANKRUPTCY ? bp : r->mark;
     liq_dec left = q;
     while (d_pos(left) && r->adl_pos < r->nadl) {
         size_t j = r->adl_rank[r->adl_pos];
@@ -367,19 +366,21 @@ static liq_status shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
             break;
         case STAGE_ADL: {
             /* The policy's adl hook may cap what deleveraging covers. */
-            liq_dec cap = rem;
+            liq_dec cap = rem, px = wf_adl_price(&r->w, bp, r->mark);
             if (wf_hooked(&r->w, HOOK_ADL)) {
                 wf_cover_in in = {rem, r->fund, !r->s->fund_finite, bp, r->mark, r->fill, q};
-                liq_dec px;
                 bool has_px;
                 liq_status st = wf_hook_cover(&r->w, HOOK_ADL, &in, &cap, &px, &has_px);
                 if (st != LIQ_OK)
                     return st;
                 cap = liq_dec_min(liq_dec_max(cap, LIQ_DEC_ZERO), rem);
+                /* The hook's close_price stands, as in a single evaluation. */
+                if (!has_px)
+                    px = wf_adl_price(&r->w, bp, r->mark);
             }
             take = LIQ_DEC_ZERO;
             if (d_pos(cap)) {
-                liq_status st = adl_cover(r, i, side, q, bp, cap, &take);
+                liq_status st = adl_cover(r, i, side, q, px, cap, &take);
                 if (st != LIQ_OK)
                     return st;
             }
@@ -499,8 +500,10 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         r->coll[i] = last->equity;
         r->s->partials++;
         emit(r, "\"type\":\"partial_liquidation\",\"account\":\"%s\",\"size\":\"%s\",\"fill\":\"%s\","
-                "\"remaining\":\"%s\",\"fee\":\"%s\"}",
-             book_id(r->b, i), D(last->size), D(last->fill), D(last->rest), D(last->fee));
+                "\"remaining\":\"%s\",\"fee\":\"%s\",\"unforced\":\"%s\",\"forced\":\"%s\","
+                "\"trigger\":\"%s\"}",
+             book_id(r->b, i), D(last->size), D(last->fill), D(last->rest), D(last->fee),
+             D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(m));
         return index_account(r, i);
     }
     liq_dec deficit = liq_dec_max(liq_dec_neg(last->equity), LIQ_DEC_ZERO);
@@ -511,9 +514,10 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     r->s->deficit = c_add(c, r->s->deficit, deficit);
     if (last->backstop && n == 1)
         emit(r, "\"type\":\"backstop_takeover\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
-                "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
+                "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\","
+                "\"unforced\":\"%s\"}",
              book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m),
-             D(c_add(c, r->coll[i], pnl_f)), D(kept), D(deficit));
+             D(c_add(c, r->coll[i], pnl_f)), D(kept), D(deficit), D(liq_dec_neg(pnl_t)));
     else
         emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                 "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","

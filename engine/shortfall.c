@@ -45,19 +45,20 @@ liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover
     return st;
 }
 
-static liq_dec stage_price(wf *w, liq_dec bp)
+liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark)
 {
     switch (w->pr->adl.close_price.v) {
     case ADLPX_MARK:
     case ADLPX_ORACLE:
-        return w->r->trigger_price;
+        return mark;
     default:
         return bp;
     }
 }
 
-liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
+liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
 {
+    liq_dec if_received = cl->if_received;
     const p_root *pr = w->pr;
     liq_result *r = w->r;
     const plist *order = &pr->shortfall.order;
@@ -73,7 +74,7 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
     liq_dec avail = c_add(&w->c, r->if_before, if_received);
 
     liq_dec rem = deficit;
-    liq_dec bp = r->has_bp ? r->bankruptcy_price : r->fill_price;
+    liq_dec bp = cl->last_bp;
     for (size_t i = 0; i < order->n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
@@ -89,8 +90,8 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
         if (hook >= 0 && wf_hooked(w, hook)) {
             liq_dec got;
-            wf_cover_in in = {rem, avail, !r->if_finite, bp, r->trigger_price, r->fill_price,
-                              w->size};
+            wf_cover_in in = {rem, avail, !r->if_finite, bp, cl->last_mark, cl->last_fill,
+                              cl->last_size};
             liq_status st = wf_hook_cover(w, hook, &in, &got, &close_px,
                                        &has_px);
             if (st != LIQ_OK)
@@ -114,8 +115,8 @@ liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received)
         case STAGE_ADL:
             e = result_event(r, "adl", -1);
             event_dec(e, "amount", cover);
-            event_dec(e, "close_price", has_px ? close_px : stage_price(w, bp));
-            event_dec(e, "size", w->size);
+            event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, bp, cl->last_mark));
+            event_dec(e, "size", cl->last_size);
             prov = &pr->adl.prov;
             break;
         case STAGE_SOCIALIZED: {

@@ -121,8 +121,13 @@ liq_status wf_walk(wf *w, wf_close *o)
         size_t n;
         if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
+        o->last_mark = mark;
+        o->last_size = LIQ_DEC_ZERO;
+        o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
+        o->last_fill = steps[n - 1].fill;
         for (size_t k = 0; k < n; k++) {
             const wf_step *t = &steps[k];
+            o->last_size = c_add(&w->c, o->last_size, t->size);
             o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
             o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
             /* What the venue keeps is charged as a fee: the trader's cost. */

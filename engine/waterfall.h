@@ -95,6 +95,10 @@ typedef struct wf_close {
     liq_dec unforced, forced, fees;
     liq_dec equity;          /* trader's equity after the close, before shortfall */
     liq_dec if_received;     /* fees and forfeited margin paid to the fund */
+    /* The last close (the one a deficit comes from): its mark, the size
+     * it closed, its bankruptcy price (or fill when none) and fill — what
+     * the shortfall stages and their hooks see, in eval and replay alike. */
+    liq_dec last_mark, last_size, last_bp, last_fill;
     liq_dec open_size;
     liq_dec unrealized;
 } wf_close;
@@ -145,7 +149,7 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
                   liq_dec equity, long step, liq_dec *fee);
 
 /* shortfall.c */
-liq_status wf_shortfall(wf *w, liq_dec deficit, liq_dec if_received);
+liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit);
 /* What the insurance_fund or adl hook covers (a number, or a table with
  * covered and maybe close_price). Shared with replay.c. */
 typedef struct wf_cover_in {
@@ -155,6 +159,10 @@ typedef struct wf_cover_in {
 } wf_cover_in;
 liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover,
                          liq_dec *close_px, bool *has_px);
+
+/* The price ADL counterparties are closed at: the bankruptcy price, or
+ * the mark (adl.close_price). */
+liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark);
 
 /* debt.c */
 liq_status wf_debt(wf *w);

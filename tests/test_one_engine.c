@@ -1,0 +1,343 @@
+/*
+ * test_one_engine.c — `eval` and `replay` are one engine.
+ *
+ * The property: a book of one account, replayed through a path, gives
+ * the trader exactly what `liqsim eval` gives the same trade on the same
+ * marks — to the last unit, under every shipped policy, for random
+ * trades within the policy's own limits and random paths. Checked per
+ * case: whether and where it was liquidated (trigger, fill), the loss
+ * split (unforced, forced, fees with what the venue kept), the deficit,
+ * and what the trader owes at the end. Only the book's shortfall stages
+ * differ by design (ADL and socialization need counterparties, which a
+ * one-account book does not have), so what is owed is compared where the
+ * policy promises no negative balance or has no such stage before debt.
+ *
+ * Plus the Kraken case that started it: a cross-only venue and an
+ * isolated book row are one answer, not two.
+ */
+#include "support/support.h"
+
+#include <glob.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "book.h"
+#include "policy.h"
+
+static uint64_t next(uint64_t *g)
+{
+    *g ^= *g << 13;
+    *g ^= *g >> 7;
+    *g ^= *g << 17;
+    return *g;
+}
+
+static int64_t below(uint64_t *g, int64_t n) { return (int64_t)(next(g) % (uint64_t)n); }
+
+/* The events of one replay, summed per kind as eval reports them. */
+typedef struct sums {
+    bool liquidated;
+    char trigger[LIQ_DEC_STRLEN], fill[LIQ_DEC_STRLEN];
+    liq_dec unforced, forced, fees, deficit;
+    size_t events;
+} sums;
+
+static liq_dec jd(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        fail_msg("event has no decimal %s", key);
+    return D(json_string_value(v));
+}
+
+static liq_dec add(liq_dec a, liq_dec b)
+{
+    liq_dec s;
+    assert_int_equal(liq_dec_add(a, b, &s), LIQ_OK);
+    return s;
+}
+
+static void on_event(void *ud, const char *line)
+{
+    sums *s = ud;
+    json_error_t err;
+    json_t *o = json_loads(line, 0, &err);
+    assert_non_null(o);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    bool closed = !strcmp(type, "liquidation"), partial = !strcmp(type, "partial_liquidation");
+    if (closed || partial || !strcmp(type, "backstop_takeover")) {
+        if (!s->liquidated) {
+            liq_dec tr = jd(o, closed || partial ? "trigger" : "mark");
+            liq_dec_format(tr, s->trigger);
+        }
+        s->liquidated = true;
+    }
+    if (closed || partial) {
+        s->unforced = add(s->unforced, jd(o, "unforced"));
+        s->forced = add(s->forced, jd(o, "forced"));
+        s->fees = add(s->fees, jd(o, "fee"));
+        liq_dec_format(jd(o, "fill"), s->fill);
+    }
+    if (closed) {
+        s->fees = add(s->fees, jd(o, "forfeited"));
+        s->deficit = add(s->deficit, jd(o, "deficit"));
+    }
+    if (!strcmp(type, "backstop_takeover")) {
+        /* Taken at the mark: the loss is all unforced; what the vault
+         * keeps is the trader's cost, as eval counts it. */
+        liq_dec_format(jd(o, "mark"), s->fill);
+        s->unforced = add(s->unforced, jd(o, "unforced"));
+        s->fees = add(s->fees, jd(o, "forfeited"));
+        s->deficit = add(s->deficit, jd(o, "deficit"));
+    }
+    s->events++;
+    json_decref(o);
+}
+
+static const char *jtext(json_t *r, const char *path, char *buf, size_t cap)
+{
+    json_t *v = r;
+    char key[64];
+    snprintf(key, sizeof key, "%s", path);
+    for (char *tok = strtok(key, "."); tok && v; tok = strtok(NULL, "."))
+        v = json_object_get(v, tok);
+    if (json_is_string(v))
+        snprintf(buf, cap, "%s", json_string_value(v));
+    else if (json_is_true(v))
+        snprintf(buf, cap, "true");
+    else if (json_is_false(v))
+        snprintf(buf, cap, "false");
+    else
+        snprintf(buf, cap, "null");
+    return buf;
+}
+
+static void same(const char *what, const char *policy, size_t k, const char *want, liq_dec got)
+{
+    char g[LIQ_DEC_STRLEN];
+    liq_dec_format(got, g);
+    if (strcmp(want, g) != 0)
+        fail_msg("%s case %zu: %s: eval says %s, replay says %s", policy, k, what, want, g);
+}
+
+/* Whether what is owed must agree: the book's ADL and socialization find
+ * no counterparty in a one-account book. */
+static bool owed_comparable(const liq_policy *p)
+{
+    const p_root *r = p->nmarkets ? &p->markets[0].r : &p->r;
+    if (r->negative_balance.protection.v)
+        return true;
+    const penum *st = r->shortfall.order.items;
+    for (size_t i = 0; i < r->shortfall.order.n; i++)
+        if (st[i].v == STAGE_ADL || st[i].v == STAGE_SOCIALIZED)
+            return false;
+    return true;
+}
+
+/* One random trade under p within its first market's limits, evaluated
+ * and replayed; every amount the trader sees must be equal. */
+static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated)
+{
+    const p_root *pr = p->nmarkets ? &p->markets[0].r : &p->r;
+    const char *symbol = p->nmarkets ? p->markets[0].id->symbol.v : "X";
+    int64_t maxlev = pr->margin.max_leverage.v;
+    const p_tier *t0 = root_tier(pr, 0);
+    if (t0->max_leverage.set && t0->max_leverage.v < maxlev)
+        maxlev = t0->max_leverage.v;
+    int64_t lev = 1 + below(g, maxlev < 50 ? maxlev : 50);
+    bool lng = below(g, 2) == 0;
+    bool cross = below(g, 2) == 0;
+    int64_t entry = 20000 + below(g, 60001);
+    /* Small enough to stay in the first tier: 0.001 to 0.5 units. */
+    int64_t milli = 1 + below(g, 500);
+    char size[32], coll[32];
+    snprintf(size, sizeof size, "0.%03lld", (long long)milli);
+    /* Collateral: the initial margin times 1 to 3, in cents. */
+    long long im_cents = (long long)(milli * entry / 10 / lev) + 1;
+    long long c_cents = im_cents * (10 + below(g, 21)) / 10 + 1;
+    snprintf(coll, sizeof coll, "%lld.%02lld", c_cents / 100, c_cents % 100);
+    /* A path: a drift then a gap, against the position most of the time. */
+    size_t n = 2 + (size_t)below(g, 12);
+    char marks[600] = "", slip[16];
+    size_t used = 0;
+    long long px = entry;
+    liq_path *path = path_new(n);
+    assert_non_null(path);
+    for (size_t i = 0; i < n; i++) {
+        int64_t step = i == n / 2 ? 8 + below(g, 30) : below(g, 4);
+        int dir = below(g, 5) == 0 ? 1 : -1;
+        if (!lng)
+            dir = -dir;
+        if (i > 0)
+            px = px + (long long)dir * px * step / 100;
+        if (px < 1)
+            px = 1;
+        char m[32];
+        snprintf(m, sizeof m, "%lld", px);
+        path->mark[i] = D(m);
+        used += (size_t)snprintf(marks + used, sizeof marks - used, "%s\"%s\"", i ? ", " : "", m);
+    }
+    snprintf(slip, sizeof slip, "0.%03lld", (long long)below(g, 30));
+
+    char yaml[1400];
+    snprintf(yaml, sizeof yaml,
+             "name: case\naccount: {collateral: \"%s\", mode: %s}\n"
+             "position: {market: %s, contract: linear, side: %s, size: \"%s\", entry_price: "
+             "\"%lld\", leverage: %lld}\n"
+             "market: {mark_path: [%s], liquidation_fill: {slippage: \"%s\"}}\n",
+             coll, cross ? "cross" : "isolated", symbol, lng ? "long" : "short", size,
+             (long long)entry, (long long)lev, marks, slip);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_parse("case.yaml", yaml, strlen(yaml), &d);
+    if (!s)
+        fail_with_diags(yaml, &d);
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags(yaml, &d);
+    liq_result *one = res;
+    char *txt = liq_results_render(&one, 1, LIQ_FMT_JSON, false);
+    json_error_t jerr;
+    json_t *r = json_loads(txt, 0, &jerr);
+    assert_non_null(r);
+    char b[LIQ_DEC_STRLEN + 8];
+    if (strcmp(jtext(r, "status", b, sizeof b), "ok") != 0) {
+        /* Refused in eval: the replay refuses it too. */
+        liq_book *bk = book_new(1);
+        assert_true(book_add(bk, "a", D(coll), cross ? MODE_CROSS : MODE_ISOLATED, lng ? 1 : -1,
+                             D(size), liq_dec_from_int(entry), liq_dec_from_int(lev)));
+        liq_replay_summary sum;
+        liq_replay_opts ro = {.slippage = D(slip)};
+        assert_int_equal(liq_replay(p, bk, path, &ro, &sum, &d), LIQ_OK);
+        assert_int_equal(sum.refused, 1);
+        liq_book_free(bk);
+    } else {
+        liq_book *bk = book_new(1);
+        assert_non_null(bk);
+        assert_true(book_add(bk, "a", D(coll), cross ? MODE_CROSS : MODE_ISOLATED, lng ? 1 : -1,
+                             D(size), liq_dec_from_int(entry), liq_dec_from_int(lev)));
+        sums got = {0};
+        liq_replay_summary sum;
+        liq_replay_opts ro = {.slippage = D(slip), .on_event = on_event, .ud = &got};
+        if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
+            fail_with_diags(yaml, &d);
+        const char *pn = liq_policy_name(p);
+        bool liq = !strcmp(jtext(r, "liquidated", b, sizeof b), "true");
+        if (liq != got.liquidated)
+            fail_msg("%s case %zu: eval liquidated=%d, replay %d\n%s", pn, k, liq, got.liquidated,
+                     yaml);
+        if (liq) {
+            (*liquidated)++;
+            if (strcmp(jtext(r, "trigger_price", b, sizeof b), got.trigger) != 0)
+                fail_msg("%s case %zu: trigger: eval %s, replay %s\n%s", pn, k, b, got.trigger,
+                         yaml);
+            if (strcmp(jtext(r, "fill_price", b, sizeof b), got.fill) != 0)
+                fail_msg("%s case %zu: fill: eval %s, replay %s\n%s", pn, k, b, got.fill, yaml);
+            same("loss.unforced", pn, k, jtext(r, "loss.unforced", b, sizeof b), got.unforced);
+            same("loss.forced", pn, k, jtext(r, "loss.forced", b, sizeof b), got.forced);
+            same("loss.fees", pn, k, jtext(r, "loss.fees", b, sizeof b), got.fees);
+            same("deficit", pn, k, jtext(r, "deficit", b, sizeof b), got.deficit);
+        }
+        if (owed_comparable(p))
+            same("debt.owed", pn, k, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);
+        liq_book_free(bk);
+    }
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_scenario_free(s);
+    liq_path_free(path);
+    liq_diags_free(&d);
+}
+
+static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **state)
+{
+    (void)state;
+    glob_t gl;
+    assert_int_equal(glob(LIQ_SOURCE_DIR "/policies/*.yaml", 0, NULL, &gl), 0);
+    uint64_t g = 0x2545F4914F6CDD1Dull;
+    size_t policies = 0, cases = 0, liquidated = 0;
+    for (size_t i = 0; i < gl.gl_pathc; i++) {
+        const char *path = gl.gl_pathv[i];
+        if (strstr(path, ".examples.yaml") || strstr(path, "aliases.yaml"))
+            continue;
+        liq_policy *p = load_policy_or_fail(path);
+        /* Hooked policies search their liquidation price: fewer cases. */
+        size_t n = p->hook_path ? 40 : 150;
+        for (size_t k = 0; k < n; k++)
+            one_case(p, &g, k, &liquidated);
+        cases += n;
+        policies++;
+        liq_policy_free(p);
+    }
+    globfree(&gl);
+    printf("one engine: %zu cases over %zu policies, %zu liquidated, eval == replay\n", cases,
+           policies, liquidated);
+    assert_true(policies >= 18);
+    /* The property means something only if most cases liquidate. */
+    assert_true(liquidated * 2 > cases);
+}
+
+/* Kraken spot margin offers cross only. An isolated book row and an
+ * isolated scenario are both held in cross, with the whole account at
+ * risk: one liquidation price, one answer. 1 BTC long at 50,000, 5x
+ * (used margin 10,000), account 12,000; margin level 40 % of used margin
+ * (the hook): liquidated where 12,000 + (P - 50,000) = 4,000, at 42,000. */
+static void test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/kraken-spot-margin.yaml");
+    const char *yaml = "name: k\naccount: {collateral: \"12000\", mode: isolated}\n"
+                       "position: {market: XBT/USD, side: long, size: \"1\", entry_price: "
+                       "\"50000\", leverage: 5}\n"
+                       "market: {mark_path: [\"50000\", \"44000\", \"41000\"]}\n";
+    liq_scenario *s = parse_scenario_or_fail("k.yaml", yaml);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags("eval", &d);
+    char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+    json_error_t jerr;
+    json_t *r = json_loads(txt, 0, &jerr);
+    char b[64];
+    assert_string_equal(jtext(r, "status", b, sizeof b), "ok");
+    assert_string_equal(jtext(r, "liquidation_price", b, sizeof b), "42000");
+    assert_string_equal(jtext(r, "trigger_price", b, sizeof b), "41000");
+
+    liq_book *bk = book_new(1);
+    assert_true(book_add(bk, "a", D("12000"), MODE_ISOLATED, 1, D("1"), D("50000"), D("5")));
+    liq_path *path = path_new(3);
+    path->mark[0] = D("50000");
+    path->mark[1] = D("44000");
+    path->mark[2] = D("41000");
+    sums got = {0};
+    liq_replay_summary sum;
+    liq_replay_opts ro = {.on_event = on_event, .ud = &got};
+    if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
+        fail_with_diags("replay", &d);
+    assert_true(got.liquidated);
+    assert_string_equal(got.trigger, "41000");
+    same("debt.owed", "kraken-spot-margin", 0, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);
+    same("deficit", "kraken-spot-margin", 0, jtext(r, "deficit", b, sizeof b), got.deficit);
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_book_free(bk);
+    liq_path_free(path);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+}
+
+int main(void)
+{
+    chdir_to_project_root();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_shipped_policy),
+        cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
