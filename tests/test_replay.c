@@ -1042,8 +1042,10 @@ static void test_partial_slices_then_bankrupt_rest(void **state)
     replayed r;
     replay_files(&r, RP_POLICY("partial"), RP("books/slices.csv"), RP("paths/slices.csv"), NULL);
     static const char *const want[] = {
-        "partial_liquidation@1 account=P size=0.2 fill=45400 remaining=0.8 fee=0",
-        "partial_liquidation@2 account=P size=0.16 fill=45300 remaining=0.64 fee=0",
+        "partial_liquidation@1 account=P size=0.2 fill=45400 remaining=0.8 fee=0 unforced=920 "
+        "forced=0 trigger=45400",
+        "partial_liquidation@2 account=P size=0.16 fill=45300 remaining=0.64 fee=0 unforced=752 "
+        "forced=0 trigger=45300",
         "liquidation@3 account=P side=long size=0.64 liquidation_price=45252.525252525253 "
         "trigger=44000 fill=44000 unforced=3840 forced=0 fee=0 forfeited=0 deficit=512",
         "shortfall@3 account=P deficit=512 insurance_fund=512 adl=0 socialized=0 "
