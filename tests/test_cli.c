@@ -43,7 +43,7 @@ static size_t count_lines(const char *s)
  * sorted as compare lists them. Caller frees with free_strings. */
 static char **shipped_names(size_t *n)
 {
-    char **names = yaml_files("policies", ".examples.yaml", n);
+    char **names = shipped_policy_files("policies", n);
     assert_non_null(names);
     for (size_t i = 0; i < *n; i++) {
         size_t len = strlen(names[i]) - strlen("policies/") - strlen(".yaml");

@@ -31,7 +31,7 @@ static const struct { const char *policy, *id; } required[] = {
     {"kraken-spot-margin", "kraken-spot-margin-call-level"},
     {"deribit-btc-perp", "deribit-linear-perp-margin"},
     {"binance-coinm", "binance-coinm-maintenance-amount-level5"},
-    {"dydx-v4-btc", "dydx-bankruptcy-quote-long"},
+    {"dydx-v4", "dydx-bankruptcy-quote-long"},
     {"bybit-usdt", "bybit-adl-bankruptcy-cross-thirdparty"},
 };
 

@@ -76,7 +76,7 @@ static void shipped_policies_load_without_error(void **state)
 {
     (void)state;
     size_t n;
-    char **files = yaml_files(SHIPPED_DIR, ".examples.", &n);
+    char **files = shipped_policy_files(SHIPPED_DIR, &n);
     assert_true(n >= 7);
     for (size_t i = 0; i < n; i++) {
         liq_diags d = LIQ_DIAGS_INIT;

@@ -1193,7 +1193,7 @@ static void test_indexed_equals_naive_on_random_books(void **state)
 {
     (void)state;
     static const char *const names[] = {"binance-usdm",     "bybit-usdt",         "bitmex-xbtusd",
-                                        "deribit-btc-perp", "kraken-spot-margin", "hyperliquid-btc"};
+                                        "deribit-btc-perp", "kraken-spot-margin", "hyperliquid"};
     enum { NPOL = sizeof names / sizeof *names, BOOKS = 30 };
     liq_policy *pol[NPOL];
     for (size_t k = 0; k < NPOL; k++) {

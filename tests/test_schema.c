@@ -99,7 +99,7 @@ static void test_every_shipped_policy_validates_against_the_schema(void **state)
     assert_int_equal(glob("policies/*.yaml", 0, NULL, &g), 0);
     size_t checked = 0, bad = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
-        if (strstr(g.gl_pathv[i], ".examples.yaml"))
+        if (strstr(g.gl_pathv[i], ".examples.yaml") || strstr(g.gl_pathv[i], "/aliases.yaml"))
             continue;
         liq_diags d = LIQ_DIAGS_INIT;
         ydoc *doc = ydoc_load_file(g.gl_pathv[i], &d);

@@ -1204,6 +1204,8 @@ static void test_default_scenario_under_every_shipped_policy(void **state)
         const char *tail = ".examples.yaml";
         if (len > strlen(tail) && !strcmp(path + len - strlen(tail), tail))
             continue;
+        if (strstr(path, "/aliases.yaml")) /* old names of renamed policies: not a policy */
+            continue;
         liq_policy *p = load_policy_or_fail(path);
         bool protected_ = p->r.negative_balance.protection.v;
         bool kraken = !strcmp(liq_policy_name(p), "kraken-spot-margin");

@@ -75,6 +75,21 @@ char **yaml_files(const char *dir, const char *skip, size_t *n)
     return out;
 }
 
+char **shipped_policy_files(const char *dir, size_t *n)
+{
+    char **all = yaml_files(dir, ".examples.yaml", n);
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        const char *base = strrchr(all[i], '/') + 1;
+        if (strcmp(base, "aliases.yaml") == 0)
+            free(all[i]);
+        else
+            all[k++] = all[i];
+    }
+    *n = k;
+    return all;
+}
+
 char **header_values(const char *path, const char *prefix, size_t *n)
 {
     FILE *f = fopen(path, "r");

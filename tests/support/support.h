@@ -86,6 +86,10 @@ void chdir_to_project_root(void);
  * are left out (skip NULL: none). The caller frees with free_strings. */
 char **yaml_files(const char *dir, const char *skip, size_t *n);
 void sort_strings(char **v, size_t n);
+/* The shipped policy files of dir ("policies") as yaml_files gives them:
+ * neither the worked examples beside them nor aliases.yaml (old names of
+ * renamed policies, read by the CLI) are policies. */
+char **shipped_policy_files(const char *dir, size_t *n);
 void free_strings(char **v, size_t n);
 
 /* The values of the leading comment lines "<prefix> value" of path, in

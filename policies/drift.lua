@@ -1,4 +1,4 @@
--- drift-sol-perp.lua — Drift's insurance-fund liquidation fee for a perp,
+-- drift.lua — Drift's insurance-fund liquidation fee for a perp,
 -- which is a formula of the account's state at liquidation, not a rate:
 --
 --   if_fee = min(max_if_fee,
