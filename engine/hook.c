@@ -1,46 +1,75 @@
 /*
  * hook.c — the sandboxed Lua state that runs a policy's hooks.
  *
- * Owns the state's life (allocator with a byte cap, the few libraries a
- * hook may use, an instruction budget per call), loading the hook file,
- * calling hooks through lua_pcall and turning every failure into a diag
- * at the hook's own file:line, and reading what a hook returned. It
- * follows Redis and Suricata's sandboxes; the budget counts instructions,
- * never time, so a policy fails the same way on every machine.
+ * Owns the state's life (an allocator that counts what malloc really
+ * holds against the cap and refuses over-long strings, a budget of work
+ * units per call, a wall-clock backstop), loading the hook file, calling
+ * hooks through lua_pcall under the C locale and turning every failure
+ * into a diag at the hook's own file:line with its control characters
+ * escaped, the ctx table, and reading what a hook returned. It follows
+ * Redis and Suricata's sandboxes; the budget counts VM instructions plus
+ * what library calls and allocations charge, never time, so a policy
+ * fails the same way on every machine. The clock is only a last line.
  *
  * Every operation that can allocate in the Lua state runs in protected
  * mode (lua_pcall of a small C function): a memory refusal outside it
  * would reach Lua's panic handler, and the library never exits.
- * The decimal userdata lives in hook_dec.c.
+ * What a hook can name is hook_sandbox.c's, pattern matching
+ * hook_match.c's, the decimal userdata hook_dec.c's.
  */
 #include "hook.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "schema.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_DEPTH 16
 #define INSN_STEP 1000   /* instructions between two count-hook calls */
+/* Every 64 bytes Lua asks the allocator for cost one unit: a loop of
+ * `s .. s` copies a string per instruction, and the collector's work
+ * follows what was allocated. Lua's own request sizes, so deterministic. */
+#define ALLOC_PER_UNIT 64u
+/* The clock is read once per this many units (Redis reads it every
+ * 100,000 instructions; ours are cheaper to count than to misjudge: a
+ * unit the budget undercharges shows here first). A call that runs fewer
+ * than INSN_STEP instructions and calls no library function never reads it. */
+#define POLL_UNITS 10000u
 
 struct liq_hookrt {
     lua_State *L;
 
-    size_t mem_limit, mem_used;
+    size_t mem_limit, mem_used;   /* mem_used: what malloc holds, see held() */
     bool cap_hit;          /* the allocator refused past mem_limit */
+    bool str_hit;          /* ... or refused a string longer than the limit */
+    bool last_was_str;     /* the last refusal was str_hit's */
     bool oom;              /* the C allocator itself failed */
+    size_t str_alloc_max;  /* the allocation of the longest allowed string */
+    bool probing;          /* setup measures a string's header */
 
     uint64_t insn_limit, insn_used;
+    uint64_t alloc_bytes;  /* requested since the last charge, not yet paid */
     int insn_step;
     bool exhausted;        /* the budget is spent for the current run */
 
+    uint64_t backstop_ns, t0_ns, next_poll;
+    bool timed_out;        /* the current run passed the backstop */
+
     bool tracking;         /* Lua code of a hook file may be running */
+    bool armed;            /* the budget applies (a call or a main chunk) */
+    bool loading;          /* a file's main chunk runs: globals may be made */
+    locale_t c_locale;     /* every call runs under it, whatever the host's */
     int err_file, err_line;   /* innermost hook-file frame at the last error */
     int mem_file, mem_line;   /* ... at the last refused allocation */
     int insn_file, insn_line; /* ... where the budget ran out */
@@ -103,21 +132,28 @@ static bool find_site(liq_hookrt *h, int lvl, int *file, int *line)
 
 /* Small blocks (decimals, short strings, small tables: most of what a hook
  * allocates, and it allocates a few per call) are recycled through free
- * lists by 16-byte class instead of going back to malloc each time. The
- * lists only ever hold blocks Lua freed, so they stay under the cap's
- * peak; liq_hookrt_free releases them. */
+ * lists by 16-byte class instead of going back to malloc each time. A
+ * pooled block stays counted against the cap while it waits in a list
+ * (malloc still holds it); when the cap is near, the lists are emptied
+ * first. liq_hookrt_free releases them. */
 #define POOL_MAX 64
 #define POOL_CLASS(n) (((n) + 15) / 16)
+/* glibc serves requests from this size with mmap (its default threshold). */
+#define MMAP_FROM (128u * 1024u)
 
-static void *pool_get(liq_hookrt *h, size_t n)
+/* What glibc's malloc holds for a request of n bytes on a 64-bit system,
+ * not the n Lua asked for: an 8-byte header, rounded up to 16, at least
+ * 32 (malloc/malloc.c, request2size); from the mmap threshold on, whole
+ * pages and a 16-byte header. Counting requests let a 1 GiB cap hold
+ * 1.49 GB; counting this keeps what is resident under the cap. A model
+ * rather than malloc_usable_size, so the cap trips at the same point on
+ * every machine (and under sanitizers). */
+static size_t held(size_t n)
 {
-    size_t c = POOL_CLASS(n);
-    void *p = h->pool[c];
-    if (p) {
-        memcpy(&h->pool[c], p, sizeof(void *));
-        return p;
-    }
-    return malloc(c * 16);
+    if (n >= MMAP_FROM)
+        return n > SIZE_MAX - 8192 ? SIZE_MAX : (n + 16 + 4095) & ~(size_t)4095;
+    size_t c = (n + 8 + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
 }
 
 static void pool_put(liq_hookrt *h, void *p, size_t n)
@@ -127,96 +163,285 @@ static void pool_put(liq_hookrt *h, void *p, size_t n)
     h->pool[c] = p;
 }
 
+static void pool_drain(liq_hookrt *h)
+{
+    for (size_t c = 1; c < sizeof h->pool / sizeof *h->pool; c++) {
+        for (void *p = h->pool[c], *next; p; p = next) {
+            memcpy(&next, p, sizeof next);
+            free(p);
+            h->mem_used -= held(c * 16);
+        }
+        h->pool[c] = NULL;
+    }
+}
+
+/* Whether `more` bytes fit under the cap, emptying the lists if needed. */
+static bool room(liq_hookrt *h, size_t more)
+{
+    if (h->mem_used <= h->mem_limit && more <= h->mem_limit - h->mem_used)
+        return true;
+    pool_drain(h);
+    return h->mem_used <= h->mem_limit && more <= h->mem_limit - h->mem_used;
+}
+
 static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     liq_hookrt *h = ud;
+    size_t tag = ptr ? 0 : osize;   /* for a new object, osize is its type */
     if (!ptr)
-        osize = 0;   /* osize then encodes the kind of object */
-    if (nsize == 0) {
-        if (ptr && osize <= POOL_MAX)
-            pool_put(h, ptr, osize);
-        else
-            free(ptr);
-        h->mem_used -= osize;
-        return NULL;
-    }
-    if (nsize > osize && nsize - osize > h->mem_limit - h->mem_used) {
-        h->cap_hit = true;
-        /* A memory error skips the message handler, so the line is taken
-         * here, while the failing frame is still on the stack. */
-        if (h->tracking)
-            find_site(h, 0, &h->mem_file, &h->mem_line);
-        return NULL;
-    }
-    void *p;
+        osize = 0;
     bool old_pooled = ptr && osize <= POOL_MAX;
-    if (old_pooled && nsize <= POOL_MAX && POOL_CLASS(nsize) == POOL_CLASS(osize)) {
-        p = ptr;   /* same class: the block already fits */
-    } else if (!old_pooled && nsize > POOL_MAX) {
-        p = realloc(ptr, nsize);
-    } else {
-        /* Moving between a pooled block and a malloc'ed one. */
-        p = nsize <= POOL_MAX ? pool_get(h, nsize) : malloc(nsize);
-        if (p && ptr) {
-            memcpy(p, ptr, osize < nsize ? osize : nsize);
-            if (old_pooled)
-                pool_put(h, ptr, osize);
-            else
-                free(ptr);
+    if (nsize == 0) {
+        if (old_pooled) {
+            pool_put(h, ptr, osize);
+        } else if (ptr) {
+            free(ptr);
+            h->mem_used -= held(osize);
+        }
+        return NULL;
+    }
+    if (nsize > osize) {
+        h->alloc_bytes += nsize - osize;
+        if (tag == LUA_TSTRING && h->probing) {
+            h->str_alloc_max = nsize - 65 + LIQ_HOOK_MAX_STRING + 1;   /* setup's 64 bytes */
+            h->probing = false;
+        } else if (tag == LUA_TSTRING && nsize > h->str_alloc_max) {
+            h->str_hit = h->last_was_str = true;
+            goto refused;
         }
     }
-    if (!p) {
-        if (nsize <= osize)
-            return ptr;   /* Lua assumes shrinking never fails; the block still fits */
-        h->oom = true;
-        return NULL;
+    if (old_pooled && nsize <= POOL_MAX && POOL_CLASS(nsize) == POOL_CLASS(osize))
+        return ptr;   /* same class: the block already fits */
+    void *p;
+    if (!old_pooled && ptr && nsize > POOL_MAX) {
+        /* A malloc'ed block that stays one. */
+        size_t oh = held(osize), nh = held(nsize);
+        if (nh > oh && !room(h, nh - oh))
+            goto capped;
+        if (!(p = realloc(ptr, nsize)))
+            goto failed;
+        h->mem_used = h->mem_used - oh + nh;
+        return p;
     }
-    h->mem_used = h->mem_used - osize + nsize;
+    size_t freed = ptr && !old_pooled ? held(osize) : 0;
+    if (nsize <= POOL_MAX && h->pool[POOL_CLASS(nsize)]) {
+        size_t c = POOL_CLASS(nsize);
+        p = h->pool[c];
+        memcpy(&h->pool[c], p, sizeof(void *));
+    } else {
+        size_t want = nsize <= POOL_MAX ? POOL_CLASS(nsize) * 16 : nsize;
+        if (held(want) > freed && !room(h, held(want) - freed))
+            goto capped;
+        if (!(p = malloc(want)))
+            goto failed;
+        h->mem_used += held(want);
+    }
+    if (ptr) {
+        memcpy(p, ptr, osize < nsize ? osize : nsize);
+        if (old_pooled) {
+            pool_put(h, ptr, osize);
+        } else {
+            free(ptr);
+            h->mem_used -= freed;
+        }
+    }
     return p;
+capped:
+    if (nsize <= osize)
+        return ptr;   /* Lua assumes shrinking never fails; the block still fits */
+    h->cap_hit = true;
+    h->last_was_str = false;
+refused:
+    if (h->tracking) {
+        /* A memory error skips the message handler, so the line is taken
+         * here, while the failing frame is still on the stack. */
+        find_site(h, 0, &h->mem_file, &h->mem_line);
+        /* Lua answers a refusal with a full collection: as costly as
+         * allocating the whole state again. */
+        h->alloc_bytes += h->mem_used;
+    }
+    return NULL;
+failed:
+    if (nsize <= osize)
+        return ptr;
+    h->oom = true;
+    return NULL;
 }
 
-/* The error object of a spent budget: a light userdata (nothing to
- * allocate), recognised at the pcall boundary. */
+/* The error object of a spent budget or a passed backstop: a light
+ * userdata (nothing to allocate), recognised at the pcall boundary by
+ * the flags it leaves. */
 static void *budget_token(liq_hookrt *h)
 {
     return &h->insn_used;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Read the clock (the first reading starts the call's time); true when
+ * the call has run past the backstop. */
+static bool past_backstop(liq_hookrt *h)
+{
+    h->next_poll = h->insn_used + POLL_UNITS;
+    uint64_t t = now_ns();
+    if (!h->t0_ns) {
+        h->t0_ns = t ? t : 1;
+        return false;
+    }
+    return t - h->t0_ns > h->backstop_ns;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+/* Note where the run stopped and make every further instruction fail: a
+ * pcall inside the hook may catch the error, but cannot run on after
+ * catching it (and the message handler may never see it). */
+static void stop(lua_State *L, liq_hookrt *h, bool timeout)
+{
+    if (timeout)
+        h->timed_out = true;
+    else
+        h->exhausted = true;
+    find_site(h, 0, &h->insn_file, &h->insn_line);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+/* Units of allocation not yet paid. */
+static uint64_t alloc_units(liq_hookrt *h)
+{
+    uint64_t u = h->alloc_bytes / ALLOC_PER_UNIT;
+    h->alloc_bytes %= ALLOC_PER_UNIT;
+    return u;
 }
 
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     liq_hookrt *h = rt_of(L);
-    if (!h->exhausted) {
-        h->insn_used += (uint64_t)h->insn_step;
-        if (h->insn_used < h->insn_limit)
-            return;
-        h->exhausted = true;
-        /* Noted here: a pcall in the hook may swallow this error, and the
-         * message handler then never sees it. */
-        find_site(h, 0, &h->insn_file, &h->insn_line);
-        /* From now on every instruction fails: a pcall inside the hook may
-         * catch the error, but cannot run on after catching it. */
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+    if (!h->exhausted && !h->timed_out) {
+        h->insn_used += (uint64_t)h->insn_step + alloc_units(h);
+        if (h->insn_used <= h->insn_limit) {
+            if (h->insn_used < h->next_poll || !past_backstop(h))
+                return;
+            stop(L, h, true);
+        } else {
+            stop(L, h, false);
+        }
     }
     lua_pushlightuserdata(L, budget_token(h));
     lua_error(L);
 }
 
+void hookrt_charge(lua_State *L, uint64_t units)
+{
+    liq_hookrt *h = rt_of(L);
+    if (!h->armed)
+        return;
+    if (!h->exhausted && !h->timed_out) {
+        uint64_t left = h->insn_limit - h->insn_used;   /* insn_used <= insn_limit here */
+        uint64_t a = alloc_units(h);
+        units = units + a < units ? UINT64_MAX : units + a;
+        if (units <= left) {
+            h->insn_used += units;
+            if (h->insn_used < h->next_poll || !past_backstop(h))
+                return;
+            stop(L, h, true);
+        } else {
+            h->insn_used = h->insn_limit;
+            stop(L, h, false);
+        }
+    }
+    lua_pushlightuserdata(L, budget_token(h));
+    lua_error(L);
+}
+
+bool hookrt_loading(lua_State *L)
+{
+    return rt_of(L)->loading;
+}
+
 static void arm(liq_hookrt *h)
 {
     h->insn_used = 0;
-    h->exhausted = false;
-    h->cap_hit = h->oom = false;
+    h->alloc_bytes = 0;
+    h->exhausted = h->timed_out = false;
+    h->t0_ns = 0;
+    h->next_poll = 0;   /* the first count hook or charge starts the clock */
+    h->cap_hit = h->str_hit = h->last_was_str = h->oom = false;
     h->err_file = h->mem_file = h->insn_file = -1;
     h->err_line = h->mem_line = h->insn_line = 0;
-    h->tracking = true;
+    h->tracking = h->armed = true;
     lua_sethook(h->L, count_hook, LUA_MASKCOUNT, h->insn_step);
 }
 
 static void disarm(liq_hookrt *h)
 {
     lua_sethook(h->L, NULL, 0, 0);
-    h->tracking = false;
+    h->tracking = h->armed = false;
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+/* Append the bytes [s, s+n) to out, escaping what a terminal would act
+ * on: C0 controls and DEL as \n, \t, \r or \xNN, and any byte that is not
+ * part of valid UTF-8 or that encodes a C1 control (U+0080..U+009F, which
+ * some terminals obey as escape sequences) as \xNN. */
+static size_t escape(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && o + 5 < cap) {
+        unsigned c = *p;
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                   : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = len > 0;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[k] & 0xC0) == 0x80;
+        if (ok && len == 2) {
+            unsigned cp = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+            ok = cp >= 0xA0;   /* no overlong forms, no C1 controls */
+        }
+        if (ok && len == 1 && c >= 0x20 && c != 0x7F) {
+            out[o++] = (char)c;
+        } else if (ok && len > 1) {
+            if (o + len >= cap)
+                break;
+            memcpy(out + o, p, len);
+            o += len;
+            p += len - 1;
+        } else if (c == '\n' || c == '\t' || c == '\r') {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+        } else {
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        }
+        p++;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Every diag of the runtime goes through here: its text may carry the
+ * hook's own strings (an error message, a token near a syntax error, a
+ * returned value), and nothing a hook writes reaches a terminal raw. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static void hook_diag(liq_diags *d, liq_status code, const char *file, int line,
+                      const char *fmt, ...)
+{
+    char raw[1024], safe[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    escape(safe, sizeof safe, raw);
+    liq_diags_add(d, LIQ_SEV_ERROR, code, file, line, 0, "%s", safe);
 }
 
 /* Message handler: note where the error happened and pass the error
@@ -300,26 +525,34 @@ static void report(liq_hookrt *h, int status, const char *hook,
 
     const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
     bool memerr = status == LUA_ERRMEM ||
-                  (h->cap_hit && s && strcmp(s, "not enough memory") == 0);
+                  ((h->cap_hit || h->str_hit) && s && strcmp(s, "not enough memory") == 0);
 
-    if (h->exhausted) {
+    if (h->exhausted || h->timed_out) {
         if (h->insn_file >= 0) {
             file = h->insn_file;
             line = h->insn_line;
         }
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
+        if (h->timed_out)
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line,
+                      "%swall-clock backstop of %" PRIu64 " ms exceeded", pre,
+                      h->backstop_ns / 1000000u);
+        else
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line,
                       "%sinstruction budget of %" PRIu64 " exceeded", pre, h->insn_limit);
     } else if (memerr) {
         if (h->mem_file >= 0) {
             file = h->mem_file;
             line = h->mem_line;
         }
-        if (h->cap_hit)
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                          "%smemory cap of %zu bytes exceeded", pre, h->mem_limit);
+        if (h->str_hit && h->last_was_str)
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line,
+                      "%sstring longer than %u bytes (the longest a hook can make)", pre,
+                      LIQ_HOOK_MAX_STRING);
+        else if (h->cap_hit)
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line,
+                      "%smemory cap of %zu bytes exceeded", pre, h->mem_limit);
         else
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                          "%sout of memory", pre);
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%sout of memory", pre);
     } else if (s) {
         /* The message's own "path:line: " names the line the raiser chose
          * (error("...", 2) names the caller): prefer it, but do not repeat
@@ -337,19 +570,18 @@ static void report(liq_hookrt *h, int status, const char *hook,
         } else {
             text = s;
         }
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                      "%s%s", pre, text);
+        hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s%s", pre, text);
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
         /* lua_tostring would convert in place, and allocate: format here. */
         if (lua_isinteger(L, -1))
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                          "%s%lld", pre, (long long)lua_tointeger(L, -1));
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s%lld", pre,
+                      (long long)lua_tointeger(L, -1));
         else
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                          "%s%.14g", pre, (double)lua_tonumber(L, -1));
+            hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s%.14g", pre,
+                      (double)lua_tonumber(L, -1));
     } else {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path_or_null(h, file), line, 0,
-                      "%s(error object is a %s value)", pre, luaL_typename(L, -1));
+        hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s(error object is a %s value)",
+                  pre, luaL_typename(L, -1));
     }
 }
 
@@ -372,96 +604,20 @@ static int protect(liq_hookrt *h, lua_CFunction f, void *req, bool with_current)
 
 /* ---- the state ----------------------------------------------------- */
 
-/* setmetatable as in the base library, but refusing a __gc field: Lua runs
- * finalizers with hooks off, so one could loop outside the budget. (A
- * metatable that gains __gc later never finalizes, see the manual 2.5.3.) */
-static int safe_setmetatable(lua_State *L)
-{
-    int t = lua_type(L, 2);
-    luaL_checktype(L, 1, LUA_TTABLE);
-    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-    if (t == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL)
-            return luaL_error(L, "setmetatable: __gc is not allowed in hooks");
-        lua_pop(L, 1);
-    }
-    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
-        return luaL_error(L, "cannot change a protected metatable");
-    lua_settop(L, 2);
-    lua_setmetatable(L, 1);
-    return 1;
-}
-
-/* xpcall whose handler runs after the stack unwinds, as an ordinary call.
- * Lua runs a message handler at the point of the error; when that point
- * is the count hook, hooks are off, and a looping handler would never
- * meet the budget again. (Without the debug library, a handler has
- * nothing to gain from the unwound stack.) */
-static int safe_xpcall(lua_State *L)
-{
-    luaL_checkany(L, 1);
-    luaL_checktype(L, 2, LUA_TFUNCTION);
-    int nargs = lua_gettop(L) - 2;
-    lua_pushvalue(L, 2);   /* f h args... */
-    lua_remove(L, 2);
-    lua_insert(L, 1);      /* h f args... */
-    if (lua_pcall(L, nargs, LUA_MULTRET, 0) == LUA_OK) {
-        lua_pushboolean(L, 1);
-        lua_replace(L, 1);
-        return lua_gettop(L);
-    }
-    lua_call(L, 1, 1);     /* h(err) */
-    lua_pushboolean(L, 0);
-    lua_insert(L, -2);
-    return 2;
-}
-
-static void set_nil(lua_State *L, const char *table, const char *name)
-{
-    if (table) {
-        lua_getglobal(L, table);
-        lua_pushnil(L);
-        lua_setfield(L, -2, name);
-        lua_pop(L, 1);
-    } else {
-        lua_pushnil(L);
-        lua_setglobal(L, name);
-    }
-}
-
 static void push_ctx(lua_State *L);
 
 static int setup(lua_State *L)
 {
-    static const luaL_Reg libs[] = {
-        {LUA_GNAME, luaopen_base},
-        {LUA_STRLIBNAME, luaopen_string},
-        {LUA_TABLIBNAME, luaopen_table},
-        {LUA_MATHLIBNAME, luaopen_math},
-        {LUA_UTF8LIBNAME, luaopen_utf8},
-    };
-    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
-        luaL_requiref(L, libs[i].name, libs[i].func, 1);
-        lua_pop(L, 1);
-    }
-    /* Reaches files or loads code. */
-    static const char *const base_out[] = {
-        "dofile", "loadfile", "load", "loadstring", "require",
-        /* Changes the runtime under other hooks' feet, or prints. */
-        "collectgarbage", "print", "warn", "rawset",
-    };
-    for (size_t i = 0; i < sizeof base_out / sizeof base_out[0]; i++)
-        set_nil(L, NULL, base_out[i]);
-    set_nil(L, LUA_STRLIBNAME, "dump");
-    /* Same input, same output. */
-    set_nil(L, LUA_MATHLIBNAME, "random");
-    set_nil(L, LUA_MATHLIBNAME, "randomseed");
-    lua_pushcfunction(L, safe_setmetatable);
-    lua_setglobal(L, "setmetatable");
-    lua_pushcfunction(L, safe_xpcall);
-    lua_setglobal(L, "xpcall");
-    liq_hookdec_open(L);
+    liq_hookrt *h = rt_of(L);
+    /* Measure a string's header, so that the string limit counts the
+     * string's own bytes (the header is Lua's, 24 bytes on 64-bit). */
+    char probe[64];
+    memset(probe, 'x', sizeof probe);
+    h->probing = true;
+    lua_pushlstring(L, probe, sizeof probe);
+    lua_pop(L, 1);
+    h->probing = false;
+    hook_sandbox_open(L);
     /* The ctx table exists from the start, so a call allocates nothing
      * before the hook's own code runs. */
     push_ctx(L);
@@ -473,11 +629,9 @@ static int setup(lua_State *L)
 static void rt_close(liq_hookrt *h)
 {
     lua_close(h->L);
-    for (size_t c = 0; c < sizeof h->pool / sizeof *h->pool; c++)
-        for (void *p = h->pool[c], *next; p; p = next) {
-            memcpy(&next, p, sizeof next);
-            free(p);
-        }
+    pool_drain(h);
+    if (h->c_locale)
+        freelocale(h->c_locale);
 }
 
 liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
@@ -491,8 +645,13 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     h->insn_step = h->insn_limit < INSN_STEP ? (int)h->insn_limit : INSN_STEP;
     h->err_file = h->mem_file = h->insn_file = -1;
     h->ref = LUA_NOREF;
-    h->L = lua_newstate(rt_alloc, h);
+    h->str_alloc_max = SIZE_MAX;
+    liq_hookrt_set_backstop(h, 0);
+    h->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    h->L = h->c_locale ? lua_newstate(rt_alloc, h) : NULL;
     if (!h->L) {
+        if (h->c_locale)
+            freelocale(h->c_locale);
         free(h);
         return NULL;
     }
@@ -503,6 +662,18 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
         return NULL;
     }
     return h;
+}
+
+void liq_hookrt_set_backstop(liq_hookrt *h, uint32_t ms)
+{
+    uint64_t ns = (uint64_t)ms * 1000000u;
+    if (ms == 0) {
+        /* 1 microsecond per unit of budget, at least the floor */
+        ns = h->insn_limit * 1000u;
+        if (ns < (uint64_t)LIQ_HOOK_MIN_BACKSTOP_MS * 1000000u)
+            ns = (uint64_t)LIQ_HOOK_MIN_BACKSTOP_MS * 1000000u;
+    }
+    h->backstop_ns = ns;
 }
 
 void liq_hookrt_free(liq_hookrt *h)
@@ -564,7 +735,21 @@ static bool add_path(liq_hookrt *h, const char *path)
     return true;
 }
 
+/* The library's results never depend on the host's locale (an embedding
+ * program may have called setlocale): Lua's number formatting and
+ * parsing, its character classes and string comparison, and our own
+ * messages all run under the C locale. uselocale is per thread. */
+static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d);
+
 liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
+{
+    locale_t prev = uselocale(h->c_locale);
+    liq_status st = load_in_c(h, path, d);
+    uselocale(prev);
+    return st;
+}
+
+static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
 {
     lua_State *L = h->L;
     size_t len;
@@ -572,15 +757,15 @@ liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
     liq_hookrt_ret_done(h);
     char *src = read_file(path, &len, &err);
     if (!src) {
-        liq_diags_add(d, LIQ_SEV_ERROR, err == ENOMEM ? LIQ_ENOMEM : LIQ_EIO, path, 0, 0,
-                      "cannot read hook file: %s", strerror(err));
+        hook_diag(d, err == ENOMEM ? LIQ_ENOMEM : LIQ_EIO, path, 0, "cannot read hook file: %s",
+                  strerror(err));
         return err == ENOMEM ? LIQ_ENOMEM : LIQ_EIO;
     }
     /* Bytecode can crash the VM (it is not verified): text only. */
     if (len > 0 && src[0] == LUA_SIGNATURE[0]) {
         free(src);
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 0, 0,
-                      "precompiled Lua (bytecode) is not accepted; give the .lua source");
+        hook_diag(d, LIQ_EINPUT, path, 0,
+                  "precompiled Lua (bytecode) is not accepted; give the .lua source");
         return LIQ_EINPUT;
     }
     size_t plen = strlen(path);
@@ -588,13 +773,13 @@ liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
     if (!chunkname || !add_path(h, path) || !lua_checkstack(L, 3)) {
         free(chunkname);
         free(src);
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
+        hook_diag(d, LIQ_ENOMEM, path, 0, "out of memory");
         return LIQ_ENOMEM;
     }
     chunkname[0] = '@';
     memcpy(chunkname + 1, path, plen + 1);
     int base = lua_gettop(L);
-    h->cap_hit = h->oom = false;
+    h->cap_hit = h->str_hit = h->last_was_str = h->oom = false;
     int st = luaL_loadbufferx(L, src, len, chunkname, "t");
     free(chunkname);
     free(src);
@@ -602,23 +787,27 @@ liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
         const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         int line = 0;
         const char *text = s ? strip_where(s, path, &line) : NULL;
-        if (st == LUA_ERRMEM && h->cap_hit)
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path, 0, 0,
-                          "memory cap of %zu bytes exceeded while parsing", h->mem_limit);
+        if (st == LUA_ERRMEM && h->str_hit && h->last_was_str)
+            hook_diag(d, LIQ_EHOOK, path, 0, "string longer than %u bytes while parsing",
+                      LIQ_HOOK_MAX_STRING);
+        else if (st == LUA_ERRMEM && h->cap_hit)
+            hook_diag(d, LIQ_EHOOK, path, 0, "memory cap of %zu bytes exceeded while parsing",
+                      h->mem_limit);
         else if (st == LUA_ERRMEM)
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, path, 0, 0, "out of memory while parsing");
+            hook_diag(d, LIQ_EHOOK, path, 0, "out of memory while parsing");
         else
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, line, 0, "%s",
-                          text ? text : s ? s : "cannot load");
+            hook_diag(d, LIQ_EINPUT, path, line, "%s", text ? text : s ? s : "cannot load");
         lua_settop(L, base);
         return st == LUA_ERRMEM ? LIQ_EHOOK : LIQ_EINPUT;
     }
     lua_pushcfunction(L, msgh);
     lua_insert(L, -2);
     arm(h);
+    h->loading = true;
     st = lua_pcall(L, 0, 0, base + 1);
+    h->loading = false;
     disarm(h);
-    if (st != LUA_OK || h->exhausted) {
+    if (st != LUA_OK || h->exhausted || h->timed_out) {
         if (st == LUA_OK)
             lua_pushnil(L);
         report(h, st, NULL, h->npaths - 1, 0, d);
@@ -681,33 +870,109 @@ struct call_req {
  * field from the request of the call in progress: a hook pays only for
  * the fields it reads (most read two or three of a dozen), and nothing of
  * one call survives into the next. Writing to ctx is an error (rawset is
- * not in the sandbox), so a hook cannot leave a stale field behind. */
+ * not in the sandbox), so a hook cannot leave a stale field behind.
+ * Reading a field the stage does not give is an error that lists those
+ * it gives: a typo would otherwise be a nil that fails lines later. */
 static const char ctx_key = 0;
+
+/* A field's value; false for a string field that is nil. */
+static bool push_field(lua_State *L, const liq_hook_field *f)
+{
+    switch (f->kind) {
+    case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); return true;
+    case LIQ_HF_STR:
+        if (!f->str)
+            return false;
+        lua_pushstring(L, f->str);
+        return true;
+    case LIQ_HF_INT: lua_pushinteger(L, (lua_Integer)f->i); return true;
+    case LIQ_HF_BOOL: lua_pushboolean(L, f->b); return true;
+    default: return false;
+    }
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "ctx has no field 'notionl' (did you mean 'notional'?); the fields are a, b, c" */
+static int ctx_unknown(lua_State *L, const struct call_req *c)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < c->n && n < sizeof names / sizeof *names; i++)
+        if (c->fields[i].key)
+            names[n++] = c->fields[i].key;
+    qsort(names, n, sizeof *names, cmp_names);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            luaL_addstring(&b, ", ");
+        luaL_addstring(&b, names[i]);
+    }
+    luaL_pushresult(&b);
+    const char *list = lua_tostring(L, -1);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luaL_error(L, "ctx has no field of type %s; the fields are %s",
+                          luaL_typename(L, 2), n ? list : "none");
+    const char *k = lua_tostring(L, 2);
+    const char *s = schema_suggest(k, names, n);
+    if (s)
+        return luaL_error(L, "ctx has no field '%s' (did you mean '%s'?); the fields are %s", k,
+                          s, list);
+    return luaL_error(L, "ctx has no field '%s'; the fields are %s", k, n ? list : "none");
+}
 
 static int ctx_index(lua_State *L)
 {
     const struct call_req *c = rt_of(L)->cur;
-    if (!c || lua_type(L, 2) != LUA_TSTRING)
-        return 0;
-    const char *k = lua_tostring(L, 2);
-    for (size_t i = 0; i < c->n; i++) {
-        const liq_hook_field *f = &c->fields[i];
-        /* First letters differ for most fields: skip those without a call. */
-        if (!f->key || f->key[0] != k[0] || strcmp(f->key, k) != 0)
-            continue;
-        switch (f->kind) {
-        case LIQ_HF_DEC: liq_hookdec_push(L, f->dec); return 1;
-        case LIQ_HF_STR:
-            if (!f->str)
-                return 0;
-            lua_pushstring(L, f->str);
-            return 1;
-        case LIQ_HF_INT: lua_pushinteger(L, (lua_Integer)f->i); return 1;
-        case LIQ_HF_BOOL: lua_pushboolean(L, f->b); return 1;
-        default: return 0;
+    if (!c)
+        return luaL_error(L, "ctx is only readable during the call that received it");
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        const char *k = lua_tostring(L, 2);
+        for (size_t i = 0; i < c->n; i++) {
+            const liq_hook_field *f = &c->fields[i];
+            /* First letters differ for most fields: skip those without a call. */
+            if (!f->key || f->key[0] != k[0] || strcmp(f->key, k) != 0)
+                continue;
+            return push_field(L, f) ? 1 : 0;
         }
     }
-    return 0;
+    return ctx_unknown(L, c);
+}
+
+/* pairs(ctx): the fields in the order of their names (as pairs orders
+ * every table, hook_sandbox.c), the nil ones left out. */
+static int ctx_next(lua_State *L)
+{
+    const struct call_req *c = rt_of(L)->cur;
+    if (!c)
+        return luaL_error(L, "ctx is only readable during the call that received it");
+    hookrt_charge(L, 1 + c->n);
+    const char *prev = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    const liq_hook_field *best = NULL;
+    for (size_t i = 0; i < c->n; i++) {
+        const liq_hook_field *f = &c->fields[i];
+        if (!f->key || (f->kind == LIQ_HF_STR && !f->str))
+            continue;
+        if ((!prev || strcmp(f->key, prev) > 0) && (!best || strcmp(f->key, best->key) < 0))
+            best = f;
+    }
+    if (!best)
+        return 0;
+    lua_pushstring(L, best->key);
+    push_field(L, best);
+    return 2;
+}
+
+static int ctx_pairs(lua_State *L)
+{
+    lua_pushcfunction(L, ctx_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
 }
 
 static int ctx_newindex(lua_State *L)
@@ -721,11 +986,13 @@ static void push_ctx(lua_State *L)
         return;
     lua_pop(L, 1);
     lua_newtable(L);
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     lua_pushcfunction(L, ctx_index);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, ctx_newindex);
     lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, ctx_pairs);
+    lua_setfield(L, -2, "__pairs");
     lua_pushliteral(L, "ctx");
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
@@ -733,8 +1000,20 @@ static void push_ctx(lua_State *L)
     lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
 }
 
+static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
+                            const liq_hook_field *fields, size_t nfields, liq_diags *d);
+
 liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
                            const liq_hook_field *fields, size_t nfields, liq_diags *d)
+{
+    locale_t prev = uselocale(h->c_locale);
+    liq_status st = call_in_c(h, ref, hook_name, fields, nfields, d);
+    uselocale(prev);
+    return st;
+}
+
+static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
+                            const liq_hook_field *fields, size_t nfields, liq_diags *d)
 {
     lua_State *L = h->L;
     liq_hookrt_ret_done(h);
@@ -752,13 +1031,13 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
             h->defs[h->ndefs++] = (struct def){ref, def_file, def_line};
     }
     if (def_file < 0) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, NULL, 0, 0,
-                      "hook %s: not a function of the loaded hook file", h->hook);
+        hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: not a function of the loaded hook file",
+                  h->hook);
         return LIQ_EHOOK;
     }
     if (!lua_checkstack(L, 4)) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, h->paths[def_file], def_line, 0,
-                      "hook %s: memory cap of %zu bytes exceeded", h->hook, h->mem_limit);
+        hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
+                  "hook %s: memory cap of %zu bytes exceeded", h->hook, h->mem_limit);
         return LIQ_EHOOK;
     }
     struct call_req c = {ref, fields, fields ? nfields : 0};
@@ -773,7 +1052,7 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
     int st = lua_pcall(L, 1, 1, base + 1);
     disarm(h);
     h->cur = NULL;   /* ctx reads nothing outside a call */
-    if (st != LUA_OK || h->exhausted) {
+    if (st != LUA_OK || h->exhausted || h->timed_out) {
         report(h, st, h->hook, def_file, def_line, d);
         lua_settop(L, base);
         return LIQ_EHOOK;
@@ -785,14 +1064,14 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
     liq_dec v;
     char why[8];
     if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, h->paths[def_file], def_line, 0,
-                      "hook %s: returned a float; floats lose cents; return dec('%.14g')",
-                      h->hook, (double)lua_tonumber(L, -1));
+        hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
+                  "hook %s: returned a float; floats lose cents; return dec('%.14g')", h->hook,
+                  (double)lua_tonumber(L, -1));
     } else if (t == LUA_TFUNCTION || t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA ||
                (t == LUA_TUSERDATA && !liq_hookdec_get(L, -1, &v, why, sizeof why))) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, h->paths[def_file], def_line, 0,
-                      "hook %s: returned a %s; expected a decimal, a string or a table",
-                      h->hook, luaL_typename(L, -1));
+        hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
+                  "hook %s: returned a %s; expected a decimal, a string or a table", h->hook,
+                  luaL_typename(L, -1));
     } else {
         h->pending = true;
         h->depth = 0;
@@ -830,7 +1109,7 @@ static liq_status ret_fail(liq_hookrt *h, const char *key, size_t item, const ch
     char loc[160];
     describe(h, key, item, loc, sizeof loc);
     liq_hookrt_where(h, h->ref, &file, &line);
-    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, file, line, 0, "hook %s: %s: %s",
+    hook_diag(d, LIQ_EHOOK, file, line, "hook %s: %s: %s",
                   h->hook, loc, why);
     return LIQ_EHOOK;
 }
@@ -894,18 +1173,15 @@ static int read_fn(lua_State *L)
     return 0;
 }
 
+static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, liq_diags *d);
+
 static liq_status read_value(liq_hookrt *h, struct read_req *r, bool *present, liq_diags *d)
 {
-    if (!h->pending) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, NULL, 0, 0,
-                      "hook %s: no return value pending", h->hook);
-        return LIQ_EHOOK;
-    }
-    h->cap_hit = h->oom = false;
     /* Fast path: the value itself, already a decimal or an integer (what
      * maintenance_margin, liquidation_fee and insurance_fund return).
-     * Reading either allocates nothing, so it needs no protected call. */
-    if (!r->key && !r->want_str && h->depth == 0) {
+     * Reading either allocates nothing and formats nothing, so it needs
+     * neither a protected call nor the C locale. */
+    if (h->pending && !r->key && !r->want_str && h->depth == 0) {
         lua_State *L = h->L;
         int t = lua_type(L, -1);
         if ((t == LUA_TUSERDATA || (t == LUA_TNUMBER && lua_isinteger(L, -1))) &&
@@ -916,6 +1192,19 @@ static liq_status read_value(liq_hookrt *h, struct read_req *r, bool *present, l
             return LIQ_OK;
         }
     }
+    locale_t prev = uselocale(h->c_locale);
+    liq_status st = read_in_c(h, r, present, d);
+    uselocale(prev);
+    return st;
+}
+
+static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, liq_diags *d)
+{
+    if (!h->pending) {
+        hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: no return value pending", h->hook);
+        return LIQ_EHOOK;
+    }
+    h->cap_hit = h->str_hit = h->oom = false;
     if (protect(h, read_fn, r, true) != LUA_OK) {
         char why[64];
         snprintf(why, sizeof why, "memory cap of %zu bytes exceeded", h->mem_limit);
@@ -972,8 +1261,7 @@ liq_status liq_hookrt_ret_enter(liq_hookrt *h, size_t i, liq_diags *d)
     lua_State *L = h->L;
     char why[96];
     if (!h->pending) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EHOOK, NULL, 0, 0,
-                      "hook %s: no return value pending", h->hook);
+        hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: no return value pending", h->hook);
         return LIQ_EHOOK;
     }
     if (lua_type(L, -1) != LUA_TTABLE) {

@@ -2,13 +2,15 @@
  * hook.h — the sandboxed Lua runtime that runs a policy's hooks.
  *
  * One liq_hookrt is one lua_State, made for one loaded policy and shared
- * with nothing else. It owns the sandbox (only base, string, table, math
- * and utf8, minus everything that reaches files, loads code or is not
- * deterministic), the two limits (bytes of memory, VM instructions per
- * call), the exact decimal type hooks compute with, and the translation
- * of every Lua failure into a liq_diag that points at the hook's own
- * file:line. What a hook means and when it is called belongs to the
- * waterfall; where a hook is named belongs to the policy loader.
+ * with nothing else. It owns the sandbox (an allow-list of named library
+ * functions, hook_sandbox.c, and a pattern matcher that counts its steps,
+ * hook_match.c), the limits (bytes of memory as the allocator holds them,
+ * a budget of work units per call, a string length, a wall-clock
+ * backstop), the exact decimal type hooks compute with (hook_dec.c), and
+ * the translation of every Lua failure into a liq_diag that points at the
+ * hook's own file:line. What a hook means and when it is called belongs
+ * to the waterfall; where a hook is named belongs to the policy loader.
+ * The limits are written down in docs/hooks-runtime.md, "Limits".
  */
 #ifndef LIQ_HOOK_H
 #define LIQ_HOOK_H
@@ -21,6 +23,15 @@ typedef struct liq_hookrt liq_hookrt;   /* one sandboxed Lua state, one per load
 
 #define LIQ_HOOK_DEFAULT_MEM   (8u * 1024u * 1024u)   /* bytes */
 #define LIQ_HOOK_DEFAULT_INSNS 1000000u               /* VM instructions per call */
+/* Bytes in one Lua string. Comparing two strings, or parsing one as a
+ * number, is linear work inside one VM instruction that no count sees; at
+ * 4 KiB the worst such instruction costs about 90 ns, so the budget still
+ * bounds a call's time (docs/hooks-runtime.md, "Limits"). */
+#define LIQ_HOOK_MAX_STRING    4096u
+/* The wall-clock backstop per call: 1 microsecond per unit of budget,
+ * never less than this. The budget stops every hook long before it on
+ * any machine; the backstop only catches work the budget failed to count. */
+#define LIQ_HOOK_MIN_BACKSTOP_MS 1000u
 
 /* A new sandboxed state. mem_limit caps every byte the state allocates
  * (the libraries included); insn_limit caps the VM instructions of each
@@ -29,6 +40,11 @@ typedef struct liq_hookrt liq_hookrt;   /* one sandboxed Lua state, one per load
  * NULL on ENOMEM (or when mem_limit is too small to open the libraries). */
 liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit);
 void liq_hookrt_free(liq_hookrt *h);
+
+/* Change the wall-clock backstop (milliseconds per call; 0 restores the
+ * default, see LIQ_HOOK_MIN_BACKSTOP_MS). For tests and for lint, which
+ * wants a hook that hangs reported quickly. */
+void liq_hookrt_set_backstop(liq_hookrt *h, uint32_t ms);
 
 /* Load a Lua source file (text only: bytecode refused) and run its chunk
  * once under the budget. Errors go to diags with the Lua file's path and
@@ -94,6 +110,35 @@ size_t liq_hookrt_ret_len(liq_hookrt *h);
 liq_status liq_hookrt_ret_enter(liq_hookrt *h, size_t i, liq_diags *d);
 void liq_hookrt_ret_leave(liq_hookrt *h);
 void liq_hookrt_ret_done(liq_hookrt *h);
+
+/* ------------------------------------------------------------------ */
+/* Inside the runtime: what the sandbox and the decimal type share      */
+/* ------------------------------------------------------------------ */
+
+/* Charge units of work to the budget of the call in progress (a library
+ * function charges for the elements or bytes it will touch, before it
+ * touches them). Raises the budget error when the budget is spent, and
+ * the backstop's error when the call has run too long. Does nothing
+ * outside a call or a file's main chunk. */
+void hookrt_charge(lua_State *L, uint64_t units);
+/* True while a hook file's main chunk runs: globals may then be made. */
+bool hookrt_loading(lua_State *L);
+
+/* Build the allow-listed environment (hook_sandbox.c) and make it the
+ * state's globals; every name outside the list is absent, and reading an
+ * absent name raises "not available in liqsim hooks: NAME". */
+void hook_sandbox_open(lua_State *L);
+/* Make the table at idx closed: reading a missing field raises
+ * "not available in liqsim hooks: <prefix><field>", and adding one
+ * outside a main chunk is an error. Gives it a metatable if it has none
+ * (an existing one, as dec's, gains the two fields). */
+void hook_sandbox_close(lua_State *L, int idx, const char *prefix);
+/* The string functions that match patterns, each step charged
+ * (hook_match.c): find, match, gmatch, gsub. */
+int hook_match_find(lua_State *L);
+int hook_match_match(lua_State *L);
+int hook_match_gmatch(lua_State *L);
+int hook_match_gsub(lua_State *L);
 
 /* ------------------------------------------------------------------ */
 /* The decimal userdata (hook_dec.c)                                    */

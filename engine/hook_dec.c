@@ -85,13 +85,24 @@ bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errc
     return false;
 }
 
+/* liq_hookdec_get for an operand of the hook's own arithmetic: parsing a
+ * decimal string is linear in its length, inside one instruction, so it
+ * is charged to the call's budget (one unit per 8 bytes, as library calls
+ * pay for their string arguments). */
+static bool get_operand(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap)
+{
+    if (lua_type(L, idx) == LUA_TSTRING)
+        hookrt_charge(L, 1 + lua_rawlen(L, idx) / 8);
+    return liq_hookdec_get(L, idx, out, err, errcap);
+}
+
 /* A decimal argument of a function or method: Lua's usual "bad argument"
  * message around the reason. */
 static liq_dec check_dec(lua_State *L, int idx)
 {
     liq_dec v = LIQ_DEC_ZERO;
     char err[160];
-    if (!liq_hookdec_get(L, idx, &v, err, sizeof err))
+    if (!get_operand(L, idx, &v, err, sizeof err))
         luaL_argerror(L, idx, err);
     return v;
 }
@@ -128,7 +139,7 @@ static liq_dec operand(lua_State *L, int idx)
         return v;
     if (!arith_type(L, idx))
         luaL_error(L, "attempt to perform arithmetic on a %s value", type_name(L, idx));
-    if (!liq_hookdec_get(L, idx, &v, err, sizeof err))
+    if (!get_operand(L, idx, &v, err, sizeof err))
         luaL_error(L, "%s", err);
     return v;
 }
@@ -144,7 +155,7 @@ static void compared(lua_State *L, liq_dec *a, liq_dec *b)
             luaL_error(L, "attempt to compare two %s values", t1);
         luaL_error(L, "attempt to compare %s with %s", t1, t2);
     }
-    if (!liq_hookdec_get(L, 1, a, err, sizeof err) || !liq_hookdec_get(L, 2, b, err, sizeof err))
+    if (!get_operand(L, 1, a, err, sizeof err) || !get_operand(L, 2, b, err, sizeof err))
         luaL_error(L, "%s", err);
 }
 
@@ -203,8 +214,8 @@ static int m_eq(lua_State *L)
 {
     liq_dec a, b;
     char err[96];
-    lua_pushboolean(L, liq_hookdec_get(L, 1, &a, err, sizeof err) &&
-                       liq_hookdec_get(L, 2, &b, err, sizeof err) &&
+    lua_pushboolean(L, get_operand(L, 1, &a, err, sizeof err) &&
+                       get_operand(L, 2, &b, err, sizeof err) &&
                        liq_dec_cmp(a, b) == 0);
     return 1;
 }
@@ -314,7 +325,7 @@ static int dec_call(lua_State *L)
     char err[160];
     if (lua_isnone(L, 2))
         return luaL_error(L, "dec: expected a decimal, got no value");
-    if (!liq_hookdec_get(L, 2, &v, err, sizeof err))
+    if (!get_operand(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
     liq_hookdec_push(L, v);
     return 1;

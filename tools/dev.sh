@@ -13,7 +13,8 @@ cd "$here"
 
 need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev
       clang-14 libclang-rt-14-dev
-      python3 python3-pandas)
+      python3 python3-pandas
+      locales)   # locales: localedef builds the comma locale tests/test_hook.c runs under
 install_missing() {
   local missing=()
   for p in "${need[@]}"; do

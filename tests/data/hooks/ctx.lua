@@ -5,8 +5,23 @@ function scribble(ctx)
   return ctx.notional
 end
 
-function count_fields(ctx)
-  local n = 0
-  for _ in pairs(ctx) do n = n + 1 end
-  return n
+function list_fields(ctx)
+  local parts = {}
+  for k, v in pairs(ctx) do
+    parts[#parts + 1] = k .. "=" .. tostring(v)
+  end
+  return table.concat(parts, " ")
+end
+
+-- issue 13: one letter off
+function typo(ctx)
+  return ctx.notionl
+end
+
+function stranger(ctx)
+  return ctx.volume
+end
+
+function by_number(ctx)
+  return ctx[1]
 end

@@ -1,19 +1,5 @@
 -- What a hook can reach (tests/test_hook.c).
 
-function reachable(ctx)
-  local names = {"io", "os", "package", "debug", "coroutine", "require", "load",
-                 "loadfile", "dofile", "loadstring", "collectgarbage", "print",
-                 "rawset", "warn"}
-  local found = {}
-  for _, n in ipairs(names) do
-    if _G[n] ~= nil then found[#found + 1] = n end
-  end
-  if string.dump ~= nil then found[#found + 1] = "string.dump" end
-  if math.random ~= nil then found[#found + 1] = "math.random" end
-  if math.randomseed ~= nil then found[#found + 1] = "math.randomseed" end
-  return table.concat(found, ",")
-end
-
 function available(ctx)
   local ok, err = pcall(error, "caught")
   return string.format("%s|%d|%s|%s|%s|%s", tostring(ok), math.max(1, 7), utf8.char(8364),

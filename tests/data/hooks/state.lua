@@ -1,6 +1,7 @@
 -- Globals a hook file keeps (tests/test_hook.c): each runtime has its own.
 
 counter = 0
+shared = false   -- made here: a hook cannot create a global, only change one
 
 function bump(ctx)
   counter = counter + 1
@@ -13,5 +14,5 @@ function set_shared(ctx)
 end
 
 function get_shared(ctx)
-  return shared
+  return shared or nil
 end
