@@ -135,6 +135,8 @@ liq_status result_trader_lost(const liq_result *r, liq_dec *out);
  * compact object per line (RJ_NDJSON). */
 enum { RJ_OBJECT = 0, RJ_ARRAY = 1, RJ_NDJSON = 2 };
 char *result_render_json(liq_result *const *rs, size_t n, int shape);
+/* report_html.c: the HTML page of a comparison, its JSON embedded. */
+char *report_html_compare(liq_result *const *rs, size_t n);
 
 /* Dec -> canonical text in a static-free way: caller's buffer. */
 static inline const char *dstr(liq_dec d, char buf[LIQ_DEC_STRLEN])

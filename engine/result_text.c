@@ -13,55 +13,21 @@
  * whether to colour: the CLI knows the terminal, the library does not.
  */
 #include "result.h"
+#include "sbuf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 bool liq_format_parse(const char *name, liq_format *out)
 {
-    static const char *const names[] = {"table", "json", "csv", "md", "ndjson"};
+    static const char *const names[] = {"table", "json", "csv", "md", "ndjson", "html"};
     for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
         if (strcmp(name, names[i]) == 0) {
             *out = (liq_format)i;
             return true;
         }
     return false;
-}
-
-/* A growable string. */
-typedef struct sbuf { char *s; size_t n, cap; bool oom; } sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (len < 0) {
-        b->oom = true;
-        return;
-    }
-    if (b->n + (size_t)len + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap : 256);
-        while (cap < b->n + (size_t)len + 1)
-            cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)len;
 }
 
 /* The columns, in the order printed. group says when the table leaves a
@@ -444,6 +410,8 @@ char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_
         return result_render_json(rs, n, o->format == LIQ_FMT_NDJSON ? RJ_NDJSON
                                          : o->as_array          ? RJ_ARRAY
                                                                 : RJ_OBJECT);
+    if (o->format == LIQ_FMT_HTML)
+        return report_html_compare(rs, n);
     sbuf b = {0};
     if (o->format == LIQ_FMT_TABLE)
         render_table(&b, rs, n, o);
@@ -453,11 +421,7 @@ char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_
         render_md(&b, rs, n);
     if (o->format != LIQ_FMT_CSV)
         render_trace(&b, rs, n, o->format == LIQ_FMT_MD);
-    if (b.oom || !b.s) {
-        free(b.s);
-        return b.oom ? NULL : strdup("");
-    }
-    return b.s;
+    return sb_take(&b);
 }
 
 char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt, bool as_array)

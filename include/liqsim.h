@@ -228,13 +228,15 @@ LIQ_API liq_status liq_compare(liq_policy *const *ps, size_t n, const liq_scenar
 
 typedef enum liq_format {
     LIQ_FMT_TABLE = 0, LIQ_FMT_JSON, LIQ_FMT_CSV, LIQ_FMT_MD,
-    LIQ_FMT_NDJSON   /* one compact JSON object per line: a stream of rows */
+    LIQ_FMT_NDJSON,  /* one compact JSON object per line: a stream of rows */
+    LIQ_FMT_HTML     /* one self-contained page: inline SVG charts, the JSON embedded */
 } liq_format;
-/* "table", "json", "csv", "md", "ndjson"; false for any other name. */
+/* "table", "json", "csv", "md", "ndjson", "html"; false for any other name. */
 LIQ_API bool liq_format_parse(const char *name, liq_format *out);
 
-/* Render results (one or many, side by side for table/csv/md; a JSON
- * object for one when as_array is false, an array otherwise). Returns a
+/* Render results (one or many, side by side for table/csv/md/html; a JSON
+ * object for one when as_array is false, an array otherwise; the HTML
+ * page embeds the array, docs/output.md). Returns a
  * NUL-terminated string owned by the caller (free()), or NULL on out of
  * memory. */
 LIQ_API char *liq_results_render(liq_result *const *rs, size_t n, liq_format fmt,
@@ -251,6 +253,33 @@ typedef struct liq_render_opts {
     bool color;
 } liq_render_opts;
 LIQ_API char *liq_results_render_opts(liq_result *const *rs, size_t n, const liq_render_opts *o);
+
+/* ------------------------------------------------------------------ */
+/* Grids: one number over two axes (a sweep of leverage x shock)        */
+/* ------------------------------------------------------------------ */
+
+/* A grid of values the caller owns: ny rows (y, e.g. leverage) by nx
+ * columns (x, e.g. a price shock). Cell (row j, column i) is
+ * values[j * nx + i]; where present is given, a false cell has no value
+ * (the venue would not offer that leverage, say) and is drawn as such.
+ * Names and units are shown on the chart's axes and in the JSON. */
+typedef struct liq_grid {
+    const char *title;             /* "What the trader owes: binance-usdm" */
+    const char *x_name, *x_unit;   /* "price shock", "%" */
+    const char *y_name, *y_unit;   /* "leverage", "x" */
+    const char *value_name, *value_unit;   /* "owed", "USDT" */
+    size_t nx, ny;
+    const liq_dec *xs, *ys, *values;
+    const bool *present;           /* NULL: every cell has a value */
+    const char *const *notes;      /* n_notes lines shown above the chart */
+    size_t n_notes;
+} liq_grid;
+
+/* Render a grid: LIQ_FMT_HTML, a page with a heatmap, the table of
+ * values and the grid's JSON embedded; LIQ_FMT_JSON, that JSON alone.
+ * Other formats, or a grid with no cell: NULL. Same ownership as
+ * liq_results_render. */
+LIQ_API char *liq_grid_render(const liq_grid *g, liq_format fmt);
 
 /* ------------------------------------------------------------------ */
 /* Replay: a book of accounts through a mark path                       */
@@ -316,6 +345,34 @@ LIQ_API liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *
  * prints it for each policy. Returns a NUL-terminated string owned by
  * the caller (free()), or NULL on out of memory. */
 LIQ_API char *liq_replay_summary_json(const char *policy, const liq_replay_summary *s);
+
+/* What each policy's replay did over time (the insurance fund's balance,
+ * the liquidations) and its summary, kept to render one HTML page (and
+ * the summaries' JSON it embeds, as `liqsim replay --format json` prints
+ * it). Feed it from liq_replay's callbacks: for each policy, begin, run
+ * liq_replay with on_event and on_fund passing their arguments to the
+ * report's two functions below (ud = the report, or a caller's struct
+ * that forwards), then end with the summary. */
+typedef struct liq_replay_report liq_replay_report;   /* opaque */
+
+/* A report on b through path; both must outlive it. The leading '#'
+ * comment lines of their files (what the data is) are shown on the
+ * page. Caller owns the result (liq_replay_report_free); NULL when out
+ * of memory. */
+LIQ_API liq_replay_report *liq_replay_report_new(const liq_book *b, const liq_path *path);
+LIQ_API void liq_replay_report_free(liq_replay_report *r);
+/* Starts policy p's run; false when out of memory. */
+LIQ_API bool liq_replay_report_begin(liq_replay_report *r, const liq_policy *p);
+/* on_event's and on_fund's arguments, report as ud. */
+LIQ_API void liq_replay_report_event(void *report, const char *line);
+LIQ_API void liq_replay_report_fund(void *report, size_t tick, const char *time, liq_dec balance);
+/* Ends the run begun last with its summary; false when out of memory. */
+LIQ_API bool liq_replay_report_end(liq_replay_report *r, const liq_replay_summary *s);
+/* LIQ_FMT_JSON: the summaries, an array, as `liqsim replay --format
+ * json` prints it; LIQ_FMT_HTML: the page (charts over time, the
+ * summaries' JSON and the series embedded). NULL for another format or
+ * out of memory; the caller frees the string. */
+LIQ_API char *liq_replay_report_render(const liq_replay_report *r, liq_format fmt);
 
 /* ------------------------------------------------------------------ */
 /* Text in, text out: the API for other languages                      */

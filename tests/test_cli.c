@@ -198,7 +198,7 @@ static void unknown_format_is_a_usage_error(void **state)
     (void)state;
     cli_output r = CLI("eval", "binance-usdm", "default", "--format", "xml");
     expect_failure(&r, EXIT_USAGE);
-    assert_string_equal(r.err, "liqsim: --format takes table, json, csv, md or ndjson, got xml\n");
+    assert_string_equal(r.err, "liqsim: --format takes table, json, csv, md, ndjson or html, got xml\n");
     cli_output_free(&r);
 }
 

@@ -4,7 +4,9 @@
  * (table, json, csv or md), events as NDJSON (--events FILE, or - for
  * stdout, the summary then going to stderr), or one NDJSON stream of
  * events and summaries (--format ndjson); the insurance fund's balance
- * over time as CSV (--fund-csv FILE); a progress bar on a terminal.
+ * over time as CSV (--fund-csv FILE); a progress bar on a terminal;
+ * --format html: one page with charts over time (the engine's replay
+ * report, report_replay.c).
  *
  * A failed replay prints no summary. An event stream (--events, or
  * --format ndjson) cannot be taken back once written: its last line then
@@ -24,13 +26,17 @@ typedef struct sink {
     FILE *events, *fund;
     const char *policy;
     bool progress;
+    liq_replay_report *report;   /* --format html */
 } sink;
 
 static void on_event(void *ud, const char *line)
 {
     sink *s = ud;
     /* Tag each line with its policy: streams of several policies merge. */
-    fprintf(s->events, "{\"policy\":\"%s\",%s\n", s->policy, line + 1);
+    if (s->events)
+        fprintf(s->events, "{\"policy\":\"%s\",%s\n", s->policy, line + 1);
+    if (s->report)
+        liq_replay_report_event(s->report, line);
 }
 
 static void on_fund(void *ud, size_t tick, const char *time, liq_dec bal)
@@ -38,7 +44,10 @@ static void on_fund(void *ud, size_t tick, const char *time, liq_dec bal)
     sink *s = ud;
     char b[LIQ_DEC_STRLEN];
     liq_dec_format(bal, b);
-    fprintf(s->fund, "%s,%zu,%s,%s\n", s->policy, tick, time, b);
+    if (s->fund)
+        fprintf(s->fund, "%s,%zu,%s,%s\n", s->policy, tick, time, b);
+    if (s->report)
+        liq_replay_report_fund(s->report, tick, time, bal);
 }
 
 static void on_progress(void *ud, size_t tick, size_t ticks)
@@ -182,7 +191,8 @@ int cmd_replay(int argc, char **argv)
          "insurance_fund.balance", 0},
         OPT_FLAG_("naive", &ro.naive, "scan every account at every tick (for comparison)"),
         OPT_FLAG_("check", &ro.check, "verify conservation at every tick"),
-        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON)),
+        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON) |
+                        FMT(HTML)),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
@@ -241,8 +251,12 @@ int cmd_replay(int argc, char **argv)
     }
     if (s.fund)
         fputs("policy,tick,time,balance\n", s.fund);
-    ro.on_event = s.events ? on_event : NULL;
-    ro.on_fund = s.fund ? on_fund : NULL;
+    if (o.format == LIQ_FMT_HTML && !(s.report = liq_replay_report_new(b, p))) {
+        rc = EXIT_RUN;
+        goto close;
+    }
+    ro.on_event = s.events || s.report ? on_event : NULL;
+    ro.on_fund = s.fund || s.report ? on_fund : NULL;
     ro.on_progress = on_progress;
     ro.ud = &s;
     FILE *sum = ev_stdout ? stderr : stdout;
@@ -254,7 +268,9 @@ int cmd_replay(int argc, char **argv)
     rc = sums && names ? 0 : EXIT_RUN;
     for (int i = 0; rc == 0 && i < o.nargs; i++) {
         s.policy = names[i] = liq_policy_name(pols[i]);
-        if (liq_replay(pols[i], b, p, &ro, &sums[i], &d) != LIQ_OK) {
+        if (s.report && !liq_replay_report_begin(s.report, pols[i])) {
+            rc = EXIT_RUN;
+        } else if (liq_replay(pols[i], b, p, &ro, &sums[i], &d) != LIQ_OK) {
             rc = liq_diags_count(&d, LIQ_SEV_ERROR) && d.items[d.n - 1].code == LIQ_EINPUT
                      ? EXIT_INPUT : EXIT_RUN;
             if (s.events)
@@ -269,12 +285,20 @@ int cmd_replay(int argc, char **argv)
                 fprintf(stdout, "{\"policy\":\"%s\",\"type\":\"summary\",%s\n", names[i], line + 1);
             free(line);
         }
+        if (rc == 0 && s.report && !liq_replay_report_end(s.report, &sums[i]))
+            rc = EXIT_RUN;
         if (s.progress)
             fprintf(stderr, "\r%-70s\r", "");
     }
     int drc = cli_print_diags(&d);
     if (rc == 0 && drc == 0 && !ndjson) {
-        if (o.format == LIQ_FMT_JSON) {
+        if (s.report) {
+            char *page = liq_replay_report_render(s.report, LIQ_FMT_HTML);
+            if (page)
+                fputs(page, sum);
+            rc = page ? 0 : EXIT_RUN;
+            free(page);
+        } else if (o.format == LIQ_FMT_JSON) {
             json_t *arr = json_array();
             for (int i = 0; i < o.nargs; i++)
                 json_array_append_new(arr, summary_json(names[i], &sums[i]));
@@ -296,6 +320,7 @@ int cmd_replay(int argc, char **argv)
     free(sums);
     free(names);
 close:
+    liq_replay_report_free(s.report);
     if (s.events && s.events != stdout)
         fclose(s.events);
     if (s.fund)

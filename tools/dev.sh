@@ -15,6 +15,9 @@ need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev 
       clang-14 libclang-rt-14-dev
       python3 python3-pandas
       locales)   # locales: localedef builds the comma locale tests/test_hook.c runs under
+# The HTML report's browser test (tests/html/check_page.py) needs chromium:
+# only the tests install it.
+[ "${1:-compare}" = test ] && need+=(chromium)
 install_missing() {
   local missing=()
   for p in "${need[@]}"; do

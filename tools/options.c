@@ -19,7 +19,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static const char *const format_names[] = {"table", "json", "csv", "md", "ndjson"};
+static const char *const format_names[] = {"table", "json", "csv", "md", "ndjson", "html"};
 enum { NFORMATS = sizeof format_names / sizeof *format_names };
 
 /* The field a dotted key names in a schema ("market.liquidation_fill.
