@@ -101,7 +101,7 @@ static void free_results(liq_result **rs, size_t n)
 /* ---- the compare page -------------------------------------------------- */
 
 /* Two linear venues (USDT, USDC) and one inverse (BTC): three currencies. */
-static const char *const three[] = {"binance-usdm", "hyperliquid-btc", "binance-coinm"};
+static const char *const three[] = {"binance-usdm", "hyperliquid", "binance-coinm"};
 
 static void test_page_embeds_the_json_result_exactly(void **state)
 {
@@ -123,7 +123,7 @@ static void test_one_chart_pair_per_currency_one_bar_per_venue(void **state)
     (void)state;
     liq_result **rs = evaluate(three, 3, false);
     char *page = liq_results_render(rs, 3, LIQ_FMT_HTML, true);
-    /* USDT (binance-usdm), USDC (hyperliquid-btc), BTC (binance-coinm):
+    /* USDT (binance-usdm), USDC (hyperliquid), BTC (binance-coinm):
      * each currency its own loss chart and its own cover chart. */
     assert_int_equal(count(page, "<svg "), 6);
     assert_int_equal(count(page, "data-currency=\""), 3);
