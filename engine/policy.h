@@ -239,6 +239,11 @@ static inline size_t policy_ntiers(const liq_policy *p)
     return root_ntiers(&p->r);
 }
 
+/* Lint's part that runs the hooks (policy_lint_hooks.c): warnings at the
+ * hook's file:line for each hook that fails on a representative position.
+ * Returns the number added. */
+size_t policy_lint_hooks(const liq_policy *p, liq_diags *d);
+
 /* The source label of a section, "id" or "id, id" or "assumed: why", for
  * traces. Writes into buf. */
 const char *policy_prov_label(const pprov *prov, char *buf, size_t cap);

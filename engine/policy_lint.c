@@ -130,5 +130,7 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
             WARN(r->hooks.fn[reach[i].hook].m,
                  "hooks.%s: unreachable: shortfall.order has no '%s' stage",
                  liq_hook_names[reach[i].hook], liq_stage_names[reach[i].stage]);
+    /* And the hooks themselves, run on a few positions. */
+    n += policy_lint_hooks(p, d);
     return n;
 }
