@@ -114,7 +114,7 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
     /* Whole position closed: what is left above zero goes to the trader,
      * or to the fund where the venue keeps it (BitMEX, Bybit: closed at
      * bankruptcy, the margin is forfeited). */
-    if (!o->sliced && d_pos(equity) && pl->surplus.v == SURPLUS_IF) {
+    if (!o->sliced && d_pos(equity) && pl->surplus.v == SURPLUS_IF && !w->defer_surplus) {
         o->kept = equity;
         o->kept_to = RECV_IF;
         liq_event *f = result_event(w->r, "margin_forfeited", step);

@@ -42,7 +42,7 @@ static liq_status check_invariants(wf *w)
     if (!d_eq(sum, r->total))
         return fail_invariant(w, "loss.total != unforced + forced + fees");
     liq_dec over = c_sub(&c, r->total, r->collateral);
-    if (!d_eq(r->deficit, liq_dec_max(over, LIQ_DEC_ZERO)))
+    if (!w->legs_isolated && !d_eq(r->deficit, liq_dec_max(over, LIQ_DEC_ZERO)))
         return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
     liq_dec cov = LIQ_DEC_ZERO, others = LIQ_DEC_ZERO;
     for (int i = 0; i < STAGE_COUNT; i++) {
@@ -75,7 +75,7 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *t = root_tier(w->pr, tier);
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN], key[64];
-    const s_position *sp = &w->s->r.position;
+    const s_position *sp = w->sp;
     result_trace(r, "initial_margin", r->initial_margin, w->lev_m,
                  sp->margin.set ? "position.margin" : "position.leverage", NULL,
                  sp->margin.set ? "margin given by the scenario" : "notional / leverage");
@@ -104,18 +104,78 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
+liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                            liq_diags *diags)
+{
+    /* The result and its four names in one block: one malloc per
+     * evaluation, whatever it holds (liq_result_free releases all). */
+    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
+    size_t lens[4], total = sizeof(liq_result);
+    for (int i = 0; i < 4; i++)
+        total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
+    /* malloc + memset rather than calloc: glibc's calloc skips the
+     * per-thread cache, and an evaluation is one allocation and one free. */
+    liq_result *r = malloc(total);
+    if (!r) {
+        liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
+    memset(r, 0, sizeof *r);
+    char *cur = (char *)(r + 1);
+    char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
+    for (int i = 0; i < 4; i++) {
+        memcpy(cur, names[i] ? names[i] : "", lens[i]);
+        *slots[i] = cur;
+        cur += lens[i];
+    }
+    return r;
+}
+
+liq_status eval_settle(wf *w, const wf_close *cl)
+{
+    liq_result *r = w->r;
+    const p_root *pr = w->pr;
+    liq_status st = wf_shortfall(w, cl, r->deficit);
+    if (st == LIQ_OK) {
+        liq_dec others = LIQ_DEC_ZERO;
+        for (int i = 0; i < STAGE_COUNT; i++)
+            if (i != STAGE_DEBT)
+                others = c_add(&w->c, others, r->cov[i]);
+        r->final_balance = c_add(&w->c, c_add(&w->c, c_sub(&w->c, w->account, r->total), others),
+                                 r->unrealized_pnl);
+        r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
+        result_trace(r, "final_balance", r->final_balance, w->s->r.account.collateral.m,
+                     "account.collateral", &pr->negative_balance.prov,
+                     "account - loss + what others covered%s",
+                     d_zero(r->unrealized_pnl) ? "" : " + unrealized PnL of what is open");
+        st = w->c.st;
+    }
+    if (st == LIQ_OK)
+        st = wf_debt(w);
+    if (st == LIQ_OK)
+        st = check_invariants(w);
+    if (st != LIQ_OK && w->c.st != LIQ_OK && st == w->c.st)
+        liq_diags_add(w->d, LIQ_SEV_ERROR, st, w->p->path, 0, 0,
+                      "%s while evaluating %s under %s (%s)", liq_status_str(st),
+                      w->s->r.name.v, pr->name.v, w->c.where ? w->c.where : "arithmetic");
+    return st;
+}
+
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                      liq_diags *diags)
 {
+    if (s->nlegs > 1)
+        return account_eval(p, s, opts, diags);
     /* Which of the venue's markets the scenario's market names: its rules
      * (p->r with the market's overrides) are the ones evaluated. */
     mkt_match mm;
-    const char *want = s->r.position.market.v;
+    const s_position *sp0 = s->legs[0].p;
+    const char *want = sp0->market.v;
     if (!want) {
         memset(&mm, 0, sizeof mm);
         mm.found = true;
         mm.m = p->nmarkets ? &p->markets[0] : NULL;
-    } else if (!market_find(p, want, s->r.position.contract.v, &mm)) {
+    } else if (!market_find(p, want, sp0->contract.v, &mm)) {
         /* No answer rather than another market's: the row says why. */
         liq_result *row = result_new_row(p->r.name.v, p->r.venue.v, s->r.name.v, RS_NOT_LISTED,
                                          mm.reason);
@@ -127,29 +187,11 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         return row;
     }
     const p_root *pr = mm.m ? &mm.m->r : &p->r;
-    /* The result and its four names in one block: one malloc per
-     * evaluation, whatever it holds (liq_result_free releases all). */
-    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
-    size_t lens[4], total = sizeof(liq_result);
-    for (int i = 0; i < 4; i++)
-        total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
-    /* malloc + memset rather than calloc: glibc's calloc skips the
-     * per-thread cache, and an evaluation is one allocation and one free. */
-    liq_result *r = malloc(total);
-    if (r)
-        memset(r, 0, sizeof *r);
-    if (!r) {
-        liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+    liq_result *r = eval_result_new(p, pr, s, diags);
+    if (!r)
         return NULL;
-    }
-    char *cur = (char *)(r + 1);
-    char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
-    for (int i = 0; i < 4; i++) {
-        memcpy(cur, names[i] ? names[i] : "", lens[i]);
-        *slots[i] = cur;
-        cur += lens[i];
-    }
-    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
+    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp0, .px = s->legs[0].px,
+            .px_m = s->legs[0].px_m, .npx = s->npath, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
     if (!r->quiet && !result_set_names(r, mm.m ? mm.m->id->symbol.v : want, p->r.product.v)) {
@@ -227,12 +269,12 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         r->deficit = liq_dec_max(liq_dec_neg(cl.equity), LIQ_DEC_ZERO);
         if (cl.liquidated) {
             const s_market *sm = &s->r.market;
-            result_trace(r, "trigger_price", cl.trigger, s->path_m[cl.trigger_step], "mark_path",
+            result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step], "mark_path",
                          &pr->trigger.prov, "first mark at or beyond the liquidation price");
             result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
                          "market.liquidation_fill.slippage", NULL,
                          "trigger moved by the scenario's slippage, rounded against the trader");
-            const s_position *sp = &s->r.position;
+            const s_position *sp = w.sp;
             result_trace(r, "loss.unforced", cl.unforced, sp->entry_price.m,
                          "position.entry_price", NULL,
                          "what the market took: PnL from entry to the trigger mark");
@@ -255,27 +297,9 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
                      dstr(r->collateral, b));
     }
     if (st == LIQ_OK)
-        st = wf_shortfall(&w, &cl, r->deficit);
-    if (st == LIQ_OK) {
-        liq_dec others = LIQ_DEC_ZERO;
-        for (int i = 0; i < STAGE_COUNT; i++)
-            if (i != STAGE_DEBT)
-                others = c_add(&w.c, others, r->cov[i]);
-        r->final_balance = c_add(&w.c, c_add(&w.c, c_sub(&w.c, w.account, r->total), others),
-                                 r->unrealized_pnl);
-        r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
-        result_trace(r, "final_balance", r->final_balance, s->r.account.collateral.m,
-                     "account.collateral", &pr->negative_balance.prov,
-                     "account - loss + what others covered%s",
-                     d_zero(r->unrealized_pnl) ? "" : " + unrealized PnL of what is open");
-        st = w.c.st;
-    }
-    if (st == LIQ_OK)
-        st = wf_debt(&w);
-    if (st == LIQ_OK)
-        st = check_invariants(&w);
+        st = eval_settle(&w, &cl);
     if (st != LIQ_OK) {
-        if (w.c.st != LIQ_OK && st == w.c.st)
+        if (w.c.st != LIQ_OK && st == w.c.st && liq_diags_count(diags, LIQ_SEV_ERROR) == 0)
             liq_diags_add(diags, LIQ_SEV_ERROR, st, p->path, 0, 0,
                           "%s while evaluating %s under %s (%s)", liq_status_str(st),
                           s->r.name.v, pr->name.v, w.c.where ? w.c.where : "arithmetic");

@@ -66,10 +66,12 @@ typedef struct p_contract {
     pdec contract_size;
 } p_contract;
 
+enum { XSHARE_OTHERS_AT_MARK, XSHARE_MM };
 typedef struct p_margin {
     pprov prov;
     plist modes;                  /* of penum (MODE_*) */
     pint max_leverage;
+    penum cross_share;            /* XSHARE_*: a position's collateral in a cross account */
     p_maint maintenance;
 } p_margin;
 

@@ -89,6 +89,7 @@ static const field maint_f[] = {
 static const schema maint_s = {"margin.maintenance", sizeof(p_maint), true, maint_f,
                                sizeof maint_f / sizeof *maint_f};
 
+static const char *const xshare_names[] = {"others_at_mark", "mm_share", NULL};
 static const field margin_f[] = {
     {FLD(p_margin, "modes", F_LIST_ENUM, false, modes), .enum_vals = liq_mode_names,
      .doc = "margin modes offered (default both)"},
@@ -96,6 +97,12 @@ static const field margin_f[] = {
      .doc = "highest leverage the venue allows"},
     {FLD(p_margin, "maintenance", F_MAP, true, maintenance), .sub = &maint_s,
      .doc = "maintenance margin model"},
+    {FLD(p_margin, "cross_share", F_ENUM, false, cross_share), .enum_vals = xshare_names,
+     .def = "others_at_mark",
+     .doc = "a position's liquidation and bankruptcy price in a cross account of several: "
+            "others_at_mark (the others' PnL and maintenance margin held at their marks, "
+            "Binance's TMM1/UPNL1) or mm_share (a share of net collateral in proportion to "
+            "maintenance margin, dYdX)"},
 };
 static const schema margin_s = {"margin", sizeof(p_margin), true, margin_f,
                                 sizeof margin_f / sizeof *margin_f};

@@ -193,7 +193,7 @@ liq_status wf_open(wf *w, const wf_order *o)
 
 liq_status wf_position(wf *w)
 {
-    const s_position *sp = &w->s->r.position;
+    const s_position *sp = w->sp;
     const s_account *sa = &w->s->r.account;
     wf_order o = {
         .side = sp->side.v == SIDE_LONG ? 1 : -1,

@@ -94,6 +94,7 @@ void liq_result_free(liq_result *r)
     free(r->market);
     free(r->product);
     free(r->actions);
+    free(r->legs);
     free(r->events);
     free(r->trace);
     for (size_t i = 0; i < r->nwarnings; i++)

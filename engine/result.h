@@ -55,6 +55,16 @@ enum {
 };
 extern const char *const result_status_names[RS_COUNT]; /* "ok", "not_listed", ... */
 
+/* One position of an account of several (result.positions). */
+typedef struct liq_leg {
+    char market[64];
+    int side;                   /* 0 long, 1 short */
+    liq_dec size, entry_price, leverage, initial_margin, maintenance_margin;
+    bool has_lp, has_bp, liquidated;
+    liq_dec liquidation_price, bankruptcy_price, trigger_price, fill_price;
+    liq_dec unforced, forced, fees, open_size, unrealized_pnl;
+} liq_leg;
+
 struct liq_result {
     char *policy, *venue, *scenario, *settlement;
     /* The row's status and, when it is not RS_OK, why, in the user's
@@ -87,6 +97,7 @@ struct liq_result {
     char **warnings; size_t nwarnings;
     bool explain;
     bool quiet;                 /* no events, warnings or trace: numbers only */
+    liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
 };
 
 /* A row that carries no numbers (a venue that does not list the market,

@@ -55,12 +55,14 @@ static json_t *result_obj(const liq_result *r)
     json_object_set_new(o, "notional", NUM(r->notional));
     json_object_set_new(o, "initial_margin", NUM(r->initial_margin));
     json_object_set_new(o, "maintenance_margin", NUM(r->maintenance_margin));
-    json_object_set_new(o, "liquidation_price", OPT(r->has_lp, r->liquidation_price));
-    json_object_set_new(o, "bankruptcy_price", OPT(r->has_bp, r->bankruptcy_price));
+    /* An account of several positions has its prices per position. */
+    bool one = r->nlegs == 0;
+    json_object_set_new(o, "liquidation_price", OPT(one && r->has_lp, r->liquidation_price));
+    json_object_set_new(o, "bankruptcy_price", OPT(one && r->has_bp, r->bankruptcy_price));
     json_object_set_new(o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
-    json_object_set_new(o, "trigger_price", OPT(r->liquidated, r->trigger_price));
-    json_object_set_new(o, "fill_price", OPT(r->liquidated, r->fill_price));
-    json_object_set_new(o, "close_price", OPT(r->liquidated, r->close_price));
+    json_object_set_new(o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
+    json_object_set_new(o, "fill_price", OPT(one && r->liquidated, r->fill_price));
+    json_object_set_new(o, "close_price", OPT(one && r->liquidated, r->close_price));
     json_object_set_new(o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
                                                   "forced", jdec(r->forced), "fees", jdec(r->fees),
                                                   "total", jdec(r->total))
@@ -120,6 +122,34 @@ static json_t *result_obj(const liq_result *r)
         json_array_append_new(ev, eo);
     }
     json_object_set_new(o, "events", ev);
+    if (r->nlegs) {
+        /* An account of several positions: each with its own prices and
+         * loss split (CONTRACT.md, Accounts). */
+        json_t *legs = json_array();
+        for (size_t i = 0; i < r->nlegs; i++) {
+            const liq_leg *g = &r->legs[i];
+            json_t *lo = json_object();
+            json_object_set_new(lo, "market", json_string(g->market));
+            json_object_set_new(lo, "side", json_string(side[g->side]));
+            json_object_set_new(lo, "size", jdec(g->size));
+            json_object_set_new(lo, "entry_price", jdec(g->entry_price));
+            json_object_set_new(lo, "leverage", jdec(g->leverage));
+            json_object_set_new(lo, "initial_margin", jdec(g->initial_margin));
+            json_object_set_new(lo, "maintenance_margin", jdec(g->maintenance_margin));
+            json_object_set_new(lo, "liquidation_price", jopt(g->has_lp, g->liquidation_price));
+            json_object_set_new(lo, "bankruptcy_price", jopt(g->has_bp, g->bankruptcy_price));
+            json_object_set_new(lo, "liquidated", json_boolean(g->liquidated));
+            json_object_set_new(lo, "trigger_price", jopt(g->liquidated, g->trigger_price));
+            json_object_set_new(lo, "fill_price", jopt(g->liquidated, g->fill_price));
+            json_object_set_new(lo, "loss", json_pack("{s:o s:o s:o}", "unforced",
+                                                      jdec(g->unforced), "forced", jdec(g->forced),
+                                                      "fees", jdec(g->fees)));
+            json_object_set_new(lo, "open_size", jdec(g->open_size));
+            json_object_set_new(lo, "unrealized_pnl", jdec(g->unrealized_pnl));
+            json_array_append_new(legs, lo);
+        }
+        json_object_set_new(o, "positions", legs);
+    }
     json_t *w = json_array();
     for (size_t i = 0; i < r->nwarnings; i++)
         json_array_append_new(w, json_string(r->warnings[i]));

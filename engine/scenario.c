@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FLD(T, k, ty, req, mem) .key = k, .type = ty, .required = req, .off = offsetof(T, mem)
 
@@ -66,6 +67,8 @@ static const schema fill_s = {"market.liquidation_fill", sizeof(s_fill), false, 
 static const field market_f[] = {
     {FLD(s_market, "mark_path", F_LIST_DEC, false, mark_path), .lo = "0.000000000001",
      .unit = "price", .doc = "mark prices in time order"},
+    {FLD(s_market, "mark_paths", F_DICT_LIST_DEC, false, mark_paths), .lo = "0.000000000001",
+     .unit = "price", .doc = "one mark path per market symbol, for an account of several positions"},
     {FLD(s_market, "path_file", F_STR, false, path_file),
      .doc = "CSV of time,mark[,index,last], relative to the scenario"},
     {FLD(s_market, "liquidation_fill", F_MAP, false, liquidation_fill), .sub = &fill_s,
@@ -82,7 +85,9 @@ static const field root_f[] = {
     {FLD(s_root, "name", F_STR, true, name), .doc = "scenario name"},
     {FLD(s_root, "description", F_STR, false, description), .doc = "what it shows"},
     {FLD(s_root, "account", F_MAP, true, account), .sub = &account_s, .doc = "account"},
-    {FLD(s_root, "position", F_MAP, true, position), .sub = &position_s, .doc = "position"},
+    {FLD(s_root, "position", F_MAP, false, position), .sub = &position_s, .doc = "position"},
+    {FLD(s_root, "positions", F_LIST_MAP, false, positions), .sub = &position_s,
+     .doc = "several positions in one account (instead of position)"},
     {FLD(s_root, "market", F_MAP, true, market), .sub = &market_s, .doc = "market path"},
 };
 const schema liq_scenario_schema = {"scenario", sizeof(s_root), false, root_f,
@@ -93,6 +98,7 @@ void liq_scenario_free(liq_scenario *s)
     if (!s)
         return;
     schema_free(&liq_scenario_schema, &s->r);
+    free(s->legs);
     free(s->path_px);
     free(s->path_m);
     free(s->path);
@@ -186,6 +192,60 @@ static void dir_join(char *out, size_t cap, const char *base, const char *rel)
         snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, rel);
 }
 
+/* market.mark_paths: each position takes the path of its market (by
+ * symbol, ignoring case); every path has the same number of marks, one
+ * per tick of the account's walk. */
+static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, liq_diags *d)
+{
+    const plist *mp = &s->r.market.mark_paths;
+    const pdeclist *paths = mp->items;
+    size_t len = 0;
+    for (size_t i = 0; i < mp->n; i++) {
+        if (i > 0 && paths[i].list.n != len) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, paths[i].id.m.line,
+                          paths[i].id.m.col,
+                          "market.mark_paths.%s: %zu marks, but %s has %zu; every market's "
+                          "path has one mark per tick", paths[i].id.v, paths[i].list.n,
+                          paths[0].id.v, len);
+            return false;
+        }
+        len = paths[i].list.n;
+    }
+    if (len == 0) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mp->m.line, mp->m.col,
+                      "market.mark_paths: the mark paths are empty");
+        return false;
+    }
+    /* The flat arrays hold every path, one after another. */
+    s->path_px = calloc(len * mp->n, sizeof *s->path_px);
+    s->path_m = calloc(len * mp->n, sizeof *s->path_m);
+    s->legs = calloc(np, sizeof *s->legs);
+    if (!s->path_px || !s->path_m || !s->legs)
+        return false;
+    for (size_t i = 0; i < mp->n; i++)
+        for (size_t t = 0; t < len; t++) {
+            const pdec *pt = &((const pdec *)paths[i].list.items)[t];
+            s->path_px[i * len + t] = pt->v;
+            s->path_m[i * len + t] = pt->m;
+        }
+    s->npath = len;
+    s->nlegs = np;
+    for (size_t k = 0; k < np; k++) {
+        size_t i = 0;
+        while (i < mp->n && (!ps[k].market.v || strcasecmp(paths[i].id.v, ps[k].market.v) != 0))
+            i++;
+        if (i == mp->n) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, ps[k].market.m.line,
+                          ps[k].market.m.col,
+                          "positions[%zu].market: %s has no path under market.mark_paths", k,
+                          ps[k].market.v ? ps[k].market.v : "(none)");
+            return false;
+        }
+        s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len};
+    }
+    return true;
+}
+
 /* Takes ownership of path (freed with the scenario, or here on failure).
  * The marks of the loaded values point at the file string their node
  * carries, so a loader that frees its document must hand that very
@@ -200,27 +260,59 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
     }
     s->path = path;
     bool ok = s->path && schema_load(&liq_scenario_schema, n, &s->r, s->path, "", d);
-    const s_position *p = &s->r.position;
     const s_market *m = &s->r.market;
-    if (ok && p->size.set == p->notional.set) {
-        const ynode *pn = ynode_get(n, "position");
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
-                      pn ? pn->col : 0, "position: give exactly one of 'size' or 'notional'");
+    bool one = ynode_get(n, "position") != NULL, many = s->r.positions.set;
+    if (ok && one == many) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, n->line, n->col,
+                      "give exactly one of 'position' or 'positions'");
         ok = false;
     }
-    if (ok && !p->leverage.set && !p->margin.set) {
-        const ynode *pn = ynode_get(n, "position");
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
-                      pn ? pn->col : 0, "position: give 'leverage' or 'margin'");
+    if (ok && many && s->r.positions.n == 0) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, s->r.positions.m.line,
+                      s->r.positions.m.col, "positions: give at least one position");
         ok = false;
     }
-    if (ok && m->mark_path.set == m->path_file.set) {
+    if (ok && s->r.positions.n > LIQ_MAX_POSITIONS) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, s->r.positions.m.line,
+                      s->r.positions.m.col, "positions: %zu positions, more than the limit of %d",
+                      s->r.positions.n, LIQ_MAX_POSITIONS);
+        ok = false;
+    }
+    size_t np = many ? s->r.positions.n : 1;
+    const s_position *ps = many ? s->r.positions.items : &s->r.position;
+    const ynode *pnodes = many ? ynode_get(n, "positions") : NULL;
+    for (size_t k = 0; ok && k < np; k++) {
+        const s_position *p = &ps[k];
+        const ynode *pn = many ? pnodes->items[k] : ynode_get(n, "position");
+        char what[32];
+        snprintf(what, sizeof what, many ? "positions[%zu]" : "position", k);
+        if (p->size.set == p->notional.set) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
+                          pn ? pn->col : 0, "%s: give exactly one of 'size' or 'notional'", what);
+            ok = false;
+        } else if (!p->leverage.set && !p->margin.set) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
+                          pn ? pn->col : 0, "%s: give 'leverage' or 'margin'", what);
+            ok = false;
+        } else if (many && np > 1 && !p->market.set) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
+                          pn ? pn->col : 0,
+                          "%s: name the 'market' (an account of several positions has one "
+                          "mark path per market)", what);
+            ok = false;
+        }
+    }
+    if (ok && m->mark_path.set + m->path_file.set + m->mark_paths.set != 1) {
         const ynode *mn = ynode_get(n, "market");
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mn ? mn->line : 0,
-                      mn ? mn->col : 0, "market: give exactly one of 'mark_path' or 'path_file'");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mn ? mn->line : 0, mn ? mn->col : 0,
+                      "market: give exactly one of 'mark_path', 'path_file' or 'mark_paths'");
         ok = false;
     }
-    if (ok && m->mark_path.set) {
+    if (ok && m->mark_paths.set)
+        ok = legs_from_paths(s, ps, np, d);
+    if (ok && m->mark_paths.set) {
+        /* Paths per market: the legs point into them. */
+    } else if (ok && m->mark_path.set) {
         const pdec *pts = m->mark_path.items;
         for (size_t i = 0; ok && i < m->mark_path.n; i++)
             ok = path_push(s, pts[i].v, pts[i].m);
@@ -244,6 +336,14 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, mn ? mn->line : 0,
                       mn ? mn->col : 0, "market: the mark path is empty");
         ok = false;
+    }
+    if (ok && !m->mark_paths.set) {
+        /* One path: every position follows it. */
+        s->legs = calloc(np, sizeof *s->legs);
+        ok = s->legs != NULL;
+        for (size_t k = 0; ok && k < np; k++)
+            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m};
+        s->nlegs = np;
     }
     if (!ok) {
         liq_scenario_free(s);

@@ -10,6 +10,9 @@
 
 enum { SIDE_LONG, SIDE_SHORT };
 
+/* Positions one scenario's account may hold (docs/limits.md). */
+#define LIQ_MAX_POSITIONS 64
+
 typedef struct s_account {
     pdec collateral;
     penum mode;
@@ -31,6 +34,7 @@ typedef struct s_market {
     plist mark_path;          /* of pdec */
     pstr path_file;
     s_fill liquidation_fill;
+    plist mark_paths;         /* of pdeclist: symbol -> marks, one path per market */
     pdec insurance_fund;      /* overrides the policy's balance */
     pdec winners_profit;      /* for socialized loss: the winners' profit base */
 } s_market;
@@ -39,8 +43,16 @@ typedef struct s_root {
     pstr name, description;
     s_account account;
     s_position position;
+    plist positions;          /* of s_position: several positions in one account */
     s_market market;
 } s_root;
+
+/* One position of the account, with the mark path of its market. */
+typedef struct s_leg {
+    const s_position *p;
+    const liq_dec *px;        /* npath marks */
+    const liq_mark *px_m;
+} s_leg;
 
 struct liq_scenario {
     char *path;
@@ -48,6 +60,8 @@ struct liq_scenario {
     liq_dec *path_px;         /* the mark path, from mark_path or path_file */
     liq_mark *path_m;         /* where each mark came from */
     size_t npath;
+    s_leg *legs;              /* every position (one for `position:`), each with its path */
+    size_t nlegs;
 };
 
 extern const schema liq_scenario_schema;

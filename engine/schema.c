@@ -329,7 +329,7 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
 static bool load_list(const field *f, const ynode *v, plist *pl, const char *file,
                       const char *path, liq_diags *d)
 {
-    bool dict = f->type == F_DICT_MAP;
+    bool dict = f->type == F_DICT_MAP || f->type == F_DICT_LIST_DEC;
     pl->m = mark_of(file, v);
     pl->set = true;
     if (dict ? v->kind != YN_MAP : v->kind != YN_SEQ)
@@ -341,6 +341,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
     case F_LIST_ENUM: isz = sizeof(penum); break;
     case F_LIST_DEC: isz = sizeof(pdec); break;
     case F_LIST_STR: isz = sizeof(pstr); break;
+    case F_DICT_LIST_DEC: isz = sizeof(pdeclist); break;
     default: break;
     }
     pl->items = calloc(v->n ? v->n : 1, isz);
@@ -368,6 +369,16 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
             id->m = mark_of(file, v->keys[i]);
             id->set = true;
             ok &= schema_load(f->sub, e, item, file, sub, d);
+            break;
+        }
+        case F_DICT_LIST_DEC: {
+            pdeclist *dl = (pdeclist *)item;
+            dl->id.v = strdup(v->keys[i]->text);
+            dl->id.m = mark_of(file, v->keys[i]);
+            dl->id.set = true;
+            field lf = *f;
+            lf.type = F_LIST_DEC;
+            ok &= load_list(&lf, e, &dl->list, file, sub, d);
             break;
         }
         case F_LIST_ENUM: {
@@ -484,6 +495,7 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
         return true;
     case F_LIST_MAP:
     case F_DICT_MAP:
+    case F_DICT_LIST_DEC:
     case F_LIST_ENUM:
     case F_LIST_DEC:
     case F_LIST_STR:
@@ -537,6 +549,18 @@ void schema_free(const schema *s, void *obj)
             plist *pl = slot;
             for (size_t i = 0; i < pl->n; i++)
                 free(((pstr *)pl->items)[i].v);
+            free(pl->items);
+            pl->items = NULL;
+            pl->n = 0;
+            break;
+        }
+        case F_DICT_LIST_DEC: {
+            plist *pl = slot;
+            for (size_t i = 0; i < pl->n; i++) {
+                pdeclist *dl = &((pdeclist *)pl->items)[i];
+                free(dl->id.v);
+                free(dl->list.items);
+            }
             free(pl->items);
             pl->items = NULL;
             pl->n = 0;
@@ -607,6 +631,10 @@ static json_t *field_json(const field *f)
         o = json_pack("{ss s{so}}", "type", "array", "items", "enum", enum_json(f->enum_vals));
         break;
     case F_LIST_DEC: o = json_pack("{ss so}", "type", "array", "items", dec_json(f)); break;
+    case F_DICT_LIST_DEC:
+        o = json_pack("{ss s{ss so}}", "type", "object", "additionalProperties", "type", "array",
+                      "items", dec_json(f));
+        break;
     case F_LIST_STR: o = json_pack("{ss s{ss}}", "type", "array", "items", "type", "string"); break;
     }
     if (!o)

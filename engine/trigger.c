@@ -103,8 +103,8 @@ liq_status wf_walk(wf *w, wf_close *o)
 
     memset(o, 0, sizeof *o);
     o->trigger_step = -1;
-    for (size_t i = 0; i < s->npath && d_pos(size); i++) {
-        liq_dec mark = s->path_px[i];
+    for (size_t i = 0; i < w->npx && d_pos(size); i++) {
+        liq_dec mark = w->px[i];
         if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
             return st;
         if (!has_lp || !beyond(w, mark, lp))
@@ -146,7 +146,7 @@ liq_status wf_walk(wf *w, wf_close *o)
     }
     o->equity = coll;
     o->open_size = size;
-    if (d_pos(size) && s->npath)
-        o->unrealized = wf_pnl(w, size, s->path_px[s->npath - 1]);
+    if (d_pos(size) && w->npx)
+        o->unrealized = wf_pnl(w, size, w->px[w->npx - 1]);
     return w->c.st;
 }

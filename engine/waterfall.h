@@ -22,6 +22,10 @@ typedef struct wf {
     const p_root *pr;        /* the market's rules: p->r with its overrides */
     const liq_market *mkt;   /* NULL when the policy lists no markets */
     const liq_scenario *s;
+    const s_position *sp;    /* the position evaluated (a leg of the scenario's account) */
+    const liq_dec *px;       /* its market's marks, npx of them */
+    const liq_mark *px_m;
+    size_t npx;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -44,6 +48,12 @@ typedef struct wf {
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;
     liq_dec lp, bp;
+    /* An account of isolated positions: each deficit is its own, so the
+     * account's deficit is their sum, not what its loss exceeds. */
+    bool legs_isolated;
+    /* A cross account's position closed before its others: what is left
+     * stays with the account, not forfeited yet (close.c). */
+    bool defer_surplus;
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
     char refusal[240];
@@ -166,6 +176,17 @@ liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark);
 
 /* debt.c */
 liq_status wf_debt(wf *w);
+
+/* eval.c: shared with account.c. A result block with the policy's,
+ * market's and scenario's names (caller owns it); and the settling of a
+ * closed position or account: shortfall stages, final balance, debt and
+ * the invariants. */
+liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                            liq_diags *diags);
+liq_status eval_settle(wf *w, const wf_close *cl);
+/* account.c: a scenario of several positions in one account. */
+liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                         liq_diags *diags);
 
 /* Hook helper (eval.c): call hook `which` with fields; on success a value
  * is pending in the policy's runtime. */

@@ -85,7 +85,9 @@ static const char *jtext(json_t *root, const char *path, char *buf, size_t cap)
     while (v && *p) {
         size_t n = strcspn(p, ".");
         snprintf(key, sizeof key, "%.*s", (int)n, p);
-        v = json_object_get(v, key);
+        /* A number indexes an array: "positions.0.liquidation_price". */
+        v = json_is_array(v) ? json_array_get(v, (size_t)strtoul(key, NULL, 10))
+                             : json_object_get(v, key);
         p += n + (p[n] == '.');
     }
     if (!v)
@@ -250,6 +252,13 @@ static void check_invariants(json_t *r)
 
     liq_dec deficit = jdec(r, "deficit");
     liq_dec over = liq_dec_max(dec_sub(total, jdec(r, "collateral")), LIQ_DEC_ZERO);
+    /* Isolated positions in one account keep their own deficits: the
+     * account's is their sum, which a margin left over elsewhere does not
+     * reduce (so it may exceed what the total is above the collateral). */
+    json_t *legs = json_object_get(r, "positions");
+    bool isolated_legs = legs && !strcmp(json_string_value(json_object_get(r, "mode")), "isolated");
+    if (isolated_legs)
+        over = liq_dec_max(over, deficit);
     if (liq_dec_cmp(deficit, over) != 0)
         fail_msg("deficit %s != max(0, total - collateral) %s", dec_text(deficit, a),
                  dec_text(over, b));
@@ -1365,14 +1374,149 @@ static void test_leverage_above_the_maximum_is_not_offered_and_loss_never_falls(
     liq_policy_free(p);
 }
 
+/* An account of two positions in cross margin (Binance USDⓈ-M), worked
+ * by hand from Binance's own cross formula (bn-liq-price-faq: LP1 =
+ * (WB - TMM1 + UPNL1 + cumB - Side1 x Position1 x EP1) / (Position1 x
+ * MMR_B - Side1 x Position1)): WB 10,000; BTCUSDT long 1 at 50,000 (MM
+ * 0.4 % = 200) and ETHUSDT short 10 at 3,000 (MM 0.4 % of 30,000 = 120).
+ *   BTC: (10,000 - 120 + 0 + 0 - 50,000) / (0.004 - 1) = 40,281.124497991967...
+ *        (rounded up for a long, at 12 places: 40,281.124497991968)
+ *   ETH: (10,000 - 200 + 0 + 0 + 30,000) / (0.04 + 10) = 3,964.143426294820...
+ * Bankruptcy (MM 0): BTC (10,000 - 50,000) / -1 = 40,000; ETH 40,000 / 10 = 4,000.
+ * The marks fall to 41,000 and rise to 3,300 at t2: the account's equity is
+ * 10,000 - 9,000 - 3,000 = -2,000 < MM, so both close at their marks; the
+ * fee (1.2 %, capped at what is left) is 0, and the fund pays the 2,000. */
+static void test_binance_cross_account_of_two_positions_by_its_formula(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/binance-usdm.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "two.yaml",
+        "name: two\naccount: {collateral: \"10000\", mode: cross}\n"
+        "positions:\n"
+        "  - {market: BTCUSDT, side: long, size: \"1\", entry_price: \"50000\", leverage: 20}\n"
+        "  - {market: ETHUSDT, side: short, size: \"10\", entry_price: \"3000\", leverage: 20}\n"
+        "market:\n  mark_paths:\n    BTCUSDT: [\"50000\", \"45000\", \"41000\"]\n"
+        "    ETHUSDT: [\"3000\", \"3100\", \"3300\"]\n");
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    check_invariants(r);
+    expect_all(r, "status", "ok", "liquidated", "true", "loss.unforced", "12000", "loss.fees", "0",
+               "deficit", "2000", "covered_by.insurance_fund", "2000", "final_balance", "0",
+               "positions.0.liquidation_price", "40281.124497991968",
+               "positions.0.bankruptcy_price", "40000",
+               "positions.1.liquidation_price", "3964.14342629482",
+               "positions.1.bankruptcy_price", "4000", "positions.0.trigger_price", "41000",
+               "positions.1.trigger_price", "3300", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* dYdX gives each position of a cross subaccount a share of the net
+ * collateral in proportion to its maintenance requirement
+ * (liquidations.go: BQ = -DNNV - TNC x |DMMR| / TMMR). TNC 2,000; BTC-USD
+ * long 0.1 at 50,000 (MM 1.2 % of 5,000 = 60), SOL-USD long 100 at 100
+ * (MM 5 % of 10,000 = 500): BTC's share 2,000 x 60 / 560 = 214.285714285714
+ * (12 places, half-even), bankruptcy 50,000 - 214.285714285714 / 0.1 =
+ * 47,857.14285714286; SOL's share 1,785.714285714286, its move per unit
+ * 17.857142857142 (rounded down: a long's bankruptcy price errs up), so
+ * 100 - 17.857142857142 = 82.142857142858. */
+static void test_dydx_cross_positions_share_net_collateral_by_maintenance(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/dydx-v4.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "dydx-two.yaml",
+        "name: dydx-two\naccount: {collateral: \"2000\", mode: cross}\n"
+        "positions:\n"
+        "  - {market: BTC-USD, side: long, size: \"0.1\", entry_price: \"50000\", leverage: 10}\n"
+        "  - {market: SOL-USD, side: long, size: \"100\", entry_price: \"100\", leverage: 10}\n"
+        "market:\n  mark_paths:\n    BTC-USD: [\"50000\"]\n    SOL-USD: [\"100\"]\n");
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    check_invariants(r);
+    expect_all(r, "status", "ok", "liquidated", "false", "positions.0.bankruptcy_price",
+               "47857.14285714286", "positions.1.bankruptcy_price", "82.142857142858",
+               "initial_margin", "1500", "maintenance_margin", "560", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* Isolated positions in one account: each on its own margin; one's
+ * deficit is not paid by another's profit. Binance: BTCUSDT long 1 at
+ * 50,000 at 10x (margin 5,000) gaps to 40,000: loss 10,000, deficit 5,000
+ * (the fee, capped at what is left, is 0), paid by the fund; ETHUSDT long
+ * 10 at 3,000 at 10x (margin 3,000) rises to 3,300: open, +3,000. The
+ * account of 10,000 ends with 10,000 - 10,000 + 5,000 + 3,000 = 8,000. */
+static void test_isolated_positions_in_one_account_keep_their_own_deficit(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/binance-usdm.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "iso.yaml",
+        "name: iso\naccount: {collateral: \"10000\", mode: isolated}\n"
+        "positions:\n"
+        "  - {market: BTCUSDT, side: long, size: \"1\", entry_price: \"50000\", leverage: 10}\n"
+        "  - {market: ETHUSDT, side: long, size: \"10\", entry_price: \"3000\", leverage: 10}\n"
+        "market:\n  mark_paths:\n    BTCUSDT: [\"50000\", \"40000\"]\n"
+        "    ETHUSDT: [\"3000\", \"3300\"]\n");
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    check_invariants(r);
+    expect_all(r, "status", "ok", "collateral", "8000", "loss.total", "10000", "deficit", "5000",
+               "covered_by.insurance_fund", "5000", "unrealized_pnl", "3000",
+               "final_balance", "8000", "positions.0.liquidated", "true",
+               "positions.1.liquidated", "false", "positions.1.open_size", "10", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* One account settles in one currency: a USDT and a coin-settled market
+ * together are an input error that names both. */
+static void test_an_account_in_two_settlement_currencies_is_refused(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_TEST_DATA "/waterfall/two-settlements.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "mixed.yaml",
+        "name: mixed\naccount: {collateral: \"10000\", mode: cross}\n"
+        "positions:\n"
+        "  - {market: BTCUSDT, side: long, size: \"1\", entry_price: \"50000\", leverage: 10}\n"
+        "  - {market: ETHUSD, side: long, size: \"10\", entry_price: \"3000\", leverage: 10}\n"
+        "market:\n  mark_paths:\n    BTCUSDT: [\"50000\"]\n    ETHUSD: [\"3000\"]\n");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts o = {0};
+    assert_null(liq_eval(p, s, &o, &d));
+    expect_first_error(&d, "mixed.yaml:5:14: positions[1].market: ETHUSD settles in ETH, "
+                           "positions[0] in USDT; one account's positions must settle in one "
+                           "currency");
+    liq_diags_free(&d);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
 int main(void)
 {
-    static struct CMUnitTest tests[NCASES + 8];
+    static struct CMUnitTest tests[NCASES + 12];
     for (size_t i = 0; i < NCASES; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
     size_t n = NCASES;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_kraken_spot_margin_at_5x_leaves_a_debt_after_a_gap);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_binance_cross_account_of_two_positions_by_its_formula);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_isolated_positions_in_one_account_keep_their_own_deficit);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_an_account_in_two_settlement_currencies_is_refused);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_dydx_cross_positions_share_net_collateral_by_maintenance);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_a_market_is_found_by_name_alias_or_identity_or_not_listed);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(

@@ -1,0 +1,379 @@
+/*
+ * account.c — an account of several positions (a scenario's
+ * `positions:`), isolated or in cross margin, each in its own market
+ * with its own mark path.
+ *
+ * Owns what only exists across positions: the account's collateral
+ * shared in cross, the account-level liquidation condition (equity of
+ * all positions at their marks against the sum of their maintenance
+ * margins), each position's liquidation price given the others (Binance:
+ * the others' maintenance margin and unrealized PnL held at their marks;
+ * dYdX: a share of net collateral in proportion to maintenance margin,
+ * `margin.cross_share`), and the order positions are closed in. Each
+ * position opens through position.c and closes through close.c, the
+ * same steps a single evaluation and a replay take; the account settles
+ * through eval.c's shortfall, balance and invariants.
+ */
+#include "market.h"
+#include "waterfall.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct leg {
+    wf w;
+    liq_dec size;            /* open */
+    liq_dec coll;            /* isolated: its own margin; cross: unused */
+    wf_close cl;             /* what happened to it */
+} leg;
+
+static liq_result *row(liq_policy *p, const liq_scenario *s, int status, const char *why,
+                       liq_diags *d)
+{
+    liq_result *r = result_new_row(p->r.name.v, p->r.venue.v, s->r.name.v, status, why);
+    if (!r)
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+    return r;
+}
+
+/* The account's equity and maintenance margin at tick t, over the open
+ * positions: cash plus each one's unrealized PnL at its own mark. */
+static liq_status account_at(leg *g, size_t n, liq_dec cash, size_t t, liq_dec *equity,
+                             liq_dec *mm)
+{
+    *equity = cash;
+    *mm = LIQ_DEC_ZERO;
+    for (size_t k = 0; k < n; k++) {
+        if (!d_pos(g[k].size))
+            continue;
+        wf *w = &g[k].w;
+        liq_dec m;
+        liq_status st = wf_mm(w, g[k].size, cash, w->px[t], &m, NULL);
+        if (st != LIQ_OK)
+            return st;
+        *equity = c_add(&w->c, *equity, wf_pnl(w, g[k].size, w->px[t]));
+        *mm = c_add(&w->c, *mm, m);
+        if (w->c.st != LIQ_OK)
+            return w->c.st;
+    }
+    return LIQ_OK;
+}
+
+/* Position k's liquidation and bankruptcy prices in cross, the others at
+ * their first marks: Binance's TMM1/UPNL1 (the collateral position k can
+ * lose is the wallet balance plus the others' PnL minus their
+ * maintenance margin), or dYdX's share of net collateral in proportion to
+ * maintenance margin. */
+static liq_status cross_prices(leg *g, size_t n, size_t k, liq_dec cash, liq_leg *out)
+{
+    wf *w = &g[k].w;
+    liq_dec others_pnl = LIQ_DEC_ZERO, others_mm = LIQ_DEC_ZERO, tmm = LIQ_DEC_ZERO, mine = LIQ_DEC_ZERO;
+    for (size_t j = 0; j < n; j++) {
+        liq_dec m;
+        liq_status st = wf_mm(&g[j].w, g[j].size, cash, g[j].w.px[0], &m, NULL);
+        if (st != LIQ_OK)
+            return st;
+        tmm = c_add(&w->c, tmm, m);
+        if (j == k) {
+            mine = m;
+            continue;
+        }
+        others_pnl = c_add(&w->c, others_pnl, wf_pnl(&g[j].w, g[j].size, g[j].w.px[0]));
+        others_mm = c_add(&w->c, others_mm, m);
+    }
+    liq_dec lp_coll, bp_coll;
+    if (w->pr->margin.cross_share.v == XSHARE_MM) {
+        liq_dec tnc = c_add(&w->c, cash, c_add(&w->c, others_pnl, wf_pnl(w, g[k].size, w->px[0])));
+        lp_coll = bp_coll = d_pos(tmm) ? c_div(&w->c, c_mul(&w->c, tnc, mine), tmm) : tnc;
+    } else {
+        bp_coll = c_add(&w->c, cash, others_pnl);
+        lp_coll = c_sub(&w->c, bp_coll, others_mm);
+    }
+    out->has_lp = false;
+    liq_status st = LIQ_OK;
+    if (d_pos(lp_coll))
+        st = wf_liq_price(w, g[k].size, lp_coll, &out->has_lp, &out->liquidation_price, NULL);
+    else {
+        out->has_lp = true;     /* the others already take it below maintenance */
+        out->liquidation_price = w->entry;
+    }
+    if (st == LIQ_OK)
+        out->has_bp = d_pos(bp_coll) && wf_bankruptcy_price(w, g[k].size, bp_coll,
+                                                            &out->bankruptcy_price);
+    return st == LIQ_OK ? w->c.st : st;
+}
+
+static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, long t)
+{
+    wf *w = &g->w;
+    wf_close *o = &g->cl;
+    const p_liquidation *pl = &w->pr->liquidation;
+    if (!o->liquidated) {
+        o->liquidated = true;
+        o->trigger = mark;
+        o->trigger_step = t;
+    }
+    o->last_mark = mark;
+    o->last_size = LIQ_DEC_ZERO;
+    o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
+    o->last_fill = steps[n - 1].fill;
+    for (size_t k = 0; k < n; k++) {
+        const wf_step *s = &steps[k];
+        o->last_size = c_add(&w->c, o->last_size, s->size);
+        o->unforced = c_sub(&w->c, o->unforced, s->pnl_t);
+        o->forced = c_add(&w->c, o->forced, c_sub(&w->c, s->pnl_t, s->pnl_f));
+        o->fees = c_add(&w->c, c_add(&w->c, o->fees, s->fee), s->kept);
+        if (pl->fee.receiver.v == RECV_IF)
+            o->if_received = c_add(&w->c, o->if_received, s->fee);
+        if (s->kept_to == RECV_IF)
+            o->if_received = c_add(&w->c, o->if_received, s->kept);
+        o->fill = s->fill;
+        o->close = s->close;
+        g->size = s->rest;
+    }
+}
+
+/* Cross: one walk of the account. When its equity reaches the sum of
+ * the maintenance margins, every open position is closed at its own mark
+ * (all at once), one after another: each sees as its collateral the
+ * account's cash so far plus the others' unrealized PnL at their marks,
+ * so a fee capped at what is left is capped at what the account has
+ * left, and the margin the venue keeps is what the account has left
+ * after the last one. */
+static liq_status walk_cross(leg *g, size_t n, liq_dec *cash, const liq_scenario *s)
+{
+    liq_dec slip = s->r.market.liquidation_fill.slippage.v;
+    calc *c = &g[0].w.c;
+    for (size_t t = 0; t < s->npath; t++) {
+        liq_dec equity, mm;
+        liq_status st = account_at(g, n, *cash, t, &equity, &mm);
+        if (st != LIQ_OK)
+            return st;
+        size_t last = n;
+        for (size_t k = 0; k < n; k++)
+            if (d_pos(g[k].size))
+                last = k;
+        if (last == n)
+            break;
+        if (d_gt(equity, mm))
+            continue;
+        liq_event *e = result_event(g[0].w.r, "account_liquidation", (long)t);
+        event_dec(e, "equity", equity);
+        event_dec(e, "maintenance_margin", mm);
+        liq_dec running = *cash;
+        for (size_t k = 0; k < n; k++) {
+            if (!d_pos(g[k].size))
+                continue;
+            wf *w = &g[k].w;
+            liq_dec others = LIQ_DEC_ZERO;
+            for (size_t j = k + 1; j < n; j++)
+                if (d_pos(g[j].size))
+                    others = c_add(c, others, wf_pnl(&g[j].w, g[j].size, g[j].w.px[t]));
+            w->defer_surplus = k != last;
+            wf_step steps[2];
+            size_t ns;
+            st = wf_close_at(w, g[k].size, c_add(c, running, others), w->px[t], slip, NULL,
+                             (long)t, steps, &ns);
+            w->defer_surplus = false;
+            if (st != LIQ_OK)
+                return st;
+            leg_add_steps(&g[k], steps, ns, w->px[t], (long)t);
+            running = c_sub(c, steps[ns - 1].equity, others);
+        }
+        *cash = running;
+    }
+    return c->st;
+}
+
+liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                         liq_diags *d)
+{
+    size_t n = s->nlegs;
+    char why[400];
+    mkt_match mm;
+    leg *g = calloc(n, sizeof *g);
+    if (!g) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
+    liq_result *r = NULL;
+    /* Every position's market, all in one settlement currency. */
+    for (size_t k = 0; k < n; k++) {
+        const s_position *sp = s->legs[k].p;
+        if (!market_find(p, sp->market.v ? sp->market.v : "", sp->contract.v, &mm)) {
+            snprintf(why, sizeof why, "positions[%zu]: %s", k, mm.reason);
+            free(g);
+            return row(p, s, RS_NOT_LISTED, why, d);
+        }
+        const p_root *pr = mm.m ? &mm.m->r : &p->r;
+        g[k].w = (wf){.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp, .px = s->legs[k].px,
+                      .px_m = s->legs[k].px_m, .npx = s->npath, .d = d, .c = {LIQ_OK, NULL},
+                      .fee_mode = (liq_round)pr->rounding.fee.v,
+                      .amount_mode = (liq_round)pr->rounding.amount.v};
+        const char *ccy = pr->contract.settlement.v, *ccy0 = g[0].w.pr->contract.settlement.v;
+        if (k > 0 && strcmp(ccy, ccy0) != 0) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, sp->market.m.line,
+                          sp->market.m.col,
+                          "positions[%zu].market: %s settles in %s, positions[0] in %s; one "
+                          "account's positions must settle in one currency", k,
+                          sp->market.v, ccy, ccy0);
+            free(g);
+            return NULL;
+        }
+    }
+    r = eval_result_new(p, g[0].w.pr, s, d);
+    if (!r) {
+        free(g);
+        return NULL;
+    }
+    r->explain = opts && opts->explain;
+    r->quiet = opts && opts->quiet;
+    r->legs = calloc(n, sizeof *r->legs);
+    r->nlegs = n;
+    liq_status st = r->legs ? LIQ_OK : LIQ_ENOMEM;
+    const s_account *sa = &s->r.account;
+    liq_dec im_total = LIQ_DEC_ZERO, mm_total = LIQ_DEC_ZERO;
+    for (size_t k = 0; st == LIQ_OK && k < n; k++) {
+        wf *w = &g[k].w;
+        w->r = r;
+        st = wf_position(w);
+        if (st == LIQ_OK && w->refused) {
+            snprintf(why, sizeof why, "positions[%zu]: %s", k, w->refusal);
+            liq_result_free(r);
+            free(g);
+            return row(p, s, RS_NOT_OFFERED, why, d);
+        }
+        if (st != LIQ_OK)
+            break;
+        g[k].size = w->size;
+        g[k].coll = w->collateral;
+        g[k].cl.trigger_step = -1;
+        im_total = c_add(&w->c, im_total, w->im);
+        liq_dec m;
+        if ((st = wf_mm(w, w->size, w->collateral, w->entry, &m, NULL)) != LIQ_OK)
+            break;
+        mm_total = c_add(&w->c, mm_total, m);
+        liq_leg *out = &r->legs[k];
+        snprintf(out->market, sizeof out->market, "%s",
+                 w->mkt ? w->mkt->id->symbol.v : (w->sp->market.v ? w->sp->market.v : ""));
+        out->side = w->sgn > 0 ? 0 : 1;
+        out->size = w->size;
+        out->entry_price = w->entry;
+        out->leverage = w->lev;
+        out->initial_margin = w->im;
+        out->maintenance_margin = m;
+    }
+    wf *w0 = &g[0].w;
+    bool cross = st == LIQ_OK && w0->mode == MODE_CROSS;
+    liq_dec cash = sa->collateral.v;
+    if (st == LIQ_OK && d_lt(cash, im_total)) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, sa->collateral.m.line,
+                      sa->collateral.m.col,
+                      "account.collateral: %s does not cover the positions' initial margins %s",
+                      dstr(cash, (char[LIQ_DEC_STRLEN]){0}), dstr(im_total, (char[LIQ_DEC_STRLEN]){0}));
+        st = LIQ_EINPUT;
+    }
+    if (st == LIQ_OK && cross) {
+        for (size_t k = 0; st == LIQ_OK && k < n; k++)
+            st = cross_prices(g, n, k, cash, &r->legs[k]);
+        if (st == LIQ_OK)
+            st = walk_cross(g, n, &cash, s);
+    } else if (st == LIQ_OK) {
+        /* Isolated: each position on its own margin and path, as a single
+         * evaluation walks it; the account adds them up. */
+        for (size_t k = 0; st == LIQ_OK && k < n; k++) {
+            wf *w = &g[k].w;
+            liq_leg *out = &r->legs[k];
+            if ((st = wf_liq_price(w, w->size, w->collateral, &w->has_lp, &w->lp, NULL)) != LIQ_OK)
+                break;
+            w->has_bp = wf_bankruptcy_price(w, w->size, w->collateral, &w->bp);
+            out->has_lp = w->has_lp;
+            out->liquidation_price = w->lp;
+            out->has_bp = w->has_bp;
+            out->bankruptcy_price = w->bp;
+            if ((st = wf_walk(w, &g[k].cl)) != LIQ_OK)
+                break;
+            g[k].size = g[k].cl.open_size;
+        }
+    }
+    /* The account's totals, and the close the shortfall stages see (the
+     * last position liquidated). */
+    wf_close acc = {.trigger_step = -1};
+    size_t lastk = 0;
+    long last_t = -1;
+    for (size_t k = 0; st == LIQ_OK && k < n; k++) {
+        wf *w = &g[k].w;
+        wf_close *cl = &g[k].cl;
+        liq_leg *out = &r->legs[k];
+        if (cross)
+            cl->open_size = g[k].size;
+        if (cross && d_pos(g[k].size) && s->npath)
+            cl->unrealized = wf_pnl(w, g[k].size, w->px[s->npath - 1]);
+        out->liquidated = cl->liquidated;
+        out->trigger_price = cl->trigger;
+        out->fill_price = cl->fill;
+        out->unforced = cl->unforced;
+        out->forced = cl->forced;
+        out->fees = cl->fees;
+        out->open_size = cl->open_size;
+        out->unrealized_pnl = cl->unrealized;
+        calc *c = &w0->c;
+        acc.liquidated |= cl->liquidated;
+        acc.unforced = c_add(c, acc.unforced, cl->unforced);
+        acc.forced = c_add(c, acc.forced, cl->forced);
+        acc.fees = c_add(c, acc.fees, cl->fees);
+        acc.if_received = c_add(c, acc.if_received, cl->if_received);
+        acc.unrealized = c_add(c, acc.unrealized, cl->unrealized);
+        if (cl->liquidated && cl->trigger_step >= last_t) {
+            last_t = cl->trigger_step;
+            lastk = k;
+        }
+        if (!cross) {
+            /* An isolated position's deficit is its own: one position's
+             * margin left over never pays for another's shortfall. */
+            acc.equity = c_sub(c, acc.equity, liq_dec_max(liq_dec_neg(cl->equity), LIQ_DEC_ZERO));
+        }
+        if (w->c.st != LIQ_OK)
+            st = w->c.st;
+    }
+    if (st == LIQ_OK) {
+        wf *w = &g[lastk].w;
+        const wf_close *lc = &g[lastk].cl;
+        acc.last_mark = lc->last_mark;
+        acc.last_size = lc->last_size;
+        acc.last_bp = lc->last_bp;
+        acc.last_fill = lc->last_fill;
+        if (cross)
+            acc.equity = cash;
+        r->contract = w0->ctype;
+        r->mode = w0->mode;
+        r->liquidated = acc.liquidated;
+        r->unforced = acc.unforced;
+        r->forced = acc.forced;
+        r->fees = acc.fees;
+        r->unrealized_pnl = acc.unrealized;
+        r->initial_margin = im_total;
+        r->maintenance_margin = mm_total;
+        r->total = c_add(&w0->c, c_add(&w0->c, acc.unforced, acc.forced), acc.fees);
+        r->deficit = liq_dec_max(liq_dec_neg(acc.equity), LIQ_DEC_ZERO);
+        liq_dec coll = LIQ_DEC_ZERO;
+        for (size_t k = 0; k < n; k++)
+            coll = c_add(&w0->c, coll, g[k].coll);
+        r->collateral = cross ? sa->collateral.v : coll;
+        /* Settle through the last liquidated position's rules and the
+         * account's balance. */
+        w->account = sa->collateral.v;
+        w->legs_isolated = !cross;
+        st = eval_settle(w, &acc);
+    }
+    if (st != LIQ_OK) {
+        if (liq_diags_count(d, LIQ_SEV_ERROR) == 0)
+            liq_diags_add(d, LIQ_SEV_ERROR, st, p->path, 0, 0, "%s while evaluating %s under %s",
+                          liq_status_str(st), s->r.name.v, p->r.name.v);
+        liq_result_free(r);
+        r = NULL;
+    }
+    free(g);
+    return r;
+}
