@@ -1,16 +1,26 @@
 /*
- * book.c — loading a book (NDJSON or CSV) and a mark path (CSV).
+ * book.c — loading a book of accounts: CSV (through csvread.c) or NDJSON
+ * (one account per line, through jansson).
  *
- * Every number is read as exact decimal text: JSON decimals must be
- * strings or integers (a JSON real would already have passed through a
- * binary float in the parser, so it is refused with a message).
+ * Owns what a book's rows mean and the rules that make one account of
+ * them (book.h, docs/replay.md): an account's rows are adjacent and
+ * share its collateral and mode; its positions in one market are netted
+ * into one entry, and a netting that would leave an entry price at or
+ * below zero is refused rather than replayed. Every number is read as
+ * exact decimal text: JSON decimals must be strings or integers (a JSON
+ * real would already have passed through a binary float in the parser,
+ * so it is refused with a message).
  */
 #include "book.h"
 #include "calc.h"
+#include "csvread.h"
+#include "fileio.h"
 #include "policy.h"
+#include "schema.h"
+#include "strset.h"
 
-#include <ctype.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +40,10 @@ liq_book *book_new(size_t cap)
     b->size = malloc(b->cap * sizeof(liq_dec));
     b->entry = malloc(b->cap * sizeof(liq_dec));
     b->lev = malloc(b->cap * sizeof(liq_dec));
+    b->market = malloc(b->cap * sizeof *b->market);
+    b->line = malloc(b->cap * sizeof *b->line);
     if (!b->idbuf || !b->idoff || !b->collateral || !b->mode || !b->side || !b->size ||
-        !b->entry || !b->lev) {
+        !b->entry || !b->lev || !b->market || !b->line) {
         liq_book_free(b);
         return NULL;
     }
@@ -42,6 +54,8 @@ void liq_book_free(liq_book *b)
 {
     if (!b)
         return;
+    for (size_t i = 0; b->market && i < b->n; i++)
+        free(b->market[i]);
     free(b->path);
     free(b->idbuf);
     free(b->idoff);
@@ -51,12 +65,14 @@ void liq_book_free(liq_book *b)
     free(b->size);
     free(b->entry);
     free(b->lev);
+    free(b->market);
+    free(b->line);
     free(b);
 }
 
 size_t liq_book_accounts(const liq_book *b)
 {
-    return b->n;
+    return b->accounts;
 }
 
 static bool grow_arr(void **p, size_t cap, size_t size)
@@ -68,8 +84,9 @@ static bool grow_arr(void **p, size_t cap, size_t size)
     return true;
 }
 
-bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int side, liq_dec size,
-              liq_dec entry, liq_dec lev)
+/* Appends an entry; market (copied) may be NULL. */
+static bool add_entry(liq_book *b, const char *id, const char *market, int line, liq_dec collateral,
+                      int mode, int side, liq_dec size, liq_dec entry, liq_dec lev)
 {
     if (b->n == b->cap) {
         size_t c = b->cap * 2;
@@ -78,7 +95,9 @@ bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int sid
             !grow_arr((void **)&b->mode, c, 1) || !grow_arr((void **)&b->side, c, 1) ||
             !grow_arr((void **)&b->size, c, sizeof(liq_dec)) ||
             !grow_arr((void **)&b->entry, c, sizeof(liq_dec)) ||
-            !grow_arr((void **)&b->lev, c, sizeof(liq_dec)))
+            !grow_arr((void **)&b->lev, c, sizeof(liq_dec)) ||
+            !grow_arr((void **)&b->market, c, sizeof *b->market) ||
+            !grow_arr((void **)&b->line, c, sizeof *b->line))
             return false;
         b->cap = c;
     }
@@ -88,6 +107,10 @@ bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int sid
             return false;
         b->idcap *= 2;
     }
+    char *m = market && *market ? strdup(market) : NULL;
+    if (market && *market && !m)
+        return false;
+    bool new_account = b->n == 0 || strcmp(book_id(b, b->n - 1), id) != 0;
     memcpy(b->idbuf + b->idlen, id, len);
     b->idoff[b->n] = b->idlen;
     b->idlen += len;
@@ -97,31 +120,288 @@ bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int sid
     b->size[b->n] = size;
     b->entry[b->n] = entry;
     b->lev[b->n] = lev;
+    b->market[b->n] = m;
+    b->line[b->n] = line;
     b->n++;
+    b->accounts += new_account;
     return true;
 }
 
-/* Net a further position into the last account: signed sizes add, and
- * the entry is the size-weighted one, so PnL(P) is unchanged. */
-static bool net_into_last(liq_book *b, int side, liq_dec size, liq_dec entry)
+bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int side, liq_dec size,
+              liq_dec entry, liq_dec lev)
 {
-    size_t i = b->n - 1;
+    return add_entry(b, id, NULL, 0, collateral, mode, side, size, entry, lev);
+}
+
+/* ---- one account's positions ----------------------------------------- */
+
+/* The outcome of adding a position to an account. */
+typedef enum pos_result { POS_OK, POS_NOMEM, POS_OVERFLOW, POS_ENTRY } pos_result;
+
+/* Net a further position into entry i: signed sizes add, and the entry
+ * is the size-weighted one, so PnL(P) is unchanged. A reduction at a
+ * better price than the entry moves the net entry past zero (long 2 @100
+ * and short 1 @300 net to long 1 @-100): that realized profit has no
+ * place in one entry, so it is refused (POS_ENTRY, *net_entry set). */
+static pos_result net_into(liq_book *b, size_t i, int side, liq_dec size, liq_dec entry,
+                           liq_dec *net_entry)
+{
     calc c = {LIQ_OK, NULL};
     liq_dec s1 = b->side[i] < 0 ? liq_dec_neg(b->size[i]) : b->size[i];
     liq_dec s2 = side < 0 ? liq_dec_neg(size) : size;
     liq_dec net = c_add(&c, s1, s2);
-    if (d_zero(net)) {
+    if (c.st == LIQ_OK && d_zero(net)) {
         b->side[i] = 0;
         b->size[i] = LIQ_DEC_ZERO;
-        return c.st == LIQ_OK;
+        return POS_OK;
     }
     /* sum(s_k * E_k) / net */
     liq_dec num = c_add(&c, c_mul(&c, s1, b->entry[i]), c_mul(&c, s2, entry));
-    b->entry[i] = c_div(&c, num, net);
+    liq_dec e = c_div(&c, num, net);
+    if (c.st != LIQ_OK)
+        return POS_OVERFLOW;
+    if (!d_pos(e)) {
+        *net_entry = e;
+        return POS_ENTRY;
+    }
+    b->entry[i] = e;
     b->side[i] = d_pos(net) ? 1 : -1;
     b->size[i] = liq_dec_abs(net);
-    return c.st == LIQ_OK;
+    return POS_OK;
 }
+
+static bool same_market(const char *a, const char *b)
+{
+    if (!a || !*a || !b || !*b)
+        return (!a || !*a) && (!b || !*b);
+    return strcmp(a, b) == 0;
+}
+
+/* Adds a position to the account whose entries start at first (a new
+ * account when first == b->n): into its entry for market, or as a new
+ * entry of the account. */
+static pos_result add_position(liq_book *b, size_t first, const char *id, const char *market,
+                               int line, liq_dec coll, int mode, int side, liq_dec size,
+                               liq_dec entry, liq_dec lev, liq_dec *net_entry)
+{
+    for (size_t i = first; i < b->n; i++)
+        if (same_market(b->market[i], market))
+            return net_into(b, i, side, size, entry, net_entry);
+    return add_entry(b, id, market, line, coll, mode, side, size, entry, lev) ? POS_OK
+                                                                                : POS_NOMEM;
+}
+
+static int parse_mode(const char *s)
+{
+    return s && strcmp(s, "cross") == 0 ? MODE_CROSS : s && strcmp(s, "isolated") == 0 ? MODE_ISOLATED : -1;
+}
+
+static int parse_side(const char *s)
+{
+    return s && strcmp(s, "long") == 0 ? 1 : s && strcmp(s, "short") == 0 ? -1 : 0;
+}
+
+static const char *entry_id(const void *b, size_t i)
+{
+    return book_id(b, i);
+}
+
+/* What both formats share while loading: the book, where messages go,
+ * and the accounts seen (an id may begin only one account). */
+typedef struct loading {
+    liq_book *b;
+    liq_diags *d;
+    strset seen;        /* the first entry of each account */
+} loading;
+
+__attribute__((format(printf, 5, 6))) static bool fail(loading *l, liq_status code, int line,
+                                                        int col, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    liq_diags_add(l->d, LIQ_SEV_ERROR, code, l->b->path, line, col, "%s", msg);
+    return false;
+}
+
+static bool begin_account(loading *l, size_t first)
+{
+    if (strset_add(&l->seen, first))
+        return true;
+    return fail(l, LIQ_ENOMEM, 0, 0, "out of memory");
+}
+
+/* ---- CSV ------------------------------------------------------------- */
+
+enum { B_ID, B_COLL, B_MODE, B_SIDE, B_SIZE, B_ENTRY, B_LEV, B_MARKET, BNCOL };
+static const char *const book_cols[BNCOL] = {"id",   "collateral",  "mode",     "side",
+                                             "size", "entry_price", "leverage", "market"};
+#define BOOK_HEADER "id,collateral,mode,side,size,entry_price,leverage[,market]"
+
+typedef struct csv_loading {
+    loading l;
+    bool header;
+    int col[BNCOL];
+    size_t nf;
+    size_t first;       /* the current account's first entry */
+} csv_loading;
+
+static bool csv_header(csv_loading *c, const csvr_row *row)
+{
+    loading *l = &c->l;
+    if (strcmp(row->f[0].text, "id") != 0)
+        return fail(l, LIQ_EINPUT, row->line, 1, "expected the header \"" BOOK_HEADER "\"");
+    for (int k = 0; k < BNCOL; k++)
+        c->col[k] = -1;
+    for (size_t i = 0; i < row->n; i++) {
+        const csvr_field *f = &row->f[i];
+        int k = 0;
+        while (k < BNCOL && strcmp(f->text, book_cols[k]) != 0)
+            k++;
+        char q[200];
+        if (k == BNCOL) {
+            const char *s = schema_suggest(f->text, book_cols, BNCOL);
+            return fail(l, LIQ_EINPUT, f->line, f->col,
+                        "unknown column \"%s\"%s%s%s; a book's columns are " BOOK_HEADER,
+                        csvr_quote(f->text, f->len, q), s ? " (did you mean \"" : "",
+                        s ? s : "", s ? "\"?)" : "");
+        }
+        if (c->col[k] >= 0)
+            return fail(l, LIQ_EINPUT, f->line, f->col, "column \"%s\" is named twice",
+                        book_cols[k]);
+        c->col[k] = (int)i;
+    }
+    for (int k = 0; k < B_MARKET; k++)
+        if (c->col[k] < 0)
+            return fail(l, LIQ_EINPUT, row->line, 1,
+                        "the header lacks the column \"%s\"; a book's columns are " BOOK_HEADER,
+                        book_cols[k]);
+    c->header = true;
+    c->nf = row->n;
+    return true;
+}
+
+static const csvr_field *col_field(const csv_loading *c, const csvr_row *row, int k)
+{
+    return c->col[k] >= 0 ? &row->f[c->col[k]] : NULL;
+}
+
+static bool csv_row(void *ud, const csvr_row *row)
+{
+    csv_loading *c = ud;
+    loading *l = &c->l;
+    liq_book *b = l->b;
+    if (!c->header)
+        return csv_header(c, row);
+    char q[200];
+    if (row->n != c->nf)
+        return fail(l, LIQ_EINPUT, row->line, row->n > c->nf ? row->f[c->nf].col : 1,
+                    "expected %zu fields (as the header), got %zu", c->nf, row->n);
+    const csvr_field *fid = col_field(c, row, B_ID), *fmk = col_field(c, row, B_MARKET);
+    /* An empty id would read as the previous row's account: with no
+     * account before it, netting wrote before the arrays. */
+    if (fid->len == 0)
+        return fail(l, LIQ_EINPUT, fid->line, fid->col,
+                    "id: expected an account id, got an empty field");
+    if (fid->len > BOOK_MAX_ID)
+        return fail(l, LIQ_EINPUT, fid->line, fid->col,
+                    "id: longer than %d bytes (docs/limits.md)", BOOK_MAX_ID);
+    if (fmk && fmk->len > BOOK_MAX_MARKET)
+        return fail(l, LIQ_EINPUT, fmk->line, fmk->col,
+                    "market: longer than %d bytes (docs/limits.md)", BOOK_MAX_MARKET);
+    static const int dcols[] = {B_COLL, B_SIZE, B_ENTRY, B_LEV};
+    liq_dec v[BNCOL];
+    for (size_t k = 0; k < 4; k++) {
+        int col = dcols[k];
+        const csvr_field *f = col_field(c, row, col);
+        csvr_quote(f->text, f->len, q);
+        if (liq_dec_parse(f->text, f->len, &v[col]) != LIQ_OK)
+            return fail(l, LIQ_EINPUT, f->line, f->col, "%s: expected a decimal, got \"%s\"",
+                        book_cols[col], q);
+    }
+    const csvr_field *fmo = col_field(c, row, B_MODE), *fsi = col_field(c, row, B_SIDE);
+    int mode = parse_mode(fmo->text), side = parse_side(fsi->text);
+    if (mode < 0)
+        return fail(l, LIQ_EINPUT, fmo->line, fmo->col,
+                    "mode: expected isolated or cross, got \"%s\"",
+                    csvr_quote(fmo->text, fmo->len, q));
+    if (!side)
+        return fail(l, LIQ_EINPUT, fsi->line, fsi->col, "side: expected long or short, got \"%s\"",
+                    csvr_quote(fsi->text, fsi->len, q));
+    /* The NDJSON loader's rule: size and entry_price > 0, leverage >= 1,
+     * collateral >= 0. */
+    for (size_t k = 0; k < 4; k++) {
+        int col = dcols[k];
+        const csvr_field *f = col_field(c, row, col);
+        bool ok = col == B_COLL    ? !d_neg(v[col])
+                  : col == B_LEV   ? liq_dec_cmp(v[col], liq_dec_from_int(1)) >= 0
+                                   : d_pos(v[col]);
+        if (!ok)
+            return fail(l, LIQ_EINPUT, f->line, f->col, "%s: expected a decimal %s, got \"%s\"",
+                        book_cols[col], col == B_COLL ? ">= 0" : col == B_LEV ? ">= 1" : "> 0",
+                        csvr_quote(f->text, f->len, q));
+    }
+    const char *market = fmk && fmk->len ? fmk->text : NULL;
+    bool continues = b->n > 0 && strcmp(book_id(b, c->first), fid->text) == 0;
+    if (continues) {
+        /* One account, one collateral and one mode: a row that says
+         * otherwise is a mistake to show, not a value to ignore. */
+        char had[LIQ_DEC_STRLEN], got[LIQ_DEC_STRLEN];
+        const csvr_field *fc = col_field(c, row, B_COLL);
+        if (liq_dec_cmp(v[B_COLL], b->collateral[c->first]) != 0) {
+            liq_dec_format(b->collateral[c->first], had);
+            liq_dec_format(v[B_COLL], got);
+            return fail(l, LIQ_EINPUT, fc->line, fc->col,
+                        "collateral: %s differs from %s on line %d, where account \"%s\" "
+                        "begins; an account has one collateral, given on each of its rows",
+                        got, had, b->line[c->first], csvr_quote(fid->text, fid->len, q));
+        }
+        if (mode != b->mode[c->first])
+            return fail(l, LIQ_EINPUT, fmo->line, fmo->col,
+                        "mode: %s differs from %s on line %d, where account \"%s\" begins; an "
+                        "account has one margin mode",
+                        fmo->text, b->mode[c->first] == MODE_CROSS ? "cross" : "isolated",
+                        b->line[c->first], csvr_quote(fid->text, fid->len, q));
+    } else {
+        long was = strset_find(&l->seen, fid->text);
+        if (was >= 0)
+            return fail(l, LIQ_EINPUT, fid->line, fid->col,
+                        "id: account \"%s\" began on line %d and other accounts' rows came "
+                        "between; an account's rows must be adjacent",
+                        csvr_quote(fid->text, fid->len, q), b->line[was]);
+        c->first = b->n;
+    }
+    liq_dec e;
+    pos_result r = add_position(b, c->first, fid->text, market, row->line, v[B_COLL], mode, side,
+                                v[B_SIZE], v[B_ENTRY], v[B_LEV], &e);
+    if (r == POS_ENTRY) {
+        const csvr_field *fe = col_field(c, row, B_ENTRY);
+        char es[LIQ_DEC_STRLEN];
+        liq_dec_format(e, es);
+        return fail(l, LIQ_EINPUT, fe->line, fe->col,
+                    "entry_price: netted with the account's earlier rows this position leaves "
+                    "an entry price of %s, not > 0 (a profit realized by the reduction); write "
+                    "the account's net position as one row",
+                    es);
+    }
+    if (r == POS_OVERFLOW)
+        return fail(l, LIQ_EOVERFLOW, row->line, 1, "overflow while netting the account's rows");
+    if (r == POS_NOMEM)
+        return fail(l, LIQ_ENOMEM, row->line, 1, "out of memory");
+    return continues || begin_account(l, c->first);
+}
+
+static bool load_csv(loading *l, const fio_buf *buf)
+{
+    csv_loading c = {.l = *l};
+    bool ok = csvr_read(l->b->path, buf->data, buf->len, csv_row, &c, l->d);
+    l->seen = c.l.seen;
+    return ok;
+}
+
+/* ---- NDJSON ---------------------------------------------------------- */
 
 static bool json_dec(json_t *v, liq_dec *out, const char **why)
 {
@@ -140,160 +420,164 @@ static bool json_dec(json_t *v, liq_dec *out, const char **why)
     return false;
 }
 
-static int parse_mode(const char *s)
+/* The first key of o not in allowed (NULL-terminated), or NULL. */
+static const char *unknown_key(json_t *o, const char *const *allowed)
 {
-    return s && strcmp(s, "cross") == 0 ? MODE_CROSS : s && strcmp(s, "isolated") == 0 ? MODE_ISOLATED : -1;
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], k) != 0)
+            i++;
+        if (!allowed[i])
+            return k;
+    }
+    return NULL;
 }
 
-static int parse_side(const char *s)
-{
-    return s && strcmp(s, "long") == 0 ? 1 : s && strcmp(s, "short") == 0 ? -1 : 0;
-}
+static const char *const account_keys[] = {"id", "collateral", "mode", "positions", NULL};
+static const char *const position_keys[] = {"side", "size", "entry_price", "leverage", "market",
+                                            NULL};
 
-static bool add_position(liq_book *b, const char *id, bool first, liq_dec coll, int mode, int side,
-                         liq_dec size, liq_dec entry, liq_dec lev)
+/* One line, one account. Returns false with an error at line ln. */
+static bool ndjson_account(loading *l, json_t *o, int ln)
 {
-    if (first)
-        return book_add(b, id, coll, mode, side, size, entry, lev);
-    return net_into_last(b, side, size, entry);
-}
-
-static bool load_ndjson(liq_book *b, FILE *f, liq_diags *d)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int ln = 0;
-    bool ok = true;
-    while (ok && (len = getline(&line, &cap, f)) >= 0) {
-        ln++;
-        if (len <= 1 || line[0] == '#')
-            continue;
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)len, 0, &je);
-        const char *why = NULL, *key = NULL;
-        liq_dec coll, size, entry, lev;
-        if (!o || !json_is_object(o)) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, o ? 1 : je.column,
-                          "expected a JSON object per line%s%s", o ? "" : ": ", o ? "" : je.text);
-            json_decref(o);
-            ok = false;
-            break;
-        }
-        const char *id = json_string_value(json_object_get(o, "id"));
-        int mode = parse_mode(json_string_value(json_object_get(o, "mode")));
-        json_t *ps = json_object_get(o, "positions");
-        if (!id)
-            key = "id", why = "missing (a string)";
-        else if (!id[0])
-            key = "id", why = "expected an account id, got an empty string";
-        else if (!json_dec(json_object_get(o, "collateral"), &coll, &why))
-            key = "collateral";
-        else if (mode < 0)
-            key = "mode", why = "expected \"isolated\" or \"cross\"";
-        else if (!json_is_array(ps) || json_array_size(ps) == 0)
-            key = "positions", why = "expected a non-empty list";
-        for (size_t k = 0; !key && k < json_array_size(ps); k++) {
-            json_t *p = json_array_get(ps, k);
-            int side = parse_side(json_string_value(json_object_get(p, "side")));
-            if (!side)
-                key = "positions[].side", why = "expected \"long\" or \"short\"";
-            else if (!json_dec(json_object_get(p, "size"), &size, &why))
-                key = "positions[].size";
-            else if (!json_dec(json_object_get(p, "entry_price"), &entry, &why))
-                key = "positions[].entry_price";
-            else if (!json_dec(json_object_get(p, "leverage"), &lev, &why))
-                key = "positions[].leverage";
-            else if (!d_pos(size) || !d_pos(entry) || liq_dec_cmp(lev, liq_dec_from_int(1)) < 0)
-                key = "positions[]", why = "size and entry_price must be > 0, leverage >= 1";
-            else if (!add_position(b, id, k == 0, coll, mode, side, size, entry, lev))
-                key = "positions[]", why = "out of memory or overflow while netting";
-        }
-        json_decref(o);
-        if (key) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1, "%s: %s", key, why);
-            ok = false;
+    liq_book *b = l->b;
+    char q[200], why_buf[300];
+    const char *why = NULL, *key = NULL, *bad;
+    liq_dec coll, size, entry, lev;
+    const char *id = json_string_value(json_object_get(o, "id"));
+    int mode = parse_mode(json_string_value(json_object_get(o, "mode")));
+    json_t *ps = json_object_get(o, "positions");
+    if ((bad = unknown_key(o, account_keys))) {
+        return fail(l, LIQ_EINPUT, ln, 1,
+                    "unknown key \"%s\" in an account; expected id, collateral, mode, positions "
+                    "(a position's market goes inside the position)",
+                    csvr_quote(bad, strlen(bad), q));
+    }
+    if (!id)
+        key = "id", why = "missing (a string)";
+    else if (!id[0])
+        key = "id", why = "expected an account id, got an empty string";
+    else if (strlen(id) > BOOK_MAX_ID)
+        key = "id", why = "longer than 255 bytes (docs/limits.md)";
+    else if (!json_dec(json_object_get(o, "collateral"), &coll, &why))
+        key = "collateral";
+    else if (d_neg(coll))
+        key = "collateral", why = "expected a decimal >= 0";
+    else if (mode < 0)
+        key = "mode", why = "expected \"isolated\" or \"cross\"";
+    else if (!json_is_array(ps) || json_array_size(ps) == 0)
+        key = "positions", why = "expected a non-empty list";
+    if (!key) {
+        long was = strset_find(&l->seen, id);
+        if (was >= 0) {
+            snprintf(why_buf, sizeof why_buf,
+                     "account \"%s\" is already on line %d; one line holds all of an account's "
+                     "positions",
+                     csvr_quote(id, strlen(id), q), b->line[was]);
+            key = "id", why = why_buf;
         }
     }
-    free(line);
-    return ok;
+    size_t first = b->n;
+    for (size_t k = 0; !key && k < json_array_size(ps); k++) {
+        json_t *p = json_array_get(ps, k);
+        int side = parse_side(json_string_value(json_object_get(p, "side")));
+        json_t *mk = json_object_get(p, "market");
+        const char *market = json_string_value(mk);
+        liq_dec e;
+        if (!json_is_object(p))
+            key = "positions[]", why = "expected an object";
+        else if ((bad = unknown_key(p, position_keys))) {
+            snprintf(why_buf, sizeof why_buf,
+                     "unknown key \"%s\"; expected side, size, entry_price, leverage, market",
+                     csvr_quote(bad, strlen(bad), q));
+            key = "positions[]", why = why_buf;
+        } else if (!side)
+            key = "positions[].side", why = "expected \"long\" or \"short\"";
+        else if (!json_dec(json_object_get(p, "size"), &size, &why))
+            key = "positions[].size";
+        else if (!json_dec(json_object_get(p, "entry_price"), &entry, &why))
+            key = "positions[].entry_price";
+        else if (!json_dec(json_object_get(p, "leverage"), &lev, &why))
+            key = "positions[].leverage";
+        else if (!d_pos(size) || !d_pos(entry) || liq_dec_cmp(lev, liq_dec_from_int(1)) < 0)
+            key = "positions[]", why = "size and entry_price must be > 0, leverage >= 1";
+        else if (mk && !market)
+            key = "positions[].market", why = "expected a market symbol (a string)";
+        else if (market && strlen(market) > BOOK_MAX_MARKET)
+            key = "positions[].market", why = "longer than 64 bytes (docs/limits.md)";
+        else {
+            pos_result r = add_position(b, first, id, market, ln, coll, mode, side, size, entry,
+                                        lev, &e);
+            char es[LIQ_DEC_STRLEN];
+            if (r == POS_ENTRY) {
+                liq_dec_format(e, es);
+                snprintf(why_buf, sizeof why_buf,
+                         "netted with the account's earlier positions this one leaves an "
+                         "entry price of %s, not > 0 (a profit realized by the reduction); "
+                         "give the account's net position",
+                         es);
+                key = "positions[].entry_price", why = why_buf;
+            } else if (r != POS_OK) {
+                key = "positions[]";
+                why = r == POS_NOMEM ? "out of memory" : "overflow while netting";
+            }
+        }
+    }
+    if (key)
+        return fail(l, LIQ_EINPUT, ln, 1, "%s: %s", key, why);
+    return begin_account(l, first);
 }
 
-/* Split a CSV line in place (no quoting: ids and numbers only). */
-static size_t split(char *s, char **f, size_t max)
+static bool load_ndjson(loading *l, const fio_buf *buf)
 {
-    size_t n = 0;
-    f[n++] = s;
-    for (char *c = s; *c && n < max; c++)
-        if (*c == ',') {
-            *c = 0;
-            f[n++] = c + 1;
+    const char *s = buf->data, *end = buf->data + buf->len;
+    for (int ln = 1; s < end; ln++) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t len = (size_t)((nl ? nl : end) - s);
+        const char *line = s;
+        s = nl ? nl + 1 : end;
+        size_t blank = 0;
+        while (blank < len && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r'))
+            blank++;
+        if (blank == len || line[0] == '#')
+            continue;
+        json_error_t je;
+        json_t *o = json_loadb(line, len, 0, &je);
+        if (!o || !json_is_object(o)) {
+            char q[200];
+            fail(l, LIQ_EINPUT, ln, o ? 1 : je.column, "expected a JSON object per line%s%s",
+                 o ? "" : ": ", o ? "" : csvr_quote(je.text, strlen(je.text), q));
+            json_decref(o);
+            return false;
         }
-    return n;
+        bool ok = ndjson_account(l, o, ln);
+        json_decref(o);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
-static bool load_csv(liq_book *b, FILE *f, liq_diags *d)
+/* ---- loading ---------------------------------------------------------- */
+
+/* The format: by the file's name, or, for standard input, by its first
+ * character that is not blank or in a comment line ('{': NDJSON). */
+static bool is_csv(const char *path, const fio_buf *buf)
 {
-    char line[1024];
-    int ln = 0;
-    char prev[256] = "";
-    static const char *const header = "id,collateral,mode,side,size,entry_price,leverage";
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#')
-            continue;
-        if (ln == 1 || (b->n == 0 && strncmp(line, "id,", 3) == 0)) {
-            if (strcmp(line, header) != 0) {
-                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1,
-                              "expected the header \"%s\"", header);
-                return false;
-            }
-            continue;
-        }
-        char *fl[8];
-        size_t nf = split(line, fl, 8);
-        liq_dec v[4];
-        const char *names[] = {"collateral", "size", "entry_price", "leverage"};
-        int cols[] = {1, 4, 5, 6};
-        if (nf != 7) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1,
-                          "expected 7 fields (%s), got %zu", header, nf);
-            return false;
-        }
-        for (int k = 0; k < 4; k++)
-            if (liq_dec_from_str(fl[cols[k]], &v[k]) != LIQ_OK) {
-                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln,
-                              (int)(fl[cols[k]] - line) + 1, "%s: expected a decimal, got \"%s\"",
-                              names[k], fl[cols[k]]);
-                return false;
-            }
-        int mode = parse_mode(fl[2]), side = parse_side(fl[3]);
-        if (mode < 0 || !side) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, (int)(fl[mode < 0 ? 2 : 3] - line) + 1,
-                          mode < 0 ? "mode: expected isolated or cross" : "side: expected long or short");
-            return false;
-        }
-        /* The NDJSON loader's rule: size and entry_price > 0, leverage >= 1. */
-        for (int k = 1; k < 4; k++)
-            if (k < 3 ? !d_pos(v[k]) : liq_dec_cmp(v[k], liq_dec_from_int(1)) < 0) {
-                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln,
-                              (int)(fl[cols[k]] - line) + 1, "%s: expected a decimal %s, got \"%s\"",
-                              names[k], k < 3 ? "> 0" : ">= 1", fl[cols[k]]);
-                return false;
-            }
-        /* An empty id would read as the previous row's account: with no
-         * account before it, netting wrote before the arrays. */
-        if (!fl[0][0]) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1,
-                          "id: expected an account id, got an empty field");
-            return false;
-        }
-        bool first = b->n == 0 || strcmp(prev, fl[0]) != 0;
-        snprintf(prev, sizeof prev, "%s", fl[0]);
-        if (!add_position(b, fl[0], first, v[0], mode, side, v[1], v[2], v[3])) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, ln, 1, "out of memory or overflow");
-            return false;
+    size_t len = strlen(path);
+    if (strcmp(path, "-") != 0)
+        return len > 4 && strcmp(path + len - 4, ".csv") == 0;
+    for (size_t i = 0; i < buf->len; i++) {
+        char c = buf->data[i];
+        if (c == '#') {
+            const char *nl = memchr(buf->data + i, '\n', buf->len - i);
+            if (!nl)
+                break;
+            i = (size_t)(nl - buf->data);
+        } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            return c != '{';
         }
     }
     return true;
@@ -301,23 +585,22 @@ static bool load_csv(liq_book *b, FILE *f, liq_diags *d)
 
 liq_book *liq_book_load(const char *path, liq_diags *d)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EIO, path, 0, 0, "cannot open the book");
+    fio_buf buf;
+    if (fio_read(path, FIO_BOOK, NULL, &buf, d) != LIQ_OK)
         return NULL;
-    }
     liq_book *b = book_new(1024);
-    if (!b || !(b->path = strdup(path))) {
-        fclose(f);
+    if (!b || !(b->path = strdup(fio_display_name(path)))) {
+        free(buf.data);
         liq_book_free(b);
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, fio_display_name(path), 0, 0, "out of memory");
         return NULL;
     }
-    size_t len = strlen(path);
-    bool csv = len > 4 && strcmp(path + len - 4, ".csv") == 0;
-    bool ok = csv ? load_csv(b, f, d) : load_ndjson(b, f, d);
-    fclose(f);
+    loading l = {b, d, STRSET_INIT(entry_id, b)};
+    bool ok = is_csv(path, &buf) ? load_csv(&l, &buf) : load_ndjson(&l, &buf);
+    strset_free(&l.seen);
+    free(buf.data);
     if (ok && b->n == 0) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1, "the book holds no account");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, 1, 1, "the book holds no account");
         ok = false;
     }
     if (!ok) {
@@ -325,135 +608,4 @@ liq_book *liq_book_load(const char *path, liq_diags *d)
         return NULL;
     }
     return b;
-}
-
-liq_path *path_new(size_t n)
-{
-    liq_path *p = calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
-    p->n = n;
-    p->time = calloc(n ? n : 1, sizeof *p->time);
-    p->mark = calloc(n ? n : 1, sizeof *p->mark);
-    p->slippage = calloc(n ? n : 1, sizeof *p->slippage);
-    p->depth = calloc(n ? n : 1, sizeof *p->depth);
-    if (!p->time || !p->mark || !p->slippage || !p->depth) {
-        liq_path_free(p);
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char buf[24];
-        snprintf(buf, sizeof buf, "%zu", i);
-        p->time[i] = strdup(buf);
-    }
-    return p;
-}
-
-void liq_path_free(liq_path *p)
-{
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->n; i++)
-        free(p->time[i]);
-    free(p->time);
-    free(p->mark);
-    free(p->slippage);
-    free(p->depth);
-    free(p->path);
-    free(p);
-}
-
-size_t liq_path_ticks(const liq_path *p)
-{
-    return p->n;
-}
-
-liq_path *liq_path_load(const char *path, liq_diags *d)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EIO, path, 0, 0, "cannot open the path");
-        return NULL;
-    }
-    liq_path *p = calloc(1, sizeof *p);
-    size_t cap = 0;
-    char line[1024];
-    int ln = 0, slip_col = -1, depth_col = -1;
-    bool header = false;
-    bool ok = p != NULL && (p->path = strdup(path)) != NULL;
-    while (ok && fgets(line, sizeof line, f)) {
-        ln++;
-        line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#')
-            continue;
-        char *fl[8];
-        size_t nf = split(line, fl, 8);
-        liq_dec mark, slip = LIQ_DEC_ZERO, depth = LIQ_DEC_ZERO;
-        if (nf < 2 || liq_dec_from_str(fl[1], &mark) != LIQ_OK) {
-            /* A header is the first row, and its mark column is a name: a
-             * first row with a mistyped number ("5O000") is an error, not
-             * a header to skip. */
-            if (p->n == 0 && !header && nf >= 2 && isalpha((unsigned char)fl[1][0])) {
-                header = true; /* find the slippage and depth columns */
-                for (size_t k = 0; k < nf; k++) {
-                    if (strcmp(fl[k], "slippage") == 0)
-                        slip_col = (int)k;
-                    if (strcmp(fl[k], "depth") == 0)
-                        depth_col = (int)k;
-                }
-                continue;
-            }
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, nf >= 2 ? (int)(fl[1] - line) + 1 : 1,
-                          "mark: expected time,mark[,index,last][,slippage][,depth] with a decimal mark");
-            ok = false;
-            break;
-        }
-        if (!d_pos(mark)) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, (int)(fl[1] - line) + 1,
-                          "mark: expected a price > 0");
-            ok = false;
-            break;
-        }
-        if (slip_col >= 0 && (size_t)slip_col < nf &&
-            (liq_dec_from_str(fl[slip_col], &slip) != LIQ_OK || d_neg(slip) ||
-             d_gt(slip, liq_dec_from_int(1)))) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, (int)(fl[slip_col] - line) + 1,
-                          "slippage: expected a decimal between 0 and 1");
-            ok = false;
-            break;
-        }
-        if (depth_col >= 0 && (size_t)depth_col < nf &&
-            (liq_dec_from_str(fl[depth_col], &depth) != LIQ_OK || !d_pos(depth))) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, ln, (int)(fl[depth_col] - line) + 1,
-                          "depth: expected the quote notional that moves the price 1%%, > 0");
-            ok = false;
-            break;
-        }
-        if (p->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            ok = grow_arr((void **)&p->time, cap, sizeof *p->time) &&
-                 grow_arr((void **)&p->mark, cap, sizeof *p->mark) &&
-                 grow_arr((void **)&p->slippage, cap, sizeof *p->slippage) &&
-                 grow_arr((void **)&p->depth, cap, sizeof *p->depth);
-            if (!ok)
-                break;
-        }
-        p->time[p->n] = strdup(fl[0]);
-        p->mark[p->n] = mark;
-        p->slippage[p->n] = slip;
-        p->depth[p->n] = depth;
-        p->n++;
-    }
-    fclose(f);
-    if (ok && p->n == 0) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, 1, 1, "the path holds no mark");
-        ok = false;
-    }
-    if (!ok) {
-        liq_path_free(p);
-        return NULL;
-    }
-    p->has_slippage = slip_col >= 0;
-    p->has_depth = depth_col >= 0;
-    return p;
 }

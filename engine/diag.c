@@ -2,7 +2,8 @@
  * diag.c — status names and the diagnostics list.
  *
  * Owns liq_diags: an append-only list of messages, each pointing at the
- * file:line:col of its cause. The library fills it; the CLI prints it.
+ * file:line:col of its cause, capped at LIQ_DIAGS_MAX with a last line
+ * that counts the rest. The library fills it; the CLI prints it.
  */
 #include "liqsim.h"
 
@@ -39,6 +40,38 @@ static char *dup_str(const char *s)
     return c;
 }
 
+/* Past the cap, the last item counts what was left out: it names the
+ * first message's file, and is an error as soon as one of them is. */
+static bool count_more(liq_diags *d, liq_severity sev, liq_status code, const char *file)
+{
+    liq_diag *it = &d->items[d->n - 1];
+    if (d->more == 0) {
+        it = &d->items[d->n];
+        it->severity = sev;
+        it->code = code;
+        it->line = it->col = 0;
+        it->msg = NULL;
+        if (!(it->file = dup_str(file ? file : "")))
+            return false;
+        d->n++;
+    }
+    d->more++;
+    d->more_errors += sev == LIQ_SEV_ERROR;
+    if (sev == LIQ_SEV_ERROR && it->severity != LIQ_SEV_ERROR) {
+        it->severity = LIQ_SEV_ERROR;
+        it->code = code;
+    }
+    char buf[160];
+    snprintf(buf, sizeof buf, "%zu more message%s not shown (only the first %d are)", d->more,
+             d->more == 1 ? "" : "s", LIQ_DIAGS_MAX);
+    char *msg = dup_str(buf);
+    if (!msg)
+        return false;
+    free(it->msg);
+    it->msg = msg;
+    return true;
+}
+
 bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
                    const char *file, int line, int col, const char *fmt, ...)
 {
@@ -52,6 +85,8 @@ bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
         d->items = items;
         d->cap = cap;
     }
+    if (d->n - (d->more > 0) >= LIQ_DIAGS_MAX)
+        return count_more(d, sev, code, file);
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -75,10 +110,12 @@ bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
 
 size_t liq_diags_count(const liq_diags *d, liq_severity sev)
 {
-    size_t c = 0;
-    for (size_t i = 0; d && i < d->n; i++)
+    if (!d)
+        return 0;
+    size_t c = 0, shown = d->n - (d->more > 0);
+    for (size_t i = 0; i < shown; i++)
         c += d->items[i].severity == sev;
-    return c;
+    return c + (sev == LIQ_SEV_ERROR ? d->more_errors : d->more - d->more_errors);
 }
 
 void liq_diags_free(liq_diags *d)
@@ -91,7 +128,7 @@ void liq_diags_free(liq_diags *d)
     }
     free(d->items);
     d->items = NULL;
-    d->n = d->cap = 0;
+    d->n = d->cap = d->more = d->more_errors = 0;
 }
 
 /* The one spelling of a diagnostic as text, shared by the CLI's stderr,

@@ -18,6 +18,7 @@
  * hook_match.c's, the decimal userdata hook_dec.c's.
  */
 #include "hook.h"
+#include "fileio.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -689,38 +690,6 @@ void liq_hookrt_free(liq_hookrt *h)
 
 /* ---- loading ------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len, int *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        *err = errno;
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    *err = buf ? (ferror(f) ? EIO : 0) : ENOMEM;
-    fclose(f);
-    if (buf && *err) {
-        free(buf);
-        buf = NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static bool add_path(liq_hookrt *h, const char *path)
 {
     char **np = realloc(h->paths, (size_t)(h->npaths + 1) * sizeof *np);
@@ -752,15 +721,14 @@ liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
 static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
 {
     lua_State *L = h->L;
-    size_t len;
-    int err;
     liq_hookrt_ret_done(h);
-    char *src = read_file(path, &len, &err);
-    if (!src) {
-        hook_diag(d, err == ENOMEM ? LIQ_ENOMEM : LIQ_EIO, path, 0, "cannot read hook file: %s",
-                  strerror(err));
-        return err == ENOMEM ? LIQ_ENOMEM : LIQ_EIO;
-    }
+    /* fileio.c: a regular file within the hook-file size limit. */
+    fio_buf file;
+    liq_status rst = fio_read(path, FIO_HOOK, NULL, &file, d);
+    if (rst != LIQ_OK)
+        return rst;
+    char *src = file.data;
+    size_t len = file.len;
     /* Bytecode can crash the VM (it is not verified): text only. */
     if (len > 0 && src[0] == LUA_SIGNATURE[0]) {
         free(src);

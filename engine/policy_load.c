@@ -293,6 +293,9 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
     dir_join(path, sizeof path, h->file.m.file ? h->file.m.file : p->path, h->file.v);
     /* Point a missing file at the YAML line that names it; the Lua
      * runtime's own message could only name the file it cannot read. */
+    if (!fio_allowed(path, FIO_HOOK, &(fio_ref){"hooks.file", h->file.m.file ? h->file.m.file : p->path,
+                                                h->file.m.line, h->file.m.col}, d))
+        return false;
     FILE *probe = fopen(path, "rb");
     if (!probe)
         return ERR(h->file.m, "hooks.file: cannot open \"%s\": %s", path, strerror(errno));
@@ -370,6 +373,10 @@ static ydoc *load_tree(liq_policy *p, const char *path, int depth, liq_diags *d)
     bool is_path = strchr(ext->text, '/') || (len > 5 && strcmp(ext->text + len - 5, ".yaml") == 0);
     snprintf(rel, sizeof rel, is_path ? "%s" : "%s.yaml", ext->text);
     dir_join(bpath, sizeof bpath, path, rel);
+    if (!fio_allowed(bpath, FIO_POLICY, &(fio_ref){"extends", m.file, m.line, m.col}, d)) {
+        ydoc_free(doc);
+        return NULL;
+    }
     size_t before = d ? d->n : 0;
     ydoc *base = load_tree(p, bpath, depth + 1, d);
     if (!base || !base->root || base->root->kind != YN_MAP) {

@@ -7,6 +7,8 @@
  * checked where the two meet, in position.c.
  */
 #include "scenario.h"
+#include "fileio.h"
+#include "markpath.h"
 #include "yamltree.h"
 
 #include <errno.h>
@@ -126,56 +128,34 @@ static bool path_push(liq_scenario *s, liq_dec px, liq_mark m)
     return true;
 }
 
-/* CSV: time,mark[,index,last]; a first line that does not parse as a
- * number in the mark column is a header. csv must live as long as the
- * scenario: the marks of its rows point at it. */
+/* The path_file, read by the one mark-path reader replays use
+ * (markpath.c), confined to the scenario's directory (fileio.c). csv
+ * must live as long as the scenario: the marks of its rows point at it.
+ * A scenario's fill is market.liquidation_fill: the per-tick slippage
+ * and depth columns are read by replay only, so a path that has them is
+ * refused here rather than read without them. */
 static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from,
                           liq_diags *d)
 {
-    FILE *f = fopen(csv, "r");
-    if (!f) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, from->file, from->line, from->col,
-                      "market.path_file: cannot open \"%s\": %s", csv, strerror(errno));
+    fio_ref ref = {"market.path_file", from->file, from->line, from->col};
+    fio_buf buf;
+    if (fio_read(csv, FIO_PATH, &ref, &buf, d) != LIQ_OK)
         return false;
-    }
-    char line[1024];
-    int ln = 0;
+    liq_path *p = markpath_parse(csv, buf.data, buf.len, d);
+    free(buf.data);
+    if (!p)
+        return false;
     bool ok = true;
-    while (ok && fgets(line, sizeof line, f)) {
-        ln++;
-        size_t len = strcspn(line, "\r\n");
-        line[len] = 0;
-        if (len == 0 || line[0] == '#')
-            continue;
-        char *c1 = strchr(line, ',');
-        if (!c1) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, 1,
-                          "expected time,mark[,index,last], got \"%s\"", line);
-            ok = false;
-            break;
-        }
-        char *mark = c1 + 1;
-        size_t mlen = strcspn(mark, ",");
-        liq_dec px;
-        liq_status st = liq_dec_parse(mark, mlen, &px);
-        if (st != LIQ_OK) {
-            if (ln == 1 && s->npath == 0)
-                continue; /* header */
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, (int)(mark - line) + 1,
-                          "mark: expected a decimal price, got \"%.*s\"", (int)mlen, mark);
-            ok = false;
-            break;
-        }
-        if (liq_dec_sign(px) <= 0) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, csv, ln, (int)(mark - line) + 1,
-                          "mark: expected a price > 0, got \"%.*s\"", (int)mlen, mark);
-            ok = false;
-            break;
-        }
-        liq_mark m = {csv, ln, (int)(mark - line) + 1};
-        ok = path_push(s, px, m);
+    if (p->has_slippage || p->has_depth) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, from->file, from->line, from->col,
+                      "market.path_file: \"%s\" has a %s column, which only replay reads; a "
+                      "scenario's fill is market.liquidation_fill",
+                      csv, p->has_slippage ? "slippage" : "depth");
+        ok = false;
     }
-    fclose(f);
+    for (size_t i = 0; ok && i < p->n; i++)
+        ok = path_push(s, p->mark[i], (liq_mark){csv, p->line[i], p->col[i]});
+    liq_path_free(p);
     return ok;
 }
 
@@ -380,8 +360,8 @@ static liq_scenario *from_doc(ydoc *doc, const char *path, liq_diags *d)
 
 liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
 {
-    ydoc *doc = ydoc_load_file(path, d);
-    return doc ? from_doc(doc, path, d) : NULL;
+    ydoc *doc = ydoc_load_as(path, FIO_SCENARIO, d);
+    return doc ? from_doc(doc, fio_display_name(path), d) : NULL;
 }
 
 liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len, liq_diags *d)

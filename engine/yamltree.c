@@ -6,9 +6,10 @@
  * problem_mark, turned 1-based, so messages read "file:line:col: ...".
  */
 #include "yamltree.h"
+#include "fileio.h"
+#include "strset.h"
 
 #include <yaml.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,23 +62,29 @@ static void fail_at(builder *b, yaml_mark_t m, const char *msg, const char *ctx)
     if (b->failed)
         return;
     b->failed = true;
-    if (ctx && *ctx)
-        liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, (int)m.line + 1,
-                      (int)m.column + 1, "YAML syntax: %s %s", msg, ctx);
-    else
-        liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, (int)m.line + 1,
-                      (int)m.column + 1, "YAML syntax: %s", msg);
+    liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, (int)m.line + 1, (int)m.column + 1,
+                  "YAML syntax: %s%s%s", msg, ctx && *ctx ? " " : "", ctx ? ctx : "");
 }
 
+/* libyaml's error, at its problem mark; where the construct it was
+ * parsing began elsewhere (an unclosed '{' lines above), that place too:
+ * the user's mistake is often there. */
 static bool next_event(builder *b, yaml_event_t *ev)
 {
-    if (!yaml_parser_parse(&b->parser, ev)) {
-        yaml_mark_t m = b->parser.problem_mark;
-        fail_at(b, m, b->parser.problem ? b->parser.problem : "parse error",
-                b->parser.context);
-        return false;
+    if (yaml_parser_parse(&b->parser, ev))
+        return true;
+    const yaml_parser_t *p = &b->parser;
+    yaml_mark_t pm = p->problem_mark, cm = p->context_mark;
+    const char *problem = p->problem ? p->problem : "parse error";
+    if (p->context && *p->context && (cm.line != pm.line || cm.column != pm.column)) {
+        char ctx[300];
+        snprintf(ctx, sizeof ctx, "%s that starts at line %d, column %d", p->context,
+                 (int)cm.line + 1, (int)cm.column + 1);
+        fail_at(b, pm, problem, ctx);
+    } else {
+        fail_at(b, pm, problem, p->context);
     }
-    return true;
+    return false;
 }
 
 static ynode *node_new(builder *b, ynode_kind k, yaml_mark_t m)
@@ -118,64 +125,12 @@ static bool push_item(ynode *n, ynode *key, ynode *val)
 
 static ynode *build(builder *b, yaml_event_t *ev);
 
-/* ---- duplicate keys --------------------------------------------------
- * A map's keys are checked as they arrive, so the first duplicate in the
- * file is the one reported. Small maps are scanned; from KEYSET_MIN keys
- * on, a hash set of key indices keeps a map of n keys at O(n) (a policy
- * of 100,000 sources took 35 s with a scan per key). */
-#define KEYSET_MIN 8
-
-typedef struct keyset {
-    size_t *slot;   /* key index + 1; 0 is empty */
-    size_t cap;     /* a power of two, at least twice the keys held */
-} keyset;
-
-static size_t key_hash(const char *s)
+/* Duplicate keys are checked as each key arrives, so the first duplicate
+ * in the file is the one reported, through a hash set of the map's keys
+ * (a scan per key made a policy of 100,000 sources take 35 s). */
+static const char *map_key(const void *map, size_t i)
 {
-    size_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
-static void keyset_put(keyset *ks, const ynode *map, size_t i)
-{
-    size_t j = key_hash(map->keys[i]->text) & (ks->cap - 1);
-    while (ks->slot[j])
-        j = (j + 1) & (ks->cap - 1);
-    ks->slot[j] = i + 1;
-}
-
-/* Make room for map->n + 1 keys; false when out of memory. */
-static bool keyset_reserve(keyset *ks, const ynode *map)
-{
-    if (map->n + 1 < KEYSET_MIN || 2 * (map->n + 1) <= ks->cap)
-        return true;
-    size_t cap = ks->cap ? ks->cap * 2 : 4 * KEYSET_MIN;
-    size_t *slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return false;
-    free(ks->slot);
-    ks->slot = slot;
-    ks->cap = cap;
-    for (size_t i = 0; i < map->n; i++)
-        keyset_put(ks, map, i);
-    return true;
-}
-
-/* The index of the key equal to text among map's keys, or -1. */
-static long keyset_find(const keyset *ks, const ynode *map, const char *text)
-{
-    if (!ks->cap) {
-        for (size_t i = 0; i < map->n; i++)
-            if (strcmp(map->keys[i]->text, text) == 0)
-                return (long)i;
-        return -1;
-    }
-    for (size_t j = key_hash(text) & (ks->cap - 1); ks->slot[j]; j = (j + 1) & (ks->cap - 1))
-        if (strcmp(map->keys[ks->slot[j] - 1]->text, text) == 0)
-            return (long)(ks->slot[j] - 1);
-    return -1;
+    return ((const ynode *)map)->keys[i]->text;
 }
 
 static ynode *build_scalar(builder *b, yaml_event_t *ev)
@@ -208,14 +163,14 @@ static ynode *build_scalar(builder *b, yaml_event_t *ev)
 static ynode *build_items(builder *b, ynode *n)
 {
     bool is_map = n->kind == YN_MAP;
-    keyset ks = {NULL, 0};
+    strset ks = STRSET_INIT(map_key, n);
     for (;;) {
         yaml_event_t e;
         if (!next_event(b, &e))
             break;
         if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
             yaml_event_delete(&e);
-            free(ks.slot);
+            strset_free(&ks);
             return n;
         }
         yaml_mark_t km = e.start_mark;
@@ -228,14 +183,14 @@ static ynode *build_items(builder *b, ynode *n)
                 node_free(key);
                 break;
             }
-            long dup = keyset_find(&ks, n, key->text);
+            long dup = strset_find(&ks, key->text);
             if (dup >= 0 && !b->failed) {
                 b->failed = true;
                 liq_diags_add(b->d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path, key->line, key->col,
                               "duplicate key '%s' (first at line %d)", key->text,
                               n->keys[dup]->line);
             }
-            if (dup >= 0 || !keyset_reserve(&ks, n) || !next_event(b, &e)) {
+            if (dup >= 0 || !next_event(b, &e)) {
                 node_free(key);
                 break;
             }
@@ -246,10 +201,10 @@ static ynode *build_items(builder *b, ynode *n)
             node_free(val);
             break;
         }
-        if (ks.cap)
-            keyset_put(&ks, n, n->n - 1);
+        if (is_map && !strset_add(&ks, n->n - 1))
+            break;
     }
-    free(ks.slot);
+    strset_free(&ks);
     node_free(n);
     return NULL;
 }
@@ -352,24 +307,19 @@ ydoc *ydoc_load_buffer(const char *path, const char *buf, size_t len, liq_diags 
     return doc;
 }
 
+ydoc *ydoc_load_as(const char *path, fio_kind kind, liq_diags *d)
+{
+    fio_buf buf;
+    if (fio_read(path, kind, NULL, &buf, d) != LIQ_OK)
+        return NULL;
+    ydoc *doc = ydoc_load_buffer(fio_display_name(path), buf.data, buf.len, d);
+    free(buf.data);
+    return doc;
+}
+
 ydoc *ydoc_load_file(const char *path, liq_diags *d)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-        return NULL;
-    }
-    builder b = {.path = path, .d = d};
-    if (!yaml_parser_initialize(&b.parser)) {
-        fclose(f);
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
-        return NULL;
-    }
-    yaml_parser_set_input_file(&b.parser, f);
-    ydoc *doc = load_with_parser(&b);
-    yaml_parser_delete(&b.parser);
-    fclose(f);
-    return doc;
+    return ydoc_load_as(path, FIO_POLICY, d);
 }
 
 ynode *ynode_get(const ynode *map, const char *key)

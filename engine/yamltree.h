@@ -11,6 +11,7 @@
 #define LIQ_YAMLTREE_H
 
 #include "liqsim.h"
+#include "fileio.h"
 
 /* Lists and mappings nest at most this deep (the root counts as one);
  * deeper is an error at the first collection past it (docs/limits.md). */
@@ -35,8 +36,12 @@ typedef struct ydoc {
     ynode *root;  /* NULL for an empty document */
 } ydoc;
 
-/* Parse a whole file. Returns a document owned by the caller (ydoc_free)
- * or NULL with an error "path:line:col: message" in d. */
+/* Parse a whole file of the given kind (fileio.h: its size limit; "-"
+ * is standard input, named "<stdin>" in messages and in the document).
+ * Returns a document owned by the caller (ydoc_free) or NULL with an
+ * error "path:line:col: message" in d. */
+ydoc *ydoc_load_as(const char *path, fio_kind kind, liq_diags *d);
+/* A policy, a policy's base or its examples: ydoc_load_as(FIO_POLICY). */
 ydoc *ydoc_load_file(const char *path, liq_diags *d);
 /* Same, from memory; path is used in messages only. */
 ydoc *ydoc_load_buffer(const char *path, const char *buf, size_t len, liq_diags *d);

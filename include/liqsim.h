@@ -143,14 +143,22 @@ typedef struct liq_diag {
 typedef struct liq_diags {
     liq_diag *items;
     size_t n, cap;
+    size_t more, more_errors;  /* messages past LIQ_DIAGS_MAX (errors among
+                                * them), counted by the last item */
 } liq_diags;
 
-#define LIQ_DIAGS_INIT {0, 0, 0}
+/* A list keeps the first LIQ_DIAGS_MAX messages; further ones are only
+ * counted, in one last item "N more messages not shown" (its severity
+ * an error when any of them is), so a hostile input cannot flood the
+ * terminal or memory (docs/limits.md). */
+#define LIQ_DIAGS_MAX 100
+#define LIQ_DIAGS_INIT {0, 0, 0, 0, 0}
 /* Append a message; strings are copied. Returns false only when out of
  * memory (the message is then dropped). */
 LIQ_API bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
                            const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
+/* Messages of severity sev, those left out past the cap included. */
 LIQ_API size_t liq_diags_count(const liq_diags *d, liq_severity sev);
 LIQ_API void liq_diags_free(liq_diags *d);
 /* One diagnostic as a line of text, as the CLI prints it (no newline):

@@ -23,6 +23,11 @@ typedef struct bad_case {
     const char *message; /* exact, as printed */
 } bad_case;
 
+#define PT "tests/data/paths/"
+#define A255 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static const bad_case bad_cases[] = {
     /* The fuzzer's reproducer: a first row with an empty id was taken as
      * the continuation of an account before it and netted into index -1. */
@@ -30,6 +35,56 @@ static const bad_case bad_cases[] = {
      BK "empty-id.csv:2:1: id: expected an account id, got an empty field"},
     {BK "empty-id.ndjson", false,
      BK "empty-id.ndjson:1:1: id: expected an account id, got an empty string"},
+    /* Ids past 255 bytes used to be cut, splitting one account into two. */
+    {BK "id-256.csv", false, BK "id-256.csv:2:1: id: longer than 255 bytes (docs/limits.md)"},
+    {BK "market-65.csv", false,
+     BK "market-65.csv:2:31: market: longer than 64 bytes (docs/limits.md)"},
+    /* Book quirks that used to change the answer silently. */
+    {BK "not-adjacent.csv", false,
+     BK "not-adjacent.csv:4:1: id: account \"a1\" began on line 2 and other accounts' rows came "
+        "between; an account's rows must be adjacent"},
+    {BK "not-adjacent.ndjson", false,
+     BK "not-adjacent.ndjson:2:1: id: account \"a1\" is already on line 1; one line holds all "
+        "of an account's positions"},
+    {BK "collateral-differs.csv", false,
+     BK "collateral-differs.csv:3:4: collateral: 2000 differs from 1000 on line 2, where account "
+        "\"a1\" begins; an account has one collateral, given on each of its rows"},
+    {BK "mode-differs.csv", false,
+     BK "mode-differs.csv:3:9: mode: isolated differs from cross on line 2, where account \"a1\" "
+        "begins; an account has one margin mode"},
+    {BK "negative-entry.csv", false,
+     BK "negative-entry.csv:3:23: entry_price: netted with the account's earlier rows this "
+        "position leaves an entry price of -100, not > 0 (a profit realized by the reduction); "
+        "write the account's net position as one row"},
+    {BK "negative-entry.ndjson", false,
+     BK "negative-entry.ndjson:1:1: positions[].entry_price: netted with the account's earlier "
+        "positions this one leaves an entry price of -100, not > 0 (a profit realized by the "
+        "reduction); give the account's net position"},
+    {BK "unknown-key.ndjson", false,
+     BK "unknown-key.ndjson:1:1: unknown key \"market\" in an account; expected id, collateral, "
+        "mode, positions (a position's market goes inside the position)"},
+    {BK "unknown-column.csv", false,
+     BK "unknown-column.csv:1:42: unknown column \"levrage\" (did you mean \"leverage\"?); a "
+        "book's columns are id,collateral,mode,side,size,entry_price,leverage[,market]"},
+    {BK "bad-quote.csv", false,
+     BK "bad-quote.csv:2:2: CSV: a quote inside a field that does not start with one, or text "
+        "after a closing quote (quote the whole field; write a quote in it as \"\")"},
+    /* Paths. A first row with a typo is an error for replay and scenario
+     * alike, and a file that is not a path is never quoted. */
+    {PT "first-row-typo.csv", true,
+     PT "first-row-typo.csv:1:7: not a mark path: the first row is neither a header naming the "
+        "columns (time, mark[, index, last][, slippage][, depth]) nor time,mark with a decimal "
+        "mark"},
+    {PT "secret.csv", true,
+     PT "secret.csv:1:1: not a mark path: the first row is neither a header naming the columns "
+        "(time, mark[, index, last][, slippage][, depth]) nor time,mark with a decimal mark"},
+    {PT "headerless-5.csv", true,
+     PT "headerless-5.csv:1:22: a path without a header has the columns time, mark[, index, "
+        "last]; name the columns in a header row (time, mark[, index, last][, slippage][, "
+        "depth]) to give slippage or depth"},
+    {PT "unknown-column.csv", true,
+     PT "unknown-column.csv:1:11: unknown column \"slipage\" (did you mean \"slippage\"?); a "
+        "path's columns are time, mark[, index, last][, slippage][, depth]"},
 };
 
 static void bad_inputs_fail_with_their_message(void **state)
@@ -50,11 +105,127 @@ static void bad_inputs_fail_with_their_message(void **state)
     }
 }
 
+static liq_dec dec(const char *s)
+{
+    return D(s);
+}
+
+#define assert_dec(v, text)                                                                  \
+    do {                                                                                     \
+        char b_[LIQ_DEC_STRLEN];                                                             \
+        liq_dec_format((v), b_);                                                             \
+        assert_string_equal(b_, (text));                                                     \
+    } while (0)
+
+/* An id of exactly 255 bytes is kept whole: both rows are one account. */
+static void id_of_255_bytes_is_one_account(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "id-255.csv");
+    assert_int_equal(b->n, 1);
+    assert_int_equal(liq_book_accounts(b), 1);
+    assert_string_equal(book_id(b, 0), A255);
+    assert_dec(b->size[0], "2");
+    liq_book_free(b);
+}
+
+/* A row longer than the 1,023 bytes the old reader held is one row: its
+ * tail used to become an account (or, in a path, a tick) of its own. */
+static void long_rows_are_not_split(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "long-line.csv");
+    assert_int_equal(b->n, 2);
+    assert_string_equal(book_id(b, 0), "a1");
+    assert_dec(b->collateral[0], "1000");
+    assert_string_equal(book_id(b, 1), "a2");
+    liq_book_free(b);
+    /* The path's floor is 49000: the tail ",40000" is the row's last
+     * column, not a tick at 40000. */
+    liq_path *p = load_path_or_fail(PT "long-line.csv");
+    assert_int_equal(p->n, 2);
+    assert_dec(p->mark[1], "49000");
+    assert_dec(p->index[1], "49000");
+    assert_dec(p->last[1], "40000");
+    liq_path_free(p);
+}
+
+/* RFC 4180 quoting: a comma and doubled quotes inside one id. */
+static void quoted_fields_follow_rfc_4180(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "quoted.csv");
+    assert_int_equal(b->n, 1);
+    assert_string_equal(book_id(b, 0), "desk, A \"north\"");
+    liq_book_free(b);
+}
+
+/* The market of each position (CSV column, NDJSON key): a1's two BTC
+ * rows net into one entry (long 2 @51000), its ETH row is a second entry
+ * of the same account; a2's empty market is the path's (NULL). */
+static void positions_carry_their_market(void **state)
+{
+    (void)state;
+    static const char *const files[] = {BK "markets.csv", BK "markets.ndjson"};
+    for (size_t f = 0; f < 2; f++) {
+        liq_book *b = load_book_or_fail(files[f]);
+        assert_int_equal(b->n, 3);
+        assert_int_equal(liq_book_accounts(b), 2);
+        assert_string_equal(book_id(b, 0), "a1");
+        assert_string_equal(b->market[0], "BTCUSDT");
+        assert_int_equal(b->side[0], 1);
+        assert_dec(b->size[0], "2");
+        assert_dec(b->entry[0], "51000");
+        assert_string_equal(book_id(b, 1), "a1");
+        assert_string_equal(b->market[1], "ETHUSDT");
+        assert_int_equal(b->side[1], -1);
+        assert_dec(b->size[1], "10");
+        assert_dec(b->collateral[1], "5000");
+        assert_string_equal(book_id(b, 2), "a2");
+        assert_null(b->market[2]);
+        liq_book_free(b);
+    }
+}
+
+/* A market symbol of 64 bytes is kept. */
+static void market_of_64_bytes_is_kept(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "market-64.csv");
+    assert_int_equal(strlen(b->market[0]), BOOK_MAX_MARKET);
+    liq_book_free(b);
+}
+
+/* A header names the path's columns in any order; every column is read. */
+static void path_columns_by_header_name(void **state)
+{
+    (void)state;
+    liq_path *p = load_path_or_fail(PT "columns.csv");
+    assert_int_equal(p->n, 2);
+    assert_string_equal(p->time[1], "t1");
+    assert_dec(p->mark[1], "44000");
+    assert_true(p->has_index && p->has_last && p->has_slippage && p->has_depth);
+    assert_dec(p->index[1], "43990");
+    assert_dec(p->last[1], "44010");
+    assert_dec(p->slippage[1], "0.002");
+    assert_dec(p->depth[1], "2200000");
+    assert_int_equal(p->line[1], 3);
+    assert_int_equal(p->col[1], 1);
+    (void)dec;
+    liq_path_free(p);
+}
+
 int main(void)
 {
     chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_inputs_fail_with_their_message),
+        cmocka_unit_test(id_of_255_bytes_is_one_account),
+        cmocka_unit_test(long_rows_are_not_split),
+        cmocka_unit_test(quoted_fields_follow_rfc_4180),
+        cmocka_unit_test(positions_carry_their_market),
+        cmocka_unit_test(market_of_64_bytes_is_kept),
+        cmocka_unit_test(path_columns_by_header_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -491,7 +491,7 @@ static void test_missing_hook_file_is_reported(void **state)
 {
     (void)state;
     assert_load_fails(HOOKS "no_such_file.lua", LIQ_EIO, 0,
-                      "cannot read hook file: No such file or directory");
+                      "cannot open: No such file or directory");
 }
 
 /* ---- errors point at the hook ------------------------------------- */

@@ -1280,7 +1280,7 @@ static const load_case load_cases[] = {
     {"books/bad-decimal.csv", false, LIQ_EINPUT, 3, 4,
      "collateral: expected a decimal, got \"1O00\""},
     {"books/no-header.csv", false, LIQ_EINPUT, 1, 1,
-     "expected the header \"id,collateral,mode,side,size,entry_price,leverage\""},
+     "expected the header \"id,collateral,mode,side,size,entry_price,leverage[,market]\""},
     {"books/leverage-below-one.csv", false, LIQ_EINPUT, 2, 31,
      "leverage: expected a decimal >= 1, got \"0.5\""},
     {"books/size-zero.csv", false, LIQ_EINPUT, 2, 23, "size: expected a decimal > 0, got \"0\""},
@@ -1293,17 +1293,18 @@ static const load_case load_cases[] = {
      "positions[]: size and entry_price must be > 0, leverage >= 1"},
     {"books/json-syntax.ndjson", false, LIQ_EINPUT, 2, -1, "expected a JSON object per line: "},
     {"books/empty.csv", false, LIQ_EINPUT, 1, 1, "the book holds no account"},
-    {"books/missing.csv", false, LIQ_EIO, 0, 0, "cannot open the book"},
+    {"books/missing.csv", false, LIQ_EIO, 0, 0, "cannot open: No such file or directory"},
     /* A first row with a mistyped mark is an error, not a header. */
     {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
-     "mark: expected time,mark[,index,last][,slippage][,depth] with a decimal mark"},
-    {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0"},
+     "not a mark path: the first row is neither a header naming the columns (time, mark[, "
+     "index, last][, slippage][, depth]) nor time,mark with a decimal mark"},
+    {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0, got \"0\""},
     {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
-     "slippage: expected a decimal between 0 and 1"},
+     "slippage: expected a decimal between 0 and 1, got \"1.5\""},
     {"paths/bad-depth.csv", true, LIQ_EINPUT, 3, 9,
-     "depth: expected the quote notional that moves the price 1%, > 0"},
+     "depth: expected the quote notional that moves the price 1%, > 0, got \"0\""},
     {"paths/header-only.csv", true, LIQ_EINPUT, 1, 1, "the path holds no mark"},
-    {"paths/missing.csv", true, LIQ_EIO, 0, 0, "cannot open the path"},
+    {"paths/missing.csv", true, LIQ_EIO, 0, 0, "cannot open: No such file or directory"},
 };
 
 /*

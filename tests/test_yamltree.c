@@ -159,8 +159,8 @@ static void duplicate_in_a_large_map_names_the_first(void **state)
     free(text);
 }
 
-/* Below the size where the set is hashed, the scan finds duplicates too
- * (one map of each kind: 3 keys, and 9 crossing the switch). */
+/* Small maps and nested maps find their duplicates too
+ * (3 keys, 10 keys, a nested map). */
 static void duplicates_in_small_and_switching_maps(void **state)
 {
     (void)state;

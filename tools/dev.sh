@@ -11,8 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcmocka-dev
-      clang-14 libclang-rt-14-dev
+need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev libcsv-dev
+      libcmocka-dev clang-14 libclang-rt-14-dev
       python3 python3-pandas
       locales)   # locales: localedef builds the comma locale tests/test_hook.c runs under
 # The HTML report's browser test (tests/html/check_page.py) needs chromium:

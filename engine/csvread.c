@@ -1,0 +1,188 @@
+/*
+ * csvread.c — rows of a CSV text, each field with its line and column
+ * (csvread.h), over Debian's libcsv.
+ *
+ * Owns the CSV syntax and its limits; what the columns mean is the
+ * caller's (book.c, markpath.c). libcsv reports fields, not where they
+ * are, so the text is fed in segments that end at the first ',' or line
+ * break: a field can only end at a segment's last byte, and the place a
+ * field starts is known when it starts.
+ */
+#include "csvread.h"
+
+#include <csv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct reader {
+    const char *file;
+    liq_diags *d;
+    csvr_row_fn *fn;
+    void *ud;
+    csvr_field f[CSVR_MAX_FIELDS];
+    size_t off[CSVR_MAX_FIELDS];   /* each field's text in arena */
+    size_t n;
+    char *arena;                   /* the row's fields, NUL-separated */
+    size_t used, cap;
+    int fline, fcol;               /* where the field being read starts */
+    bool field_done, row_done;     /* fired during the last segment */
+    bool stop;
+} reader;
+
+static bool err_at(reader *r, int line, int col, liq_status code, const char *msg)
+{
+    liq_diags_add(r->d, LIQ_SEV_ERROR, code, r->file, line, col, "%s", msg);
+    r->stop = true;
+    return false;
+}
+
+static void on_field(void *data, size_t len, void *ud)
+{
+    reader *r = ud;
+    r->field_done = true;
+    if (r->stop)
+        return;
+    char msg[160];
+    if (r->n == CSVR_MAX_FIELDS) {
+        snprintf(msg, sizeof msg, "a row holds more than %d fields (docs/limits.md)",
+                 CSVR_MAX_FIELDS);
+        err_at(r, r->fline, r->fcol, LIQ_EINPUT, msg);
+        return;
+    }
+    if (len > CSVR_MAX_FIELD) {
+        snprintf(msg, sizeof msg, "a field is longer than %d bytes (docs/limits.md)",
+                 CSVR_MAX_FIELD);
+        err_at(r, r->fline, r->fcol, LIQ_EINPUT, msg);
+        return;
+    }
+    if (len && memchr(data, 0, len)) {
+        err_at(r, r->fline, r->fcol, LIQ_EINPUT, "a NUL byte inside a field");
+        return;
+    }
+    if (r->used + len + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        while (cap < r->used + len + 1)
+            cap *= 2;
+        char *a = realloc(r->arena, cap);
+        if (!a) {
+            err_at(r, r->fline, r->fcol, LIQ_ENOMEM, "out of memory");
+            return;
+        }
+        r->arena = a;
+        r->cap = cap;
+    }
+    if (len)
+        memcpy(r->arena + r->used, data, len);
+    r->arena[r->used + len] = 0;
+    r->off[r->n] = r->used;
+    r->f[r->n] = (csvr_field){NULL, len, r->fline, r->fcol};
+    r->used += len + 1;
+    r->n++;
+}
+
+static void on_row(int c, void *ud)
+{
+    (void)c;
+    reader *r = ud;
+    r->row_done = true;
+    if (r->stop || r->n == 0)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        r->f[i].text = r->arena + r->off[i];
+    csvr_row row = {r->f[0].line, r->n, r->f};
+    if (!r->fn(r->ud, &row))
+        r->stop = true;
+    r->n = 0;
+    r->used = 0;
+}
+
+/* RFC 4180: spaces belong to the field. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static int line_end(unsigned char c)
+{
+    return c == '\r' || c == '\n';
+}
+
+bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, void *ud,
+               liq_diags *d)
+{
+    reader r = {.file = file, .d = d, .fn = fn, .ud = ud};
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, file, 0, 0, "out of memory");
+        return false;
+    }
+    csv_set_space_func(&p, no_space);
+    csv_set_term_func(&p, line_end);
+    size_t pos = 0, lstart = 0;
+    int line = 1;
+    bool row_open = false, field_open = false;
+    /* A byte-order mark, as spreadsheets write it, is not part of the
+     * first column's name. */
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        pos = lstart = 3;
+    while (pos < len && !r.stop) {
+        if (!row_open && text[pos] == '#') {
+            const char *nl = memchr(text + pos, '\n', len - pos);
+            pos = nl ? (size_t)(nl - text) + 1 : len;
+            line++;
+            lstart = pos;
+            continue;
+        }
+        if (!field_open) {
+            r.fline = line;
+            r.fcol = (int)(pos - lstart) + 1;
+        }
+        size_t end = pos;
+        while (end < len && text[end] != ',' && !line_end((unsigned char)text[end]))
+            end++;
+        bool content = end > pos || (end < len && text[end] == ',');
+        if (end < len)
+            end++;
+        r.field_done = r.row_done = false;
+        size_t got = csv_parse(&p, text + pos, end - pos, on_field, on_row, &r);
+        if (got < end - pos && !r.stop) {
+            if (csv_error(&p) == CSV_EPARSE)
+                err_at(&r, line, (int)(pos + got - lstart) + 1, LIQ_EINPUT,
+                       "CSV: a quote inside a field that does not start with one, or text "
+                       "after a closing quote (quote the whole field; write a quote in it as \"\")");
+            else
+                err_at(&r, line, (int)(pos + got - lstart) + 1, LIQ_ENOMEM, "out of memory");
+        }
+        if (text[end - 1] == '\n') {
+            line++;
+            lstart = end;
+        }
+        row_open = !r.row_done && (row_open || content);
+        field_open = !r.row_done && !r.field_done && (field_open || content);
+        pos = end;
+    }
+    if (!r.stop && csv_fini(&p, on_field, on_row, &r) != 0 && !r.stop)
+        err_at(&r, r.fline, r.fcol, LIQ_EINPUT,
+               "CSV: a quoted field is not closed (a quote is missing)");
+    csv_free(&p);
+    free(r.arena);
+    return !r.stop;
+}
+
+const char *csvr_quote(const char *text, size_t len, char out[200])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len && i < 40; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, 8, "\\x%02x", c);
+    }
+    if (len > 40)
+        o += (size_t)snprintf(out + o, 8, "...");
+    out[o] = 0;
+    return out;
+}

@@ -1,0 +1,47 @@
+/*
+ * csvread.h — the one CSV reader: books, mark paths (replay's and a
+ * scenario's path_file) read their rows through it.
+ *
+ * RFC 4180 by Debian's libcsv: quoted fields may hold commas, quotes
+ * ("") and line breaks; there is no line-length limit to split a row in
+ * two. Lines whose first character is '#' (outside a quoted field) are
+ * comments and blank lines are skipped, as the shipped files use them.
+ * Spaces are part of a field (" 1" is not a number). The stated limits
+ * (docs/limits.md) are errors, never silent truncation.
+ */
+#ifndef LIQ_CSVREAD_H
+#define LIQ_CSVREAD_H
+
+#include "liqsim.h"
+
+#define CSVR_MAX_FIELD 1024   /* bytes in one field */
+#define CSVR_MAX_FIELDS 32    /* fields in one row */
+
+typedef struct csvr_field {
+    const char *text;   /* NUL-terminated, as unquoted */
+    size_t len;
+    int line, col;      /* 1-based, where the field starts in the file */
+} csvr_field;
+
+typedef struct csvr_row {
+    int line;           /* the line the row starts on */
+    size_t n;
+    const csvr_field *f;
+} csvr_row;
+
+/* Called once per row, in order; the row lives until the call returns.
+ * Returns false to stop (having added its own error to the diags). */
+typedef bool csvr_row_fn(void *ud, const csvr_row *row);
+
+/* Reads text (len bytes; file names it in messages) row by row. Returns
+ * true when every row was read and accepted; false with the reader's own
+ * error in d (bad quoting, a limit passed, a NUL byte) or fn's. */
+bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, void *ud,
+               liq_diags *d);
+
+/* Text of a field fit to quote in a message: at most 40 bytes (then
+ * "..."), bytes that are not printable ASCII as \xNN (a field must not
+ * carry terminal escapes into stderr). Returns out. */
+const char *csvr_quote(const char *text, size_t len, char out[200]);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * markpath.h — a mark path in memory: what a replay walks, and what a
+ * scenario's path_file holds. One reader (markpath.c) serves both, so a
+ * file means the same thing to `eval` and to `replay`.
+ *
+ * Columns: time, mark, and optionally index, last, slippage, depth.
+ * With a header row they are found by name, in any order; without one
+ * they are time,mark[,index,last] by position.
+ */
+#ifndef LIQ_MARKPATH_H
+#define LIQ_MARKPATH_H
+
+#include "liqsim.h"
+
+struct liq_path {
+    char *path;              /* the file, as messages name it */
+    size_t n;
+    char **time;             /* as written */
+    liq_dec *mark;
+    int *line, *col;         /* where each tick's mark is written (0 when built) */
+    liq_dec *index, *last;   /* when has_index, has_last */
+    bool has_index, has_last;
+    liq_dec *slippage;       /* when has_slippage */
+    bool has_slippage;
+    /* Order-book depth: the quote notional that moves the price 1 %. A
+     * liquidation's fill then slips further by its size against it. */
+    liq_dec *depth;          /* when has_depth */
+    bool has_depth;
+};
+
+/* Reads a path from CSV text (file names it in messages and in p->path).
+ * Returns a path owned by the caller (liq_path_free) or NULL with one
+ * error in d. */
+liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_diags *d);
+
+/* Building a path in memory (bench, tests): n ticks, times "0".."n-1",
+ * marks zero for the caller to fill. Caller owns; liq_path_free. */
+liq_path *path_new(size_t n);
+
+#endif
