@@ -84,6 +84,17 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
     }
     o->size = close;
     o->fill = o->close = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk);
+    if (w->ctype == CT_INVERSE && !d_pos(o->fill) && w->c.st == LIQ_OK) {
+        /* Said in the trader's terms, not as the division that fails. */
+        char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
+        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EDIVZERO, w->px_m ? w->px_m[step >= 0 ? step : 0].file : w->p->path,
+                      w->px_m ? w->px_m[step >= 0 ? step : 0].line : 0,
+                      w->px_m ? w->px_m[step >= 0 ? step : 0].col : 0,
+                      "the price path reaches %s, where the liquidation fill rounds to %s and an "
+                      "inverse contract has no value (it is worth 1/price)",
+                      dstr(mark, b1), dstr(o->fill, b2));
+        return LIQ_EDIVZERO;
+    }
     /* Realized PnL is settled at the venue's amount precision. */
     o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
     o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);

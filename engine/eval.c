@@ -131,6 +131,20 @@ liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_sce
     return r;
 }
 
+void eval_fail_calc(wf *w, liq_status st)
+{
+    char b[LIQ_DEC_STRLEN];
+    if (w->doing)
+        liq_diags_add(w->d, LIQ_SEV_ERROR, st, w->p->path, 0, 0,
+                      "%s while %s%s%s (scenario %s, policy %s)", liq_status_str(st), w->doing,
+                      w->doing_has_px ? " " : "", w->doing_has_px ? dstr(w->doing_px, b) : "",
+                      w->s->r.name.v, w->pr->name.v);
+    else
+        liq_diags_add(w->d, LIQ_SEV_ERROR, st, w->p->path, 0, 0,
+                      "%s while evaluating %s under %s", liq_status_str(st), w->s->r.name.v,
+                      w->pr->name.v);
+}
+
 liq_status eval_settle(wf *w, const wf_close *cl)
 {
     liq_result *r = w->r;
@@ -154,10 +168,9 @@ liq_status eval_settle(wf *w, const wf_close *cl)
         st = wf_debt(w);
     if (st == LIQ_OK)
         st = check_invariants(w);
-    if (st != LIQ_OK && w->c.st != LIQ_OK && st == w->c.st)
-        liq_diags_add(w->d, LIQ_SEV_ERROR, st, w->p->path, 0, 0,
-                      "%s while evaluating %s under %s (%s)", liq_status_str(st),
-                      w->s->r.name.v, pr->name.v, w->c.where ? w->c.where : "arithmetic");
+    if (st != LIQ_OK && w->c.st != LIQ_OK && st == w->c.st &&
+        liq_diags_count(w->d, LIQ_SEV_ERROR) == 0)
+        eval_fail_calc(w, st);
     return st;
 }
 
@@ -235,6 +248,7 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         r->collateral = w.collateral;
         st = wf_mm(&w, w.size, w.collateral, w.entry, &r->maintenance_margin, &tier);
     }
+    w.doing = "finding the liquidation price at entry";
     if (st == LIQ_OK)
         st = wf_liq_price(&w, w.size, w.collateral, &has_lp, &lp, NULL);
     if (st == LIQ_OK) {
@@ -251,6 +265,7 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         trace_entry(&w, lp, has_lp, tier);
 
     wf_close cl;
+    w.doing = "walking the mark path";
     if (st == LIQ_OK)
         st = wf_walk(&w, &cl);
     if (st == LIQ_OK) {
@@ -296,13 +311,13 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
                      &pr->shortfall.prov, "loss beyond the collateral of %s",
                      dstr(r->collateral, b));
     }
+    w.doing = "covering the deficit";
+    w.doing_has_px = false;
     if (st == LIQ_OK)
         st = eval_settle(&w, &cl);
     if (st != LIQ_OK) {
         if (w.c.st != LIQ_OK && st == w.c.st && liq_diags_count(diags, LIQ_SEV_ERROR) == 0)
-            liq_diags_add(diags, LIQ_SEV_ERROR, st, p->path, 0, 0,
-                          "%s while evaluating %s under %s (%s)", liq_status_str(st),
-                          s->r.name.v, pr->name.v, w.c.where ? w.c.where : "arithmetic");
+            eval_fail_calc(&w, st);
         liq_result_free(r);
         return NULL;
     }

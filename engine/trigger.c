@@ -119,6 +119,9 @@ liq_status wf_walk(wf *w, wf_close *o)
         }
         wf_step steps[2];
         size_t n;
+        w->doing = "closing the position at a mark of";
+        w->doing_has_px = true;
+        w->doing_px = mark;
         if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
         o->last_mark = mark;
@@ -141,6 +144,7 @@ liq_status wf_walk(wf *w, wf_close *o)
             size = t->rest;
             coll = t->equity;
         }
+        w->doing = "finding the liquidation price of what is left, after a mark of";
         if (d_pos(size) && (st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
             return st;
     }

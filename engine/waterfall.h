@@ -54,6 +54,11 @@ typedef struct wf {
     /* A cross account's position closed before its others: what is left
      * stays with the account, not forfeited yet (close.c). */
     bool defer_surplus;
+    /* What the stages were computing, for a failure said in the user's
+     * terms: "closing the position at a mark of 0.000000000001". */
+    const char *doing;
+    bool doing_has_px;
+    liq_dec doing_px;
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
     char refusal[240];
@@ -184,6 +189,8 @@ liq_status wf_debt(wf *w);
 liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
                             liq_diags *diags);
 liq_status eval_settle(wf *w, const wf_close *cl);
+/* An arithmetic failure of w (w->c) as a diagnostic in the user's terms. */
+void eval_fail_calc(wf *w, liq_status st);
 /* account.c: a scenario of several positions in one account. */
 liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                          liq_diags *diags);
