@@ -678,3 +678,8 @@ void *schema_json(const schema *s)
     json_object_set_new(o, "additionalProperties", json_false());
     return o;
 }
+
+bool schema_is_date(const char *s)
+{
+    return is_date(s);
+}

@@ -105,6 +105,10 @@ const char *schema_suggest(const char *word, const char *const *cands, size_t n)
  * of this header. */
 void *schema_json(const schema *s);
 
+/* A date as policies write it: YYYY-MM-DD with a month 01-12 and a day
+ * 01-31 (the loader's F_DATE check; `liqsim import --date` uses it too). */
+bool schema_is_date(const char *s);
+
 /* The value's mark, or the enclosing section's when the file left it out. */
 static inline liq_mark mark_or(liq_mark m, liq_mark fallback)
 {

@@ -20,6 +20,8 @@ static const char usage[] =
     "  bench [--evals N] [--accounts N] speed figures on generated data\n"
     "  test [POLICY...]                 run the policies' worked examples\n"
     "  schema [policy|scenario]         print the JSON Schema of a file type\n"
+    "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
+    "         [--policy P [--write]]    (merged into policy P)\n"
     "\n"
     "options: --format table|json|csv|md  --explain  --help  --version\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
@@ -44,6 +46,7 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"eval", cmd_eval}, {"lint", cmd_lint},
         {"schema", cmd_schema},   {"test", cmd_test},       {"new", cmd_new},
         {"replay", cmd_replay},     {"bench", cmd_bench},
+        {"import", cmd_import},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)
