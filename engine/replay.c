@@ -711,6 +711,44 @@ static liq_status setup(rp *r)
     return c->st;
 }
 
+/* The one market a replay walks (its path is one market's): the one the
+ * options name, else the one the book's rows name, else the policy's
+ * first. A row in another market is an input error at its line: the
+ * replay does not walk several markets at once (docs/replay.md). */
+static liq_status book_market(const liq_policy *p, const liq_book *b, const char *want,
+                              const liq_market **out, liq_diags *d)
+{
+    *out = p->nmarkets ? &p->markets[0] : NULL;
+    const char *first = NULL;
+    for (size_t i = 0; i < b->n && !first; i++)
+        if (b->market && b->market[i])
+            first = b->market[i];
+    const char *name = want ? want : first;
+    if (!name || !p->nmarkets)
+        return LIQ_OK;
+    mkt_match mm;
+    if (!market_find(p, name, CT_LINEAR, &mm)) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, want ? p->path : b->path, 0, 0, "%s",
+                      mm.reason);
+        return LIQ_EINPUT;
+    }
+    *out = mm.m;
+    for (size_t i = 0; b->market && i < b->n; i++) {
+        mkt_match other;
+        if (!b->market[i])
+            continue;
+        if (!market_find(p, b->market[i], CT_LINEAR, &other) || other.m != mm.m) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path ? b->path : "book",
+                          b->line ? b->line[i] : 0, 0,
+                          "account %s: market %s is not the market this replay walks (%s); the "
+                          "path is one market's, so a book replays one market at a time",
+                          book_id(b, i), b->market[i], mm.m->id->symbol.v);
+            return LIQ_EINPUT;
+        }
+    }
+    return LIQ_OK;
+}
+
 liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
                       const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *d)
 {
@@ -718,17 +756,10 @@ liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
     rp r = {.p = p, .b = b, .path = path, .o = opts ? opts : &none, .s = out, .d = d};
     memset(out, 0, sizeof *out);
     r.quiet.quiet = true;
-    /* The book trades one market: the one the options name, else the
-     * policy's first. */
-    const liq_market *mkt = p->nmarkets ? &p->markets[0] : NULL;
-    if (r.o->market && p->nmarkets) {
-        mkt_match mm;
-        if (!market_find(p, r.o->market, p->markets[0].r.contract.type.v, &mm)) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, p->path, 0, 0, "%s", mm.reason);
-            return LIQ_EINPUT;
-        }
-        mkt = mm.m;
-    }
+    const liq_market *mkt = NULL;
+    liq_status mst = book_market(p, b, r.o->market, &mkt, d);
+    if (mst != LIQ_OK)
+        return mst;
     const p_root *pr = mkt ? &mkt->r : &p->r;
     r.w = (wf){.p = p, .pr = pr, .mkt = mkt, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
                .fee_mode = (liq_round)pr->rounding.fee.v,

@@ -1503,6 +1503,21 @@ static void test_cli_bad_book_exits_3(void **state)
 
 /* A book that loads but cannot be replayed (collateral below the initial
  * margin) fails with the book's message and nothing on stdout. */
+/* A path is one market's: a book whose rows are in two markets is refused
+ * at the first row of the other one. */
+static void test_cli_replay_refuses_a_book_in_two_markets(void **state)
+{
+    (void)state;
+    cli_output r = CLI("replay", "--book", RP_DIR "books/two-markets.csv", "--path",
+                       RP_DIR "paths/gap.csv", "binance-usdm");
+    assert_int_equal(r.rc, 3);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, RP_DIR "books/two-markets.csv:3: account a2: market ETHUSDT is not "
+                               "the market this replay walks (BTCUSDT); the path is one market's, "
+                               "so a book replays one market at a time\n");
+    cli_output_free(&r);
+}
+
 static void test_cli_replay_refused(void **state)
 {
     (void)state;
@@ -1598,6 +1613,7 @@ int main(void)
         cmocka_unit_test(test_cli_events_on_stdout),
         cmocka_unit_test(test_cli_bad_book_exits_3),
         cmocka_unit_test(test_cli_replay_refused),
+        cmocka_unit_test(test_cli_replay_refuses_a_book_in_two_markets),
         cmocka_unit_test(test_cli_json_summary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
