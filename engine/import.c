@@ -383,9 +383,9 @@ static bool read_bybit(const rd *r, imp_set *s, const imp_opts *o)
     if (!json_is_array(list) || json_array_size(list) == 0)
         return ijson_err(r->j, list, res, r->d, "result.list: expected a non-empty array, got %s",
                          ijson_describe(list, got, sizeof got));
-    /* Rates are percentages in v5 ("0.5" is 0.5%) and fractions in the
-     * older v3 shape; initialMargin x maxLeverage is 100 or 1 and tells
-     * which, row by row. */
+    /* v5's documented responses give rates in percent ("0.5" is 0.5%);
+     * a response in fractions is read too: initialMargin x maxLeverage is
+     * 100 or 1 and tells which, row by row. */
     int unit = 0;   /* 100: percent, 1: fraction */
     for (size_t i = 0; i < json_array_size(list); i++) {
         json_t *e = json_array_get(list, i);
@@ -643,7 +643,7 @@ static bool hl_rate(long lev, liq_dec *rate)
     return dec_eq_str(exact, "1");
 }
 
-static bool hl_table(const rd *r, json_t *tables, long id, json_t **out)
+static bool hl_table(json_t *tables, long id, json_t **out)
 {
     for (size_t i = 0; i < json_array_size(tables); i++) {
         json_t *pair = json_array_get(tables, i);
@@ -654,7 +654,6 @@ static bool hl_table(const rd *r, json_t *tables, long id, json_t **out)
             return true;
         }
     }
-    (void)r;
     *out = NULL;
     return false;
 }
@@ -675,11 +674,13 @@ static bool read_hl(const rd *r, imp_set *s, const imp_opts *o)
     if (!uni || !tables)
         return ijson_err(r->j, root, NULL, r->d, "expected %s, got %s", formats[IMP_HL_META].what,
                          got_what(root, got, sizeof got));
-    if (!json_is_array(uni) || !json_is_array(tables))
+    if (!json_is_array(uni) || !json_is_array(tables)) {
+        char got2[96];
         return ijson_err(r->j, root, NULL, r->d,
                          "universe and marginTables: expected two arrays, got %s and %s",
                          ijson_describe(uni, got, sizeof got),
-                         ijson_describe(tables, got + 160, 160));
+                         ijson_describe(tables, got2, sizeof got2));
+    }
     size_t delisted = 0;
     for (size_t i = 0; i < json_array_size(uni); i++) {
         json_t *a = json_array_get(uni, i);
@@ -727,7 +728,7 @@ static bool read_hl(const rd *r, imp_set *s, const imp_opts *o)
             id = (long)(idd.raw / 1000000000000LL);
         }
         json_t *table = NULL;
-        if (!hl_table(r, tables, id, &table) && id >= 50)
+        if (!hl_table(tables, id, &table) && id >= 50)
             return ijson_err(r->j, idv, a, r->d,
                              "%s.marginTableId: %ld is not in marginTables (ids under 50 are "
                              "single tiers; %ld is not)",

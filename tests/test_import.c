@@ -112,6 +112,26 @@ static void bybit_risk_limits_in_percent_become_fractions(void **state)
     imp_set_free(s);
 }
 
+/* Rates written as fractions (initialMargin x maxLeverage = 1) are read
+ * as they are. With no deduction given, Bybit's recurrence gives it:
+ * 2,000,000 x (1 % - 0.5 %) = 10,000; a 57.14x tier allows 57x. Both are
+ * said in the tier's assumed. */
+static void bybit_fractions_and_a_missing_deduction(void **state)
+{
+    (void)state;
+    imp_set *s = read_or_fail(IMP_BYBIT_RISK_LIMIT, IMP("bybit-risk-limit-fractions.json"),
+                              &at_date);
+    expect_markets(s, (const char *const[]){"BTCUSDT BTC/USDT perpetual linear 100x"
+                                            " | <=2000000 0.005 -0 100x"
+                                            " | <=4000000 0.01 -10000 57x",
+                                            NULL});
+    assert_string_equal(s->m[0].tiers[1].assumed,
+                        "maxLeverage 57.14 read as 57: liqsim takes whole leverages, rounded "
+                        "down; deduction: the response gives none; computed by Bybit's recurrence "
+                        "from the tier below");
+    imp_set_free(s);
+}
+
 /* The inverse category: the bound is in the coin (150 BTC) and the
  * contract settles in the base coin; no mmDeduction on a first tier is 0. */
 static void bybit_inverse_settles_in_the_coin(void **state)
@@ -511,6 +531,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(binance_brackets_become_tiers),
         cmocka_unit_test(bybit_risk_limits_in_percent_become_fractions),
+        cmocka_unit_test(bybit_fractions_and_a_missing_deduction),
         cmocka_unit_test(bybit_inverse_settles_in_the_coin),
         cmocka_unit_test(okx_tiers_are_converted_at_the_given_price),
         cmocka_unit_test(hyperliquid_margin_tables_become_tiers),
