@@ -123,6 +123,7 @@ static int match_class(int c, int cl)
     case 'u': res = isupper(c); break;
     case 'w': res = isalnum(c); break;
     case 'x': res = isxdigit(c); break;
+    case 'z': res = (c == 0); break;   /* deprecated in 5.4, still Lua's */
     default: return cl == c;
     }
     if (isupper(cl))

@@ -20,6 +20,9 @@
 
 #include "hook.h"
 
+#include <lauxlib.h>
+#include <lualib.h>
+
 #define HOOKS LIQ_TEST_DATA "/hooks/"
 
 /* ---- helpers ------------------------------------------------------- */
@@ -1188,6 +1191,43 @@ static void test_syntax_error_text_is_escaped(void **state)
                       "unfinished string near '\"red \\x1b[31m'");
 }
 
+/* The matcher that charges its steps (hook_match.c) answers as Lua's own
+ * does: find, match, gsub (string, table and function replacements) and
+ * gmatch over 16 subjects and 53 patterns, malformed ones included, each
+ * answer and each error message compared with a stock Lua state's. */
+static void test_matcher_answers_as_lua_does(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load_with(HOOKS "patterns.lua", 64 * 1024 * 1024, 100000000);
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(call(h, "cases", NULL, 0, &d), LIQ_OK);
+
+    lua_State *L = luaL_newstate();
+    assert_non_null(L);
+    luaL_openlibs(L);
+    if (luaL_dofile(L, HOOKS "patterns.lua") != LUA_OK)
+        fail_msg("stock Lua: %s", lua_tostring(L, -1));
+    lua_getglobal(L, "cases");
+    lua_pushnil(L);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK)
+        fail_msg("stock Lua: %s", lua_tostring(L, -1));
+    size_t n = (size_t)lua_rawlen(L, -1);
+    assert_int_equal(liq_hookrt_ret_len(h), n);
+    assert_true(n > 8000);
+    for (size_t i = 1; i <= n; i++) {
+        char got[2048];
+        lua_rawgeti(L, -1, (lua_Integer)i);
+        assert_int_equal(liq_hookrt_ret_enter(h, i, &d), LIQ_OK);
+        assert_int_equal(liq_hookrt_ret_str(h, NULL, got, sizeof got, NULL, &d), LIQ_OK);
+        liq_hookrt_ret_leave(h);
+        if (strcmp(got, lua_tostring(L, -1)) != 0)
+            fail_msg("case %zu: sandbox \"%s\", stock Lua \"%s\"", i, got, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_close(L);
+    liq_hookrt_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1247,6 +1287,7 @@ int main(void)
         cmocka_unit_test(test_tostring_prints_no_address),
         cmocka_unit_test(test_host_locale_does_not_reach_hooks),
         cmocka_unit_test(test_syntax_error_text_is_escaped),
+        cmocka_unit_test(test_matcher_answers_as_lua_does),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
