@@ -388,38 +388,48 @@ static void disarm(liq_hookrt *h)
 
 /* ---- messages -------------------------------------------------------- */
 
-/* Append the bytes [s, s+n) to out, escaping what a terminal would act
- * on: C0 controls and DEL as \n, \t, \r or \xNN, and any byte that is not
- * part of valid UTF-8 or that encodes a C1 control (U+0080..U+009F, which
- * some terminals obey as escape sequences) as \xNN. */
+/* The length of the character at p (1 to 4 bytes, at most n) when a
+ * terminal shows it as text, or 0 when it would act on it: a C0 control,
+ * DEL, a byte that is not part of valid UTF-8, or a C1 control
+ * (U+0080..U+009F, which some terminals obey as escape sequences). One
+ * rule for messages (escaped) and for strings hooks return (refused). */
+static size_t text_char(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+               : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    if (len == 1)
+        return c >= 0x20 && c != 0x7F;
+    for (size_t k = 1; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            return 0;
+    if (len == 2 && (((c & 0x1Fu) << 6) | (p[1] & 0x3Fu)) < 0xA0)
+        return 0;   /* an overlong form or a C1 control */
+    return len;
+}
+
+/* Copy s to out, escaping what text_char refuses: \n, \t, \r, or \xNN. */
 static size_t escape(char *out, size_t cap, const char *s)
 {
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && o + 5 < cap) {
-        unsigned c = *p;
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                                   : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len > 0;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[k] & 0xC0) == 0x80;
-        if (ok && len == 2) {
-            unsigned cp = ((c & 0x1Fu) << 6) | (p[1] & 0x3Fu);
-            ok = cp >= 0xA0;   /* no overlong forms, no C1 controls */
-        }
-        if (ok && len == 1 && c >= 0x20 && c != 0x7F) {
-            out[o++] = (char)c;
-        } else if (ok && len > 1) {
+    size_t o = 0, n = strlen(s);
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end && o + 5 < cap) {
+        size_t len = text_char(p, (size_t)(end - p));
+        if (len) {
             if (o + len >= cap)
                 break;
             memcpy(out + o, p, len);
             o += len;
-            p += len - 1;
-        } else if (c == '\n' || c == '\t' || c == '\r') {
+            p += len;
+            continue;
+        }
+        if (*p == '\n' || *p == '\t' || *p == '\r') {
             out[o++] = '\\';
-            out[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+            out[o++] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
         } else {
-            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", *p);
         }
         p++;
     }
@@ -1094,6 +1104,23 @@ struct read_req {
     char why[200];
 };
 
+/* Whether a returned string is text (text_char's rule); otherwise says
+ * which byte, and where, in why. */
+static bool plain_text(const char *s, size_t len, char *why, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t l = text_char(p + i, len - i);
+        if (!l) {
+            snprintf(why, cap, "the string holds a control character or a byte that is not "
+                               "UTF-8 (\\x%02x at byte %zu); return plain text", p[i], i + 1);
+            return false;
+        }
+        i += l;
+    }
+    return true;
+}
+
 /* (req, current value): look the value up and convert it, all inside
  * protected mode because pushing the key may allocate. */
 static int read_fn(lua_State *L)
@@ -1128,6 +1155,8 @@ static int read_fn(lua_State *L)
             snprintf(r->why, sizeof r->why, "the string holds a NUL byte");
         } else if (len >= r->cap) {
             snprintf(r->why, sizeof r->why, "string longer than %zu bytes", r->cap ? r->cap - 1 : 0);
+        } else if (!plain_text(s, len, r->why, sizeof r->why)) {
+            /* refused: a terminal would act on it in a note or a label */
         } else {
             memcpy(r->buf, s, len + 1);
             r->result = R_OK;

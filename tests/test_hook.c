@@ -765,6 +765,24 @@ static void test_returning_a_function_is_rejected(void **state)
     liq_hookrt_free(h);
 }
 
+/* Defect 16: a string a hook returns (a debt action's note, its type)
+ * is shown to a user; one a terminal would act on is refused, UTF-8 text
+ * is kept. */
+static void test_returned_strings_with_control_characters_are_refused(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "returns.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    char buf[64];
+    assert_int_equal(call(h, "escape_note", NULL, 0, &d), LIQ_OK);
+    assert_ret_str(h, "fine", "caf\xc3\xa9 \xe2\x82\xac");
+    assert_int_equal(liq_hookrt_ret_str(h, "note", buf, sizeof buf, NULL, &d), LIQ_EHOOK);
+    assert_one_diag(&d, LIQ_EHOOK, HOOKS "returns.lua", 34,
+                    "hook escape_note: key 'note': the string holds a control character or a "
+                    "byte that is not UTF-8 (\\x1b at byte 6); return plain text");
+    liq_hookrt_free(h);
+}
+
 /* ---- references and isolation ------------------------------------- */
 
 static void test_ref_finds_only_lua_functions(void **state)
@@ -1272,6 +1290,7 @@ int main(void)
         cmocka_unit_test(test_wrong_return_types_name_the_hook_and_key),
         cmocka_unit_test(test_nil_return_reads_as_absent),
         cmocka_unit_test(test_returning_a_function_is_rejected),
+        cmocka_unit_test(test_returned_strings_with_control_characters_are_refused),
         cmocka_unit_test(test_ref_finds_only_lua_functions),
         cmocka_unit_test(test_two_runtimes_do_not_share_globals),
         cmocka_unit_test(test_hostile_hooks_fail_with_their_message),

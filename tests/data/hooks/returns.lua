@@ -30,3 +30,7 @@ end
 function decimals(ctx)
   return {dec(1), 2, "3.5"}
 end
+
+function escape_note(ctx)
+  return {note = "paid \27[2J", fine = "caf\195\169 \226\130\172"}
+end
