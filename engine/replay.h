@@ -1,0 +1,70 @@
+/*
+ * replay.h — what the three files of a replay share (internal): the
+ * state of one replay (rp), and the helpers each file needs of the
+ * others. replay.c walks the path and closes accounts through close.c;
+ * replay_ledger.c moves money between the ledger's parties and writes
+ * the event lines; replay_shortfall.c covers a bankrupt account's deficit
+ * with the book itself (fund, ADL of ranked counterparties, socialization
+ * among the tick's winners, venue or debt).
+ */
+#ifndef LIQ_REPLAY_H
+#define LIQ_REPLAY_H
+
+#include "book.h"
+#include "heap.h"
+#include "waterfall.h"
+
+typedef struct rp {
+    liq_policy *p;
+    const liq_book *b;
+    const liq_path *path;
+    const liq_replay_opts *o;
+    liq_replay_summary *s;
+    liq_diags *d;
+    wf w;                     /* template: policy, quiet result, rounding */
+    liq_result quiet;
+    size_t n;
+    signed char *side;        /* 0 once closed */
+    liq_dec *size, *entry, *lev, *im, *coll, *cash, *lp;
+    bool *has_lp;
+    uint32_t *ver;
+    heap longs, shorts;
+    /* ledger */
+    liq_dec fund, venue, pool, liquidator, market, total_in;
+    /* per tick */
+    size_t tick;
+    liq_dec mark;
+    liq_dec fill;             /* the fill of the liquidation being settled */
+    liq_dec eaten;            /* quote notional the tick's liquidations took from the book */
+    liq_dec soc_pending;      /* deficits waiting for the tick's winners */
+    uint32_t *soc_from;       /* accounts owed a socialized cover this tick */
+    liq_dec *soc_amt;
+    size_t nsoc, capsoc;
+    uint32_t *adl_rank;       /* opposite-side ranking, built once per tick */
+    size_t nadl, adl_pos;
+    int adl_side;
+    size_t adl_tick;
+    bool adl_built;
+    char line[1024];
+} rp;
+
+#define D(v) dstr((v), (char[LIQ_DEC_STRLEN]){0})
+
+/* replay.c: point r->w at account i; (re)index its liquidation price. */
+void replay_load(rp *r, size_t i);
+liq_status replay_index(rp *r, size_t i);
+
+/* replay_ledger.c: money paid to a receiver of fees or kept margin
+ * (RECV_*); the sum of every party's balance; one NDJSON event line to
+ * opts.on_event (nothing is formatted when nobody listens). */
+void replay_credit(rp *r, int receiver, liq_dec amount);
+liq_dec replay_ledger_sum(rp *r);
+void replay_emit(rp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* replay_shortfall.c: cover account i's deficit after it closed q at
+ * bankruptcy price bp; socialize the tick's pending deficits among its
+ * winners (at the end of each tick). */
+liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit);
+liq_status replay_socialize_tick(rp *r);
+
+#endif
