@@ -22,7 +22,7 @@
 typedef struct liq_hookrt liq_hookrt;   /* one sandboxed Lua state, one per loaded policy */
 
 #define LIQ_HOOK_DEFAULT_MEM   (8u * 1024u * 1024u)   /* bytes */
-#define LIQ_HOOK_DEFAULT_INSNS 1000000u               /* VM instructions per call */
+#define LIQ_HOOK_DEFAULT_INSNS 1000000u               /* units of work per call */
 /* Bytes in one Lua string. Comparing two strings, or parsing one as a
  * number, is linear work inside one VM instruction that no count sees; at
  * 4 KiB the worst such instruction costs about 90 ns, so the budget still
@@ -34,8 +34,10 @@ typedef struct liq_hookrt liq_hookrt;   /* one sandboxed Lua state, one per load
 #define LIQ_HOOK_MIN_BACKSTOP_MS 1000u
 
 /* A new sandboxed state. mem_limit caps every byte the state allocates
- * (the libraries included); insn_limit caps the VM instructions of each
- * liq_hookrt_call and of each loaded file's main chunk. 0 selects the
+ * (the libraries included, as malloc holds them); insn_limit caps the
+ * units of work (VM instructions plus what library calls, pattern steps
+ * and allocations charge) of each liq_hookrt_call and of each loaded
+ * file's main chunk. 0 selects the
  * default for either. Caller owns the result; free with liq_hookrt_free.
  * NULL on ENOMEM (or when mem_limit is too small to open the libraries). */
 liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit);
@@ -76,12 +78,14 @@ typedef struct liq_hook_field {
  * is left pending (nil, a boolean, an integer, a string, a table or a
  * decimal); read it with the liq_hookrt_ret_* functions, then call
  * liq_hookrt_ret_done (a new call also drops it). On error (Lua error,
- * budget exhausted, memory cap, a float or a function returned) adds a
+ * budget exhausted, memory cap, string limit, wall-clock backstop, an
+ * unknown ctx field, a float or a function returned) adds a
  * diag whose file:line is the hook file and the line in the hook where it
  * failed, and whose message reads
  *   "hook liquidation_fee: attempt to perform arithmetic on a nil value (field 'notional')"
  *   "hook adl: instruction budget of 1000000 exceeded"
- *   "hook adl: memory cap of 8388608 bytes exceeded";
+ *   "hook adl: memory cap of 8388608 bytes exceeded"
+ *   "hook adl: wall-clock backstop of 1000 ms exceeded";
  * returns LIQ_EHOOK, and nothing is pending. */
 liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
                            const liq_hook_field *fields, size_t nfields, liq_diags *d);

@@ -249,7 +249,8 @@ static const field hooks_f[] = {
     {FLD(p_hooks, "debt_pursuit", F_STR, false, fn[HOOK_DEBT]),
      .doc = "function listing the actions taken on a debt"},
     {FLD(p_hooks, "instruction_limit", F_INT, false, instruction_limit), .def = "1000000",
-     .lo = "1000", .hi = "1000000000", .doc = "VM instructions per hook call"},
+     .lo = "1000", .hi = "1000000000",
+     .doc = "units of work per hook call: VM instructions plus library charges"},
     {FLD(p_hooks, "memory_limit", F_INT, false, memory_limit), .def = "8388608", .lo = "65536",
      .hi = "1073741824", .doc = "bytes the policy's Lua state may hold"},
 };
