@@ -75,8 +75,19 @@ static bool get_dec(const rd *r, json_t *obj, const char *key, const char *ctx, 
     if (ijson_dec(v, out))
         return true;
     char got[96];
-    return ijson_err(r->j, v, obj, r->d, "%s.%s: expected a decimal, got %s", ctx, key,
-                     ijson_describe(v, got, sizeof got));
+    ijson_describe(v, got, sizeof got);
+    /* Digits past liqsim's 12 places, or beyond its range: say which. */
+    const char *text = ijson_is_number(v) ? strchr(json_string_value(v), ':') + 1 : ijson_string(v);
+    liq_dec tmp;
+    liq_status st = text && *text ? liq_dec_from_str(text, &tmp) : LIQ_ESYNTAX;
+    if (st == LIQ_EPRECISION)
+        return ijson_err(r->j, v, obj, r->d,
+                         "%s.%s: %s has more than 12 decimal places, the precision liqsim keeps",
+                         ctx, key, got);
+    if (st == LIQ_EOVERFLOW)
+        return ijson_err(r->j, v, obj, r->d, "%s.%s: %s is too large for liqsim's decimals", ctx,
+                         key, got);
+    return ijson_err(r->j, v, obj, r->d, "%s.%s: expected a decimal, got %s", ctx, key, got);
 }
 
 static bool get_str(const rd *r, json_t *obj, const char *key, const char *ctx, const char **out)

@@ -231,6 +231,13 @@ static const bad_case bad_cases[] = {
     {IMP_BINANCE_BRACKETS, BAD("binance-rate-as-percent.json"),
      BAD("binance-rate-as-percent.json") ":5:7: BTCUSDT.brackets[0].maintMarginRatio: expected a "
                                          "decimal, got the string \"0.4%\""},
+    {IMP_BINANCE_BRACKETS, BAD("binance-too-precise.json"),
+     BAD("binance-too-precise.json") ":5:108: BTCUSDT.brackets[0].maintMarginRatio: the number "
+                                     "0.0040000000000000000001 has more than 12 decimal places, "
+                                     "the precision liqsim keeps"},
+    {IMP_BINANCE_BRACKETS, BAD("binance-too-large.json"),
+     BAD("binance-too-large.json") ":5:41: BTCUSDT.brackets[0].initialLeverage: the number 1e400 "
+                                   "is too large for liqsim's decimals"},
     {IMP_BINANCE_BRACKETS, BAD("binance-gap.json"),
      BAD("binance-gap.json") ":6:86: BTCUSDT.brackets[1].notionalFloor: 60000 is not where the "
                              "previous bracket ends (50000); expected brackets in order, each "
