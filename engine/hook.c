@@ -42,6 +42,9 @@
  * `s .. s` copies a string per instruction, and the collector's work
  * follows what was allocated. Lua's own request sizes, so deterministic. */
 #define ALLOC_PER_UNIT 64u
+/* While the running function holds n values in `...`, each instruction
+ * is charged n / 64 units more (see vararg_count). */
+#define VARARG_PER_UNIT 64u
 /* The clock is read once per this many units (Redis reads it every
  * 100,000 instructions; ours are cheaper to count than to misjudge: a
  * unit the budget undercharges shows here first). A call that runs fewer
@@ -320,12 +323,40 @@ static uint64_t alloc_units(liq_hookrt *h)
     return u;
 }
 
+/* The extra arguments (...) the running function holds: one instruction
+ * that uses `...` copies all of them, and a tail call that passes one
+ * more each time grows them without allocating (return g(n, ...) would
+ * run for minutes inside the budget). Counted by doubling probes of
+ * lua_getlocal, which reads vararg -k or says there is none. */
+static uint64_t vararg_count(lua_State *L, lua_Debug *ar)
+{
+    if (!lua_getinfo(L, "u", ar) || !ar->isvararg)
+        return 0;
+    uint64_t lo = 0, hi = 1;   /* lo is held, hi is to be tried */
+    while (hi <= (uint64_t)INT_MAX && lua_getlocal(L, ar, -(int)hi)) {
+        lua_pop(L, 1);
+        lo = hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (lua_getlocal(L, ar, -(int)mid)) {
+            lua_pop(L, 1);
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     liq_hookrt *h = rt_of(L);
     if (!h->exhausted && !h->timed_out) {
-        h->insn_used += (uint64_t)h->insn_step + alloc_units(h);
+        /* a step of the function holding n varargs costs n / 64 per instruction more */
+        uint64_t va = vararg_count(L, ar) * (uint64_t)h->insn_step / VARARG_PER_UNIT;
+        h->insn_used += (uint64_t)h->insn_step + alloc_units(h) + va;
         if (h->insn_used <= h->insn_limit) {
             if (h->insn_used < h->next_poll || !past_backstop(h))
                 return;

@@ -907,6 +907,8 @@ static const struct hostile {
         {"gc_at_cap", 59, "instruction budget of 1000000 exceeded"},
         {"terminal_escape", 60, "line one\\nline two \\x1b[31mred\\x1b[0m \\x07bell"},
         {"c1_escape", 61, "csi \\xc2\\x9b 31m"},
+        {"vararg_tail_growth", 62, "instruction budget of 1000000 exceeded"},
+        {"vararg_unpacked", 63, "instruction budget of 1000000 exceeded"},
 };
 
 static void test_hostile_hooks_fail_with_their_message(void **state)

@@ -59,3 +59,5 @@ function dec_text_loop(ctx) local s = string.rep("0", 4000) .. "1" while true do
 function gc_at_cap(ctx) local t = {} pcall(function() while true do t[#t + 1] = {} end end) while true do pcall(function() t[#t + 1] = {} end) end end
 function terminal_escape(ctx) error("line one\nline two \27[31mred\27[0m \7bell") end
 function c1_escape(ctx) error("csi \194\155 31m") end
+function vararg_tail_growth(ctx) local function g(n, ...) return g(n + 1, n, ...) end return g(0) end
+function vararg_unpacked(ctx) local t = {} for i = 1, 30000 do t[i] = i end local function g(...) while true do local n = select("#", ...) end end return g(table.unpack(t)) end
