@@ -15,6 +15,7 @@
  * through eval.c's shortfall, balance and invariants.
  */
 #include "market.h"
+#include "mem.h"
 #include "waterfall.h"
 
 #include <stdio.h>
@@ -192,7 +193,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
     size_t n = s->nlegs;
     char why[400];
     mkt_match mm;
-    leg *g = calloc(n, sizeof *g);
+    leg *g = mem_calloc(n, sizeof *g);
     if (!g) {
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
         return NULL;
@@ -229,7 +230,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
     }
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
-    r->legs = calloc(n, sizeof *r->legs);
+    r->legs = mem_calloc(n, sizeof *r->legs);
     r->nlegs = n;
     liq_status st = r->legs ? LIQ_OK : LIQ_ENOMEM;
     const s_account *sa = &s->r.account;

@@ -12,6 +12,7 @@
  * package each know where their shipped files are). Every string this
  * file hands out is released with liq_free.
  */
+#include "mem.h"
 #include "replay_json.h"
 
 #include <jansson.h>
@@ -131,7 +132,7 @@ static liq_policy **load_policies(const char *policies_json, size_t *n, liq_diag
         return NULL;
     }
     size_t np = json_array_size(a);
-    liq_policy **ps = calloc(np, sizeof *ps);
+    liq_policy **ps = mem_calloc(np, sizeof *ps);
     bool ok = ps != NULL;
     if (!ps)
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
@@ -229,7 +230,7 @@ char *liq_compare_json(const char *scenario, const char *policies_json, const ch
     json_t *o = parse_opts(opts_json, eval_opts, &d);
     liq_scenario *s = o ? load_scenario(scenario, &d) : NULL;
     liq_policy **ps = o ? load_policies(policies_json, &np, &d) : NULL;
-    liq_result **rs = s && ps ? calloc(np, sizeof *rs) : NULL;
+    liq_result **rs = s && ps ? mem_calloc(np, sizeof *rs) : NULL;
     /* As the CLI: a file that does not load gives no rows at all; a
      * policy whose evaluation fails gives an "error" row among the rest. */
     if (rs) {

@@ -15,6 +15,7 @@
 #include "calc.h"
 #include "csvread.h"
 #include "fileio.h"
+#include "mem.h"
 #include "policy.h"
 #include "schema.h"
 #include "strset.h"
@@ -27,21 +28,21 @@
 
 liq_book *book_new(size_t cap)
 {
-    liq_book *b = calloc(1, sizeof *b);
+    liq_book *b = mem_calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->cap = cap ? cap : 16;
     b->idcap = b->cap * 8;
-    b->idbuf = malloc(b->idcap);
-    b->idoff = malloc(b->cap * sizeof *b->idoff);
-    b->collateral = malloc(b->cap * sizeof(liq_dec));
-    b->mode = malloc(b->cap);
-    b->side = malloc(b->cap);
-    b->size = malloc(b->cap * sizeof(liq_dec));
-    b->entry = malloc(b->cap * sizeof(liq_dec));
-    b->lev = malloc(b->cap * sizeof(liq_dec));
-    b->market = malloc(b->cap * sizeof *b->market);
-    b->line = malloc(b->cap * sizeof *b->line);
+    b->idbuf = mem_malloc(b->idcap);
+    b->idoff = mem_malloc(b->cap * sizeof *b->idoff);
+    b->collateral = mem_malloc(b->cap * sizeof(liq_dec));
+    b->mode = mem_malloc(b->cap);
+    b->side = mem_malloc(b->cap);
+    b->size = mem_malloc(b->cap * sizeof(liq_dec));
+    b->entry = mem_malloc(b->cap * sizeof(liq_dec));
+    b->lev = mem_malloc(b->cap * sizeof(liq_dec));
+    b->market = mem_malloc(b->cap * sizeof *b->market);
+    b->line = mem_malloc(b->cap * sizeof *b->line);
     if (!b->idbuf || !b->idoff || !b->collateral || !b->mode || !b->side || !b->size ||
         !b->entry || !b->lev || !b->market || !b->line) {
         liq_book_free(b);
@@ -77,7 +78,7 @@ size_t liq_book_accounts(const liq_book *b)
 
 static bool grow_arr(void **p, size_t cap, size_t size)
 {
-    void *q = realloc(*p, cap * size);
+    void *q = mem_realloc(*p, cap * size);
     if (!q)
         return false;
     *p = q;
@@ -107,7 +108,7 @@ static bool add_entry(liq_book *b, const char *id, const char *market, int line,
             return false;
         b->idcap *= 2;
     }
-    char *m = market && *market ? strdup(market) : NULL;
+    char *m = market && *market ? mem_strdup(market) : NULL;
     if (market && *market && !m)
         return false;
     bool new_account = b->n == 0 || strcmp(book_id(b, b->n - 1), id) != 0;
@@ -589,7 +590,7 @@ liq_book *liq_book_load(const char *path, liq_diags *d)
     if (fio_read(path, FIO_BOOK, NULL, &buf, d) != LIQ_OK)
         return NULL;
     liq_book *b = book_new(1024);
-    if (!b || !(b->path = strdup(fio_display_name(path)))) {
+    if (!b || !(b->path = mem_strdup(fio_display_name(path)))) {
         free(buf.data);
         liq_book_free(b);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, fio_display_name(path), 0, 0, "out of memory");

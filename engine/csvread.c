@@ -9,6 +9,7 @@
  * field starts is known when it starts.
  */
 #include "csvread.h"
+#include "mem.h"
 
 #include <csv.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ static void on_field(void *data, size_t len, void *ud)
         size_t cap = r->cap ? r->cap * 2 : 1024;
         while (cap < r->used + len + 1)
             cap *= 2;
-        char *a = realloc(r->arena, cap);
+        char *a = mem_realloc(r->arena, cap);
         if (!a) {
             err_at(r, r->fline, r->fcol, LIQ_ENOMEM, "out of memory");
             return;
@@ -118,6 +119,9 @@ bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, 
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, file, 0, 0, "out of memory");
         return false;
     }
+    /* libcsv's buffer comes from the engine's allocator (mem.h). */
+    csv_set_realloc_func(&p, mem_realloc);
+    csv_set_free_func(&p, free);
     csv_set_space_func(&p, no_space);
     csv_set_term_func(&p, line_end);
     size_t pos = 0, lstart = 0;

@@ -6,6 +6,7 @@
  * that counts the rest. The library fills it; the CLI prints it.
  */
 #include "liqsim.h"
+#include "mem.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ static char *dup_str(const char *s)
     if (!s)
         return NULL;
     size_t n = strlen(s) + 1;
-    char *c = malloc(n);
+    char *c = mem_malloc(n);
     if (c)
         memcpy(c, s, n);
     return c;
@@ -79,7 +80,7 @@ bool liq_diags_add(liq_diags *d, liq_severity sev, liq_status code,
         return true;
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
-        liq_diag *items = realloc(d->items, cap * sizeof *items);
+        liq_diag *items = mem_realloc(d->items, cap * sizeof *items);
         if (!items)
             return false;
         d->items = items;

@@ -9,6 +9,7 @@
  * they cost a few additions and a broken one is a bug worth an error.
  */
 #include "market.h"
+#include "mem.h"
 #include "waterfall.h"
 
 #include <stdio.h>
@@ -115,7 +116,7 @@ liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_sce
         total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
     /* malloc + memset rather than calloc: glibc's calloc skips the
      * per-thread cache, and an evaluation is one allocation and one free. */
-    liq_result *r = malloc(total);
+    liq_result *r = mem_malloc(total);
     if (!r) {
         liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
         return NULL;

@@ -7,6 +7,7 @@
  * liq_eval's.
  */
 #include "examples.h"
+#include "mem.h"
 #include "result.h"
 #include "scenario.h"
 #include "yamltree.h"
@@ -21,7 +22,7 @@ char *liq_examples_path(const char *policy_path)
     size_t len = strlen(policy_path);
     const char *ext = len > 5 && strcmp(policy_path + len - 5, ".yaml") == 0 ? ".yaml" : "";
     size_t stem = len - strlen(ext);
-    char *out = malloc(stem + sizeof ".examples.yaml");
+    char *out = mem_malloc(stem + sizeof ".examples.yaml");
     if (out)
         snprintf(out, stem + sizeof ".examples.yaml", "%.*s.examples.yaml", (int)stem,
                  policy_path);
@@ -170,7 +171,7 @@ liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, 
         ydoc_free(doc);
         return LIQ_EINPUT;
     }
-    liq_example *ex = calloc(list->n ? list->n : 1, sizeof *ex);
+    liq_example *ex = mem_calloc(list->n ? list->n : 1, sizeof *ex);
     if (!ex) {
         ydoc_free(doc);
         return LIQ_ENOMEM;

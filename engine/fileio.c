@@ -13,6 +13,7 @@
 /* realpath() is X/Open, beyond the POSIX level the build asks for. */
 #define _XOPEN_SOURCE 700
 #include "fileio.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +120,7 @@ static bool check_stat(const struct stat *st, const char *path, fio_kind kind, b
 static bool read_all(int fd, size_t limit, fio_buf *out, int *err)
 {
     size_t cap = 64 * 1024, n = 0;
-    char *buf = malloc(cap);
+    char *buf = mem_malloc(cap);
     for (;;) {
         if (!buf) {
             *err = ENOMEM;
@@ -131,7 +132,7 @@ static bool read_all(int fd, size_t limit, fio_buf *out, int *err)
                 free(buf);
                 return false;
             }
-            char *nb = realloc(buf, cap * 2);
+            char *nb = mem_realloc(buf, cap * 2);
             if (!nb)
                 free(buf);
             buf = nb;

@@ -3,6 +3,7 @@
  * index so the order of pops never depends on insertion history.
  */
 #include "heap.h"
+#include "mem.h"
 
 #include <stdlib.h>
 
@@ -32,7 +33,7 @@ bool heap_push(heap *h, heap_ent e)
 {
     if (h->n == h->cap) {
         size_t c = h->cap ? h->cap * 2 : 64;
-        heap_ent *a = realloc(h->a, c * sizeof *a);
+        heap_ent *a = mem_realloc(h->a, c * sizeof *a);
         if (!a)
             return false;
         h->a = a;

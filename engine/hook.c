@@ -23,6 +23,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "mem.h"
 #include "schema.h"
 
 #include <ctype.h>
@@ -222,7 +223,7 @@ static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         size_t oh = held(osize), nh = held(nsize);
         if (nh > oh && !room(h, nh - oh))
             goto capped;
-        if (!(p = realloc(ptr, nsize)))
+        if (!(p = mem_realloc(ptr, nsize)))
             goto failed;
         h->mem_used = h->mem_used - oh + nh;
         return p;
@@ -236,7 +237,7 @@ static void *rt_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         size_t want = nsize <= POOL_MAX ? POOL_CLASS(nsize) * 16 : nsize;
         if (held(want) > freed && !room(h, held(want) - freed))
             goto capped;
-        if (!(p = malloc(want)))
+        if (!(p = mem_malloc(want)))
             goto failed;
         h->mem_used += held(want);
     }
@@ -678,7 +679,7 @@ static void rt_close(liq_hookrt *h)
 
 liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
 {
-    liq_hookrt *h = calloc(1, sizeof *h);
+    liq_hookrt *h = mem_calloc(1, sizeof *h);
     if (!h)
         return NULL;
     h->hook = "?";
@@ -733,12 +734,12 @@ void liq_hookrt_free(liq_hookrt *h)
 
 static bool add_path(liq_hookrt *h, const char *path)
 {
-    char **np = realloc(h->paths, (size_t)(h->npaths + 1) * sizeof *np);
+    char **np = mem_realloc(h->paths, (size_t)(h->npaths + 1) * sizeof *np);
     if (!np)
         return false;
     h->paths = np;
     size_t n = strlen(path) + 1;
-    if (!(np[h->npaths] = malloc(n)))
+    if (!(np[h->npaths] = mem_malloc(n)))
         return false;
     memcpy(np[h->npaths], path, n);
     h->npaths++;
@@ -778,7 +779,7 @@ static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
         return LIQ_EINPUT;
     }
     size_t plen = strlen(path);
-    char *chunkname = malloc(plen + 2);
+    char *chunkname = mem_malloc(plen + 2);
     if (!chunkname || !add_path(h, path) || !lua_checkstack(L, 3)) {
         free(chunkname);
         free(src);

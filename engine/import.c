@@ -12,6 +12,7 @@
  */
 #include "import.h"
 #include "import_json.h"
+#include "mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +165,7 @@ static void neutral_base(char *base)
 
 static imp_market *add_market(imp_set *s, const char *symbol)
 {
-    imp_market *m = realloc(s->m, (s->n + 1) * sizeof *m);
+    imp_market *m = mem_realloc(s->m, (s->n + 1) * sizeof *m);
     if (!m)
         return NULL;
     s->m = m;
@@ -176,7 +177,7 @@ static imp_market *add_market(imp_set *s, const char *symbol)
 
 static imp_tier *add_tier(imp_market *m)
 {
-    imp_tier *t = realloc(m->tiers, (m->ntiers + 1) * sizeof *t);
+    imp_tier *t = mem_realloc(m->tiers, (m->ntiers + 1) * sizeof *t);
     if (!t)
         return NULL;
     m->tiers = t;
@@ -808,7 +809,7 @@ imp_set *imp_read(imp_format f, const char *path, const imp_opts *o, liq_diags *
         ijson_free(&j);
         return NULL;
     }
-    imp_set *s = calloc(1, sizeof *s);
+    imp_set *s = mem_calloc(1, sizeof *s);
     if (!s) {
         ijson_free(&j);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");

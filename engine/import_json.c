@@ -9,6 +9,7 @@
  * (out offset, bytes added, original offset) to the user's own file.
  */
 #include "import_json.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -48,7 +49,7 @@ static void put(rewrite *w, const char *s, size_t n)
         size_t cap = w->cap ? w->cap : 4096;
         while (w->len + n + 1 > cap)
             cap *= 2;
-        char *p = realloc(w->out, cap);
+        char *p = mem_realloc(w->out, cap);
         if (!p) {
             w->oom = true;
             return;
@@ -68,7 +69,7 @@ static void put_inserted(rewrite *w, const char *s, size_t n, size_t orig)
         return;
     if (w->nins == w->capins) {
         size_t cap = w->capins ? w->capins * 2 : 256;
-        insertion *p = realloc(w->ins, cap * sizeof *p);
+        insertion *p = mem_realloc(w->ins, cap * sizeof *p);
         if (!p) {
             w->oom = true;
             return;
@@ -200,7 +201,7 @@ static char *slurp(const char *path, size_t *len, liq_diags *d)
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
         return NULL;
     }
-    char *buf = malloc(IJSON_MAX_BYTES + 2);
+    char *buf = mem_malloc(IJSON_MAX_BYTES + 2);
     if (!buf) {
         fclose(f);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");

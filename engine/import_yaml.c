@@ -13,6 +13,7 @@
  * (the CLI loads it before writing anything).
  */
 #include "import.h"
+#include "mem.h"
 #include "yamltree.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@ static void sb_add(sbuf *b, const char *fmt, ...)
         size_t cap = b->cap ? b->cap : 1024;
         while (b->len + (size_t)n + 1 > cap)
             cap *= 2;
-        char *p = realloc(b->s, cap);
+        char *p = mem_realloc(b->s, cap);
         if (p) {
             b->s = p;
             b->cap = cap;
@@ -201,7 +202,7 @@ static bool index_lines(lines *L, const char *text)
         n++;
     L->text = text;
     L->n = n;
-    L->start = malloc(((size_t)n + 2) * sizeof *L->start);
+    L->start = mem_malloc(((size_t)n + 2) * sizeof *L->start);
     if (!L->start)
         return false;
     int k = 0;
@@ -269,7 +270,7 @@ static bool add_edit(edits *E, int from, int to, char *text)
 {
     if (!text)
         return false;
-    edit *p = realloc(E->e, (E->n + 1) * sizeof *p);
+    edit *p = mem_realloc(E->e, (E->n + 1) * sizeof *p);
     if (!p) {
         free(text);
         return false;

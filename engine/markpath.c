@@ -15,6 +15,7 @@
 #include "calc.h"
 #include "csvread.h"
 #include "fileio.h"
+#include "mem.h"
 #include "schema.h"
 
 #include <stdarg.h>
@@ -54,7 +55,7 @@ static bool err(reading *r, const csvr_field *f, int line, const char *fmt, ...)
 
 static bool grow(void **p, size_t cap, size_t size)
 {
-    void *q = realloc(*p, cap * size);
+    void *q = mem_realloc(*p, cap * size);
     if (!q)
         return false;
     *p = q;
@@ -170,7 +171,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
         r->cap = c;
     }
     const csvr_field *t = &row->f[r->col[C_TIME]], *m = &row->f[r->col[C_MARK]];
-    if (!(p->time[p->n] = strdup(t->text)))
+    if (!(p->time[p->n] = mem_strdup(t->text)))
         return false;
     p->mark[p->n] = v[C_MARK];
     p->line[p->n] = m->line;
@@ -219,8 +220,8 @@ static bool on_row(void *ud, const csvr_row *row)
 
 liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_diags *d)
 {
-    liq_path *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = strdup(file))) {
+    liq_path *p = mem_calloc(1, sizeof *p);
+    if (!p || !(p->path = mem_strdup(file))) {
         free(p);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, file, 0, 0, "out of memory");
         return NULL;
@@ -256,18 +257,18 @@ liq_path *liq_path_load(const char *path, liq_diags *d)
 
 liq_path *path_new(size_t n)
 {
-    liq_path *p = calloc(1, sizeof *p);
+    liq_path *p = mem_calloc(1, sizeof *p);
     if (!p)
         return NULL;
     size_t c = n ? n : 1;
-    p->time = calloc(c, sizeof *p->time);
-    p->mark = calloc(c, sizeof *p->mark);
-    p->line = calloc(c, sizeof *p->line);
-    p->col = calloc(c, sizeof *p->col);
-    p->index = calloc(c, sizeof *p->index);
-    p->last = calloc(c, sizeof *p->last);
-    p->slippage = calloc(c, sizeof *p->slippage);
-    p->depth = calloc(c, sizeof *p->depth);
+    p->time = mem_calloc(c, sizeof *p->time);
+    p->mark = mem_calloc(c, sizeof *p->mark);
+    p->line = mem_calloc(c, sizeof *p->line);
+    p->col = mem_calloc(c, sizeof *p->col);
+    p->index = mem_calloc(c, sizeof *p->index);
+    p->last = mem_calloc(c, sizeof *p->last);
+    p->slippage = mem_calloc(c, sizeof *p->slippage);
+    p->depth = mem_calloc(c, sizeof *p->depth);
     if (!p->time || !p->mark || !p->line || !p->col || !p->index || !p->last || !p->slippage ||
         !p->depth) {
         liq_path_free(p);
@@ -276,7 +277,7 @@ liq_path *path_new(size_t n)
     for (; p->n < n; p->n++) {
         char buf[24];
         snprintf(buf, sizeof buf, "%zu", p->n);
-        if (!(p->time[p->n] = strdup(buf))) {
+        if (!(p->time[p->n] = mem_strdup(buf))) {
             liq_path_free(p);
             return NULL;
         }

@@ -7,6 +7,7 @@
  * its own sandbox. Per-key typing is the schema walker's (schema.c);
  * advice that is not an error is lint's (policy_lint.c).
  */
+#include "mem.h"
 #include "policy.h"
 #include "yamltree.h"
 
@@ -223,7 +224,7 @@ static bool load_markets(liq_policy *p, const ynode *root, liq_diags *d)
         return true;
     if (!check_market_names(&p->r, d))
         return false;
-    p->markets = calloc(n, sizeof *p->markets);
+    p->markets = mem_calloc(n, sizeof *p->markets);
     if (!p->markets)
         return ERR(p->r.markets.m, "out of memory");
     p->nmarkets = n;
@@ -300,7 +301,7 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
     if (!probe)
         return ERR(h->file.m, "hooks.file: cannot open \"%s\": %s", path, strerror(errno));
     fclose(probe);
-    p->hook_path = strdup(path);
+    p->hook_path = mem_strdup(path);
     p->rt = liq_hookrt_new((size_t)h->memory_limit.v, (uint64_t)h->instruction_limit.v);
     if (!p->rt || !p->hook_path)
         return ERR(h->prov.m, "out of memory");
@@ -328,7 +329,7 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
 
 static bool keep_file(liq_policy *p, char *file)
 {
-    char **f = realloc(p->files, (p->nfiles + 1) * sizeof *f);
+    char **f = mem_realloc(p->files, (p->nfiles + 1) * sizeof *f);
     if (!f || !file) {
         free(file);
         return false;
@@ -400,8 +401,8 @@ static ydoc *load_tree(liq_policy *p, const char *path, int depth, liq_diags *d)
 
 liq_policy *liq_policy_load(const char *path, liq_diags *d)
 {
-    liq_policy *p = calloc(1, sizeof *p);
-    if (!p || !(p->path = strdup(path))) {
+    liq_policy *p = mem_calloc(1, sizeof *p);
+    if (!p || !(p->path = mem_strdup(path))) {
         free(p);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, path, 0, 0, "out of memory");
         return NULL;

@@ -17,6 +17,7 @@
  * the same events byte for byte.
  */
 #include "market.h"
+#include "mem.h"
 #include "replay.h"
 
 #include <stdio.h>
@@ -151,7 +152,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static liq_status walk(rp *r)
 {
-    uint32_t *due = malloc((r->n ? r->n : 1) * sizeof *due);
+    uint32_t *due = mem_malloc((r->n ? r->n : 1) * sizeof *due);
     if (!due)
         return LIQ_ENOMEM;
     liq_status st = LIQ_OK;
@@ -238,16 +239,16 @@ static liq_status setup(rp *r)
     const p_root *pr = r->w.pr;
     calc *c = &r->w.c;
     size_t n = r->n = b->n;
-    r->side = malloc(n ? n : 1);
-    r->size = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->entry = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->lev = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->im = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->coll = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->cash = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->lp = malloc((n ? n : 1) * sizeof(liq_dec));
-    r->has_lp = calloc(n ? n : 1, sizeof(bool));
-    r->ver = calloc(n ? n : 1, sizeof(uint32_t));
+    r->side = mem_malloc(n ? n : 1);
+    r->size = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->entry = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->lev = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->im = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->coll = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->cash = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->lp = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    r->has_lp = mem_calloc(n ? n : 1, sizeof(bool));
+    r->ver = mem_calloc(n ? n : 1, sizeof(uint32_t));
     if (!r->side || !r->size || !r->entry || !r->lev || !r->im || !r->coll || !r->cash ||
         !r->lp || !r->has_lp || !r->ver)
         return LIQ_ENOMEM;

@@ -12,6 +12,7 @@
  * path of the build): the same input gives the same bytes. Amounts are
  * the exact decimals of the JSON, in each row's settlement currency.
  */
+#include "mem.h"
 #include "report_html.h"
 #include "result.h"
 #include "svg.h"
@@ -156,8 +157,8 @@ static void currency_charts(sbuf *b, liq_result *const *rs, size_t n, const char
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         m += charted(rs[i]) && strcmp(rs[i]->settlement, ccy) == 0;
-    const char **names = calloc(m, sizeof *names);
-    liq_dec *loss = calloc(m * 3, sizeof *loss), *cover = calloc(m * 6, sizeof *cover);
+    const char **names = mem_calloc(m, sizeof *names);
+    liq_dec *loss = mem_calloc(m * 3, sizeof *loss), *cover = mem_calloc(m * 6, sizeof *cover);
     if (!names || !loss || !cover) {
         b->oom = true;
         goto out;
@@ -311,19 +312,19 @@ char *report_html_compare(liq_result *const *rs, size_t n)
     size_t nw = 0;
     for (size_t i = 0; i < n; i++)
         nw += rs[i]->nwarnings + (rs[i]->status != RS_OK);
-    char **notes = calloc(nw ? nw : 1, sizeof *notes);
+    char **notes = mem_calloc(nw ? nw : 1, sizeof *notes);
     size_t k = 0;
     for (size_t i = 0; notes && i < n; i++) {
         if (rs[i]->status != RS_OK) {
             const char *why = rs[i]->reason ? rs[i]->reason : "";
             size_t len = strlen(rs[i]->policy) + strlen(why) + 40;
-            if ((notes[k] = malloc(len)))
+            if ((notes[k] = mem_malloc(len)))
                 snprintf(notes[k++], len, "%s: %s — %s", rs[i]->policy, liq_result_status(rs[i]),
                          why);
         }
         for (size_t w = 0; w < rs[i]->nwarnings; w++) {
             size_t len = strlen(rs[i]->policy) + strlen(rs[i]->warnings[w]) + 3;
-            if ((notes[k] = malloc(len)))
+            if ((notes[k] = mem_malloc(len)))
                 snprintf(notes[k++], len, "%s: %s", rs[i]->policy, rs[i]->warnings[w]);
         }
     }
@@ -390,7 +391,7 @@ static char *grid_json(const liq_grid *g)
         return NULL;
     /* A newline at the end, as every JSON liqsim prints. */
     size_t len = strlen(s);
-    char *out = realloc(s, len + 2);
+    char *out = mem_realloc(s, len + 2);
     if (!out) {
         free(s);
         return NULL;

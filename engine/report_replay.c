@@ -12,6 +12,7 @@
  * money is drawn per settlement currency.
  */
 #include "book.h"
+#include "mem.h"
 #include "policy.h"
 #include "replay_json.h"
 #include "report_html.h"
@@ -43,7 +44,7 @@ struct liq_replay_report {
 
 static char *dupstr(const char *s)
 {
-    return strdup(s ? s : "");
+    return mem_strdup(s ? s : "");
 }
 
 /* The '#' lines at the top of a file, "# " taken off. */
@@ -57,8 +58,8 @@ static void read_comments(liq_replay_report *r, const char *file, const char *wh
         line[strcspn(line, "\r\n")] = 0;
         const char *t = line + 1 + (line[1] == ' ');
         size_t len = strlen(what) + strlen(file) + strlen(t) + 8;
-        char **g = realloc(r->notes, (r->nnotes + 1) * sizeof *g);
-        char *s = malloc(len);
+        char **g = mem_realloc(r->notes, (r->nnotes + 1) * sizeof *g);
+        char *s = mem_malloc(len);
         if (!g || !s) {
             free(s);
             if (g)
@@ -75,7 +76,7 @@ static void read_comments(liq_replay_report *r, const char *file, const char *wh
 
 liq_replay_report *liq_replay_report_new(const liq_book *b, const liq_path *path)
 {
-    liq_replay_report *r = calloc(1, sizeof *r);
+    liq_replay_report *r = mem_calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->book = b;
@@ -110,7 +111,7 @@ bool liq_replay_report_begin(liq_replay_report *r, const liq_policy *p)
 {
     if (r->nruns == r->capruns) {
         size_t cap = r->capruns ? r->capruns * 2 : 4;
-        run *g = realloc(r->runs, cap * sizeof *g);
+        run *g = mem_realloc(r->runs, cap * sizeof *g);
         if (!g)
             return !(r->oom = true);
         r->runs = g;
@@ -135,10 +136,10 @@ static bool grow2(void **a, size_t ea, void **b, size_t eb, size_t n, size_t *ca
     if (n < *cap)
         return true;
     size_t c = *cap ? *cap * 2 : 64;
-    void *ga = realloc(*a, c * ea);
+    void *ga = mem_realloc(*a, c * ea);
     if (ga)
         *a = ga;
-    void *gb = ga ? realloc(*b, c * eb) : NULL;
+    void *gb = ga ? mem_realloc(*b, c * eb) : NULL;
     if (gb)
         *b = gb;
     if (!ga || !gb)
@@ -222,7 +223,7 @@ static char *summaries_json(const liq_replay_report *r)
     if (!s)
         return NULL;
     size_t len = strlen(s);
-    char *out = realloc(s, len + 2);
+    char *out = mem_realloc(s, len + 2);
     if (!out) {
         free(s);
         return NULL;
@@ -241,7 +242,7 @@ typedef struct timeline {
 
 static bool timeline_make(const liq_path *p, timeline *t)
 {
-    t->x = calloc(p->n ? p->n : 1, sizeof *t->x);
+    t->x = mem_calloc(p->n ? p->n : 1, sizeof *t->x);
     if (!t->x)
         return false;
     bool ok = true;
@@ -297,19 +298,19 @@ static void fund_charts(sbuf *b, const liq_replay_report *r, const timeline *tl)
         size_t m = 0;
         for (size_t k = i; k < r->nruns; k++)
             m += strcmp(r->runs[k].settlement, ccy) == 0;
-        svg_line *lines = calloc(m, sizeof *lines);
-        liq_dec **xs = calloc(m, sizeof *xs), **ys = calloc(m, sizeof *ys);
-        char **names = calloc(m, sizeof *names);
+        svg_line *lines = mem_calloc(m, sizeof *lines);
+        liq_dec **xs = mem_calloc(m, sizeof *xs), **ys = mem_calloc(m, sizeof *ys);
+        char **names = mem_calloc(m, sizeof *names);
         bool unlimited = false;   /* any of the group's funds */
         size_t n = 0;
         for (size_t k = i; lines && xs && ys && names && k < r->nruns; k++) {
             const run *u = &r->runs[k];
             if (strcmp(u->settlement, ccy) != 0)
                 continue;
-            xs[n] = calloc(u->nf + 1, sizeof **xs);
-            ys[n] = calloc(u->nf + 1, sizeof **ys);
+            xs[n] = mem_calloc(u->nf + 1, sizeof **xs);
+            ys[n] = mem_calloc(u->nf + 1, sizeof **ys);
             size_t len = strlen(u->policy) + 40;
-            names[n] = malloc(len);
+            names[n] = mem_malloc(len);
             if (!xs[n] || !ys[n] || !names[n]) {
                 b->oom = true;
                 n++;
@@ -358,14 +359,14 @@ static void fund_charts(sbuf *b, const liq_replay_report *r, const timeline *tl)
 static void liquidation_chart(sbuf *b, const liq_replay_report *r, const timeline *tl)
 {
     const liq_path *p = r->path;
-    svg_line *lines = calloc(r->nruns ? r->nruns : 1, sizeof *lines);
-    liq_dec **xs = calloc(r->nruns ? r->nruns : 1, sizeof *xs);
-    liq_dec **ys = calloc(r->nruns ? r->nruns : 1, sizeof *ys);
+    svg_line *lines = mem_calloc(r->nruns ? r->nruns : 1, sizeof *lines);
+    liq_dec **xs = mem_calloc(r->nruns ? r->nruns : 1, sizeof *xs);
+    liq_dec **ys = mem_calloc(r->nruns ? r->nruns : 1, sizeof *ys);
     size_t n = 0;
     for (; lines && xs && ys && n < r->nruns; n++) {
         const run *u = &r->runs[n];
-        xs[n] = calloc(u->nl + 1, sizeof **xs);
-        ys[n] = calloc(u->nl + 1, sizeof **ys);
+        xs[n] = mem_calloc(u->nl + 1, sizeof **xs);
+        ys[n] = mem_calloc(u->nl + 1, sizeof **ys);
         if (!xs[n] || !ys[n]) {
             n++;
             b->oom = true;
@@ -418,8 +419,8 @@ static void loss_charts(sbuf *b, const liq_replay_report *r)
         size_t m = 0;
         for (size_t k = i; k < r->nruns; k++)
             m += strcmp(r->runs[k].settlement, ccy) == 0;
-        const char **names = calloc(m, sizeof *names);
-        liq_dec *loss = calloc(m * 2, sizeof *loss), *cover = calloc(m * 6, sizeof *cover);
+        const char **names = mem_calloc(m, sizeof *names);
+        liq_dec *loss = mem_calloc(m * 2, sizeof *loss), *cover = mem_calloc(m * 6, sizeof *cover);
         if (!names || !loss || !cover) {
             b->oom = true;
         } else {

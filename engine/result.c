@@ -3,6 +3,7 @@
  * warnings and debt actions. Rendering lives in result_json.c and
  * result_text.c.
  */
+#include "mem.h"
 #include "result.h"
 
 #include <stdarg.h>
@@ -31,7 +32,7 @@ liq_result *result_new_row(const char *policy, const char *venue, const char *sc
     size_t lens[4], total = sizeof(liq_result);
     for (int i = 0; i < 4; i++)
         total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
-    liq_result *r = calloc(1, total);
+    liq_result *r = mem_calloc(1, total);
     if (!r)
         return NULL;
     char *cur = (char *)(r + 1);
@@ -67,7 +68,7 @@ liq_status result_trader_lost(const liq_result *r, liq_dec *out)
 /* Replace *slot by a copy of v (NULL clears it). */
 static bool set_str(char **slot, const char *v)
 {
-    char *c = v ? strdup(v) : NULL;
+    char *c = v ? mem_strdup(v) : NULL;
     if (v && !c)
         return false;
     free(*slot);
@@ -108,7 +109,7 @@ static bool grow(void **items, size_t *cap, size_t n, size_t size)
     if (n < *cap)
         return true;
     size_t nc = *cap ? *cap * 2 : 16;
-    void *p = realloc(*items, nc * size);
+    void *p = mem_realloc(*items, nc * size);
     if (!p)
         return false;
     *items = p;
@@ -201,11 +202,11 @@ bool result_warn(liq_result *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    char **w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
+    char **w = mem_realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
     if (!w)
         return false;
     r->warnings = w;
-    r->warnings[r->nwarnings] = strdup(buf);
+    r->warnings[r->nwarnings] = mem_strdup(buf);
     if (!r->warnings[r->nwarnings])
         return false;
     r->nwarnings++;
@@ -215,7 +216,7 @@ bool result_warn(liq_result *r, const char *fmt, ...)
 bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
                    const char *note)
 {
-    liq_action *a = realloc(r->actions, (r->nactions + 1) * sizeof *a);
+    liq_action *a = mem_realloc(r->actions, (r->nactions + 1) * sizeof *a);
     if (!a)
         return false;
     r->actions = a;

@@ -5,6 +5,7 @@
  * APIs do. Keys come out in a fixed order (jansson keeps insertion
  * order), so the same input gives byte-identical output.
  */
+#include "mem.h"
 #include "result.h"
 
 #include <jansson.h>
@@ -181,7 +182,7 @@ char *result_render_json(liq_result *const *rs, size_t n, int shape)
             char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
             json_decref(o);
             size_t ll = line ? strlen(line) : 0;
-            char *g = line ? realloc(out, len + ll + 2) : NULL;
+            char *g = line ? mem_realloc(out, len + ll + 2) : NULL;
             if (!g) {
                 free(line);
                 free(out);
@@ -194,7 +195,7 @@ char *result_render_json(liq_result *const *rs, size_t n, int shape)
             out[len] = 0;
             free(line);
         }
-        return out ? out : strdup("");
+        return out ? out : mem_strdup("");
     }
     json_t *root;
     if (shape == RJ_ARRAY) {
@@ -210,7 +211,7 @@ char *result_render_json(liq_result *const *rs, size_t n, int shape)
         return NULL;
     /* Append a newline: the CLI prints the string as a file. */
     size_t len = strlen(s);
-    char *out = realloc(s, len + 2);
+    char *out = mem_realloc(s, len + 2);
     if (!out) {
         free(s);
         return NULL;

@@ -12,6 +12,7 @@
  * (docs/output.md lists the order); it never decides the width itself, nor
  * whether to colour: the CLI knows the terminal, the library does not.
  */
+#include "mem.h"
 #include "result.h"
 #include "sbuf.h"
 
@@ -173,7 +174,7 @@ static void text_cell(sbuf *b, const char *s)
 
 static void render_table(sbuf *b, liq_result *const *rs, size_t n, const liq_render_opts *o)
 {
-    char (*cells)[COLS][CELL] = calloc(n ? n : 1, sizeof *cells);
+    char (*cells)[COLS][CELL] = mem_calloc(n ? n : 1, sizeof *cells);
     if (!cells) {
         b->oom = true;
         return;

@@ -3,6 +3,7 @@
  * growth and the sticky out-of-memory flag; what is written is the
  * renderers' business.
  */
+#include "mem.h"
 #include "sbuf.h"
 
 #include <stdarg.h>
@@ -20,7 +21,7 @@ static bool reserve(sbuf *b, size_t len)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->n + len + 1)
         cap *= 2;
-    char *s = realloc(b->s, cap);
+    char *s = mem_realloc(b->s, cap);
     if (!s) {
         b->oom = true;
         return false;
@@ -78,7 +79,7 @@ void sb_html(sbuf *b, const char *s)
 
 char *sb_take(sbuf *b)
 {
-    char *s = b->oom ? NULL : b->s ? b->s : strdup("");
+    char *s = b->oom ? NULL : b->s ? b->s : mem_strdup("");
     if (b->oom)
         free(b->s);
     *b = (sbuf){0};

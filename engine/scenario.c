@@ -6,6 +6,7 @@
  * empty, positive prices); what a policy allows (leverage, modes) is
  * checked where the two meet, in position.c.
  */
+#include "mem.h"
 #include "scenario.h"
 #include "fileio.h"
 #include "markpath.h"
@@ -114,11 +115,11 @@ const char *liq_scenario_name(const liq_scenario *s)
 
 static bool path_push(liq_scenario *s, liq_dec px, liq_mark m)
 {
-    liq_dec *p = realloc(s->path_px, (s->npath + 1) * sizeof *p);
+    liq_dec *p = mem_realloc(s->path_px, (s->npath + 1) * sizeof *p);
     if (!p)
         return false;
     s->path_px = p;
-    liq_mark *pm = realloc(s->path_m, (s->npath + 1) * sizeof *pm);
+    liq_mark *pm = mem_realloc(s->path_m, (s->npath + 1) * sizeof *pm);
     if (!pm)
         return false;
     s->path_m = pm;
@@ -197,9 +198,9 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
         return false;
     }
     /* The flat arrays hold every path, one after another. */
-    s->path_px = calloc(len * mp->n, sizeof *s->path_px);
-    s->path_m = calloc(len * mp->n, sizeof *s->path_m);
-    s->legs = calloc(np, sizeof *s->legs);
+    s->path_px = mem_calloc(len * mp->n, sizeof *s->path_px);
+    s->path_m = mem_calloc(len * mp->n, sizeof *s->path_m);
+    s->legs = mem_calloc(np, sizeof *s->legs);
     if (!s->path_px || !s->path_m || !s->legs)
         return false;
     for (size_t i = 0; i < mp->n; i++)
@@ -233,7 +234,7 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
 static liq_scenario *scenario_build(const ynode *n, char *path, const char *base_path,
                                     liq_diags *d)
 {
-    liq_scenario *s = calloc(1, sizeof *s);
+    liq_scenario *s = mem_calloc(1, sizeof *s);
     if (!s) {
         free(path);
         return NULL;
@@ -301,7 +302,7 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         dir_join(csv, sizeof csv, base_path ? base_path : s->path, m->path_file.v);
         /* The rows' marks point at the CSV, so the scenario keeps its
          * resolved path: path_file holds it from here on. */
-        char *resolved = strdup(csv);
+        char *resolved = mem_strdup(csv);
         if (!resolved) {
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, s->path, 0, 0, "out of memory");
             ok = false;
@@ -319,7 +320,7 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
     }
     if (ok && !m->mark_paths.set) {
         /* One path: every position follows it. */
-        s->legs = calloc(np, sizeof *s->legs);
+        s->legs = mem_calloc(np, sizeof *s->legs);
         ok = s->legs != NULL;
         for (size_t k = 0; ok && k < np; k++)
             s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m};
@@ -335,7 +336,7 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
 liq_scenario *scenario_from_node(const ynode *n, const char *file, const char *base_path,
                                  liq_diags *d)
 {
-    char *path = strdup(file);
+    char *path = mem_strdup(file);
     return path ? scenario_build(n, path, base_path, d) : NULL;
 }
 

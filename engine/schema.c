@@ -6,6 +6,7 @@
  * tables. Leaves cross-field rules (a fee above the first maintenance
  * rate, a stage order that cannot absorb a deficit) to the loaders.
  */
+#include "mem.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -205,14 +206,14 @@ static bool load_prov_ids(pprov *p, const ynode *n, const char *file, const char
     } else if (n->kind != YN_SCALAR) {
         return err(d, file, n, "%s.source: expected a source id or a list of ids", path);
     }
-    p->ids = calloc(cnt ? cnt : 1, sizeof *p->ids);
+    p->ids = mem_calloc(cnt ? cnt : 1, sizeof *p->ids);
     if (!p->ids)
         return err(d, file, n, "out of memory");
     for (size_t i = 0; i < cnt; i++) {
         if (list[i]->kind != YN_SCALAR)
             return err(d, file, list[i], "%s.source: expected a source id, got %s", path,
                        ynode_kind_name(list[i]->kind));
-        p->ids[p->nids++] = strdup(list[i]->text);
+        p->ids[p->nids++] = mem_strdup(list[i]->text);
     }
     return true;
 }
@@ -257,7 +258,7 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
             if (k[0] == 's') {
                 ok &= load_prov_ids(p, v, file, shown, d);
             } else if (want_scalar(v, file, shown, d, "a reason (text)")) {
-                p->assumed = strdup(v->text);
+                p->assumed = mem_strdup(v->text);
                 p->assumed_m = mark_of(file, v);
             } else {
                 ok = false;
@@ -344,7 +345,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
     case F_DICT_LIST_DEC: isz = sizeof(pdeclist); break;
     default: break;
     }
-    pl->items = calloc(v->n ? v->n : 1, isz);
+    pl->items = mem_calloc(v->n ? v->n : 1, isz);
     if (!pl->items)
         return err(d, file, v, "out of memory");
     bool ok = true;
@@ -365,7 +366,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
             /* The id is the key; the item struct starts (after its pprov,
              * if any) with a pstr holding it. */
             pstr *id = (pstr *)(item + (f->sub->has_prov ? sizeof(pprov) : 0));
-            id->v = strdup(v->keys[i]->text);
+            id->v = mem_strdup(v->keys[i]->text);
             id->m = mark_of(file, v->keys[i]);
             id->set = true;
             ok &= schema_load(f->sub, e, item, file, sub, d);
@@ -373,7 +374,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
         }
         case F_DICT_LIST_DEC: {
             pdeclist *dl = (pdeclist *)item;
-            dl->id.v = strdup(v->keys[i]->text);
+            dl->id.v = mem_strdup(v->keys[i]->text);
             dl->id.m = mark_of(file, v->keys[i]);
             dl->id.set = true;
             field lf = *f;
@@ -400,7 +401,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
                 ok = false;
                 break;
             }
-            ps->v = strdup(e->text);
+            ps->v = mem_strdup(e->text);
             ps->m = mark_of(file, e);
             ps->set = true;
             break;
@@ -426,7 +427,7 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
             return err(d, file, v, "%s: expected a date YYYY-MM-DD (or 'unknown'), got \"%s\"",
                        path, v->text);
         free(p->v);
-        p->v = strdup(v->text);
+        p->v = mem_strdup(v->text);
         p->m = mark_of(file, v);
         p->set = true;
         return p->v != NULL;

@@ -4,6 +4,7 @@
  * Owns only the table of indices; the strings and their lifetime are the
  * caller's. Growth doubles and re-inserts, so n adds cost O(n) in all.
  */
+#include "mem.h"
 #include "strset.h"
 
 #include <stdint.h>
@@ -30,7 +31,7 @@ bool strset_add(strset *s, size_t i)
 {
     if (2 * (s->n + 1) > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
-        size_t *slot = calloc(cap, sizeof *slot);
+        size_t *slot = mem_calloc(cap, sizeof *slot);
         if (!slot)
             return false;
         for (size_t j = 0; j < s->cap; j++)

@@ -10,6 +10,7 @@
  * Values beyond +-10^18 units are drawn at that edge (their exact text is
  * still shown): it keeps every product in the geometry inside 128 bits.
  */
+#include "mem.h"
 #include "svg.h"
 
 #include <stdio.h>
@@ -357,8 +358,8 @@ void svg_lines(sbuf *b, const svg_plot *c)
     axis xa = {clamp(c->x_lo.raw), clamp(c->x_hi.raw), 0};
     if (xa.hi <= xa.lo)
         xa.hi = xa.lo + ONE;
-    const char **names = calloc(c->nlines ? c->nlines : 1, sizeof *names);
-    const char **cols = calloc(c->nlines ? c->nlines : 1, sizeof *cols);
+    const char **names = mem_calloc(c->nlines ? c->nlines : 1, sizeof *names);
+    const char **cols = mem_calloc(c->nlines ? c->nlines : 1, sizeof *cols);
     if (!names || !cols) {
         free(names);
         free(cols);

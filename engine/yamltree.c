@@ -5,6 +5,7 @@
  * schema walker's job (schema.c). Every error carries libyaml's
  * problem_mark, turned 1-based, so messages read "file:line:col: ...".
  */
+#include "mem.h"
 #include "yamltree.h"
 #include "fileio.h"
 #include "strset.h"
@@ -89,7 +90,7 @@ static bool next_event(builder *b, yaml_event_t *ev)
 
 static ynode *node_new(builder *b, ynode_kind k, yaml_mark_t m)
 {
-    ynode *n = calloc(1, sizeof *n);
+    ynode *n = mem_calloc(1, sizeof *n);
     if (n) {
         n->file = b->file;
         n->kind = k;
@@ -105,12 +106,12 @@ static bool push_item(ynode *n, ynode *key, ynode *val)
 {
     if (n->n == n->cap) {
         size_t cap = n->cap ? n->cap * 2 : 4;
-        ynode **items = realloc(n->items, cap * sizeof *items);
+        ynode **items = mem_realloc(n->items, cap * sizeof *items);
         if (!items)
             return false;
         n->items = items;
         if (n->kind == YN_MAP) {
-            ynode **keys = realloc(n->keys, cap * sizeof *keys);
+            ynode **keys = mem_realloc(n->keys, cap * sizeof *keys);
             if (!keys)
                 return false;
             n->keys = keys;
@@ -136,7 +137,7 @@ static const char *map_key(const void *map, size_t i)
 static ynode *build_scalar(builder *b, yaml_event_t *ev)
 {
     ynode *n = node_new(b, YN_SCALAR, ev->start_mark);
-    if (n && !(n->text = malloc(ev->data.scalar.length + 1))) {
+    if (n && !(n->text = mem_malloc(ev->data.scalar.length + 1))) {
         free(n);
         n = NULL;
     }
@@ -252,10 +253,10 @@ static ynode *build(builder *b, yaml_event_t *ev)
 
 static ydoc *load_with_parser(builder *b)
 {
-    ydoc *doc = calloc(1, sizeof *doc);
+    ydoc *doc = mem_calloc(1, sizeof *doc);
     if (!doc)
         return NULL;
-    doc->path = strdup(b->path);
+    doc->path = mem_strdup(b->path);
     b->file = doc->path;
     yaml_event_t ev;
     bool done = false;
@@ -361,12 +362,12 @@ bool ynode_merge(ynode *base, ynode *child)
 
 ynode *ynode_clone(const ynode *n)
 {
-    ynode *c = calloc(1, sizeof *c);
+    ynode *c = mem_calloc(1, sizeof *c);
     if (!c)
         return NULL;
     *c = (ynode){.kind = n->kind, .line = n->line, .col = n->col, .file = n->file,
                  .quoted = n->quoted};
-    if (n->text && !(c->text = strdup(n->text)))
+    if (n->text && !(c->text = mem_strdup(n->text)))
         goto fail;
     for (size_t i = 0; i < n->n; i++) {
         ynode *k = n->keys && n->keys[i] ? ynode_clone(n->keys[i]) : NULL;
@@ -385,7 +386,7 @@ fail:
 
 ynode *ynode_map_new(const ynode *at)
 {
-    ynode *m = calloc(1, sizeof *m);
+    ynode *m = mem_calloc(1, sizeof *m);
     if (m)
         *m = (ynode){.kind = YN_MAP, .line = at->line, .col = at->col, .file = at->file};
     return m;
