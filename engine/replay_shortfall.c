@@ -7,6 +7,7 @@
  * decide a stage see the context a single evaluation's stages see
  * (shortfall.c's wf_hook_cover).
  */
+#include "mem.h"
 #include "replay.h"
 
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static liq_status build_adl(rp *r, int side)
 {
     if (r->adl_built && r->adl_tick == r->tick && r->adl_side == side)
         return LIQ_OK;
-    ranked *rk = malloc((r->n ? r->n : 1) * sizeof *rk);
+    ranked *rk = mem_malloc((r->n ? r->n : 1) * sizeof *rk);
     if (!rk)
         return LIQ_ENOMEM;
     size_t k = 0;
@@ -83,7 +84,7 @@ static liq_status build_adl(rp *r, int side)
             rk[k++] = (ranked){rank_of(r, j).raw, (uint32_t)j};
     qsort(rk, k, sizeof *rk, cmp_ranked);
     free(r->adl_rank);
-    r->adl_rank = malloc((k ? k : 1) * sizeof *r->adl_rank);
+    r->adl_rank = mem_malloc((k ? k : 1) * sizeof *r->adl_rank);
     if (!r->adl_rank) {
         free(rk);
         return LIQ_ENOMEM;
@@ -161,7 +162,7 @@ liq_status replay_socialize_tick(rp *r)
     if (!r->nsoc)
         return LIQ_OK;
     liq_dec total_profit = LIQ_DEC_ZERO;
-    liq_dec *profit = calloc(r->n ? r->n : 1, sizeof *profit);
+    liq_dec *profit = mem_calloc(r->n ? r->n : 1, sizeof *profit);
     if (!profit)
         return LIQ_ENOMEM;
     for (size_t j = 0; j < r->n; j++) {
@@ -280,8 +281,8 @@ liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
             /* Charged at the end of the tick, to that tick's winners. */
             if (r->nsoc == r->capsoc) {
                 size_t cap = r->capsoc ? r->capsoc * 2 : 64;
-                uint32_t *f = realloc(r->soc_from, cap * sizeof *f);
-                liq_dec *a = f ? realloc(r->soc_amt, cap * sizeof *a) : NULL;
+                uint32_t *f = mem_realloc(r->soc_from, cap * sizeof *f);
+                liq_dec *a = f ? mem_realloc(r->soc_amt, cap * sizeof *a) : NULL;
                 if (f)
                     r->soc_from = f;
                 if (!f || !a)
