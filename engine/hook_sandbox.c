@@ -258,25 +258,129 @@ static int sb_tostring(lua_State *L)
     return 1;
 }
 
-/* setmetatable as in the base library, but refusing a __gc field: Lua runs
- * finalizers with hooks off, so one could loop outside the budget. (A
- * metatable that gains __gc later never finalizes, see the manual 2.5.3.) */
+/* setmetatable for hooks. Lua follows a chain of __index (or __newindex)
+ * tables up to 2,000 deep inside one instruction, and no count sees it: a
+ * hook reading a missing field through such a chain in a loop ran for
+ * seconds inside its budget. So chains are short and cannot grow later:
+ *   - the table gets a copy of mt (taken now, unreachable: getmetatable
+ *     answers mt itself, or mt.__metatable), so editing mt afterwards
+ *     changes nothing; the __index target itself stays shared, so methods
+ *     added to a class later are still found;
+ *   - a table's metatable is set once (the copy is protected);
+ *   - an __index/__newindex table must have its own metatable already: a
+ *     table that is some chain's target cannot be given a chain later;
+ *   - a chain is at most MAX_CHAIN tables deep;
+ *   - __gc is refused (Lua runs finalizers with hooks off, so one could
+ *     loop outside the budget; see the manual 2.5.3), and __call must be
+ *     a function (Lua follows __call tables too). */
+#define MAX_CHAIN 16
+static const char depth_key = 0;    /* in a copy: the depth of its chains */
+static const char targets_key = 0;  /* registry: weak set of chain targets */
+
+/* The depth of the chain that starts at the table at idx (0: none). */
+static lua_Integer chain_depth(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx))
+        return 0;
+    lua_rawgetp(L, -1, &depth_key);
+    lua_Integer dp = lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    return dp;
+}
+
+static void push_targets(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &targets_key) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &targets_key);
+}
+
 static int sb_setmetatable(lua_State *L)
 {
     int t = lua_type(L, 2);
     hookrt_charge(L, base_cost(L));
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-    if (t == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL)
-            return luaL_error(L, "setmetatable: __gc is not allowed in hooks");
-        lua_pop(L, 1);
-    }
     if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
         return luaL_error(L, "cannot change a protected metatable");
+    if (t == LUA_TNIL) {
+        lua_setmetatable(L, 1);   /* none to remove: nothing set it but us */
+        lua_settop(L, 1);
+        return 1;
+    }
     lua_settop(L, 2);
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+        return luaL_error(L, "setmetatable: __gc is not allowed in hooks");
+    lua_pushliteral(L, "__call");
+    int ct = lua_rawget(L, 2);
+    if (ct != LUA_TNIL && ct != LUA_TFUNCTION)
+        return luaL_error(L, "setmetatable: __call must be a function in hooks");
+    lua_settop(L, 2);
+
+    lua_Integer depth = 0;
+    static const char *const links[] = {"__index", "__newindex"};
+    for (size_t i = 0; i < 2; i++) {
+        lua_pushstring(L, links[i]);
+        if (lua_rawget(L, 2) == LUA_TTABLE) {
+            if (lua_rawequal(L, -1, 1))
+                return luaL_error(L, "setmetatable: a table cannot be its own %s", links[i]);
+            lua_Integer dp = 1 + chain_depth(L, -1);
+            if (dp > MAX_CHAIN)
+                return luaL_error(L, "setmetatable: %s chain deeper than %d tables", links[i],
+                                  MAX_CHAIN);
+            if (dp > depth)
+                depth = dp;
+        }
+        lua_pop(L, 1);
+    }
+    push_targets(L);   /* 3 */
+    if (depth > 0) {
+        lua_pushvalue(L, 1);
+        if (lua_rawget(L, 3) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: this table is already another's __index or "
+                                 "__newindex; give it its own metatable before that");
+        lua_pop(L, 1);
+    }
+
+    /* The copy, charged by its size. */
+    lua_newtable(L);   /* 4 */
+    lua_Integer n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 4);
+        n++;
+    }
+    hookrt_charge(L, (uint64_t)n);
+    lua_pushinteger(L, depth);
+    lua_rawsetp(L, 4, &depth_key);
+    lua_pushliteral(L, "__metatable");
+    if (lua_rawget(L, 2) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_pushvalue(L, 2);   /* getmetatable answers mt */
+    }
+    lua_setfield(L, 4, "__metatable");
+    for (size_t i = 0; i < 2; i++) {
+        lua_pushstring(L, links[i]);
+        if (lua_rawget(L, 2) == LUA_TTABLE) {
+            lua_pushboolean(L, 1);
+            lua_rawset(L, 3);   /* targets[link] = true */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushvalue(L, 4);
     lua_setmetatable(L, 1);
+    lua_settop(L, 1);
     return 1;
 }
 

@@ -909,6 +909,13 @@ static const struct hostile {
         {"c1_escape", 61, "csi \\xc2\\x9b 31m"},
         {"vararg_tail_growth", 62, "instruction budget of 1000000 exceeded"},
         {"vararg_unpacked", 63, "instruction budget of 1000000 exceeded"},
+        {"index_chain", 64, "setmetatable: __index chain deeper than 16 tables"},
+        {"index_chain_from_the_top", 65, "setmetatable: this table is already another's __index or __newindex; give it its own metatable before that"},
+        {"index_loop", 66, "setmetatable: this table is already another's __index or __newindex; give it its own metatable before that"},
+        {"index_self", 67, "setmetatable: a table cannot be its own __index"},
+        {"newindex_chain", 68, "setmetatable: __newindex chain deeper than 16 tables"},
+        {"metatable_replaced", 69, "cannot change a protected metatable"},
+        {"call_table", 70, "setmetatable: __call must be a function in hooks"},
 };
 
 static void test_hostile_hooks_fail_with_their_message(void **state)
@@ -1160,6 +1167,21 @@ static void test_tostring_prints_no_address(void **state)
     liq_hookrt_free(h);
 }
 
+/* Metatables still do what hooks use them for (a class, a subclass,
+ * methods added later, getmetatable answering the class), and one is
+ * read when it is set. */
+static void test_metatables_serve_classes_and_are_read_when_set(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "order.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(call(h, "classes", NULL, 0, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "9 true");
+    assert_int_equal(call(h, "metatable_snapshot", NULL, 0, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "nil");
+    liq_hookrt_free(h);
+}
+
 /* Defect 12: a program embedding the library may set a locale whose
  * decimal point is a comma; hooks and their messages never see it. The
  * comma locale is built for the test with localedef (Debian's locales
@@ -1306,6 +1328,7 @@ int main(void)
         cmocka_unit_test(test_pairs_order_is_the_same_in_every_runtime),
         cmocka_unit_test(test_table_sort_is_stable),
         cmocka_unit_test(test_tostring_prints_no_address),
+        cmocka_unit_test(test_metatables_serve_classes_and_are_read_when_set),
         cmocka_unit_test(test_host_locale_does_not_reach_hooks),
         cmocka_unit_test(test_syntax_error_text_is_escaped),
         cmocka_unit_test(test_matcher_answers_as_lua_does),

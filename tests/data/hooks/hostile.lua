@@ -61,3 +61,10 @@ function terminal_escape(ctx) error("line one\nline two \27[31mred\27[0m \7bell"
 function c1_escape(ctx) error("csi \194\155 31m") end
 function vararg_tail_growth(ctx) local function g(n, ...) return g(n + 1, n, ...) end return g(0) end
 function vararg_unpacked(ctx) local t = {} for i = 1, 30000 do t[i] = i end local function g(...) while true do local n = select("#", ...) end end return g(table.unpack(t)) end
+function index_chain(ctx) local t = {} for i = 1, 1990 do t = setmetatable({}, {__index = t}) end while true do local x = t.missing end end
+function index_chain_from_the_top(ctx) local cur = {} for i = 1, 1990 do local nxt = {} setmetatable(cur, {__index = nxt}) cur = nxt end end
+function index_loop(ctx) local a, b = {}, {} setmetatable(a, {__index = b}) setmetatable(b, {__index = a}) end
+function index_self(ctx) local t = {} return setmetatable(t, {__index = t}) end
+function newindex_chain(ctx) local t = {} for i = 1, 1990 do t = setmetatable({}, {__newindex = t}) end end
+function metatable_replaced(ctx) local t = setmetatable({}, {}) return setmetatable(t, {}) end
+function call_table(ctx) return setmetatable({}, {__call = setmetatable({}, {})}) end

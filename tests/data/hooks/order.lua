@@ -39,3 +39,23 @@ end
 function addresses(ctx)
   return tostring({}) .. " " .. tostring(string.len) .. " " .. string.format("%s|%5s", {}, ctx)
 end
+
+-- what metatables are for in a hook: a class, a subclass, methods added later
+function classes(ctx)
+  local Base = {}
+  Base.__index = Base
+  local Derived = setmetatable({}, {__index = Base})
+  Derived.__index = Derived
+  function Derived:twice() return self.x * 2 end
+  local d = setmetatable({x = 3}, Derived)
+  function Base:get() return self.x end
+  return tostring(d:get() + d:twice()) .. " " .. tostring(getmetatable(d) == Derived)
+end
+
+-- the metatable is read when it is set: a later edit changes nothing
+function metatable_snapshot(ctx)
+  local mt = {}
+  local t = setmetatable({}, mt)
+  mt.__index = function() return "late" end
+  return tostring(t.x)
+end
