@@ -86,7 +86,9 @@ static uint64_t cost_byte(lua_State *L)
 }
 
 /* string.rep: refused before any work when the result could not be a
- * string of a hook; otherwise each byte of the result. */
+ * string of a hook; otherwise each byte of the result, and at least one
+ * per repetition (Lua's loop runs n times even when the result is empty:
+ * string.rep("", 1e15) would never return). */
 static uint64_t cost_rep(lua_State *L)
 {
     lua_Integer n;
@@ -98,7 +100,7 @@ static uint64_t cost_rep(lua_State *L)
     if (total > LIQ_HOOK_MAX_STRING)
         luaL_error(L, "string.rep: the result would be longer than %d bytes, "
                       "the longest string a hook can make", (int)LIQ_HOOK_MAX_STRING);
-    return sat_add(base_cost(L), total);
+    return sat_add(base_cost(L), total > (uint64_t)n ? total : (uint64_t)n);
 }
 
 /* The table library on a table whose length or elements a metamethod

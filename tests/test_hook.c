@@ -916,6 +916,7 @@ static const struct hostile {
         {"newindex_chain", 68, "setmetatable: __newindex chain deeper than 16 tables"},
         {"metatable_replaced", 69, "cannot change a protected metatable"},
         {"call_table", 70, "setmetatable: __call must be a function in hooks"},
+        {"rep_empty", 71, "instruction budget of 1000000 exceeded"},
 };
 
 static void test_hostile_hooks_fail_with_their_message(void **state)

@@ -68,3 +68,4 @@ function index_self(ctx) local t = {} return setmetatable(t, {__index = t}) end
 function newindex_chain(ctx) local t = {} for i = 1, 1990 do t = setmetatable({}, {__newindex = t}) end end
 function metatable_replaced(ctx) local t = setmetatable({}, {}) return setmetatable(t, {}) end
 function call_table(ctx) return setmetatable({}, {__call = setmetatable({}, {})}) end
+function rep_empty(ctx) return string.rep("", 1 << 50) end
