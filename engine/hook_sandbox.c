@@ -273,8 +273,9 @@ static int sb_tostring(lua_State *L)
  *     table that is some chain's target cannot be given a chain later;
  *   - a chain is at most MAX_CHAIN tables deep;
  *   - __gc is refused (Lua runs finalizers with hooks off, so one could
- *     loop outside the budget; see the manual 2.5.3), and __call must be
- *     a function (Lua follows __call tables too). */
+ *     loop outside the budget; see the manual 2.5.3), so is __mode (what
+ *     a weak table holds follows the collector), and __call must be a
+ *     function (Lua follows __call tables too). */
 #define MAX_CHAIN 16
 static const char depth_key = 0;    /* in a copy: the depth of its chains */
 static const char targets_key = 0;  /* registry: weak set of chain targets */
@@ -321,6 +322,12 @@ static int sb_setmetatable(lua_State *L)
     lua_pushliteral(L, "__gc");
     if (lua_rawget(L, 2) != LUA_TNIL)
         return luaL_error(L, "setmetatable: __gc is not allowed in hooks");
+    /* A weak table's contents follow the collector (and converging weak
+     * keys can be quadratic inside one collection step): not for hooks. */
+    lua_pushliteral(L, "__mode");
+    if (lua_rawget(L, 2) != LUA_TNIL)
+        return luaL_error(L, "setmetatable: weak tables (__mode) are not available in "
+                             "liqsim hooks");
     lua_pushliteral(L, "__call");
     int ct = lua_rawget(L, 2);
     if (ct != LUA_TNIL && ct != LUA_TFUNCTION)

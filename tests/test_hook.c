@@ -917,6 +917,7 @@ static const struct hostile {
         {"metatable_replaced", 69, "cannot change a protected metatable"},
         {"call_table", 70, "setmetatable: __call must be a function in hooks"},
         {"rep_empty", 71, "instruction budget of 1000000 exceeded"},
+        {"weak_table", 72, "setmetatable: weak tables (__mode) are not available in liqsim hooks"},
 };
 
 static void test_hostile_hooks_fail_with_their_message(void **state)

@@ -69,3 +69,4 @@ function newindex_chain(ctx) local t = {} for i = 1, 1990 do t = setmetatable({}
 function metatable_replaced(ctx) local t = setmetatable({}, {}) return setmetatable(t, {}) end
 function call_table(ctx) return setmetatable({}, {__call = setmetatable({}, {})}) end
 function rep_empty(ctx) return string.rep("", 1 << 50) end
+function weak_table(ctx) return setmetatable({}, {__mode = "k"}) end
