@@ -375,6 +375,8 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         liq_result_free(r);
         r = NULL;
     }
+    if (r && !r->quiet)
+        result_report_currency(r, s, opts ? opts->currency : NULL);
     free(g);
     return r;
 }

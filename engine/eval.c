@@ -322,5 +322,7 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
         liq_result_free(r);
         return NULL;
     }
+    if (!r->quiet)
+        result_report_currency(r, s, opts ? opts->currency : NULL);
     return r;
 }

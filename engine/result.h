@@ -9,6 +9,7 @@
 
 #include "liqsim.h"
 #include "policy.h"
+#include "scenario.h"
 
 /* Event fields hold values, not text: formatting waits until rendering,
  * so an evaluation nobody prints costs no snprintf. Keys and string
@@ -98,7 +99,17 @@ struct liq_result {
     bool explain;
     bool quiet;                 /* no events, warnings or trace: numbers only */
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    /* The account's amounts in the reporting currency (currency.c). */
+    bool has_rep;
+    char rep_currency[16];
+    char rep_source[200];     /* where the rate came from, or why there is none */
+    liq_dec rep_rate;         /* reporting units per settlement unit (of losses, at the event) */
+    liq_dec rep_rate_entry;   /* ... of the collateral, when it was posted */
+    liq_dec rep_rate_end;     /* ... of the final balance, at the end of the path */
 };
+
+/* currency.c: fill r's reporting block for currency (NULL: USD). */
+void result_report_currency(liq_result *r, const liq_scenario *s, const char *currency);
 
 /* A row that carries no numbers (a venue that does not list the market,
  * refuses the trade, or whose evaluation failed): names copied, status

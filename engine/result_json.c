@@ -98,6 +98,33 @@ static json_t *result_obj(const liq_result *r)
     liq_dec lost;
     json_object_set_new(o, "trader_lost",
                         ok && result_trader_lost(r, &lost) == LIQ_OK ? jdec(lost) : json_null());
+    if (ok && r->rep_currency[0]) {
+        /* The account's amounts in the reporting currency, with the rate
+         * and where it came from; null amounts with the reason when there
+         * is no rate (an exchange rate is never guessed). */
+        json_t *rep = json_object();
+        json_object_set_new(rep, "currency", json_string(r->rep_currency));
+        json_object_set_new(rep, "rate", r->has_rep ? jdec(r->rep_rate) : json_null());
+        json_object_set_new(rep, "rate_source", json_string(r->rep_source));
+        bool has_lost = result_trader_lost(r, &lost) == LIQ_OK;
+        struct { const char *k; liq_dec v; bool has; liq_dec rate; } amt[] = {
+            {"collateral", r->collateral, true, r->rep_rate_entry},
+            {"loss_total", r->total, true, r->rep_rate},
+            {"deficit", r->deficit, true, r->rep_rate},
+            {"trader_lost", lost, has_lost, r->rep_rate},
+            {"final_balance", r->final_balance, true, r->rep_rate_end},
+            {"owed", r->owed, true, r->rep_rate_end},
+        };
+        for (size_t i = 0; i < sizeof amt / sizeof *amt; i++) {
+            liq_dec x;
+            bool okx = r->has_rep && amt[i].has &&
+                       liq_dec_mul(amt[i].v, amt[i].rate, LIQ_ROUND_HALF_EVEN, &x) == LIQ_OK;
+            json_object_set_new(rep, amt[i].k, okx ? jdec(x) : json_null());
+        }
+        json_object_set_new(o, "reporting", rep);
+    } else {
+        json_object_set_new(o, "reporting", json_null());
+    }
     json_object_set_new(o, "open_size", NUM(r->open_size));
     json_object_set_new(o, "unrealized_pnl", NUM(r->unrealized_pnl));
     json_t *fund = json_null();

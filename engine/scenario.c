@@ -92,6 +92,8 @@ static const field root_f[] = {
     {FLD(s_root, "positions", F_LIST_MAP, false, positions), .sub = &position_s,
      .doc = "several positions in one account (instead of position)"},
     {FLD(s_root, "market", F_MAP, true, market), .sub = &market_s, .doc = "market path"},
+    {FLD(s_root, "rates", F_DICT_DEC, false, rates), .lo = "0.000000000001", .unit = "price",
+     .doc = "exchange rates for the reporting currency, as \"BASE/QUOTE\": price (CHF/USD: 1.12)"},
 };
 const schema liq_scenario_schema = {"scenario", sizeof(s_root), false, root_f,
                                     sizeof root_f / sizeof *root_f};

@@ -44,6 +44,7 @@ typedef struct s_root {
     s_account account;
     s_position position;
     plist positions;          /* of s_position: several positions in one account */
+    plist rates;              /* of pdecentry: "BASE/QUOTE" -> price, for reporting */
     s_market market;
 } s_root;
 

@@ -330,7 +330,7 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
 static bool load_list(const field *f, const ynode *v, plist *pl, const char *file,
                       const char *path, liq_diags *d)
 {
-    bool dict = f->type == F_DICT_MAP || f->type == F_DICT_LIST_DEC;
+    bool dict = f->type == F_DICT_MAP || f->type == F_DICT_LIST_DEC || f->type == F_DICT_DEC;
     pl->m = mark_of(file, v);
     pl->set = true;
     if (dict ? v->kind != YN_MAP : v->kind != YN_SEQ)
@@ -343,6 +343,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
     case F_LIST_DEC: isz = sizeof(pdec); break;
     case F_LIST_STR: isz = sizeof(pstr); break;
     case F_DICT_LIST_DEC: isz = sizeof(pdeclist); break;
+    case F_DICT_DEC: isz = sizeof(pdecentry); break;
     default: break;
     }
     pl->items = mem_calloc(v->n ? v->n : 1, isz);
@@ -380,6 +381,16 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
             field lf = *f;
             lf.type = F_LIST_DEC;
             ok &= load_list(&lf, e, &dl->list, file, sub, d);
+            break;
+        }
+        case F_DICT_DEC: {
+            pdecentry *de = (pdecentry *)item;
+            de->id.v = strdup(v->keys[i]->text);
+            de->id.m = mark_of(file, v->keys[i]);
+            de->id.set = true;
+            field df = *f;
+            df.type = F_DEC;
+            ok &= load_dec(&df, e, &de->v, file, sub, d);
             break;
         }
         case F_LIST_ENUM: {
@@ -497,6 +508,7 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
     case F_LIST_MAP:
     case F_DICT_MAP:
     case F_DICT_LIST_DEC:
+    case F_DICT_DEC:
     case F_LIST_ENUM:
     case F_LIST_DEC:
     case F_LIST_STR:
@@ -550,6 +562,15 @@ void schema_free(const schema *s, void *obj)
             plist *pl = slot;
             for (size_t i = 0; i < pl->n; i++)
                 free(((pstr *)pl->items)[i].v);
+            free(pl->items);
+            pl->items = NULL;
+            pl->n = 0;
+            break;
+        }
+        case F_DICT_DEC: {
+            plist *pl = slot;
+            for (size_t i = 0; i < pl->n; i++)
+                free(((pdecentry *)pl->items)[i].id.v);
             free(pl->items);
             pl->items = NULL;
             pl->n = 0;
@@ -635,6 +656,9 @@ static json_t *field_json(const field *f)
     case F_DICT_LIST_DEC:
         o = json_pack("{ss s{ss so}}", "type", "object", "additionalProperties", "type", "array",
                       "items", dec_json(f));
+        break;
+    case F_DICT_DEC:
+        o = json_pack("{ss so}", "type", "object", "additionalProperties", dec_json(f));
         break;
     case F_LIST_STR: o = json_pack("{ss s{ss}}", "type", "array", "items", "type", "string"); break;
     }

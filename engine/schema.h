@@ -56,6 +56,7 @@ typedef enum ftype {
     F_LIST_DEC,   /* list of decimals: plist of pdec */
     F_LIST_STR,   /* list of strings: plist of pstr */
     F_DICT_LIST_DEC, /* map id -> list of decimals: plist of {pstr id; plist of pdec} */
+    F_DICT_DEC,   /* map id -> decimal: plist of {pstr id; pdec v} */
     F_OVERRIDE    /* a partial section (sub) merged over the enclosing file's
                    * section of the same name before loading (a market's
                    * overrides): the walker checks it is a mapping and leaves
@@ -87,6 +88,8 @@ struct schema {
 
 /* An item of an F_DICT_LIST_DEC map. */
 typedef struct pdeclist { pstr id; plist list; } pdeclist;
+/* An item of an F_DICT_DEC map. */
+typedef struct pdecentry { pstr id; pdec v; } pdecentry;
 
 /* Load map node `n` into `out` (a struct described by s) at dotted path
  * `path` (for messages). Unknown keys, missing required keys and bad

@@ -208,6 +208,7 @@ typedef struct liq_result liq_result;  /* opaque */
 typedef struct liq_eval_opts {
     bool explain;   /* record the trace: each number with its source */
     bool quiet;     /* numbers only: no events, warnings or trace (replay, bench) */
+    const char *currency;  /* reporting currency (NULL: USD); docs/output.md, "reporting" */
 } liq_eval_opts;
 
 /* Evaluate one scenario under one policy. Returns a result owned by the

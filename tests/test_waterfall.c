@@ -1501,9 +1501,74 @@ static void test_an_account_in_two_settlement_currencies_is_refused(void **state
     liq_policy_free(p);
 }
 
+/* Every amount in the currency the trader thinks in (USD unless asked):
+ * a CHF-settled account only with a rate the scenario gives (never a
+ * guess); IBKR EUR.CHF long 100,000 EUR at 1.20 (20x: margin 6,000 of an
+ * account of 10,000) through the SNB's floor removal to 0.85: loss 35,000
+ * CHF, owed 25,000 CHF; at 1.12 USD per CHF: 39,200 lost, 28,000 owed. */
+static void test_reporting_currency_needs_a_rate_for_chf_and_says_where_it_came_from(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/interactive-brokers.yaml");
+    const char *base = "name: snb\naccount: {collateral: \"10000\", mode: cross}\n"
+                       "position: {market: EUR.CHF, side: long, size: \"100000\", entry_price: "
+                       "\"1.20\", leverage: 20}\n"
+                       "market: {mark_path: [\"1.20\", \"0.85\"]}\n";
+    liq_scenario *s = parse_scenario_or_fail("snb.yaml", base);
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    expect_all(r, "settlement", "CHF", "debt.owed", "25000", "reporting.currency", "USD",
+               "reporting.rate", "null", "reporting.owed", "null", "reporting.rate_source",
+               "no CHF/USD rate: give one in the scenario's rates: {CHF/USD: ...}", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    char with_rate[600];
+    snprintf(with_rate, sizeof with_rate, "%srates: {CHF/USD: \"1.12\"}\n", base);
+    s = parse_scenario_or_fail("snb.yaml", with_rate);
+    txt = eval_json(p, s);
+    r = parse(txt);
+    expect_all(r, "reporting.rate", "1.12", "reporting.rate_source",
+               "rates: CHF/USD = 1.12 (snb.yaml:5)", "reporting.collateral", "11200",
+               "reporting.trader_lost", "39200", "reporting.owed", "28000", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* A coin-margined row in dollars: each amount at the price of its own
+ * moment. BitMEX XBTUSD, the default scenario: collateral 0.02 XBT at the
+ * entry (50,000) is 1,000; the loss of 0.040096 XBT at the fill (41,650)
+ * is 1,670 (to 12 places of the coin amount); a stablecoin row is at par,
+ * stated as an assumption. */
+static void test_reporting_currency_prices_coin_amounts_at_their_own_moment(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/bitmex-xbtusd.yaml");
+    liq_scenario *s = load_scenario_or_fail(LIQ_SOURCE_DIR "/scenarios/default.yaml");
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    expect_all(r, "reporting.collateral", "1000", "reporting.rate", "41650",
+               "reporting.trader_lost", "833", "reporting.final_balance", "0", NULL);
+    json_decref(r);
+    free(txt);
+    liq_policy_free(p);
+    p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/binance-usdm.yaml");
+    txt = eval_json(p, s);
+    r = parse(txt);
+    expect_all(r, "reporting.rate", "1", "reporting.rate_source",
+               "assumed: USDT at par with USD (a dollar stablecoin); set rates: {USDT/USD: ...} "
+               "to override", "reporting.loss_total", "1670", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
 int main(void)
 {
-    static struct CMUnitTest tests[NCASES + 12];
+    static struct CMUnitTest tests[NCASES + 14];
     for (size_t i = 0; i < NCASES; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
     size_t n = NCASES;
@@ -1513,6 +1578,10 @@ int main(void)
         test_binance_cross_account_of_two_positions_by_its_formula);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_isolated_positions_in_one_account_keep_their_own_deficit);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_reporting_currency_needs_a_rate_for_chf_and_says_where_it_came_from);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_reporting_currency_prices_coin_amounts_at_their_own_moment);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_an_account_in_two_settlement_currencies_is_refused);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(

@@ -25,6 +25,7 @@ typedef struct cli_opts {
     bool wide;                /* table: every column, whatever the width */
     unsigned width;           /* table: fit this width (0: every column) */
     bool color;               /* table: colour (a terminal, NO_COLOR unset) */
+    const char *currency;     /* --currency: the reporting currency (NULL: USD) */
     char **args;              /* positional arguments; the caller frees the array */
     int nargs;
 } cli_opts;
@@ -67,6 +68,9 @@ typedef struct cli_option {
      NULL, NULL, NULL, (mask)}
 #define OPT_EXPLAIN_(o) OPT_FLAG_("explain", &(o)->explain, "add the trace: where each number comes from")
 #define OPT_WIDE_(o) OPT_FLAG_("wide", &(o)->wide, "table: every column, whatever the terminal's width")
+#define OPT_CURRENCY_(o)                                                                     \
+    OPT_STRING_("currency", 0, "CCY", &(o)->currency,                                        \
+                "repeat the amounts in this currency (default USD; docs/output.md, reporting)")
 #define OPT_END_OF_TABLE {OPT_END, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 /* A verb: its name, what follows it in the usage line, a paragraph for

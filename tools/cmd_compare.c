@@ -24,6 +24,7 @@ int cmd_compare(int argc, char **argv)
                         FMT(HTML)),
         OPT_EXPLAIN_(&o),
         OPT_WIDE_(&o),
+        OPT_CURRENCY_(&o),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
@@ -99,7 +100,7 @@ int cmd_compare(int argc, char **argv)
         rc = EXIT_INPUT;
     } else {
         rc = 0;
-        liq_eval_opts eo = {.explain = o.explain};
+        liq_eval_opts eo = {.explain = o.explain, .currency = o.currency};
         liq_diags pd = LIQ_DIAGS_INIT;
         if (liq_compare(pols, np, s, &eo, rs, &pd) != LIQ_OK) {
             fprintf(stderr, "liqsim: out of memory\n");

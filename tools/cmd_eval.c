@@ -14,6 +14,7 @@ int cmd_eval(int argc, char **argv)
                         FMT(HTML)),
         OPT_EXPLAIN_(&o),
         OPT_WIDE_(&o),
+        OPT_CURRENCY_(&o),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {"eval", "POLICY SCENARIO [options]",
@@ -35,7 +36,7 @@ int cmd_eval(int argc, char **argv)
     liq_scenario *s = liq_scenario_load(spath, &d);
     liq_result *r = NULL;
     if (p && s) {
-        liq_eval_opts eo = {.explain = o.explain};
+        liq_eval_opts eo = {.explain = o.explain, .currency = o.currency};
         r = liq_eval(p, s, &eo, &d);
     }
     rc = cli_print_diags(&d);
