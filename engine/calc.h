@@ -26,15 +26,6 @@ static inline liq_dec c_fail(calc *c, liq_status st, const char *where)
     return LIQ_DEC_ZERO;
 }
 
-#define C_OP(name, fn)                                                      \
-    static inline liq_dec name(calc *c, liq_dec a, liq_dec b)               \
-    {                                                                       \
-        liq_dec r;                                                          \
-        if (c->st != LIQ_OK)                                                \
-            return LIQ_DEC_ZERO;                                            \
-        liq_status st = fn(a, b, &r);                                       \
-        return st == LIQ_OK ? r : c_fail(c, st, __func__);                  \
-    }
 #define C_OPR(name, fn, mode)                                               \
     static inline liq_dec name(calc *c, liq_dec a, liq_dec b)               \
     {                                                                       \

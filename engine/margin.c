@@ -199,6 +199,20 @@ static liq_status excess(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec 
     return w->c.st;
 }
 
+/* A short's liquidation price has no bankruptcy price to bracket it when
+ * the hook decides MM (an inverse short can have none): the search starts
+ * a millionfold above entry, past any price a path of a real market
+ * reaches, and a position still above maintenance there is never
+ * liquidated. */
+#define SHORT_BRACKET_MULTIPLE 1000000
+/* The bisection stops when the bracket is 1e-9 wide (1000 raw units at
+ * 12 places): far below any venue's tick, so the tick rounding after it
+ * decides the printed price. */
+#define BISECT_EPS ((liq_dec){1000})
+/* Halvings from a bracket as wide as 1.7e26 to 1e-9 take under 120: the
+ * limit only stops a hook that is not monotone from looping. */
+#define BISECT_MAX_STEPS 200
+
 /* Bisection for hooked maintenance margin: keeps `bad` (f <= 0) and
  * `good` (f > 0) bracketing the boundary until they are a tick apart.
  * Deterministic: the same halvings on every machine. */
@@ -219,7 +233,7 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
     } else if (w->sgn > 0) {
         bad = (liq_dec){1};   /* the smallest positive price */
     } else {
-        bad = c_mul(&w->c, w->entry, c_int(1000000));
+        bad = c_mul(&w->c, w->entry, c_int(SHORT_BRACKET_MULTIPLE));
     }
     if ((st = excess(w, size, coll, bad, &f)) != LIQ_OK)
         return st;
@@ -251,8 +265,8 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
             return w->c.st;
         }
     }
-    liq_dec eps = (liq_dec){1000};
-    for (int i = 0; i < 200; i++) {
+    liq_dec eps = BISECT_EPS;
+    for (int i = 0; i < BISECT_MAX_STEPS; i++) {
         liq_dec gap = liq_dec_abs(c_sub(&w->c, good, bad));
         if (d_le(gap, eps))
             break;

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#define PROGRESS_STEPS 100
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -156,7 +158,9 @@ static liq_status walk(rp *r)
     if (!due)
         return LIQ_ENOMEM;
     liq_status st = LIQ_OK;
-    size_t step = r->path->n / 100 ? r->path->n / 100 : 1;
+    /* Progress is reported every hundredth of the path: often enough for
+     * a progress bar, rare enough to cost nothing. */
+    size_t step = r->path->n / PROGRESS_STEPS ? r->path->n / PROGRESS_STEPS : 1;
     for (r->tick = 0; st == LIQ_OK && r->tick < r->path->n; r->tick++) {
         r->mark = r->path->mark[r->tick];
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;

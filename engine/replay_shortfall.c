@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An account with no equity left ranks below every account that has
+ * some: PnL% x leverage of a solvent one never falls this low. */
+#define RANK_UNDERWATER 1000000000
+
 static liq_dec rank_of(rp *r, size_t j)
 {
     wf *w = &r->w;
@@ -26,7 +30,7 @@ static liq_dec rank_of(rp *r, size_t j)
         /* BitMEX: PnL% x effective leverage (PnL% / leverage when losing),
          * effective leverage = mark value / (mark value - bankrupt value). */
         if (!d_pos(equity))
-            return liq_dec_neg(c_int(1000000000));
+            return liq_dec_neg(c_int(RANK_UNDERWATER));
         liq_dec pct = c_div(c, pnl, wf_notional(w, r->size[j], r->entry[j]));
         liq_dec lev = c_div(c, notional, equity);
         return d_pos(pct) ? c_mul(c, pct, lev) : c_div(c, pct, lev);
