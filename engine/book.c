@@ -584,7 +584,7 @@ static bool is_csv(const char *path, const fio_buf *buf)
     return true;
 }
 
-liq_book *liq_book_load(const char *path, liq_diags *d)
+static liq_book *load_book(const char *path, liq_diags *d)
 {
     fio_buf buf;
     if (fio_read(path, FIO_BOOK, NULL, &buf, d) != LIQ_OK)
@@ -610,3 +610,13 @@ liq_book *liq_book_load(const char *path, liq_diags *d)
     }
     return b;
 }
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_book *liq_book_load(const char *path, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_book *r = load_book(path, d);
+    mem_watch_end(&w, d, r == NULL, path);
+    return r;
+}
+

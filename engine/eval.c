@@ -175,8 +175,8 @@ liq_status eval_settle(wf *w, const wf_close *cl)
     return st;
 }
 
-liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                     liq_diags *diags)
+static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                            liq_diags *diags)
 {
     if (s->nlegs > 1)
         return account_eval(p, s, opts, diags);
@@ -324,5 +324,20 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
     }
     if (!r->quiet)
         result_report_currency(r, s, opts ? opts->currency : NULL);
+    return r;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                     liq_diags *diags)
+{
+    mem_watch w = mem_watch_start(diags);
+    liq_result *r = evaluate(p, s, opts, diags);
+    if (r && r->incomplete) {
+        /* A result without one of its events or warnings is not the answer. */
+        liq_result_free(r);
+        r = NULL;
+    }
+    mem_watch_end(&w, diags, r == NULL, p->path);
     return r;
 }

@@ -693,6 +693,9 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     h->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     h->L = h->c_locale ? lua_newstate(rt_alloc, h) : NULL;
     if (!h->L) {
+        /* A state that failed half-made has freed its blocks into the
+         * pool lists already. */
+        pool_drain(h);
         if (h->c_locale)
             freelocale(h->c_locale);
         free(h);

@@ -245,7 +245,7 @@ liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_dia
     return p;
 }
 
-liq_path *liq_path_load(const char *path, liq_diags *d)
+static liq_path *load_path(const char *path, liq_diags *d)
 {
     fio_buf buf;
     if (fio_read(path, FIO_PATH, NULL, &buf, d) != LIQ_OK)
@@ -306,4 +306,13 @@ void liq_path_free(liq_path *p)
 size_t liq_path_ticks(const liq_path *p)
 {
     return p->n;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_path *liq_path_load(const char *path, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_path *r = load_path(path, d);
+    mem_watch_end(&w, d, r == NULL, path);
+    return r;
 }

@@ -330,11 +330,12 @@ static bool load_hooks(liq_policy *p, liq_diags *d)
 static bool keep_file(liq_policy *p, char *file)
 {
     char **f = mem_realloc(p->files, (p->nfiles + 1) * sizeof *f);
+    if (f)
+        p->files = f;
     if (!f || !file) {
         free(file);
         return false;
     }
-    p->files = f;
     p->files[p->nfiles++] = file;
     return true;
 }
@@ -399,7 +400,7 @@ static ydoc *load_tree(liq_policy *p, const char *path, int depth, liq_diags *d)
     return base;
 }
 
-liq_policy *liq_policy_load(const char *path, liq_diags *d)
+static liq_policy *load_policy(const char *path, liq_diags *d)
 {
     liq_policy *p = mem_calloc(1, sizeof *p);
     if (!p || !(p->path = mem_strdup(path))) {
@@ -438,4 +439,13 @@ liq_policy *liq_policy_load(const char *path, liq_diags *d)
         return NULL;
     }
     return p;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_policy *liq_policy_load(const char *path, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_policy *r = load_policy(path, d);
+    mem_watch_end(&w, d, r == NULL, path);
+    return r;
 }

@@ -353,8 +353,8 @@ static liq_status book_market(const liq_policy *p, const liq_book *b, const char
     return LIQ_OK;
 }
 
-liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
-                      const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *d)
+static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *path,
+                             const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *d)
 {
     static const liq_replay_opts none = {0};
     rp r = {.p = p, .b = b, .path = path, .o = opts ? opts : &none, .s = out, .d = d};
@@ -414,4 +414,15 @@ liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
                       liq_status_str(r.w.c.st), r.w.c.where ? r.w.c.where : "arithmetic");
     rp_free(&r);
     return st;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_status liq_replay(liq_policy *p, const liq_book *b, const liq_path *path,
+                      const liq_replay_opts *opts, liq_replay_summary *out, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_status r = replay_run(p, b, path, opts, out, d);
+    if (mem_watch_end(&w, d, r != LIQ_OK, p->path))
+        r = LIQ_ENOMEM;
+    return r;
 }

@@ -4,6 +4,7 @@
  * (docs/replay.md). Amounts are strings holding exact decimals; keys
  * come out in a fixed order, so the same replay gives the same bytes.
  */
+#include "jout.h"
 #include "replay_json.h"
 
 #include <stdlib.h>
@@ -24,25 +25,26 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
 {
     static const char *const stages[] = {"insurance_fund", "adl", "socialized", "liquidity_pool",
                                          "venue", "trader_debt"};
+    jout jb = {false}, *b = &jb;
     json_t *o = json_object();
     if (!o)
         return NULL;
-    json_object_set_new(o, "policy", json_string(policy));
-    json_object_set_new(o, "accounts", jcount(s->accounts));
-    json_object_set_new(o, "ticks", jcount(s->ticks));
-    json_object_set_new(o, "liquidations", jcount(s->liquidations));
-    json_object_set_new(o, "partial_liquidations", jcount(s->partials));
-    json_object_set_new(o, "adl_events", jcount(s->adl_events));
-    json_object_set_new(o, "socialized_events", jcount(s->socialized_events));
-    json_object_set_new(o, "debtors", jcount(s->debtors));
-    json_object_set_new(o, "loss_total", jdec(s->loss_total));
-    json_object_set_new(o, "fees", jdec(s->fees));
-    json_object_set_new(o, "deficit", jdec(s->deficit));
+    jout_set(b, o, "policy", json_string(policy));
+    jout_set(b, o, "accounts", jcount(s->accounts));
+    jout_set(b, o, "ticks", jcount(s->ticks));
+    jout_set(b, o, "liquidations", jcount(s->liquidations));
+    jout_set(b, o, "partial_liquidations", jcount(s->partials));
+    jout_set(b, o, "adl_events", jcount(s->adl_events));
+    jout_set(b, o, "socialized_events", jcount(s->socialized_events));
+    jout_set(b, o, "debtors", jcount(s->debtors));
+    jout_set(b, o, "loss_total", jdec(s->loss_total));
+    jout_set(b, o, "fees", jdec(s->fees));
+    jout_set(b, o, "deficit", jdec(s->deficit));
     json_t *cov = json_object();
     for (int i = 0; i < 6; i++)
-        json_object_set_new(cov, stages[i], jdec(s->covered[i]));
-    json_object_set_new(o, "covered_by", cov);
-    json_object_set_new(o, "debt_total", jdec(s->debt_total));
+        jout_set(b, cov, stages[i], jdec(s->covered[i]));
+    jout_set(b, o, "covered_by", cov);
+    jout_set(b, o, "debt_total", jdec(s->debt_total));
     /* An unlimited fund has no balance to report: what it paid, and what
      * it took in net of payouts. */
     json_t *fund = s->fund_finite
@@ -50,18 +52,22 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
                                    jdec(s->fund_end), "min", jdec(s->fund_min))
                        : json_pack("{s:s s:o s:o}", "start", "unlimited", "paid",
                                    jdec(s->covered[0]), "received_net", jdec(s->fund_end));
-    json_object_set_new(o, "insurance_fund", fund);
+    jout_set(b, o, "insurance_fund", fund);
     json_t *tenths = json_array();
     for (int i = 0; i < 10; i++)
-        json_array_append_new(tenths, jcount(s->buckets[i]));
-    json_object_set_new(o, "liquidations_by_tenth", tenths);
+        jout_push(b, tenths, jcount(s->buckets[i]));
+    jout_set(b, o, "liquidations_by_tenth", tenths);
+    if (jb.failed) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
 char *liq_replay_summary_json(const char *policy, const liq_replay_summary *s)
 {
     json_t *o = replay_summary_obj(policy, s);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *text = o ? jout_dump(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return text;
 }

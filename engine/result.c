@@ -119,8 +119,12 @@ static bool grow(void **items, size_t *cap, size_t n, size_t size)
 
 liq_event *result_event(liq_result *r, const char *type, long step)
 {
-    if (r->quiet || !grow((void **)&r->events, &r->capevents, r->nevents, sizeof *r->events))
+    if (r->quiet)
         return NULL;
+    if (!grow((void **)&r->events, &r->capevents, r->nevents, sizeof *r->events)) {
+        r->incomplete = true;
+        return NULL;
+    }
     liq_event *e = &r->events[r->nevents++];
     e->type = type;
     e->step = step;
@@ -172,7 +176,7 @@ bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
     if (!r->explain || r->quiet)
         return true;
     if (!grow((void **)&r->trace, &r->captrace, r->ntrace, sizeof *r->trace))
-        return false;
+        return !(r->incomplete = true);
     liq_trace *t = &r->trace[r->ntrace++];
     memset(t, 0, sizeof *t);
     snprintf(t->step, sizeof t->step, "%s", step);
@@ -204,11 +208,11 @@ bool result_warn(liq_result *r, const char *fmt, ...)
     va_end(ap);
     char **w = mem_realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
     if (!w)
-        return false;
+        return !(r->incomplete = true);
     r->warnings = w;
     r->warnings[r->nwarnings] = mem_strdup(buf);
     if (!r->warnings[r->nwarnings])
-        return false;
+        return !(r->incomplete = true);
     r->nwarnings++;
     return true;
 }
@@ -218,7 +222,7 @@ bool result_action(liq_result *r, const char *type, int64_t deadline_hours, cons
 {
     liq_action *a = mem_realloc(r->actions, (r->nactions + 1) * sizeof *a);
     if (!a)
-        return false;
+        return !(r->incomplete = true);
     r->actions = a;
     liq_action *x = &r->actions[r->nactions++];
     memset(x, 0, sizeof *x);

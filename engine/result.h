@@ -98,6 +98,8 @@ struct liq_result {
     char **warnings; size_t nwarnings;
     bool explain;
     bool quiet;                 /* no events, warnings or trace: numbers only */
+    bool incomplete;            /* an event, trace line, warning or action could not
+                                 * be recorded (out of memory): liq_eval drops it */
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
     /* The account's amounts in the reporting currency (currency.c). */
     bool has_rep;

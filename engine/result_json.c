@@ -5,6 +5,7 @@
  * APIs do. Keys come out in a fixed order (jansson keeps insertion
  * order), so the same input gives byte-identical output.
  */
+#include "jout.h"
 #include "mem.h"
 #include "result.h"
 
@@ -34,78 +35,79 @@ static json_t *jstr_or_null(const char *s)
  * number that was never evaluated can be read as an answer. */
 static json_t *result_obj(const liq_result *r)
 {
+    jout jb = {false}, *b = &jb;
     json_t *o = json_object();
     static const char *const side[] = {"long", "short"};
     const bool ok = r->status == RS_OK;
 #define NUM(v) (ok ? jdec(v) : json_null())
 #define OPT(has, v) (ok ? jopt((has), (v)) : json_null())
-    json_object_set_new(o, "policy", json_string(r->policy));
-    json_object_set_new(o, "venue", json_string(r->venue));
-    json_object_set_new(o, "scenario", json_string(r->scenario));
-    json_object_set_new(o, "status", json_string(liq_result_status(r)));
-    json_object_set_new(o, "reason", jstr_or_null(r->reason));
-    json_object_set_new(o, "market", jstr_or_null(r->market));
-    json_object_set_new(o, "product", jstr_or_null(r->product));
-    json_object_set_new(o, "settlement", jstr_or_null(r->settlement));
-    json_object_set_new(o, "contract", ok ? json_string(liq_contract_names[r->contract]) : json_null());
-    json_object_set_new(o, "mode", ok ? json_string(liq_mode_names[r->mode]) : json_null());
-    json_object_set_new(o, "side", ok ? json_string(side[r->side]) : json_null());
-    json_object_set_new(o, "size", NUM(r->size));
-    json_object_set_new(o, "entry_price", NUM(r->entry_price));
-    json_object_set_new(o, "leverage", NUM(r->leverage));
-    json_object_set_new(o, "notional", NUM(r->notional));
-    json_object_set_new(o, "initial_margin", NUM(r->initial_margin));
-    json_object_set_new(o, "maintenance_margin", NUM(r->maintenance_margin));
+    jout_set(b, o, "policy", json_string(r->policy));
+    jout_set(b, o, "venue", json_string(r->venue));
+    jout_set(b, o, "scenario", json_string(r->scenario));
+    jout_set(b, o, "status", json_string(liq_result_status(r)));
+    jout_set(b, o, "reason", jstr_or_null(r->reason));
+    jout_set(b, o, "market", jstr_or_null(r->market));
+    jout_set(b, o, "product", jstr_or_null(r->product));
+    jout_set(b, o, "settlement", jstr_or_null(r->settlement));
+    jout_set(b, o, "contract", ok ? json_string(liq_contract_names[r->contract]) : json_null());
+    jout_set(b, o, "mode", ok ? json_string(liq_mode_names[r->mode]) : json_null());
+    jout_set(b, o, "side", ok ? json_string(side[r->side]) : json_null());
+    jout_set(b, o, "size", NUM(r->size));
+    jout_set(b, o, "entry_price", NUM(r->entry_price));
+    jout_set(b, o, "leverage", NUM(r->leverage));
+    jout_set(b, o, "notional", NUM(r->notional));
+    jout_set(b, o, "initial_margin", NUM(r->initial_margin));
+    jout_set(b, o, "maintenance_margin", NUM(r->maintenance_margin));
     /* An account of several positions has its prices per position. */
     bool one = r->nlegs == 0;
-    json_object_set_new(o, "liquidation_price", OPT(one && r->has_lp, r->liquidation_price));
-    json_object_set_new(o, "bankruptcy_price", OPT(one && r->has_bp, r->bankruptcy_price));
-    json_object_set_new(o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
-    json_object_set_new(o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
-    json_object_set_new(o, "fill_price", OPT(one && r->liquidated, r->fill_price));
-    json_object_set_new(o, "close_price", OPT(one && r->liquidated, r->close_price));
-    json_object_set_new(o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
+    jout_set(b, o, "liquidation_price", OPT(one && r->has_lp, r->liquidation_price));
+    jout_set(b, o, "bankruptcy_price", OPT(one && r->has_bp, r->bankruptcy_price));
+    jout_set(b, o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
+    jout_set(b, o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
+    jout_set(b, o, "fill_price", OPT(one && r->liquidated, r->fill_price));
+    jout_set(b, o, "close_price", OPT(one && r->liquidated, r->close_price));
+    jout_set(b, o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
                                                   "forced", jdec(r->forced), "fees", jdec(r->fees),
                                                   "total", jdec(r->total))
                                       : json_null());
-    json_object_set_new(o, "collateral", NUM(r->collateral));
-    json_object_set_new(o, "deficit", NUM(r->deficit));
+    jout_set(b, o, "collateral", NUM(r->collateral));
+    jout_set(b, o, "deficit", NUM(r->deficit));
     json_t *cov = json_null();
     if (ok) {
         cov = json_object();
-        json_object_set_new(cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
-        json_object_set_new(cov, "adl", jdec(r->cov[STAGE_ADL]));
-        json_object_set_new(cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
-        json_object_set_new(cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
-        json_object_set_new(cov, "venue", jdec(r->cov[STAGE_VENUE]));
-        json_object_set_new(cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
+        jout_set(b, cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
+        jout_set(b, cov, "adl", jdec(r->cov[STAGE_ADL]));
+        jout_set(b, cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
+        jout_set(b, cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
+        jout_set(b, cov, "venue", jdec(r->cov[STAGE_VENUE]));
+        jout_set(b, cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
     }
-    json_object_set_new(o, "covered_by", cov);
+    jout_set(b, o, "covered_by", cov);
     json_t *acts = json_array();
     for (size_t i = 0; i < r->nactions; i++) {
         const liq_action *a = &r->actions[i];
         json_t *ao = json_pack("{s:s}", "type", a->type);
         if (a->deadline_hours >= 0)
-            json_object_set_new(ao, "deadline_hours", json_integer(a->deadline_hours));
+            jout_set(b, ao, "deadline_hours", json_integer(a->deadline_hours));
         if (a->has_amount)
-            json_object_set_new(ao, "amount", jdec(a->amount));
+            jout_set(b, ao, "amount", jdec(a->amount));
         if (a->note[0])
-            json_object_set_new(ao, "note", json_string(a->note));
-        json_array_append_new(acts, ao);
+            jout_set(b, ao, "note", json_string(a->note));
+        jout_push(b, acts, ao);
     }
-    json_object_set_new(o, "debt", json_pack("{s:o s:o}", "owed", NUM(r->owed), "actions", acts));
-    json_object_set_new(o, "final_balance", NUM(r->final_balance));
+    jout_set(b, o, "debt", json_pack("{s:o s:o}", "owed", NUM(r->owed), "actions", acts));
+    jout_set(b, o, "final_balance", NUM(r->final_balance));
     liq_dec lost;
-    json_object_set_new(o, "trader_lost",
+    jout_set(b, o, "trader_lost",
                         ok && result_trader_lost(r, &lost) == LIQ_OK ? jdec(lost) : json_null());
     if (ok && r->rep_currency[0]) {
         /* The account's amounts in the reporting currency, with the rate
          * and where it came from; null amounts with the reason when there
          * is no rate (an exchange rate is never guessed). */
         json_t *rep = json_object();
-        json_object_set_new(rep, "currency", json_string(r->rep_currency));
-        json_object_set_new(rep, "rate", r->has_rep ? jdec(r->rep_rate) : json_null());
-        json_object_set_new(rep, "rate_source", json_string(r->rep_source));
+        jout_set(b, rep, "currency", json_string(r->rep_currency));
+        jout_set(b, rep, "rate", r->has_rep ? jdec(r->rep_rate) : json_null());
+        jout_set(b, rep, "rate_source", json_string(r->rep_source));
         bool has_lost = result_trader_lost(r, &lost) == LIQ_OK;
         struct { const char *k; liq_dec v; bool has; liq_dec rate; } amt[] = {
             {"collateral", r->collateral, true, r->rep_rate_entry},
@@ -119,23 +121,23 @@ static json_t *result_obj(const liq_result *r)
             liq_dec x;
             bool okx = r->has_rep && amt[i].has &&
                        liq_dec_mul(amt[i].v, amt[i].rate, LIQ_ROUND_HALF_EVEN, &x) == LIQ_OK;
-            json_object_set_new(rep, amt[i].k, okx ? jdec(x) : json_null());
+            jout_set(b, rep, amt[i].k, okx ? jdec(x) : json_null());
         }
-        json_object_set_new(o, "reporting", rep);
+        jout_set(b, o, "reporting", rep);
     } else {
-        json_object_set_new(o, "reporting", json_null());
+        jout_set(b, o, "reporting", json_null());
     }
-    json_object_set_new(o, "open_size", NUM(r->open_size));
-    json_object_set_new(o, "unrealized_pnl", NUM(r->unrealized_pnl));
+    jout_set(b, o, "open_size", NUM(r->open_size));
+    jout_set(b, o, "unrealized_pnl", NUM(r->unrealized_pnl));
     json_t *fund = json_null();
     if (ok) {
         fund = json_object();
-        json_object_set_new(fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
-        json_object_set_new(fund, "received", jdec(r->if_received));
-        json_object_set_new(fund, "paid", jdec(r->if_paid));
-        json_object_set_new(fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
+        jout_set(b, fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
+        jout_set(b, fund, "received", jdec(r->if_received));
+        jout_set(b, fund, "paid", jdec(r->if_paid));
+        jout_set(b, fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
     }
-    json_object_set_new(o, "insurance_fund", fund);
+    jout_set(b, o, "insurance_fund", fund);
 #undef NUM
 #undef OPT
     json_t *ev = json_array();
@@ -143,13 +145,13 @@ static json_t *result_obj(const liq_result *r)
         const liq_event *e = &r->events[i];
         json_t *eo = json_pack("{s:s}", "type", e->type);
         if (e->step >= 0)
-            json_object_set_new(eo, "step", json_integer(e->step));
+            jout_set(b, eo, "step", json_integer(e->step));
         for (size_t k = 0; k < e->nkv; k++)
-            json_object_set_new(eo, e->kv[k].key,
+            jout_set(b, eo, e->kv[k].key,
                                 e->kv[k].str ? json_string(e->kv[k].str) : jdec(e->kv[k].dec));
-        json_array_append_new(ev, eo);
+        jout_push(b, ev, eo);
     }
-    json_object_set_new(o, "events", ev);
+    jout_set(b, o, "events", ev);
     if (r->nlegs) {
         /* An account of several positions: each with its own prices and
          * loss split (CONTRACT.md, Accounts). */
@@ -157,43 +159,47 @@ static json_t *result_obj(const liq_result *r)
         for (size_t i = 0; i < r->nlegs; i++) {
             const liq_leg *g = &r->legs[i];
             json_t *lo = json_object();
-            json_object_set_new(lo, "market", json_string(g->market));
-            json_object_set_new(lo, "side", json_string(side[g->side]));
-            json_object_set_new(lo, "size", jdec(g->size));
-            json_object_set_new(lo, "entry_price", jdec(g->entry_price));
-            json_object_set_new(lo, "leverage", jdec(g->leverage));
-            json_object_set_new(lo, "initial_margin", jdec(g->initial_margin));
-            json_object_set_new(lo, "maintenance_margin", jdec(g->maintenance_margin));
-            json_object_set_new(lo, "liquidation_price", jopt(g->has_lp, g->liquidation_price));
-            json_object_set_new(lo, "bankruptcy_price", jopt(g->has_bp, g->bankruptcy_price));
-            json_object_set_new(lo, "liquidated", json_boolean(g->liquidated));
-            json_object_set_new(lo, "trigger_price", jopt(g->liquidated, g->trigger_price));
-            json_object_set_new(lo, "fill_price", jopt(g->liquidated, g->fill_price));
-            json_object_set_new(lo, "loss", json_pack("{s:o s:o s:o}", "unforced",
+            jout_set(b, lo, "market", json_string(g->market));
+            jout_set(b, lo, "side", json_string(side[g->side]));
+            jout_set(b, lo, "size", jdec(g->size));
+            jout_set(b, lo, "entry_price", jdec(g->entry_price));
+            jout_set(b, lo, "leverage", jdec(g->leverage));
+            jout_set(b, lo, "initial_margin", jdec(g->initial_margin));
+            jout_set(b, lo, "maintenance_margin", jdec(g->maintenance_margin));
+            jout_set(b, lo, "liquidation_price", jopt(g->has_lp, g->liquidation_price));
+            jout_set(b, lo, "bankruptcy_price", jopt(g->has_bp, g->bankruptcy_price));
+            jout_set(b, lo, "liquidated", json_boolean(g->liquidated));
+            jout_set(b, lo, "trigger_price", jopt(g->liquidated, g->trigger_price));
+            jout_set(b, lo, "fill_price", jopt(g->liquidated, g->fill_price));
+            jout_set(b, lo, "loss", json_pack("{s:o s:o s:o}", "unforced",
                                                       jdec(g->unforced), "forced", jdec(g->forced),
                                                       "fees", jdec(g->fees)));
-            json_object_set_new(lo, "open_size", jdec(g->open_size));
-            json_object_set_new(lo, "unrealized_pnl", jdec(g->unrealized_pnl));
-            json_array_append_new(legs, lo);
+            jout_set(b, lo, "open_size", jdec(g->open_size));
+            jout_set(b, lo, "unrealized_pnl", jdec(g->unrealized_pnl));
+            jout_push(b, legs, lo);
         }
-        json_object_set_new(o, "positions", legs);
+        jout_set(b, o, "positions", legs);
     }
     json_t *w = json_array();
     for (size_t i = 0; i < r->nwarnings; i++)
-        json_array_append_new(w, json_string(r->warnings[i]));
-    json_object_set_new(o, "warnings", w);
+        jout_push(b, w, json_string(r->warnings[i]));
+    jout_set(b, o, "warnings", w);
     if (r->explain) {
         json_t *tr = json_array();
         for (size_t i = 0; i < r->ntrace; i++) {
             const liq_trace *t = &r->trace[i];
             json_t *to = json_pack("{s:s s:s s:s}", "step", t->step, "value", t->value, "rule", t->rule);
             if (t->source[0])
-                json_object_set_new(to, "source", json_string(t->source));
+                jout_set(b, to, "source", json_string(t->source));
             if (t->note[0])
-                json_object_set_new(to, "note", json_string(t->note));
-            json_array_append_new(tr, to);
+                jout_set(b, to, "note", json_string(t->note));
+            jout_push(b, tr, to);
         }
-        json_object_set_new(o, "trace", tr);
+        jout_set(b, o, "trace", tr);
+    }
+    if (jb.failed) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }
@@ -206,7 +212,7 @@ char *result_render_json(liq_result *const *rs, size_t n, int shape)
         size_t len = 0;
         for (size_t i = 0; i < n; i++) {
             json_t *o = result_obj(rs[i]);
-            char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+            char *line = jout_dump(o, JSON_COMPACT);
             json_decref(o);
             size_t ll = line ? strlen(line) : 0;
             char *g = line ? mem_realloc(out, len + ll + 2) : NULL;
@@ -225,14 +231,15 @@ char *result_render_json(liq_result *const *rs, size_t n, int shape)
         return out ? out : mem_strdup("");
     }
     json_t *root;
+    jout b = {false};
     if (shape == RJ_ARRAY) {
         root = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(root, result_obj(rs[i]));
+            jout_push(&b, root, result_obj(rs[i]));
     } else {
         root = n ? result_obj(rs[0]) : json_object();
     }
-    char *s = json_dumps(root, JSON_INDENT(2));
+    char *s = b.failed ? NULL : jout_dump(root, JSON_INDENT(2));
     json_decref(root);
     if (!s)
         return NULL;

@@ -361,14 +361,32 @@ static liq_scenario *from_doc(ydoc *doc, const char *path, liq_diags *d)
     return s;
 }
 
-liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
+static liq_scenario *load_scenario_file(const char *path, liq_diags *d)
 {
     ydoc *doc = ydoc_load_as(path, FIO_SCENARIO, d);
     return doc ? from_doc(doc, fio_display_name(path), d) : NULL;
 }
 
-liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len, liq_diags *d)
+static liq_scenario *parse_scenario(const char *name, const char *yaml, size_t len, liq_diags *d)
 {
     ydoc *doc = ydoc_load_buffer(name, yaml, len, d);
     return doc ? from_doc(doc, name, d) : NULL;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_scenario *liq_scenario_load(const char *path, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_scenario *r = load_scenario_file(path, d);
+    mem_watch_end(&w, d, r == NULL, path);
+    return r;
+}
+
+/* Under mem.h's rule: a call that fails for want of memory says so first. */
+liq_scenario *liq_scenario_parse(const char *name, const char *yaml, size_t len, liq_diags *d)
+{
+    mem_watch w = mem_watch_start(d);
+    liq_scenario *r = parse_scenario(name, yaml, len, d);
+    mem_watch_end(&w, d, r == NULL, name);
+    return r;
 }

@@ -22,6 +22,12 @@ static const char *const prov_keys[] = {"source", "assumed"};
 
 static bool err(liq_diags *d, const char *file, const ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Out of memory while loading node n. */
+static bool nomem(liq_diags *d, const char *file, const ynode *n)
+{
+    return mem_error(d, n && n->file ? n->file : file, n ? n->line : 0, n ? n->col : 0);
+}
+
 static bool err(liq_diags *d, const char *file, const ynode *n, const char *fmt, ...)
 {
     char buf[900];
@@ -208,12 +214,14 @@ static bool load_prov_ids(pprov *p, const ynode *n, const char *file, const char
     }
     p->ids = mem_calloc(cnt ? cnt : 1, sizeof *p->ids);
     if (!p->ids)
-        return err(d, file, n, "out of memory");
+        return nomem(d, file, n);
     for (size_t i = 0; i < cnt; i++) {
         if (list[i]->kind != YN_SCALAR)
             return err(d, file, list[i], "%s.source: expected a source id, got %s", path,
                        ynode_kind_name(list[i]->kind));
-        p->ids[p->nids++] = mem_strdup(list[i]->text);
+        if (!(p->ids[p->nids] = mem_strdup(list[i]->text)))
+            return nomem(d, file, list[i]);
+        p->nids++;
     }
     return true;
 }
@@ -260,6 +268,8 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
             } else if (want_scalar(v, file, shown, d, "a reason (text)")) {
                 p->assumed = mem_strdup(v->text);
                 p->assumed_m = mark_of(file, v);
+                if (!p->assumed)
+                    ok = nomem(d, file, v);
             } else {
                 ok = false;
             }
@@ -348,7 +358,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
     }
     pl->items = mem_calloc(v->n ? v->n : 1, isz);
     if (!pl->items)
-        return err(d, file, v, "out of memory");
+        return nomem(d, file, v);
     bool ok = true;
     for (size_t i = 0; i < v->n; i++) {
         char sub[PATHMAX];
@@ -367,7 +377,10 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
             /* The id is the key; the item struct starts (after its pprov,
              * if any) with a pstr holding it. */
             pstr *id = (pstr *)(item + (f->sub->has_prov ? sizeof(pprov) : 0));
-            id->v = mem_strdup(v->keys[i]->text);
+            if (!(id->v = mem_strdup(v->keys[i]->text))) {
+                ok = nomem(d, file, v->keys[i]);
+                break;
+            }
             id->m = mark_of(file, v->keys[i]);
             id->set = true;
             ok &= schema_load(f->sub, e, item, file, sub, d);
@@ -412,7 +425,10 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
                 ok = false;
                 break;
             }
-            ps->v = mem_strdup(e->text);
+            if (!(ps->v = mem_strdup(e->text))) {
+                ok = nomem(d, file, e);
+                break;
+            }
             ps->m = mark_of(file, e);
             ps->set = true;
             break;
@@ -438,10 +454,11 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
             return err(d, file, v, "%s: expected a date YYYY-MM-DD (or 'unknown'), got \"%s\"",
                        path, v->text);
         free(p->v);
-        p->v = mem_strdup(v->text);
+        if (!(p->v = mem_strdup(v->text)))
+            return nomem(d, file, v);
         p->m = mark_of(file, v);
         p->set = true;
-        return p->v != NULL;
+        return true;
     }
     case F_DEC:
     case F_DEC_UNLIM:

@@ -26,6 +26,14 @@ int cli_diag_exit(const liq_diag *g)
                : EXIT_RUN;
 }
 
+bool cli_out_of_memory(const liq_diags *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->items[i].severity == LIQ_SEV_ERROR)
+            return d->items[i].code == LIQ_ENOMEM;
+    return false;
+}
+
 int cli_print_diags(const liq_diags *d)
 {
     int code = 0;

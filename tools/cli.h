@@ -133,6 +133,9 @@ int cli_diag_exit(const liq_diag *g);
  * their first error implies (EXIT_INPUT for input, EXIT_RUN otherwise),
  * or 0 when there is no error. */
 int cli_print_diags(const liq_diags *d);
+/* Whether the first error of d is "out of memory" (a run that failed,
+ * exit 1, whatever it was loading). */
+bool cli_out_of_memory(const liq_diags *d);
 
 /* Print rendered results (or an explain trace for tables) to stdout. */
 int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array);

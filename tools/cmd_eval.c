@@ -41,8 +41,9 @@ int cmd_eval(int argc, char **argv)
     }
     rc = cli_print_diags(&d);
     /* A file that does not load is invalid input (3), even when what
-     * stopped it was a hook file's top level failing as it ran. */
-    if (!p || !s)
+     * stopped it was a hook file's top level failing as it ran; but not
+     * when memory ran out (1: the first error says so). */
+    if ((!p || !s) && !cli_out_of_memory(&d))
         rc = EXIT_INPUT;
     /* A row the venue does not list or would refuse prints as such and
      * exits 0, as in compare (CONTRACT.md, Rows). */

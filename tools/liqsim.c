@@ -7,6 +7,30 @@
 
 #include <string.h>
 
+#ifdef LIQ_FAULT_INJECTION
+#include "mem.h"
+
+#include <stdlib.h>
+
+/* Test builds only: LIQSIM_TEST_FAIL_ALLOC=N makes the engine's N-th
+ * allocation fail (tests/test_alloc.c), and the exit says how many there
+ * were, so the test knows when N has passed the last one. */
+static void fault_report(void)
+{
+    unsigned long seen = mem_fault_disarm();
+    fprintf(stderr, "liqsim: test: %lu allocations, %lu failed\n", seen, mem_fault_failed());
+}
+
+static void fault_from_env(void)
+{
+    const char *v = getenv("LIQSIM_TEST_FAIL_ALLOC");
+    if (!v || !*v)
+        return;
+    mem_fault_arm(strtoul(v, NULL, 10), false);
+    atexit(fault_report);
+}
+#endif
+
 static const char usage[] =
     "usage: liqsim <command> [options]\n"
     "\n"
@@ -29,6 +53,9 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+#ifdef LIQ_FAULT_INJECTION
+    fault_from_env();
+#endif
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;

@@ -92,12 +92,13 @@ static void shorten(char *path, size_t cap)
 /* The target of a shipped policy name listed in policies/aliases.yaml,
  * copied into out; false when name is no alias. A file that does not
  * read as a map of names to names is reported (path:line:col) once and
- * then treated as empty, *bad set. */
-static bool alias_target(const char *name, char *out, size_t cap, bool *bad)
+ * then treated as empty, *bad set to the exit code its first error
+ * implies (EXIT_INPUT; EXIT_RUN when memory ran out). */
+static bool alias_target(const char *name, char *out, size_t cap, int *bad)
 {
     char path[1200];
     snprintf(path, sizeof path, "%s/" ALIASES_FILE, cli_policy_dir());
-    *bad = false;
+    *bad = 0;
     if (!is_file(path))
         return false;
     liq_diags d = LIQ_DIAGS_INIT;
@@ -120,8 +121,7 @@ static bool alias_target(const char *name, char *out, size_t cap, bool *bad)
     }
     if (d.n) {
         shorten(d.items[0].file, strlen(d.items[0].file) + 1);
-        cli_print_diags(&d);
-        *bad = true;
+        *bad = cli_print_diags(&d);
         found = false;
     }
     liq_diags_free(&d);
@@ -143,12 +143,12 @@ static bool shipped(const char *dir, const char *name, char *out, size_t cap)
     return true;
 }
 
-/* A shipped policy by name, through the aliases. *bad: aliases.yaml is
- * broken (already reported). */
-static bool shipped_policy(const char *name, char *out, size_t cap, bool *bad)
+/* A shipped policy by name, through the aliases. *bad: the exit code when
+ * aliases.yaml is broken (already reported), else 0. */
+static bool shipped_policy(const char *name, char *out, size_t cap, int *bad)
 {
     char target[256];
-    *bad = false;
+    *bad = 0;
     if (strcmp(name, "aliases") == 0)
         return false;
     if (shipped(cli_policy_dir(), name, out, cap))
@@ -167,10 +167,10 @@ static int ambiguous(const char *arg, const char *what)
 int cli_find_policy(const char *arg, char *out, size_t cap)
 {
     char ship[1200];
-    bool bad;
+    int bad;
     bool named = shipped_policy(arg, ship, sizeof ship, &bad);
     if (bad)
-        return EXIT_INPUT;
+        return bad;
     if (is_file(arg)) {
         if (named)
             return ambiguous(arg, "policy");
@@ -225,7 +225,7 @@ static bool looks_like_policy(const char *path)
 int cli_find_compare_first(const char *arg, char *out, size_t cap, bool *is_scenario)
 {
     char ps[1200], ss[1200];
-    bool bad;
+    int bad;
     *is_scenario = false;
     if (strcmp(arg, "-") == 0) {
         *is_scenario = true;
@@ -234,7 +234,7 @@ int cli_find_compare_first(const char *arg, char *out, size_t cap, bool *is_scen
     }
     bool as_policy = shipped_policy(arg, ps, sizeof ps, &bad);
     if (bad)
-        return EXIT_INPUT;
+        return bad;
     bool as_scenario = shipped(cli_scenario_dir(), arg, ss, sizeof ss);
     if (is_file(arg)) {
         if (as_policy || as_scenario)
