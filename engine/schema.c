@@ -388,7 +388,10 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
         }
         case F_DICT_LIST_DEC: {
             pdeclist *dl = (pdeclist *)item;
-            dl->id.v = mem_strdup(v->keys[i]->text);
+            if (!(dl->id.v = mem_strdup(v->keys[i]->text))) {
+                ok = nomem(d, file, v->keys[i]);
+                break;
+            }
             dl->id.m = mark_of(file, v->keys[i]);
             dl->id.set = true;
             field lf = *f;
@@ -398,7 +401,10 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
         }
         case F_DICT_DEC: {
             pdecentry *de = (pdecentry *)item;
-            de->id.v = strdup(v->keys[i]->text);
+            if (!(de->id.v = mem_strdup(v->keys[i]->text))) {
+                ok = nomem(d, file, v->keys[i]);
+                break;
+            }
             de->id.m = mark_of(file, v->keys[i]);
             de->id.set = true;
             field df = *f;
