@@ -11,6 +11,7 @@
  * substitution is the position's (position.c).
  */
 #include "market.h"
+#include "mem.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -98,7 +99,30 @@ static int closeness(const liq_market *m, const char *quote, int contract)
     return score;
 }
 
-bool market_find(const liq_policy *p, const char *symbol, int contract, mkt_match *out)
+static bool find(const liq_policy *p, const char *symbol, int contract, mkt_match *out);
+
+bool market_find(liq_policy *p, const char *symbol, int contract, mkt_match *out)
+{
+    if (p->mkt_cache && p->mkt_cache_valid && p->mkt_cache_contract == contract &&
+        strcmp(p->mkt_cache_want, symbol) == 0) {
+        *out = *p->mkt_cache;
+        return out->found;
+    }
+    bool found = find(p, symbol, contract, out);
+    if (strlen(symbol) < sizeof p->mkt_cache_want) {
+        if (!p->mkt_cache)
+            p->mkt_cache = mem_malloc(sizeof *p->mkt_cache);
+        if (p->mkt_cache) {
+            *p->mkt_cache = *out;
+            snprintf(p->mkt_cache_want, sizeof p->mkt_cache_want, "%s", symbol);
+            p->mkt_cache_contract = contract;
+            p->mkt_cache_valid = true;
+        }
+    }
+    return found;
+}
+
+static bool find(const liq_policy *p, const char *symbol, int contract, mkt_match *out)
 {
     memset(out, 0, sizeof *out);
     if (p->nmarkets == 0) {

@@ -20,7 +20,7 @@ typedef struct mkt_match {
 /* The market of policy p that `symbol` names, for a scenario written as
  * `contract` (CT_*). Returns false, with out->reason, when the venue lists
  * nothing with that base asset. */
-bool market_find(const liq_policy *p, const char *symbol, int contract, mkt_match *out);
+bool market_find(liq_policy *p, const char *symbol, int contract, mkt_match *out);
 
 /* A symbol's venue-neutral identity: base asset (XBT as BTC) and quote
  * currency ("" when the symbol names none: "SOL-PERP"). */

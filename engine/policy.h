@@ -212,6 +212,13 @@ struct liq_policy {
     size_t nfiles;
     char *hook_path;              /* resolved Lua file, or NULL */
     p_root r;                     /* venue-wide sections (and the markets' identities) */
+    /* The last market lookup (market.c), so that a million evaluations
+     * of one scenario look its market up once: the symbol asked, the
+     * contract type, and the answer. A policy is used from one thread. */
+    char mkt_cache_want[64];
+    int mkt_cache_contract;
+    bool mkt_cache_valid;
+    struct mkt_match *mkt_cache;
     liq_market *markets;          /* one per r.markets item, same order; NULL when the
                                    * policy lists no markets (it is then one product) */
     size_t nmarkets;

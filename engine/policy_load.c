@@ -41,6 +41,7 @@ void liq_policy_free(liq_policy *p)
     for (size_t i = 0; i < p->nmarkets; i++)
         schema_free(&liq_policy_schema, &p->markets[i].r);
     free(p->markets);
+    free(p->mkt_cache);
     schema_free(&liq_policy_schema, &p->r);
     free(p->hook_path);
     for (size_t i = 0; i < p->nfiles; i++)

@@ -319,7 +319,7 @@ static liq_status setup(rp *r)
  * options name, else the one the book's rows name, else the policy's
  * first. A row in another market is an input error at its line: the
  * replay does not walk several markets at once (docs/replay.md). */
-static liq_status book_market(const liq_policy *p, const liq_book *b, const char *want,
+static liq_status book_market(liq_policy *p, const liq_book *b, const char *want,
                               const liq_market **out, liq_diags *d)
 {
     *out = p->nmarkets ? &p->markets[0] : NULL;
