@@ -1188,15 +1188,18 @@ static void test_metatables_serve_classes_and_are_read_when_set(void **state)
  * decimal point is a comma; hooks and their messages never see it. The
  * comma locale is built for the test with localedef (Debian's locales
  * package) unless the system has one. */
-static bool comma_locale(void)
+static bool comma_locale(char *dir, size_t cap)
 {
     static const char *const names[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "de_DE.utf8"};
+    dir[0] = '\0';
     for (size_t i = 0; i < 3; i++)
         if (setlocale(LC_ALL, names[i]) && strcmp(localeconv()->decimal_point, ",") == 0)
             return true;
-    char dir[] = "/tmp/liqsim_locale_XXXXXX";
-    if (!mkdtemp(dir))
+    snprintf(dir, cap, "/tmp/liqsim_locale_XXXXXX");
+    if (!mkdtemp(dir)) {
+        dir[0] = '\0';
         return false;
+    }
     char cmd[256];
     snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", dir);
     if (system(cmd) != 0)
@@ -1205,11 +1208,25 @@ static bool comma_locale(void)
     return setlocale(LC_ALL, "de_DE.UTF-8") && strcmp(localeconv()->decimal_point, ",") == 0;
 }
 
+/* The locale built for the test goes when the test is done (glibc keeps
+ * what it mapped). */
+static void drop_locale(const char *dir)
+{
+    setlocale(LC_ALL, "C");
+    unsetenv("LOCPATH");
+    if (dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 static void test_host_locale_does_not_reach_hooks(void **state)
 {
     (void)state;
-    if (!comma_locale()) {
-        setlocale(LC_ALL, "C");
+    char dir[64];
+    if (!comma_locale(dir, sizeof dir)) {
+        drop_locale(dir);
         fail_msg("no locale with a decimal comma: install Debian's 'locales' package "
                  "(tools/dev.sh does) so localedef can build de_DE.UTF-8");
     }
@@ -1223,7 +1240,7 @@ static void test_host_locale_does_not_reach_hooks(void **state)
     assert_call_fails(h, "float_back", HOOKS "locale.lua", 8,
                       "hook float_back: returned a float; floats lose cents; return dec('0.5')");
     liq_hookrt_free(h);
-    setlocale(LC_ALL, "C");
+    drop_locale(dir);
 }
 
 /* Defect 16: a syntax error quotes the hook's token; its escape codes
