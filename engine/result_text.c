@@ -4,7 +4,8 @@
  * liq_results_render dispatcher. One row per (policy, scenario).
  *
  * Every view shows the same columns (one table, `cols` below, holds their
- * names, groups and order) and the same notes: a row's warnings and, for
+ * names, groups and order; CSV and Markdown add the product after the
+ * market, too long for a terminal) and the same notes: a row's warnings and, for
  * a row that is not "ok", its status and reason. CSV and Markdown carry
  * exact decimals; the terminal table rounds to six decimal places
  * (half-even) to stay readable, and says so. The table fits a width the
@@ -32,9 +33,10 @@ bool liq_format_parse(const char *name, liq_format *out)
 }
 
 /* The columns, in the order printed. group says when the table leaves a
- * column out to fit a narrow terminal: group 4 goes first, then 3, 2, 1;
- * group 0 always stays (who, what they lost, what they owe, where they
- * were liquidated). Keep docs/output.md's list in step with this table. */
+ * column out to fit a narrow terminal: group 7 goes first, then 6, ...,
+ * 1; group 0 always stays (who, in what currency, what they lost, what
+ * is left, what they owe, where they are liquidated). Keep
+ * docs/output.md's list in step with this table. */
 enum {
     C_POLICY, C_STATUS, C_MARKET, C_CCY, C_TRADER_LOST, C_FINAL_BALANCE, C_OPEN_LOSS, C_OWED,
     C_LIQ_PRICE, C_BANKR_PRICE, C_TRIGGER, C_FILL, C_UNFORCED, C_FORCED, C_FEES, C_TOTAL_LOSS,
@@ -42,19 +44,19 @@ enum {
 };
 static const struct { const char *head; int group; } cols[COLS] = {
     [C_POLICY] = {"policy", 0},           [C_STATUS] = {"status", 0},
-    [C_MARKET] = {"market", 3},           [C_CCY] = {"ccy", 1},
+    [C_MARKET] = {"market", 5},           [C_CCY] = {"ccy", 0},
     [C_TRADER_LOST] = {"trader_lost", 0}, [C_FINAL_BALANCE] = {"final_balance", 0},
     [C_OPEN_LOSS] = {"open_loss", 1},     [C_OWED] = {"owed", 0},
-    [C_LIQ_PRICE] = {"liq_price", 0},     [C_BANKR_PRICE] = {"bankr_price", 2},
-    [C_TRIGGER] = {"trigger", 2},         [C_FILL] = {"fill", 3},
-    [C_UNFORCED] = {"unforced", 4},       [C_FORCED] = {"forced", 4},
+    [C_LIQ_PRICE] = {"liq_price", 0},     [C_BANKR_PRICE] = {"bankr_price", 4},
+    [C_TRIGGER] = {"trigger", 1},         [C_FILL] = {"fill", 4},
+    [C_UNFORCED] = {"unforced", 6},       [C_FORCED] = {"forced", 6},
     [C_FEES] = {"fees", 3},               [C_TOTAL_LOSS] = {"total_loss", 3},
     [C_COLLATERAL] = {"collateral", 1},   [C_DEFICIT] = {"deficit", 2},
     [C_FUND_PAID] = {"fund_paid", 2},     [C_FUND_RECEIVED] = {"fund_received", 2},
-    [C_ADL] = {"adl", 4},                 [C_SOCIALIZED] = {"socialized", 4},
-    [C_OTHER] = {"other", 4},
+    [C_ADL] = {"adl", 7},                 [C_SOCIALIZED] = {"socialized", 7},
+    [C_OTHER] = {"other", 7},
 };
-enum { GROUPS = 5, CELL = LIQ_DEC_STRLEN + 200 };
+enum { GROUPS = 8, CELL = LIQ_DEC_STRLEN + 200 };
 
 static void cell_dec(char *out, liq_dec v, bool round6)
 {
@@ -67,15 +69,6 @@ static void cell_dec(char *out, liq_dec v, bool round6)
     liq_dec_format(v, out);
 }
 
-/* The market cell: "BTCUSDT (perpetual)", the symbol alone, or "-". */
-static void cell_market(const liq_result *r, char *out)
-{
-    if (r->market && r->product)
-        snprintf(out, CELL, "%s (%s)", r->market, r->product);
-    else
-        snprintf(out, CELL, "%s", r->market ? r->market : r->product ? r->product : "-");
-}
-
 /* Cells of a row. A row that is not "ok" has only its names and status:
  * its amount cells are empty (CSV, Markdown) and the table prints the
  * reason across them. */
@@ -85,7 +78,7 @@ static void row_cells(const liq_result *r, char cells[COLS][CELL], bool round6)
         cells[c][0] = 0;
     snprintf(cells[C_POLICY], CELL, "%s", r->policy);
     snprintf(cells[C_STATUS], CELL, "%s", liq_result_status(r));
-    cell_market(r, cells[C_MARKET]);
+    snprintf(cells[C_MARKET], CELL, "%s", r->market ? r->market : "-");
     snprintf(cells[C_CCY], CELL, "%s", r->settlement && *r->settlement ? r->settlement : "-");
     if (r->status != RS_OK)
         return;
@@ -217,10 +210,11 @@ static void render_table(sbuf *b, liq_result *const *rs, size_t n, const liq_ren
     sb_add(b, "%s", colour ? BOLD : "");
     for (int c = 0; c < COLS; c++)
         if (shown[c]) {
-            /* The last column gets no padding: no trailing blanks. */
             sb_add(b, "%s%-*s", first ? "" : "  ", (int)wcol[c], cols[c].head);
             first = false;
         }
+    while (b->n && b->s[b->n - 1] == ' ')
+        b->s[--b->n] = 0;
     sb_add(b, "%s\n", colour ? RESET : "");
     first = true;
     for (int c = 0; c < COLS; c++)
@@ -301,7 +295,7 @@ static void render_csv(sbuf *b, liq_result *const *rs, size_t n)
     char cells[COLS][CELL];
     sb_add(b, "scenario,venue");
     for (int c = 0; c < COLS; c++)
-        sb_add(b, ",%s", cols[c].head);
+        sb_add(b, ",%s%s", cols[c].head, c == C_MARKET ? ",product" : "");
     sb_add(b, ",reason,notes\n");
     for (size_t i = 0; i < n; i++) {
         const liq_result *r = rs[i];
@@ -311,8 +305,15 @@ static void render_csv(sbuf *b, liq_result *const *rs, size_t n)
         csv_field(b, r->venue);
         for (int c = 0; c < COLS; c++) {
             sb_add(b, ",");
-            /* Exact values: a market not known is an empty cell. */
-            csv_field(b, c == C_MARKET && !r->market && !r->product ? "" : cells[c]);
+            /* Exact values only: a price that does not exist, or was
+             * not reached, and a market not known are empty cells, so a
+             * spreadsheet reads every amount column as numbers. */
+            bool none = strcmp(cells[c], "-") == 0 || strcmp(cells[c], "not hit") == 0;
+            csv_field(b, none ? "" : cells[c]);
+            if (c == C_MARKET) {
+                sb_add(b, ",");
+                csv_field(b, r->product ? r->product : "");
+            }
         }
         sb_add(b, ",");
         csv_field(b, r->reason ? r->reason : "");
@@ -333,10 +334,10 @@ static void render_md(sbuf *b, liq_result *const *rs, size_t n)
     char cells[COLS][CELL];
     sb_add(b, "| scenario | venue |");
     for (int c = 0; c < COLS; c++)
-        sb_add(b, " %s |", cols[c].head);
+        sb_add(b, " %s |%s", cols[c].head, c == C_MARKET ? " product |" : "");
     sb_add(b, " reason |\n|---|---|");
     for (int c = 0; c < COLS; c++)
-        sb_add(b, "%s", c <= C_CCY ? "---|" : "---:|");
+        sb_add(b, "%s%s", c <= C_CCY ? "---|" : "---:|", c == C_MARKET ? "---|" : "");
     sb_add(b, "---|\n");
     for (size_t i = 0; i < n; i++) {
         const liq_result *r = rs[i];
@@ -350,6 +351,11 @@ static void render_md(sbuf *b, liq_result *const *rs, size_t n)
             sb_add(b, " ");
             md_cell(b, cells[c]);
             sb_add(b, " |");
+            if (c == C_MARKET) {
+                sb_add(b, " ");
+                md_cell(b, r->product ? r->product : "-");
+                sb_add(b, " |");
+            }
         }
         sb_add(b, " ");
         md_cell(b, r->reason ? r->reason : "");

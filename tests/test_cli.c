@@ -12,7 +12,15 @@
  * Exit codes: 0 success; 1 the run failed (a hook error); 2 usage error;
  * 3 invalid input (a policy or scenario that does not load).
  */
+/* posix_openpt and friends: the colour test runs liqsim on a terminal. */
+#define _XOPEN_SOURCE 700
 #include "support/support.h"
+#include "yamltree.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <stdio.h>
@@ -699,6 +707,859 @@ static void schema_prints_json_schema(void **state)
     cli_output_free(&r);
 }
 
+/* ---- what the trader lost, in every format -------------------------------- */
+
+/* open-loss.yaml: the mark falls 6% and nothing is liquidated. The loss
+ * columns are all 0, and yet the trader lost 0.2 x (50000 - 47000) = 600
+ * of 1000: trader_lost and open_loss say 600, final_balance 400. A price
+ * never reached is an empty CSV cell, not text. */
+static void csv_shows_what_an_open_position_lost(void **state)
+{
+    (void)state;
+    cli_output r = CLI("compare", "tests/data/cli/open-loss.yaml", "binance-usdm", "--format",
+                       "csv");
+    expect_exit_code(&r, EXIT_OK);
+    csv_doc d = parse_csv(r.out);
+    assert_int_equal(d.n, 2);
+    static const char *const want[][2] = {
+        {"total_loss", "0"}, {"owed", "0"}, {"trader_lost", "600"}, {"open_loss", "600"},
+        {"final_balance", "400"}, {"collateral", "1000"}, {"trigger", ""}, {"fill", ""},
+        {"market", "BTCUSDT"}, {"status", "ok"}, {"reason", ""}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_string_equal(d.rows[1][csv_col(&d, want[i][0])], want[i][1]);
+    free_csv(&d);
+    cli_output_free(&r);
+}
+
+/* A bankrupt account's fee is the fund's: deribit-btc-perp charges 62.475
+ * on the default scenario's fill, after the 1000 of collateral is gone.
+ * The trader lost the 1000; the fund received the fee and paid the whole
+ * deficit, fee included (1670 + 62.475 - 1000). */
+static void table_separates_the_fee_the_fund_received_from_the_traders_loss(void **state)
+{
+    (void)state;
+    cli_output r = CLI("compare", "default", "deribit-btc-perp", "--format", "md");
+    expect_exit_code(&r, EXIT_OK);
+    /* The header names the columns; the row holds them in that order. */
+    char *head = r.out, *row = strchr(strchr(r.out, '\n') + 1, '\n') + 1;
+    *strchr(head, '\n') = 0;
+    *strchr(row, '\n') = 0;
+    static const char *const cols[] = {"trader_lost", "final_balance", "fees", "deficit",
+                                       "fund_paid", "fund_received", "owed"};
+    static const char *const want[] = {"1000", "0", "62.475", "732.475", "732.475", "62.475",
+                                       "0"};
+    for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
+        /* Column index of the name, then the row's cell at that index. */
+        char name[64];
+        snprintf(name, sizeof name, "| %s |", cols[k]);
+        const char *at = strstr(head, name);
+        assert_non_null(at);
+        size_t idx = 0;
+        for (const char *p = head; p < at; p++)
+            idx += *p == '|';
+        const char *cell = row;
+        for (size_t i = 0; i <= idx; i++)
+            cell = strchr(cell, '|') + 1;
+        char got[64];
+        snprintf(got, sizeof got, "%.*s", (int)strcspn(cell + 1, " |"), cell + 1);
+        if (strcmp(got, want[k]) != 0)
+            fail_msg("%s: got %s, expected %s", cols[k], got, want[k]);
+    }
+    cli_output_free(&r);
+}
+
+/* trader_lost is the account's start less its end: in every ok row of the
+ * default comparison, loss.total - what others covered - unrealized_pnl. */
+static void json_trader_lost_is_the_loss_less_what_others_covered(void **state)
+{
+    (void)state;
+    cli_output r = CLI("compare", "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    size_t i, checked = 0;
+    json_t *o;
+    json_array_foreach(j, i, o) {
+        if (strcmp(json_string_value(json_object_get(o, "status")), "ok") != 0) {
+            assert_true(json_is_null(json_object_get(o, "trader_lost")));
+            continue;
+        }
+        json_t *cov = json_object_get(o, "covered_by");
+        liq_dec want = json_dec(json_object_get(o, "loss"), "total");
+        const char *key;
+        json_t *v;
+        json_object_foreach(cov, key, v)
+            if (strcmp(key, "trader_debt") != 0)
+                want = dec_sub(want, json_dec(cov, key));
+        want = dec_sub(want, json_dec(o, "unrealized_pnl"));
+        assert_int_equal(liq_dec_cmp(json_dec(o, "trader_lost"), want), 0);
+        checked++;
+    }
+    assert_true(checked >= 7);
+    json_decref(j);
+    cli_output_free(&r);
+}
+
+/* ---- warnings in every format ------------------------------------------------ */
+
+/* Each row's warnings, from the JSON, joined by "; ". Caller frees. */
+static char *joined_warnings(json_t *row)
+{
+    size_t k;
+    json_t *w;
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    json_array_foreach(json_object_get(row, "warnings"), k, w) {
+        size_t add = strlen(json_string_value(w)) + 2;
+        out = realloc(out, len + add + 1);
+        len += (size_t)sprintf(out + len, "%s%s", k ? "; " : "", json_string_value(w));
+    }
+    return out;
+}
+
+/* The CSV's notes column holds every warning the JSON has, row by row;
+ * Markdown lists each below the table as "- **policy**: warning". */
+static void csv_and_md_carry_every_warning(void **state)
+{
+    (void)state;
+    cli_output js = CLI("compare", "--format", "json");
+    cli_output csv = CLI("compare", "--format", "csv");
+    cli_output md = CLI("compare", "--format", "md");
+    expect_exit_code(&js, EXIT_OK);
+    expect_exit_code(&csv, EXIT_OK);
+    expect_exit_code(&md, EXIT_OK);
+    json_t *j = parse_json(js.out);
+    csv_doc d = parse_csv(csv.out);
+    assert_int_equal(d.n, json_array_size(j) + 1);
+    size_t notes = csv_col(&d, "notes"), warned = 0;
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        json_t *row = json_array_get(j, i);
+        char *want = joined_warnings(row);
+        assert_string_equal(d.rows[i + 1][notes], want);
+        free(want);
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(row, "warnings"), k, w) {
+            char line[1024];
+            snprintf(line, sizeof line, "\n- **%s**: %s\n",
+                     json_string_value(json_object_get(row, "policy")), json_string_value(w));
+            if (!strstr(md.out, line))
+                fail_msg("Markdown lacks the note%s", line);
+            warned++;
+        }
+    }
+    assert_true(warned > 0);
+    json_decref(j);
+    free_csv(&d);
+    cli_output_free(&js);
+    cli_output_free(&csv);
+    cli_output_free(&md);
+}
+
+/* --explain has no place in CSV: refused before anything is printed. */
+static void explain_with_csv_is_refused(void **state)
+{
+    (void)state;
+    static const char msg[] =
+        "liqsim: --explain does not combine with --format csv (the trace would break the CSV);\n"
+        "        use --format json or ndjson (the trace inside each row) or md (a table per row)\n";
+    cli_output r = CLI("compare", "--format", "csv", "--explain");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, msg);
+    cli_output_free(&r);
+    r = CLI("eval", "binance-usdm", "default", "--explain", "--format=csv");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, msg);
+    cli_output_free(&r);
+}
+
+/* Markdown's --explain: a trace table per row after the rows, one line
+ * per step of the JSON trace. */
+static void md_explain_adds_a_trace_table_per_row(void **state)
+{
+    (void)state;
+    cli_output js = CLI("eval", "binance-usdm", "default", "--format", "json", "--explain");
+    cli_output md = CLI("eval", "binance-usdm", "default", "--format", "md", "--explain");
+    expect_exit_code(&md, EXIT_OK);
+    json_t *j = parse_json(js.out);
+    const char *t = strstr(md.out, "\n### Trace: binance-usdm\n\n| step | value | rule | source | note |\n");
+    assert_non_null(t);
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(j, "trace"), i, step) {
+        char want[256];
+        snprintf(want, sizeof want, "\n| %s | %s | ", json_string_value(json_object_get(step, "step")),
+                 json_string_value(json_object_get(step, "value")));
+        if (!strstr(t, want))
+            fail_msg("the trace table lacks%s", want);
+    }
+    json_decref(j);
+    cli_output_free(&js);
+    cli_output_free(&md);
+}
+
+/* ndjson: one compact object per line, each equal to the JSON array's
+ * element. */
+static void compare_ndjson_is_one_row_per_line(void **state)
+{
+    (void)state;
+    cli_output js = CLI("compare", "--format", "json");
+    cli_output nd = CLI("compare", "--format", "ndjson");
+    expect_exit_code(&nd, EXIT_OK);
+    json_t *j = parse_json(js.out);
+    assert_int_equal(count_lines(nd.out), json_array_size(j));
+    const char *line = nd.out;
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        size_t len = strcspn(line, "\n");
+        json_error_t e;
+        json_t *o = json_loadb(line, len, 0, &e);
+        if (!o)
+            fail_msg("line %zu is not JSON: %s", i + 1, e.text);
+        assert_true(json_equal(o, json_array_get(j, i)));
+        json_decref(o);
+        line += len + 1;
+    }
+    json_decref(j);
+    cli_output_free(&js);
+    cli_output_free(&nd);
+}
+
+/* ---- the table on a terminal ----------------------------------------------- */
+
+/* liqsim on a pseudo-terminal of cols columns (stdout only; stdin and
+ * stderr /dev/null), NO_COLOR set to no_color (NULL: unset), COLUMNS
+ * unset. Returns what it printed, "\r\n" read back as "\n". */
+static char *run_on_tty(const char *const *args, unsigned cols, const char *no_color)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(m >= 0);
+    assert_int_equal(grantpt(m), 0);
+    assert_int_equal(unlockpt(m), 0);
+    char slave[256];
+    snprintf(slave, sizeof slave, "%s", ptsname(m));
+    const char *argv[32] = {LIQ_CLI};
+    size_t n = 1;
+    for (; *args && n < 31; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setsid();
+        int s = open(slave, O_RDWR);
+        struct winsize ws = {.ws_row = 50, .ws_col = (unsigned short)cols};
+        int null = open("/dev/null", O_RDWR);
+        if (s < 0 || null < 0 || ioctl(s, TIOCSWINSZ, &ws) != 0 || dup2(null, 0) < 0 ||
+            dup2(s, 1) < 0 || dup2(null, 2) < 0 || chdir(LIQ_SOURCE_DIR) != 0)
+            _exit(127);
+        unsetenv("COLUMNS");
+        setenv("TERM", "xterm", 1);
+        if (no_color)
+            setenv("NO_COLOR", no_color, 1);
+        else
+            unsetenv("NO_COLOR");
+        execv(LIQ_CLI, (char *const *)argv);
+        _exit(127);
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    for (;;) {
+        if (len + 4096 > cap)
+            out = realloc(out, cap *= 2);
+        ssize_t got = read(m, out + len, cap - len - 1);
+        if (got <= 0)
+            break; /* EIO: the terminal's other end is closed */
+        len += (size_t)got;
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(m);
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++)
+        if (!(out[i] == '\r' && i + 1 < len && out[i + 1] == '\n'))
+            out[k++] = out[i];
+    out[k] = 0;
+    return out;
+}
+
+/* Display width of a line, escapes and all multi-byte tails left out. */
+static size_t line_width(const char *s, size_t len)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\033') {
+            while (i < len && s[i] != 'm')
+                i++;
+            continue;
+        }
+        w += ((unsigned char)s[i] & 0xC0) != 0x80;
+    }
+    return w;
+}
+
+/* The header line of a table (the third line, after "scenario: ..." and
+ * a blank one), as column names separated by blanks. */
+static size_t header_names(const char *table, char names[32][32])
+{
+    const char *h = strchr(strchr(table, '\n') + 1, '\n') + 1;
+    size_t n = 0;
+    while (*h && *h != '\n' && n < 32) {
+        while (*h == ' ' || *h == '\033') {
+            if (*h == '\033')
+                while (*h && *h != 'm')
+                    h++;
+            h++;
+        }
+        size_t l = strcspn(h, " \n\033");
+        if (l == 0)
+            break;
+        snprintf(names[n++], 32, "%.*s", (int)l, h);
+        h += l;
+    }
+    return n;
+}
+
+/* On a 100-column terminal every line of the table's rows fits, and the
+ * table says how many columns it left out; COLUMNS does the same when
+ * stdout is not a terminal; --wide prints every column. The columns left
+ * out go in the order docs/output.md gives: a column is never shown
+ * while one of a lower drop group is missing. */
+static void table_fits_the_terminal_width(void **state)
+{
+    (void)state;
+    char *t = run_on_tty((const char *const[]){"compare", NULL}, 100, "1");
+    char names[32][32];
+    size_t shown = header_names(t, names);
+    const char *row = strchr(strchr(strchr(t, '\n') + 1, '\n') + 1, '\n') + 1;
+    for (int i = 0; i < 8; i++) {
+        size_t len = strcspn(row, "\n");
+        assert_true(line_width(row, len) <= 100);
+        row += len + 1;
+    }
+    char want[128];
+    snprintf(want, sizeof want, "%zu columns left out to fit 100 columns", 23 - shown);
+    assert_non_null(strstr(t, want));
+    free(t);
+
+    /* The drop order: group of each column (docs/output.md). */
+    static const struct { const char *name; int group; } order[] = {
+        {"policy", 0}, {"status", 0}, {"ccy", 0}, {"trader_lost", 0}, {"final_balance", 0},
+        {"owed", 0}, {"liq_price", 0}, {"open_loss", 1}, {"trigger", 1}, {"collateral", 1},
+        {"deficit", 2}, {"fund_paid", 2}, {"fund_received", 2}, {"fees", 3},
+        {"total_loss", 3}, {"bankr_price", 4}, {"fill", 4}, {"market", 5}, {"unforced", 6},
+        {"forced", 6}, {"adl", 7}, {"socialized", 7}, {"other", 7}};
+    size_t ncols = sizeof order / sizeof *order;
+    for (unsigned w = 60; w <= 260; w += 20) {
+        char cols[16];
+        snprintf(cols, sizeof cols, "%u", w);
+        setenv("COLUMNS", cols, 1);
+        cli_output r = CLI("compare", "--format", "table");
+        unsetenv("COLUMNS");
+        expect_exit_code(&r, EXIT_OK);
+        size_t n = header_names(r.out, names);
+        int highest_shown = -1, lowest_missing = 99;
+        for (size_t c = 0; c < ncols; c++) {
+            bool here = false;
+            for (size_t k = 0; k < n; k++)
+                here |= strcmp(names[k], order[c].name) == 0;
+            if (here && order[c].group > highest_shown)
+                highest_shown = order[c].group;
+            if (!here && order[c].group < lowest_missing)
+                lowest_missing = order[c].group;
+        }
+        if (highest_shown >= lowest_missing)
+            fail_msg("at %u columns, group %d is shown while group %d is left out", w,
+                     highest_shown, lowest_missing);
+        assert_int_equal(lowest_missing == 99, n == ncols);
+        cli_output_free(&r);
+    }
+    cli_output r = CLI("compare", "--format", "table", "--wide");
+    setenv("COLUMNS", "60", 1);
+    cli_output narrow_wide = CLI("compare", "--format", "table", "--wide");
+    unsetenv("COLUMNS");
+    assert_int_equal(header_names(r.out, names), ncols);
+    assert_string_equal(r.out, narrow_wide.out);
+    assert_null(strstr(r.out, "left out"));
+    cli_output_free(&r);
+    cli_output_free(&narrow_wide);
+}
+
+/* Colour only on a terminal, never with NO_COLOR set, never in a pipe. */
+static void table_colour_only_on_a_terminal_without_no_color(void **state)
+{
+    (void)state;
+    const char *const args[] = {"compare", "--wide", NULL};
+    char *tty = run_on_tty(args, 300, NULL);
+    assert_non_null(strstr(tty, "\033[1m"));      /* the header, bold */
+    assert_non_null(strstr(tty, "\033[33mnot_listed\033[0m"));
+    char *no_colour = run_on_tty(args, 300, "1");
+    assert_null(strchr(no_colour, '\033'));
+    cli_output piped = CLI("compare", "--format", "table", "--wide");
+    assert_null(strchr(piped.out, '\033'));
+    /* The same table apart from the colour. */
+    assert_string_equal(no_colour, piped.out);
+    free(tty);
+    free(no_colour);
+    cli_output_free(&piped);
+}
+
+/* ---- options: one table per verb --------------------------------------------- */
+
+/* Every verb's --help is written from its option table: each option the
+ * verb parses is listed, and nothing else. */
+static void every_verb_has_help_from_its_table(void **state)
+{
+    (void)state;
+    static const char *const verbs[][12] = {
+        {"compare", "--format", "--explain", "--wide", NULL},
+        {"eval", "--format", "--explain", "--wide", NULL},
+        {"lint", "--strict", "--format", NULL},
+        {"test", "--format", NULL},
+        {"schema", "--format", NULL},
+        {"new", "--from", "--output", NULL},
+        {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", NULL},
+        {"replay", "--book", "--path", "--events", "--fund-csv", "--slippage", "--insurance-fund",
+         "--naive", "--check", "--format", NULL},
+    };
+    for (size_t v = 0; v < sizeof verbs / sizeof *verbs; v++) {
+        cli_output r = CLI(verbs[v][0], "--help");
+        expect_exit_code(&r, EXIT_OK);
+        char want[64];
+        snprintf(want, sizeof want, "usage: liqsim %s ", verbs[v][0]);
+        assert_int_equal(strncmp(r.out, want, strlen(want)), 0);
+        /* One line per option between "options:" and "Exit:". */
+        const char *opts = strstr(r.out, "\noptions:\n"), *end = strstr(r.out, "\nExit: ");
+        assert_non_null(opts);
+        assert_non_null(end);
+        size_t listed = 0;
+        for (const char *p = opts + 1; p < end; p = strchr(p, '\n') + 1)
+            listed++;
+        listed--; /* the "options:" line itself */
+        size_t n = 0;
+        for (; verbs[v][n + 1]; n++) {
+            snprintf(want, sizeof want, " %s", verbs[v][n + 1]);
+            if (!strstr(r.out, want))
+                fail_msg("liqsim %s --help lacks %s", verbs[v][0], verbs[v][n + 1]);
+        }
+        /* Its own options, --help and --version. */
+        assert_int_equal(listed, n + 2); /* and -h, --help and --version */
+        cli_output_free(&r);
+    }
+    /* A number's help gives its bounds, read from the file key. */
+    cli_output r = CLI("replay", "--help");
+    expect_exit_code(&r, EXIT_OK);
+    assert_non_null(strstr(r.out, "--slippage X"));
+    assert_non_null(strstr(r.out, "(a decimal from 0 to 1, as market.liquidation_fill.slippage)"));
+    assert_non_null(strstr(r.out, "(a decimal >= 0, as insurance_fund.balance)"));
+    cli_output_free(&r);
+}
+
+#define RPB "tests/data/replay/books/adl.csv"
+#define RPP "tests/data/replay/paths/gap.csv"
+#define RPOL "tests/data/replay/policies/adl-lev-bp.yaml"
+
+/* replay --slippage 5 filled 5x beyond the mark (negative fills): the
+ * option takes what the scenario key market.liquidation_fill.slippage
+ * takes, 0 to 1, tested at both edges and one past each. */
+static void replay_numbers_take_the_bounds_of_their_file_keys(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"0", "1", "0.02"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        cli_output r = CLI("replay", "--book", RPB, "--path", RPP, "--slippage", ok[i], "--format",
+                           "json", RPOL);
+        expect_exit_code(&r, EXIT_OK);
+        cli_output_free(&r);
+    }
+    static const char *const bad[][2] = {
+        {"5", "liqsim: --slippage takes a decimal from 0 to 1 (as "
+              "market.liquidation_fill.slippage), got \"5\""},
+        {"1.000000000001", "liqsim: --slippage takes a decimal from 0 to 1 (as "
+                           "market.liquidation_fill.slippage), got \"1.000000000001\""},
+        {"-0.000000000001", "liqsim: --slippage takes a decimal from 0 to 1 (as "
+                            "market.liquidation_fill.slippage), got \"-0.000000000001\""},
+        {"2%", "liqsim: --slippage takes a decimal from 0 to 1 (as "
+               "market.liquidation_fill.slippage), got \"2%\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cli_output r = CLI("replay", "--book", RPB, "--path", RPP, "--slippage", bad[i][0], RPOL);
+        expect_failure(&r, EXIT_USAGE);
+        char want[512];
+        snprintf(want, sizeof want, "%s\n", bad[i][1]);
+        assert_string_equal(r.err, want);
+        cli_output_free(&r);
+    }
+    /* The fund's balance takes what insurance_fund.balance takes: >= 0. */
+    cli_output r = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "-1", RPOL);
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --insurance-fund takes a decimal >= 0 (as "
+                               "insurance_fund.balance), got \"-1\"\n");
+    cli_output_free(&r);
+    /* Counts are whole numbers from 1. */
+    r = CLI("bench", "--evals", "0");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --evals takes a whole number from 1 to 100000000, got \"0\"\n");
+    cli_output_free(&r);
+    r = CLI("bench", "--ticks", "1.5");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --ticks takes a whole number from 1 to 100000000, got \"1.5\"\n");
+    cli_output_free(&r);
+}
+
+/* An option without its value, and an option the verb does not have
+ * (replay has no --explain: refused, not ignored). */
+static void options_without_a_value_or_unknown_are_usage_errors(void **state)
+{
+    (void)state;
+    cli_output r = CLI("replay", "--path", RPP, RPOL, "--book");
+    expect_failure(&r, EXIT_USAGE);
+    static const char head[] = "liqsim: --book needs a value\n\nusage: liqsim replay ";
+    assert_int_equal(strncmp(r.err, head, sizeof head - 1), 0);
+    cli_output_free(&r);
+    r = CLI("replay", "--book", RPB, "--path", RPP, "--explain", RPOL);
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: unknown option '--explain'");
+    cli_output_free(&r);
+    r = CLI("new", "-x", "foo");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: unknown option '-x'");
+    cli_output_free(&r);
+}
+
+/* Every verb honours each format it accepts, and refuses the others. */
+static void each_verb_refuses_a_format_it_does_not_write(void **state)
+{
+    (void)state;
+    static const char *const cases[][3] = {
+        {"lint", "csv", "liqsim: --format takes table or json, got csv\n"},
+        {"test", "md", "liqsim: --format takes table or json, got md\n"},
+        {"schema", "table", "liqsim: --format takes json, got table\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cli_output r = CLI(cases[i][0], "--format", cases[i][1]);
+        expect_failure(&r, EXIT_USAGE);
+        assert_string_equal(r.err, cases[i][2]);
+        cli_output_free(&r);
+    }
+}
+
+/* lint --format json: one report, each policy with its status and every
+ * diagnostic as stderr gives it. */
+static void lint_json_reports_each_policy_and_diagnostic(void **state)
+{
+    (void)state;
+    cli_output r = CLI("lint", "--format", "json", "tests/data/lint/clean.yaml",
+                       "tests/data/lint/fee-above-first-tier.yaml");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    json_t *ps = json_object_get(j, "policies");
+    assert_int_equal(json_array_size(ps), 2);
+    json_t *a = json_array_get(ps, 0), *b = json_array_get(ps, 1);
+    assert_string_equal(json_string_value(json_object_get(a, "status")), "ok");
+    assert_int_equal(json_array_size(json_object_get(a, "diagnostics")), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "status")), "warnings");
+    json_t *g = json_array_get(json_object_get(b, "diagnostics"), 0);
+    assert_string_equal(json_string_value(json_object_get(g, "severity")), "warning");
+    assert_string_equal(json_string_value(json_object_get(g, "file")),
+                        "tests/data/lint/fee-above-first-tier.yaml");
+    assert_int_equal(json_integer_value(json_object_get(g, "line")), 22);
+    assert_int_equal(json_integer_value(json_object_get(g, "col")), 15);
+    assert_int_equal(json_integer_value(json_object_get(j, "errors")), 0);
+    assert_true(json_integer_value(json_object_get(j, "warnings")) >= 1);
+    json_decref(j);
+    cli_output_free(&r);
+    /* A policy that does not load: exit 3, and the report says why. */
+    const char *bad = "tests/data/bad_policies/enum_did_you_mean.yaml";
+    r = CLI("lint", "--format", "json", bad);
+    expect_exit_code(&r, EXIT_INPUT);
+    j = parse_json(r.out);
+    a = json_array_get(json_object_get(j, "policies"), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "status")), "errors");
+    char *msg = expected_message(bad);
+    g = json_array_get(json_object_get(a, "diagnostics"), 0);
+    char got[1024];
+    snprintf(got, sizeof got, "%s:%lld:%lld: %s", json_string_value(json_object_get(g, "file")),
+             json_integer_value(json_object_get(g, "line")),
+             json_integer_value(json_object_get(g, "col")),
+             json_string_value(json_object_get(g, "message")));
+    assert_string_equal(got, msg);
+    free(msg);
+    json_decref(j);
+    cli_output_free(&r);
+}
+
+/* test --format json: every example with its result, and the totals the
+ * text output ends with. */
+static void test_json_reports_every_example(void **state)
+{
+    (void)state;
+    cli_output txt = CLI("test", "binance-usdm");
+    cli_output r = CLI("test", "--format", "json", "binance-usdm");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    json_t *ex = json_object_get(j, "examples");
+    assert_true(json_array_size(ex) > 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "passed")), json_array_size(ex));
+    assert_int_equal(json_integer_value(json_object_get(j, "failed")), 0);
+    size_t i;
+    json_t *e;
+    json_array_foreach(ex, i, e) {
+        assert_true(json_is_true(json_object_get(e, "passed")));
+        json_int_t n = json_integer_value(json_object_get(e, "checks"));
+        /* The same line in the text output, its plural right. */
+        char line[256];
+        snprintf(line, sizeof line, "ok    binance-usdm %s (%lld check%s)\n",
+                 json_string_value(json_object_get(e, "id")), (long long)n, n == 1 ? "" : "s");
+        if (!strstr(txt.out, line))
+            fail_msg("text output lacks: %s", line);
+    }
+    json_decref(j);
+    cli_output_free(&r);
+    cli_output_free(&txt);
+}
+
+/* "(1 check)", never "(1 checks)". */
+static void test_output_says_1_check(void **state)
+{
+    (void)state;
+    cli_output r = CLI("test");
+    expect_exit_code(&r, EXIT_OK);
+    assert_null(strstr(r.out, "(1 checks)"));
+    assert_null(strstr(r.out, " 0 checks)"));
+    cli_output_free(&r);
+}
+
+/* ---- replay's formats and streams ----------------------------------------------- */
+
+/* csv and md: a header and a row per policy, the JSON summary's numbers. */
+static void replay_csv_and_md_have_a_row_per_policy(void **state)
+{
+    (void)state;
+    const char *pol2 = "tests/data/replay/policies/adl-mr-bp.yaml";
+    cli_output js = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                        "--format", "json", RPOL, pol2);
+    cli_output csv = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                         "--format", "csv", RPOL, pol2);
+    cli_output md = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                        "--format", "md", RPOL, pol2);
+    expect_exit_code(&csv, EXIT_OK);
+    expect_exit_code(&md, EXIT_OK);
+    json_t *j = parse_json(js.out);
+    csv_doc d = parse_csv(csv.out);
+    assert_int_equal(d.n, 3);
+    assert_int_equal(count_lines(md.out), 4);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *s = json_array_get(j, i);
+        assert_int_equal(d.nf[i + 1], d.nf[0]);
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "policy")],
+                            json_string_value(json_object_get(s, "policy")));
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "loss_total")],
+                            json_string_value(json_object_get(s, "loss_total")));
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "covered_by.adl")],
+                            json_string_value(json_object_get(json_object_get(s, "covered_by"), "adl")));
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "insurance_fund.end")],
+                            json_string_value(json_object_get(json_object_get(s, "insurance_fund"), "end")));
+        char cell[128];
+        snprintf(cell, sizeof cell, "\n| %s | %lld | ", json_string_value(json_object_get(s, "policy")),
+                 json_integer_value(json_object_get(s, "accounts")));
+        assert_non_null(strstr(md.out, cell));
+    }
+    json_decref(j);
+    free_csv(&d);
+    cli_output_free(&js);
+    cli_output_free(&csv);
+    cli_output_free(&md);
+}
+
+/* --format ndjson: the same event lines as --events -, each policy's
+ * followed by its summary as a line of type "summary". */
+static void replay_ndjson_streams_events_then_each_summary(void **state)
+{
+    (void)state;
+    cli_output ev = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                        "--events", "-", RPOL);
+    cli_output js = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                        "--format", "json", RPOL);
+    cli_output nd = CLI("replay", "--book", RPB, "--path", RPP, "--insurance-fund", "100",
+                        "--format", "ndjson", RPOL);
+    expect_exit_code(&nd, EXIT_OK);
+    assert_string_equal(nd.err, "");
+    size_t evlen = strlen(ev.out);
+    assert_true(evlen > 0);
+    assert_int_equal(strncmp(nd.out, ev.out, evlen), 0);
+    const char *last = nd.out + evlen;
+    assert_int_equal(count_lines(last), 1);
+    json_t *s = json_loads(last, 0, NULL);
+    assert_non_null(s);
+    assert_string_equal(json_string_value(json_object_get(s, "type")), "summary");
+    json_object_del(s, "type");
+    json_t *j = parse_json(js.out);
+    assert_true(json_equal(s, json_array_get(j, 0)));
+    json_decref(s);
+    json_decref(j);
+    cli_output_free(&ev);
+    cli_output_free(&js);
+    cli_output_free(&nd);
+    /* Two streams to stdout at once: refused. */
+    cli_output r = CLI("replay", "--book", RPB, "--path", RPP, "--events", "-", "--format",
+                       "ndjson", RPOL);
+    expect_failure(&r, EXIT_USAGE);
+    cli_output_free(&r);
+}
+
+/* A hook fails on the second account (fee-fails-big.lua: above 1 BTC)
+ * after the first one's events are written: the stream's last line says
+ * it failed and why, with the message stderr gives; exit 1; no summary. */
+static void replay_stream_cut_by_a_failure_ends_in_a_failed_line(void **state)
+{
+    (void)state;
+    static const char *const msg = "tests/data/cli/fee-fails-big.lua:4: hook liquidation_fee: too big";
+    static const char *const fmts[][2] = {{"--events", "-"}, {"--format", "ndjson"}};
+    for (size_t f = 0; f < 2; f++) {
+        cli_output r = CLI("replay", "--book", "tests/data/cli/two-liquidations.csv", "--path",
+                           "tests/data/cli/fall.csv", fmts[f][0], fmts[f][1],
+                           "tests/data/cli/fee-fails-big.yaml");
+        expect_exit_code(&r, EXIT_RUN);
+        expect_err_line(&r, msg);
+        assert_null(strstr(r.err, "accounts 2"));
+        size_t n = count_lines(r.out);
+        assert_true(n >= 2);
+        /* Every line is JSON of this policy; the first is account A's
+         * liquidation, the last the failure. */
+        const char *line = r.out;
+        json_t *o = NULL;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strcspn(line, "\n");
+            json_decref(o);
+            o = json_loadb(line, len, 0, NULL);
+            assert_non_null(o);
+            assert_string_equal(json_string_value(json_object_get(o, "policy")), "fee-fails-big");
+            if (i == 0)
+                assert_string_equal(json_string_value(json_object_get(o, "account")), "A");
+            line += len + 1;
+        }
+        assert_string_equal(json_string_value(json_object_get(o, "type")), "failed");
+        assert_string_equal(json_string_value(json_object_get(o, "reason")), msg);
+        json_decref(o);
+        cli_output_free(&r);
+    }
+}
+
+/* ---- what a file argument names ------------------------------------------------ */
+
+/* From inside tests/data/cli, `compare open-loss.yaml binance-usdm`: a bare
+ * name that is a file here is that file, and a scenario (it has no
+ * `liqsim:` key), not a policy name. */
+static void compare_bare_file_name_here_is_the_scenario(void **state)
+{
+    (void)state;
+    cli_output r = cli_run_at("tests/data/cli", "/dev/null",
+                              (const char *const[]){"compare", "open-loss.yaml", "binance-usdm",
+                                                    "--format", "csv", NULL});
+    expect_exit_code(&r, EXIT_OK);
+    csv_doc d = parse_csv(r.out);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.rows[1][csv_col(&d, "scenario")], "open-loss");
+    assert_string_equal(d.rows[1][csv_col(&d, "policy")], "binance-usdm");
+    free_csv(&d);
+    cli_output_free(&r);
+    /* A policy file as the first argument is a policy: default scenario. */
+    r = CLI("compare", "tests/data/cli/hook-boom.yaml", "--format", "csv");
+    expect_exit_code(&r, EXIT_RUN);
+    d = parse_csv(r.out);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.rows[1][csv_col(&d, "scenario")], "default");
+    free_csv(&d);
+    cli_output_free(&r);
+}
+
+/* tests/data/cli/ambiguous/binance-usdm is a file, and binance-usdm is a
+ * shipped policy: which one is meant is not guessed. ./binance-usdm is
+ * the file. */
+static void a_name_that_is_a_file_and_a_shipped_name_is_refused(void **state)
+{
+    (void)state;
+    cli_output r = cli_run_at("tests/data/cli/ambiguous", "/dev/null",
+                              (const char *const[]){"compare", "binance-usdm", NULL});
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "binance-usdm: both a file here and the name of a shipped policy; "
+                               "write ./binance-usdm for the file\n");
+    cli_output_free(&r);
+    r = cli_run_at("tests/data/cli/ambiguous", "/dev/null",
+                   (const char *const[]){"compare", "./binance-usdm", "bybit-usdt", "--format",
+                                         "json", NULL});
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "scenario")),
+                        "ambiguous-name");
+    json_decref(j);
+    cli_output_free(&r);
+    r = cli_run_at("tests/data/cli/ambiguous", "/dev/null",
+                   (const char *const[]){"eval", "binance-usdm", "default", NULL});
+    expect_failure(&r, EXIT_USAGE);
+    cli_output_free(&r);
+}
+
+/* tests/data/cli/aliased is a policy folder whose aliases.yaml renames
+ * old-venue to new-venue: the old name evaluates the new policy, and
+ * compare with no policies lists new-venue once. */
+static void an_alias_resolves_to_its_target_listed_once(void **state)
+{
+    (void)state;
+    setenv("LIQSIM_POLICY_DIR", LIQ_SOURCE_DIR "/tests/data/cli/aliased", 1);
+    cli_output r = CLI("eval", "old-venue", "default", "--format", "json");
+    cli_output all = CLI("compare", "--format", "csv");
+    cli_output none = CLI("eval", "no-venue", "default");
+    unsetenv("LIQSIM_POLICY_DIR");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    assert_string_equal(json_string_value(json_object_get(j, "policy")), "new-venue");
+    json_decref(j);
+    expect_exit_code(&all, EXIT_OK);
+    csv_doc d = parse_csv(all.out);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.rows[1][csv_col(&d, "policy")], "new-venue");
+    free_csv(&d);
+    expect_failure(&none, EXIT_INPUT);
+    assert_string_equal(none.err, "no-venue: no such policy file or shipped policy\n");
+    cli_output_free(&r);
+    cli_output_free(&all);
+    cli_output_free(&none);
+}
+
+/* The shipped aliases: each old name is no file of its own (it would be
+ * ambiguous) and each target is a shipped policy that evaluates. */
+static void shipped_aliases_name_shipped_policies(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    ydoc *doc = ydoc_load_file("policies/aliases.yaml", &d);
+    if (!doc)
+        fail_with_diags("policies/aliases.yaml", &d);
+    const ynode *root = doc->root;
+    /* Empty (a comment and {}) is valid. */
+    assert_true(!root || root->kind == YN_MAP);
+    for (size_t i = 0; root && i < root->n; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "policies/%s.yaml", root->keys[i]->text);
+        if (access(path, F_OK) == 0)
+            fail_msg("%s is an alias and a file", root->keys[i]->text);
+        snprintf(path, sizeof path, "policies/%s.yaml", root->items[i]->text);
+        assert_int_equal(access(path, F_OK), 0);
+        cli_output r = CLI("eval", root->keys[i]->text, "default", "--format", "json");
+        expect_exit_code(&r, EXIT_OK);
+        json_t *j = parse_json(r.out);
+        assert_string_equal(json_string_value(json_object_get(j, "policy")), root->items[i]->text);
+        json_decref(j);
+        cli_output_free(&r);
+    }
+    ydoc_free(doc);
+    liq_diags_free(&d);
+}
+
+
 int main(void)
 {
     chdir_to_project_root();
@@ -735,6 +1596,29 @@ int main(void)
         cmocka_unit_test(compare_md_has_a_header_and_a_row_per_policy),
         cmocka_unit_test(test_runs_every_worked_example),
         cmocka_unit_test(schema_prints_json_schema),
+        cmocka_unit_test(csv_shows_what_an_open_position_lost),
+        cmocka_unit_test(table_separates_the_fee_the_fund_received_from_the_traders_loss),
+        cmocka_unit_test(json_trader_lost_is_the_loss_less_what_others_covered),
+        cmocka_unit_test(csv_and_md_carry_every_warning),
+        cmocka_unit_test(explain_with_csv_is_refused),
+        cmocka_unit_test(md_explain_adds_a_trace_table_per_row),
+        cmocka_unit_test(compare_ndjson_is_one_row_per_line),
+        cmocka_unit_test(table_fits_the_terminal_width),
+        cmocka_unit_test(table_colour_only_on_a_terminal_without_no_color),
+        cmocka_unit_test(every_verb_has_help_from_its_table),
+        cmocka_unit_test(replay_numbers_take_the_bounds_of_their_file_keys),
+        cmocka_unit_test(options_without_a_value_or_unknown_are_usage_errors),
+        cmocka_unit_test(each_verb_refuses_a_format_it_does_not_write),
+        cmocka_unit_test(lint_json_reports_each_policy_and_diagnostic),
+        cmocka_unit_test(test_json_reports_every_example),
+        cmocka_unit_test(test_output_says_1_check),
+        cmocka_unit_test(replay_csv_and_md_have_a_row_per_policy),
+        cmocka_unit_test(replay_ndjson_streams_events_then_each_summary),
+        cmocka_unit_test(replay_stream_cut_by_a_failure_ends_in_a_failed_line),
+        cmocka_unit_test(compare_bare_file_name_here_is_the_scenario),
+        cmocka_unit_test(a_name_that_is_a_file_and_a_shipped_name_is_refused),
+        cmocka_unit_test(an_alias_resolves_to_its_target_listed_once),
+        cmocka_unit_test(shipped_aliases_name_shipped_policies),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -51,6 +51,11 @@ static int anonymous_temp_fd(void)
 
 cli_output cli_run(const char *const *args)
 {
+    return cli_run_at(LIQ_SOURCE_DIR, "/dev/null", args);
+}
+
+cli_output cli_run_at(const char *cwd, const char *input, const char *const *args)
+{
     const char *argv[32];
     size_t n = 0;
     argv[n++] = LIQ_CLI;
@@ -64,9 +69,9 @@ cli_output cli_run(const char *const *args)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
-            chdir(LIQ_SOURCE_DIR) != 0)
+        int in = open(input, O_RDONLY);
+        if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+            chdir(cwd) != 0)
             _exit(127);
         execv(LIQ_CLI, (char *const *)argv);
         _exit(127);

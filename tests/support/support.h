@@ -41,6 +41,9 @@ typedef struct cli_output {
  * The caller frees the result with cli_output_free. */
 cli_output cli_run(const char *const *args);
 #define CLI(...) cli_run((const char *const[]){__VA_ARGS__, NULL})
+/* The same from directory cwd (relative to the project root or
+ * absolute), stdin read from the file input. */
+cli_output cli_run_at(const char *cwd, const char *input, const char *const *args);
 void cli_output_free(cli_output *r);
 
 /* The exit code is rc; on a mismatch both streams are shown first. */
