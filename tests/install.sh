@@ -24,7 +24,8 @@ cmake --install "$work/build" --prefix "$prefix" >/dev/null
 multiarch=$(gcc -print-multiarch 2>/dev/null || true)
 libdir=$prefix/lib${multiarch:+/$multiarch}
 for f in "$libdir/libliqsim.so.0.1.0" "$libdir/libliqsim.a" "$libdir/pkgconfig/liqsim.pc" \
-         "$libdir/cmake/liqsim/liqsimConfig.cmake" "$prefix/include/liqsim.h"; do
+         "$libdir/cmake/liqsim/liqsimConfig.cmake" "$prefix/include/liqsim.h" \
+         "$prefix/share/man/man1/liqsim.1" "$prefix/share/bash-completion/completions/liqsim"; do
   [ -f "$f" ] || fail "not installed: ${f#"$prefix"/}"
 done
 [ "$(readlink "$libdir/libliqsim.so")" = libliqsim.so.0 ] || fail "libliqsim.so does not link to the soname"

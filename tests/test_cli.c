@@ -1151,8 +1151,8 @@ static void every_verb_has_help_from_its_table(void **state)
     cli_output r = CLI("replay", "--help");
     expect_exit_code(&r, EXIT_OK);
     assert_non_null(strstr(r.out, "--slippage X"));
-    assert_non_null(strstr(r.out, "(a decimal from 0 to 1, as market.liquidation_fill.slippage)"));
-    assert_non_null(strstr(r.out, "(a decimal >= 0, as insurance_fund.balance)"));
+    assert_non_null(strstr(r.out, "; a decimal from 0 to 1, as market.liquidation_fill.slippage)"));
+    assert_non_null(strstr(r.out, "; a decimal >= 0, as insurance_fund.balance)"));
     cli_output_free(&r);
 }
 
@@ -1560,6 +1560,103 @@ static void shipped_aliases_name_shipped_policies(void **state)
 }
 
 
+/* ---- the manual page and the bash completion ----------------------------------- */
+
+static const char *const all_verbs[] = {"compare", "eval", "lint", "test", "schema",
+                                        "new", "replay", "bench"};
+
+/* docs/liqsim.1 describes every option each verb's --help lists (roff
+ * writes "--" as "\-\-"), and every verb. */
+static void man_page_describes_every_option_of_every_verb(void **state)
+{
+    (void)state;
+    char *man = read_file("docs/liqsim.1");
+    for (size_t v = 0; v < sizeof all_verbs / sizeof *all_verbs; v++) {
+        char want[128];
+        snprintf(want, sizeof want, "\n.B %s\n", all_verbs[v]);
+        if (!strstr(man, want))
+            fail_msg("docs/liqsim.1 lacks the command %s", all_verbs[v]);
+        cli_output r = CLI(all_verbs[v], "--help");
+        expect_exit_code(&r, EXIT_OK);
+        for (const char *p = r.out; (p = strstr(p, " --")); p += 3) {
+            char name[64], roff[160];
+            snprintf(name, sizeof name, "%.*s", (int)strspn(p + 3, "abcdefghijklmnopqrstuvwxyz-"),
+                     p + 3);
+            /* \-\-name, each '-' inside escaped too */
+            size_t k = (size_t)snprintf(roff, sizeof roff, "\\-\\-");
+            for (const char *c = name; *c && k + 3 < sizeof roff; c++)
+                k += (size_t)snprintf(roff + k, sizeof roff - k, *c == '-' ? "\\-" : "%c", *c);
+            if (!strstr(man, roff))
+                fail_msg("docs/liqsim.1 lacks %s's option --%s", all_verbs[v], name);
+        }
+        cli_output_free(&r);
+    }
+    free(man);
+}
+
+/* Runs bash with the completion loaded, completing the words given (the
+ * last one being completed), liqsim on PATH; returns COMPREPLY joined by
+ * spaces. */
+static char *complete(const char *words)
+{
+    char bin[1024], script[2048];
+    snprintf(bin, sizeof bin, "%s", LIQ_CLI);
+    *strrchr(bin, '/') = 0;
+    snprintf(script, sizeof script,
+             "cd '%s' && PATH='%s':$PATH && source tools/liqsim.bash-completion && "
+             "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _liqsim; "
+             "echo \"${COMPREPLY[*]}\"",
+             LIQ_SOURCE_DIR, bin, words);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        execl("/bin/bash", "bash", "--norc", "-c", script, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[4096];
+    size_t n = 0;
+    ssize_t got;
+    while ((got = read(fds[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)got;
+    buf[n] = 0;
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (n && buf[n - 1] == '\n')
+        buf[n - 1] = 0;
+    return strdup(buf);
+}
+
+/* The completion reads each verb's --help: the verbs, their options,
+ * the formats a verb writes, and the shipped names. */
+static void bash_completion_completes_from_the_help(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"liqsim \"\"", "compare eval lint new replay bench test schema --help --version"},
+        {"liqsim replay --sl", "--slippage"},
+        {"liqsim replay --in", "--insurance-fund"},
+        {"liqsim compare --format \"\"", "table json csv md ndjson html"},
+        {"liqsim lint --format \"\"", "table json"},
+        {"liqsim schema \"\"", "policy scenario"},
+        {"liqsim eval binance-us", "binance-usdm"},
+        {"liqsim compare defa", "default"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = complete(cases[i][0]);
+        if (strcmp(got, cases[i][1]) != 0)
+            fail_msg("completing %s: got \"%s\", expected \"%s\"", cases[i][0], got, cases[i][1]);
+        free(got);
+    }
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -1619,6 +1716,8 @@ int main(void)
         cmocka_unit_test(a_name_that_is_a_file_and_a_shipped_name_is_refused),
         cmocka_unit_test(an_alias_resolves_to_its_target_listed_once),
         cmocka_unit_test(shipped_aliases_name_shipped_policies),
+        cmocka_unit_test(man_page_describes_every_option_of_every_verb),
+        cmocka_unit_test(bash_completion_completes_from_the_help),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

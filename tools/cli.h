@@ -64,7 +64,7 @@ typedef struct cli_option {
 #define OPT_FLAG_(n, v, h) {OPT_FLAG, (n), 0, NULL, (v), NULL, (h), NULL, NULL, NULL, NULL, 0}
 #define OPT_STRING_(n, s, a, v, h) {OPT_STRING, (n), (s), (a), (v), NULL, (h), NULL, NULL, NULL, NULL, 0}
 #define OPT_FORMAT_(o, mask)                                                                 \
-    {OPT_FORMAT, "format", 0, "FMT", &(o)->format, &(o)->format_set, "output format", NULL, \
+    {OPT_FORMAT, "format", 0, "FMT", &(o)->format, &(o)->format_set, "the output's format", NULL, \
      NULL, NULL, NULL, (mask)}
 #define OPT_EXPLAIN_(o) OPT_FLAG_("explain", &(o)->explain, "add the trace: where each number comes from")
 #define OPT_WIDE_(o) OPT_FLAG_("wide", &(o)->wide, "table: every column, whatever the terminal's width")

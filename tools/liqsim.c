@@ -47,7 +47,7 @@ static const char usage[] =
     "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
     "         [--policy P [--write]]    (merged into policy P)\n"
     "\n"
-    "options: --format table|json|csv|md  --explain  --help  --version\n"
+    "Each command's options: liqsim COMMAND --help (and man liqsim).\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
     "shipped name (default). Exit: 0 ok, 1 run failed, 2 usage, 3 invalid input.\n";
 
@@ -63,6 +63,9 @@ int main(int argc, char **argv)
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
         fputs(usage, stdout);
+        /* Where the shipped files are (the bash completion reads it). */
+        printf("\nshipped policies: %s\nshipped scenarios: %s\n", cli_policy_dir(),
+               cli_scenario_dir());
         return 0;
     }
     if (strcmp(verb, "--version") == 0) {

@@ -96,26 +96,31 @@ void cli_usage(const cli_verb *v, FILE *f)
     fputs("options:\n", f);
     for (const cli_option *op = v->options; op->type != OPT_END; op++) {
         char left[64], help[400];
-        snprintf(left, sizeof left, "%s%c%s--%s%s%s", op->short_name ? "-" : "",
-                 op->short_name ? op->short_name : ' ', op->short_name ? ", " : "  ", op->name,
+        /* "-o, --output FILE", or the long name alone under the "--". */
+        snprintf(left, sizeof left, "%c%c%c --%s%s%s", op->short_name ? '-' : ' ',
+                 op->short_name ? op->short_name : ' ', op->short_name ? ',' : ' ', op->name,
                  op->argname ? " " : "", op->argname ? op->argname : "");
         snprintf(help, sizeof help, "%s", op->help);
+        size_t l = strlen(help);
+        char d[200] = "";
         if (op->type == OPT_DECIMAL || op->type == OPT_COUNT) {
-            char d[200];
             describe(op, d, sizeof d);
-            size_t l = strlen(help);
-            snprintf(help + l, sizeof help - l, " (%s%s%s)", d, op->key ? ", as " : "",
-                     op->key ? op->key : "");
+            if (op->key) {
+                size_t dl = strlen(d);
+                snprintf(d + dl, sizeof d - dl, ", as %s", op->key);
+            }
         } else if (op->type == OPT_FORMAT) {
-            char d[200];
             format_list(op->formats, d, sizeof d);
-            size_t l = strlen(help);
-            snprintf(help + l, sizeof help - l, ": %s", d);
         }
-        fprintf(f, "  %-24s %s\n", left + (op->short_name ? 0 : 2), help);
+        /* The bounds in the help's own parenthesis when it has one. */
+        if (*d && l && help[l - 1] == ')')
+            snprintf(help + l - 1, sizeof help - l + 1, "; %s)", d);
+        else if (*d)
+            snprintf(help + l, sizeof help - l, " (%s)", d);
+        fprintf(f, "  %-26s %s\n", left, help);
     }
-    fprintf(f, "  %-24s %s\n", "-h, --help", "this text");
-    fprintf(f, "  %-24s %s\n", "--version", "print the version");
+    fprintf(f, "  %-26s %s\n", "-h, --help", "this text");
+    fprintf(f, "  %-26s %s\n", "    --version", "print the version");
     fputs("Exit: 0 ok, 1 run failed, 2 usage, 3 invalid input (docs/output.md).\n", f);
 }
 
