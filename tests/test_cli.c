@@ -1113,8 +1113,8 @@ static void every_verb_has_help_from_its_table(void **state)
 {
     (void)state;
     static const char *const verbs[][12] = {
-        {"compare", "--format", "--explain", "--wide", NULL},
-        {"eval", "--format", "--explain", "--wide", NULL},
+        {"compare", "--format", "--explain", "--wide", "--currency", NULL},
+        {"eval", "--format", "--explain", "--wide", "--currency", NULL},
         {"lint", "--strict", "--format", NULL},
         {"test", "--format", NULL},
         {"schema", "--format", NULL},
