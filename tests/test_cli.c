@@ -1560,6 +1560,33 @@ static void shipped_aliases_name_shipped_policies(void **state)
 }
 
 
+/* "-" is stdin: a scenario, or replay's book or path (not both at once);
+ * the answer is the same as from the file. */
+static void dash_reads_the_scenario_or_the_book_from_stdin(void **state)
+{
+    (void)state;
+    cli_output file = CLI("eval", "binance-usdm", "scenarios/default.yaml", "--format", "json");
+    cli_output in = cli_run_at(".", "scenarios/default.yaml",
+                               (const char *const[]){"eval", "binance-usdm", "-", "--format",
+                                                     "json", NULL});
+    expect_exit_code(&in, EXIT_OK);
+    assert_string_equal(in.out, file.out);
+    cli_output_free(&file);
+    cli_output_free(&in);
+    file = CLI("replay", "--book", RPB, "--path", RPP, "--format", "json", RPOL);
+    in = cli_run_at(".", RPB,
+                    (const char *const[]){"replay", "--book", "-", "--path", RPP, "--format",
+                                          "json", RPOL, NULL});
+    expect_exit_code(&in, EXIT_OK);
+    assert_string_equal(in.out, file.out);
+    cli_output_free(&file);
+    cli_output_free(&in);
+    cli_output r = CLI("replay", "--book", "-", "--path", "-", RPOL);
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim replay: --book and --path cannot both be - (stdin)\n");
+    cli_output_free(&r);
+}
+
 /* ---- the manual page and the bash completion ----------------------------------- */
 
 /* The commands `liqsim --help` lists ("  NAME ..." lines), in its order.
@@ -1747,6 +1774,7 @@ int main(void)
         cmocka_unit_test(a_name_that_is_a_file_and_a_shipped_name_is_refused),
         cmocka_unit_test(an_alias_resolves_to_its_target_listed_once),
         cmocka_unit_test(shipped_aliases_name_shipped_policies),
+        cmocka_unit_test(dash_reads_the_scenario_or_the_book_from_stdin),
         cmocka_unit_test(man_page_describes_every_option_of_every_verb),
         cmocka_unit_test(bash_completion_completes_from_the_help),
     };
