@@ -625,6 +625,25 @@ void schema_free(const schema *s, void *obj)
 
 /* ---- JSON Schema ------------------------------------------------------ */
 
+/*
+ * The tables as a JSON Schema (draft 2020-12) for editors, in standard
+ * keywords only, so any validator applies them:
+ *   - A decimal may be a YAML number or a string. Its bounds are
+ *     minimum/maximum (exclusiveMinimum 0 for "positive") on the number,
+ *     and a pattern on the string that admits only the same range; a
+ *     bounded-above string takes no exponent (the pattern stays exact).
+ *   - A whole number is an integer within its bounds and int64.
+ *   - A policy that extends another leaves out what its base sets, and
+ *     maps merge key by key: so the sections' required keys are stated
+ *     once, in an "else" branch taken when `extends` is absent (a
+ *     "skeleton" of required lists only), not inline. List items and
+ *     map entries are whole even in a child (lists replace), so theirs
+ *     stay inline; a market's overrides are partial by nature.
+ * What the tables cannot say (cross-key rules in policy_load.c, YAML-level
+ * rules, the decimal type's own limits) the loader alone checks;
+ * python/tests/test_schema.py lists each such case with its reason.
+ */
+
 static json_t *enum_json(const char *const *vals)
 {
     json_t *a = json_array();
@@ -633,44 +652,144 @@ static json_t *enum_json(const char *const *vals)
     return a;
 }
 
+/* A bound the tables write as text, as a JSON number: integers only (a
+ * fractional bound would need binary floating point, which could state a
+ * different number); NULL when it is not one. */
+static json_t *int_bound(const char *text)
+{
+    liq_dec v;
+    if (!text || liq_dec_from_str(text, &v) != LIQ_OK)
+        return NULL;
+    liq_i128 unit = 1;
+    for (int i = 0; i < LIQ_DEC_SCALE; i++)
+        unit *= 10;
+    if (v.raw % unit != 0 || v.raw / unit > INT64_MAX || v.raw / unit < INT64_MIN)
+        return NULL;
+    return json_integer((json_int_t)(v.raw / unit));
+}
+
+/* "positive": the tables write it as one unit in the last place. */
+static bool is_positive_bound(const char *lo)
+{
+    liq_dec v;
+    return lo && liq_dec_from_str(lo, &v) == LIQ_OK && v.raw == 1;
+}
+
+/* 10^k for hi = "1", "10", "100", ...; -1 otherwise. */
+static int power_of_ten(const char *hi)
+{
+    if (!hi || hi[0] != '1')
+        return -1;
+    int k = 0;
+    for (const char *c = hi + 1; *c; c++, k++)
+        if (*c != '0')
+            return -1;
+    return k;
+}
+
+/* The pattern of a decimal string within [lo, hi], or NULL when the
+ * bounds are not ones it can state exactly (then the loader alone checks
+ * the string's range; the number's is still in minimum/maximum). */
+static char *dec_pattern(const char *lo, const char *hi, char *buf, size_t cap)
+{
+    static const char mant[] = "([0-9]+\\.?[0-9]*|\\.[0-9]+)", exp[] = "([eE][+-]?[0-9]+)?";
+    const char *low;
+    if (!lo)
+        low = "";
+    else if (strcmp(lo, "0") == 0)
+        low = "(?!-)";                              /* no minus sign */
+    else if (is_positive_bound(lo))
+        low = "(?!-)(?![+]?0*\\.?0*([eE][+-]?[0-9]+)?$)";   /* and not zero */
+    else if (strcmp(lo, "1") == 0)
+        low = "(?!-)(?![+]?0*(\\.[0-9]*)?([eE]|$))";   /* integer part at least 1 */
+    else
+        return NULL;
+    if (!hi) {
+        /* With a lower bound of 1, an exponent may only grow the value. */
+        snprintf(buf, cap, "^%s[+-]?%s%s$", low, mant,
+                 lo && strcmp(lo, "1") == 0 ? "([eE][+]?[0-9]+)?" : exp);
+        return buf;
+    }
+    int k = power_of_ten(hi);
+    if (k < 0 || !lo)
+        return NULL;
+    /* Below 10^k: at most k integer digits after leading zeros (none for
+     * k = 0), any fraction; or 10^k itself with a zero fraction. */
+    char below[64], zeros[16];
+    if (k == 0)
+        snprintf(below, sizeof below, "0+(\\.[0-9]*)?|0*\\.[0-9]+");
+    else
+        snprintf(below, sizeof below, "0*[0-9]{1,%d}(\\.[0-9]*)?|0*\\.[0-9]+", k);
+    memset(zeros, '0', (size_t)k);
+    zeros[k] = 0;
+    snprintf(buf, cap, "^%s[+]?(%s|0*1%s(\\.0*)?)$", low, below, zeros);
+    return buf;
+}
+
 static json_t *dec_json(const field *f)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "type", json_pack("[ss]", "string", "number"));
-    json_object_set_new(o, "pattern", json_string("^[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?$"));
-    if (f->lo)
-        json_object_set_new(o, "x-minimum", json_string(f->lo));
-    if (f->hi)
-        json_object_set_new(o, "x-maximum", json_string(f->hi));
+    json_t *num = json_pack("{ss}", "type", "number");
+    json_t *lo = is_positive_bound(f->lo) ? NULL : int_bound(f->lo), *hi = int_bound(f->hi);
+    if (is_positive_bound(f->lo))
+        json_object_set_new(num, "exclusiveMinimum", json_integer(0));
+    else if (lo)
+        json_object_set_new(num, "minimum", lo);
+    if (hi)
+        json_object_set_new(num, "maximum", hi);
+    char pat[400];
+    const char *p = dec_pattern(f->lo, f->hi, pat, sizeof pat);
+    if (!p)
+        p = dec_pattern(NULL, NULL, pat, sizeof pat);
+    json_t *str = json_pack("{ss ss}", "type", "string", "pattern", p);
+    return json_pack("{s:[o,o]}", "anyOf", num, str);
+}
+
+static json_t *int_json(const field *f)
+{
+    json_t *o = json_pack("{ss}", "type", "integer");
+    json_t *lo = int_bound(f->lo), *hi = int_bound(f->hi);
+    json_object_set_new(o, "minimum", lo ? lo : json_integer(INT64_MIN));
+    json_object_set_new(o, "maximum", hi ? hi : json_integer(INT64_MAX));
     return o;
 }
 
-static json_t *field_json(const field *f)
+/* How a section's required keys are written: inline (a whole object: a
+ * list item, a map entry, a file that extends nothing), or not at all
+ * (a section that may be partial: merged over a base or over the
+ * venue-wide one; the skeleton below states them where they apply). */
+enum { REQ_INLINE, REQ_ELSEWHERE };
+
+static json_t *object_json(const schema *s, int req);
+
+static json_t *field_json(const field *f, int req)
 {
     json_t *o = NULL;
     switch (f->type) {
     case F_STR: o = json_pack("{ss}", "type", "string"); break;
     case F_DATE:
+        /* As the loader's is_date: month 01-12, day 01-31. */
         o = json_pack("{ss ss}", "type", "string", "pattern",
-                      "^([0-9]{4}-[0-9]{2}-[0-9]{2}|unknown)$");
+                      "^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])|unknown)$");
         break;
     case F_DEC: o = dec_json(f); break;
     case F_DEC_UNLIM:
         o = json_pack("{s:[o, {s:[s]}]}", "anyOf", dec_json(f), "enum", "unlimited");
         break;
-    case F_INT: o = json_pack("{ss}", "type", "integer"); break;
+    case F_INT: o = int_json(f); break;
     case F_BOOL: o = json_pack("{ss}", "type", "boolean"); break;
     case F_ENUM: o = json_pack("{so}", "enum", enum_json(f->enum_vals)); break;
-    case F_MAP: o = schema_json(f->sub); break;
+    case F_MAP: o = object_json(f->sub, req); break;
     case F_OVERRIDE:
         /* Any subset of the section's keys: what is left out is the
          * venue-wide value. */
-        o = schema_json(f->sub);
-        json_object_del(o, "required");
+        o = object_json(f->sub, REQ_ELSEWHERE);
         break;
-    case F_LIST_MAP: o = json_pack("{ss so}", "type", "array", "items", schema_json(f->sub)); break;
+    case F_LIST_MAP:
+        o = json_pack("{ss so}", "type", "array", "items", object_json(f->sub, REQ_INLINE));
+        break;
     case F_DICT_MAP:
-        o = json_pack("{ss so}", "type", "object", "additionalProperties", schema_json(f->sub));
+        o = json_pack("{ss so}", "type", "object", "additionalProperties",
+                      object_json(f->sub, REQ_INLINE));
         break;
     case F_LIST_ENUM:
         o = json_pack("{ss s{so}}", "type", "array", "items", "enum", enum_json(f->enum_vals));
@@ -698,16 +817,16 @@ static json_t *field_json(const field *f)
     return o;
 }
 
-void *schema_json(const schema *s)
+static json_t *object_json(const schema *s, int req)
 {
     json_t *o = json_object();
     json_t *props = json_object();
-    json_t *req = json_array();
+    json_t *required = json_array();
     json_object_set_new(o, "type", json_string("object"));
     for (size_t j = 0; j < s->nfields; j++) {
-        json_object_set_new(props, s->fields[j].key, field_json(&s->fields[j]));
+        json_object_set_new(props, s->fields[j].key, field_json(&s->fields[j], req));
         if (s->fields[j].required)
-            json_array_append_new(req, json_string(s->fields[j].key));
+            json_array_append_new(required, json_string(s->fields[j].key));
     }
     if (s->has_prov) {
         json_object_set_new(props, "source",
@@ -719,10 +838,10 @@ void *schema_json(const schema *s)
                                       "why a value could not be confirmed and was chosen"));
     }
     json_object_set_new(o, "properties", props);
-    if (json_array_size(req))
-        json_object_set_new(o, "required", req);
+    if (req == REQ_INLINE && json_array_size(required))
+        json_object_set_new(o, "required", required);
     else
-        json_decref(req);
+        json_decref(required);
     json_object_set_new(o, "additionalProperties", json_false());
     return o;
 }
@@ -730,4 +849,56 @@ void *schema_json(const schema *s)
 bool schema_is_date(const char *s)
 {
     return is_date(s);
+}
+
+/* The required keys of s and of its nested sections (F_MAP only: the
+ * partial ones), with nothing else: what a file that extends nothing
+ * must hold. NULL when nothing is required. */
+static json_t *required_skeleton(const schema *s)
+{
+    json_t *required = json_array(), *props = json_object();
+    for (size_t j = 0; j < s->nfields; j++) {
+        const field *f = &s->fields[j];
+        if (f->required)
+            json_array_append_new(required, json_string(f->key));
+        json_t *sub = f->type == F_MAP ? required_skeleton(f->sub) : NULL;
+        if (sub)
+            json_object_set_new(props, f->key, sub);
+    }
+    json_t *o = json_object();
+    if (json_array_size(required))
+        json_object_set_new(o, "required", json_incref(required));
+    if (json_object_size(props))
+        json_object_set_new(o, "properties", json_incref(props));
+    json_decref(required);
+    json_decref(props);
+    if (json_object_size(o) == 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static const field *find_field(const schema *s, const char *key)
+{
+    for (size_t j = 0; j < s->nfields; j++)
+        if (strcmp(s->fields[j].key, key) == 0)
+            return &s->fields[j];
+    return NULL;
+}
+
+void *schema_json(const schema *s)
+{
+    /* A file type without `extends` is always whole. */
+    if (!find_field(s, "extends"))
+        return object_json(s, REQ_INLINE);
+    json_t *o = object_json(s, REQ_ELSEWHERE);
+    /* With extends: its own name (policy_load.c) and nothing else is
+     * required; without: every required key, at every level. */
+    json_object_set_new(o, "if", json_pack("{s:[s]}", "required", "extends"));
+    json_object_set_new(o, "then", json_pack("{s:[s]}", "required", "name"));
+    json_t *skel = required_skeleton(s);
+    if (skel)
+        json_object_set_new(o, "else", skel);
+    return o;
 }
