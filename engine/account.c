@@ -199,6 +199,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         return NULL;
     }
     liq_result *r = NULL;
+    char refusal[WF_REFUSAL];
     /* Every position's market, all in one settlement currency. */
     for (size_t k = 0; k < n; k++) {
         const s_position *sp = s->legs[k].p;
@@ -210,6 +211,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         const p_root *pr = mm.m ? &mm.m->r : &p->r;
         g[k].w = (wf){.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp, .px = s->legs[k].px,
                       .px_m = s->legs[k].px_m, .npx = s->npath, .d = d, .c = {LIQ_OK, NULL},
+                      .refusal = refusal,
                       .fee_mode = (liq_round)pr->rounding.fee.v,
                       .amount_mode = (liq_round)pr->rounding.amount.v};
         const char *ccy = pr->contract.settlement.v, *ccy0 = g[0].w.pr->contract.settlement.v;
@@ -375,8 +377,11 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         liq_result_free(r);
         r = NULL;
     }
-    if (r && !r->quiet)
-        result_report_currency(r, s, opts ? opts->currency : NULL);
+    if (r && !r->quiet && !result_report_currency(r, s, opts ? opts->currency : NULL)) {
+        liq_result_free(r);
+        r = NULL;
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+    }
     free(g);
     return r;
 }

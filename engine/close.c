@@ -99,7 +99,9 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
     o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
     o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
     liq_dec equity = c_add(&w->c, coll, o->pnl_f);
-    if (!wf_bankruptcy_price(w, size, coll, &o->bp))
+    if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
+        o->bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
+    else if (!wf_bankruptcy_price(w, size, coll, &o->bp))
         o->bp = LIQ_DEC_ZERO;
     if (!o->sliced && pl->fill.v == FILL_BANKRUPTCY && d_pos(o->bp)) {
         o->takeover = true;

@@ -11,9 +11,11 @@
  * assumption the scenario can override. Anything else gets no
  * reporting amounts and a reason: an exchange rate is never guessed.
  */
+#include "mem.h"
 #include "result.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,19 +57,18 @@ static bool given_rate(const liq_scenario *s, const char *from, const char *to, 
     return false;
 }
 
-void result_report_currency(liq_result *r, const liq_scenario *s, const char *currency)
+/* The rate into r; its source (or why there is none) into src. */
+static void choose(liq_result *r, const liq_scenario *s, const char *to, char *src, size_t cap)
 {
-    const char *to = currency && *currency ? currency : "USD";
     const char *from = canon(r->settlement ? r->settlement : "");
-    snprintf(r->rep_currency, sizeof r->rep_currency, "%s", to);
     r->has_rep = false;
     if (!strcasecmp(from, to)) {
         r->rep_rate = r->rep_rate_entry = r->rep_rate_end = liq_dec_from_int(1);
-        snprintf(r->rep_source, sizeof r->rep_source, "the settlement currency");
+        snprintf(src, cap, "the settlement currency");
         r->has_rep = true;
         return;
     }
-    if (given_rate(s, from, to, &r->rep_rate, r->rep_source, sizeof r->rep_source)) {
+    if (given_rate(s, from, to, &r->rep_rate, src, cap)) {
         r->rep_rate_entry = r->rep_rate_end = r->rep_rate;
         r->has_rep = true;
         return;
@@ -82,7 +83,7 @@ void result_report_currency(liq_result *r, const liq_scenario *s, const char *cu
         r->rep_rate_end = s->legs[0].px[s->npath - 1];
         r->rep_rate = r->liquidated ? r->fill_price : r->rep_rate_end;
         r->rep_rate_entry = r->entry_price;
-        snprintf(r->rep_source, sizeof r->rep_source,
+        snprintf(src, cap,
                  "%s at the position's own prices: collateral at the entry (%s), loss and "
                  "deficit at the %s (%s), balance and debt at the last mark (%s)", from,
                  dstr(r->rep_rate_entry, (char[LIQ_DEC_STRLEN]){0}),
@@ -94,12 +95,23 @@ void result_report_currency(liq_result *r, const liq_scenario *s, const char *cu
     }
     if (dollar_like(from) && dollar_like(to)) {
         r->rep_rate = r->rep_rate_entry = r->rep_rate_end = liq_dec_from_int(1);
-        snprintf(r->rep_source, sizeof r->rep_source,
+        snprintf(src, cap,
                  "assumed: %s at par with %s (a dollar stablecoin); set rates: {%s/%s: ...} to "
                  "override", from, to, from, to);
         r->has_rep = true;
         return;
     }
-    snprintf(r->rep_source, sizeof r->rep_source,
-             "no %s/%s rate: give one in the scenario's rates: {%s/%s: ...}", from, to, from, to);
+    snprintf(src, cap, "no %s/%s rate: give one in the scenario's rates: {%s/%s: ...}", from, to,
+             from, to);
+}
+
+bool result_report_currency(liq_result *r, const liq_scenario *s, const char *currency)
+{
+    const char *to = currency && *currency ? currency : "USD";
+    char src[320];
+    snprintf(r->rep_currency, sizeof r->rep_currency, "%s", to);
+    choose(r, s, to, src, sizeof src);
+    free(r->rep_source);
+    r->rep_source = mem_strdup(src);
+    return r->rep_source != NULL;
 }

@@ -204,7 +204,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     liq_result *r = eval_result_new(p, pr, s, diags);
     if (!r)
         return NULL;
-    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp0, .px = s->legs[0].px,
+    char refusal[WF_REFUSAL];
+    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp0, .px = s->legs[0].px, .refusal = refusal,
             .px_m = s->legs[0].px_m, .npx = s->npath, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
@@ -260,6 +261,9 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         w.lp = lp;
         w.has_bp = r->has_bp;
         w.bp = r->bankruptcy_price;
+        w.bp_known = true;
+        w.bp_size = w.size;
+        w.bp_coll = w.collateral;
         st = w.c.st;
     }
     if (st == LIQ_OK && r->explain && !r->quiet)
@@ -322,8 +326,11 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         liq_result_free(r);
         return NULL;
     }
-    if (!r->quiet)
-        result_report_currency(r, s, opts ? opts->currency : NULL);
+    if (!r->quiet && !result_report_currency(r, s, opts ? opts->currency : NULL)) {
+        liq_result_free(r);
+        liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
     return r;
 }
 

@@ -136,12 +136,12 @@ liq_status wf_open(wf *w, const wf_order *o)
         event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
     } else if (over_market) {
         w->refused = true;
-        snprintf(w->refusal, sizeof w->refusal, "max %lldx on %s at %s; the scenario asks %sx",
+        snprintf(w->refusal, WF_REFUSAL, "max %lldx on %s at %s; the scenario asks %sx",
                  (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
         return LIQ_OK;
     } else if (over_tier) {
         w->refused = true;
-        snprintf(w->refusal, sizeof w->refusal,
+        snprintf(w->refusal, WF_REFUSAL,
                  "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
                  (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
                  dstr(w->lev, b1));

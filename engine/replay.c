@@ -365,8 +365,9 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     if (mst != LIQ_OK)
         return mst;
     const p_root *pr = mkt ? &mkt->r : &p->r;
+    char refusal[WF_REFUSAL];
     r.w = (wf){.p = p, .pr = pr, .mkt = mkt, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
-               .fee_mode = (liq_round)pr->rounding.fee.v,
+               .refusal = refusal, .fee_mode = (liq_round)pr->rounding.fee.v,
                .amount_mode = (liq_round)pr->rounding.amount.v};
     const pdec *bal = &pr->insurance_fund.balance;
     out->fund_finite = r.o->has_fund || !bal->unlimited;

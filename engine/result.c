@@ -96,6 +96,7 @@ void liq_result_free(liq_result *r)
     free(r->product);
     free(r->actions);
     free(r->legs);
+    free(r->rep_source);
     free(r->events);
     free(r->trace);
     for (size_t i = 0; i < r->nwarnings; i++)

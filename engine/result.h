@@ -104,14 +104,15 @@ struct liq_result {
     /* The account's amounts in the reporting currency (currency.c). */
     bool has_rep;
     char rep_currency[16];
-    char rep_source[200];     /* where the rate came from, or why there is none */
+    char *rep_source;         /* where the rate came from, or why there is none (owned) */
     liq_dec rep_rate;         /* reporting units per settlement unit (of losses, at the event) */
     liq_dec rep_rate_entry;   /* ... of the collateral, when it was posted */
     liq_dec rep_rate_end;     /* ... of the final balance, at the end of the path */
 };
 
-/* currency.c: fill r's reporting block for currency (NULL: USD). */
-void result_report_currency(liq_result *r, const liq_scenario *s, const char *currency);
+/* currency.c: fill r's reporting block for currency (NULL: USD); false
+ * only when out of memory. */
+bool result_report_currency(liq_result *r, const liq_scenario *s, const char *currency);
 
 /* A row that carries no numbers (a venue that does not list the market,
  * refuses the trade, or whose evaluation failed): names copied, status

@@ -107,7 +107,7 @@ static json_t *result_obj(const liq_result *r)
         json_t *rep = json_object();
         jout_set(b, rep, "currency", json_string(r->rep_currency));
         jout_set(b, rep, "rate", r->has_rep ? jdec(r->rep_rate) : json_null());
-        jout_set(b, rep, "rate_source", json_string(r->rep_source));
+        jout_set(b, rep, "rate_source", json_string(r->rep_source ? r->rep_source : ""));
         bool has_lost = result_trader_lost(r, &lost) == LIQ_OK;
         struct { const char *k; liq_dec v; bool has; liq_dec rate; } amt[] = {
             {"collateral", r->collateral, true, r->rep_rate_entry},

@@ -48,6 +48,10 @@ typedef struct wf {
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;
     liq_dec lp, bp;
+    /* bp (has_bp) holds for this size and collateral: a close of the
+     * opening position need not solve for it again (close.c). */
+    bool bp_known;
+    liq_dec bp_size, bp_coll;
     /* An account of isolated positions: each deficit is its own, so the
      * account's deficit is their sum, not what its loss exceeds. */
     bool legs_isolated;
@@ -61,10 +65,13 @@ typedef struct wf {
     liq_dec doing_px;
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
-    char refusal[240];
+    char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
+                              * evaluation: it is written only when refused) */
     /* Rounding, resolved from the policy. */
     liq_round fee_mode, amount_mode;
 } wf;
+
+#define WF_REFUSAL 240
 
 /* position.c: an order as the venue sees it. Amounts are in the order's
  * own settlement (quote for linear, coin for inverse); converted when the
