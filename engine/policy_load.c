@@ -258,8 +258,13 @@ static bool load_markets(liq_policy *p, const ynode *root, liq_diags *d)
         ok &= schema_load(&liq_policy_schema, t, &m->r, p->path, at, d);
         ynode_free(t);
         ynode_free(ov);
-        if (ok)
-            ok &= check_sources(p, &m->r, d) & check_tiers(&m->r, d) & check_shortfall(&m->r, d);
+        if (ok) {
+            /* Every rule, so that one market's errors are all reported. */
+            bool sources = check_sources(p, &m->r, d);
+            bool tiers = check_tiers(&m->r, d);
+            bool order = check_shortfall(&m->r, d);
+            ok = sources && tiers && order;
+        }
     }
     return ok;
 }
