@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "result.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,3 +63,15 @@ int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array)
     return fflush(stdout) == 0 ? 0 : EXIT_RUN;
 }
 
+int cli_print_json(void *root)
+{
+    char *out = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+    json_decref(root);
+    if (!out) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        return EXIT_RUN;
+    }
+    puts(out);
+    free(out);
+    return 0;
+}

@@ -71,6 +71,10 @@ typedef struct cli_option {
 #define OPT_CURRENCY_(o)                                                                     \
     OPT_STRING_("currency", 0, "CCY", &(o)->currency,                                        \
                 "repeat the amounts in this currency (default USD; docs/output.md, reporting)")
+/* The options of the verbs that print results (compare, eval). */
+#define OPT_RESULT_OPTIONS_(o)                                                               \
+    OPT_FORMAT_((o), FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON) | FMT(HTML)), \
+        OPT_EXPLAIN_(o), OPT_WIDE_(o), OPT_CURRENCY_(o)
 #define OPT_END_OF_TABLE {OPT_END, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 /* A verb: its name, what follows it in the usage line, a paragraph for
@@ -136,6 +140,11 @@ int cli_print_diags(const liq_diags *d);
 /* Whether the first error of d is "out of memory" (a run that failed,
  * exit 1, whatever it was loading). */
 bool cli_out_of_memory(const liq_diags *d);
+
+/* Print a JSON report (a json_t *, whose reference this takes) indented,
+ * with a newline, to stdout: lint's and test's --format json. Returns 0,
+ * or EXIT_RUN when out of memory (said on stderr). */
+int cli_print_json(void *root);
 
 /* Print rendered results (or an explain trace for tables) to stdout. */
 int cli_emit(liq_result *const *rs, size_t n, const cli_opts *o, bool as_array);

@@ -10,11 +10,7 @@ int cmd_eval(int argc, char **argv)
 {
     cli_opts o = {0};
     const cli_option options[] = {
-        OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON) |
-                        FMT(HTML)),
-        OPT_EXPLAIN_(&o),
-        OPT_WIDE_(&o),
-        OPT_CURRENCY_(&o),
+        OPT_RESULT_OPTIONS_(&o),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {"eval", "POLICY SCENARIO [options]",

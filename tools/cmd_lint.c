@@ -85,16 +85,10 @@ int cmd_lint(int argc, char **argv)
     tally t = {0, 0, o.format == LIQ_FMT_JSON ? json_array() : NULL};
     t.errors += cli_each_policy(&o, lint_one, missing_one, &t);
     free(o.args);
-    if (t.report) {
-        json_t *root = json_pack("{s:o s:I s:I}", "policies", t.report, "errors",
-                                 (json_int_t)t.errors, "warnings", (json_int_t)t.warnings);
-        char *out = json_dumps(root, JSON_INDENT(2));
-        json_decref(root);
-        if (!out)
-            return EXIT_RUN;
-        puts(out);
-        free(out);
-    }
+    if (t.report && cli_print_json(json_pack("{s:o s:I s:I}", "policies", t.report, "errors",
+                                             (json_int_t)t.errors, "warnings",
+                                             (json_int_t)t.warnings)) != 0)
+        return EXIT_RUN;
     if (t.errors || (o.strict && t.warnings))
         return EXIT_INPUT;
     return 0;

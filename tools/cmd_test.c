@@ -91,14 +91,9 @@ int cmd_test(int argc, char **argv)
         t.rc = EXIT_INPUT;
     free(o.args);
     if (t.report) {
-        json_t *root = json_pack("{s:o s:I s:I}", "examples", t.report, "passed",
-                                 (json_int_t)t.passed, "failed", (json_int_t)t.failed);
-        char *out = json_dumps(root, JSON_INDENT(2));
-        json_decref(root);
-        if (!out)
+        if (cli_print_json(json_pack("{s:o s:I s:I}", "examples", t.report, "passed",
+                                     (json_int_t)t.passed, "failed", (json_int_t)t.failed)) != 0)
             return EXIT_RUN;
-        puts(out);
-        free(out);
     } else {
         printf("%zu passed, %zu failed\n", t.passed, t.failed);
     }
