@@ -189,6 +189,9 @@ int cmd_replay(int argc, char **argv)
         {OPT_DECIMAL, "insurance-fund", 0, "X", &ro.fund, &ro.has_fund,
          "the fund's starting balance (overrides the policy)", NULL, NULL, &liq_policy_schema,
          "insurance_fund.balance", 0},
+        OPT_STRING_("market", 0, "SYMBOL", &ro.market,
+                    "the market the book trades, found at each venue by name or by base and "
+                    "quote (default: each policy's first)"),
         OPT_FLAG_("naive", &ro.naive, "scan every account at every tick (for comparison)"),
         OPT_FLAG_("check", &ro.check, "verify conservation at every tick"),
         OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON) | FMT(CSV) | FMT(MD) | FMT(NDJSON) |
