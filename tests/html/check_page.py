@@ -14,9 +14,10 @@ installs it) and checks what the browser made of it:
   * a screenshot of the page is not blank (PNG decoded with zlib: enough
     distinct colours, enough ink).
 
-Pages: `liqsim compare --format html` (the default comparison), a shipped
-replay (`liqsim replay --format html`) and, when test_report_html left it,
-the grid page. Python 3 standard library only.
+Pages: `liqsim compare --format html` (the default comparison), two shipped
+replays (`liqsim replay --format html`: the 12-13 March 2020 reconstruction,
+and BitMEX's traded prices of those days) and, when test_report_html left
+it, the grid page. Python 3 standard library only.
 
 With --docs DIR, also writes a small copy of each screenshot to
 DIR/report-<page>.png (scaled down, colours reduced to a palette: a few
@@ -255,20 +256,20 @@ def expected_charts(name, result):
     rows = result
     ccy_key = "settlement"
     ids = []
-    if name == "replay":
+    if name.startswith("replay"):
         ids = ["price", "liquidations"]
     seen = []
     for i, r in enumerate(rows):
         if r.get("status", "ok") != "ok":
             continue    # a row with no numbers has no bars
-        if name == "replay":
+        if name.startswith("replay"):
             c = r["__settlement"]
         else:
             c = r[ccy_key]
         if c in seen:
             continue
         seen.append(c)
-        if name == "replay":
+        if name.startswith("replay"):
             ids.append("fund-%d" % i)
         ids += ["loss-%d" % i, "cover-%d" % i]
     return ids
@@ -289,7 +290,7 @@ def check_page(exe, name, page, outdir, docs=None):
     if not check("liqsim-result" in dom.scripts, name + ": no embedded JSON"):
         return
     result = json.loads(dom.scripts["liqsim-result"])
-    if name == "replay":
+    if name.startswith("replay"):
         series = json.loads(dom.scripts["liqsim-series"])
         for row, run in zip(result, series["runs"]):
             row["__settlement"] = run["settlement"]
@@ -313,13 +314,13 @@ def check_page(exe, name, page, outdir, docs=None):
     print("  %d charts: %s" % (len(charts), " ".join(sorted(charts))))
 
     # Every bar the data calls for, in its currency's chart.
-    if name in ("compare", "replay"):
+    if name != "grid":
         titles = set(dom.seg_titles)
         nseg = 0
         def ccy_of(r):
             if r.get("status", "ok") != "ok":
                 return None
-            return r["__settlement"] if name == "replay" else r["settlement"]
+            return r["__settlement"] if name.startswith("replay") else r["settlement"]
         for i, row in enumerate(result):
             ccy = ccy_of(row)
             if ccy is None:
@@ -397,7 +398,12 @@ def main(argv):
             ("compare", ["compare", "--format", "html"]),
             ("replay", ["replay", "--book", btc + "book.csv", "--path", btc + "path.csv",
                         "--format", "html", "bitmex-xbtusd", "bybit-inverse", "binance-usdm",
-                        "okx-btc-usdt-swap", "kraken-futures"])):
+                        "okx-btc-usdt-swap", "kraken-futures"]),
+            # Real data: BitMEX's traded prices (scenarios/btc-2020-03-12-bitmex/).
+            ("replay-traded", ["replay", "--book", btc + "book.csv", "--path",
+                               "scenarios/btc-2020-03-12-bitmex/path.csv", "--market", "BTCUSD",
+                               "--format", "html", "bitmex-xbtusd", "binance-usdm",
+                               "kraken-futures", "hyperliquid"])):
         out = os.path.join(outdir, name + ".html")
         r = subprocess.run([liqsim] + args, capture_output=True)
         if not check(r.returncode == 0, "%s: liqsim exited %d: %s"
