@@ -1121,7 +1121,7 @@ static void every_verb_has_help_from_its_table(void **state)
         {"new", "--from", "--output", NULL},
         {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", NULL},
         {"replay", "--book", "--path", "--events", "--fund-csv", "--slippage", "--insurance-fund",
-         "--naive", "--check", "--format", NULL},
+         "--market", "--naive", "--check", "--format", NULL},
     };
     for (size_t v = 0; v < sizeof verbs / sizeof *verbs; v++) {
         cli_output r = CLI(verbs[v][0], "--help");
