@@ -301,15 +301,19 @@ typedef struct liq_path liq_path;   /* opaque: time, mark, optional slippage */
  *   {"id":"a1","collateral":"1000","mode":"cross","positions":[
  *     {"side":"long","size":"0.2","entry_price":"50000","leverage":"10"}]})
  * or CSV with the header id,collateral,mode,side,size,entry_price,leverage
- * (rows with the same id are one account's positions). Chosen by the file
- * name (.ndjson/.jsonl or .csv). Caller owns the result. */
+ * (columns by name, an optional market column; adjacent rows with the same
+ * id are one account's positions). Chosen by the file name (.csv, else
+ * NDJSON); path "-" reads standard input. Rules and limits:
+ * docs/replay.md, docs/limits.md. Caller owns the result. */
 LIQ_API liq_book *liq_book_load(const char *path, liq_diags *diags);
 LIQ_API void liq_book_free(liq_book *b);
 LIQ_API size_t liq_book_accounts(const liq_book *b);
 
-/* A path: CSV time,mark[,index,last][,slippage] (header optional); the
- * optional slippage column is the liquidation fill's slippage at that
- * time. Caller owns the result. */
+/* A path: CSV time,mark[,index,last][,slippage][,depth] (with a header,
+ * columns by name; without, time,mark[,index,last]); the optional
+ * slippage column is the liquidation fill's slippage at that time. The
+ * same reader reads a scenario's path_file. "-" reads standard input.
+ * Caller owns the result. */
 LIQ_API liq_path *liq_path_load(const char *path, liq_diags *diags);
 LIQ_API void liq_path_free(liq_path *p);
 LIQ_API size_t liq_path_ticks(const liq_path *p);

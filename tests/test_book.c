@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "book.h"
+#include "scenario.h"
 
 #define BK "tests/data/books/"
 
@@ -215,6 +216,35 @@ static void path_columns_by_header_name(void **state)
     liq_path_free(p);
 }
 
+/* One reader for both: the same file read as a replay's path and as a
+ * scenario's path_file gives the same error (a headerless file whose
+ * first row has a typo used to be skipped as a header by one and refused
+ * by the other) and the same ticks. */
+static void replay_and_scenario_read_a_path_alike(void **state)
+{
+    (void)state;
+    static const char want[] =
+        "tests/data/bad_scenarios/first_row_typo.csv:1:3: not a mark path: the first row is "
+        "neither a header naming the columns (time, mark[, index, last][, slippage][, depth]) "
+        "nor time,mark with a decimal mark";
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_null(liq_path_load("tests/data/bad_scenarios/first_row_typo.csv", &d));
+    expect_first_error(&d, want);
+    liq_diags_free(&d);
+    assert_null(liq_scenario_load("tests/data/bad_scenarios/path_file_first_row_typo.yaml", &d));
+    expect_first_error(&d, want);
+    liq_diags_free(&d);
+    liq_path *p = load_path_or_fail("tests/data/scenarios/csv-path.csv");
+    liq_scenario *sc = load_scenario_or_fail("tests/data/scenarios/csv-path.yaml");
+    assert_int_equal(sc->npath, p->n);
+    for (size_t i = 0; i < p->n; i++) {
+        assert_int_equal(liq_dec_cmp(sc->path_px[i], p->mark[i]), 0);
+        assert_int_equal(sc->path_m[i].line, p->line[i]);
+    }
+    liq_scenario_free(sc);
+    liq_path_free(p);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -226,6 +256,7 @@ int main(void)
         cmocka_unit_test(positions_carry_their_market),
         cmocka_unit_test(market_of_64_bytes_is_kept),
         cmocka_unit_test(path_columns_by_header_name),
+        cmocka_unit_test(replay_and_scenario_read_a_path_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,163 @@
+/*
+ * test_csvread.c — engine/csvread.c, the one CSV reader of books and
+ * mark paths: RFC 4180 through libcsv, each field with the line and
+ * column it starts at, and the stated limits (docs/limits.md) at their
+ * edge and one past it.
+ */
+#include "support/support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvread.h"
+
+/* Every row as "line:[field@line:col|...]" joined by newlines. */
+typedef struct seen {
+    char text[8192];
+    size_t used;
+    size_t rows;
+} seen;
+
+static bool collect(void *ud, const csvr_row *row)
+{
+    seen *s = ud;
+    s->rows++;
+    s->used += (size_t)snprintf(s->text + s->used, sizeof s->text - s->used, "%s%d:[",
+                                s->used ? "\n" : "", row->line);
+    for (size_t i = 0; i < row->n; i++) {
+        const csvr_field *f = &row->f[i];
+        char q[200];
+        s->used += (size_t)snprintf(s->text + s->used, sizeof s->text - s->used, "%s%s@%d:%d",
+                                    i ? "|" : "", csvr_quote(f->text, f->len, q), f->line, f->col);
+    }
+    s->used += (size_t)snprintf(s->text + s->used, sizeof s->text - s->used, "]");
+    return true;
+}
+
+static void read_ok(const char *text, const char *expect)
+{
+    seen s = {{0}, 0, 0};
+    liq_diags d = LIQ_DIAGS_INIT;
+    if (!csvr_read("t.csv", text, strlen(text), collect, &s, &d))
+        fail_with_diags(text, &d);
+    assert_string_equal(s.text, expect);
+    liq_diags_free(&d);
+}
+
+static void read_fails(const char *text, size_t len, const char *message)
+{
+    seen s = {{0}, 0, 0};
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_false(csvr_read("t.csv", text, len, collect, &s, &d));
+    assert_int_equal(d.n, 1);
+    expect_first_error(&d, message);
+    liq_diags_free(&d);
+}
+
+/* Comments, blank lines, CRLF, a missing last newline and a byte-order
+ * mark: the rows and where each field starts. */
+static void rows_fields_and_their_places(void **state)
+{
+    (void)state;
+    read_ok("\xEF\xBB\xBFtime,mark\n# a comment, with a comma\n\n0,50000\r\n1,,x\n2,3",
+            "1:[time@1:1|mark@1:6]\n4:[0@4:1|50000@4:3]\n5:[1@5:1|@5:3|x@5:4]\n6:[2@6:1|3@6:3]");
+}
+
+/* RFC 4180 quoting: commas, doubled quotes and a line break inside a
+ * quoted field; the next row's line counts the break. Spaces are kept. */
+static void quoted_fields(void **state)
+{
+    (void)state;
+    read_ok("\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\nnext, x \n",
+            "1:[a,b@1:1|say \\x22hi\\x22@1:7|two\\x0alines@1:20]\n3:[next@3:1| x @3:6]");
+}
+
+/* A row of 3,000 bytes is one row (the old readers split at 1,023). */
+static void long_rows_are_one_row(void **state)
+{
+    (void)state;
+    char text[3200];
+    memset(text, 'a', 1000);
+    text[1000] = ',';
+    memset(text + 1001, 'b', 1000);
+    text[2001] = ',';
+    memset(text + 2002, 'c', 1000);
+    memcpy(text + 3002, "\nz\n", 4);
+    seen s = {{0}, 0, 0};
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_true(csvr_read("t.csv", text, strlen(text), collect, &s, &d));
+    assert_int_equal(s.rows, 2);
+    assert_non_null(strstr(s.text, "@1:2003]\n2:[z@2:1]"));
+}
+
+/* A field of 1,024 bytes is read; 1,025 is an error at its start. */
+static void field_length_limit(void **state)
+{
+    (void)state;
+    char text[1100];
+    memcpy(text, "x,", 2);
+    memset(text + 2, 'f', CSVR_MAX_FIELD);
+    text[2 + CSVR_MAX_FIELD] = 0;
+    seen s = {{0}, 0, 0};
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_true(csvr_read("t.csv", text, strlen(text), collect, &s, &d));
+    assert_int_equal(s.rows, 1);
+    text[2 + CSVR_MAX_FIELD] = 'f';
+    text[3 + CSVR_MAX_FIELD] = 0;
+    read_fails(text, strlen(text), "t.csv:1:3: a field is longer than 1024 bytes (docs/limits.md)");
+}
+
+/* 32 fields in a row are read; the 33rd is an error where it starts. */
+static void fields_per_row_limit(void **state)
+{
+    (void)state;
+    char text[200] = "";
+    for (int i = 0; i < CSVR_MAX_FIELDS; i++)
+        strcat(text, i ? ",f" : "f");
+    seen s = {{0}, 0, 0};
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_true(csvr_read("t.csv", text, strlen(text), collect, &s, &d));
+    assert_int_equal(s.rows, 1);
+    strcat(text, ",g");
+    read_fails(text, strlen(text), "t.csv:1:65: a row holds more than 32 fields (docs/limits.md)");
+}
+
+/* Bad quoting and a NUL byte, each at its place. */
+static void malformed_input(void **state)
+{
+    (void)state;
+    read_fails("a,b\nc,d\"e\n", 10,
+               "t.csv:2:4: CSV: a quote inside a field that does not start with one, or text "
+               "after a closing quote (quote the whole field; write a quote in it as \"\")");
+    read_fails("a,\"b\"c\n", 7,
+               "t.csv:1:6: CSV: a quote inside a field that does not start with one, or text "
+               "after a closing quote (quote the whole field; write a quote in it as \"\")");
+    read_fails("a,b\n\"open,\nstill\n", 17,
+               "t.csv:2:1: CSV: a quoted field is not closed (a quote is missing)");
+    read_fails("a,b\x00" "c\n", 6, "t.csv:1:3: a NUL byte inside a field");
+}
+
+/* What a message quotes: 40 bytes at most, no control bytes. */
+static void quoting_for_messages(void **state)
+{
+    (void)state;
+    char q[200];
+    assert_string_equal(csvr_quote("\x1b[31mred", 8, q), "\\x1b[31mred");
+    assert_string_equal(csvr_quote("0123456789012345678901234567890123456789xyz", 43, q),
+                        "0123456789012345678901234567890123456789...");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rows_fields_and_their_places),
+        cmocka_unit_test(quoted_fields),
+        cmocka_unit_test(long_rows_are_one_row),
+        cmocka_unit_test(field_length_limit),
+        cmocka_unit_test(fields_per_row_limit),
+        cmocka_unit_test(malformed_input),
+        cmocka_unit_test(quoting_for_messages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
