@@ -31,6 +31,9 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
         return NULL;
     jout_set(b, o, "policy", json_string(policy));
     jout_set(b, o, "accounts", jcount(s->accounts));
+    /* Accounts the venue would not have opened (a leverage it does not
+     * offer): out of the book, their cash counted. */
+    jout_set(b, o, "refused", jcount(s->refused));
     jout_set(b, o, "ticks", jcount(s->ticks));
     jout_set(b, o, "liquidations", jcount(s->liquidations));
     jout_set(b, o, "partial_liquidations", jcount(s->partials));
