@@ -40,7 +40,7 @@ echo "ok: liqsim.pc resolves libdir and includedir inside the prefix"
 
 # What each program must print: the installed CLI's answer.
 policies=("$prefix/share/liqsim/policies/binance-usdm.yaml"
-          "$prefix/share/liqsim/policies/deribit-btc-perp.yaml")  # the second runs Lua hooks
+          "$prefix/share/liqsim/policies/deribit.yaml")  # the second runs Lua hooks
 scenario=$prefix/share/liqsim/scenarios/default.yaml
 for i in "${!policies[@]}"; do
   "$prefix/bin/liqsim" eval "${policies[$i]}" "$scenario" --format json >"$work/expected.$i.json"

@@ -29,7 +29,7 @@ static const struct { const char *policy, *id; } required[] = {
     {"bybit-inverse", "bybit-inverse-isolated-bankruptcy-adl"},
     {"bitmex-xbtusd", "bitmex-risk-limit-step"},
     {"kraken-spot-margin", "kraken-spot-margin-call-level"},
-    {"deribit-btc-perp", "deribit-linear-perp-margin"},
+    {"deribit", "deribit-linear-perp-margin"},
     {"binance-coinm", "binance-coinm-maintenance-amount-level5"},
     {"dydx-v4", "dydx-bankruptcy-quote-long"},
     {"bybit-usdt", "bybit-adl-bankruptcy-cross-thirdparty"},

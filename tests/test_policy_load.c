@@ -103,8 +103,8 @@ static void a_policy_loads_twice_independently(void **state)
 {
     (void)state;
     liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *a = liq_policy_load(SHIPPED_DIR "/deribit-btc-perp.yaml", &d);
-    liq_policy *b = liq_policy_load(SHIPPED_DIR "/deribit-btc-perp.yaml", &d);
+    liq_policy *a = liq_policy_load(SHIPPED_DIR "/deribit.yaml", &d);
+    liq_policy *b = liq_policy_load(SHIPPED_DIR "/deribit.yaml", &d);
     assert_non_null(a);
     assert_non_null(b);
     assert_ptr_not_equal(a, b);

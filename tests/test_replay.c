@@ -1192,8 +1192,8 @@ static void assert_same_stream(const evlog *a, const evlog *b, const char *what)
 static void test_indexed_equals_naive_on_random_books(void **state)
 {
     (void)state;
-    static const char *const names[] = {"binance-usdm",     "bybit-usdt",         "bitmex-xbtusd",
-                                        "deribit-btc-perp", "kraken-spot-margin", "hyperliquid"};
+    static const char *const names[] = {"binance-usdm", "bybit-usdt",         "bitmex-xbtusd",
+                                        "deribit",      "kraken-spot-margin", "hyperliquid"};
     enum { NPOL = sizeof names / sizeof *names, BOOKS = 30 };
     liq_policy *pol[NPOL];
     for (size_t k = 0; k < NPOL; k++) {
@@ -1333,7 +1333,7 @@ static void test_insurance_fund_hook_runs_in_replay(void **state)
 }
 
 /*
- * The clawback venue as shipped (policies/deribit-btc-perp.yaml: fund, then
+ * The clawback venue as shipped (policies/deribit.yaml: fund, then
  * socialized "among the winning traders of the day"), the fund set to 0:
  *   A long 1 @50000, cross, 5000; the hook's MM 1.005% x notional puts the
  *   LP near 45456.8, so t1 44000 liquidates (no slippage): PnL -6000, fee
@@ -1347,7 +1347,7 @@ static void test_clawback_venue_charges_winners_pro_rata(void **state)
 {
     (void)state;
     replayed r;
-    replay_files(&r, "policies/deribit-btc-perp.yaml", "tests/data/replay/books/clawback-venue.csv",
+    replay_files(&r, "policies/deribit.yaml", "tests/data/replay/books/clawback-venue.csv",
                  "tests/data/replay/paths/hook-if.csv", "0");
     assert_int_equal(r.s.liquidations, 1);
     assert_dec_eq(r.s.deficit, D("1330"), "deficit");

@@ -1,4 +1,4 @@
--- deribit-btc-perp.lua — Deribit's size-scaled maintenance margin for its
+-- deribit.lua — Deribit's size-scaled maintenance margin for its
 -- linear USDC perpetuals, which a tier table cannot express:
 --
 --   MM rate = base rate + size × per-unit rate     (size in the base coin)
