@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const hooked[] = {"deribit-btc-perp", "drift", "kraken-spot-margin"};
+static const char *const hooked[] = {"deribit", "drift", "kraken-spot-margin"};
 #define N_POLICIES (sizeof hooked / sizeof *hooked)
 static liq_policy *policies[N_POLICIES];
 

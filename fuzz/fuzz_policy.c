@@ -3,7 +3,7 @@
  *
  * The input is a policy file. It is written next to copies of the
  * shipped policies and hooks, so `extends: binance-usdm` and
- * `hooks.file: deribit-btc-perp.lua` reach real files; a policy that
+ * `hooks.file: deribit.lua` reach real files; a policy that
  * loads is also linted. Findings: any sanitizer report, a failure
  * without an error, output on stdout.
  */

@@ -19,7 +19,7 @@
 
 #define DEFAULT_SCENARIO "scenarios/default.yaml"
 #define BINANCE "policies/binance-usdm.yaml"
-#define DERIBIT "policies/deribit-btc-perp.yaml"   /* Lua hooks on the path */
+#define DERIBIT "policies/deribit.yaml"   /* Lua hooks on the path */
 #define BOOK "scenarios/btc-2020-03-12/book.csv"
 #define PATH "scenarios/btc-2020-03-12/path.csv"
 
@@ -106,7 +106,7 @@ static void replay_answers_what_liqsim_replay_prints(void **state)
 {
     cli_output cli = CLI("replay", "--book", BOOK, "--path", PATH, "--slippage", "0.02",
                          "--insurance-fund", "250000", "--format", "json", "binance-usdm",
-                         "deribit-btc-perp");
+                         "deribit");
     expect_exit_code(&cli, 0);
     char *got = liq_replay_json(BOOK, PATH, "[\"" BINANCE "\", \"" DERIBIT "\"]",
                                 "{\"slippage\": \"0.02\", \"insurance_fund\": \"250000\"}", NULL);
@@ -127,7 +127,7 @@ static void replay_answers_what_liqsim_replay_prints(void **state)
 static void replay_events_are_the_cli_event_stream_per_policy(void **state)
 {
     cli_output cli = CLI("replay", "--book", BOOK, "--path", PATH, "--slippage", "0.02",
-                         "--insurance-fund", "250000", "--events", "-", "deribit-btc-perp");
+                         "--insurance-fund", "250000", "--events", "-", "deribit");
     expect_exit_code(&cli, 0);
     char *got = liq_replay_json(BOOK, PATH, "[\"" DERIBIT "\"]",
                                 "{\"slippage\": \"0.02\", \"insurance_fund\": \"250000\", "
@@ -141,7 +141,7 @@ static void replay_events_are_the_cli_event_stream_per_policy(void **state)
     for (char *line = strtok(cli.out, "\n"); line; line = strtok(NULL, "\n"), n++) {
         json_t *want = json_loads(line, 0, NULL);
         assert_non_null(want);
-        assert_string_equal(json_string_value(json_object_get(want, "policy")), "deribit-btc-perp");
+        assert_string_equal(json_string_value(json_object_get(want, "policy")), "deribit");
         json_object_del(want, "policy");
         assert_true(json_equal(json_array_get(events, n), want));
         json_decref(want);

@@ -2,7 +2,7 @@
 through ctypes, standard library only.
 
     >>> import liqsim
-    >>> rows = liqsim.compare("default", ["binance-usdm", "deribit-btc-perp"])
+    >>> rows = liqsim.compare("default", ["binance-usdm", "deribit"])
     >>> rows[0]["loss"]["total"]            # exact, never a float
     Decimal('1627.5')
 

@@ -71,8 +71,8 @@ class SameAnswersAsTheCli(unittest.TestCase):
         self.assertEqual(as_text(rows), want)
 
     def test_evaluate_is_what_liqsim_eval_prints_with_explain(self):
-        got = liqsim.evaluate("deribit-btc-perp", "default", explain=True)
-        self.assertEqual(as_text(got), cli_json("eval", "deribit-btc-perp", "default", "--explain"))
+        got = liqsim.evaluate("deribit", "default", explain=True)
+        self.assertEqual(as_text(got), cli_json("eval", "deribit", "default", "--explain"))
         self.assertTrue(got["trace"])
 
     def test_replay_is_what_liqsim_replay_prints(self):
@@ -214,9 +214,9 @@ class Frames(unittest.TestCase):
             with self.assertRaisesRegex(ImportError, "needs pandas"):
                 liqsim.to_frame([])
             self.skipTest("pandas is not installed: checked the message instead")
-        rows = liqsim.compare("default", ["binance-usdm", "deribit-btc-perp"])
+        rows = liqsim.compare("default", ["binance-usdm", "deribit"])
         df = liqsim.to_frame(rows)
-        self.assertEqual(list(df["policy"]), ["binance-usdm", "deribit-btc-perp"])
+        self.assertEqual(list(df["policy"]), ["binance-usdm", "deribit"])
         self.assertEqual(list(df["loss.total"]), [r["loss"]["total"] for r in rows])
         self.assertIsInstance(df["covered_by.insurance_fund"][0], decimal.Decimal)
 
