@@ -188,14 +188,14 @@ static void test_warnings_and_rows_without_numbers_show_in_the_page(void **state
     /* Deribit has no isolated margin: the default isolated long is
      * evaluated in cross, with a warning. Kraken spot margin tops out at
      * 5x: the 10x long is not offered, a row with a reason and no numbers. */
-    liq_result **rs = evaluate((const char *const[]){"deribit-btc-perp", "kraken-spot-margin"}, 2,
+    liq_result **rs = evaluate((const char *const[]){"deribit", "kraken-spot-margin"}, 2,
                                false);
     assert_true(rs[0]->nwarnings > 0);
     assert_string_equal(liq_result_status(rs[1]), "not_offered");
     char *page = liq_results_render(rs, 2, LIQ_FMT_HTML, true);
     const char *notes = strstr(page, "<section class=\"notes\"");
     assert_non_null(notes);
-    assert_non_null(strstr(notes, "deribit-btc-perp: Deribit offers no isolated margin"));
+    assert_non_null(strstr(notes, "deribit: Deribit offers no isolated margin"));
     assert_non_null(strstr(notes, "kraken-spot-margin: not_offered — max 5x"));
     /* Only the row with numbers is charted; the other's cells are empty. */
     assert_int_equal(count(page, "<svg "), 2);
@@ -488,13 +488,13 @@ static void test_cli_replay_html_and_json(void **state)
 {
     (void)state;
     cli_output h1 = CLI("replay", "--book", BTC "book.csv", "--path", BTC "path.csv", "--format",
-                        "html", "bitmex-xbtusd", "okx-btc-usdt-swap");
+                        "html", "bitmex-xbtusd", "okx-swap");
     expect_exit_code(&h1, 0);
     cli_output h2 = CLI("replay", "--book", BTC "book.csv", "--path", BTC "path.csv", "--format",
-                        "html", "bitmex-xbtusd", "okx-btc-usdt-swap");
+                        "html", "bitmex-xbtusd", "okx-swap");
     assert_string_equal(h1.out, h2.out);
     cli_output j = CLI("replay", "--book", BTC "book.csv", "--path", BTC "path.csv", "--format",
-                       "json", "bitmex-xbtusd", "okx-btc-usdt-swap");
+                       "json", "bitmex-xbtusd", "okx-swap");
     expect_exit_code(&j, 0);
     char *embedded = embedded_json(h1.out, "liqsim-result");
     assert_string_equal(embedded, j.out);

@@ -398,7 +398,7 @@ def main(argv):
             ("compare", ["compare", "--format", "html"]),
             ("replay", ["replay", "--book", btc + "book.csv", "--path", btc + "path.csv",
                         "--format", "html", "bitmex-xbtusd", "bybit-inverse", "binance-usdm",
-                        "okx-btc-usdt-swap", "kraken-futures"]),
+                        "okx-swap", "kraken-futures"]),
             # Real data: BitMEX's traded prices (scenarios/btc-2020-03-12-bitmex/).
             ("replay-traded", ["replay", "--book", btc + "book.csv", "--path",
                                "scenarios/btc-2020-03-12-bitmex/path.csv", "--market", "BTCUSD",
