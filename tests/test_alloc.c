@@ -162,7 +162,7 @@ static char *dup_text(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-#define HOOKED_POLICY "policies/deribit-btc-perp.yaml"
+#define HOOKED_POLICY "policies/deribit.yaml"
 #define SCENARIO "tests/data/scenarios/csv-path.yaml"
 
 static char *run_policy_load(void *state, liq_diags *d)
