@@ -731,14 +731,14 @@ static void csv_shows_what_an_open_position_lost(void **state)
     cli_output_free(&r);
 }
 
-/* A bankrupt account's fee is the fund's: deribit-btc-perp charges 62.475
+/* A bankrupt account's fee is the fund's: deribit charges 62.475
  * on the default scenario's fill, after the 1000 of collateral is gone.
  * The trader lost the 1000; the fund received the fee and paid the whole
  * deficit, fee included (1670 + 62.475 - 1000). */
 static void table_separates_the_fee_the_fund_received_from_the_traders_loss(void **state)
 {
     (void)state;
-    cli_output r = CLI("compare", "default", "deribit-btc-perp", "--format", "md");
+    cli_output r = CLI("compare", "default", "deribit", "--format", "md");
     expect_exit_code(&r, EXIT_OK);
     /* The header names the columns; the row holds them in that order. */
     char *head = r.out, *row = strchr(strchr(r.out, '\n') + 1, '\n') + 1;
