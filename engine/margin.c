@@ -95,8 +95,12 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
     if (tier)
         *tier = t;
     if (!hooked) {
-        /* The notional the rate applies to is already at hand. */
-        *mm = table_mm_on(w, on_entry ? entry_notional : notional, t);
+        /* The notional the rate applies to is already at hand. A tier's
+         * deduction is a discount on the rate, never a credit: below the
+         * tier's own floor (a notional that fell after the tier was
+         * chosen) the requirement is zero, not negative (lint flags tables
+         * whose deduction exceeds their floor's requirement). */
+        *mm = liq_dec_max(table_mm_on(w, on_entry ? entry_notional : notional, t), LIQ_DEC_ZERO);
         return w->c.st;
     }
     const p_tier *pt = root_tier(w->pr, t);
@@ -124,6 +128,15 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
         return st;
     st = liq_hookrt_ret_dec(w->p->rt, NULL, mm, NULL, w->d);
     liq_hookrt_ret_done(w->p->rt);
+    if (st == LIQ_OK && d_neg(*mm)) {
+        /* A requirement below zero is a bug in the hook, not a rule. */
+        liq_mark hm = w->p->hook_mark[HOOK_MM];
+        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EHOOK, hm.file, hm.line, hm.col,
+                      "hook maintenance_margin: returned a negative maintenance margin %s "
+                      "(at a price of %s)", dstr(*mm, (char[LIQ_DEC_STRLEN]){0}),
+                      dstr(px, (char[LIQ_DEC_STRLEN]){0}));
+        return LIQ_EHOOK;
+    }
     return st;
 }
 

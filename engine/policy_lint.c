@@ -108,6 +108,22 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
                      (liq_dec_format(want, b), b));
         }
     }
+    /* A deduction larger than the tier's requirement at its own floor
+     * would make the maintenance margin negative there (the engine then
+     * takes it as zero). */
+    for (size_t i = 0; i < nt; i++) {
+        char c1[LIQ_DEC_STRLEN], c2[LIQ_DEC_STRLEN];
+        const p_tier *t = policy_tier(p, i);
+        liq_dec floor = i ? policy_tier(p, i - 1)->up_to.v : LIQ_DEC_ZERO, at;
+        if (liq_dec_mul(floor, t->rate.v, LIQ_ROUND_HALF_EVEN, &at) == LIQ_OK &&
+            liq_dec_cmp(t->deduction.v, at) > 0)
+            WARN(t->deduction.set ? t->deduction.m : t->prov.m,
+                 "margin.maintenance.tiers[%zu].deduction: %s is more than the tier's "
+                 "requirement at its floor (%s x %s = %s): the maintenance margin would be "
+                 "negative there",
+                 i, (liq_dec_format(t->deduction.v, a), a), (liq_dec_format(floor, b), b),
+                 (liq_dec_format(t->rate.v, c1), c1), (liq_dec_format(at, c2), c2));
+    }
     /* Capped at the remaining margin, the fee cannot create a deficit;
      * uncapped, a fee above the first maintenance rate always does. */
     if (nt && r->liquidation.fee.rate.set && r->liquidation.fee.cap.v != FEECAP_REMAINING &&
