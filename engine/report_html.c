@@ -137,6 +137,32 @@ static const char *const loss_colors[] = {"#E69F00", "#D55E00", "#CC79A7"};
 static const char *const cover_colors[] = {"#0072B2", "#56B4E9", "#009E73",
                                            "#F0E442", "#999999", "#000000"};
 
+void html_loss_and_cover(sbuf *b, const char *ccy, size_t group, const char *loss_caption,
+                         const char *loss_axis, const char *const *names, size_t nbars,
+                         const liq_dec *loss, size_t nloss, const char *const *lparts,
+                         const char *const *lcolors, const liq_dec *cover)
+{
+    char id[32], axis[160], cap[200];
+    sb_add(b, "<div class=\"charts\" data-currency=\"");
+    sb_html(b, ccy);
+    sb_add(b, "\">\n");
+    html_figure(b, loss_caption);
+    snprintf(id, sizeof id, "loss-%zu", group);
+    svg_hbars(b, &(svg_bars){.id = id, .axis = loss_axis, .unit = ccy, .nbars = nbars,
+                             .nparts = nloss, .bars = names, .parts = lparts, .v = loss,
+                             .colors = lcolors});
+    html_figure_end(b);
+    snprintf(cap, sizeof cap, "Who paid the deficit, %s", ccy);
+    html_figure(b, cap);
+    snprintf(id, sizeof id, "cover-%zu", group);
+    snprintf(axis, sizeof axis, "deficit covered (%s)", ccy);
+    svg_hbars(b, &(svg_bars){.id = id, .axis = axis, .unit = ccy, .nbars = nbars, .nparts = 6,
+                             .bars = names, .parts = cover_parts, .v = cover,
+                             .colors = cover_colors});
+    html_figure_end(b);
+    sb_add(b, "</div>\n");
+}
+
 /* A row with numbers: rows that are not "ok" (not listed, not offered,
  * failed) have none to draw; the notes say why. */
 static bool charted(const liq_result *r)
@@ -176,27 +202,10 @@ static void currency_charts(sbuf *b, liq_result *const *rs, size_t n, const char
             cover[k * 6 + s] = r->cov[cover_stage[s]];
         k++;
     }
-    char id[32], axis[160], cap[200];
-    sb_add(b, "<div class=\"charts\" data-currency=\"");
-    sb_html(b, ccy);
-    sb_add(b, "\">\n");
+    char cap[200], axis[160];
     snprintf(cap, sizeof cap, "Loss by component, %s", ccy);
-    html_figure(b, cap);
-    snprintf(id, sizeof id, "loss-%zu", gi);
     snprintf(axis, sizeof axis, "trader's loss (%s)", ccy);
-    svg_hbars(b, &(svg_bars){.id = id, .axis = axis, .unit = ccy, .nbars = m, .nparts = 3,
-                             .bars = names, .parts = loss_parts, .v = loss,
-                             .colors = loss_colors});
-    html_figure_end(b);
-    snprintf(cap, sizeof cap, "Who paid the deficit, %s", ccy);
-    html_figure(b, cap);
-    snprintf(id, sizeof id, "cover-%zu", gi);
-    snprintf(axis, sizeof axis, "deficit covered (%s)", ccy);
-    svg_hbars(b, &(svg_bars){.id = id, .axis = axis, .unit = ccy, .nbars = m, .nparts = 6,
-                             .bars = names, .parts = cover_parts, .v = cover,
-                             .colors = cover_colors});
-    html_figure_end(b);
-    sb_add(b, "</div>\n");
+    html_loss_and_cover(b, ccy, gi, cap, axis, names, m, loss, 3, loss_parts, loss_colors, cover);
 out:
     free(names);
     free(loss);

@@ -29,4 +29,14 @@ void html_json(sbuf *b, const char *id, const char *json);
 void html_cell(sbuf *b, size_t row, const char *key, const char *text, bool numeric);
 void html_end(sbuf *b);
 
+/* The pair of charts every page shows per settlement currency: the loss
+ * in nloss parts (loss_parts, loss_colors) beside who paid the deficit in
+ * the six shortfall stages (insurance fund, ADL, socialized, pool, venue,
+ * trader debt), one bar per name. loss holds nbars x nloss values, cover
+ * nbars x 6. The ids are loss-<group> and cover-<group>. */
+void html_loss_and_cover(sbuf *b, const char *ccy, size_t group, const char *loss_caption,
+                         const char *loss_axis, const char *const *names, size_t nbars,
+                         const liq_dec *loss, size_t nloss, const char *const *loss_parts,
+                         const char *const *loss_colors, const liq_dec *cover);
+
 #endif

@@ -404,11 +404,7 @@ static void liquidation_chart(sbuf *b, const liq_replay_report *r, const timelin
 static void loss_charts(sbuf *b, const liq_replay_report *r)
 {
     static const char *const loss_parts[] = {"loss before fees", "fees and forfeited margin"};
-    static const char *const cover_parts[] = {"insurance fund", "ADL", "socialized",
-                                              "liquidity pool", "venue", "trader debt"};
     static const char *const loss_colors[] = {"#E69F00", "#CC79A7"};
-    static const char *const cover_colors[] = {"#0072B2", "#56B4E9", "#009E73",
-                                               "#F0E442", "#999999", "#000000"};
     for (size_t i = 0; i < r->nruns; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
@@ -437,27 +433,11 @@ static void loss_charts(sbuf *b, const liq_replay_report *r)
                     cover[n * 6 + s] = u->sum.covered[s];
                 n++;
             }
-            char cap[160], id[32], axis[120];
-            sb_add(b, "<div class=\"charts\" data-currency=\"");
-            sb_html(b, ccy);
-            sb_add(b, "\">\n");
+            char cap[160], axis[120];
             snprintf(cap, sizeof cap, "Traders' loss across the book, %s", ccy);
-            html_figure(b, cap);
-            snprintf(id, sizeof id, "loss-%zu", i);
             snprintf(axis, sizeof axis, "traders' loss (%s)", ccy);
-            svg_hbars(b, &(svg_bars){.id = id, .axis = axis, .unit = ccy, .nbars = m, .nparts = 2,
-                                     .bars = names, .parts = loss_parts, .v = loss,
-                                     .colors = loss_colors});
-            html_figure_end(b);
-            snprintf(cap, sizeof cap, "Who paid the deficit, %s", ccy);
-            html_figure(b, cap);
-            snprintf(id, sizeof id, "cover-%zu", i);
-            snprintf(axis, sizeof axis, "deficit covered (%s)", ccy);
-            svg_hbars(b, &(svg_bars){.id = id, .axis = axis, .unit = ccy, .nbars = m, .nparts = 6,
-                                     .bars = names, .parts = cover_parts, .v = cover,
-                                     .colors = cover_colors});
-            html_figure_end(b);
-            sb_add(b, "</div>\n");
+            html_loss_and_cover(b, ccy, i, cap, axis, names, m, loss, 2, loss_parts, loss_colors,
+                                cover);
         }
         free(names);
         free(loss);
