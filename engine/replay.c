@@ -104,6 +104,9 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         kept = c_add(c, kept, t->kept);
     }
     const wf_step *last = &steps[n - 1];
+    /* What the close's event says the forced part cost (computed here:
+     * replay_emit evaluates nothing when no one reads the events). */
+    liq_dec forced = c_sub(c, pnl_t, pnl_f);
     r->fill = last->fill;
     size_t bucket = r->path->n ? r->tick * 10 / r->path->n : 0;
     r->s->buckets[bucket < 10 ? bucket : 9]++;
@@ -115,7 +118,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
                 "\"remaining\":\"%s\",\"fee\":\"%s\",\"unforced\":\"%s\",\"forced\":\"%s\","
                 "\"trigger\":\"%s\"}",
              book_id(r->b, i), D(last->size), D(last->fill), D(last->rest), D(last->fee),
-             D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(m));
+             D(liq_dec_neg(pnl_t)), D(forced), D(m));
         return replay_index(r, i);
     }
     liq_dec deficit = liq_dec_max(liq_dec_neg(last->equity), LIQ_DEC_ZERO);
@@ -124,18 +127,20 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     r->ver[i]++;
     r->s->liquidations++;
     r->s->deficit = c_add(c, r->s->deficit, deficit);
-    if (last->backstop && n == 1)
+    bool takeover = last->backstop && n == 1;
+    liq_dec equity_at_mark = takeover ? c_add(c, r->coll[i], pnl_f) : LIQ_DEC_ZERO;
+    if (takeover)
         replay_emit(r, "\"type\":\"backstop_takeover\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                 "\"mark\":\"%s\",\"equity\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\","
                 "\"unforced\":\"%s\"}",
              book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m),
-             D(c_add(c, r->coll[i], pnl_f)), D(kept), D(deficit), D(liq_dec_neg(pnl_t)));
+             D(equity_at_mark), D(kept), D(deficit), D(liq_dec_neg(pnl_t)));
     else
         replay_emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                 "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
                 "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
              book_id(r->b, i), side > 0 ? "long" : "short", D(closed), D(r->lp[i]), D(m),
-             D(last->fill), D(liq_dec_neg(pnl_t)), D(c_sub(c, pnl_t, pnl_f)), D(fees), D(kept),
+             D(last->fill), D(liq_dec_neg(pnl_t)), D(forced), D(fees), D(kept),
              D(deficit));
     if (d_pos(deficit)) {
         liq_dec bp = d_pos(steps[0].bp) ? steps[0].bp : last->fill;

@@ -56,10 +56,18 @@ liq_status replay_index(rp *r, size_t i);
 
 /* replay_ledger.c: money paid to a receiver of fees or kept margin
  * (RECV_*); the sum of every party's balance; one NDJSON event line to
- * opts.on_event (nothing is formatted when nobody listens). */
+ * opts.on_event. */
 void replay_credit(rp *r, int receiver, liq_dec amount);
 liq_dec replay_ledger_sum(rp *r);
-void replay_emit(rp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void replay_emit_line(rp *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A macro, as result_trace: when nobody listens the arguments (formatted
+ * decimals, most of a replay's time otherwise) are never evaluated, so
+ * they must not compute anything the replay needs. */
+#define replay_emit(r, ...)                                                  \
+    do {                                                                     \
+        if ((r)->o->on_event)                                                \
+            replay_emit_line((r), __VA_ARGS__);                              \
+    } while (0)
 
 /* replay_shortfall.c: cover account i's deficit after it closed q at
  * bankruptcy price bp; socialize the tick's pending deficits among its

@@ -34,10 +34,8 @@ liq_dec replay_ledger_sum(rp *r)
     return t;
 }
 
-void replay_emit(rp *r, const char *fmt, ...)
+void replay_emit_line(rp *r, const char *fmt, ...)
 {
-    if (!r->o->on_event)
-        return;
     int k = snprintf(r->line, sizeof r->line, "{\"tick\":%zu,\"time\":\"%s\",", r->tick,
                      r->path->time[r->tick]);
     va_list ap;
