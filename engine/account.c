@@ -157,7 +157,7 @@ static liq_status walk_cross(leg *g, size_t n, liq_dec *cash, const liq_scenario
                 last = k;
         if (last == n)
             break;
-        if (d_gt(equity, mm))
+        if (!wf_mm_breached(&g[0].w, equity, mm))
             continue;
         liq_event *e = result_event(g[0].w.r, "account_liquidation", (long)t);
         event_dec(e, "equity", equity);

@@ -75,9 +75,12 @@ typedef struct p_margin {
     p_maint maintenance;
 } p_margin;
 
+/* How equity is compared with maintenance margin at the trigger. */
+enum { TRIGCMP_AT_OR_BELOW, TRIGCMP_STRICTLY_BELOW };
 typedef struct p_trigger {
     pprov prov;
     penum price;
+    penum compare;                /* TRIGCMP_* */
     pdec margin_call_at;
 } p_trigger;
 

@@ -107,9 +107,15 @@ static const field margin_f[] = {
 static const schema margin_s = {"margin", sizeof(p_margin), true, margin_f,
                                 sizeof margin_f / sizeof *margin_f};
 
+static const char *const trigcmp_names[] = {"at_or_below", "strictly_below", NULL};
 static const field trigger_f[] = {
     {FLD(p_trigger, "price", F_ENUM, false, price), .enum_vals = price_names, .def = "mark",
      .doc = "which price the scenario path stands for at this venue"},
+    {FLD(p_trigger, "compare", F_ENUM, false, compare), .enum_vals = trigcmp_names,
+     .def = "at_or_below",
+     .doc = "at_or_below: liquidated when equity reaches maintenance margin (the mark reaches "
+            "the liquidation price); strictly_below: only when equity is below it (dYdX: net "
+            "collateral < maintenance requirement)"},
     {FLD(p_trigger, "margin_call_at", F_DEC, false, margin_call_at), .lo = "1",
      .doc = "margin call when equity falls to this multiple of maintenance margin"},
 };

@@ -151,6 +151,38 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
 
 /* ---- the walk --------------------------------------------------------- */
 
+/* Under trigger.compare: strictly_below the mark at or beyond an
+ * account's liquidation price is a candidate, and the exact equity at the
+ * mark decides (wf_trigger_due, as a single evaluation's walk decides):
+ * a candidate still at maintenance stays open, and goes back on its
+ * heap to be tested again at the next tick. */
+static liq_status confirm_due(rp *r, uint32_t *due, size_t *nd)
+{
+    if (r->w.pr->trigger.compare.v != TRIGCMP_STRICTLY_BELOW)
+        return LIQ_OK;
+    size_t kept = 0;
+    for (size_t k = 0; k < *nd; k++) {
+        uint32_t i = due[k];
+        bool ok;
+        replay_load(r, i);
+        liq_status st = wf_trigger_due(&r->w, r->size[i], r->coll[i], r->mark, r->lp[i], &ok);
+        if (st != LIQ_OK)
+            return st;
+        if (ok) {
+            due[kept++] = i;
+            continue;
+        }
+        if (r->o->naive)
+            continue;
+        heap_ent e = {.key = r->side[i] > 0 ? -r->lp[i].raw : r->lp[i].raw, .idx = i,
+                      .ver = r->ver[i]};
+        if (!heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e))
+            return LIQ_ENOMEM;
+    }
+    *nd = kept;
+    return LIQ_OK;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -199,6 +231,7 @@ static liq_status walk(rp *r)
             }
             qsort(due, nd, sizeof *due, cmp_u32);
         }
+        st = confirm_due(r, due, &nd);
         for (size_t k = 0; st == LIQ_OK && k < nd; k++)
             if (r->side[due[k]])
                 st = liquidate(r, due[k], slip);

@@ -2,7 +2,11 @@
  * trigger.c — walking the mark path: margin calls, the liquidation
  * trigger, and the close (whole, or in the venue's partial slices).
  *
- * The trigger is the first mark at or beyond the liquidation price. The
+ * The trigger is the first mark at or beyond the liquidation price; under
+ * `trigger.compare: strictly_below` (dYdX: liquidatable iff net collateral
+ * < maintenance requirement) that mark must also find the equity strictly
+ * below maintenance margin, so a mark exactly at the boundary is not a
+ * trigger (wf_trigger_due, shared with replay.c and account.c). The
  * close fills `slippage` beyond that mark (the scenario's market), and
  * the loss splits there: entry -> trigger is unforced (the market did
  * it), trigger -> fill is forced (the liquidation did it). Under
@@ -30,6 +34,29 @@ static liq_status equity_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
         return st;
     *equity = c_add(&w->c, coll, wf_pnl(w, size, mark));
     return w->c.st;
+}
+
+bool wf_mm_breached(const wf *w, liq_dec equity, liq_dec mm)
+{
+    return w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW ? d_lt(equity, mm)
+                                                               : d_le(equity, mm);
+}
+
+/* The liquidation price is where equity equals maintenance, rounded
+ * against the trader (a long's up): every mark that breaches the rule is
+ * at or beyond it, so the price is the test, and under strictly_below the
+ * exact equity at the mark then decides the boundary itself. */
+liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec lp, bool *due)
+{
+    *due = beyond(w, mark, lp);
+    if (!*due || w->pr->trigger.compare.v != TRIGCMP_STRICTLY_BELOW)
+        return LIQ_OK;
+    liq_dec mm, equity;
+    liq_status st = equity_at(w, size, coll, mark, &equity, &mm);
+    if (st != LIQ_OK)
+        return st;
+    *due = wf_mm_breached(w, equity, mm);
+    return LIQ_OK;
 }
 
 static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, liq_dec coll,
@@ -107,7 +134,10 @@ liq_status wf_walk(wf *w, wf_close *o)
         liq_dec mark = w->px[i];
         if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
             return st;
-        if (!has_lp || !beyond(w, mark, lp))
+        bool due = false;
+        if (has_lp && (st = wf_trigger_due(w, size, coll, mark, lp, &due)) != LIQ_OK)
+            return st;
+        if (!due)
             continue;
         if (!o->liquidated) {
             o->liquidated = true;

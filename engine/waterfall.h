@@ -128,6 +128,12 @@ liq_status wf_walk(wf *w, wf_close *out);
 /* The size a partial liquidation step closes at this mark (the whole
  * size when the venue would close it all). Shared with replay.c. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
+/* Is the position (size, coll) liquidated at this mark, given its
+ * liquidation price lp (trigger.compare)? And the rule itself on an
+ * account's equity and maintenance margin. Shared with replay.c and
+ * account.c. */
+liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec lp, bool *due);
+bool wf_mm_breached(const wf *w, liq_dec equity, liq_dec mm);
 /* Does the venue's backstop take this position over at this mark (equity
  * below backstop.below_mm x maintenance margin)? Shared with replay.c. */
 liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due);

@@ -13,7 +13,9 @@
  * policy promises no negative balance or has no such stage before debt.
  *
  * Plus the Kraken case that started it: a cross-only venue and an
- * isolated book row are one answer, not two.
+ * isolated book row are one answer, not two; and the boundary of the
+ * trigger comparison (trigger.compare), taken both ways in eval, in a
+ * cross account and in a replay, indexed and naive.
  */
 #include "support/support.h"
 
@@ -332,12 +334,113 @@ static void test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both(void 
     liq_diags_free(&d);
 }
 
+/* The trigger of a run of `marks`: from eval (the result's trigger_price)
+ * and from a one-account replay, indexed and naive; all three must agree.
+ * "null" when not liquidated. */
+static void trigger_both_ways(liq_policy *p, const char *marks_yaml, const char *const *marks,
+                              size_t n, char *out, size_t cap)
+{
+    char yaml[600];
+    snprintf(yaml, sizeof yaml,
+             "name: edge\naccount: {collateral: \"554\", mode: cross}\n"
+             "position: {market: BTC-USD, side: long, size: \"0.1\", entry_price: \"50000\", "
+             "leverage: 10}\nmarket: {mark_path: [%s]}\n", marks_yaml);
+    liq_scenario *s = parse_scenario_or_fail("edge.yaml", yaml);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags("eval", &d);
+    char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+    json_error_t jerr;
+    json_t *r = json_loads(txt, 0, &jerr);
+    jtext(r, "trigger_price", out, cap);
+    liq_path *path = path_new(n);
+    for (size_t i = 0; i < n; i++)
+        path->mark[i] = D(marks[i]);
+    for (int naive = 0; naive < 2; naive++) {
+        liq_book *bk = book_new(1);
+        assert_true(book_add(bk, "a", D("554"), MODE_CROSS, 1, D("0.1"), D("50000"), D("10")));
+        sums got = {0};
+        liq_replay_summary sum;
+        liq_replay_opts ro = {.on_event = on_event, .ud = &got, .naive = naive};
+        if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
+            fail_with_diags("replay", &d);
+        assert_string_equal(got.liquidated ? got.trigger : "null", out);
+        liq_book_free(bk);
+    }
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_path_free(path);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+}
+
+/* dYdX liquidates a subaccount only when its net collateral is strictly
+ * below its maintenance requirement (IsLiquidatable, x/clob/keeper/
+ * liquidations.go; trigger.compare: strictly_below). 0.1 BTC long at
+ * 50,000, 554 USDC, MM 1.2 %: the liquidation price (5,000 - 554) /
+ * (0.1 x 0.988) = 45,000 exactly, where equity 554 - 500 = 54 equals MM
+ * 4,500 x 1.2 % = 54. dYdX holds at 45,000 and liquidates at 44,999
+ * (equity 53.9 < MM 53.9988); the same venue comparing at_or_below (a
+ * test-only child) liquidates at 45,000. */
+static void test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay(void **state)
+{
+    (void)state;
+    static const char *const marks[] = {"50000", "45000", "44999"};
+    const char *yaml = "\"50000\", \"45000\", \"44999\"";
+    char b[LIQ_DEC_STRLEN + 8];
+    liq_policy *strict = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/dydx-v4.yaml");
+    liq_policy *at = load_policy_or_fail(LIQ_TEST_DATA "/waterfall/policies/dydx-v4-at-or-below.yaml");
+    trigger_both_ways(strict, yaml, marks, 3, b, sizeof b);
+    assert_string_equal(b, "44999");
+    trigger_both_ways(strict, "\"50000\", \"45000\"", marks, 2, b, sizeof b);
+    assert_string_equal(b, "null");
+    trigger_both_ways(at, yaml, marks, 3, b, sizeof b);
+    assert_string_equal(b, "45000");
+
+    /* A cross account of two positions (account.c) holds the same rule:
+     * SOL-USD 10 at 100 (MM 5 % of 1,000 = 50) stays at 100, so at BTC
+     * 45,000 the account's equity 604 - 500 = 104 equals its MM 54 + 50. */
+    const char *acct =
+        "name: edge2\naccount: {collateral: \"604\", mode: cross}\npositions:\n"
+        "  - {market: BTC-USD, side: long, size: \"0.1\", entry_price: \"50000\", leverage: 10}\n"
+        "  - {market: SOL-USD, side: long, size: \"10\", entry_price: \"100\", leverage: 10}\n"
+        "market:\n  mark_paths:\n    BTC-USD: [\"50000\", \"45000\", \"44999\"]\n"
+        "    SOL-USD: [\"100\", \"100\", \"100\"]\n";
+    liq_policy *ps[2] = {strict, at};
+    const char *want[2] = {"44999", "45000"};
+    for (int k = 0; k < 2; k++) {
+        liq_scenario *s = parse_scenario_or_fail("edge2.yaml", acct);
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_eval_opts eo = {0};
+        liq_result *res = liq_eval(ps[k], s, &eo, &d);
+        if (!res)
+            fail_with_diags("eval", &d);
+        char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+        json_error_t jerr;
+        json_t *r = json_loads(txt, 0, &jerr);
+        json_t *legs = json_object_get(r, "positions");
+        assert_string_equal(json_string_value(json_object_get(json_array_get(legs, 0),
+                                                              "trigger_price")), want[k]);
+        json_decref(r);
+        free(txt);
+        liq_result_free(res);
+        liq_scenario_free(s);
+        liq_diags_free(&d);
+    }
+    liq_policy_free(strict);
+    liq_policy_free(at);
+}
+
 int main(void)
 {
     chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_shipped_policy),
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
+        cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
