@@ -31,6 +31,11 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
             {.key = "notional", .kind = LIQ_HF_DEC, .dec = notional},
             {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = equity},
             {.key = "rate", .kind = LIQ_HF_DEC, .dec = pf->rate.v},
+            /* The maintenance rate of the tier the closed notional falls
+             * in: a fee that is a formula of it (Drift's IF fee) reads it
+             * here, so a policy that changes the tier changes the fee. */
+            {.key = "maintenance_rate", .kind = LIQ_HF_DEC,
+             .dec = root_tier(w->pr, wf_tier(w, notional))->rate.v},
         };
         liq_status st = wf_call_hook(w, HOOK_FEE, f, sizeof f / sizeof *f);
         if (st != LIQ_OK)

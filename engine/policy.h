@@ -255,6 +255,10 @@ static inline size_t policy_ntiers(const liq_policy *p)
  * hook's file:line for each hook that fails on a representative position.
  * Returns the number added. */
 size_t policy_lint_hooks(const liq_policy *p, liq_diags *d);
+/* Lint's check of the hook file's number literals (policy_lint_dup.c): a
+ * warning at each one that repeats a policy value its hook gets in ctx.
+ * Returns the number added. */
+size_t policy_lint_dup(const liq_policy *p, liq_diags *d);
 
 /* The source label of a section, "id" or "id, id" or "assumed: why", for
  * traces. Writes into buf. */

@@ -2,7 +2,8 @@
  * policy_lint.c — advice on a policy that loads: what an auditor would
  * flag. Unsourced parameters, tiers that are not monotone, cum /
  * deduction chains that break the venue's recurrence, a fee above the
- * first tier's maintenance rate, hooks that can never run, a name that
+ * first tier's maintenance rate, hooks that can never run, a hook that
+ * repeats a policy value instead of reading it from ctx, a name that
  * does not match its file. Warnings only; `liqsim lint --strict` turns
  * them into a failing exit code.
  */
@@ -148,5 +149,7 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
                  liq_hook_names[reach[i].hook], liq_stage_names[reach[i].stage]);
     /* And the hooks themselves, run on a few positions. */
     n += policy_lint_hooks(p, d);
+    /* And their text: a number the YAML holds, written again. */
+    n += policy_lint_dup(p, d);
     return n;
 }

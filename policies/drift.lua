@@ -17,12 +17,15 @@
 -- Drift works in integers: the shortage term and the result are truncated to
 -- parts per million (LIQUIDATION_FEE_PRECISION); so are they here.
 
--- SOL-PERP (market index 0), from a captured PerpMarket account (see the
--- policy's drift-sol-perp-capture source: third-party, April 2024).
-local MARGIN_RATIO_MAINTENANCE = dec("0.04")   -- marginRatioMaintenance 400 / 10,000
-local LIQUIDATOR_FEE = dec("0.01")             -- liquidatorFee 10,000 / 1,000,000
--- The maximum IF fee (ifLiquidationFee 10,000 / 1,000,000 = 1%) is the
--- policy's liquidation.fee.rate, passed in as ctx.rate.
+-- The maintenance margin ratio is the policy's (margin.maintenance.tiers[].rate,
+-- ctx.maintenance_rate) and the maximum IF fee its liquidation.fee.rate
+-- (ctx.rate): a policy that extends drift.yaml with other values changes the
+-- fee with them. The liquidator's fee has no key of its own in the policy (it
+-- is the discount the scenario's slippage stands for), so it is written here:
+-- SOL-PERP (market index 0), liquidatorFee 10,000 / 1,000,000 in the captured
+-- PerpMarket account (drift.yaml, source drift-sol-perp-capture: third-party,
+-- April 2024), the same 1% as Drift's unit test.
+local LIQUIDATOR_FEE = dec("0.01")             -- lint: own (not liquidation.fee.rate)
 
 local PPM = dec("0.000001")
 local SHARE = dec("0.95")
@@ -54,19 +57,8 @@ local function shortage_at_trigger(ctx, margin_ratio)
 end
 
 function liquidation_fee(ctx)
-  local shortage = shortage_at_trigger(ctx, MARGIN_RATIO_MAINTENANCE)
-  local rate = perp_if_fee_rate(MARGIN_RATIO_MAINTENANCE, LIQUIDATOR_FEE, ctx.rate,
+  local shortage = shortage_at_trigger(ctx, ctx.maintenance_rate)
+  local rate = perp_if_fee_rate(ctx.maintenance_rate, LIQUIDATOR_FEE, ctx.rate,
                                 shortage, ctx.notional)
-  return ctx.notional * rate
-end
-
--- The same formula with the parameters of Drift's own unit test (margin ratio
--- 5%, liquidator fee 1%; the maximum comes from ctx.rate). Not used by the
--- shipped policy: tests/data/golden/drift-if-fee/ names it to reproduce the
--- test's three cases through the engine.
-function liquidation_fee_drift_test_params(ctx)
-  local margin_ratio = dec("0.05")
-  local shortage = shortage_at_trigger(ctx, margin_ratio)
-  local rate = perp_if_fee_rate(margin_ratio, dec("0.01"), ctx.rate, shortage, ctx.notional)
   return ctx.notional * rate
 end

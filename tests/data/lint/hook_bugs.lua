@@ -5,7 +5,7 @@ function mm(ctx)
   if ctx.notional > dec(100000) then
     error("no tier above 100000")
   end
-  return ctx.notional * "0.005"
+  return ctx.notional * ctx.tier_rate
 end
 
 function fee(ctx)
