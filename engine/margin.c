@@ -226,9 +226,81 @@ static liq_status excess(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec 
  * limit only stops a hook that is not monotone from looping. */
 #define BISECT_MAX_STEPS 200
 
-/* Bisection for hooked maintenance margin: keeps `bad` (f <= 0) and
- * `good` (f > 0) bracketing the boundary until they are a tick apart.
- * Deterministic: the same halvings on every machine. */
+/* The bisection's own steps, each decision taken by `positive`: f(mid)
+ * > 0 keeps mid as `good`, else as `bad`. Halvings are floor((good +
+ * bad) / 2) until the bracket is BISECT_EPS wide, the same on every
+ * machine. */
+typedef struct bisect_probe bisect_probe;
+typedef liq_status (*bisect_sign)(wf *w, bisect_probe *bp, liq_dec mid, bool *positive);
+struct bisect_probe {
+    liq_dec size, coll;
+    /* A linear model of f: its root x, and how far from it a prediction
+     * may be wrong (band); decisions inside the band call the hook. */
+    liq_dec x, band;
+    bool long_good;          /* good is above bad (a long) */
+    bool real;               /* the last decision called the hook */
+};
+
+static liq_status sign_by_hook(wf *w, bisect_probe *bp, liq_dec mid, bool *positive)
+{
+    liq_dec f = LIQ_DEC_ZERO;
+    liq_status st = excess(w, bp->size, bp->coll, mid, &f);
+    *positive = d_pos(f);
+    bp->real = true;
+    return st;
+}
+
+static liq_status sign_by_model(wf *w, bisect_probe *bp, liq_dec mid, bool *positive)
+{
+    calc probe = {LIQ_OK, NULL};
+    liq_dec off = c_sub(&probe, mid, bp->x);
+    if (probe.st != LIQ_OK || d_le(liq_dec_abs(off), bp->band))
+        return sign_by_hook(w, bp, mid, positive);
+    *positive = bp->long_good ? d_pos(off) : d_neg(off);
+    bp->real = false;
+    return LIQ_OK;
+}
+
+static liq_status bisect(wf *w, bisect_probe *bp, bisect_sign sign, liq_dec *good, liq_dec *bad,
+                         bool *good_real, bool *bad_real)
+{
+    liq_dec eps = BISECT_EPS;
+    for (int i = 0; i < BISECT_MAX_STEPS; i++) {
+        liq_dec gap = liq_dec_abs(c_sub(&w->c, *good, *bad));
+        if (d_le(gap, eps))
+            break;
+        liq_dec mid = c_divr(&w->c, c_add(&w->c, *good, *bad), c_int(2), LIQ_ROUND_FLOOR);
+        bool pos;
+        liq_status st = sign(w, bp, mid, &pos);
+        if (st != LIQ_OK)
+            return st;
+        if (pos) {
+            *good = mid;
+            *good_real = bp->real;
+        } else {
+            *bad = mid;
+            *bad_real = bp->real;
+        }
+    }
+    return w->c.st;
+}
+
+/* Hooked maintenance margin: keeps `bad` (f <= 0) and `good` (f > 0)
+ * bracketing the boundary until they are BISECT_EPS apart.
+ *
+ * Shipped hooks are linear in the price (Kraken's used margin, Deribit's
+ * size-scaled rate on a fixed size), so the bisection need not call the
+ * hook at every halving: the secant through the bracket is the root of
+ * f up to rounding, and a halving far from it goes the way the line
+ * says. The halvings are the bisection's own; only those within `band`
+ * of the secant root (where rounding could decide) call the hook, and
+ * the two ends of the final bracket are checked by calling it: f(good) >
+ * 0 and f(bad) <= 0 there mean, for f monotone in the bracket (which the
+ * bisection assumes too), that every predicted halving went the way the
+ * hook would have sent it, so the answer is the bisection's to the last
+ * digit in a handful of calls instead of about sixty. When the line is
+ * not there (|f(x)| not small next to f's span) or a check fails, the
+ * bisection calls the hook at every halving, as it always did. */
 static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *out)
 {
     liq_dec f, good = w->entry, bad;
@@ -240,6 +312,7 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
         *out = w->entry;   /* below maintenance from the start */
         return LIQ_OK;
     }
+    liq_dec fg = f, fb;
     liq_dec bp;
     if (wf_bankruptcy_price(w, size, coll, &bp)) {
         bad = bp;
@@ -248,28 +321,26 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
     } else {
         bad = c_mul(&w->c, w->entry, c_int(SHORT_BRACKET_MULTIPLE));
     }
-    if ((st = excess(w, size, coll, bad, &f)) != LIQ_OK)
+    if ((st = excess(w, size, coll, bad, &fb)) != LIQ_OK)
         return st;
-    if (d_pos(f)) {
+    if (d_pos(fb)) {
         *has = false;
         return LIQ_OK;
     }
-    /* First the secant through the whole bracket: hooks are usually
-     * linear in the price (Kraken's used margin, Deribit's size-scaled
-     * rate on a fixed size), and then it lands on the exact root (47000,
-     * not 46999.99999999988). Otherwise bisect far below any tick (1e-9)
-     * and keep the safe side, which errs against the trader (a long
+    /* First the secant through the whole bracket: for a linear hook it
+     * lands on the exact root (47000, not 46999.99999999988) when the
+     * rounding allows. Otherwise bisect far below any tick (1e-9) and
+     * keep the safe side, which errs against the trader (a long
      * liquidates a hair higher); the tick rounding after is conservative
      * too. */
-    liq_dec fg, fb;
-    if ((st = excess(w, size, coll, good, &fg)) != LIQ_OK)
-        return st;
-    fb = f;
+    bisect_probe pb = {.size = size, .coll = coll, .long_good = d_gt(good, bad)};
+    bool model = false;
     liq_dec den = c_sub(&w->c, fg, fb);
     if (d_pos(den) && w->c.st == LIQ_OK) {
         calc probe = w->c;
-        liq_dec x = c_sub(&probe, bad, c_div(&probe, c_mul(&probe, fb, c_sub(&probe, good, bad)), den));
-        liq_dec fx;
+        liq_dec span = c_sub(&probe, good, bad);
+        liq_dec x = c_sub(&probe, bad, c_div(&probe, c_mul(&probe, fb, span), den));
+        liq_dec fx = LIQ_DEC_ZERO;
         if (probe.st == LIQ_OK && d_pos(x) && (st = excess(w, size, coll, x, &fx)) != LIQ_OK)
             return st;
         if (probe.st == LIQ_OK && d_pos(x) && d_zero(fx)) {
@@ -277,20 +348,44 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
             *out = x;
             return w->c.st;
         }
+        /* The line holds where f(x) is a rounding's worth next to f's
+         * span (2^-20 of it); how far x may be from the true root is
+         * |f(x)| / slope, and twice that plus two halvings' width is
+         * where the hook decides. */
+        liq_dec afx = liq_dec_abs(fx);
+        if (probe.st == LIQ_OK && d_pos(x) && !w->bisect_every &&
+            d_le(c_mul(&probe, afx, c_int(1 << 20)), den)) {
+            liq_dec off = c_div(&probe, c_mul(&probe, afx, liq_dec_abs(span)), den);
+            pb.x = x;
+            pb.band = c_add(&probe, c_mul(&probe, off, c_int(2)), c_mul(&probe, BISECT_EPS, c_int(2)));
+            model = probe.st == LIQ_OK;
+        }
     }
-    liq_dec eps = BISECT_EPS;
-    for (int i = 0; i < BISECT_MAX_STEPS; i++) {
-        liq_dec gap = liq_dec_abs(c_sub(&w->c, good, bad));
-        if (d_le(gap, eps))
-            break;
-        liq_dec mid = c_divr(&w->c, c_add(&w->c, good, bad), c_int(2), LIQ_ROUND_FLOOR);
-        if ((st = excess(w, size, coll, mid, &f)) != LIQ_OK)
+    if (model) {
+        liq_dec g = good, b = bad;
+        bool g_real = true, b_real = true;
+        if ((st = bisect(w, &pb, sign_by_model, &g, &b, &g_real, &b_real)) != LIQ_OK)
             return st;
-        if (d_pos(f))
-            good = mid;
-        else
-            bad = mid;
+        bool ok = true;
+        if (!g_real) {
+            if ((st = excess(w, size, coll, g, &f)) != LIQ_OK)
+                return st;
+            ok = d_pos(f);
+        }
+        if (ok && !b_real) {
+            if ((st = excess(w, size, coll, b, &f)) != LIQ_OK)
+                return st;
+            ok = !d_pos(f);
+        }
+        if (ok) {
+            *has = true;
+            *out = g;
+            return w->c.st;
+        }
     }
+    bool gr = true, br = true;
+    if ((st = bisect(w, &pb, sign_by_hook, &good, &bad, &gr, &br)) != LIQ_OK)
+        return st;
     *has = true;
     *out = good;
     return w->c.st;

@@ -69,6 +69,10 @@ typedef struct wf {
                               * evaluation: it is written only when refused) */
     /* Rounding, resolved from the policy. */
     liq_round fee_mode, amount_mode;
+    /* Tests only: the hooked liquidation price calls the hook at every
+     * halving of its bisection, never the linear model (margin.c), so a
+     * test can check the model's answer against it. */
+    bool bisect_every;
 } wf;
 
 #define WF_REFUSAL 240
