@@ -240,6 +240,12 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
     for (size_t k = 0; st == LIQ_OK && k < n; k++) {
         wf *w = &g[k].w;
         w->r = r;
+        /* The price columns, as a single evaluation picks them; the
+         * account's result names the first position's. */
+        if (k == 0)
+            eval_use_columns(w, s->legs[k].col);
+        else
+            wf_use_columns(w, s->legs[k].col);
         st = wf_position(w);
         if (st == LIQ_OK && w->refused) {
             snprintf(why, sizeof why, "positions[%zu]: %s", k, w->refusal);

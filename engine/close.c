@@ -47,12 +47,17 @@ static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     return w->c.st;
 }
 
-/* The fill of `close` units at this mark: slippage beyond the mark, and
- * where the path gives the book's depth, the impact of what this tick's
- * earlier closes already took from it. */
-static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk)
+/* The fill of `close` units at this tick: slippage beyond the traded
+ * price (the path's `last` where it has one: the order fills in the
+ * market, whatever price triggered it; else the mark), and where the path
+ * gives the book's depth, the impact of what this tick's earlier closes
+ * already took from it. */
+static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk,
+                       long step)
 {
     calc *c = &w->c;
+    if (w->fill_px && step >= 0)
+        mark = w->fill_px[step];
     if (bk && bk->depth) {
         /* Average impact 1 % per `depth` of quote notional taken, counted
          * to the middle of the order (linear impact). */
@@ -83,7 +88,7 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
             close = size;
     }
     o->size = close;
-    o->fill = o->close = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk);
+    o->fill = o->close = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk, step);
     if (w->ctype == CT_INVERSE && !d_pos(o->fill) && w->c.st == LIQ_OK) {
         /* Said in the trader's terms, not as the division that fails. */
         char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];

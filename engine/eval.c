@@ -146,6 +146,18 @@ void eval_fail_calc(wf *w, liq_status st)
                       w->pr->name.v);
 }
 
+void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
+{
+    pcol_pick k = wf_use_columns(w, col);
+    liq_result *r = w->r;
+    r->price_cols = k.several;
+    r->col_trigger = k.trigger;
+    r->col_fill = k.fill;
+    char note[300];
+    if (!r->quiet && pcol_note(&k, w->p->r.venue.v, note, sizeof note))
+        result_warn(r, "%s", note);
+}
+
 liq_status eval_settle(wf *w, const wf_close *cl)
 {
     liq_result *r = w->r;
@@ -221,6 +233,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         result_warn(r, "%s", mm.note);
     w.fee_mode = (liq_round)pr->rounding.fee.v;
     w.amount_mode = (liq_round)pr->rounding.amount.v;
+    eval_use_columns(&w, s->legs[0].col);
 
     liq_status st = wf_position(&w);
     if (st == LIQ_OK && w.refused) {

@@ -23,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, NCOL };
-static const char *const col_names[NCOL] = {"time", "mark", "index", "last", "slippage", "depth"};
-#define COLUMNS "time, mark[, index, last][, slippage][, depth]"
+enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, NCOL };
+static const char *const col_names[NCOL] = {"time",     "mark",  "index", "last",
+                                            "slippage", "depth", "oracle"};
+#define COLUMNS "time, mark[, oracle][, index][, last][, slippage][, depth]"
 
 typedef struct reading {
     liq_path *p;
@@ -109,7 +110,7 @@ static bool read_layout(reading *r, const csvr_row *row)
         if (row->n > 4)
             return err(r, &row->f[4], 0, "a path without a header has the columns time, "
                        "mark[, index, last]; name the columns in a header row (" COLUMNS
-                       ") to give slippage or depth");
+                       ") to give oracle, slippage or depth");
         for (int k = 0; k < NCOL; k++)
             r->col[k] = k < (int)row->n && k <= C_LAST ? k : -1;
         r->nf = row->n;
@@ -138,6 +139,7 @@ static bool read_value(reading *r, const csvr_row *row, int k, liq_dec *out)
         return true;
     case C_INDEX:
     case C_LAST:
+    case C_ORACLE:
         if (!dec || !d_pos(*out))
             return err(r, f, 0, "%s: expected a decimal price > 0, got \"%s\"", col_names[k], q);
         return true;
@@ -165,6 +167,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
             !grow((void **)&p->col, c, sizeof *p->col) ||
             !grow((void **)&p->index, c, sizeof *p->index) ||
             !grow((void **)&p->last, c, sizeof *p->last) ||
+            !grow((void **)&p->oracle, c, sizeof *p->oracle) ||
             !grow((void **)&p->slippage, c, sizeof *p->slippage) ||
             !grow((void **)&p->depth, c, sizeof *p->depth))
             return false;
@@ -178,6 +181,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
     p->col[p->n] = m->col;
     p->index[p->n] = v[C_INDEX];
     p->last[p->n] = v[C_LAST];
+    p->oracle[p->n] = v[C_ORACLE];
     p->slippage[p->n] = v[C_SLIP];
     p->depth[p->n] = v[C_DEPTH];
     p->n++;
@@ -240,6 +244,7 @@ liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_dia
     }
     p->has_index = r.col[C_INDEX] >= 0;
     p->has_last = r.col[C_LAST] >= 0;
+    p->has_oracle = r.col[C_ORACLE] >= 0;
     p->has_slippage = r.col[C_SLIP] >= 0;
     p->has_depth = r.col[C_DEPTH] >= 0;
     return p;
@@ -267,10 +272,11 @@ liq_path *path_new(size_t n)
     p->col = mem_calloc(c, sizeof *p->col);
     p->index = mem_calloc(c, sizeof *p->index);
     p->last = mem_calloc(c, sizeof *p->last);
+    p->oracle = mem_calloc(c, sizeof *p->oracle);
     p->slippage = mem_calloc(c, sizeof *p->slippage);
     p->depth = mem_calloc(c, sizeof *p->depth);
-    if (!p->time || !p->mark || !p->line || !p->col || !p->index || !p->last || !p->slippage ||
-        !p->depth) {
+    if (!p->time || !p->mark || !p->line || !p->col || !p->index || !p->last || !p->oracle ||
+        !p->slippage || !p->depth) {
         liq_path_free(p);
         return NULL;
     }
@@ -297,10 +303,32 @@ void liq_path_free(liq_path *p)
     free(p->col);
     free(p->index);
     free(p->last);
+    free(p->oracle);
     free(p->slippage);
     free(p->depth);
     free(p->path);
     free(p);
+}
+
+const liq_dec *path_prices(const liq_path *p, int c)
+{
+    switch (c) {
+    case PCOL_MARK:
+        return p->mark;
+    case PCOL_ORACLE:
+        return p->has_oracle ? p->oracle : NULL;
+    case PCOL_INDEX:
+        return p->has_index ? p->index : NULL;
+    case PCOL_LAST:
+        return p->has_last ? p->last : NULL;
+    }
+    return NULL;
+}
+
+void path_columns(const liq_path *p, bool have[PCOL_COUNT])
+{
+    for (int c = 0; c < PCOL_COUNT; c++)
+        have[c] = path_prices(p, c) != NULL;
 }
 
 size_t liq_path_ticks(const liq_path *p)

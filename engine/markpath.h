@@ -3,14 +3,16 @@
  * scenario's path_file holds. One reader (markpath.c) serves both, so a
  * file means the same thing to `eval` and to `replay`.
  *
- * Columns: time, mark, and optionally index, last, slippage, depth.
- * With a header row they are found by name, in any order; without one
- * they are time,mark[,index,last] by position.
+ * Columns: time, mark, and optionally oracle, index, last (what traded),
+ * slippage, depth. With a header row they are found by name, in any
+ * order; without one they are time,mark[,index,last] by position. Which
+ * price column triggers and which fills is pricecol.h's.
  */
 #ifndef LIQ_MARKPATH_H
 #define LIQ_MARKPATH_H
 
 #include "liqsim.h"
+#include "pricecol.h"
 
 struct liq_path {
     char *path;              /* the file, as messages name it */
@@ -20,6 +22,8 @@ struct liq_path {
     int *line, *col;         /* where each tick's mark is written (0 when built) */
     liq_dec *index, *last;   /* when has_index, has_last */
     bool has_index, has_last;
+    liq_dec *oracle;         /* when has_oracle */
+    bool has_oracle;
     liq_dec *slippage;       /* when has_slippage */
     bool has_slippage;
     /* Order-book depth: the quote notional that moves the price 1 %. A
@@ -32,6 +36,11 @@ struct liq_path {
  * Returns a path owned by the caller (liq_path_free) or NULL with one
  * error in d. */
 liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_diags *d);
+
+/* The prices of column c (PCOL_*), one per tick, or NULL when the path
+ * has no such column; and which columns it has. Owned by the path. */
+const liq_dec *path_prices(const liq_path *p, int c);
+void path_columns(const liq_path *p, bool have[PCOL_COUNT]);
 
 /* Building a path in memory (bench, tests): n ticks, times "0".."n-1",
  * marks zero for the caller to fill. Caller owns; liq_path_free. */

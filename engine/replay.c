@@ -199,7 +199,7 @@ static liq_status walk(rp *r)
      * a progress bar, rare enough to cost nothing. */
     size_t step = r->path->n / PROGRESS_STEPS ? r->path->n / PROGRESS_STEPS : 1;
     for (r->tick = 0; st == LIQ_OK && r->tick < r->path->n; r->tick++) {
-        r->mark = r->path->mark[r->tick];
+        r->mark = r->w.px[r->tick];
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
         r->eaten = LIQ_DEC_ZERO;
         size_t nd = 0;
@@ -407,6 +407,16 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     r.w = (wf){.p = p, .pr = pr, .mkt = mkt, .r = &r.quiet, .d = d, .c = {LIQ_OK, NULL},
                .refusal = refusal, .fee_mode = (liq_round)pr->rounding.fee.v,
                .amount_mode = (liq_round)pr->rounding.amount.v};
+    /* The path's columns, picked as a single evaluation picks them. */
+    const liq_dec *col[PCOL_COUNT];
+    for (int c = 0; c < PCOL_COUNT; c++)
+        col[c] = path_prices(path, c);
+    pcol_pick pk = wf_use_columns(&r.w, col);
+    if (pk.several) {
+        out->trigger_column = pcol_names[pk.trigger];
+        out->fill_column = pcol_names[pk.fill];
+    }
+    pcol_note(&pk, p->r.venue.v, out->price_note, sizeof out->price_note);
     const pdec *bal = &pr->insurance_fund.balance;
     out->fund_finite = r.o->has_fund || !bal->unlimited;
     out->fund_start = r.o->has_fund ? r.o->fund : bal->unlimited ? LIQ_DEC_ZERO : bal->v;
@@ -434,7 +444,7 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
             liq_dec eq = r.cash[i];
             if (r.side[i] && path->n) {
                 replay_load(&r, i);
-                eq = c_add(&r.w.c, eq, wf_pnl(&r.w, r.size[i], path->mark[path->n - 1]));
+                eq = c_add(&r.w.c, eq, wf_pnl(&r.w, r.size[i], r.w.px[path->n - 1]));
             }
             if (d_neg(eq)) {
                 out->debtors++;

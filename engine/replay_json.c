@@ -60,6 +60,16 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
     for (int i = 0; i < 10; i++)
         jout_push(b, tenths, jcount(s->buckets[i]));
     jout_set(b, o, "liquidations_by_tenth", tenths);
+    /* Only for a path of several price columns (or a note to carry): a
+     * path of one gives the bytes it always gave. */
+    if (s->trigger_column)
+        jout_set(b, o, "price_columns", json_pack("{s:s s:s}", "trigger", s->trigger_column,
+                                                  "fill", s->fill_column));
+    if (s->price_note[0]) {
+        json_t *notes = json_array();
+        jout_push(b, notes, json_string(s->price_note));
+        jout_set(b, o, "notes", notes);
+    }
     if (jb.failed) {
         json_decref(o);
         return NULL;

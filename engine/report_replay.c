@@ -554,6 +554,24 @@ static char *replay_html(const liq_replay_report *r, const char *json)
     html_begin(&b, title, sub);
     html_notes(&b, "What the inputs are (from their files)", (const char *const *)r->notes,
                r->nnotes);
+    /* Which path column stood for each venue's price (a path of several):
+     * each run's note, prefixed with its policy. */
+    char **pn = mem_calloc(r->nruns ? r->nruns : 1, sizeof *pn);
+    size_t npn = 0;
+    for (size_t i = 0; pn && i < r->nruns; i++)
+        if (r->runs[i].sum.price_note[0]) {
+            size_t len = strlen(r->runs[i].policy) + strlen(r->runs[i].sum.price_note) + 3;
+            if (!(pn[npn] = mem_malloc(len))) {
+                b.oom = true;
+                break;
+            }
+            snprintf(pn[npn++], len, "%s: %s", r->runs[i].policy, r->runs[i].sum.price_note);
+        }
+    b.oom |= pn == NULL;
+    html_notes(&b, "Which price triggered and which filled", (const char *const *)pn, npn);
+    for (size_t i = 0; i < npn; i++)
+        free(pn[i]);
+    free(pn);
     sb_add(&b, "<h2>Over time</h2>\n<div class=\"charts\">\n");
     price_chart(&b, r->path, &tl);
     liquidation_chart(&b, r, &tl);

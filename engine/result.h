@@ -83,6 +83,10 @@ struct liq_result {
     liq_dec liquidation_price, bankruptcy_price;
     bool liquidated;
     liq_dec trigger_price, fill_price, close_price;
+    /* A path of several price columns: the column trigger_price (and
+     * every trigger) came from and the one fills started from (PCOL_*). */
+    bool price_cols;
+    int col_trigger, col_fill;
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;

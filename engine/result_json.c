@@ -7,6 +7,7 @@
  */
 #include "jout.h"
 #include "mem.h"
+#include "pricecol.h"
 #include "result.h"
 
 #include <jansson.h>
@@ -66,6 +67,10 @@ static json_t *result_obj(const liq_result *r)
     jout_set(b, o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
     jout_set(b, o, "fill_price", OPT(one && r->liquidated, r->fill_price));
     jout_set(b, o, "close_price", OPT(one && r->liquidated, r->close_price));
+    if (ok && r->price_cols)
+        jout_set(b, o, "price_columns",
+                 json_pack("{s:s s:s}", "trigger", pcol_names[r->col_trigger], "fill",
+                           pcol_names[r->col_fill]));
     jout_set(b, o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
                                                   "forced", jdec(r->forced), "fees", jdec(r->fees),
                                                   "total", jdec(r->total))

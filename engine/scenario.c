@@ -70,10 +70,18 @@ static const schema fill_s = {"market.liquidation_fill", sizeof(s_fill), false, 
 static const field market_f[] = {
     {FLD(s_market, "mark_path", F_LIST_DEC, false, mark_path), .lo = "0.000000000001",
      .unit = "price", .doc = "mark prices in time order"},
+    {FLD(s_market, "oracle_path", F_LIST_DEC, false, oracle_path), .lo = "0.000000000001",
+     .unit = "price", .doc = "beside mark_path, one per mark: the oracle's prices (a venue whose "
+     "trigger.price is oracle triggers on them)"},
+    {FLD(s_market, "index_path", F_LIST_DEC, false, index_path), .lo = "0.000000000001",
+     .unit = "price", .doc = "beside mark_path, one per mark: the spot index"},
+    {FLD(s_market, "last_path", F_LIST_DEC, false, last_path), .lo = "0.000000000001",
+     .unit = "price", .doc = "beside mark_path, one per mark: the traded (last) price, which "
+     "liquidation fills start from"},
     {FLD(s_market, "mark_paths", F_DICT_LIST_DEC, false, mark_paths), .lo = "0.000000000001",
      .unit = "price", .doc = "one mark path per market symbol, for an account of several positions"},
     {FLD(s_market, "path_file", F_STR, false, path_file),
-     .doc = "CSV of time,mark[,index,last], relative to the scenario"},
+     .doc = "CSV of time,mark[,oracle][,index][,last], relative to the scenario"},
     {FLD(s_market, "liquidation_fill", F_MAP, false, liquidation_fill), .sub = &fill_s,
      .doc = "how the liquidation order fills"},
     {FLD(s_market, "insurance_fund", F_DEC_UNLIM, false, insurance_fund), .lo = "0",
@@ -106,6 +114,8 @@ void liq_scenario_free(liq_scenario *s)
     free(s->legs);
     free(s->path_px);
     free(s->path_m);
+    for (int c = 0; c < PCOL_COUNT; c++)
+        free(s->path_col[c]);
     free(s->path);
     free(s);
 }
@@ -158,8 +168,45 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
     }
     for (size_t i = 0; ok && i < p->n; i++)
         ok = path_push(s, p->mark[i], (liq_mark){csv, p->line[i], p->col[i]});
+    for (int c = PCOL_MARK + 1; ok && c < PCOL_COUNT; c++) {
+        const liq_dec *v = path_prices(p, c);
+        if (!v)
+            continue;
+        ok = (s->path_col[c] = mem_malloc(p->n * sizeof *v)) != NULL;
+        if (ok)
+            memcpy(s->path_col[c], v, p->n * sizeof *v);
+    }
     liq_path_free(p);
     return ok;
+}
+
+/* market.oracle_path, index_path, last_path: a price per mark of
+ * mark_path, the same ticks. */
+static bool load_inline_columns(liq_scenario *s, liq_diags *d)
+{
+    const s_market *m = &s->r.market;
+    const plist *cols[PCOL_COUNT] = {NULL, &m->oracle_path, &m->index_path, &m->last_path};
+    for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++) {
+        const plist *l = cols[c];
+        if (!l->set)
+            continue;
+        if (!m->mark_path.set || l->n != m->mark_path.n) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, l->m.line, l->m.col,
+                          m->mark_path.set
+                              ? "market.%s_path: %zu prices, but mark_path has %zu; each "
+                                "column has one price per mark"
+                              : "market.%s_path: goes beside mark_path (%zu prices, no "
+                                "mark_path); a path_file gives its columns in the CSV",
+                          pcol_names[c], l->n, m->mark_path.n);
+            return false;
+        }
+        if (!(s->path_col[c] = mem_malloc((l->n ? l->n : 1) * sizeof(liq_dec))))
+            return false;
+        const pdec *pts = l->items;
+        for (size_t i = 0; i < l->n; i++)
+            s->path_col[c][i] = pts[i].v;
+    }
+    return true;
 }
 
 static void dir_join(char *out, size_t cap, const char *base, const char *rel)
@@ -224,7 +271,8 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
                           ps[k].market.v ? ps[k].market.v : "(none)");
             return false;
         }
-        s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len};
+        s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len,
+                             {s->path_px + i * len}};
     }
     return true;
 }
@@ -291,6 +339,8 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
                       "market: give exactly one of 'mark_path', 'path_file' or 'mark_paths'");
         ok = false;
     }
+    if (ok)
+        ok = load_inline_columns(s, d);
     if (ok && m->mark_paths.set)
         ok = legs_from_paths(s, ps, np, d);
     if (ok && m->mark_paths.set) {
@@ -324,8 +374,11 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         /* One path: every position follows it. */
         s->legs = mem_calloc(np, sizeof *s->legs);
         ok = s->legs != NULL;
-        for (size_t k = 0; ok && k < np; k++)
-            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m};
+        for (size_t k = 0; ok && k < np; k++) {
+            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m, {s->path_px}};
+            for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
+                s->legs[k].col[c] = s->path_col[c];
+        }
         s->nlegs = np;
     }
     if (!ok) {

@@ -6,6 +6,7 @@
 #define LIQ_SCENARIO_H
 
 #include "liqsim.h"
+#include "pricecol.h"
 #include "schema.h"
 
 enum { SIDE_LONG, SIDE_SHORT };
@@ -32,6 +33,7 @@ typedef struct s_fill {
 
 typedef struct s_market {
     plist mark_path;          /* of pdec */
+    plist oracle_path, index_path, last_path;   /* of pdec: beside mark_path, tick by tick */
     pstr path_file;
     s_fill liquidation_fill;
     plist mark_paths;         /* of pdeclist: symbol -> marks, one path per market */
@@ -53,6 +55,8 @@ typedef struct s_leg {
     const s_position *p;
     const liq_dec *px;        /* npath marks */
     const liq_mark *px_m;
+    const liq_dec *col[PCOL_COUNT];  /* npath prices per column (col[PCOL_MARK] is px);
+                                      * NULL where the path has no such column */
 } s_leg;
 
 struct liq_scenario {
@@ -60,6 +64,8 @@ struct liq_scenario {
     s_root r;
     liq_dec *path_px;         /* the mark path, from mark_path or path_file */
     liq_mark *path_m;         /* where each mark came from */
+    liq_dec *path_col[PCOL_COUNT];  /* the path's other price columns (oracle, index,
+                                     * last), npath each, or NULL; [PCOL_MARK] unused */
     size_t npath;
     s_leg *legs;              /* every position (one for `position:`), each with its path */
     size_t nlegs;

@@ -2,12 +2,14 @@
  * trigger.c — walking the mark path: margin calls, the liquidation
  * trigger, and the close (whole, or in the venue's partial slices).
  *
- * The trigger is the first mark at or beyond the liquidation price; under
- * `trigger.compare: strictly_below` (dYdX: liquidatable iff net collateral
- * < maintenance requirement) that mark must also find the equity strictly
- * below maintenance margin, so a mark exactly at the boundary is not a
- * trigger (wf_trigger_due, shared with replay.c and account.c). The
- * close fills `slippage` beyond that mark (the scenario's market), and
+ * The trigger is the first mark at or beyond the liquidation price: the
+ * mark is the venue's own price (trigger.price), the column of the path
+ * that wf_use_columns picks. Under `trigger.compare: strictly_below`
+ * (dYdX: liquidatable iff net collateral < maintenance requirement) that
+ * mark must also find the equity strictly below maintenance margin, so a
+ * mark exactly at the boundary is not a trigger (wf_trigger_due, shared
+ * with replay.c and account.c). The close fills `slippage` beyond the
+ * traded price of that tick (the path's `last`, else the mark), and
  * the loss splits there: entry -> trigger is unforced (the market did
  * it), trigger -> fill is forced (the liquidation did it). Under
  * `fill: bankruptcy` the venue takes the position over at the bankruptcy
@@ -118,6 +120,18 @@ liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool
     return w->c.st;
 }
 
+pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
+{
+    bool have[PCOL_COUNT];
+    for (int c = 0; c < PCOL_COUNT; c++)
+        have[c] = col[c] != NULL;
+    have[PCOL_MARK] = true;
+    w->cols = pcol_choose(w->pr->trigger.price.v, have);
+    w->px = col[w->cols.trigger];
+    w->fill_px = w->cols.fill != w->cols.trigger ? col[w->cols.fill] : NULL;
+    return w->cols;
+}
+
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const p_liquidation *pl = &w->pr->liquidation;
@@ -146,6 +160,8 @@ liq_status wf_walk(wf *w, wf_close *o)
             liq_event *e = result_event(w->r, "liquidation_triggered", (long)i);
             event_dec(e, "mark", mark);
             event_dec(e, "liquidation_price", lp);
+            if (w->cols.several)
+                event_str(e, "column", pcol_names[w->cols.trigger]);
         }
         wf_step steps[2];
         size_t n;

@@ -14,6 +14,7 @@
 
 #include "calc.h"
 #include "policy.h"
+#include "pricecol.h"
 #include "result.h"
 #include "scenario.h"
 
@@ -23,9 +24,13 @@ typedef struct wf {
     const liq_market *mkt;   /* NULL when the policy lists no markets */
     const liq_scenario *s;
     const s_position *sp;    /* the position evaluated (a leg of the scenario's account) */
-    const liq_dec *px;       /* its market's marks, npx of them */
+    const liq_dec *px;       /* its market's venue price (trigger.price), npx of them */
     const liq_mark *px_m;
     size_t npx;
+    /* Where liquidation fills start, tick by tick (the path's traded
+     * `last` column); NULL: from px. Which column is which: cols. */
+    const liq_dec *fill_px;
+    pcol_pick cols;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -129,6 +134,12 @@ typedef struct wf_close {
     liq_dec unrealized;
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
+/* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
+ * always set) for its policy's trigger.price: px the venue's price,
+ * fill_px the traded one. Shared by eval.c, account.c and replay.c, so
+ * that the same path means the same prices to all three. Returns the
+ * pick (also in w->cols). */
+pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
 /* The size a partial liquidation step closes at this mark (the whole
  * size when the venue would close it all). Shared with replay.c. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
@@ -206,6 +217,9 @@ liq_status wf_debt(wf *w);
 liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
                             liq_diags *diags);
 liq_status eval_settle(wf *w, const wf_close *cl);
+/* wf_use_columns for an evaluation: the result names the columns and
+ * carries pcol_note's note. */
+void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
 /* An arithmetic failure of w (w->c) as a diagnostic in the user's terms. */
 void eval_fail_calc(wf *w, liq_status st);
 /* account.c: a scenario of several positions in one account. */

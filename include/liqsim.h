@@ -309,9 +309,11 @@ LIQ_API liq_book *liq_book_load(const char *path, liq_diags *diags);
 LIQ_API void liq_book_free(liq_book *b);
 LIQ_API size_t liq_book_accounts(const liq_book *b);
 
-/* A path: CSV time,mark[,index,last][,slippage][,depth] (with a header,
- * columns by name; without, time,mark[,index,last]); the optional
- * slippage column is the liquidation fill's slippage at that time. The
+/* A path: CSV time,mark[,oracle][,index][,last][,slippage][,depth] (with
+ * a header, columns by name; without, time,mark[,index,last]); the
+ * policy's trigger.price column triggers, fills start from `last` (the
+ * traded price) where the path has it; the optional slippage column is
+ * the liquidation fill's slippage at that time. The
  * same reader reads a scenario's path_file. "-" reads standard input.
  * Caller owns the result. */
 LIQ_API liq_path *liq_path_load(const char *path, liq_diags *diags);
@@ -345,6 +347,11 @@ typedef struct liq_replay_summary {
     size_t buckets[10];      /* liquidations per tenth of the path */
     double seconds_setup, seconds_walk;  /* wall time (reporting only, never in results) */
     size_t trigger_checks;   /* how many account-vs-mark comparisons the walk made */
+    /* A path of several price columns (docs/replay.md, "Price columns"):
+     * the column triggers read and the one fills start from (static
+     * names: "mark", "oracle", "index", "last"); NULL for a path of one. */
+    const char *trigger_column, *fill_column;
+    char price_note[300];    /* which column stood for what, "" when nothing to say */
 } liq_replay_summary;
 
 /* Replay every account of book through path under policy. Returns LIQ_OK

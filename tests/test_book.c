@@ -74,18 +74,18 @@ static const bad_case bad_cases[] = {
      * alike, and a file that is not a path is never quoted. */
     {PT "first-row-typo.csv", true,
      PT "first-row-typo.csv:1:7: not a mark path: the first row is neither a header naming the "
-        "columns (time, mark[, index, last][, slippage][, depth]) nor time,mark with a decimal "
+        "columns (time, mark[, oracle][, index][, last][, slippage][, depth]) nor time,mark with a decimal "
         "mark"},
     {PT "secret.csv", true,
      PT "secret.csv:1:1: not a mark path: the first row is neither a header naming the columns "
-        "(time, mark[, index, last][, slippage][, depth]) nor time,mark with a decimal mark"},
+        "(time, mark[, oracle][, index][, last][, slippage][, depth]) nor time,mark with a decimal mark"},
     {PT "headerless-5.csv", true,
      PT "headerless-5.csv:1:22: a path without a header has the columns time, mark[, index, "
-        "last]; name the columns in a header row (time, mark[, index, last][, slippage][, "
-        "depth]) to give slippage or depth"},
+        "last]; name the columns in a header row (time, mark[, oracle][, index][, last][, "
+        "slippage][, depth]) to give oracle, slippage or depth"},
     {PT "unknown-column.csv", true,
      PT "unknown-column.csv:1:11: unknown column \"slipage\" (did you mean \"slippage\"?); a "
-        "path's columns are time, mark[, index, last][, slippage][, depth]"},
+        "path's columns are time, mark[, oracle][, index][, last][, slippage][, depth]"},
 };
 
 static void bad_inputs_fail_with_their_message(void **state)
@@ -216,6 +216,47 @@ static void path_columns_by_header_name(void **state)
     liq_path_free(p);
 }
 
+/* Four prices a tick: each column is kept apart, and the pick of which
+ * triggers and which fills follows the policy's trigger.price (the
+ * venue's own price; `last`, what traded, fills). A venue whose price the
+ * path lacks gets a stand-in that the note names. */
+static void path_of_four_prices_keeps_each_column(void **state)
+{
+    (void)state;
+    liq_path *p = load_path_or_fail(PT "four-prices.csv");
+    bool have[PCOL_COUNT];
+    path_columns(p, have);
+    assert_true(have[PCOL_MARK] && have[PCOL_ORACLE] && have[PCOL_INDEX] && have[PCOL_LAST]);
+    assert_dec(path_prices(p, PCOL_MARK)[1], "44000");
+    assert_dec(path_prices(p, PCOL_ORACLE)[1], "44100");
+    assert_dec(path_prices(p, PCOL_INDEX)[1], "43900");
+    assert_dec(path_prices(p, PCOL_LAST)[1], "43500");
+    pcol_pick k = pcol_choose(PCOL_ORACLE, have);
+    assert_int_equal(k.trigger, PCOL_ORACLE);
+    assert_int_equal(k.fill, PCOL_LAST);
+    assert_true(k.several && !k.stand_in);
+    liq_path_free(p);
+
+    /* mark and last only: an oracle venue triggers on the mark, and says so. */
+    bool two[PCOL_COUNT] = {[PCOL_MARK] = true, [PCOL_LAST] = true};
+    k = pcol_choose(PCOL_ORACLE, two);
+    assert_true(k.stand_in && k.trigger == PCOL_MARK && k.fill == PCOL_LAST);
+    char note[300];
+    assert_string_equal(pcol_note(&k, "dYdX", note, sizeof note),
+                        "the path has no oracle column, the price dYdX triggers on: its mark "
+                        "column stands in for it; the liquidation fills from its last column "
+                        "(traded prices)");
+    /* mark and index: an index venue triggers on the index and fills there too. */
+    bool mi[PCOL_COUNT] = {[PCOL_MARK] = true, [PCOL_INDEX] = true};
+    k = pcol_choose(PCOL_INDEX, mi);
+    assert_true(!k.stand_in && k.trigger == PCOL_INDEX && k.fill == PCOL_INDEX);
+    /* One column: today's reading, and nothing to say. */
+    bool one[PCOL_COUNT] = {[PCOL_MARK] = true};
+    k = pcol_choose(PCOL_LAST, one);
+    assert_true(k.trigger == PCOL_MARK && k.fill == PCOL_MARK && !k.several);
+    assert_null(pcol_note(&k, "OKEx", note, sizeof note));
+}
+
 /* One reader for both: the same file read as a replay's path and as a
  * scenario's path_file gives the same error (a headerless file whose
  * first row has a typo used to be skipped as a header by one and refused
@@ -225,7 +266,7 @@ static void replay_and_scenario_read_a_path_alike(void **state)
     (void)state;
     static const char want[] =
         "tests/data/bad_scenarios/first_row_typo.csv:1:3: not a mark path: the first row is "
-        "neither a header naming the columns (time, mark[, index, last][, slippage][, depth]) "
+        "neither a header naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth]) "
         "nor time,mark with a decimal mark";
     liq_diags d = LIQ_DIAGS_INIT;
     assert_null(liq_path_load("tests/data/bad_scenarios/first_row_typo.csv", &d));
@@ -256,6 +297,7 @@ int main(void)
         cmocka_unit_test(positions_carry_their_market),
         cmocka_unit_test(market_of_64_bytes_is_kept),
         cmocka_unit_test(path_columns_by_header_name),
+        cmocka_unit_test(path_of_four_prices_keeps_each_column),
         cmocka_unit_test(replay_and_scenario_read_a_path_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -138,9 +138,20 @@ static bool owed_comparable(const liq_policy *p)
     return true;
 }
 
+/* A price of a second column near px: pct percent off it, at least 1. */
+static long long near(long long px, int64_t pct)
+{
+    long long v = px + px * pct / 100;
+    return v < 1 ? 1 : v;
+}
+
 /* One random trade under p within its first market's limits, evaluated
- * and replayed; every amount the trader sees must be equal. */
-static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated)
+ * and replayed; every amount the trader sees must be equal. With cols,
+ * the path carries oracle, index and last prices beside the mark (the
+ * traded price drifting further against the trader), in the scenario as
+ * market.oracle_path/index_path/last_path and in the replay's path as
+ * its columns. */
+static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, bool cols)
 {
     const p_root *pr = p->nmarkets ? &p->markets[0].r : &p->r;
     const char *symbol = p->nmarkets ? p->markets[0].id->symbol.v : "X";
@@ -163,7 +174,8 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated)
     /* A path: a drift then a gap, against the position most of the time. */
     size_t n = 2 + (size_t)below(g, 12);
     char marks[600] = "", slip[16];
-    size_t used = 0;
+    char other[3][600] = {"", "", ""};
+    size_t used = 0, oused[3] = {0, 0, 0};
     long long px = entry;
     liq_path *path = path_new(n);
     assert_non_null(path);
@@ -180,17 +192,34 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated)
         snprintf(m, sizeof m, "%lld", px);
         path->mark[i] = D(m);
         used += (size_t)snprintf(marks + used, sizeof marks - used, "%s\"%s\"", i ? ", " : "", m);
+        if (!cols)
+            continue;
+        /* oracle and index within 1 % of the mark; last 0-6 % against. */
+        long long v[3] = {near(px, below(g, 3) - 1), near(px, below(g, 3) - 1),
+                          near(px, (lng ? -1 : 1) * below(g, 7))};
+        liq_dec *col[3] = {path->oracle, path->index, path->last};
+        for (int c = 0; c < 3; c++) {
+            char t[32];
+            snprintf(t, sizeof t, "%lld", v[c]);
+            col[c][i] = D(t);
+            oused[c] += (size_t)snprintf(other[c] + oused[c], sizeof other[c] - oused[c],
+                                         "%s\"%s\"", i ? ", " : "", t);
+        }
     }
+    path->has_oracle = path->has_index = path->has_last = cols;
     snprintf(slip, sizeof slip, "0.%03lld", (long long)below(g, 30));
 
-    char yaml[1400];
+    char yaml[3400], extra[2000] = "";
+    if (cols)
+        snprintf(extra, sizeof extra, ", oracle_path: [%s], index_path: [%s], last_path: [%s]",
+                 other[0], other[1], other[2]);
     snprintf(yaml, sizeof yaml,
              "name: case\naccount: {collateral: \"%s\", mode: %s}\n"
              "position: {market: %s, contract: linear, side: %s, size: \"%s\", entry_price: "
              "\"%lld\", leverage: %lld}\n"
-             "market: {mark_path: [%s], liquidation_fill: {slippage: \"%s\"}}\n",
+             "market: {mark_path: [%s]%s, liquidation_fill: {slippage: \"%s\"}}\n",
              coll, cross ? "cross" : "isolated", symbol, lng ? "long" : "short", size,
-             (long long)entry, (long long)lev, marks, slip);
+             (long long)entry, (long long)lev, marks, extra, slip);
     liq_diags d = LIQ_DIAGS_INIT;
     liq_scenario *s = liq_scenario_parse("case.yaml", yaml, strlen(yaml), &d);
     if (!s)
@@ -254,9 +283,8 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated)
     liq_diags_free(&d);
 }
 
-static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **state)
+static void every_policy(bool cols)
 {
-    (void)state;
     glob_t gl;
     assert_int_equal(glob(LIQ_SOURCE_DIR "/policies/*.yaml", 0, NULL, &gl), 0);
     uint64_t g = 0x2545F4914F6CDD1Dull;
@@ -269,17 +297,32 @@ static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **
         /* Hooked policies search their liquidation price: fewer cases. */
         size_t n = p->hook_path ? 40 : 150;
         for (size_t k = 0; k < n; k++)
-            one_case(p, &g, k, &liquidated);
+            one_case(p, &g, k, &liquidated, cols);
         cases += n;
         policies++;
         liq_policy_free(p);
     }
     globfree(&gl);
-    printf("one engine: %zu cases over %zu policies, %zu liquidated, eval == replay\n", cases,
-           policies, liquidated);
+    printf("one engine%s: %zu cases over %zu policies, %zu liquidated, eval == replay\n",
+           cols ? " (mark, oracle, index, last)" : "", cases, policies, liquidated);
     assert_true(policies >= 18);
     /* The property means something only if most cases liquidate. */
     assert_true(liquidated * 2 > cases);
+}
+
+static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **state)
+{
+    (void)state;
+    every_policy(false);
+}
+
+/* The same on paths of four price columns: each policy triggers on its
+ * own trigger.price column and fills from `last`, in eval and replay
+ * alike (one pick, wf_use_columns). */
+static void test_on_paths_of_several_prices_replay_is_eval_too(void **state)
+{
+    (void)state;
+    every_policy(true);
 }
 
 /* Kraken spot margin offers cross only. An isolated book row and an
@@ -439,6 +482,7 @@ int main(void)
     chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_shipped_policy),
+        cmocka_unit_test(test_on_paths_of_several_prices_replay_is_eval_too),
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
         cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
     };

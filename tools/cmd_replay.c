@@ -105,7 +105,8 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
     fprintf(out, "  liquidations by tenth of the path:");
     for (int i = 0; i < 10; i++)
         fprintf(out, " %zu", s->buckets[i]);
-    fprintf(out, "\n");
+    fprintf(out, "\n");    if (s->price_note[0])
+        fprintf(out, "  (!) %s\n", s->price_note);
 }
 
 /* CSV and Markdown: one row per policy, the JSON summary's fields
@@ -122,9 +123,17 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
         "insurance_fund.start", "insurance_fund.end", "insurance_fund.min"};
     enum { NH = sizeof heads / sizeof *heads };
     const char *sep = md ? " | " : ",";
+    /* A note on the path's price columns (a path of several): CSV gains a
+     * last column for it, Markdown a list after the table; a path of one
+     * prints what it always printed. */
+    bool notes = false;
+    for (size_t k = 0; k < n; k++)
+        notes |= sums[k].price_note[0] != 0;
     fputs(md ? "| " : "", out);
     for (int i = 0; i < NH; i++)
         fprintf(out, "%s%s", i ? sep : "", heads[i]);
+    if (notes && !md)
+        fputs(",notes", out);
     fputs(md ? " |\n|---|" : "\n", out);
     for (int i = 1; md && i < NH; i++)
         fputs("---:|", out);
@@ -147,8 +156,15 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
                     D(s->fund_min, c));
         else
             fprintf(out, "%sunlimited%s%s%s", sep, sep, D(s->fund_end, b), sep);
+        if (notes && !md)
+            fprintf(out, ",\"%s\"", s->price_note);   /* holds no quote: pcol_note's text */
         fputs(md ? " |\n" : "\n", out);
     }
+    if (notes && md)
+        fputs("\n", out);
+    for (size_t k = 0; notes && md && k < n; k++)
+        if (sums[k].price_note[0])
+            fprintf(out, "- %s: %s\n", names[k], sums[k].price_note);
 }
 
 /* The stream's last line when a replay failed: the first error, as
@@ -178,7 +194,7 @@ int cmd_replay(int argc, char **argv)
         OPT_STRING_("book", 0, "BOOK",
                     &book, "the accounts: NDJSON or CSV (docs/replay.md); - for stdin"),
         OPT_STRING_("path", 0, "PATH",
-                    &path, "the mark path: CSV time,mark[,index,last][,slippage][,depth]; - for stdin"),
+                    &path, "the mark path: CSV time,mark[,oracle][,index][,last][,slippage][,depth]; - for stdin"),
         OPT_STRING_("events", 0, "FILE",
                     &events, "NDJSON events (- for stdout; the summary then goes to stderr)"),
         OPT_STRING_("fund-csv", 0, "FILE",
