@@ -4,8 +4,8 @@
  * deduction chains that break the venue's recurrence, a fee above the
  * first tier's maintenance rate, hooks that can never run, a hook that
  * repeats a policy value instead of reading it from ctx, a name that
- * does not match its file. Warnings only; `liqsim lint --strict` turns
- * them into a failing exit code.
+ * does not match its file, placeholders `liqsim new` left. Warnings
+ * only; `liqsim lint --strict` turns them into a failing exit code.
  */
 #include "policy.h"
 
@@ -18,6 +18,59 @@
 static bool has_prov(const pprov *p)
 {
     return p->nids > 0 || p->assumed != NULL;
+}
+
+/* The marks of the placeholders already reported: a market's merged
+ * sections hold copies of the venue-wide ones, with the same mark. */
+typedef struct seen_marks {
+    liq_mark m[64];
+    size_t n;
+} seen_marks;
+
+static bool seen_before(seen_marks *sn, liq_mark m)
+{
+    for (size_t i = 0; i < sn->n; i++)
+        if (sn->m[i].line == m.line && sn->m[i].col == m.col &&
+            strcmp(sn->m[i].file ? sn->m[i].file : "", m.file ? m.file : "") == 0)
+            return true;
+    if (sn->n < sizeof sn->m / sizeof *sn->m)
+        sn->m[sn->n++] = m;
+    return false;
+}
+
+/* Every `assumed:` that `liqsim new` wrote and nobody replaced. The walk
+ * follows the schema table, so a section added there is covered without
+ * a list here. Returns the number of warnings added. */
+static size_t placeholders(const schema *s, const char *obj, const char *path, liq_diags *d,
+                           seen_marks *sn)
+{
+    size_t n = 0;
+    if (s->has_prov) {
+        const pprov *pv = (const pprov *)obj;
+        if (pv->assumed && strcmp(pv->assumed, LIQ_SCAFFOLD_PLACEHOLDER) == 0 &&
+            !seen_before(sn, pv->assumed_m))
+            WARN(pv->assumed_m,
+                 "%s: assumed: \"%s\" is not a source: cite one (source: ID) or say why the "
+                 "value is assumed",
+                 path, LIQ_SCAFFOLD_PLACEHOLDER);
+    }
+    for (size_t j = 0; j < s->nfields; j++) {
+        const field *f = &s->fields[j];
+        const char *slot = obj + f->off;
+        char sub[256];
+        if (f->type == F_MAP) {
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", f->key);
+            n += placeholders(f->sub, slot, sub, d, sn);
+        } else if (f->type == F_LIST_MAP || f->type == F_DICT_MAP) {
+            const plist *pl = (const plist *)slot;
+            for (size_t i = 0; i < pl->n; i++) {
+                snprintf(sub, sizeof sub, "%s%s%s[%zu]", path, *path ? "." : "", f->key, i);
+                n += placeholders(f->sub, (const char *)pl->items + i * f->sub->size, sub, d,
+                                  sn);
+            }
+        }
+    }
+    return n;
 }
 
 size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
@@ -54,6 +107,16 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
                  src[i].id.v);
         if (!src[i].retrieved.set)
             WARN(src[i].id.m, "sources.%s: no retrieved: date", src[i].id.v);
+    }
+
+    /* A scaffold's placeholders are not sources (`liqsim new` promises
+     * that lint --strict fails until each is replaced). */
+    seen_marks sn = {.n = 0};
+    n += placeholders(&liq_policy_schema, (const char *)r, "", d, &sn);
+    for (size_t k = 0; k < p->nmarkets; k++) {
+        char where[96];
+        snprintf(where, sizeof where, "markets[%zu]", k);
+        n += placeholders(&liq_policy_schema, (const char *)&p->markets[k].r, where, d, &sn);
     }
 
     /* Sections that hold venue parameters must say where they come from. */

@@ -174,7 +174,7 @@ static void every_lint_rule_has_a_file(void **state)
     static const char *const required[] = {
         "clean", "tier-rate-falls", "cum-recurrence-broken", "fee-above-first-tier",
         "unreachable-hook", "unsourced-section", "hook-fails-on-some-positions",
-        "hook-repeats-parameter",
+        "hook-repeats-parameter", "placeholder-left",
     };
     expect_case_files(LINT_DIR, required, sizeof required / sizeof *required);
 }
