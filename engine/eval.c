@@ -234,6 +234,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     w.fee_mode = (liq_round)pr->rounding.fee.v;
     w.amount_mode = (liq_round)pr->rounding.amount.v;
     eval_use_columns(&w, s->legs[0].col);
+    w.funding = s->legs[0].funding;
+    r->has_funding = w.funding != NULL;
 
     liq_status st = wf_position(&w);
     if (st == LIQ_OK && w.refused) {
@@ -293,6 +295,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->close_price = cl.close;
         r->open_size = cl.open_size;
         r->unrealized_pnl = cl.unrealized;
+        r->funding_paid = cl.funding;
         r->unforced = cl.unforced;
         r->forced = cl.forced;
         r->fees = cl.fees;

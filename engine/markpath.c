@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, NCOL };
-static const char *const col_names[NCOL] = {"time",     "mark",  "index", "last",
-                                            "slippage", "depth", "oracle"};
-#define COLUMNS "time, mark[, oracle][, index][, last][, slippage][, depth]"
+enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, C_FUNDING, NCOL };
+static const char *const col_names[NCOL] = {"time",     "mark",  "index",  "last",
+                                            "slippage", "depth", "oracle", "funding"};
+#define COLUMNS "time, mark[, oracle][, index][, last][, slippage][, depth][, funding]"
 
 typedef struct reading {
     liq_path *p;
@@ -110,7 +110,7 @@ static bool read_layout(reading *r, const csvr_row *row)
         if (row->n > 4)
             return err(r, &row->f[4], 0, "a path without a header has the columns time, "
                        "mark[, index, last]; name the columns in a header row (" COLUMNS
-                       ") to give oracle, slippage or depth");
+                       ") to give oracle, slippage, depth or funding");
         for (int k = 0; k < NCOL; k++)
             r->col[k] = k < (int)row->n && k <= C_LAST ? k : -1;
         r->nf = row->n;
@@ -147,6 +147,13 @@ static bool read_value(reading *r, const csvr_row *row, int k, liq_dec *out)
         if (!dec || d_neg(*out) || d_gt(*out, liq_dec_from_int(1)))
             return err(r, f, 0, "slippage: expected a decimal between 0 and 1, got \"%s\"", q);
         return true;
+    case C_FUNDING:
+        /* The rate paid at this tick on the position's value (longs pay
+         * when positive); 0 where no funding falls due. */
+        if (!dec || d_lt(*out, liq_dec_from_int(-1)) || d_gt(*out, liq_dec_from_int(1)))
+            return err(r, f, 0, "funding: expected the rate paid at this tick, a decimal "
+                       "between -1 and 1 (0 where none is due), got \"%s\"", q);
+        return true;
     case C_DEPTH:
         if (!dec || !d_pos(*out))
             return err(r, f, 0, "depth: expected the quote notional that moves the price 1%%, "
@@ -168,6 +175,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
             !grow((void **)&p->index, c, sizeof *p->index) ||
             !grow((void **)&p->last, c, sizeof *p->last) ||
             !grow((void **)&p->oracle, c, sizeof *p->oracle) ||
+            !grow((void **)&p->funding, c, sizeof *p->funding) ||
             !grow((void **)&p->slippage, c, sizeof *p->slippage) ||
             !grow((void **)&p->depth, c, sizeof *p->depth))
             return false;
@@ -182,6 +190,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
     p->index[p->n] = v[C_INDEX];
     p->last[p->n] = v[C_LAST];
     p->oracle[p->n] = v[C_ORACLE];
+    p->funding[p->n] = v[C_FUNDING];
     p->slippage[p->n] = v[C_SLIP];
     p->depth[p->n] = v[C_DEPTH];
     p->n++;
@@ -245,6 +254,7 @@ liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_dia
     p->has_index = r.col[C_INDEX] >= 0;
     p->has_last = r.col[C_LAST] >= 0;
     p->has_oracle = r.col[C_ORACLE] >= 0;
+    p->has_funding = r.col[C_FUNDING] >= 0;
     p->has_slippage = r.col[C_SLIP] >= 0;
     p->has_depth = r.col[C_DEPTH] >= 0;
     return p;
@@ -273,10 +283,11 @@ liq_path *path_new(size_t n)
     p->index = mem_calloc(c, sizeof *p->index);
     p->last = mem_calloc(c, sizeof *p->last);
     p->oracle = mem_calloc(c, sizeof *p->oracle);
+    p->funding = mem_calloc(c, sizeof *p->funding);
     p->slippage = mem_calloc(c, sizeof *p->slippage);
     p->depth = mem_calloc(c, sizeof *p->depth);
     if (!p->time || !p->mark || !p->line || !p->col || !p->index || !p->last || !p->oracle ||
-        !p->slippage || !p->depth) {
+        !p->funding || !p->slippage || !p->depth) {
         liq_path_free(p);
         return NULL;
     }
@@ -304,6 +315,7 @@ void liq_path_free(liq_path *p)
     free(p->index);
     free(p->last);
     free(p->oracle);
+    free(p->funding);
     free(p->slippage);
     free(p->depth);
     free(p->path);

@@ -4,7 +4,7 @@
  * file means the same thing to `eval` and to `replay`.
  *
  * Columns: time, mark, and optionally oracle, index, last (what traded),
- * slippage, depth. With a header row they are found by name, in any
+ * slippage, depth, funding. With a header row they are found by name, in any
  * order; without one they are time,mark[,index,last] by position. Which
  * price column triggers and which fills is pricecol.h's.
  */
@@ -24,6 +24,11 @@ struct liq_path {
     bool has_index, has_last;
     liq_dec *oracle;         /* when has_oracle */
     bool has_oracle;
+    /* Funding: the rate paid at this tick on each position's value at the
+     * venue's price, longs paying shorts when positive (0 where none falls
+     * due); it comes off the position's margin (waterfall.md). */
+    liq_dec *funding;        /* when has_funding */
+    bool has_funding;
     liq_dec *slippage;       /* when has_slippage */
     bool has_slippage;
     /* Order-book depth: the quote notional that moves the price 1 %. A

@@ -149,6 +149,31 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
     return c->st;
 }
 
+/* A funding tick: every open account pays (or receives) its funding at
+ * this tick's venue price, as a single evaluation's walk does
+ * (wf_funding_payment); the money moves against the market, and the
+ * account's liquidation price is indexed again. */
+static liq_status pay_funding(rp *r, liq_dec rate)
+{
+    calc *c = &r->w.c;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->side[i])
+            continue;
+        replay_load(r, i);
+        liq_dec pay = wf_funding_payment(&r->w, r->size[i], r->mark, rate);
+        r->coll[i] = c_sub(c, r->coll[i], pay);
+        r->cash[i] = c_sub(c, r->cash[i], pay);
+        r->market = c_add(c, r->market, pay);
+        replay_emit(r, "\"type\":\"funding\",\"account\":\"%s\",\"rate\":\"%s\",\"paid\":\"%s\","
+                       "\"margin\":\"%s\"}",
+                    book_id(r->b, i), D(rate), D(pay), D(r->coll[i]));
+        liq_status st = c->st != LIQ_OK ? c->st : replay_index(r, i);
+        if (st != LIQ_OK)
+            return st;
+    }
+    return LIQ_OK;
+}
+
 /* ---- the walk --------------------------------------------------------- */
 
 /* Under trigger.compare: strictly_below the mark at or beyond an
@@ -202,6 +227,9 @@ static liq_status walk(rp *r)
         r->mark = r->w.px[r->tick];
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
         r->eaten = LIQ_DEC_ZERO;
+        if (r->path->has_funding && !d_zero(r->path->funding[r->tick]) &&
+            (st = pay_funding(r, r->path->funding[r->tick])) != LIQ_OK)
+            break;
         size_t nd = 0;
         if (r->o->naive) {
             for (size_t i = 0; i < r->n; i++) {

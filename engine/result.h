@@ -87,6 +87,10 @@ struct liq_result {
      * every trigger) came from and the one fills started from (PCOL_*). */
     bool price_cols;
     int col_trigger, col_fill;
+    /* A path with funding: what the position paid along it (negative:
+     * received), part of loss.unforced. */
+    bool has_funding;
+    liq_dec funding_paid;
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;

@@ -75,6 +75,8 @@ static json_t *result_obj(const liq_result *r)
                                                   "forced", jdec(r->forced), "fees", jdec(r->fees),
                                                   "total", jdec(r->total))
                                       : json_null());
+    if (ok && r->has_funding)
+        jout_set(b, o, "funding_paid", jdec(r->funding_paid));
     jout_set(b, o, "collateral", NUM(r->collateral));
     jout_set(b, o, "deficit", NUM(r->deficit));
     json_t *cov = json_null();

@@ -78,10 +78,14 @@ static const field market_f[] = {
     {FLD(s_market, "last_path", F_LIST_DEC, false, last_path), .lo = "0.000000000001",
      .unit = "price", .doc = "beside mark_path, one per mark: the traded (last) price, which "
      "liquidation fills start from"},
+    {FLD(s_market, "funding_path", F_LIST_DEC, false, funding_path), .lo = "-1", .hi = "1",
+     .unit = "rate", .doc = "beside mark_path, one per mark: the funding rate paid at that tick "
+     "on the position's value at the venue's price (longs pay when positive; 0 where none is "
+     "due); it comes off the position's margin"},
     {FLD(s_market, "mark_paths", F_DICT_LIST_DEC, false, mark_paths), .lo = "0.000000000001",
      .unit = "price", .doc = "one mark path per market symbol, for an account of several positions"},
     {FLD(s_market, "path_file", F_STR, false, path_file),
-     .doc = "CSV of time,mark[,oracle][,index][,last], relative to the scenario"},
+     .doc = "CSV of time,mark[,oracle][,index][,last][,funding], relative to the scenario"},
     {FLD(s_market, "liquidation_fill", F_MAP, false, liquidation_fill), .sub = &fill_s,
      .doc = "how the liquidation order fills"},
     {FLD(s_market, "insurance_fund", F_DEC_UNLIM, false, insurance_fund), .lo = "0",
@@ -116,6 +120,7 @@ void liq_scenario_free(liq_scenario *s)
     free(s->path_m);
     for (int c = 0; c < PCOL_COUNT; c++)
         free(s->path_col[c]);
+    free(s->path_funding);
     free(s->path);
     free(s);
 }
@@ -176,6 +181,8 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
         if (ok)
             memcpy(s->path_col[c], v, p->n * sizeof *v);
     }
+    if (ok && p->has_funding && (ok = (s->path_funding = mem_malloc(p->n * sizeof(liq_dec))) != NULL))
+        memcpy(s->path_funding, p->funding, p->n * sizeof(liq_dec));
     liq_path_free(p);
     return ok;
 }
@@ -185,8 +192,11 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
 static bool load_inline_columns(liq_scenario *s, liq_diags *d)
 {
     const s_market *m = &s->r.market;
-    const plist *cols[PCOL_COUNT] = {NULL, &m->oracle_path, &m->index_path, &m->last_path};
-    for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++) {
+    const plist *cols[PCOL_COUNT + 1] = {NULL, &m->oracle_path, &m->index_path, &m->last_path,
+                                         &m->funding_path};
+    static const char *const names[PCOL_COUNT + 1] = {"mark", "oracle", "index", "last",
+                                                      "funding"};
+    for (int c = PCOL_MARK + 1; c <= PCOL_COUNT; c++) {
         const plist *l = cols[c];
         if (!l->set)
             continue;
@@ -197,14 +207,16 @@ static bool load_inline_columns(liq_scenario *s, liq_diags *d)
                                 "column has one price per mark"
                               : "market.%s_path: goes beside mark_path (%zu prices, no "
                                 "mark_path); a path_file gives its columns in the CSV",
-                          pcol_names[c], l->n, m->mark_path.n);
+                          names[c], l->n, m->mark_path.n);
             return false;
         }
-        if (!(s->path_col[c] = mem_malloc((l->n ? l->n : 1) * sizeof(liq_dec))))
+        liq_dec *v = mem_malloc((l->n ? l->n : 1) * sizeof(liq_dec));
+        if (!v)
             return false;
+        *(c == PCOL_COUNT ? &s->path_funding : &s->path_col[c]) = v;
         const pdec *pts = l->items;
         for (size_t i = 0; i < l->n; i++)
-            s->path_col[c][i] = pts[i].v;
+            v[i] = pts[i].v;
     }
     return true;
 }
@@ -272,7 +284,7 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
             return false;
         }
         s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len,
-                             {s->path_px + i * len}};
+                             {s->path_px + i * len}, NULL};
     }
     return true;
 }
@@ -375,11 +387,23 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         s->legs = mem_calloc(np, sizeof *s->legs);
         ok = s->legs != NULL;
         for (size_t k = 0; ok && k < np; k++) {
-            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m, {s->path_px}};
+            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m, {s->path_px}, NULL};
             for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
                 s->legs[k].col[c] = s->path_col[c];
+            s->legs[k].funding = s->path_funding;
         }
         s->nlegs = np;
+    }
+    if (ok && s->path_funding && np > 1) {
+        /* Funding is walked for one position at a time (trigger.c): an
+         * account of several would need it per market and in the cross
+         * walk, which is not built. Refused, not ignored. */
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, m->path_file.set ? m->path_file.m.line
+                      : m->funding_path.m.line, m->path_file.set ? m->path_file.m.col
+                      : m->funding_path.m.col,
+                      "market: funding along the path is applied to one position; this account "
+                      "has %zu (give each its own scenario)", np);
+        ok = false;
     }
     if (!ok) {
         liq_scenario_free(s);

@@ -34,6 +34,7 @@ typedef struct s_fill {
 typedef struct s_market {
     plist mark_path;          /* of pdec */
     plist oracle_path, index_path, last_path;   /* of pdec: beside mark_path, tick by tick */
+    plist funding_path;       /* of pdec: the funding rate paid at each tick (0: none) */
     pstr path_file;
     s_fill liquidation_fill;
     plist mark_paths;         /* of pdeclist: symbol -> marks, one path per market */
@@ -57,6 +58,7 @@ typedef struct s_leg {
     const liq_mark *px_m;
     const liq_dec *col[PCOL_COUNT];  /* npath prices per column (col[PCOL_MARK] is px);
                                       * NULL where the path has no such column */
+    const liq_dec *funding;  /* npath funding rates, or NULL */
 } s_leg;
 
 struct liq_scenario {
@@ -66,6 +68,7 @@ struct liq_scenario {
     liq_mark *path_m;         /* where each mark came from */
     liq_dec *path_col[PCOL_COUNT];  /* the path's other price columns (oracle, index,
                                      * last), npath each, or NULL; [PCOL_MARK] unused */
+    liq_dec *path_funding;    /* the funding rate at each tick, or NULL */
     size_t npath;
     s_leg *legs;              /* every position (one for `position:`), each with its path */
     size_t nlegs;

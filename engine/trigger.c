@@ -132,6 +132,39 @@ pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
     return w->cols;
 }
 
+liq_dec wf_funding_payment(wf *w, liq_dec size, liq_dec px, liq_dec rate)
+{
+    liq_dec pay = c_mul(&w->c, wf_notional(w, size, px), rate);
+    return wf_round_amount(w, w->sgn > 0 ? pay : liq_dec_neg(pay), w->amount_mode);
+}
+
+/* A funding tick: the payment comes off (or onto) the position's margin,
+ * as Bybit debits it from position margin, so the liquidation price moves
+ * with it; counted in the unforced loss (the market's cost, not the
+ * liquidation's). */
+static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec *coll,
+                              bool *has_lp, liq_dec *lp, wf_close *o)
+{
+    liq_dec rate = w->funding[i];
+    if (d_zero(rate))
+        return LIQ_OK;
+    liq_dec pay = wf_funding_payment(w, size, mark, rate);
+    *coll = c_sub(&w->c, *coll, pay);
+    o->funding = c_add(&w->c, o->funding, pay);
+    o->unforced = c_add(&w->c, o->unforced, pay);
+    liq_event *e = result_event(w->r, "funding", i);
+    event_dec(e, "rate", rate);
+    event_dec(e, "mark", mark);
+    event_dec(e, "paid", pay);
+    event_dec(e, "margin", *coll);
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    w->doing = "finding the liquidation price after funding, at a mark of";
+    w->doing_has_px = true;
+    w->doing_px = mark;
+    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+}
+
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const p_liquidation *pl = &w->pr->liquidation;
@@ -146,6 +179,9 @@ liq_status wf_walk(wf *w, wf_close *o)
     o->trigger_step = -1;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
         liq_dec mark = w->px[i];
+        if (w->funding &&
+            (st = pay_funding(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
+            return st;
         if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
             return st;
         bool due = false;

@@ -31,6 +31,8 @@ typedef struct wf {
      * `last` column); NULL: from px. Which column is which: cols. */
     const liq_dec *fill_px;
     pcol_pick cols;
+    /* The funding rate paid at each tick (NULL: the path has none). */
+    const liq_dec *funding;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -132,6 +134,7 @@ typedef struct wf_close {
     liq_dec last_mark, last_size, last_bp, last_fill;
     liq_dec open_size;
     liq_dec unrealized;
+    liq_dec funding;         /* paid along the path (received: negative), in unforced */
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -140,6 +143,11 @@ liq_status wf_walk(wf *w, wf_close *out);
  * that the same path means the same prices to all three. Returns the
  * pick (also in w->cols). */
 pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
+/* What a position of `size` pays at a funding tick of `rate`, valued at
+ * the venue's price px: sign x notional x rate (longs pay a positive
+ * rate), at the venue's amount precision; negative when it receives.
+ * Shared with replay.c. */
+liq_dec wf_funding_payment(wf *w, liq_dec size, liq_dec px, liq_dec rate);
 /* The size a partial liquidation step closes at this mark (the whole
  * size when the venue would close it all). Shared with replay.c. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);

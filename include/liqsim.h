@@ -309,7 +309,7 @@ LIQ_API liq_book *liq_book_load(const char *path, liq_diags *diags);
 LIQ_API void liq_book_free(liq_book *b);
 LIQ_API size_t liq_book_accounts(const liq_book *b);
 
-/* A path: CSV time,mark[,oracle][,index][,last][,slippage][,depth] (with
+/* A path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding] (with
  * a header, columns by name; without, time,mark[,index,last]); the
  * policy's trigger.price column triggers, fills start from `last` (the
  * traded price) where the path has it; the optional slippage column is

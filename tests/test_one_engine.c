@@ -86,6 +86,10 @@ static void on_event(void *ud, const char *line)
         s->fees = add(s->fees, jd(o, "forfeited"));
         s->deficit = add(s->deficit, jd(o, "deficit"));
     }
+    if (!strcmp(type, "funding")) {
+        /* Funding paid comes off the margin: eval counts it unforced. */
+        s->unforced = add(s->unforced, jd(o, "paid"));
+    }
     if (!strcmp(type, "backstop_takeover")) {
         /* Taken at the mark: the loss is all unforced; what the vault
          * keeps is the trader's cost, as eval counts it. */
@@ -174,8 +178,8 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
     /* A path: a drift then a gap, against the position most of the time. */
     size_t n = 2 + (size_t)below(g, 12);
     char marks[600] = "", slip[16];
-    char other[3][600] = {"", "", ""};
-    size_t used = 0, oused[3] = {0, 0, 0};
+    char other[4][600] = {"", "", "", ""};
+    size_t used = 0, oused[4] = {0, 0, 0, 0};
     long long px = entry;
     liq_path *path = path_new(n);
     assert_non_null(path);
@@ -205,14 +209,22 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
             oused[c] += (size_t)snprintf(other[c] + oused[c], sizeof other[c] - oused[c],
                                          "%s\"%s\"", i ? ", " : "", t);
         }
+        /* Funding at every third tick, -0.3 % to 0.3 % (either side pays). */
+        char f[32] = "0";
+        if (i % 3 == 1)
+            snprintf(f, sizeof f, "%s0.00%lld", below(g, 2) ? "-" : "", (long long)below(g, 4));
+        path->funding[i] = D(f);
+        oused[3] += (size_t)snprintf(other[3] + oused[3], sizeof other[3] - oused[3],
+                                     "%s\"%s\"", i ? ", " : "", f);
     }
-    path->has_oracle = path->has_index = path->has_last = cols;
+    path->has_oracle = path->has_index = path->has_last = path->has_funding = cols;
     snprintf(slip, sizeof slip, "0.%03lld", (long long)below(g, 30));
 
-    char yaml[3400], extra[2000] = "";
+    char yaml[4000], extra[2600] = "";
     if (cols)
-        snprintf(extra, sizeof extra, ", oracle_path: [%s], index_path: [%s], last_path: [%s]",
-                 other[0], other[1], other[2]);
+        snprintf(extra, sizeof extra,
+                 ", oracle_path: [%s], index_path: [%s], last_path: [%s], funding_path: [%s]",
+                 other[0], other[1], other[2], other[3]);
     snprintf(yaml, sizeof yaml,
              "name: case\naccount: {collateral: \"%s\", mode: %s}\n"
              "position: {market: %s, contract: linear, side: %s, size: \"%s\", entry_price: "
@@ -251,7 +263,9 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
                              D(size), liq_dec_from_int(entry), liq_dec_from_int(lev)));
         sums got = {0};
         liq_replay_summary sum;
-        liq_replay_opts ro = {.slippage = D(slip), .on_event = on_event, .ud = &got};
+        /* check: the ledger balances at every tick, funding moved too. */
+        liq_replay_opts ro = {.slippage = D(slip), .check = true, .on_event = on_event,
+                              .ud = &got};
         if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
             fail_with_diags(yaml, &d);
         const char *pn = liq_policy_name(p);
@@ -304,7 +318,7 @@ static void every_policy(bool cols)
     }
     globfree(&gl);
     printf("one engine%s: %zu cases over %zu policies, %zu liquidated, eval == replay\n",
-           cols ? " (mark, oracle, index, last)" : "", cases, policies, liquidated);
+           cols ? " (mark, oracle, index, last, funding)" : "", cases, policies, liquidated);
     assert_true(policies >= 18);
     /* The property means something only if most cases liquidate. */
     assert_true(liquidated * 2 > cases);
@@ -316,9 +330,10 @@ static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **
     every_policy(false);
 }
 
-/* The same on paths of four price columns: each policy triggers on its
- * own trigger.price column and fills from `last`, in eval and replay
- * alike (one pick, wf_use_columns). */
+/* The same on paths of four price columns and funding: each policy
+ * triggers on its own trigger.price column and fills from `last`, in
+ * eval and replay alike (one pick, wf_use_columns), and funding comes off
+ * the margin in both (wf_funding_payment). */
 static void test_on_paths_of_several_prices_replay_is_eval_too(void **state)
 {
     (void)state;

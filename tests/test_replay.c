@@ -1297,7 +1297,7 @@ static const load_case load_cases[] = {
     /* A first row with a mistyped mark is an error, not a header. */
     {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
      "not a mark path: the first row is neither a header naming the columns (time, mark[, "
-     "oracle][, index][, last][, slippage][, depth]) nor time,mark with a decimal mark"},
+     "oracle][, index][, last][, slippage][, depth][, funding]) nor time,mark with a decimal mark"},
     {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0, got \"0\""},
     {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
      "slippage: expected a decimal between 0 and 1, got \"1.5\""},

@@ -194,7 +194,7 @@ int cmd_replay(int argc, char **argv)
         OPT_STRING_("book", 0, "BOOK",
                     &book, "the accounts: NDJSON or CSV (docs/replay.md); - for stdin"),
         OPT_STRING_("path", 0, "PATH",
-                    &path, "the mark path: CSV time,mark[,oracle][,index][,last][,slippage][,depth]; - for stdin"),
+                    &path, "the mark path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding]; - for stdin"),
         OPT_STRING_("events", 0, "FILE",
                     &events, "NDJSON events (- for stdout; the summary then goes to stderr)"),
         OPT_STRING_("fund-csv", 0, "FILE",
