@@ -156,6 +156,62 @@ static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_exampl
     liq_diags_free(&d);
 }
 
+/* An id given twice would run and print twice under one name, and a
+ * failure would not say which of the two failed: a warning at the second,
+ * naming the line of the first. Returns the number of warnings added. */
+static size_t check_ids(const ynode *list, const char *path, liq_diags *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const ynode *id = ynode_get(list->items[i], "id");
+        if (!id || id->kind != YN_SCALAR)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            const ynode *first = ynode_get(list->items[j], "id");
+            if (first && first->kind == YN_SCALAR && strcmp(first->text, id->text) == 0) {
+                liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, path, id->line, id->col,
+                              "example id '%s' is used again (first at line %d): give each "
+                              "example its own id",
+                              id->text, first->line);
+                n++;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+size_t examples_lint(const char *policy_path, liq_diags *d)
+{
+    char *path = liq_examples_path(policy_path);
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        free(path);
+        return 0;   /* no worked examples: nothing to check */
+    }
+    fclose(f);
+    liq_diags ld = LIQ_DIAGS_INIT;
+    ydoc *doc = ydoc_load_file(path, &ld);
+    const ynode *list = doc && doc->root ? ynode_get(doc->root, "examples") : NULL;
+    size_t n = 0;
+    if (list && list->kind == YN_SEQ) {
+        n = check_ids(list, path, d);
+    } else {
+        char why[1024] = "expected a top-level 'examples:' list";
+        if (ld.n)
+            liq_diag_text(&ld.items[0], why, sizeof why);
+        liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, path, 0, 0,
+                      "the worked examples do not load (`liqsim test` cannot run them): %s", why);
+        n = 1;
+    }
+    ydoc_free(doc);
+    liq_diags_free(&ld);
+    free(path);
+    return n;
+}
+
 liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, size_t *n,
                             liq_diags *d)
 {
@@ -171,6 +227,7 @@ liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, 
         ydoc_free(doc);
         return LIQ_EINPUT;
     }
+    check_ids(list, path, d);
     liq_example *ex = mem_calloc(list->n ? list->n : 1, sizeof *ex);
     if (!ex) {
         ydoc_free(doc);

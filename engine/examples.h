@@ -27,9 +27,16 @@ typedef struct liq_example {
 /* The examples file that belongs to a policy path; caller frees. */
 char *liq_examples_path(const char *policy_path);
 
+/* Lint's look at the examples file beside policy_path, when there is
+ * one: an id used twice is a warning at its second use naming the first's
+ * line (liq_examples_run gives the same warnings); a file that does not
+ * load is one warning. Returns the number of warnings added to d. */
+size_t examples_lint(const char *policy_path, liq_diags *d);
+
 /* Run every example in path under policy p. *out (caller frees) gets one
  * entry per example. Returns LIQ_EINPUT with diags when the examples file
- * itself does not load; a failing example is not an error here. */
+ * itself does not load; a failing example is not an error here. An id
+ * used twice adds a warning to d (as examples_lint). */
 liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, size_t *n,
                             liq_diags *d);
 

@@ -7,6 +7,7 @@
  * does not match its file, placeholders `liqsim new` left. Warnings
  * only; `liqsim lint --strict` turns them into a failing exit code.
  */
+#include "examples.h"
 #include "policy.h"
 
 #include <stdio.h>
@@ -210,6 +211,8 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
             WARN(r->hooks.fn[reach[i].hook].m,
                  "hooks.%s: unreachable: shortfall.order has no '%s' stage",
                  liq_hook_names[reach[i].hook], liq_stage_names[reach[i].stage]);
+    /* The worked examples beside the policy: each id once. */
+    n += examples_lint(p->path, d);
     /* And the hooks themselves, run on a few positions. */
     n += policy_lint_hooks(p, d);
     /* And their text: a number the YAML holds, written again. */

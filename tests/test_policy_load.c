@@ -174,7 +174,7 @@ static void every_lint_rule_has_a_file(void **state)
     static const char *const required[] = {
         "clean", "tier-rate-falls", "cum-recurrence-broken", "fee-above-first-tier",
         "unreachable-hook", "unsourced-section", "hook-fails-on-some-positions",
-        "hook-repeats-parameter", "placeholder-left",
+        "hook-repeats-parameter", "placeholder-left", "duplicate-example-id",
     };
     expect_case_files(LINT_DIR, required, sizeof required / sizeof *required);
 }
@@ -206,7 +206,7 @@ int main(void)
     };
     int failed = cmocka_run_group_tests_name("policy_load", tests, NULL, NULL);
     failed += run_bad_input_files("bad_policies", BAD_DIR, policy_fails_to_load, 28);
-    failed += run_one_test_per_file("lint", LINT_DIR, NULL,
+    failed += run_one_test_per_file("lint", LINT_DIR, ".examples.",
                                     lint_gives_exactly_the_expected_warnings, 7);
     return failed ? 1 : 0;
 }
