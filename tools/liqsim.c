@@ -44,6 +44,8 @@ static const char usage[] =
     "  bench [--evals N] [--accounts N] speed figures on generated data\n"
     "  test [POLICY...]                 run the policies' worked examples\n"
     "  schema [policy|scenario]         print the JSON Schema of a file type\n"
+    "  audit [POLICY...] [--cases N]    property audit: generated cases, each failure\n"
+    "                                   shrunk to a scenario file (--out DIR)\n"
     "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
     "         [--policy P [--write]]    (merged into policy P)\n"
     "\n"
@@ -76,7 +78,7 @@ int main(int argc, char **argv)
         {"compare", cmd_compare}, {"eval", cmd_eval}, {"lint", cmd_lint},
         {"schema", cmd_schema},   {"test", cmd_test},       {"new", cmd_new},
         {"replay", cmd_replay},     {"bench", cmd_bench},
-        {"import", cmd_import},
+        {"import", cmd_import},   {"audit", cmd_audit},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)

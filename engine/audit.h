@@ -1,0 +1,125 @@
+/*
+ * audit.h — property audits of a policy (`liqsim audit`): cases
+ * generated within the policy's own limits, the properties every case
+ * must keep, and the shrinking of a failure to its smallest
+ * counterexample, written as a scenario file `liqsim eval` reproduces.
+ *
+ *   audit_case.c   a case from (seed, case id): market, side, mode,
+ *                  size inside a tier, a leverage the tier offers, a
+ *                  path around the position's own margin, slippage, the
+ *                  fund; applied to a scenario in place; as YAML text
+ *   audit_check.c  the properties (AP_*), one case at a time
+ *   audit_shrink.c a failing case made smallest, property kept
+ *
+ * A case depends only on the run's seed and its id (not on the cases
+ * before it), so shards and threads of one run check the same cases,
+ * and the first failure of each property is the one with the smallest
+ * id whatever the order they ran in.
+ */
+#ifndef LIQ_AUDIT_H
+#define LIQ_AUDIT_H
+
+#include "coverage.h"
+#include "policy.h"
+#include "result.h"
+#include "scenario.h"
+
+#define AUDIT_MAX_MARKS 4          /* marks after the entry mark */
+#define AUDIT_DEFAULT_CASES 10000
+
+/* The properties, in the order the report lists them. */
+enum {
+    AP_EVALUATES,       /* the evaluation completes (no hook error, no overflow) */
+    AP_CONSERVED,       /* money conserved: the events add up to the totals */
+    AP_PROTECTION,      /* negative-balance protection => nothing owed */
+    AP_MONO_FILL,       /* a worse fill never lowers the trader's loss */
+    AP_MONO_SHOCK,      /* a deeper shock never lowers it */
+    AP_MONO_SIZE,       /* a larger size never lowers it */
+    AP_LIQ_PRICE,       /* liquidation price between entry and bankruptcy */
+    AP_FEE_CAP,         /* every fee within its cap */
+    AP_FUND,            /* the fund never below what the policy allows */
+    AP_ADL_PRICE,       /* ADL fills at the declared price */
+    AP_HOOK_SAME,       /* a hook returns the same for the same inputs */
+    AP_COUNT
+};
+extern const char *const audit_prop_names[AP_COUNT];   /* "money conserved", ... */
+extern const char *const audit_prop_ids[AP_COUNT];     /* "conserved", ... (JSON) */
+
+/* Which variant of a case a monotonicity property compares it with. */
+enum { AV_NONE, AV_FILL, AV_SHOCK, AV_SIZE };
+
+typedef struct audit_case {
+    uint64_t id;
+    size_t market;             /* index in the policy's markets (0 when it lists none) */
+    int side;                  /* SIDE_LONG / SIDE_SHORT */
+    int mode;                  /* MODE_ISOLATED / MODE_CROSS */
+    liq_dec entry, size, leverage;
+    liq_dec extra;             /* collateral beyond the initial margin (cross) */
+    liq_dec marks[AUDIT_MAX_MARKS];
+    size_t nmarks;             /* marks after the entry mark, >= 1 */
+    liq_dec slippage;
+    bool has_fund;
+    liq_dec fund;              /* the scenario's insurance fund balance */
+    /* The steps of the variants the monotonicity checks compare with:
+     * delta[AV_FILL - 1] and so on. */
+    liq_dec delta[3];
+} audit_case;
+
+/* One worker's state: the policy (its own Lua state) and one scenario
+ * per market that cases are written into. Caller owns; audit_ctx_free. */
+typedef struct audit_ctx {
+    liq_policy *p;
+    liq_scenario **tmpl;       /* per market, parsed once */
+    size_t ntmpl;
+    liq_diags d;               /* the last evaluation's messages */
+} audit_ctx;
+
+/* NULL when out of memory (or a template does not parse: a bug). */
+audit_ctx *audit_ctx_new(liq_policy *p);
+void audit_ctx_free(audit_ctx *c);
+
+/* The rules a case is evaluated under (its market's). */
+const p_root *audit_case_rules(const audit_ctx *c, const audit_case *k);
+
+/* audit_case.c */
+void audit_case_gen(const audit_ctx *c, uint64_t seed, uint64_t id, audit_case *k);
+/* The variant of k of kind AV_* by delta (a rate: the fill's slippage
+ * plus delta; the deepest mark delta further from entry; the size times
+ * 1 + delta). false when it cannot be made (a mark would reach zero). */
+bool audit_case_vary(const audit_ctx *c, const audit_case *k, int kind, liq_dec delta,
+                     audit_case *out);
+/* The index of k's deepest mark (the last of equals). */
+size_t audit_case_deepest(const audit_case *k);
+/* The collateral a case posts: its initial margin (rounded up) plus extra. */
+liq_dec audit_case_collateral(const audit_ctx *c, const audit_case *k);
+/* Write k into its market's template scenario; returns it (owned by c). */
+liq_scenario *audit_case_apply(audit_ctx *c, const audit_case *k);
+/* k as a scenario file (YAML text, the same numbers), named name, with
+ * comment lines `note` (may be NULL) on top. Caller frees. */
+char *audit_case_yaml(const audit_ctx *c, const audit_case *k, const char *name,
+                      const char *note);
+
+/* audit_check.c: evaluate k and check the properties in mask. Returns
+ * the mask of those that failed; *checked (may be NULL) gets the mask of
+ * those the case exercised (a fee cap is checked only where a fee was
+ * charged); detail[prop] (AP_COUNT strings of AUDIT_DETAIL bytes, may be
+ * NULL) says how each failed, and failing[prop] (AP_COUNT cases, may be
+ * NULL) gets the case that shows it: k, or the variant of k whose own
+ * evaluation failed. Counts the branches the base evaluation reached in
+ * cov (may be NULL). */
+#define AUDIT_DETAIL 480
+unsigned audit_check(audit_ctx *c, const audit_case *k, unsigned mask, cov_set *cov,
+                     unsigned *checked, char (*detail)[AUDIT_DETAIL], audit_case *failing);
+/* The properties that apply to c's policy (protection only where it is
+ * promised, ADL only where the order has it, hooks only where it has
+ * them). */
+unsigned audit_applicable(const audit_ctx *c);
+/* The variant kind (AV_*) a monotonicity property compares with, or
+ * AV_NONE. */
+int audit_prop_vary(int prop);
+
+/* audit_shrink.c: make k smaller and simpler while property prop still
+ * fails (at most budget evaluations). Returns the evaluations spent. */
+size_t audit_shrink(audit_ctx *c, audit_case *k, int prop, size_t budget);
+
+#endif
