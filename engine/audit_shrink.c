@@ -12,6 +12,7 @@
  */
 #include "audit.h"
 #include "calc.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,7 +200,7 @@ static bool pass(shrinker *s, audit_case *k)
 
 size_t audit_shrink(audit_ctx *c, audit_case *k, int prop, size_t budget)
 {
-    char (*detail)[AUDIT_DETAIL] = calloc(AP_COUNT, AUDIT_DETAIL);
+    char (*detail)[AUDIT_DETAIL] = mem_calloc(AP_COUNT, AUDIT_DETAIL);
     if (!detail)
         return 0;
     shrinker s = {c, prop, 0, budget, "", detail};
