@@ -90,6 +90,9 @@ bool audit_case_vary(const audit_ctx *c, const audit_case *k, int kind, liq_dec 
                      audit_case *out);
 /* The index of k's deepest mark (the last of equals). */
 size_t audit_case_deepest(const audit_case *k);
+/* The size (in k's market's contracts) whose notional at k's entry is
+ * about notional (settlement currency). */
+liq_dec audit_case_size(const audit_ctx *c, const audit_case *k, liq_dec notional);
 /* The collateral a case posts: its initial margin (rounded up) plus extra. */
 liq_dec audit_case_collateral(const audit_ctx *c, const audit_case *k);
 /* Write k into its market's template scenario; returns it (owned by c). */

@@ -178,6 +178,69 @@ static void a_sound_policy_keeps_every_property(void **state)
     cli_output_free(&r);
 }
 
+/* diff between tests/data/diff/parent.yaml and its child, which changes
+ * the fee rate from 0.5 % to 1 % (uncapped, on the fill notional), over
+ * 10x longs and shorts of 1,000 and 2,000 USDT at 50,000 and shocks of
+ * 5 %, 9.5 % and 20 %, no slippage. By hand: the maintenance margin is
+ * 1 %, so a 10x long is liquidated at 50000 x 0.9 / 0.99 = 45454.55 and a
+ * short at 50000 x 1.1 / 1.01 = 54455.45: the 5 % shocks are not (no fee,
+ * no change), the 9.5 % and 20 % ones are, and their fee doubles: 8 of 12
+ * change (66.6667 %). The smallest: the 1,000 long (0.02 BTC, 100 margin)
+ * at 45,250: it lost 95 to the market and paid 0.005 x 905 = 4.525,
+ * keeping 0.475 (lost 99.525); at 1 % the fee is 9.05, past its 5 of
+ * equity, so it loses the whole 100 and the fund pays the 4.05 beyond. */
+static void diff_reports_the_changed_share_and_the_smallest_changed_position(void **state)
+{
+    (void)state;
+    cli_output r = CLI("diff", "tests/data/diff/parent.yaml", "tests/data/diff/child.yaml",
+                       "--grid", "leverage=10;notional=1000,2000;shock=0.05,0.095,0.2;slippage=0",
+                       "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = json_loads(r.out, 0, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "positions")), 12);
+    assert_int_equal(json_integer_value(json_object_get(j, "compared")), 12);
+    assert_int_equal(json_integer_value(json_object_get(j, "changed")), 8);
+    assert_string_equal(json_string_value(json_object_get(j, "changed_percent")), "66.6667");
+    json_t *sm = json_object_get(j, "smallest_changed");
+    const char *yaml = json_string_value(json_object_get(sm, "scenario"));
+    assert_non_null(strstr(yaml, "  side: long\n  size: \"0.02\"\n  entry_price: \"50000\"\n"));
+    assert_non_null(strstr(yaml, "mark_path: [\"50000\", \"45250\"]"));
+    json_t *lost = json_object_get(json_object_get(sm, "changes"), "trader_lost");
+    assert_string_equal(json_string_value(json_object_get(lost, "old")), "99.525");
+    assert_string_equal(json_string_value(json_object_get(lost, "new")), "100");
+    json_t *paid = json_object_get(json_object_get(sm, "changes"), "insurance_fund_paid");
+    assert_string_equal(json_string_value(json_object_get(paid, "new")), "4.05");
+    /* The one rule that differs, with its line in each file. */
+    json_t *keys = json_object_get(j, "keys"), *k;
+    size_t i;
+    bool found = false;
+    json_array_foreach(keys, i, k)
+    {
+        if (strcmp(json_string_value(json_object_get(k, "key")), "liquidation.fee.rate") == 0) {
+            found = true;
+            assert_string_equal(json_string_value(json_object_get(k, "old_at")),
+                                "tests/data/diff/parent.yaml:24:15");
+            assert_string_equal(json_string_value(json_object_get(k, "new_at")),
+                                "tests/data/diff/child.yaml:7:15");
+        }
+    }
+    assert_true(found);
+    json_decref(j);
+    cli_output_free(&r);
+}
+
+static void diff_refuses_two_settlement_currencies(void **state)
+{
+    (void)state;
+    cli_output r = CLI("diff", "binance-usdm", "bitmex-xbtusd");
+    expect_failure(&r, EXIT_INPUT);
+    expect_err_line(&r, "liqsim: diff: binance-usdm settles in USDT (linear) and bitmex-xbtusd in "
+                        "XBT (inverse): their amounts cannot be compared without a rate, and diff "
+                        "takes none");
+    cli_output_free(&r);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -190,6 +253,8 @@ int main(void)
         cmocka_unit_test(the_same_seed_gives_the_same_report),
         cmocka_unit_test(an_out_directory_that_cannot_be_made_is_invalid_input),
         cmocka_unit_test(a_sound_policy_keeps_every_property),
+        cmocka_unit_test(diff_reports_the_changed_share_and_the_smallest_changed_position),
+        cmocka_unit_test(diff_refuses_two_settlement_currencies),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

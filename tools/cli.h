@@ -159,5 +159,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

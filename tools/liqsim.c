@@ -46,6 +46,7 @@ static const char usage[] =
     "  schema [policy|scenario]         print the JSON Schema of a file type\n"
     "  audit [POLICY...] [--cases N]    property audit: generated cases, each failure\n"
     "                                   shrunk to a scenario file (--out DIR)\n"
+    "  diff OLD NEW [--grid SPEC]       two policies' money outcomes over a grid\n"
     "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
     "         [--policy P [--write]]    (merged into policy P)\n"
     "\n"
@@ -79,6 +80,7 @@ int main(int argc, char **argv)
         {"schema", cmd_schema},   {"test", cmd_test},       {"new", cmd_new},
         {"replay", cmd_replay},     {"bench", cmd_bench},
         {"import", cmd_import},   {"audit", cmd_audit},
+        {"diff", cmd_diff},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)
