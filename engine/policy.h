@@ -26,7 +26,7 @@ enum { RECV_IF, RECV_VENUE, RECV_LIQUIDATOR, RECV_POOL };
 enum { STAGE_IF, STAGE_ADL, STAGE_SOCIALIZED, STAGE_POOL, STAGE_VENUE, STAGE_DEBT, STAGE_COUNT };
 enum { ADLRANK_PNL_LEV, ADLRANK_PNL_MR, ADLRANK_PNL_AND_LEV, ADLRANK_RANDOM, ADLRANK_NONE };
 enum { ADLPX_BANKRUPTCY, ADLPX_MARK, ADLPX_ORACLE };
-enum { SOC_CLAWBACK, SOC_FUNDING, SOC_DEPOSIT_INDEX };
+enum { SOC_CLAWBACK, SOC_FUNDING };
 enum { DEBT_MARGIN_CALL, DEBT_COLLECTIONS, DEBT_BAN, DEBT_INTEREST, DEBT_LEGAL };
 enum { PRR_CONSERVATIVE, PRR_HALF_EVEN, PRR_HALF_UP, PRR_DOWN, PRR_UP, PRR_FLOOR, PRR_CEIL, PRR_NONE };
 enum { HOOK_MM, HOOK_FEE, HOOK_IF, HOOK_ADL, HOOK_DEBT, HOOK_COUNT };
@@ -124,7 +124,6 @@ typedef struct p_liquidation {
 typedef struct p_insurance {
     pprov prov;
     pdec balance;                 /* unlimited flag inside */
-    plist receives;               /* of penum: what feeds the fund (documentation) */
 } p_insurance;
 
 typedef struct p_adl {
@@ -135,8 +134,9 @@ typedef struct p_adl {
 
 typedef struct p_social {
     pprov prov;
-    penum method;
-    pstr scope;
+    penum method;                 /* SOC_* */
+    pdec unit_step;               /* unset: exact shares */
+    pdec charge_step;
 } p_social;
 
 typedef struct p_shortfall {

@@ -31,7 +31,7 @@ static const char *const recv_names[] = {"insurance_fund", "venue", "liquidator"
 static const char *const adlrank_names[] = {"pnl_times_leverage", "pnl_times_margin_ratio",
                                             "pnl_and_leverage", "random", "none", NULL};
 static const char *const adlpx_names[] = {"bankruptcy", "mark", "oracle", NULL};
-static const char *const soc_names[] = {"clawback", "funding", "deposit_index", NULL};
+static const char *const soc_names[] = {"clawback", "funding", NULL};
 static const char *const prr_names[] = {"conservative", "half_even", "half_up", "down",
                                         "up", "floor", "ceil", "none", NULL};
 /* Same order as liq_round. */
@@ -175,11 +175,7 @@ static const field liq_f[] = {
 static const schema liq_s = {"liquidation", sizeof(p_liquidation), true, liq_f,
                              sizeof liq_f / sizeof *liq_f};
 
-static const char *const ifrecv_names[] = {"fees", "surplus", "takeover_profit", "venue_capital",
-                                           NULL};
 static const field if_f[] = {
-    {FLD(p_insurance, "receives", F_LIST_ENUM, false, receives), .enum_vals = ifrecv_names,
-     .doc = "what feeds the fund: fees, surplus (margin left above bankruptcy), ..."},
     {FLD(p_insurance, "balance", F_DEC_UNLIM, false, balance), .def = "unlimited", .lo = "0",
      .unit = "amount", .doc = "fund balance available to this position, or unlimited"},
 };
@@ -196,8 +192,17 @@ static const schema adl_s = {"adl", sizeof(p_adl), true, adl_f, sizeof adl_f / s
 
 static const field soc_f[] = {
     {FLD(p_social, "method", F_ENUM, true, method), .enum_vals = soc_names,
-     .doc = "how the loss is charged to winners"},
-    {FLD(p_social, "scope", F_STR, false, scope), .doc = "who counts as a winner"},
+     .doc = "clawback: the winners (open positions in profit) pay pro rata to their profit "
+            "(Deribit, OKEx 2018); funding: every open position of the market, long or short, "
+            "pays the same amount per base unit (Drift's cumulative funding rate)"},
+    {FLD(p_social, "unit_step", F_DEC, false, unit_step), .lo = "0.000000000001",
+     .doc = "the loss per unit (of profit for clawback, of open base for funding) rounded up "
+            "to this step (Drift: 0.000001, its quote precision); absent: exact, the last "
+            "payer takes the remainder"},
+    {FLD(p_social, "charge_step", F_DEC, false, charge_step), .lo = "0.000000000001",
+     .unit = "amount",
+     .doc = "each account's charge (per unit x its units) rounded down to this step (Drift: "
+            "0.000001); the difference from the loss is the venue's"},
 };
 static const schema soc_s = {"socialized_loss", sizeof(p_social), true, soc_f,
                              sizeof soc_f / sizeof *soc_f};

@@ -2,8 +2,10 @@
  * replay_shortfall.c — a bankrupt account's deficit, covered by the book
  * itself, in the policy's shortfall order: the one fund every bankruptcy
  * draws on; ADL of the opposite side's profitable accounts in the venue's
- * ranking, at the venue's price; socialized losses charged to the tick's
- * winners; the pool, the venue, or the trader's debt. The hooks that
+ * ranking, at the venue's price; socialized losses charged at the end of
+ * the tick by the policy's method (socialize.c: the tick's winners pro
+ * rata to profit, or every open position per base unit); the pool, the
+ * venue, or the trader's debt. The hooks that
  * decide a stage see the context a single evaluation's stages see
  * (shortfall.c's wf_hook_cover).
  */
@@ -158,55 +160,73 @@ static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec price,
     return c->st;
 }
 
-/* Charge the tick's socialized deficits to its winners, pro rata to
- * unrealized profit at the mark (Deribit: "among the winning traders"). */
+/* Charge the tick's socialized deficits to the accounts the policy's
+ * method names (socialize.c): clawback — the winners, pro rata to
+ * unrealized profit at the mark, capped at that profit (Deribit: "among
+ * the winning traders"); funding — every open position, long or short,
+ * per base unit (Drift's cumulative funding rate). */
 liq_status replay_socialize_tick(rp *r)
 {
     calc *c = &r->w.c;
     if (!r->nsoc)
         return LIQ_OK;
-    liq_dec total_profit = LIQ_DEC_ZERO;
-    liq_dec *profit = mem_calloc(r->n ? r->n : 1, sizeof *profit);
-    if (!profit)
+    bool funding = r->w.pr->socialized_loss.method.v == SOC_FUNDING;
+    /* Each account's units: its profit (clawback) or its open size. */
+    liq_dec total = LIQ_DEC_ZERO;
+    liq_dec *units = mem_calloc(r->n ? r->n : 1, sizeof *units);
+    if (!units)
         return LIQ_ENOMEM;
     for (size_t j = 0; j < r->n; j++) {
         if (!r->side[j])
             continue;
         replay_load(r, j);
-        liq_dec pnl = wf_pnl(&r->w, r->size[j], r->mark);
-        if (d_pos(pnl)) {
-            profit[j] = pnl;
-            total_profit = c_add(c, total_profit, pnl);
+        liq_dec u = funding ? r->size[j] : wf_pnl(&r->w, r->size[j], r->mark);
+        if (d_pos(u)) {
+            units[j] = u;
+            total = c_add(c, total, u);
         }
     }
     liq_dec want = r->soc_pending;
-    liq_dec charge = liq_dec_min(want, total_profit);
+    /* A clawback takes at most the winners' profit; funding charges the
+     * whole loss whatever the payers' equity. */
+    liq_dec charge = funding ? (d_pos(total) ? want : LIQ_DEC_ZERO) : liq_dec_min(want, total);
+    liq_dec per_unit = wf_soc_per_unit(&r->w, charge, total);
     liq_dec charged = LIQ_DEC_ZERO;
-    size_t winners = 0, last = r->n;
+    size_t payers = 0, last = r->n;
     for (size_t j = 0; j < r->n; j++)
-        if (d_pos(profit[j]))
+        if (d_pos(units[j]))
             last = j;
-    for (size_t j = 0; j < r->n && d_pos(total_profit); j++) {
-        if (!d_pos(profit[j]))
+    for (size_t j = 0; j < r->n && d_pos(total); j++) {
+        if (!d_pos(units[j]))
             continue;
-        liq_dec part = j == last ? c_sub(c, charge, charged)
-                                 : c_divr(c, c_mul(c, charge, profit[j]), total_profit,
-                                          LIQ_ROUND_FLOOR);
+        liq_dec part = wf_soc_charge(&r->w, charge, per_unit, units[j], total, charged, j == last);
+        if (!funding)
+            part = liq_dec_min(part, units[j]);
         r->cash[j] = c_sub(c, r->cash[j], part);
         charged = c_add(c, charged, part);
-        winners++;
-        replay_emit(r, "\"type\":\"socialized_charge\",\"account\":\"%s\",\"amount\":\"%s\","
-                "\"profit\":\"%s\"}",
-             book_id(r->b, j), D(part), D(profit[j]));
+        payers++;
+        if (funding)
+            replay_emit(r, "\"type\":\"socialized_charge\",\"account\":\"%s\",\"amount\":\"%s\","
+                    "\"size\":\"%s\"}",
+                 book_id(r->b, j), D(part), D(units[j]));
+        else
+            replay_emit(r, "\"type\":\"socialized_charge\",\"account\":\"%s\",\"amount\":\"%s\","
+                    "\"profit\":\"%s\"}",
+                 book_id(r->b, j), D(part), D(units[j]));
     }
-    free(profit);
+    free(units);
+    /* The payers' charges next to what the bankrupt accounts are handed
+     * (the loss they covered): with the venue's rounding they differ, and
+     * the difference is the venue's. */
+    liq_dec rounding = c_sub(c, charged, charge);
+    r->venue = c_add(c, r->venue, rounding);
     /* Hand the charge to the bankrupt accounts in proportion to what each
-     * was owed. What winners could not pay stays with the trader, unless
-     * the venue promises no negative balance: then the venue pays it, as
-     * when the shortfall stages run dry. */
-    liq_dec uncovered = c_sub(c, want, charged);
+     * was owed. What the payers could not pay stays with the trader,
+     * unless the venue promises no negative balance: then the venue pays
+     * it, as when the shortfall stages run dry. */
+    liq_dec uncovered = c_sub(c, want, charge);
     bool venue_pays = r->w.pr->negative_balance.protection.v && d_pos(uncovered);
-    liq_dec handed = venue_pays ? want : charged;
+    liq_dec handed = venue_pays ? want : charge;
     if (venue_pays)
         r->venue = c_sub(c, r->venue, uncovered);
     liq_dec paid = LIQ_DEC_ZERO;
@@ -218,12 +238,24 @@ liq_status replay_socialize_tick(rp *r)
         r->cash[i] = c_add(c, r->cash[i], part);
         paid = c_add(c, paid, part);
     }
-    r->s->covered[STAGE_SOCIALIZED] = c_add(c, r->s->covered[STAGE_SOCIALIZED], charged);
+    r->s->covered[STAGE_SOCIALIZED] = c_add(c, r->s->covered[STAGE_SOCIALIZED], charge);
     int rest = venue_pays ? STAGE_VENUE : STAGE_DEBT;
     r->s->covered[rest] = c_add(c, r->s->covered[rest], uncovered);
     r->s->socialized_events++;
-    replay_emit(r, "\"type\":\"socialized_loss\",\"amount\":\"%s\",\"winners\":%zu,\"uncovered\":\"%s\"}",
-         D(charged), winners, D(uncovered));
+    if (funding)
+        replay_emit(r, "\"type\":\"socialized_loss\",\"method\":\"funding\",\"amount\":\"%s\","
+                "\"per_base_unit\":\"%s\",\"open_base\":\"%s\",\"accounts\":%zu,"
+                "\"charged\":\"%s\",\"rounding\":\"%s\",\"uncovered\":\"%s\"}",
+             D(charge), D(per_unit), D(total), payers, D(charged), D(rounding), D(uncovered));
+    else if (wf_soc_venue_rounding(&r->w))
+        replay_emit(r, "\"type\":\"socialized_loss\",\"amount\":\"%s\",\"winners\":%zu,"
+                "\"uncovered\":\"%s\",\"rate_of_winners_profit\":\"%s\",\"charged\":\"%s\","
+                "\"rounding\":\"%s\"}",
+             D(charge), payers, D(uncovered), D(per_unit), D(charged), D(rounding));
+    else
+        replay_emit(r, "\"type\":\"socialized_loss\",\"amount\":\"%s\",\"winners\":%zu,"
+                "\"uncovered\":\"%s\"}",
+             D(charge), payers, D(uncovered));
     r->nsoc = 0;
     r->soc_pending = LIQ_DEC_ZERO;
     return c->st;

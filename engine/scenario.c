@@ -92,6 +92,9 @@ static const field market_f[] = {
      .unit = "amount", .doc = "insurance fund balance (overrides the policy)"},
     {FLD(s_market, "winners_profit", F_DEC, false, winners_profit), .lo = "0", .unit = "amount",
      .doc = "profit of the winning traders a socialized loss is charged to"},
+    {FLD(s_market, "open_interest", F_DEC, false, open_interest), .lo = "0", .unit = "size",
+     .doc = "the market's other open positions, longs plus shorts, in base units, that a "
+            "socialized loss by funding is spread over"},
 };
 static const schema market_s = {"market", sizeof(s_market), false, market_f,
                                 sizeof market_f / sizeof *market_f};

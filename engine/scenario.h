@@ -40,6 +40,7 @@ typedef struct s_market {
     plist mark_paths;         /* of pdeclist: symbol -> marks, one path per market */
     pdec insurance_fund;      /* overrides the policy's balance */
     pdec winners_profit;      /* for socialized loss: the winners' profit base */
+    pdec open_interest;       /* for socialized loss by funding: open base units */
 } s_market;
 
 typedef struct s_root {

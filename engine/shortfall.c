@@ -120,13 +120,25 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
             prov = &pr->adl.prov;
             break;
         case STAGE_SOCIALIZED: {
-            static const char *const meth[] = {"clawback", "funding", "deposit_index"};
+            /* The per-unit amount the payers are charged (socialize.c),
+             * where the scenario says how many units there are. */
+            static const char *const meth[] = {"clawback", "funding"};
+            bool funding = pr->socialized_loss.method.v == SOC_FUNDING;
             e = result_event(r, "socialized_loss", -1);
             event_dec(e, "amount", cover);
             event_str(e, "method", meth[pr->socialized_loss.method.v]);
-            const pdec *wp = &w->s->r.market.winners_profit;
-            if (wp->set && d_pos(wp->v))
-                event_dec(e, "rate_of_winners_profit", c_div(&w->c, cover, wp->v));
+            const pdec *units = funding ? &w->s->r.market.open_interest
+                                        : &w->s->r.market.winners_profit;
+            if (units->set && d_pos(units->v))
+                event_dec(e, funding ? "per_base_unit" : "rate_of_winners_profit",
+                          wf_soc_per_unit(w, cover, units->v));
+            else
+                result_warn(r, "%s of the deficit is socialized %s; the scenario gives no "
+                               "market.%s, so what each payer is charged %s is not known",
+                            dstr(cover, b), funding ? "per open base unit (funding)"
+                                                    : "among the winners (clawback)",
+                            funding ? "open_interest" : "winners_profit",
+                            funding ? "per base unit" : "per unit of profit");
             prov = &pr->socialized_loss.prov;
             break;
         }

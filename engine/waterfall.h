@@ -215,6 +215,20 @@ liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover
  * the mark (adl.close_price). */
 liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark);
 
+/* socialize.c: a socialized loss spread over units (of profit for
+ * clawback, of open base for funding). The per-unit amount, rounded up to
+ * socialized_loss.unit_step when the policy gives one; 0 with no units. */
+liq_dec wf_soc_per_unit(wf *w, liq_dec loss, liq_dec units);
+/* Whether the policy rounds as its venue does (unit_step or charge_step
+ * set): the charges then need not sum to the loss. */
+bool wf_soc_venue_rounding(const wf *w);
+/* One payer's charge for its units out of total: exact shares (loss x
+ * units / total rounded down, the last payer the rest of loss after
+ * `charged`), or with the venue's rounding per_unit x units rounded down
+ * to charge_step. */
+liq_dec wf_soc_charge(wf *w, liq_dec loss, liq_dec per_unit, liq_dec units, liq_dec total,
+                      liq_dec charged, bool last);
+
 /* debt.c */
 liq_status wf_debt(wf *w);
 

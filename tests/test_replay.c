@@ -525,45 +525,82 @@ static void on_charge(ledger *l, json_t *o, liq_dec mark)
 {
     size_t j = jacct(l, o, "account");
     assert_int_not_equal(l->side[j], 0);
-    assert_dec_eq(jd(o, "profit"), pnl(l, j, l->size[j], mark), "profit = unrealized PnL");
+    if (l->p->r.socialized_loss.method.v == SOC_FUNDING)
+        assert_dec_eq(jd(o, "size"), l->size[j], "size = the open position");
+    else
+        assert_dec_eq(jd(o, "profit"), pnl(l, j, l->size[j], mark), "profit = unrealized PnL");
     l->charge_j[l->ncharge] = j;
     l->charge_amt[l->ncharge++] = jd(o, "amount");
 }
 
-/* The tick's charges, checked against the rule: every open account in
- * profit at the mark, in account order, pays charge x profit / total
- * profit rounded down, the last one the remainder; charge = min(owed,
- * total profit). Then the bankrupt accounts receive it pro rata to what
- * each was owed. */
+/* The tick's charges, checked against the rule (docs/waterfall.md,
+ * socialized loss). The payers, in account order: clawback — every open
+ * account in profit at the mark, its units that profit, the charge
+ * min(owed, total profit); funding — every open account, its units its
+ * size, the charge all that is owed. Exact shares: charge x units / total
+ * rounded down, the last payer the remainder. With the venue's steps:
+ * per unit = charge / total rounded up to unit_step, each payer per unit
+ * x units rounded down to charge_step, the difference from the charge
+ * the venue's. Then the bankrupt accounts receive the charge pro rata to
+ * what each was owed. */
 static void on_socialized(ledger *l, json_t *o, liq_dec mark)
 {
+    const p_social *ps = &l->p->r.socialized_loss;
+    bool funding = ps->method.v == SOC_FUNDING;
+    bool steps = ps->unit_step.set || ps->charge_step.set;
     liq_dec total = LIQ_DEC_ZERO;
-    size_t winners = 0;
-    for (size_t j = 0; j < l->n; j++)
-        if (l->side[j] && liq_dec_sign(pnl(l, j, l->size[j], mark)) > 0) {
-            total = dec_add(total, pnl(l, j, l->size[j], mark));
-            winners++;
+    size_t payers = 0;
+    for (size_t j = 0; j < l->n; j++) {
+        liq_dec u = !l->side[j] ? LIQ_DEC_ZERO : funding ? l->size[j] : pnl(l, j, l->size[j], mark);
+        if (liq_dec_sign(u) > 0) {
+            total = dec_add(total, u);
+            payers++;
         }
-    liq_dec charge = liq_dec_min(l->soc_want, total), charged = LIQ_DEC_ZERO;
-    assert_int_equal(l->ncharge, winners);
-    assert_int_equal(json_integer_value(json_object_get(o, "winners")), (json_int_t)winners);
+    }
+    liq_dec charge = funding ? (liq_dec_sign(total) > 0 ? l->soc_want : LIQ_DEC_ZERO)
+                             : liq_dec_min(l->soc_want, total);
+    liq_dec per_unit = LIQ_DEC_ZERO, charged = LIQ_DEC_ZERO;
+    if (steps && liq_dec_sign(total) > 0) {
+        per_unit = dec_div(charge, total, LIQ_ROUND_CEIL);
+        if (ps->unit_step.set)
+            assert_int_equal(liq_dec_quantize(per_unit, ps->unit_step.v, LIQ_ROUND_CEIL, &per_unit),
+                             LIQ_OK);
+    }
+    assert_int_equal(l->ncharge, payers);
+    assert_int_equal(json_integer_value(json_object_get(o, funding ? "accounts" : "winners")),
+                     (json_int_t)payers);
     size_t k = 0;
     for (size_t j = 0; j < l->n; j++) {
-        liq_dec pj = l->side[j] ? pnl(l, j, l->size[j], mark) : LIQ_DEC_ZERO;
-        if (liq_dec_sign(pj) <= 0)
+        liq_dec u = !l->side[j] ? LIQ_DEC_ZERO : funding ? l->size[j] : pnl(l, j, l->size[j], mark);
+        if (liq_dec_sign(u) <= 0)
             continue;
         assert_int_equal(l->charge_j[k], j);
-        liq_dec want = k + 1 == winners ? dec_sub(charge, charged)
-                                        : dec_div(dec_mul(charge, pj), total, LIQ_ROUND_FLOOR);
+        liq_dec want;
+        if (steps) {
+            want = dec_mul(per_unit, u);
+            if (ps->charge_step.set)
+                assert_int_equal(liq_dec_quantize(want, ps->charge_step.v, LIQ_ROUND_FLOOR, &want),
+                                 LIQ_OK);
+        } else {
+            want = k + 1 == payers ? dec_sub(charge, charged)
+                                   : dec_div(dec_mul(charge, u), total, LIQ_ROUND_FLOOR);
+        }
+        if (!funding)
+            want = liq_dec_min(want, u);
         assert_dec_eq(l->charge_amt[k], want, "socialized charge");
         l->cash[j] = dec_sub(l->cash[j], want);
         charged = dec_add(charged, want);
         k++;
     }
-    liq_dec uncovered = dec_sub(l->soc_want, charged);
-    assert_dec_eq(jd(o, "amount"), charged, "socialized amount");
+    l->venue = dec_add(l->venue, dec_sub(charged, charge));
+    liq_dec uncovered = dec_sub(l->soc_want, charge);
+    assert_dec_eq(jd(o, "amount"), charge, "socialized amount");
     assert_dec_eq(jd(o, "uncovered"), uncovered, "socialized uncovered");
-    liq_dec handed = charged;
+    if (steps || funding) {
+        assert_dec_eq(jd(o, "charged"), charged, "what the payers paid");
+        assert_dec_eq(jd(o, "rounding"), dec_sub(charged, charge), "the venue's rounding");
+    }
+    liq_dec handed = charge;
     if (l->protection && liq_dec_sign(uncovered) > 0) {
         l->venue = dec_sub(l->venue, uncovered);
         handed = l->soc_want;
@@ -576,7 +613,7 @@ static void on_socialized(ledger *l, json_t *o, liq_dec mark)
         l->cash[l->soc_i[q]] = dec_add(l->cash[l->soc_i[q]], part);
         paid = dec_add(paid, part);
     }
-    l->covered[2] = dec_add(l->covered[2], charged);
+    l->covered[2] = dec_add(l->covered[2], charge);
     l->covered[l->protection ? 4 : 5] = dec_add(l->covered[l->protection ? 4 : 5], uncovered);
     l->socialized_events++;
     l->nsoc = l->ncharge = 0;
@@ -1364,6 +1401,51 @@ static void test_clawback_venue_charges_winners_pro_rata(void **state)
 }
 
 /*
+ * Drift's socialized loss (policies/drift.yaml: the fund, then every open
+ * position per base unit through the cumulative funding rate; Drift's
+ * rounding: drift-labs/protocol-v2 math/liquidation.rs at 0fd8f61c,
+ * calculate_funding_rate_deltas_to_resolve_bankruptcy, safe_div_ceil at the
+ * 1e-6 quote precision; math/funding.rs, calculate_funding_payment_in_
+ * quote_precision, truncating; read 2026-12-01). books/funding.csv through
+ * paths/funding.csv (SOL 100, then 90), the fund set to 1 USDC:
+ *   A long 10 @100 x20, cross, 54.4 (drift.examples.yaml's account): LP
+ *   98.5; at 90 equity 54.4 - 100 = -45.6, the IF fee 0 (shortage 81.6 of
+ *   a 900 value is past 4 % - 1 %). The fund pays 1; 44.6 is socialized.
+ *   Open base after the close: L long 5, S1 short 12.5, S2 short 12.5 = 30
+ *   SOL, longs and shorts alike (S1 and S2 are winners, L a loser: funding
+ *   charges them all). Per SOL: 44.6 / 30 = 1.48666.. rounded up to
+ *   1.486667. L pays 5 x 1.486667 = 7.433335; S1 and S2 12.5 x 1.486667 =
+ *   18.5833375, truncated to 18.583337. Charged 44.600009: 0.000009 more
+ *   than the loss, which stays with the venue (Drift's pnl pool).
+ */
+static void test_funding_venue_charges_every_open_position_per_base_unit(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "policies/drift.yaml", "tests/data/replay/books/funding.csv",
+                 "tests/data/replay/paths/funding.csv", "1");
+    static const char *const want[] = {
+        "liquidation@1 account=A side=long size=10 liquidation_price=98.5 trigger=90 fill=90 "
+        "unforced=100 forced=0 fee=0 forfeited=0 deficit=45.6",
+        "shortfall@1 account=A deficit=45.6 insurance_fund=1 adl=0 socialized=44.6 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
+        "socialized_charge@1 account=L amount=7.433335 size=5",
+        "socialized_charge@1 account=S1 amount=18.583337 size=12.5",
+        "socialized_charge@1 account=S2 amount=18.583337 size=12.5",
+        "socialized_loss@1 method=funding amount=44.6 per_base_unit=1.486667 open_base=30 "
+        "accounts=3 charged=44.600009 rounding=0.000009 uncovered=0",
+        NULL};
+    expect_events(&r.ev, want);
+    assert_dec_eq(r.s.covered[0], D("1"), "the fund");
+    assert_dec_eq(r.s.covered[2], D("44.6"), "socialized by funding");
+    check_ledger(&r);
+    assert_dec(r.l.cash[0], "0", "A: 54.4 - 100 + 1 + 44.6");
+    assert_dec(r.l.cash[1], "992.566665", "L: 1000 - 7.433335");
+    assert_dec(r.l.venue, "0.000009", "the venue keeps the rounding");
+    replayed_free(&r);
+}
+
+/*
  * A path's depth column (the quote notional that moves the price 1 %):
  * liquidations at one tick walk the same book, each at 1 % per depth of
  * the notional taken up to the middle of its own order.
@@ -1607,6 +1689,7 @@ int main(void)
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
+        cmocka_unit_test(test_funding_venue_charges_every_open_position_per_base_unit),
         cmocka_unit_test(test_depth_column_makes_later_liquidations_fill_worse),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
