@@ -90,7 +90,10 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      "%s notional x %s - %s (tier %zu)%s%s",
                      m->base.v == MMBASE_ENTRY ? "entry" : "mark", dstr(t->rate.v, b1),
                      dstr(t->deduction.v, b2), tier + 1,
-                     d_zero(m->close_fee_rate.v) ? "" : " + notional x close_fee_rate ",
+                     d_zero(m->close_fee_rate.v) ? ""
+                     : m->close_fee_at.v == CLOSEFEE_BANKRUPTCY
+                         ? " + bankruptcy-price notional x close_fee_rate "
+                         : " + notional x close_fee_rate ",
                      d_zero(m->close_fee_rate.v) ? "" : dstr(m->close_fee_rate.v,
                                                             (char[LIQ_DEC_STRLEN]){0}));
     if (has_lp)

@@ -5,11 +5,16 @@
  *   linear:  notional = size * csize * P,   pnl = sgn * size * csize * (P - E)
  *   inverse: notional = Q / P (Q = size * csize, in quote),
  *            pnl = sgn * Q * (1/E - 1/P)
- * Maintenance margin is notional * rate - deduction (+ a close fee), on
+ * Maintenance margin is notional * rate - deduction (+ a fee to close), on
  * the notional at the tested price (Binance) or at entry (Bybit's
  * published formula), or whatever the policy's maintenance_margin hook
- * returns. The liquidation price solves equity(P) = MM(P): in closed form
- * for the table model, by bisection when a hook decides MM.
+ * returns. The fee to close is charged on the same notional (OKX: "the
+ * required maintenance margin plus any applicable liquidation fees"), or
+ * valued at the bankruptcy price (Bybit: "fee to close = bankruptcy price
+ * x quantity x taker fee"), a constant of the position whose bankruptcy
+ * price then reserves it: equity(BP) = fee(BP). The liquidation price
+ * solves equity(P) = MM(P): in closed form for the table model, by
+ * bisection when a hook decides MM.
  */
 #include "waterfall.h"
 
@@ -55,23 +60,47 @@ size_t wf_tier(wf *w, liq_dec notional)
     return n - 1;
 }
 
-/* The table model's MM at price px with tier t. */
+/* Is the fee to close valued at the bankruptcy price (a constant of the
+ * position) rather than on the maintenance notional? */
+static bool fee_at_bp(const wf *w)
+{
+    const p_maint *m = &w->pr->margin.maintenance;
+    return m->close_fee_at.v == CLOSEFEE_BANKRUPTCY && !d_zero(m->close_fee_rate.v);
+}
+
 /* The table model's MM with tier t on `base`, the notional the rate
- * applies to (at the tested price, or at entry). */
-static liq_dec table_mm_on(wf *w, liq_dec base, size_t t)
+ * applies to (at the tested price, or at entry), plus `fee`: the fee to
+ * close valued at the bankruptcy price (zero unless close_fee_at:
+ * bankruptcy), or else the close fee rate on `base`. */
+static liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
     liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
     if (d_zero(m->close_fee_rate.v))
         return mm;
+    if (fee_at_bp(w))
+        return c_add(&w->c, mm, fee);
     return c_add(&w->c, mm, c_mul(&w->c, base, m->close_fee_rate.v));
 }
 
-static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t)
+static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
-    return table_mm_on(w, wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px), t);
+    return table_mm_on(w, wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px), t,
+                       fee);
+}
+
+liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll)
+{
+    liq_dec bp;
+    if (!fee_at_bp(w) || !wf_bankruptcy_price(w, size, coll, &bp))
+        return LIQ_DEC_ZERO;
+    /* Bybit: "Fee to close = Bankruptcy Price x Order Qty x Taker Fee"
+     * (inverse: Qty / Bankruptcy Price x taker fee), at the venue's amount
+     * precision and its fee rounding. */
+    liq_dec fee = c_mul(&w->c, wf_notional(w, size, bp), w->pr->margin.maintenance.close_fee_rate.v);
+    return wf_round_amount(w, fee, w->fee_mode);
 }
 
 static const char *side_name(const wf *w)
@@ -100,7 +129,9 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
          * tier's own floor (a notional that fell after the tier was
          * chosen) the requirement is zero, not negative (lint flags tables
          * whose deduction exceeds their floor's requirement). */
-        *mm = liq_dec_max(table_mm_on(w, on_entry ? entry_notional : notional, t), LIQ_DEC_ZERO);
+        liq_dec fee = fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
+        *mm = liq_dec_max(table_mm_on(w, on_entry ? entry_notional : notional, t, fee),
+                          LIQ_DEC_ZERO);
         return w->c.st;
     }
     const p_tier *pt = root_tier(w->pr, t);
@@ -147,17 +178,25 @@ static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_m
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
     liq_dec one = c_int(1);
-    liq_dec rate = zero_mm ? LIQ_DEC_ZERO : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
-    liq_dec ded = zero_mm ? LIQ_DEC_ZERO : tier->deduction.v;
+    bool at_bp = fee_at_bp(w);
+    /* The fee to close valued at the bankruptcy price is a constant F of
+     * the position: MM = notional x rate - (deduction - F). The
+     * bankruptcy price itself reserves it: equity(BP) = BP's notional x
+     * the fee rate, the mark-base equation with that rate and no
+     * deduction. */
+    liq_dec fee = at_bp && !zero_mm ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
+    liq_dec rate = zero_mm ? (at_bp ? m->close_fee_rate.v : LIQ_DEC_ZERO)
+                 : at_bp ? tier->rate.v : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
+    liq_dec ded = zero_mm ? LIQ_DEC_ZERO : c_sub(&w->c, tier->deduction.v, fee);
     liq_dec q = units(w, size);
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
     liq_dec num, den;
-    if (m->base.v == MMBASE_ENTRY || zero_mm) {
+    if ((m->base.v == MMBASE_ENTRY && !zero_mm) || (zero_mm && !at_bp)) {
         /* MM is a constant M: linear P = E - sgn*(C - M)/S;
          * inverse P = Q / (Q/E + sgn*(C - M)). */
-        liq_dec M = zero_mm ? LIQ_DEC_ZERO : table_mm(w, size, w->entry, t);
+        liq_dec M = zero_mm ? LIQ_DEC_ZERO : table_mm(w, size, w->entry, t, fee);
         liq_dec slack = c_sub(&w->c, coll, M);
         if (w->ctype == CT_LINEAR) {
             liq_dec move = c_divr(&w->c, slack, q, LIQ_ROUND_FLOOR);

@@ -55,6 +55,8 @@ typedef struct p_tier {
     pint max_leverage;
 } p_tier;
 
+/* Where the fee to close folded into maintenance margin is valued. */
+enum { CLOSEFEE_MM_BASE, CLOSEFEE_BANKRUPTCY };
 typedef struct p_maint {
     pprov prov;
     penum model;                  /* MMODEL_* */
@@ -62,6 +64,7 @@ typedef struct p_maint {
     pbool rebracket;
     plist tiers;                  /* of p_tier */
     pdec close_fee_rate;
+    penum close_fee_at;           /* CLOSEFEE_* */
 } p_maint;
 
 typedef struct p_contract {

@@ -73,6 +73,7 @@ static const schema tier_s = {"margin.maintenance.tiers[]", sizeof(p_tier), true
                               sizeof tier_f / sizeof *tier_f};
 
 static const char *const mmodel_names[] = {"bracket", "step", NULL};
+static const char *const closefee_names[] = {"maintenance_base", "bankruptcy", NULL};
 static const field maint_f[] = {
     {FLD(p_maint, "model", F_ENUM, false, model), .enum_vals = mmodel_names, .def = "bracket",
      .doc = "bracket: deductions keep MM continuous across tiers (Binance cum, Bybit); "
@@ -85,6 +86,11 @@ static const field maint_f[] = {
      .doc = "ascending maintenance tiers"},
     {FLD(p_maint, "close_fee_rate", F_DEC, false, close_fee_rate), .def = "0", .lo = "0", .hi = "1",
      .unit = "rate", .doc = "taker fee to close folded into maintenance margin"},
+    {FLD(p_maint, "close_fee_at", F_ENUM, false, close_fee_at), .enum_vals = closefee_names,
+     .def = "maintenance_base",
+     .doc = "where the fee to close is valued: maintenance_base (on the notional the rate "
+            "applies to: OKX's MM + liquidation fee) or bankruptcy (size x bankruptcy price x "
+            "rate, a constant, and the bankruptcy price reserves it: Bybit's fee to close)"},
 };
 static const schema maint_s = {"margin.maintenance", sizeof(p_maint), true, maint_f,
                                sizeof maint_f / sizeof *maint_f};

@@ -115,6 +115,10 @@ size_t wf_tier(wf *w, liq_dec notional);
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier);
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier);
 bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
+/* The fee to close valued at the bankruptcy price of (size, coll)
+ * (margin.maintenance.close_fee_at: bankruptcy), at the amount precision;
+ * zero otherwise, or when there is no bankruptcy price. */
+liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll);
 /* purpose: 0 liquidation/bankruptcy price (against the trader: long up),
  * 1 fill price (against the trader: long down). */
 liq_dec wf_round_price(wf *w, liq_dec px, int purpose);

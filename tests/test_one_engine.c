@@ -340,6 +340,31 @@ static void test_on_paths_of_several_prices_replay_is_eval_too(void **state)
     every_policy(true);
 }
 
+/* The test-only variants beside the golden tests (tests/data/golden/)
+ * carry rules no shipped policy combines: Bybit's legacy inverse cross
+ * with the fee to close at the bankruptcy price, dYdX's 10 % test
+ * perpetual compared strictly, OKX's partial tiers. The same property. */
+static void test_a_one_account_replay_is_eval_under_every_golden_variant(void **state)
+{
+    (void)state;
+    glob_t gl;
+    assert_int_equal(glob(LIQ_TEST_DATA "/golden/*.yaml", 0, NULL, &gl), 0);
+    uint64_t g = 0x9E3779B97F4A7C15ull;
+    size_t policies = 0, liquidated = 0;
+    for (size_t i = 0; i < gl.gl_pathc; i++) {
+        if (strstr(gl.gl_pathv[i], ".examples.yaml"))
+            continue;
+        liq_policy *p = load_policy_or_fail(gl.gl_pathv[i]);
+        for (size_t k = 0; k < 40; k++)
+            one_case(p, &g, k, &liquidated, false);
+        policies++;
+        liq_policy_free(p);
+    }
+    globfree(&gl);
+    assert_true(policies >= 6);
+    assert_true(liquidated > 0);
+}
+
 /* Kraken spot margin offers cross only. An isolated book row and an
  * isolated scenario are both held in cross, with the whole account at
  * risk: one liquidation price, one answer. 1 BTC long at 50,000, 5x
@@ -498,6 +523,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_shipped_policy),
         cmocka_unit_test(test_on_paths_of_several_prices_replay_is_eval_too),
+        cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_golden_variant),
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
         cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
     };
