@@ -8,6 +8,7 @@
  */
 #include "examples.h"
 #include "mem.h"
+#include "pricecol.h"
 #include "result.h"
 #include "scenario.h"
 #include "yamltree.h"
@@ -85,6 +86,83 @@ static bool has_event(json_t *res, const char *type)
     return false;
 }
 
+/* The result's decimal at key, or false when it is null or missing. */
+static bool result_dec(json_t *res, const char *key, liq_dec *out)
+{
+    const char *t = json_string_value(json_object_get(res, key));
+    return t && liq_dec_from_str(t, out) == LIQ_OK;
+}
+
+/* An example that expects a liquidation's numbers, on a scenario that
+ * never reached liquidation, would fail on the first loss ("loss.fees:
+ * expected 5, got 0") and leave the author hunting for the wrong number.
+ * Say that it was not liquidated, and where the mark path went against
+ * the liquidation price: the path is what to fix. Writes into buf. */
+static void not_liquidated(json_t *res, const liq_scenario *s, char *buf, size_t cap)
+{
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
+    if (!s->npath) {
+        snprintf(buf, cap, "not liquidated: the scenario has no mark path");
+        return;
+    }
+    bool shorts = json_string_value(json_object_get(res, "side")) &&
+                  strcmp(json_string_value(json_object_get(res, "side")), "short") == 0;
+    /* The path the venue triggers on: the mark, or the column the result
+     * names (price_columns.trigger) on a path of several. */
+    const liq_dec *px = s->path_px;
+    const char *col = json_string_value(dig(res, "price_columns.trigger"));
+    for (int k = 0; col && k < PCOL_COUNT; k++)
+        if (k != PCOL_MARK && strcmp(col, pcol_names[k]) == 0 && s->path_col[k])
+            px = s->path_col[k];
+    if (px == s->path_px)
+        col = "mark";
+    /* The price nearest liquidation: a long's lowest, a short's highest. */
+    liq_dec end = px[s->npath - 1], worst = px[0];
+    for (size_t i = 1; i < s->npath; i++)
+        if (shorts ? liq_dec_cmp(px[i], worst) > 0 : liq_dec_cmp(px[i], worst) < 0)
+            worst = px[i];
+    liq_dec lp;
+    liq_dec_format(end, a);
+    liq_dec_format(worst, b);
+    const char *side = shorts ? "short" : "long";
+    char ends[LIQ_DEC_STRLEN + 16];
+    if (liq_dec_cmp(end, worst) == 0)
+        snprintf(ends, sizeof ends, "where it ends");
+    else
+        snprintf(ends, sizeof ends, "it ends at %s", a);
+    if (!result_dec(res, "liquidation_price", &lp)) {
+        snprintf(buf, cap, "not liquidated: the %s path goes no %s than %s (%s); the %s has no "
+                           "liquidation price",
+                 col, shorts ? "higher" : "lower", b, ends, side);
+        return;
+    }
+    liq_dec_format(lp, c);
+    int gap = liq_dec_cmp(worst, lp);
+    if (shorts ? gap < 0 : gap > 0)
+        snprintf(buf, cap, "not liquidated: the %s path goes no %s than %s (%s), %s the %s's "
+                           "liquidation price %s",
+                 col, shorts ? "higher" : "lower", b, ends, shorts ? "below" : "above", side, c);
+    else
+        snprintf(buf, cap, "not liquidated, although the %s path reaches %s (%s), at or %s the "
+                           "%s's liquidation price %s",
+                 col, b, ends, shorts ? "above" : "below", side, c);
+}
+
+/* A result key only a liquidation sets (a position's liquidation price,
+ * margins and notional stand without one). */
+static bool liquidation_key(const char *key)
+{
+    static const char *const keys[] = {"liquidated", "trigger_price", "fill_price", "close_price",
+                                       "loss", "deficit", "covered_by", "debt", "final_balance",
+                                       "trader_lost", "insurance_fund"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        size_t n = strlen(keys[i]);
+        if (strncmp(key, keys[i], n) == 0 && (key[n] == 0 || key[n] == '.'))
+            return true;
+    }
+    return false;
+}
+
 static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_example *out)
 {
     const ynode *sc = ynode_get(ex, "scenario");
@@ -117,6 +195,10 @@ static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_exampl
     json_t *res = js ? json_loads(js, 0, NULL) : NULL;
     free(js);
     bool ok = res != NULL;
+    /* An example about a position that is not liquidated fails on its
+     * own numbers, without the not-liquidated explanation. */
+    const ynode *wl = expect && expect->kind == YN_MAP ? ynode_get(expect, "liquidated") : NULL;
+    bool expects_no_liquidation = wl && wl->kind == YN_SCALAR && strcmp(wl->text, "false") == 0;
     for (size_t i = 0; ok && expect && expect->kind == YN_MAP && i < expect->n; i++) {
         const char *key = expect->keys[i]->text;
         const ynode *want = expect->items[i];
@@ -134,8 +216,14 @@ static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_exampl
                      file, want->line, want->col, key);
             ok = false;
         } else if (!same(got, want->text, why, sizeof why)) {
-            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: %s: expected %s, %s", file,
-                     want->line, want->col, key, want->text, why);
+            char stop[300] = "";
+            if (!expects_no_liquidation && liquidation_key(key) &&
+                json_is_false(json_object_get(res, "liquidated"))) {
+                not_liquidated(res, s, stop, sizeof stop - 2);
+                strcat(stop, "; ");
+            }
+            snprintf(out->detail, sizeof out->detail, "%s:%d:%d: %s%s: expected %s, %s", file,
+                     want->line, want->col, stop, key, want->text, why);
             ok = false;
         }
     }

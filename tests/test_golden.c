@@ -199,6 +199,50 @@ static void test_a_wrong_expectation_fails_with_both_numbers(void **state)
     remove(xpath);
 }
 
+/* An example that expects a liquidation's numbers, on a scenario that
+ * never reaches liquidation, says so before the first number, and where
+ * the venue's price path went against the liquidation price (lowest for a
+ * long, highest for a short; the oracle path where the venue triggers on
+ * it). An example that expects no liquidation fails on its numbers alone. */
+static void test_an_example_never_liquidated_says_so_and_where_the_path_went(void **state)
+{
+    (void)state;
+#define NL "tests/data/examples/never-liquidated.examples.yaml"
+#define NLD "tests/data/examples/never-liquidated-dydx.examples.yaml"
+    static const struct { const char *policy, *file, *id, *detail; } cases[] = {
+        {"policies/bybit-usdt.yaml", NL, "long-path-stays-above",
+         NL ":15:18: not liquidated: the mark path goes no lower than 19800 (it ends at 19900), "
+            "above the long's liquidation price 19700; loss.fees: expected 5, got 0"},
+        {"policies/bybit-usdt.yaml", NL, "short-path-stays-below",
+         NL ":23:19: not liquidated: the mark path goes no higher than 20250 (where it ends), "
+            "below the short's liquidation price 20300; liquidated: expected true, got false"},
+        {"policies/bybit-usdt.yaml", NL, "expects-no-liquidation",
+         NL ":32:18: loss.fees: expected 5, got 0"},
+        {"policies/dydx-v4.yaml", NLD, "oracle-ends-at-the-liquidation-price",
+         NLD ":14:18: not liquidated, although the oracle path reaches 18218.623481781377 "
+             "(where it ends), at or below the long's liquidation price 18218.623481781377; "
+             "loss.fees: expected 5, got 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        liq_policy *p = load_policy_or_fail(cases[i].policy);
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_example *ex = NULL;
+        size_t n = 0;
+        assert_int_equal(liq_examples_run(p, cases[i].file, &ex, &n, &d), LIQ_OK);
+        size_t k = 0;
+        while (k < n && strcmp(ex[k].id, cases[i].id) != 0)
+            k++;
+        assert_true(k < n);
+        assert_false(ex[k].passed);
+        assert_string_equal(ex[k].detail, cases[i].detail);
+        free(ex);
+        liq_policy_free(p);
+        liq_diags_free(&d);
+    }
+#undef NL
+#undef NLD
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_an_example_id_used_twice_is_a_warning_with_both_lines),
         cmocka_unit_test(test_every_golden_variant_passes),
         cmocka_unit_test(test_a_wrong_expectation_fails_with_both_numbers),
+        cmocka_unit_test(test_an_example_never_liquidated_says_so_and_where_the_path_went),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
