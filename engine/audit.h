@@ -10,6 +10,8 @@
  *                  fund; applied to a scenario in place; as YAML text
  *   audit_check.c  the properties (AP_*), one case at a time
  *   audit_shrink.c a failing case made smallest, property kept
+ *   audit_replay.c books of such cases replayed, the ledger checked at
+ *                  every tick; a failing book shrunk and written
  *
  * A case depends only on the run's seed and its id (not on the cases
  * before it), so shards and threads of one run check the same cases,
@@ -40,6 +42,7 @@ enum {
     AP_FUND,            /* the fund never below what the policy allows */
     AP_ADL_PRICE,       /* ADL fills at the declared price */
     AP_HOOK_SAME,       /* a hook returns the same for the same inputs */
+    AP_REPLAY,          /* money conserved at every tick of a replay (audit_replay.c) */
     AP_COUNT
 };
 extern const char *const audit_prop_names[AP_COUNT];   /* "money conserved", ... */
@@ -93,6 +96,8 @@ size_t audit_case_deepest(const audit_case *k);
 /* The size (in k's market's contracts) whose notional at k's entry is
  * about notional (settlement currency). */
 liq_dec audit_case_size(const audit_ctx *c, const audit_case *k, liq_dec notional);
+/* The notional of k at its entry, in its settlement currency. */
+liq_dec audit_case_notional(const audit_ctx *c, const audit_case *k);
 /* The collateral a case posts: its initial margin (rounded up) plus extra. */
 liq_dec audit_case_collateral(const audit_ctx *c, const audit_case *k);
 /* Write k into its market's template scenario; returns it (owned by c). */
@@ -124,5 +129,25 @@ int audit_prop_vary(int prop);
 /* audit_shrink.c: make k smaller and simpler while property prop still
  * fails (at most budget evaluations). Returns the evaluations spent. */
 size_t audit_shrink(audit_ctx *c, audit_case *k, int prop, size_t budget);
+
+/* audit_replay.c: a book of a few accounts in one market through one
+ * path (the path's case gives the market, entry, marks, slippage and
+ * fund; each account its side, mode, notional and leverage). */
+#define AUDIT_BOOK_MAX 8
+typedef struct audit_book {
+    audit_case path;
+    size_t n;
+    audit_case acct[AUDIT_BOOK_MAX];
+} audit_book;
+void audit_book_gen(const audit_ctx *c, uint64_t seed, uint64_t id, audit_book *b);
+/* Replay b with the ledger checked at every tick: true when it held;
+ * detail gets the failure. */
+bool audit_book_check(audit_ctx *c, const audit_book *b, char *detail, size_t cap);
+/* Fewer accounts and marks while it still fails; the replays spent. */
+size_t audit_book_shrink(audit_ctx *c, audit_book *b, size_t budget);
+/* The book (NDJSON) and path (CSV) files `liqsim replay --check` reads;
+ * caller frees. */
+char *audit_book_ndjson(const audit_ctx *c, const audit_book *b);
+char *audit_book_path_csv(const audit_ctx *c, const audit_book *b);
 
 #endif

@@ -91,6 +91,11 @@ static liq_dec size_for(const p_root *pr, liq_dec n, liq_dec px)
     return d_pos(size) && cc.st == LIQ_OK ? size : step;
 }
 
+liq_dec audit_case_notional(const audit_ctx *c, const audit_case *k)
+{
+    return notional_at(audit_case_rules(c, k), k->size, k->entry);
+}
+
 liq_dec audit_case_size(const audit_ctx *c, const audit_case *k, liq_dec notional)
 {
     return size_for(audit_case_rules(c, k), notional, k->entry);

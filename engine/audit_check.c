@@ -32,10 +32,11 @@ const char *const audit_prop_names[AP_COUNT] = {
     "fund never below what the policy allows",
     "ADL fills at the declared price",
     "a hook returns the same for the same inputs",
+    "money conserved at every tick of a replay",
 };
 const char *const audit_prop_ids[AP_COUNT] = {
     "evaluates", "conserved", "protection", "monotone_fill", "monotone_shock", "monotone_size",
-    "liquidation_price", "fee_cap", "fund", "adl_price", "hook_deterministic",
+    "liquidation_price", "fee_cap", "fund", "adl_price", "hook_deterministic", "replay_conserved",
 };
 
 int audit_prop_vary(int prop)

@@ -23,6 +23,22 @@ bool wf_hooked(const wf *w, int which)
 
 liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n)
 {
+    if (w->hook_io) {
+        /* --explain: the call's inputs, as the trace line that uses its
+         * output shows them. */
+        size_t used = 0;
+        w->hook_io[0] = 0;
+        for (size_t i = 0; i < n && used < WF_HOOK_IO; i++) {
+            char b[LIQ_DEC_STRLEN];
+            const char *v = f[i].kind == LIQ_HF_DEC ? dstr(f[i].dec, b)
+                          : f[i].kind == LIQ_HF_STR ? (f[i].str ? f[i].str : "nil")
+                          : f[i].kind == LIQ_HF_BOOL ? (f[i].b ? "true" : "false") : NULL;
+            if (f[i].kind == LIQ_HF_INT)
+                snprintf(b, sizeof b, "%lld", (long long)f[i].i), v = b;
+            used += (size_t)snprintf(w->hook_io + used, WF_HOOK_IO - used, "%s%s=%s",
+                                     i ? ", " : "", f[i].key, v);
+        }
+    }
     return liq_hookrt_call(w->p->rt, w->p->hook_ref[which], liq_hook_names[which], f, n, w->d);
 }
 
@@ -125,6 +141,7 @@ liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_sce
         return NULL;
     }
     memset(r, 0, sizeof *r);
+    r->sources = &p->r.sources;
     char *cur = (char *)(r + 1);
     char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
     for (int i = 0; i < 4; i++) {
@@ -219,11 +236,15 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     liq_result *r = eval_result_new(p, pr, s, diags);
     if (!r)
         return NULL;
-    char refusal[WF_REFUSAL];
+    char refusal[WF_REFUSAL], hook_io[WF_HOOK_IO];
     wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp0, .px = s->legs[0].px, .refusal = refusal,
             .px_m = s->legs[0].px_m, .npx = s->npath, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
+    if (r->explain && !r->quiet) {
+        hook_io[0] = 0;
+        w.hook_io = hook_io;
+    }
     if (!r->quiet && !result_set_names(r, mm.m ? mm.m->id->symbol.v : want, p->r.product.v)) {
         liq_result_free(r);
         liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");

@@ -163,7 +163,13 @@ static bool liquidation_key(const char *key)
     return false;
 }
 
-static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_example *out)
+typedef struct each {
+    void (*fn)(void *ud, const liq_result *r);
+    void *ud;
+} each;
+
+static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_example *out,
+                    const each *cb)
 {
     const ynode *sc = ynode_get(ex, "scenario");
     const ynode *expect = ynode_get(ex, "expect");
@@ -191,6 +197,8 @@ static void run_one(liq_policy *p, const char *file, const ynode *ex, liq_exampl
         liq_diags_free(&d);
         return;
     }
+    if (cb->fn)
+        cb->fn(cb->ud, r);
     char *js = liq_results_render(&r, 1, LIQ_FMT_JSON, false);
     json_t *res = js ? json_loads(js, 0, NULL) : NULL;
     free(js);
@@ -303,6 +311,14 @@ size_t examples_lint(const char *policy_path, liq_diags *d)
 liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, size_t *n,
                             liq_diags *d)
 {
+    return liq_examples_run_each(p, path, out, n, d, NULL, NULL);
+}
+
+liq_status liq_examples_run_each(liq_policy *p, const char *path, liq_example **out, size_t *n,
+                                 liq_diags *d, void (*on_result)(void *ud, const liq_result *r),
+                                 void *ud)
+{
+    each cb = {on_result, ud};
     *out = NULL;
     *n = 0;
     ydoc *doc = ydoc_load_file(path, d);
@@ -327,7 +343,7 @@ liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, 
         snprintf(ex[i].id, sizeof ex[i].id, "%s",
                  id && id->kind == YN_SCALAR ? id->text : "(no id)");
         ex[i].line = e->line;
-        run_one(p, path, e, &ex[i]);
+        run_one(p, path, e, &ex[i], &cb);
     }
     *out = ex;
     *n = list->n;

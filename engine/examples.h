@@ -39,5 +39,13 @@ size_t examples_lint(const char *policy_path, liq_diags *d);
  * used twice adds a warning to d (as examples_lint). */
 liq_status liq_examples_run(liq_policy *p, const char *path, liq_example **out, size_t *n,
                             liq_diags *d);
+/* The same, calling on_result (when not NULL) with each example's
+ * evaluated result, events included, before it is freed: `liqsim test
+ * --coverage` counts the branches the examples reached. */
+struct liq_result;
+liq_status liq_examples_run_each(liq_policy *p, const char *path, liq_example **out, size_t *n,
+                                 liq_diags *d,
+                                 void (*on_result)(void *ud, const struct liq_result *r),
+                                 void *ud);
 
 #endif

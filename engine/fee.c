@@ -10,6 +10,8 @@
  */
 #include "waterfall.h"
 
+#include <stdio.h>
+
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
                   liq_dec equity, long step, liq_dec *fee)
 {
@@ -55,7 +57,8 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
     } else {
         raw = c_mul(&w->c, notional, pf->rate.v);
     }
-    liq_dec v = wf_round_amount(w, raw, w->fee_mode);
+    liq_dec v = wf_round_amount(w, raw, w->fee_mode), uncapped = v;
+    bool capped = false;
     if (pf->cap.v == FEECAP_REMAINING) {
         liq_dec room = liq_dec_max(equity, LIQ_DEC_ZERO);
         if (d_gt(v, room)) {
@@ -63,6 +66,7 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
             event_dec(e, "fee", v);
             event_dec(e, "charged", room);
             v = room;
+            capped = true;
         }
     }
     if (w->c.st != LIQ_OK)
@@ -75,17 +79,26 @@ liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp
         event_dec(e, "base_notional", notional);
         event_str(e, "receiver", recv[pf->receiver.v]);
     }
-    char b[LIQ_DEC_STRLEN];
+    *fee = v;
+    if (!w->r->explain || w->r->quiet)
+        return LIQ_OK;
+    char b[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN], cap[160] = "";
+    /* The fee before its cap, when the cap changed it. */
+    if (capped)
+        snprintf(cap, sizeof cap, "; %s before the cap at the remaining margin of %s",
+                 dstr(uncapped, b2), dstr(liq_dec_max(equity, LIQ_DEC_ZERO), b));
+    else if (pf->cap.v == FEECAP_REMAINING)
+        snprintf(cap, sizeof cap, ", capped at remaining margin (not reached)");
     if (wf_hooked(w, HOOK_FEE))
         result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
-                     "decided by the liquidation_fee hook%s",
-                     pf->cap.v == FEECAP_REMAINING ? ", capped at remaining margin" : "");
+                     "decided by the liquidation_fee hook: liquidation_fee(%s) returned %s%s",
+                     w->hook_io ? w->hook_io : "", dstr(raw, b2), cap);
     else
         result_trace(w->r, "fee", v, rule, rulekey, &pf->prov,
-                 "%s x %s notional%s", dstr(pf->rate.v, b),
+                 "%s x %s notional %s%s", dstr(pf->rate.v, b),
                  pf->base.v == FEEBASE_FILL ? "fill" : pf->base.v == FEEBASE_TRIGGER ? "trigger"
                                                                                       : "entry",
-                 pf->cap.v == FEECAP_REMAINING ? ", capped at remaining margin" : "");
+                 dstr(notional, (char[LIQ_DEC_STRLEN]){0}), cap);
     *fee = v;
     return LIQ_OK;
 }

@@ -293,7 +293,15 @@ static void compare_trace(sbuf *b, liq_result *const *rs, size_t n)
                   "<th>value</th><th>rule</th><th>source</th><th>note</th></tr></thead>\n<tbody>\n");
         for (size_t k = 0; k < r->ntrace; k++) {
             const liq_trace *t = &r->trace[k];
-            const char *cells[5] = {t->step, t->value, t->rule, t->source, t->note};
+            char src[1400];
+            snprintf(src, sizeof src, "%s", t->source);
+            if (t->nrefs) {
+                size_t l = strlen(src);
+                snprintf(src + l, sizeof src - l, " — ");
+                l = strlen(src);
+                result_trace_refs_text(t, src + l, sizeof src - l);
+            }
+            const char *cells[5] = {t->step, t->value, t->rule, src, t->note};
             sb_add(b, "<tr>");
             for (int c = 0; c < 5; c++) {
                 sb_add(b, c == 1 ? "<td class=\"n\">" : "<td>");

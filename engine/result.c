@@ -191,11 +191,38 @@ bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
     else if (rulekey)
         snprintf(t->rule, sizeof t->rule, "%s", rulekey);
     policy_prov_label(prov, t->source, sizeof t->source);
+    for (size_t i = 0; prov && r->sources && i < prov->nids && t->nrefs < LIQ_TRACE_REFS; i++) {
+        const p_source *src = r->sources->items;
+        for (size_t k = 0; k < r->sources->n; k++) {
+            if (!src[k].id.v || strcmp(src[k].id.v, prov->ids[i]) != 0)
+                continue;
+            liq_trace_ref *f = &t->refs[t->nrefs++];
+            snprintf(f->id, sizeof f->id, "%s", prov->ids[i]);
+            snprintf(f->url, sizeof f->url, "%s",
+                     src[k].url.v ? src[k].url.v : src[k].title.v ? src[k].title.v : "");
+            snprintf(f->date, sizeof f->date, "%s", src[k].date.v ? src[k].date.v : "");
+            break;
+        }
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->note, sizeof t->note, fmt, ap);
     va_end(ap);
     return true;
+}
+
+void result_trace_refs_text(const liq_trace *t, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < t->nrefs && used < cap; i++) {
+        const liq_trace_ref *f = &t->refs[i];
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s%s%s%s%s%s", i ? "; " : "", f->id,
+                                 *f->url ? " <" : "", f->url, *f->url ? ">" : "",
+                                 *f->date ? " " : "", "");
+        if (*f->date && used < cap)
+            used += (size_t)snprintf(buf + used, cap - used, "(%s)", f->date);
+    }
 }
 
 bool result_warn(liq_result *r, const char *fmt, ...)

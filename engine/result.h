@@ -28,13 +28,28 @@ typedef struct liq_event {
     size_t nkv;
 } liq_event;
 
+/* A source a trace line cites, resolved from the policy's sources:
+ * table (--explain: "each source id to its URL and date"). */
+#define LIQ_TRACE_REFS 4
+typedef struct liq_trace_ref {
+    char id[48];
+    char url[240];              /* the source's url, else its title ("" when neither) */
+    char date[16];              /* its date ("unknown" when the policy says so) */
+} liq_trace_ref;
+
 typedef struct liq_trace {
     char step[48];              /* the number explained: "liquidation_price" */
     char value[LIQ_DEC_STRLEN];
     char rule[300];             /* policy file:line:col key, or hook file:line */
     char source[600];           /* source ids or "assumed: ..." */
-    char note[300];             /* the formula or rule in words */
+    char note[600];             /* the formula or rule in words; a hook's inputs and output */
+    liq_trace_ref refs[LIQ_TRACE_REFS];   /* the ids of source, resolved */
+    size_t nrefs;
 } liq_trace;
+
+/* A trace line's sources as one line of text: "id <url> (date); ...",
+ * for the table, Markdown and HTML views ("" when it cites none). */
+void result_trace_refs_text(const liq_trace *t, char *buf, size_t cap);
 
 typedef struct liq_action {
     char type[32];
@@ -105,6 +120,8 @@ struct liq_result {
     liq_trace *trace; size_t ntrace, captrace;
     char **warnings; size_t nwarnings;
     bool explain;
+    const plist *sources;       /* the policy's sources: table while it is evaluated
+                                 * (the trace resolves ids through it); not owned */
     bool quiet;                 /* no events, warnings or trace: numbers only */
     bool incomplete;            /* an event, trace line, warning or action could not
                                  * be recorded (out of memory): liq_eval drops it */

@@ -200,6 +200,13 @@ static json_t *result_obj(const liq_result *r)
                 jout_set(b, to, "source", json_string(t->source));
             if (t->note[0])
                 jout_set(b, to, "note", json_string(t->note));
+            if (t->nrefs) {
+                json_t *refs = json_array();
+                for (size_t k = 0; k < t->nrefs; k++)
+                    jout_push(b, refs, json_pack("{s:s s:s s:s}", "id", t->refs[k].id, "url",
+                                                 t->refs[k].url, "date", t->refs[k].date));
+                jout_set(b, to, "sources", refs);
+            }
             jout_push(b, tr, to);
         }
         jout_set(b, o, "trace", tr);

@@ -387,7 +387,15 @@ static void render_trace(sbuf *b, liq_result *const *rs, size_t n, bool md)
             sb_add(b, "\n\n| step | value | rule | source | note |\n|---|---:|---|---|---|\n");
             for (size_t k = 0; k < r->ntrace; k++) {
                 const liq_trace *t = &r->trace[k];
-                const char *f[5] = {t->step, t->value, t->rule, t->source, t->note};
+                char src[1400];
+                snprintf(src, sizeof src, "%s", t->source);
+                if (t->nrefs) {
+                    size_t l = strlen(src);
+                    snprintf(src + l, sizeof src - l, " — ");
+                    l = strlen(src);
+                    result_trace_refs_text(t, src + l, sizeof src - l);
+                }
+                const char *f[5] = {t->step, t->value, t->rule, src, t->note};
                 sb_add(b, "|");
                 for (int c = 0; c < 5; c++) {
                     sb_add(b, " ");
@@ -406,6 +414,11 @@ static void render_trace(sbuf *b, liq_result *const *rs, size_t n, bool md)
                 sb_add(b, "  [%s]", t->source);
             if (t->note[0])
                 sb_add(b, "\n  %-20s %-22s %s", "", "", t->note);
+            if (t->nrefs) {
+                char refs[1100];
+                result_trace_refs_text(t, refs, sizeof refs);
+                sb_add(b, "\n  %-20s %-22s sources: %s", "", "", refs);
+            }
             sb_add(b, "\n");
         }
     }

@@ -86,6 +86,7 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
             snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
         const pprov *prov = &pr->shortfall.prov;
         int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
+        char hooknote[WF_HOOK_IO + 200] = "";
         if (stg == STAGE_IF && r->if_finite)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
         if (hook >= 0 && wf_hooked(w, hook)) {
@@ -97,6 +98,11 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
             if (st != LIQ_OK)
                 return st;
             cover = clamp(got, LIQ_DEC_ZERO, cover);
+            if (w->hook_io)
+                snprintf(hooknote, sizeof hooknote, "; hook %s(%s) returned %s%s%s",
+                         liq_hook_names[hook], w->hook_io, dstr(got, b),
+                         d_eq(got, cover) ? "" : ", clamped to what the stage may cover: ",
+                         d_eq(got, cover) ? "" : dstr(cover, (char[LIQ_DEC_STRLEN]){0}));
             rule = w->p->hook_mark[hook];
             if (r->explain)
                 snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
@@ -159,8 +165,8 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         r->cov[stg] = c_add(&w->c, r->cov[stg], cover);
         rem = c_sub(&w->c, rem, cover);
         result_trace(r, liq_stage_names[stg], cover, rule, rulekey, prov,
-                     "covers %s of the deficit; %s left", dstr(cover, b),
-                     dstr(rem, (char[LIQ_DEC_STRLEN]){0}));
+                     "covers %s of the deficit; %s left%s", dstr(cover, b),
+                     dstr(rem, (char[LIQ_DEC_STRLEN]){0}), hooknote);
     }
     r->if_after = c_sub(&w->c, c_add(&w->c, r->if_before, r->if_received), r->if_paid);
     if (w->c.st != LIQ_OK)

@@ -80,9 +80,14 @@ typedef struct wf {
      * halving of its bisection, never the linear model (margin.c), so a
      * test can check the model's answer against it. */
     bool bisect_every;
+    /* --explain: the inputs of the last hook call, "deficit=670, balance=0"
+     * (WF_HOOK_IO bytes the caller provides), for the trace line that
+     * shows its output; NULL when nobody reads them. */
+    char *hook_io;
 } wf;
 
 #define WF_REFUSAL 240
+#define WF_HOOK_IO 480
 
 /* position.c: an order as the venue sees it. Amounts are in the order's
  * own settlement (quote for linear, coin for inverse); converted when the

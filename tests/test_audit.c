@@ -12,7 +12,9 @@
  *                       lowers the trader's loss" fails.
  * And: the same seed gives the same report; a directory that cannot be
  * written is invalid input (exit 3, nothing on stdout); a sound policy
- * passes every property and says which branches its cases reached.
+ * passes every property and says which branches its cases reached; diff
+ * between a policy and a child that changes one fee rate, checked by
+ * hand; test --coverage; and the trace an auditor reads (--explain).
  */
 #include "support/support.h"
 
@@ -175,6 +177,79 @@ static void a_sound_policy_keeps_every_property(void **state)
     assert_null(strstr(r.out, "FAIL"));
     assert_non_null(strstr(r.out, "  ok    money conserved "));
     assert_non_null(strstr(r.out, "insurance fund exhausted, then ADL ("));
+    /* 20 books of a few accounts each, replayed with the ledger checked
+     * at every tick. */
+    assert_non_null(strstr(r.out, "  ok    money conserved at every tick of a replay          20 checked\n"));
+    cli_output_free(&r);
+}
+
+/* test --coverage: the branches the worked examples reached, and those
+ * none reached (tests/data/diff/parent.examples.yaml: one gap through
+ * bankruptcy, the fund pays). */
+static void test_coverage_names_the_branches_no_example_reached(void **state)
+{
+    (void)state;
+    cli_output r = CLI("test", "--coverage", "tests/data/diff/parent.yaml");
+    expect_exit_code(&r, EXIT_OK);
+    assert_string_equal(r.out,
+                        "ok    diff-parent diff-parent-gap-to-bankruptcy (3 checks)\n"
+                        "coverage diff-parent (1 examples evaluated):\n"
+                        "  reached: liquidated (1), liquidation fee charged (1), bankrupt: a "
+                        "deficit beyond the collateral (1), insurance fund covers the deficit (1)\n"
+                        "  never reached: not liquidated on its path, margin left returned to the "
+                        "trader\n"
+                        "1 passed, 0 failed\n");
+    cli_output_free(&r);
+}
+
+/* The trace line of step `step` in an --explain JSON result. */
+static json_t *trace_step(json_t *res, const char *step)
+{
+    json_t *t;
+    size_t i;
+    json_array_foreach(json_object_get(res, "trace"), i, t)
+    {
+        if (strcmp(json_string_value(json_object_get(t, "step")), step) == 0)
+            return t;
+    }
+    fail_msg("no trace step %s", step);
+    return NULL;
+}
+
+/* --explain for an auditor: each source id with its URL and date; the
+ * fee before the cap that changed it; a hook's inputs and output. */
+static void explain_resolves_sources_shows_the_fee_before_its_cap_and_hook_inputs(void **state)
+{
+    (void)state;
+    cli_output r = CLI("eval", "binance-usdm", "default", "--explain", "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *res = json_loads(r.out, 0, NULL);
+    assert_non_null(res);
+    json_t *bp = trace_step(res, "bankruptcy_price");
+    json_t *src = json_array_get(json_object_get(bp, "sources"), 0);
+    assert_string_equal(json_string_value(json_object_get(src, "id")), "bn-liq-price-faq");
+    assert_string_equal(json_string_value(json_object_get(src, "url")),
+                        "https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93");
+    assert_string_equal(json_string_value(json_object_get(src, "date")), "2020-08-14");
+    /* Binance's clearance fee, 1.2 % of the 8,330 fill notional, capped
+     * at the margin left after the close: none (the close is past
+     * bankruptcy). */
+    assert_string_equal(json_string_value(json_object_get(trace_step(res, "fee"), "note")),
+                        "0.012 x fill notional 8330; 99.96 before the cap at the remaining "
+                        "margin of 0");
+    json_decref(res);
+    cli_output_free(&r);
+
+    r = CLI("eval", "tests/data/waterfall/policies/lin-hook-adl.yaml", "default", "--explain",
+            "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    res = json_loads(r.out, 0, NULL);
+    assert_non_null(res);
+    assert_string_equal(json_string_value(json_object_get(trace_step(res, "adl"), "note")),
+                        "covers 500 of the deficit; 170 left; hook adl(deficit=670, balance=0, "
+                        "unlimited=true, bankruptcy_price=45000, mark_price=42500, "
+                        "fill_price=41650, size=0.2) returned 500");
+    json_decref(res);
     cli_output_free(&r);
 }
 
@@ -255,6 +330,8 @@ int main(void)
         cmocka_unit_test(a_sound_policy_keeps_every_property),
         cmocka_unit_test(diff_reports_the_changed_share_and_the_smallest_changed_position),
         cmocka_unit_test(diff_refuses_two_settlement_currencies),
+        cmocka_unit_test(test_coverage_names_the_branches_no_example_reached),
+        cmocka_unit_test(explain_resolves_sources_shows_the_fee_before_its_cap_and_hook_inputs),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
 }

@@ -7,6 +7,9 @@
  * compared with) and checks that the written file evaluates as the case
  * did; then reports, per property, how many cases checked it and how
  * many failed, and which branches of the waterfall the cases reached.
+ * One book of a few such positions per 100 cases is replayed with its
+ * ledger checked at every tick; a failing one is written as a book and a
+ * path that `liqsim replay --check` reproduces.
  *
  * Exit 0 when every property held, 1 when one failed (the report is
  * printed all the same: it is the answer), 2 usage, 3 a policy that does
@@ -157,6 +160,24 @@ static void audit_one(const char *path, void *ud)
         }
     }
     free(shows);
+    /* Books: one per 100 cases, at least one. */
+    long nbooks = o->cases / 100 ? o->cases / 100 : 1;
+    audit_book first_book;
+    bool have_book = false;
+    char book_detail[AUDIT_DETAIL] = "";
+    for (long id = 0; id < nbooks; id++) {
+        audit_book b;
+        char why[AUDIT_DETAIL];
+        audit_book_gen(c, (uint64_t)o->seed, (uint64_t)id, &b);
+        t[AP_REPLAY].checked++;
+        if (!audit_book_check(c, &b, why, sizeof why)) {
+            t[AP_REPLAY].failed++;
+            if (!have_book) {
+                first_book = b;
+                have_book = true;
+            }
+        }
+    }
     json_t *jp = json_array(), *jo = json_object();
     sbuf *tx = &u->text;
     size_t nfailed = 0;
@@ -179,6 +200,48 @@ static void audit_one(const char *path, void *ud)
             continue;
         }
         nfailed++;
+        if (pr == AP_REPLAY) {
+            size_t spent = audit_book_shrink(c, &first_book, SHRINK_BUDGET);
+            audit_book_check(c, &first_book, book_detail, sizeof book_detail);
+            sb_add(tx, "  FAIL  %-50s %zu checked, %zu failed\n", audit_prop_names[pr],
+                   t[pr].checked, t[pr].failed);
+            sb_add(tx, "        book of %zu accounts, shrunk in %zu replays: %s\n", first_book.n,
+                   spent, book_detail);
+            json_t *files = json_array();
+            char *texts[2] = {audit_book_ndjson(c, &first_book), audit_book_path_csv(c, &first_book)};
+            static const char *const ext[2] = {"book.ndjson", "path.csv"};
+            for (int w = 0; w < 2; w++) {
+                char stem[200];
+                snprintf(stem, sizeof stem, "%s-%s-%s", name, audit_prop_ids[pr], ext[w]);
+                json_t *jf = json_pack("{s:s s:s}", "name", stem, "text", texts[w] ? texts[w] : "");
+                if (o->out && texts[w]) {
+                    char fp[1200];
+                    snprintf(fp, sizeof fp, "%s/%s", o->out, stem);
+                    FILE *f = fopen(fp, "w");
+                    bool ok = f && fputs(texts[w], f) >= 0;
+                    if (f && fclose(f) != 0)
+                        ok = false;
+                    if (!ok) {
+                        fprintf(stderr, "liqsim: could not write the counterexample: %s: %s\n",
+                                fp, strerror(errno));
+                        u->rc = EXIT_RUN;
+                    } else {
+                        json_object_set_new(jf, "file", json_string(fp));
+                        sb_add(tx, "        counterexample: %s\n", fp);
+                    }
+                } else if (texts[w]) {
+                    sb_add(tx, "        %s (--out DIR writes it):\n%s", ext[w], texts[w]);
+                }
+                json_array_append_new(files, jf);
+                free(texts[w]);
+            }
+            json_object_set_new(j, "counterexample",
+                                json_pack("{s:I s:I s:s s:o}", "accounts", (json_int_t)first_book.n,
+                                          "shrink_replays", (json_int_t)spent, "detail",
+                                          book_detail, "files", files));
+            json_array_append_new(jp, j);
+            continue;
+        }
         audit_case k = t[pr].first;
         uint64_t first_id = k.id;
         size_t spent = audit_shrink(c, &k, pr, SHRINK_BUDGET);

@@ -6,6 +6,7 @@
  * report of every example (whatever the exit code: it is the report).
  */
 #include "cli.h"
+#include "coverage.h"
 #include "examples.h"
 
 #include <jansson.h>
@@ -16,7 +17,51 @@ typedef struct tally {
     size_t passed, failed;
     int rc;
     json_t *report;   /* --format json: the examples, else NULL */
+    bool coverage;    /* --coverage: the branches the examples reached */
+    json_t *cov;      /* ... as JSON, one object per policy */
 } tally;
+
+static void count_branches(void *ud, const liq_result *r)
+{
+    cov_count(ud, r);
+}
+
+/* The branches of the policy (each market's rules included) its
+ * examples reached and never reached, in text or as JSON. */
+static void report_coverage(tally *t, const liq_policy *p, const cov_set *cs)
+{
+    json_t *reached = json_array(), *never = json_array();
+    for (size_t i = 0; i < cs->n; i++) {
+        if (cs->b[i].hits)
+            json_array_append_new(reached, json_pack("{s:s s:I}", "branch", cs->b[i].label,
+                                                     "examples", (json_int_t)cs->b[i].hits));
+        else
+            json_array_append_new(never, json_string(cs->b[i].label));
+    }
+    if (t->cov) {
+        json_array_append_new(t->cov, json_pack("{s:s s:I s:o s:o}", "policy", liq_policy_name(p),
+                                                "evaluated", (json_int_t)cs->results, "reached",
+                                                reached, "never_reached", never));
+        return;
+    }
+    printf("coverage %s (%zu examples evaluated):\n  reached:", liq_policy_name(p), cs->results);
+    size_t k = 0;
+    json_t *v;
+    json_array_foreach(reached, k, v)
+    {
+        printf("%s %s (%lld)", k ? "," : "", json_string_value(json_object_get(v, "branch")),
+               (long long)json_integer_value(json_object_get(v, "examples")));
+    }
+    printf("%s\n", k ? "" : " none");
+    json_array_foreach(never, k, v)
+    {
+        printf("%s%s", k ? ", " : "  never reached: ", json_string_value(v));
+    }
+    if (json_array_size(never))
+        printf("\n");
+    json_decref(reached);
+    json_decref(never);
+}
 
 static void test_one(const char *path, void *ud)
 {
@@ -32,7 +77,18 @@ static void test_one(const char *path, void *ud)
     liq_policy *p = liq_policy_load(path, &d);
     liq_example *ex = NULL;
     size_t n = 0;
-    liq_status st = p ? liq_examples_run(p, xpath, &ex, &n, &d) : LIQ_EINPUT;
+    cov_set cs;
+    if (p && t->coverage) {
+        cov_init(&cs, p);
+        for (size_t i = 0; i < p->nmarkets; i++) {
+            cov_set m;
+            cov_init_root(&m, &p->markets[i].r);
+            cov_merge(&cs, &m);
+        }
+    }
+    liq_status st = p ? liq_examples_run_each(p, xpath, &ex, &n, &d,
+                                              t->coverage ? count_branches : NULL, &cs)
+                      : LIQ_EINPUT;
     if (st != LIQ_OK) {
         /* A run that could not happen is a failure even when nothing
          * more specific was said (out of memory): never a silent pass. */
@@ -61,6 +117,8 @@ static void test_one(const char *path, void *ud)
             }
         }
     }
+    if (st == LIQ_OK && t->coverage)
+        report_coverage(t, p, &cs);
     if (cli_print_diags(&d))
         t->rc = EXIT_INPUT;
     free(ex);
@@ -72,8 +130,12 @@ static void test_one(const char *path, void *ud)
 int cmd_test(int argc, char **argv)
 {
     cli_opts o = {0};
+    bool coverage = false;
     const cli_option options[] = {
         OPT_FORMAT_(&o, FMT(TABLE) | FMT(JSON)),
+        OPT_FLAG_("coverage", &coverage,
+                  "say which branches of each policy's waterfall its examples reached "
+                  "(docs/audit.md)"),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
@@ -86,13 +148,17 @@ int cmd_test(int argc, char **argv)
         free(o.args);
         return rc;
     }
-    tally t = {0, 0, 0, o.format == LIQ_FMT_JSON ? json_array() : NULL};
+    tally t = {0, 0, 0, o.format == LIQ_FMT_JSON ? json_array() : NULL, coverage,
+               coverage && o.format == LIQ_FMT_JSON ? json_array() : NULL};
     if (cli_each_policy(&o, test_one, NULL, &t))
         t.rc = EXIT_INPUT;
     free(o.args);
     if (t.report) {
-        if (cli_print_json(json_pack("{s:o s:I s:I}", "examples", t.report, "passed",
-                                     (json_int_t)t.passed, "failed", (json_int_t)t.failed)) != 0)
+        json_t *root = json_pack("{s:o s:I s:I}", "examples", t.report, "passed",
+                                 (json_int_t)t.passed, "failed", (json_int_t)t.failed);
+        if (t.cov)
+            json_object_set_new(root, "coverage", t.cov);
+        if (cli_print_json(root) != 0)
             return EXIT_RUN;
     } else {
         printf("%zu passed, %zu failed\n", t.passed, t.failed);
