@@ -72,6 +72,55 @@ static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const w
     return wf_round_price(w, c_mul(c, mark, factor), 1);
 }
 
+/* partial.mode: shortage (Drift's calculate_base_asset_amount_to_cover_
+ * margin_shortage): the size whose close brings equity back to
+ * maintenance margin plus `buffer` x notional at this mark. Each unit
+ * closed frees its share of that requirement, (MM + buffer x N) / size,
+ * and costs what the fill gives away below the mark and the fee on it,
+ * so size = shortage / (freed - cost) per unit — Drift's shortage /
+ * (price x (margin ratio + buffer - liquidator fee) - price x IF fee),
+ * its liquidator fee being the fill's discount here. The division is
+ * cut down (Drift's integer division), then rounded up to `size_step`
+ * (Drift: standardize_base_asset_amount_ceil to the order step). Where
+ * no slice covers the shortage (a cost at or above what a unit frees)
+ * the whole position goes. A hooked fee's rate is the hook's on the
+ * whole position, asked quietly. */
+static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                                long step, liq_dec *out)
+{
+    const p_partial *pp = &w->pr->liquidation.partial;
+    calc *c = &w->c;
+    *out = size;
+    liq_dec mm;
+    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    liq_dec need = c_add(c, mm, c_mul(c, wf_notional(w, size, mark), pp->buffer.v));
+    liq_dec pnl_m = wf_pnl(w, size, mark);
+    liq_dec shortage = c_sub(c, need, c_add(c, coll, pnl_m));
+    if (!d_pos(shortage) || c->st != LIQ_OK)
+        return c->st;
+    liq_dec fill = fill_at(w, size, mark, slip, NULL, step);
+    liq_dec pnl_f = wf_pnl(w, size, fill);
+    liq_dec fee;
+    bool quiet = w->r->quiet;
+    w->r->quiet = true;
+    st = wf_fee(w, size, mark, fill, LIQ_DEC_ZERO, c_add(c, coll, pnl_f), step, &fee);
+    w->r->quiet = quiet;
+    if (st != LIQ_OK)
+        return st;
+    /* Per unit, over the whole position: freed requirement less the
+     * fill's discount and the fee. */
+    liq_dec den = c_sub(c, need, c_add(c, c_sub(c, pnl_m, pnl_f), fee));
+    if (!d_pos(den) || c->st != LIQ_OK)
+        return c->st;
+    liq_dec close = c_divr(c, c_mul(c, shortage, size), den, LIQ_ROUND_FLOOR);
+    if (pp->size_step.set)
+        close = c_quant(c, close, pp->size_step.v, LIQ_ROUND_CEIL);
+    *out = liq_dec_min(close, size);
+    return c->st;
+}
+
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
  * the slice's fill (NULL: a new order). */
 static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -80,9 +129,13 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
     bool force_full = same_fill != NULL;
     const p_liquidation *pl = &w->pr->liquidation;
     liq_dec close = size;
+    liq_status st;
     if (pl->partial.prov.present && !force_full &&
         d_gt(wf_notional(w, size, mark), pl->partial.above_notional.v)) {
-        close = wf_slice_size(w, size, mark);
+        if (pl->partial.mode.v != PARTIAL_SHORTAGE)
+            close = wf_slice_size(w, size, mark);
+        else if ((st = shortage_size(w, size, coll, mark, slip, step, &close)) != LIQ_OK)
+            return st;
         o->sliced = d_lt(close, size) && d_pos(close);
         if (!o->sliced)
             close = size;
@@ -118,7 +171,7 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
     }
     if (w->c.st != LIQ_OK)
         return w->c.st;
-    liq_status st = wf_fee(w, close, mark, o->fill, o->bp, equity, step, &o->fee);
+    st = wf_fee(w, close, mark, o->fill, o->bp, equity, step, &o->fee);
     if (st != LIQ_OK)
         return st;
     equity = c_sub(&w->c, equity, o->fee);

@@ -92,13 +92,15 @@ typedef struct p_trigger {
     pdec margin_call_at;
 } p_trigger;
 
-enum { PARTIAL_FRACTION, PARTIAL_TIERS_DOWN };
+enum { PARTIAL_FRACTION, PARTIAL_TIERS_DOWN, PARTIAL_SHORTAGE };
 typedef struct p_partial {
     pprov prov;
     penum mode;
     pint tiers_down;
     pdec fraction;
     pdec above_notional;
+    pdec buffer;                  /* shortage: margin over MM a slice restores (x notional) */
+    pdec size_step;               /* shortage: a slice is rounded up to this size */
 } p_partial;
 
 typedef struct p_fee {

@@ -128,11 +128,12 @@ static const field trigger_f[] = {
 static const schema trigger_s = {"trigger", sizeof(p_trigger), true, trigger_f,
                                  sizeof trigger_f / sizeof *trigger_f};
 
-static const char *const partial_names[] = {"fraction", "tiers_down", NULL};
+static const char *const partial_names[] = {"fraction", "tiers_down", "shortage", NULL};
 static const field partial_f[] = {
     {FLD(p_partial, "mode", F_ENUM, false, mode), .enum_vals = partial_names, .def = "fraction",
      .doc = "fraction: close `fraction` per step; tiers_down: close enough to fall `tiers_down` "
-            "maintenance tiers (OKX)"},
+            "maintenance tiers (OKX); shortage: close what brings equity back to maintenance "
+            "margin plus `buffer`, net of the fill and the fee on the part closed (Drift)"},
     {FLD(p_partial, "tiers_down", F_INT, false, tiers_down), .def = "2", .lo = "1", .hi = "100",
      .doc = "tiers a tiers_down step reduces by; a position within that many tiers of the first "
             "closes in full"},
@@ -140,6 +141,12 @@ static const field partial_f[] = {
      .unit = "rate", .doc = "fraction of the position closed per liquidation step"},
     {FLD(p_partial, "above_notional", F_DEC, false, above_notional), .def = "0", .lo = "0",
      .unit = "notional", .doc = "only positions above this notional are liquidated partially"},
+    {FLD(p_partial, "buffer", F_DEC, false, buffer), .def = "0", .lo = "0", .hi = "1",
+     .unit = "rate",
+     .doc = "shortage: the margin a slice restores above maintenance, as a fraction of the "
+            "notional (Drift's liquidation_margin_buffer_ratio)"},
+    {FLD(p_partial, "size_step", F_DEC, false, size_step), .lo = "0.000000000001",
+     .doc = "shortage: a slice is rounded up to this size (Drift: the market's order step)"},
 };
 static const schema partial_s = {"liquidation.partial", sizeof(p_partial), true, partial_f,
                                  sizeof partial_f / sizeof *partial_f};
