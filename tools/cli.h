@@ -160,5 +160,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_worst(int argc, char **argv);
 
 #endif

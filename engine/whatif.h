@@ -1,0 +1,66 @@
+/*
+ * whatif.h — the questions a trader asks of one position under one
+ * venue's rules, answered by evaluating variants of the scenario
+ * (variant.h) through liq_eval, never by a formula of their own:
+ *   worst.c   the largest loss and debt the position can end with, the
+ *             clause of the policy that bounds it, and the path to it;
+ *   sizing.c  the largest size whose loss on the scenario's path stays
+ *             within a budget.
+ * The verbs' front ends (tools/cmd_worst.c, cmd_size.c) print these.
+ */
+#ifndef LIQ_WHATIF_H
+#define LIQ_WHATIF_H
+
+#include "policy.h"
+#include "result.h"
+#include "variant.h"
+
+/* ---- worst.c --------------------------------------------------------------- */
+
+/* What bounds the worst case. */
+enum {
+    WK_PROTECTION = 0,   /* negative-balance protection: never more than the collateral */
+    WK_PRICE_FLOOR,      /* no protection, a linear long (or an inverse short): the price
+                          * cannot pass zero (or infinity), so the loss approaches a limit */
+    WK_UNBOUNDED,        /* no protection, a linear short (or an inverse long): no limit */
+    WK_COUNT
+};
+extern const char *const worst_kind_names[WK_COUNT];  /* "negative_balance_protection", ... */
+
+/* One clause of the policy, where it is written. */
+typedef struct worst_clause {
+    const char *key;         /* "negative_balance.protection" (static) */
+    liq_mark m;              /* its file:line:col in the policy (or its extends base) */
+    char says[160];          /* the clause's value in words: "true", "cap: remaining_margin" */
+} worst_clause;
+
+typedef struct worst_row {
+    liq_result *given;       /* the scenario as given (owned: worst_row_free); its status
+                              * says whether the venue answers at all */
+    bool answered;           /* given is "ok" and the search ran */
+    int kind;                /* WK_* */
+    bool bounded;            /* a largest loss exists (kind != WK_UNBOUNDED) */
+    bool attained;           /* reached at a mark (else approached: WK_PRICE_FLOOR) */
+    liq_dec loss, debt;      /* the largest trader_lost and debt.owed found */
+    liq_dec mark;            /* the least adverse gap mark that reaches them (bounded),
+                              * or the probe mark (unbounded) */
+    liq_dec resolution;      /* of the search for mark */
+    liq_dec probe_mark[2], probe_loss[2];   /* unbounded: two far marks and their loss */
+    worst_clause bound;      /* the clause that bounds it (protection, or its absence) */
+    worst_clause fee;        /* liquidation.fee: capped at what is left, or on top */
+    worst_clause cover;      /* shortfall.order: who pays a deficit (a debt when trader_debt) */
+    size_t evals;            /* evaluations the search made */
+} worst_row;
+
+/* The worst case of s's position under p: gap paths [entry, m] with the
+ * scenario's slippage, m over a fixed set of probes from the entry to
+ * the price's floor (a long) or to 10^6 x the entry (a short), then an
+ * exact bisection to `resolution` (the policy's price tick, else a
+ * millionth of the entry) for the least adverse m that reaches the
+ * largest loss. Returns LIQ_OK with out filled (out->answered false when
+ * the venue does not list the market or refuses the trade: out->given
+ * says why), or the evaluation's error in d. */
+liq_status worst_eval(liq_policy *p, const liq_scenario *s, worst_row *out, liq_diags *d);
+void worst_row_free(worst_row *w);
+
+#endif
