@@ -14,6 +14,10 @@
  * the close of the rest. Who receives the money and who covers a
  * deficit is the caller's: a single evaluation records it in its result,
  * a replay moves it in its ledger.
+ *
+ * The trader's own order (a stop-loss, wf_close_order) closes here too,
+ * with the same fill and the same realized-PnL rule, and none of the
+ * liquidation's steps.
  */
 #include "waterfall.h"
 
@@ -121,6 +125,15 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     return c->st;
 }
 
+/* Realized PnL of closing `close` units, split at the mark and at the
+ * fill, settled at the venue's amount precision: one rule for the
+ * liquidation's sale and the trader's own order. */
+static void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
+{
+    o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
+    o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
+}
+
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
  * the slice's fill (NULL: a new order). */
 static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -153,9 +166,7 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
                       dstr(mark, b1), dstr(o->fill, b2));
         return LIQ_EDIVZERO;
     }
-    /* Realized PnL is settled at the venue's amount precision. */
-    o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
-    o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
+    realize(w, close, mark, o);
     liq_dec equity = c_add(&w->c, coll, o->pnl_f);
     if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
         o->bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
@@ -222,4 +233,33 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return w->c.st;
     *nsteps = 2;
     return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill, &out[1]);
+}
+
+liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                          const liq_dec *limit, long step, wf_step *o, bool *filled)
+{
+    memset(o, 0, sizeof *o);
+    *filled = false;
+    /* A limit order never fills beyond its limit: while the price it
+     * meets in the market (the traded price where the path has one, as
+     * fill_at takes it) is past it (a long's sell below, a short's buy
+     * above), the order rests. */
+    liq_dec traded = w->fill_px && step >= 0 ? w->fill_px[step] : mark;
+    if (limit && (w->sgn > 0 ? d_lt(traded, *limit) : d_gt(traded, *limit)))
+        return LIQ_OK;
+    o->size = size;
+    o->fill = fill_at(w, size, mark, slip, NULL, step);
+    if (limit)
+        o->fill = w->sgn > 0 ? liq_dec_max(o->fill, *limit) : liq_dec_min(o->fill, *limit);
+    o->close = o->fill;
+    realize(w, size, mark, o);
+    o->equity = c_add(&w->c, coll, o->pnl_f);
+    o->rest = LIQ_DEC_ZERO;
+    *filled = w->c.st == LIQ_OK;
+    liq_event *e = result_event(w->r, "stop_filled", step);
+    event_dec(e, "mark", mark);
+    event_dec(e, "size", size);
+    event_dec(e, "fill_price", o->fill);
+    event_dec(e, "realized_pnl", o->pnl_f);
+    return w->c.st;
 }

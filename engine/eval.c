@@ -10,6 +10,7 @@
  */
 #include "market.h"
 #include "mem.h"
+#include "variant.h"
 #include "waterfall.h"
 
 #include <stdio.h>
@@ -208,6 +209,61 @@ liq_status eval_settle(wf *w, const wf_close *cl)
 }
 
 static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                            liq_diags *diags);
+
+/* The stop-loss's part of the result: what the walk did with it. */
+static void stop_view(const wf *w, const wf_close *cl, liq_result *r)
+{
+    const s_stop *sl = &w->sp->stop_loss;
+    liq_stop_view *v = &r->stop;
+    v->has = true;
+    v->price = sl->price.v;
+    v->slippage = sl->slippage.set ? sl->slippage.v : w->s->r.market.liquidation_fill.slippage.v;
+    v->has_limit = sl->limit.set;
+    v->limit = sl->limit.v;
+    v->outcome = cl->stop_outcome;
+    v->step = cl->stop_step;
+    v->mark = cl->stop_mark;
+    v->fill = cl->stop_fill;
+    v->fill_step = cl->stop_fill_step;
+    v->fill_mark = cl->stop_fill_mark;
+    v->slip_cost = cl->stop_slip_cost;
+    v->beyond_lp = cl->stop_outcome == STOP_FILLED && r->has_lp &&
+                   (w->sgn > 0 ? d_le(cl->stop_fill, r->liquidation_price)
+                               : d_ge(cl->stop_fill, r->liquidation_price));
+}
+
+/* Beside the stop's fill, what liquidation would have done: the same
+ * scenario without the stop, evaluated by the same engine. */
+static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                               liq_result *r, liq_diags *diags)
+{
+    variant v;
+    if (!variant_init(&v, s, diags)) {
+        variant_free(&v);
+        return LIQ_ENOMEM;
+    }
+    v.pos.stop_loss.price.set = false;
+    liq_eval_opts q = {.quiet = true, .currency = opts ? opts->currency : NULL};
+    liq_result *o = evaluate(p, &v.s, &q, diags);
+    variant_free(&v);
+    if (!o)
+        return liq_diags_count(diags, LIQ_SEV_ERROR) ? diags->items[diags->n - 1].code
+                                                     : LIQ_EINVARIANT;
+    liq_stop_view *sv = &r->stop;
+    liq_status st = o->status == RS_OK ? result_trader_lost(o, &sv->w_lost) : LIQ_OK;
+    sv->has_without = o->status == RS_OK && st == LIQ_OK;
+    sv->w_liquidated = o->liquidated;
+    sv->w_trigger = o->trigger_price;
+    sv->w_fill = o->fill_price;
+    sv->w_total = o->total;
+    sv->w_final = o->final_balance;
+    sv->w_owed = o->owed;
+    liq_result_free(o);
+    return st;
+}
+
+static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                             liq_diags *diags)
 {
     if (s->nlegs > 1)
@@ -287,6 +343,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->notional = w.notional;
         r->initial_margin = w.im;
         r->collateral = w.collateral;
+        r->account = w.account;
         st = wf_mm(&w, w.size, w.collateral, w.entry, &r->maintenance_margin, &tier);
     }
     w.doing = "finding the liquidation price at entry";
@@ -327,6 +384,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         /* equity = collateral - total, so the deficit is what equity is
          * below zero. */
         r->deficit = liq_dec_max(liq_dec_neg(cl.equity), LIQ_DEC_ZERO);
+        if (w.sp->stop_loss.price.set)
+            stop_view(&w, &cl, r);
         if (cl.liquidated) {
             const s_market *sm = &s->r.market;
             result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step], "mark_path",
@@ -363,6 +422,10 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     if (st != LIQ_OK) {
         if (w.c.st != LIQ_OK && st == w.c.st && liq_diags_count(diags, LIQ_SEV_ERROR) == 0)
             eval_fail_calc(&w, st);
+        liq_result_free(r);
+        return NULL;
+    }
+    if (r->stop.has && !r->quiet && (st = stop_without(p, s, opts, r, diags)) != LIQ_OK) {
         liq_result_free(r);
         return NULL;
     }

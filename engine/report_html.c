@@ -275,6 +275,33 @@ static void compare_tables(sbuf *b, liq_result *const *rs, size_t n)
     sb_add(b, "</tbody></table></div>\n");
 }
 
+/* The rows' stop-losses, in the same sentences as the table's
+ * (result_stop.c): the stop's fill beside what liquidation would have
+ * done. Only when a scenario has a stop. */
+static void compare_stops(sbuf *b, liq_result *const *rs, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!rs[i]->stop.has || rs[i]->status != RS_OK)
+            continue;
+        if (!any)
+            sb_add(b, "<h2>Stop-loss: its fill beside what liquidation would have done</h2>\n"
+                      "<ul id=\"stop-loss\">\n");
+        any = true;
+        sbuf t = {0};
+        result_stop_text(&t, rs[i], "");
+        b->oom |= t.oom;
+        if (t.n && t.s[t.n - 1] == '\n')
+            t.s[--t.n] = 0;
+        sb_add(b, "<li>");
+        sb_html(b, t.s ? t.s : "");
+        sb_add(b, "</li>\n");
+        free(t.s);
+    }
+    if (any)
+        sb_add(b, "</ul>\n");
+}
+
 static void compare_trace(sbuf *b, liq_result *const *rs, size_t n)
 {
     bool any = false;
@@ -363,6 +390,7 @@ char *report_html_compare(liq_result *const *rs, size_t n)
             currency_charts(&b, rs, n, rs[i]->settlement, i);
     }
     compare_tables(&b, rs, n);
+    compare_stops(&b, rs, n);
     compare_trace(&b, rs, n);
     html_json(&b, "liqsim-result", json);
     free(json);

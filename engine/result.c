@@ -12,6 +12,8 @@
 #include <string.h>
 
 const char *const result_status_names[RS_COUNT] = {"ok", "not_listed", "not_offered", "error"};
+const char *const result_stop_names[STOP_COUNT] = {"not_triggered", "filled", "liquidated_first",
+                                                   "limit_unfilled"};
 
 const char *liq_result_status(const liq_result *r)
 {

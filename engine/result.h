@@ -71,6 +71,38 @@ enum {
 };
 extern const char *const result_status_names[RS_COUNT]; /* "ok", "not_listed", ... */
 
+/* What a scenario's stop-loss did (docs/whatif.md). */
+enum {
+    STOP_NOT_TRIGGERED = 0,  /* the path never reached the stop price */
+    STOP_FILLED,             /* triggered and filled: the position closed there */
+    STOP_LIQUIDATED_FIRST,   /* the venue liquidated first: the first mark beyond the stop
+                              * was beyond the liquidation price too (a gap through both),
+                              * or a stop-limit was still resting; open orders are cancelled */
+    STOP_LIMIT_UNFILLED,     /* triggered, but the mark stayed beyond the limit to the end */
+    STOP_COUNT
+};
+extern const char *const result_stop_names[STOP_COUNT];  /* "not_triggered", ... */
+
+typedef struct liq_stop_view {
+    bool has;                   /* the scenario has a stop-loss */
+    liq_dec price, slippage;
+    bool has_limit;
+    liq_dec limit;
+    int outcome;                /* STOP_* */
+    long step;                  /* the mark that triggered it, -1 when none did */
+    liq_dec mark, fill;         /* that mark, and the fill (STOP_FILLED) */
+    long fill_step;             /* the mark it filled at (STOP_FILLED; later than step for a
+                                 * stop-limit that waited) */
+    liq_dec fill_mark;
+    liq_dec slip_cost;          /* what the fill's slippage cost, mark -> fill */
+    bool beyond_lp;             /* the fill is at or beyond the liquidation price */
+    /* The same scenario without the stop: what liquidation would have done
+     * (not computed for a quiet evaluation). */
+    bool has_without;
+    bool w_liquidated;
+    liq_dec w_trigger, w_fill, w_total, w_lost, w_final, w_owed;
+} liq_stop_view;
+
 /* One position of an account of several (result.positions). */
 typedef struct liq_leg {
     char market[64];
@@ -110,6 +142,7 @@ struct liq_result {
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;
     liq_dec collateral, deficit;
+    liq_dec account;            /* the whole account, in the settlement currency */
     liq_dec cov[STAGE_COUNT];
     liq_dec owed;
     liq_action *actions; size_t nactions;
@@ -126,6 +159,7 @@ struct liq_result {
     bool incomplete;            /* an event, trace line, warning or action could not
                                  * be recorded (out of memory): liq_eval drops it */
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    liq_stop_view stop;         /* the scenario's stop-loss, when stop.has */
     /* The account's amounts in the reporting currency (currency.c). */
     bool has_rep;
     char rep_currency[16];
@@ -179,6 +213,13 @@ bool result_action(liq_result *r, const char *type, int64_t deadline_hours, cons
  * open loss; by the waterfall's invariant, the account's starting value
  * less final_balance. One copy of the rule for every view. */
 liq_status result_trader_lost(const liq_result *r, liq_dec *out);
+
+/* result_stop.c: a result's stop-loss, when its scenario has one: the
+ * JSON object (a json_t *, new reference; NULL when there is none) and
+ * one line of sentences per row appended to b, each after prefix. */
+struct sbuf;
+void *result_stop_json(const liq_result *r);
+void result_stop_text(struct sbuf *b, const liq_result *r, const char *prefix);
 
 /* result_json.c: the JSON views (liq_results_render dispatches here):
  * one object (RJ_OBJECT, the first result), an array (RJ_ARRAY), or one

@@ -145,6 +145,11 @@ static json_t *result_obj(const liq_result *r)
         jout_set(b, fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
     }
     jout_set(b, o, "insurance_fund", fund);
+    /* Only a scenario with a stop-loss has the key: other rows keep
+     * their shape byte for byte. */
+    json_t *stop = result_stop_json(r);
+    if (stop)
+        jout_set(b, o, "stop_loss", stop);
 #undef NUM
 #undef OPT
     json_t *ev = json_array();

@@ -157,6 +157,22 @@ static void notes_list(sbuf *b, liq_result *const *rs, size_t n, const char *tit
     }
 }
 
+/* The rows' stop-losses (result_stop.c), after the notes, when a
+ * scenario has one: its fill beside what liquidation would have done. */
+static void stops_list(sbuf *b, liq_result *const *rs, size_t n, const char *title,
+                       const char *prefix)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!rs[i]->stop.has || rs[i]->status != RS_OK)
+            continue;
+        if (!any)
+            sb_add(b, "%s", title);
+        any = true;
+        result_stop_text(b, rs[i], prefix);
+    }
+}
+
 /* Text in a table row: a control character (a line break or an escape
  * from a hook's message) would break the row or the terminal. */
 static void text_cell(sbuf *b, const char *s)
@@ -266,6 +282,7 @@ static void render_table(sbuf *b, liq_result *const *rs, size_t n, const liq_ren
         sb_add(b, "%d columns left out to fit %u columns (docs/output.md says which): --wide "
                   "shows all.\n", hidden, o->width);
     notes_list(b, rs, n, "\nnotes:\n", "  (!) ");
+    stops_list(b, rs, n, "\nstop-loss:\n", "  ");
     free(cells);
 }
 
@@ -370,6 +387,7 @@ static void render_md(sbuf *b, liq_result *const *rs, size_t n)
             sb_add(b, "\n");
             any = true;
         }
+    stops_list(b, rs, n, "\nStop-loss:\n\n", "- ");
 }
 
 /* The trace (--explain) in the table's and Markdown's way: after the

@@ -34,6 +34,19 @@ static const field account_f[] = {
 static const schema account_s = {"account", sizeof(s_account), false, account_f,
                                  sizeof account_f / sizeof *account_f};
 
+static const field stop_f[] = {
+    {FLD(s_stop, "price", F_DEC, true, price), .lo = "0.000000000001", .unit = "price",
+     .doc = "the stop: triggered at the first mark at or beyond it (a long's at or below)"},
+    {FLD(s_stop, "limit", F_DEC, false, limit), .lo = "0.000000000001", .unit = "price",
+     .doc = "a stop-limit: from the trigger on, fills only at a mark at or better than this, "
+            "never worse than it"},
+    {FLD(s_stop, "slippage", F_DEC, false, slippage), .lo = "0", .hi = "0.99", .unit = "rate",
+     .doc = "the stop's fill this fraction beyond the mark (default: "
+            "market.liquidation_fill.slippage)"},
+};
+static const schema stop_s = {"position.stop_loss", sizeof(s_stop), false, stop_f,
+                              sizeof stop_f / sizeof *stop_f};
+
 static const field position_f[] = {
     {FLD(s_position, "market", F_STR, false, market), .doc = "market symbol (label)"},
     {FLD(s_position, "contract", F_ENUM, false, contract), .enum_vals = contract_names,
@@ -56,6 +69,8 @@ static const field position_f[] = {
     {FLD(s_position, "existing", F_BOOL, false, existing), .def = "false",
      .doc = "a position already open (a state, as venues' own tests build it), not an order: "
             "the venue's order limits (maximum leverage) are not checked, and the row says so"},
+    {FLD(s_position, "stop_loss", F_MAP, false, stop_loss), .sub = &stop_s,
+     .doc = "a stop-loss order on the position (one position only; docs/whatif.md)"},
 };
 static const schema position_s = {"position", sizeof(s_position), false, position_f,
                                   sizeof position_f / sizeof *position_f};
@@ -339,6 +354,12 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         } else if (!p->leverage.set && !p->margin.set) {
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,
                           pn ? pn->col : 0, "%s: give 'leverage' or 'margin'", what);
+            ok = false;
+        } else if (np > 1 && p->stop_loss.price.set) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, p->stop_loss.price.m.line,
+                          p->stop_loss.price.m.col,
+                          "%s.stop_loss: a stop-loss is evaluated on a scenario of one position; "
+                          "an account of several positions takes none", what);
             ok = false;
         } else if (many && np > 1 && !p->market.set) {
             liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, pn ? pn->line : 0,

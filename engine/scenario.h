@@ -19,12 +19,20 @@ typedef struct s_account {
     penum mode;
 } s_account;
 
+/* A stop-loss order resting with the position (docs/whatif.md): a stop
+ * price, and optionally a limit and its own slippage. Present when
+ * price.set. */
+typedef struct s_stop {
+    pdec price, limit, slippage;
+} s_stop;
+
 typedef struct s_position {
     pstr market;
     penum contract;
     penum side;
     pdec size, notional, entry_price, leverage, margin, extra_margin, contract_size;
     pbool existing;
+    s_stop stop_loss;
 } s_position;
 
 typedef struct s_fill {

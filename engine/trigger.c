@@ -165,6 +165,55 @@ static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec
     return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
 }
 
+/* The scenario's stop-loss at mark i: triggered at the first mark at or
+ * beyond its price; at a mark where the venue liquidates (due), the
+ * liquidation comes first and cancels the order (a gap through the stop
+ * and the liquidation price at once: the stop does not save the trader);
+ * else it fills through close.c, as the trader's own order. A fill
+ * leaves the trader's equity in o->equity and the loss split in o: the
+ * market took entry -> fill (unforced), nothing was forced, no fee. */
+static liq_status stop_check(wf *w, const s_stop *stop, liq_dec slip, long i, liq_dec mark,
+                             liq_dec size, liq_dec coll, bool due, wf_close *o, bool *filled)
+{
+    *filled = false;
+    bool hit = w->sgn > 0 ? d_le(mark, stop->price.v) : d_ge(mark, stop->price.v);
+    if (o->stop_step < 0) {
+        if (!hit)
+            return LIQ_OK;
+        o->stop_step = i;
+        o->stop_mark = mark;
+        o->stop_outcome = STOP_LIMIT_UNFILLED;
+        liq_event *e = result_event(w->r, "stop_triggered", i);
+        event_dec(e, "mark", mark);
+        event_dec(e, "stop_price", stop->price.v);
+    }
+    if (due) {
+        o->stop_outcome = STOP_LIQUIDATED_FIRST;
+        liq_event *e = result_event(w->r, "stop_cancelled", i);
+        event_dec(e, "mark", mark);
+        event_str(e, "by", "liquidation");
+        return LIQ_OK;
+    }
+    wf_step t;
+    w->doing = "filling the stop-loss at a mark of";
+    w->doing_has_px = true;
+    w->doing_px = mark;
+    liq_status st = wf_close_order(w, size, coll, mark, slip,
+                                   stop->limit.set ? &stop->limit.v : NULL, i, &t, filled);
+    if (st != LIQ_OK || !*filled)
+        return st;
+    o->stop_outcome = STOP_FILLED;
+    o->stop_fill_step = i;
+    o->stop_fill_mark = mark;
+    o->stop_fill = t.fill;
+    o->stop_slip_cost = c_sub(&w->c, t.pnl_t, t.pnl_f);
+    o->unforced = c_sub(&w->c, o->unforced, t.pnl_f);
+    o->fill = t.fill;
+    o->close = t.fill;
+    o->equity = t.equity;
+    return w->c.st;
+}
+
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const p_liquidation *pl = &w->pr->liquidation;
@@ -177,6 +226,10 @@ liq_status wf_walk(wf *w, wf_close *o)
 
     memset(o, 0, sizeof *o);
     o->trigger_step = -1;
+    o->stop_step = -1;
+    const s_stop *stop = &w->sp->stop_loss;
+    bool stop_open = stop->price.set;
+    liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
         liq_dec mark = w->px[i];
         if (w->funding &&
@@ -187,6 +240,19 @@ liq_status wf_walk(wf *w, wf_close *o)
         bool due = false;
         if (has_lp && (st = wf_trigger_due(w, size, coll, mark, lp, &due)) != LIQ_OK)
             return st;
+        if (stop_open) {
+            bool filled = false;
+            if ((st = stop_check(w, stop, stop_slip, (long)i, mark, size, coll, due, o, &filled)) !=
+                LIQ_OK)
+                return st;
+            stop_open = o->stop_outcome == STOP_NOT_TRIGGERED ||
+                        o->stop_outcome == STOP_LIMIT_UNFILLED;
+            if (filled) {
+                size = LIQ_DEC_ZERO;
+                coll = o->equity;
+                break;
+            }
+        }
         if (!due)
             continue;
         if (!o->liquidated) {

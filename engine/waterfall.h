@@ -144,6 +144,11 @@ typedef struct wf_close {
     liq_dec open_size;
     liq_dec unrealized;
     liq_dec funding;         /* paid along the path (received: negative), in unforced */
+    /* The scenario's stop-loss, when it has one (docs/whatif.md). */
+    int stop_outcome;        /* STOP_* (result.h) */
+    long stop_step;          /* the mark that triggered it, -1 when none did */
+    long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
+    liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -203,6 +208,16 @@ typedef struct wf_book {
  * without depth. */
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps);
+
+/* close.c: the trader's own order closing the whole position at this
+ * mark (a stop-loss): filled `slip` beyond the mark, as a liquidation's
+ * fill is, but never worse than *limit when given (a stop-limit), and
+ * not at all while the mark is beyond the limit (*filled false). No
+ * backstop, slice, liquidation fee or forfeited margin: those are the
+ * venue's liquidation, not the trader's order; trading fees are not
+ * modelled. Fills out's size, fill, close, pnl_t, pnl_f, equity, rest. */
+liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                          const liq_dec *limit, long step, wf_step *out, bool *filled);
 
 /* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,

@@ -192,6 +192,254 @@ static void worst_bad_input(void **state)
     cli_output_free(&r);
 }
 
+/* ---- stop-loss orders ---------------------------------------------------- */
+
+/* `liqsim eval POLICY SCENARIO --format json`, which must succeed. */
+static json_t *eval_json(const char *policy, const char *scenario)
+{
+    cli_output r = CLI("eval", policy, scenario, "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = parse_json(r.out);
+    cli_output_free(&r);
+    return j;
+}
+
+/* Binance USDⓈ-M, the 10x long of 0.2 BTC at 50,000 with a stop at
+ * 48,000 (tests/data/whatif/stop-filled.yaml). The mark 48,500 is above
+ * the stop; 47,800 is the first at or below it: the stop's market order
+ * fills there, 2 % lower, at 47,800 x 0.98 = 46,844. The trader loses
+ * 0.2 x (50,000 - 46,844) = 631.2 (191.2 of it the slippage, 0.2 x 956)
+ * and keeps 368.8: no liquidation, no fee (trading fees are not
+ * modelled). Without the stop the mark reaches 42,500, at or below the
+ * liquidation price 45,180.72 (policies/binance-usdm.yaml:167, tier 1):
+ * liquidated, filled at 41,650, all of the 1,000 lost. */
+static void stop_fills_at_the_first_mark_beyond_it(void **state)
+{
+    (void)state;
+    json_t *r = eval_json("binance-usdm", "tests/data/whatif/stop-filled.yaml");
+    json_t *st = json_object_get(r, "stop_loss");
+    assert_string_equal(str_at(st, "outcome", NULL), "filled");
+    assert_int_equal(json_integer_value(json_object_get(st, "trigger_step")), 2);
+    assert_string_equal(str_at(st, "trigger_mark", NULL), "47800");
+    assert_string_equal(str_at(st, "fill_price", NULL), "46844");
+    assert_string_equal(str_at(st, "slippage_cost", NULL), "191.2");
+    assert_true(json_is_false(json_object_get(st, "beyond_liquidation_price")));
+    assert_true(json_is_false(json_object_get(r, "liquidated")));
+    assert_string_equal(str_at(r, "loss", "unforced"), "631.2");
+    assert_string_equal(str_at(r, "loss", "forced"), "0");
+    assert_string_equal(str_at(r, "loss", "fees"), "0");
+    assert_string_equal(str_at(r, "final_balance", NULL), "368.8");
+    json_t *wo = json_object_get(st, "without_stop");
+    assert_true(json_is_true(json_object_get(wo, "liquidated")));
+    assert_string_equal(str_at(wo, "trigger_price", NULL), "42500");
+    assert_string_equal(str_at(wo, "fill_price", NULL), "41650");
+    assert_string_equal(str_at(wo, "trader_lost", NULL), "1000");
+    assert_string_equal(str_at(st, "saved", NULL), "368.8");
+    json_t *ev = json_object_get(r, "events");
+    assert_string_equal(str_at(json_array_get(ev, 0), "type", NULL), "stop_triggered");
+    assert_string_equal(str_at(json_array_get(ev, 1), "type", NULL), "stop_filled");
+    json_decref(r);
+
+    /* The table and the page say the same, beside what liquidation would do. */
+    const char *line = "binance-usdm: stop-loss at 48000: triggered at the mark 47800, filled "
+                       "at 46844 (slippage 0.02); the trader lost 631.2. Without the stop: "
+                       "liquidated at 42500, filled at 41650, the trader would have lost 1000; "
+                       "the stop saved 368.8";
+    cli_output t = CLI("eval", "binance-usdm", "tests/data/whatif/stop-filled.yaml", "--format",
+                       "table");
+    expect_exit_code(&t, EXIT_OK);
+    assert_non_null(strstr(t.out, line));
+    cli_output_free(&t);
+    t = CLI("eval", "binance-usdm", "tests/data/whatif/stop-filled.yaml", "--format", "html");
+    expect_exit_code(&t, EXIT_OK);
+    assert_non_null(strstr(t.out, "<ul id=\"stop-loss\">"));
+    assert_non_null(strstr(t.out, "the stop saved 368.8"));
+    cli_output_free(&t);
+}
+
+/* The stop at 46,000 is gapped through (stop-gapped.yaml): from 47,500
+ * (above the stop and the liquidation price 45,180.72) the mark falls to
+ * 42,500, beyond both at once. The venue liquidates at that mark and
+ * cancels the order: the result is the liquidation's, as without the
+ * stop (trigger 42,500, fill 41,650, 1,000 lost), and the stop saved 0. */
+static void stop_gapped_through_is_cancelled_by_the_liquidation(void **state)
+{
+    (void)state;
+    json_t *r = eval_json("binance-usdm", "tests/data/whatif/stop-gapped.yaml");
+    json_t *st = json_object_get(r, "stop_loss");
+    assert_string_equal(str_at(st, "outcome", NULL), "liquidated_first");
+    assert_string_equal(str_at(st, "trigger_mark", NULL), "42500");
+    assert_true(json_is_null(json_object_get(st, "fill_price")));
+    assert_true(json_is_true(json_object_get(r, "liquidated")));
+    assert_string_equal(str_at(r, "trigger_price", NULL), "42500");
+    assert_string_equal(str_at(r, "fill_price", NULL), "41650");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "1000");
+    assert_string_equal(str_at(st, "saved", NULL), "0");
+    json_decref(r);
+}
+
+/* A stop-limit, stop 48,000, limit 47,900 (stop-limit.yaml): the mark
+ * gaps to 47,500, below the limit: triggered, but a limit order does not
+ * sell below its limit, so it rests. At 48,200 it fills, at the mark less
+ * 2 %, 47,236, but never worse than the limit: 47,900. Loss 0.2 x 2,100
+ * = 420; the later crash to 42,500 finds the position closed. */
+static void stop_limit_rests_and_never_fills_worse_than_its_limit(void **state)
+{
+    (void)state;
+    json_t *r = eval_json("binance-usdm", "tests/data/whatif/stop-limit.yaml");
+    json_t *st = json_object_get(r, "stop_loss");
+    assert_string_equal(str_at(st, "outcome", NULL), "filled");
+    assert_int_equal(json_integer_value(json_object_get(st, "trigger_step")), 1);
+    assert_int_equal(json_integer_value(json_object_get(st, "fill_step")), 2);
+    assert_string_equal(str_at(st, "fill_mark", NULL), "48200");
+    assert_string_equal(str_at(st, "fill_price", NULL), "47900");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "420");
+    assert_string_equal(str_at(st, "saved", NULL), "580");
+    json_decref(r);
+}
+
+/* A stop at 46,000 triggered at 45,500, above the liquidation price
+ * 45,180.72 (stop-beyond-lp.yaml): the mark has not reached it, so the
+ * stop fills, 2 % lower at 44,590, beyond the liquidation price and below
+ * the bankruptcy price 45,000. Equity 1,000 - 0.2 x 5,410 = -82: a
+ * deficit of 82, which Binance's insurance fund covers (shortfall.order
+ * [insurance_fund, adl], :228; protection :235). The trader loses the
+ * whole 1,000, as without the stop: it did not save them. */
+static void stop_filled_beyond_the_liquidation_price_does_not_save(void **state)
+{
+    (void)state;
+    json_t *r = eval_json("binance-usdm", "tests/data/whatif/stop-beyond-lp.yaml");
+    json_t *st = json_object_get(r, "stop_loss");
+    assert_string_equal(str_at(st, "outcome", NULL), "filled");
+    assert_string_equal(str_at(st, "fill_price", NULL), "44590");
+    assert_true(json_is_true(json_object_get(st, "beyond_liquidation_price")));
+    assert_true(json_is_false(json_object_get(r, "liquidated")));
+    assert_string_equal(str_at(r, "deficit", NULL), "82");
+    assert_string_equal(str_at(r, "covered_by", "insurance_fund"), "82");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "1000");
+    assert_string_equal(str_at(r, "debt", "owed"), "0");
+    assert_string_equal(str_at(st, "saved", NULL), "0");
+    json_decref(r);
+}
+
+static void stop_bad_input(void **state)
+{
+    (void)state;
+    const char *cases[] = {"tests/data/whatif/stop-in-account.yaml",
+                           "tests/data/whatif/stop-no-price.yaml"};
+    for (size_t i = 0; i < 2; i++) {
+        cli_output r = CLI("eval", "binance-usdm", cases[i]);
+        char *msg = expected_message(cases[i]);
+        expect_failure(&r, EXIT_INPUT);
+        expect_err_line(&r, msg);
+        free(msg);
+        cli_output_free(&r);
+    }
+}
+
+/* ---- sizing ----------------------------------------------------------------- */
+
+/* The one row of `liqsim size SCENARIO POLICY ARGS... --format json`. */
+static json_t *size_row(const char *scenario, const char *policy, const char *risk,
+                        const char *step)
+{
+    cli_output r = step ? CLI("size", scenario, policy, "--risk", risk, "--step", step, "--format",
+                              "json")
+                        : CLI("size", scenario, policy, "--risk", risk, "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *rows = parse_json(r.out);
+    cli_output_free(&r);
+    assert_int_equal(json_array_size(rows), 1);
+    json_t *row = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    return row;
+}
+
+/* Risking 2 % of the default account (20 of 1,000) on the default path
+ * (the mark gaps 15 % to 42,500): at Binance an isolated 10x position of
+ * size s holds 50,000 x s / 10 = 5,000 s of margin and, liquidated past
+ * its bankruptcy price, loses all of it (protection, :235). 5,000 s <= 20
+ * gives s = 0.004 (notional 200, margin 20); one step more, 0.0041, loses
+ * 20.5. */
+static void size_isolated_is_the_margin_within_the_budget(void **state)
+{
+    (void)state;
+    json_t *r = size_row("default", "binance-usdm", "2%", NULL);
+    assert_string_equal(str_at(r, "budget", NULL), "20");
+    assert_string_equal(str_at(r, "step", NULL), "0.0001");
+    assert_string_equal(str_at(r, "size", NULL), "0.004");
+    assert_string_equal(str_at(r, "notional", NULL), "200");
+    assert_string_equal(str_at(r, "initial_margin", NULL), "20");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "20");
+    json_t *nx = json_object_get(r, "next");
+    assert_string_equal(str_at(nx, "size", NULL), "0.0041");
+    assert_string_equal(str_at(nx, "trader_lost", NULL), "20.5");
+    assert_string_equal(str_at(nx, "stopped_by", NULL), "budget");
+    json_decref(r);
+    /* The same budget as an amount: 20 of the account's 1,000. */
+    r = size_row("default", "binance-usdm", "20", NULL);
+    assert_string_equal(str_at(r, "size", NULL), "0.004");
+    json_decref(r);
+}
+
+/* Deribit holds every position in cross (its policy offers no isolated
+ * margin): the whole account backs the position, so nothing liquidates
+ * a small one on this path, and the loss is the move itself,
+ * s x (50,000 - 42,500) = 7,500 s <= 20: s = 0.0026 (loss 19.5); 0.0027
+ * loses 20.25. The resolution 0.0001 is the step's. */
+static void size_cross_is_the_move_within_the_budget(void **state)
+{
+    (void)state;
+    json_t *r = size_row("default", "deribit", "2%", NULL);
+    assert_string_equal(str_at(r, "size", NULL), "0.0026");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "19.5");
+    assert_string_equal(str_at(json_object_get(r, "next"), "trader_lost", NULL), "20.25");
+    json_decref(r);
+    /* A finer step finds the exact edge: 20 / 7,500 = 0.0026666...: 0.002666. */
+    r = size_row("default", "deribit", "2%", "0.000001");
+    assert_string_equal(str_at(r, "size", NULL), "0.002666");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "19.995");
+    json_decref(r);
+}
+
+/* With the stop at 48,000 (stop-filled.yaml) the loss of size s is the
+ * stop's, s x (50,000 - 46,844) = 3,156 s, as long as the stop fills
+ * before a liquidation (at 10x the liquidation price stays near 45,180):
+ * 3,156 s <= 20 gives s = 0.0063 (loss 19.8828); 0.0064 loses 20.1984. */
+static void size_with_a_stop_is_the_stop_fill_within_the_budget(void **state)
+{
+    (void)state;
+    json_t *r = size_row("tests/data/whatif/stop-filled.yaml", "binance-usdm", "2%", NULL);
+    assert_string_equal(str_at(r, "size", NULL), "0.0063");
+    assert_string_equal(str_at(r, "trader_lost", NULL), "19.8828");
+    assert_string_equal(str_at(json_object_get(r, "next"), "trader_lost", NULL), "20.1984");
+    json_decref(r);
+}
+
+static void size_bad_input(void **state)
+{
+    (void)state;
+    cli_output r = CLI("size", "default", "binance-usdm");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: size needs --risk: a share of the account (2%) or an amount (20)");
+    cli_output_free(&r);
+    const char *bad[] = {"0%", "101%", "abc", "-5", "2%%"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        r = CLI("size", "default", "binance-usdm", "--risk", bad[i]);
+        expect_failure(&r, EXIT_USAGE);
+        char want[300];
+        snprintf(want, sizeof want,
+                 "liqsim: --risk takes a share of the account above 0%% and at most 100%% (2%%) "
+                 "or an amount above 0 (20), got \"%s\"",
+                 bad[i]);
+        expect_err_line(&r, want);
+        cli_output_free(&r);
+    }
+    r = CLI("size", "tests/data/whatif/two-positions.yaml", "binance-usdm", "--risk", "2%");
+    expect_failure(&r, EXIT_INPUT);
+    cli_output_free(&r);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -201,6 +449,15 @@ int main(void)
         cmocka_unit_test(worst_short_without_protection_is_unbounded),
         cmocka_unit_test(worst_refused_rows_carry_no_numbers),
         cmocka_unit_test(worst_bad_input),
+        cmocka_unit_test(stop_fills_at_the_first_mark_beyond_it),
+        cmocka_unit_test(stop_gapped_through_is_cancelled_by_the_liquidation),
+        cmocka_unit_test(stop_limit_rests_and_never_fills_worse_than_its_limit),
+        cmocka_unit_test(stop_filled_beyond_the_liquidation_price_does_not_save),
+        cmocka_unit_test(stop_bad_input),
+        cmocka_unit_test(size_isolated_is_the_margin_within_the_budget),
+        cmocka_unit_test(size_cross_is_the_move_within_the_budget),
+        cmocka_unit_test(size_with_a_stop_is_the_stop_fill_within_the_budget),
+        cmocka_unit_test(size_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,8 +39,16 @@ typedef enum cli_opt_type {
     OPT_STRING,    /* value: const char **, the argument as given */
     OPT_DECIMAL,   /* value: liq_dec *, exact, within bounds */
     OPT_COUNT,     /* value: long *, a whole number within bounds */
-    OPT_FORMAT     /* value: liq_format *, one of formats */
+    OPT_FORMAT,    /* value: liq_format *, one of formats */
+    OPT_STRINGS    /* value: cli_strings *, each occurrence appended (a repeatable option) */
 } cli_opt_type;
+
+/* The values of a repeatable option, in the order given. */
+#define CLI_STRINGS_MAX 16
+typedef struct cli_strings {
+    const char *v[CLI_STRINGS_MAX];
+    int n;                     /* how many were given (may exceed CLI_STRINGS_MAX: refused) */
+} cli_strings;
 
 struct schema;
 typedef struct cli_option {
@@ -161,5 +169,6 @@ int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_worst(int argc, char **argv);
+int cmd_size(int argc, char **argv);
 
 #endif

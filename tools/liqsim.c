@@ -50,6 +50,7 @@ static const char usage[] =
     "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
     "         [--policy P [--write]]    (merged into policy P)\n"
     "  worst [SCENARIO] [POLICY...]     the largest loss and debt per venue, and why\n"
+    "  size [SCENARIO] [POLICY...] --risk R  the largest position within a loss budget\n"
     "\n"
     "Each command's options: liqsim COMMAND --help (and man liqsim).\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
@@ -82,8 +83,7 @@ int main(int argc, char **argv)
         {"replay", cmd_replay},     {"bench", cmd_bench},
         {"import", cmd_import},   {"audit", cmd_audit},
         {"diff", cmd_diff},
-        {"import", cmd_import},
-        {"worst", cmd_worst},
+        {"worst", cmd_worst},     {"size", cmd_size},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)

@@ -135,6 +135,15 @@ static bool take(const cli_option *op, const char *arg)
     case OPT_STRING:
         *(const char **)op->value = arg;
         return true;
+    case OPT_STRINGS: {
+        cli_strings *l = op->value;
+        if (l->n >= CLI_STRINGS_MAX) {
+            fprintf(stderr, "liqsim: --%s may be given at most %d times\n", nm, CLI_STRINGS_MAX);
+            return false;
+        }
+        l->v[l->n++] = arg;
+        return true;
+    }
     case OPT_FORMAT: {
         liq_format fm;
         if (liq_format_parse(arg, &fm) && ((op->formats >> fm) & 1)) {
