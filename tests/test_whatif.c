@@ -440,6 +440,167 @@ static void size_bad_input(void **state)
     cli_output_free(&r);
 }
 
+/* ---- sweeps -------------------------------------------------------------- */
+
+/* The NDJSON lines of `liqsim sweep ARGS...`, which must succeed. */
+static json_t *sweep_lines(const char *const *args)
+{
+    cli_output r = cli_run(args);
+    expect_exit_code(&r, EXIT_OK);
+    json_t *lines = json_array();
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n"))
+        json_array_append_new(lines, parse_json(line));
+    cli_output_free(&r);
+    return lines;
+}
+
+/* Coinbase's US derivatives (no protection, shortfall.order
+ * [trader_debt], policies/coinbase-us-derivatives.yaml:148,152) under
+ * the default position, shocked 5 % to 25 %: the account (held in cross:
+ * all 1,000) loses 0.2 x (50,000 - m x 0.98) on a gap to m, every m
+ * below the liquidation price 48,212.13 being liquidated at once:
+ *   shock 0.05: m 47,500, fill 46,550, loss   690, owes    0;
+ *   shock 0.10: m 45,000, fill 44,100, loss 1,180, owes  180;
+ *   shock 0.15: m 42,500, fill 41,650, loss 1,670, owes  670;
+ *   shock 0.20: m 40,000, fill 39,200, loss 2,160, owes 1,160;
+ *   shock 0.25: m 37,500, fill 36,750, loss 2,650, owes 1,650.
+ * The summary: the trader starts to owe at shock 0.1 (4 points owe), the
+ * largest loss 2,650 at 0.25. */
+static void sweep_streams_every_point_and_where_the_trader_starts_to_owe(void **state)
+{
+    (void)state;
+    json_t *lines = sweep_lines((const char *const[]){
+        LIQ_CLI, "sweep", "default", "coinbase-us-derivatives", "--set", "shock=0.05..0.25/0.05",
+        NULL} + 1);
+    assert_int_equal(json_array_size(lines), 6);
+    const char *lost[] = {"690", "1180", "1670", "2160", "2650"};
+    const char *owed[] = {"0", "180", "670", "1160", "1650"};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *p = json_array_get(lines, i);
+        assert_string_equal(str_at(p, "type", NULL), "point");
+        assert_int_equal(json_integer_value(json_object_get(p, "point")), (json_int_t)i);
+        assert_string_equal(str_at(p, "trader_lost", NULL), lost[i]);
+        assert_string_equal(str_at(p, "owed", NULL), owed[i]);
+    }
+    assert_string_equal(str_at(json_array_get(lines, 1), "set", "shock"), "0.1");
+    json_t *sum = json_array_get(lines, 5);
+    assert_string_equal(str_at(sum, "type", NULL), "summary");
+    json_t *ow = json_object_get(sum, "trader_owes");
+    assert_int_equal(json_integer_value(json_object_get(ow, "points")), 4);
+    json_t *first = json_object_get(ow, "first");
+    assert_int_equal(json_integer_value(json_object_get(first, "point")), 1);
+    assert_string_equal(str_at(first, "set", "shock"), "0.1");
+    assert_string_equal(str_at(first, "owed", NULL), "180");
+    assert_string_equal(str_at(json_object_get(sum, "max_trader_lost"), "value", NULL), "2650");
+    json_decref(lines);
+}
+
+/* Binance's fund pays first (shortfall.order [insurance_fund, adl],
+ * policies/binance-usdm.yaml:228); the default scenario leaves a deficit
+ * of 670 (the 41,650 fill is 3,350 below the bankruptcy price 45,000, on
+ * 0.2 BTC). With a fund of 0 or 500 it runs dry (it pays 0, then 500, and
+ * the rest goes on to ADL); with 1,000 it pays the 670 and keeps 330. */
+static void sweep_finds_where_the_fund_runs_dry(void **state)
+{
+    (void)state;
+    json_t *lines = sweep_lines((const char *const[]){
+        LIQ_CLI, "sweep", "default", "binance-usdm", "--set", "market.insurance_fund=0,500,1000",
+        NULL} + 1);
+    assert_int_equal(json_array_size(lines), 4);
+    const char *paid[] = {"0", "500", "670"}, *after[] = {"0", "0", "330"};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *p = json_array_get(lines, i);
+        assert_string_equal(str_at(p, "deficit", NULL), "670");
+        assert_string_equal(str_at(p, "fund_paid", NULL), paid[i]);
+        assert_string_equal(str_at(p, "fund_after", NULL), after[i]);
+        assert_int_equal(json_is_true(json_object_get(p, "fund_dry")), i < 2);
+    }
+    json_t *dry = json_object_get(json_array_get(lines, 3), "fund_dry");
+    assert_int_equal(json_integer_value(json_object_get(dry, "points")), 2);
+    assert_string_equal(str_at(json_object_get(dry, "first"), "set", "market.insurance_fund"),
+                        "0");
+    json_decref(lines);
+}
+
+/* Two axes, the first slowest; a point the account cannot open (5x on
+ * 0.2 BTC needs 2,000 of margin, the account holds 1,000) is a row that
+ * says so, not a failure (exit 0). */
+static void sweep_orders_points_and_refuses_what_cannot_open(void **state)
+{
+    (void)state;
+    json_t *lines = sweep_lines((const char *const[]){
+        LIQ_CLI, "sweep", "default", "binance-usdm", "--set", "position.leverage=5,10", "--set",
+        "shock=0.05,0.15", NULL} + 1);
+    assert_int_equal(json_array_size(lines), 5);
+    const char *lev[] = {"5", "5", "10", "10"}, *shock[] = {"0.05", "0.15", "0.05", "0.15"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *p = json_array_get(lines, i);
+        assert_string_equal(str_at(p, "set", "position.leverage"), lev[i]);
+        assert_string_equal(str_at(p, "set", "shock"), shock[i]);
+        assert_string_equal(str_at(p, "status", NULL), i < 2 ? "not_offered" : "ok");
+    }
+    assert_non_null(strstr(str_at(json_array_get(lines, 0), "reason", NULL),
+                           "account.collateral: 1000 is less than the position's initial margin "
+                           "2000"));
+    json_decref(lines);
+}
+
+/* Every bad grid: exit 2, the message, nothing on stdout. The limit is
+ * checked at its edge: 5 points pass --max-points 5, not 4. */
+static void sweep_bad_grids(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"position.leverage=50..5/5",
+         "liqsim: --set position.leverage=50..5/5: the range is empty (50 is above 5)"},
+        {"position.leverage=5..x/5", "liqsim: --set position.leverage=5..x/5: \"x\" is not a "
+                                     "decimal number"},
+        {"position.leverage=5,ten", "liqsim: --set position.leverage=5,ten: \"ten\" is not a "
+                                    "decimal number"},
+        {"position.leverage=", "liqsim: --set position.leverage=: the range is empty"},
+        {"position.leverage=5..50", "liqsim: --set position.leverage=5..50: a range needs its "
+                                    "step: LO..HI/STEP"},
+        {"position.leverage=1..10/0", "liqsim: --set position.leverage=1..10/0: the step must be "
+                                      "above 0, got 0"},
+        {"shock=0.5,1", "liqsim: --set shock=0.5,1: shock: 1 on a long would take the mark to "
+                        "zero or below; a long's shock is below 1"},
+        {"market.liquidation_fill.slippage=0.5,2",
+         "liqsim: --set market.liquidation_fill.slippage=0.5,2: "
+         "market.liquidation_fill.slippage: 2 is out of range (>= 0 and <= 1)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cli_output r = CLI("sweep", "default", "binance-usdm", "--set", cases[i][0]);
+        expect_failure(&r, EXIT_USAGE);
+        expect_err_line(&r, cases[i][1]);
+        cli_output_free(&r);
+    }
+    cli_output r = CLI("sweep", "default", "binance-usdm", "--set", "shock=0.01..0.05/0.01",
+                       "--max-points", "4");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: the grid has 5 points (shock: 5), more than --max-points 4");
+    cli_output_free(&r);
+    r = CLI("sweep", "default", "binance-usdm", "--set", "position.leverage=1..100/1", "--set",
+            "shock=0.01..0.5/0.01", "--max-points", "1000");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: the grid has 5000 points (position.leverage: 100 x shock: 50), "
+                        "more than --max-points 1000");
+    cli_output_free(&r);
+    r = CLI("sweep", "default", "binance-usdm", "--set", "shock=0.01..0.05/0.01", "--max-points",
+            "5", "--format", "table");
+    expect_exit_code(&r, EXIT_OK);
+    assert_non_null(strstr(r.out, "scenario: default over 5 points: shock (5)"));
+    cli_output_free(&r);
+    r = CLI("sweep", "default", "binance-usdm");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: sweep needs at least one --set KEY=RANGE (position.leverage=5..50/5)");
+    cli_output_free(&r);
+    r = CLI("sweep", "default", "binance-usdm", "--set", "position.color=1");
+    expect_failure(&r, EXIT_USAGE);
+    assert_non_null(strstr(r.err, "position.color is not a number of the scenario file; one of "
+                                  "account.collateral, position.size"));
+    cli_output_free(&r);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -458,6 +619,10 @@ int main(void)
         cmocka_unit_test(size_cross_is_the_move_within_the_budget),
         cmocka_unit_test(size_with_a_stop_is_the_stop_fill_within_the_budget),
         cmocka_unit_test(size_bad_input),
+        cmocka_unit_test(sweep_streams_every_point_and_where_the_trader_starts_to_owe),
+        cmocka_unit_test(sweep_finds_where_the_fund_runs_dry),
+        cmocka_unit_test(sweep_orders_points_and_refuses_what_cannot_open),
+        cmocka_unit_test(sweep_bad_grids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,5 +170,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_worst(int argc, char **argv);
 int cmd_size(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 #endif

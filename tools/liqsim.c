@@ -51,6 +51,7 @@ static const char usage[] =
     "         [--policy P [--write]]    (merged into policy P)\n"
     "  worst [SCENARIO] [POLICY...]     the largest loss and debt per venue, and why\n"
     "  size [SCENARIO] [POLICY...] --risk R  the largest position within a loss budget\n"
+    "  sweep [SCENARIO] [POLICY...] --set KEY=RANGE...  a grid of what-ifs, NDJSON\n"
     "\n"
     "Each command's options: liqsim COMMAND --help (and man liqsim).\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
         {"replay", cmd_replay},     {"bench", cmd_bench},
         {"import", cmd_import},   {"audit", cmd_audit},
         {"diff", cmd_diff},
-        {"worst", cmd_worst},     {"size", cmd_size},
+        {"worst", cmd_worst},     {"size", cmd_size},       {"sweep", cmd_sweep},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)
