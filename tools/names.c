@@ -259,9 +259,15 @@ int cli_find_compare_first(const char *arg, char *out, size_t cap, bool *is_scen
 
 /* ---- listing ---------------------------------------------------------------- */
 
+/* By policy name, the file's without ".yaml": kraken-futures before
+ * kraken-futures-inverse, as the Python binding sorts them ('.' sorts
+ * after '-', so whole file names would put them the other way round). */
 static int cmp_str(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    size_t lx = strlen(x) - 5, ly = strlen(y) - 5;
+    int c = strncmp(x, y, lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
 }
 
 char **cli_shipped_policies(size_t *n)
