@@ -58,12 +58,19 @@ unsigned audit_applicable(const audit_ctx *c)
 {
     unsigned m = (1u << AP_COUNT) - 1;
     const liq_policy *p = c->p;
-    bool protect = false, adl = false;
+    bool protect = false, adl = false, fund = false;
     for (size_t i = 0; i < (p->nmarkets ? p->nmarkets : 1); i++) {
         const p_root *pr = p->nmarkets ? &p->markets[i].r : &p->r;
+        const penum *st = pr->shortfall.order.items;
         protect |= pr->negative_balance.protection.v;
         adl |= order_has(pr, STAGE_ADL);
+        /* A finite fund: the policy's, or one the cases set (where a
+         * stage after the fund takes what it cannot). */
+        fund |= order_has(pr, STAGE_IF) && (!pr->insurance_fund.balance.unlimited ||
+                                             st[pr->shortfall.order.n - 1].v != STAGE_IF);
     }
+    if (!fund)
+        m &= ~(1u << AP_FUND);
     if (!protect)
         m &= ~(1u << AP_PROTECTION);
     if (!adl)

@@ -311,8 +311,20 @@ static void diff_refuses_two_settlement_currencies(void **state)
     cli_output r = CLI("diff", "binance-usdm", "bitmex-xbtusd");
     expect_failure(&r, EXIT_INPUT);
     expect_err_line(&r, "liqsim: diff: binance-usdm settles in USDT (linear) and bitmex-xbtusd in "
-                        "XBT (inverse): their amounts cannot be compared without a rate, and diff "
-                        "takes none");
+                        "XBT (inverse): their amounts cannot be compared without a rate; give "
+                        "--currency USD to compare them in one currency");
+    cli_output_free(&r);
+    /* In one currency: XBT at the position's own prices, USDT at par
+     * (stated as an assumption in each result's reporting block). */
+    r = CLI("diff", "binance-usdm", "bitmex-xbtusd", "--currency", "USD", "--grid",
+            "leverage=10;notional=1000;shock=0.05,0.2;slippage=0", "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    json_t *j = json_loads(r.out, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "currency")), "USD");
+    assert_int_equal(json_integer_value(json_object_get(j, "compared")), 4);
+    assert_int_equal(json_integer_value(json_object_get(j, "no_rate")), 0);
+    json_decref(j);
     cli_output_free(&r);
 }
 

@@ -12,7 +12,11 @@
  * The grid's positions are audit cases (engine/audit.h) with one mark:
  * OLD's first market (NEW must list it), isolated margin, collateral the
  * initial margin. Two policies that settle in different currencies are
- * refused (exit 3): their amounts cannot be compared without a rate.
+ * compared in the reporting currency --currency names (each result's
+ * amounts at the rates its reporting block uses, engine/currency.c: the
+ * loss and what covered it at the event, the debt at the last mark), and
+ * refused without it (exit 3): their amounts cannot be compared without
+ * a rate.
  */
 #include "cli.h"
 #include "audit.h"
@@ -127,7 +131,23 @@ typedef struct outcome {
     liq_dec v[OC_COUNT];
 } outcome;
 
-static int evaluate(liq_policy *p, const liq_scenario *s, outcome *o, liq_diags *d)
+/* An outcome in the reporting currency, at the result's reporting
+ * rates; false when the result has none (no rate is ever guessed). */
+static bool in_currency(liq_result *r, const liq_scenario *s, const char *ccy, outcome *o)
+{
+    if (!result_report_currency(r, s, ccy) || !r->has_rep)
+        return false;
+    for (int q = 0; q < OC_COUNT; q++) {
+        liq_dec rate = q == OC_OWED ? r->rep_rate_end : r->rep_rate;
+        if (liq_dec_mul(o->v[q], rate, LIQ_ROUND_HALF_EVEN, &o->v[q]) != LIQ_OK)
+            return false;
+    }
+    return true;
+}
+
+/* status -2: evaluated, but with no rate into the reporting currency. */
+static int evaluate(liq_policy *p, const liq_scenario *s, const char *ccy, outcome *o,
+                    liq_diags *d)
 {
     liq_eval_opts eo = {.quiet = true};
     memset(o, 0, sizeof *o);
@@ -148,6 +168,8 @@ static int evaluate(liq_policy *p, const liq_scenario *s, outcome *o, liq_diags 
         o->v[OC_POOL] = r->cov[STAGE_POOL];
         o->v[OC_VENUE] = r->cov[STAGE_VENUE];
         o->v[OC_OWED] = r->owed;
+        if (ccy && !in_currency(r, s, ccy, o))
+            o->status = -2;
     }
     liq_result_free(r);
     return 0;
@@ -161,12 +183,44 @@ typedef struct party {
 typedef struct keys_out {
     sbuf *tx;
     json_t *arr;
+    sbuf meta;           /* the metadata keys that differ, named only */
+    size_t nmeta, nrules;
+    sbuf seen;           /* "\nkey\n" for every venue-wide key that differs */
+    const char *market;  /* while a market's rules are compared: its symbol */
 } keys_out;
+
+/* A key that names or documents the policy rather than a rule of its
+ * waterfall: listed by name, after the rules. */
+static bool metadata_key(const char *key)
+{
+    static const char *const meta[] = {"liqsim", "extends", "name", "venue", "product", "version",
+                                       "effective", "description", "sources"};
+    for (size_t i = 0; i < sizeof meta / sizeof *meta; i++) {
+        size_t n = strlen(meta[i]);
+        if (strncmp(key, meta[i], n) == 0 && (key[n] == 0 || key[n] == '.' || key[n] == '['))
+            return true;
+    }
+    return false;
+}
 
 static void on_key(void *ud, const char *key, const char *a, liq_mark am, const char *b,
                    liq_mark bm)
 {
     keys_out *k = ud;
+    bool meta = metadata_key(key);
+    char mkey[300];
+    if (k->market) {
+        /* A market's rules are the venue's with its overrides: what the
+         * venue-wide comparison said already is not said again. */
+        char probe[300];
+        snprintf(probe, sizeof probe, "\n%s\n", key);
+        if (meta || (k->seen.s && strstr(k->seen.s, probe)))
+            return;
+        snprintf(mkey, sizeof mkey, "markets[%s].%s", k->market, key);
+        key = mkey;
+    } else {
+        sb_add(&k->seen, "%s%s\n", k->seen.n ? "" : "\n", key);
+    }
     char wa[300], wb[300];
     if (am.line)
         snprintf(wa, sizeof wa, "%s:%d:%d", am.file, am.line, am.col);
@@ -176,9 +230,20 @@ static void on_key(void *ud, const char *key, const char *a, liq_mark am, const 
         snprintf(wb, sizeof wb, "%s:%d:%d", bm.file, bm.line, bm.col);
     else
         snprintf(wb, sizeof wb, "default");
-    sb_add(k->tx, "    %s: %s (%s) -> %s (%s)\n", key, a, wa, b, wb);
-    json_array_append_new(k->arr, json_pack("{s:s s:s s:s s:s s:s}", "key", key, "old", a,
-                                            "old_at", wa, "new", b, "new_at", wb));
+    if (meta) {
+        /* "sources[3].url" is listed as "sources" once. */
+        char top[64];
+        snprintf(top, sizeof top, "%.*s", (int)strcspn(key, ".["), key);
+        if (!k->meta.s || !strstr(k->meta.s, top))
+            sb_add(&k->meta, "%s%s", k->nmeta ? ", " : "", top);
+        k->nmeta++;
+    } else {
+        sb_add(k->tx, "    %s: %s (%s) -> %s (%s)\n", key, a, wa, b, wb);
+        k->nrules++;
+    }
+    json_array_append_new(k->arr, json_pack("{s:s s:s s:s s:s s:s s:s}", "key", key, "kind",
+                                            meta ? "metadata" : "rule", "old", a, "old_at", wa,
+                                            "new", b, "new_at", wb));
 }
 
 static const char *D(liq_dec v, char b[LIQ_DEC_STRLEN])
@@ -199,6 +264,9 @@ int cmd_diff(int argc, char **argv)
                            "side, leverage, notional, shock, slippage, entry (docs/audit.md)"),
         OPT_STRING_("out", 'o', "DIR", &out,
                     "write the smallest changed position there as a scenario file"),
+        OPT_STRING_("currency", 0, "CCY", &co.currency,
+                    "compare in this currency, at each result's reporting rates (needed when "
+                    "the two settle in different currencies)"),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
@@ -238,11 +306,11 @@ int cmd_diff(int argc, char **argv)
     }
     const p_root *ra = old->nmarkets ? &old->markets[0].r : &old->r;
     const p_root *rb = nw->nmarkets ? &nw->markets[0].r : &nw->r;
-    if (ra->contract.type.v != rb->contract.type.v ||
-        strcmp(ra->contract.settlement.v, rb->contract.settlement.v) != 0) {
+    if (!co.currency && (ra->contract.type.v != rb->contract.type.v ||
+                         strcmp(ra->contract.settlement.v, rb->contract.settlement.v) != 0)) {
         fprintf(stderr,
                 "liqsim: diff: %s settles in %s (%s) and %s in %s (%s): their amounts cannot be "
-                "compared without a rate, and diff takes none\n",
+                "compared without a rate; give --currency USD to compare them in one currency\n",
                 liq_policy_name(old), ra->contract.settlement.v, liq_contract_names[ra->contract.type.v],
                 liq_policy_name(nw), rb->contract.settlement.v, liq_contract_names[rb->contract.type.v]);
         rc = EXIT_INPUT;
@@ -250,7 +318,7 @@ int cmd_diff(int argc, char **argv)
     }
     party pt[OC_COUNT];
     memset(pt, 0, sizeof pt);
-    size_t compared = 0, changed = 0, status_changed = 0;
+    size_t compared = 0, changed = 0, status_changed = 0, no_rate = 0;
     bool have_smallest = false;
     audit_case smallest;
     liq_dec smallest_notional = LIQ_DEC_ZERO;
@@ -280,8 +348,13 @@ int cmd_diff(int argc, char **argv)
                                 continue;
                             liq_scenario *s = audit_case_apply(c, &k);
                             outcome a, b;
-                            if ((rc = evaluate(old, s, &a, &d)) || (rc = evaluate(nw, s, &b, &d)))
+                            if ((rc = evaluate(old, s, co.currency, &a, &d)) ||
+                                (rc = evaluate(nw, s, co.currency, &b, &d)))
                                 break;
+                            if (a.status == -2 || b.status == -2) {
+                                no_rate++;
+                                continue;
+                            }
                             if (a.status != RS_OK || b.status != RS_OK) {
                                 status_changed += a.status != b.status;
                                 continue;
@@ -331,6 +404,11 @@ int cmd_diff(int argc, char **argv)
            DS(share));
     sb_add(&tx, "; evaluated under one only (not listed or offered under the other): %zu\n",
            status_changed);
+    if (co.currency)
+        sb_add(&tx, "  amounts in %s, each result's at its reporting rates (docs/output.md, "
+                    "reporting)%s\n", co.currency, no_rate ? "" : "");
+    if (no_rate)
+        sb_add(&tx, "  left out, no rate into %s: %zu\n", co.currency, no_rate);
     json_object_set_new(jo, "old", json_string(na));
     json_object_set_new(jo, "new", json_string(nb));
     json_object_set_new(jo, "positions", json_integer((json_int_t)points));
@@ -338,6 +416,8 @@ int cmd_diff(int argc, char **argv)
     json_object_set_new(jo, "changed", json_integer((json_int_t)changed));
     json_object_set_new(jo, "changed_percent", json_string(DS(share)));
     json_object_set_new(jo, "status_changed", json_integer((json_int_t)status_changed));
+    json_object_set_new(jo, "currency", co.currency ? json_string(co.currency) : json_null());
+    json_object_set_new(jo, "no_rate", json_integer((json_int_t)no_rate));
     json_t *jp = json_object();
     sb_add(&tx, "  by party (new - old):\n");
     for (int q = 0; q < OC_COUNT; q++) {
@@ -394,10 +474,26 @@ int cmd_diff(int argc, char **argv)
         free(yaml);
     }
     sb_add(&tx, "  where the change comes from (keys that differ):\n");
-    keys_out ko = {&tx, json_array()};
-    size_t nk = schema_diff(&liq_policy_schema, &old->r, &nw->r, NULL, on_key, &ko);
-    if (!nk)
+    keys_out ko = {&tx, json_array(), {0}, 0, 0, {0}, NULL};
+    schema_diff(&liq_policy_schema, &old->r, &nw->r, NULL, on_key, &ko);
+    /* Each market both list (by symbol): its overrides. */
+    for (size_t i = 0; i < old->nmarkets; i++)
+        for (size_t j = 0; j < nw->nmarkets; j++)
+            if (strcmp(old->markets[i].id->symbol.v, nw->markets[j].id->symbol.v) == 0) {
+                ko.market = old->markets[i].id->symbol.v;
+                schema_diff(&liq_policy_schema, &old->markets[i].r, &nw->markets[j].r, NULL,
+                            on_key, &ko);
+            }
+    ko.market = NULL;
+    free(sb_take(&ko.seen));
+    if (!ko.nrules)
         sb_add(&tx, "    none: the two files set the same rules\n");
+    if (ko.nmeta) {
+        char *m = sb_take(&ko.meta);
+        sb_add(&tx, "    and %zu key%s naming or documenting the policy: %s\n", ko.nmeta,
+               ko.nmeta == 1 ? "" : "s", m ? m : "");
+        free(m);
+    }
     json_object_set_new(jo, "keys", ko.arr);
     char *text = sb_take(&tx);
     if (rc == 0) {
