@@ -1118,7 +1118,7 @@ static void every_verb_has_help_from_its_table(void **state)
         {"lint", "--strict", "--format", NULL},
         {"test", "--format", "--coverage", NULL},
         {"audit", "--format", "--cases", "--seed", "--out", NULL},
-        {"diff", "--format", "--grid", "--out", NULL},
+        {"diff", "--format", "--grid", "--out", "--currency", NULL},
         {"schema", "--format", NULL},
         {"new", "--from", "--output", NULL},
         {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", NULL},
