@@ -121,6 +121,7 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
     o->last_fill = steps[n - 1].fill;
     for (size_t k = 0; k < n; k++) {
         const wf_step *s = &steps[k];
+        wf_close_note_limit(o, s);
         o->last_size = c_add(&w->c, o->last_size, s->size);
         o->unforced = c_sub(&w->c, o->unforced, s->pnl_t);
         o->forced = c_add(&w->c, o->forced, c_sub(&w->c, s->pnl_t, s->pnl_f));
@@ -129,8 +130,11 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
             o->if_received = c_add(&w->c, o->if_received, s->fee);
         if (s->kept_to == RECV_IF)
             o->if_received = c_add(&w->c, o->if_received, s->kept);
-        o->fill = s->fill;
-        o->close = s->close;
+        if (!s->unfilled) {
+            o->filled = true;
+            o->fill = s->fill;
+            o->close = s->close;
+        }
         g->size = s->rest;
     }
 }
@@ -329,6 +333,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         out->unrealized_pnl = cl->unrealized;
         calc *c = &w0->c;
         acc.liquidated |= cl->liquidated;
+        acc.deleveraged |= cl->deleveraged;
         acc.unforced = c_add(c, acc.unforced, cl->unforced);
         acc.forced = c_add(c, acc.forced, cl->forced);
         acc.fees = c_add(c, acc.fees, cl->fees);

@@ -134,6 +134,116 @@ static void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
     o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
 }
 
+/* The liquidation order's limit at this mark: the bankruptcy price
+ * (Kraken's IOC), or dYdX's fillable price (GetFillablePrice): FP =
+ * (PNNV - ABR x SMMR x PMMR) / PS with ABR = clamp(BA x (1 - TNC /
+ * TMMR), 0, 1); for one position, the mark less (a long) ABR x SMMR x
+ * MM per unit, written on the notional so an inverse contract reads the
+ * same: mark x (1 -/+ ABR x SMMR x MM / notional). Rounded against the
+ * trader (a long's sell limit up), as dYdX converts it to subticks. */
+static liq_status limit_price(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec bp,
+                              bool *has, liq_dec *out)
+{
+    const p_limit *l = &w->pr->liquidation.limit;
+    calc *c = &w->c;
+    *has = false;
+    if (!l->prov.present || l->price.v == LIMIT_NONE)
+        return LIQ_OK;
+    if (l->price.v == LIMIT_BANKRUPTCY) {
+        *has = d_pos(bp);
+        *out = bp;
+        return LIQ_OK;
+    }
+    liq_dec mm;
+    liq_status st = wf_mm(w, size, coll, mark, &mm, NULL);
+    if (st != LIQ_OK)
+        return st;
+    liq_dec one = c_int(1);
+    liq_dec tnc = c_add(c, coll, wf_pnl(w, size, mark));
+    liq_dec abr = d_pos(mm) ? c_mul(c, l->adjustment.v, c_sub(c, one, c_div(c, tnc, mm))) : one;
+    abr = liq_dec_min(liq_dec_max(abr, LIQ_DEC_ZERO), one);
+    liq_dec spread = c_div(c, c_mul(c, c_mul(c, abr, l->spread.v), mm), wf_notional(w, size, mark));
+    liq_dec px = c_mul(c, mark, w->sgn > 0 ? c_sub(c, one, spread) : c_add(c, one, spread));
+    *out = wf_round_price(w, liq_dec_max(px, LIQ_DEC_ZERO), 0);
+    *has = true;
+    return c->st;
+}
+
+size_t wf_first_stage(const p_root *pr, bool deleveraged)
+{
+    const penum *st = pr->shortfall.order.items;
+    for (size_t i = 0; deleveraged && i < pr->shortfall.order.n; i++)
+        if (st[i].v == STAGE_ADL)
+            return i;
+    return 0;
+}
+
+void wf_close_note_limit(wf_close *o, const wf_step *t)
+{
+    if (t->has_limit && !o->has_limit) {
+        o->has_limit = true;
+        o->limit = t->limit;
+    }
+    o->refused |= t->unfilled || t->deleveraged;
+    o->deleveraged |= t->deleveraged;
+}
+
+/* The market would fill beyond the limit: the venue's next step. Retry
+ * (dYdX with net collateral still >= 0: the subaccount stays
+ * liquidatable, tried again next block) closes nothing; otherwise the
+ * position is deleveraged (dYdX: "offset against opposite-side
+ * subaccounts ... at the bankruptcy price"; Kraken: assignment, then
+ * unwind): realised at the mark, where the counterparties take it, the
+ * trader settled at the bankruptcy price; no fee; margin left above it is
+ * the counterparties' (received as by a liquidator), a deficit goes to
+ * the adl stage. */
+static liq_status refused_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, long step,
+                               wf_step *o)
+{
+    const p_limit *l = &w->pr->liquidation.limit;
+    calc *c = &w->c;
+    liq_dec pnl = wf_round_amount(w, wf_pnl(w, size, mark), w->amount_mode);
+    liq_dec equity = c_add(c, coll, pnl);
+    liq_event *e = result_event(w->r, "liquidation_unfilled", step);
+    event_dec(e, "limit_price", o->limit);
+    event_dec(e, "market_fill", o->fill);
+    if (l->unfilled.v == UNFILLED_RETRY && !d_neg(equity)) {
+        event_str(e, "next", "retried at the next mark");
+        o->unfilled = true;
+        o->sliced = false;
+        o->size = LIQ_DEC_ZERO;
+        o->fill = o->close = mark;
+        o->pnl_t = o->pnl_f = LIQ_DEC_ZERO;
+        o->fee = o->kept = LIQ_DEC_ZERO;
+        o->rest = size;
+        o->equity = coll;
+        return c->st;
+    }
+    event_str(e, "next", "deleveraged at the bankruptcy price (adl)");
+    o->deleveraged = true;
+    o->sliced = false;
+    o->takeover = false;
+    o->size = size;
+    o->fill = mark;
+    o->close = d_pos(o->bp) ? o->bp : mark;
+    o->pnl_t = o->pnl_f = pnl;
+    o->fee = LIQ_DEC_ZERO;
+    o->rest = LIQ_DEC_ZERO;
+    o->kept = LIQ_DEC_ZERO;
+    if (d_pos(equity)) {
+        o->kept = equity;
+        o->kept_to = RECV_LIQUIDATOR;
+        equity = LIQ_DEC_ZERO;
+    }
+    o->equity = equity;
+    liq_event *f = result_event(w->r, "deleveraged", step);
+    event_dec(f, "size", size);
+    event_dec(f, "mark", mark);
+    event_dec(f, "bankruptcy_price", o->close);
+    event_dec(f, "equity", c_add(c, coll, pnl));
+    return c->st;
+}
+
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
  * the slice's fill (NULL: a new order). */
 static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -172,6 +282,12 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
         o->bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
     else if (!wf_bankruptcy_price(w, size, coll, &o->bp))
         o->bp = LIQ_DEC_ZERO;
+    if (!force_full) {
+        if ((st = limit_price(w, size, coll, mark, o->bp, &o->has_limit, &o->limit)) != LIQ_OK)
+            return st;
+        if (o->has_limit && (w->sgn > 0 ? d_lt(o->fill, o->limit) : d_gt(o->fill, o->limit)))
+            return refused_step(w, size, coll, mark, step, o);
+    }
     if (!o->sliced && pl->fill.v == FILL_BANKRUPTCY && d_pos(o->bp)) {
         o->takeover = true;
         o->close = o->bp;

@@ -374,6 +374,11 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->trigger_price = cl.trigger;
         r->fill_price = cl.fill;
         r->close_price = cl.close;
+        r->has_limit = cl.has_limit;
+        r->limit_price = cl.limit;
+        r->limit_refused = cl.refused;
+        r->deleveraged = cl.deleveraged;
+        r->never_filled = cl.liquidated && !cl.filled;
         r->open_size = cl.open_size;
         r->unrealized_pnl = cl.unrealized;
         r->funding_paid = cl.funding;

@@ -117,6 +117,18 @@ typedef struct p_backstop {
     penum to;                    /* RECV_* that takes position and margin */
 } p_backstop;
 
+/* The limit price of the liquidation order, and what the venue does
+ * when the market would fill it beyond that limit. */
+enum { LIMIT_NONE, LIMIT_BANKRUPTCY, LIMIT_FILLABLE };
+enum { UNFILLED_ADL, UNFILLED_RETRY };
+typedef struct p_limit {
+    pprov prov;
+    penum price;                 /* LIMIT_* */
+    pdec adjustment;             /* fillable: dYdX's bankruptcy adjustment (BA) */
+    pdec spread;                 /* fillable: dYdX's spread to maintenance margin ratio (SMMR) */
+    penum unfilled;              /* UNFILLED_* */
+} p_limit;
+
 typedef struct p_liquidation {
     pprov prov;
     penum fill;
@@ -124,6 +136,7 @@ typedef struct p_liquidation {
     p_partial partial;
     p_backstop backstop;
     p_fee fee;
+    p_limit limit;
 } p_liquidation;
 
 typedef struct p_insurance {

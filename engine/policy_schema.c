@@ -174,6 +174,27 @@ static const field backstop_f[] = {
 static const schema backstop_s = {"liquidation.backstop", sizeof(p_backstop), true, backstop_f,
                                   sizeof backstop_f / sizeof *backstop_f};
 
+static const char *const limit_names[] = {"none", "bankruptcy", "fillable", NULL};
+static const char *const unfilled_names[] = {"adl", "retry", NULL};
+static const field limit_f[] = {
+    {FLD(p_limit, "price", F_ENUM, true, price), .enum_vals = limit_names,
+     .doc = "the liquidation order's limit: none; bankruptcy (Kraken's IOC at the bankruptcy "
+            "price); fillable (dYdX: mark -/+ ABR x spread_to_maintenance x MM / size, ABR = "
+            "clamp(bankruptcy_adjustment x (1 - equity / MM), 0, 1))"},
+    {FLD(p_limit, "bankruptcy_adjustment", F_DEC, false, adjustment), .def = "1", .lo = "0",
+     .doc = "fillable: dYdX's bankruptcy_adjustment_ppm as a fraction"},
+    {FLD(p_limit, "spread_to_maintenance", F_DEC, false, spread), .def = "0", .lo = "0",
+     .doc = "fillable: dYdX's spread_to_maintenance_margin_ratio_ppm as a fraction"},
+    {FLD(p_limit, "unfilled", F_ENUM, false, unfilled), .enum_vals = unfilled_names,
+     .def = "adl",
+     .doc = "when the market would fill beyond the limit: adl (the position goes to the adl "
+            "stage at the bankruptcy price: Kraken's assignment, dYdX's deleveraging) or retry "
+            "(it stays open and is tried again at the next mark, unless its equity at the "
+            "mark is already negative, which deleverages it: dYdX)"},
+};
+static const schema limit_s = {"liquidation.limit", sizeof(p_limit), true, limit_f,
+                               sizeof limit_f / sizeof *limit_f};
+
 static const field liq_f[] = {
     {FLD(p_liquidation, "fill", F_ENUM, false, fill), .enum_vals = fill_names, .def = "market",
      .doc = "market: closed at the market fill; bankruptcy: taken over at the bankruptcy price"},
@@ -184,6 +205,9 @@ static const field liq_f[] = {
     {FLD(p_liquidation, "backstop", F_MAP, false, backstop), .sub = &backstop_s,
      .doc = "takeover of deeply underwater positions at the mark (absent: none)"},
     {FLD(p_liquidation, "fee", F_MAP, false, fee), .sub = &fee_s, .doc = "liquidation fee"},
+    {FLD(p_liquidation, "limit", F_MAP, false, limit), .sub = &limit_s,
+     .doc = "the liquidation order's limit price and what happens when it is not filled "
+            "(absent: no limit)"},
 };
 static const schema liq_s = {"liquidation", sizeof(p_liquidation), true, liq_f,
                              sizeof liq_f / sizeof *liq_f};

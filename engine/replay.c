@@ -104,6 +104,14 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         kept = c_add(c, kept, t->kept);
     }
     const wf_step *last = &steps[n - 1];
+    if (last->unfilled) {
+        /* The market would fill beyond the order's limit and the venue
+         * tries again at a later mark (liquidation.limit.unfilled). */
+        replay_emit(r, "\"type\":\"liquidation_unfilled\",\"account\":\"%s\",\"limit_price\":\"%s\","
+                "\"trigger\":\"%s\",\"next\":\"retried\"}",
+             book_id(r->b, i), D(last->limit), D(m));
+        return replay_index(r, i);
+    }
     /* What the close's event says the forced part cost (computed here:
      * replay_emit evaluates nothing when no one reads the events). */
     liq_dec forced = c_sub(c, pnl_t, pnl_f);
@@ -144,7 +152,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
              D(deficit));
     if (d_pos(deficit)) {
         liq_dec bp = d_pos(steps[0].bp) ? steps[0].bp : last->fill;
-        return replay_shortfall(r, i, side, closed, bp, deficit);
+        return replay_shortfall(r, i, side, closed, bp, deficit, last->deleveraged);
     }
     return c->st;
 }

@@ -72,7 +72,10 @@ void replay_emit_line(rp *r, const char *fmt, ...) __attribute__((format(printf,
 /* replay_shortfall.c: cover account i's deficit after it closed q at
  * bankruptcy price bp; socialize the tick's pending deficits among its
  * winners (at the end of each tick). */
-liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit);
+/* deleveraged: the close went to the adl stage (liquidation.limit), so the
+ * stages start there (wf_first_stage). */
+liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit,
+                            bool deleveraged);
 liq_status replay_socialize_tick(rp *r);
 
 #endif

@@ -261,13 +261,15 @@ liq_status replay_socialize_tick(rp *r)
     return c->st;
 }
 
-liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit)
+liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, liq_dec deficit,
+                            bool deleveraged)
 {
     calc *c = &r->w.c;
     const p_root *pr = r->w.pr;
     const penum *order = pr->shortfall.order.items;
     liq_dec rem = deficit, cov[STAGE_COUNT] = {{0}};
-    for (size_t k = 0; k < pr->shortfall.order.n && d_pos(rem); k++) {
+    for (size_t k = wf_first_stage(pr, deleveraged); k < pr->shortfall.order.n && d_pos(rem);
+         k++) {
         int stg = order[k].v;
         liq_dec take = rem;
         switch (stg) {

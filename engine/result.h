@@ -130,6 +130,12 @@ struct liq_result {
     liq_dec liquidation_price, bankruptcy_price;
     bool liquidated;
     liq_dec trigger_price, fill_price, close_price;
+    /* liquidation.limit: the first liquidation order's limit price, and
+     * whether the market would have filled beyond it (refused): then the
+     * position was deleveraged, or retried at later marks. */
+    bool has_limit, limit_refused, deleveraged;
+    liq_dec limit_price;
+    bool never_filled;          /* triggered, but no order filled: no fill or close price */
     /* A path of several price columns: the column trigger_price (and
      * every trigger) came from and the one fills started from (PCOL_*). */
     bool price_cols;

@@ -65,8 +65,16 @@ static json_t *result_obj(const liq_result *r)
     jout_set(b, o, "bankruptcy_price", OPT(one && r->has_bp, r->bankruptcy_price));
     jout_set(b, o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
     jout_set(b, o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
-    jout_set(b, o, "fill_price", OPT(one && r->liquidated, r->fill_price));
-    jout_set(b, o, "close_price", OPT(one && r->liquidated, r->close_price));
+    bool filled = r->liquidated && !r->never_filled;
+    jout_set(b, o, "fill_price", OPT(one && filled, r->fill_price));
+    jout_set(b, o, "close_price", OPT(one && filled, r->close_price));
+    if (ok && r->has_limit)
+        jout_set(b, o, "liquidation_order",
+                 json_pack("{s:o s:b s:o}", "limit_price", jdec(r->limit_price), "refused",
+                           r->limit_refused,
+                           "next", r->deleveraged ? json_string("deleveraged")
+                                   : r->limit_refused ? json_string("retried")
+                                                      : json_null()));
     if (ok && r->price_cols)
         jout_set(b, o, "price_columns",
                  json_pack("{s:s s:s}", "trigger", pcol_names[r->col_trigger], "fill",

@@ -75,7 +75,8 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
 
     liq_dec rem = deficit;
     liq_dec bp = cl->last_bp;
-    for (size_t i = 0; i < order->n && d_pos(rem); i++) {
+    /* A deleveraged close (liquidation.limit) starts at the adl stage. */
+    for (size_t i = wf_first_stage(pr, cl->deleveraged); i < order->n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
         liq_dec close_px = LIQ_DEC_ZERO;

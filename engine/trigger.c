@@ -278,6 +278,7 @@ liq_status wf_walk(wf *w, wf_close *o)
         o->last_fill = steps[n - 1].fill;
         for (size_t k = 0; k < n; k++) {
             const wf_step *t = &steps[k];
+            wf_close_note_limit(o, t);
             o->last_size = c_add(&w->c, o->last_size, t->size);
             o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
             o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
@@ -287,8 +288,11 @@ liq_status wf_walk(wf *w, wf_close *o)
                 o->if_received = c_add(&w->c, o->if_received, t->fee);
             if (t->kept_to == RECV_IF)
                 o->if_received = c_add(&w->c, o->if_received, t->kept);
-            o->fill = t->fill;
-            o->close = t->close;
+            if (!t->unfilled) {
+                o->filled = true;
+                o->fill = t->fill;
+                o->close = t->close;
+            }
             size = t->rest;
             coll = t->equity;
         }

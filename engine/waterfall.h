@@ -149,6 +149,11 @@ typedef struct wf_close {
     long stop_step;          /* the mark that triggered it, -1 when none did */
     long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
     liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
+    /* The first liquidation order's limit (liquidation.limit), and what
+     * the venue did when the market would have filled beyond it. */
+    bool has_limit, refused, deleveraged;
+    liq_dec limit;
+    bool filled;             /* some order filled (fill and close are its) */
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -191,6 +196,12 @@ typedef struct wf_step {
     int kept_to;             /* RECV_* of kept */
     liq_dec equity;          /* the trader's equity after the step */
     liq_dec rest;            /* size left open */
+    /* liquidation.limit: the order's limit price; a market fill beyond it
+     * is refused, and then the step is either unfilled (nothing closed,
+     * retried at the next mark) or deleveraged (realised at the mark,
+     * settled at the bankruptcy price, its deficit to the adl stage). */
+    bool has_limit, unfilled, deleveraged;
+    liq_dec limit;
 } wf_step;
 /* The book a replay's fills walk: its depth at this tick and the quote
  * notional this tick's earlier closes already took (updated). */
@@ -218,6 +229,13 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
  * modelled. Fills out's size, fill, close, pnl_t, pnl_f, equity, rest. */
 liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                           const liq_dec *limit, long step, wf_step *out, bool *filled);
+/* close.c: where the shortfall stages start: at the adl stage for a
+ * deleveraged close (liquidation.limit), else at the first. Shared with
+ * replay_shortfall.c. */
+size_t wf_first_stage(const p_root *pr, bool deleveraged);
+/* close.c: record a step's limit in the walk's summary (trigger.c,
+ * account.c). */
+void wf_close_note_limit(wf_close *o, const wf_step *t);
 
 /* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
 liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
