@@ -241,7 +241,7 @@ static void compare_tables(sbuf *b, liq_result *const *rs, size_t n)
         dcell(b, r, i, "liquidation_price", r->has_lp, r->liquidation_price);
         dcell(b, r, i, "bankruptcy_price", r->has_bp, r->bankruptcy_price);
         dcell(b, r, i, "trigger_price", r->liquidated, r->trigger_price);
-        dcell(b, r, i, "fill_price", r->liquidated, r->fill_price);
+        dcell(b, r, i, "fill_price", r->liquidated && !r->never_filled, r->fill_price);
         dcell(b, r, i, "collateral", true, r->collateral);
         liq_dec lost;
         bool has_lost = ok && result_trader_lost(r, &lost) == LIQ_OK;

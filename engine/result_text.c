@@ -96,7 +96,11 @@ static void row_cells(const liq_result *r, char cells[COLS][CELL], bool round6)
     else strcpy(cells[C_BANKR_PRICE], "-");
     if (r->liquidated) {
         cell_dec(cells[C_TRIGGER], r->trigger_price, round6);
-        cell_dec(cells[C_FILL], r->fill_price, round6);
+        /* Triggered, but its order's limit refused every fill. */
+        if (r->never_filled)
+            strcpy(cells[C_FILL], "unfilled");
+        else
+            cell_dec(cells[C_FILL], r->fill_price, round6);
     } else {
         strcpy(cells[C_TRIGGER], "not hit");
         strcpy(cells[C_FILL], "-");
