@@ -330,6 +330,13 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
             liq_diags_add(diags, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
         return row;
     }
+    if (st == LIQ_OK && s->legs[0].coll_px) {
+        /* The collateral at risk, in units of its asset at the first tick. */
+        w.coll_px = s->legs[0].coll_px;
+        w.coll_units = c_div(&w.c, w.collateral, w.coll_px[0]);
+        r->has_coll_px = true;
+        st = w.c.st;
+    }
     size_t tier = 0;
     liq_dec lp = LIQ_DEC_ZERO;
     bool has_lp = false;
@@ -382,6 +389,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->open_size = cl.open_size;
         r->unrealized_pnl = cl.unrealized;
         r->funding_paid = cl.funding;
+        r->collateral_revalued = cl.revalued;
         r->unforced = cl.unforced;
         r->forced = cl.forced;
         r->fees = cl.fees;

@@ -23,10 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, C_FUNDING, NCOL };
-static const char *const col_names[NCOL] = {"time",     "mark",  "index",  "last",
-                                            "slippage", "depth", "oracle", "funding"};
-#define COLUMNS "time, mark[, oracle][, index][, last][, slippage][, depth][, funding]"
+enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, C_FUNDING, C_COLL, NCOL };
+static const char *const col_names[NCOL] = {"time",  "mark",   "index",   "last",      "slippage",
+                                            "depth", "oracle", "funding", "collateral"};
+#define COLUMNS \
+    "time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]"
 
 typedef struct reading {
     liq_path *p;
@@ -110,7 +111,7 @@ static bool read_layout(reading *r, const csvr_row *row)
         if (row->n > 4)
             return err(r, &row->f[4], 0, "a path without a header has the columns time, "
                        "mark[, index, last]; name the columns in a header row (" COLUMNS
-                       ") to give oracle, slippage, depth or funding");
+                       ") to give oracle, slippage, depth, funding or collateral");
         for (int k = 0; k < NCOL; k++)
             r->col[k] = k < (int)row->n && k <= C_LAST ? k : -1;
         r->nf = row->n;
@@ -140,6 +141,7 @@ static bool read_value(reading *r, const csvr_row *row, int k, liq_dec *out)
     case C_INDEX:
     case C_LAST:
     case C_ORACLE:
+    case C_COLL:
         if (!dec || !d_pos(*out))
             return err(r, f, 0, "%s: expected a decimal price > 0, got \"%s\"", col_names[k], q);
         return true;
@@ -176,6 +178,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
             !grow((void **)&p->last, c, sizeof *p->last) ||
             !grow((void **)&p->oracle, c, sizeof *p->oracle) ||
             !grow((void **)&p->funding, c, sizeof *p->funding) ||
+            !grow((void **)&p->collateral, c, sizeof *p->collateral) ||
             !grow((void **)&p->slippage, c, sizeof *p->slippage) ||
             !grow((void **)&p->depth, c, sizeof *p->depth))
             return false;
@@ -191,6 +194,7 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
     p->last[p->n] = v[C_LAST];
     p->oracle[p->n] = v[C_ORACLE];
     p->funding[p->n] = v[C_FUNDING];
+    p->collateral[p->n] = v[C_COLL];
     p->slippage[p->n] = v[C_SLIP];
     p->depth[p->n] = v[C_DEPTH];
     p->n++;
@@ -255,6 +259,7 @@ liq_path *markpath_parse(const char *file, const char *text, size_t len, liq_dia
     p->has_last = r.col[C_LAST] >= 0;
     p->has_oracle = r.col[C_ORACLE] >= 0;
     p->has_funding = r.col[C_FUNDING] >= 0;
+    p->has_collateral = r.col[C_COLL] >= 0;
     p->has_slippage = r.col[C_SLIP] >= 0;
     p->has_depth = r.col[C_DEPTH] >= 0;
     return p;
@@ -284,10 +289,11 @@ liq_path *path_new(size_t n)
     p->last = mem_calloc(c, sizeof *p->last);
     p->oracle = mem_calloc(c, sizeof *p->oracle);
     p->funding = mem_calloc(c, sizeof *p->funding);
+    p->collateral = mem_calloc(c, sizeof *p->collateral);
     p->slippage = mem_calloc(c, sizeof *p->slippage);
     p->depth = mem_calloc(c, sizeof *p->depth);
     if (!p->time || !p->mark || !p->line || !p->col || !p->index || !p->last || !p->oracle ||
-        !p->funding || !p->slippage || !p->depth) {
+        !p->funding || !p->collateral || !p->slippage || !p->depth) {
         liq_path_free(p);
         return NULL;
     }
@@ -316,6 +322,7 @@ void liq_path_free(liq_path *p)
     free(p->last);
     free(p->oracle);
     free(p->funding);
+    free(p->collateral);
     free(p->slippage);
     free(p->depth);
     free(p->path);

@@ -4,7 +4,7 @@
  * file means the same thing to `eval` and to `replay`.
  *
  * Columns: time, mark, and optionally oracle, index, last (what traded),
- * slippage, depth, funding. With a header row they are found by name, in any
+ * slippage, depth, funding, collateral. With a header row they are found by name, in any
  * order; without one they are time,mark[,index,last] by position. Which
  * price column triggers and which fills is pricecol.h's.
  */
@@ -29,6 +29,10 @@ struct liq_path {
      * due); it comes off the position's margin (waterfall.md). */
     liq_dec *funding;        /* when has_funding */
     bool has_funding;
+    /* The price of the collateral asset in the settlement currency: the
+     * collateral at risk is held in it and revalued at each tick. */
+    liq_dec *collateral;     /* when has_collateral */
+    bool has_collateral;
     liq_dec *slippage;       /* when has_slippage */
     bool has_slippage;
     /* Order-book depth: the quote notional that moves the price 1 %. A

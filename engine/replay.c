@@ -172,9 +172,41 @@ static liq_status pay_funding(rp *r, liq_dec rate)
         r->coll[i] = c_sub(c, r->coll[i], pay);
         r->cash[i] = c_sub(c, r->cash[i], pay);
         r->market = c_add(c, r->market, pay);
+        r->s->funding_paid = c_add(c, r->s->funding_paid, pay);
         replay_emit(r, "\"type\":\"funding\",\"account\":\"%s\",\"rate\":\"%s\",\"paid\":\"%s\","
                        "\"margin\":\"%s\"}",
                     book_id(r->b, i), D(rate), D(pay), D(r->coll[i]));
+        liq_status st = c->st != LIQ_OK ? c->st : replay_index(r, i);
+        if (st != LIQ_OK)
+            return st;
+    }
+    return LIQ_OK;
+}
+
+/* The path prices the collateral asset: every open account's collateral
+ * is revalued at this tick's price, as a single evaluation's walk
+ * revalues it (wf_collateral_value); the change moves against the
+ * market, and the account is indexed again. */
+static liq_status revalue_collateral(rp *r)
+{
+    calc *c = &r->w.c;
+    const liq_dec *cp = r->path->collateral;
+    size_t t = r->tick;
+    if (t == 0 || d_eq(cp[t], cp[t - 1]))
+        return LIQ_OK;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->side[i])
+            continue;
+        replay_load(r, i);
+        liq_dec dv = c_sub(c, wf_collateral_value(&r->w, r->cunits[i], cp[t]),
+                           wf_collateral_value(&r->w, r->cunits[i], cp[t - 1]));
+        r->coll[i] = c_add(c, r->coll[i], dv);
+        r->cash[i] = c_add(c, r->cash[i], dv);
+        r->market = c_sub(c, r->market, dv);
+        r->s->collateral_revalued = c_add(c, r->s->collateral_revalued, dv);
+        replay_emit(r, "\"type\":\"collateral_revalued\",\"account\":\"%s\",\"price\":\"%s\","
+                       "\"change\":\"%s\",\"margin\":\"%s\"}",
+                    book_id(r->b, i), D(cp[t]), D(dv), D(r->coll[i]));
         liq_status st = c->st != LIQ_OK ? c->st : replay_index(r, i);
         if (st != LIQ_OK)
             return st;
@@ -235,6 +267,8 @@ static liq_status walk(rp *r)
         r->mark = r->w.px[r->tick];
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
         r->eaten = LIQ_DEC_ZERO;
+        if (r->path->has_collateral && (st = revalue_collateral(r)) != LIQ_OK)
+            break;
         if (r->path->has_funding && !d_zero(r->path->funding[r->tick]) &&
             (st = pay_funding(r, r->path->funding[r->tick])) != LIQ_OK)
             break;
@@ -302,6 +336,7 @@ static void rp_free(rp *r)
     free(r->lp);
     free(r->has_lp);
     free(r->ver);
+    free(r->cunits);
     free(r->soc_from);
     free(r->soc_amt);
     free(r->adl_rank);
@@ -327,6 +362,10 @@ static liq_status setup(rp *r)
     r->lp = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->has_lp = mem_calloc(n ? n : 1, sizeof(bool));
     r->ver = mem_calloc(n ? n : 1, sizeof(uint32_t));
+    /* Collateral held in the asset the path prices (docs/replay.md). */
+    if (r->path->has_collateral && r->path->n &&
+        !(r->cunits = mem_calloc(n ? n : 1, sizeof(liq_dec))))
+        return LIQ_ENOMEM;
     if (!r->side || !r->size || !r->entry || !r->lev || !r->im || !r->coll || !r->cash ||
         !r->lp || !r->has_lp || !r->ver)
         return LIQ_ENOMEM;
@@ -382,6 +421,8 @@ static liq_status setup(rp *r)
         r->lev[i] = r->w.lev;
         r->im[i] = r->w.im;
         r->coll[i] = r->w.collateral;
+        if (r->cunits)
+            r->cunits[i] = c_div(c, r->coll[i], r->path->collateral[0]);
         st = replay_index(r, i);
         if (st != LIQ_OK)
             return st;
@@ -453,6 +494,8 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
         out->fill_column = pcol_names[pk.fill];
     }
     pcol_note(&pk, p->r.venue.v, out->price_note, sizeof out->price_note);
+    out->has_funding = path->has_funding;
+    out->has_collateral = path->has_collateral;
     const pdec *bal = &pr->insurance_fund.balance;
     out->fund_finite = r.o->has_fund || !bal->unlimited;
     out->fund_start = r.o->has_fund ? r.o->fund : bal->unlimited ? LIQ_DEC_ZERO : bal->v;

@@ -26,6 +26,7 @@ typedef struct rp {
     size_t n;
     signed char *side;        /* 0 once closed */
     liq_dec *size, *entry, *lev, *im, *coll, *cash, *lp;
+    liq_dec *cunits;          /* collateral units held, when the path prices a collateral asset */
     bool *has_lp;
     uint32_t *ver;
     heap longs, shorts;

@@ -65,6 +65,10 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
     if (s->trigger_column)
         jout_set(b, o, "price_columns", json_pack("{s:s s:s}", "trigger", s->trigger_column,
                                                   "fill", s->fill_column));
+    if (s->has_funding)
+        jout_set(b, o, "funding_paid", jdec(s->funding_paid));
+    if (s->has_collateral)
+        jout_set(b, o, "collateral_revalued", jdec(s->collateral_revalued));
     if (s->price_note[0]) {
         json_t *notes = json_array();
         jout_push(b, notes, json_string(s->price_note));

@@ -144,6 +144,10 @@ struct liq_result {
      * received), part of loss.unforced. */
     bool has_funding;
     liq_dec funding_paid;
+    /* Collateral in an asset of its own: its change in value while the
+     * position was open (a loss when negative), part of loss.unforced. */
+    bool has_coll_px;
+    liq_dec collateral_revalued;
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;

@@ -30,6 +30,10 @@ static const field account_f[] = {
      .doc = "the account's collateral, in the settlement currency"},
     {FLD(s_account, "mode", F_ENUM, false, mode), .enum_vals = mode_names, .def = "isolated",
      .doc = "isolated or cross margin"},
+    {FLD(s_account, "collateral_asset", F_STR, false, collateral_asset),
+     .doc = "the asset the collateral is held in (WETH for a GMX long), when it is not the "
+            "settlement currency: collateral is its value at the first tick, revalued along "
+            "market.collateral_path (or a path_file's collateral column)"},
 };
 static const schema account_s = {"account", sizeof(s_account), false, account_f,
                                  sizeof account_f / sizeof *account_f};
@@ -97,6 +101,10 @@ static const field market_f[] = {
      .unit = "rate", .doc = "beside mark_path, one per mark: the funding rate paid at that tick "
      "on the position's value at the venue's price (longs pay when positive; 0 where none is "
      "due); it comes off the position's margin"},
+    {FLD(s_market, "collateral_path", F_LIST_DEC, false, collateral_path),
+     .lo = "0.000000000001", .unit = "price",
+     .doc = "beside mark_path, one per mark: the price of account.collateral_asset in the "
+            "settlement currency"},
     {FLD(s_market, "mark_paths", F_DICT_LIST_DEC, false, mark_paths), .lo = "0.000000000001",
      .unit = "price", .doc = "one mark path per market symbol, for an account of several positions"},
     {FLD(s_market, "path_file", F_STR, false, path_file),
@@ -139,6 +147,7 @@ void liq_scenario_free(liq_scenario *s)
     for (int c = 0; c < PCOL_COUNT; c++)
         free(s->path_col[c]);
     free(s->path_funding);
+    free(s->path_coll);
     free(s->path);
     free(s);
 }
@@ -201,6 +210,8 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
     }
     if (ok && p->has_funding && (ok = (s->path_funding = mem_malloc(p->n * sizeof(liq_dec))) != NULL))
         memcpy(s->path_funding, p->funding, p->n * sizeof(liq_dec));
+    if (ok && p->has_collateral && (ok = (s->path_coll = mem_malloc(p->n * sizeof(liq_dec))) != NULL))
+        memcpy(s->path_coll, p->collateral, p->n * sizeof(liq_dec));
     liq_path_free(p);
     return ok;
 }
@@ -210,11 +221,13 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
 static bool load_inline_columns(liq_scenario *s, liq_diags *d)
 {
     const s_market *m = &s->r.market;
-    const plist *cols[PCOL_COUNT + 1] = {NULL, &m->oracle_path, &m->index_path, &m->last_path,
-                                         &m->funding_path};
-    static const char *const names[PCOL_COUNT + 1] = {"mark", "oracle", "index", "last",
-                                                      "funding"};
-    for (int c = PCOL_MARK + 1; c <= PCOL_COUNT; c++) {
+    const plist *cols[PCOL_COUNT + 2] = {NULL, &m->oracle_path, &m->index_path, &m->last_path,
+                                         &m->funding_path, &m->collateral_path};
+    static const char *const names[PCOL_COUNT + 2] = {"mark", "oracle", "index", "last",
+                                                      "funding", "collateral"};
+    liq_dec **into[PCOL_COUNT + 2] = {NULL, &s->path_col[PCOL_ORACLE], &s->path_col[PCOL_INDEX],
+                                      &s->path_col[PCOL_LAST], &s->path_funding, &s->path_coll};
+    for (int c = PCOL_MARK + 1; c <= PCOL_COUNT + 1; c++) {
         const plist *l = cols[c];
         if (!l->set)
             continue;
@@ -231,7 +244,7 @@ static bool load_inline_columns(liq_scenario *s, liq_diags *d)
         liq_dec *v = mem_malloc((l->n ? l->n : 1) * sizeof(liq_dec));
         if (!v)
             return false;
-        *(c == PCOL_COUNT ? &s->path_funding : &s->path_col[c]) = v;
+        *into[c] = v;
         const pdec *pts = l->items;
         for (size_t i = 0; i < l->n; i++)
             v[i] = pts[i].v;
@@ -302,7 +315,7 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
             return false;
         }
         s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len,
-                             {s->path_px + i * len}, NULL};
+                             {s->path_px + i * len}, NULL, NULL};
     }
     return true;
 }
@@ -411,12 +424,37 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         s->legs = mem_calloc(np, sizeof *s->legs);
         ok = s->legs != NULL;
         for (size_t k = 0; ok && k < np; k++) {
-            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m, {s->path_px}, NULL};
+            s->legs[k] = (s_leg){&ps[k], s->path_px, s->path_m, {s->path_px}, NULL, NULL};
             for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
                 s->legs[k].col[c] = s->path_col[c];
             s->legs[k].funding = s->path_funding;
+            s->legs[k].coll_px = s->path_coll;
         }
         s->nlegs = np;
+    }
+    if (ok && (s->path_coll != NULL) != s->r.account.collateral_asset.set) {
+        /* Both or neither: an asset without prices cannot be revalued, and
+         * prices without the asset would be read as the settlement's. */
+        const s_account *a = &s->r.account;
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path,
+                      a->collateral_asset.set ? a->collateral_asset.m.line : m->collateral_path.set
+                      ? m->collateral_path.m.line : m->path_file.m.line,
+                      a->collateral_asset.set ? a->collateral_asset.m.col : m->collateral_path.set
+                      ? m->collateral_path.m.col : m->path_file.m.col,
+                      a->collateral_asset.set
+                          ? "account.collateral_asset: %s has no prices; give "
+                            "market.collateral_path (or a path_file's collateral column)"
+                          : "market: the path prices a collateral asset; name it in "
+                            "account.collateral_asset%s",
+                      a->collateral_asset.set ? a->collateral_asset.v : "");
+        ok = false;
+    }
+    if (ok && s->path_coll && np > 1) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, s->r.account.collateral_asset.m.line,
+                      s->r.account.collateral_asset.m.col,
+                      "account.collateral_asset: collateral revalued along the path is applied "
+                      "to one position; this account has %zu (give each its own scenario)", np);
+        ok = false;
     }
     if (ok && s->path_funding && np > 1) {
         /* Funding is walked for one position at a time (trigger.c): an

@@ -17,6 +17,7 @@ enum { SIDE_LONG, SIDE_SHORT };
 typedef struct s_account {
     pdec collateral;
     penum mode;
+    pstr collateral_asset;    /* the collateral is held in this asset (market.collateral_path) */
 } s_account;
 
 /* A stop-loss order resting with the position (docs/whatif.md): a stop
@@ -43,6 +44,7 @@ typedef struct s_market {
     plist mark_path;          /* of pdec */
     plist oracle_path, index_path, last_path;   /* of pdec: beside mark_path, tick by tick */
     plist funding_path;       /* of pdec: the funding rate paid at each tick (0: none) */
+    plist collateral_path;    /* of pdec: the collateral asset's price at each tick */
     pstr path_file;
     s_fill liquidation_fill;
     plist mark_paths;         /* of pdeclist: symbol -> marks, one path per market */
@@ -68,6 +70,7 @@ typedef struct s_leg {
     const liq_dec *col[PCOL_COUNT];  /* npath prices per column (col[PCOL_MARK] is px);
                                       * NULL where the path has no such column */
     const liq_dec *funding;  /* npath funding rates, or NULL */
+    const liq_dec *coll_px;  /* npath prices of the collateral asset, or NULL */
 } s_leg;
 
 struct liq_scenario {
@@ -78,6 +81,7 @@ struct liq_scenario {
     liq_dec *path_col[PCOL_COUNT];  /* the path's other price columns (oracle, index,
                                      * last), npath each, or NULL; [PCOL_MARK] unused */
     liq_dec *path_funding;    /* the funding rate at each tick, or NULL */
+    liq_dec *path_coll;       /* the collateral asset's price at each tick, or NULL */
     size_t npath;
     s_leg *legs;              /* every position (one for `position:`), each with its path */
     size_t nlegs;

@@ -138,6 +138,38 @@ liq_dec wf_funding_payment(wf *w, liq_dec size, liq_dec px, liq_dec rate)
     return wf_round_amount(w, w->sgn > 0 ? pay : liq_dec_neg(pay), w->amount_mode);
 }
 
+liq_dec wf_collateral_value(wf *w, liq_dec units, liq_dec px)
+{
+    return wf_round_amount(w, c_mul(&w->c, units, px), w->amount_mode);
+}
+
+/* Collateral held in its own asset: revalued at each tick its price
+ * moves, while the position is open, so its fall alone can bring the
+ * liquidation price up to the mark (GMX: collateralUsd = collateral
+ * amount x token price in isPositionLiquidatable). The change counts in
+ * the unforced loss: the market took it. */
+static liq_status revalue_collateral(wf *w, long i, liq_dec size, liq_dec *coll, bool *has_lp,
+                                     liq_dec *lp, wf_close *o)
+{
+    if (i == 0 || d_eq(w->coll_px[i], w->coll_px[i - 1]))
+        return LIQ_OK;
+    liq_dec dv = c_sub(&w->c, wf_collateral_value(w, w->coll_units, w->coll_px[i]),
+                       wf_collateral_value(w, w->coll_units, w->coll_px[i - 1]));
+    *coll = c_add(&w->c, *coll, dv);
+    o->revalued = c_add(&w->c, o->revalued, dv);
+    o->unforced = c_sub(&w->c, o->unforced, dv);
+    liq_event *e = result_event(w->r, "collateral_revalued", i);
+    event_dec(e, "price", w->coll_px[i]);
+    event_dec(e, "change", dv);
+    event_dec(e, "margin", *coll);
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    w->doing = "finding the liquidation price after the collateral's revaluation, at a mark of";
+    w->doing_has_px = true;
+    w->doing_px = w->px[i];
+    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+}
+
 /* A funding tick: the payment comes off (or onto) the position's margin,
  * as Bybit debits it from position margin, so the liquidation price moves
  * with it; counted in the unforced loss (the market's cost, not the
@@ -232,6 +264,9 @@ liq_status wf_walk(wf *w, wf_close *o)
     liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
         liq_dec mark = w->px[i];
+        if (w->coll_px &&
+            (st = revalue_collateral(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
+            return st;
         if (w->funding &&
             (st = pay_funding(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;

@@ -33,6 +33,10 @@ typedef struct wf {
     pcol_pick cols;
     /* The funding rate paid at each tick (NULL: the path has none). */
     const liq_dec *funding;
+    /* Collateral held in an asset of its own: its price at each tick (NULL:
+     * the collateral is the settlement currency) and the units held. */
+    const liq_dec *coll_px;
+    liq_dec coll_units;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -154,6 +158,7 @@ typedef struct wf_close {
     bool has_limit, refused, deleveraged;
     liq_dec limit;
     bool filled;             /* some order filled (fill and close are its) */
+    liq_dec revalued;        /* the collateral's change in value while open, in unforced */
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -167,6 +172,10 @@ pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
  * rate), at the venue's amount precision; negative when it receives.
  * Shared with replay.c. */
 liq_dec wf_funding_payment(wf *w, liq_dec size, liq_dec px, liq_dec rate);
+/* What `units` of the collateral asset are worth at its price px, in the
+ * settlement currency at the venue's amount precision (GMX values
+ * collateral at the token's price). Shared with replay.c. */
+liq_dec wf_collateral_value(wf *w, liq_dec units, liq_dec px);
 /* The size a partial liquidation step closes at this mark (the whole
  * size when the venue would close it all). Shared with replay.c. */
 liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);

@@ -309,7 +309,7 @@ LIQ_API liq_book *liq_book_load(const char *path, liq_diags *diags);
 LIQ_API void liq_book_free(liq_book *b);
 LIQ_API size_t liq_book_accounts(const liq_book *b);
 
-/* A path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding] (with
+/* A path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding][,collateral] (with
  * a header, columns by name; without, time,mark[,index,last]); the
  * policy's trigger.price column triggers, fills start from `last` (the
  * traded price) where the path has it; the optional slippage column is
@@ -352,6 +352,12 @@ typedef struct liq_replay_summary {
      * names: "mark", "oracle", "index", "last"); NULL for a path of one. */
     const char *trigger_column, *fill_column;
     char price_note[300];    /* which column stood for what, "" when nothing to say */
+    /* A path with funding, or pricing a collateral asset: what the open
+     * accounts paid in funding (net of what others received) and their
+     * collateral's net change in value; apart from loss_total, which is
+     * what liquidations realized. */
+    bool has_funding, has_collateral;
+    liq_dec funding_paid, collateral_revalued;
 } liq_replay_summary;
 
 /* Replay every account of book through path under policy. Returns LIQ_OK

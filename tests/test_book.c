@@ -74,18 +74,19 @@ static const bad_case bad_cases[] = {
      * alike, and a file that is not a path is never quoted. */
     {PT "first-row-typo.csv", true,
      PT "first-row-typo.csv:1:7: not a mark path: the first row is neither a header naming the "
-        "columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding]) nor time,mark with a decimal "
+        "columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal "
         "mark"},
     {PT "secret.csv", true,
      PT "secret.csv:1:1: not a mark path: the first row is neither a header naming the columns "
-        "(time, mark[, oracle][, index][, last][, slippage][, depth][, funding]) nor time,mark with a decimal mark"},
+        "(time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal mark"},
     {PT "headerless-5.csv", true,
      PT "headerless-5.csv:1:22: a path without a header has the columns time, mark[, index, "
         "last]; name the columns in a header row (time, mark[, oracle][, index][, last][, "
-        "slippage][, depth][, funding]) to give oracle, slippage, depth or funding"},
+        "slippage][, depth][, funding][, collateral]) to give oracle, slippage, depth, "
+        "funding or collateral"},
     {PT "unknown-column.csv", true,
      PT "unknown-column.csv:1:11: unknown column \"slipage\" (did you mean \"slippage\"?); a "
-        "path's columns are time, mark[, oracle][, index][, last][, slippage][, depth][, funding]"},
+        "path's columns are time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]"},
     {PT "funding-above-one.csv", true,
      PT "funding-above-one.csv:3:10: funding: expected the rate paid at this tick, a decimal "
         "between -1 and 1 (0 where none is due), got \"1.5\""},
@@ -269,7 +270,7 @@ static void replay_and_scenario_read_a_path_alike(void **state)
     (void)state;
     static const char want[] =
         "tests/data/bad_scenarios/first_row_typo.csv:1:3: not a mark path: the first row is "
-        "neither a header naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding]) "
+        "neither a header naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) "
         "nor time,mark with a decimal mark";
     liq_diags d = LIQ_DIAGS_INIT;
     assert_null(liq_path_load("tests/data/bad_scenarios/first_row_typo.csv", &d));

@@ -93,6 +93,11 @@ static void on_event(void *ud, const char *line)
         s->fees = add(s->fees, jd(o, "forfeited"));
         s->deficit = add(s->deficit, jd(o, "deficit"));
     }
+    if (!strcmp(type, "collateral_revalued")) {
+        /* A fall of the collateral's value is a loss eval counts unforced. */
+        liq_dec ch = jd(o, "change");
+        s->unforced = add(s->unforced, liq_dec_neg(ch));
+    }
     if (!strcmp(type, "funding")) {
         /* Funding paid comes off the margin: eval counts it unforced. */
         s->unforced = add(s->unforced, jd(o, "paid"));
@@ -185,8 +190,8 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
     /* A path: a drift then a gap, against the position most of the time. */
     size_t n = 2 + (size_t)below(g, 12);
     char marks[600] = "", slip[16];
-    char other[4][600] = {"", "", "", ""};
-    size_t used = 0, oused[4] = {0, 0, 0, 0};
+    char other[5][600] = {"", "", "", "", ""};
+    size_t used = 0, oused[5] = {0, 0, 0, 0, 0};
     long long px = entry;
     liq_path *path = path_new(n);
     assert_non_null(path);
@@ -223,22 +228,31 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
         path->funding[i] = D(f);
         oused[3] += (size_t)snprintf(other[3] + oused[3], sizeof other[3] - oused[3],
                                      "%s\"%s\"", i ? ", " : "", f);
+        /* Collateral in the market's own coin (WETH for an ETH position):
+         * its price follows the mark within 1 %. */
+        char cpx[32];
+        snprintf(cpx, sizeof cpx, "%lld", near(px, below(g, 3) - 1));
+        path->collateral[i] = D(cpx);
+        oused[4] += (size_t)snprintf(other[4] + oused[4], sizeof other[4] - oused[4],
+                                     "%s\"%s\"", i ? ", " : "", cpx);
     }
     path->has_oracle = path->has_index = path->has_last = path->has_funding = cols;
+    path->has_collateral = cols;
     snprintf(slip, sizeof slip, "0.%03lld", (long long)below(g, 30));
 
-    char yaml[4000], extra[2600] = "";
+    char yaml[5000], extra[3400] = "";
     if (cols)
         snprintf(extra, sizeof extra,
-                 ", oracle_path: [%s], index_path: [%s], last_path: [%s], funding_path: [%s]",
-                 other[0], other[1], other[2], other[3]);
+                 ", oracle_path: [%s], index_path: [%s], last_path: [%s], funding_path: [%s], "
+                 "collateral_path: [%s]",
+                 other[0], other[1], other[2], other[3], other[4]);
     snprintf(yaml, sizeof yaml,
-             "name: case\naccount: {collateral: \"%s\", mode: %s}\n"
+             "name: case\naccount: {collateral: \"%s\", mode: %s%s}\n"
              "position: {market: %s, contract: linear, side: %s, size: \"%s\", entry_price: "
              "\"%lld\", leverage: %lld}\n"
              "market: {mark_path: [%s]%s, liquidation_fill: {slippage: \"%s\"}}\n",
-             coll, cross ? "cross" : "isolated", symbol, lng ? "long" : "short", size,
-             (long long)entry, (long long)lev, marks, extra, slip);
+             coll, cross ? "cross" : "isolated", cols ? ", collateral_asset: COIN" : "", symbol,
+             lng ? "long" : "short", size, (long long)entry, (long long)lev, marks, extra, slip);
     liq_diags d = LIQ_DIAGS_INIT;
     liq_scenario *s = liq_scenario_parse("case.yaml", yaml, strlen(yaml), &d);
     if (!s)
@@ -325,7 +339,7 @@ static void every_policy(bool cols)
     }
     globfree(&gl);
     printf("one engine%s: %zu cases over %zu policies, %zu liquidated, eval == replay\n",
-           cols ? " (mark, oracle, index, last, funding)" : "", cases, policies, liquidated);
+           cols ? " (mark, oracle, index, last, funding, collateral)" : "", cases, policies, liquidated);
     assert_true(policies >= 18);
     /* The property means something only if most cases liquidate. */
     assert_true(liquidated * 2 > cases);
@@ -337,10 +351,11 @@ static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **
     every_policy(false);
 }
 
-/* The same on paths of four price columns and funding: each policy
- * triggers on its own trigger.price column and fills from `last`, in
- * eval and replay alike (one pick, wf_use_columns), and funding comes off
- * the margin in both (wf_funding_payment). */
+/* The same on paths of four price columns, funding and a collateral
+ * asset: each policy triggers on its own trigger.price column and fills
+ * from `last`, in eval and replay alike (one pick, wf_use_columns);
+ * funding comes off the margin in both (wf_funding_payment) and the
+ * collateral is revalued in both (wf_collateral_value). */
 static void test_on_paths_of_several_prices_replay_is_eval_too(void **state)
 {
     (void)state;

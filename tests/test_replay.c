@@ -1334,7 +1334,7 @@ static const load_case load_cases[] = {
     /* A first row with a mistyped mark is an error, not a header. */
     {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
      "not a mark path: the first row is neither a header naming the columns (time, mark[, "
-     "oracle][, index][, last][, slippage][, depth][, funding]) nor time,mark with a decimal mark"},
+     "oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal mark"},
     {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0, got \"0\""},
     {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
      "slippage: expected a decimal between 0 and 1, got \"1.5\""},
@@ -1630,6 +1630,61 @@ static json_int_t jint(json_t *o, const char *key)
 
 /* --format json: the conservation case's summary (see above), parsed.
  * Liquidations by tenth of 5 ticks: tick t lands in tenth t x 10 / 5. */
+/* A path of mark, last and funding (tests/data/replay/paths/prices-funding.csv)
+ * and one long of 1 BTC at 50,000, 20x, 2,500 of margin. At t1 funding of
+ * 0.1 % at the mark 48,500 takes 48.5 off the margin (2,451.5); at t2 the
+ * mark 47,600 triggers (Binance triggers on its mark) and the order fills at
+ * the last trade, 47,000: PnL -3,000 against 2,451.5, a deficit of 548.5.
+ * dYdX triggers on its oracle, which the path lacks: the mark stands in,
+ * and every format says so. */
+static void test_cli_price_columns_and_funding(void **state)
+{
+    (void)state;
+    static const char path[] = RP_DIR "paths/prices-funding.csv";
+    cli_output r = CLI("replay", "--book", RP_DIR "books/one-long.csv", "--path", path,
+                       "--check", "--format", "json", "--events", "-", "binance-usdm");
+    expect_exit_code(&r, 0);
+    const char *ev = strstr(r.out, "\"type\":\"funding\"");
+    assert_non_null(ev);
+    assert_non_null(strstr(ev, "\"paid\":\"48.5\",\"margin\":\"2451.5\""));
+    assert_non_null(strstr(r.out, "\"trigger\":\"47600\",\"fill\":\"47000\""));
+    assert_non_null(strstr(r.out, "\"deficit\":\"548.5\""));
+    /* The summary goes to stderr when events take stdout. */
+    json_error_t err;
+    json_t *j = json_loads(r.err, 0, &err);
+    if (!j)
+        fail_msg("summary is not JSON: %s\n%s", err.text, r.err);
+    json_t *s = json_array_get(j, 0);
+    json_t *pc = json_object_get(s, "price_columns");
+    assert_string_equal(jstr(pc, "trigger"), "mark");
+    assert_string_equal(jstr(pc, "fill"), "last");
+    assert_string_equal(jstr(s, "funding_paid"), "48.5");
+    assert_string_equal(jstr(s, "deficit"), "548.5");
+    json_decref(j);
+
+    static const char note[] = "the path has no oracle column, the price dYdX v4 (dYdX Chain) "
+                               "triggers on: its mark column stands in for it; the liquidation "
+                               "fills from its last column (traded prices)";
+    cli_output c = CLI("replay", "--book", RP_DIR "books/one-long.csv", "--path", path,
+                       "--format", "csv", "dydx-v4");
+    expect_exit_code(&c, 0);
+    assert_non_null(strstr(c.out, "insurance_fund.min,notes\n"));
+    assert_non_null(strstr(c.out, note));
+    cli_output t = CLI("replay", "--book", RP_DIR "books/one-long.csv", "--path", path,
+                       "dydx-v4");
+    expect_exit_code(&t, 0);
+    assert_non_null(strstr(t.out, "  (!) "));
+    assert_non_null(strstr(t.out, note));
+    cli_output m = CLI("replay", "--book", RP_DIR "books/one-long.csv", "--path", path,
+                       "--format", "md", "dydx-v4");
+    expect_exit_code(&m, 0);
+    assert_non_null(strstr(m.out, "- dydx-v4: the path has no oracle column"));
+    cli_output_free(&r);
+    cli_output_free(&c);
+    cli_output_free(&t);
+    cli_output_free(&m);
+}
+
 static void test_cli_json_summary(void **state)
 {
     (void)state;
@@ -1698,6 +1753,7 @@ int main(void)
         cmocka_unit_test(test_cli_replay_refused),
         cmocka_unit_test(test_cli_replay_refuses_a_book_in_two_markets),
         cmocka_unit_test(test_cli_json_summary),
+        cmocka_unit_test(test_cli_price_columns_and_funding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

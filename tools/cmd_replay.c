@@ -105,7 +105,12 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
     fprintf(out, "  liquidations by tenth of the path:");
     for (int i = 0; i < 10; i++)
         fprintf(out, " %zu", s->buckets[i]);
-    fprintf(out, "\n");    if (s->price_note[0])
+    fprintf(out, "\n");    if (s->has_funding)
+        fprintf(out, "  funding paid by open accounts (net) %s\n", D(s->funding_paid, a));
+    if (s->has_collateral)
+        fprintf(out, "  collateral revalued (net change while open) %s\n",
+                D(s->collateral_revalued, a));
+    if (s->price_note[0])
         fprintf(out, "  (!) %s\n", s->price_note);
 }
 
@@ -194,7 +199,7 @@ int cmd_replay(int argc, char **argv)
         OPT_STRING_("book", 0, "BOOK",
                     &book, "the accounts: NDJSON or CSV (docs/replay.md); - for stdin"),
         OPT_STRING_("path", 0, "PATH",
-                    &path, "the mark path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding]; - for stdin"),
+                    &path, "the mark path: CSV time,mark[,oracle][,index][,last][,slippage][,depth][,funding][,collateral]; - for stdin"),
         OPT_STRING_("events", 0, "FILE",
                     &events, "NDJSON events (- for stdout; the summary then goes to stderr)"),
         OPT_STRING_("fund-csv", 0, "FILE",
