@@ -268,8 +268,9 @@ static void diff_reports_the_changed_share_and_the_smallest_changed_position(voi
 {
     (void)state;
     cli_output r = CLI("diff", "tests/data/diff/parent.yaml", "tests/data/diff/child.yaml",
-                       "--grid", "leverage=10;notional=1000,2000;shock=0.05,0.095,0.2;slippage=0",
-                       "--format", "json");
+                       "--set", "position.leverage=10", "--set", "position.notional=1000,2000",
+                       "--set", "shock=0.05,0.095,0.2", "--set",
+                       "market.liquidation_fill.slippage=0", "--format", "json");
     expect_exit_code(&r, EXIT_OK);
     json_t *j = json_loads(r.out, 0, NULL);
     assert_non_null(j);
@@ -279,7 +280,8 @@ static void diff_reports_the_changed_share_and_the_smallest_changed_position(voi
     assert_string_equal(json_string_value(json_object_get(j, "changed_percent")), "66.6667");
     json_t *sm = json_object_get(j, "smallest_changed");
     const char *yaml = json_string_value(json_object_get(sm, "scenario"));
-    assert_non_null(strstr(yaml, "  side: long\n  size: \"0.02\"\n  entry_price: \"50000\"\n"));
+    assert_non_null(strstr(yaml, "  collateral: \"100\"\n"));
+    assert_non_null(strstr(yaml, "  side: long\n  notional: \"1000\"\n  entry_price: \"50000\"\n"));
     assert_non_null(strstr(yaml, "mark_path: [\"50000\", \"45250\"]"));
     json_t *lost = json_object_get(json_object_get(sm, "changes"), "trader_lost");
     assert_string_equal(json_string_value(json_object_get(lost, "old")), "99.525");
@@ -305,6 +307,25 @@ static void diff_reports_the_changed_share_and_the_smallest_changed_position(voi
     cli_output_free(&r);
 }
 
+/* The grid is sweep's: its ranges and limit, refused before anything is
+ * evaluated (exit 2, nothing on stdout). The default grid has 6 x 11 x
+ * 60 x 2 positions a side. */
+static void diff_refuses_a_grid_past_max_points_and_an_empty_range(void **state)
+{
+    (void)state;
+    cli_output r = CLI("diff", "tests/data/diff/parent.yaml", "tests/data/diff/child.yaml",
+                       "--max-points", "10000");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: the grid has 15840 positions (7920 for each side), more than "
+                        "--max-points 10000");
+    cli_output_free(&r);
+    r = CLI("diff", "tests/data/diff/parent.yaml", "tests/data/diff/child.yaml", "--set",
+            "shock=0.5..0.1/0.1");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: --set shock=0.5..0.1/0.1: the range is empty (0.5 is above 0.1)");
+    cli_output_free(&r);
+}
+
 static void diff_refuses_two_settlement_currencies(void **state)
 {
     (void)state;
@@ -316,8 +337,9 @@ static void diff_refuses_two_settlement_currencies(void **state)
     cli_output_free(&r);
     /* In one currency: XBT at the position's own prices, USDT at par
      * (stated as an assumption in each result's reporting block). */
-    r = CLI("diff", "binance-usdm", "bitmex-xbtusd", "--currency", "USD", "--grid",
-            "leverage=10;notional=1000;shock=0.05,0.2;slippage=0", "--format", "json");
+    r = CLI("diff", "binance-usdm", "bitmex-xbtusd", "--currency", "USD", "--set",
+            "position.leverage=10", "--set", "position.notional=1000", "--set", "shock=0.05,0.2",
+            "--set", "market.liquidation_fill.slippage=0", "--format", "json");
     expect_exit_code(&r, EXIT_OK);
     json_t *j = json_loads(r.out, 0, NULL);
     assert_non_null(j);
@@ -341,6 +363,7 @@ int main(void)
         cmocka_unit_test(an_out_directory_that_cannot_be_made_is_invalid_input),
         cmocka_unit_test(a_sound_policy_keeps_every_property),
         cmocka_unit_test(diff_reports_the_changed_share_and_the_smallest_changed_position),
+        cmocka_unit_test(diff_refuses_a_grid_past_max_points_and_an_empty_range),
         cmocka_unit_test(diff_refuses_two_settlement_currencies),
         cmocka_unit_test(test_coverage_names_the_branches_no_example_reached),
         cmocka_unit_test(explain_resolves_sources_shows_the_fee_before_its_cap_and_hook_inputs),

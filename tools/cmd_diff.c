@@ -1,28 +1,32 @@
 /*
- * cmd_diff.c — `liqsim diff OLD NEW [--grid SPEC] [--out DIR]`: the money
- * outcomes of two policies (two versions of a venue's rules, or two
- * venues) over a grid of positions, each evaluated under both: the share
- * of positions whose outcome changes, by how much and for whom (the
- * trader, the fund, ADL counterparties, socialization, pool and venue,
- * debt), the smallest position whose outcome changes (written as a
- * scenario file with --out), and where the change comes from: the keys
- * whose values differ between the two policies, each with its file:line
- * on both sides (engine/schema_diff.c).
+ * cmd_diff.c — `liqsim diff OLD NEW [--set KEY=RANGE]... [--scenario S]
+ * [--out DIR]`: the money outcomes of two policies (two versions of a
+ * venue's rules, or two venues) over a grid of positions, each evaluated
+ * under both: the share of positions whose outcome changes, by how much
+ * and for whom (the trader, the fund, ADL counterparties, socialization,
+ * pool and venue, debt), the smallest position whose outcome changes
+ * (written as a scenario file with --out, and checked to evaluate as it
+ * did), and where the change comes from: the keys whose values differ
+ * between the two policies, each with its file:line on both sides
+ * (engine/schema_diff.c).
  *
- * The grid's positions are audit cases (engine/audit.h) with one mark:
- * OLD's first market (NEW must list it), isolated margin, collateral the
- * initial margin. Two policies that settle in different currencies are
- * compared in the reporting currency --currency names (each result's
- * amounts at the rates its reporting block uses, engine/currency.c: the
- * loss and what covered it at the event, the debt at the last mark), and
- * refused without it (exit 3): their amounts cannot be compared without
- * a rate.
+ * The grid is sweep's (engine/sweep.h): ranges over the numbers of a
+ * scenario file and the shock, in sweep's syntax, applied to a variant of
+ * the base scenario point by point; one copy of the range rules. The base
+ * is --scenario, or a position in OLD's first market: isolated, entered
+ * at 50,000, gapped once (the shock) — long and short (--side). Two
+ * policies that settle in different currencies are compared in the
+ * reporting currency --currency names (each result's amounts at the rates
+ * its reporting block uses, engine/currency.c: the loss and what covered
+ * it at the event, the debt at the last mark), and refused without it
+ * (exit 3): their amounts cannot be compared without a rate.
  */
 #include "cli.h"
-#include "audit.h"
 #include "calc.h"
+#include "result.h"
 #include "sbuf.h"
 #include "schema_diff.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,93 +34,73 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DIFF_MAX_AXIS 1000
-#define DIFF_MAX_POINTS 1000000
+/* The grid when no --set is given. */
+static const char *const default_sets[] = {
+    "position.notional=100,1000,10000,100000,1000000,10000000",
+    "position.leverage=1,2,3,5,10,20,25,50,75,100,125",
+    "shock=0.01..0.6/0.01",
+    "market.liquidation_fill.slippage=0,0.01",
+};
 
-/* One axis of the grid: its values ascending. */
-typedef struct axis {
-    const char *name;
-    liq_dec v[DIFF_MAX_AXIS];
-    size_t n;
-} axis;
-
-enum { AX_SIDE, AX_LEVERAGE, AX_NOTIONAL, AX_SHOCK, AX_SLIPPAGE, AX_ENTRY, AX_COUNT };
-static const char *const axis_names[AX_COUNT] = {"side", "leverage", "notional", "shock",
-                                                 "slippage", "entry"};
-static const char *const default_grid =
-    "side=long,short;leverage=1,2,3,5,10,20,25,50,75,100,125;"
-    "notional=100,1000,10000,100000,1000000,10000000;shock=0.01:0.6:0.01;slippage=0,0.01;"
-    "entry=50000";
-
-static int cmp_dec(const void *a, const void *b)
+/* The base position when no --scenario is given: OLD's first market,
+ * isolated (only the initial margin is at risk, whatever the account
+ * holds: the account is made large enough for every point), at 50,000. */
+static char *base_yaml(const liq_policy *p, const char *side)
 {
-    return liq_dec_cmp(*(const liq_dec *)a, *(const liq_dec *)b);
+    const p_root *pr = p->nmarkets ? &p->markets[0].r : &p->r;
+    sbuf b = {0};
+    char cs[LIQ_DEC_STRLEN];
+    liq_dec_format(pr->contract.contract_size.v, cs);
+    sb_add(&b, "name: diff\naccount: {collateral: \"1000000000000000\", mode: isolated}\n"
+               "position:\n");
+    if (p->nmarkets)
+        sb_add(&b, "  market: \"%s\"\n", p->markets[0].id->symbol.v);
+    sb_add(&b, "  contract: %s\n", liq_contract_names[pr->contract.type.v]);
+    if (pr->contract.type.v == CT_INVERSE)
+        sb_add(&b, "  contract_size: \"%s\"\n", cs);
+    sb_add(&b, "  side: %s\n  notional: \"1000\"\n  entry_price: \"50000\"\n  leverage: 10\n"
+               "market:\n  mark_path: [\"50000\", \"47500\"]\n"
+               "  liquidation_fill: {slippage: \"0\"}\n", side);
+    return sb_take(&b);
 }
 
-/* "name=a,b,c" or "name=lo:hi:step" per axis, ';'-separated; axes left
- * out keep their defaults. 0 or EXIT_USAGE (said on stderr). */
-static int parse_grid(const char *spec, axis ax[AX_COUNT])
+/* A point's scenario as a file (YAML): what the variant sets, with the
+ * collateral given (NULL: the scenario's). Caller frees. */
+static char *scenario_yaml(const liq_scenario *s, const liq_dec *collateral, const char *name,
+                           const char *note)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", spec);
-    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(tok, '=');
-        int a = -1;
-        for (int i = 0; eq && i < AX_COUNT; i++)
-            if (strlen(axis_names[i]) == (size_t)(eq - tok) && strncmp(tok, axis_names[i], (size_t)(eq - tok)) == 0)
-                a = i;
-        if (a < 0) {
-            fprintf(stderr, "liqsim: --grid: \"%s\": expected AXIS=VALUES, AXIS one of side, "
-                            "leverage, notional, shock, slippage, entry\n", tok);
-            return EXIT_USAGE;
-        }
-        axis *x = &ax[a];
-        x->n = 0;
-        const char *vals = eq + 1;
-        if (a == AX_SIDE) {
-            if (strstr(vals, "long"))
-                x->v[x->n++] = liq_dec_from_int(0);
-            if (strstr(vals, "short"))
-                x->v[x->n++] = liq_dec_from_int(1);
-        } else if (strchr(vals, ':')) {
-            char lo[64] = "", hi[64] = "", st[64] = "";
-            liq_dec l, h, s;
-            if (sscanf(vals, "%63[^:]:%63[^:]:%63s", lo, hi, st) != 3 ||
-                liq_dec_from_str(lo, &l) || liq_dec_from_str(hi, &h) || liq_dec_from_str(st, &s) ||
-                liq_dec_sign(s) <= 0) {
-                fprintf(stderr, "liqsim: --grid: %s=%s: expected LOW:HIGH:STEP, three decimals "
-                                "and a step above 0\n", axis_names[a], vals);
-                return EXIT_USAGE;
-            }
-            for (liq_dec v = l; liq_dec_cmp(v, h) <= 0; liq_dec_add(v, s, &v)) {
-                if (x->n == DIFF_MAX_AXIS) {
-                    fprintf(stderr, "liqsim: --grid: %s has more than %d values\n",
-                            axis_names[a], DIFF_MAX_AXIS);
-                    return EXIT_USAGE;
-                }
-                x->v[x->n++] = v;
-            }
-        } else {
-            char vb[4096];
-            snprintf(vb, sizeof vb, "%s", vals);
-            for (char *s2 = NULL, *t = strtok_r(vb, ",", &s2); t; t = strtok_r(NULL, ",", &s2)) {
-                liq_dec v;
-                if (liq_dec_from_str(t, &v) != LIQ_OK || liq_dec_sign(v) < 0 ||
-                    x->n == DIFF_MAX_AXIS) {
-                    fprintf(stderr, "liqsim: --grid: %s: \"%s\" is not a decimal >= 0 (or too many "
-                                    "values, at most %d)\n", axis_names[a], t, DIFF_MAX_AXIS);
-                    return EXIT_USAGE;
-                }
-                x->v[x->n++] = v;
-            }
-        }
-        if (x->n == 0) {
-            fprintf(stderr, "liqsim: --grid: %s is empty\n", axis_names[a]);
-            return EXIT_USAGE;
-        }
-        qsort(x->v, x->n, sizeof *x->v, cmp_dec);
-    }
-    return 0;
+    const s_position *p = s->legs[0].p;
+    const s_market *m = &s->r.market;
+    sbuf b = {0};
+    char d[LIQ_DEC_STRLEN];
+    sb_add(&b, "# %s\nname: %s\naccount:\n", note, name);
+    sb_add(&b, "  collateral: \"%s\"\n", dstr(collateral ? *collateral : s->r.account.collateral.v, d));
+    sb_add(&b, "  mode: %s\nposition:\n", liq_mode_names[s->r.account.mode.v]);
+    if (p->market.v)
+        sb_add(&b, "  market: \"%s\"\n", p->market.v);
+    sb_add(&b, "  contract: %s\n", liq_contract_names[p->contract.v]);
+    if (!d_eq(p->contract_size.v, c_int(1)))
+        sb_add(&b, "  contract_size: \"%s\"\n", dstr(p->contract_size.v, d));
+    sb_add(&b, "  side: %s\n", p->side.v == SIDE_LONG ? "long" : "short");
+    if (p->size.set)
+        sb_add(&b, "  size: \"%s\"\n", dstr(p->size.v, d));
+    else
+        sb_add(&b, "  notional: \"%s\"\n", dstr(p->notional.v, d));
+    sb_add(&b, "  entry_price: \"%s\"\n", dstr(p->entry_price.v, d));
+    if (p->leverage.set)
+        sb_add(&b, "  leverage: \"%s\"\n", dstr(p->leverage.v, d));
+    else if (p->margin.set)
+        sb_add(&b, "  margin: \"%s\"\n", dstr(p->margin.v, d));
+    if (!d_zero(p->extra_margin.v))
+        sb_add(&b, "  extra_margin: \"%s\"\n", dstr(p->extra_margin.v, d));
+    sb_add(&b, "market:\n  mark_path: [");
+    for (size_t i = 0; i < s->npath; i++)
+        sb_add(&b, "%s\"%s\"", i ? ", " : "", dstr(s->legs[0].px[i], d));
+    sb_add(&b, "]\n  liquidation_fill: {slippage: \"%s\"}\n", dstr(m->liquidation_fill.slippage.v, d));
+    if (m->insurance_fund.set)
+        sb_add(&b, "  insurance_fund: \"%s\"\n",
+               m->insurance_fund.unlimited ? "unlimited" : dstr(m->insurance_fund.v, d));
+    return sb_take(&b);
 }
 
 /* What a position's outcome is, to compare under two policies. */
@@ -129,6 +113,7 @@ static const char *const oc_names[OC_COUNT] = {
 typedef struct outcome {
     int status;       /* RS_*, or -1: the evaluation failed */
     liq_dec v[OC_COUNT];
+    liq_dec notional, collateral;   /* the position's, in the settlement currency */
 } outcome;
 
 /* An outcome in the reporting currency, at the result's reporting
@@ -151,12 +136,23 @@ static int evaluate(liq_policy *p, const liq_scenario *s, const char *ccy, outco
 {
     liq_eval_opts eo = {.quiet = true};
     memset(o, 0, sizeof *o);
-    liq_result *r = liq_eval(p, s, &eo, d);
+    liq_diags mine = LIQ_DIAGS_INIT;
+    liq_result *r = liq_eval(p, s, &eo, &mine);
     if (!r) {
-        o->status = -1;
-        return EXIT_RUN;
+        /* A point the scenario file could state but the account cannot
+         * open (its margin) is one the venue would refuse, as in sweep. */
+        bool refused = mine.n && mine.items[0].code == LIQ_EINPUT;
+        for (size_t i = 0; !refused && i < mine.n; i++)
+            liq_diags_add(d, mine.items[i].severity, mine.items[i].code, mine.items[i].file,
+                          mine.items[i].line, mine.items[i].col, "%s", mine.items[i].msg);
+        liq_diags_free(&mine);
+        o->status = refused ? RS_NOT_OFFERED : -1;
+        return refused ? 0 : EXIT_RUN;
     }
+    liq_diags_free(&mine);
     o->status = r->status;
+    o->notional = r->notional;
+    o->collateral = r->collateral;
     if (r->status == RS_OK) {
         result_trader_lost(r, &o->v[OC_LOST]);
         o->v[OC_FEES] = r->fees;
@@ -253,15 +249,34 @@ static const char *D(liq_dec v, char b[LIQ_DEC_STRLEN])
 }
 #define DS(v) D((v), (char[LIQ_DEC_STRLEN]){0})
 
+/* One side's grid: the base scenario and the sweep over it. */
+typedef struct side_grid {
+    liq_scenario *base;
+    sweep_grid g;
+    variant v;
+    bool have_v;
+} side_grid;
+
 int cmd_diff(int argc, char **argv)
 {
     cli_opts co = {0};
-    const char *grid = NULL, *out = NULL;
+    const char *out = NULL, *scen = NULL, *side = NULL;
+    long max_points = 1000000;
+    cli_strings sets = {{0}, 0};
     const cli_option options[] = {
         OPT_FORMAT_(&co, FMT(TABLE) | FMT(JSON)),
-        OPT_STRING_("grid", 0, "SPEC",
-                    &grid, "the positions: AXIS=a,b,c or AXIS=lo:hi:step, ';'-separated; axes "
-                           "side, leverage, notional, shock, slippage, entry (docs/audit.md)"),
+        {OPT_STRINGS, "set", 0, "KEY=RANGE", &sets, NULL,
+         "a range over a number of the scenario, or shock, as sweep takes it: LO..HI/STEP, "
+         "a,b,c or one value (repeat for more axes; default: notional, leverage, shock and "
+         "slippage, docs/audit.md)",
+         NULL, NULL, NULL, NULL, 0},
+        OPT_STRING_("scenario", 0, "S", &scen,
+                    "the base position (default: OLD's first market, isolated, at 50,000)"),
+        OPT_STRING_("side", 0, "SIDE",
+                    &side, "long, short or both (default: both; with --scenario, its own)"),
+        {OPT_COUNT, "max-points", 0, "N", &max_points, NULL,
+         "refuse a grid of more positions than this (default 1000000)", "1", "100000000", NULL,
+         NULL, 0},
         OPT_STRING_("out", 'o', "DIR", &out,
                     "write the smallest changed position there as a scenario file"),
         OPT_STRING_("currency", 0, "CCY", &co.currency,
@@ -276,33 +291,59 @@ int cmd_diff(int argc, char **argv)
         "  (a scenario file), and the keys that differ between the two files.\n",
         options, 2, 2, false};
     int rc = cli_parse(argc, argv, &verb, &co);
+    side_grid sg[2];
+    memset(sg, 0, sizeof sg);
+    size_t nsides = 0;
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *old = NULL, *nw = NULL;
     if (rc >= 0)
         goto done;
-    static axis ax[AX_COUNT];
-    for (int i = 0; i < AX_COUNT; i++)
-        ax[i].n = 0;
-    if ((rc = parse_grid(default_grid, ax)) != 0 || (grid && (rc = parse_grid(grid, ax)) != 0))
-        goto done;
-    size_t points = 1;
-    for (int i = 0; i < AX_COUNT; i++)
-        points *= ax[i].n;
-    if (points > DIFF_MAX_POINTS) {
-        fprintf(stderr, "liqsim: --grid: %zu positions, more than the limit of %d\n", points,
-                DIFF_MAX_POINTS);
+    rc = 0;
+    if (sets.n > SWEEP_MAX_AXES) {
+        fprintf(stderr, "liqsim: diff takes at most %d --set ranges, got %d\n", SWEEP_MAX_AXES,
+                sets.n);
         rc = EXIT_USAGE;
         goto done;
     }
-    char pa[1024], pb[1024];
-    if ((rc = cli_find_policy(co.args[0], pa, sizeof pa)) != 0 ||
-        (rc = cli_find_policy(co.args[1], pb, sizeof pb)) != 0)
+    const char *sides[2];
+    if (!side || strcmp(side, "both") == 0) {
+        sides[nsides++] = "long";
+        sides[nsides++] = "short";
+    } else if (strcmp(side, "long") == 0 || strcmp(side, "short") == 0) {
+        sides[nsides++] = side;
+    } else {
+        fprintf(stderr, "liqsim: --side takes long, short or both, got %s\n", side);
+        rc = EXIT_USAGE;
         goto done;
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *old = liq_policy_load(pa, &d), *nw = old ? liq_policy_load(pb, &d) : NULL;
-    audit_ctx *c = nw ? audit_ctx_new(old) : NULL;
-    if (!c) {
+    }
+    if (scen && !side)
+        nsides = 1;   /* the scenario's own side */
+    char pa[1024], pb[1024], ps[1024];
+    if ((rc = cli_find_policy(co.args[0], pa, sizeof pa)) != 0 ||
+        (rc = cli_find_policy(co.args[1], pb, sizeof pb)) != 0 ||
+        (scen && (rc = cli_find_scenario(scen, ps, sizeof ps)) != 0))
+        goto done;
+    old = liq_policy_load(pa, &d);
+    nw = old ? liq_policy_load(pb, &d) : NULL;
+    for (size_t k = 0; nw && k < nsides; k++) {
+        if (scen) {
+            sg[k].base = liq_scenario_load(ps, &d);
+            if (sg[k].base && side) {
+                s_position *sp = (s_position *)sg[k].base->legs[0].p;
+                sp->side.v = strcmp(sides[k], "long") == 0 ? SIDE_LONG : SIDE_SHORT;
+            }
+        } else {
+            char *y = base_yaml(old, sides[k]);
+            sg[k].base = y ? liq_scenario_parse("diff", y, strlen(y), &d) : NULL;
+            free(y);
+        }
+        if (!sg[k].base)
+            break;
+    }
+    if (!nw || !sg[nsides - 1].base) {
         rc = cli_print_diags(&d);
-        rc = cli_out_of_memory(&d) || (old && nw) ? EXIT_RUN : EXIT_INPUT;
-        goto free_all;
+        rc = cli_out_of_memory(&d) ? EXIT_RUN : EXIT_INPUT;
+        goto done;
     }
     const p_root *ra = old->nmarkets ? &old->markets[0].r : &old->r;
     const p_root *rb = nw->nmarkets ? &nw->markets[0].r : &nw->r;
@@ -314,87 +355,109 @@ int cmd_diff(int argc, char **argv)
                 liq_policy_name(old), ra->contract.settlement.v, liq_contract_names[ra->contract.type.v],
                 liq_policy_name(nw), rb->contract.settlement.v, liq_contract_names[rb->contract.type.v]);
         rc = EXIT_INPUT;
-        goto free_all;
+        goto done;
     }
+    /* The grid, for each side: sweep's ranges, each checked against the
+     * base scenario's bounds, the count against --max-points first. */
+    size_t nsets = sets.n ? (size_t)sets.n : sizeof default_sets / sizeof *default_sets;
+    uint64_t points = 0;
+    for (size_t k = 0; rc == 0 && k < nsides; k++) {
+        for (size_t a = 0; rc == 0 && a < nsets; a++) {
+            char err[2048];
+            bool too_many = false;
+            const char *arg = sets.n ? sets.v[a] : default_sets[a];
+            if (!sweep_axis_add(&sg[k].g, arg, sg[k].base, (uint64_t)max_points, err,
+                                sizeof err, &too_many)) {
+                fprintf(stderr, "liqsim: %s\n", err);
+                rc = EXIT_USAGE;
+            }
+        }
+        if (rc == 0 && k == 1 && sg[0].g.points + sg[1].g.points > (uint64_t)max_points) {
+            fprintf(stderr, "liqsim: the grid has %llu positions (%llu for each side), more than "
+                            "--max-points %ld\n",
+                    (unsigned long long)(sg[0].g.points + sg[1].g.points),
+                    (unsigned long long)sg[0].g.points, max_points);
+            rc = EXIT_USAGE;
+        }
+        if (rc == 0) {
+            points += sg[k].g.points;
+            if (!(sg[k].have_v = variant_init(&sg[k].v, sg[k].base, &d))) {
+                rc = cli_print_diags(&d);
+                rc = rc ? rc : EXIT_RUN;
+            }
+        }
+    }
+    if (rc)
+        goto done;
     party pt[OC_COUNT];
     memset(pt, 0, sizeof pt);
     size_t compared = 0, changed = 0, status_changed = 0, no_rate = 0;
     bool have_smallest = false;
-    audit_case smallest;
-    liq_dec smallest_notional = LIQ_DEC_ZERO;
+    size_t small_side = 0;
+    uint64_t small_i = 0;
     outcome so = {0}, sn = {0};
-    /* Notional outermost, so the first change met is the smallest position. */
-    for (size_t in = 0; in < ax[AX_NOTIONAL].n && rc == 0; in++)
-        for (size_t il = 0; il < ax[AX_LEVERAGE].n && rc == 0; il++)
-            for (size_t is = 0; is < ax[AX_SHOCK].n && rc == 0; is++)
-                for (size_t ip = 0; ip < ax[AX_SLIPPAGE].n && rc == 0; ip++)
-                    for (size_t ie = 0; ie < ax[AX_ENTRY].n && rc == 0; ie++)
-                        for (size_t id = 0; id < ax[AX_SIDE].n && rc == 0; id++) {
-                            audit_case k;
-                            memset(&k, 0, sizeof k);
-                            calc cc = {LIQ_OK, NULL};
-                            k.side = d_zero(ax[AX_SIDE].v[id]) ? SIDE_LONG : SIDE_SHORT;
-                            k.mode = MODE_ISOLATED;
-                            k.entry = ax[AX_ENTRY].v[ie];
-                            k.leverage = ax[AX_LEVERAGE].v[il];
-                            k.size = audit_case_size(c, &k, ax[AX_NOTIONAL].v[in]);
-                            liq_dec f = ax[AX_SHOCK].v[is];
-                            liq_dec one = c_int(1);
-                            k.marks[0] = c_mul(&cc, k.entry, k.side == SIDE_LONG ? c_sub(&cc, one, f)
-                                                                                 : c_add(&cc, one, f));
-                            k.nmarks = 1;
-                            k.slippage = ax[AX_SLIPPAGE].v[ip];
-                            if (!d_pos(k.marks[0]) || !d_pos(k.entry) || d_lt(k.leverage, one))
-                                continue;
-                            liq_scenario *s = audit_case_apply(c, &k);
-                            outcome a, b;
-                            if ((rc = evaluate(old, s, co.currency, &a, &d)) ||
-                                (rc = evaluate(nw, s, co.currency, &b, &d)))
-                                break;
-                            if (a.status == -2 || b.status == -2) {
-                                no_rate++;
-                                continue;
-                            }
-                            if (a.status != RS_OK || b.status != RS_OK) {
-                                status_changed += a.status != b.status;
-                                continue;
-                            }
-                            compared++;
-                            bool diff = false;
-                            for (int q = 0; q < OC_COUNT; q++) {
-                                liq_dec dv;
-                                if (liq_dec_sub(b.v[q], a.v[q], &dv) != LIQ_OK || d_zero(dv))
-                                    continue;
-                                diff = true;
-                                party *y = &pt[q];
-                                if (!y->changed || d_lt(dv, y->lo))
-                                    y->lo = dv;
-                                if (!y->changed || d_gt(dv, y->hi))
-                                    y->hi = dv;
-                                y->changed++;
-                                liq_dec_add(y->sum, dv, &y->sum);
-                            }
-                            if (diff) {
-                                changed++;
-                                if (!have_smallest) {
-                                    have_smallest = true;
-                                    smallest = k;
-                                    smallest_notional = ax[AX_NOTIONAL].v[in];
-                                    so = a;
-                                    sn = b;
-                                }
-                            }
-                        }
+    for (size_t k = 0; k < nsides && rc == 0; k++) {
+        for (uint64_t i = 0; i < sg[k].g.points && rc == 0; i++) {
+            char err[600];
+            if (!sweep_apply(&sg[k].g, i, &sg[k].v, err, sizeof err)) {
+                fprintf(stderr, "liqsim: position %llu: %s\n", (unsigned long long)i, err);
+                rc = EXIT_RUN;
+                break;
+            }
+            outcome a, b;
+            if ((rc = evaluate(old, &sg[k].v.s, co.currency, &a, &d)) ||
+                (rc = evaluate(nw, &sg[k].v.s, co.currency, &b, &d)))
+                break;
+            if (a.status == -2 || b.status == -2) {
+                no_rate++;
+                continue;
+            }
+            if (a.status != RS_OK || b.status != RS_OK) {
+                status_changed += a.status != b.status;
+                continue;
+            }
+            compared++;
+            bool diff = false;
+            for (int q = 0; q < OC_COUNT; q++) {
+                liq_dec dv;
+                if (liq_dec_sub(b.v[q], a.v[q], &dv) != LIQ_OK || d_zero(dv))
+                    continue;
+                diff = true;
+                party *y = &pt[q];
+                if (!y->changed || d_lt(dv, y->lo))
+                    y->lo = dv;
+                if (!y->changed || d_gt(dv, y->hi))
+                    y->hi = dv;
+                y->changed++;
+                liq_dec_add(y->sum, dv, &y->sum);
+            }
+            /* The smallest: by OLD's notional, the first met among equals. */
+            if (diff) {
+                changed++;
+                if (!have_smallest || d_lt(a.notional, so.notional)) {
+                    have_smallest = true;
+                    small_side = k;
+                    small_i = i;
+                    so = a;
+                    sn = b;
+                }
+            }
+        }
+    }
     if (rc) {
         cli_print_diags(&d);
-        goto free_all;
+        goto done;
     }
     sbuf tx = {0};
-    json_t *jo = json_object();
+    json_t *jo = json_object(), *jaxes = json_array();
     const char *na = liq_policy_name(old), *nb = liq_policy_name(nw);
-    sb_add(&tx, "diff %s -> %s: %zu positions (", na, nb, points);
-    for (int i = 0; i < AX_COUNT; i++)
-        sb_add(&tx, "%s%s %zu", i ? " x " : "", axis_names[i], ax[i].n);
+    sb_add(&tx, "diff %s -> %s: %llu positions (", na, nb, (unsigned long long)points);
+    for (size_t a = 0; a < sg[0].g.nax; a++) {
+        sb_add(&tx, "%s%s %zu", a ? " x " : "", sg[0].g.ax[a].name, sg[0].g.ax[a].n);
+        json_array_append_new(jaxes, json_pack("{s:s s:I}", "key", sg[0].g.ax[a].name, "values",
+                                               (json_int_t)sg[0].g.ax[a].n));
+    }
+    sb_add(&tx, " x side %zu", nsides);
     liq_dec share = LIQ_DEC_ZERO;
     if (compared)
         liq_dec_div(liq_dec_from_int((int64_t)changed * 100), liq_dec_from_int((int64_t)compared),
@@ -406,11 +469,13 @@ int cmd_diff(int argc, char **argv)
            status_changed);
     if (co.currency)
         sb_add(&tx, "  amounts in %s, each result's at its reporting rates (docs/output.md, "
-                    "reporting)%s\n", co.currency, no_rate ? "" : "");
+                    "reporting)\n", co.currency);
     if (no_rate)
         sb_add(&tx, "  left out, no rate into %s: %zu\n", co.currency, no_rate);
     json_object_set_new(jo, "old", json_string(na));
     json_object_set_new(jo, "new", json_string(nb));
+    json_object_set_new(jo, "grid", jaxes);
+    json_object_set_new(jo, "sides", json_integer((json_int_t)nsides));
     json_object_set_new(jo, "positions", json_integer((json_int_t)points));
     json_object_set_new(jo, "compared", json_integer((json_int_t)compared));
     json_object_set_new(jo, "changed", json_integer((json_int_t)changed));
@@ -432,12 +497,20 @@ int cmd_diff(int argc, char **argv)
     }
     json_object_set_new(jo, "by_party", jp);
     if (have_smallest) {
-        char *yaml = audit_case_yaml(c, &smallest, "diff-smallest",
-                                     "the smallest position whose outcome changes (liqsim diff)");
-        sb_add(&tx, "  smallest changed position: %s, notional about %s at %sx, entry %s, mark %s, "
-                    "slippage %s:\n", smallest.side == SIDE_LONG ? "long" : "short",
-               DS(smallest_notional), DS(smallest.leverage), DS(smallest.entry),
-               DS(smallest.marks[0]), DS(smallest.slippage));
+        side_grid *k = &sg[small_side];
+        char err[600];
+        sweep_apply(&k->g, small_i, &k->v, err, sizeof err);
+        /* The built-in base's account is made large for every point;
+         * the file states the margin at risk instead (same loss). */
+        char *yaml = scenario_yaml(&k->v.s, scen ? NULL : &so.collateral, "diff-smallest",
+                                   "the smallest position whose outcome changes (liqsim diff)");
+        const s_position *sp = k->v.s.legs[0].p;
+        sb_add(&tx, "  smallest changed position: %s, notional %s, entry %s, at %sx, marks to %s:\n",
+               sp->side.v == SIDE_LONG ? "long" : "short", DS(so.notional), DS(sp->entry_price.v),
+               DS(so.notional.raw && d_pos(so.collateral) ? c_div(&(calc){LIQ_OK, NULL},
+                                                                 so.notional, so.collateral)
+                                                          : LIQ_DEC_ZERO),
+               DS(k->v.s.legs[0].px[k->v.s.npath - 1]));
         json_t *js = json_object();
         for (int q = 0; q < OC_COUNT; q++)
             if (!d_eq(so.v[q], sn.v[q])) {
@@ -459,8 +532,19 @@ int cmd_diff(int argc, char **argv)
                         strerror(errno));
                 rc = EXIT_INPUT;
             } else {
-                sb_add(&tx, "    written: %s\n", path);
+                /* Loaded back, it must evaluate as the point did. */
+                liq_diags fd = LIQ_DIAGS_INIT;
+                liq_scenario *fs = liq_scenario_load(path, &fd);
+                outcome fa, fb;
+                bool same = fs && evaluate(old, fs, co.currency, &fa, &fd) == 0 &&
+                            evaluate(nw, fs, co.currency, &fb, &fd) == 0 &&
+                            !memcmp(fa.v, so.v, sizeof fa.v) && !memcmp(fb.v, sn.v, sizeof fb.v);
+                liq_scenario_free(fs);
+                liq_diags_free(&fd);
+                sb_add(&tx, "    written: %s (%s)\n", path,
+                       same ? "eval reproduces it" : "WARNING: eval of the file differs");
                 json_object_set_new(jsm, "file", json_string(path));
+                json_object_set_new(jsm, "reproduces", json_boolean(same));
             }
         } else if (yaml) {
             for (const char *l = yaml; *l;) {
@@ -507,12 +591,16 @@ int cmd_diff(int argc, char **argv)
         json_decref(jo);
     }
     free(text);
-free_all:
-    audit_ctx_free(c);
+done:
+    for (size_t k = 0; k < 2; k++) {
+        if (sg[k].have_v)
+            variant_free(&sg[k].v);
+        sweep_grid_free(&sg[k].g);
+        liq_scenario_free(sg[k].base);
+    }
     liq_policy_free(old);
     liq_policy_free(nw);
     liq_diags_free(&d);
-done:
     free(co.args);
     return rc;
 }

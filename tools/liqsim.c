@@ -46,7 +46,7 @@ static const char usage[] =
     "  schema [policy|scenario]         print the JSON Schema of a file type\n"
     "  audit [POLICY...] [--cases N]    property audit: generated cases, each failure\n"
     "                                   shrunk to a scenario file (--out DIR)\n"
-    "  diff OLD NEW [--grid SPEC]       two policies' money outcomes over a grid\n"
+    "  diff OLD NEW [--set KEY=RANGE]   two policies' money outcomes over a grid\n"
     "  import FORMAT RESPONSE --date D  a venue's saved API response as markets\n"
     "         [--policy P [--write]]    (merged into policy P)\n"
     "  worst [SCENARIO] [POLICY...]     the largest loss and debt per venue, and why\n"
