@@ -1,11 +1,12 @@
 /*
  * policy_lint.c — advice on a policy that loads: what an auditor would
  * flag. Unsourced parameters, tiers that are not monotone, cum /
- * deduction chains that break the venue's recurrence, a fee above the
- * first tier's maintenance rate, hooks that can never run, a hook that
- * repeats a policy value instead of reading it from ctx, a name that
- * does not match its file, placeholders `liqsim new` left. Warnings
- * only; `liqsim lint --strict` turns them into a failing exit code.
+ * deduction chains that break the venue's recurrence, an uncapped fee
+ * above the first tier's maintenance rate, hooks that can never run, a
+ * hook that repeats a policy value instead of reading it from ctx, a name
+ * that does not match its file, placeholders `liqsim new` left, example
+ * ids used twice. Warnings only; `liqsim lint --strict` turns them into a
+ * failing exit code.
  */
 #include "examples.h"
 #include "policy.h"

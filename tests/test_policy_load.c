@@ -175,6 +175,7 @@ static void every_lint_rule_has_a_file(void **state)
         "clean", "tier-rate-falls", "cum-recurrence-broken", "fee-above-first-tier",
         "unreachable-hook", "unsourced-section", "hook-fails-on-some-positions",
         "hook-repeats-parameter", "placeholder-left", "duplicate-example-id",
+        "fee-above-first-tier-capped",
     };
     expect_case_files(LINT_DIR, required, sizeof required / sizeof *required);
 }
