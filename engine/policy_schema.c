@@ -2,8 +2,9 @@
  * policy_schema.c — the table of every key a policy file may hold.
  *
  * This table is the single truth behind the loader, its messages, the
- * JSON Schema (`liqsim schema`) and docs/policy-format.md. Add a key here
- * and all three learn it.
+ * JSON Schema (`liqsim schema`), docs/policy-format.md and the scaffold
+ * `liqsim new` writes (engine/scaffold.c). Add a key here and all four
+ * learn it (a required one needs a scaffold value: tests/test_scaffold.c).
  */
 #include "policy.h"
 

@@ -111,7 +111,7 @@ static bool want_scalar(const ynode *n, const char *file, const char *path, liq_
 /* The bounds of a field in words: "between 0 and 1", ">= 1", "<= 1".
  * The tables write "positive" as a lower bound of one unit in the last
  * place (0.000000000001); say "> 0" rather than print that bound. */
-static void range_words(const field *f, char *buf, size_t cap)
+void schema_range_words(const field *f, char *buf, size_t cap)
 {
     liq_dec lo = LIQ_DEC_ZERO;
     bool positive = f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && lo.raw == 1;
@@ -155,7 +155,7 @@ static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file
     bool above = f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(out->v, hi) > 0;
     if (below || above) {
         char words[120];
-        range_words(f, words, sizeof words);
+        schema_range_words(f, words, sizeof words);
         return err(d, file, n, "%s: expected a decimal %s, got \"%s\"", path, words, n->text);
     }
     out->set = true;
@@ -490,7 +490,7 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
             if (f->lo && f->hi && strcmp(f->lo, f->hi) == 0)
                 return err(d, file, v, "%s: expected %s, got \"%s\"", path, f->lo, v->text);
             char words[120];
-            range_words(f, words, sizeof words);
+            schema_range_words(f, words, sizeof words);
             return err(d, file, v, "%s: expected a whole number %s, got \"%s\"", path, words,
                        v->text);
         }

@@ -108,6 +108,10 @@ const char *schema_suggest(const char *word, const char *const *cands, size_t n)
  * of this header. */
 void *schema_json(const schema *s);
 
+/* The bounds of a decimal or integer field in words ("between 0 and 1",
+ * "> 0", ">= 1"): the loader's messages and the scaffold's hints. */
+void schema_range_words(const field *f, char *buf, size_t cap);
+
 /* A date as policies write it: YYYY-MM-DD with a month 01-12 and a day
  * 01-31 (the loader's F_DATE check; `liqsim import --date` uses it too). */
 bool schema_is_date(const char *s);

@@ -1,107 +1,21 @@
 /*
  * cmd_new.c — `liqsim new NAME [--from POLICY] [-o FILE]`: a scaffold.
  *
- * Without --from: every section of the format, each key with a comment
- * saying what it means, values that load (placeholders are marked
- * `assumed:` so `liqsim lint` keeps flagging them until replaced).
+ * Without --from: every section and key of the format, generated from the
+ * loader's table (engine/scaffold.c), each with a comment saying what it
+ * means, values that load (placeholders are marked `assumed:` so `liqsim
+ * lint` keeps flagging them until replaced).
  * With --from: the other policy's file, renamed, so an author starts from
  * a venue that already works (or use `extends:` to inherit instead).
  * Refuses to overwrite an existing file.
  */
 #include "cli.h"
+#include "scaffold.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char scaffold[] =
-    "# %s — a liqsim policy (format: docs/policy-format.md).\n"
-    "# Replace every `assumed:` placeholder with a `source:` id once you have one;\n"
-    "# `liqsim lint --strict %s.yaml` stays unhappy until every section is sourced.\n"
-    "liqsim: 1\n"
-    "name: %s                    # must equal the file name\n"
-    "venue: \"TODO venue display name\"\n"
-    "product: \"TODO product, e.g. BTCUSDT perpetual\"\n"
-    "version: \"%s\"             # the day this file was last revised\n"
-    "effective: \"%s\"           # the date of the venue rules it encodes\n"
-    "description: >-\n"
-    "  TODO: what is special about this venue's liquidation waterfall.\n"
-    "\n"
-    "sources:                           # id -> where a rule or number comes from\n"
-    "  todo:\n"
-    "    title: \"TODO: the venue's liquidation help page\"\n"
-    "    url: \"https://example.invalid/liquidation\"\n"
-    "    date: unknown                   # the page's own date\n"
-    "    retrieved: \"%s\"\n"
-    "\n"
-    "contract:\n"
-    "  type: linear                     # linear (PnL in quote) | inverse (PnL in coin)\n"
-    "  settlement: USDT                 # currency of collateral and every amount\n"
-    "  contract_size: \"1\"             # inverse: quote value of one contract\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "margin:\n"
-    "  modes: [isolated, cross]\n"
-    "  max_leverage: 100\n"
-    "  maintenance:\n"
-    "    model: bracket                 # bracket (deductions keep MM continuous) | step (BitMEX)\n"
-    "    base: mark                     # mark (notional at the tested price) | entry\n"
-    "    rebracket: false               # true: tier chosen at the liquidation price (Binance)\n"
-    "    close_fee_rate: \"0\"          # taker fee to close folded into MM\n"
-    "    tiers:                         # MM = notional x rate - deduction\n"
-    "      - {up_to: \"50000\", rate: \"0.005\", deduction: \"0\", max_leverage: 100}\n"
-    "      - {rate: \"0.01\", deduction: \"250\", max_leverage: 50}\n"
-    "    assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "trigger:\n"
-    "  price: mark                      # mark | oracle | index | last\n"
-    "  # margin_call_at: \"2\"          # margin_call event at equity <= 2 x MM\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "liquidation:\n"
-    "  fill: market                     # market | bankruptcy (venue takes over at bankruptcy)\n"
-    "  surplus: trader                  # who keeps equity left after the close: trader | insurance_fund\n"
-    "  # partial: {mode: fraction, fraction: \"0.2\", above_notional: \"100000\"}\n"
-    "  fee:\n"
-    "    rate: \"0.005\"\n"
-    "    base: fill_notional            # fill_notional | trigger_notional | entry_notional\n"
-    "    cap: remaining_margin          # none | remaining_margin\n"
-    "    receiver: insurance_fund       # insurance_fund | venue | liquidator | liquidity_pool\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "insurance_fund:\n"
-    "  balance: unlimited               # or an amount in the settlement currency\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "adl:\n"
-    "  ranking: pnl_times_leverage      # pnl_times_leverage | pnl_times_margin_ratio | pnl_and_leverage | random | none\n"
-    "  close_price: bankruptcy          # bankruptcy | mark | oracle\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "# socialized_loss: {method: clawback}  # clawback (winners, pro rata to profit) | funding (per open base unit)\n"
-    "\n"
-    "shortfall:\n"
-    "  # stages in order: insurance_fund, adl, socialized, liquidity_pool, venue, trader_debt\n"
-    "  order: [insurance_fund, adl]\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "negative_balance:\n"
-    "  protection: true                 # false requires trader_debt in shortfall.order and a debt: section\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "# debt: {actions: [margin_call, collections], deadline_hours: 48}\n"
-    "\n"
-    "rounding:\n"
-    "  price_tick: \"0.1\"\n"
-    "  price: conservative              # against the trader: long up, short down\n"
-    "  amount_step: \"0.00000001\"\n"
-    "  fee: up\n"
-    "  assumed: \"placeholder from liqsim new\"\n"
-    "\n"
-    "# hooks:                           # Lua for the parts that are code: docs/hooks.md\n"
-    "#   file: %s.lua\n"
-    "#   liquidation_fee: liquidation_fee\n";
 
 static bool valid_name(const char *n)
 {
@@ -149,7 +63,8 @@ int cmd_new(int argc, char **argv)
     };
     const cli_verb verb = {
         "new", "NAME [--from POLICY] [-o FILE]",
-        "  Write a policy file with every section, commented; never overwrites a file.\n",
+        "  Write a policy file with every key the loader knows, each with what it means\n"
+        "  (optional ones commented out); never overwrites a file.\n",
         options, 1, 1, false};
     int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
@@ -218,7 +133,16 @@ int cmd_new(int argc, char **argv)
             free(o.args);
             return EXIT_INPUT;
         }
-        fprintf(f, scaffold, name, name, name, today, today, today, name);
+        char *text_new = scaffold_policy(name, today);
+        if (!text_new) {
+            fclose(f);
+            remove(path);
+            fputs("liqsim new: out of memory\n", stderr);
+            free(o.args);
+            return EXIT_RUN;
+        }
+        fputs(text_new, f);
+        free(text_new);
         fclose(f);
     }
     printf("%s\n", path);
