@@ -401,11 +401,28 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
             stop_view(&w, &cl, r);
         if (cl.liquidated) {
             const s_market *sm = &s->r.market;
-            result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step], "mark_path",
-                         &pr->trigger.prov, "first mark at or beyond the liquidation price");
-            result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
-                         "market.liquidation_fill.slippage", NULL,
-                         "trigger moved by the scenario's slippage, rounded against the trader");
+            /* On a path of several prices, the trace names the columns. */
+            if (w.cols.several) {
+                static const char *const col_key[PCOL_COUNT] = {
+                    "path column mark", "path column oracle", "path column index",
+                    "path column last"};
+                result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step],
+                             col_key[w.cols.trigger], &pr->trigger.prov,
+                             "first %s price (trigger.price; the path's %s column) at or "
+                             "beyond the liquidation price", pcol_names[w.cols.wanted],
+                             pcol_names[w.cols.trigger]);
+                result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
+                             "market.liquidation_fill.slippage", NULL,
+                             "the path's %s price at the trigger moved by the scenario's "
+                             "slippage, rounded against the trader", pcol_names[w.cols.fill]);
+            } else {
+                result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step], "mark_path",
+                             &pr->trigger.prov, "first mark at or beyond the liquidation price");
+                result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
+                             "market.liquidation_fill.slippage", NULL,
+                             "trigger moved by the scenario's slippage, rounded against the "
+                             "trader");
+            }
             const s_position *sp = w.sp;
             result_trace(r, "loss.unforced", cl.unforced, sp->entry_price.m,
                          "position.entry_price", NULL,
