@@ -12,6 +12,7 @@
  *   audit_shrink.c a failing case made smallest, property kept
  *   audit_replay.c books of such cases replayed, the ledger checked at
  *                  every tick; a failing book shrunk and written
+ *   audit_tally.c  what a run counts, case by case, merged across workers
  *
  * A case depends only on the run's seed and its id (not on the cases
  * before it), so shards and threads of one run check the same cases,
@@ -149,5 +150,23 @@ size_t audit_book_shrink(audit_ctx *c, audit_book *b, size_t budget);
  * caller frees. */
 char *audit_book_ndjson(const audit_ctx *c, const audit_book *b);
 char *audit_book_path_csv(const audit_ctx *c, const audit_book *b);
+
+/* audit_tally.c: a run's counts. Fill one per worker (each with its own
+ * audit_ctx), case ids in any order, then merge: the result does not
+ * depend on how the ids were split. */
+typedef struct audit_tally {
+    size_t checked[AP_COUNT], failed[AP_COUNT];
+    bool have[AP_COUNT];
+    uint64_t first_id[AP_COUNT];     /* the smallest id of a case (or book) that failed */
+    audit_case first[AP_COUNT];      /* the case that shows it (audit_check's failing[]) */
+    audit_book first_book;           /* AP_REPLAY's */
+    cov_set cov;
+} audit_tally;
+void audit_tally_init(audit_tally *t, const audit_ctx *c);
+/* Case id of the run seed: generated, checked for the properties in mask. */
+void audit_tally_case(audit_ctx *c, uint64_t seed, uint64_t id, unsigned mask, audit_tally *t);
+/* Book id of the run seed: generated and replayed, the ledger checked. */
+void audit_tally_book(audit_ctx *c, uint64_t seed, uint64_t id, audit_tally *t);
+void audit_tally_merge(audit_tally *into, const audit_tally *from);
 
 #endif

@@ -17,6 +17,7 @@
  * hand; test --coverage; and the trace an auditor reads (--explain).
  */
 #include "support/support.h"
+#include "audit.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -350,6 +351,43 @@ static void diff_refuses_two_settlement_currencies(void **state)
     cli_output_free(&r);
 }
 
+/* The counts of a run do not depend on how its case ids are split
+ * among workers (threads, shards): 600 cases of the planted fee defect
+ * tallied at once, and as two workers' halves (even and odd ids) merged. */
+static void a_tally_is_the_same_however_the_cases_are_split(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail("tests/data/audit/loss-falls-deeper.yaml");
+    liq_policy *q = load_policy_or_fail("tests/data/audit/loss-falls-deeper.yaml");
+    audit_ctx *c = audit_ctx_new(p), *c2 = audit_ctx_new(q);
+    assert_non_null(c);
+    assert_non_null(c2);
+    static audit_tally whole, even, odd;
+    audit_tally_init(&whole, c);
+    audit_tally_init(&even, c);
+    audit_tally_init(&odd, c2);
+    unsigned mask = audit_applicable(c);
+    for (uint64_t id = 0; id < 600; id++) {
+        audit_tally_case(c, 1, id, mask, &whole);
+        audit_tally_case(id % 2 ? c2 : c, 1, id, mask, id % 2 ? &odd : &even);
+    }
+    audit_tally_merge(&odd, &even);
+    for (int k = 0; k < AP_COUNT; k++) {
+        assert_int_equal(odd.checked[k], whole.checked[k]);
+        assert_int_equal(odd.failed[k], whole.failed[k]);
+        assert_int_equal(odd.have[k], whole.have[k]);
+        if (whole.have[k])
+            assert_int_equal(odd.first_id[k], whole.first_id[k]);
+    }
+    assert_int_equal(odd.cov.results, whole.cov.results);
+    for (size_t i = 0; i < whole.cov.n; i++)
+        assert_int_equal(odd.cov.b[i].hits, whole.cov.b[i].hits);
+    audit_ctx_free(c);
+    audit_ctx_free(c2);
+    liq_policy_free(p);
+    liq_policy_free(q);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -360,6 +398,7 @@ int main(void)
         cmocka_unit_test(a_broken_protection_promise_is_found_and_eval_reproduces_it),
         cmocka_unit_test(a_loss_that_falls_with_a_deeper_shock_is_found_and_eval_reproduces_it),
         cmocka_unit_test(the_same_seed_gives_the_same_report),
+        cmocka_unit_test(a_tally_is_the_same_however_the_cases_are_split),
         cmocka_unit_test(an_out_directory_that_cannot_be_made_is_invalid_input),
         cmocka_unit_test(a_sound_policy_keeps_every_property),
         cmocka_unit_test(diff_reports_the_changed_share_and_the_smallest_changed_position),

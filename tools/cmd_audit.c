@@ -35,11 +35,6 @@ typedef struct audit_opts {
     liq_format format;
 } audit_opts;
 
-typedef struct prop_tally {
-    size_t checked, failed;
-    bool have;                 /* first failure: the case with the smallest id */
-    audit_case first;
-} prop_tally;
 
 typedef struct run {
     const audit_opts *o;
@@ -134,50 +129,26 @@ static void audit_one(const char *path, void *ud)
     liq_diags_free(&d);
     const char *name = liq_policy_name(p);
     unsigned applicable = audit_applicable(c);
-    prop_tally t[AP_COUNT];
-    memset(t, 0, sizeof t);
-    cov_set cov;
-    cov_init(&cov, p);
-    for (size_t i = 0; i < p->nmarkets; i++) {
-        cov_set m;
-        cov_init_root(&m, &p->markets[i].r);
-        cov_merge(&cov, &m);
+    /* One worker here; the tally is the same for any split of the ids
+     * (engine/audit_tally.c). */
+    audit_tally *t = malloc(sizeof *t);
+    if (!t) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        u->rc = EXIT_RUN;
+        audit_ctx_free(c);
+        liq_policy_free(p);
+        return;
     }
-    audit_case *shows = malloc(AP_COUNT * sizeof *shows);
-    for (long id = 0; shows && id < o->cases; id++) {
-        audit_case k;
-        audit_case_gen(c, (uint64_t)o->seed, (uint64_t)id, &k);
-        unsigned checked = 0,
-                 failed = audit_check(c, &k, applicable, &cov, &checked, NULL, shows);
-        for (int pr = 0; pr < AP_COUNT; pr++) {
-            t[pr].checked += (checked >> pr) & 1u;
-            if ((failed >> pr) & 1u) {
-                if (!t[pr].have)
-                    t[pr].first = shows[pr];
-                t[pr].have = true;
-                t[pr].failed++;
-            }
-        }
-    }
-    free(shows);
+    audit_tally_init(t, c);
+    for (long id = 0; id < o->cases; id++)
+        audit_tally_case(c, (uint64_t)o->seed, (uint64_t)id, applicable, t);
     /* Books: one per 100 cases, at least one. */
     long nbooks = o->cases / 100 ? o->cases / 100 : 1;
-    audit_book first_book;
-    bool have_book = false;
+    for (long id = 0; id < nbooks; id++)
+        audit_tally_book(c, (uint64_t)o->seed, (uint64_t)id, t);
+    audit_book first_book = t->first_book;
     char book_detail[AUDIT_DETAIL] = "";
-    for (long id = 0; id < nbooks; id++) {
-        audit_book b;
-        char why[AUDIT_DETAIL];
-        audit_book_gen(c, (uint64_t)o->seed, (uint64_t)id, &b);
-        t[AP_REPLAY].checked++;
-        if (!audit_book_check(c, &b, why, sizeof why)) {
-            t[AP_REPLAY].failed++;
-            if (!have_book) {
-                first_book = b;
-                have_book = true;
-            }
-        }
-    }
+    cov_set cov = t->cov;
     json_t *jp = json_array(), *jo = json_object();
     sbuf *tx = &u->text;
     size_t nfailed = 0;
@@ -192,10 +163,10 @@ static void audit_one(const char *path, void *ud)
             continue;
         }
         json_object_set_new(j, "applies", json_true());
-        json_object_set_new(j, "checked", json_integer((json_int_t)t[pr].checked));
-        json_object_set_new(j, "failed", json_integer((json_int_t)t[pr].failed));
-        if (!t[pr].failed) {
-            sb_add(tx, "  ok    %-50s %zu checked\n", audit_prop_names[pr], t[pr].checked);
+        json_object_set_new(j, "checked", json_integer((json_int_t)t->checked[pr]));
+        json_object_set_new(j, "failed", json_integer((json_int_t)t->failed[pr]));
+        if (!t->failed[pr]) {
+            sb_add(tx, "  ok    %-50s %zu checked\n", audit_prop_names[pr], t->checked[pr]);
             json_array_append_new(jp, j);
             continue;
         }
@@ -204,7 +175,7 @@ static void audit_one(const char *path, void *ud)
             size_t spent = audit_book_shrink(c, &first_book, SHRINK_BUDGET);
             audit_book_check(c, &first_book, book_detail, sizeof book_detail);
             sb_add(tx, "  FAIL  %-50s %zu checked, %zu failed\n", audit_prop_names[pr],
-                   t[pr].checked, t[pr].failed);
+                   t->checked[pr], t->failed[pr]);
             sb_add(tx, "        book of %zu accounts, shrunk in %zu replays: %s\n", first_book.n,
                    spent, book_detail);
             json_t *files = json_array();
@@ -242,14 +213,14 @@ static void audit_one(const char *path, void *ud)
             json_array_append_new(jp, j);
             continue;
         }
-        audit_case k = t[pr].first;
-        uint64_t first_id = k.id;
+        audit_case k = t->first[pr];
+        uint64_t first_id = t->first_id[pr];
         size_t spent = audit_shrink(c, &k, pr, SHRINK_BUDGET);
         char detail[AP_COUNT][AUDIT_DETAIL];
         memset(detail, 0, sizeof detail);
         audit_check(c, &k, 1u << pr, NULL, NULL, detail, NULL);
         sb_add(tx, "  FAIL  %-50s %zu checked, %zu failed\n", audit_prop_names[pr],
-               t[pr].checked, t[pr].failed);
+               t->checked[pr], t->failed[pr]);
         sb_add(tx, "        case %llu, shrunk in %zu evaluations: %s\n",
                (unsigned long long)first_id, spent, detail[pr]);
         char note[AUDIT_DETAIL + 200];
@@ -334,6 +305,7 @@ static void audit_one(const char *path, void *ud)
     json_array_append_new(u->report, jo);
     if (nfailed && !u->rc)
         u->rc = EXIT_RUN;
+    free(t);
     audit_ctx_free(c);
     liq_policy_free(p);
 }
