@@ -22,23 +22,6 @@
 
 #include "fileio.h"
 
-/* A temporary directory for one test; removed by rm_tree. */
-static char *temp_dir(void)
-{
-    char *dir = strdup("/tmp/liqsim-fileio-XXXXXX");
-    assert_non_null(dir);
-    assert_non_null(mkdtemp(dir));
-    return dir;
-}
-
-static void rm_tree(char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    free(dir);
-}
-
 /* dir/name holding size bytes: text repeated (a sparse file when text
  * is NULL). Returns the path; the caller frees it. */
 static char *make_file(const char *dir, const char *name, size_t size, const char *text)

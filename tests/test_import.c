@@ -331,14 +331,6 @@ static void okx_without_contract_value_and_price_is_refused(void **state)
 
 /* ---- the size limit: 8 MiB read, one byte more refused ---------------- */
 
-static char *temp_dir(void)
-{
-    char *d = strdup("/tmp/liqsim-import-XXXXXX");
-    assert_non_null(d);
-    assert_non_null(mkdtemp(d));
-    return d;
-}
-
 /* A file of exactly n bytes: "[", spaces, "]" — valid JSON, no market. */
 static void write_padded(const char *path, size_t n)
 {

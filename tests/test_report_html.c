@@ -61,14 +61,6 @@ static void write_test_output(const char *name, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
-
 /* The default scenario under the given shipped policies. */
 static liq_result **evaluate(const char *const *policies, size_t n, bool explain)
 {
@@ -125,8 +117,8 @@ static void test_one_chart_pair_per_currency_one_bar_per_venue(void **state)
     char *page = liq_results_render(rs, 3, LIQ_FMT_HTML, true);
     /* USDT (binance-usdm), USDC (hyperliquid), BTC (binance-coinm):
      * each currency its own loss chart and its own cover chart. */
-    assert_int_equal(count(page, "<svg "), 6);
-    assert_int_equal(count(page, "data-currency=\""), 3);
+    assert_int_equal(count_of(page, "<svg "), 6);
+    assert_int_equal(count_of(page, "data-currency=\""), 3);
     for (const char *const *id = (const char *const[]){"id=\"loss-0\"", "id=\"cover-0\"",
                                                        "id=\"loss-1\"", "id=\"cover-1\"",
                                                        "id=\"loss-2\"", "id=\"cover-2\"", NULL};
@@ -170,7 +162,7 @@ static void test_page_needs_nothing_from_the_network(void **state)
     liq_result **rs = evaluate(three, 3, false);
     char *page = liq_results_render(rs, 3, LIQ_FMT_HTML, true);
     /* No script that runs, no stylesheet, image or font to fetch. */
-    assert_int_equal(count(page, "<script"), count(page, "<script type=\"application/json\""));
+    assert_int_equal(count_of(page, "<script"), count_of(page, "<script type=\"application/json\""));
     assert_null(strstr(page, "<link"));
     assert_null(strstr(page, "<img"));
     assert_null(strstr(page, "src="));
@@ -198,7 +190,7 @@ static void test_warnings_and_rows_without_numbers_show_in_the_page(void **state
     assert_non_null(strstr(notes, "deribit: Deribit offers no isolated margin"));
     assert_non_null(strstr(notes, "kraken-spot-margin: not_offered — max 5x"));
     /* Only the row with numbers is charted; the other's cells are empty. */
-    assert_int_equal(count(page, "<svg "), 2);
+    assert_int_equal(count_of(page, "<svg "), 2);
     assert_null(strstr(page, "kraken-spot-margin — "));
     assert_non_null(strstr(page, "data-row=\"1\" data-key=\"loss.total\">—</td>"));
     assert_non_null(strstr(page, "data-row=\"1\" data-key=\"status\">not_offered</td>"));
@@ -379,7 +371,7 @@ static void test_grid_heatmap_of_what_the_trader_owes(void **state)
     assert_non_null(strstr(page, ">5x</text>"));
     assert_non_null(strstr(page, "5x, 60%: no value"));
     assert_non_null(strstr(page, "one cell left out, to show how"));
-    assert_int_equal(count(page, "<g class=\"cell\""), 9);
+    assert_int_equal(count_of(page, "<g class=\"cell\""), 9);
     /* Nothing to draw, or a format a grid has no view in: NULL. */
     /* Kept for the browser test (tests/html/check_page.py). */
     write_test_output("grid.html", page);
@@ -449,7 +441,7 @@ static void test_replay_page_charts_the_runs_over_time(void **state)
         snprintf(want, sizeof want, "class=\"chart\" id=\"%s\"", ids[i]);
         assert_non_null(strstr(page, want));
     }
-    assert_int_equal(count(page, "<svg "), 8);
+    assert_int_equal(count_of(page, "<svg "), 8);
     assert_non_null(strstr(page, "insurance fund (XBT)"));
     assert_non_null(strstr(page, "insurance fund (USDT)"));
     assert_non_null(strstr(page, ">time (UTC)</text>"));

@@ -26,23 +26,6 @@
 
 #define PLACEHOLDER "assumed: \"" LIQ_SCAFFOLD_PLACEHOLDER "\""
 
-/* A fresh directory for the files a test writes; removed by rm_dir. */
-static char *temp_dir(void)
-{
-    char *dir = strdup("/tmp/liqsim-scaffold-XXXXXX");
-    assert_non_null(dir);
-    assert_non_null(mkdtemp(dir));
-    return dir;
-}
-
-static void rm_dir(char *dir)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    free(dir);
-}
-
 /* text with every `from` replaced by `to`; the caller frees it. */
 static char *replace_all(const char *text, const char *from, const char *to)
 {
@@ -74,14 +57,6 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-static size_t count(const char *text, const char *what)
-{
-    size_t n = 0;
-    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
-        n++;
-    return n;
-}
-
 /* `liqsim new demo` in dir: the path of the file it wrote (caller frees). */
 static char *new_policy(const char *dir, const char *name)
 {
@@ -101,12 +76,12 @@ static void lint_strict_fails_on_each_placeholder_new_wrote(void **state)
     char *dir = temp_dir();
     char *path = new_policy(dir, "demo");
     char *text = read_file(path);
-    size_t placeholders = count(text, " " PLACEHOLDER);   /* not the header's `...` */
+    size_t placeholders = count_of(text, " " PLACEHOLDER);   /* not the header's `...` */
     assert_true(placeholders >= 5);
 
     cli_output r = CLI("lint", "--strict", path);
     expect_exit_code(&r, 3);
-    assert_int_equal(count(r.err, "assumed: \"" LIQ_SCAFFOLD_PLACEHOLDER "\" is not a source"),
+    assert_int_equal(count_of(r.err, "assumed: \"" LIQ_SCAFFOLD_PLACEHOLDER "\" is not a source"),
                      placeholders);
     /* Each at the line of its own placeholder: the contract's first. */
     char want[600];
@@ -118,7 +93,7 @@ static void lint_strict_fails_on_each_placeholder_new_wrote(void **state)
     cli_output_free(&r);
     free(text);
     free(path);
-    rm_dir(dir);
+    rm_tree(dir);
 }
 
 /* Replace the TODO text and the placeholder source by real-looking ones:
@@ -147,7 +122,7 @@ static void lint_strict_passes_once_every_section_is_sourced(void **state)
     write_text(path, one_left);
     cli_output r = CLI("lint", "--strict", path);
     expect_exit_code(&r, 3);
-    assert_int_equal(count(r.err, "warning: "), 1);
+    assert_int_equal(count_of(r.err, "warning: "), 1);
     assert_non_null(strstr(r.err, "is not a source: cite one"));
     cli_output_free(&r);
 
@@ -165,7 +140,7 @@ static void lint_strict_passes_once_every_section_is_sourced(void **state)
     free(a);
     free(text);
     free(path);
-    rm_dir(dir);
+    rm_tree(dir);
 }
 
 /* The line after `from` that holds `key:` as a key (live, commented out,
@@ -270,7 +245,7 @@ static void the_scaffold_loads(void **state)
     assert_non_null(strstr(text, "\nversion: \"2026-12-01\""));
     liq_policy_free(p);
     free(text);
-    rm_dir(dir);
+    rm_tree(dir);
 }
 
 /* `liqsim new` writes the generated scaffold, dated today. */
@@ -290,7 +265,7 @@ static void liqsim_new_writes_the_generated_scaffold(void **state)
     free(want);
     free(got);
     free(path);
-    rm_dir(dir);
+    rm_tree(dir);
 }
 
 int main(void)

@@ -55,6 +55,12 @@ void expect_err_line(const cli_output *r, const char *line);
 
 /* The whole of a file, NUL-terminated. The caller frees it. */
 char *read_file(const char *path);
+/* A fresh directory under /tmp for the files one test writes; rm_tree
+ * removes it with everything in it and frees the name. */
+char *temp_dir(void);
+void rm_tree(char *dir);
+/* How many times needle occurs in hay (not overlapping). */
+size_t count_of(const char *hay, const char *needle);
 
 /* ---- diagnostics and loading (inputs.c) -------------------------------- */
 
