@@ -1637,9 +1637,34 @@ static void test_no_venue_loses_less_at_a_higher_leverage(void **state)
     assert_true(refused > 0 && answered > 0);
 }
 
+/* An amount too large for the decimal type is an error in the user's
+ * terms: which quantity it was (here the deficit of a short of ten
+ * trillion contracts at 10 that gaps to 10^14), never an internal helper's
+ * name, and no result. */
+static void test_an_overflow_names_the_quantity_not_the_helper(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/bybit-usdt.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "ovf.yaml",
+        "name: ovf\n"
+        "account: {collateral: \"10000000000000\", mode: isolated}\n"
+        "position: {market: BTCUSDT, side: short, size: \"10000000000000\", entry_price: \"10\", "
+        "leverage: 10}\n"
+        "market: {mark_path: [\"10\", \"100000000000000\"]}\n");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts o = {0};
+    assert_null(liq_eval(p, s, &o, &d));
+    expect_first_error(&d, LIQ_SOURCE_DIR "/policies/bybit-usdt.yaml: overflow while covering the "
+                           "deficit (scenario ovf, policy bybit-usdt)");
+    liq_diags_free(&d);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
 int main(void)
 {
-    static struct CMUnitTest tests[NCASES + 15];
+    static struct CMUnitTest tests[NCASES + 16];
     for (size_t i = 0; i < NCASES; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
     size_t n = NCASES;
@@ -1657,6 +1682,8 @@ int main(void)
         test_reporting_currency_prices_coin_amounts_at_their_own_moment);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_an_account_in_two_settlement_currencies_is_refused);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_an_overflow_names_the_quantity_not_the_helper);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_dydx_cross_positions_share_net_collateral_by_maintenance);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
