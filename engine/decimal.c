@@ -13,7 +13,7 @@
  * unsigned), and neg/abs saturate it rather than invoke undefined
  * behaviour.
  */
-#include "liqsim.h"
+#include "decimal.h"
 
 #include <string.h>
 
@@ -240,7 +240,36 @@ static inline u128 divmod_64(u128 m, uint64_t d, uint64_t *rem)
 #endif
 }
 
-liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+/* Most operands are small: prices, sizes and amounts of any real trade
+ * have raws within +-2^63 (about 9.2e6 at 12 places). Then the product,
+ * or the scaled dividend, is one 64x64 multiplication of the magnitudes
+ * and cannot overflow 128 bits (under 2^126 and 2^104), and the result
+ * (under 2^87) cannot overflow the raw: no overflow check is needed, and
+ * the answer is the wide path's bit for bit (tests/test_decimal.c checks
+ * them against each other). Everything else takes the wide path. */
+static inline bool fits64(liq_i128 v)
+{
+    return (liq_i128)(int64_t)v == v;
+}
+
+static inline uint64_t mag64(int64_t v)
+{
+    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+/* q (+1 where the mode rounds up) with the sign; |result| < 2^127. */
+static inline void small_finish(bool neg, u128 q, uint64_t r, uint64_t d, liq_round mode,
+                                liq_dec *out)
+{
+    if (round_up(neg, q, r, d, mode))
+        q++;
+    liq_i128 v = (liq_i128)q;
+    out->raw = neg ? -v : v;
+}
+
+/* noinline: the fast path stays a small leaf that callers can inline. */
+__attribute__((noinline)) liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_round mode,
+                                                  liq_dec *out)
 {
     if (!mode_ok(mode))
         return LIQ_EINPUT;
@@ -260,7 +289,20 @@ liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
     return round_finish(neg, qlo, r, SCALE, mode, out);
 }
 
-liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+{
+    if (fits64(a.raw) && fits64(b.raw) && mode_ok(mode)) {
+        int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+        uint64_t r;
+        u128 q = divmod_64((u128)mag64(x) * mag64(y), SCALE, &r);
+        small_finish((x < 0) != (y < 0), q, r, SCALE, mode, out);
+        return LIQ_OK;
+    }
+    return dec_mul_wide(a, b, mode, out);
+}
+
+__attribute__((noinline)) liq_status dec_div_wide(liq_dec a, liq_dec b, liq_round mode,
+                                                  liq_dec *out)
 {
     if (b.raw == 0)
         return LIQ_EDIVZERO;
@@ -288,6 +330,18 @@ liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
     if (!q_fits(q, &qlo))
         return LIQ_EOVERFLOW;
     return round_finish(neg, qlo, r, d, mode, out);
+}
+
+liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+{
+    if (b.raw != 0 && fits64(a.raw) && fits64(b.raw) && mode_ok(mode)) {
+        int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+        uint64_t r, d = mag64(y);
+        u128 q = divmod_64((u128)mag64(x) * SCALE, d, &r);
+        small_finish((x < 0) != (y < 0), q, r, d, mode, out);
+        return LIQ_OK;
+    }
+    return dec_div_wide(a, b, mode, out);
 }
 
 liq_status liq_dec_quantize(liq_dec a, liq_dec step, liq_round mode,

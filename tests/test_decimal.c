@@ -5,7 +5,8 @@
  * tolerance: a decimal that is off by one unit of 10^-12 fails. Covers
  * parsing (accepted forms, every reject and its status), formatting,
  * each rounding mode on ties and non-ties for mul, div and quantize, the
- * 256-bit slow paths, overflow reporting, and the worked values that the
+ * 256-bit slow paths, the 64-bit fast path checked against the wide one,
+ * overflow reporting, and the worked values that the
  * venue policies rely on.
  */
 #include <stdarg.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "liqsim.h"
+#include "decimal.h"
 
 #define MAX_STR "170141183460469231731687303.715884105727"
 #define MIN_STR "-170141183460469231731687303.715884105728"
@@ -493,6 +494,84 @@ static void test_div_slow_path_with_wide_divisor_is_exact(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The 64-bit fast path against the wide path                          */
+/* ------------------------------------------------------------------ */
+
+/* liq_dec_mul and liq_dec_div take a 64-bit path when both raws fit in
+ * 64 bits; dec_mul_wide and dec_div_wide are the general paths. For
+ * every mode they must give the same status and the same raw: over edge
+ * raws (zero, one unit, halves that make ties, the int64 limits and one
+ * past them, the largest raws) crossed with each other, and over random
+ * raws of every bit length up to 70, either sign. */
+static const liq_i128 edge_raws[] = {
+    0, 1, 2, 3, 500000000000, 1500000000000, 2500000000000, 1000000000000,
+    2000000000000, 999999999999, 1000000000001, 4611686018427387904 /* 2^62 */,
+    INT64_MAX, INT64_MAX - 1, (liq_i128)INT64_MAX + 1, INT64_MIN + 1,
+    (liq_i128)INT64_MIN - 1, 3037000499 /* ~sqrt(2^63) */,
+};
+
+static void fast_and_wide_agree(liq_dec a, liq_dec b, size_t *checked)
+{
+    for (size_t m = 0; m < N(all_modes); m++) {
+        liq_dec f = {SENTINEL_RAW}, w = {SENTINEL_RAW};
+        liq_status fs = liq_dec_mul(a, b, all_modes[m], &f);
+        liq_status ws = dec_mul_wide(a, b, all_modes[m], &w);
+        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw)) {
+            char x[LIQ_DEC_STRLEN], y[LIQ_DEC_STRLEN];
+            liq_dec_format(a, x);
+            liq_dec_format(b, y);
+            fail_msg("mul %s x %s (%s): fast and wide paths differ", x, y,
+                     liq_round_name(all_modes[m]));
+        }
+        f.raw = w.raw = SENTINEL_RAW;
+        fs = liq_dec_div(a, b, all_modes[m], &f);
+        ws = dec_div_wide(a, b, all_modes[m], &w);
+        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw)) {
+            char x[LIQ_DEC_STRLEN], y[LIQ_DEC_STRLEN];
+            liq_dec_format(a, x);
+            liq_dec_format(b, y);
+            fail_msg("div %s / %s (%s): fast and wide paths differ", x, y,
+                     liq_round_name(all_modes[m]));
+        }
+        *checked += 2;
+    }
+}
+
+static uint64_t xorshift(uint64_t *g)
+{
+    *g ^= *g << 13;
+    *g ^= *g >> 7;
+    *g ^= *g << 17;
+    return *g;
+}
+
+/* A raw of a random bit length (0..70), either sign. */
+static liq_i128 random_raw(uint64_t *g)
+{
+    unsigned bits = (unsigned)(xorshift(g) % 71);
+    __extension__ typedef unsigned __int128 u128;
+    u128 u = ((u128)xorshift(g) << 64 | xorshift(g)) & (((u128)1 << bits) - 1);
+    liq_i128 v = (liq_i128)u;
+    return (xorshift(g) & 1) ? -v : v;
+}
+
+static void test_mul_and_div_fast_path_agrees_with_the_wide_path(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    for (size_t i = 0; i < N(edge_raws); i++)
+        for (size_t j = 0; j < N(edge_raws); j++)
+            for (int sa = -1; sa <= 1; sa += 2)
+                for (int sb = -1; sb <= 1; sb += 2)
+                    fast_and_wide_agree((liq_dec){sa * edge_raws[i]},
+                                        (liq_dec){sb * edge_raws[j]}, &checked);
+    uint64_t g = 0x2545f4914f6cdd1du;
+    for (int i = 0; i < 200000; i++)
+        fast_and_wide_agree((liq_dec){random_raw(&g)}, (liq_dec){random_raw(&g)}, &checked);
+    assert_true(checked > 2000000);
+}
+
+/* ------------------------------------------------------------------ */
 /* Overflow and division by zero                                        */
 /* ------------------------------------------------------------------ */
 
@@ -734,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_mul_slow_path_rounds_ties_by_mode),
         cmocka_unit_test(test_div_slow_path_with_small_divisor_is_exact),
         cmocka_unit_test(test_div_slow_path_with_wide_divisor_is_exact),
+        cmocka_unit_test(test_mul_and_div_fast_path_agrees_with_the_wide_path),
         cmocka_unit_test(test_add_and_sub_report_overflow_instead_of_wrapping),
         cmocka_unit_test(test_mul_reports_overflow_instead_of_wrapping),
         cmocka_unit_test(test_mul_rounding_past_the_largest_value_overflows),
