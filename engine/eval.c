@@ -125,12 +125,26 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
-liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
-                            liq_diags *diags)
+/* A result block for p, pr and s: reuse (cleared, names pointing at p's
+ * and s's own strings, nothing allocated) when given, else a new block
+ * with the names copied into it. Caller owns the result. */
+static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                                liq_result *reuse, liq_diags *diags)
 {
+    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
+    char **slots[4];
+    if (reuse) {
+        result_clear(reuse);
+        slots[0] = &reuse->policy, slots[1] = &reuse->venue;
+        slots[2] = &reuse->scenario, slots[3] = &reuse->settlement;
+        /* Read-only borrowed strings (liq_eval_reuse's contract): the
+         * renderers only read them, and liq_result_free never frees them. */
+        for (int i = 0; i < 4; i++)
+            *slots[i] = (char *)(names[i] ? names[i] : "");
+        return reuse;
+    }
     /* The result and its four names in one block: one malloc per
      * evaluation, whatever it holds (liq_result_free releases all). */
-    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
     size_t lens[4], total = sizeof(liq_result);
     for (int i = 0; i < 4; i++)
         total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
@@ -144,13 +158,19 @@ liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_sce
     memset(r, 0, sizeof *r);
     r->sources = &p->r.sources;
     char *cur = (char *)(r + 1);
-    char **slots[4] = {&r->policy, &r->venue, &r->scenario, &r->settlement};
+    slots[0] = &r->policy, slots[1] = &r->venue, slots[2] = &r->scenario, slots[3] = &r->settlement;
     for (int i = 0; i < 4; i++) {
         memcpy(cur, names[i] ? names[i] : "", lens[i]);
         *slots[i] = cur;
         cur += lens[i];
     }
     return r;
+}
+
+liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                            liq_diags *diags)
+{
+    return result_block(p, pr, s, NULL, diags);
 }
 
 void eval_fail_calc(wf *w, liq_status st)
@@ -208,8 +228,10 @@ liq_status eval_settle(wf *w, const wf_close *cl)
     return st;
 }
 
+/* reuse: a block of an earlier evaluation (liq_eval_reuse) or NULL;
+ * evaluate owns it from here on: it is the result, or released. */
 static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                            liq_diags *diags);
+                            liq_result *reuse, liq_diags *diags);
 
 /* The stop-loss's part of the result: what the walk did with it. */
 static void stop_view(const wf *w, const wf_close *cl, liq_result *r)
@@ -245,7 +267,7 @@ static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_e
     }
     v.pos.stop_loss.price.set = false;
     liq_eval_opts q = {.quiet = true, .currency = opts ? opts->currency : NULL};
-    liq_result *o = evaluate(p, &v.s, &q, diags);
+    liq_result *o = evaluate(p, &v.s, &q, NULL, diags);
     variant_free(&v);
     if (!o)
         return liq_diags_count(diags, LIQ_SEV_ERROR) ? diags->items[diags->n - 1].code
@@ -264,20 +286,24 @@ static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_e
 }
 
 static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                            liq_diags *diags)
+                            liq_result *reuse, liq_diags *diags)
 {
-    if (s->nlegs > 1)
+    if (s->nlegs > 1) {
+        liq_result_free(reuse);
         return account_eval(p, s, opts, diags);
+    }
     /* Which of the venue's markets the scenario's market names: its rules
      * (p->r with the market's overrides) are the ones evaluated. */
     mkt_match mm;
     const s_position *sp0 = s->legs[0].p;
     const char *want = sp0->market.v;
     if (!want) {
-        memset(&mm, 0, sizeof mm);
+        /* note and reason are read only when substituted or not found */
         mm.found = true;
+        mm.substituted = false;
         mm.m = p->nmarkets ? &p->markets[0] : NULL;
     } else if (!market_find(p, want, sp0->contract.v, &mm)) {
+        liq_result_free(reuse);
         /* No answer rather than another market's: the row says why. */
         liq_result *row = result_new_row(p->r.name.v, p->r.venue.v, s->r.name.v, RS_NOT_LISTED,
                                          mm.reason);
@@ -289,7 +315,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         return row;
     }
     const p_root *pr = mm.m ? &mm.m->r : &p->r;
-    liq_result *r = eval_result_new(p, pr, s, diags);
+    liq_result *r = result_block(p, pr, s, reuse, diags);
     if (!r)
         return NULL;
     char refusal[WF_REFUSAL], hook_io[WF_HOOK_IO];
@@ -468,11 +494,11 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
 }
 
 /* Under mem.h's rule: a call that fails for want of memory says so first. */
-liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                     liq_diags *diags)
+static liq_result *eval_watched(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                                liq_result *reuse, liq_diags *diags)
 {
     mem_watch w = mem_watch_start(diags);
-    liq_result *r = evaluate(p, s, opts, diags);
+    liq_result *r = evaluate(p, s, opts, reuse, diags);
     if (r && r->incomplete) {
         /* A result without one of its events or warnings is not the answer. */
         liq_result_free(r);
@@ -480,4 +506,23 @@ liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *
     }
     mem_watch_end(&w, diags, r == NULL, p->path);
     return r;
+}
+
+liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                     liq_diags *diags)
+{
+    return eval_watched(p, s, opts, NULL, diags);
+}
+
+liq_status liq_eval_reuse(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                          liq_result **r, liq_diags *diags)
+{
+    size_t before = diags->n;
+    *r = eval_watched(p, s, opts, *r, diags);
+    if (*r)
+        return LIQ_OK;
+    for (size_t i = before; i < diags->n; i++)
+        if (diags->items[i].severity == LIQ_SEV_ERROR)
+            return diags->items[i].code;
+    return LIQ_ENOMEM;   /* past the list's cap: only a count is left */
 }

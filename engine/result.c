@@ -89,6 +89,23 @@ bool result_set_names(liq_result *r, const char *market, const char *product)
     return set_str(&r->market, market) && set_str(&r->product, product);
 }
 
+/* What the block owns beyond itself, released; the block then all zero. */
+void result_clear(liq_result *r)
+{
+    free(r->reason);
+    free(r->market);
+    free(r->product);
+    free(r->actions);
+    free(r->legs);
+    free(r->rep_source);
+    free(r->events);
+    free(r->trace);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    memset(r, 0, sizeof *r);
+}
+
 void liq_result_free(liq_result *r)
 {
     if (!r)

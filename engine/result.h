@@ -190,6 +190,9 @@ bool result_report_currency(liq_result *r, const liq_scenario *s, const char *cu
  * memory. venue and scenario may be NULL (not known). */
 liq_result *result_new_row(const char *policy, const char *venue, const char *scenario,
                            int status, const char *reason);
+/* Release what r owns beyond its block (events, trace, warnings, the
+ * strings) and zero the block, for the next evaluation into it. */
+void result_clear(liq_result *r);
 /* Set the status and its reason (copied; NULL for none). false only on
  * out of memory, the status then set and the reason left NULL. */
 bool result_set_status(liq_result *r, int status, const char *reason);

@@ -218,6 +218,16 @@ typedef struct liq_eval_opts {
 LIQ_API liq_result *liq_eval(liq_policy *p, const liq_scenario *s,
                              const liq_eval_opts *opts, liq_diags *diags);
 LIQ_API void liq_result_free(liq_result *r);
+/* liq_eval for a caller that evaluates many scenarios in a row (a batch,
+ * the bench): *r is NULL or a result of an earlier call, which is reused
+ * when it can be (a single-position evaluation allocates nothing more)
+ * and released when it cannot. The result's policy, venue, scenario and
+ * settlement names point at p's and s's own strings instead of copies:
+ * read them while p and s live. Returns LIQ_OK with *r the result, or
+ * the status of the first error (in diags) with *r NULL. The caller
+ * releases the last *r with liq_result_free. */
+LIQ_API liq_status liq_eval_reuse(liq_policy *p, const liq_scenario *s,
+                                  const liq_eval_opts *opts, liq_result **r, liq_diags *diags);
 /* A row's status (CONTRACT.md, Rows): "ok", "not_listed", "not_offered"
  * or "error", a static string. A row that is not "ok" carries no
  * amounts; liq_result_reason says why in the user's terms (a string

@@ -1122,7 +1122,8 @@ static void every_verb_has_help_from_its_table(void **state)
          "--currency", NULL},
         {"schema", "--format", NULL},
         {"new", "--from", "--output", NULL},
-        {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", NULL},
+        {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", "--hooked-accounts",
+         "--big-accounts", NULL},
         {"replay", "--book", "--path", "--events", "--fund-csv", "--slippage", "--insurance-fund",
          "--market", "--naive", "--check", "--format", NULL},
     };

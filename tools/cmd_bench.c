@@ -2,18 +2,26 @@
  * cmd_bench.c — `liqsim bench`: the speed figures the README quotes,
  * measured on data the benchmark generates itself (fixed seeds), one
  * core. Wall-clock figures are for reading only; nothing in liqsim's
- * results depends on time.
+ * results depends on time. Each figure is printed with its target
+ * (issue 12) and, for evaluations, beside its floor.
  *
  *   1. single-position evaluations per second, table-only policy
- *      (policies/binance-usdm.yaml) and a policy with two Lua hooks on
- *      the path (liquidation_fee and insurance_fund, generated here);
+ *      (policies/binance-usdm.yaml), next to the floor: the same
+ *      formulas as a plain C loop with liqsim's decimals (bench_floor.c),
+ *      which must give the same answer; then a policy with two Lua hooks
+ *      on the path (liquidation_fee and insurance_fund, generated here);
  *   2. replay of a generated book through a generated crash path,
- *      indexed trigger, with peak memory;
+ *      indexed trigger, with peak memory: under binance-usdm, then under
+ *      every shipped policy with hooks (a book within its leverage), and
+ *      a large book (--big-accounts);
  *   3. the same replay naive (every account checked at every tick) on a
  *      smaller book, next to the indexed one on that book.
  */
 #include "cli.h"
+#include "bench.h"
 #include "book.h"
+#include "result.h"
+#include "scenario.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -84,37 +92,84 @@ static bool write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
-static int evals(const char *label, liq_policy *p, liq_scenario *s, long n)
+/* Evaluations per second of s under p, into one reused result block
+ * (liq_eval_reuse, as a batch would); 0 on failure (diagnostics printed). */
+static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
 {
     liq_diags d = LIQ_DIAGS_INIT;
     liq_eval_opts o = {.quiet = true};
+    liq_result *r = NULL;
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
-        liq_result *r = liq_eval(p, s, &o, &d);
-        if (!r) {
+        if (liq_eval_reuse(p, s, &o, &r, &d) != LIQ_OK) {
             cli_print_diags(&d);
             liq_diags_free(&d);
-            return EXIT_RUN;
+            return 0;
         }
-        liq_result_free(r);
     }
-    double dt = now_s() - t0;
-    printf("  %-44s %10.0f evals/s  (%ld in %.3f s)\n", label, (double)n / dt, n, dt);
+    *secs = now_s() - t0;
+    liq_result_free(r);
     liq_diags_free(&d);
-    return 0;
+    return (double)n / *secs;
 }
 
-/* n accounts around 50,000, leverage 2..100, longs and shorts, isolated
- * and cross; a crash of 35 % over the first 30 % of ticks, a rebound of
- * half of it, small noise on every tick. */
-static liq_book *gen_book(size_t n, uint64_t seed)
+static void print_rate(const char *label, double rate, long n, double secs, double target)
+{
+    printf("  %-44s %10.0f evals/s  (%ld in %.3f s)  target %.0f M/s: %.2fx\n", label, rate, n,
+           secs, target / 1e6, rate / target);
+}
+
+/* The floor: bench_floor.c's loop over the same trade, after checking
+ * that it gives liq_eval's answer (else it would not be the same work).
+ * The inputs are read through a volatile pointer, so the compiler cannot
+ * hoist the work out of the loop. 0 when it cannot be compared. */
+static double floor_rate(liq_policy *p, liq_scenario *s, long n, double *secs)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts eo = {.quiet = true};
+    liq_result *r = liq_eval(p, s, &eo, &d);
+    const s_position *sp = s->legs[0].p;
+    const p_root *pr = p->nmarkets ? &p->markets[0].r : &p->r;
+    bench_floor_in in = {.pr = pr, .sgn = sp->side.v == SIDE_LONG ? 1 : -1,
+                         .size = sp->size.v, .entry = sp->entry_price.v, .lev = sp->leverage.v,
+                         .slip = s->r.market.liquidation_fill.slippage.v, .px = s->legs[0].px,
+                         .npx = s->npath};
+    bench_floor_out o;
+    bool same = r && bench_floor_eval(&in, &o) == LIQ_OK && o.liquidated == r->liquidated &&
+                liq_dec_cmp(o.lp, r->liquidation_price) == 0 &&
+                liq_dec_cmp(o.bp, r->bankruptcy_price) == 0 &&
+                liq_dec_cmp(o.fill, r->fill_price) == 0 &&
+                liq_dec_cmp(o.deficit, r->deficit) == 0 &&
+                liq_dec_cmp(o.final_balance, r->final_balance) == 0;
+    liq_result_free(r);
+    liq_diags_free(&d);
+    if (!same) {
+        printf("  floor: the plain loop does not give liq_eval's answer; not compared\n");
+        return 0;
+    }
+    const bench_floor_in *volatile vin = &in;
+    volatile liq_i128 sink = 0;
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        bench_floor_eval(vin, &o);
+        sink = o.final_balance.raw;
+    }
+    *secs = now_s() - t0;
+    (void)sink;
+    return (double)n / *secs;
+}
+
+/* n accounts around 50,000, leverage 2..max_lev, longs and shorts,
+ * isolated and cross; a crash of 35 % over the first 30 % of ticks, a
+ * rebound of half of it, small noise on every tick. */
+static liq_book *gen_book(size_t n, uint64_t seed, int64_t max_lev)
 {
     liq_book *b = book_new(n);
     uint64_t s = seed;
     char id[24];
     for (size_t i = 0; b && i < n; i++) {
         int64_t entry = rng_int(&s, 4750000, 5250000);          /* cents */
-        int64_t lev = rng_int(&s, 2, 100);
+        int64_t lev = rng_int(&s, 2, max_lev);
         int64_t size_milli = rng_int(&s, 1, 2000);              /* 0.001 .. 2 BTC */
         liq_dec e = {(liq_i128)entry * 10000000000};            /* /100 at 12 places */
         liq_dec sz = {(liq_i128)size_milli * 1000000000};
@@ -161,7 +216,8 @@ static long peak_rss_mb(void)
     return ru.ru_maxrss / 1024;
 }
 
-static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive)
+static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
+                  double target_s)
 {
     liq_diags d = LIQ_DIAGS_INIT;
     liq_replay_opts o = {.naive = naive, .slippage = {(liq_i128)10000000000}}; /* 0.01 */
@@ -171,30 +227,79 @@ static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path,
         liq_diags_free(&d);
         return EXIT_RUN;
     }
+    double t = s.seconds_setup + s.seconds_walk;
     printf("  %-18s %8zu accounts x %5zu ticks: setup %.3f s + walk %.3f s = %.3f s; "
-           "%zu liquidated, %zu trigger checks\n",
-           label, s.accounts, s.ticks, s.seconds_setup, s.seconds_walk,
-           s.seconds_setup + s.seconds_walk, s.liquidations, s.trigger_checks);
+           "%zu liquidated, %zu trigger checks",
+           label, s.accounts, s.ticks, s.seconds_setup, s.seconds_walk, t, s.liquidations,
+           s.trigger_checks);
+    if (target_s > 0)
+        printf("; target <= %.3g s: %.2fx", target_s, target_s / t);
+    printf("\n");
     liq_diags_free(&d);
     return 0;
+}
+
+/* The highest leverage the policy's first market offers (its first
+ * tier's, else the market's), so the generated book is one it opens. */
+static int64_t policy_max_leverage(const liq_policy *p)
+{
+    const p_root *pr = p->nmarkets ? &p->markets[0].r : &p->r;
+    int64_t lev = pr->margin.max_leverage.set ? pr->margin.max_leverage.v : 100;
+    if (root_ntiers(pr) && root_tier(pr, 0)->max_leverage.set &&
+        root_tier(pr, 0)->max_leverage.v < lev)
+        lev = root_tier(pr, 0)->max_leverage.v;
+    return lev < 2 ? 2 : lev > 100 ? 100 : lev;
+}
+
+/* The replay under every shipped policy that has hooks, each on a book
+ * within the policy's leverage. */
+static int hooked_replays(size_t accounts, liq_path *path)
+{
+    size_t np = 0;
+    char **names = cli_shipped_policies(&np);
+    int rc = 0;
+    for (size_t i = 0; i < np && !rc; i++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_policy *p = liq_policy_load(names[i], &d);
+        liq_diags_free(&d);
+        if (p && p->rt) {
+            char label[64];
+            snprintf(label, sizeof label, "%s", liq_policy_name(p));
+            liq_book *b = gen_book(accounts, 42, policy_max_leverage(p));
+            rc = b ? replay(label, p, b, path, false, 1.5 * (double)accounts / 1e6 *
+                                                          (double)path->n / 1e4) : EXIT_RUN;
+            liq_book_free(b);
+        }
+        liq_policy_free(p);
+    }
+    for (size_t i = 0; i < np; i++)
+        free(names[i]);
+    free(names);
+    return rc;
 }
 
 int cmd_bench(int argc, char **argv)
 {
     long nevals = 2000000, naccounts = 1000000, nticks = 10000, nnaive = 100000;
+    long nhooked = 1000000, nbig = 10000000;
     cli_opts o = {0};
     /* Bounds keep the generated data within memory and a long. */
-#define COUNT_(n, v, h) {OPT_COUNT, (n), 0, "N", (v), NULL, (h), "1", "100000000", NULL, NULL, 0}
+#define COUNT_(n, v, h, lo) {OPT_COUNT, (n), 0, "N", (v), NULL, (h), (lo), "100000000", NULL, NULL, 0}
     const cli_option options[] = {
-        COUNT_("evals", &nevals, "single-position evaluations (default 2000000)"),
-        COUNT_("accounts", &naccounts, "accounts in the replayed book (default 1000000)"),
-        COUNT_("ticks", &nticks, "ticks of the crash path (default 10000)"),
-        COUNT_("naive-accounts", &nnaive, "accounts in the naive comparison (default 100000)"),
+        COUNT_("evals", &nevals, "single-position evaluations (default 2000000)", "1"),
+        COUNT_("accounts", &naccounts, "accounts in the replayed book (default 1000000)", "1"),
+        COUNT_("ticks", &nticks, "ticks of the crash path (default 10000)", "1"),
+        COUNT_("naive-accounts", &nnaive, "accounts in the naive comparison (default 100000)", "1"),
+        COUNT_("hooked-accounts", &nhooked,
+               "accounts in the replay under each policy with hooks (default 1000000; 0: skip)", "0"),
+        COUNT_("big-accounts", &nbig, "accounts in the large replay (default 10000000; 0: skip)",
+               "0"),
         OPT_END_OF_TABLE,
     };
 #undef COUNT_
     const cli_verb verb = {"bench", "[options]",
-                           "  Speed figures on generated data (fixed seeds), one core.\n",
+                           "  Speed figures on generated data (fixed seeds), one core, each with\n"
+                           "  its target (and the floor's, for evaluations).\n",
                            options, 0, 0, false};
     int prc = cli_parse(argc, argv, &verb, &o);
     free(o.args);
@@ -220,28 +325,54 @@ int cmd_bench(int argc, char **argv)
     }
     printf("liqsim bench (one core; generated data, fixed seeds)\n\n");
     printf("single-position evaluations (10x long through a 15%% gap, 2%% slippage):\n");
-    rc = evals("binance-usdm (YAML only)", plain, s, nevals);
-    if (!rc)
-        rc = evals("two Lua hooks (liquidation_fee, insurance_fund)", hooked, s, nevals / 4);
-    if (rc)
+    double t_eval = 0, t_floor = 0, t_hook = 0;
+    double r_eval = evals(plain, s, nevals, &t_eval);
+    double r_floor = r_eval ? floor_rate(plain, s, nevals, &t_floor) : 0;
+    long nhook = nevals / 4 ? nevals / 4 : 1;
+    double r_hook = r_eval ? evals(hooked, s, nhook, &t_hook) : 0;
+    if (!r_eval || !r_hook) {
+        rc = EXIT_RUN;
         goto out;
-    printf("\nreplay, binance-usdm, crash path (-35%% then half back), 1%% slippage:\n");
-    liq_book *big = gen_book((size_t)naccounts, 42);
+    }
+    print_rate("binance-usdm (YAML only)", r_eval, nevals, t_eval, 10e6);
+    if (r_floor)
+        printf("  %-44s %10.0f evals/s  (%ld in %.3f s)  liqsim / floor: %.2f (target >= 0.7)\n",
+               "floor: the same formulas, a plain C loop", r_floor, nevals, t_floor,
+               r_eval / r_floor);
+    print_rate("two Lua hooks (liquidation_fee, insurance_fund)", r_hook, nhook, t_hook, 2e6);
+    double scale = (double)naccounts / 1e6 * (double)nticks / 1e4;
+    printf("\nreplay, crash path (-35%% then half back), 1%% slippage (targets for 1M x 10k "
+           "scaled to the size):\n");
     liq_path *path = gen_path((size_t)nticks, 7);
+    liq_book *big = path ? gen_book((size_t)naccounts, 42, 100) : NULL;
     if (!big || !path) {
         fprintf(stderr, "liqsim bench: out of memory generating the book\n");
         rc = EXIT_RUN;
     }
     if (!rc)
-        rc = replay("indexed", plain, big, path, false);
+        rc = replay("binance-usdm", plain, big, path, false, 0.5 * scale);
     if (!rc)
         printf("  peak memory so far: %ld MB (book, replay state and the process)\n", peak_rss_mb());
     liq_book_free(big);
-    if (!rc) {
-        liq_book *small = gen_book((size_t)nnaive, 42);
-        rc = small ? replay("indexed", plain, small, path, false) : EXIT_RUN;
+    if (!rc && nhooked)
+        rc = hooked_replays((size_t)nhooked, path);
+    if (!rc && nbig) {
+        liq_book *huge = gen_book((size_t)nbig, 42, 100);
+        long before = peak_rss_mb();
+        rc = huge ? replay("binance-usdm", plain, huge, path, false,
+                           8.0 * (double)nbig / 1e7 * (double)nticks / 1e4)
+                  : EXIT_RUN;
         if (!rc)
-            rc = replay("naive", plain, small, path, true);
+            printf("  peak memory: %ld MB (target <= 1500 MB for 10M accounts; %ld MB before "
+                   "this book)\n", peak_rss_mb(), before);
+        liq_book_free(huge);
+    }
+    if (!rc) {
+        printf("\nnaive trigger (every account at every tick) next to the indexed one:\n");
+        liq_book *small = gen_book((size_t)nnaive, 42, 100);
+        rc = small ? replay("indexed", plain, small, path, false, 0) : EXIT_RUN;
+        if (!rc)
+            rc = replay("naive", plain, small, path, true, 0);
         liq_book_free(small);
     }
     liq_path_free(path);
