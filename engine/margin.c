@@ -35,6 +35,20 @@ liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
     return c_div(&w->c, q, px);
 }
 
+liq_dec wf_entry_notional(wf *w, liq_dec size)
+{
+    if (w->en_known && d_eq(size, w->en_size) && d_eq(w->entry, w->en_entry))
+        return w->en_notional;
+    liq_dec n = wf_notional(w, size, w->entry);
+    if (w->c.st == LIQ_OK) {
+        w->en_known = true;
+        w->en_size = size;
+        w->en_entry = w->entry;
+        w->en_notional = n;
+    }
+    return n;
+}
+
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
 {
     liq_dec q = units(w, size);
@@ -87,8 +101,8 @@ static liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
 static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
-    return table_mm_on(w, wf_notional(w, size, m->base.v == MMBASE_ENTRY ? w->entry : px), t,
-                       fee);
+    return table_mm_on(w, m->base.v == MMBASE_ENTRY ? wf_entry_notional(w, size)
+                                                    : wf_notional(w, size, px), t, fee);
 }
 
 liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll)
@@ -113,13 +127,13 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
     const p_maint *m = &w->pr->margin.maintenance;
     bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
     liq_dec notional = hooked || !on_entry ? wf_notional(w, size, px) : LIQ_DEC_ZERO;
-    liq_dec entry_notional = hooked || on_entry ? wf_notional(w, size, w->entry) : LIQ_DEC_ZERO;
+    liq_dec entry_notional = hooked || on_entry ? wf_entry_notional(w, size) : LIQ_DEC_ZERO;
     /* The tier follows the notional at the tested price only where the
      * venue re-brackets (Binance); otherwise the position's tier is the
      * one it opened in, as the closed-form liquidation price assumes. */
     bool at_px = !on_entry && m->rebracket.v;
     if (!at_px && !hooked && !on_entry)
-        entry_notional = wf_notional(w, size, w->entry);
+        entry_notional = wf_entry_notional(w, size);
     size_t t = wf_tier(w, at_px ? notional : entry_notional);
     if (tier)
         *tier = t;
@@ -213,7 +227,8 @@ static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_m
     if (w->ctype == CT_LINEAR) {
         /* long:  P = (S*E - C - d) / (S*(1 - r))
          * short: P = (S*E + C + d) / (S*(1 + r)) */
-        liq_dec se = c_mul(&w->c, q, w->entry);
+        /* q x entry is the entry notional (q is size x contract size) */
+        liq_dec se = wf_entry_notional(w, size);
         liq_dec cd = c_add(&w->c, coll, ded);
         num = w->sgn > 0 ? c_sub(&w->c, se, cd) : c_add(&w->c, se, cd);
         den = c_mul(&w->c, q, w->sgn > 0 ? c_sub(&w->c, one, rate) : c_add(&w->c, one, rate));
@@ -442,7 +457,7 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
         if (tier)
             *tier = wf_tier(w, wf_notional(w, size, *has ? raw : w->entry));
     } else {
-        size_t t = wf_tier(w, wf_notional(w, size, w->entry));
+        size_t t = wf_tier(w, wf_entry_notional(w, size));
         *has = solve_table(w, size, coll, t, false, &raw);
         /* Binance: when the notional at the liquidation price falls in
          * another bracket, recompute with that bracket's rate and cum. */

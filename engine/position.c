@@ -108,6 +108,10 @@ liq_status wf_open(wf *w, const wf_order *o)
                            ? qnotional
                            : wf_notional(w, w->size, w->entry);
     w->notional = notional;
+    w->en_known = w->c.st == LIQ_OK;
+    w->en_size = w->size;
+    w->en_entry = w->entry;
+    w->en_notional = notional;
     if (o->has_margin) {
         w->im = margin;
         w->lev = c_div(&w->c, notional, margin);

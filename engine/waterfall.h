@@ -59,6 +59,12 @@ typedef struct wf {
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;
     liq_dec lp, bp;
+    /* The notional at entry of en_size at en_entry, once computed
+     * (wf_entry_notional): the margin, the tier and the liquidation price
+     * all start from it. Keyed on both, so a replay that points w at
+     * another account (replay_load) never reads another's. */
+    bool en_known;
+    liq_dec en_size, en_entry, en_notional;
     /* bp (has_bp) holds for this size and collateral: a close of the
      * opening position need not solve for it again (close.c). */
     bool bp_known;
@@ -119,6 +125,7 @@ liq_status wf_position(wf *w);
 
 /* margin.c */
 liq_dec wf_notional(wf *w, liq_dec size, liq_dec px);   /* settlement ccy */
+liq_dec wf_entry_notional(wf *w, liq_dec size);         /* wf_notional at w->entry */
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px);        /* settlement ccy */
 size_t wf_tier(wf *w, liq_dec notional);
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier);
