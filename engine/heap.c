@@ -9,7 +9,23 @@
 
 static bool less(const heap_ent *x, const heap_ent *y)
 {
-    return x->key < y->key || (x->key == y->key && x->idx < y->idx);
+    if (x->key_hi != y->key_hi)
+        return x->key_hi < y->key_hi;
+    if (x->key_lo != y->key_lo)
+        return x->key_lo < y->key_lo;
+    return x->idx < y->idx;
+}
+
+bool heap_reserve(heap *h, size_t n)
+{
+    if (n <= h->cap)
+        return true;
+    heap_ent *a = mem_realloc(h->a, n * sizeof *a);
+    if (!a)
+        return false;
+    h->a = a;
+    h->cap = n;
+    return true;
 }
 
 static void sift_down(heap *h, size_t i)
@@ -32,7 +48,9 @@ static void sift_down(heap *h, size_t i)
 bool heap_push(heap *h, heap_ent e)
 {
     if (h->n == h->cap) {
-        size_t c = h->cap ? h->cap * 2 : 64;
+        /* A reserved heap (a replay's) outgrows its size only by what
+         * is pushed back after pops: grow by half, not by doubling. */
+        size_t c = h->cap + h->cap / 2 + 64;
         heap_ent *a = mem_realloc(h->a, c * sizeof *a);
         if (!a)
             return false;

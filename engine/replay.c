@@ -40,8 +40,8 @@ void replay_load(rp *r, size_t i)
     wf *w = &r->w;
     w->sgn = r->side[i];
     w->size = r->size[i];
-    w->entry = r->entry[i];
-    w->lev = r->lev[i];
+    w->entry = r->b->entry[i];
+    w->lev = r->b->lev[i];
     w->im = r->im[i];
     w->collateral = r->coll[i];
 }
@@ -64,7 +64,7 @@ liq_status replay_index(rp *r, size_t i)
     r->ver[i]++;
     if (!has || r->o->naive)
         return LIQ_OK;
-    heap_ent e = {.key = r->side[i] > 0 ? -lp.raw : lp.raw, .idx = (uint32_t)i, .ver = r->ver[i]};
+    heap_ent e = heap_ent_make(r->side[i] > 0 ? -lp.raw : lp.raw, (uint32_t)i, r->ver[i]);
     return heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e) ? LIQ_OK : LIQ_ENOMEM;
 }
 
@@ -239,8 +239,7 @@ static liq_status confirm_due(rp *r, uint32_t *due, size_t *nd)
         }
         if (r->o->naive)
             continue;
-        heap_ent e = {.key = r->side[i] > 0 ? -r->lp[i].raw : r->lp[i].raw, .idx = i,
-                      .ver = r->ver[i]};
+        heap_ent e = heap_ent_make(r->side[i] > 0 ? -r->lp[i].raw : r->lp[i].raw, i, r->ver[i]);
         if (!heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e))
             return LIQ_ENOMEM;
     }
@@ -252,6 +251,23 @@ static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* A tick's liquidations in account order: a handful on most ticks, so
+ * insertion sort, and qsort for a crash tick's thousands. */
+static void sort_due(uint32_t *due, size_t n)
+{
+    if (n > 32) {
+        qsort(due, n, sizeof *due, cmp_u32);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = due[i];
+        size_t j = i;
+        for (; j > 0 && due[j - 1] > v; j--)
+            due[j] = due[j - 1];
+        due[j] = v;
+    }
 }
 
 static liq_status walk(rp *r)
@@ -288,7 +304,7 @@ static liq_status walk(rp *r)
             for (int k = 0; k < 2; k++) {
                 const heap_ent *e;
                 while ((e = heap_top(hs[k]))) {
-                    liq_i128 lp = k == 0 ? -e->key : e->key;
+                    liq_i128 lp = k == 0 ? -heap_key(e) : heap_key(e);
                     if (!beyond(k == 0 ? 1 : -1, r->mark, (liq_dec){lp}))
                         break;
                     r->s->trigger_checks++;
@@ -299,7 +315,7 @@ static liq_status walk(rp *r)
                         due[nd++] = i;
                 }
             }
-            qsort(due, nd, sizeof *due, cmp_u32);
+            sort_due(due, nd);
         }
         st = confirm_due(r, due, &nd);
         for (size_t k = 0; st == LIQ_OK && k < nd; k++)
@@ -328,8 +344,6 @@ static void rp_free(rp *r)
 {
     free(r->side);
     free(r->size);
-    free(r->entry);
-    free(r->lev);
     free(r->im);
     free(r->coll);
     free(r->cash);
@@ -354,8 +368,6 @@ static liq_status setup(rp *r)
     size_t n = r->n = b->n;
     r->side = mem_malloc(n ? n : 1);
     r->size = mem_malloc((n ? n : 1) * sizeof(liq_dec));
-    r->entry = mem_malloc((n ? n : 1) * sizeof(liq_dec));
-    r->lev = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->im = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->coll = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->cash = mem_malloc((n ? n : 1) * sizeof(liq_dec));
@@ -366,8 +378,15 @@ static liq_status setup(rp *r)
     if (r->path->has_collateral && r->path->n &&
         !(r->cunits = mem_calloc(n ? n : 1, sizeof(liq_dec))))
         return LIQ_ENOMEM;
-    if (!r->side || !r->size || !r->entry || !r->lev || !r->im || !r->coll || !r->cash ||
+    if (!r->side || !r->size || !r->im || !r->coll || !r->cash ||
         !r->lp || !r->has_lp || !r->ver)
+        return LIQ_ENOMEM;
+    /* Each side's heap sized once for its accounts (a heap that doubles
+     * as it fills holds up to twice what it needs). */
+    size_t nlong = 0;
+    for (size_t i = 0; i < n; i++)
+        nlong += b->side[i] > 0;
+    if (!r->o->naive && (!heap_reserve(&r->longs, nlong) || !heap_reserve(&r->shorts, n - nlong)))
         return LIQ_ENOMEM;
     r->total_in = r->s->fund_start;
     for (size_t i = 0; i < n; i++) {
@@ -380,10 +399,8 @@ static liq_status setup(rp *r)
         liq_mark at = {b->path ? b->path : "book", 0, 0};
         o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
         r->side[i] = b->side[i];
-        r->entry[i] = b->entry[i];
         if (!r->side[i]) {
             /* Flat after netting: only its cash takes part. */
-            r->lev[i] = b->lev[i];
             r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
             r->cash[i] = pr->contract.type.v == CT_INVERSE
                              ? c_div(c, b->collateral[i], b->entry[i]) : b->collateral[i];
@@ -410,7 +427,6 @@ static liq_status setup(rp *r)
              * of the book, with its cash, and the summary counts it. */
             r->side[i] = 0;
             r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
-            r->lev[i] = b->lev[i];
             r->s->refused++;
             if (r->path->n)
                 replay_emit(r, "\"type\":\"not_offered\",\"account\":\"%s\",\"reason\":\"%s\"}",
@@ -418,7 +434,6 @@ static liq_status setup(rp *r)
             continue;
         }
         r->size[i] = r->w.size;
-        r->lev[i] = r->w.lev;
         r->im[i] = r->w.im;
         r->coll[i] = r->w.collateral;
         if (r->cunits)

@@ -25,7 +25,9 @@ typedef struct rp {
     liq_result quiet;
     size_t n;
     signed char *side;        /* 0 once closed */
-    liq_dec *size, *entry, *lev, *im, *coll, *cash, *lp;
+    /* Per account: what a close changes. Entry and leverage never
+     * change, so they are read from the book (b->entry, b->lev). */
+    liq_dec *size, *im, *coll, *cash, *lp;
     liq_dec *cunits;          /* collateral units held, when the path prices a collateral asset */
     bool *has_lp;
     uint32_t *ver;

@@ -15,8 +15,7 @@
 
 static heap_ent ent(int64_t key, uint32_t idx)
 {
-    heap_ent e = {.key = key, .idx = idx, .ver = 0};
-    return e;
+    return heap_ent_make(key, idx, 0);
 }
 
 static void drain_in_order(heap *h, const int64_t *keys, const uint32_t *idx, size_t n)
@@ -24,7 +23,7 @@ static void drain_in_order(heap *h, const int64_t *keys, const uint32_t *idx, si
     for (size_t i = 0; i < n; i++) {
         const heap_ent *t = heap_top(h);
         assert_non_null(t);
-        assert_true(t->key == keys[i]);
+        assert_true(heap_key(t) == keys[i]);
         assert_int_equal(t->idx, idx[i]);
         heap_pop(h);
     }
@@ -43,6 +42,32 @@ static void test_pops_come_out_by_key_then_by_account(void **state)
     int64_t keys[] = {-3, 5, 5, 7, 40};
     uint32_t idx[] = {4, 2, 9, 1, 0};
     drain_in_order(&h, keys, idx, 5);
+    heap_free(&h);
+}
+
+/* Keys are 128-bit raws kept in two halves: order holds across the
+ * halves (negative, around 2^64, the largest magnitudes), and a key
+ * reads back as it went in. */
+static void test_wide_keys_order_across_their_two_halves(void **state)
+{
+    (void)state;
+    const liq_i128 two64 = (liq_i128)1 << 64;
+    __extension__ typedef unsigned __int128 u128;
+    const liq_i128 big = (liq_i128)(((u128)1 << 127) - 1);
+    liq_i128 in[] = {two64, -1, big, two64 - 1, -big, 0, -two64, two64 + 1, -two64 - 1};
+    liq_i128 want[] = {-big, -two64 - 1, -two64, -1, 0, two64 - 1, two64, two64 + 1, big};
+    heap h = {0};
+    assert_true(heap_reserve(&h, 4));   /* and growing past a reserve */
+    for (uint32_t i = 0; i < sizeof in / sizeof *in; i++)
+        assert_true(heap_push(&h, heap_ent_make(in[i], i, 7)));
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        const heap_ent *t = heap_top(&h);
+        assert_non_null(t);
+        assert_true(heap_key(t) == want[i]);
+        assert_int_equal(t->ver, 7);
+        heap_pop(&h);
+    }
+    assert_null(heap_top(&h));
     heap_free(&h);
 }
 
@@ -67,7 +92,7 @@ static void test_building_in_one_go_orders_like_pushing(void **state)
     while (heap_top(&a)) {
         const heap_ent *ta = heap_top(&a), *tb = heap_top(&b);
         assert_non_null(tb);
-        assert_true(ta->key == tb->key);
+        assert_true(heap_key(ta) == heap_key(tb));
         assert_int_equal(ta->idx, tb->idx);
         heap_pop(&a);
         heap_pop(&b);
@@ -91,6 +116,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pops_come_out_by_key_then_by_account),
+        cmocka_unit_test(test_wide_keys_order_across_their_two_halves),
         cmocka_unit_test(test_building_in_one_go_orders_like_pushing),
         cmocka_unit_test(test_an_empty_heap_has_no_top_and_pops_nothing),
     };
