@@ -15,7 +15,7 @@
 
 /* The key is a 128-bit raw kept as two 64-bit halves, so an entry is
  * 24 bytes, not the 32 a 16-byte-aligned __int128 pads it to: a heap of
- * ten million accounts is 80 MB smaller (docs/limits.md). */
+ * ten million accounts is 80 MB smaller. */
 typedef struct heap_ent {
     uint64_t key_lo;   /* liquidation price raw (negated for the max-heap): */
     int64_t key_hi;    /* ... its low and high halves */

@@ -42,7 +42,7 @@ void replay_load(rp *r, size_t i)
     w->size = r->size[i];
     w->entry = r->b->entry[i];
     w->lev = r->b->lev[i];
-    w->im = r->im[i];
+    w->im = r->im ? r->im[i] : LIQ_DEC_ZERO;
     w->collateral = r->coll[i];
 }
 
@@ -368,7 +368,10 @@ static liq_status setup(rp *r)
     size_t n = r->n = b->n;
     r->side = mem_malloc(n ? n : 1);
     r->size = mem_malloc((n ? n : 1) * sizeof(liq_dec));
-    r->im = mem_malloc((n ? n : 1) * sizeof(liq_dec));
+    /* The initial margin is read only by a maintenance_margin hook (its
+     * ctx.initial_margin): kept per account only for such a policy. */
+    bool keep_im = wf_hooked(&r->w, HOOK_MM);
+    r->im = keep_im ? mem_malloc((n ? n : 1) * sizeof(liq_dec)) : NULL;
     r->coll = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->cash = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->lp = mem_malloc((n ? n : 1) * sizeof(liq_dec));
@@ -378,7 +381,7 @@ static liq_status setup(rp *r)
     if (r->path->has_collateral && r->path->n &&
         !(r->cunits = mem_calloc(n ? n : 1, sizeof(liq_dec))))
         return LIQ_ENOMEM;
-    if (!r->side || !r->size || !r->im || !r->coll || !r->cash ||
+    if (!r->side || !r->size || (keep_im && !r->im) || !r->coll || !r->cash ||
         !r->lp || !r->has_lp || !r->ver)
         return LIQ_ENOMEM;
     /* Each side's heap sized once for its accounts (a heap that doubles
@@ -401,7 +404,9 @@ static liq_status setup(rp *r)
         r->side[i] = b->side[i];
         if (!r->side[i]) {
             /* Flat after netting: only its cash takes part. */
-            r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            r->size[i] = r->coll[i] = LIQ_DEC_ZERO;
+            if (r->im)
+                r->im[i] = LIQ_DEC_ZERO;
             r->cash[i] = pr->contract.type.v == CT_INVERSE
                              ? c_div(c, b->collateral[i], b->entry[i]) : b->collateral[i];
             r->total_in = c_add(c, r->total_in, r->cash[i]);
@@ -426,7 +431,9 @@ static liq_status setup(rp *r)
             /* The venue would not have taken this position: it stays out
              * of the book, with its cash, and the summary counts it. */
             r->side[i] = 0;
-            r->size[i] = r->im[i] = r->coll[i] = LIQ_DEC_ZERO;
+            r->size[i] = r->coll[i] = LIQ_DEC_ZERO;
+            if (r->im)
+                r->im[i] = LIQ_DEC_ZERO;
             r->s->refused++;
             if (r->path->n)
                 replay_emit(r, "\"type\":\"not_offered\",\"account\":\"%s\",\"reason\":\"%s\"}",
@@ -434,7 +441,8 @@ static liq_status setup(rp *r)
             continue;
         }
         r->size[i] = r->w.size;
-        r->im[i] = r->w.im;
+        if (r->im)
+            r->im[i] = r->w.im;
         r->coll[i] = r->w.collateral;
         if (r->cunits)
             r->cunits[i] = c_div(c, r->coll[i], r->path->collateral[0]);

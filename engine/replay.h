@@ -26,7 +26,8 @@ typedef struct rp {
     size_t n;
     signed char *side;        /* 0 once closed */
     /* Per account: what a close changes. Entry and leverage never
-     * change, so they are read from the book (b->entry, b->lev). */
+     * change, so they are read from the book (b->entry, b->lev); im is
+     * NULL unless a maintenance_margin hook reads it. */
     liq_dec *size, *im, *coll, *cash, *lp;
     liq_dec *cunits;          /* collateral units held, when the path prices a collateral asset */
     bool *has_lp;
