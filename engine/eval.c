@@ -135,6 +135,7 @@ static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq
     char **slots[4];
     if (reuse) {
         result_clear(reuse);
+        reuse->sources = &p->r.sources;
         slots[0] = &reuse->policy, slots[1] = &reuse->venue;
         slots[2] = &reuse->scenario, slots[3] = &reuse->settlement;
         /* Read-only borrowed strings (liq_eval_reuse's contract): the

@@ -110,17 +110,8 @@ void liq_result_free(liq_result *r)
 {
     if (!r)
         return;
-    free(r->reason);
-    free(r->market);
-    free(r->product);
-    free(r->actions);
-    free(r->legs);
-    free(r->rep_source);
-    free(r->events);
-    free(r->trace);
-    for (size_t i = 0; i < r->nwarnings; i++)
-        free(r->warnings[i]);
-    free(r->warnings);
+    /* One list of what a result owns: result_clear's. */
+    result_clear(r);
     free(r);
 }
 
