@@ -171,7 +171,6 @@ typedef struct p_debt {
     pprov prov;
     plist actions;                /* of penum (DEBT_*) */
     pint deadline_hours;
-    pdec interest_rate;
 } p_debt;
 
 typedef struct p_rounding {

@@ -135,6 +135,17 @@ static bool check_tiers(const p_root *r, liq_diags *d)
         if (i + 1 < n && !t->up_to.set)
             ok = ERR(t->prov.m, "margin.maintenance.tiers[%zu]: missing 'up_to' (only the last "
                                 "tier may leave it open)", i);
+        /* A step table (BitMEX risk limits, OKX tiers) moves the whole
+         * position to the tier's rate: a deduction would make it a
+         * bracket table, and the margin would not be the venue's. */
+        if (r->margin.maintenance.model.v == MMODEL_STEP && liq_dec_sign(t->deduction.v) != 0) {
+            char a[LIQ_DEC_STRLEN];
+            liq_dec_format(t->deduction.v, a);
+            ok = ERR(t->deduction.m, "margin.maintenance.tiers[%zu].deduction: %s, but "
+                                     "margin.maintenance.model is step, where the whole position "
+                                     "takes its tier's rate with no deduction; remove it or use "
+                                     "model: bracket", i, a);
+        }
         if (i > 0) {
             const p_tier *prev = root_tier(r, i - 1);
             if (t->up_to.set && prev->up_to.set && liq_dec_cmp(t->up_to.v, prev->up_to.v) <= 0) {

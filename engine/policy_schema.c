@@ -77,8 +77,9 @@ static const char *const mmodel_names[] = {"bracket", "step", NULL};
 static const char *const closefee_names[] = {"maintenance_base", "bankruptcy", NULL};
 static const field maint_f[] = {
     {FLD(p_maint, "model", F_ENUM, false, model), .enum_vals = mmodel_names, .def = "bracket",
-     .doc = "bracket: deductions keep MM continuous across tiers (Binance cum, Bybit); "
-            "step: the whole position takes its tier's rate (BitMEX risk limits)"},
+     .doc = "bracket: deductions keep MM continuous across tiers (Binance cum, Bybit), "
+            "checked by lint; step: the whole position takes its tier's rate with no "
+            "deduction (BitMEX risk limits), a deduction is an error"},
     {FLD(p_maint, "base", F_ENUM, false, base), .enum_vals = mmbase_names, .def = "mark",
      .doc = "notional the rate applies to: at the tested price (mark) or at entry (entry)"},
     {FLD(p_maint, "rebracket", F_BOOL, false, rebracket), .def = "false",
@@ -264,8 +265,6 @@ static const field debt_f[] = {
      .doc = "what the venue does to recover a negative balance"},
     {FLD(p_debt, "deadline_hours", F_INT, false, deadline_hours), .lo = "0",
      .doc = "time given to repay before further action"},
-    {FLD(p_debt, "interest_rate", F_DEC, false, interest_rate), .lo = "0", .unit = "rate/year",
-     .doc = "interest charged on the debt"},
 };
 static const schema debt_s = {"debt", sizeof(p_debt), true, debt_f,
                               sizeof debt_f / sizeof *debt_f};

@@ -104,8 +104,12 @@ static json_t *result_obj(const liq_result *r)
     for (size_t i = 0; i < r->nactions; i++) {
         const liq_action *a = &r->actions[i];
         json_t *ao = json_pack("{s:s}", "type", a->type);
+        /* An action is dated where the venue publishes its deadline; where
+         * it does not, the result says so rather than guess one. */
         if (a->deadline_hours >= 0)
             jout_set(b, ao, "deadline_hours", json_integer(a->deadline_hours));
+        else
+            jout_set(b, ao, "when", json_string("unknown"));
         if (a->has_amount)
             jout_set(b, ao, "amount", jdec(a->amount));
         if (a->note[0])

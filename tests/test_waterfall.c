@@ -709,7 +709,10 @@ static const wf_case cases[] = {
         GAP_LONG_LOSS,
         .covered_by = {.trader_debt = "288"},
         .owed = "288",
-        .actions = {"margin_call deadline_hours=48 amount=288", "collections amount=288"},
+        /* collections: the policy gives no date for it, and the result
+         * says so (docs/output.md). */
+        .actions = {"margin_call deadline_hours=48 amount=288",
+                    "collections when=unknown amount=288"},
         .final_balance = "-288",
         .events = {GAP_LONG_EVENTS, "debt_recorded amount=288", "debt_owed amount=288"},
     },
@@ -1061,7 +1064,7 @@ static const wf_case cases[] = {
         .covered_by = {.trader_debt = "288"},
         .owed = "288",
         .actions = {"margin_call deadline_hours=24 amount=288",
-                    "account_ban note=until the debt is repaid"},
+                    "account_ban when=unknown note=until the debt is repaid"},
         .final_balance = "-288",
         .events = {GAP_LONG_EVENTS, "debt_recorded amount=288", "debt_owed amount=288"},
     },

@@ -43,6 +43,7 @@ LOADER_ONLY = {
     "no_protection_without_trader_debt": "negative_balance.protection against the stages (cross-key)",
     "protection_with_trader_debt": "negative_balance.protection against the stages (cross-key)",
     "partial_without_fraction": "a partial mode needs its own parameter (cross-key)",
+    "step_model_with_deduction": "a step model's tiers carry no deduction (margin.maintenance.model against the tiers: cross-key)",
     "shortfall_stage_twice": "a stage may appear once in shortfall.order (policy_load.c's rule)",
     "extends_base_error": "the error is in the base policy, another file",
     "extends_cycle": "the cycle runs through other files",
