@@ -171,5 +171,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_worst(int argc, char **argv);
 int cmd_size(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif

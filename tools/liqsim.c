@@ -52,6 +52,7 @@ static const char usage[] =
     "  worst [SCENARIO] [POLICY...]     the largest loss and debt per venue, and why\n"
     "  size [SCENARIO] [POLICY...] --risk R  the largest position within a loss budget\n"
     "  sweep [SCENARIO] [POLICY...] --set KEY=RANGE...  a grid of what-ifs, NDJSON\n"
+    "  merge SHARD...                   the outputs of a run's shards as one run\n"
     "\n"
     "Each command's options: liqsim COMMAND --help (and man liqsim).\n"
     "POLICY is a path or a shipped name (binance-usdm); SCENARIO a path or a\n"
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
         {"schema", cmd_schema},   {"test", cmd_test},       {"new", cmd_new},
         {"replay", cmd_replay},     {"bench", cmd_bench},
         {"import", cmd_import},   {"audit", cmd_audit},
-        {"diff", cmd_diff},
+        {"diff", cmd_diff},       {"merge", cmd_merge},
         {"worst", cmd_worst},     {"size", cmd_size},       {"sweep", cmd_sweep},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
