@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -50,6 +51,34 @@ static bool fail(liq_diags *d, const mfile *m, const char *fmt, ...)
     return false;
 }
 
+/* The next line of f into *buf (grown with the engine's allocator),
+ * without its newline; its length, or -1 at the end (or on a read error,
+ * or out of memory: *oom). */
+static ssize_t read_line(FILE *f, char **buf, size_t *cap, bool *oom)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (n + 2 > *cap) {
+            size_t nc = *cap ? *cap * 2 : 4096;
+            char *b = mem_realloc(*buf, nc);
+            if (!b) {
+                *oom = true;
+                return -1;
+            }
+            *buf = b;
+            *cap = nc;
+        }
+        (*buf)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
+        return -1;
+    (*buf)[n] = 0;
+    return (ssize_t)n;
+}
+
 /* {"case":ID,"shard":"K/N",...: the id and where the shard's text is. */
 static bool parse_prefix(mfile *m)
 {
@@ -81,8 +110,11 @@ static bool advance(mfile *m, liq_diags *d)
 {
     m->has_case = false;
     for (;;) {
-        m->len = getline(&m->line, &m->cap, m->f);
+        bool oom = false;
+        m->len = read_line(m->f, &m->line, &m->cap, &oom);
         if (m->len < 0) {
+            if (oom)
+                return mem_error(d, m->name, (int)m->lineno + 1, 0);
             if (ferror(m->f))
                 return fail(d, m, "cannot read: %s", strerror(errno));
             if (!m->summary)

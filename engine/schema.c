@@ -887,6 +887,36 @@ static const field *find_field(const schema *s, const char *key)
     return NULL;
 }
 
+const field *schema_find(const schema *s, const char *key, size_t *holder_off)
+{
+    size_t off = 0;
+    while (s) {
+        const char *dot = strchr(key, '.');
+        size_t len = dot ? (size_t)(dot - key) : strlen(key);
+        const field *f = NULL;
+        for (size_t i = 0; i < s->nfields && !f; i++)
+            if (strlen(s->fields[i].key) == len && strncmp(s->fields[i].key, key, len) == 0)
+                f = &s->fields[i];
+        if (!f || !dot) {
+            if (holder_off)
+                *holder_off = off;
+            return f;
+        }
+        if (f->type != F_MAP)
+            return NULL;
+        off += f->off;
+        s = f->sub;
+        key = dot + 1;
+    }
+    return NULL;
+}
+
+bool schema_load_value(const field *f, const ynode *v, void *holder, const char *file,
+                       const char *path, liq_diags *d)
+{
+    return load_field(f, v, holder, file, path, d);
+}
+
 void *schema_json(const schema *s)
 {
     /* A file type without `extends` is always whole. */

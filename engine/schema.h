@@ -100,6 +100,17 @@ bool schema_load(const schema *s, const ynode *n, void *out, const char *file,
                  const char *path, liq_diags *d);
 void schema_free(const schema *s, void *obj);
 
+/* The field a dotted key names in s ("market.liquidation_fill.slippage"),
+ * through nested sections (F_MAP) only, and the offset from s's struct to
+ * the struct that holds it; NULL when s has no such key. */
+const field *schema_find(const schema *s, const char *key, size_t *holder_off);
+/* One key's value node loaded into its field of holder (the struct the
+ * field belongs to): the walker's own step for a key, with its checks and
+ * messages, for a caller that sets single keys over a loaded file (a
+ * batch line). The previous value of a string or list is not freed. */
+bool schema_load_value(const field *f, const ynode *v, void *holder, const char *file,
+                       const char *path, liq_diags *d);
+
 /* The closest candidate to word (edit distance <= 2 or a prefix), or NULL. */
 const char *schema_suggest(const char *word, const char *const *cands, size_t n);
 

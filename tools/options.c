@@ -22,33 +22,13 @@
 static const char *const format_names[] = {"table", "json", "csv", "md", "ndjson", "html"};
 enum { NFORMATS = sizeof format_names / sizeof *format_names };
 
-/* The field a dotted key names in a schema ("market.liquidation_fill.
- * slippage"), or NULL: the bounds of a command-line number are read from
- * the file key it overrides, never written twice. */
-static const field *schema_field(const schema *s, const char *key)
-{
-    while (s) {
-        const char *dot = strchr(key, '.');
-        size_t len = dot ? (size_t)(dot - key) : strlen(key);
-        const field *f = NULL;
-        for (size_t i = 0; i < s->nfields; i++)
-            if (strlen(s->fields[i].key) == len && strncmp(s->fields[i].key, key, len) == 0)
-                f = &s->fields[i];
-        if (!f || !dot)
-            return f;
-        s = f->sub;
-        key = dot + 1;
-    }
-    return NULL;
-}
-
 /* An option's bounds as text: its own, else the file key's. */
 static void bounds(const cli_option *op, const char **lo, const char **hi)
 {
     *lo = op->lo;
     *hi = op->hi;
     if (op->key_schema && op->key) {
-        const field *f = schema_field(op->key_schema, op->key);
+        const field *f = schema_find(op->key_schema, op->key, NULL);
         if (f) {
             *lo = f->lo;
             *hi = f->hi;
