@@ -110,10 +110,64 @@ static int line_end(unsigned char c)
     return c == '\r' || c == '\n';
 }
 
+/* Text with no quote character, which libcsv would only split at commas
+ * and line ends: the same fields, places, limits and callbacks, split
+ * here (on_field and on_row, as libcsv calls them), without feeding
+ * libcsv segment by segment. A batch line or a book row is most often
+ * this; anything with a quote goes through libcsv. */
+static bool read_unquoted(reader *r, const char *text, size_t len, size_t pos, int line)
+{
+    size_t lstart = pos;
+    while (pos < len && !r->stop) {
+        if (text[pos] == '#') {
+            const char *nl = memchr(text + pos, '\n', len - pos);
+            pos = nl ? (size_t)(nl - text) + 1 : len;
+            line++;
+            lstart = pos;
+            continue;
+        }
+        /* One row: up to the next line end; an empty one is no row. */
+        size_t end = pos;
+        while (end < len && !line_end((unsigned char)text[end]))
+            end++;
+        if (end > pos) {
+            size_t f = pos;
+            for (;;) {
+                const char *comma = memchr(text + f, ',', end - f);
+                size_t fe = comma ? (size_t)(comma - text) : end;
+                r->fline = line;
+                r->fcol = (int)(f - lstart) + 1;
+                on_field((void *)(text + f), fe - f, r);
+                if (!comma || r->stop)
+                    break;
+                f = fe + 1;
+            }
+            if (!r->stop)
+                on_row(0, r);
+        }
+        pos = end < len ? end + 1 : len;
+        if (end < len && text[end] == '\n') {
+            line++;
+            lstart = pos;
+        }
+    }
+    free(r->arena);
+    return !r->stop;
+}
+
 bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, void *ud,
                liq_diags *d)
 {
+    return csvr_read_from(file, text, len, 1, fn, ud, d);
+}
+
+bool csvr_read_from(const char *file, const char *text, size_t len, long first_line,
+                    csvr_row_fn *fn, void *ud, liq_diags *d)
+{
     reader r = {.file = file, .d = d, .fn = fn, .ud = ud};
+    size_t bom = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (!memchr(text, '"', len))
+        return read_unquoted(&r, text, len, bom, (int)first_line);
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, file, 0, 0, "out of memory");
@@ -125,7 +179,7 @@ bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, 
     csv_set_space_func(&p, no_space);
     csv_set_term_func(&p, line_end);
     size_t pos = 0, lstart = 0;
-    int line = 1;
+    int line = (int)first_line;
     bool row_open = false, field_open = false;
     /* A byte-order mark, as spreadsheets write it, is not part of the
      * first column's name. */

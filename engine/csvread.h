@@ -39,6 +39,12 @@ typedef bool csvr_row_fn(void *ud, const csvr_row *row);
 bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, void *ud,
                liq_diags *d);
 
+/* The same for text that starts on line first_line of file (a record
+ * cut out of a larger input): lines in fields and messages count from
+ * there. */
+bool csvr_read_from(const char *file, const char *text, size_t len, long first_line,
+                    csvr_row_fn *fn, void *ud, liq_diags *d);
+
 /* Text of a field fit to quote in a message: at most 40 bytes (then
  * "..."), bytes that are not printable ASCII as \xNN (a field must not
  * carry terminal escapes into stderr). Returns out. */

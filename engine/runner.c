@@ -567,6 +567,11 @@ size_t run_acc_count(const run *r)
     return r->nacc;
 }
 
+uint64_t run_acc_total(const run *r, int acc)
+{
+    return r->total && acc >= 0 && (size_t)acc < r->nacc ? r->total[acc].count : 0;
+}
+
 static const char *const kind_names[] = {"count", "sum", "min", "max"};
 
 char *run_summary_json(const run *r, bool *overflow)

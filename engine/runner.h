@@ -137,6 +137,8 @@ void run_max(run_out *o, int acc, liq_dec v, const char *label);
  * exact decimal strings. Caller frees. NULL when out of memory or when a
  * sum overflowed (then *overflow is set). */
 uint64_t run_cases_done(const run *r);
+/* A counter's total over every thread (run_count), after run_go. */
+uint64_t run_acc_total(const run *r, int acc);
 char *run_summary_json(const run *r, bool *overflow);
 
 /* The seed of case id in a run seeded seed (splitmix64 of both): the same

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,34 @@ void schema_range_words(const field *f, char *buf, size_t cap)
         snprintf(buf, cap, "<= %s", f->hi ? f->hi : "?");
 }
 
+/* A bound of a key's table as a decimal, parsed once per thread and
+ * text: every number loaded is checked against its bounds, and a batch
+ * loads millions. An entry keeps its text, so it answers only for the
+ * very same text at the same place. */
+static bool bound(const char *text, liq_dec *out)
+{
+    enum { N = 16 };
+    static _Thread_local struct {
+        const char *p;
+        char t[48];
+        liq_dec v;
+        bool ok;
+    } cache[N];
+    size_t h = ((uintptr_t)text >> 3) % N;
+    if (cache[h].p == text && strcmp(cache[h].t, text) == 0) {
+        *out = cache[h].v;
+        return cache[h].ok;
+    }
+    bool ok = liq_dec_from_str(text, out) == LIQ_OK;
+    if (strlen(text) < sizeof cache[h].t) {
+        cache[h].p = text;
+        strcpy(cache[h].t, text);
+        cache[h].v = *out;
+        cache[h].ok = ok;
+    }
+    return ok;
+}
+
 static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file,
                      const char *path, liq_diags *d)
 {
@@ -151,8 +180,8 @@ static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file
                    unlim ? " or 'unlimited'" : "", n->text, hint);
     }
     liq_dec lo, hi;
-    bool below = f->lo && liq_dec_from_str(f->lo, &lo) == LIQ_OK && liq_dec_cmp(out->v, lo) < 0;
-    bool above = f->hi && liq_dec_from_str(f->hi, &hi) == LIQ_OK && liq_dec_cmp(out->v, hi) > 0;
+    bool below = f->lo && bound(f->lo, &lo) && liq_dec_cmp(out->v, lo) < 0;
+    bool above = f->hi && bound(f->hi, &hi) && liq_dec_cmp(out->v, hi) > 0;
     if (below || above) {
         char words[120];
         schema_range_words(f, words, sizeof words);
@@ -166,17 +195,18 @@ static bool load_enum(const field *f, const ynode *n, int *out, const char *file
                       const char *path, liq_diags *d)
 {
     size_t cnt = enum_count(f->enum_vals);
+    if (n->kind == YN_SCALAR)
+        for (size_t i = 0; i < cnt; i++)
+            if (strcmp(n->text, f->enum_vals[i]) == 0) {
+                *out = (int)i;
+                return true;
+            }
+    /* The values in words only for the message (a batch loads millions). */
     char all[400];
     join_list(all, sizeof all, f->enum_vals, cnt);
     if (n->kind != YN_SCALAR)
         return err(d, file, n, "%s: expected one of %s, got %s", path, all,
                    ynode_kind_name(n->kind));
-    for (size_t i = 0; i < cnt; i++) {
-        if (strcmp(n->text, f->enum_vals[i]) == 0) {
-            *out = (int)i;
-            return true;
-        }
-    }
     const char *s = schema_suggest(n->text, f->enum_vals, cnt);
     if (s)
         return err(d, file, n, "%s: unknown value \"%s\"; did you mean '%s'? (expected one of %s)",
@@ -337,6 +367,28 @@ static bool load_map(const schema *s, const ynode *n, void *out, const char *fil
     return ok;
 }
 
+/* "path[i]" (snprintf's text, without its cost: a list of marks has one
+ * per item, in every load of a batch line). */
+static void index_path(char *out, size_t cap, const char *path, size_t i)
+{
+    char digits[24];
+    size_t nd = 0, left = i;
+    do
+        digits[nd++] = (char)('0' + left % 10);
+    while ((left /= 10) && nd < sizeof digits);
+    size_t pl = strlen(path);
+    if (pl + nd + 3 > cap) {
+        snprintf(out, cap, "%s[%zu]", path, i);
+        return;
+    }
+    memcpy(out, path, pl);
+    out[pl++] = '[';
+    while (nd)
+        out[pl++] = digits[--nd];
+    out[pl++] = ']';
+    out[pl] = 0;
+}
+
 static bool load_list(const field *f, const ynode *v, plist *pl, const char *file,
                       const char *path, liq_diags *d)
 {
@@ -365,7 +417,7 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
         if (dict)
             snprintf(sub, sizeof sub, "%s.%s", path, v->keys[i]->text);
         else
-            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            index_path(sub, sizeof sub, path, i);
         char *item = (char *)pl->items + i * isz;
         const ynode *e = v->items[i];
         pl->n = i + 1;

@@ -1123,7 +1123,10 @@ static void every_verb_has_help_from_its_table(void **state)
         {"schema", "--format", NULL},
         {"new", "--from", "--output", NULL},
         {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", "--hooked-accounts",
-         "--big-accounts", NULL},
+         "--big-accounts", "--batch", "--batch-only", "--keep", NULL},
+        {"batch", "--scenario", "--input", "--jobs", "--shard", "--summary-only", "--explain",
+         "--currency", NULL},
+        {"merge", NULL},
         {"replay", "--book", "--path", "--events", "--fund-csv", "--slippage", "--insurance-fund",
          "--market", "--naive", "--check", "--format", NULL},
     };

@@ -172,5 +172,6 @@ int cmd_worst(int argc, char **argv);
 int cmd_size(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
  */
 #include "cli.h"
 #include "bench.h"
+#include "bench_batch.h"
 #include "book.h"
 #include "result.h"
 #include "scenario.h"
@@ -282,6 +283,9 @@ int cmd_bench(int argc, char **argv)
 {
     long nevals = 2000000, naccounts = 1000000, nticks = 10000, nnaive = 100000;
     long nhooked = 1000000, nbig = 10000000;
+    long nbatch = 1000000;
+    bool batch_only = false;
+    const char *keep = NULL;
     cli_opts o = {0};
     /* Bounds keep the generated data within memory and a long. */
 #define COUNT_(n, v, h, lo) {OPT_COUNT, (n), 0, "N", (v), NULL, (h), (lo), "100000000", NULL, NULL, 0}
@@ -294,6 +298,10 @@ int cmd_bench(int argc, char **argv)
                "accounts in the replay under each policy with hooks (default 1000000; 0: skip)", "0"),
         COUNT_("big-accounts", &nbig, "accounts in the large replay (default 10000000; 0: skip)",
                "0"),
+        COUNT_("batch", &nbatch, "positions in the whole-job batch against the Python peer "
+                                 "(default 1000000)", "1"),
+        OPT_FLAG_("batch-only", &batch_only, "the whole-job batch only"),
+        OPT_STRING_("keep", 0, "DIR", &keep, "write the batch's policy and positions in DIR and keep them"),
         OPT_END_OF_TABLE,
     };
 #undef COUNT_
@@ -305,6 +313,8 @@ int cmd_bench(int argc, char **argv)
     free(o.args);
     if (prc >= 0)
         return prc;
+    if (batch_only)
+        return bench_batch(nbatch, keep);
     liq_diags d = LIQ_DIAGS_INIT;
     char ppath[1024], dir[] = "/tmp/liqsim-bench-XXXXXX", hp[1100], hl[1100];
     if (cli_find_policy("binance-usdm", ppath, sizeof ppath) != 0 || !mkdtemp(dir)) {
@@ -376,6 +386,8 @@ int cmd_bench(int argc, char **argv)
         liq_book_free(small);
     }
     liq_path_free(path);
+    if (!rc)
+        rc = bench_batch(nbatch, keep);
 out:
     liq_scenario_free(s);
     liq_policy_free(plain);

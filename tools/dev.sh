@@ -15,6 +15,7 @@ need=(build-essential cmake pkg-config libyaml-dev liblua5.4-dev libjansson-dev 
       libcmocka-dev clang-14 libclang-rt-14-dev
       python3 python3-pandas
       python3-jsonschema python3-yaml   # python/tests/test_schema.py
+      parallel   # GNU parallel: tests/batch_parallel.sh runs the README's sharded batch
       locales)   # locales: localedef builds the comma locale tests/test_hook.c runs under
 # The HTML report's browser test (tests/html/check_page.py) needs chromium:
 # only the tests install it.

@@ -52,6 +52,8 @@ static const char usage[] =
     "  worst [SCENARIO] [POLICY...]     the largest loss and debt per venue, and why\n"
     "  size [SCENARIO] [POLICY...] --risk R  the largest position within a loss budget\n"
     "  sweep [SCENARIO] [POLICY...] --set KEY=RANGE...  a grid of what-ifs, NDJSON\n"
+    "  batch POLICY... < LINES          one scenario per line (CSV or NDJSON) in,\n"
+    "                                   a row per line and policy out (NDJSON)\n"
     "  merge SHARD...                   the outputs of a run's shards as one run\n"
     "\n"
     "Each command's options: liqsim COMMAND --help (and man liqsim).\n"
@@ -86,6 +88,7 @@ int main(int argc, char **argv)
         {"import", cmd_import},   {"audit", cmd_audit},
         {"diff", cmd_diff},       {"merge", cmd_merge},
         {"worst", cmd_worst},     {"size", cmd_size},       {"sweep", cmd_sweep},
+        {"batch", cmd_batch},
     };
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(verb, verbs[i].name) == 0)

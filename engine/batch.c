@@ -1,0 +1,794 @@
+/*
+ * batch.c — a scenario per batch line (batch.h): CSV rows through the
+ * one CSV reader (csvread.c), NDJSON objects through jansson, each line's
+ * keys set over the base scenario.
+ *
+ * Owns which keys a line may set and their short names, the mapping of
+ * CSV columns and NDJSON members to them, and the two ways a line becomes
+ * a scenario: whole, through the scenario loader (scenario_from_node over
+ * the base tree with the line's values in it), and quick, a copy of a
+ * scenario loaded whole for the same set of keys with those keys' values
+ * set by the loader's per-key step. What a value must be, and what keys
+ * must go together, stay the loader's (scenario.c, schema.c): this file
+ * only decides which of its two paths runs them.
+ */
+#include "batch.h"
+#include "mem.h"
+#include "scenario.h"
+#include "yamltree.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Loaded scenarios a reader keeps, one per set of keys. */
+#define BATCH_CACHE 8
+
+typedef struct bkey {
+    char *dotted;             /* "position.size" */
+    const char *leaf;         /* "size": the short name */
+    const field *f;
+    size_t holder_off;        /* from s_root to the struct holding f */
+} bkey;
+
+struct batch_keys {
+    char *input;              /* "<stdin>": marks point at it */
+    char *base_path;
+    ydoc *base;               /* NULL: no base */
+    bkey keys[BATCH_MAX_KEYS];
+    size_t n;
+    int name_key;
+};
+
+/* One value of a line. */
+typedef struct bval {
+    int key;
+    const char *text;         /* a scalar; NULL for a list */
+    const char **items;       /* a list's items (mark_path) */
+    int *item_cols;
+    size_t nitems;
+    int line, col;
+} bval;
+
+typedef struct tpl {
+    uint32_t mask;
+    liq_scenario *s;
+} tpl;
+
+struct batch_reader {
+    const batch_keys *k;
+    tpl cache[BATCH_CACHE];
+    size_t next_slot;
+    liq_scenario scratch;     /* a shallow copy of a cached scenario, the line's values in it */
+    s_leg leg;
+    liq_dec *px;              /* a mark_path of the line */
+    liq_mark *pm;
+    size_t pcap;
+    void *list_items;         /* the line's mark_path as loaded (freed at the next line) */
+    liq_scenario *whole;      /* a line loaded whole that is not cached */
+    bval vals[BATCH_MAX_KEYS];
+    size_t nvals;
+    bool csv_fields_bad;
+    /* Text of the line's values: NUL-terminated copies, sized before
+     * parsing so that pointers into it stay put. */
+    char *arena;
+    size_t used, cap;
+    const char *item_ptrs[4096];
+    int item_cols[4096];
+    size_t nitem_ptrs;
+    json_t *json;
+    const char *id;           /* the line's id: its name's text, or idbuf */
+    char idbuf[96];           /* "<stdin>:LINE" */
+    long line;
+};
+
+/* ------------------------------------------------------------------ */
+/* The keys                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Keys a line may not set: they name other files or hold several
+ * positions or paths, which a line of values cannot say. */
+static bool settable(const char *dotted, const field *f)
+{
+    if (strcmp(dotted, "market.path_file") == 0)
+        return false;
+    switch (f->type) {
+    case F_STR: case F_DEC: case F_DEC_UNLIM: case F_BOOL: case F_ENUM: case F_LIST_DEC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool add_keys(batch_keys *k, const schema *s, const char *prefix, size_t off)
+{
+    for (size_t i = 0; i < s->nfields; i++) {
+        const field *f = &s->fields[i];
+        char dotted[128];
+        snprintf(dotted, sizeof dotted, "%s%s%s", prefix, *prefix ? "." : "", f->key);
+        if (f->type == F_MAP) {
+            if (!add_keys(k, f->sub, dotted, off + f->off))
+                return false;
+            continue;
+        }
+        if (!settable(dotted, f))
+            continue;
+        if (k->n == BATCH_MAX_KEYS)
+            return false;
+        bkey *b = &k->keys[k->n++];
+        if (!(b->dotted = mem_strdup(dotted)))
+            return false;
+        b->leaf = f->key;
+        b->f = f;
+        b->holder_off = off;
+    }
+    return true;
+}
+
+batch_keys *batch_keys_new(const char *input, const char *base_path, liq_diags *d)
+{
+    batch_keys *k = mem_calloc(1, sizeof *k);
+    if (!k || !(k->input = mem_strdup(input)) ||
+        (base_path && !(k->base_path = mem_strdup(base_path))) ||
+        !add_keys(k, &liq_scenario_schema, "", 0)) {
+        batch_keys_free(k);
+        mem_error(d, base_path, 0, 0);
+        return NULL;
+    }
+    k->name_key = batch_key_find(k, "name");
+    if (base_path) {
+        k->base = ydoc_load_as(base_path, FIO_SCENARIO, d);
+        const ynode *r = k->base ? k->base->root : NULL;
+        const char *shown = fio_display_name(base_path);
+        if (k->base && (!r || r->kind != YN_MAP)) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, shown, r ? r->line : 1, r ? r->col : 1,
+                          "a base scenario is a mapping of the scenario file's keys");
+            batch_keys_free(k);
+            return NULL;
+        }
+        if (r && ynode_get(r, "positions")) {
+            const ynode *p = ynode_get(r, "positions");
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, shown, p->line, p->col,
+                          "positions: a batch line sets the keys of one position; a base "
+                          "scenario for a batch has 'position', not 'positions'");
+            batch_keys_free(k);
+            return NULL;
+        }
+        if (!k->base) {
+            batch_keys_free(k);
+            return NULL;
+        }
+    }
+    return k;
+}
+
+void batch_keys_free(batch_keys *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->n; i++)
+        free(k->keys[i].dotted);
+    if (k->base)
+        ydoc_free(k->base);
+    free(k->base_path);
+    free(k->input);
+    free(k);
+}
+
+int batch_key_find(const batch_keys *k, const char *name)
+{
+    if (strcmp(name, "id") == 0)
+        name = "name";
+    for (size_t i = 0; i < k->n; i++)
+        if (strcmp(k->keys[i].dotted, name) == 0 || strcmp(k->keys[i].leaf, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *batch_key_name(const batch_keys *k, int key)
+{
+    return k->keys[key].dotted;
+}
+
+/* "unknown key 'sizee'; did you mean 'size'?" and its kin, for a column
+ * or a member that names no key a line may set. */
+static bool bad_key(const batch_keys *k, const char *name, int line, int col, liq_diags *d)
+{
+    const char *cands[2 * BATCH_MAX_KEYS + 1];
+    size_t nc = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        cands[nc++] = k->keys[i].dotted;
+        cands[nc++] = k->keys[i].leaf;
+    }
+    cands[nc++] = "id";
+    char q[200];
+    csvr_quote(name, strlen(name), q);
+    const field *f = schema_find(&liq_scenario_schema, name, NULL);
+    if (f)
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, line, col,
+                      "'%s' cannot be set per line (it names a file, several positions or "
+                      "paths, or a section): give it in the --scenario file", q);
+    else if (schema_suggest(name, cands, nc))
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, line, col,
+                      "unknown key '%s'; did you mean '%s'? (docs/batch.md lists the keys)", q,
+                      schema_suggest(name, cands, nc));
+    else
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, line, col,
+                      "unknown key '%s'; a line sets the scenario file's keys, dotted "
+                      "(position.size) or short (size): docs/batch.md", q);
+    return false;
+}
+
+typedef struct header_read {
+    const batch_keys *k;
+    batch_header *h;
+    liq_diags *d;
+    bool ok, seen;
+} header_read;
+
+static bool header_row(void *ud, const csvr_row *row)
+{
+    header_read *hr = ud;
+    if (hr->seen)
+        return true;
+    hr->seen = true;
+    hr->h->n = row->n;
+    for (size_t i = 0; i < row->n; i++) {
+        const csvr_field *f = &row->f[i];
+        int key = batch_key_find(hr->k, f->text);
+        hr->h->key[i] = key;
+        if (key < 0) {
+            hr->ok = bad_key(hr->k, f->text, f->line, f->col, hr->d);
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (hr->h->key[j] == key) {
+                liq_diags_add(hr->d, LIQ_SEV_ERROR, LIQ_EINPUT, hr->k->input, f->line, f->col,
+                              "column %zu sets %s, as column %zu does", i + 1,
+                              hr->k->keys[key].dotted, j + 1);
+                hr->ok = false;
+            }
+    }
+    return true;
+}
+
+bool batch_header_read(const batch_keys *k, const char *text, size_t len, long line,
+                       batch_header *h, liq_diags *d)
+{
+    header_read hr = {k, h, d, true, false};
+    h->n = 0;
+    if (!csvr_read_from(k->input, text, len, line, header_row, &hr, d))
+        return false;
+    if (!hr.seen) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, (int)line, 1,
+                      "a CSV batch starts with a header naming each column's key");
+        return false;
+    }
+    return hr.ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* A reader                                                             */
+/* ------------------------------------------------------------------ */
+
+batch_reader *batch_reader_new(const batch_keys *k)
+{
+    batch_reader *br = mem_calloc(1, sizeof *br);
+    if (br)
+        br->k = k;
+    return br;
+}
+
+static void line_done(batch_reader *br)
+{
+    free(br->list_items);
+    br->list_items = NULL;
+    liq_scenario_free(br->whole);
+    br->whole = NULL;
+    json_decref(br->json);
+    br->json = NULL;
+    br->nvals = 0;
+    br->used = 0;
+    br->nitem_ptrs = 0;
+    br->csv_fields_bad = false;
+}
+
+void batch_reader_free(batch_reader *br)
+{
+    if (!br)
+        return;
+    line_done(br);
+    for (size_t i = 0; i < BATCH_CACHE; i++)
+        liq_scenario_free(br->cache[i].s);
+    free(br->px);
+    free(br->pm);
+    free(br->arena);
+    free(br);
+}
+
+const char *batch_read_id(const batch_reader *br)
+{
+    return br->id ? br->id : "";
+}
+
+/* "<stdin>:LINE", written without snprintf's cost (once per line). */
+static void default_id(batch_reader *br, long line)
+{
+    size_t n = strlen(br->k->input);
+    if (n > sizeof br->idbuf - 24)
+        n = sizeof br->idbuf - 24;
+    memcpy(br->idbuf, br->k->input, n);
+    br->idbuf[n++] = ':';
+    char digits[24];
+    size_t nd = 0;
+    unsigned long v = line > 0 ? (unsigned long)line : 0;
+    do
+        digits[nd++] = (char)('0' + v % 10);
+    while ((v /= 10) && nd < sizeof digits);
+    while (nd)
+        br->idbuf[n++] = digits[--nd];
+    br->idbuf[n] = 0;
+    br->id = br->idbuf;
+}
+
+/* A copy of len bytes in the arena (room was made before the line). */
+static const char *keep(batch_reader *br, const char *s, size_t len)
+{
+    char *c = br->arena + br->used;
+    memcpy(c, s, len);
+    c[len] = 0;
+    br->used += len + 1;
+    return c;
+}
+
+/* The key's value, once per line. */
+static bool add_val(batch_reader *br, int key, const char *text, int line, int col,
+                    liq_diags *d)
+{
+    for (size_t i = 0; i < br->nvals; i++)
+        if (br->vals[i].key == key) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, line, col,
+                          "%s is set twice on this line", br->k->keys[key].dotted);
+            return false;
+        }
+    bval *v = &br->vals[br->nvals++];
+    *v = (bval){.key = key, .text = text, .line = line, .col = col};
+    return true;
+}
+
+/* A list in one CSV field or JSON string: items separated by spaces
+ * ("50000 47500 42500"), each a value of its own. */
+static bool add_list(batch_reader *br, int key, const char *text, int line, int col,
+                     liq_diags *d)
+{
+    if (!add_val(br, key, NULL, line, col, d))
+        return false;
+    bval *v = &br->vals[br->nvals - 1];
+    v->items = &br->item_ptrs[br->nitem_ptrs];
+    v->item_cols = &br->item_cols[br->nitem_ptrs];
+    for (const char *p = text; *p;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, " ");
+        if (br->nitem_ptrs == sizeof br->item_ptrs / sizeof *br->item_ptrs) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, line, col,
+                          "%s: more than %zu marks on one line (docs/limits.md)",
+                          br->k->keys[key].dotted, sizeof br->item_ptrs / sizeof *br->item_ptrs);
+            return false;
+        }
+        br->item_cols[br->nitem_ptrs] = col + (int)(p - text);
+        br->item_ptrs[br->nitem_ptrs++] = keep(br, p, n);
+        v->nitems++;
+        p += n;
+    }
+    return true;
+}
+
+static bool is_list(const batch_keys *k, int key)
+{
+    return k->keys[key].f->type == F_LIST_DEC;
+}
+
+typedef struct csv_line {
+    batch_reader *br;
+    const batch_header *h;
+    liq_diags *d;
+    bool ok, seen;
+} csv_line;
+
+static bool csv_row(void *ud, const csvr_row *row)
+{
+    csv_line *cl = ud;
+    batch_reader *br = cl->br;
+    if (cl->seen)
+        return true;
+    cl->seen = true;
+    if (row->n != cl->h->n) {
+        liq_diags_add(cl->d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, row->line, 1,
+                      "%zu fields, but the header names %zu columns", row->n, cl->h->n);
+        cl->ok = false;
+        return true;
+    }
+    for (size_t i = 0; i < row->n && cl->ok; i++) {
+        const csvr_field *f = &row->f[i];
+        int key = cl->h->key[i];
+        /* An empty field leaves the key as the base has it. */
+        if (f->len == 0)
+            continue;
+        if (is_list(br->k, key))
+            cl->ok = add_list(br, key, f->text, f->line, f->col, cl->d);
+        else
+            cl->ok = add_val(br, key, keep(br, f->text, f->len), f->line, f->col, cl->d);
+    }
+    return true;
+}
+
+/* Where the member "key" starts on an NDJSON line (the column messages
+ * give: jansson keeps no positions), searched from *from. */
+static int member_col(const char *line, size_t len, const char *key, size_t *from)
+{
+    size_t kl = strlen(key);
+    for (size_t i = *from; i + kl + 2 <= len; i++)
+        if (line[i] == '"' && memcmp(line + i + 1, key, kl) == 0 && line[i + 1 + kl] == '"') {
+            *from = i + kl + 2;
+            return (int)i + 1;
+        }
+    return 1;
+}
+
+/* A JSON value as the loader's text: strings as they are, integers
+ * printed, true/false; a real is refused (it was read through a binary
+ * float: write the decimal as a string). */
+static const char *json_text(batch_reader *br, json_t *v, const char *dotted, int col,
+                             liq_diags *d)
+{
+    char buf[32];
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return keep(br, buf, (size_t)n);
+    }
+    if (json_is_true(v) || json_is_false(v))
+        return json_is_true(v) ? "true" : "false";
+    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, (int)br->line, col,
+                  json_is_real(v) ? "%s: a JSON number with a fraction is read through a binary "
+                                    "float and is not exact; write the decimal as a string"
+                                  : "%s: expected a string, a whole number or true/false",
+                  dotted);
+    return NULL;
+}
+
+/* The members of o (dotted under prefix) as the line's values. */
+static bool json_members(batch_reader *br, json_t *o, const char *prefix, const char *text,
+                         size_t len, size_t *from, liq_diags *d)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach(o, name, v) {
+        char dotted[160];
+        snprintf(dotted, sizeof dotted, "%s%s%s", prefix, *prefix ? "." : "", name);
+        int col = member_col(text, len, name, from);
+        if (json_is_object(v)) {
+            if (!json_members(br, v, dotted, text, len, from, d))
+                return false;
+            continue;
+        }
+        int key = batch_key_find(br->k, *prefix ? dotted : name);
+        if (key < 0 || (*prefix && strcmp(br->k->keys[key].dotted, dotted) != 0))
+            return bad_key(br->k, dotted, (int)br->line, col, d);
+        /* null leaves the key as the base has it. */
+        if (json_is_null(v))
+            continue;
+        if (is_list(br->k, key)) {
+            if (!json_is_array(v)) {
+                const char *t = json_text(br, v, dotted, col, d);
+                if (!t || !add_list(br, key, t, (int)br->line, col, d))
+                    return false;
+                continue;
+            }
+            if (!add_val(br, key, NULL, (int)br->line, col, d))
+                return false;
+            bval *bv = &br->vals[br->nvals - 1];
+            bv->items = &br->item_ptrs[br->nitem_ptrs];
+            bv->item_cols = &br->item_cols[br->nitem_ptrs];
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                if (br->nitem_ptrs == sizeof br->item_ptrs / sizeof *br->item_ptrs) {
+                    liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, (int)br->line, col,
+                                  "%s: more than %zu marks on one line (docs/limits.md)",
+                                  br->k->keys[key].dotted,
+                                  sizeof br->item_ptrs / sizeof *br->item_ptrs);
+                    return false;
+                }
+                const char *t = json_text(br, e, dotted, col, d);
+                if (!t)
+                    return false;
+                br->item_cols[br->nitem_ptrs] = col;
+                br->item_ptrs[br->nitem_ptrs++] = t;
+                bv->nitems++;
+            }
+            continue;
+        }
+        const char *t = json_text(br, v, dotted, col, d);
+        if (!t || !add_val(br, key, t, (int)br->line, col, d))
+            return false;
+    }
+    return true;
+}
+
+static bool parse_ndjson(batch_reader *br, const char *text, size_t len, liq_diags *d)
+{
+    json_error_t je;
+    br->json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!br->json) {
+        /* jansson's column, or where it stopped reading (a line cut short). */
+        int col = je.column > 0 ? je.column : je.position > 0 ? je.position : 1;
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, (int)br->line, col,
+                      "JSON: %s", je.text);
+        return false;
+    }
+    if (!json_is_object(br->json)) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, br->k->input, (int)br->line, 1,
+                      "an NDJSON batch line is one object of a scenario's keys");
+        return false;
+    }
+    size_t from = 0;
+    return json_members(br, br->json, "", text, len, &from, d);
+}
+
+/* ------------------------------------------------------------------ */
+/* Whole: the scenario loader                                           */
+/* ------------------------------------------------------------------ */
+
+static ynode scalar_at(const batch_reader *br, const char *text, int line, int col)
+{
+    return (ynode){.kind = YN_SCALAR, .line = line, .col = col, .file = br->k->input,
+                   .text = (char *)text, .quoted = true};
+}
+
+/* map[dotted] = val, making the sections on the way. */
+static bool set_at(ynode *map, const char *dotted, const ynode *val)
+{
+    const char *dot;
+    while ((dot = strchr(dotted, '.'))) {
+        char sec[64];
+        snprintf(sec, sizeof sec, "%.*s", (int)(dot - dotted), dotted);
+        ynode *sub = ynode_get(map, sec);
+        if (!sub || sub->kind != YN_MAP) {
+            ynode_remove(map, sec);
+            ynode key = {.kind = YN_SCALAR, .line = val->line, .col = val->col, .file = val->file,
+                         .text = sec};
+            ynode empty = {.kind = YN_MAP, .line = val->line, .col = val->col, .file = val->file};
+            if (!ynode_map_add_clone(map, &key, &empty))
+                return false;
+            sub = map->items[map->n - 1];
+        }
+        map = sub;
+        dotted = dot + 1;
+    }
+    ynode_remove(map, dotted);
+    ynode key = {.kind = YN_SCALAR, .line = val->line, .col = val->col, .file = val->file,
+                 .text = (char *)dotted};
+    return ynode_map_add_clone(map, &key, val);
+}
+
+/* The line's scenario through the loader; caller owns it. */
+static liq_scenario *load_whole(batch_reader *br, liq_diags *d)
+{
+    const batch_keys *k = br->k;
+    ynode at = {.kind = YN_MAP, .line = (int)br->line, .col = 1, .file = k->input};
+    ynode *root = k->base ? ynode_clone(k->base->root) : ynode_map_new(&at);
+    bool ok = root != NULL, named = false;
+    for (size_t i = 0; ok && i < br->nvals; i++) {
+        const bval *v = &br->vals[i];
+        named |= v->key == k->name_key;
+        if (v->text) {
+            ynode s = scalar_at(br, v->text, v->line, v->col);
+            ok = set_at(root, k->keys[v->key].dotted, &s);
+            continue;
+        }
+        ynode items[64], *ptrs[64];
+        ynode **heap = NULL;
+        ynode *its = items, **ps = ptrs;
+        if (v->nitems > 64) {
+            its = mem_calloc(v->nitems, sizeof *its);
+            heap = mem_calloc(v->nitems, sizeof *heap);
+            ps = heap;
+            ok = its && heap;
+        }
+        for (size_t j = 0; ok && j < v->nitems; j++) {
+            its[j] = scalar_at(br, v->items[j], v->line, v->item_cols[j]);
+            ps[j] = &its[j];
+        }
+        ynode seq = {.kind = YN_SEQ, .line = v->line, .col = v->col, .file = k->input,
+                     .items = ps, .n = v->nitems, .cap = v->nitems};
+        ok = ok && set_at(root, k->keys[v->key].dotted, &seq);
+        if (its != items)
+            free(its);
+        free(heap);
+    }
+    if (ok && !named) {
+        ynode s = scalar_at(br, br->id, (int)br->line, 1);
+        ok = set_at(root, "name", &s);
+    }
+    liq_scenario *s = NULL;
+    if (!ok)
+        mem_error(d, k->input, (int)br->line, 0);
+    else
+        s = scenario_from_node(root, k->input, k->base_path, d);
+    ynode_free(root);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Quick: a loaded scenario with the line's values                      */
+/* ------------------------------------------------------------------ */
+
+/* The line's values over a copy of t (loaded whole with the same keys),
+ * each through the loader's step for its key. False when a value is
+ * refused (the caller loads the line whole for the message) or memory
+ * ran out (*oom). */
+static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
+{
+    const batch_keys *k = br->k;
+    liq_scenario *sc = &br->scratch;
+    *sc = *t;
+    sc->r.name.v = (char *)br->id;
+    for (size_t i = 0; i < br->nvals; i++) {
+        const bval *v = &br->vals[i];
+        const bkey *bk = &k->keys[v->key];
+        char *holder = (char *)&sc->r + bk->holder_off;
+        void *slot = holder + bk->f->off;
+        if (bk->f->type == F_STR) {
+            /* Text has no rule to check: the slot points at the line's. */
+            pstr *p = slot;
+            p->v = (char *)v->text;
+            p->m = (liq_mark){k->input, v->line, v->col};
+            p->set = true;
+            continue;
+        }
+        if (bk->f->type != F_LIST_DEC) {
+            ynode n = scalar_at(br, v->text, v->line, v->col);
+            if (!schema_load_value(bk->f, &n, holder, k->input, bk->dotted, NULL))
+                return false;
+            continue;
+        }
+        /* Only the mark path is set the quick way; any other list (a
+         * price column, funding) and a mark path beside such columns
+         * is loaded whole, where the loader lines them up. */
+        if (v->nitems == 0 || v->nitems > 64 || strcmp(bk->dotted, "market.mark_path") != 0 ||
+            t->nlegs != 1 || t->legs[0].funding)
+            return false;
+        for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
+            if (t->legs[0].col[c])
+                return false;
+        ynode items[64], *ptrs[64];
+        for (size_t j = 0; j < v->nitems; j++) {
+            items[j] = scalar_at(br, v->items[j], v->line, v->item_cols[j]);
+            ptrs[j] = &items[j];
+        }
+        ynode seq = {.kind = YN_SEQ, .line = v->line, .col = v->col, .file = k->input,
+                     .items = ptrs, .n = v->nitems, .cap = v->nitems};
+        plist *pl = slot;
+        pl->items = NULL;
+        pl->n = 0;
+        bool ok = schema_load_value(bk->f, &seq, holder, k->input, bk->dotted, NULL);
+        br->list_items = pl->items;
+        if (!ok)
+            return false;
+        if (pl->n > br->pcap) {
+            liq_dec *px = mem_realloc(br->px, pl->n * sizeof *px);
+            if (px)
+                br->px = px;
+            liq_mark *pm = px ? mem_realloc(br->pm, pl->n * sizeof *pm) : NULL;
+            if (pm)
+                br->pm = pm;
+            if (!px || !pm) {
+                *oom = true;
+                return false;
+            }
+            br->pcap = pl->n;
+        }
+        const pdec *pts = pl->items;
+        for (size_t j = 0; j < pl->n; j++) {
+            br->px[j] = pts[j].v;
+            br->pm[j] = pts[j].m;
+        }
+        sc->path_px = br->px;
+        sc->path_m = br->pm;
+        sc->npath = pl->n;
+    }
+    br->leg = t->legs[0];
+    br->leg.p = &sc->r.position;
+    br->leg.px = sc->path_px;
+    br->leg.px_m = sc->path_m;
+    br->leg.col[PCOL_MARK] = sc->path_px;
+    sc->legs = &br->leg;
+    sc->nlegs = 1;
+    return true;
+}
+
+/* Scenario-file text is at most twice a line in the arena: each value
+ * copied once, an integer printed no longer than it is written. */
+static bool make_room(batch_reader *br, size_t len)
+{
+    size_t need = 2 * len + 256;
+    if (need <= br->cap)
+        return true;
+    char *a = mem_realloc(br->arena, need);
+    if (!a)
+        return false;
+    br->arena = a;
+    br->cap = need;
+    return true;
+}
+
+const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const char *text,
+                               size_t len, long line, liq_diags *d)
+{
+    const batch_keys *k = br->k;
+    line_done(br);
+    br->line = line;
+    if (len > BATCH_MAX_LINE) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, (int)line, 1,
+                      "a line of %zu bytes, more than the limit of %d (docs/limits.md)", len,
+                      BATCH_MAX_LINE);
+        return NULL;
+    }
+    if (!make_room(br, len)) {
+        mem_error(d, k->input, (int)line, 0);
+        return NULL;
+    }
+    default_id(br, line);
+    bool ok;
+    if (h) {
+        csv_line cl = {br, h, d, true, false};
+        ok = csvr_read_from(k->input, text, len, line, csv_row, &cl, d) && cl.ok;
+    } else {
+        ok = parse_ndjson(br, text, len, d);
+    }
+    if (!ok)
+        return NULL;
+    uint32_t mask = 0;
+    for (size_t i = 0; i < br->nvals; i++) {
+        mask |= 1u << br->vals[i].key;
+        if (br->vals[i].key == k->name_key)
+            br->id = br->vals[i].text;
+    }
+    for (size_t i = 0; i < BATCH_CACHE; i++) {
+        const tpl *t = &br->cache[i];
+        if (!t->s || t->mask != mask)
+            continue;
+        bool oom = false;
+        if (set_quick(br, t->s, &oom))
+            return &br->scratch;
+        if (oom) {
+            mem_error(d, k->input, (int)line, 0);
+            return NULL;
+        }
+        break;
+    }
+    /* Whole: the first line of these keys (kept for the next ones), or a
+     * line the quick step refused (loaded for the loader's message). */
+    liq_scenario *s = load_whole(br, d);
+    if (!s)
+        return NULL;
+    bool cached = false;
+    for (size_t i = 0; i < BATCH_CACHE && !cached; i++)
+        cached = br->cache[i].s && br->cache[i].mask == mask;
+    if (cached) {
+        br->whole = s;
+        return s;
+    }
+    tpl *slot = &br->cache[br->next_slot];
+    br->next_slot = (br->next_slot + 1) % BATCH_CACHE;
+    liq_scenario_free(slot->s);
+    *slot = (tpl){mask, s};
+    return s;
+}

@@ -1,0 +1,71 @@
+/*
+ * batch.h — scenarios from the lines of a batch: a CSV row or an NDJSON
+ * object per scenario, each a base scenario (a --scenario file, or none)
+ * with the line's keys set over it (docs/batch.md).
+ *
+ * A line's keys are the scenario file's own, dotted (position.size), or
+ * their short names (size); its values go through the scenario loader's
+ * checks and messages, at the line's file:line:col. The first line of
+ * each set of keys a thread meets is loaded whole, by the scenario loader
+ * itself (every rule, every cross-key check); the following lines with
+ * the same keys change only those keys' values in a copy of it, each
+ * through the loader's own per-key step (schema_load_value), so a line
+ * costs a few decimal parses rather than a document. A line the quick
+ * step refuses is loaded whole again, so that its message is the loader's.
+ */
+#ifndef LIQ_BATCH_H
+#define LIQ_BATCH_H
+
+#include "liqsim.h"
+#include "csvread.h"
+
+/* Bytes in one batch line (a CSV record or an NDJSON object), and keys a
+ * line can set (docs/limits.md). */
+#define BATCH_MAX_LINE 65536
+#define BATCH_MAX_KEYS 32
+
+/* The keys a line may set, and the base scenario: made once, then read
+ * by every thread. */
+typedef struct batch_keys batch_keys;
+
+/* input: the name messages use for the input ("<stdin>"), copied.
+ * base_path: a scenario file whose keys every line starts from, or NULL
+ * (every line then gives what a scenario file must). Caller owns the
+ * result (batch_keys_free); NULL with an error in d. */
+batch_keys *batch_keys_new(const char *input, const char *base_path, liq_diags *d);
+void batch_keys_free(batch_keys *k);
+/* The key a column or NDJSON member names (dotted, short, or "id" for
+ * name), or -1. */
+int batch_key_find(const batch_keys *k, const char *name);
+/* Its dotted name ("position.size"). */
+const char *batch_key_name(const batch_keys *k, int key);
+
+/* A CSV input's header: the key of each column. */
+typedef struct batch_header {
+    int key[CSVR_MAX_FIELDS];
+    size_t n;
+} batch_header;
+
+/* Read the header row (text, len bytes, starting on line). False with
+ * an error per bad column (unknown, set twice, or not settable per line)
+ * at its line:col. */
+bool batch_header_read(const batch_keys *k, const char *text, size_t len, long line,
+                       batch_header *h, liq_diags *d);
+
+/* One thread's reader: its loaded scenarios per set of keys, and the
+ * scenario of the line it read last. */
+typedef struct batch_reader batch_reader;
+batch_reader *batch_reader_new(const batch_keys *k);
+void batch_reader_free(batch_reader *br);
+
+/* The scenario of one line (text, len bytes, from line on): owned by br,
+ * valid until the next call on br. NULL with the line's errors in d
+ * (LIQ_EINPUT at file:line:col; LIQ_ENOMEM). h is the CSV header, NULL
+ * for an NDJSON line. */
+const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const char *text,
+                               size_t len, long line, liq_diags *d);
+
+/* The id of the line read last: its `id` (or `name`), else "input:LINE". */
+const char *batch_read_id(const batch_reader *br);
+
+#endif

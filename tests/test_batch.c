@@ -1,0 +1,451 @@
+/*
+ * test_batch.c — `liqsim batch`: many scenarios on standard input, one
+ * per line (docs/batch.md).
+ *
+ * What it shows: a CSV row and an NDJSON object are the scenario file
+ * they spell (the same row as `eval` prints for it); a line read the
+ * quick way (a loaded scenario with the line's values set key by key) is
+ * the line loaded whole, byte for byte, trace included; the thread count
+ * never shows; merged shards are the unsharded run; a bad line is its
+ * message on stderr, an "invalid" row in its place and exit 3, while every
+ * other line is still evaluated; a bad header prints nothing; the line
+ * limit holds at its edge; and the Python peer the bench races
+ * (tools/batch_peer.py) computes the same numbers.
+ */
+#include "support/support.h"
+#include "batch.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define POLICY "binance-usdm"
+
+static char *out_path(const char *name)
+{
+    mkdir(LIQ_TEST_OUT, 0777);
+    char *p = malloc(strlen(LIQ_TEST_OUT) + strlen(name) + 2);
+    sprintf(p, "%s/%s", LIQ_TEST_OUT, name);
+    return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* liqsim ARGS < input, from the project root. */
+#define BATCH(input, ...) cli_run_at(LIQ_SOURCE_DIR, (input), (const char *const[]){"batch", __VA_ARGS__, NULL})
+
+static uint64_t next(uint64_t *g)
+{
+    *g ^= *g << 13;
+    *g ^= *g >> 7;
+    *g ^= *g << 17;
+    return *g;
+}
+
+static long below(uint64_t *g, long n)
+{
+    return (long)(next(g) % (uint64_t)n);
+}
+
+/* n lines of positions, some with a notional instead of a size, some
+ * with a margin instead of a leverage, some cross: several sets of keys,
+ * so that every reader meets lines it loads whole and lines it reads the
+ * quick way. */
+static char *positions_csv(long n, uint64_t seed)
+{
+    size_t cap = 200 + (size_t)n * 160;
+    char *s = malloc(cap);
+    size_t k = (size_t)sprintf(s, "id,collateral,mode,side,size,notional,entry_price,leverage,"
+                                  "margin,mark_path,slippage\n");
+    uint64_t g = seed;
+    for (long i = 0; i < n; i++) {
+        long entry = 4500000 + below(&g, 1000000), lev = 2 + below(&g, 60);
+        long milli = 1 + below(&g, 1500), shock = below(&g, 30);
+        bool lng = below(&g, 2), by_notional = below(&g, 4) == 0, by_margin = below(&g, 5) == 0;
+        bool cross = below(&g, 6) == 0;
+        long sgn = lng ? -1 : 1;
+        long last = entry + sgn * entry * shock / 100;
+        char size[32] = "", notional[32] = "", leverage[32] = "", margin[32] = "";
+        if (by_notional)
+            sprintf(notional, "%ld", milli * 10);
+        else
+            sprintf(size, "%ld.%03ld", milli / 1000, milli % 1000);
+        if (by_margin)
+            sprintf(margin, "%ld", 1 + milli / 3);
+        else
+            sprintf(leverage, "%ld", lev);
+        k += (size_t)sprintf(s + k, "p%ld,%ld,%s,%s,%s,%s,%ld.%02ld,%s,%s,%ld.%02ld %ld.%02ld,0.%03ld\n",
+                             i, 5000 + milli * 100, cross ? "cross" : "isolated",
+                             lng ? "long" : "short", size, notional, entry / 100, entry % 100,
+                             leverage, margin, entry / 100, entry % 100, last / 100, last % 100,
+                             below(&g, 30));
+    }
+    return s;
+}
+
+/* The whole of text's lines that start with prefix, joined. */
+static size_t count_prefix(const char *text, const char *prefix)
+{
+    size_t n = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        n += strncmp(p, prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+/* ---- a line is a scenario ---------------------------------------------- */
+
+static const char one_yaml[] =
+    "name: a1\n"
+    "account: {collateral: \"1000\"}\n"
+    "position: {side: long, size: \"0.2\", entry_price: \"50000\", leverage: \"10\"}\n"
+    "market:\n"
+    "  mark_path: [\"50000\", \"47500\", \"42500\"]\n"
+    "  liquidation_fill: {slippage: \"0.02\"}\n";
+static const char one_csv[] =
+    "id,collateral,side,size,entry_price,leverage,mark_path,slippage\n"
+    "a1,1000,long,0.2,50000,10,50000 47500 42500,0.02\n";
+static const char one_ndjson[] =
+    "{\"id\":\"a1\",\"account\":{\"collateral\":\"1000\"},\"position\":{\"side\":\"long\","
+    "\"size\":\"0.2\",\"entry_price\":\"50000\",\"leverage\":10},"
+    "\"market.mark_path\":[\"50000\",\"47500\",42500],\"slippage\":\"0.02\"}\n";
+
+/* The case line's row: {"case":0,"shard":"1/1", taken off. */
+static char *row_of(const char *out)
+{
+    const char *p = strstr(out, ",\"policy\"");
+    assert_non_null(p);
+    assert_true(strncmp(out, "{\"case\":0,\"shard\":\"1/1\",", 24) == 0);
+    const char *end = strchr(p, '\n');
+    char *row = malloc((size_t)(end - p) + 3);
+    sprintf(row, "{%.*s\n", (int)(end - p - 1), p + 1);
+    return row;
+}
+
+static void test_a_csv_row_and_an_ndjson_object_are_the_scenario_file_they_spell(void **state)
+{
+    (void)state;
+    char *yaml = out_path("batch-a1.yaml"), *csv = out_path("batch-a1.csv"),
+         *nd = out_path("batch-a1.ndjson");
+    write_text(yaml, one_yaml);
+    write_text(csv, one_csv);
+    write_text(nd, one_ndjson);
+    cli_output e = CLI("eval", POLICY, yaml, "--format", "ndjson");
+    expect_exit_code(&e, 0);
+    cli_output c = BATCH(csv, POLICY);
+    cli_output j = BATCH(nd, POLICY);
+    expect_exit_code(&c, 0);
+    expect_exit_code(&j, 0);
+    char *rc = row_of(c.out), *rj = row_of(j.out);
+    assert_string_equal(rc, e.out);
+    assert_string_equal(rj, e.out);
+    /* Then the summary line. */
+    assert_int_equal(count_prefix(c.out, "{\"summary\":{\"cases\":1,"), 1);
+    free(rc);
+    free(rj);
+    cli_output_free(&e);
+    cli_output_free(&c);
+    cli_output_free(&j);
+    free(yaml);
+    free(csv);
+    free(nd);
+}
+
+/* Line after line, one reader reads the quick way (its scenario for
+ * these keys, the line's values set key by key); a fresh reader per line
+ * loads each whole. Every row, trace and marks included, is the same. */
+static void test_a_line_read_the_quick_way_is_the_line_loaded_whole(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    batch_keys *k = batch_keys_new("<stdin>", NULL, &d);
+    liq_policy *p = load_policy_or_fail("policies/" POLICY ".yaml");
+    assert_non_null(k);
+    char *csv = positions_csv(300, 99);
+    char *nl = strchr(csv, '\n');
+    batch_header h;
+    if (!batch_header_read(k, csv, (size_t)(nl - csv + 1), 1, &h, &d))
+        fail_with_diags("header", &d);
+    batch_reader *quick = batch_reader_new(k);
+    liq_eval_opts eo = {.explain = true};
+    long line = 2;
+    size_t compared = 0;
+    for (const char *at = nl + 1; *at; line++) {
+        const char *end = strchr(at, '\n') + 1;
+        batch_reader *whole = batch_reader_new(k);
+        const liq_scenario *a = batch_read(quick, &h, at, (size_t)(end - at), line, &d);
+        const liq_scenario *b = batch_read(whole, &h, at, (size_t)(end - at), line, &d);
+        if (!a || !b)
+            fail_with_diags("batch_read", &d);
+        liq_result *ra = liq_eval(p, a, &eo, &d), *rb = liq_eval(p, b, &eo, &d);
+        liq_diags_free(&d);
+        if (ra && rb) {
+            char *ta = liq_results_render(&ra, 1, LIQ_FMT_JSON, false);
+            char *tb = liq_results_render(&rb, 1, LIQ_FMT_JSON, false);
+            assert_string_equal(ta, tb);
+            compared++;
+            free(ta);
+            free(tb);
+        } else {
+            assert_true(!ra && !rb);   /* an evaluation error both ways */
+        }
+        liq_result_free(ra);
+        liq_result_free(rb);
+        batch_reader_free(whole);
+        at = end;
+    }
+    assert_true(compared > 250);
+    batch_reader_free(quick);
+    liq_policy_free(p);
+    batch_keys_free(k);
+    free(csv);
+}
+
+/* ---- threads, shards ------------------------------------------------------ */
+
+static void test_the_thread_count_never_shows_in_the_output(void **state)
+{
+    (void)state;
+    char *csv = out_path("batch-2000.csv");
+    char *text = positions_csv(2000, 7);
+    write_text(csv, text);
+    free(text);
+    cli_output one = BATCH(csv, POLICY, "deribit", "--jobs", "1");
+    cli_output four = BATCH(csv, POLICY, "deribit", "--jobs", "4");
+    assert_true(one.rc == 0 || one.rc == 1);
+    assert_int_equal(four.rc, one.rc);
+    assert_string_equal(one.out, four.out);
+    assert_string_equal(one.err, four.err);
+    /* A case line per line and policy, then the summary. */
+    assert_int_equal(count_prefix(one.out, "{\"case\":"), 4000);
+    assert_int_equal(count_prefix(one.out, "{\"summary\":{\"cases\":2000,"), 1);
+    cli_output_free(&one);
+    cli_output_free(&four);
+    free(csv);
+}
+
+static void test_merged_shards_are_the_unsharded_batch_byte_for_byte(void **state)
+{
+    (void)state;
+    char *csv = out_path("batch-2000.csv");
+    char *text = positions_csv(2000, 7);
+    write_text(csv, text);
+    free(text);
+    char *files[3];
+    for (int k = 0; k < 3; k++) {
+        char name[64], shard[8];
+        snprintf(name, sizeof name, "batch-shard-%d.ndjson", k + 1);
+        snprintf(shard, sizeof shard, "%d/3", k + 1);
+        files[k] = out_path(name);
+        cli_output s = BATCH(csv, POLICY, "--shard", shard, "--jobs", "2");
+        assert_true(s.rc == 0 || s.rc == 1);
+        write_text(files[k], s.out);
+        cli_output_free(&s);
+    }
+    cli_output m = CLI("merge", files[2], files[0], files[1]);
+    cli_output whole = BATCH(csv, POLICY);
+    expect_exit_code(&m, 0);
+    assert_string_equal(m.out, whole.out);
+    cli_output_free(&m);
+    cli_output_free(&whole);
+    for (int k = 0; k < 3; k++)
+        free(files[k]);
+    free(csv);
+}
+
+/* ---- bad input --------------------------------------------------------- */
+
+/* Each file of tests/data/batch/bad is a batch whose one bad line gives
+ * the message its "# expect:" line states; the good lines beside it are
+ * evaluated, the bad one is an "invalid" row, and the exit is 3. */
+static void bad_line_case(void **state)
+{
+    const char *path = *state;
+    char *msg = expected_message(path);
+    cli_output r = BATCH(path, POLICY);
+    expect_exit_code(&r, 3);
+    expect_err_line(&r, msg);
+    json_t *js = json_string(msg);
+    char *esc = json_dumps(js, JSON_ENCODE_ANY), want[1400];
+    json_decref(js);
+    snprintf(want, sizeof want, "\"policy\":null,\"status\":\"invalid\",\"reason\":%s}", esc);
+    free(esc);
+    if (!strstr(r.out, want)) {
+        cli_output_free(&r);
+        fail_msg("no invalid row for %s", msg);
+    }
+    assert_int_equal(count_prefix(r.out, "{\"case\":"), 3);   /* two good lines and the bad one */
+    assert_non_null(strstr(r.out, "{\"group\":\"input\",\"name\":\"invalid\",\"kind\":\"count\",\"value\":1}"));
+    free(msg);
+    cli_output_free(&r);
+}
+
+/* Every file of tests/data/batch/bad, a test each. */
+static int run_bad_line_files(void)
+{
+    static const char dir[] = "tests/data/batch/bad";
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    char *paths[64];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) && n < 64) {
+        size_t l = strlen(e->d_name);
+        if ((l > 4 && strcmp(e->d_name + l - 4, ".csv") == 0) ||
+            (l > 7 && strcmp(e->d_name + l - 7, ".ndjson") == 0)) {
+            paths[n] = malloc(sizeof dir + l + 2);
+            sprintf(paths[n], "%s/%s", dir, e->d_name);
+            n++;
+        }
+    }
+    closedir(dp);
+    sort_strings(paths, n);
+    struct CMUnitTest tests[64];
+    for (size_t i = 0; i < n; i++)
+        tests[i] = (struct CMUnitTest){paths[i], bad_line_case, NULL, NULL, paths[i]};
+    int failed = n >= 10 ? _cmocka_run_group_tests("bad batch lines", tests, n, NULL, NULL)
+                         : (fprintf(stderr, "%s: only %zu cases\n", dir, n), 1);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    return failed;
+}
+
+static void test_a_header_that_names_no_key_prints_nothing(void **state)
+{
+    (void)state;
+    char *csv = out_path("batch-bad-header.csv");
+    write_text(csv, "id,collateral,side,sizee,entry_price,leverage,mark_path\n"
+                    "a1,1000,long,0.2,50000,10,50000 42500\n");
+    cli_output r = BATCH(csv, POLICY);
+    expect_failure(&r, 3);
+    expect_err_line(&r, "<stdin>:1:20: unknown key 'sizee'; did you mean 'size'? (docs/batch.md "
+                        "lists the keys)");
+    cli_output_free(&r);
+    write_text(csv, "id,size,position.size\n");
+    r = BATCH(csv, POLICY);
+    expect_failure(&r, 3);
+    expect_err_line(&r, "<stdin>:1:9: column 3 sets position.size, as column 2 does");
+    cli_output_free(&r);
+    write_text(csv, "id,market.path_file\n");
+    r = BATCH(csv, POLICY);
+    expect_failure(&r, 3);
+    expect_err_line(&r, "<stdin>:1:4: 'market.path_file' cannot be set per line (it names a "
+                        "file, several positions or paths, or a section): give it in the "
+                        "--scenario file");
+    cli_output_free(&r);
+    free(csv);
+}
+
+/* A line of 65536 bytes is read; one of 65537 is refused (docs/limits.md). */
+static void test_a_line_of_65536_bytes_is_read_and_one_more_is_refused(void **state)
+{
+    (void)state;
+    char *nd = out_path("batch-long.ndjson");
+    static const char head[] = "{\"id\":\"a1\",\"collateral\":\"1000\",\"side\":\"long\","
+                               "\"size\":\"0.2\",\"entry_price\":\"50000\",\"leverage\":10,"
+                               "\"mark_path\":[\"50000\",\"42500\"],\"description\":\"";
+    for (size_t len = 65536; len <= 65537; len++) {
+        /* head, the description's x's, "}, and the newline. */
+        size_t pad = len - (sizeof head - 1) - 3;
+        char *text = malloc(len + 1);
+        memcpy(text, head, sizeof head - 1);
+        memset(text + sizeof head - 1, 'x', pad);
+        memcpy(text + sizeof head - 1 + pad, "\"}\n", 4);
+        assert_int_equal(strlen(text), len);
+        write_text(nd, text);
+        free(text);
+        cli_output r = BATCH(nd, POLICY);
+        if (len == 65536) {
+            expect_exit_code(&r, 0);
+            assert_int_equal(count_prefix(r.out, "{\"case\":0,\"shard\":\"1/1\",\"policy\":\"binance-usdm\""), 1);
+        } else {
+            expect_exit_code(&r, 3);
+            expect_err_line(&r, "<stdin>:1:1: a line of 65537 bytes, more than the limit of "
+                                "65536 (docs/limits.md)");
+        }
+        cli_output_free(&r);
+    }
+    free(nd);
+}
+
+/* A line's mark path holds up to 4096 marks; 4097 are refused. */
+static void test_a_mark_path_of_4096_marks_is_read_and_one_more_is_refused(void **state)
+{
+    (void)state;
+    char *nd = out_path("batch-marks.ndjson");
+    for (size_t n = 4096; n <= 4097; n++) {
+        char *text = malloc(200 + 8 * n);
+        size_t k = (size_t)sprintf(text, "{\"collateral\":\"1000\",\"side\":\"long\",\"size\":"
+                                         "\"0.2\",\"entry_price\":\"50000\",\"leverage\":10,"
+                                         "\"mark_path\":[");
+        for (size_t i = 0; i < n; i++)
+            k += (size_t)sprintf(text + k, "%s\"50000\"", i ? "," : "");
+        sprintf(text + k, "]}\n");
+        write_text(nd, text);
+        free(text);
+        cli_output r = BATCH(nd, POLICY, "--summary-only");
+        if (n == 4096) {
+            expect_exit_code(&r, 0);
+        } else {
+            expect_exit_code(&r, 3);
+            expect_err_line(&r, "<stdin>:1:85: market.mark_path: more than 4096 marks on one line "
+                                "(docs/limits.md)");
+        }
+        cli_output_free(&r);
+    }
+    free(nd);
+}
+
+/* ---- the bench's peer ---------------------------------------------------------- */
+
+/* tools/batch_peer.py, the Python script the bench races, gives every
+ * row the liquidation price, loss and deficit liqsim gives it, on the
+ * bench's own policy and positions (liqsim bench --keep DIR). */
+static void test_the_python_peer_computes_what_liqsim_computes(void **state)
+{
+    (void)state;
+    char *dir = out_path("bench-batch");
+    cli_output b = CLI("bench", "--batch", "3000", "--batch-only", "--keep", dir);
+    expect_exit_code(&b, 0);
+    assert_non_null(strstr(b.out, "same summary"));
+    cli_output_free(&b);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "cd %s && python3 tools/batch_peer.py --rows < %s/positions.csv > %s/peer.txt && "
+             "%s batch %s/bench-table.yaml < %s/positions.csv | python3 -c '"
+             "import sys, json\n"
+             "for l in sys.stdin:\n"
+             "  o = json.loads(l)\n"
+             "  if \"summary\" in o: continue\n"
+             "  L = o[\"loss\"]\n"
+             "  print(o[\"scenario\"], o[\"liquidation_price\"] or \"null\", "
+             "\"true\" if o[\"liquidated\"] else \"false\", L[\"total\"], L[\"fees\"], o[\"deficit\"])"
+             "' > %s/liqsim.txt && head -n -1 %s/peer.txt | cmp - %s/liqsim.txt",
+             LIQ_SOURCE_DIR, dir, dir, LIQ_CLI, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+int main(void)
+{
+    chdir_to_project_root();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_csv_row_and_an_ndjson_object_are_the_scenario_file_they_spell),
+        cmocka_unit_test(test_a_line_read_the_quick_way_is_the_line_loaded_whole),
+        cmocka_unit_test(test_the_thread_count_never_shows_in_the_output),
+        cmocka_unit_test(test_merged_shards_are_the_unsharded_batch_byte_for_byte),
+        cmocka_unit_test(test_a_header_that_names_no_key_prints_nothing),
+        cmocka_unit_test(test_a_line_of_65536_bytes_is_read_and_one_more_is_refused),
+        cmocka_unit_test(test_a_mark_path_of_4096_marks_is_read_and_one_more_is_refused),
+        cmocka_unit_test(test_the_python_peer_computes_what_liqsim_computes),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + run_bad_line_files();
+}

@@ -1,0 +1,17 @@
+/*
+ * bench_batch.h — `liqsim bench`'s whole-job section (tools/bench_batch.c).
+ */
+#ifndef LIQ_BENCH_BATCH_H
+#define LIQ_BENCH_BATCH_H
+
+/* The table-only policy the section generates, whose numbers
+ * tools/batch_peer.py restates. */
+extern const char bench_table_yaml[];
+
+/* Writes n positions (CSV and NDJSON) and the policy into keep_dir (NULL:
+ * a temporary directory, removed after), times `liqsim batch` on them on
+ * one core and on every core and the Python peer on the same CSV, and
+ * prints the figures and ratios. Returns an exit code. */
+int bench_batch(long n, const char *keep_dir);
+
+#endif
