@@ -28,7 +28,8 @@
 
 typedef struct bkey {
     char *dotted;             /* "position.size" */
-    const char *leaf;         /* "size": the short name */
+    const char *leaf;         /* "size": the short name, when short (below) */
+    bool short_ok;
     const field *f;
     size_t holder_off;        /* from s_root to the struct holding f */
 } bkey;
@@ -53,7 +54,7 @@ typedef struct bval {
 } bval;
 
 typedef struct tpl {
-    uint32_t mask;
+    uint64_t mask;
     liq_scenario *s;
 } tpl;
 
@@ -66,7 +67,7 @@ struct batch_reader {
     liq_dec *px;              /* a mark_path of the line */
     liq_mark *pm;
     size_t pcap;
-    void *list_items;         /* the line's mark_path as loaded (freed at the next line) */
+    pdec pts[64];             /* a mark path set the quick way */
     liq_scenario *whole;      /* a line loaded whole that is not cached */
     bval vals[BATCH_MAX_KEYS];
     size_t nvals;
@@ -137,6 +138,18 @@ batch_keys *batch_keys_new(const char *input, const char *base_path, liq_diags *
         mem_error(d, base_path, 0, 0);
         return NULL;
     }
+    /* A leaf is a short name when one key has it, or for the key that a
+     * batch line means by it (a fill's slippage is the liquidation's, not
+     * a stop-loss's: position.stop_loss.slippage is written whole). */
+    static const char *const preferred[] = {"market.liquidation_fill.slippage"};
+    for (size_t i = 0; i < k->n; i++) {
+        size_t same = 0;
+        for (size_t j = 0; j < k->n; j++)
+            same += strcmp(k->keys[i].leaf, k->keys[j].leaf) == 0;
+        k->keys[i].short_ok = same == 1;
+        for (size_t p = 0; p < sizeof preferred / sizeof *preferred; p++)
+            k->keys[i].short_ok |= strcmp(k->keys[i].dotted, preferred[p]) == 0;
+    }
     k->name_key = batch_key_find(k, "name");
     if (base_path) {
         k->base = ydoc_load_as(base_path, FIO_SCENARIO, d);
@@ -182,7 +195,10 @@ int batch_key_find(const batch_keys *k, const char *name)
     if (strcmp(name, "id") == 0)
         name = "name";
     for (size_t i = 0; i < k->n; i++)
-        if (strcmp(k->keys[i].dotted, name) == 0 || strcmp(k->keys[i].leaf, name) == 0)
+        if (strcmp(k->keys[i].dotted, name) == 0)
+            return (int)i;
+    for (size_t i = 0; i < k->n; i++)
+        if (k->keys[i].short_ok && strcmp(k->keys[i].leaf, name) == 0)
             return (int)i;
     return -1;
 }
@@ -200,7 +216,8 @@ static bool bad_key(const batch_keys *k, const char *name, int line, int col, li
     size_t nc = 0;
     for (size_t i = 0; i < k->n; i++) {
         cands[nc++] = k->keys[i].dotted;
-        cands[nc++] = k->keys[i].leaf;
+        if (k->keys[i].short_ok)
+            cands[nc++] = k->keys[i].leaf;
     }
     cands[nc++] = "id";
     char q[200];
@@ -283,8 +300,6 @@ batch_reader *batch_reader_new(const batch_keys *k)
 
 static void line_done(batch_reader *br)
 {
-    free(br->list_items);
-    br->list_items = NULL;
     liq_scenario_free(br->whole);
     br->whole = NULL;
     json_decref(br->json);
@@ -470,8 +485,18 @@ static bool json_members(batch_reader *br, json_t *o, const char *prefix, const 
     const char *name;
     json_t *v;
     json_object_foreach(o, name, v) {
-        char dotted[160];
-        snprintf(dotted, sizeof dotted, "%s%s%s", prefix, *prefix ? "." : "", name);
+        /* prefix.name, or the name alone at the top level. */
+        char buf[160];
+        const char *dotted = name;
+        if (*prefix) {
+            size_t pl = strlen(prefix), nl = strlen(name);
+            if (pl + nl + 2 > sizeof buf)
+                return bad_key(br->k, name, (int)br->line, 1, d);
+            memcpy(buf, prefix, pl);
+            buf[pl] = '.';
+            memcpy(buf + pl + 1, name, nl + 1);
+            dotted = buf;
+        }
         int col = member_col(text, len, name, from);
         if (json_is_object(v)) {
             if (!json_members(br, v, dotted, text, len, from, d))
@@ -668,20 +693,20 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
         for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
             if (t->legs[0].col[c])
                 return false;
-        ynode items[64], *ptrs[64];
+        /* Each mark through the loader's step for a list's item (a
+         * decimal with the list's bounds), into the reader's own items:
+         * no allocation per line. */
+        field item = *bk->f;
+        item.type = F_DEC;
+        item.off = 0;
         for (size_t j = 0; j < v->nitems; j++) {
-            items[j] = scalar_at(br, v->items[j], v->line, v->item_cols[j]);
-            ptrs[j] = &items[j];
+            ynode n = scalar_at(br, v->items[j], v->line, v->item_cols[j]);
+            br->pts[j] = (pdec){0};
+            if (!schema_load_value(&item, &n, &br->pts[j], k->input, bk->dotted, NULL))
+                return false;
         }
-        ynode seq = {.kind = YN_SEQ, .line = v->line, .col = v->col, .file = k->input,
-                     .items = ptrs, .n = v->nitems, .cap = v->nitems};
         plist *pl = slot;
-        pl->items = NULL;
-        pl->n = 0;
-        bool ok = schema_load_value(bk->f, &seq, holder, k->input, bk->dotted, NULL);
-        br->list_items = pl->items;
-        if (!ok)
-            return false;
+        *pl = (plist){br->pts, v->nitems, {k->input, v->line, v->col}, true};
         if (pl->n > br->pcap) {
             liq_dec *px = mem_realloc(br->px, pl->n * sizeof *px);
             if (px)
@@ -755,9 +780,9 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     }
     if (!ok)
         return NULL;
-    uint32_t mask = 0;
+    uint64_t mask = 0;
     for (size_t i = 0; i < br->nvals; i++) {
-        mask |= 1u << br->vals[i].key;
+        mask |= 1ull << br->vals[i].key;
         if (br->vals[i].key == k->name_key)
             br->id = br->vals[i].text;
     }

@@ -22,7 +22,7 @@
 /* Bytes in one batch line (a CSV record or an NDJSON object), and keys a
  * line can set (docs/limits.md). */
 #define BATCH_MAX_LINE 65536
-#define BATCH_MAX_KEYS 32
+#define BATCH_MAX_KEYS 64
 
 /* The keys a line may set, and the base scenario: made once, then read
  * by every thread. */
