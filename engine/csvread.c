@@ -221,6 +221,13 @@ bool csvr_read_from(const char *file, const char *text, size_t len, long first_l
         field_open = !r.row_done && !r.field_done && (field_open || content);
         pos = end;
     }
+    /* Text that ends in a separator leaves one empty field for csv_fini to
+     * deliver: it starts where the text ends, not where the field before
+     * it did (the quick reader above places it so too). */
+    if (!field_open) {
+        r.fline = line;
+        r.fcol = (int)(pos - lstart) + 1;
+    }
     if (!r.stop && csv_fini(&p, on_field, on_row, &r) != 0 && !r.stop)
         err_at(&r, r.fline, r.fcol, LIQ_EINPUT,
                "CSV: a quoted field is not closed (a quote is missing)");
