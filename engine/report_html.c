@@ -67,11 +67,11 @@ void html_begin(sbuf *b, const char *title, const char *subtitle)
     sb_add(b, "</header>\n");
 }
 
-void html_notes(sbuf *b, const char *heading, const char *const *notes, size_t n)
+void html_notes(sbuf *b, const char *id, const char *heading, const char *const *notes, size_t n)
 {
     if (n == 0)
         return;
-    sb_add(b, "<section class=\"notes\" id=\"notes\">\n<strong>");
+    sb_add(b, "<section class=\"notes\" id=\"%s\">\n<strong>", id);
     sb_html(b, heading);
     sb_add(b, "</strong>\n<ul>\n");
     for (size_t i = 0; i < n; i++) {
@@ -374,7 +374,7 @@ char *report_html_compare(liq_result *const *rs, size_t n)
     }
     if (!notes || k < nw)
         b.oom = true;
-    html_notes(&b, "Notes", (const char *const *)notes, k);
+    html_notes(&b, "notes", "Notes", (const char *const *)notes, k);
     for (size_t i = 0; i < k; i++)
         free(notes[i]);
     free(notes);
@@ -449,7 +449,7 @@ static char *grid_html(const liq_grid *g, const char *json)
 {
     sbuf b = {0};
     html_begin(&b, g->title, NULL);
-    html_notes(&b, "Notes", g->notes, g->n_notes);
+    html_notes(&b, "notes", "Notes", g->notes, g->n_notes);
     char cap[400];
     snprintf(cap, sizeof cap, "%s (%s) by %s and %s", g->value_name, g->value_unit, g->y_name,
              g->x_name);

@@ -13,8 +13,10 @@
 /* <!DOCTYPE html> through <body> and the page's <h1>: title is shown and
  * is the document's title; subtitle (may be NULL) is a line under it. */
 void html_begin(sbuf *b, const char *title, const char *subtitle);
-/* A list of notes (warnings that must be seen); nothing when n is 0. */
-void html_notes(sbuf *b, const char *heading, const char *const *notes, size_t n);
+/* A list of notes (warnings that must be seen); nothing when n is 0. id
+ * is the section's element id, one per page (a replay page has two such
+ * lists). */
+void html_notes(sbuf *b, const char *id, const char *heading, const char *const *notes, size_t n);
 /* A <figure> with its caption, around what the caller draws next; close
  * it with html_figure_end. */
 void html_figure(sbuf *b, const char *caption);

@@ -552,7 +552,7 @@ static char *replay_html(const liq_replay_report *r, const char *json)
              r->book->n, r->book->path ? r->book->path : "book", r->path->n, r->nruns,
              r->nruns == 1 ? "policy" : "policies", LIQSIM_VERSION);
     html_begin(&b, title, sub);
-    html_notes(&b, "What the inputs are (from their files)", (const char *const *)r->notes,
+    html_notes(&b, "inputs", "What the inputs are (from their files)", (const char *const *)r->notes,
                r->nnotes);
     /* Which path column stood for each venue's price (a path of several):
      * each run's note, prefixed with its policy. */
@@ -568,7 +568,7 @@ static char *replay_html(const liq_replay_report *r, const char *json)
             snprintf(pn[npn++], len, "%s: %s", r->runs[i].policy, r->runs[i].sum.price_note);
         }
     b.oom |= pn == NULL;
-    html_notes(&b, "Which price triggered and which filled", (const char *const *)pn, npn);
+    html_notes(&b, "price-columns", "Which price triggered and which filled", (const char *const *)pn, npn);
     for (size_t i = 0; i < npn; i++)
         free(pn[i]);
     free(pn);

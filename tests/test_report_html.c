@@ -496,6 +496,28 @@ static void test_cli_replay_html_and_json(void **state)
     cli_output_free(&j);
 }
 
+/* Every element id on a page is its own: a replay page with both its
+ * lists of notes (what the inputs are, and which price column stood in
+ * for dYdX's oracle) names them apart, so a link or a script finds one. */
+static void test_replay_page_ids_are_unique(void **state)
+{
+    (void)state;
+    cli_output h = CLI("replay", "--book", BTC "book.csv", "--path",
+                       "tests/data/scenarios/csv-path.csv", "--format", "html", "dydx-v4");
+    expect_exit_code(&h, 0);
+    assert_non_null(strstr(h.out, "id=\"inputs\""));
+    assert_non_null(strstr(h.out, "id=\"price-columns\""));
+    for (const char *at = strstr(h.out, " id=\""); at; at = strstr(at + 1, " id=\"")) {
+        const char *end = strchr(at + 5, '"');
+        assert_non_null(end);
+        char want[80];
+        snprintf(want, sizeof want, "%.*s", (int)(end + 1 - at), at);
+        if (count_of(h.out, want) != 1)
+            fail_msg("%s appears %zu times", want, count_of(h.out, want));
+    }
+    cli_output_free(&h);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -511,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_grid_heatmap_of_what_the_trader_owes),
         cmocka_unit_test(test_replay_page_charts_the_runs_over_time),
         cmocka_unit_test(test_cli_replay_html_and_json),
+        cmocka_unit_test(test_replay_page_ids_are_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
