@@ -8,6 +8,35 @@
 #include "liqsim.h"
 #include "policy.h"
 
+#include <stdint.h>
+#include <time.h>
+
+/* What the bench's parts share: a monotonic clock in seconds (timing
+ * only, never money) and one xorshift generator, so the evaluations, the
+ * replay's book and the whole-job batch are drawn the same way from
+ * their fixed seeds. */
+static inline double bench_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline uint64_t bench_rng(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+/* A uniform integer in [lo, hi]. */
+static inline int64_t bench_rng_int(uint64_t *s, int64_t lo, int64_t hi)
+{
+    return lo + (int64_t)(bench_rng(s) % (uint64_t)(hi - lo + 1));
+}
+
 /* A linear position, isolated, under a table policy's rules pr: its
  * side (+1 long, -1 short), size, entry, leverage, the liquidation
  * fill's slippage and the mark path. */

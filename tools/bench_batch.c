@@ -11,6 +11,7 @@
  * (bench_table_yaml; tests/test_batch.c checks the two agree row by row).
  */
 #include "cli.h"
+#include "bench.h"
 #include "bench_batch.h"
 #include "batch_job.h"
 
@@ -34,27 +35,6 @@ const char bench_table_yaml[] =
     "shortfall: {order: [insurance_fund, adl], source: gen}\n"
     "negative_balance: {protection: true, source: gen}\n";
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
-static long pick(uint64_t *s, long lo, long hi)
-{
-    return lo + (long)(rng(s) % (uint64_t)(hi - lo + 1));
-}
-
 /* Cents as decimal text: 4750012 -> "47500.12". */
 static void cents(long c, char *out, size_t cap)
 {
@@ -73,9 +53,9 @@ static bool write_positions(const char *csv, const char *ndjson, long n)
     if (ok)
         fputs("id,collateral,side,size,entry_price,leverage,mark_path,slippage\n", c);
     for (long i = 0; ok && i < n; i++) {
-        long entry = pick(&s, 4750000, 5250000), lev = pick(&s, 2, 100);
-        long milli = pick(&s, 1, 2000), shock = pick(&s, 0, 30), slip = pick(&s, 0, 300);
-        bool lng = rng(&s) & 1;
+        long entry = bench_rng_int(&s, 4750000, 5250000), lev = bench_rng_int(&s, 2, 100);
+        long milli = bench_rng_int(&s, 1, 2000), shock = bench_rng_int(&s, 0, 30), slip = bench_rng_int(&s, 0, 300);
+        bool lng = bench_rng(&s) & 1;
         long sgn = lng ? -1 : 1;
         long half = entry + sgn * entry * shock / 200, full = entry + sgn * entry * shock / 100;
         char e[32], h[32], f[32], coll[40];
@@ -144,9 +124,9 @@ static double time_batch(const char *policy, const char *file, int kind, unsigne
                         .input = in, .jobs = jobs, .summary_only = true, .write = keep_output,
                         .on_diag = print_diag, .ud = out};
     liq_diags d = LIQ_DIAGS_INIT;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int rc = batch_job_run(&o, &d);
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     cli_print_diags(&d);
     liq_diags_free(&d);
     fclose(in);
@@ -177,7 +157,7 @@ static double time_peer(const char *peer, const char *file, char *out, size_t ca
     int fds[2];
     if (pipe(fds) != 0)
         return -1;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -198,7 +178,7 @@ static double time_peer(const char *peer, const char *file, char *out, size_t ca
     close(fds[0]);
     int status;
     waitpid(pid, &status, 0);
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? dt : -1;
 }
 

@@ -30,28 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
-/* A uniform integer in [lo, hi]. */
-static int64_t rng_int(uint64_t *s, int64_t lo, int64_t hi)
-{
-    return lo + (int64_t)(rng_next(s) % (uint64_t)(hi - lo + 1));
-}
-
 static const char scenario_yaml[] =
     "name: bench\n"
     "account: {collateral: \"1000\", mode: isolated}\n"
@@ -100,7 +78,7 @@ static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
     liq_diags d = LIQ_DIAGS_INIT;
     liq_eval_opts o = {.quiet = true};
     liq_result *r = NULL;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (long i = 0; i < n; i++) {
         if (liq_eval_reuse(p, s, &o, &r, &d) != LIQ_OK) {
             cli_print_diags(&d);
@@ -108,7 +86,7 @@ static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
             return 0;
         }
     }
-    *secs = now_s() - t0;
+    *secs = bench_now_s() - t0;
     liq_result_free(r);
     liq_diags_free(&d);
     return (double)n / *secs;
@@ -150,12 +128,12 @@ static double floor_rate(liq_policy *p, liq_scenario *s, long n, double *secs)
     }
     const bench_floor_in *volatile vin = &in;
     volatile liq_i128 sink = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (long i = 0; i < n; i++) {
         bench_floor_eval(vin, &o);
         sink = o.final_balance.raw;
     }
-    *secs = now_s() - t0;
+    *secs = bench_now_s() - t0;
     (void)sink;
     return (double)n / *secs;
 }
@@ -169,9 +147,9 @@ static liq_book *gen_book(size_t n, uint64_t seed, int64_t max_lev)
     uint64_t s = seed;
     char id[24];
     for (size_t i = 0; b && i < n; i++) {
-        int64_t entry = rng_int(&s, 4750000, 5250000);          /* cents */
-        int64_t lev = rng_int(&s, 2, max_lev);
-        int64_t size_milli = rng_int(&s, 1, 2000);              /* 0.001 .. 2 BTC */
+        int64_t entry = bench_rng_int(&s, 4750000, 5250000);          /* cents */
+        int64_t lev = bench_rng_int(&s, 2, max_lev);
+        int64_t size_milli = bench_rng_int(&s, 1, 2000);              /* 0.001 .. 2 BTC */
         liq_dec e = {(liq_i128)entry * 10000000000};            /* /100 at 12 places */
         liq_dec sz = {(liq_i128)size_milli * 1000000000};
         liq_dec lv = liq_dec_from_int(lev);
@@ -179,12 +157,12 @@ static liq_book *gen_book(size_t n, uint64_t seed, int64_t max_lev)
         liq_dec_mul(sz, e, LIQ_ROUND_HALF_EVEN, &notional);
         liq_dec_div(notional, lv, LIQ_ROUND_CEIL, &im);
         /* collateral: the initial margin, up to twice it for cross */
-        int mode = (rng_next(&s) & 3) == 0;
-        liq_dec extra = {(liq_i128)rng_int(&s, 0, 100) * 10000000000};
+        int mode = (bench_rng(&s) & 3) == 0;
+        liq_dec extra = {(liq_i128)bench_rng_int(&s, 0, 100) * 10000000000};
         liq_dec_mul(im, extra, LIQ_ROUND_CEIL, &coll);
         liq_dec_add(im, mode ? coll : LIQ_DEC_ZERO, &coll);
         snprintf(id, sizeof id, "b%zu", i);
-        if (!book_add(b, id, coll, mode, (rng_next(&s) & 1) ? 1 : -1, sz, e, lv)) {
+        if (!book_add(b, id, coll, mode, (bench_rng(&s) & 1) ? 1 : -1, sz, e, lv)) {
             liq_book_free(b);
             return NULL;
         }
@@ -204,7 +182,7 @@ static liq_path *gen_path(size_t ticks, uint64_t seed)
             base = 5000000 - (int64_t)(1750000 * t / crash);
         else
             base = 3250000 + (int64_t)(875000 * (t - crash) / (ticks - crash ? ticks - crash : 1));
-        base += rng_int(&s, -20000, 20000);
+        base += bench_rng_int(&s, -20000, 20000);
         p->mark[t] = (liq_dec){(liq_i128)base * 10000000000};
     }
     return p;
