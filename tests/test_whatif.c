@@ -479,7 +479,8 @@ static void size_bad_input(void **state)
 
 /* ---- sweeps -------------------------------------------------------------- */
 
-/* The NDJSON lines of `liqsim sweep ARGS...`, which must succeed. */
+/* The NDJSON lines of `liqsim sweep ARGS...`, which must succeed: the
+ * case lines, then the summary line. */
 static json_t *sweep_lines(const char *const *args)
 {
     cli_output r = cli_run(args);
@@ -489,6 +490,21 @@ static json_t *sweep_lines(const char *const *args)
         json_array_append_new(lines, parse_json(line));
     cli_output_free(&r);
     return lines;
+}
+
+/* The summary's accumulator `name` of `policy` (engine/runner.h). */
+static json_t *acc_of(json_t *summary_line, const char *policy, const char *name)
+{
+    json_t *acc = json_object_get(json_object_get(summary_line, "summary"), "acc");
+    size_t i;
+    json_t *a;
+    json_array_foreach(acc, i, a) {
+        if (strcmp(str_at(a, "group", NULL), policy) == 0 &&
+            strcmp(str_at(a, "name", NULL), name) == 0)
+            return a;
+    }
+    fail_msg("the summary has no %s of %s", name, policy);
+    return NULL;
 }
 
 /* Coinbase's US derivatives (no protection, shortfall.order
@@ -507,28 +523,29 @@ static void sweep_streams_every_point_and_where_the_trader_starts_to_owe(void **
 {
     (void)state;
     json_t *lines = sweep_lines((const char *const[]){
-        LIQ_CLI, "sweep", "default", "coinbase-us-derivatives", "--set", "shock=0.05..0.25/0.05",
-        NULL} + 1);
+        "sweep", "default", "coinbase-us-derivatives", "--set", "shock=0.05..0.25/0.05", NULL});
     assert_int_equal(json_array_size(lines), 6);
     const char *lost[] = {"690", "1180", "1670", "2160", "2650"};
     const char *owed[] = {"0", "180", "670", "1160", "1650"};
     for (size_t i = 0; i < 5; i++) {
         json_t *p = json_array_get(lines, i);
-        assert_string_equal(str_at(p, "type", NULL), "point");
-        assert_int_equal(json_integer_value(json_object_get(p, "point")), (json_int_t)i);
+        assert_int_equal(json_integer_value(json_object_get(p, "case")), (json_int_t)i);
+        assert_string_equal(str_at(p, "shard", NULL), "1/1");
+        assert_string_equal(str_at(p, "policy", NULL), "coinbase-us-derivatives");
         assert_string_equal(str_at(p, "trader_lost", NULL), lost[i]);
         assert_string_equal(str_at(p, "owed", NULL), owed[i]);
     }
     assert_string_equal(str_at(json_array_get(lines, 1), "set", "shock"), "0.1");
     json_t *sum = json_array_get(lines, 5);
-    assert_string_equal(str_at(sum, "type", NULL), "summary");
-    json_t *ow = json_object_get(sum, "trader_owes");
-    assert_int_equal(json_integer_value(json_object_get(ow, "points")), 4);
-    json_t *first = json_object_get(ow, "first");
-    assert_int_equal(json_integer_value(json_object_get(first, "point")), 1);
-    assert_string_equal(str_at(first, "set", "shock"), "0.1");
-    assert_string_equal(str_at(first, "owed", NULL), "180");
-    assert_string_equal(str_at(json_object_get(sum, "max_trader_lost"), "value", NULL), "2650");
+    const char *cb = "coinbase-us-derivatives";
+    assert_int_equal(json_integer_value(json_object_get(acc_of(sum, cb, "trader_owes"), "value")),
+                     4);
+    json_t *first = acc_of(sum, cb, "first_owes");
+    assert_string_equal(str_at(first, "value", NULL), "1");
+    assert_string_equal(str_at(first, "scenario", NULL), "shock=0.1");
+    json_t *mx = acc_of(sum, cb, "max_trader_lost");
+    assert_string_equal(str_at(mx, "value", NULL), "2650");
+    assert_string_equal(str_at(mx, "scenario", NULL), "shock=0.25");
     json_decref(lines);
 }
 
@@ -541,8 +558,7 @@ static void sweep_finds_where_the_fund_runs_dry(void **state)
 {
     (void)state;
     json_t *lines = sweep_lines((const char *const[]){
-        LIQ_CLI, "sweep", "default", "binance-usdm", "--set", "market.insurance_fund=0,500,1000",
-        NULL} + 1);
+        "sweep", "default", "binance-usdm", "--set", "market.insurance_fund=0,500,1000", NULL});
     assert_int_equal(json_array_size(lines), 4);
     const char *paid[] = {"0", "500", "670"}, *after[] = {"0", "0", "330"};
     for (size_t i = 0; i < 3; i++) {
@@ -552,10 +568,12 @@ static void sweep_finds_where_the_fund_runs_dry(void **state)
         assert_string_equal(str_at(p, "fund_after", NULL), after[i]);
         assert_int_equal(json_is_true(json_object_get(p, "fund_dry")), i < 2);
     }
-    json_t *dry = json_object_get(json_array_get(lines, 3), "fund_dry");
-    assert_int_equal(json_integer_value(json_object_get(dry, "points")), 2);
-    assert_string_equal(str_at(json_object_get(dry, "first"), "set", "market.insurance_fund"),
-                        "0");
+    json_t *sum = json_array_get(lines, 3);
+    assert_int_equal(json_integer_value(json_object_get(acc_of(sum, "binance-usdm", "fund_dry"),
+                                                        "value")),
+                     2);
+    assert_string_equal(str_at(acc_of(sum, "binance-usdm", "first_dry"), "scenario", NULL),
+                        "market.insurance_fund=0");
     json_decref(lines);
 }
 
@@ -566,8 +584,8 @@ static void sweep_orders_points_and_refuses_what_cannot_open(void **state)
 {
     (void)state;
     json_t *lines = sweep_lines((const char *const[]){
-        LIQ_CLI, "sweep", "default", "binance-usdm", "--set", "position.leverage=5,10", "--set",
-        "shock=0.05,0.15", NULL} + 1);
+        "sweep", "default", "binance-usdm", "--set", "position.leverage=5,10", "--set",
+        "shock=0.05,0.15", NULL});
     assert_int_equal(json_array_size(lines), 5);
     const char *lev[] = {"5", "5", "10", "10"}, *shock[] = {"0.05", "0.15", "0.05", "0.15"};
     for (size_t i = 0; i < 4; i++) {
@@ -580,6 +598,48 @@ static void sweep_orders_points_and_refuses_what_cannot_open(void **state)
                            "account.collateral: 1000 is less than the position's initial margin "
                            "2000"));
     json_decref(lines);
+}
+
+/* Threads change nothing: --jobs 1 and --jobs 3 write the same bytes, and
+ * the two shards of --shard K/2 hold the unsharded run's points, each
+ * once (those whose number % 2 == K - 1). */
+static void sweep_is_the_same_on_any_thread_count_and_split_by_shard(void **state)
+{
+    (void)state;
+    const char *grid[] = {"--set", "position.leverage=10,15,20", "--set", "shock=0.05..0.3/0.05"};
+    cli_output a = CLI("sweep", "default", "binance-usdm", "coinbase-us-derivatives", grid[0],
+                       grid[1], grid[2], grid[3], "--jobs", "1");
+    cli_output b = CLI("sweep", "default", "binance-usdm", "coinbase-us-derivatives", grid[0],
+                       grid[1], grid[2], grid[3], "--jobs", "3");
+    expect_exit_code(&a, EXIT_OK);
+    expect_exit_code(&b, EXIT_OK);
+    assert_string_equal(a.out, b.out);
+    for (int k = 1; k <= 2; k++) {
+        char sh[8];
+        snprintf(sh, sizeof sh, "%d/2", k);
+        cli_output s = CLI("sweep", "default", "binance-usdm", "coinbase-us-derivatives", grid[0],
+                           grid[1], grid[2], grid[3], "--shard", sh);
+        expect_exit_code(&s, EXIT_OK);
+        size_t lines = 0;
+        for (char *l = strtok(s.out, "\n"); l; l = strtok(NULL, "\n")) {
+            json_t *j = parse_json(l);
+            json_t *c = json_object_get(j, "case");
+            if (c) {
+                assert_int_equal(json_integer_value(c) % 2, k - 1);
+                assert_string_equal(str_at(j, "shard", NULL), sh);
+                lines++;
+            }
+            json_decref(j);
+        }
+        assert_int_equal(lines, 18);   /* 9 of the 18 points, two policies each */
+        cli_output_free(&s);
+    }
+    cli_output_free(&a);
+    cli_output_free(&b);
+    cli_output r = CLI("sweep", "default", "binance-usdm", "--set", "shock=0.1", "--shard", "3/2");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: --shard takes K/N with 1 <= K <= N <= 1000000, got \"3/2\"");
+    cli_output_free(&r);
 }
 
 /* Every bad grid: exit 2, the message, nothing on stdout. The limit is
@@ -659,6 +719,7 @@ int main(void)
         cmocka_unit_test(sweep_streams_every_point_and_where_the_trader_starts_to_owe),
         cmocka_unit_test(sweep_finds_where_the_fund_runs_dry),
         cmocka_unit_test(sweep_orders_points_and_refuses_what_cannot_open),
+        cmocka_unit_test(sweep_is_the_same_on_any_thread_count_and_split_by_shard),
         cmocka_unit_test(sweep_bad_grids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

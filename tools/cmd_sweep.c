@@ -1,9 +1,12 @@
 /*
  * cmd_sweep.c — `liqsim sweep [SCENARIO] [POLICY...] --set KEY=RANGE...`:
  * the scenario over a grid of its numbers (engine/sweep.c) under every
- * policy: every point streamed as one NDJSON line, then a summary per
- * venue (where the trader starts to owe, where the fund runs dry, the
- * largest loss), or the summaries alone as a table.
+ * policy, one case per grid point on the case runner (engine/runner.h):
+ * threads over points (--jobs), a deterministic share of them (--shard
+ * K/N), every point's rows as case lines in point order whatever the
+ * thread count, then the summary line that `liqsim merge` combines (per
+ * venue: the points by status, where the trader starts to owe, where the
+ * fund runs dry, the largest loss); --format table prints the summary.
  *
  * Everything that can be refused is refused before the first line: the
  * ranges (empty, not numeric, out of bounds), the grid's size against
@@ -12,6 +15,7 @@
  * not_offered); a point whose evaluation fails is an "error" row and the
  * exit code is 1, the other points still printed.
  */
+#include "runner.h"
 #include "sweep.h"
 #include "whatif_cli.h"
 
@@ -21,21 +25,76 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The summary's accumulators of each policy, in this order (one group
+ * per policy, named by the policy). */
+enum { A_OK, A_NOT_LISTED, A_NOT_OFFERED, A_ERROR, A_OWES, A_FIRST_OWES, A_DRY, A_FIRST_DRY,
+       A_MAX_LOST, A_N };
+static const char *const acc_names[A_N] = {"ok", "not_listed", "not_offered", "error",
+                                           "trader_owes", "first_owes", "fund_dry", "first_dry",
+                                           "max_trader_lost"};
+static const run_acc_kind acc_kinds[A_N] = {RUN_COUNT, RUN_COUNT, RUN_COUNT, RUN_COUNT,
+                                            RUN_COUNT, RUN_MIN,   RUN_COUNT, RUN_MIN, RUN_MAX};
+
+/* What every thread reads; set before the run starts, never written in it. */
+typedef struct sweep_ctx {
+    const sweep_grid *g;
+    const wcli_inputs *in;
+    int *acc;                 /* np x A_N accumulator indexes */
+    bool lines;               /* write the case lines (ndjson), else only count */
+} sweep_ctx;
+
+/* A thread's own: its policies (a policy's Lua state is one thread's)
+ * and the variant it evaluates. */
+typedef struct sweep_worker {
+    const sweep_ctx *c;
+    liq_policy **pols;
+    variant v;
+    bool v_ok;
+} sweep_worker;
+
+static void worker_free(void *ud, void *wp)
+{
+    (void)ud;
+    sweep_worker *w = wp;
+    if (!w)
+        return;
+    for (size_t k = 0; w->pols && k < w->c->in->np; k++)
+        liq_policy_free(w->pols[k]);
+    free(w->pols);
+    if (w->v_ok)
+        variant_free(&w->v);
+    free(w);
+}
+
+static void *worker_new(void *ud, unsigned index, liq_diags *d)
+{
+    (void)index;
+    const sweep_ctx *c = ud;
+    sweep_worker *w = calloc(1, sizeof *w);
+    if (!w || !(w->pols = calloc(c->in->np, sizeof *w->pols))) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        free(w);
+        return NULL;
+    }
+    w->c = c;
+    bool ok = true;
+    for (size_t k = 0; ok && k < c->in->np; k++)
+        ok = (w->pols[k] = liq_policy_load(c->in->paths[k], d)) != NULL;
+    if (ok)
+        ok = w->v_ok = variant_init(&w->v, c->in->s, d);
+    if (!ok) {
+        worker_free(NULL, w);
+        return NULL;
+    }
+    return w;
+}
+
 static json_t *jd(liq_dec v)
 {
     char b[LIQ_DEC_STRLEN];
     liq_dec_format(v, b);
     return json_string(b);
 }
-
-/* One venue's tally over the grid. */
-typedef struct tally {
-    uint64_t status[RS_COUNT];
-    uint64_t owes, dry;
-    bool has_owes, has_dry, has_max;
-    uint64_t first_owes, first_dry, max_at;
-    liq_dec first_owed, max_lost;
-} tally;
 
 static json_t *set_json(const sweep_grid *g, uint64_t i)
 {
@@ -64,11 +123,12 @@ static bool fund_dry(const liq_result *r)
            liq_dec_cmp(r->cov[STAGE_IF], r->deficit) < 0;
 }
 
-static void point_line(const sweep_grid *g, uint64_t i, const char *policy, const liq_result *r,
-                       const char *reason, int status)
+/* One point's row under one policy, as the case line's members. */
+static char *point_json(const sweep_ctx *c, uint64_t i, const char *policy, const liq_result *r,
+                        const char *reason, int status)
 {
-    json_t *o = json_pack("{s:s s:I}", "type", "point", "point", (json_int_t)i);
-    json_object_set_new(o, "set", set_json(g, i));
+    json_t *o = json_pack("{s:s}", "scenario", liq_scenario_name(c->in->s));
+    json_object_set_new(o, "set", set_json(c->g, i));
     json_object_set_new(o, "policy", json_string(policy));
     json_object_set_new(o, "status", json_string(result_status_names[status]));
     json_object_set_new(o, "reason", reason ? json_string(reason) : json_null());
@@ -85,93 +145,171 @@ static void point_line(const sweep_grid *g, uint64_t i, const char *policy, cons
                                          : r->if_finite ? jd(r->if_after)
                                                         : json_string("unlimited"));
     json_object_set_new(o, "fund_dry", ok ? json_boolean(fund_dry(r)) : json_null());
-    char *line = json_dumps(o, JSON_COMPACT);
+    char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
-    if (line)
-        puts(line);
-    free(line);
+    return text;
 }
 
-static void count(tally *t, uint64_t i, const liq_result *r, int status)
+static liq_status run_point(void *wp, const run_case *rc, run_out *out)
 {
-    t->status[status]++;
-    if (status != RS_OK)
-        return;
-    if (liq_dec_sign(r->owed) > 0) {
-        if (!t->has_owes) {
-            t->has_owes = true;
-            t->first_owes = i;
-            t->first_owed = r->owed;
+    sweep_worker *w = wp;
+    const sweep_ctx *c = w->c;
+    uint64_t i = rc->id;
+    char err[600], label[400];
+    if (!sweep_apply(c->g, i, &w->v, err, sizeof err)) {
+        /* Every value was tried on the scenario before the run: only
+         * memory can fail here. */
+        liq_diags_add(run_diags(out), LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "point %llu: %s",
+                      (unsigned long long)i, err);
+        return LIQ_ENOMEM;
+    }
+    set_text(c->g, i, label, sizeof label);
+    liq_eval_opts eo = {.quiet = true};
+    for (size_t k = 0; k < c->in->np; k++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_result *r = liq_eval(w->pols[k], &w->v.s, &eo, &d);
+        int status = r ? r->status : RS_ERROR;
+        char why[2048] = "";
+        if (!r && d.n) {
+            /* A point the scenario file could state but the account
+             * cannot open (its margin): the venue would refuse it. */
+            cli_diag_text(&d.items[0], why, sizeof why);
+            status = d.items[0].code == LIQ_EINPUT ? RS_NOT_OFFERED : RS_ERROR;
+            if (status == RS_ERROR)
+                for (size_t m = 0; m < d.n; m++)
+                    liq_diags_add(run_diags(out), d.items[m].severity, d.items[m].code,
+                                  d.items[m].file, d.items[m].line, d.items[m].col, "%s",
+                                  d.items[m].msg);
         }
-        t->owes++;
-    }
-    if (fund_dry(r)) {
-        if (!t->has_dry) {
-            t->has_dry = true;
-            t->first_dry = i;
+        const char *name = liq_policy_name(w->pols[k]);
+        if (c->lines) {
+            char *line = point_json(c, i, name, r, r ? r->reason : why[0] ? why : NULL, status);
+            if (!line) {
+                liq_result_free(r);
+                liq_diags_free(&d);
+                return LIQ_ENOMEM;
+            }
+            run_emit(out, line, strlen(line));
+            free(line);
         }
-        t->dry++;
+        const int *acc = &c->acc[k * A_N];
+        run_count(out, acc[A_OK + status], 1);
+        if (status == RS_OK) {
+            liq_dec id = liq_dec_from_int((int64_t)i), lost;
+            if (liq_dec_sign(r->owed) > 0) {
+                run_count(out, acc[A_OWES], 1);
+                run_min(out, acc[A_FIRST_OWES], id, label);
+            }
+            if (fund_dry(r)) {
+                run_count(out, acc[A_DRY], 1);
+                run_min(out, acc[A_FIRST_DRY], id, label);
+            }
+            if (result_trader_lost(r, &lost) == LIQ_OK)
+                run_max(out, acc[A_MAX_LOST], lost, label);
+        }
+        liq_result_free(r);
+        liq_diags_free(&d);
     }
-    liq_dec lost;
-    if (result_trader_lost(r, &lost) == LIQ_OK && (!t->has_max || liq_dec_cmp(lost, t->max_lost) > 0)) {
-        t->has_max = true;
-        t->max_lost = lost;
-        t->max_at = i;
-    }
+    return LIQ_OK;
 }
 
-static json_t *summary_json(const sweep_grid *g, const char *policy, const tally *t)
+static void write_out(void *ud, const char *text, size_t len)
 {
-    json_t *o = json_pack("{s:s s:s s:I}", "type", "summary", "policy", policy, "points",
-                          (json_int_t)g->points);
-    for (int s = 0; s < RS_COUNT; s++)
-        json_object_set_new(o, result_status_names[s], json_integer((json_int_t)t->status[s]));
-    json_t *ow = json_pack("{s:I}", "points", (json_int_t)t->owes);
-    json_object_set_new(ow, "first", t->has_owes ? json_pack("{s:I s:o s:o}", "point",
-                                                             (json_int_t)t->first_owes, "set",
-                                                             set_json(g, t->first_owes), "owed",
-                                                             jd(t->first_owed))
-                                                 : json_null());
-    json_object_set_new(o, "trader_owes", ow);
-    json_t *dr = json_pack("{s:I}", "points", (json_int_t)t->dry);
-    json_object_set_new(dr, "first", t->has_dry ? json_pack("{s:I s:o}", "point",
-                                                            (json_int_t)t->first_dry, "set",
-                                                            set_json(g, t->first_dry))
-                                                : json_null());
-    json_object_set_new(o, "fund_dry", dr);
-    json_object_set_new(o, "max_trader_lost",
-                        t->has_max ? json_pack("{s:o s:I s:o}", "value", jd(t->max_lost), "point",
-                                               (json_int_t)t->max_at, "set", set_json(g, t->max_at))
-                                   : json_null());
-    return o;
+    const sweep_ctx *c = ud;
+    if (c->lines)
+        fwrite(text, 1, len, stdout);
 }
 
-static void summary_row(const sweep_grid *g, const char *policy, const tally *t)
+static void on_diag(void *ud, const liq_diag *g)
 {
-    char owes[400] = "never", dry[400] = "never", mx[460] = "-", at[360];
-    if (t->has_owes) {
-        set_text(g, t->first_owes, at, sizeof at);
-        snprintf(owes, sizeof owes, "%llu, first at %s", (unsigned long long)t->owes, at);
+    (void)ud;
+    char line[2048];
+    cli_diag_text(g, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+}
+
+/* The run's identity for merge: the verb, the scenario, the policies and
+ * the grid's axes. Caller frees. */
+static char *run_identity(const sweep_grid *g, const wcli_inputs *in)
+{
+    json_t *o = json_pack("{s:s s:s}", "verb", "sweep", "scenario", liq_scenario_name(in->s));
+    json_t *ps = json_array(), *ax = json_array();
+    for (size_t k = 0; k < in->np; k++)
+        json_array_append_new(ps, json_string(liq_policy_name(in->pols[k])));
+    for (size_t a = 0; a < g->nax; a++) {
+        json_t *vals = json_array();
+        for (size_t v = 0; v < g->ax[a].n; v++)
+            json_array_append_new(vals, jd(g->ax[a].vals[v]));
+        json_array_append_new(ax, json_pack("{s:s s:o}", "key", g->ax[a].name, "values", vals));
     }
-    if (t->has_dry) {
-        set_text(g, t->first_dry, at, sizeof at);
-        snprintf(dry, sizeof dry, "%llu, first at %s", (unsigned long long)t->dry, at);
+    json_object_set_new(o, "policies", ps);
+    json_object_set_new(o, "grid", ax);
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return t;
+}
+
+/* The table from the summary line: a line per policy. Returns whether
+ * any point was an error. */
+static bool print_table(const char *summary, const sweep_grid *g, const wcli_inputs *in)
+{
+    json_t *s = json_loads(summary, 0, NULL);
+    json_t *acc = json_object_get(json_object_get(s, "summary"), "acc");
+    char dims[600] = "";
+    size_t used = 0;
+    for (size_t a = 0; a < g->nax && used < sizeof dims; a++)
+        used += (size_t)snprintf(dims + used, sizeof dims - used, "%s%s (%zu)", a ? " x " : "",
+                                 g->ax[a].name, g->ax[a].n);
+    printf("scenario: %s over %llu points: %s\n\n", liq_scenario_name(in->s),
+           (unsigned long long)g->points, dims);
+    printf("%-26s %-8s %-8s %-11s %-32s %-32s %s\n", "policy", "ok", "refused", "error",
+           "trader owes (points)", "fund runs dry (points)", "largest trader_lost");
+    bool errors = false;
+    for (size_t k = 0; k < in->np; k++) {
+        json_t *v[A_N];
+        for (int a = 0; a < A_N; a++)
+            v[a] = json_array_get(acc, k * A_N + (size_t)a);
+        json_int_t n[A_N];
+        for (int a = 0; a < A_N; a++)
+            n[a] = json_integer_value(json_object_get(v[a], "value"));
+        errors |= n[A_ERROR] > 0;
+        char owes[400] = "never", dry[400] = "never", mx[460] = "-";
+        const char *at;
+        if (n[A_OWES] && (at = json_string_value(json_object_get(v[A_FIRST_OWES], "scenario"))))
+            snprintf(owes, sizeof owes, "%lld, first at %s", (long long)n[A_OWES], at);
+        if (n[A_DRY] && (at = json_string_value(json_object_get(v[A_FIRST_DRY], "scenario"))))
+            snprintf(dry, sizeof dry, "%lld, first at %s", (long long)n[A_DRY], at);
+        const char *ml = json_string_value(json_object_get(v[A_MAX_LOST], "value"));
+        if (ml)
+            snprintf(mx, sizeof mx, "%s at %s", ml,
+                     json_string_value(json_object_get(v[A_MAX_LOST], "scenario")));
+        printf("%-26s %-8lld %-8lld %-11lld %-32s %-32s %s\n", liq_policy_name(in->pols[k]),
+               (long long)n[A_OK], (long long)(n[A_NOT_LISTED] + n[A_NOT_OFFERED]),
+               (long long)n[A_ERROR], owes, dry, mx);
     }
-    if (t->has_max) {
-        char b[LIQ_DEC_STRLEN];
-        set_text(g, t->max_at, at, sizeof at);
-        snprintf(mx, sizeof mx, "%s at %s", dstr(t->max_lost, b), at);
-    }
-    printf("%-26s %-8llu %-8llu %-11llu %-32s %-32s %s\n", policy,
-           (unsigned long long)t->status[RS_OK],
-           (unsigned long long)(t->status[RS_NOT_LISTED] + t->status[RS_NOT_OFFERED]),
-           (unsigned long long)t->status[RS_ERROR], owes, dry, mx);
+    printf("\nrefused = not_listed + not_offered; --format ndjson for every point.\n");
+    json_decref(s);
+    return errors;
+}
+
+/* Whether the summary counts an error row. */
+static bool summary_has_errors(const char *summary, size_t np)
+{
+    json_t *s = json_loads(summary, 0, NULL);
+    json_t *acc = json_object_get(json_object_get(s, "summary"), "acc");
+    bool e = false;
+    for (size_t k = 0; k < np; k++)
+        e |= json_integer_value(json_object_get(json_array_get(acc, k * A_N + A_ERROR), "value")) >
+             0;
+    json_decref(s);
+    return e;
 }
 
 int cmd_sweep(int argc, char **argv)
 {
     cli_opts o = {0};
-    long max_points = 1000000;
+    long max_points = 1000000, jobs = 0;
+    const char *shard = NULL;
     cli_strings sets = {{0}, 0};
     const cli_option options[] = {
         {OPT_STRINGS, "set", 0, "KEY=RANGE", &sets, NULL,
@@ -181,16 +319,21 @@ int cmd_sweep(int argc, char **argv)
         {OPT_COUNT, "max-points", 0, "N", &max_points, NULL,
          "refuse a grid of more points than this (default 1000000)", "1", "100000000", NULL,
          NULL, 0},
+        {OPT_COUNT, "jobs", 'j', "N", &jobs, NULL,
+         "threads over the points (default 0: one per core); the output is the same", "0",
+         "256", NULL, NULL, 0},
+        OPT_STRING_("shard", 0, "K/N", &shard,
+                    "only the points whose number % N == K - 1 (liqsim merge joins the shards)"),
         OPT_FORMAT_(&o, FMT(TABLE) | FMT(NDJSON)),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
         "sweep", "[SCENARIO] [POLICY...] --set KEY=RANGE... [options]",
         "  The scenario over a grid of its numbers (the first --set slowest, the last fastest)\n"
-        "  under every policy: ndjson, every point as one line, then one summary line per\n"
-        "  venue; table, the summaries (where the trader starts to owe, where the fund runs\n"
-        "  dry, the largest loss). SCENARIO defaults to 'default', POLICY to every shipped\n"
-        "  policy (docs/whatif.md).\n",
+        "  under every policy: ndjson, each point's rows as case lines in point order, then\n"
+        "  the summary line (liqsim merge combines shards); table, the summary per venue\n"
+        "  (where the trader starts to owe, where the fund runs dry, the largest loss).\n"
+        "  SCENARIO defaults to 'default', POLICY to every shipped policy (docs/whatif.md).\n",
         options, 0, -1, false};
     int rc = cli_parse(argc, argv, &verb, &o);
     if (rc >= 0) {
@@ -199,16 +342,22 @@ int cmd_sweep(int argc, char **argv)
     }
     if (!o.format_set)
         o.format = LIQ_FMT_NDJSON;
-    int nsets = sets.n;
-    if (nsets == 0) {
+    run_opts ro = {.jobs = (unsigned)jobs};
+    if (shard && !run_shard_parse(shard, &ro.shard_k, &ro.shard_n)) {
+        fprintf(stderr, "liqsim: --shard takes K/N with 1 <= K <= N <= 1000000, got \"%s\"\n",
+                shard);
+        free(o.args);
+        return EXIT_USAGE;
+    }
+    if (sets.n == 0) {
         fprintf(stderr, "liqsim: sweep needs at least one --set KEY=RANGE "
                         "(position.leverage=5..50/5)\n");
         free(o.args);
         return EXIT_USAGE;
     }
-    if (nsets > SWEEP_MAX_AXES) {
+    if (sets.n > SWEEP_MAX_AXES) {
         fprintf(stderr, "liqsim: sweep takes at most %d --set ranges, got %d\n", SWEEP_MAX_AXES,
-                nsets);
+                sets.n);
         free(o.args);
         return EXIT_USAGE;
     }
@@ -228,90 +377,64 @@ int cmd_sweep(int argc, char **argv)
         liq_diags_free(&d);
         rc = EXIT_INPUT;
     }
-    for (int k = 0; rc == 0 && k < nsets; k++) {
+    for (int k = 0; rc == 0 && k < sets.n; k++) {
         char err[2048];
         bool too_many;
-        if (!sweep_axis_add(&g, sets.v[k], in.s, (uint64_t)max_points, err, sizeof err, &too_many)) {
+        if (!sweep_axis_add(&g, sets.v[k], in.s, (uint64_t)max_points, err, sizeof err,
+                            &too_many)) {
             fprintf(stderr, "liqsim: %s\n", err);
             rc = EXIT_USAGE;
         }
     }
-    if (rc != 0) {
-        sweep_grid_free(&g);
-        wcli_inputs_free(&in);
-        free(o.args);
-        return rc;
-    }
-    tally *ts = calloc(in.np, sizeof *ts);
-    variant v;
-    liq_diags vd = LIQ_DIAGS_INIT;
-    if (!ts || !variant_init(&v, in.s, &vd)) {
+    int *acc = rc == 0 ? calloc(in.np * A_N, sizeof *acc) : NULL;
+    char *ident = rc == 0 ? run_identity(&g, &in) : NULL;
+    if (rc == 0 && (!acc || !ident)) {
         fprintf(stderr, "liqsim: out of memory\n");
-        free(ts);
-        liq_diags_free(&vd);
-        sweep_grid_free(&g);
-        wcli_inputs_free(&in);
-        free(o.args);
-        return EXIT_RUN;
-    }
-    bool failed = false;
-    liq_eval_opts eo = {.quiet = true};
-    for (uint64_t i = 0; i < g.points && rc == 0; i++) {
-        char err[600];
-        if (!sweep_apply(&g, i, &v, err, sizeof err)) {
-            fprintf(stderr, "liqsim: point %llu: %s\n", (unsigned long long)i, err);
-            rc = EXIT_RUN;
-            break;
-        }
-        for (size_t k = 0; k < in.np; k++) {
-            liq_diags d = LIQ_DIAGS_INIT;
-            liq_result *r = liq_eval(in.pols[k], &v.s, &eo, &d);
-            int status = r ? r->status : RS_ERROR;
-            char why[2048] = "";
-            if (!r && d.n) {
-                /* A point the scenario file could state but the account
-                 * cannot open (its margin): the venue would refuse it. */
-                cli_diag_text(&d.items[0], why, sizeof why);
-                status = d.items[0].code == LIQ_EINPUT ? RS_NOT_OFFERED : RS_ERROR;
-            }
-            if (status == RS_ERROR)
-                failed = true;
-            if (o.format == LIQ_FMT_NDJSON)
-                point_line(&g, i, liq_policy_name(in.pols[k]), r,
-                           r ? r->reason : why[0] ? why : NULL, status);
-            count(&ts[k], i, r, status);
-            liq_result_free(r);
-            liq_diags_free(&d);
-        }
-    }
-    if (rc == 0 && o.format == LIQ_FMT_TABLE) {
-        char dims[600] = "";
-        size_t used = 0;
-        for (size_t a = 0; a < g.nax && used < sizeof dims; a++)
-            used += (size_t)snprintf(dims + used, sizeof dims - used, "%s%s (%zu)", a ? " x " : "",
-                                     g.ax[a].name, g.ax[a].n);
-        printf("scenario: %s over %llu points: %s\n\n", liq_scenario_name(in.s),
-               (unsigned long long)g.points, dims);
-        printf("%-26s %-8s %-8s %-11s %-32s %-32s %s\n", "policy", "ok", "refused", "error",
-               "trader owes (points)", "fund runs dry (points)", "largest trader_lost");
-        for (size_t k = 0; k < in.np; k++)
-            summary_row(&g, liq_policy_name(in.pols[k]), &ts[k]);
-        printf("\nrefused = not_listed + not_offered; --format ndjson for every point.\n");
-    } else if (rc == 0) {
-        for (size_t k = 0; k < in.np; k++) {
-            json_t *sj = summary_json(&g, liq_policy_name(in.pols[k]), &ts[k]);
-            char *line = json_dumps(sj, JSON_COMPACT);
-            json_decref(sj);
-            if (line)
-                puts(line);
-            free(line);
-        }
-    }
-    if (rc == 0 && failed)
         rc = EXIT_RUN;
-    variant_free(&v);
-    liq_diags_free(&vd);
-    free(ts);
+    }
+    sweep_ctx c = {&g, &in, acc, o.format == LIQ_FMT_NDJSON};
+    run_spec spec = {.ncases = g.points, .worker_new = worker_new, .worker_free = worker_free,
+                     .run_case = run_point, .write = write_out, .on_diag = on_diag, .ud = &c,
+                     .run_json = ident};
+    run *r = rc == 0 ? run_new(&spec, &ro) : NULL;
+    if (rc == 0 && !r) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        rc = EXIT_RUN;
+    }
+    for (size_t k = 0; rc == 0 && k < in.np; k++)
+        for (int a = 0; a < A_N; a++)
+            if ((acc[k * A_N + a] =
+                     run_acc_declare(r, liq_policy_name(in.pols[k]), acc_names[a], acc_kinds[a])) <
+                0)
+                rc = EXIT_RUN;
+    if (rc == 0) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        if (run_go(r, &d) != LIQ_OK) {
+            cli_print_diags(&d);
+            rc = cli_out_of_memory(&d) ? EXIT_RUN : EXIT_RUN;
+        }
+        liq_diags_free(&d);
+    }
+    if (rc == 0) {
+        bool overflow;
+        char *summary = run_summary_json(r, &overflow);
+        if (!summary) {
+            fprintf(stderr, overflow ? "liqsim: a sum of the summary overflowed\n"
+                                     : "liqsim: out of memory\n");
+            rc = EXIT_RUN;
+        } else if (o.format == LIQ_FMT_TABLE) {
+            if (print_table(summary, &g, &in))
+                rc = EXIT_RUN;
+        } else {
+            puts(summary);
+            if (summary_has_errors(summary, in.np))
+                rc = EXIT_RUN;
+        }
+        free(summary);
+    }
+    run_free(r);
+    free(ident);
+    free(acc);
     sweep_grid_free(&g);
     wcli_inputs_free(&in);
     free(o.args);
