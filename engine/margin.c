@@ -445,6 +445,69 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
     return w->c.st;
 }
 
+/* The price at which the position's notional is `n`: the cap between
+ * two tiers, rounded as the closed form rounds (against the trader). */
+static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
+{
+    liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
+    liq_dec q = units(w, size);
+    return w->ctype == CT_LINEAR ? c_divr(&w->c, n, q, dir) : c_divr(&w->c, q, n, dir);
+}
+
+/* Re-bracketing venues (Binance: "recompute with the bracket of the
+ * notional at the liquidation price"; Hyperliquid, Kraken) take the tier
+ * at the notional at the tested price itself, so the maintenance margin
+ * is piecewise linear in the price, one piece per tier, and each tier's
+ * closed form is the root of its own piece only: a root outside the
+ * tier's own notional range is no liquidation price. Equity less MM is
+ * monotone in the price (every rate is below 1), so the liquidation
+ * price is the first root met going from entry towards bankruptcy that
+ * lies in its own tier. The walk goes tier by tier from the entry's, the
+ * way the notional moves as the price goes against the position: a root
+ * beyond this tier's far end, or none (this piece stays above
+ * maintenance), sends it on to the next tier; a root that falls back
+ * before the tier's near end means the requirement jumps up at the cap
+ * between the two (a table whose deduction is not the recurrence, which
+ * lint flags), and the position is liquidated at that cap's price. At
+ * the entry's own tier a root on the entry's side is the answer as it
+ * is: the position is liquidatable as it opens.
+ *
+ * (Following the root's own tier from the entry's instead, as this did
+ * before, stops at a tier whose piece has no root and says "never
+ * liquidated": a long of 180,000,000 whose entry tier's deduction of
+ * 16,728,380 leaves no positive root, though its equity reaches the
+ * 5% tier's requirement near 3,429.) */
+static bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
+{
+    size_t n = root_ntiers(w->pr), t = wf_tier(w, wf_entry_notional(w, size));
+    /* Which way the tiers go as the price moves against the position: a
+     * linear long's notional falls with the price, an inverse long's
+     * (Q / P) rises; a short the other way round. */
+    bool up = (w->sgn > 0) == (w->ctype == CT_INVERSE);
+    *tier = t;
+    for (size_t i = 0; i < n && w->c.st == LIQ_OK; i++) {
+        liq_dec raw;
+        *tier = t;
+        if (solve_table(w, size, coll, t, false, &raw)) {
+            size_t at = wf_tier(w, wf_notional(w, size, raw));
+            bool before = up ? at < t : at > t;
+            if (at == t || (before && i == 0)) {
+                *out = raw;
+                return true;
+            }
+            if (before) {
+                *tier = up ? t - 1 : t;
+                *out = price_at_notional(w, size, root_tier(w->pr, *tier)->up_to.v);
+                return true;
+            }
+        }
+        if (up ? t + 1 >= n : t == 0)
+            break;
+        t = up ? t + 1 : t - 1;
+    }
+    return false;
+}
+
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
 {
     const p_maint *m = &w->pr->margin.maintenance;
@@ -456,18 +519,14 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
             return st;
         if (tier)
             *tier = wf_tier(w, wf_notional(w, size, *has ? raw : w->entry));
+    } else if (m->rebracket.v && m->base.v != MMBASE_ENTRY) {
+        size_t t;
+        *has = solve_rebracket(w, size, coll, &t, &raw);
+        if (tier)
+            *tier = t;
     } else {
         size_t t = wf_tier(w, wf_entry_notional(w, size));
         *has = solve_table(w, size, coll, t, false, &raw);
-        /* Binance: when the notional at the liquidation price falls in
-         * another bracket, recompute with that bracket's rate and cum. */
-        for (size_t i = 0; *has && m->rebracket.v && i < root_ntiers(w->pr); i++) {
-            size_t t2 = wf_tier(w, wf_notional(w, size, raw));
-            if (t2 == t)
-                break;
-            t = t2;
-            *has = solve_table(w, size, coll, t, false, &raw);
-        }
         if (tier)
             *tier = t;
     }

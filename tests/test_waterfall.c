@@ -311,8 +311,16 @@ static void run_case(void **state)
         print_message("known engine disagreement (reported): %s\n", c->known_bug);
         skip();
     }
-    snprintf(pp, sizeof pp, "%s/waterfall/policies/%s.yaml", LIQ_TEST_DATA, c->policy);
-    snprintf(sp, sizeof sp, "%s/waterfall/scenarios/%s.yaml", LIQ_TEST_DATA, c->scenario);
+    /* A name with a directory is a shipped policy (from the source tree)
+     * or a scenario elsewhere under tests/data. */
+    if (strchr(c->policy, '/'))
+        snprintf(pp, sizeof pp, "%s/%s.yaml", LIQ_SOURCE_DIR, c->policy);
+    else
+        snprintf(pp, sizeof pp, "%s/waterfall/policies/%s.yaml", LIQ_TEST_DATA, c->policy);
+    if (strchr(c->scenario, '/'))
+        snprintf(sp, sizeof sp, "%s/%s.yaml", LIQ_TEST_DATA, c->scenario);
+    else
+        snprintf(sp, sizeof sp, "%s/waterfall/scenarios/%s.yaml", LIQ_TEST_DATA, c->scenario);
     json_t *r = evaluate(pp, sp);
     check_invariants(r);
 
@@ -1067,6 +1075,104 @@ static const wf_case cases[] = {
                     "account_ban when=unknown note=until the debt is repaid"},
         .final_balance = "-288",
         .events = {GAP_LONG_EVENTS, "debt_recorded amount=288", "debt_owed amount=288"},
+    },
+
+    /* ---- found by `liqsim audit` in the shipped policies -------------
+     * Each scenario is the counterexample the audit wrote
+     * (tests/data/audit/found/), evaluated under the shipped policy. */
+
+    /* binance-usdm / SOLUSDT, cross: a 2x long of S = 3000 at E = 60000,
+     * notional 180,000,000 (the ≤200M bracket: r = 25%, d = 16,728,380, so
+     * MM at entry 45,000,000 - 16,728,380 = 28,271,620), C = 170,000,000.
+     * Binance re-brackets at the LP; each bracket's closed form
+     * LP = (S E - C - d) / (S (1 - r)) is the LP only where its notional
+     * falls in that bracket. Going down from the entry's:
+     *   ≤200M: 180M - 170M - 16,728,380 < 0: no root (never reaches this MM);
+     *   ≤100M (12.5%, 4,228,380): 5,771,620 / 2625 = 2198.71, notional
+     *          6.6M, below the bracket: on;
+     *   ≤80M (10%, 2,228,380): 7,771,620 / 2700 = 2878.37, notional 8.6M: on;
+     *   ≤40M (5%, 228,380): 9,771,620 / 2850 = 3428.6385964912280701...,
+     *          notional 10,285,915.79, in (8M, 40M]: the LP, cut up at 12
+     *          places: 3428.638596491229.
+     * (The solver used to stop at the first bracket's missing root and say
+     * "never liquidated", so the gap to 0.000001 left the trader owing under
+     * negative-balance protection.) BP = 60000 - 170M / 3000 = 3333.333333333334.
+     * At 0.000001 (step 1): unforced 3000 x 59999.999999 = 179,999,999.997;
+     * the fee 1.5% x 0.003 = 0.000045 is capped at the margin left (none);
+     * deficit 179,999,999.997 - 170M = 9,999,999.997, the fund's. */
+    {
+        .name = "re-bracketing: the LP is the root that lies in its own bracket, found "
+                "below brackets whose formula has none (binance-usdm, audit)",
+        .policy = "policies/binance-usdm", .scenario = "audit/found/binance-usdm-protection",
+        .im = "90000000", .mm = "28271620",
+        .lp = "3428.638596491229", .bp = "3333.333333333334",
+        .liquidated = true, .trigger = "0.000001", .fill = "0.000001", .close = "0.000001",
+        .unforced = "179999999.997", .total = "179999999.997",
+        .collateral = "170000000", .deficit = "9999999.997",
+        .covered_by = {.insurance_fund = "9999999.997"},
+        .final_balance = "0",
+        .fund = {.paid = "9999999.997"},
+        .events = {"liquidation_triggered@1 mark=0.000001 liquidation_price=3428.638596491229",
+                   "fee_capped@1 fee=0.000045 charged=0",
+                   "position_closed@1 size=3000 fill_price=0.000001 realized_pnl=-179999999.997",
+                   "insurance_fund_payout amount=9999999.997"},
+    },
+    /* hyperliquid / AVAX, cross: a 3x long of S = 500 at E = 70000, notional
+     * 35,000,000 (the open tier: r = 10%, d = 1,000,000; MM at entry
+     * 3,500,000 - 1,000,000 = 2,500,000), C = 34,166,666.66666667.
+     *   open tier: 35M - C - 1M < 0: no root;
+     *   ≤20M (5%, 0): (35M - C) / (500 x 0.95) = 833,333.33333333 / 475
+     *          = 1754.3859649122736842..., notional 877,192.98: the LP, cut
+     *          up: 1754.385964912274.
+     * BP = 70000 - C / 500 = 70000 - 68333.33333333334 = 1666.66666666666.
+     * At 0.000001 the equity C + 500 x (0.000001 - 70000) = -833,333.33283333
+     * is far below 2/3 of maintenance: the backstop vault takes it at the
+     * mark, and the fund (the vault) covers the deficit. */
+    {
+        .name = "re-bracketing: the LP in the lower tier when the entry's has no root, "
+                "then the backstop (hyperliquid, audit)",
+        .policy = "policies/hyperliquid", .scenario = "audit/found/hyperliquid-protection",
+        .im = "11666666.666666666667", .mm = "2500000",
+        .lp = "1754.385964912274", .bp = "1666.66666666666",
+        .liquidated = true, .trigger = "0.000001", .fill = "0.000001", .close = "0.000001",
+        .unforced = "34999999.9995", .total = "34999999.9995",
+        .collateral = "34166666.66666667", .deficit = "833333.33283333",
+        .covered_by = {.insurance_fund = "833333.33283333"},
+        .final_balance = "0",
+        .fund = {.paid = "833333.33283333"},
+        .events = {"liquidation_triggered@1 mark=0.000001 liquidation_price=1754.385964912274",
+                   "backstop_takeover@1 mark=0.000001 size=500 equity=-833333.33283333 "
+                   "to=insurance_fund",
+                   "insurance_fund_payout amount=833333.33283333"},
+    },
+    /* kraken-futures / PF_XBTUSD, cross: a 2x long of S = 100 at E = 100000,
+     * notional 10,000,000 (≤10M: r = 5%, d = 145,000; MM at entry 355,000),
+     * C = 9,900,000. Progressive levels re-chosen at the tested price:
+     *   ≤10M: 10M - C - 145,000 < 0: no root;
+     *   ≤5M (2.5%, 20,000): 80,000 / 97.5 = 820.51, notional 82,051: on;
+     *   ≤2M (2%, 10,000): 90,000 / 98 = 918.37, notional 91,837: on;
+     *   ≤1M (1%, 0): 100,000 / 99 = 1010.1010101010101..., notional 101,010:
+     *          the LP, cut up: 1010.101010101011.
+     * BP = 100000 - C / 100 = 1000. At the mark 1 the IOC order at the
+     * bankruptcy price cannot fill (the market is at 1): deleveraged at
+     * 1000, the loss realised at the mark, 100 x 99999 = 9,999,900; the
+     * deficit 99,900 is the ADL counterparties'. */
+    {
+        .name = "re-bracketing: the LP in the first level when the entry's has no root "
+                "(kraken-futures, by hand)",
+        .policy = "policies/kraken-futures", .scenario = "audit/found/kraken-futures-protection",
+        .im = "5000000", .mm = "355000",
+        .lp = "1010.101010101011", .bp = "1000",
+        .liquidated = true, .trigger = "1", .fill = "1", .close = "1000",
+        .unforced = "9999900", .total = "9999900",
+        .collateral = "9900000", .deficit = "99900",
+        .covered_by = {.adl = "99900"},
+        .final_balance = "0",
+        .events = {"liquidation_triggered@1 mark=1 liquidation_price=1010.101010101011",
+                   "liquidation_unfilled@1 limit_price=1000 market_fill=1 "
+                   "next=deleveraged at the bankruptcy price (adl)",
+                   "deleveraged@1 size=100 mark=1 bankruptcy_price=1000 equity=-99900",
+                   "adl amount=99900 close_price=1000 size=100"},
     },
 };
 
