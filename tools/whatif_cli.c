@@ -1,5 +1,5 @@
 /*
- * whatif_cli.c — what the what-if verbs (worst, size, sweep) share on the
+ * whatif_cli.c — what the what-if verbs (worst, size, sweep) and compare share on the
  * command line: reading `[SCENARIO] [POLICY...]` as compare reads it (the
  * default scenario and every shipped policy when left out), loading them
  * all before anything is printed (a file that does not load is exit 3
