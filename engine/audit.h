@@ -12,7 +12,7 @@
  *   audit_shrink.c a failing case made smallest, property kept
  *   audit_replay.c books of such cases replayed, the ledger checked at
  *                  every tick; a failing book shrunk and written
- *   audit_tally.c  what a run counts, case by case, merged across workers
+ *   audit_tally.c  what a run counts, as the case runner's accumulators
  *
  * A case depends only on the run's seed and its id (not on the cases
  * before it), so shards and threads of one run check the same cases,
@@ -25,6 +25,7 @@
 #include "coverage.h"
 #include "policy.h"
 #include "result.h"
+#include "runner.h"
 #include "scenario.h"
 
 #define AUDIT_MAX_MARKS 4          /* marks after the entry mark */
@@ -151,9 +152,28 @@ size_t audit_book_shrink(audit_ctx *c, audit_book *b, size_t budget);
 char *audit_book_ndjson(const audit_ctx *c, const audit_book *b);
 char *audit_book_path_csv(const audit_ctx *c, const audit_book *b);
 
-/* audit_tally.c: a run's counts. Fill one per worker (each with its own
- * audit_ctx), case ids in any order, then merge: the result does not
- * depend on how the ids were split. */
+/* audit_tally.c: what a run counts, as accumulators of the case runner
+ * (engine/runner.h). Declare one policy's (its group is the policy's
+ * name) before run_go; count each case or book inside run_case; after
+ * run_go, read the totals back. The totals do not depend on how the ids
+ * were split among threads or shards. */
+typedef struct audit_accs {
+    int checked[AP_COUNT], failed[AP_COUNT], first[AP_COUNT];   /* first: the smallest failing id */
+    int evaluated, reached[COV_MAX];
+    cov_set tmpl;                    /* the policy's branches, none reached */
+} audit_accs;
+bool audit_accs_declare(run *r, const audit_ctx *c, audit_accs *a);
+/* Case id of the run seed: generated, checked for the properties in mask,
+ * counted into out. Returns the mask of those it failed; detail (may be
+ * NULL) as audit_check's. */
+unsigned audit_tally_case(audit_ctx *c, const audit_accs *a, uint64_t seed, uint64_t id,
+                          unsigned mask, run_out *out, char (*detail)[AUDIT_DETAIL]);
+/* Book id of the run seed: generated and replayed, the ledger checked;
+ * false (why says how) when it failed. */
+bool audit_tally_book(audit_ctx *c, const audit_accs *a, uint64_t seed, uint64_t id,
+                      run_out *out, char *why, size_t cap);
+
+/* A run's totals for one policy, after run_go. */
 typedef struct audit_tally {
     size_t checked[AP_COUNT], failed[AP_COUNT];
     bool have[AP_COUNT];
@@ -162,11 +182,10 @@ typedef struct audit_tally {
     audit_book first_book;           /* AP_REPLAY's */
     cov_set cov;
 } audit_tally;
-void audit_tally_init(audit_tally *t, const audit_ctx *c);
-/* Case id of the run seed: generated, checked for the properties in mask. */
-void audit_tally_case(audit_ctx *c, uint64_t seed, uint64_t id, unsigned mask, audit_tally *t);
-/* Book id of the run seed: generated and replayed, the ledger checked. */
-void audit_tally_book(audit_ctx *c, uint64_t seed, uint64_t id, audit_tally *t);
-void audit_tally_merge(audit_tally *into, const audit_tally *from);
+/* The totals of a's accumulators in r; each property's first failing
+ * case (book) generated again from (seed, id) with c, checked under mask
+ * as the run checked it. */
+void audit_tally_read(audit_ctx *c, const audit_accs *a, const run *r, uint64_t seed,
+                      unsigned mask, audit_tally *t);
 
 #endif

@@ -572,6 +572,16 @@ uint64_t run_acc_total(const run *r, int acc)
     return r->total && acc >= 0 && (size_t)acc < r->nacc ? r->total[acc].count : 0;
 }
 
+bool run_acc_extreme(const run *r, int acc, liq_dec *v, uint64_t *at)
+{
+    if (!r->total || acc < 0 || (size_t)acc >= r->nacc || !r->total[acc].has)
+        return false;
+    *v = r->total[acc].v;
+    if (at)
+        *at = r->total[acc].at;
+    return true;
+}
+
 static const char *const kind_names[] = {"count", "sum", "min", "max"};
 
 char *run_summary_json(const run *r, bool *overflow)

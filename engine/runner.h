@@ -139,6 +139,9 @@ void run_max(run_out *o, int acc, liq_dec v, const char *label);
 uint64_t run_cases_done(const run *r);
 /* A counter's total over every thread (run_count), after run_go. */
 uint64_t run_acc_total(const run *r, int acc);
+/* An extreme's value and the case id it was met at (run_min/run_max),
+ * after run_go; false when no case set it. at may be NULL. */
+bool run_acc_extreme(const run *r, int acc, liq_dec *v, uint64_t *at);
 char *run_summary_json(const run *r, bool *overflow);
 
 /* The seed of case id in a run seeded seed (splitmix64 of both): the same

@@ -351,41 +351,134 @@ static void diff_refuses_two_settlement_currencies(void **state)
     cli_output_free(&r);
 }
 
-/* The counts of a run do not depend on how its case ids are split
- * among workers (threads, shards): 600 cases of the planted fee defect
- * tallied at once, and as two workers' halves (even and odd ids) merged. */
-static void a_tally_is_the_same_however_the_cases_are_split(void **state)
+/* The case runner's promise for audit: a case is a function of (seed,
+ * id) alone and the tally is the runner's exact accumulators, so the
+ * report, its shrunk counterexample and the files written are the same
+ * on 1 or 3 threads; the ndjson run (a line per failing case, then the
+ * summary) is the same on 1, 2 or 3 threads, and its three shards merge
+ * into it byte for byte. */
+static void audit_is_the_same_on_any_thread_count_and_its_shards_merge(void **state)
 {
     (void)state;
-    liq_policy *p = load_policy_or_fail("tests/data/audit/loss-falls-deeper.yaml");
-    liq_policy *q = load_policy_or_fail("tests/data/audit/loss-falls-deeper.yaml");
-    audit_ctx *c = audit_ctx_new(p), *c2 = audit_ctx_new(q);
-    assert_non_null(c);
-    assert_non_null(c2);
-    static audit_tally whole, even, odd;
-    audit_tally_init(&whole, c);
-    audit_tally_init(&even, c);
-    audit_tally_init(&odd, c2);
-    unsigned mask = audit_applicable(c);
-    for (uint64_t id = 0; id < 600; id++) {
-        audit_tally_case(c, 1, id, mask, &whole);
-        audit_tally_case(id % 2 ? c2 : c, 1, id, mask, id % 2 ? &odd : &even);
+    const char *fx = "tests/data/audit/loss-falls-deeper.yaml";
+    char *d1 = temp_dir(), *d3 = temp_dir();
+    cli_output a = CLI("audit", fx, "bybit-usdt", "--cases", "600", "--format", "json", "--out",
+                       d1, "--jobs", "1");
+    cli_output b = CLI("audit", fx, "bybit-usdt", "--cases", "600", "--format", "json", "--out",
+                       d3, "--jobs", "3");
+    expect_exit_code(&a, EXIT_RUN);
+    expect_exit_code(&b, EXIT_RUN);
+    /* The reports differ only in the directory named. */
+    assert_int_equal(count_of(a.out, d1), count_of(b.out, d3));
+    assert_true(count_of(a.out, d1) > 0);
+    char fa[600], fb[600];
+    snprintf(fa, sizeof fa, "%s/loss-falls-deeper-monotone_shock.yaml", d1);
+    snprintf(fb, sizeof fb, "%s/loss-falls-deeper-monotone_shock.yaml", d3);
+    char *ta = read_file(fa), *tb = read_file(fb);
+    assert_string_equal(ta, tb);
+    free(ta);
+    free(tb);
+    cli_output_free(&a);
+    cli_output_free(&b);
+    a = CLI("audit", fx, "--cases", "600", "--jobs", "1");
+    b = CLI("audit", fx, "--cases", "600", "--jobs", "3");
+    assert_string_equal(a.out, b.out);
+    cli_output_free(&a);
+    cli_output_free(&b);
+    rm_tree(d1);
+    rm_tree(d3);
+    expect_same_on_any_split((const char *const[]){"audit", fx, "bybit-usdt", "--cases", "600",
+                                                   "--format", "ndjson", NULL},
+                             EXIT_RUN);
+}
+
+/* Each failing case is a line naming its case, shard, scenario (the
+ * audit's own case number, which --seed reproduces), policy and what it
+ * breaks; the summary counts every property's checks and failures and
+ * names the first failing case. */
+static void audit_ndjson_lists_each_failing_case_then_the_summary(void **state)
+{
+    (void)state;
+    cli_output r = CLI("audit", "tests/data/audit/loss-falls-deeper.yaml", "--cases", "600",
+                       "--format", "ndjson", "--shard", "1/2");
+    expect_exit_code(&r, EXIT_RUN);
+    size_t failing = 0;
+    json_t *summary = NULL;
+    for (char *l = strtok(r.out, "\n"); l; l = strtok(NULL, "\n")) {
+        json_error_t err;
+        json_t *j = json_loads(l, 0, &err);
+        assert_non_null(j);
+        if (json_object_get(j, "summary")) {
+            summary = j;
+            continue;
+        }
+        json_int_t id = json_integer_value(json_object_get(j, "case"));
+        assert_int_equal(id % 2, 0);
+        assert_string_equal(json_string_value(json_object_get(j, "shard")), "1/2");
+        assert_string_equal(json_string_value(json_object_get(j, "policy")), "loss-falls-deeper");
+        char scen[40];
+        snprintf(scen, sizeof scen, "%s-%lld", id < 600 ? "case" : "book",
+                 (long long)(id < 600 ? id : id - 600));
+        assert_string_equal(json_string_value(json_object_get(j, "scenario")), scen);
+        json_t *f = json_array_get(json_object_get(j, "failed"), 0);
+        assert_non_null(json_string_value(json_object_get(f, "property")));
+        assert_non_null(strstr(json_string_value(json_object_get(f, "detail")), "the trader loses"));
+        failing++;
+        json_decref(j);
     }
-    audit_tally_merge(&odd, &even);
-    for (int k = 0; k < AP_COUNT; k++) {
-        assert_int_equal(odd.checked[k], whole.checked[k]);
-        assert_int_equal(odd.failed[k], whole.failed[k]);
-        assert_int_equal(odd.have[k], whole.have[k]);
-        if (whole.have[k])
-            assert_int_equal(odd.first_id[k], whole.first_id[k]);
+    assert_true(failing > 0);
+    assert_non_null(summary);
+    json_t *acc = json_object_get(json_object_get(summary, "summary"), "acc"), *a;
+    size_t i;
+    bool seen = false;
+    json_array_foreach(acc, i, a)
+    {
+        const char *name = json_string_value(json_object_get(a, "name"));
+        if (strcmp(name, "failed:monotone_shock") == 0)
+            assert_int_equal(json_integer_value(json_object_get(a, "value")), (json_int_t)failing);
+        if (strcmp(name, "first_failed:monotone_shock") == 0) {
+            seen = true;
+            assert_non_null(strstr(json_string_value(json_object_get(a, "scenario")), "case-"));
+        }
     }
-    assert_int_equal(odd.cov.results, whole.cov.results);
-    for (size_t i = 0; i < whole.cov.n; i++)
-        assert_int_equal(odd.cov.b[i].hits, whole.cov.b[i].hits);
-    audit_ctx_free(c);
-    audit_ctx_free(c2);
-    liq_policy_free(p);
-    liq_policy_free(q);
+    assert_true(seen);
+    json_decref(summary);
+    cli_output_free(&r);
+    r = CLI("audit", "bybit-usdt", "--shard", "1/2");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "liqsim: --shard goes with --format ndjson (liqsim merge joins the "
+                        "shards' lines and summaries; a report needs every case)");
+    cli_output_free(&r);
+}
+
+/* diff on the case runner: its report is the same on any thread count,
+ * its ndjson run (a line per changed position) too, and its shards merge
+ * into it byte for byte. */
+static void diff_is_the_same_on_any_thread_count_and_its_shards_merge(void **state)
+{
+    (void)state;
+    const char *p = "tests/data/diff/parent.yaml", *c = "tests/data/diff/child.yaml";
+    cli_output a = CLI("diff", p, c, "--format", "json", "--jobs", "1");
+    cli_output b = CLI("diff", p, c, "--format", "json", "--jobs", "3");
+    expect_exit_code(&a, EXIT_OK);
+    assert_string_equal(a.out, b.out);
+    cli_output_free(&a);
+    cli_output_free(&b);
+    expect_same_on_any_split((const char *const[]){"diff", p, c, "--set", "shock=0.01..0.6/0.05",
+                                                   "--set", "position.leverage=2,10,50",
+                                                   "--format", "ndjson", NULL},
+                             EXIT_OK);
+    cli_output r = CLI("diff", p, c, "--set", "shock=0.11", "--set", "position.leverage=10",
+                       "--side", "long", "--format", "ndjson");
+    expect_exit_code(&r, EXIT_OK);
+    /* The one changed position: the child's fee rate is twice the
+     * parent's (tests/data/diff/child.yaml). */
+    assert_non_null(strstr(r.out, "{\"case\":0,\"shard\":\"1/1\",\"scenario\":\"diff\","
+                                  "\"policy\":[\"diff-parent\",\"diff-child\"],\"side\":\"long\","
+                                  "\"set\":{\"shock\":\"0.11\",\"position.leverage\":\"10\"},"
+                                  "\"status\":[\"ok\",\"ok\"],\"changes\":{\"fees\":{\"old\":"
+                                  "\"4.45\",\"new\":\"8.9\"}"));
+    cli_output_free(&r);
 }
 
 int main(void)
@@ -398,7 +491,9 @@ int main(void)
         cmocka_unit_test(a_broken_protection_promise_is_found_and_eval_reproduces_it),
         cmocka_unit_test(a_loss_that_falls_with_a_deeper_shock_is_found_and_eval_reproduces_it),
         cmocka_unit_test(the_same_seed_gives_the_same_report),
-        cmocka_unit_test(a_tally_is_the_same_however_the_cases_are_split),
+        cmocka_unit_test(audit_is_the_same_on_any_thread_count_and_its_shards_merge),
+        cmocka_unit_test(audit_ndjson_lists_each_failing_case_then_the_summary),
+        cmocka_unit_test(diff_is_the_same_on_any_thread_count_and_its_shards_merge),
         cmocka_unit_test(an_out_directory_that_cannot_be_made_is_invalid_input),
         cmocka_unit_test(a_sound_policy_keeps_every_property),
         cmocka_unit_test(diff_reports_the_changed_share_and_the_smallest_changed_position),

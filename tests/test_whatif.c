@@ -636,6 +636,11 @@ static void sweep_is_the_same_on_any_thread_count_and_split_by_shard(void **stat
     }
     cli_output_free(&a);
     cli_output_free(&b);
+    /* --jobs 1, 2, 3 the same bytes; three shards merged, the whole run. */
+    expect_same_on_any_split((const char *const[]){"sweep", "default", "binance-usdm",
+                                                   "coinbase-us-derivatives", grid[0], grid[1],
+                                                   grid[2], grid[3], NULL},
+                             EXIT_OK);
     cli_output r = CLI("sweep", "default", "binance-usdm", "--set", "shock=0.1", "--shard", "3/2");
     expect_failure(&r, EXIT_USAGE);
     expect_err_line(&r, "liqsim: --shard takes K/N with 1 <= K <= N <= 1000000, got \"3/2\"");

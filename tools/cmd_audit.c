@@ -11,6 +11,18 @@
  * ledger checked at every tick; a failing one is written as a book and a
  * path that `liqsim replay --check` reproduces.
  *
+ * The cases run on the case runner (engine/runner.h): every policy's
+ * cases, then its books, numbered one after the other over the run,
+ * threads over them (--jobs), a deterministic share (--shard K/N, with
+ * --format ndjson). What a run counts is the runner's summary
+ * (engine/audit_tally.c); the report is written from it on this thread,
+ * the first failure of each property generated again from (seed, id) and
+ * shrunk here, so the report, the shrinking and the files are the same
+ * whatever --jobs is. --format ndjson writes a line for each failing
+ * case or book (its case number, shard, scenario id, policy, the
+ * properties it fails and how) and the summary line `liqsim merge`
+ * combines.
+ *
  * Exit 0 when every property held, 1 when one failed (the report is
  * printed all the same: it is the answer), 2 usage, 3 a policy that does
  * not load or an --out directory that cannot be written (nothing on
@@ -18,6 +30,7 @@
  */
 #include "cli.h"
 #include "audit.h"
+#include "runner.h"
 #include "sbuf.h"
 
 #include <errno.h>
@@ -30,18 +43,44 @@
 #define SHRINK_BUDGET 2000
 
 typedef struct audit_opts {
-    long cases, seed;
-    const char *out;
+    long cases, seed, jobs;
+    const char *out, *shard;
     liq_format format;
 } audit_opts;
 
+/* One audited policy as this thread holds it: loaded, its context (for
+ * the report and the shrinking) and its accumulators in the run. */
+typedef struct apol {
+    char *path;
+    liq_policy *p;
+    audit_ctx *c;
+    unsigned applicable;
+    audit_accs acc;
+} apol;
 
-typedef struct run {
+/* What every thread reads; set before the run, never written in it. */
+typedef struct actx {
+    const audit_opts *o;
+    apol *pols;
+    size_t np;
+    uint64_t nbooks, per;      /* books per policy; cases + books per policy */
+} actx;
+
+/* A thread's own: each policy loaded again (a policy's Lua state is one
+ * thread's) with its context. */
+typedef struct aworker {
+    const actx *x;
+    liq_policy **p;
+    audit_ctx **c;
+    char detail[AP_COUNT][AUDIT_DETAIL];
+} aworker;
+
+typedef struct report {
     const audit_opts *o;
     int rc;
     sbuf text;
     json_t *report;
-} run;
+} report;
 
 /* The outcome of one evaluation, to compare a written file with its case. */
 static bool outcome(liq_policy *p, const liq_scenario *s, char *buf, size_t cap)
@@ -110,42 +149,13 @@ static char *write_case(audit_ctx *c, const audit_case *k, const char *dir, cons
     return path;
 }
 
-static void audit_one(const char *path, void *ud)
+/* The report of one policy from its tally (the run's totals). */
+static void report_one(report *u, apol *ap, audit_tally *t)
 {
-    run *u = ud;
     const audit_opts *o = u->o;
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_policy *p = liq_policy_load(path, &d);
-    audit_ctx *c = p ? audit_ctx_new(p) : NULL;
-    if (!p || !c) {
-        int rc = cli_print_diags(&d);
-        if (p && !c)
-            fprintf(stderr, "liqsim: out of memory\n");
-        u->rc = !p && !cli_out_of_memory(&d) ? EXIT_INPUT : (rc ? rc : EXIT_RUN);
-        liq_policy_free(p);
-        liq_diags_free(&d);
-        return;
-    }
-    liq_diags_free(&d);
-    const char *name = liq_policy_name(p);
-    unsigned applicable = audit_applicable(c);
-    /* One worker here; the tally is the same for any split of the ids
-     * (engine/audit_tally.c). */
-    audit_tally *t = malloc(sizeof *t);
-    if (!t) {
-        fprintf(stderr, "liqsim: out of memory\n");
-        u->rc = EXIT_RUN;
-        audit_ctx_free(c);
-        liq_policy_free(p);
-        return;
-    }
-    audit_tally_init(t, c);
-    for (long id = 0; id < o->cases; id++)
-        audit_tally_case(c, (uint64_t)o->seed, (uint64_t)id, applicable, t);
-    /* Books: one per 100 cases, at least one. */
-    long nbooks = o->cases / 100 ? o->cases / 100 : 1;
-    for (long id = 0; id < nbooks; id++)
-        audit_tally_book(c, (uint64_t)o->seed, (uint64_t)id, t);
+    audit_ctx *c = ap->c;
+    const char *name = liq_policy_name(ap->p), *path = ap->path;
+    unsigned applicable = ap->applicable;
     audit_book first_book = t->first_book;
     char book_detail[AUDIT_DETAIL] = "";
     cov_set cov = t->cov;
@@ -305,9 +315,262 @@ static void audit_one(const char *path, void *ud)
     json_array_append_new(u->report, jo);
     if (nfailed && !u->rc)
         u->rc = EXIT_RUN;
-    free(t);
-    audit_ctx_free(c);
-    liq_policy_free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* The run                                                              */
+/* ------------------------------------------------------------------ */
+
+static void worker_free(void *ud, void *wp)
+{
+    const actx *x = ud;
+    aworker *w = wp;
+    if (!w)
+        return;
+    for (size_t i = 0; i < x->np; i++) {
+        if (w->c)
+            audit_ctx_free(w->c[i]);
+        if (w->p)
+            liq_policy_free(w->p[i]);
+    }
+    free(w->c);
+    free(w->p);
+    free(w);
+}
+
+static void *worker_new(void *ud, unsigned index, liq_diags *d)
+{
+    (void)index;
+    const actx *x = ud;
+    aworker *w = calloc(1, sizeof *w);
+    if (w) {
+        w->x = x;
+        w->p = calloc(x->np, sizeof *w->p);
+        w->c = calloc(x->np, sizeof *w->c);
+    }
+    bool ok = w && w->p && w->c;
+    for (size_t i = 0; ok && i < x->np; i++)
+        ok = (w->p[i] = liq_policy_load(x->pols[i].path, d)) != NULL &&
+             (w->c[i] = audit_ctx_new(w->p[i])) != NULL;
+    if (!ok) {
+        if (!d->n)
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        worker_free(ud, w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The case line of a failing case or book: what it is, the properties
+ * it fails and how. */
+static liq_status emit_failure(run_out *out, const apol *ap, const char *what, uint64_t id,
+                               unsigned bad, char (*detail)[AUDIT_DETAIL])
+{
+    char scen[64];
+    snprintf(scen, sizeof scen, "%s-%llu", what, (unsigned long long)id);
+    json_t *o = json_pack("{s:s s:s}", "scenario", scen, "policy", liq_policy_name(ap->p));
+    json_t *f = json_array();
+    for (int p = 0; p < AP_COUNT; p++)
+        if ((bad >> p) & 1u)
+            json_array_append_new(f, json_pack("{s:s s:s}", "property", audit_prop_ids[p],
+                                               "detail", detail[p]));
+    json_object_set_new(o, "failed", f);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return LIQ_ENOMEM;
+    run_emit(out, text, strlen(text));
+    free(text);
+    return LIQ_OK;
+}
+
+/* Case id of the run: policy id / per, then its case (below --cases) or
+ * its book. */
+static liq_status run_one(void *wp, const run_case *rc, run_out *out)
+{
+    aworker *w = wp;
+    const actx *x = w->x;
+    size_t pi = (size_t)(rc->id / x->per);
+    uint64_t local = rc->id % x->per, cases = (uint64_t)x->o->cases;
+    const apol *ap = &x->pols[pi];
+    uint64_t seed = (uint64_t)x->o->seed;
+    bool lines = x->o->format == LIQ_FMT_NDJSON;
+    if (local < cases) {
+        if (lines)
+            memset(w->detail, 0, sizeof w->detail);
+        unsigned bad = audit_tally_case(w->c[pi], &ap->acc, seed, local, ap->applicable, out,
+                                        lines ? w->detail : NULL);
+        return bad && lines ? emit_failure(out, ap, "case", local, bad, w->detail) : LIQ_OK;
+    }
+    char *why = w->detail[AP_REPLAY];
+    why[0] = 0;
+    bool held = audit_tally_book(w->c[pi], &ap->acc, seed, local - cases, out, why, AUDIT_DETAIL);
+    return !held && lines ? emit_failure(out, ap, "book", local - cases, 1u << AP_REPLAY, w->detail)
+                          : LIQ_OK;
+}
+
+static void write_out(void *ud, const char *text, size_t len)
+{
+    const actx *x = ud;
+    if (x->o->format == LIQ_FMT_NDJSON)
+        fwrite(text, 1, len, stdout);
+}
+
+/* The run's identity for merge: the verb, the policies, the cases and
+ * the seed. Caller frees. */
+static char *run_identity(const actx *x)
+{
+    json_t *ps = json_array();
+    for (size_t i = 0; i < x->np; i++)
+        json_array_append_new(ps, json_string(liq_policy_name(x->pols[i].p)));
+    json_t *o = json_pack("{s:s s:o s:I s:I}", "verb", "audit", "policies", ps, "cases",
+                          (json_int_t)x->o->cases, "seed", (json_int_t)x->o->seed);
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return t;
+}
+
+/* Collects the policies' paths (cli_each_policy). */
+typedef struct paths {
+    apol *pols;
+    size_t n;
+    bool oom;
+} paths;
+
+static void add_path(const char *path, void *ud)
+{
+    paths *ps = ud;
+    apol *a = realloc(ps->pols, (ps->n + 1) * sizeof *a);
+    if (!a || !(memset(&a[ps->n], 0, sizeof *a), a[ps->n].path = strdup(path))) {
+        ps->oom = true;
+        if (a)
+            ps->pols = a;
+        return;
+    }
+    ps->pols = a;
+    ps->n++;
+}
+
+static void free_pols(apol *pols, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        audit_ctx_free(pols[i].c);
+        liq_policy_free(pols[i].p);
+        free(pols[i].path);
+    }
+    free(pols);
+}
+
+/* Every policy loaded here first: one that does not load is exit 3 with
+ * nothing on stdout, before any case runs. */
+static int load_pols(const cli_opts *co, paths *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    bool missing = cli_each_policy(co, add_path, NULL, ps) != 0;
+    if (ps->oom) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        return EXIT_RUN;
+    }
+    liq_diags d = LIQ_DIAGS_INIT;
+    bool loaded = !missing, oom = false;
+    for (size_t i = 0; i < ps->n; i++) {
+        apol *a = &ps->pols[i];
+        if (!(a->p = liq_policy_load(a->path, &d))) {
+            loaded = false;
+            continue;
+        }
+        if (!(a->c = audit_ctx_new(a->p)))
+            oom = true;
+        else
+            a->applicable = audit_applicable(a->c);
+    }
+    cli_print_diags(&d);
+    int rc = oom || cli_out_of_memory(&d) ? EXIT_RUN : loaded ? 0 : EXIT_INPUT;
+    if (oom)
+        fprintf(stderr, "liqsim: out of memory\n");
+    liq_diags_free(&d);
+    return rc;
+}
+
+static void on_diag(void *ud, const liq_diag *g)
+{
+    (void)ud;
+    char line[2048];
+    cli_diag_text(g, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+}
+
+/* Runs every case of the shard, then writes the report (table, json)
+ * or the summary line (ndjson). The exit code. */
+static int audit_run(const audit_opts *o, apol *pols, size_t np)
+{
+    run_opts ro = {.jobs = (unsigned)o->jobs, .seed = (uint64_t)o->seed};
+    if (o->shard)
+        run_shard_parse(o->shard, &ro.shard_k, &ro.shard_n);
+    /* Books: one per 100 cases, at least one. */
+    uint64_t nbooks = o->cases / 100 ? (uint64_t)o->cases / 100 : 1;
+    actx x = {o, pols, np, nbooks, (uint64_t)o->cases + nbooks};
+    char *ident = run_identity(&x);
+    run_spec spec = {.ncases = x.per * np, .worker_new = worker_new, .worker_free = worker_free,
+                     .run_case = run_one, .write = write_out, .on_diag = on_diag, .ud = &x,
+                     .run_json = ident};
+    run *r = ident ? run_new(&spec, &ro) : NULL;
+    bool ok = r != NULL;
+    for (size_t i = 0; ok && i < np; i++)
+        ok = audit_accs_declare(r, pols[i].c, &pols[i].acc);
+    if (!ok) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        run_free(r);
+        free(ident);
+        return EXIT_RUN;
+    }
+    int rc = 0;
+    liq_diags d = LIQ_DIAGS_INIT;
+    if (run_go(r, &d) != LIQ_OK) {
+        cli_print_diags(&d);
+        rc = EXIT_RUN;
+    }
+    liq_diags_free(&d);
+    if (rc == 0 && o->format == LIQ_FMT_NDJSON) {
+        bool overflow;
+        char *summary = run_summary_json(r, &overflow);
+        if (!summary) {
+            fprintf(stderr, "liqsim: out of memory\n");
+            rc = EXIT_RUN;
+        } else {
+            puts(summary);
+            free(summary);
+            for (size_t i = 0; i < np; i++)
+                for (int p = 0; p < AP_COUNT; p++)
+                    if (run_acc_total(r, pols[i].acc.failed[p]))
+                        rc = EXIT_RUN;
+        }
+    } else if (rc == 0) {
+        report u = {o, 0, {0}, json_array()};
+        audit_tally *t = malloc(sizeof *t);
+        for (size_t i = 0; t && i < np; i++) {
+            audit_tally_read(pols[i].c, &pols[i].acc, r, (uint64_t)o->seed, pols[i].applicable, t);
+            report_one(&u, &pols[i], t);
+        }
+        char *text = sb_take(&u.text);
+        if (!t) {
+            fprintf(stderr, "liqsim: out of memory\n");
+            u.rc = EXIT_RUN;
+            json_decref(u.report);
+        } else if (o->format == LIQ_FMT_JSON) {
+            if (cli_print_json(u.report) != 0)
+                u.rc = EXIT_RUN;
+        } else {
+            json_decref(u.report);
+            fputs(text ? text : "", stdout);
+        }
+        free(text);
+        free(t);
+        rc = u.rc;
+    }
+    run_free(r);
+    free(ident);
+    return rc;
 }
 
 /* The --out directory: made when missing, and writable; else exit 3. */
@@ -333,9 +596,9 @@ static int check_out_dir(const char *dir)
 int cmd_audit(int argc, char **argv)
 {
     cli_opts co = {0};
-    audit_opts o = {AUDIT_DEFAULT_CASES, 1, NULL, LIQ_FMT_TABLE};
+    audit_opts o = {AUDIT_DEFAULT_CASES, 1, 0, NULL, NULL, LIQ_FMT_TABLE};
     const cli_option options[] = {
-        OPT_FORMAT_(&co, FMT(TABLE) | FMT(JSON)),
+        OPT_FORMAT_(&co, FMT(TABLE) | FMT(JSON) | FMT(NDJSON)),
         {OPT_COUNT, "cases", 0, "N", &o.cases, NULL, "cases per policy (default 10000)", "1",
          "100000000", NULL, NULL, 0},
         {OPT_COUNT, "seed", 0, "S", &o.seed, NULL,
@@ -343,6 +606,12 @@ int cmd_audit(int argc, char **argv)
          NULL, NULL, 0},
         OPT_STRING_("out", 'o', "DIR", &o.out,
                     "write each counterexample there as a scenario file (made when missing)"),
+        {OPT_COUNT, "jobs", 'j', "N", &o.jobs, NULL,
+         "threads over the cases (default 0: one per core); the output is the same", "0",
+         "256", NULL, NULL, 0},
+        OPT_STRING_("shard", 0, "K/N",
+                    &o.shard, "with --format ndjson: only the cases whose number % N == K - 1 "
+                              "(liqsim merge joins the shards)"),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
@@ -354,7 +623,8 @@ int cmd_audit(int argc, char **argv)
         "  their caps, the fund never below zero, ADL at the declared price and\n"
         "  hooks deterministic. A failure is shrunk to its smallest counterexample\n"
         "  (a scenario file `liqsim eval` reproduces). No POLICY: every shipped one.\n"
-        "  Exit 1 when a property fails.\n",
+        "  --format ndjson: a line per failing case, then the summary line (liqsim\n"
+        "  merge combines shards). Exit 1 when a property fails.\n",
         options, 0, -1, false};
     int rc = cli_parse(argc, argv, &verb, &co);
     if (rc >= 0) {
@@ -362,24 +632,32 @@ int cmd_audit(int argc, char **argv)
         return rc;
     }
     o.format = co.format;
-    if (o.out && (rc = check_out_dir(o.out)) != 0) {
+    rc = 0;
+    uint64_t k, n;
+    if (o.shard && !run_shard_parse(o.shard, &k, &n)) {
+        fprintf(stderr, "liqsim: --shard takes K/N with 1 <= K <= N <= 1000000, got \"%s\"\n",
+                o.shard);
+        rc = EXIT_USAGE;
+    } else if (o.shard && o.format != LIQ_FMT_NDJSON) {
+        fprintf(stderr, "liqsim: --shard goes with --format ndjson (liqsim merge joins the "
+                        "shards' lines and summaries; a report needs every case)\n");
+        rc = EXIT_USAGE;
+    } else if (o.out && o.format == LIQ_FMT_NDJSON) {
+        fprintf(stderr, "liqsim: --out goes with --format table or json (they shrink and "
+                        "write the first failure; ndjson lists the failing cases)\n");
+        rc = EXIT_USAGE;
+    } else if (o.out) {
+        rc = check_out_dir(o.out);
+    }
+    if (rc) {
         free(co.args);
         return rc;
     }
-    run u = {&o, 0, {0}, json_array()};
-    if (cli_each_policy(&co, audit_one, NULL, &u))
-        u.rc = EXIT_INPUT;
+    paths ps;
+    rc = load_pols(&co, &ps);
     free(co.args);
-    char *text = sb_take(&u.text);
-    if (u.rc == EXIT_INPUT) {
-        json_decref(u.report);
-    } else if (o.format == LIQ_FMT_JSON) {
-        if (cli_print_json(u.report) != 0)
-            u.rc = EXIT_RUN;
-    } else {
-        json_decref(u.report);
-        fputs(text ? text : "", stdout);
-    }
-    free(text);
-    return u.rc;
+    if (rc == 0)
+        rc = audit_run(&o, ps.pols, ps.n);
+    free_pols(ps.pols, ps.n);
+    return rc;
 }

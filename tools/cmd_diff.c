@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "calc.h"
 #include "result.h"
+#include "runner.h"
 #include "sbuf.h"
 #include "schema_diff.h"
 #include "sweep.h"
@@ -257,14 +258,227 @@ typedef struct side_grid {
     bool have_v;
 } side_grid;
 
+/* The summary's accumulators: the run's counts (group "diff"), then four
+ * per party (group: the party's amount, e.g. "trader_lost"). */
+enum { D_COMPARED, D_CHANGED, D_STATUS_CHANGED, D_NO_RATE, D_SMALLEST, D_N };
+static const char *const d_names[D_N] = {"compared", "changed", "status_changed", "no_rate",
+                                         "smallest_changed_notional"};
+static const run_acc_kind d_kinds[D_N] = {RUN_COUNT, RUN_COUNT, RUN_COUNT, RUN_COUNT, RUN_MIN};
+enum { P_CHANGED, P_TOTAL, P_MIN, P_MAX, P_N };
+static const char *const p_names[P_N] = {"changed", "total", "min", "max"};
+static const run_acc_kind p_kinds[P_N] = {RUN_COUNT, RUN_SUM, RUN_MIN, RUN_MAX};
+
+/* What every thread reads; set before the run, never written in it. */
+typedef struct diff_ctx {
+    const char *pa, *pb, *ccy;     /* the policies' files; the reporting currency */
+    const char *na, *nb;           /* their names */
+    side_grid *sg;
+    size_t nsides;
+    int acc[D_N], pacc[OC_COUNT][P_N];
+    bool lines;                    /* ndjson: a case line per changed position */
+} diff_ctx;
+
+/* A thread's own: both policies (a policy's Lua state is one thread's)
+ * and a variant of each side's base. */
+typedef struct diff_worker {
+    const diff_ctx *x;
+    liq_policy *old, *nw;
+    variant v[2];
+    bool have_v[2];
+} diff_worker;
+
+static void worker_free(void *ud, void *wp)
+{
+    (void)ud;
+    diff_worker *w = wp;
+    if (!w)
+        return;
+    for (size_t k = 0; k < 2; k++)
+        if (w->have_v[k])
+            variant_free(&w->v[k]);
+    liq_policy_free(w->old);
+    liq_policy_free(w->nw);
+    free(w);
+}
+
+static void *worker_new(void *ud, unsigned index, liq_diags *d)
+{
+    (void)index;
+    const diff_ctx *x = ud;
+    diff_worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "out of memory");
+        return NULL;
+    }
+    w->x = x;
+    bool ok = (w->old = liq_policy_load(x->pa, d)) && (w->nw = liq_policy_load(x->pb, d));
+    for (size_t k = 0; ok && k < x->nsides; k++)
+        ok = w->have_v[k] = variant_init(&w->v[k], x->sg[k].base, d);
+    if (!ok) {
+        worker_free(ud, w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Case id: the side (the first side's points come first) and the point. */
+static size_t side_of(const diff_ctx *x, uint64_t id, uint64_t *i)
+{
+    size_t k = id < x->sg[0].g.points ? 0 : 1;
+    *i = k ? id - x->sg[0].g.points : id;
+    return k;
+}
+
+static json_t *jdec(liq_dec v)
+{
+    char b[LIQ_DEC_STRLEN];
+    liq_dec_format(v, b);
+    return json_string(b);
+}
+
+/* The case line of a position whose outcome changes. */
+static liq_status emit_point(run_out *out, const diff_ctx *x, size_t k, uint64_t i,
+                             const liq_scenario *s, const outcome *a, const outcome *b)
+{
+    const sweep_grid *g = &x->sg[k].g;
+    json_t *o = json_pack("{s:s s:[s,s] s:s}", "scenario", liq_scenario_name(x->sg[k].base),
+                          "policy", x->na, x->nb, "side",
+                          s->legs[0].p->side.v == SIDE_LONG ? "long" : "short");
+    json_t *set = json_object(), *ch = json_object();
+    for (size_t ax = 0; ax < g->nax; ax++)
+        json_object_set_new(set, g->ax[ax].name, jdec(sweep_value(g, i, ax)));
+    json_object_set_new(o, "set", set);
+    json_object_set_new(o, "status", json_pack("[s,s]", result_status_names[a->status],
+                                               result_status_names[b->status]));
+    for (int q = 0; a->status == RS_OK && b->status == RS_OK && q < OC_COUNT; q++)
+        if (!d_eq(a->v[q], b->v[q]))
+            json_object_set_new(ch, oc_names[q], json_pack("{s:o s:o}", "old", jdec(a->v[q]),
+                                                           "new", jdec(b->v[q])));
+    json_object_set_new(o, "changes", ch);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return LIQ_ENOMEM;
+    run_emit(out, text, strlen(text));
+    free(text);
+    return LIQ_OK;
+}
+
+/* The status that stops the run after an evaluation failed: its first
+ * error's. */
+static liq_status first_error(const liq_diags *d)
+{
+    for (size_t m = 0; m < d->n; m++)
+        if (d->items[m].severity == LIQ_SEV_ERROR)
+            return d->items[m].code;
+    return LIQ_EINVARIANT;
+}
+
+static liq_status diff_point(void *wp, const run_case *rc, run_out *out)
+{
+    diff_worker *w = wp;
+    const diff_ctx *x = w->x;
+    uint64_t i;
+    size_t k = side_of(x, rc->id, &i);
+    char err[600];
+    liq_diags *d = run_diags(out);
+    if (!sweep_apply(&x->sg[k].g, i, &w->v[k], err, sizeof err)) {
+        /* Every value was tried on the base before the run: only memory
+         * can fail here. */
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_ENOMEM, "", 0, 0, "position %llu: %s",
+                      (unsigned long long)i, err);
+        return LIQ_ENOMEM;
+    }
+    outcome a, b;
+    if (evaluate(w->old, &w->v[k].s, x->ccy, &a, d) || evaluate(w->nw, &w->v[k].s, x->ccy, &b, d))
+        return first_error(d);
+    if (a.status == -2 || b.status == -2) {
+        run_count(out, x->acc[D_NO_RATE], 1);
+        return LIQ_OK;
+    }
+    if (a.status != RS_OK || b.status != RS_OK) {
+        if (a.status == b.status)
+            return LIQ_OK;
+        run_count(out, x->acc[D_STATUS_CHANGED], 1);
+        return x->lines ? emit_point(out, x, k, i, &w->v[k].s, &a, &b) : LIQ_OK;
+    }
+    run_count(out, x->acc[D_COMPARED], 1);
+    bool diff = false;
+    for (int q = 0; q < OC_COUNT; q++) {
+        liq_dec dv;
+        if (liq_dec_sub(b.v[q], a.v[q], &dv) != LIQ_OK || d_zero(dv))
+            continue;
+        diff = true;
+        const int *pa = x->pacc[q];
+        run_count(out, pa[P_CHANGED], 1);
+        run_add(out, pa[P_TOTAL], dv);
+        run_min(out, pa[P_MIN], dv, NULL);
+        run_max(out, pa[P_MAX], dv, NULL);
+    }
+    if (!diff)
+        return LIQ_OK;
+    /* The smallest: by OLD's notional, the lowest case among equals. */
+    run_count(out, x->acc[D_CHANGED], 1);
+    run_min(out, x->acc[D_SMALLEST], a.notional, NULL);
+    return x->lines ? emit_point(out, x, k, i, &w->v[k].s, &a, &b) : LIQ_OK;
+}
+
+static void write_out(void *ud, const char *text, size_t len)
+{
+    const diff_ctx *x = ud;
+    if (x->lines)
+        fwrite(text, 1, len, stdout);
+}
+
+static void on_diag(void *ud, const liq_diag *g)
+{
+    (void)ud;
+    char line[2048];
+    cli_diag_text(g, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+}
+
+/* The run's identity for merge: the verb, both policies, the base, the
+ * sides, the currency and the grid. Caller frees. */
+static char *run_identity(const diff_ctx *x)
+{
+    json_t *o = json_pack("{s:s s:s s:s}", "verb", "diff", "old", x->na, "new", x->nb);
+    json_t *sides = json_array(), *ax = json_array();
+    for (size_t k = 0; k < x->nsides; k++)
+        json_array_append_new(sides, json_pack("{s:s s:I}", "scenario",
+                                               liq_scenario_name(x->sg[k].base), "points",
+                                               (json_int_t)x->sg[k].g.points));
+    const sweep_grid *g = &x->sg[0].g;
+    for (size_t a = 0; a < g->nax; a++) {
+        json_t *vals = json_array();
+        for (size_t v = 0; v < g->ax[a].n; v++)
+            json_array_append_new(vals, jdec(g->ax[a].vals[v]));
+        json_array_append_new(ax, json_pack("{s:s s:o}", "key", g->ax[a].name, "values", vals));
+    }
+    json_object_set_new(o, "sides", sides);
+    json_object_set_new(o, "grid", ax);
+    json_object_set_new(o, "currency", x->ccy ? json_string(x->ccy) : json_null());
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return t;
+}
+
+/* A sum or extreme of the run (zero when no case set it). */
+static liq_dec total_of(const run *r, int acc)
+{
+    liq_dec v = LIQ_DEC_ZERO;
+    (void)run_acc_extreme(r, acc, &v, NULL);
+    return v;
+}
+
 int cmd_diff(int argc, char **argv)
 {
     cli_opts co = {0};
-    const char *out = NULL, *scen = NULL, *side = NULL;
-    long max_points = 1000000;
+    const char *out = NULL, *scen = NULL, *side = NULL, *shard = NULL;
+    long max_points = 1000000, jobs = 0;
     cli_strings sets = {{0}, 0};
     const cli_option options[] = {
-        OPT_FORMAT_(&co, FMT(TABLE) | FMT(JSON)),
+        OPT_FORMAT_(&co, FMT(TABLE) | FMT(JSON) | FMT(NDJSON)),
         {OPT_STRINGS, "set", 0, "KEY=RANGE", &sets, NULL,
          "a range over a number of the scenario, or shock, as sweep takes it: LO..HI/STEP, "
          "a,b,c or one value (repeat for more axes; default: notional, leverage, shock and "
@@ -282,13 +496,21 @@ int cmd_diff(int argc, char **argv)
         OPT_STRING_("currency", 0, "CCY", &co.currency,
                     "compare in this currency, at each result's reporting rates (needed when "
                     "the two settle in different currencies)"),
+        {OPT_COUNT, "jobs", 'j', "N", &jobs, NULL,
+         "threads over the positions (default 0: one per core); the output is the same", "0",
+         "256", NULL, NULL, 0},
+        OPT_STRING_("shard", 0, "K/N",
+                    &shard, "with --format ndjson: only the positions whose number % N == K - 1 "
+                            "(liqsim merge joins the shards)"),
         OPT_END_OF_TABLE,
     };
     const cli_verb verb = {
         "diff", "OLD NEW [options]",
         "  The money outcomes of two policies over a grid of positions: the share\n"
         "  that changes, by how much and for whom, the smallest changed position\n"
-        "  (a scenario file), and the keys that differ between the two files.\n",
+        "  (a scenario file), and the keys that differ between the two files.\n"
+        "  --format ndjson: a line per changed position, then the summary line (liqsim\n"
+        "  merge combines shards).\n",
         options, 2, 2, false};
     int rc = cli_parse(argc, argv, &verb, &co);
     side_grid sg[2];
@@ -299,6 +521,25 @@ int cmd_diff(int argc, char **argv)
     if (rc >= 0)
         goto done;
     rc = 0;
+    run_opts ro = {.jobs = (unsigned)jobs};
+    if (shard && !run_shard_parse(shard, &ro.shard_k, &ro.shard_n)) {
+        fprintf(stderr, "liqsim: --shard takes K/N with 1 <= K <= N <= 1000000, got \"%s\"\n",
+                shard);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (shard && co.format != LIQ_FMT_NDJSON) {
+        fprintf(stderr, "liqsim: --shard goes with --format ndjson (liqsim merge joins the "
+                        "shards' lines and summaries; a report needs every position)\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (out && co.format == LIQ_FMT_NDJSON) {
+        fprintf(stderr, "liqsim: --out goes with --format table or json (they write the "
+                        "smallest changed position; ndjson lists every changed one)\n");
+        rc = EXIT_USAGE;
+        goto done;
+    }
     if (sets.n > SWEEP_MAX_AXES) {
         fprintf(stderr, "liqsim: diff takes at most %d --set ranges, got %d\n", SWEEP_MAX_AXES,
                 sets.n);
@@ -389,64 +630,73 @@ int cmd_diff(int argc, char **argv)
     }
     if (rc)
         goto done;
-    party pt[OC_COUNT];
-    memset(pt, 0, sizeof pt);
-    size_t compared = 0, changed = 0, status_changed = 0, no_rate = 0;
-    bool have_smallest = false;
-    size_t small_side = 0;
-    uint64_t small_i = 0;
-    outcome so = {0}, sn = {0};
-    for (size_t k = 0; k < nsides && rc == 0; k++) {
-        for (uint64_t i = 0; i < sg[k].g.points && rc == 0; i++) {
-            char err[600];
-            if (!sweep_apply(&sg[k].g, i, &sg[k].v, err, sizeof err)) {
-                fprintf(stderr, "liqsim: position %llu: %s\n", (unsigned long long)i, err);
-                rc = EXIT_RUN;
-                break;
-            }
-            outcome a, b;
-            if ((rc = evaluate(old, &sg[k].v.s, co.currency, &a, &d)) ||
-                (rc = evaluate(nw, &sg[k].v.s, co.currency, &b, &d)))
-                break;
-            if (a.status == -2 || b.status == -2) {
-                no_rate++;
-                continue;
-            }
-            if (a.status != RS_OK || b.status != RS_OK) {
-                status_changed += a.status != b.status;
-                continue;
-            }
-            compared++;
-            bool diff = false;
-            for (int q = 0; q < OC_COUNT; q++) {
-                liq_dec dv;
-                if (liq_dec_sub(b.v[q], a.v[q], &dv) != LIQ_OK || d_zero(dv))
-                    continue;
-                diff = true;
-                party *y = &pt[q];
-                if (!y->changed || d_lt(dv, y->lo))
-                    y->lo = dv;
-                if (!y->changed || d_gt(dv, y->hi))
-                    y->hi = dv;
-                y->changed++;
-                liq_dec_add(y->sum, dv, &y->sum);
-            }
-            /* The smallest: by OLD's notional, the first met among equals. */
-            if (diff) {
-                changed++;
-                if (!have_smallest || d_lt(a.notional, so.notional)) {
-                    have_smallest = true;
-                    small_side = k;
-                    small_i = i;
-                    so = a;
-                    sn = b;
-                }
-            }
+    /* Every position under both policies, on the case runner. */
+    diff_ctx x = {pa, pb, co.currency, liq_policy_name(old), liq_policy_name(nw), sg, nsides,
+                  {0}, {{0}}, co.format == LIQ_FMT_NDJSON};
+    char *ident = run_identity(&x);
+    run_spec spec = {.ncases = points, .worker_new = worker_new, .worker_free = worker_free,
+                     .run_case = diff_point, .write = write_out, .on_diag = on_diag, .ud = &x,
+                     .run_json = ident};
+    run *r = ident ? run_new(&spec, &ro) : NULL;
+    bool declared = r != NULL;
+    for (int a = 0; declared && a < D_N; a++)
+        declared = (x.acc[a] = run_acc_declare(r, "diff", d_names[a], d_kinds[a])) >= 0;
+    for (int q = 0; declared && q < OC_COUNT; q++)
+        for (int a = 0; declared && a < P_N; a++)
+            declared = (x.pacc[q][a] = run_acc_declare(r, oc_names[q], p_names[a], p_kinds[a])) >= 0;
+    if (!declared) {
+        fprintf(stderr, "liqsim: out of memory\n");
+        rc = EXIT_RUN;
+    } else if (run_go(r, &d) != LIQ_OK) {
+        cli_print_diags(&d);
+        rc = EXIT_RUN;
+    }
+    free(ident);
+    if (rc == 0 && x.lines) {
+        bool overflow;
+        char *summary = run_summary_json(r, &overflow);
+        if (!summary) {
+            fprintf(stderr, overflow ? "liqsim: a sum of the summary overflowed\n"
+                                     : "liqsim: out of memory\n");
+            rc = EXIT_RUN;
+        } else {
+            puts(summary);
+            free(summary);
         }
     }
-    if (rc) {
-        cli_print_diags(&d);
+    if (rc || x.lines) {
+        run_free(r);
         goto done;
+    }
+    party pt[OC_COUNT];
+    for (int q = 0; q < OC_COUNT; q++)
+        pt[q] = (party){(size_t)run_acc_total(r, x.pacc[q][P_CHANGED]),
+                        total_of(r, x.pacc[q][P_TOTAL]), total_of(r, x.pacc[q][P_MIN]),
+                        total_of(r, x.pacc[q][P_MAX])};
+    size_t compared = (size_t)run_acc_total(r, x.acc[D_COMPARED]),
+           changed = (size_t)run_acc_total(r, x.acc[D_CHANGED]),
+           status_changed = (size_t)run_acc_total(r, x.acc[D_STATUS_CHANGED]),
+           no_rate = (size_t)run_acc_total(r, x.acc[D_NO_RATE]);
+    liq_dec small_notional;
+    uint64_t small_id = 0, small_i = 0;
+    bool have_smallest = run_acc_extreme(r, x.acc[D_SMALLEST], &small_notional, &small_id);
+    run_free(r);
+    size_t small_side = have_smallest ? side_of(&x, small_id, &small_i) : 0;
+    outcome so = {0}, sn = {0};
+    if (have_smallest) {
+        /* The smallest changed position evaluated again here, to be
+         * written: the same position, the same outcomes. */
+        char err[600];
+        side_grid *k = &sg[small_side];
+        if (!sweep_apply(&k->g, small_i, &k->v, err, sizeof err) ||
+            evaluate(old, &k->v.s, co.currency, &so, &d) != 0 ||
+            evaluate(nw, &k->v.s, co.currency, &sn, &d) != 0) {
+            cli_print_diags(&d);
+            fprintf(stderr, "liqsim: position %llu: %s\n", (unsigned long long)small_i,
+                    "could not be evaluated again");
+            rc = EXIT_RUN;
+            goto done;
+        }
     }
     sbuf tx = {0};
     json_t *jo = json_object(), *jaxes = json_array();
@@ -498,8 +748,6 @@ int cmd_diff(int argc, char **argv)
     json_object_set_new(jo, "by_party", jp);
     if (have_smallest) {
         side_grid *k = &sg[small_side];
-        char err[600];
-        sweep_apply(&k->g, small_i, &k->v, err, sizeof err);
         /* The built-in base's account is made large for every point;
          * the file states the margin at risk instead (same loss). */
         char *yaml = scenario_yaml(&k->v.s, scen ? NULL : &so.collateral, "diff-smallest",

@@ -146,3 +146,56 @@ size_t count_of(const char *hay, const char *needle)
         n++;
     return n;
 }
+
+/* Runs args with extra (each NULL-terminated) appended. */
+static cli_output run_with(const char *const *args, const char *const *extra)
+{
+    const char *argv[32];
+    size_t n = 0;
+    for (; *args; args++) {
+        assert_true(n < 28);
+        argv[n++] = *args;
+    }
+    for (; *extra; extra++) {
+        assert_true(n < 31);
+        argv[n++] = *extra;
+    }
+    argv[n] = NULL;
+    return cli_run(argv);
+}
+
+void expect_same_on_any_split(const char *const *args, int rc)
+{
+    cli_output one = run_with(args, (const char *const[]){"--jobs", "1", NULL});
+    expect_exit_code(&one, rc);
+    assert_true(strlen(one.out) > 0);
+    for (int jobs = 2; jobs <= 3; jobs++) {
+        char j[4];
+        snprintf(j, sizeof j, "%d", jobs);
+        cli_output more = run_with(args, (const char *const[]){"--jobs", j, NULL});
+        expect_exit_code(&more, rc);
+        assert_string_equal(more.out, one.out);
+        cli_output_free(&more);
+    }
+    /* Three shards, each a file, merged. */
+    char *dir = temp_dir();
+    char paths[3][400];
+    for (int k = 1; k <= 3; k++) {
+        char sh[8];
+        snprintf(sh, sizeof sh, "%d/3", k);
+        snprintf(paths[k - 1], sizeof paths[k - 1], "%s/shard-%d.ndjson", dir, k);
+        cli_output s = run_with(args, (const char *const[]){"--shard", sh, NULL});
+        assert_true(s.rc == rc || s.rc == 0);   /* a shard may hold none of the failures */
+        FILE *f = fopen(paths[k - 1], "w");
+        assert_non_null(f);
+        assert_int_equal(fputs(s.out, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+        cli_output_free(&s);
+    }
+    cli_output m = CLI("merge", paths[0], paths[1], paths[2]);
+    expect_exit_code(&m, 0);
+    assert_string_equal(m.out, one.out);
+    cli_output_free(&m);
+    rm_tree(dir);
+    cli_output_free(&one);
+}

@@ -59,6 +59,11 @@ char *read_file(const char *path);
  * removes it with everything in it and frees the name. */
 char *temp_dir(void);
 void rm_tree(char *dir);
+/* The case runner's promise for a verb's ndjson run (args, NULL-
+ * terminated, without --jobs or --shard; it exits rc): --jobs 1, 2 and 3
+ * write the same bytes, and its three shards (--shard K/3, each a file)
+ * merged by `liqsim merge` are the unsharded run byte for byte. */
+void expect_same_on_any_split(const char *const *args, int rc);
 /* How many times needle occurs in hay (not overlapping). */
 size_t count_of(const char *hay, const char *needle);
 
