@@ -305,6 +305,7 @@ static void line_done(batch_reader *br)
     json_decref(br->json);
     br->json = NULL;
     br->nvals = 0;
+    br->id = NULL;
     br->used = 0;
     br->nitem_ptrs = 0;
     br->csv_fields_bad = false;
@@ -761,6 +762,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     line_done(br);
     br->line = line;
     if (len > BATCH_MAX_LINE) {
+        default_id(br, line);
         liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, k->input, (int)line, 1,
                       "a line of %zu bytes, more than the limit of %d (docs/limits.md)", len,
                       BATCH_MAX_LINE);
@@ -770,7 +772,6 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         mem_error(d, k->input, (int)line, 0);
         return NULL;
     }
-    default_id(br, line);
     bool ok;
     if (h) {
         csv_line cl = {br, h, d, true, false};
@@ -778,14 +779,19 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     } else {
         ok = parse_ndjson(br, text, len, d);
     }
-    if (!ok)
+    if (!ok) {
+        default_id(br, line);
         return NULL;
+    }
     uint64_t mask = 0;
     for (size_t i = 0; i < br->nvals; i++) {
         mask |= 1ull << br->vals[i].key;
         if (br->vals[i].key == k->name_key)
             br->id = br->vals[i].text;
     }
+    /* "<stdin>:LINE" only for a line without an id of its own. */
+    if (!br->id)
+        default_id(br, line);
     for (size_t i = 0; i < BATCH_CACHE; i++) {
         const tpl *t = &br->cache[i];
         if (!t->s || t->mask != mask)

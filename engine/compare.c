@@ -10,6 +10,22 @@
 
 #include <stdlib.h>
 
+/* The row of a policy whose evaluation failed: its first error (from
+ * diags->items[first] on) as the reason. NULL when out of memory. */
+static liq_result *error_row(const liq_policy *p, const liq_scenario *s, const liq_diags *diags,
+                             size_t first)
+{
+    /* The row says why, as stderr does. */
+    char why[2048] = "the evaluation failed";
+    for (size_t k = first; diags && k < diags->n; k++)
+        if (diags->items[k].severity == LIQ_SEV_ERROR) {
+            liq_diag_text(&diags->items[k], why, sizeof why);
+            break;
+        }
+    return result_new_row(liq_policy_name(p), liq_policy_venue(p), liq_scenario_name(s),
+                          RS_ERROR, why);
+}
+
 liq_status liq_compare(liq_policy *const *ps, size_t n, const liq_scenario *s,
                        const liq_eval_opts *opts, liq_result **out, liq_diags *diags)
 {
@@ -20,15 +36,7 @@ liq_status liq_compare(liq_policy *const *ps, size_t n, const liq_scenario *s,
         out[i] = liq_eval(ps[i], s, opts, diags);
         if (out[i])
             continue;
-        /* The row says why, as stderr does. */
-        char why[2048] = "the evaluation failed";
-        for (size_t k = first; diags && k < diags->n; k++)
-            if (diags->items[k].severity == LIQ_SEV_ERROR) {
-                liq_diag_text(&diags->items[k], why, sizeof why);
-                break;
-            }
-        out[i] = result_new_row(liq_policy_name(ps[i]), liq_policy_venue(ps[i]),
-                                liq_scenario_name(s), RS_ERROR, why);
+        out[i] = error_row(ps[i], s, diags, first);
         if (!out[i]) {
             for (size_t k = 0; k < i; k++) {
                 liq_result_free(out[k]);
@@ -38,4 +46,13 @@ liq_status liq_compare(liq_policy *const *ps, size_t n, const liq_scenario *s,
         }
     }
     return LIQ_OK;
+}
+
+liq_result *compare_row(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                        liq_result **reuse, liq_diags *diags)
+{
+    size_t first = diags->n;
+    if (liq_eval_reuse(p, s, opts, reuse, diags) == LIQ_OK)
+        return *reuse;
+    return error_row(p, s, diags, first);
 }

@@ -190,6 +190,14 @@ bool result_report_currency(liq_result *r, const liq_scenario *s, const char *cu
  * memory. venue and scenario may be NULL (not known). */
 liq_result *result_new_row(const char *policy, const char *venue, const char *scenario,
                            int status, const char *reason);
+/* liq_compare's row for one policy, evaluated into a reused block (a
+ * batch evaluates millions in a row): *reuse is NULL or the block of an
+ * earlier call (liq_eval_reuse). Returns *reuse when the evaluation
+ * succeeded; when it failed, *reuse is NULL and the result is a new
+ * "error" row with its first error as the reason, which the caller frees.
+ * NULL when out of memory. */
+liq_result *compare_row(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                        liq_result **reuse, liq_diags *diags);
 /* Release what r owns beyond its block (events, trace, warnings, the
  * strings) and zero the block, for the next evaluation into it. */
 void result_clear(liq_result *r);

@@ -504,23 +504,43 @@ void run_count(run_out *o, int acc, uint64_t n)
         o->acc[acc].count += n;
 }
 
+/* Called for every row of a run: adds in place, without building an
+ * accumulator to combine (a label of 64 bytes copied per row). */
 void run_add(run_out *o, int acc, liq_dec v)
 {
     if (acc < 0)
         return;
     acc_val *a = &o->acc[acc];
-    acc_val one = {.count = 0, .v = v, .has = true, .at = o->id};
-    combine(RUN_SUM, a, &one);
+    liq_dec s;
+    if (!a->has) {
+        a->v = v;
+        a->has = true;
+        a->at = o->id;
+    } else if (liq_dec_add(a->v, v, &s) != LIQ_OK) {
+        a->overflow = true;
+    } else {
+        a->v = s;
+    }
 }
 
+/* v replaces the extreme so far when combine would take it (below or
+ * above it, or equal from a lower case id); the label is copied only
+ * then. */
 static void extreme(run_out *o, int acc, liq_dec v, const char *label, run_acc_kind k)
 {
     if (acc < 0)
         return;
-    acc_val one = {.count = 0, .v = v, .has = true, .at = o->id};
-    if (label)
-        snprintf(one.label, sizeof one.label, "%s", label);
-    combine(k, &o->acc[acc], &one);
+    acc_val *a = &o->acc[acc];
+    int c = a->has ? liq_dec_cmp(v, a->v) : (k == RUN_MIN ? -1 : 1);
+    bool take = k == RUN_MIN ? c < 0 : c > 0;
+    if (!take && !(c == 0 && o->id < a->at))
+        return;
+    a->v = v;
+    a->has = true;
+    a->at = o->id;
+    size_t n = label ? strnlen(label, RUN_LABEL - 1) : 0;
+    memcpy(a->label, label ? label : "", n);
+    a->label[n] = 0;
 }
 
 void run_min(run_out *o, int acc, liq_dec v, const char *label)

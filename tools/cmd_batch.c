@@ -166,6 +166,7 @@ typedef struct worker {
     batch_job *j;
     batch_reader *br;
     liq_policy **ps;
+    liq_result **rows;        /* per policy: the block each evaluation reuses */
 } worker;
 
 static void *worker_new(void *ud, unsigned index, liq_diags *d)
@@ -178,7 +179,8 @@ static void *worker_new(void *ud, unsigned index, liq_diags *d)
     w->j = j;
     w->br = batch_reader_new(j->keys);
     w->ps = calloc(j->npol, sizeof *w->ps);
-    bool ok = w->br && w->ps;
+    w->rows = calloc(j->npol, sizeof *w->rows);
+    bool ok = w->br && w->ps && w->rows;
     /* Each thread its own policies: a policy's Lua state and caches are
      * one thread's (liqsim.h). */
     for (size_t i = 0; ok && i < j->npol; i++)
@@ -189,6 +191,7 @@ static void *worker_new(void *ud, unsigned index, liq_diags *d)
         for (size_t i = 0; w->ps && i < j->npol; i++)
             liq_policy_free(w->ps[i]);
         free(w->ps);
+        free(w->rows);
         batch_reader_free(w->br);
         free(w);
         return NULL;
@@ -200,9 +203,12 @@ static void worker_free(void *ud, void *wp)
 {
     batch_job *j = ud;
     worker *w = wp;
-    for (size_t i = 0; i < j->npol; i++)
+    for (size_t i = 0; i < j->npol; i++) {
+        liq_result_free(w->rows[i]);
         liq_policy_free(w->ps[i]);
+    }
     free(w->ps);
+    free(w->rows);
     batch_reader_free(w->br);
     free(w);
 }
@@ -280,10 +286,13 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
                         .currency = j->o->currency};
     for (size_t p = 0; p < j->npol; p++) {
         const pol_acc *pa = &j->pa[p];
-        liq_result *r = NULL;
-        liq_status st = liq_compare(&w->ps[p], 1, s, &eo, &r, d);
-        if (st != LIQ_OK)
-            return st;
+        /* The policy's reused block, or (the evaluation failed) a new
+         * error row, freed below. */
+        liq_result *r = compare_row(w->ps[p], s, &eo, &w->rows[p], d);
+        if (!r)
+            return LIQ_ENOMEM;
+        bool own = r != w->rows[p];
+        liq_status st = LIQ_OK;
         run_count(o, pa->rows, 1);
         int acc = r->status == RS_OK ? pa->ok
                   : r->status == RS_NOT_LISTED ? pa->not_listed
@@ -295,8 +304,8 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
                 liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINVARIANT, NULL, 0, 0,
                               "%s: a row settled in %s, which none of its markets names", pa->name,
                               r->settlement ? r->settlement : "(none)");
-                liq_result_free(r);
-                return LIQ_EINVARIANT;
+                st = LIQ_EINVARIANT;
+                goto done;
             }
             run_count(o, pa->liquidated, r->liquidated);
             run_add(o, pa->loss[k], r->total);
@@ -308,12 +317,16 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
         if (!j->o->summary_only) {
             char *text = liq_results_render(&r, 1, LIQ_FMT_NDJSON, false);
             if (!text) {
-                liq_result_free(r);
-                return LIQ_ENOMEM;
+                st = LIQ_ENOMEM;
+                goto done;
             }
             emit_text(o, text);
         }
-        liq_result_free(r);
+    done:
+        if (own)
+            liq_result_free(r);
+        if (st != LIQ_OK)
+            return st;
     }
     return LIQ_OK;
 }
