@@ -10,7 +10,7 @@
 #ifndef LIQ_CALC_H
 #define LIQ_CALC_H
 
-#include "liqsim.h"
+#include "decimal.h"
 
 typedef struct calc {
     liq_status st;
@@ -26,27 +26,20 @@ static inline liq_dec c_fail(calc *c, liq_status st, const char *where)
     return LIQ_DEC_ZERO;
 }
 
-#define C_OPR(name, fn, mode)                                               \
-    static inline liq_dec name(calc *c, liq_dec a, liq_dec b)               \
-    {                                                                       \
-        liq_dec r;                                                          \
-        if (c->st != LIQ_OK)                                                \
-            return LIQ_DEC_ZERO;                                            \
-        liq_status st = fn(a, b, mode, &r);                                 \
-        return st == LIQ_OK ? r : c_fail(c, st, __func__);                  \
-    }
-
 /* Addition and subtraction inline: they are most of the waterfall's
  * operations. Same rule as liq_dec_add: the most negative raw value is
  * treated as overflow, so negation stays exact. */
-__extension__ typedef unsigned __int128 liq_u128;
 #define LIQ_RAW_MIN (-(liq_i128)(((liq_u128)1 << 127) - 1) - 1)
 static inline liq_dec c_add(calc *c, liq_dec a, liq_dec b)
 {
     liq_i128 r;
     if (c->st != LIQ_OK)
         return LIQ_DEC_ZERO;
-    if (__builtin_add_overflow(a.raw, b.raw, &r) || r == LIQ_RAW_MIN)
+    /* Two tests, not one ||: the compiler then branches on the overflow
+     * flag itself instead of first copying it into a register. */
+    if (__builtin_expect(__builtin_add_overflow(a.raw, b.raw, &r), 0))
+        return c_fail(c, LIQ_EOVERFLOW, "c_add");
+    if (__builtin_expect(r == LIQ_RAW_MIN, 0))
         return c_fail(c, LIQ_EOVERFLOW, "c_add");
     return (liq_dec){r};
 }
@@ -55,22 +48,47 @@ static inline liq_dec c_sub(calc *c, liq_dec a, liq_dec b)
     liq_i128 r;
     if (c->st != LIQ_OK)
         return LIQ_DEC_ZERO;
-    if (__builtin_sub_overflow(a.raw, b.raw, &r) || r == LIQ_RAW_MIN)
+    if (__builtin_expect(__builtin_sub_overflow(a.raw, b.raw, &r), 0))
+        return c_fail(c, LIQ_EOVERFLOW, "c_sub");
+    if (__builtin_expect(r == LIQ_RAW_MIN, 0))
         return c_fail(c, LIQ_EOVERFLOW, "c_sub");
     return (liq_dec){r};
 }
-/* Intermediate products and quotients round half-even at 12 places; the
- * venue's own rounding (tick, fee precision) is applied explicitly. */
-C_OPR(c_mul, liq_dec_mul, LIQ_ROUND_HALF_EVEN)
-C_OPR(c_div, liq_dec_div, LIQ_ROUND_HALF_EVEN)
-
-static inline liq_dec c_divr(calc *c, liq_dec a, liq_dec b, liq_round mode)
+/* Products and quotients: liq_dec_mul and liq_dec_div, their 64-bit
+ * path inline (decimal.h), the wide one called. */
+static inline liq_dec c_mulr(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
 {
     liq_dec r;
     if (c->st != LIQ_OK)
         return LIQ_DEC_ZERO;
-    liq_status st = liq_dec_div(a, b, mode, &r);
-    return st == LIQ_OK ? r : c_fail(c, st, "division");
+    if (__builtin_expect(dec_mul_fast(a, b, mode, &r), 1))
+        return r;
+    liq_status st = dec_mul_wide(a, b, mode, &r);
+    return st == LIQ_OK ? r : c_fail(c, st, where);
+}
+static inline liq_dec c_divw(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
+{
+    liq_dec r;
+    if (c->st != LIQ_OK)
+        return LIQ_DEC_ZERO;
+    if (__builtin_expect(dec_div_fast(a, b, mode, &r), 1))
+        return r;
+    liq_status st = dec_div_wide(a, b, mode, &r);
+    return st == LIQ_OK ? r : c_fail(c, st, where);
+}
+/* Intermediate products and quotients round half-even at 12 places; the
+ * venue's own rounding (tick, fee precision) is applied explicitly. */
+static inline liq_dec c_mul(calc *c, liq_dec a, liq_dec b)
+{
+    return c_mulr(c, a, b, LIQ_ROUND_HALF_EVEN, "c_mul");
+}
+static inline liq_dec c_div(calc *c, liq_dec a, liq_dec b)
+{
+    return c_divw(c, a, b, LIQ_ROUND_HALF_EVEN, "c_div");
+}
+static inline liq_dec c_divr(calc *c, liq_dec a, liq_dec b, liq_round mode)
+{
+    return c_divw(c, a, b, mode, "division");
 }
 
 static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)

@@ -329,7 +329,8 @@ static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
 {
-    memset(out, 0, 2 * sizeof *out);
+    /* The second step is cleared only when there is one. */
+    memset(&out[0], 0, sizeof out[0]);
     *nsteps = 1;
     bool backstop;
     liq_status st = wf_backstop_due(w, size, coll, mark, &backstop);
@@ -348,6 +349,7 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
     if (w->c.st != LIQ_OK || d_pos(rest_equity))
         return w->c.st;
     *nsteps = 2;
+    memset(&out[1], 0, sizeof out[1]);
     return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill, &out[1]);
 }
 

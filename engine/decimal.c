@@ -24,8 +24,7 @@ __extension__ typedef unsigned __int128 u128;
 #define RAW_MAX ((liq_i128)(U128_C(0x7fffffffffffffffULL, 0xffffffffffffffffULL)))
 #define RAW_MIN (-RAW_MAX - 1)
 #define MAG_MAX ((u128)RAW_MAX)
-/* 10^LIQ_DEC_SCALE; fits in 64 bits, which the limb division relies on. */
-#define SCALE 1000000000000ULL
+#define SCALE DEC_SCALE
 
 /* ------------------------------------------------------------------ */
 /* Rounding modes                                                      */
@@ -216,58 +215,8 @@ liq_status liq_dec_sub(liq_dec a, liq_dec b, liq_dec *out)
     return LIQ_OK;
 }
 
-/* m / d and m % d for a 64-bit divisor. The compiler turns a u128 / u128
- * into a call to __udivmodti4; two hardware 128/64 divisions (the second
- * cannot overflow because its high half is the first remainder, < d) are
- * several times faster, and this is the hot path of every mul. */
-static inline u128 divmod_64(u128 m, uint64_t d, uint64_t *rem)
-{
-#if defined(__x86_64__)
-    uint64_t hi = (uint64_t)(m >> 64), lo = (uint64_t)m;
-    /* Most products are below d x 2^64: then the high quotient is 0 and
-     * one hardware division does. */
-    uint64_t qhi = 0, r = hi, qlo;
-    if (hi >= d) {
-        qhi = hi / d;
-        r = hi % d;
-    }
-    __asm__("divq %4" : "=a"(qlo), "=d"(r) : "a"(lo), "d"(r), "rm"(d));
-    *rem = r;
-    return ((u128)qhi << 64) | qlo;
-#else
-    *rem = (uint64_t)(m % d);
-    return m / d;
-#endif
-}
-
-/* Most operands are small: prices, sizes and amounts of any real trade
- * have raws within +-2^63 (about 9.2e6 at 12 places). Then the product,
- * or the scaled dividend, is one 64x64 multiplication of the magnitudes
- * and cannot overflow 128 bits (under 2^126 and 2^104), and the result
- * (under 2^87) cannot overflow the raw: no overflow check is needed, and
- * the answer is the wide path's bit for bit (tests/test_decimal.c checks
- * them against each other). Everything else takes the wide path. */
-static inline bool fits64(liq_i128 v)
-{
-    return (liq_i128)(int64_t)v == v;
-}
-
-static inline uint64_t mag64(int64_t v)
-{
-    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-}
-
-/* q (+1 where the mode rounds up) with the sign; |result| < 2^127. */
-static inline void small_finish(bool neg, u128 q, uint64_t r, uint64_t d, liq_round mode,
-                                liq_dec *out)
-{
-    if (round_up(neg, q, r, d, mode))
-        q++;
-    liq_i128 v = (liq_i128)q;
-    out->raw = neg ? -v : v;
-}
-
-/* noinline: the fast path stays a small leaf that callers can inline. */
+/* noinline: the fast path stays a small leaf that callers can inline. A
+ * divisor of 64 bits goes through decimal.h's dec_divmod64. */
 __attribute__((noinline)) liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_round mode,
                                                   liq_dec *out)
 {
@@ -277,7 +226,7 @@ __attribute__((noinline)) liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_roun
     liq_i128 p;
     if (!__builtin_mul_overflow(a.raw, b.raw, &p)) {
         uint64_t r;
-        u128 q = divmod_64(mag_of(p), SCALE, &r);
+        u128 q = dec_divmod64(mag_of(p), SCALE, &r);
         return round_finish(neg, q, r, SCALE, mode, out);
     }
     uint64_t n[4], q[4];
@@ -291,13 +240,8 @@ __attribute__((noinline)) liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_roun
 
 liq_status liq_dec_mul(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
 {
-    if (fits64(a.raw) && fits64(b.raw) && mode_ok(mode)) {
-        int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
-        uint64_t r;
-        u128 q = divmod_64((u128)mag64(x) * mag64(y), SCALE, &r);
-        small_finish((x < 0) != (y < 0), q, r, SCALE, mode, out);
+    if (dec_mul_fast(a, b, mode, out))
         return LIQ_OK;
-    }
     return dec_mul_wide(a, b, mode, out);
 }
 
@@ -315,7 +259,7 @@ __attribute__((noinline)) liq_status dec_div_wide(liq_dec a, liq_dec b, liq_roun
         u128 m = mag_of(p);
         if ((d >> 64) == 0) {
             uint64_t r;
-            u128 q = divmod_64(m, (uint64_t)d, &r);
+            u128 q = dec_divmod64(m, (uint64_t)d, &r);
             return round_finish(neg, q, r, d, mode, out);
         }
         return round_finish(neg, m / d, m % d, d, mode, out);
@@ -334,13 +278,8 @@ __attribute__((noinline)) liq_status dec_div_wide(liq_dec a, liq_dec b, liq_roun
 
 liq_status liq_dec_div(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
 {
-    if (b.raw != 0 && fits64(a.raw) && fits64(b.raw) && mode_ok(mode)) {
-        int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
-        uint64_t r, d = mag64(y);
-        u128 q = divmod_64((u128)mag64(x) * SCALE, d, &r);
-        small_finish((x < 0) != (y < 0), q, r, d, mode, out);
+    if (dec_div_fast(a, b, mode, out))
         return LIQ_OK;
-    }
     return dec_div_wide(a, b, mode, out);
 }
 

@@ -3,15 +3,134 @@
  * public liq_dec_* API (include/liqsim.h).
  *
  * liq_dec_mul and liq_dec_div take a 64-bit path when both raws fit in
- * 64 bits (most of the waterfall's operands); these are the general
- * paths with 256-bit intermediates, the same rules and results, kept
- * callable so tests/test_decimal.c can check the fast path against them
- * over random and edge operands.
+ * 64 bits (most of the waterfall's operands): it is here, inline, for
+ * calc.h too. dec_mul_wide and dec_div_wide are the general paths with
+ * 256-bit intermediates, the same rules and results, kept callable so
+ * tests/test_decimal.c can check the fast path against them over random
+ * and edge operands.
  */
 #ifndef LIQ_DECIMAL_H
 #define LIQ_DECIMAL_H
 
 #include "liqsim.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+__extension__ typedef unsigned __int128 liq_u128;
+
+/* 10^LIQ_DEC_SCALE; fits in 64 bits, which the limb division relies on. */
+#define DEC_SCALE 1000000000000ULL
+
+/* The 64-bit fast paths, inline so that the waterfall's own arithmetic
+ * (calc.h) pays no call for them; liq_dec_mul and liq_dec_div are these
+ * and, when they do not apply, the wide paths below. */
+
+/* m / d and m % d for a 64-bit divisor. The compiler turns a u128 / u128
+ * into a call to __udivmodti4; two hardware 128/64 divisions (the second
+ * cannot overflow because its high half is the first remainder, < d) are
+ * several times faster. */
+static inline liq_u128 dec_divmod64(liq_u128 m, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__)
+    uint64_t hi = (uint64_t)(m >> 64), lo = (uint64_t)m;
+    /* Most products are below d x 2^64: then the high quotient is 0 and
+     * one hardware division does. */
+    uint64_t qhi = 0, r = hi, qlo;
+    if (__builtin_expect(hi >= d, 0)) {
+        qhi = hi / d;
+        r = hi % d;
+    }
+    __asm__("divq %4" : "=a"(qlo), "=d"(r) : "a"(lo), "d"(r), "rm"(d));
+    *rem = r;
+    return ((liq_u128)qhi << 64) | qlo;
+#else
+    *rem = (uint64_t)(m % d);
+    return m / d;
+#endif
+}
+
+/* Whether to add one unit to a truncated magnitude whose lowest 64 bits
+ * are qlow, given the remainder r of a division by d (0 <= r < d < 2^64)
+ * and the sign of the true result: decimal.c's round_up on 64-bit
+ * operands, the same rules (FLOOR moves a negative result away from zero;
+ * a half goes to the even neighbour or up). */
+static inline bool dec_round_up64(bool neg, uint64_t qlow, uint64_t r, uint64_t d,
+                                  liq_round mode)
+{
+    if (r == 0)
+        return false;
+    switch (mode) {
+    case LIQ_ROUND_DOWN: return false;
+    case LIQ_ROUND_UP: return true;
+    case LIQ_ROUND_FLOOR: return neg;
+    case LIQ_ROUND_CEIL: return !neg;
+    case LIQ_ROUND_HALF_UP:
+    case LIQ_ROUND_HALF_EVEN: {
+        uint64_t rest = d - r;
+        if (r != rest)
+            return r > rest;
+        return mode == LIQ_ROUND_HALF_UP || (qlow & 1) != 0;
+    }
+    }
+    return false;
+}
+
+/* Most operands are small: prices, sizes and amounts of any real trade
+ * have raws within +-2^63 (about 9.2e6 at 12 places). Then the product,
+ * or the scaled dividend, is one 64x64 multiplication of the magnitudes
+ * and cannot overflow 128 bits (under 2^126 and 2^103), and the result
+ * (under 2^87) cannot overflow the raw: no overflow check is needed, and
+ * the answer is the wide path's bit for bit (tests/test_decimal.c checks
+ * them against each other). */
+static inline bool dec_fits64(liq_i128 v)
+{
+    return (liq_i128)(int64_t)v == v;
+}
+
+static inline uint64_t dec_mag64(int64_t v)
+{
+    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+static inline bool dec_mode_ok(liq_round mode)
+{
+    return (unsigned)mode <= (unsigned)LIQ_ROUND_CEIL;
+}
+
+/* n / d (both magnitudes, d nonzero, the quotient's sign neg), rounded. */
+static inline liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_round mode)
+{
+    uint64_t r;
+    liq_u128 q = dec_divmod64(n, d, &r);
+    if (dec_round_up64(neg, (uint64_t)q, r, d, mode))
+        q++;
+    liq_i128 v = (liq_i128)q;
+    return (liq_dec){neg ? -v : v};
+}
+
+/* a x b rounded with mode, when both raws fit in 64 bits and mode is
+ * known; false otherwise (the wide path's case). */
+static inline bool dec_mul_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+{
+    if (!dec_fits64(a.raw) || !dec_fits64(b.raw) || !dec_mode_ok(mode))
+        return false;
+    int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+    *out = dec_small_finish((x < 0) != (y < 0), (liq_u128)dec_mag64(x) * dec_mag64(y), DEC_SCALE,
+                            mode);
+    return true;
+}
+
+/* a / b likewise; false also for a zero divisor (the wide path says so). */
+static inline bool dec_div_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+{
+    if (b.raw == 0 || !dec_fits64(a.raw) || !dec_fits64(b.raw) || !dec_mode_ok(mode))
+        return false;
+    int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+    *out = dec_small_finish((x < 0) != (y < 0), (liq_u128)dec_mag64(x) * DEC_SCALE, dec_mag64(y),
+                            mode);
+    return true;
+}
 
 liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
 liq_status dec_div_wide(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);

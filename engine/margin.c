@@ -126,7 +126,10 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
 {
     const p_maint *m = &w->pr->margin.maintenance;
     bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
-    liq_dec notional = hooked || !on_entry ? wf_notional(w, size, px) : LIQ_DEC_ZERO;
+    /* At the entry price the notional is the entry notional, known. */
+    liq_dec notional = !hooked && on_entry ? LIQ_DEC_ZERO
+                     : d_eq(px, w->entry) ? wf_entry_notional(w, size)
+                                          : wf_notional(w, size, px);
     liq_dec entry_notional = hooked || on_entry ? wf_entry_notional(w, size) : LIQ_DEC_ZERO;
     /* The tier follows the notional at the tested price only where the
      * venue re-brackets (Binance); otherwise the position's tier is the

@@ -212,7 +212,11 @@ bool result_set_names(liq_result *r, const char *market, const char *product);
 /* type, key and string values must be static strings. result_event
  * returns NULL (and the event_* calls do nothing) when the result is
  * quiet or out of memory. */
-liq_event *result_event(liq_result *r, const char *type, long step);
+liq_event *result_event_add(liq_result *r, const char *type, long step);
+static inline liq_event *result_event(liq_result *r, const char *type, long step)
+{
+    return r->quiet ? NULL : result_event_add(r, type, step);
+}
 void event_dec(liq_event *e, const char *key, liq_dec v);
 void event_str(liq_event *e, const char *key, const char *v);
 bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,

@@ -82,12 +82,16 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         liq_dec close_px = LIQ_DEC_ZERO;
         bool has_px = false;
         liq_mark rule = stages[i].m;
-        char rulekey[64] = "";
+        /* Only the first byte: these are read only under --explain, and
+         * an initializer would fill every byte at every stage. */
+        char rulekey[64];
+        rulekey[0] = 0;
         if (r->explain)
             snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
         const pprov *prov = &pr->shortfall.prov;
         int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
-        char hooknote[WF_HOOK_IO + 200] = "";
+        char hooknote[WF_HOOK_IO + 200];
+        hooknote[0] = 0;
         if (stg == STAGE_IF && r->if_finite)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
         if (hook >= 0 && wf_hooked(w, hook)) {
