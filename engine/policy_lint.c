@@ -75,6 +75,65 @@ static size_t placeholders(const schema *s, const char *obj, const char *path, l
     return n;
 }
 
+/* The checks of one maintenance table (the venue's, or a market's own,
+ * its messages prefixed by at: "markets[1]."): rates and maximum
+ * leverages in order, a bracket table's deductions keeping MM continuous,
+ * no deduction above its tier's floor requirement. Returns the number
+ * of warnings added. */
+static size_t lint_tiers(const p_root *r, const char *where, liq_diags *d)
+{
+    size_t n = 0, nt = root_ntiers(r);
+    char a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN];
+    for (size_t i = 1; i < nt; i++) {
+        const p_tier *t = root_tier(r, i), *pv = root_tier(r, i - 1);
+        if (liq_dec_cmp(t->rate.v, pv->rate.v) < 0)
+            WARN(t->rate.m, "%smargin.maintenance.tiers[%zu].rate: %s is below the previous tier's "
+                            "%s; maintenance rates should not fall as notional grows",
+                 where, i, (liq_dec_format(t->rate.v, a), a), (liq_dec_format(pv->rate.v, b), b));
+        if (t->max_leverage.set && pv->max_leverage.set && t->max_leverage.v > pv->max_leverage.v)
+            WARN(t->max_leverage.m, "%smargin.maintenance.tiers[%zu].max_leverage: %lld is above "
+                                    "the previous tier's %lld",
+                 where, i, (long long)t->max_leverage.v, (long long)pv->max_leverage.v);
+        /* Binance cum / Bybit deduction: d_n = cap_{n-1} * (r_n - r_{n-1}) + d_{n-1},
+         * which keeps MM continuous at each tier boundary. */
+        if (pv->up_to.set && r->margin.maintenance.model.v == MMODEL_BRACKET) {
+            liq_dec diff, prod, want;
+            if (liq_dec_sub(t->rate.v, pv->rate.v, &diff) == LIQ_OK &&
+                liq_dec_mul(pv->up_to.v, diff, LIQ_ROUND_HALF_EVEN, &prod) == LIQ_OK &&
+                liq_dec_add(prod, pv->deduction.v, &want) == LIQ_OK &&
+                liq_dec_cmp(want, t->deduction.v) != 0)
+                WARN(t->deduction.set ? t->deduction.m : t->prov.m,
+                     "%smargin.maintenance.tiers[%zu].deduction: %s breaks the recurrence "
+                     "up_to[%zu] x (rate[%zu] - rate[%zu]) + deduction[%zu] = %s",
+                     where, i, (liq_dec_format(t->deduction.v, a), a), i - 1, i, i - 1, i - 1,
+                     (liq_dec_format(want, b), b));
+        }
+    }
+    /* A deduction larger than the tier's requirement at its own floor
+     * would make the maintenance margin negative there (the engine then
+     * takes it as zero). */
+    for (size_t i = 0; i < nt; i++) {
+        char c1[LIQ_DEC_STRLEN], c2[LIQ_DEC_STRLEN];
+        const p_tier *t = root_tier(r, i);
+        liq_dec floor = i ? root_tier(r, i - 1)->up_to.v : LIQ_DEC_ZERO, at;
+        if (liq_dec_mul(floor, t->rate.v, LIQ_ROUND_HALF_EVEN, &at) == LIQ_OK &&
+            liq_dec_cmp(t->deduction.v, at) > 0)
+            WARN(t->deduction.set ? t->deduction.m : t->prov.m,
+                 "%smargin.maintenance.tiers[%zu].deduction: %s is more than the tier's "
+                 "requirement at its floor (%s x %s = %s): the maintenance margin would be "
+                 "negative there",
+                 where, i, (liq_dec_format(t->deduction.v, a), a), (liq_dec_format(floor, b), b),
+                 (liq_dec_format(t->rate.v, c1), c1), (liq_dec_format(at, c2), c2));
+    }
+    return n;
+}
+
+static bool same_mark(liq_mark x, liq_mark y)
+{
+    return x.line == y.line && x.col == y.col &&
+           (x.file == y.file || (x.file && y.file && strcmp(x.file, y.file) == 0));
+}
+
 size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
 {
     const p_root *r = &p->r;
@@ -148,48 +207,20 @@ size_t liq_policy_lint(const liq_policy *p, liq_diags *d)
              sec[i].name);
     }
 
+    n += lint_tiers(r, "", d);
+    /* A market with a table of its own (margin: overridden) is checked
+     * by its own model; one that inherits the venue's has nothing new. */
+    for (size_t k = 0; k < p->nmarkets; k++) {
+        const p_root *mr = &p->markets[k].r;
+        if (root_ntiers(mr) && root_ntiers(r) && root_ntiers(mr) == root_ntiers(r) &&
+            same_mark(root_tier(mr, 0)->prov.m, root_tier(r, 0)->prov.m) &&
+            same_mark(mr->margin.maintenance.model.m, r->margin.maintenance.model.m))
+            continue;
+        char where[48];
+        snprintf(where, sizeof where, "markets[%zu].", k);
+        n += lint_tiers(mr, where, d);
+    }
     size_t nt = policy_ntiers(p);
-    for (size_t i = 1; i < nt; i++) {
-        const p_tier *t = policy_tier(p, i), *pv = policy_tier(p, i - 1);
-        if (liq_dec_cmp(t->rate.v, pv->rate.v) < 0)
-            WARN(t->rate.m, "margin.maintenance.tiers[%zu].rate: %s is below the previous tier's "
-                            "%s; maintenance rates should not fall as notional grows",
-                 i, (liq_dec_format(t->rate.v, a), a), (liq_dec_format(pv->rate.v, b), b));
-        if (t->max_leverage.set && pv->max_leverage.set && t->max_leverage.v > pv->max_leverage.v)
-            WARN(t->max_leverage.m, "margin.maintenance.tiers[%zu].max_leverage: %lld is above "
-                                    "the previous tier's %lld",
-                 i, (long long)t->max_leverage.v, (long long)pv->max_leverage.v);
-        /* Binance cum / Bybit deduction: d_n = cap_{n-1} * (r_n - r_{n-1}) + d_{n-1},
-         * which keeps MM continuous at each tier boundary. */
-        if (pv->up_to.set && p->r.margin.maintenance.model.v == MMODEL_BRACKET) {
-            liq_dec diff, prod, want;
-            if (liq_dec_sub(t->rate.v, pv->rate.v, &diff) == LIQ_OK &&
-                liq_dec_mul(pv->up_to.v, diff, LIQ_ROUND_HALF_EVEN, &prod) == LIQ_OK &&
-                liq_dec_add(prod, pv->deduction.v, &want) == LIQ_OK &&
-                liq_dec_cmp(want, t->deduction.v) != 0)
-                WARN(t->deduction.set ? t->deduction.m : t->prov.m,
-                     "margin.maintenance.tiers[%zu].deduction: %s breaks the recurrence "
-                     "up_to[%zu] x (rate[%zu] - rate[%zu]) + deduction[%zu] = %s",
-                     i, (liq_dec_format(t->deduction.v, a), a), i - 1, i, i - 1, i - 1,
-                     (liq_dec_format(want, b), b));
-        }
-    }
-    /* A deduction larger than the tier's requirement at its own floor
-     * would make the maintenance margin negative there (the engine then
-     * takes it as zero). */
-    for (size_t i = 0; i < nt; i++) {
-        char c1[LIQ_DEC_STRLEN], c2[LIQ_DEC_STRLEN];
-        const p_tier *t = policy_tier(p, i);
-        liq_dec floor = i ? policy_tier(p, i - 1)->up_to.v : LIQ_DEC_ZERO, at;
-        if (liq_dec_mul(floor, t->rate.v, LIQ_ROUND_HALF_EVEN, &at) == LIQ_OK &&
-            liq_dec_cmp(t->deduction.v, at) > 0)
-            WARN(t->deduction.set ? t->deduction.m : t->prov.m,
-                 "margin.maintenance.tiers[%zu].deduction: %s is more than the tier's "
-                 "requirement at its floor (%s x %s = %s): the maintenance margin would be "
-                 "negative there",
-                 i, (liq_dec_format(t->deduction.v, a), a), (liq_dec_format(floor, b), b),
-                 (liq_dec_format(t->rate.v, c1), c1), (liq_dec_format(at, c2), c2));
-    }
     /* Capped at the remaining margin, the fee cannot create a deficit;
      * uncapped, a fee above the first maintenance rate always does. */
     if (nt && r->liquidation.fee.rate.set && r->liquidation.fee.cap.v != FEECAP_REMAINING &&
