@@ -18,7 +18,7 @@
 enum {
     COVK_SURVIVES, COVK_MARGIN_CALL, COVK_LIQUIDATED, COVK_PARTIAL, COVK_BACKSTOP,
     COVK_TAKEOVER, COVK_FEE, COVK_FEE_CAPPED, COVK_FORFEIT, COVK_RETURNED, COVK_BANKRUPT,
-    COVK_STAGE, COVK_DEBT_ACTIONS
+    COVK_STAGE, COVK_DEBT_ACTIONS, COVK_LIMIT
 };
 
 /* Stage names as an auditor reads them. */
@@ -50,6 +50,8 @@ void cov_init_root(cov_set *cs, const p_root *pr)
         add(cs, COVK_BACKSTOP, -1, "backstop takeover at the mark");
     if (pl->fill.v == FILL_BANKRUPTCY)
         add(cs, COVK_TAKEOVER, -1, "taken over at the bankruptcy price");
+    if (pl->limit.prov.present && pl->limit.price.v != LIMIT_NONE)
+        add(cs, COVK_LIMIT, -1, "the market beyond the order's limit price");
     if (d_pos(pl->fee.rate.v) || pr->hooks.fn[HOOK_FEE].set)
         add(cs, COVK_FEE, -1, "liquidation fee charged");
     if (pl->fee.cap.v == FEECAP_REMAINING)
@@ -117,6 +119,8 @@ static bool took(const cov_branch *b, const liq_result *r)
         return d_pos(r->cov[b->stage]);
     case COVK_DEBT_ACTIONS:
         return r->nactions > 0;
+    case COVK_LIMIT:
+        return r->limit_refused;
     }
     return false;
 }

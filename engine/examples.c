@@ -350,3 +350,45 @@ liq_status liq_examples_run_each(liq_policy *p, const char *path, liq_example **
     ydoc_free(doc);
     return LIQ_OK;
 }
+
+liq_status examples_no_venue_example(const char *path, examples_gap **out, size_t *n,
+                                   liq_diags *d)
+{
+    *out = NULL;
+    *n = 0;
+    ydoc *doc = ydoc_load_file(path, d);
+    if (!doc)
+        return LIQ_EINPUT;
+    const ynode *list = doc->root ? ynode_get(doc->root, "no_venue_example") : NULL;
+    liq_status st = LIQ_OK;
+    if (list && list->kind != YN_SEQ) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, list->line, list->col,
+                      "no_venue_example: expected a list of {branch, why}");
+        st = LIQ_EINPUT;
+    } else if (list && list->n) {
+        examples_gap *ne = mem_calloc(list->n, sizeof *ne);
+        if (!ne) {
+            ydoc_free(doc);
+            return LIQ_ENOMEM;
+        }
+        for (size_t i = 0; i < list->n; i++) {
+            const ynode *it = list->items[i];
+            const ynode *b = ynode_get(it, "branch"), *w = ynode_get(it, "why");
+            if (!b || b->kind != YN_SCALAR || !w || w->kind != YN_SCALAR || !*w->text) {
+                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, path, it->line, it->col,
+                              "no_venue_example[%zu]: give the branch (as `liqsim test "
+                              "--coverage` names it) and why no venue example reaches it",
+                              i);
+                st = LIQ_EINPUT;
+                continue;
+            }
+            snprintf(ne[i].branch, sizeof ne[i].branch, "%s", b->text);
+            snprintf(ne[i].why, sizeof ne[i].why, "%s", w->text);
+            ne[i].line = it->line;
+        }
+        *out = ne;
+        *n = list->n;
+    }
+    ydoc_free(doc);
+    return st;
+}

@@ -10,6 +10,9 @@
  *       scenario: {...}    (a scenario, inline)
  *       expect: {dotted.key: "exact decimal" | true | false | null}
  *       events_include: [type, ...]
+ *   no_venue_example:      (optional: branches no venue example reaches)
+ *     - branch: "insurance fund exhausted, then ADL"   (a coverage label)
+ *       why: ...           (why no example of the venue's can show it)
  */
 #ifndef LIQ_EXAMPLES_H
 #define LIQ_EXAMPLES_H
@@ -47,5 +50,21 @@ liq_status liq_examples_run_each(liq_policy *p, const char *path, liq_example **
                                  liq_diags *d,
                                  void (*on_result)(void *ud, const struct liq_result *r),
                                  void *ud);
+
+/* A branch of the policy's waterfall that no worked example of the
+ * venue reaches, and why (`liqsim test --coverage` reports it as "no
+ * venue example" instead of "never reached"). */
+typedef struct examples_gap {
+    char branch[80];
+    char why[400];
+    int line;
+} examples_gap;
+
+/* The no_venue_example: list of the examples file at path. *out (caller
+ * frees) gets one entry per item, *n the count (0 when the file has no
+ * such list). LIQ_EINPUT with a diagnostic at the item when an item has
+ * no branch: or no why:, or the file does not load. */
+liq_status examples_no_venue_example(const char *path, examples_gap **out, size_t *n,
+                                   liq_diags *d);
 
 #endif

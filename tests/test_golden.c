@@ -243,6 +243,50 @@ static void test_an_example_never_liquidated_says_so_and_where_the_path_went(voi
 #undef NLD
 }
 
+/* `liqsim test` covers every shipped policy's mechanisms (issue 10): each
+ * branch of a policy's waterfall (engine/coverage.c) is reached by one of
+ * its worked examples, or its examples file lists it under
+ * no_venue_example: with why — never silently unreached. The list stays
+ * true: a listed branch an example reaches, or one the waterfall does not
+ * have, is a warning, and there must be none. */
+static void test_every_shipped_policy_reaches_its_branches_or_says_why(void **state)
+{
+    (void)state;
+    cli_output r = CLI("test", "--coverage", "--format", "json");
+    expect_exit_code(&r, 0);
+    if (strstr(r.err, "no_venue_example"))
+        fail_msg("the no_venue_example lists are not true:\n%s", r.err);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    json_t *cov = json_object_get(root, "coverage");
+    size_t np = 0, i, k;
+    json_t *pc, *b;
+    size_t unreached = 0;
+    json_array_foreach(cov, i, pc)
+    {
+        np++;
+        json_array_foreach(json_object_get(pc, "never_reached"), k, b)
+        {
+            print_error("%s: never reached: %s (add a worked example of the venue's, or list "
+                        "it under no_venue_example: in its examples file with why)\n",
+                        json_string_value(json_object_get(pc, "policy")), json_string_value(b));
+            unreached++;
+        }
+        json_array_foreach(json_object_get(pc, "no_venue_example"), k, b)
+        {
+            const char *why = json_string_value(json_object_get(b, "why"));
+            assert_true(why && strlen(why) > 20);
+        }
+    }
+    size_t nfiles = 0;
+    char **files = shipped_policy_files("policies", &nfiles);
+    assert_int_equal(np, nfiles);
+    free_strings(files, nfiles);
+    json_decref(root);
+    cli_output_free(&r);
+    assert_int_equal(unreached, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_every_golden_variant_passes),
         cmocka_unit_test(test_a_wrong_expectation_fails_with_both_numbers),
         cmocka_unit_test(test_an_example_never_liquidated_says_so_and_where_the_path_went),
+        cmocka_unit_test(test_every_shipped_policy_reaches_its_branches_or_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct tally {
@@ -27,21 +28,49 @@ static void count_branches(void *ud, const liq_result *r)
 }
 
 /* The branches of the policy (each market's rules included) its
- * examples reached and never reached, in text or as JSON. */
-static void report_coverage(tally *t, const liq_policy *p, const cov_set *cs)
+ * examples reached, those no venue example reaches (the examples file's
+ * no_venue_example: list, with why) and those never reached, in text or
+ * as JSON. A listed branch the examples reach after all, or one the
+ * policy's waterfall does not have, is a warning at its line: the list
+ * must stay true. */
+static void report_coverage(tally *t, const liq_policy *p, const cov_set *cs,
+                            const examples_gap *ne, size_t nne, const char *xpath, liq_diags *d)
 {
-    json_t *reached = json_array(), *never = json_array();
+    json_t *reached = json_array(), *never = json_array(), *none = json_array();
+    for (size_t k = 0; k < nne; k++) {
+        size_t i = 0;
+        while (i < cs->n && strcmp(cs->b[i].label, ne[k].branch) != 0)
+            i++;
+        if (i == cs->n)
+            liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, xpath, ne[k].line, 0,
+                          "no_venue_example: '%s' is not a branch of %s's waterfall",
+                          ne[k].branch, liq_policy_name(p));
+        else if (cs->b[i].hits)
+            liq_diags_add(d, LIQ_SEV_WARNING, LIQ_OK, xpath, ne[k].line, 0,
+                          "no_venue_example: '%s' is reached by %zu example%s; remove it from "
+                          "the list",
+                          ne[k].branch, cs->b[i].hits, cs->b[i].hits == 1 ? "" : "s");
+    }
     for (size_t i = 0; i < cs->n; i++) {
+        const examples_gap *why = NULL;
+        for (size_t k = 0; k < nne && !why; k++)
+            if (strcmp(cs->b[i].label, ne[k].branch) == 0)
+                why = &ne[k];
         if (cs->b[i].hits)
             json_array_append_new(reached, json_pack("{s:s s:I}", "branch", cs->b[i].label,
                                                      "examples", (json_int_t)cs->b[i].hits));
+        else if (why)
+            json_array_append_new(none, json_pack("{s:s s:s}", "branch", cs->b[i].label, "why",
+                                                  why->why));
         else
             json_array_append_new(never, json_string(cs->b[i].label));
     }
     if (t->cov) {
-        json_array_append_new(t->cov, json_pack("{s:s s:I s:o s:o}", "policy", liq_policy_name(p),
-                                                "evaluated", (json_int_t)cs->results, "reached",
-                                                reached, "never_reached", never));
+        json_array_append_new(t->cov, json_pack("{s:s s:I s:o s:o s:o}", "policy",
+                                                liq_policy_name(p), "evaluated",
+                                                (json_int_t)cs->results, "reached", reached,
+                                                "no_venue_example", none, "never_reached",
+                                                never));
         return;
     }
     printf("coverage %s (%zu examples evaluated):\n  reached:", liq_policy_name(p), cs->results);
@@ -53,6 +82,11 @@ static void report_coverage(tally *t, const liq_policy *p, const cov_set *cs)
                (long long)json_integer_value(json_object_get(v, "examples")));
     }
     printf("%s\n", k ? "" : " none");
+    json_array_foreach(none, k, v)
+    {
+        printf("  no venue example: %s (%s)\n", json_string_value(json_object_get(v, "branch")),
+               json_string_value(json_object_get(v, "why")));
+    }
     json_array_foreach(never, k, v)
     {
         printf("%s%s", k ? ", " : "  never reached: ", json_string_value(v));
@@ -60,6 +94,7 @@ static void report_coverage(tally *t, const liq_policy *p, const cov_set *cs)
     if (json_array_size(never))
         printf("\n");
     json_decref(reached);
+    json_decref(none);
     json_decref(never);
 }
 
@@ -117,8 +152,14 @@ static void test_one(const char *path, void *ud)
             }
         }
     }
-    if (st == LIQ_OK && t->coverage)
-        report_coverage(t, p, &cs);
+    if (st == LIQ_OK && t->coverage) {
+        examples_gap *ne = NULL;
+        size_t nne = 0;
+        if (examples_no_venue_example(xpath, &ne, &nne, &d) != LIQ_OK)
+            t->rc = EXIT_INPUT;
+        report_coverage(t, p, &cs, ne, nne, xpath, &d);
+        free(ne);
+    }
     if (cli_print_diags(&d))
         t->rc = EXIT_INPUT;
     free(ex);
