@@ -263,9 +263,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         g[k].coll = w->collateral;
         g[k].cl.trigger_step = -1;
         im_total = c_add(&w->c, im_total, w->im);
-        liq_dec m;
-        if ((st = wf_mm(w, w->size, w->collateral, w->entry, &m, NULL)) != LIQ_OK)
-            break;
+        liq_dec m = w->entry_mm;   /* wf_open's, at entry */
         mm_total = c_add(&w->c, mm_total, m);
         liq_leg *out = &r->legs[k];
         snprintf(out->market, sizeof out->market, "%s",

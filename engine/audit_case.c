@@ -158,9 +158,7 @@ void audit_case_gen(const audit_ctx *c, uint64_t seed, uint64_t id, audit_case *
     if (!d_pos(lo))
         lo = c_div(&cc, hi, c_int(10000));
     liq_dec n = c_add(&cc, lo, c_mul(&cc, c_sub(&cc, hi, lo), frac(pick(&s, 1, 9999), 4)));
-    int64_t maxlev = pr->margin.max_leverage.v;
-    if (tier->max_leverage.set && tier->max_leverage.v < maxlev)
-        maxlev = tier->max_leverage.v;
+    int64_t maxlev = tier_whole_leverage(tier, pr->margin.max_leverage.v);
     if (maxlev < 1)
         maxlev = 1;
     k->leverage = c_int(pick(&s, 0, 4) == 0 ? maxlev : pick(&s, 1, maxlev));
@@ -176,8 +174,9 @@ void audit_case_gen(const audit_ctx *c, uint64_t seed, uint64_t id, audit_case *
     for (size_t i = 0; i < nt; i++) {
         const p_tier *ti = root_tier(pr, i);
         if (!ti->up_to.set || d_le(notional, ti->up_to.v)) {
-            if (ti->max_leverage.set && d_gt(k->leverage, c_int(ti->max_leverage.v)))
-                k->leverage = c_int(ti->max_leverage.v > 0 ? ti->max_leverage.v : 1);
+            int64_t most = tier_whole_leverage(ti, INT64_MAX);
+            if (d_gt(k->leverage, c_int(most)))
+                k->leverage = c_int(most > 0 ? most : 1);
             break;
         }
     }

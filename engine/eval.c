@@ -378,7 +378,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->initial_margin = w.im;
         r->collateral = w.collateral;
         r->account = w.account;
-        st = wf_mm(&w, w.size, w.collateral, w.entry, &r->maintenance_margin, &tier);
+        r->maintenance_margin = w.entry_mm;   /* wf_open's, at entry */
+        tier = w.entry_tier;
     }
     w.doing = "finding the liquidation price at entry";
     if (st == LIQ_OK)

@@ -53,6 +53,7 @@ typedef struct p_tier {
     pdec rate;
     pdec deduction;
     pint max_leverage;
+    pdec initial_rate;            /* initial margin rate; unset: not given */
 } p_tier;
 
 /* Where the fee to close folded into maintenance margin is valued. */
@@ -263,6 +264,22 @@ static inline const p_tier *root_tier(const p_root *r, size_t i)
 static inline size_t root_ntiers(const p_root *r)
 {
     return r->margin.maintenance.tiers.n;
+}
+/* The highest whole leverage tier t allows on its own: its max_leverage,
+ * and 1 / initial_rate cut down to a whole number (IM 1.5 %: 66); `lev`
+ * when it states neither or allows more. The refusal itself (position.c)
+ * compares the exact 1 / initial_rate. */
+static inline int64_t tier_whole_leverage(const p_tier *t, int64_t lev)
+{
+    if (t->max_leverage.set && t->max_leverage.v < lev)
+        lev = t->max_leverage.v;
+    if (t->initial_rate.set && t->initial_rate.v.raw > 0) {
+        /* 1 / (raw / 10^12) = 10^12 / raw, exact in integers */
+        liq_i128 whole = (liq_i128)1000000000000 / t->initial_rate.v.raw;
+        if (whole < lev)
+            lev = (int64_t)whole;
+    }
+    return lev;
 }
 static inline const p_tier *policy_tier(const liq_policy *p, size_t i)
 {

@@ -30,8 +30,7 @@ static int64_t max_leverage_at(const p_root *r, liq_dec notional)
         const p_tier *t = root_tier(r, i);
         if (t->up_to.set && liq_dec_cmp(notional, t->up_to.v) > 0)
             continue;
-        if (t->max_leverage.set && t->max_leverage.v < lev)
-            lev = t->max_leverage.v;
+        lev = tier_whole_leverage(t, lev);
         break;
     }
     return lev > 0 ? lev : 1;

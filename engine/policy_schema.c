@@ -69,6 +69,10 @@ static const field tier_f[] = {
      .doc = "maintenance amount (Binance cum, Bybit deduction): MM = notional*rate - deduction"},
     {FLD(p_tier, "max_leverage", F_INT, false, max_leverage), .lo = "1", .hi = "10000",
      .doc = "highest leverage allowed in this tier"},
+    {FLD(p_tier, "initial_rate", F_DEC, false, initial_rate), .lo = "0.000000000001", .hi = "1",
+     .unit = "rate",
+     .doc = "initial margin rate of the tier: a leverage above 1 / initial_rate is refused, as "
+            "above max_leverage (BitMEX's risk-limit steps, IM 1.5 %: at most 66.67x)"},
 };
 static const schema tier_s = {"margin.maintenance.tiers[]", sizeof(p_tier), true, tier_f,
                               sizeof tier_f / sizeof *tier_f};

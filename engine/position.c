@@ -35,6 +35,30 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
     return ((const penum *)modes->items)[0].v;
 }
 
+/* Every venue asks more margin to open a position than to keep it, so
+ * one that is liquidatable the moment it opens is an order no venue
+ * takes (GMX's increase reverts with LiquidatablePosition; a BitMEX step
+ * or a Binance bracket at its maximum leverage still has initial margin
+ * above maintenance): refused, with the amounts, under the policy's own
+ * trigger comparison. The maintenance margin at entry is kept for the
+ * result. An existing position is a state the venue's tests build, not
+ * an order: evaluated. */
+static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
+{
+    liq_status st = wf_mm(w, w->size, w->collateral, w->entry, &w->entry_mm, &w->entry_tier);
+    if (st != LIQ_OK || o->existing || !wf_mm_breached(w, w->collateral, w->entry_mm))
+        return st;
+    bool strict = w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW;
+    w->refused = true;
+    snprintf(w->refusal, WF_REFUSAL,
+             "liquidatable as it opens on %s at %s: the maintenance margin at entry %s is %s "
+             "the margin %s at %sx",
+             mname, w->pr->venue.v, dstr(w->entry_mm, (char[LIQ_DEC_STRLEN]){0}),
+             strict ? "above" : "at or above", dstr(w->collateral, (char[LIQ_DEC_STRLEN]){0}),
+             dstr(w->lev, (char[LIQ_DEC_STRLEN]){0}));
+    return LIQ_OK;
+}
+
 liq_status wf_open(wf *w, const wf_order *o)
 {
     const p_root *pr = w->pr;
@@ -129,7 +153,18 @@ liq_status wf_open(wf *w, const wf_order *o)
     const p_tier *tier = root_tier(pr, wf_tier(w, notional));
     bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
     bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
-    if ((over_market || over_tier) && o->existing) {
+    /* A tier's initial margin rate allows at most 1 / rate (BitMEX's
+     * second risk-limit step, IM 1.5 %: 66.67x, which no whole number
+     * states). A leverage has 12 places, so it is above 1 / rate exactly
+     * when it is above 1 / rate cut down to 12 places, the maximum the
+     * refusal gives. */
+    liq_dec im_max = LIQ_DEC_ZERO;
+    bool over_im = false;
+    if (tier->initial_rate.set) {
+        im_max = c_divr(&w->c, c_int(1), tier->initial_rate.v, LIQ_ROUND_FLOOR);
+        over_im = d_gt(w->lev, im_max);
+    }
+    if ((over_market || over_tier || over_im) && o->existing) {
         /* A state the venue's own tests build (an account already under
          * water), not an order: evaluated, and said so. */
         result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an existing "
@@ -149,6 +184,15 @@ liq_status wf_open(wf *w, const wf_order *o)
                  "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
                  (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
                  dstr(w->lev, b1));
+        return LIQ_OK;
+    } else if (over_im) {
+        w->refused = true;
+        snprintf(w->refusal, WF_REFUSAL,
+                 "max %sx (initial margin rate %s) on %s at %s for a notional of %s; the "
+                 "scenario asks %sx",
+                 dstr(im_max, (char[LIQ_DEC_STRLEN]){0}),
+                 dstr(tier->initial_rate.v, (char[LIQ_DEC_STRLEN]){0}), mname, pr->venue.v,
+                 dstr(notional, b2), dstr(w->lev, b1));
         return LIQ_OK;
     }
 
@@ -192,7 +236,7 @@ liq_status wf_open(wf *w, const wf_order *o)
         event_str(e, "from", liq_mode_names[o->mode]);
         event_str(e, "to", liq_mode_names[w->mode]);
     }
-    return w->c.st;
+    return opens_liquidatable(w, o, mname);
 }
 
 liq_status wf_position(wf *w)

@@ -80,6 +80,10 @@ typedef struct wf {
     const char *doing;
     bool doing_has_px;
     liq_dec doing_px;
+    /* The maintenance margin at entry and its tier, as wf_open found
+     * them deciding whether the position opens liquidatable. */
+    liq_dec entry_mm;
+    size_t entry_tier;
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
     char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per

@@ -1495,6 +1495,90 @@ static void test_leverage_above_the_maximum_is_not_offered_and_loss_never_falls(
  * The marks fall to 41,000 and rise to 3,300 at t2: the account's equity is
  * 10,000 - 9,000 - 3,000 = -2,000 < MM, so both close at their marks; the
  * fee (1.2 %, capped at what is left) is 0, and the fund pays the 2,000. */
+/* What the venue would not open, each found by `liqsim audit` as a
+ * liquidation price at or past the entry (its counterexample in
+ * tests/data/audit/found/), and the edges by hand:
+ *  - BitMEX XBTUSD, a short of 1,440,000 USD at 7000 = 205.714285714286
+ *    XBT: the second risk-limit step (200-350 XBT), initial margin 1.50 %,
+ *    so at most 1 / 0.015 = 66.666...x; 100x (the first step's maximum)
+ *    is refused, 66.666666666666x is the edge (IM 3.085714285714 XBT,
+ *    MM 1 % = 2.057142857143), 66.666666666667x one past it. The
+ *    2020-03-12 child the same (its step is 100 XBT wide).
+ *  - Deribit BTC_USDC, 360 BTC at 1000 at 41x: MM rate 1 % + 360 x
+ *    0.005 % = 2.8 %, MM 10,080 against the margin 360,000 / 41 =
+ *    8780.48780488 (the account, cross): liquidatable as it opens. 252 BTC
+ *    at 600 at 45x: 2.26 % x 151,200 = 3417.12 against 3360.
+ *  - GMX AAVE/USD (min collateral factor 1 %, trigger at or below): 100x
+ *    puts the margin at exactly the maintenance (1000 / 100 = 10 = 1 % x
+ *    1000): refused; 99.99x (margin 10.001) opens. */
+static void test_what_the_venue_would_not_open_is_refused_with_why(void **state)
+{
+    (void)state;
+    static const struct { const char *policy, *scenario, *yaml, *reason; } refused[] = {
+        {"bitmex-xbtusd", "bitmex-xbtusd-liquidation_price", NULL,
+         "max 66.666666666666x (initial margin rate 0.015) on XBTUSD at BitMEX for a notional "
+         "of 205.714285714286; the scenario asks 100x"},
+        {"bitmex-2020-03-12", "bitmex-2020-03-12-liquidation_price", NULL,
+         "max 66.666666666666x (initial margin rate 0.015) on XBTUSD at BitMEX (12–13 March "
+         "2020, historical) for a notional of 208.955223880597; the scenario asks 100x"},
+        {"bitmex-xbtusd", NULL, "66.666666666666", NULL},
+        {"bitmex-xbtusd", NULL, "66.666666666667",
+         "max 66.666666666666x (initial margin rate 0.015) on XBTUSD at BitMEX for a notional "
+         "of 205.714285714286; the scenario asks 66.666666666667x"},
+        {"deribit", "deribit-liquidation_price", NULL,
+         "liquidatable as it opens on BTC_USDC-PERPETUAL at Deribit: the maintenance margin at "
+         "entry 10080 is at or above the margin 8780.48780488 at 41x"},
+        {"deribit", "deribit-monotone_size-variant", NULL,
+         "liquidatable as it opens on BTC_USDC-PERPETUAL at Deribit: the maintenance margin at "
+         "entry 3417.12 is at or above the margin 3360 at 45x"},
+        {"gmx-v2", "gmx-v2-liquidation_price", NULL,
+         "liquidatable as it opens on AAVE/USD at GMX v2 (Arbitrum): the maintenance margin at "
+         "entry 0.0000007 is at or above the margin 0.0000007 at 100x"},
+        {"gmx-v2", NULL, "100",
+         "liquidatable as it opens on AAVE/USD at GMX v2 (Arbitrum): the maintenance margin at "
+         "entry 10 is at or above the margin 10 at 100x"},
+        {"gmx-v2", NULL, "99.99", NULL},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char path[512], yaml[600];
+        snprintf(path, sizeof path, "%s/policies/%s.yaml", LIQ_SOURCE_DIR, refused[i].policy);
+        liq_policy *p = load_policy_or_fail(path);
+        liq_scenario *s;
+        if (refused[i].scenario) {
+            snprintf(path, sizeof path, "%s/audit/found/%s.yaml", LIQ_TEST_DATA,
+                     refused[i].scenario);
+            s = load_scenario_or_fail(path);
+        } else if (strncmp(refused[i].policy, "bitmex", 6) == 0) {
+            snprintf(yaml, sizeof yaml,
+                     "name: edge\naccount: {collateral: \"10\", mode: isolated}\n"
+                     "position: {market: XBTUSD, contract: inverse, side: short, size: "
+                     "\"1440000\", entry_price: \"7000\", leverage: \"%s\"}\n"
+                     "market: {mark_path: [\"7000\", \"7050\"]}\n", refused[i].yaml);
+            s = parse_scenario_or_fail("edge.yaml", yaml);
+        } else {
+            snprintf(yaml, sizeof yaml,
+                     "name: edge\naccount: {collateral: \"100\", mode: isolated}\n"
+                     "position: {market: AAVE/USD, side: short, notional: \"1000\", "
+                     "entry_price: \"70\", leverage: \"%s\"}\n"
+                     "market: {mark_path: [\"70\", \"70.5\"]}\n", refused[i].yaml);
+            s = parse_scenario_or_fail("edge.yaml", yaml);
+        }
+        char *txt = eval_json(p, s);
+        json_t *r = parse(txt);
+        if (refused[i].reason) {
+            expect_all(r, "status", "not_offered", NULL);
+            assert_string_equal(json_string_value(json_object_get(r, "reason")), refused[i].reason);
+            assert_true(json_is_null(json_object_get(r, "liquidation_price")));
+        } else {
+            expect_all(r, "status", "ok", NULL);
+        }
+        json_decref(r);
+        free(txt);
+        liq_scenario_free(s);
+        liq_policy_free(p);
+    }
+}
+
 static void test_binance_cross_account_of_two_positions_by_its_formula(void **state)
 {
     (void)state;
@@ -1773,7 +1857,7 @@ static void test_an_overflow_names_the_quantity_not_the_helper(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest tests[NCASES + 16];
+    static struct CMUnitTest tests[NCASES + 17];
     for (size_t i = 0; i < NCASES; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
     size_t n = NCASES;
@@ -1809,5 +1893,7 @@ int main(void)
         test_same_evaluation_twice_renders_identical_json);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_default_scenario_under_every_shipped_policy);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_what_the_venue_would_not_open_is_refused_with_why);
     return cmocka_run_group_tests_name("waterfall", tests, NULL, NULL);
 }
