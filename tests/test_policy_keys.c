@@ -50,6 +50,7 @@ typedef struct key_row {
     const char *change;    /* YAML the changed policy adds: the key, another valid value */
     const char *book;      /* replay: NDJSON (NULL: the default book) */
     const char *path;      /* replay: CSV (NULL: the default path) */
+    const char *ropts;     /* replay: liq_replay_json's options (NULL: events only) */
     const char *why;       /* what changes, or (metadata) why nothing can */
 } key_row;
 
@@ -121,14 +122,14 @@ typedef struct key_row {
     "position: {market: BTC-USD, contract: linear, side: long, size: \"0.1\",\n"            \
     "           entry_price: \"50000\", leverage: 10}\n"                                    \
     "market: {mark_path: [\"50000\", \"44900\"], liquidation_fill: {slippage: \"0.03\"}}\n"
-/* A big Hyperliquid position gapping through its liquidation price to
- * its bankruptcy price: equity far below the backstop line. */
+/* A big Hyperliquid position gapping through its liquidation price: its
+ * equity 3,000 is below 2/3 of its maintenance margin 5,662.5. */
 #define HL_DEEP                                                                              \
     "name: keys-deep\n"                                                                      \
     "account: {collateral: \"50000\", mode: isolated}\n"                                    \
     "position: {market: BTC, contract: linear, side: long, size: \"10\",\n"                 \
     "           entry_price: \"50000\", leverage: 10}\n"                                    \
-    "market: {mark_path: [\"50000\", \"46000\", \"45000\"], liquidation_fill: {slippage: \"0\"}}\n"
+    "market: {mark_path: [\"50000\", \"46000\", \"45300\"], liquidation_fill: {slippage: \"0\"}}\n"
 /* The same position through a mild breach: liquidated in slices. */
 #define HL_MILD                                                                             \
     "name: keys-mild\n"                                                                     \
@@ -150,6 +151,8 @@ typedef struct key_row {
     "negative_balance: {protection: false}\n"                                               \
     "shortfall: {order: [trader_debt]}\n"                                                   \
     "debt: {actions: [margin_call, collections], assumed: test}\n"
+/* The fee charged in full, beyond what the trader has left. */
+#define UNCAPPED "liquidation: {fee: {cap: none}}\n"
 #define HOOKED(fn) "hooks: {file: keys.lua, " fn ", assumed: test}\n"
 /* The functions the hook rows name (written beside the policies). */
 #define KEYS_LUA                                                                            \
@@ -242,7 +245,7 @@ static const key_row rows[] = {
      "account: {collateral: \"2550\", mode: isolated}\n"
      "position: {market: BTCUSDT, contract: linear, side: long, size: \"1.02\",\n"
      "           entry_price: \"50000\", leverage: 20}\n"
-     "market: {mark_path: [\"50000\"]}\n",
+     "market: {mark_path: [\"50000\", \"47000\"]}\n",
      NULL, "margin: {maintenance: {rebracket: false}}\n",
      .why = "the tier at the liquidation price (below 50,000 of notional) or at entry"},
     {"margin.maintenance.tiers[].up_to", BY_EVAL, "binance-usdm", NULL, NULL,
@@ -322,7 +325,7 @@ static const key_row rows[] = {
      "liquidation: {backstop: {to: venue}}\n", .why = "who takes the position and its margin"},
     {"liquidation.fee.rate", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, NULL,
      "liquidation: {fee: {rate: \"0.001\"}}\n", .why = "the fee"},
-    {"liquidation.fee.base", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, NULL,
+    {"liquidation.fee.base", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, UNCAPPED,
      "liquidation: {fee: {base: entry_notional}}\n", .why = "the fee on the entry notional"},
     {"liquidation.fee.cap", BY_EVAL, "binance-usdm", NULL, NULL, "liquidation: {fee: {cap: none}}\n",
      .why = "the fee beyond what the trader has left"},
@@ -367,12 +370,12 @@ static const key_row rows[] = {
      .why = "the liquidation price on a tick"},
     {"rounding.price", BY_EVAL, "binance-usdm", NULL, "rounding: {price_tick: \"10\"}\n",
      "rounding: {price: down}\n", .why = "the tick rounding's direction"},
-    {"rounding.amount_step", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, NULL,
+    {"rounding.amount_step", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, UNCAPPED,
      "rounding: {amount_step: \"1\"}\n", .why = "amounts to whole units"},
     {"rounding.amount", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO,
      "rounding: {amount_step: \"100\"}\n", "rounding: {amount: down}\n",
      .why = "the loss of 970 rounded to 900, not 1,000"},
-    {"rounding.fee", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, "rounding: {amount_step: \"1\"}\n",
+    {"rounding.fee", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO, UNCAPPED "rounding: {amount_step: \"1\"}\n",
      "rounding: {fee: down}\n", .why = "the fee rounded down"},
 
     /* ---- hooks ---- */
@@ -386,7 +389,7 @@ static const key_row rows[] = {
     {"hooks.maintenance_margin", BY_EVAL, "binance-usdm", NULL, HOOKED("insurance_fund: fund_half"),
      "hooks: {maintenance_margin: mm_five}\n", .why = "the maintenance margin"},
     {"hooks.liquidation_fee", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO,
-     HOOKED("insurance_fund: fund_half"), "hooks: {liquidation_fee: fee_one}\n", .why = "the fee"},
+     UNCAPPED HOOKED("insurance_fund: fund_half"), "hooks: {liquidation_fee: fee_one}\n", .why = "the fee"},
     {"hooks.insurance_fund", BY_EVAL, "binance-usdm", NULL, HOOKED("adl: adl_at_mark"),
      "hooks: {insurance_fund: fund_half}\n", .why = "the fund pays half"},
     {"hooks.adl", BY_EVAL, "binance-usdm", NULL,
@@ -685,7 +688,8 @@ static char *answer(const key_row *r, const char *dir, const char *path, bool ex
         snprintf(book, sizeof book, "%s/book.ndjson", dir);
         snprintf(pth, sizeof pth, "%s/path.csv", dir);
         snprintf(pols, sizeof pols, "[\"%s\"]", path);
-        got = liq_replay_json(book, pth, pols, "{\"events\": true}", &diags);
+        got = liq_replay_json(book, pth, pols, r->ropts ? r->ropts : "{\"events\": true}",
+                              &diags);
     } else {
         got = liq_eval_json(path, r->scenario ? r->scenario : DEFAULT_SCENARIO,
                             explain ? "{\"explain\": true}" : NULL, &diags);
@@ -853,6 +857,127 @@ static void test_every_row_names_a_key_of_the_table(void **state)
     free_keys(&l);
 }
 
+/* ---- the same change in a replay ------------------------------------- */
+
+/* The replay of an evaluation row's scenario: its one position as a book
+ * of one account, its marks as the path, its slippage and fund as the
+ * replay's options. Fills rr (texts in buf) and returns whether the
+ * scenario is one a book can hold (one linear position on marks alone). */
+static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
+{
+    const char *sc = r->scenario ? r->scenario : DEFAULT_SCENARIO;
+    liq_diags d = LIQ_DIAGS_INIT;
+    ydoc *doc = ydoc_load_buffer("<scenario>", sc, strlen(sc), &d);
+    liq_diags_free(&d);
+    assert_non_null(doc);
+    const ynode *acct = ynode_get(doc->root, "account"), *pos = ynode_get(doc->root, "position");
+    const ynode *mkt = ynode_get(doc->root, "market");
+    const ynode *marks = mkt ? ynode_get(mkt, "mark_path") : NULL;
+    bool ok = acct && pos && marks && marks->kind == YN_SEQ && mkt->n >= 1;
+    for (size_t i = 0; ok && i < mkt->n; i++)
+        ok = strcmp(mkt->keys[i]->text, "mark_path") == 0 ||
+             strcmp(mkt->keys[i]->text, "liquidation_fill") == 0 ||
+             strcmp(mkt->keys[i]->text, "insurance_fund") == 0;
+    const char *need[] = {"side", "size", "entry_price", "leverage", "market"};
+    for (size_t i = 0; ok && i < sizeof need / sizeof *need; i++)
+        ok = ynode_get(pos, need[i]) != NULL;
+    const ynode *ct = pos ? ynode_get(pos, "contract") : NULL;
+    ok = ok && (!ct || strcmp(ct->text, "linear") == 0) && pos->n <= 7;
+    if (!ok) {
+        ydoc_free(doc);
+        return false;
+    }
+#define T(n, k) ynode_get((n), (k))->text
+    const ynode *mode = ynode_get(acct, "mode");
+    int used = snprintf(buf, cap,
+                        "{\"id\":\"a1\",\"collateral\":\"%s\",\"mode\":\"%s\",\"positions\":"
+                        "[{\"market\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+                        "\"entry_price\":\"%s\",\"leverage\":\"%s\"}]}\n",
+                        T(acct, "collateral"), mode ? mode->text : "isolated", T(pos, "market"),
+                        T(pos, "side"), T(pos, "size"), T(pos, "entry_price"),
+                        T(pos, "leverage"));
+    rr->book = buf;
+    char *path = buf + used + 1;
+    size_t pcap = cap - (size_t)used - 1;
+    int pu = snprintf(path, pcap, "time,mark\n");
+    for (size_t i = 0; i < marks->n; i++)
+        pu += snprintf(path + pu, pcap - (size_t)pu, "%zu,%s\n", i + 1, marks->items[i]->text);
+    rr->path = path;
+    char *opts = path + pu + 1;
+    const ynode *fill = ynode_get(mkt, "liquidation_fill");
+    const ynode *slip = fill ? ynode_get(fill, "slippage") : NULL;
+    const ynode *fund = ynode_get(mkt, "insurance_fund");
+    snprintf(opts, pcap - (size_t)pu - 1, "{\"events\": true, \"slippage\": \"%s\"%s%s%s}",
+             slip ? slip->text : "0", fund ? ", \"insurance_fund\": \"" : "",
+             fund ? fund->text : "", fund ? "\"" : "");
+    rr->ropts = opts;
+#undef T
+    rr->by = BY_REPLAY;
+    ydoc_free(doc);
+    return true;
+}
+
+/* The evaluation rows a book of one account cannot show, and why; gap:
+ * the replay ignores what eval reads (dead in replay, for the lead). Each
+ * must still make no difference, so the list cannot go stale. */
+static const struct {
+    const char *key, *why;
+    bool gap;
+} replay_exempt[] = {
+    {"contract.settlement", "the replay's summary names no currency", false},
+    {"margin.modes", "one account: margined cross or isolated, the same numbers", false},
+    {"liquidation.fill", "the same money for the trader and the fund; replay's liquidation event "
+                         "names the market fill, not the takeover at the bankruptcy price", false},
+    {"adl.close_price", "a book of one account has no counterparties to deleverage", false},
+    {"shortfall.order", "a book of one account has no counterparties: ADL covers nothing", false},
+    {"hooks.adl", "a book of one account has no counterparties to deleverage", false},
+    {"markets[].symbol", "a book names its market exactly: one the venue does not list is an "
+                         "input error (eval: not_listed)", false},
+    {"markets[].aliases", "as markets[].symbol", false},
+    {"markets[].base", "as markets[].symbol", false},
+    {"markets[].quote", "the replay's summary does not name the market, and both have the same "
+                        "rules at 10x", false},
+    {"markets[].kind", "as markets[].quote", false},
+    {"trigger.margin_call_at", "replay emits no margin calls", true},
+    {"debt.actions", "replay reports the debt (debt_total, debtors), not the venue's actions on it",
+     true},
+    {"debt.deadline_hours", "as debt.actions", true},
+    {"hooks.debt_pursuit", "as debt.actions: the hook is never called in a replay", true},
+};
+
+/* Every evaluation row whose scenario a book can hold changes the replay
+ * too: one close for both (docs/waterfall.md), so a key eval reads and
+ * replay ignores is dead in half the engine. */
+static void test_the_evaluation_rows_change_a_replay_too(void **state)
+{
+    (void)state;
+    size_t tried = 0, failed = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        if (rows[i].by != BY_EVAL)
+            continue;
+        key_row rr = rows[i];
+        char buf[4096], why[3000];
+        if (!as_replay(&rows[i], &rr, buf, sizeof buf))
+            continue;
+        tried++;
+        const char *exempt = NULL;
+        for (size_t k = 0; k < sizeof replay_exempt / sizeof *replay_exempt; k++)
+            if (strcmp(replay_exempt[k].key, rows[i].key) == 0)
+                exempt = replay_exempt[k].why;
+        bool shows = check_row(&rr, rows[i].key, false, why, sizeof why);
+        if (!shows && !exempt) {
+            print_error("%.400s\n", why);
+            failed++;
+        } else if (shows && exempt) {
+            print_error("key %s changes the replay now: remove it from replay_exempt (%s)\n",
+                        rows[i].key, exempt);
+            failed++;
+        }
+    }
+    print_message("%zu evaluation rows replayed\n", tried);
+    assert_int_equal(failed, 0);
+}
+
 /* The test can fail: a change that no result reads (a description) is
  * caught, venue-wide and in a market, and so is a row whose change does
  * not set its key. */
@@ -882,14 +1007,15 @@ int main(void)
     setenv("LIQSIM_ALLOW_PATHS", LIQ_TEST_DATA, 1);
     keylist l = {0};
     walk(&liq_policy_schema, "", &l);
-    struct CMUnitTest *tests = calloc(l.n + 2, sizeof *tests);
+    struct CMUnitTest *tests = calloc(l.n + 3, sizeof *tests);
     if (!tests)
         return 1;
     tests[0] = (struct CMUnitTest)cmocka_unit_test(test_every_row_names_a_key_of_the_table);
     tests[1] = (struct CMUnitTest)cmocka_unit_test(test_a_change_that_shows_nowhere_is_caught);
+    tests[2] = (struct CMUnitTest)cmocka_unit_test(test_the_evaluation_rows_change_a_replay_too);
     for (size_t i = 0; i < l.n; i++)
-        tests[i + 2] = (struct CMUnitTest){l.k[i], test_key, NULL, NULL, l.k[i]};
-    int failed = _cmocka_run_group_tests("policy keys", tests, l.n + 2, NULL, NULL);
+        tests[i + 3] = (struct CMUnitTest){l.k[i], test_key, NULL, NULL, l.k[i]};
+    int failed = _cmocka_run_group_tests("policy keys", tests, l.n + 3, NULL, NULL);
     free(tests);
     free_keys(&l);
     return failed;
