@@ -13,6 +13,7 @@
  * only decides which of its two paths runs them.
  */
 #include "batch.h"
+#include "jsonflat.h"
 #include "mem.h"
 #include "scenario.h"
 #include "yamltree.h"
@@ -32,7 +33,14 @@ typedef struct bkey {
     bool short_ok;
     const field *f;
     size_t holder_off;        /* from s_root to the struct holding f */
+    int quick;                /* how the quick path sets it (enum quick_kind) */
+    schema_rule rule;         /* a decimal's (a mark's), its bounds parsed once */
+    field item;               /* the mark path's item: a decimal of its bounds */
 } bkey;
+
+/* How a key's value is set the quick way (set_fast); Q_NONE: only
+ * through the loader (lists other than the mark path). */
+enum quick_kind { Q_NONE, Q_STR, Q_DEC, Q_ENUM, Q_BOOL, Q_MARKS };
 
 struct batch_keys {
     char *input;              /* "<stdin>": marks point at it */
@@ -52,6 +60,18 @@ typedef struct bval {
     size_t nitems;
     int line, col;
 } bval;
+
+/* A value of a line read the quick way: its text in the line, not
+ * copied (a CSV field, a JSON string's bytes); a JSON array's items in
+ * the reader's jflat. */
+typedef struct qval {
+    int key;
+    const char *text;
+    size_t len;
+    int col;
+    const jflat_item *items;  /* an array's, or NULL */
+    size_t nitems;
+} qval;
 
 typedef struct tpl {
     uint64_t mask;
@@ -80,6 +100,11 @@ struct batch_reader {
     int item_cols[4096];
     size_t nitem_ptrs;
     json_t *json;
+    qval q[BATCH_MAX_KEYS];   /* the quick path's values of the line */
+    size_t nq;
+    csvr_span spans[CSVR_MAX_FIELDS];
+    jflat flat;
+    struct { char name[48]; size_t len; int key; } member_key[BATCH_MAX_KEYS];
     const char *id;           /* the line's id: its name's text, or idbuf */
     char idbuf[96];           /* "<stdin>:LINE" */
     long line;
@@ -124,6 +149,21 @@ static bool add_keys(batch_keys *k, const schema *s, const char *prefix, size_t 
         b->leaf = f->key;
         b->f = f;
         b->holder_off = off;
+        switch (f->type) {
+        case F_STR: b->quick = Q_STR; break;
+        case F_DEC: case F_DEC_UNLIM: b->quick = Q_DEC; break;
+        case F_ENUM: b->quick = Q_ENUM; break;
+        case F_BOOL: b->quick = Q_BOOL; break;
+        default: b->quick = strcmp(dotted, "market.mark_path") == 0 ? Q_MARKS : Q_NONE; break;
+        }
+        /* A mark is an item of the list: a decimal with the list's bounds
+         * (as the loader reads a list's items). */
+        b->item = *f;
+        b->item.type = F_DEC;
+        b->item.off = 0;
+        if ((b->quick == Q_DEC && !schema_rule_init(&b->rule, f)) ||
+            (b->quick == Q_MARKS && !schema_rule_init(&b->rule, &b->item)))
+            b->quick = Q_NONE;
     }
     return true;
 }
@@ -445,9 +485,8 @@ static bool csv_row(void *ud, const csvr_row *row)
 
 /* Where the member "key" starts on an NDJSON line (the column messages
  * give: jansson keeps no positions), searched from *from. */
-static int member_col(const char *line, size_t len, const char *key, size_t *from)
+static int member_col(const char *line, size_t len, const char *key, size_t kl, size_t *from)
 {
-    size_t kl = strlen(key);
     for (size_t i = *from; i + kl + 2 <= len; i++)
         if (line[i] == '"' && memcmp(line + i + 1, key, kl) == 0 && line[i + 1 + kl] == '"') {
             *from = i + kl + 2;
@@ -498,7 +537,7 @@ static bool json_members(batch_reader *br, json_t *o, const char *prefix, const 
             memcpy(buf + pl + 1, name, nl + 1);
             dotted = buf;
         }
-        int col = member_col(text, len, name, from);
+        int col = member_col(text, len, name, strlen(name), from);
         if (json_is_object(v)) {
             if (!json_members(br, v, dotted, text, len, from, d))
                 return false;
@@ -740,6 +779,253 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
     return true;
 }
 
+/* ------------------------------------------------------------------ */
+/* Fast: the line's values straight from its text                       */
+/* ------------------------------------------------------------------ */
+
+/* The values of a line that both readers below take (a CSV record
+ * without quotes, a flat JSON object) are set without copying the line
+ * or building a tree: each through its key's rule resolved once
+ * (bkey.quick, bkey.rule: the loader's own checks, schema_rule_dec and
+ * the rest), over a copy of the scenario loaded whole for the same keys.
+ * Anything else, and any value a rule refuses, goes the usual way
+ * (batch_read below), which reads the line again and gives the loader's
+ * message: a fast line never says anything itself. */
+
+static bool add_q(batch_reader *br, int key, const char *text, size_t len, int col,
+                  uint64_t *mask)
+{
+    /* A key twice (size and position.size): the usual way says so. */
+    if (key < 0 || (*mask >> key & 1) || br->nq == BATCH_MAX_KEYS)
+        return false;
+    *mask |= 1ull << key;
+    br->q[br->nq++] = (qval){.key = key, .text = text, .len = len, .col = col};
+    return true;
+}
+
+/* A CSV record without quotes: its non-empty fields. */
+static bool csv_fast(batch_reader *br, const batch_header *h, const char *text, size_t len,
+                     uint64_t *mask)
+{
+    size_t n = csvr_plain_record(text, len, br->spans);
+    if (n == 0 || n != h->n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const csvr_span *f = &br->spans[i];
+        /* An empty field leaves the key as the base has it. */
+        if (f->len && !add_q(br, h->key[i], f->text, f->len, f->col, mask))
+            return false;
+    }
+    return true;
+}
+
+/* The key a top-level member names: remembered per member position, as
+ * the lines of one input name their members alike. */
+static int member_key(batch_reader *br, size_t i, const char *name, size_t len)
+{
+    if (i < BATCH_MAX_KEYS && br->member_key[i].len == len && len &&
+        memcmp(br->member_key[i].name, name, len) == 0)
+        return br->member_key[i].key;
+    char buf[160];
+    if (len >= sizeof buf)
+        return -1;
+    memcpy(buf, name, len);
+    buf[len] = 0;
+    int key = batch_key_find(br->k, buf);
+    if (i < BATCH_MAX_KEYS && len < sizeof br->member_key[i].name) {
+        memcpy(br->member_key[i].name, name, len);
+        br->member_key[i].len = len;
+        br->member_key[i].key = key;
+    }
+    return key;
+}
+
+/* Whether member p's value (a string, or an item of its array) is the
+ * text key. */
+static bool value_spells(const jflat *jf, const jflat_member *p, const char *key, size_t kl)
+{
+    const jflat_item one = {p->kind, p->text, p->len};
+    const jflat_item *it = p->kind == JF_ARRAY ? &jf->items[p->first] : &one;
+    size_t n = p->kind == JF_ARRAY ? p->n : 1;
+    for (size_t j = 0; j < n; j++)
+        if (it[j].kind == JF_STRING && it[j].len == kl && memcmp(it[j].text, key, kl) == 0)
+            return true;
+    return false;
+}
+
+/* A flat NDJSON object: its members that are not null. */
+static bool ndjson_fast(batch_reader *br, const char *text, size_t len, uint64_t *mask)
+{
+    jflat *jf = &br->flat;
+    if (!jflat_read(text, len, jf))
+        return false;
+    for (size_t i = 0; i < jf->n; i++) {
+        const jflat_member *m = &jf->m[i];
+        int key = member_key(br, i, m->key, m->key_len);
+        /* The column member_col gives: where the key's quote is, unless
+         * the value before it is a string that spells the key (member_col
+         * would stop there; the usual way places it so). */
+        if (i > 0 && value_spells(jf, &jf->m[i - 1], m->key, m->key_len))
+            return false;
+        int col = (int)(m->key - text);
+        /* null leaves the key as the base has it. */
+        if (m->kind == JF_NULL) {
+            if (key < 0)
+                return false;
+            continue;
+        }
+        if (!add_q(br, key, m->text, m->len, col, mask))
+            return false;
+        if (m->kind == JF_ARRAY) {
+            br->q[br->nq - 1].items = &jf->items[m->first];
+            br->q[br->nq - 1].nitems = m->n;
+        }
+    }
+    return true;
+}
+
+/* A mark path: the items of a JSON array, or marks separated by spaces
+ * in one field (each at its own column, as add_list places them), each
+ * through the rule of a mark. */
+static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc, const bkey *bk,
+                      const qval *v, plist *pl)
+{
+    enum { MAX = sizeof br->pts / sizeof *br->pts };
+    if (t->nlegs != 1 || t->legs[0].funding)
+        return false;
+    for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
+        if (t->legs[0].col[c])
+            return false;
+    if (!br->px && (!(br->px = mem_malloc(MAX * sizeof *br->px)) ||
+                    !(br->pm = mem_malloc(MAX * sizeof *br->pm))))
+        return false;
+    liq_mark m = {br->k->input, (int)br->line, v->col};
+    size_t n = 0;
+    if (v->items) {
+        for (; n < v->nitems; n++)
+            if (n == MAX || !schema_rule_dec(&bk->rule, v->items[n].text, v->items[n].len, m,
+                                             &br->pts[n]))
+                return false;
+    } else {
+        const char *p = v->text, *end = v->text + v->len;
+        for (;;) {
+            while (p < end && *p == ' ')
+                p++;
+            if (p == end)
+                break;
+            const char *sp = memchr(p, ' ', (size_t)(end - p));
+            size_t l = sp ? (size_t)(sp - p) : (size_t)(end - p);
+            m.col = v->col + (int)(p - v->text);
+            if (n == MAX || !schema_rule_dec(&bk->rule, p, l, m, &br->pts[n]))
+                return false;
+            n++;
+            p += l;
+        }
+    }
+    if (n == 0)
+        return false;
+    *pl = (plist){br->pts, n, {br->k->input, (int)br->line, v->col}, true};
+    for (size_t j = 0; j < n; j++) {
+        br->px[j] = br->pts[j].v;
+        br->pm[j] = br->pts[j].m;
+    }
+    sc->path_px = br->px;
+    sc->path_m = br->pm;
+    sc->npath = n;
+    return true;
+}
+
+/* The line's values over a copy of t: false where a value needs the
+ * loader (set_quick's cases, the same way). */
+static bool set_fast(batch_reader *br, const liq_scenario *t)
+{
+    const batch_keys *k = br->k;
+    liq_scenario *sc = &br->scratch;
+    *sc = *t;
+    sc->r.name.v = (char *)br->id;
+    for (size_t i = 0; i < br->nq; i++) {
+        const qval *v = &br->q[i];
+        const bkey *bk = &k->keys[v->key];
+        char *holder = (char *)&sc->r + bk->holder_off;
+        void *slot = holder + bk->f->off;
+        liq_mark m = {k->input, (int)br->line, v->col};
+        if (v->items && bk->quick != Q_MARKS)
+            return false;
+        switch (bk->quick) {
+        case Q_STR: {
+            /* Text has no rule to check: the slot points at a copy. */
+            pstr *p = slot;
+            p->v = (char *)(v->key == k->name_key ? br->id : keep(br, v->text, v->len));
+            p->m = m;
+            p->set = true;
+            break;
+        }
+        case Q_DEC:
+            if (!schema_rule_dec(&bk->rule, v->text, v->len, m, slot))
+                return false;
+            break;
+        case Q_ENUM: {
+            penum *p = slot;
+            if ((p->v = schema_enum_find(bk->f, v->text, v->len)) < 0)
+                return false;
+            p->m = m;
+            p->set = true;
+            break;
+        }
+        case Q_BOOL: {
+            pbool *p = slot;
+            if (!schema_bool_find(v->text, v->len, &p->v))
+                return false;
+            p->m = m;
+            p->set = true;
+            break;
+        }
+        case Q_MARKS:
+            if (!set_marks(br, t, sc, bk, v, slot))
+                return false;
+            break;
+        default:
+            return false;
+        }
+    }
+    br->leg = t->legs[0];
+    br->leg.p = &sc->r.position;
+    br->leg.px = sc->path_px;
+    br->leg.px_m = sc->path_m;
+    br->leg.col[PCOL_MARK] = sc->path_px;
+    sc->legs = &br->leg;
+    sc->nlegs = 1;
+    return true;
+}
+
+/* The line the fast way, or NULL (nothing said: the caller reads it the
+ * usual way). */
+static const liq_scenario *read_fast(batch_reader *br, const batch_header *h, const char *text,
+                                     size_t len)
+{
+    const batch_keys *k = br->k;
+    uint64_t mask = 0;
+    br->nq = 0;
+    if (!(h ? csv_fast(br, h, text, len, &mask) : ndjson_fast(br, text, len, &mask)))
+        return NULL;
+    const tpl *t = NULL;
+    for (size_t i = 0; i < BATCH_CACHE && !t; i++)
+        if (br->cache[i].s && br->cache[i].mask == mask)
+            t = &br->cache[i];
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < br->nq; i++)
+        if (br->q[i].key == k->name_key && !br->q[i].items)
+            br->id = keep(br, br->q[i].text, br->q[i].len);
+    if (!br->id)
+        default_id(br, br->line);
+    if (set_fast(br, t->s))
+        return &br->scratch;
+    br->id = NULL;
+    br->used = 0;
+    return NULL;
+}
+
 /* Scenario-file text is at most twice a line in the arena: each value
  * copied once, an integer printed no longer than it is written. */
 static bool make_room(batch_reader *br, size_t len)
@@ -772,6 +1058,9 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         mem_error(d, k->input, (int)line, 0);
         return NULL;
     }
+    const liq_scenario *fast = read_fast(br, h, text, len);
+    if (fast)
+        return fast;
     bool ok;
     if (h) {
         csv_line cl = {br, h, d, true, false};

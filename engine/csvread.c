@@ -110,6 +110,45 @@ static int line_end(unsigned char c)
     return c == '\r' || c == '\n';
 }
 
+/* The fields of one row of text with no quote and no line end, split
+ * at each comma: the first max of them, each with its column from the
+ * row's start. The one place an unquoted row is split. */
+static size_t split_row(const char *text, size_t len, csvr_span *out, size_t max)
+{
+    size_t n = 0, f = 0;
+    while (n < max) {
+        const char *comma = memchr(text + f, ',', len - f);
+        size_t fe = comma ? (size_t)(comma - text) : len;
+        out[n++] = (csvr_span){text + f, fe - f, (int)f + 1};
+        if (!comma)
+            break;
+        f = fe + 1;
+    }
+    return n;
+}
+
+size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS])
+{
+    if (len && text[len - 1] == '\n')
+        len--;
+    if (len && text[len - 1] == '\r')
+        len--;
+    if (len == 0 || text[0] == '#' || (unsigned char)text[0] == 0xEF ||
+        memchr(text, '"', len) || memchr(text, '\n', len) || memchr(text, '\r', len) ||
+        memchr(text, 0, len))
+        return 0;
+    csvr_span sp[CSVR_MAX_FIELDS + 1];
+    size_t n = split_row(text, len, sp, CSVR_MAX_FIELDS + 1);
+    if (n > CSVR_MAX_FIELDS)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sp[i].len > CSVR_MAX_FIELD)
+            return 0;
+        out[i] = sp[i];
+    }
+    return n;
+}
+
 /* Text with no quote character, which libcsv would only split at commas
  * and line ends: the same fields, places, limits and callbacks, split
  * here (on_field and on_row, as libcsv calls them), without feeding
@@ -131,16 +170,13 @@ static bool read_unquoted(reader *r, const char *text, size_t len, size_t pos, i
         while (end < len && !line_end((unsigned char)text[end]))
             end++;
         if (end > pos) {
-            size_t f = pos;
-            for (;;) {
-                const char *comma = memchr(text + f, ',', end - f);
-                size_t fe = comma ? (size_t)(comma - text) : end;
+            csvr_span sp[CSVR_MAX_FIELDS + 1];
+            size_t n = split_row(text + pos, end - pos, sp, CSVR_MAX_FIELDS + 1);
+            /* One past the limit is split too: on_field says so at its place. */
+            for (size_t i = 0; i < n && !r->stop; i++) {
                 r->fline = line;
-                r->fcol = (int)(f - lstart) + 1;
-                on_field((void *)(text + f), fe - f, r);
-                if (!comma || r->stop)
-                    break;
-                f = fe + 1;
+                r->fcol = (int)(sp[i].text - (text + lstart)) + 1;
+                on_field((void *)sp[i].text, sp[i].len, r);
             }
             if (!r->stop)
                 on_row(0, r);

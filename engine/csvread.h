@@ -45,6 +45,23 @@ bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, 
 bool csvr_read_from(const char *file, const char *text, size_t len, long first_line,
                     csvr_row_fn *fn, void *ud, liq_diags *d);
 
+/* A field of a record read in place: its bytes in the text (not
+ * NUL-terminated) and its 1-based column. */
+typedef struct csvr_span {
+    const char *text;
+    size_t len;
+    int col;
+} csvr_span;
+
+/* One record (a batch line: text[0, len), one final \n or \r\n aside)
+ * that the quick reader takes as it is: no quote, no other line break,
+ * no NUL byte, no byte-order mark or '#' first, at most CSVR_MAX_FIELDS
+ * fields of at most CSVR_MAX_FIELD bytes. Its fields, split where
+ * csvr_read_from splits them, go in out without a copy; returns their
+ * count, or 0 for any other record (read it with csvr_read_from, which
+ * reads it or says what is wrong). */
+size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS]);
+
 /* Text of a field fit to quote in a message: at most 40 bytes (then
  * "..."), bytes that are not printable ASCII as \xNN (a field must not
  * carry terminal escapes into stderr). Returns out. */

@@ -365,25 +365,26 @@ static bool parse_plain(const char *s, size_t len, liq_dec *out)
     static const uint64_t pow10[LIQ_DEC_SCALE + 1] = {
         1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
         100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull};
-    size_t i = 0, nd = 0, nf = 0;
-    bool neg = false, dot = false;
+    size_t i = 0;
+    bool neg = false;
     if (len && (s[0] == '-' || s[0] == '+'))
         neg = s[i++] == '-';
+    /* The whole part, then the fraction: one test per digit. */
     uint64_t acc = 0;
-    for (; i < len; i++) {
-        char c = s[i];
-        if (c >= '0' && c <= '9') {
-            if (++nd > 18)
-                return false;
-            acc = acc * 10 + (uint64_t)(c - '0');
-            nf += dot;
-        } else if (c == '.' && !dot) {
-            dot = true;
-        } else {
-            return false;
-        }
+    size_t start = i;
+    for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+        acc = acc * 10 + (uint64_t)(s[i] - '0');
+    size_t nd = i - start, nf = 0;
+    if (i < len && s[i] == '.') {
+        size_t f = ++i;
+        for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+            acc = acc * 10 + (uint64_t)(s[i] - '0');
+        nf = i - f;
+        nd += nf;
     }
-    if (nd == 0 || nf > LIQ_DEC_SCALE)
+    /* 18 digits always fit 64 bits; more (and any other text) is the
+     * general path's. */
+    if (i != len || nd == 0 || nd > 18 || nf > LIQ_DEC_SCALE)
         return false;
     liq_i128 v = (liq_i128)((u128)acc * pow10[LIQ_DEC_SCALE - nf]);
     out->raw = neg ? -v : v;

@@ -156,51 +156,92 @@ static bool bound(const char *text, liq_dec *out)
     return ok;
 }
 
+bool schema_rule_init(schema_rule *r, const field *f)
+{
+    *r = (schema_rule){.f = f};
+    r->has_lo = f->lo && bound(f->lo, &r->lo);
+    r->has_hi = f->hi && bound(f->hi, &r->hi);
+    return (!f->lo || r->has_lo) && (!f->hi || r->has_hi);
+}
+
+/* A decimal of the field's rule: parsed, then within its bounds. */
+static liq_status dec_value(const schema_rule *r, const char *text, size_t len, liq_dec *v)
+{
+    liq_status st = liq_dec_parse(text, len, v);
+    if (st != LIQ_OK)
+        return st;
+    if ((r->has_lo && liq_dec_cmp(*v, r->lo) < 0) || (r->has_hi && liq_dec_cmp(*v, r->hi) > 0))
+        return LIQ_EINPUT;
+    return LIQ_OK;
+}
+
+static bool is_unlimited(const field *f, const char *text, size_t len)
+{
+    return f->type == F_DEC_UNLIM && len == 9 && memcmp(text, "unlimited", 9) == 0;
+}
+
+bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m, pdec *out)
+{
+    liq_dec v;
+    if (is_unlimited(r->f, text, len)) {
+        out->unlimited = true;
+    } else if (dec_value(r, text, len, &v) == LIQ_OK) {
+        out->v = v;
+        out->unlimited = false;
+    } else {
+        return false;
+    }
+    out->m = m;
+    out->set = true;
+    return true;
+}
+
 static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file,
                      const char *path, liq_diags *d)
 {
     bool unlim = f->type == F_DEC_UNLIM;
     if (!want_scalar(n, file, path, d, unlim ? "a decimal or 'unlimited'" : "a decimal"))
         return false;
-    out->m = mark_of(file, n);
-    if (unlim && strcmp(n->text, "unlimited") == 0) {
-        out->unlimited = true;
-        out->set = true;
+    schema_rule r;
+    (void)schema_rule_init(&r, f);
+    if (schema_rule_dec(&r, n->text, strlen(n->text), mark_of(file, n), out))
         return true;
-    }
-    liq_status st = liq_dec_from_str(n->text, &out->v);
+    /* Refused: the same steps again, for the message. */
+    out->m = mark_of(file, n);
+    liq_dec v;
+    liq_status st = dec_value(&r, n->text, strlen(n->text), &v);
     if (st == LIQ_EPRECISION)
         return err(d, file, n, "%s: \"%s\" has more than %d decimal places", path, n->text,
                    LIQ_DEC_SCALE);
     if (st == LIQ_EOVERFLOW)
         return err(d, file, n, "%s: \"%s\" is too large", path, n->text);
-    if (st != LIQ_OK) {
+    if (st != LIQ_EINPUT) {
         const char *hint = strchr(n->text, '%') ? " (write rates as fractions: 0.5% is 0.005)" : "";
         return err(d, file, n, "%s: expected a decimal%s, got \"%s\"%s", path,
                    unlim ? " or 'unlimited'" : "", n->text, hint);
     }
-    liq_dec lo, hi;
-    bool below = f->lo && bound(f->lo, &lo) && liq_dec_cmp(out->v, lo) < 0;
-    bool above = f->hi && bound(f->hi, &hi) && liq_dec_cmp(out->v, hi) > 0;
-    if (below || above) {
-        char words[120];
-        schema_range_words(f, words, sizeof words);
-        return err(d, file, n, "%s: expected a decimal %s, got \"%s\"", path, words, n->text);
-    }
-    out->set = true;
-    return true;
+    char words[120];
+    schema_range_words(f, words, sizeof words);
+    return err(d, file, n, "%s: expected a decimal %s, got \"%s\"", path, words, n->text);
+}
+
+int schema_enum_find(const field *f, const char *text, size_t len)
+{
+    for (size_t i = 0; f->enum_vals[i]; i++)
+        if (strncmp(f->enum_vals[i], text, len) == 0 && f->enum_vals[i][len] == 0)
+            return (int)i;
+    return -1;
 }
 
 static bool load_enum(const field *f, const ynode *n, int *out, const char *file,
                       const char *path, liq_diags *d)
 {
     size_t cnt = enum_count(f->enum_vals);
-    if (n->kind == YN_SCALAR)
-        for (size_t i = 0; i < cnt; i++)
-            if (strcmp(n->text, f->enum_vals[i]) == 0) {
-                *out = (int)i;
-                return true;
-            }
+    int k = n->kind == YN_SCALAR ? schema_enum_find(f, n->text, strlen(n->text)) : -1;
+    if (k >= 0) {
+        *out = k;
+        return true;
+    }
     /* The values in words only for the message (a batch loads millions). */
     char all[400];
     join_list(all, sizeof all, f->enum_vals, cnt);
@@ -498,6 +539,17 @@ static bool load_list(const field *f, const ynode *v, plist *pl, const char *fil
     return ok;
 }
 
+bool schema_bool_find(const char *text, size_t len, bool *out)
+{
+    if (len == 4 && memcmp(text, "true", 4) == 0)
+        *out = true;
+    else if (len == 5 && memcmp(text, "false", 5) == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
 static bool load_field(const field *f, const ynode *v, char *base, const char *file,
                        const char *path, liq_diags *d)
 {
@@ -555,11 +607,7 @@ static bool load_field(const field *f, const ynode *v, char *base, const char *f
         pbool *p = slot;
         if (!want_scalar(v, file, path, d, "true or false"))
             return false;
-        if (strcmp(v->text, "true") == 0)
-            p->v = true;
-        else if (strcmp(v->text, "false") == 0)
-            p->v = false;
-        else
+        if (!schema_bool_find(v->text, strlen(v->text), &p->v))
             return err(d, file, v, "%s: expected true or false, got \"%s\"", path, v->text);
         p->m = mark_of(file, v);
         p->set = true;

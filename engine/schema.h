@@ -111,6 +111,27 @@ const field *schema_find(const schema *s, const char *key, size_t *holder_off);
 bool schema_load_value(const field *f, const ynode *v, void *holder, const char *file,
                        const char *path, liq_diags *d);
 
+/* The loader's rule for one value of a field, on text of len bytes (not
+ * NUL-terminated), for a caller that resolves a field once and then sets
+ * millions of values (a batch line): what schema_load_value stores, with
+ * no message. Where they return false the loader refuses the text too,
+ * and the caller loads it through schema_load_value for the message.
+ * A decimal's rule is its field and its bounds, parsed once. */
+typedef struct schema_rule {
+    const field *f;           /* F_DEC or F_DEC_UNLIM */
+    liq_dec lo, hi;
+    bool has_lo, has_hi;
+} schema_rule;
+/* False when a bound of the table does not parse (the loader then does
+ * not check it either). */
+bool schema_rule_init(schema_rule *r, const field *f);
+/* The decimal (or 'unlimited') into out, marked m. */
+bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m, pdec *out);
+/* The index of text among an F_ENUM field's values, or -1. */
+int schema_enum_find(const field *f, const char *text, size_t len);
+/* An F_BOOL's true or false. */
+bool schema_bool_find(const char *text, size_t len, bool *out);
+
 /* The closest candidate to word (edit distance <= 2 or a prefix), or NULL. */
 const char *schema_suggest(const char *word, const char *const *cands, size_t n);
 

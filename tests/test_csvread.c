@@ -194,6 +194,74 @@ static void unquoted_text_reads_as_libcsv_reads_it(void **state)
     }
 }
 
+/* A batch line read in place (csvr_plain_record): for random one-line
+ * records of the bytes that matter, what it takes is one row of the same
+ * fields at the same columns as csvr_read_from gives; and what it leaves
+ * (a quote, a stray line end, a NUL byte) is what only the reader can
+ * say something about. */
+static void a_plain_record_is_the_row_the_reader_reads(void **state)
+{
+    (void)state;
+    static const char plain[] = "a1.,,, ", rare[] = "#\"\r\n\0\xef";
+    uint64_t x = 0x243f6a8885a308d3u;
+    size_t taken = 0;
+    for (int round = 0; round < 20000; round++) {
+        char text[160];
+        size_t len = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want = (size_t)(x % 100);
+        while (len < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[len++] = x % 40 == 0 ? rare[(x >> 8) % (sizeof rare - 1)]
+                                      : plain[(x >> 8) % (sizeof plain - 1)];
+        }
+        /* Half end in a line break, as the batch's lines do. */
+        if (x >> 40 & 1)
+            text[len++] = '\n';
+        csvr_span sp[CSVR_MAX_FIELDS];
+        size_t n = csvr_plain_record(text, len, sp);
+        if (n == 0)
+            continue;
+        taken++;
+        seen a = {{0}, 0, 0}, b = {{0}, 0, 0};
+        liq_diags d = LIQ_DIAGS_INIT;
+        if (!csvr_read_from("t.csv", text, len, 5, collect, &b, &d) || b.rows != 1)
+            fail_msg("round %d: taken in place, but the reader reads %zu rows of %s", round,
+                     b.rows, csvr_quote(text, len, (char[200]){0}));
+        csvr_field f[CSVR_MAX_FIELDS];
+        char copies[CSVR_MAX_FIELDS][160];
+        for (size_t i = 0; i < n; i++) {
+            memcpy(copies[i], sp[i].text, sp[i].len);
+            copies[i][sp[i].len] = 0;
+            f[i] = (csvr_field){copies[i], sp[i].len, 5, sp[i].col};
+        }
+        collect(&a, &(csvr_row){5, n, f});
+        if (strcmp(a.text, b.text) != 0)
+            fail_msg("round %d:\n in place: %s\n reader:   %s", round, a.text, b.text);
+        liq_diags_free(&d);
+    }
+    assert_true(taken > 5000);
+}
+
+/* In place, a record of 32 fields and a field of 1024 bytes are taken;
+ * one more of either is left to the reader, which says so. */
+static void a_plain_record_keeps_the_reader_limits(void **state)
+{
+    (void)state;
+    char text[2100];
+    csvr_span sp[CSVR_MAX_FIELDS];
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t n = 0;
+        for (int i = 0; i < CSVR_MAX_FIELDS + extra; i++)
+            n += (size_t)sprintf(text + n, "%s1", i ? "," : "");
+        assert_int_equal(csvr_plain_record(text, n, sp), extra ? 0 : CSVR_MAX_FIELDS);
+        memset(text, 'x', CSVR_MAX_FIELD + (size_t)extra);
+        memcpy(text + CSVR_MAX_FIELD + extra, ",1\n", 3);
+        assert_int_equal(csvr_plain_record(text, CSVR_MAX_FIELD + (size_t)extra + 3, sp),
+                         extra ? 0 : 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +273,8 @@ int main(void)
         cmocka_unit_test(malformed_input),
         cmocka_unit_test(quoting_for_messages),
         cmocka_unit_test(unquoted_text_reads_as_libcsv_reads_it),
+        cmocka_unit_test(a_plain_record_is_the_row_the_reader_reads),
+        cmocka_unit_test(a_plain_record_keeps_the_reader_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

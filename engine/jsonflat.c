@@ -1,0 +1,174 @@
+/*
+ * jsonflat.c — the quick reader of a flat JSON object (jsonflat.h).
+ *
+ * Owns the subset of JSON it takes, no more: where a byte could mean
+ * anything else (an escape, a byte outside printable ASCII, a fraction,
+ * an exponent, a leading zero, a nested object, a key twice), it stops
+ * and the text goes to jansson, which stays the one JSON parser of
+ * record: every message about bad JSON is jansson's.
+ */
+#include "jsonflat.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* JSON's white space (RFC 8259, section 2). */
+static size_t skip_ws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (unsigned char)s[i] <= ' ' &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The bytes that end a plain string's run: its closing quote, and every
+ * byte it does not take (an escape, a control byte, anything not
+ * printable ASCII). */
+static bool string_stop(unsigned char c)
+{
+    return (unsigned char)(c - 0x20) > 0x5e || c == '"' || c == '\\';
+}
+
+/* A string at s[i] == '"' of printable ASCII without escapes: its bytes,
+ * and the index past its closing quote; 0 when it is not one. */
+static size_t plain_string(const char *s, size_t len, size_t i, const char **text, size_t *n)
+{
+    size_t start = ++i;
+    while (i < len && !string_stop((unsigned char)s[i]))
+        i++;
+    if (i == len || s[i] != '"')
+        return 0;
+    *text = s + start;
+    *n = i - start;
+    return i + 1;
+}
+
+/* An integer at s[i] as JSON writes it (no leading zero, no "-0"), of at
+ * most 18 digits so that it fits jansson's json_int_t, not followed by a
+ * fraction or an exponent (jansson would read a real): the index past
+ * it; 0 when it is not one. */
+static size_t plain_int(const char *s, size_t len, size_t i)
+{
+    size_t start = i;
+    if (i < len && s[i] == '-')
+        i++;
+    size_t d = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    size_t nd = i - d;
+    if (nd == 0 || nd > 18 || (s[d] == '0' && (nd > 1 || d > start)))
+        return 0;
+    if (i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))
+        return 0;
+    return i;
+}
+
+/* One scalar value at s[i]: its kind and text, the index past it; 0
+ * when it is not one this reader takes. */
+static size_t scalar(const char *s, size_t len, size_t i, jflat_kind *kind, const char **text,
+                     size_t *n)
+{
+    if (i >= len)
+        return 0;
+    if (s[i] == '"') {
+        *kind = JF_STRING;
+        return plain_string(s, len, i, text, n);
+    }
+    static const struct { const char *word; size_t n; jflat_kind kind; } words[] = {
+        {"true", 4, JF_TRUE}, {"false", 5, JF_FALSE}, {"null", 4, JF_NULL}};
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+        if (len - i >= words[w].n && memcmp(s + i, words[w].word, words[w].n) == 0) {
+            *kind = words[w].kind;
+            *text = s + i;
+            *n = words[w].n;
+            return i + words[w].n;
+        }
+    size_t end = plain_int(s, len, i);
+    if (!end)
+        return 0;
+    *kind = JF_INT;
+    *text = s + i;
+    *n = end - i;
+    return end;
+}
+
+/* An array at s[i] == '[' of plain strings and integers, its items added
+ * to out: the index past it, 0 when it is not one. */
+static size_t array(const char *s, size_t len, size_t i, jflat *out, jflat_member *m)
+{
+    m->kind = JF_ARRAY;
+    m->first = out->nitems;
+    m->n = 0;
+    i = skip_ws(s, len, i + 1);
+    if (i < len && s[i] == ']')
+        return i + 1;
+    for (;;) {
+        if (out->nitems == JFLAT_MAX_ITEMS)
+            return 0;
+        jflat_item *it = &out->items[out->nitems];
+        i = scalar(s, len, i, &it->kind, &it->text, &it->len);
+        if (!i || (it->kind != JF_STRING && it->kind != JF_INT))
+            return 0;
+        out->nitems++;
+        m->n++;
+        i = skip_ws(s, len, i);
+        if (i < len && s[i] == ']')
+            return i + 1;
+        if (i >= len || s[i] != ',')
+            return 0;
+        i = skip_ws(s, len, i + 1);
+    }
+}
+
+bool jflat_read(const char *s, size_t len, jflat *out)
+{
+    out->n = 0;
+    out->nitems = 0;
+    uint64_t seen = 0;        /* a bit per key's length and last byte */
+    size_t i = skip_ws(s, len, 0);
+    if (i >= len || s[i] != '{')
+        return false;
+    i = skip_ws(s, len, i + 1);
+    if (i < len && s[i] == '}') {
+        i++;
+    } else {
+        for (;;) {
+            if (out->n == JFLAT_MAX_MEMBERS || i >= len || s[i] != '"')
+                return false;
+            jflat_member *m = &out->m[out->n];
+            if (!(i = plain_string(s, len, i, &m->key, &m->key_len)))
+                return false;
+            /* jansson is asked to refuse a key twice (JSON_REJECT_DUPLICATES):
+             * its message says so. Keys are told apart by length and last
+             * byte first. */
+            uint64_t bit = 1ull << ((m->key_len * 7 + (m->key_len ? (unsigned char)m->key[m->key_len - 1] : 0)) & 63);
+            if (seen & bit)
+                for (size_t k = 0; k < out->n; k++)
+                    if (out->m[k].key_len == m->key_len &&
+                        memcmp(out->m[k].key, m->key, m->key_len) == 0)
+                        return false;
+            seen |= bit;
+            i = skip_ws(s, len, i);
+            if (i >= len || s[i] != ':')
+                return false;
+            i = skip_ws(s, len, i + 1);
+            if (i < len && s[i] == '[')
+                i = array(s, len, i, out, m);
+            else
+                i = scalar(s, len, i, &m->kind, &m->text, &m->len);
+            if (!i)
+                return false;
+            out->n++;
+            i = skip_ws(s, len, i);
+            if (i < len && s[i] == '}') {
+                i++;
+                break;
+            }
+            if (i >= len || s[i] != ',')
+                return false;
+            i = skip_ws(s, len, i + 1);
+        }
+    }
+    /* Nothing but white space after the object (json_loadb checks so). */
+    return skip_ws(s, len, i) == len;
+}

@@ -1,0 +1,228 @@
+/*
+ * test_jsonflat.c — the quick reader of a flat JSON object
+ * (engine/jsonflat.c), beside jansson.
+ *
+ * What it shows: the objects an NDJSON batch line most often is are read
+ * in place, member by member; anything the reader is not sure of (an
+ * escape, a fraction, a leading zero, a nested object, a key twice, text
+ * after the object) is left to jansson; and over random text near such
+ * objects, whatever the quick reader accepts, jansson reads as the same
+ * object, member by member, while whatever jansson refuses, the quick
+ * reader refuses too.
+ */
+#include "support/support.h"
+#include "jsonflat.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+static bool reads(const char *text, jflat *jf)
+{
+    return jflat_read(text, strlen(text), jf);
+}
+
+static void a_flat_object_is_read_member_by_member(void **state)
+{
+    (void)state;
+    jflat jf;
+    const char *line = " {\"id\":\"a1\", \"leverage\":10,\"neg\":-3,\"ok\":true,\"no\":false,"
+                       "\"none\":null,\"mark_path\":[\"50000\", 42500 ],\"empty\":[]}\n";
+    assert_true(reads(line, &jf));
+    assert_int_equal(jf.n, 8);
+    assert_true(jf.m[0].key_len == 2 && memcmp(jf.m[0].key, "id", 2) == 0);
+    assert_int_equal(jf.m[0].kind, JF_STRING);
+    assert_true(jf.m[0].len == 2 && memcmp(jf.m[0].text, "a1", 2) == 0);
+    assert_int_equal(jf.m[1].kind, JF_INT);
+    assert_true(jf.m[1].len == 2 && memcmp(jf.m[1].text, "10", 2) == 0);
+    assert_true(jf.m[2].kind == JF_INT && jf.m[2].len == 2);
+    assert_int_equal(jf.m[3].kind, JF_TRUE);
+    assert_int_equal(jf.m[4].kind, JF_FALSE);
+    assert_int_equal(jf.m[5].kind, JF_NULL);
+    assert_int_equal(jf.m[6].kind, JF_ARRAY);
+    assert_int_equal(jf.m[6].n, 2);
+    const jflat_item *it = &jf.items[jf.m[6].first];
+    assert_true(it[0].kind == JF_STRING && it[0].len == 5 && memcmp(it[0].text, "50000", 5) == 0);
+    assert_true(it[1].kind == JF_INT && it[1].len == 5 && memcmp(it[1].text, "42500", 5) == 0);
+    assert_true(jf.m[7].kind == JF_ARRAY && jf.m[7].n == 0);
+    assert_true(reads("{}", &jf) && jf.n == 0);
+}
+
+/* Each of these is jansson's to read: some are JSON it takes, some it
+ * refuses with its own message. */
+static void what_it_is_not_sure_of_is_left_to_jansson(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "{\"a\":\"x\\n\"}",            /* an escape */
+        "{\"a\":\"caf\xc3\xa9\"}",     /* a byte that is not ASCII */
+        "{\"a\":\"tab\there\"}",       /* a control byte in a string */
+        "{\"a\":1.5}",                 /* a fraction: a binary float */
+        "{\"a\":1e3}",                 /* an exponent */
+        "{\"a\":01}",                  /* a leading zero (invalid JSON) */
+        "{\"a\":-0}",                  /* -0: jansson's integer 0 */
+        "{\"a\":1234567890123456789}", /* 19 digits */
+        "{\"a\":{\"b\":\"1\"}}",       /* nested */
+        "{\"a\":[true]}",              /* an array of anything but strings and integers */
+        "{\"a\":\"1\",\"a\":\"2\"}",   /* a key twice */
+        "{\"a\":\"1\"} x",             /* text after the object */
+        "{\"a\":\"1\",}",              /* a trailing comma */
+        "[\"a\"]",                     /* not an object */
+        "{\"a\":tru}",
+        "{\"a\" \"1\"}",
+        "",
+    };
+    jflat jf;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        if (reads(texts[i], &jf))
+            fail_msg("read the quick way: %s", texts[i]);
+}
+
+/* The value of a member the quick reader found, against jansson's. */
+static bool same_value(jflat_kind kind, const char *text, size_t len, const jflat *jf,
+                       const jflat_member *m, json_t *v)
+{
+    char buf[32];
+    switch (kind) {
+    case JF_STRING:
+        return json_is_string(v) && json_string_length(v) == len &&
+               memcmp(json_string_value(v), text, len) == 0;
+    case JF_INT:
+        if (!json_is_integer(v))
+            return false;
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return strlen(buf) == len && memcmp(buf, text, len) == 0;
+    case JF_TRUE: return json_is_true(v);
+    case JF_FALSE: return json_is_false(v);
+    case JF_NULL: return json_is_null(v);
+    case JF_ARRAY:
+        if (!json_is_array(v) || json_array_size(v) != m->n)
+            return false;
+        for (size_t i = 0; i < m->n; i++) {
+            const jflat_item *it = &jf->items[m->first + i];
+            if (!same_value(it->kind, it->text, it->len, jf, m, json_array_get(v, i)))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+static size_t draw(uint64_t *x, size_t n)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return (size_t)(*x % n);
+}
+
+/* Random text near a batch line: members drawn from pieces that are
+ * plain or not (escapes, fractions, leading zeros, nesting, repeated
+ * keys), then now and then a byte inserted, dropped or changed. */
+static size_t random_line(uint64_t *x, char *out, size_t cap)
+{
+    static const char *const keys[] = {"\"id\"", "\"size\"", "\"a\"", "\"mark_path\"", "\"b\\\"\"",
+                                       "\"\"", "\"size\"", "\"k\xc3\xa9\""};
+    static const char *const values[] = {
+        "\"p1\"", "\"0.25\"", "\"\"", "10", "-3", "0", "-0", "01", "1.5", "2e3", "true",
+        "false", "null", "tru", "[\"1\",2]", "[]", "[ \"1\" , \"2\" ]", "[true]", "[1,]",
+        "{\"x\":1}", "{}", "\"a\\nb\"", "\"\\u0041\"", "\"caf\xc3\xa9\"", "\"\x01\"",
+        "123456789012345678", "1234567890123456789", "-", "\"size\"", "\"unterminated"};
+    static const char *const gaps[] = {"", "", "", " ", "\t", "\n ", "\r\n", "\f"};
+#define PICK(arr) arr[draw(x, sizeof arr / sizeof *arr)]
+    size_t n = 0;
+    n += (size_t)snprintf(out + n, cap - n, "%s{%s", PICK(gaps), PICK(gaps));
+    int members = (int)(*x % 5);
+    for (int i = 0; i < members; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%s:%s%s%s", i ? "," : "", PICK(gaps),
+                              PICK(keys), PICK(gaps), PICK(values), PICK(gaps));
+    n += (size_t)snprintf(out + n, cap - n, "}%s", PICK(gaps));
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    if (*x % 4 == 0 && n > 0) {
+        size_t at = (size_t)(*x >> 8) % n;
+        int what = (int)((*x >> 40) % 3);
+        static const char bytes[] = "{}[]\",:0 -.e\\a";
+        char c = bytes[(*x >> 48) % (sizeof bytes - 1)];
+        if (what == 0 && n + 1 < cap) {
+            memmove(out + at + 1, out + at, n - at);
+            out[at] = c;
+            n++;
+        } else if (what == 1) {
+            memmove(out + at, out + at + 1, n - at - 1);
+            n--;
+        } else {
+            out[at] = c;
+        }
+    }
+#undef PICK
+    out[n] = 0;
+    return n;
+}
+
+static void what_it_reads_jansson_reads_alike(void **state)
+{
+    (void)state;
+    uint64_t x = 0x2545f4914f6cdd1du;
+    size_t quick = 0, refused_by_jansson = 0;
+    for (int round = 0; round < 50000; round++) {
+        char text[1024];
+        size_t len = random_line(&x, text, sizeof text);
+        jflat jf;
+        bool ok = jflat_read(text, len, &jf);
+        json_error_t je;
+        json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        refused_by_jansson += !j;
+        if (ok) {
+            quick++;
+            if (!j || !json_is_object(j) || json_object_size(j) != jf.n)
+                fail_msg("round %d: the quick reader takes what jansson does not read alike: %s",
+                         round, text);
+            /* The same members in the same order (jansson keeps the order). */
+            size_t i = 0;
+            const char *key;
+            json_t *v;
+            json_object_foreach(j, key, v) {
+                const jflat_member *m = &jf.m[i++];
+                if (strlen(key) != m->key_len || memcmp(key, m->key, m->key_len) != 0 ||
+                    !same_value(m->kind, m->text, m->len, &jf, m, v))
+                    fail_msg("round %d: member %zu differs: %s", round, i, text);
+            }
+        }
+        json_decref(j);
+    }
+    /* Both sides of the line were met often. */
+    assert_true(quick > 5000);
+    assert_true(refused_by_jansson > 5000);
+}
+
+/* Its limits: 64 members and 256 array items are read, one more of
+ * either is jansson's. */
+static void its_limits_hold_at_their_edge(void **state)
+{
+    (void)state;
+    char text[8192];
+    jflat jf;
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t n = (size_t)sprintf(text, "{");
+        for (int i = 0; i < JFLAT_MAX_MEMBERS + extra; i++)
+            n += (size_t)sprintf(text + n, "%s\"k%d\":%d", i ? "," : "", i, i);
+        sprintf(text + n, "}");
+        assert_int_equal(reads(text, &jf), extra == 0);
+        n = (size_t)sprintf(text, "{\"m\":[");
+        for (int i = 0; i < JFLAT_MAX_ITEMS + extra; i++)
+            n += (size_t)sprintf(text + n, "%s%d", i ? "," : "", i);
+        sprintf(text + n, "]}");
+        assert_int_equal(reads(text, &jf), extra == 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_flat_object_is_read_member_by_member),
+        cmocka_unit_test(what_it_is_not_sure_of_is_left_to_jansson),
+        cmocka_unit_test(what_it_reads_jansson_reads_alike),
+        cmocka_unit_test(its_limits_hold_at_their_edge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
