@@ -1,6 +1,7 @@
 /*
- * heap.c — a plain binary min-heap on (key, idx); ties broken by account
- * index so the order of pops never depends on insertion history.
+ * heap.c — the trigger index (heap.h): a plain binary min-heap on (key,
+ * idx), and the sorted run beside it; ties broken by account index so the
+ * order of pops never depends on insertion history.
  */
 #include "heap.h"
 #include "mem.h"
@@ -90,4 +91,168 @@ void heap_free(heap *h)
     free(h->a);
     h->a = NULL;
     h->n = h->cap = 0;
+}
+
+/* ---- the sorted run --------------------------------------------------- */
+
+static bool run_less(const run_ent *x, const run_ent *y)
+{
+    return x->key != y->key ? x->key < y->key : x->idx < y->idx;
+}
+
+static void run_swap(run_ent *a, size_t i, size_t j)
+{
+    run_ent t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+}
+
+static void run_sift(run_ent *a, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && run_less(&a[m], &a[l]))
+            m = l;
+        if (l + 1 < n && run_less(&a[m], &a[l + 1]))
+            m = l + 1;
+        if (m == i)
+            return;
+        run_swap(a, i, m);
+        i = m;
+    }
+}
+
+/* Introsort: quicksort on the median of three, heapsort once depth
+ * rounds are spent (tindex_seal gives 2 log2 n: no input makes it
+ * quadratic), insertion sort on short spans.
+ * In place: qsort(3) may allocate a copy of the whole array, which for
+ * ten million accounts is 160 MB at the replay's peak. */
+void heap_sort_run(run_ent *a, size_t n, int depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            for (size_t i = n / 2; i-- > 0;)
+                run_sift(a, n, i);
+            for (size_t k = n; k-- > 1;) {
+                run_swap(a, 0, k);
+                run_sift(a, k, 0);
+            }
+            return;
+        }
+        size_t mid = n / 2;
+        if (run_less(&a[mid], &a[0]))
+            run_swap(a, 0, mid);
+        if (run_less(&a[n - 1], &a[0]))
+            run_swap(a, 0, n - 1);
+        if (run_less(&a[n - 1], &a[mid]))
+            run_swap(a, mid, n - 1);
+        /* Hoare's partition about the middle value: both sides end up
+         * non-empty, so each round shrinks the span. */
+        run_ent p = a[mid];
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while (run_less(&a[i], &p))
+                i++;
+            while (run_less(&p, &a[j]))
+                j--;
+            if (i >= j)
+                break;
+            run_swap(a, i, j);
+            i++;
+            j--;
+        }
+        /* [0, j] and [j + 1, n): recurse into the smaller, loop on the
+         * larger, so the stack stays within log2 n frames. */
+        size_t left = j + 1;
+        if (left < n - left) {
+            heap_sort_run(a, left, depth);
+            a += left;
+            n -= left;
+        } else {
+            heap_sort_run(a + left, n - left, depth);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        run_ent v = a[i];
+        size_t j = i;
+        for (; j > 0 && run_less(&v, &a[j - 1]); j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+bool tindex_reserve(tindex *t, size_t n)
+{
+    if (n <= t->caprun)
+        return true;
+    run_ent *a = mem_realloc(t->run, n * sizeof *a);
+    if (!a)
+        return false;
+    t->run = a;
+    t->caprun = n;
+    return true;
+}
+
+bool tindex_add(tindex *t, liq_i128 key, uint32_t idx, uint32_t ver)
+{
+    if (!t->sealed && t->nrun < t->caprun && key >= INT64_MIN && key <= INT64_MAX) {
+        t->run[t->nrun++] = (run_ent){(int64_t)key, idx, ver};
+        return true;
+    }
+    heap_ent e = heap_ent_make(key, idx, ver);
+    if (t->sealed)
+        return heap_push(&t->h, e);
+    /* Before sealing the heap is only filled: heapified once by the seal. */
+    if (t->h.n == t->h.cap && !heap_reserve(&t->h, t->h.cap + t->h.cap / 2 + 64))
+        return false;
+    t->h.a[t->h.n++] = e;
+    return true;
+}
+
+void tindex_seal(tindex *t)
+{
+    int depth = 0;
+    for (size_t n = t->nrun; n > 1; n >>= 1)
+        depth += 2;
+    heap_sort_run(t->run, t->nrun, depth);
+    heap_build(&t->h);
+    t->sealed = true;
+}
+
+/* Whether the run's front comes before the heap's top. */
+static bool run_first(const tindex *t, heap_ent *run_front)
+{
+    if (t->pos >= t->nrun)
+        return false;
+    const run_ent *e = &t->run[t->pos];
+    *run_front = heap_ent_make(e->key, e->idx, e->ver);
+    const heap_ent *h = heap_top(&t->h);
+    return !h || less(run_front, h);
+}
+
+bool tindex_top(const tindex *t, heap_ent *out)
+{
+    if (run_first(t, out))
+        return true;
+    const heap_ent *h = heap_top(&t->h);
+    if (h)
+        *out = *h;
+    return h != NULL;
+}
+
+void tindex_pop(tindex *t)
+{
+    heap_ent e;
+    if (run_first(t, &e))
+        t->pos++;
+    else
+        heap_pop(&t->h);
+}
+
+void tindex_free(tindex *t)
+{
+    free(t->run);
+    heap_free(&t->h);
+    *t = (tindex){0};
 }

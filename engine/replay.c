@@ -59,19 +59,22 @@ liq_status replay_index(rp *r, size_t i)
     liq_status st = wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
     if (st != LIQ_OK)
         return st;
-    r->has_lp[i] = has;
-    r->lp[i] = lp;
     r->ver[i]++;
-    if (!has || r->o->naive)
+    if (r->o->naive) {
+        r->has_lp[i] = has;
+        r->lp[i] = lp;
         return LIQ_OK;
-    heap_ent e = heap_ent_make(r->side[i] > 0 ? -lp.raw : lp.raw, (uint32_t)i, r->ver[i]);
-    return heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e) ? LIQ_OK : LIQ_ENOMEM;
+    }
+    if (!has)
+        return LIQ_OK;
+    return tindex_add(r->side[i] > 0 ? &r->longs : &r->shorts, r->side[i] > 0 ? -lp.raw : lp.raw,
+                      (uint32_t)i, r->ver[i]) ? LIQ_OK : LIQ_ENOMEM;
 }
 
 
 /* Account i's close at this tick: the single-position close itself
  * (close.c), then each step's money moved in the ledger. */
-static liq_status liquidate(rp *r, size_t i, liq_dec slip)
+static liq_status liquidate(rp *r, size_t i, liq_dec lp, liq_dec slip)
 {
     wf *w = &r->w;
     calc *c = &w->c;
@@ -147,7 +150,7 @@ static liq_status liquidate(rp *r, size_t i, liq_dec slip)
         replay_emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                 "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
                 "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\"}",
-             book_id(r->b, i), side > 0 ? "long" : "short", D(closed), D(r->lp[i]), D(m),
+             book_id(r->b, i), side > 0 ? "long" : "short", D(closed), D(lp), D(m),
              D(last->fill), D(liq_dec_neg(pnl_t)), D(forced), D(fees), D(kept),
              D(deficit));
     if (d_pos(deficit)) {
@@ -219,62 +222,95 @@ static liq_status revalue_collateral(rp *r)
 /* Under trigger.compare: strictly_below the mark at or beyond an
  * account's liquidation price is a candidate, and the exact equity at the
  * mark decides (wf_trigger_due, as a single evaluation's walk decides):
- * a candidate still at maintenance stays open, and goes back on its
- * heap to be tested again at the next tick. */
-static liq_status confirm_due(rp *r, uint32_t *due, size_t *nd)
+ * a candidate still at maintenance stays open, and goes back in its
+ * index to be tested again at the next tick. */
+static liq_status confirm_due(rp *r, size_t *nd)
 {
     if (r->w.pr->trigger.compare.v != TRIGCMP_STRICTLY_BELOW)
         return LIQ_OK;
     size_t kept = 0;
     for (size_t k = 0; k < *nd; k++) {
-        uint32_t i = due[k];
+        due_ent e = r->due[k];
+        uint32_t i = e.idx;
         bool ok;
         replay_load(r, i);
-        liq_status st = wf_trigger_due(&r->w, r->size[i], r->coll[i], r->mark, r->lp[i], &ok);
+        liq_status st = wf_trigger_due(&r->w, r->size[i], r->coll[i], r->mark, e.lp, &ok);
         if (st != LIQ_OK)
             return st;
         if (ok) {
-            due[kept++] = i;
+            r->due[kept++] = e;
             continue;
         }
         if (r->o->naive)
             continue;
-        heap_ent e = heap_ent_make(r->side[i] > 0 ? -r->lp[i].raw : r->lp[i].raw, i, r->ver[i]);
-        if (!heap_push(r->side[i] > 0 ? &r->longs : &r->shorts, e))
+        if (!tindex_add(r->side[i] > 0 ? &r->longs : &r->shorts,
+                        r->side[i] > 0 ? -e.lp.raw : e.lp.raw, i, r->ver[i]))
             return LIQ_ENOMEM;
     }
     *nd = kept;
     return LIQ_OK;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* Room for one more of the tick's due accounts: the list grows with the
+ * largest tick's liquidations, not with the book. */
+static bool due_room(rp *r, size_t nd)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    if (nd < r->capdue)
+        return true;
+    size_t c = r->capdue ? r->capdue * 2 : 64;
+    due_ent *a = mem_realloc(r->due, c * sizeof *a);
+    if (!a)
+        return false;
+    r->due = a;
+    due_ent *t = mem_realloc(r->due_tmp, c * sizeof *t);
+    if (!t)
+        return false;
+    r->due_tmp = t;
+    r->capdue = c;
+    return true;
 }
 
-/* A tick's liquidations in account order: a handful on most ticks, so
- * insertion sort, and qsort for a crash tick's thousands. */
-static void sort_due(uint32_t *due, size_t n)
+/* A tick's liquidations in account order: insertion sort for the handful
+ * of most ticks; for a crash tick's thousands, a radix sort on the
+ * account index (a byte at a time, low first; a byte every entry shares
+ * is skipped), linear in the tick's accounts. */
+static void sort_due(rp *r, size_t n)
 {
-    if (n > 32) {
-        qsort(due, n, sizeof *due, cmp_u32);
+    due_ent *a = r->due, *b = r->due_tmp;
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++) {
+            due_ent v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1].idx > v.idx; j--)
+                a[j] = a[j - 1];
+            a[j] = v;
+        }
         return;
     }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = due[i];
-        size_t j = i;
-        for (; j > 0 && due[j - 1] > v; j--)
-            due[j] = due[j - 1];
-        due[j] = v;
+    for (unsigned shift = 0; shift < 32; shift += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i].idx >> shift) & 255]++;
+        if (cnt[(a[0].idx >> shift) & 255] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t d = 0; d < 256; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i].idx >> shift) & 255]++] = a[i];
+        due_ent *t = a;
+        a = b;
+        b = t;
     }
+    if (a != r->due)
+        memcpy(r->due, a, n * sizeof *a);
 }
 
 static liq_status walk(rp *r)
 {
-    uint32_t *due = mem_malloc((r->n ? r->n : 1) * sizeof *due);
-    if (!due)
-        return LIQ_ENOMEM;
     liq_status st = LIQ_OK;
     /* Progress is reported every hundredth of the path: often enough for
      * a progress bar, rare enough to cost nothing. */
@@ -294,33 +330,44 @@ static liq_status walk(rp *r)
                 if (!r->side[i])
                     continue;
                 r->s->trigger_checks++;
-                if (r->has_lp[i] && beyond(r->side[i], r->mark, r->lp[i]))
-                    due[nd++] = (uint32_t)i;
+                if (r->has_lp[i] && beyond(r->side[i], r->mark, r->lp[i])) {
+                    if (!due_room(r, nd)) {
+                        st = LIQ_ENOMEM;
+                        break;
+                    }
+                    r->due[nd++] = (due_ent){r->lp[i], (uint32_t)i};
+                }
             }
         } else {
             /* Pop what the mark has reached; every entry popped is one
              * check, so checks count liquidations (and stale entries). */
-            heap *hs[2] = {&r->longs, &r->shorts};
-            for (int k = 0; k < 2; k++) {
-                const heap_ent *e;
-                while ((e = heap_top(hs[k]))) {
-                    liq_i128 lp = k == 0 ? -heap_key(e) : heap_key(e);
+            tindex *ts[2] = {&r->longs, &r->shorts};
+            for (int k = 0; k < 2 && st == LIQ_OK; k++) {
+                heap_ent e;
+                while (tindex_top(ts[k], &e)) {
+                    liq_i128 lp = k == 0 ? -heap_key(&e) : heap_key(&e);
                     if (!beyond(k == 0 ? 1 : -1, r->mark, (liq_dec){lp}))
                         break;
                     r->s->trigger_checks++;
-                    uint32_t i = e->idx;
-                    bool live = r->ver[i] == e->ver && r->side[i] != 0;
-                    heap_pop(hs[k]);
-                    if (live)
-                        due[nd++] = i;
+                    uint32_t i = e.idx;
+                    bool live = r->ver[i] == e.ver && r->side[i] != 0;
+                    tindex_pop(ts[k]);
+                    if (!live)
+                        continue;
+                    if (!due_room(r, nd)) {
+                        st = LIQ_ENOMEM;
+                        break;
+                    }
+                    r->due[nd++] = (due_ent){{lp}, i};
                 }
             }
-            sort_due(due, nd);
+            sort_due(r, nd);
         }
-        st = confirm_due(r, due, &nd);
+        if (st == LIQ_OK)
+            st = confirm_due(r, &nd);
         for (size_t k = 0; st == LIQ_OK && k < nd; k++)
-            if (r->side[due[k]])
-                st = liquidate(r, due[k], slip);
+            if (r->side[r->due[k].idx])
+                st = liquidate(r, r->due[k].idx, r->due[k].lp, slip);
         if (st == LIQ_OK)
             st = replay_socialize_tick(r);
         if (st == LIQ_OK && r->w.c.st != LIQ_OK)
@@ -336,7 +383,6 @@ static liq_status walk(rp *r)
         if (r->o->on_progress && r->tick % step == 0)
             r->o->on_progress(r->o->ud, r->tick, r->path->n);
     }
-    free(due);
     return st;
 }
 
@@ -349,13 +395,15 @@ static void rp_free(rp *r)
     free(r->cash);
     free(r->lp);
     free(r->has_lp);
+    free(r->due);
+    free(r->due_tmp);
     free(r->ver);
     free(r->cunits);
     free(r->soc_from);
     free(r->soc_amt);
     free(r->adl_rank);
-    heap_free(&r->longs);
-    heap_free(&r->shorts);
+    tindex_free(&r->longs);
+    tindex_free(&r->shorts);
 }
 
 /* Book positions are written in linear quote terms; a policy for an
@@ -374,22 +422,25 @@ static liq_status setup(rp *r)
     r->im = keep_im ? mem_malloc((n ? n : 1) * sizeof(liq_dec)) : NULL;
     r->coll = mem_malloc((n ? n : 1) * sizeof(liq_dec));
     r->cash = mem_malloc((n ? n : 1) * sizeof(liq_dec));
-    r->lp = mem_malloc((n ? n : 1) * sizeof(liq_dec));
-    r->has_lp = mem_calloc(n ? n : 1, sizeof(bool));
+    /* The naive trigger reads each account's liquidation price at every
+     * tick; the index keeps it in its entries. */
+    bool naive = r->o->naive;
+    r->lp = naive ? mem_malloc((n ? n : 1) * sizeof(liq_dec)) : NULL;
+    r->has_lp = naive ? mem_calloc(n ? n : 1, sizeof(bool)) : NULL;
     r->ver = mem_calloc(n ? n : 1, sizeof(uint32_t));
     /* Collateral held in the asset the path prices (docs/replay.md). */
     if (r->path->has_collateral && r->path->n &&
         !(r->cunits = mem_calloc(n ? n : 1, sizeof(liq_dec))))
         return LIQ_ENOMEM;
     if (!r->side || !r->size || (keep_im && !r->im) || !r->coll || !r->cash ||
-        !r->lp || !r->has_lp || !r->ver)
+        (naive && (!r->lp || !r->has_lp)) || !r->ver)
         return LIQ_ENOMEM;
-    /* Each side's heap sized once for its accounts (a heap that doubles
-     * as it fills holds up to twice what it needs). */
+    /* Each side's sorted run sized once for its accounts (an array that
+     * doubles as it fills holds up to twice what it needs). */
     size_t nlong = 0;
     for (size_t i = 0; i < n; i++)
         nlong += b->side[i] > 0;
-    if (!r->o->naive && (!heap_reserve(&r->longs, nlong) || !heap_reserve(&r->shorts, n - nlong)))
+    if (!r->o->naive && (!tindex_reserve(&r->longs, nlong) || !tindex_reserve(&r->shorts, n - nlong)))
         return LIQ_ENOMEM;
     r->total_in = r->s->fund_start;
     for (size_t i = 0; i < n; i++) {
@@ -529,8 +580,8 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     double t0 = now_s();
     liq_status st = setup(&r);
     if (st == LIQ_OK && !r.o->naive) {
-        heap_build(&r.longs);
-        heap_build(&r.shorts);
+        tindex_seal(&r.longs);
+        tindex_seal(&r.shorts);
     }
     double t1 = now_s();
     if (st == LIQ_OK)

@@ -14,6 +14,13 @@
 #include "heap.h"
 #include "waterfall.h"
 
+/* An account the tick's mark has reached, with the liquidation price
+ * that was reached. */
+typedef struct due_ent {
+    liq_dec lp;
+    uint32_t idx;
+} due_ent;
+
 typedef struct rp {
     liq_policy *p;
     const liq_book *b;
@@ -28,14 +35,19 @@ typedef struct rp {
     /* Per account: what a close changes. Entry and leverage never
      * change, so they are read from the book (b->entry, b->lev); im is
      * NULL unless a maintenance_margin hook reads it. */
-    liq_dec *size, *im, *coll, *cash, *lp;
+    liq_dec *size, *im, *coll, *cash;
     liq_dec *cunits;          /* collateral units held, when the path prices a collateral asset */
+    /* Each account's liquidation price, for the naive trigger only (NULL
+     * when indexed: the index's entries hold it). */
+    liq_dec *lp;
     bool *has_lp;
     uint32_t *ver;
-    heap longs, shorts;
+    tindex longs, shorts;
     /* ledger */
     liq_dec fund, venue, pool, liquidator, market, total_in;
     /* per tick */
+    due_ent *due, *due_tmp;   /* the tick's accounts to liquidate (and the sort's scratch) */
+    size_t capdue;
     size_t tick;
     liq_dec mark;
     liq_dec fill;             /* the fill of the liquidation being settled */

@@ -1,7 +1,9 @@
 /*
  * test_heap.c — the replay's trigger index (engine/heap.c): a min-heap on
  * (key, account) whose pops come out in key order, ties by account, the
- * same whether built in one go or pushed one by one.
+ * same whether built in one go or pushed one by one; and the index of a
+ * sorted run beside the heap, whose pops come out in the same order
+ * whichever part holds each key.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +114,85 @@ static void test_an_empty_heap_has_no_top_and_pops_nothing(void **state)
     heap_free(&h);
 }
 
+static uint64_t next(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* Keys before the seal go to the run when they fit in 64 bits and the
+ * run has room, the others (wider, past the reserve, after the seal) to
+ * the heap: the pops interleave the two parts in (key, account) order. */
+static void test_index_pops_its_run_and_heap_in_one_order(void **state)
+{
+    (void)state;
+    const liq_i128 wide = (liq_i128)INT64_MAX + 1;
+    tindex t = {0};
+    assert_true(tindex_reserve(&t, 4));
+    assert_true(tindex_add(&t, 30, 0, 1));       /* run */
+    assert_true(tindex_add(&t, wide, 1, 1));     /* heap: past 64 bits */
+    assert_true(tindex_add(&t, -wide - 1, 2, 1)); /* heap: below them */
+    assert_true(tindex_add(&t, 10, 3, 1));       /* run */
+    assert_true(tindex_add(&t, 10, 4, 1));       /* run: a tie, by account */
+    assert_true(tindex_add(&t, INT64_MAX, 5, 1)); /* run: the widest that fits */
+    assert_true(tindex_add(&t, 20, 6, 1));       /* heap: the run is full */
+    assert_int_equal(t.nrun, 4);
+    tindex_seal(&t);
+    assert_true(tindex_add(&t, 15, 7, 2));       /* heap: after the seal */
+    assert_int_equal(t.nrun, 4);
+    liq_i128 keys[] = {-wide - 1, 10, 10, 15, 20, 30, INT64_MAX, wide};
+    uint32_t idx[] = {2, 3, 4, 7, 6, 0, 5, 1};
+    for (size_t i = 0; i < 8; i++) {
+        heap_ent e;
+        assert_true(tindex_top(&t, &e));
+        assert_true(heap_key(&e) == keys[i]);
+        assert_int_equal(e.idx, idx[i]);
+        assert_int_equal(e.ver, idx[i] == 7 ? 2 : 1);
+        tindex_pop(&t);
+    }
+    heap_ent e;
+    assert_false(tindex_top(&t, &e));
+    tindex_free(&t);
+}
+
+/* The run's sort against the heap on inputs that break naive quicksorts:
+ * random keys, few distinct keys, ascending, descending, all equal, an
+ * organ pipe; and the same with the quicksort's depth spent at once, so
+ * the heapsort it falls back to is checked too. */
+static void test_the_run_sorts_as_the_heap_pops(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    uint64_t x = 88172645463325252ull;
+    for (int shape = 0; shape < 6; shape++) {
+        for (int fallback = 0; fallback < 2; fallback++) {
+            run_ent *a = malloc(N * sizeof *a);
+            assert_non_null(a);
+            heap h = {0};
+            for (uint32_t i = 0; i < N; i++) {
+                int64_t k = shape == 0   ? (int64_t)next(&x)
+                            : shape == 1 ? (int64_t)(next(&x) % 7) - 3
+                            : shape == 2 ? (int64_t)i
+                            : shape == 3 ? -(int64_t)i
+                            : shape == 4 ? 42
+                                         : (int64_t)(i < N / 2 ? i : N - i);
+                uint32_t id = (uint32_t)(next(&x) % 100000);
+                a[i] = (run_ent){k, id, 0};
+                assert_true(heap_push(&h, heap_ent_make(k, id, 0)));
+            }
+            heap_sort_run(a, N, fallback ? 0 : 64);
+            for (size_t i = 0; i < N; i++) {
+                const heap_ent *t = heap_top(&h);
+                assert_true(heap_key(t) == a[i].key);
+                assert_int_equal(t->idx, a[i].idx);
+                heap_pop(&h);
+            }
+            heap_free(&h);
+            free(a);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +200,8 @@ int main(void)
         cmocka_unit_test(test_wide_keys_order_across_their_two_halves),
         cmocka_unit_test(test_building_in_one_go_orders_like_pushing),
         cmocka_unit_test(test_an_empty_heap_has_no_top_and_pops_nothing),
+        cmocka_unit_test(test_index_pops_its_run_and_heap_in_one_order),
+        cmocka_unit_test(test_the_run_sorts_as_the_heap_pops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

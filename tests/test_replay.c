@@ -1303,6 +1303,67 @@ static void test_indexed_equals_naive_on_random_books(void **state)
         liq_policy_free(pol[k]);
 }
 
+/* The index against the naive scan where it takes its other paths: a
+ * tick that liquidates a thousand accounts at once (put in account order
+ * by a radix sort, where a handful are insertion-sorted), and liquidation
+ * prices past the 64 bits of the index's sorted run (a price above
+ * 9,223,372.036854775807 at 12 places; BTC in JPY is about 15,000,000),
+ * which the index keeps in its heap. Around 50,000 every key fits in the
+ * run; around 9,223,372 the longs' keys mostly fit and the shorts' do
+ * not. The path holds, gaps down 40 % in one tick (the longs), holds,
+ * then gaps up to 2.2 times its start in one tick (the shorts). */
+static void test_a_crash_tick_and_prices_past_64_bits_index_as_naive(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/policies/binance-usdm.yaml", LIQ_SOURCE_DIR);
+    liq_policy *p = load_policy_or_fail(path);
+    static const int64_t bases[] = {5000000, 922337203}; /* cents */
+    uint64_t g = 0x2545F4914F6CDD1Dull;
+    for (size_t k = 0; k < 2; k++) {
+        int64_t base = bases[k];
+        enum { N = 2000 };
+        liq_book *b = book_new(N);
+        assert_non_null(b);
+        for (size_t i = 0; i < N; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "w%zu", i);
+            liq_dec lev = liq_dec_from_int(2 + (int64_t)below(&g, 19));
+            liq_dec entry = scaled(base - base / 20 + (int64_t)below(&g, (uint64_t)base / 10 + 1), 2);
+            liq_dec size = scaled(1 + (int64_t)below(&g, 20), 3);
+            liq_dec im = dec_div(dec_mul(size, entry), lev, LIQ_ROUND_CEIL), coll;
+            assert_int_equal(liq_dec_quantize(dec_mul(im, scaled(10 + (int64_t)below(&g, 11), 1)),
+                                              D("0.01"), LIQ_ROUND_CEIL, &coll),
+                             LIQ_OK);
+            assert_true(book_add(b, id, coll, below(&g, 2) ? MODE_CROSS : MODE_ISOLATED,
+                                 below(&g, 2) ? 1 : -1, size, entry, lev));
+        }
+        liq_path *pa = path_new(12);
+        assert_non_null(pa);
+        pa->path = strdup("gaps");
+        assert_non_null(pa->path);
+        for (size_t t = 0; t < 12; t++)
+            pa->mark[t] = scaled(t < 4 ? base : t < 8 ? base * 6 / 10 : base * 22 / 10, 2);
+        liq_replay_opts o = {.slippage = D("0.001")};
+        evlog idx = {0}, nv = {0};
+        liq_replay_summary si, sn;
+        replay(p, b, pa, o, &idx, &si);
+        o.naive = true;
+        replay(p, b, pa, o, &nv, &sn);
+        char what[64];
+        snprintf(what, sizeof what, "entries around %lld cents", (long long)base);
+        assert_same_stream(&idx, &nv, what);
+        assert_summaries_equal(&si, &sn);
+        /* Both gaps liquidated hundreds at once. */
+        assert_true(si.buckets[3] > 500 && si.buckets[6] > 500);
+        evlog_free(&idx);
+        evlog_free(&nv);
+        liq_path_free(pa);
+        liq_book_free(b);
+    }
+    liq_policy_free(p);
+}
+
 /* ---- 5. book and path loading errors --------------------------------------------- */
 
 typedef struct load_case {
@@ -1742,6 +1803,7 @@ int main(void)
         cmocka_unit_test(test_socialized_winner_is_not_a_debtor),
         cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
+        cmocka_unit_test(test_a_crash_tick_and_prices_past_64_bits_index_as_naive),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
         cmocka_unit_test(test_funding_venue_charges_every_open_position_per_base_unit),
