@@ -346,12 +346,19 @@ unsigned audit_check(audit_ctx *c, const audit_case *k, unsigned mask, cov_set *
         cov_count(cov, r);
     calc cc = {LIQ_OK, NULL};
     check_conserved(c, k, r, &ck);
-    if (pr->negative_balance.protection.v)
+    if (pr->negative_balance.protection.v &&
         verdict(&ck, AP_PROTECTION, !d_pos(r->owed) && !d_pos(r->cov[STAGE_DEBT]) &&
                                         !d_neg(r->final_balance),
                 "negative-balance protection is promised (%s:%d), but the trader ends at %s "
                 "and owes %s", pr->negative_balance.protection.m.file,
-                pr->negative_balance.protection.m.line, DS(r->final_balance), DS(r->owed));
+                pr->negative_balance.protection.m.line, DS(r->final_balance), DS(r->owed)))
+        /* What the stages leave is the venue's (wf_rest_stage): the
+         * promise then holds by a stage the policy's order never names. */
+        verdict(&ck, AP_PROTECTION, order_has(pr, STAGE_VENUE) || !d_pos(r->cov[STAGE_VENUE]),
+                "the shortfall stages (%s:%d) leave %s of the deficit uncovered: the promise "
+                "holds only because the venue absorbs it, a stage the order does not name",
+                pr->shortfall.order.m.file, pr->shortfall.order.m.line,
+                DS(r->cov[STAGE_VENUE]));
     if (r->has_lp && r->has_bp) {
         bool lng = k->side == SIDE_LONG;
         liq_dec lp = r->liquidation_price, bp = r->bankruptcy_price, e = r->entry_price;

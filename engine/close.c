@@ -178,6 +178,15 @@ size_t wf_first_stage(const p_root *pr, bool deleveraged)
     return 0;
 }
 
+int wf_rest_stage(const p_root *pr)
+{
+    /* The promise is the venue's own: what its stages did not cover, it
+     * pays (Binance: "the Insurance Fund will balance the account back to
+     * 0"; once the fund and the counterparties are spent nobody else is
+     * named). Without the promise the trader keeps the debt. */
+    return pr->negative_balance.protection.v ? STAGE_VENUE : STAGE_DEBT;
+}
+
 void wf_close_note_limit(wf_close *o, const wf_step *t)
 {
     if (t->has_limit && !o->has_limit) {

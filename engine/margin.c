@@ -560,7 +560,14 @@ liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
     case PRR_CEIL: mode = LIQ_ROUND_CEIL; break;
     default: mode = LIQ_ROUND_HALF_EVEN; break;
     }
-    return c_quant(&w->c, px, ro->price_tick.v, mode);
+    liq_dec q = c_quant(&w->c, px, ro->price_tick.v, mode);
+    /* An order fills at a price the venue's book can hold: a positive
+     * multiple of its tick. A fill rounded down to 0 (a long's, against
+     * the trader, at a mark under two ticks) fills at one tick instead;
+     * at 0 an inverse contract, worth 1/price, would have no value. */
+    if (purpose == 1 && !d_pos(q) && d_pos(px))
+        q = ro->price_tick.v;
+    return q;
 }
 
 liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)

@@ -225,7 +225,7 @@ liq_status replay_socialize_tick(rp *r)
      * unless the venue promises no negative balance: then the venue pays
      * it, as when the shortfall stages run dry. */
     liq_dec uncovered = c_sub(c, want, charge);
-    bool venue_pays = r->w.pr->negative_balance.protection.v && d_pos(uncovered);
+    bool venue_pays = wf_rest_stage(r->w.pr) == STAGE_VENUE && d_pos(uncovered);
     liq_dec handed = venue_pays ? want : charge;
     if (venue_pays)
         r->venue = c_sub(c, r->venue, uncovered);
@@ -239,7 +239,7 @@ liq_status replay_socialize_tick(rp *r)
         paid = c_add(c, paid, part);
     }
     r->s->covered[STAGE_SOCIALIZED] = c_add(c, r->s->covered[STAGE_SOCIALIZED], charge);
-    int rest = venue_pays ? STAGE_VENUE : STAGE_DEBT;
+    int rest = wf_rest_stage(r->w.pr);
     r->s->covered[rest] = c_add(c, r->s->covered[rest], uncovered);
     r->s->socialized_events++;
     if (funding)
@@ -353,9 +353,8 @@ liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
     }
     if (d_pos(rem)) {
         /* The stages ran dry (a finite fund, no counterparty left to
-         * deleverage). A venue that promises no negative balance eats the
-         * rest; otherwise it stays the trader's debt. */
-        int stg = pr->negative_balance.protection.v ? STAGE_VENUE : STAGE_DEBT;
+         * deleverage): the rule a single evaluation applies too. */
+        int stg = wf_rest_stage(pr);
         if (stg == STAGE_VENUE) {
             r->venue = c_sub(c, r->venue, rem);
             r->cash[i] = c_add(c, r->cash[i], rem);

@@ -176,23 +176,30 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     r->if_after = c_sub(&w->c, c_add(&w->c, r->if_before, r->if_received), r->if_paid);
     if (w->c.st != LIQ_OK)
         return w->c.st;
-    if (d_pos(rem) && w->s->r.market.insurance_fund.set && stages[order->n - 1].v == STAGE_IF) {
-        /* The policy's fund absorbs anything; the scenario made it finite. */
-        liq_mark m = w->s->r.market.insurance_fund.m;
-        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINPUT, m.file, m.line, m.col,
-                      "market.insurance_fund: a fund of %s leaves %s of the deficit uncovered "
-                      "under %s, whose shortfall.order ends with the insurance fund",
-                      dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
-                      w->pr->name.v);
-        return LIQ_EINPUT;
-    }
     if (d_pos(rem)) {
-        liq_mark m = order->m;
-        liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, m.file, m.line, m.col,
-                      "shortfall.order: %s of the deficit is left uncovered after the last "
-                      "stage; end the order with a stage that absorbs any remainder",
-                      dstr(rem, b));
-        return LIQ_EINVARIANT;
+        /* The stages ran dry: the one rule a replay applies too. Said,
+         * because the policy's order does not name who pays it. */
+        int stg = wf_rest_stage(pr);
+        bool venue = stg == STAGE_VENUE;
+        liq_event *e = result_event(r, venue ? "venue_absorbed" : "debt_recorded", -1);
+        event_dec(e, "amount", rem);
+        r->cov[stg] = c_add(&w->c, r->cov[stg], rem);
+        const char *why = venue ? "the venue absorbs it (negative_balance.protection)"
+                                : "the trader owes it";
+        if (w->s->r.market.insurance_fund.set && stages[order->n - 1].v == STAGE_IF)
+            result_warn(r, "market.insurance_fund: a fund of %s leaves %s of the deficit "
+                           "uncovered under %s, whose shortfall.order ends with the insurance "
+                           "fund; %s",
+                        dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
+                        w->pr->name.v, why);
+        else
+            result_warn(r, "shortfall.order (%s:%d): its last stage leaves %s of the deficit "
+                           "uncovered; %s, a stage the order does not name",
+                        order->m.file, order->m.line, dstr(rem, b), why);
+        result_trace(r, liq_stage_names[stg], rem, order->m, "shortfall.order",
+                     &pr->shortfall.prov, "covers the %s the stages left: %s", dstr(rem, b), why);
+        if (w->c.st != LIQ_OK)
+            return w->c.st;
     }
     return LIQ_OK;
 }

@@ -253,6 +253,13 @@ liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_d
  * deleveraged close (liquidation.limit), else at the first. Shared with
  * replay_shortfall.c. */
 size_t wf_first_stage(const p_root *pr, bool deleveraged);
+/* close.c: who bears what the policy's shortfall stages leave of a
+ * deficit (a finite fund ending the order, a stage hook that covers
+ * less, a book with no counterparty left to deleverage or winner to
+ * charge): STAGE_VENUE where the venue promises no negative balance,
+ * else STAGE_DEBT. One rule for a single evaluation (shortfall.c) and a
+ * replay (replay_shortfall.c). */
+int wf_rest_stage(const p_root *pr);
 /* close.c: record a step's limit in the walk's summary (trigger.c,
  * account.c). */
 void wf_close_note_limit(wf_close *o, const wf_step *t);

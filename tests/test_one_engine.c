@@ -541,6 +541,69 @@ static void test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay(
     liq_policy_free(at);
 }
 
+/* What the shortfall stages leave of a deficit has one rule
+ * (wf_rest_stage, close.c): under negative-balance protection the venue
+ * absorbs it, in eval as in a replay (eval used to stop with an error
+ * where the replay gave the same amount to the venue). lin.yaml: order
+ * [insurance_fund], protection, a fund of 50 set for the case. A 10x
+ * long of 0.2 at 50,000 with 1,000 gaps to 44,000, filled 1 % below at
+ * 43,560: loss 1,200 + 88, fee 0.5 % x 8,712 = 43.56, deficit 331.56;
+ * the fund pays its 50 and the 43.56 it just received, 93.56; the venue
+ * absorbs the other 238; the trader ends at 0 and owes nothing. */
+static void test_what_the_stages_leave_is_the_venues_in_eval_and_replay(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_TEST_DATA "/waterfall/policies/lin.yaml");
+    liq_scenario *s = parse_scenario_or_fail(
+        "dry.yaml", "name: dry\naccount: {collateral: \"1000\", mode: isolated}\n"
+                    "position: {side: long, size: \"0.2\", entry_price: \"50000\", leverage: 10}\n"
+                    "market: {mark_path: [\"50000\", \"44000\"], insurance_fund: \"50\",\n"
+                    "         liquidation_fill: {slippage: \"0.01\"}}\n");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags("eval", &d);
+    char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+    json_error_t jerr;
+    json_t *r = json_loads(txt, 0, &jerr);
+    assert_non_null(r);
+    char b[LIQ_DEC_STRLEN + 8];
+    assert_string_equal(jtext(r, "deficit", b, sizeof b), "331.56");
+    assert_string_equal(jtext(r, "covered_by.insurance_fund", b, sizeof b), "93.56");
+    assert_string_equal(jtext(r, "covered_by.venue", b, sizeof b), "238");
+    assert_string_equal(jtext(r, "debt.owed", b, sizeof b), "0");
+    assert_string_equal(jtext(r, "final_balance", b, sizeof b), "0");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r, "warnings"), 0)),
+                        "market.insurance_fund: a fund of 50 leaves 238 of the deficit uncovered "
+                        "under lin, whose shortfall.order ends with the insurance fund; the "
+                        "venue absorbs it (negative_balance.protection)");
+
+    liq_path *path = path_new(2);
+    assert_non_null(path);
+    path->mark[0] = D("50000");
+    path->mark[1] = D("44000");
+    liq_book *bk = book_new(1);
+    assert_true(book_add(bk, "a", D("1000"), MODE_ISOLATED, 1, D("0.2"), D("50000"),
+                         liq_dec_from_int(10)));
+    liq_replay_summary sum;
+    liq_replay_opts ro = {.slippage = D("0.01"), .check = true, .has_fund = true, .fund = D("50")};
+    if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
+        fail_with_diags("replay", &d);
+    same("deficit", "lin", 0, "331.56", sum.deficit);
+    same("covered_by.insurance_fund", "lin", 0, "93.56", sum.covered[STAGE_IF]);
+    same("covered_by.venue", "lin", 0, "238", sum.covered[STAGE_VENUE]);
+    same("debt.owed", "lin", 0, "0", sum.debt_total);
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_book_free(bk);
+    liq_path_free(path);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+    liq_diags_free(&d);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -550,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_golden_variant),
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
         cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
+        cmocka_unit_test(test_what_the_stages_leave_is_the_venues_in_eval_and_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1174,6 +1174,32 @@ static const wf_case cases[] = {
                    "deleveraged@1 size=100 mark=1 bankruptcy_price=1000 equity=-99900",
                    "adl amount=99900 close_price=1000 size=100"},
     },
+    /* bybit-inverse / BTCUSD: a 1x inverse long of Q = 1 USD at E = 8000,
+     * C = 1 / 8000 = 0.000125 BTC. BP = Q / (Q/E + C) = 1 / 0.00025 = 4000;
+     * LP 4010.5 (MM 0.5 % on entry, up to the 0.5 tick). The mark gaps to
+     * 0.5, the fill 2 % below is 0.49, rounded down to the tick: 0 — a
+     * price no order book holds, and a contract worth 1/price. The fill is
+     * one tick instead, 0.5: the fund takes the position at 4000 and
+     * closes it at 0.5, PnL 1 x (1/8000 - 1/0.5) = -1.999875 BTC, deficit
+     * 1.999875 - 0.000125 = 1.99975, the fund's. (It used to stop with
+     * an error "the liquidation fill rounds to 0".) */
+    {
+        .name = "an inverse fill rounded down to 0 fills at one tick, the lowest price "
+                "the book holds (bybit-inverse, audit)",
+        .policy = "policies/bybit-inverse", .scenario = "audit/found/bybit-inverse-evaluates",
+        .im = "0.000125",
+        .lp = "4010.5", .bp = "4000",
+        .liquidated = true, .trigger = "0.5", .fill = "0.5", .close = "4000",
+        .unforced = "1.999875", .total = "1.999875",
+        .collateral = "0.000125", .deficit = "1.99975",
+        .covered_by = {.insurance_fund = "1.99975"},
+        .final_balance = "0",
+        .fund = {.paid = "1.99975"},
+        .events = {"liquidation_triggered@1 mark=0.5 liquidation_price=4010.5",
+                   "takeover@1 bankruptcy_price=4000 size=1 market_fill=0.5",
+                   "position_closed@1 size=1 fill_price=0.5 realized_pnl=-1.999875",
+                   "insurance_fund_payout amount=1.99975"},
+    },
 };
 
 #define NCASES (sizeof cases / sizeof *cases)
@@ -1222,29 +1248,30 @@ static void test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form(v
 }
 
 /* lin-hook-adl-last: ADL is the last stage and its hook covers 200 of the
- * 288 deficit; 88 has nowhere to go. The policy loads (the loader cannot
- * know what a hook will return), and the evaluation fails with an error
- * at the shortfall order rather than a result that does not add up. */
-static void test_adl_hook_covering_less_as_last_stage_fails_left_uncovered(void **state)
+ * 288 deficit; the policy names nobody for the other 88. The policy loads
+ * (the loader cannot know what a hook will return); what the stages leave
+ * follows the one rule of eval and replay (wf_rest_stage): under its
+ * negative-balance protection the venue absorbs the 88, and the result
+ * says so in a warning that names the order's line (`liqsim audit` counts
+ * such a promise as broken). */
+static void test_adl_hook_covering_less_as_last_stage_leaves_the_rest_to_the_venue(void **state)
 {
     (void)state;
-    liq_policy *p = load_policy_or_fail(WF_POLICY("lin-hook-adl-last"));
-    liq_scenario *s = load_scenario_or_fail(WF_SCENARIO("long-gap"));
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_eval_opts o = {.explain = true};
-    liq_result *r = liq_eval(p, s, &o, &d);
-    assert_null(r);
-    assert_int_equal(liq_diags_count(&d, LIQ_SEV_ERROR), 1);
-    assert_int_equal(d.items[0].code, LIQ_EINVARIANT);
-    assert_string_equal(d.items[0].file, WF_POLICY("lin-hook-adl-last"));
-    assert_int_equal(d.items[0].line, 28); /* shortfall: {order: [adl], ...} */
-    assert_int_equal(d.items[0].col, 20);
-    assert_string_equal(d.items[0].msg,
-                        "shortfall.order: 88 of the deficit is left uncovered after the last "
-                        "stage; end the order with a stage that absorbs any remainder");
-    liq_diags_free(&d);
-    liq_scenario_free(s);
-    liq_policy_free(p);
+    json_t *r = evaluate(WF_POLICY("lin-hook-adl-last"), WF_SCENARIO("long-gap"));
+    check_invariants(r);
+    expect_all(r, "deficit", "288", "covered_by.adl", "200", "covered_by.venue", "88",
+               "debt.owed", "0", "final_balance", "0", NULL);
+    char want[512];
+    snprintf(want, sizeof want,
+             "shortfall.order (%s:28): its last stage leaves 88 of the deficit uncovered; the "
+             "venue absorbs it (negative_balance.protection), a stage the order does not name",
+             WF_POLICY("lin-hook-adl-last"));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(r, "warnings"), 0)),
+                        want);
+    static const char *const events[] = {GAP_LONG_EVENTS, "adl amount=200 close_price=44000 size=0.2",
+                                         "venue_absorbed amount=88", NULL};
+    expect_list(r, "events", events, 10, true);
+    json_decref(r);
 }
 
 /* The cross-venue property on one crash (long-gap, deficit 288): venues
@@ -1886,7 +1913,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_maintenance_hook_lp_by_bisection_within_a_tick_of_closed_form);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
-        test_adl_hook_covering_less_as_last_stage_fails_left_uncovered);
+        test_adl_hook_covering_less_as_last_stage_leaves_the_rest_to_the_venue);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_debt_is_zero_under_protection_and_the_deficit_otherwise);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
