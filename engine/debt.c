@@ -10,9 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static liq_status hook_actions(wf *w)
+static liq_status hook_actions(wf *w, liq_result *r)
 {
-    liq_result *r = w->r;
     liq_hookrt *rt = w->p->rt;
     liq_hook_field f[] = {
         {.key = "owed", .kind = LIQ_HF_DEC, .dec = r->owed},
@@ -50,25 +49,29 @@ static liq_status hook_actions(wf *w)
     return st;
 }
 
+liq_status wf_debt_actions(wf *w, liq_result *r)
+{
+    const p_debt *pd = &w->pr->debt;
+    if (wf_hooked(w, HOOK_DEBT))
+        return hook_actions(w, r);
+    const penum *acts = pd->actions.items;
+    for (size_t i = 0; i < pd->actions.n; i++) {
+        int a = acts[i].v;
+        bool dated = a == DEBT_MARGIN_CALL && pd->deadline_hours.set;
+        bool amount = a == DEBT_MARGIN_CALL || a == DEBT_COLLECTIONS || a == DEBT_LEGAL;
+        result_action(r, liq_debt_action_names[a], dated ? pd->deadline_hours.v : -1,
+                      amount ? &r->owed : NULL, NULL);
+    }
+    return LIQ_OK;
+}
+
 liq_status wf_debt(wf *w)
 {
     liq_result *r = w->r;
     const p_debt *pd = &w->pr->debt;
     if (!d_pos(r->owed))
         return LIQ_OK;
-    liq_status st = LIQ_OK;
-    if (wf_hooked(w, HOOK_DEBT)) {
-        st = hook_actions(w);
-    } else {
-        const penum *acts = pd->actions.items;
-        for (size_t i = 0; i < pd->actions.n; i++) {
-            int a = acts[i].v;
-            bool dated = a == DEBT_MARGIN_CALL && pd->deadline_hours.set;
-            bool amount = a == DEBT_MARGIN_CALL || a == DEBT_COLLECTIONS || a == DEBT_LEGAL;
-            result_action(r, liq_debt_action_names[a], dated ? pd->deadline_hours.v : -1,
-                          amount ? &r->owed : NULL, NULL);
-        }
-    }
+    liq_status st = wf_debt_actions(w, r);
     if (st == LIQ_OK) {
         liq_event *e = result_event(r, "debt_owed", -1);
         event_dec(e, "amount", r->owed);

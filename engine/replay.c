@@ -602,6 +602,8 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
             if (d_neg(eq)) {
                 out->debtors++;
                 out->debt_total = c_sub(&r.w.c, out->debt_total, eq);
+                if (st == LIQ_OK)
+                    st = replay_debt_actions(&r, i, liq_dec_neg(eq));
             }
         }
         if (!d_eq(replay_ledger_sum(&r), r.total_in)) {

@@ -85,6 +85,11 @@ void replay_emit_line(rp *r, const char *fmt, ...) __attribute__((format(printf,
             replay_emit_line((r), __VA_ARGS__);                              \
     } while (0)
 
+/* replay_ledger.c: the venue's actions on account i's debt at the end of
+ * the path (wf_debt_actions, eval's own), one debt_action event line each;
+ * nothing when nobody listens. */
+liq_status replay_debt_actions(rp *r, size_t i, liq_dec owed);
+
 /* replay_shortfall.c: cover account i's deficit after it closed q at
  * bankruptcy price bp; socialize the tick's pending deficits among its
  * winners (at the end of each tick). */

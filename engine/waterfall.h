@@ -299,6 +299,12 @@ liq_dec wf_soc_charge(wf *w, liq_dec loss, liq_dec per_unit, liq_dec units, liq_
                       liq_dec charged, bool last);
 
 /* debt.c */
+/* The venue's actions on what r owes (r->owed, with r->collateral,
+ * r->total and r->deficit for a debt_pursuit hook): the hook's list, else
+ * the policy's debt.actions, appended to r->actions. Eval (wf_debt) and
+ * replay (each debtor at the end of its path) share it, so one debt gets
+ * the same actions in both. */
+liq_status wf_debt_actions(wf *w, liq_result *r);
 liq_status wf_debt(wf *w);
 
 /* eval.c: shared with account.c. A result block with the policy's,

@@ -7,7 +7,7 @@
  * trades within the policy's own limits and random paths. Checked per
  * case: whether and where it was liquidated (trigger, fill), the loss
  * split (unforced, forced, fees with what the venue kept), the deficit,
- * and what the trader owes at the end. Only the book's shortfall stages
+ * and what the trader owes at the end, with the venue's actions on it. Only the book's shortfall stages
  * differ by design (ADL and socialization need counterparties, which a
  * one-account book does not have), so what is owed is compared where the
  * policy promises no negative balance or has no such stage before debt.
@@ -44,7 +44,23 @@ typedef struct sums {
     char trigger[LIQ_DEC_STRLEN], fill[LIQ_DEC_STRLEN];
     liq_dec unforced, forced, fees, deficit;
     size_t events;
+    char actions[400];        /* debt_action lines as "type when amount; ..." */
 } sums;
+
+/* Cases whose debt got actions, compared between eval and replay. */
+static size_t debt_cases;
+
+/* One debt action as the comparison writes it, appended to buf. */
+static void add_action(char *buf, size_t cap, const char *type, json_t *hours, const char *amount)
+{
+    size_t n = strlen(buf);
+    char when[32];
+    if (json_is_integer(hours))
+        snprintf(when, sizeof when, "%lldh", (long long)json_integer_value(hours));
+    else
+        snprintf(when, sizeof when, "unknown");
+    snprintf(buf + n, cap - n, "%s %s %s; ", type, when, amount ? amount : "-");
+}
 
 static liq_dec jd(json_t *o, const char *key)
 {
@@ -110,6 +126,10 @@ static void on_event(void *ud, const char *line)
         s->fees = add(s->fees, jd(o, "forfeited"));
         s->deficit = add(s->deficit, jd(o, "deficit"));
     }
+    if (!strcmp(type, "debt_action"))
+        add_action(s->actions, sizeof s->actions, json_string_value(json_object_get(o, "action")),
+                   json_object_get(o, "deadline_hours"),
+                   json_string_value(json_object_get(o, "amount")));
     s->events++;
     json_decref(o);
 }
@@ -306,8 +326,24 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
             same("loss.fees", pn, k, jtext(r, "loss.fees", b, sizeof b), got.fees);
             same("deficit", pn, k, jtext(r, "deficit", b, sizeof b), got.deficit);
         }
-        if (owed_comparable(p))
+        if (owed_comparable(p)) {
             same("debt.owed", pn, k, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);
+            /* One debt, the same actions (wf_debt_actions in both). */
+            char want[400] = "";
+            size_t i;
+            json_t *a;
+            json_array_foreach(json_object_get(json_object_get(r, "debt"), "actions"), i, a)
+            {
+                add_action(want, sizeof want, json_string_value(json_object_get(a, "type")),
+                           json_object_get(a, "deadline_hours"),
+                           json_string_value(json_object_get(a, "amount")));
+            }
+            if (strcmp(want, got.actions) != 0)
+                fail_msg("%s case %zu: debt actions: eval \"%s\", replay \"%s\"\n%s", pn, k, want,
+                         got.actions, yaml);
+            if (*want)
+                debt_cases++;
+        }
         liq_book_free(bk);
     }
     json_decref(r);
@@ -338,9 +374,13 @@ static void every_policy(bool cols)
         liq_policy_free(p);
     }
     globfree(&gl);
-    printf("one engine%s: %zu cases over %zu policies, %zu liquidated, eval == replay\n",
-           cols ? " (mark, oracle, index, last, funding, collateral)" : "", cases, policies, liquidated);
+    printf("one engine%s: %zu cases over %zu policies, %zu liquidated, %zu with debt actions, "
+           "eval == replay\n",
+           cols ? " (mark, oracle, index, last, funding, collateral)" : "", cases, policies,
+           liquidated, debt_cases);
     assert_true(policies >= 18);
+    /* Brokers and spot margin leave debts: their actions were compared. */
+    assert_true(debt_cases > 0);
     /* The property means something only if most cases liquidate. */
     assert_true(liquidated * 2 > cases);
 }

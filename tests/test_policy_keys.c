@@ -942,10 +942,6 @@ static const struct {
                         "rules at 10x", false},
     {"markets[].kind", "as markets[].quote", false},
     {"trigger.margin_call_at", "replay emits no margin calls", true},
-    {"debt.actions", "replay reports the debt (debt_total, debtors), not the venue's actions on it",
-     true},
-    {"debt.deadline_hours", "as debt.actions", true},
-    {"hooks.debt_pursuit", "as debt.actions: the hook is never called in a replay", true},
 };
 
 /* Every evaluation row whose scenario a book can hold changes the replay

@@ -653,7 +653,12 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
             on_charge(l, o, mark);
         else if (!strcmp(type, "socialized_loss"))
             on_socialized(l, o, mark);
-        else
+        else if (!strcmp(type, "debt_action")) {
+            /* The venue's action on a debt, at the last mark: it moves no
+             * money. */
+            jacct(l, o, "account");
+            assert_int_equal(tick, l->path->n - 1);
+        } else
             fail_msg("unknown event type %s", type);
         json_decref(o);
         p = nl + 1;
@@ -765,7 +770,9 @@ static void replayed_free(replayed *r)
  *      winner is W1 (0.5 x 1000 = 500; W2 is at -200), charged 500; 300
  *      uncovered stays C's debt (protection: false). C: 9200 - 10000 - 410
  *      + 410 + 500 = -300.
- *   t4 43000: nothing.
+ *   t4 43000: nothing moves; C's debt of 300 gets the venue's action at
+ *      the last mark: debt.actions [margin_call], undated (when: unknown),
+ *      for the amount owed.
  * Final cash: A 61, B 1000, C -300, S1 4000 + 2000 = 6000,
  * W1 12000 - 355.5 - 500 = 11144.5, W2 2100 - 71.1 = 2028.9.
  * Sum 19934.4 = collateral 35800 + fund 50 - fund at the end 0
@@ -794,6 +801,7 @@ static void test_conservation_hand_book(void **state)
         "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
         "socialized_charge@3 account=W1 amount=500 profit=500",
         "socialized_loss@3 amount=500 winners=1 uncovered=300",
+        "debt_action@4 account=C action=margin_call when=unknown amount=300",
         NULL};
     expect_events(&r.ev, want);
 
@@ -1001,8 +1009,14 @@ static void check_thin(const char *policy, const char *const covered[6], const c
         "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=0",
         "socialized_charge@1 account=w3 amount=50 profit=50",
         "socialized_loss@1 amount=50 winners=1 uncovered=950",
-        NULL};
-    expect_events(&r.ev, want);
+        NULL, NULL};
+    /* A debt left at the last mark gets the venue's action (soc.yaml's
+     * debt.actions: [margin_call], undated); a venue that pays has none. */
+    const char *lines[sizeof want / sizeof *want];
+    memcpy(lines, want, sizeof want);
+    if (debtors)
+        lines[4] = "debt_action@1 account=L1 action=margin_call when=unknown amount=950";
+    expect_events(&r.ev, lines);
     expect_covered(&r.s, covered);
     assert_int_equal(r.s.debtors, debtors);
     assert_dec(r.s.debt_total, debtors ? "950" : "0", "debt_total");
