@@ -51,6 +51,28 @@
  * unit the budget undercharges shows here first). A call that runs fewer
  * than INSN_STEP instructions and calls no library function never reads it. */
 #define POLL_UNITS 10000u
+/* Hooks whose ctx keeps the values it was read for (more are read
+ * uncached), and how many fields each keeps (see "calling"). */
+#define CTX_CACHES 8
+#define CTX_KEPT 32
+
+/* A field a hook's ctx cache holds, as the C side knows it: enough to
+ * tell whether the next call's field of that name has the same value. */
+struct ctx_kept {
+    const char *name;      /* the key's text, inside the Lua string the cache holds */
+    liq_hf_kind kind;
+    liq_dec dec;
+    int64_t i;
+    bool b;
+    const char *str;       /* a string's text, inside the Lua string the cache holds */
+};
+
+struct ctx_cache {
+    const void *fn;        /* the hook function (alive: the registry refers to it) */
+    int table;             /* registry reference of the cache table */
+    size_t n;
+    struct ctx_kept kept[CTX_KEPT];
+};
 
 struct liq_hookrt {
     lua_State *L;
@@ -93,6 +115,15 @@ struct liq_hookrt {
      * same few functions millions of times. */
     struct def { int ref, file, line; } defs[8];
     int ndefs;
+
+    /* ctx: registry references to the proxy, its metatable, the caches'
+     * metatable and the empty cache read outside calls; the cache ctx
+     * reads through now (NULL: the empty one). */
+    int ctx_ref, ctx_mt_ref, cache_mt_ref, idle_ref;
+    struct ctx_cache *cache;
+    struct ctx_cache caches[CTX_CACHES];
+    int ncaches;
+    hookdec_refs dec;      /* hook_dec.c's */
     size_t depth;
     size_t items[MAX_DEPTH];
 };
@@ -398,6 +429,29 @@ bool hookrt_loading(lua_State *L)
     return rt_of(L)->loading;
 }
 
+uint64_t hookrt_alloc_mark(lua_State *L)
+{
+    return rt_of(L)->alloc_bytes;
+}
+
+void hookrt_alloc_unmark(lua_State *L, uint64_t mark)
+{
+    liq_hookrt *h = rt_of(L);
+    if (h->alloc_bytes > mark)
+        h->alloc_bytes = mark;
+}
+
+hookdec_refs *hookrt_dec_refs(lua_State *L)
+{
+    return &rt_of(L)->dec;
+}
+
+bool hookrt_below_half_cap(lua_State *L)
+{
+    liq_hookrt *h = rt_of(L);
+    return h->mem_used < h->mem_limit / 2;
+}
+
 static void arm(liq_hookrt *h)
 {
     h->insn_used = 0;
@@ -647,7 +701,7 @@ static int protect(liq_hookrt *h, lua_CFunction f, void *req, bool with_current)
 
 /* ---- the state ----------------------------------------------------- */
 
-static void push_ctx(lua_State *L);
+static void make_ctx(lua_State *L);
 
 static int setup(lua_State *L)
 {
@@ -663,8 +717,7 @@ static int setup(lua_State *L)
     hook_sandbox_open(L);
     /* The ctx table exists from the start, so a call allocates nothing
      * before the hook's own code runs. */
-    push_ctx(L);
-    lua_pop(L, 1);
+    make_ctx(L);
     return 0;
 }
 
@@ -754,6 +807,7 @@ static bool add_path(liq_hookrt *h, const char *path)
  * parsing, its character classes and string comparison, and our own
  * messages all run under the C locale. uselocale is per thread. */
 static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d);
+static void ctx_switch(liq_hookrt *h, struct ctx_cache *cc);
 
 liq_status liq_hookrt_load(liq_hookrt *h, const char *path, liq_diags *d)
 {
@@ -815,6 +869,7 @@ static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
     }
     lua_pushcfunction(L, msgh);
     lua_insert(L, -2);
+    ctx_switch(h, NULL);   /* a ctx kept from a call reads nothing while a file loads */
     arm(h);
     h->loading = true;
     st = lua_pcall(L, 0, 0, base + 1);
@@ -879,14 +934,24 @@ struct call_req {
     size_t n;
 };
 
-/* ctx is one empty, read-only table per runtime whose __index reads a
- * field from the request of the call in progress: a hook pays only for
- * the fields it reads (most read two or three of a dozen), and nothing of
- * one call survives into the next. Writing to ctx is an error (rawset is
- * not in the sandbox), so a hook cannot leave a stale field behind.
- * Reading a field the stage does not give is an error that lists those
- * it gives: a typo would otherwise be a nil that fails lines later. */
-static const char ctx_key = 0;
+/* ctx is one empty, read-only table per runtime: a hook pays only for
+ * the fields it reads (most read two or three of a dozen). Its __index
+ * is a cache table of the hook being called, and the cache's own
+ * __index (ctx_index) reads a field from the request of the call in
+ * progress and keeps it in the cache. The next read of that field, in
+ * this call or a later one whose field has the same value, is then a
+ * plain table read in the VM: no C call and no allocation (a replay
+ * calls one hook millions of times with mostly the same size, rate and
+ * market). Before each call, the cache drops every field whose value the
+ * new call does not give (ctx_sync), so what a hook reads is always the
+ * call's own; a ctx a hook kept reads the call in progress, as it always
+ * did, because ctx's __index is switched to the called hook's cache.
+ * Values are immutable, so equal values may be one object. ctx itself
+ * stays empty: writing to it is always an error (its __newindex; rawset
+ * is not in the sandbox), so a hook cannot leave a stale field behind,
+ * and the caches are out of a hook's reach (getmetatable(ctx) answers
+ * "ctx"). Reading a field the stage does not give is an error that lists
+ * those it gives: a typo would otherwise be a nil that fails lines later. */
 
 /* A field's value; false for a string field that is nil. */
 static bool push_field(lua_State *L, const liq_hook_field *f)
@@ -938,9 +1003,32 @@ static int ctx_unknown(lua_State *L, const struct call_req *c)
     return luaL_error(L, "ctx has no field '%s'; the fields are %s", k, n ? list : "none");
 }
 
+/* Keep the value just pushed (at -1) for field f, read under key 2, in
+ * the cache at 1. Keys are field names, short strings, which the cache
+ * table holds: the texts kept point into them. */
+static void ctx_keep(lua_State *L, struct ctx_cache *cc, const liq_hook_field *f)
+{
+    if (!cc || cc->n == CTX_KEPT)
+        return;
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    struct ctx_kept *e = &cc->kept[cc->n++];
+    e->name = lua_tostring(L, 2);
+    e->kind = f->kind;
+    e->dec = f->dec;
+    e->i = f->i;
+    e->b = f->b;
+    e->str = f->kind == LIQ_HF_STR ? lua_tostring(L, -1) : NULL;
+}
+
+/* __index of a cache: (cache, key). Runs once per field and value; the
+ * allocations are the engine's, not charged to the hook (a value at hand
+ * from an earlier call costs nothing, so neither may a new one). */
 static int ctx_index(lua_State *L)
 {
-    const struct call_req *c = rt_of(L)->cur;
+    liq_hookrt *h = rt_of(L);
+    const struct call_req *c = h->cur;
     if (!c)
         return luaL_error(L, "ctx is only readable during the call that received it");
     if (lua_type(L, 2) == LUA_TSTRING) {
@@ -950,7 +1038,12 @@ static int ctx_index(lua_State *L)
             /* First letters differ for most fields: skip those without a call. */
             if (!f->key || f->key[0] != k[0] || strcmp(f->key, k) != 0)
                 continue;
-            return push_field(L, f) ? 1 : 0;
+            uint64_t mark = hookrt_alloc_mark(L);
+            if (!push_field(L, f))
+                return 0;
+            ctx_keep(L, h->cache, f);
+            hookrt_alloc_unmark(L, mark);
+            return 1;
         }
     }
     return ctx_unknown(L, c);
@@ -993,14 +1086,23 @@ static int ctx_newindex(lua_State *L)
     return luaL_error(L, "ctx is read-only (keep your own values in locals)");
 }
 
-static void push_ctx(lua_State *L)
+/* The proxy, its metatable, the caches' metatable and the empty cache,
+ * each kept by a registry reference (an index into the registry's
+ * array: no hashing on the way to them). Runs in setup's protected call. */
+static void make_ctx(lua_State *L)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key) == LUA_TTABLE)
-        return;
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_createtable(L, 0, 4);
+    liq_hookrt *h = rt_of(L);
+    lua_createtable(L, 0, 1);
     lua_pushcfunction(L, ctx_index);
+    lua_setfield(L, -2, "__index");
+    h->cache_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->cache_mt_ref);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    h->idle_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 4);   /* ctx's metatable; the empty cache at -2 */
+    lua_insert(L, -2);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, ctx_newindex);
     lua_setfield(L, -2, "__newindex");
@@ -1008,9 +1110,109 @@ static void push_ctx(lua_State *L)
     lua_setfield(L, -2, "__pairs");
     lua_pushliteral(L, "ctx");
     lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+    h->ctx_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
+    h->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    h->cache = NULL;
+}
+
+struct cache_req {
+    int cache_mt, table;
+};
+
+static int new_cache_fn(lua_State *L)
+{
+    struct cache_req *r = lua_touserdata(L, 1);
+    lua_createtable(L, 0, 8);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->cache_mt);
+    lua_setmetatable(L, -2);
+    r->table = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* The cache of hook function fn, made at its first call; NULL when
+ * CTX_CACHES hooks have one already, or there is no room for another
+ * (that hook's fields are then read as they were before there were
+ * caches). */
+static struct ctx_cache *cache_of(liq_hookrt *h, const void *fn)
+{
+    for (int k = 0; k < h->ncaches; k++)
+        if (h->caches[k].fn == fn)
+            return &h->caches[k];
+    if (h->ncaches == CTX_CACHES)
+        return NULL;
+    struct cache_req r = {h->cache_mt_ref, LUA_NOREF};
+    h->cap_hit = h->str_hit = h->oom = false;
+    if (protect(h, new_cache_fn, &r, false) != LUA_OK)
+        return NULL;
+    struct ctx_cache *cc = &h->caches[h->ncaches++];
+    cc->fn = fn;
+    cc->table = r.table;
+    cc->n = 0;
+    return cc;
+}
+
+/* Point ctx's __index at cache cc (NULL: the empty one). The field exists
+ * already, and the strings pushed are ones the state holds, so nothing
+ * here allocates and nothing can fail outside protected mode. */
+static void ctx_switch(liq_hookrt *h, struct ctx_cache *cc)
+{
+    if (h->cache == cc)
+        return;
+    lua_State *L = h->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ctx_mt_ref);
+    lua_pushliteral(L, "__index");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cc ? cc->table : h->idle_ref);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    h->cache = cc;
+}
+
+static bool same_value(const liq_hook_field *f, const struct ctx_kept *e)
+{
+    if (f->kind != e->kind)
+        return false;
+    switch (f->kind) {
+    case LIQ_HF_DEC: return f->dec.raw == e->dec.raw;
+    case LIQ_HF_INT: return f->i == e->i;
+    case LIQ_HF_BOOL: return f->b == e->b;
+    case LIQ_HF_STR: return f->str && strcmp(f->str, e->str) == 0;
+    default: return false;
+    }
+}
+
+/* Make ctx read the call whose fields are f[0..n): its cache keeps only
+ * the fields f gives with the value kept. Setting a key the table holds
+ * to nil frees nothing and allocates nothing (the key's string, which
+ * the table holds, is found interned), so this needs no protected call. */
+static void ctx_sync(liq_hookrt *h, struct ctx_cache *cc, const liq_hook_field *f, size_t n)
+{
+    ctx_switch(h, cc);
+    if (!cc || !cc->n)
+        return;
+    lua_State *L = h->L;
+    bool pushed = false;
+    for (size_t k = cc->n; k-- > 0;) {
+        struct ctx_kept *e = &cc->kept[k];
+        size_t i = 0;
+        while (i < n && (!f[i].key || f[i].key[0] != e->name[0] || strcmp(f[i].key, e->name) != 0))
+            i++;
+        if (i < n && same_value(&f[i], e))
+            continue;
+        if (!pushed) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, cc->table);
+            pushed = true;
+        }
+        lua_pushstring(L, e->name);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+        *e = cc->kept[--cc->n];
+    }
+    if (pushed)
+        lua_pop(L, 1);
 }
 
 static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
@@ -1055,11 +1257,13 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
     }
     struct call_req c = {ref, fields, fields ? nfields : 0};
     int base = lua_gettop(L);
-    /* Nothing here allocates (a light C function, two values the registry
-     * already holds), so the call needs no protected trampoline. */
+    /* Nothing here allocates (a light C function, values the registry
+     * already holds, a cache made in its own protected call), so the
+     * call needs no protected trampoline. */
     lua_pushcfunction(L, msgh);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    push_ctx(L);
+    ctx_sync(h, cache_of(h, lua_topointer(L, -1)), c.fields, c.n);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ctx_ref);
     h->cur = &c;
     arm(h);
     int st = lua_pcall(L, 1, 1, base + 1);

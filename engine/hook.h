@@ -127,6 +127,27 @@ void liq_hookrt_ret_done(liq_hookrt *h);
 void hookrt_charge(lua_State *L, uint64_t units);
 /* True while a hook file's main chunk runs: globals may then be made. */
 bool hookrt_loading(lua_State *L);
+/* Allocations the engine makes on a hook's behalf from values it may
+ * already hold (ctx's fields, dec of a string) are not charged: whether
+ * a value was at hand depends on earlier calls, and a call must spend the
+ * same units whatever came before it. Take the mark before such an
+ * allocation, give it back after. */
+uint64_t hookrt_alloc_mark(lua_State *L);
+void hookrt_alloc_unmark(lua_State *L, uint64_t mark);
+
+/* What hook_dec.c keeps in each state: registry references (an integer
+ * index into the registry's array, no hashing) to the decimal metatable
+ * and to the table of decimals made from strings, and how many that
+ * table holds. */
+typedef struct hookdec_refs {
+    int mt;
+    int from_str;
+    unsigned nstr;
+} hookdec_refs;
+hookdec_refs *hookrt_dec_refs(lua_State *L);
+/* Whether the state holds under half its memory cap: a cache of the
+ * runtime's grows only then. */
+bool hookrt_below_half_cap(lua_State *L);
 
 /* Build the allow-listed environment (hook_sandbox.c) and make it the
  * state's globals; every name outside the list is absent, and reading an

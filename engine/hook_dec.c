@@ -17,9 +17,13 @@
 
 #define DEC_MT "liq.dec"
 
-/* The metatable is also kept under this address in the registry, so that
- * recognising a decimal needs no string lookup (and no allocation). */
-static const char dec_key = 0;
+/* dec of a string keeps its result for the next dec of the same string
+ * (hooks write dec("0.0005") inside the function, so every call would
+ * parse it again): short strings only (Lua interns them, so the lookup
+ * hashes nothing), at most this many, and only while the state holds
+ * under half its memory cap, so the table never brings a hook near it. */
+#define FROM_STR_MAX 64
+#define FROM_STR_LEN 40   /* LUAI_MAXSHORTLEN: the longest string Lua interns */
 
 /* Every arithmetic result rounds here; 12 places is LIQ_DEC_SCALE. */
 #define DEC_ROUND LIQ_ROUND_HALF_EVEN
@@ -29,7 +33,7 @@ void liq_hookdec_push(lua_State *L, liq_dec v)
     void *p = lua_newuserdatauv(L, sizeof v, 0);
     /* memcpy: Lua only promises 8-byte alignment, __int128 wants 16. */
     memcpy(p, &v, sizeof v);
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &dec_key);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, hookrt_dec_refs(L)->mt);
     lua_setmetatable(L, -2);
 }
 
@@ -318,6 +322,38 @@ static int d_max(lua_State *L)
     return 1;
 }
 
+/* dec(s) of a short string: the decimal made from the same string before,
+ * else a new one kept for the next time. Values are immutable, so two
+ * equal decimals may be one object (== compares values either way). The
+ * call is charged what parsing costs, kept or not; the keeping itself is
+ * not (hookrt_alloc_mark), so a call spends the same whatever came
+ * before it. */
+static int dec_of_string(lua_State *L)
+{
+    hookdec_refs *r = hookrt_dec_refs(L);
+    hookrt_charge(L, 1 + lua_rawlen(L, 2) / 8);
+    lua_settop(L, 2);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->from_str);   /* 3 */
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, 3) == LUA_TUSERDATA)
+        return 1;
+    lua_pop(L, 1);
+    liq_dec v;
+    char err[160];
+    if (!liq_hookdec_get(L, 2, &v, err, sizeof err))
+        return luaL_error(L, "dec: %s", err);
+    uint64_t mark = hookrt_alloc_mark(L);
+    liq_hookdec_push(L, v);
+    if (r->nstr < FROM_STR_MAX && hookrt_below_half_cap(L)) {
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, 3);
+        r->nstr++;
+    }
+    hookrt_alloc_unmark(L, mark);
+    return 1;
+}
+
 /* dec(x): x is arg 2, arg 1 being the `dec` table itself (__call). */
 static int dec_call(lua_State *L)
 {
@@ -325,6 +361,8 @@ static int dec_call(lua_State *L)
     char err[160];
     if (lua_isnone(L, 2))
         return luaL_error(L, "dec: expected a decimal, got no value");
+    if (lua_type(L, 2) == LUA_TSTRING && lua_rawlen(L, 2) <= FROM_STR_LEN)
+        return dec_of_string(L);
     if (!get_operand(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
     liq_hookdec_push(L, v);
@@ -358,7 +396,11 @@ void liq_hookdec_open(lua_State *L)
     /* Lua's own messages name the type after __name: "a dec value" */
     lua_pushliteral(L, "dec");
     lua_setfield(L, -2, "__name");
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &dec_key);
+    hookdec_refs *r = hookrt_dec_refs(L);
+    r->mt = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops the metatable */
+    lua_createtable(L, 0, 16);
+    r->from_str = luaL_ref(L, LUA_REGISTRYINDEX);
+    r->nstr = 0;
 
     lua_createtable(L, 0, 3);
     lua_pushcfunction(L, d_min);

@@ -467,6 +467,172 @@ static void test_reading_an_unknown_ctx_field_names_it_and_the_fields(void **sta
     liq_hookrt_free(h);
 }
 
+/* ctx keeps a field it was read for while the next calls give the same
+ * value (engine/hook.c): a kept value is dropped as soon as a call gives
+ * another one, gives it as nil, or does not give the field; a string is
+ * compared by its text, even at the same address. */
+static void test_each_call_reads_its_own_ctx_values(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    char side[8] = "long";
+    liq_hook_field f[] = {
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("5")},
+        {.key = "side", .kind = LIQ_HF_STR, .str = side},
+    };
+    assert_int_equal(call(h, "read_twice", f, 2, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "5|5|long");
+    assert_int_equal(call(h, "read_twice", f, 2, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "5|5|long");
+    f[0].dec = D("7.25");
+    assert_int_equal(call(h, "read_twice", f, 2, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "7.25|7.25|long");
+    strcpy(side, "short");
+    assert_int_equal(call(h, "read_twice", f, 2, &d), LIQ_OK);
+    assert_ret_str(h, NULL, "7.25|7.25|short");
+    /* the same key as an integer, then as nil, then not given */
+    liq_hook_field g[] = {{.key = "notional", .kind = LIQ_HF_INT, .i = 7}};
+    assert_int_equal(call(h, "just_notional", f, 2, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "7.25");
+    assert_int_equal(call(h, "just_notional", g, 1, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "7");
+    g[0] = (liq_hook_field){.key = "notional", .kind = LIQ_HF_STR, .str = NULL};
+    assert_int_equal(call(h, "just_notional", g, 1, &d), LIQ_OK);
+    bool present = true;
+    liq_dec v;
+    assert_int_equal(liq_hookrt_ret_dec(h, NULL, &v, &present, &d), LIQ_OK);
+    assert_false(present);
+    assert_int_equal(call(h, "just_notional", f, 2, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "7.25");
+    assert_int_equal(call(h, "just_notional", &f[1], 1, &d), LIQ_EHOOK);
+    assert_one_diag(&d, LIQ_EHOOK, HOOKS "ctx.lua", 36,
+                    "hook just_notional: ctx has no field 'notional'; the fields are side");
+    liq_hookrt_free(h);
+}
+
+/* A ctx a hook keeps past its call reads the call in progress, whichever
+ * hook that is, as it did before ctx kept values. */
+static void test_a_kept_ctx_reads_the_call_in_progress(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_hook_field f[] = {{.key = "notional", .kind = LIQ_HF_DEC, .dec = D("5")}};
+    assert_int_equal(call(h, "keep", f, 1, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "5");
+    f[0].dec = D("9");
+    assert_int_equal(call(h, "read_kept", f, 1, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "9");
+    liq_hook_field g[] = {{.key = "side", .kind = LIQ_HF_STR, .str = "long"}};
+    assert_int_equal(call(h, "read_kept", g, 1, &d), LIQ_EHOOK);
+    assert_one_diag(&d, LIQ_EHOOK, HOOKS "ctx.lua", 47,
+                    "hook read_kept: ctx has no field 'notional'; the fields are side");
+    liq_hookrt_free(h);
+}
+
+/* A field that was read (and is kept) is no more writable than before. */
+static void test_ctx_stays_read_only_after_a_read(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_hook_field f[] = {{.key = "notional", .kind = LIQ_HF_DEC, .dec = D("5")}};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(call(h, "write_after_read", f, 1, &d), LIQ_EHOOK);
+        assert_one_diag(&d, LIQ_EHOOK, HOOKS "ctx.lua", 52,
+                        "hook write_after_read: ctx is read-only (keep your own values in "
+                        "locals)");
+    }
+    liq_hookrt_free(h);
+}
+
+/* A cache keeps 32 fields and 8 hooks have one: past either, fields are
+ * read as they always were, and every call still reads its own. */
+static void test_ctx_reads_right_past_what_its_caches_keep(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    static const char *const names[] = {
+        "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", "f10", "f11", "f12",
+        "f13", "f14", "f15", "f16", "f17", "f18", "f19", "f20", "f21", "f22", "f23", "f24",
+        "f25", "f26", "f27", "f28", "f29", "f30", "f31", "f32", "f33"};
+    liq_hook_field f[34];
+    for (int n = 32; n <= 33; n++) {
+        for (int round = 1; round <= 3; round++) {
+            f[0] = (liq_hook_field){.key = "n", .kind = LIQ_HF_INT, .i = n};
+            for (int i = 0; i < n; i++)   /* field i is i + 1, then i + 2, ... */
+                f[i + 1] = (liq_hook_field){.key = names[i], .kind = LIQ_HF_INT,
+                                            .i = i + (round < 3 ? 1 : 2)};
+            assert_int_equal(call(h, "sum_fields", f, (size_t)n + 1, &d), LIQ_OK);
+            char want[16];
+            snprintf(want, sizeof want, "%d", n * (n + 1) / 2 + (round < 3 ? 0 : n));
+            assert_ret_dec(h, NULL, want);
+        }
+    }
+    static const char *const hooks[] = {"hook1", "hook2", "hook3", "hook4", "hook5",
+                                        "hook6", "hook7", "hook8", "hook9", "hook10"};
+    for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < 10; k++) {
+            liq_hook_field g[] = {{.key = "notional", .kind = LIQ_HF_INT, .i = k + round % 2}};
+            assert_int_equal(call(h, hooks[k], g, 1, &d), LIQ_OK);
+            char want[16];
+            snprintf(want, sizeof want, "%d", k + round % 2);
+            assert_ret_dec(h, NULL, want);
+        }
+    }
+    liq_hookrt_free(h);
+}
+
+/* The budget charges a call the same units whatever earlier calls left
+ * at hand (ctx's kept values, decimals made from strings): at every
+ * budget around the edge, the call on a fresh runtime and the same call
+ * after it on a runtime that has made it once end the same way. */
+static void test_a_call_spends_the_same_budget_whatever_came_before(void **state)
+{
+    (void)state;
+    liq_hook_field f[] = {
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("1000")},
+        {.key = "rate", .kind = LIQ_HF_DEC, .dec = D("0.001")},
+    };
+    int passed = 0, failed = 0;
+    for (uint64_t budget = 1000; budget <= 1040; budget++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_hookrt *cold = load_with(HOOKS "ctx.lua", 0, budget);
+        liq_status first = call(cold, "steady", f, 2, &d);
+        liq_hookrt *warm = load_with(HOOKS "ctx.lua", 0, budget);
+        (void)call(warm, "steady", f, 2, &d);
+        liq_status again = call(warm, "steady", f, 2, &d);
+        assert_int_equal(first, again);
+        if (first == LIQ_OK) {
+            assert_ret_dec(cold, NULL, "500.001");
+            passed++;
+        } else {
+            failed++;
+        }
+        liq_diags_free(&d);
+        liq_hookrt_free(cold);
+        liq_hookrt_free(warm);
+    }
+    /* the edge is inside the range */
+    assert_true(passed > 0 && failed > 0);
+}
+
+/* dec keeps what it made from a string, up to 64 strings: past them,
+ * strings are parsed each time, and every value is right either way. */
+static void test_dec_of_many_strings_is_right_every_time(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load(HOOKS "ctx.lua");
+    liq_diags d = LIQ_DIAGS_INIT;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(call(h, "many_strings", NULL, 0, &d), LIQ_OK);
+        assert_ret_dec(h, NULL, "5100");   /* 1.5 + 2.5 + ... + 100.5 */
+    }
+    liq_hookrt_free(h);
+}
+
 static void test_gc_metamethods_are_refused(void **state)
 {
     (void)state;
@@ -1321,6 +1487,12 @@ int main(void)
         cmocka_unit_test(test_ctx_is_read_only),
         cmocka_unit_test(test_pairs_over_ctx_lists_the_fields_by_name),
         cmocka_unit_test(test_reading_an_unknown_ctx_field_names_it_and_the_fields),
+        cmocka_unit_test(test_each_call_reads_its_own_ctx_values),
+        cmocka_unit_test(test_a_kept_ctx_reads_the_call_in_progress),
+        cmocka_unit_test(test_ctx_stays_read_only_after_a_read),
+        cmocka_unit_test(test_ctx_reads_right_past_what_its_caches_keep),
+        cmocka_unit_test(test_a_call_spends_the_same_budget_whatever_came_before),
+        cmocka_unit_test(test_dec_of_many_strings_is_right_every_time),
         cmocka_unit_test(test_gc_metamethods_are_refused),
         cmocka_unit_test(test_bytecode_is_refused_at_load),
         cmocka_unit_test(test_missing_hook_file_is_reported),
