@@ -1112,7 +1112,7 @@ static void table_colour_only_on_a_terminal_without_no_color(void **state)
 static void every_verb_has_help_from_its_table(void **state)
 {
     (void)state;
-    static const char *const verbs[][12] = {
+    static const char *const verbs[][17] = {
         {"compare", "--format", "--explain", "--wide", "--currency", NULL},
         {"eval", "--format", "--explain", "--wide", "--currency", NULL},
         {"lint", "--strict", "--format", NULL},
@@ -1123,7 +1123,8 @@ static void every_verb_has_help_from_its_table(void **state)
         {"schema", "--format", NULL},
         {"new", "--from", "--output", NULL},
         {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", "--hooked-accounts",
-         "--big-accounts", "--batch", "--batch-only", "--keep", NULL},
+         "--big-accounts", "--batch", "--batch-only", "--sweep", "--sweep-only", "--audit",
+         "--audit-policies", "--audit-only", "--keep", NULL},
         {"batch", "--scenario", "--input", "--jobs", "--shard", "--summary-only", "--explain",
          "--currency", NULL},
         {"merge", NULL},

@@ -703,10 +703,50 @@ static void sweep_bad_grids(void **state)
     cli_output_free(&r);
 }
 
+/* The bench races tools/batch_peer.py --sweep (the Python script of the
+ * bench-table waterfall, making the grid itself) against liqsim sweep. On
+ * the bench's own policy and scenario (liqsim bench --keep DIR), over a
+ * small grid of leverages, sizes and shocks, the peer gives every point
+ * the liquidation, loss and deficit liqsim gives it, and the bench says
+ * their summaries agree. */
+static void the_python_peer_sweeps_what_liqsim_sweeps(void **state)
+{
+    (void)state;
+    char *dir = temp_dir();
+    cli_output b = CLI("bench", "--sweep", "10000", "--sweep-only", "--keep", dir);
+    expect_exit_code(&b, EXIT_OK);
+    assert_non_null(strstr(b.out, "same summary"));
+    cli_output_free(&b);
+    const char *grid = "position.leverage=2,10,50 position.size=0.1,1 shock=0.01..0.2/0.03";
+    char cmd[4096];
+    /* Both as "point liquidated total deficit" (liqsim's total: what the
+     * trader lost plus the deficit the fund paid; the peer's: its loss). */
+    snprintf(cmd, sizeof cmd,
+             "python3 tools/batch_peer.py --sweep %s --rows | head -n -1 | "
+             "awk '{print $1, $3, $4, $6}' > %s/peer.txt && "
+             "%s sweep %s/bench-sweep.yaml %s/bench-table.yaml --set position.leverage=2,10,50 "
+             "--set position.size=0.1,1 --set shock=0.01..0.2/0.03 | python3 -c '"
+             "import sys, json, decimal\n"
+             "for l in sys.stdin:\n"
+             "  o = json.loads(l)\n"
+             "  if \"summary\" in o: continue\n"
+             "  liq = o[\"liquidated\"]\n"
+             "  t = decimal.Decimal(o[\"trader_lost\"]) + decimal.Decimal(o[\"fund_paid\"]) if liq "
+             "else 0\n"
+             "  print(o[\"case\"], \"true\" if liq else \"false\", format(decimal.Decimal(t).normalize(), \"f\"), "
+             "o[\"deficit\"])"
+             "' > %s/liqsim.txt && cmp %s/peer.txt %s/liqsim.txt && "
+             "[ $(wc -l < %s/peer.txt) -eq 42 ] && grep -q true %s/peer.txt",
+             grid, dir, LIQ_CLI, dir, dir, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     chdir_to_project_root();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_python_peer_sweeps_what_liqsim_sweeps),
         cmocka_unit_test(worst_under_protection_is_the_margin),
         cmocka_unit_test(worst_without_protection_is_about_the_notional),
         cmocka_unit_test(worst_short_without_protection_is_unbounded),

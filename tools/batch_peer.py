@@ -19,9 +19,19 @@ the rounding against the trader where a division is inexact.
 
   python3 tools/batch_peer.py < positions.csv           # the summary
   python3 tools/batch_peer.py --rows < positions.csv    # and a line per row
+
+It is also the peer of `liqsim sweep` (`liqsim bench --sweep`, tools/
+bench_sweep.c): with --sweep KEY=RANGE... it makes the grid itself (the
+ranges in sweep's syntax, LO..HI/STEP or a,b,c, the first slowest) over the
+bench's sweep scenario (BASE below: a long entered at 50,000 with 1 %
+slippage, gapped once by `shock` from the entry), each point through the
+same evaluate(), and prints the same summary line:
+
+  python3 tools/batch_peer.py --sweep position.leverage=1..100/1 shock=0.003..0.3/0.003
 """
 import csv
 import decimal
+import itertools
 import sys
 from decimal import Decimal
 
@@ -45,17 +55,17 @@ def text(x):
 
 
 def evaluate(row):
-    side = row["side"]
+    return evaluate_values(row["id"], Decimal(row["collateral"]), row["side"], Decimal(row["size"]),
+                           Decimal(row["entry_price"]), Decimal(row["leverage"]),
+                           Decimal(row["slippage"]), [Decimal(m) for m in row["mark_path"].split()])
+
+
+def evaluate_values(pid, collateral, side, size, entry, lev, slip, marks):
     sgn = 1 if side == "long" else -1
-    size = Decimal(row["size"])
-    entry = Decimal(row["entry_price"])
-    lev = Decimal(row["leverage"])
-    slip = Decimal(row["slippage"])
-    marks = [Decimal(m) for m in row["mark_path"].split()]
     notional = q(size * entry)
     coll = q(notional / lev)                      # isolated: the initial margin
-    if Decimal(row["collateral"]) < coll:
-        raise ValueError("%s: collateral below the initial margin" % row["id"])
+    if collateral < coll:
+        raise ValueError("%s: collateral below the initial margin" % pid)
     # equity(P) = MM(P): the price where the margin is used up.
     if sgn > 0:
         num, den = notional - coll, q(size * (1 - MMR))
@@ -83,24 +93,66 @@ def evaluate(row):
     return lp, True, total, fee, deficit
 
 
+# The bench's sweep scenario (tools/bench_sweep.c, sweep_scenario_yaml).
+BASE = {"collateral": Decimal("1000000000"), "side": "long", "position.size": Decimal("0.2"),
+        "position.entry_price": Decimal("50000"), "position.leverage": Decimal("10"),
+        "market.liquidation_fill.slippage": Decimal("0.01"), "shock": Decimal("0.1")}
+
+
+def axis(arg):
+    """KEY=LO..HI/STEP or KEY=a,b,c, as liqsim sweep reads it."""
+    key, rng = arg.split("=", 1)
+    if key not in BASE:
+        raise SystemExit("batch_peer.py: --sweep takes %s, got %s" % (", ".join(BASE), key))
+    if ".." in rng:
+        lo, rest = rng.split("..", 1)
+        hi, step = rest.split("/", 1)
+        lo, hi, step = Decimal(lo), Decimal(hi), Decimal(step)
+        vals, v = [], lo
+        while v <= hi:
+            vals.append(v)
+            v += step
+        return key, vals
+    return key, [Decimal(v) for v in rng.split(",")]
+
+
+def sweep_points(args):
+    """(id, evaluate_values' arguments) for each point, the first axis slowest."""
+    axes = [axis(a) for a in args]
+    for i, vals in enumerate(itertools.product(*[v for _, v in axes])):
+        p = dict(BASE)
+        p.update(zip([k for k, _ in axes], vals))
+        entry = p["position.entry_price"]
+        # The gap from the entry, rounded half-even (liqsim's variant.c).
+        mark = q(entry * (1 - p["shock"]) if p["side"] == "long" else entry * (1 + p["shock"]))
+        yield i, (str(i), p["collateral"], p["side"], p["position.size"], entry,
+                  p["position.leverage"], p["market.liquidation_fill.slippage"], [entry, mark])
+
+
 def main():
-    rows = "--rows" in sys.argv[1:]
+    argv = sys.argv[1:]
+    rows = "--rows" in argv
     n = liquidated = 0
     loss = fees = deficit = Decimal(0)
     worst = None
     worst_id = None
     out = sys.stdout
-    for row in csv.DictReader(line for line in sys.stdin if line.strip() and line[0] != "#"):
-        lp, liq, total, fee, dfc = evaluate(row)
+    if "--sweep" in argv:
+        cases = ((i, evaluate_values(*a)) for i, a in
+                 sweep_points([a for a in argv[argv.index("--sweep") + 1:] if a != "--rows"]))
+    else:
+        cases = ((row["id"], evaluate(row)) for row in
+                 csv.DictReader(line for line in sys.stdin if line.strip() and line[0] != "#"))
+    for pid, (lp, liq, total, fee, dfc) in cases:
         n += 1
         liquidated += liq
         loss += total
         fees += fee
         deficit += dfc
         if liq and (worst is None or total > worst):
-            worst, worst_id = total, row["id"]
+            worst, worst_id = total, pid
         if rows:
-            out.write("%s %s %s %s %s %s\n" % (row["id"], text(lp), "true" if liq else "false",
+            out.write("%s %s %s %s %s %s\n" % (pid, text(lp), "true" if liq else "false",
                                               text(total), text(fee), text(dfc)))
     out.write("rows %d liquidated %d loss_total %s fees %s deficit %s largest_loss %s %s\n"
               % (n, liquidated, text(loss), text(fees), text(deficit), text(worst), worst_id))

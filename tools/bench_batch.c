@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "bench.h"
 #include "bench_batch.h"
+#include "bench_sweep.h"
 #include "batch_job.h"
 
 #include <errno.h>
@@ -133,9 +134,7 @@ static double time_batch(const char *policy, const char *file, int kind, unsigne
     return rc == 0 ? dt : -1;
 }
 
-/* The value of accumulator (group, name) in a batch summary line, as
- * text (a count or a decimal), into out. */
-static bool summary_value(const char *summary, const char *group, const char *name, char *out,
+bool bench_summary_value(const char *summary, const char *group, const char *name, char *out,
                           size_t cap)
 {
     char want[200];
@@ -154,32 +153,9 @@ static bool summary_value(const char *summary, const char *group, const char *na
 /* The peer on file: its wall time (or < 0), its summary line in out. */
 static double time_peer(const char *peer, const char *file, char *out, size_t cap)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    double t0 = bench_now_s();
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        FILE *in = freopen(file, "r", stdin);
-        if (!in || dup2(fds[1], 1) < 0)
-            _exit(127);
-        close(fds[0]);
-        execlp("python3", "python3", peer, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    size_t n = 0;
-    ssize_t got;
-    while (n + 1 < cap && (got = read(fds[0], out + n, cap - n - 1)) > 0)
-        n += (size_t)got;
-    out[n] = 0;
-    close(fds[0]);
     int status;
-    waitpid(pid, &status, 0);
-    double dt = bench_now_s() - t0;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? dt : -1;
+    double dt = bench_run((const char *const[]){"python3", peer, NULL}, file, out, cap, &status);
+    return status == 0 ? dt : -1;
 }
 
 /* Whether the peer's "rows N liquidated N loss_total X fees X deficit X
@@ -193,7 +169,7 @@ static bool agree(const char *peer_line, const char *summary)
                                           {"deficit", "bench-table USDT"}};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         char ours[64], want[80];
-        if (!summary_value(summary, keys[i][1], keys[i][0], ours, sizeof ours))
+        if (!bench_summary_value(summary, keys[i][1], keys[i][0], ours, sizeof ours))
             return false;
         snprintf(want, sizeof want, "%s %s ", keys[i][0], ours);
         if (!strstr(peer_line, want))
@@ -205,19 +181,9 @@ static bool agree(const char *peer_line, const char *summary)
 int bench_batch(long n, const char *keep_dir)
 {
     char dir[1100], pol[1200], csv[1200], nd[1200], peer[1200];
-    if (keep_dir) {
-        snprintf(dir, sizeof dir, "%s", keep_dir);
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-            fprintf(stderr, "liqsim bench: cannot make %s: %s\n", dir, strerror(errno));
-            return EXIT_INPUT;
-        }
-    } else {
-        snprintf(dir, sizeof dir, "/tmp/liqsim-bench-batch-XXXXXX");
-        if (!mkdtemp(dir)) {
-            fprintf(stderr, "liqsim bench: cannot make a directory under /tmp\n");
-            return EXIT_RUN;
-        }
-    }
+    int drc = bench_dir(keep_dir, "batch", dir, sizeof dir);
+    if (drc)
+        return drc;
     snprintf(pol, sizeof pol, "%s/bench-table.yaml", dir);
     snprintf(csv, sizeof csv, "%s/positions.csv", dir);
     snprintf(nd, sizeof nd, "%s/positions.ndjson", dir);

@@ -4,6 +4,9 @@
 #ifndef LIQ_BENCH_BATCH_H
 #define LIQ_BENCH_BATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 /* The table-only policy the section generates, whose numbers
  * tools/batch_peer.py restates. */
 extern const char bench_table_yaml[];
@@ -13,5 +16,10 @@ extern const char bench_table_yaml[];
  * one core and on every core and the Python peer on the same CSV, and
  * prints the figures and ratios. Returns an exit code. */
 int bench_batch(long n, const char *keep_dir);
+
+/* The value of accumulator (group, name) in a runner's summary line, as
+ * text (a count or a decimal), into out; false when it has none. */
+bool bench_summary_value(const char *summary, const char *group, const char *name, char *out,
+                         size_t cap);
 
 #endif

@@ -15,11 +15,16 @@
  *      every shipped policy with hooks (a book within its leverage), and
  *      a large book (--big-accounts);
  *   3. the same replay naive (every account checked at every tick) on a
- *      smaller book, next to the indexed one on that book.
+ *      smaller book, next to the indexed one on that book;
+ *   4. the whole-job batch against its Python peer (bench_batch.c);
+ *   5. a sweep of a million grid points against its Python peer, and an
+ *      audit of 100,000 cases per policy, one core and every core
+ *      (bench_sweep.c).
  */
 #include "cli.h"
 #include "bench.h"
 #include "bench_batch.h"
+#include "bench_sweep.h"
 #include "book.h"
 #include "result.h"
 #include "scenario.h"
@@ -261,9 +266,9 @@ int cmd_bench(int argc, char **argv)
 {
     long nevals = 2000000, naccounts = 1000000, nticks = 10000, nnaive = 100000;
     long nhooked = 1000000, nbig = 10000000;
-    long nbatch = 1000000;
-    bool batch_only = false;
-    const char *keep = NULL;
+    long nbatch = 1000000, nsweep = 1000000, naudit = 100000;
+    bool batch_only = false, sweep_only = false, audit_only = false;
+    const char *keep = NULL, *audit_policies = "bybit-usdt,drift";
     cli_opts o = {0};
     /* Bounds keep the generated data within memory and a long. */
 #define COUNT_(n, v, h, lo) {OPT_COUNT, (n), 0, "N", (v), NULL, (h), (lo), "100000000", NULL, NULL, 0}
@@ -279,7 +284,17 @@ int cmd_bench(int argc, char **argv)
         COUNT_("batch", &nbatch, "positions in the whole-job batch against the Python peer "
                                  "(default 1000000)", "1"),
         OPT_FLAG_("batch-only", &batch_only, "the whole-job batch only"),
-        OPT_STRING_("keep", 0, "DIR", &keep, "write the batch's policy and positions in DIR and keep them"),
+        {OPT_COUNT, "sweep", 0, "N", &nsweep, NULL,
+         "grid points in the sweep against the Python peer, a multiple of 10000 (default "
+         "1000000; 0: skip)", "0", "1000000", NULL, NULL, 0},
+        OPT_FLAG_("sweep-only", &sweep_only, "the sweep only"),
+        COUNT_("audit", &naudit, "cases per policy in the audit (default 100000; 0: skip)", "0"),
+        OPT_STRING_("audit-policies", 0, "LIST", &audit_policies,
+                    "the policies the audit times, comma-separated (default bybit-usdt,drift)"),
+        OPT_FLAG_("audit-only", &audit_only, "the audit only"),
+        OPT_STRING_("keep", 0, "DIR", &keep,
+                    "write the batch's and the sweep's policy, positions and scenario in DIR "
+                    "and keep them"),
         OPT_END_OF_TABLE,
     };
 #undef COUNT_
@@ -293,6 +308,10 @@ int cmd_bench(int argc, char **argv)
         return prc;
     if (batch_only)
         return bench_batch(nbatch, keep);
+    if (sweep_only || audit_only) {
+        int rc = sweep_only && nsweep ? bench_sweep(nsweep, keep) : 0;
+        return !rc && audit_only && naudit ? bench_audit(naudit, audit_policies) : rc;
+    }
     liq_diags d = LIQ_DIAGS_INIT;
     char ppath[1024], dir[] = "/tmp/liqsim-bench-XXXXXX", hp[1100], hl[1100];
     if (cli_find_policy("binance-usdm", ppath, sizeof ppath) != 0 || !mkdtemp(dir)) {
@@ -366,6 +385,10 @@ int cmd_bench(int argc, char **argv)
     liq_path_free(path);
     if (!rc)
         rc = bench_batch(nbatch, keep);
+    if (!rc && nsweep)
+        rc = bench_sweep(nsweep, keep);
+    if (!rc && naudit)
+        rc = bench_audit(naudit, audit_policies);
 out:
     liq_scenario_free(s);
     liq_policy_free(plain);

@@ -28,12 +28,13 @@
 /* The summary's accumulators of each policy, in this order (one group
  * per policy, named by the policy). */
 enum { A_OK, A_NOT_LISTED, A_NOT_OFFERED, A_ERROR, A_OWES, A_FIRST_OWES, A_DRY, A_FIRST_DRY,
-       A_MAX_LOST, A_N };
+       A_MAX_LOST, A_LIQUIDATED, A_LOSS, A_N };
 static const char *const acc_names[A_N] = {"ok", "not_listed", "not_offered", "error",
                                            "trader_owes", "first_owes", "fund_dry", "first_dry",
-                                           "max_trader_lost"};
+                                           "max_trader_lost", "liquidated", "loss_total"};
 static const run_acc_kind acc_kinds[A_N] = {RUN_COUNT, RUN_COUNT, RUN_COUNT, RUN_COUNT,
-                                            RUN_COUNT, RUN_MIN,   RUN_COUNT, RUN_MIN, RUN_MAX};
+                                            RUN_COUNT, RUN_MIN,   RUN_COUNT, RUN_MIN,
+                                            RUN_MAX,   RUN_COUNT, RUN_SUM};
 
 /* What every thread reads; set before the run starts, never written in it. */
 typedef struct sweep_ctx {
@@ -206,6 +207,10 @@ static liq_status run_point(void *wp, const run_case *rc, run_out *out)
             }
             if (result_trader_lost(r, &lost) == LIQ_OK)
                 run_max(out, acc[A_MAX_LOST], lost, label);
+            /* As batch's summary: the liquidated points, the sum of
+             * each one's loss (the result's total). */
+            run_count(out, acc[A_LIQUIDATED], r->liquidated);
+            run_add(out, acc[A_LOSS], r->total);
         }
         liq_result_free(r);
         liq_diags_free(&d);
@@ -310,6 +315,7 @@ int cmd_sweep(int argc, char **argv)
     cli_opts o = {0};
     long max_points = 1000000, jobs = 0;
     const char *shard = NULL;
+    bool summary_only = false;
     cli_strings sets = {{0}, 0};
     const cli_option options[] = {
         {OPT_STRINGS, "set", 0, "KEY=RANGE", &sets, NULL,
@@ -324,6 +330,7 @@ int cmd_sweep(int argc, char **argv)
          "256", NULL, NULL, 0},
         OPT_STRING_("shard", 0, "K/N", &shard,
                     "only the points whose number % N == K - 1 (liqsim merge joins the shards)"),
+        OPT_FLAG_("summary-only", &summary_only, "ndjson: the summary line only, no case lines"),
         OPT_FORMAT_(&o, FMT(TABLE) | FMT(NDJSON)),
         OPT_END_OF_TABLE,
     };
@@ -392,7 +399,7 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "liqsim: out of memory\n");
         rc = EXIT_RUN;
     }
-    sweep_ctx c = {&g, &in, acc, o.format == LIQ_FMT_NDJSON};
+    sweep_ctx c = {&g, &in, acc, o.format == LIQ_FMT_NDJSON && !summary_only};
     run_spec spec = {.ncases = g.points, .worker_new = worker_new, .worker_free = worker_free,
                      .run_case = run_point, .write = write_out, .on_diag = on_diag, .ud = &c,
                      .run_json = ident};
