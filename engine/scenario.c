@@ -132,6 +132,10 @@ static const field root_f[] = {
     {FLD(s_root, "market", F_MAP, true, market), .sub = &market_s, .doc = "market path"},
     {FLD(s_root, "rates", F_DICT_DEC, false, rates), .lo = "0.000000000001", .unit = "price",
      .doc = "exchange rates for the reporting currency, as \"BASE/QUOTE\": price (CHF/USD: 1.12)"},
+    {FLD(s_root, "ranges", F_LIST_STR, false, ranges),
+     .doc = "the grid liqsim sweep (and diff --scenario) evaluates the scenario over: KEY=RANGE "
+            "as --set takes it (position.leverage=5..50/5, shock=0.05,0.1); other verbs read "
+            "the scenario as written"},
 };
 const schema liq_scenario_schema = {"scenario", sizeof(s_root), false, root_f,
                                     sizeof root_f / sizeof *root_f};

@@ -60,6 +60,7 @@ typedef struct s_root {
     plist positions;          /* of s_position: several positions in one account */
     plist rates;              /* of pdecentry: "BASE/QUOTE" -> price, for reporting */
     s_market market;
+    plist ranges;             /* of pstr: KEY=RANGE, as sweep's --set (engine/sweep.c) */
 } s_root;
 
 /* One position of the account, with the mark path of its market. */

@@ -31,49 +31,52 @@ static bool dec_span(const char *s, size_t len, liq_dec *out)
     return len > 0 && liq_dec_parse(s, len, out) == LIQ_OK;
 }
 
-static bool not_numeric(const char *arg, const char *s, size_t len, char *err, size_t cap)
+static bool not_numeric(const char *what, const char *arg, const char *s, size_t len,
+                        char *err, size_t cap)
 {
-    snprintf(err, cap, "--set %s: \"%.*s\" is not a decimal number", arg, (int)len, s);
+    snprintf(err, cap, "%s %s: \"%.*s\" is not a decimal number", what, arg, (int)len, s);
     return false;
 }
 
-bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
-                    uint64_t max_points, char *err, size_t cap, bool *too_many)
+/* sweep_axis_add, its messages naming the range as what gives it
+ * ("--set" or "ranges:"). */
+static bool axis_add(sweep_grid *g, const char *what, const char *arg, const liq_scenario *base,
+                     uint64_t max_points, char *err, size_t cap, bool *too_many)
 {
     *too_many = false;
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
-        snprintf(err, cap, "--set takes KEY=RANGE (position.leverage=5..50/5, shock=0.05,0.1 or "
-                           "market.liquidation_fill.slippage=0.02), got \"%s\"", arg);
+        snprintf(err, cap, "%s takes KEY=RANGE (position.leverage=5..50/5, shock=0.05,0.1 or "
+                           "market.liquidation_fill.slippage=0.02), got \"%s\"", what, arg);
         return false;
     }
     if (g->nax == SWEEP_MAX_AXES) {
-        snprintf(err, cap, "--set %s: at most %d ranges", arg, SWEEP_MAX_AXES);
+        snprintf(err, cap, "%s %s: at most %d ranges", what, arg, SWEEP_MAX_AXES);
         return false;
     }
     sweep_axis *ax = &g->ax[g->nax];
     memset(ax, 0, sizeof *ax);
     size_t klen = (size_t)(eq - arg);
     if (klen >= sizeof ax->name) {
-        snprintf(err, cap, "--set %s: the key is too long", arg);
+        snprintf(err, cap, "%s %s: the key is too long", what, arg);
         return false;
     }
     memcpy(ax->name, arg, klen);
     ax->name[klen] = 0;
     char kerr[1200];
     if (!variant_key_find(ax->name, &ax->key, kerr, sizeof kerr)) {
-        snprintf(err, cap, "--set %s: %s", arg, kerr);
+        snprintf(err, cap, "%s %s: %s", what, arg, kerr);
         return false;
     }
     ax->key.key = ax->name;
     for (size_t a = 0; a < g->nax; a++)
         if (strcmp(g->ax[a].name, ax->name) == 0) {
-            snprintf(err, cap, "--set %s: %s is already swept", arg, ax->name);
+            snprintf(err, cap, "%s %s: %s is already swept", what, arg, ax->name);
             return false;
         }
     const char *r = eq + 1, *dots = strstr(r, "..");
     if (!*r) {
-        snprintf(err, cap, "--set %s: the range is empty", arg);
+        snprintf(err, cap, "%s %s: the range is empty", what, arg);
         return false;
     }
     /* How many values, before any is made. */
@@ -82,22 +85,22 @@ bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
     if (dots) {
         const char *slash = strchr(dots + 2, '/');
         if (!slash) {
-            snprintf(err, cap, "--set %s: a range needs its step: LO..HI/STEP", arg);
+            snprintf(err, cap, "%s %s: a range needs its step: LO..HI/STEP", what, arg);
             return false;
         }
         if (!dec_span(r, (size_t)(dots - r), &lo))
-            return not_numeric(arg, r, (size_t)(dots - r), err, cap);
+            return not_numeric(what, arg, r, (size_t)(dots - r), err, cap);
         if (!dec_span(dots + 2, (size_t)(slash - dots - 2), &hi))
-            return not_numeric(arg, dots + 2, (size_t)(slash - dots - 2), err, cap);
+            return not_numeric(what, arg, dots + 2, (size_t)(slash - dots - 2), err, cap);
         if (!dec_span(slash + 1, strlen(slash + 1), &step))
-            return not_numeric(arg, slash + 1, strlen(slash + 1), err, cap);
+            return not_numeric(what, arg, slash + 1, strlen(slash + 1), err, cap);
         char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
         if (liq_dec_sign(step) <= 0) {
-            snprintf(err, cap, "--set %s: the step must be above 0, got %s", arg, dstr(step, b1));
+            snprintf(err, cap, "%s %s: the step must be above 0, got %s", what, arg, dstr(step, b1));
             return false;
         }
         if (liq_dec_cmp(lo, hi) > 0) {
-            snprintf(err, cap, "--set %s: the range is empty (%s is above %s)", arg,
+            snprintf(err, cap, "%s %s: the range is empty (%s is above %s)", what, arg,
                      dstr(lo, b1), dstr(hi, b2));
             return false;
         }
@@ -170,7 +173,7 @@ bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
             if (!dec_span(c, len, &ax->vals[k])) {
                 free(ax->vals);
                 ax->vals = NULL;
-                return not_numeric(arg, c, len, err, cap);
+                return not_numeric(what, arg, c, len, err, cap);
             }
             c = comma ? comma + 1 : c + len;
         }
@@ -185,7 +188,7 @@ bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
     for (size_t k = 0; ok && k < ax->n; k++) {
         char verr[400];
         if (!variant_set(&v, &ax->key, ax->vals[k], verr, sizeof verr)) {
-            snprintf(err, cap, "--set %s: %s", arg, verr);
+            snprintf(err, cap, "%s %s: %s", what, arg, verr);
             ok = false;
         }
     }
@@ -199,6 +202,45 @@ bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
     g->points = total * n;
     g->nax++;
     return true;
+}
+
+bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
+                    uint64_t max_points, char *err, size_t cap, bool *too_many)
+{
+    return axis_add(g, "--set", arg, base, max_points, err, cap, too_many);
+}
+
+bool sweep_grid_build(sweep_grid *g, const liq_scenario *base, const char *const *sets,
+                      size_t nsets, uint64_t max_points, char *err, size_t cap, bool *too_many,
+                      liq_mark *at)
+{
+    const pstr *fr = base->r.ranges.items;
+    size_t nf = base->r.ranges.n;
+    bool *used = mem_calloc(nsets ? nsets : 1, sizeof *used), ok = used != NULL;
+    *too_many = false;
+    *at = (liq_mark){NULL, 0, 0};
+    if (!ok)
+        snprintf(err, cap, "out of memory");
+    for (size_t i = 0; ok && i < nf; i++) {
+        const char *arg = fr[i].v, *what = "ranges:";
+        size_t klen = strcspn(arg, "=");
+        /* A --set of the key the file ranges wins, in the file's place. */
+        for (size_t k = 0; arg[klen] == '=' && k < nsets; k++)
+            if (!used[k] && strncmp(sets[k], arg, klen) == 0 && sets[k][klen] == '=') {
+                used[k] = true;
+                arg = sets[k];
+                what = "--set";
+                break;
+            }
+        ok = axis_add(g, what, arg, base, max_points, err, cap, too_many);
+        if (!ok && what[0] == 'r')
+            *at = fr[i].m;
+    }
+    for (size_t k = 0; ok && k < nsets; k++)
+        if (!used[k])
+            ok = axis_add(g, "--set", sets[k], base, max_points, err, cap, too_many);
+    free(used);
+    return ok;
 }
 
 /* Point i's index on axis a: the last axis runs fastest. */

@@ -37,6 +37,15 @@ typedef struct sweep_grid {
 bool sweep_axis_add(sweep_grid *g, const char *arg, const liq_scenario *base,
                     uint64_t max_points, char *err, size_t cap, bool *too_many);
 void sweep_grid_free(sweep_grid *g);
+/* The whole grid of a run: base's own ranges (`ranges:`, in file order),
+ * where a --set names a key the file ranges the --set's range in the
+ * file's place (the command line wins), then the other --set ranges in
+ * their order; each checked as sweep_axis_add checks it. false with the
+ * message in err; *at is the mark of the file's range at fault (line 0
+ * when a --set is), *too_many as sweep_axis_add's. */
+bool sweep_grid_build(sweep_grid *g, const liq_scenario *base, const char *const *sets,
+                      size_t nsets, uint64_t max_points, char *err, size_t cap, bool *too_many,
+                      liq_mark *at);
 
 /* Make v the scenario of point i: the base, with each axis's value set in
  * axis order (the shock last, so it starts from the entry price as set).

@@ -165,6 +165,20 @@ static void the_same_seed_gives_the_same_report(void **state)
 static void an_out_directory_that_cannot_be_made_is_invalid_input(void **state)
 {
     (void)state;
+    /* audit and diff check their --out the same way, before any case
+     * runs: a path that is a file is not a directory. */
+    const char *const verbs[][4] = {
+        {"audit", "tests/data/audit/fee-creates-money.yaml", NULL, NULL},
+        {"diff", "tests/data/diff/parent.yaml", "tests/data/diff/child.yaml", NULL}};
+    for (size_t v = 0; v < 2; v++) {
+        cli_output f = verbs[v][2] ? CLI(verbs[v][0], verbs[v][1], verbs[v][2], "--out",
+                                         "tests/data/diff/parent.yaml")
+                                   : CLI(verbs[v][0], verbs[v][1], "--out",
+                                         "tests/data/diff/parent.yaml");
+        expect_failure(&f, EXIT_INPUT);
+        expect_err_line(&f, "liqsim: --out tests/data/diff/parent.yaml: not a directory");
+        cli_output_free(&f);
+    }
     cli_output r = CLI("audit", "tests/data/audit/fee-creates-money.yaml", "--out",
                        "tests/data/audit/fee-creates-money.yaml/ce");
     expect_failure(&r, EXIT_INPUT);

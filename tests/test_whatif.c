@@ -694,13 +694,84 @@ static void sweep_bad_grids(void **state)
     cli_output_free(&r);
     r = CLI("sweep", "default", "binance-usdm");
     expect_failure(&r, EXIT_USAGE);
-    expect_err_line(&r, "liqsim: sweep needs at least one --set KEY=RANGE (position.leverage=5..50/5)");
+    expect_err_line(&r, "liqsim: sweep needs at least one --set KEY=RANGE (position.leverage=5..50/5) "
+                        "or a scenario with ranges:");
     cli_output_free(&r);
     r = CLI("sweep", "default", "binance-usdm", "--set", "position.color=1");
     expect_failure(&r, EXIT_USAGE);
     assert_non_null(strstr(r.err, "position.color is not a number of the scenario file; one of "
                                   "account.collateral, position.size"));
     cli_output_free(&r);
+}
+
+/* A scenario carries its own grid (ranges:, the --set syntax, in order):
+ * sweeping it is sweeping the scenario without them with the same --set
+ * ranges, point for point; a --set of a key the file ranges takes that
+ * axis's place (the command line wins), another --set adds an axis after
+ * the file's. Other verbs read the scenario as written. */
+static void sweep_reads_a_scenarios_own_ranges(void **state)
+{
+    (void)state;
+    cli_output f = CLI("sweep", "tests/data/whatif/ranges.yaml", "binance-usdm", "--jobs", "1");
+    cli_output s = CLI("sweep", "default", "binance-usdm", "--set", "position.leverage=10,20",
+                       "--set", "shock=0.05..0.15/0.05", "--jobs", "1");
+    expect_exit_code(&f, EXIT_OK);
+    expect_exit_code(&s, EXIT_OK);
+    /* The same bytes but for the scenario's name. */
+    /* Six case lines and the summary's run name the scenario. */
+    assert_int_equal(count_of(f.out, "\"scenario\":\"ranges\""), 7);
+    assert_int_equal(count_of(s.out, "\"scenario\":\"default\""), 7);
+    char *a = f.out, *b = s.out;
+    for (; *a && *b; a++, b++) {
+        if (strncmp(a, "ranges", 6) == 0 && strncmp(b, "default", 7) == 0) {
+            a += 5;
+            b += 6;
+            continue;
+        }
+        assert_int_equal(*a, *b);
+    }
+    assert_int_equal(*a, *b);
+    cli_output_free(&f);
+    cli_output_free(&s);
+    cli_output r = CLI("sweep", "tests/data/whatif/ranges.yaml", "binance-usdm", "--set",
+                       "shock=0.2", "--set", "position.size=0.1,0.3", "--format", "table");
+    expect_exit_code(&r, EXIT_OK);
+    assert_non_null(strstr(r.out, "scenario: ranges over 4 points: position.leverage (2) x shock "
+                                  "(1) x position.size (2)\n"));
+    cli_output_free(&r);
+    r = CLI("eval", "binance-usdm", "tests/data/whatif/ranges.yaml", "--format", "json");
+    expect_exit_code(&r, EXIT_OK);
+    cli_output_free(&r);
+    /* The limit holds for the file's grid: 6 points pass --max-points 6,
+     * not 5 (the count in the message, at the range that passed it). */
+    r = CLI("sweep", "tests/data/whatif/ranges.yaml", "binance-usdm", "--max-points", "6");
+    expect_exit_code(&r, EXIT_OK);
+    cli_output_free(&r);
+    r = CLI("sweep", "tests/data/whatif/ranges.yaml", "binance-usdm", "--max-points", "5");
+    expect_failure(&r, EXIT_USAGE);
+    expect_err_line(&r, "tests/data/whatif/ranges.yaml:21:5: the grid has 6 points "
+                        "(position.leverage: 2 x shock: 3), more than --max-points 5");
+    cli_output_free(&r);
+}
+
+/* Each bad range in a scenario file: exit 3, its file:line:col message
+ * (the file's first line), nothing on stdout. */
+static void sweep_bad_ranges_in_a_file(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"empty_range", "no_step", "not_numeric",
+                                        "out_of_bounds", "swept_twice", "unknown_key"};
+    expect_case_files("tests/data/whatif/bad_ranges", names, sizeof names / sizeof *names);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[200];
+        snprintf(path, sizeof path, "tests/data/whatif/bad_ranges/%s.yaml", names[i]);
+        char *want = expected_message(path);
+        cli_output r = CLI("sweep", path, "binance-usdm");
+        expect_failure(&r, EXIT_INPUT);
+        expect_err_line(&r, want);
+        cli_output_free(&r);
+        free(want);
+    }
 }
 
 /* The bench races tools/batch_peer.py --sweep (the Python script of the
@@ -747,6 +818,8 @@ int main(void)
     chdir_to_project_root();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_python_peer_sweeps_what_liqsim_sweeps),
+        cmocka_unit_test(sweep_reads_a_scenarios_own_ranges),
+        cmocka_unit_test(sweep_bad_ranges_in_a_file),
         cmocka_unit_test(worst_under_protection_is_the_margin),
         cmocka_unit_test(worst_without_protection_is_about_the_notional),
         cmocka_unit_test(worst_short_without_protection_is_unbounded),

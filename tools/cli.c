@@ -1,15 +1,18 @@
 /*
  * cli.c — shared by every verb: printing diagnostics and results. The
  * library never prints; this file decides what goes to stdout, stderr
- * and the exit code (CONTRACT.md). Options are read in options.c, file
- * arguments resolved in names.c.
+ * and the exit code (CONTRACT.md), and the --out directory a verb writes
+ * its files in. Options are read in options.c, file arguments resolved in
+ * names.c.
  */
 #include "cli.h"
 #include "result.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One diagnostic as a line of text, as cli_print_diags prints it
@@ -73,5 +76,24 @@ int cli_print_json(void *root)
     }
     puts(out);
     free(out);
+    return 0;
+}
+
+int cli_out_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+        fprintf(stderr, "liqsim: --out %s: cannot create the directory (%s)\n", dir,
+                strerror(errno));
+        return EXIT_INPUT;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "liqsim: --out %s: not a directory\n", dir);
+        return EXIT_INPUT;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "liqsim: --out %s: cannot write there (%s)\n", dir, strerror(errno));
+        return EXIT_INPUT;
+    }
     return 0;
 }

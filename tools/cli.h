@@ -136,6 +136,11 @@ const char *cli_scenario_dir(void);
 size_t cli_each_policy(const cli_opts *o, void (*fn)(const char *path, void *ud),
                        void (*missing)(const char *arg, const char *why, void *ud), void *ud);
 
+/* An --out directory (audit, diff): made when missing, then checked to be
+ * a directory this process can write in. 0, or EXIT_INPUT with the
+ * message printed (`liqsim: --out DIR: ...`). */
+int cli_out_dir(const char *dir);
+
 /* One diagnostic as the line cli_print_diags prints (no newline). */
 void cli_diag_text(const liq_diag *g, char *buf, size_t cap);
 /* The exit code an error implies: EXIT_INPUT for input, else EXIT_RUN. */

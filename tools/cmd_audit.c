@@ -573,26 +573,6 @@ static int audit_run(const audit_opts *o, apol *pols, size_t np)
     return rc;
 }
 
-/* The --out directory: made when missing, and writable; else exit 3. */
-static int check_out_dir(const char *dir)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
-        fprintf(stderr, "liqsim: --out %s: cannot create the directory (%s)\n", dir,
-                strerror(errno));
-        return EXIT_INPUT;
-    }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "liqsim: --out %s: not a directory\n", dir);
-        return EXIT_INPUT;
-    }
-    if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "liqsim: --out %s: cannot write there (%s)\n", dir, strerror(errno));
-        return EXIT_INPUT;
-    }
-    return 0;
-}
-
 int cmd_audit(int argc, char **argv)
 {
     cli_opts co = {0};
@@ -647,7 +627,7 @@ int cmd_audit(int argc, char **argv)
                         "write the first failure; ndjson lists the failing cases)\n");
         rc = EXIT_USAGE;
     } else if (o.out) {
-        rc = check_out_dir(o.out);
+        rc = cli_out_dir(o.out);
     }
     if (rc) {
         free(co.args);

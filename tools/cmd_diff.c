@@ -540,6 +540,9 @@ int cmd_diff(int argc, char **argv)
         rc = EXIT_USAGE;
         goto done;
     }
+    /* A directory that cannot be written is refused before the run. */
+    if (out && (rc = cli_out_dir(out)) != 0)
+        goto done;
     if (sets.n > SWEEP_MAX_AXES) {
         fprintf(stderr, "liqsim: diff takes at most %d --set ranges, got %d\n", SWEEP_MAX_AXES,
                 sets.n);
@@ -600,18 +603,25 @@ int cmd_diff(int argc, char **argv)
     }
     /* The grid, for each side: sweep's ranges, each checked against the
      * base scenario's bounds, the count against --max-points first. */
-    size_t nsets = sets.n ? (size_t)sets.n : sizeof default_sets / sizeof *default_sets;
+    /* The --set ranges, over the scenario's own (ranges:) when it has
+     * some, else the default grid. */
+    bool file_ranges = sg[0].base->r.ranges.n > 0;
+    const char *const *use = sets.n ? (const char *const *)sets.v : file_ranges ? NULL
+                                                                             : default_sets;
+    size_t nsets = sets.n ? (size_t)sets.n
+                          : file_ranges ? 0 : sizeof default_sets / sizeof *default_sets;
     uint64_t points = 0;
     for (size_t k = 0; rc == 0 && k < nsides; k++) {
-        for (size_t a = 0; rc == 0 && a < nsets; a++) {
-            char err[2048];
-            bool too_many = false;
-            const char *arg = sets.n ? sets.v[a] : default_sets[a];
-            if (!sweep_axis_add(&sg[k].g, arg, sg[k].base, (uint64_t)max_points, err,
-                                sizeof err, &too_many)) {
+        char err[2048];
+        bool too_many = false;
+        liq_mark at;
+        if (!sweep_grid_build(&sg[k].g, sg[k].base, use, nsets, (uint64_t)max_points, err,
+                              sizeof err, &too_many, &at)) {
+            if (at.line)
+                fprintf(stderr, "%s:%d:%d: %s\n", at.file, at.line, at.col, err);
+            else
                 fprintf(stderr, "liqsim: %s\n", err);
-                rc = EXIT_USAGE;
-            }
+            rc = at.line && !too_many ? EXIT_INPUT : EXIT_USAGE;
         }
         if (rc == 0 && k == 1 && sg[0].g.points + sg[1].g.points > (uint64_t)max_points) {
             fprintf(stderr, "liqsim: the grid has %llu positions (%llu for each side), more than "
@@ -770,7 +780,6 @@ int cmd_diff(int argc, char **argv)
         if (out && yaml) {
             char path[1200];
             snprintf(path, sizeof path, "%s/diff-smallest.yaml", out);
-            mkdir(out, 0777);
             FILE *fo = fopen(path, "w");
             bool ok = fo && fputs(yaml, fo) >= 0;
             if (fo && fclose(fo) != 0)

@@ -356,12 +356,6 @@ int cmd_sweep(int argc, char **argv)
         free(o.args);
         return EXIT_USAGE;
     }
-    if (sets.n == 0) {
-        fprintf(stderr, "liqsim: sweep needs at least one --set KEY=RANGE "
-                        "(position.leverage=5..50/5)\n");
-        free(o.args);
-        return EXIT_USAGE;
-    }
     if (sets.n > SWEEP_MAX_AXES) {
         fprintf(stderr, "liqsim: sweep takes at most %d --set ranges, got %d\n", SWEEP_MAX_AXES,
                 sets.n);
@@ -384,14 +378,23 @@ int cmd_sweep(int argc, char **argv)
         liq_diags_free(&d);
         rc = EXIT_INPUT;
     }
-    for (int k = 0; rc == 0 && k < sets.n; k++) {
-        char err[2048];
-        bool too_many;
-        if (!sweep_axis_add(&g, sets.v[k], in.s, (uint64_t)max_points, err, sizeof err,
-                            &too_many)) {
+    if (rc == 0 && sets.n == 0 && in.s->r.ranges.n == 0) {
+        fprintf(stderr, "liqsim: sweep needs at least one --set KEY=RANGE "
+                        "(position.leverage=5..50/5) or a scenario with ranges:\n");
+        rc = EXIT_USAGE;
+    }
+    char err[2048];
+    bool too_many;
+    liq_mark at;
+    if (rc == 0 && !sweep_grid_build(&g, in.s, (const char *const *)sets.v, (size_t)sets.n,
+                                     (uint64_t)max_points, err, sizeof err, &too_many, &at)) {
+        /* A file's range is input (exit 3, at its line), a --set or the
+         * grid's size a usage error. */
+        if (at.line)
+            fprintf(stderr, "%s:%d:%d: %s\n", at.file, at.line, at.col, err);
+        else
             fprintf(stderr, "liqsim: %s\n", err);
-            rc = EXIT_USAGE;
-        }
+        rc = at.line && !too_many ? EXIT_INPUT : EXIT_USAGE;
     }
     int *acc = rc == 0 ? calloc(in.np * A_N, sizeof *acc) : NULL;
     char *ident = rc == 0 ? run_identity(&g, &in) : NULL;
