@@ -421,7 +421,7 @@ int cmd_sweep(int argc, char **argv)
         liq_diags d = LIQ_DIAGS_INIT;
         if (run_go(r, &d) != LIQ_OK) {
             cli_print_diags(&d);
-            rc = cli_out_of_memory(&d) ? EXIT_RUN : EXIT_RUN;
+            rc = EXIT_RUN;
         }
         liq_diags_free(&d);
     }
