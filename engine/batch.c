@@ -83,6 +83,8 @@ struct batch_reader {
     tpl cache[BATCH_CACHE];
     size_t next_slot;
     liq_scenario scratch;     /* a shallow copy of a cached scenario, the line's values in it */
+    const liq_scenario *scratch_of;  /* the cached scenario set_fast copied last, or NULL */
+    bool whole_only;          /* every line loaded whole (batch_reader_new) */
     s_leg leg;
     liq_dec *px;              /* a mark_path of the line */
     liq_mark *pm;
@@ -330,11 +332,13 @@ bool batch_header_read(const batch_keys *k, const char *text, size_t len, long l
 /* A reader                                                             */
 /* ------------------------------------------------------------------ */
 
-batch_reader *batch_reader_new(const batch_keys *k)
+batch_reader *batch_reader_new(const batch_keys *k, bool whole)
 {
     batch_reader *br = mem_calloc(1, sizeof *br);
-    if (br)
+    if (br) {
         br->k = k;
+        br->whole_only = whole;
+    }
     return br;
 }
 
@@ -704,6 +708,7 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
     const batch_keys *k = br->k;
     liq_scenario *sc = &br->scratch;
     *sc = *t;
+    br->scratch_of = NULL;
     sc->r.name.v = (char *)br->id;
     for (size_t i = 0; i < br->nvals; i++) {
         const bval *v = &br->vals[i];
@@ -896,9 +901,19 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
     for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
         if (t->legs[0].col[c])
             return false;
-    if (!br->px && (!(br->px = mem_malloc(MAX * sizeof *br->px)) ||
-                    !(br->pm = mem_malloc(MAX * sizeof *br->pm))))
-        return false;
+    /* Room for the most marks set this way (set_quick grows the same
+     * arrays to the marks it sets). */
+    if (br->pcap < MAX) {
+        liq_dec *px = mem_realloc(br->px, MAX * sizeof *px);
+        if (px)
+            br->px = px;
+        liq_mark *pm = px ? mem_realloc(br->pm, MAX * sizeof *pm) : NULL;
+        if (pm)
+            br->pm = pm;
+        if (!px || !pm)
+            return false;
+        br->pcap = MAX;
+    }
     liq_mark m = {br->k->input, (int)br->line, v->col};
     size_t n = 0;
     if (v->items) {
@@ -941,7 +956,13 @@ static bool set_fast(batch_reader *br, const liq_scenario *t)
 {
     const batch_keys *k = br->k;
     liq_scenario *sc = &br->scratch;
-    *sc = *t;
+    /* A copy of t with the values of the last line of the same keys in
+     * it is one with those very slots set again: the copy is made only
+     * when t changes. */
+    if (br->scratch_of != t) {
+        *sc = *t;
+        br->scratch_of = t;
+    }
     sc->r.name.v = (char *)br->id;
     for (size_t i = 0; i < br->nq; i++) {
         const qval *v = &br->q[i];
@@ -1058,7 +1079,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         mem_error(d, k->input, (int)line, 0);
         return NULL;
     }
-    const liq_scenario *fast = read_fast(br, h, text, len);
+    const liq_scenario *fast = br->whole_only ? NULL : read_fast(br, h, text, len);
     if (fast)
         return fast;
     bool ok;
@@ -1081,7 +1102,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     /* "<stdin>:LINE" only for a line without an id of its own. */
     if (!br->id)
         default_id(br, line);
-    for (size_t i = 0; i < BATCH_CACHE; i++) {
+    for (size_t i = 0; i < BATCH_CACHE && !br->whole_only; i++) {
         const tpl *t = &br->cache[i];
         if (!t->s || t->mask != mask)
             continue;
@@ -1099,7 +1120,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     liq_scenario *s = load_whole(br, d);
     if (!s)
         return NULL;
-    bool cached = false;
+    bool cached = br->whole_only;
     for (size_t i = 0; i < BATCH_CACHE && !cached; i++)
         cached = br->cache[i].s && br->cache[i].mask == mask;
     if (cached) {
@@ -1108,6 +1129,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     }
     tpl *slot = &br->cache[br->next_slot];
     br->next_slot = (br->next_slot + 1) % BATCH_CACHE;
+    br->scratch_of = NULL;
     liq_scenario_free(slot->s);
     *slot = (tpl){mask, s};
     return s;

@@ -55,7 +55,12 @@ bool batch_header_read(const batch_keys *k, const char *text, size_t len, long l
 /* One thread's reader: its loaded scenarios per set of keys, and the
  * scenario of the line it read last. */
 typedef struct batch_reader batch_reader;
-batch_reader *batch_reader_new(const batch_keys *k);
+/* whole: every line loaded whole by the scenario loader, none the quick
+ * way. For --explain: a trace cites the marks of keys a line leaves at
+ * their defaults, which the loader places on the line's own sections; a
+ * quick line would cite those of the line its scenario was first loaded
+ * from. */
+batch_reader *batch_reader_new(const batch_keys *k, bool whole);
 void batch_reader_free(batch_reader *br);
 
 /* The scenario of one line (text, len bytes, from line on): owned by br,

@@ -195,6 +195,43 @@ static void what_it_reads_jansson_reads_alike(void **state)
     assert_true(refused_by_jansson > 5000);
 }
 
+/* A string is read eight bytes at a time: whatever byte stops a plain
+ * string (a control byte, a quote, a backslash, DEL, anything not ASCII)
+ * is found wherever it stands in a long string, and the string is then
+ * jansson's. */
+static void a_long_string_is_plain_only_when_every_byte_is(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int round = 0; round < 20000; round++) {
+        char str[64], text[128];
+        size_t n = draw(&x, 40);
+        for (size_t i = 0; i < n; i++)
+            str[i] = (char)(' ' + 1 + draw(&x, 0x7e - ' '));   /* printable, no space */
+        for (size_t i = 0; i < n; i++)
+            if (str[i] == '"' || str[i] == '\\')
+                str[i] = 'q';
+        bool plain = true;
+        if (n && draw(&x, 2)) {
+            str[draw(&x, n)] = (char)draw(&x, 256);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)str[i];
+                plain &= c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+            }
+        }
+        /* {"k":"str"}, a NUL byte in str and all. */
+        memcpy(text, "{\"k\":\"", 6);
+        memcpy(text + 6, str, n);
+        memcpy(text + 6 + n, "\"}", 2);
+        jflat jf;
+        bool ok = jflat_read(text, n + 8, &jf);
+        if (ok != plain)
+            fail_msg("round %d: a string of %zu bytes %s read", round, n, ok ? "wrongly" : "not");
+        if (ok && (jf.m[0].len != n || memcmp(jf.m[0].text, str, n) != 0))
+            fail_msg("round %d: the string read is not the string written", round);
+    }
+}
+
 /* Its limits: 64 members and 256 array items are read, one more of
  * either is jansson's. */
 static void its_limits_hold_at_their_edge(void **state)
@@ -222,6 +259,7 @@ int main(void)
         cmocka_unit_test(a_flat_object_is_read_member_by_member),
         cmocka_unit_test(what_it_is_not_sure_of_is_left_to_jansson),
         cmocka_unit_test(what_it_reads_jansson_reads_alike),
+        cmocka_unit_test(a_long_string_is_plain_only_when_every_byte_is),
         cmocka_unit_test(its_limits_hold_at_their_edge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,7 +177,9 @@ static void *worker_new(void *ud, unsigned index, liq_diags *d)
     if (!w)
         return NULL;
     w->j = j;
-    w->br = batch_reader_new(j->keys);
+    /* --explain: every line whole, so that each trace cites the line's
+     * own places (batch.h). */
+    w->br = batch_reader_new(j->keys, j->o->explain);
     w->ps = calloc(j->npol, sizeof *w->ps);
     w->rows = calloc(j->npol, sizeof *w->rows);
     bool ok = w->br && w->ps && w->rows;
