@@ -199,6 +199,11 @@ static void check_conserved(const audit_ctx *c, const audit_case *k, const liq_r
         else if (ev_is(e, "backstop_takeover")) {
             backstop = true;
             kept = c_add(&cc, kept, liq_dec_max(ev_dec(e, "equity", NULL), LIQ_DEC_ZERO));
+        } else if (ev_is(e, "deleveraged")) {
+            /* Closed against counterparties at the mark; margin left above
+             * bankruptcy is theirs, counted in loss.fees. */
+            pnl = c_add(&cc, pnl, ev_dec(e, "realized_pnl", NULL));
+            kept = c_add(&cc, kept, liq_dec_max(ev_dec(e, "equity", NULL), LIQ_DEC_ZERO));
         } else if (ev_is(e, "position_closed") || ev_is(e, "partial_liquidation"))
             pnl = c_add(&cc, pnl, ev_dec(e, "realized_pnl", NULL));
         for (int s = 0; s < STAGE_COUNT; s++)
@@ -415,7 +420,12 @@ unsigned audit_check(audit_ctx *c, const audit_case *k, unsigned mask, cov_set *
             ck.cur = k;
             continue;
         }
-        if (rv->status == RS_OK) {
+        /* A liquidation whose every order the venue's limit refused
+         * (dYdX's fillable price: retried at each later mark) ends with
+         * the position open and its fee not yet paid: beside a case whose
+         * order filled, that is a liquidation still to come, not a
+         * smaller loss. */
+        if (rv->status == RS_OK && base.never_filled == rv->never_filled) {
             liq_dec lv = lost_by(rv);
             static const char *const what[] = {"", "slippage", "the deepest mark at", "size"};
             size_t at = audit_case_deepest(k);

@@ -250,6 +250,8 @@ static liq_status refused_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
     event_dec(f, "mark", mark);
     event_dec(f, "bankruptcy_price", o->close);
     event_dec(f, "equity", c_add(c, coll, pnl));
+    /* A close like any other: its realized PnL, at the mark. */
+    event_dec(f, "realized_pnl", pnl);
     return c->st;
 }
 

@@ -44,7 +44,13 @@ void cov_init_root(cov_set *cs, const p_root *pr)
     if (pr->trigger.margin_call_at.set)
         add(cs, COVK_MARGIN_CALL, -1, "margin call");
     add(cs, COVK_LIQUIDATED, -1, "liquidated");
-    if (pl->partial.prov.present)
+    /* A reduction by `tiers_down` tiers needs a tier that many above the
+     * first (wf_slice_size closes the whole position below it): a table
+     * of fewer tiers (okx-swap, whose capture has tier 1 only) makes no
+     * partial liquidation possible. */
+    bool slices = pl->partial.mode.v != PARTIAL_TIERS_DOWN ||
+                  (int64_t)root_ntiers(pr) > pl->partial.tiers_down.v;
+    if (pl->partial.prov.present && slices)
         add(cs, COVK_PARTIAL, -1, "partial liquidation");
     if (pl->backstop.prov.present)
         add(cs, COVK_BACKSTOP, -1, "backstop takeover at the mark");

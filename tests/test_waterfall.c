@@ -1171,7 +1171,8 @@ static const wf_case cases[] = {
         .events = {"liquidation_triggered@1 mark=1 liquidation_price=1010.101010101011",
                    "liquidation_unfilled@1 limit_price=1000 market_fill=1 "
                    "next=deleveraged at the bankruptcy price (adl)",
-                   "deleveraged@1 size=100 mark=1 bankruptcy_price=1000 equity=-99900",
+                   "deleveraged@1 size=100 mark=1 bankruptcy_price=1000 equity=-99900 "
+                   "realized_pnl=-9999900",
                    "adl amount=99900 close_price=1000 size=100"},
     },
     /* bybit-inverse / BTCUSD: a 1x inverse long of Q = 1 USD at E = 8000,
