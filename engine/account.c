@@ -116,6 +116,7 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
         o->trigger_step = t;
     }
     o->last_mark = mark;
+    o->last_step = t;
     o->last_size = LIQ_DEC_ZERO;
     o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
     o->last_fill = steps[n - 1].fill;
@@ -353,6 +354,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         wf *w = &g[lastk].w;
         const wf_close *lc = &g[lastk].cl;
         acc.last_mark = lc->last_mark;
+        acc.last_step = lc->last_step;
         acc.last_size = lc->last_size;
         acc.last_bp = lc->last_bp;
         acc.last_fill = lc->last_fill;

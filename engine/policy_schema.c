@@ -229,7 +229,10 @@ static const field adl_f[] = {
     {FLD(p_adl, "ranking", F_ENUM, false, ranking), .enum_vals = adlrank_names,
      .def = "pnl_times_leverage", .doc = "how counterparties are ranked"},
     {FLD(p_adl, "close_price", F_ENUM, false, close_price), .enum_vals = adlpx_names,
-     .def = "bankruptcy", .doc = "price at which counterparties are closed"},
+     .def = "bankruptcy",
+     .doc = "price at which counterparties are closed: bankruptcy; mark (the venue's price "
+            "at the close); oracle (the path's oracle column at that tick, else the venue's "
+            "price)"},
 };
 static const schema adl_s = {"adl", sizeof(p_adl), true, adl_f, sizeof adl_f / sizeof *adl_f};
 

@@ -563,6 +563,7 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     for (int c = 0; c < PCOL_COUNT; c++)
         col[c] = path_prices(path, c);
     pcol_pick pk = wf_use_columns(&r.w, col);
+    r.w.npx = path->n;   /* the columns' length, as in eval (wf_adl_price reads it) */
     if (pk.several) {
         out->trigger_column = pcol_names[pk.trigger];
         out->fill_column = pcol_names[pk.fill];

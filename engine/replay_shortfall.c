@@ -295,7 +295,7 @@ liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
             break;
         case STAGE_ADL: {
             /* The policy's adl hook may cap what deleveraging covers. */
-            liq_dec cap = rem, px = wf_adl_price(&r->w, bp, r->mark);
+            liq_dec cap = rem, px = wf_adl_price(&r->w, bp, r->mark, (long)r->tick);
             if (wf_hooked(&r->w, HOOK_ADL)) {
                 wf_cover_in in = {rem, r->fund, !r->s->fund_finite, bp, r->mark, r->fill, q};
                 bool has_px;
@@ -305,7 +305,7 @@ liq_status replay_shortfall(rp *r, size_t i, int side, liq_dec q, liq_dec bp, li
                 cap = liq_dec_min(liq_dec_max(cap, LIQ_DEC_ZERO), rem);
                 /* The hook's close_price stands, as in a single evaluation. */
                 if (!has_px)
-                    px = wf_adl_price(&r->w, bp, r->mark);
+                    px = wf_adl_price(&r->w, bp, r->mark, (long)r->tick);
             }
             take = LIQ_DEC_ZERO;
             if (d_pos(cap)) {

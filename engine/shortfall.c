@@ -45,11 +45,16 @@ liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover
     return st;
 }
 
-liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark)
+liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark, long step)
 {
     switch (w->pr->adl.close_price.v) {
-    case ADLPX_MARK:
     case ADLPX_ORACLE:
+        /* Hyperliquid closes deleveraged positions at the oracle price, not
+         * at its mark: on a path that carries both they differ. */
+        if (w->oracle_px && step >= 0 && (size_t)step < w->npx)
+            return w->oracle_px[step];
+        return mark;
+    case ADLPX_MARK:
         return mark;
     default:
         return bp;
@@ -126,7 +131,7 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         case STAGE_ADL:
             e = result_event(r, "adl", -1);
             event_dec(e, "amount", cover);
-            event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, bp, cl->last_mark));
+            event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, bp, cl->last_mark, cl->last_step));
             event_dec(e, "size", cl->last_size);
             prov = &pr->adl.prov;
             break;

@@ -129,6 +129,7 @@ pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
     w->cols = pcol_choose(w->pr->trigger.price.v, have);
     w->px = col[w->cols.trigger];
     w->fill_px = w->cols.fill != w->cols.trigger ? col[w->cols.fill] : NULL;
+    w->oracle_px = col[PCOL_ORACLE];
     return w->cols;
 }
 
@@ -308,6 +309,7 @@ liq_status wf_walk(wf *w, wf_close *o)
         if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
         o->last_mark = mark;
+        o->last_step = (long)i;
         o->last_size = LIQ_DEC_ZERO;
         o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
         o->last_fill = steps[n - 1].fill;

@@ -31,6 +31,9 @@ typedef struct wf {
      * `last` column); NULL: from px. Which column is which: cols. */
     const liq_dec *fill_px;
     pcol_pick cols;
+    /* The path's oracle column, tick by tick (NULL: the path has none):
+     * adl.close_price: oracle closes counterparties there. */
+    const liq_dec *oracle_px;
     /* The funding rate paid at each tick (NULL: the path has none). */
     const liq_dec *funding;
     /* Collateral held in an asset of its own: its price at each tick (NULL:
@@ -156,6 +159,7 @@ typedef struct wf_close {
      * it closed, its bankruptcy price (or fill when none) and fill — what
      * the shortfall stages and their hooks see, in eval and replay alike. */
     liq_dec last_mark, last_size, last_bp, last_fill;
+    long last_step;          /* the tick of that close */
     liq_dec open_size;
     liq_dec unrealized;
     liq_dec funding;         /* paid along the path (received: negative), in unforced */
@@ -280,9 +284,11 @@ typedef struct wf_cover_in {
 liq_status wf_hook_cover(wf *w, int which, const wf_cover_in *in, liq_dec *cover,
                          liq_dec *close_px, bool *has_px);
 
-/* The price ADL counterparties are closed at: the bankruptcy price, or
- * the mark (adl.close_price). */
-liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark);
+/* The price ADL counterparties are closed at (adl.close_price): the
+ * bankruptcy price; the mark (the venue's price at the close); or the
+ * oracle, the path's oracle column at tick step where it has one, else the
+ * venue's price stands for it (a path of one column is the venue's price). */
+liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark, long step);
 
 /* socialize.c: a socialized loss spread over units (of profit for
  * clawback, of open base for funding). The per-unit amount, rounded up to

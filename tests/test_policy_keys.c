@@ -977,6 +977,59 @@ static void test_the_evaluation_rows_change_a_replay_too(void **state)
     assert_int_equal(failed, 0);
 }
 
+/* A value, not only a key: adl.close_price: oracle closes counterparties
+ * at the path's oracle column where it has one (Hyperliquid: "at the
+ * previous oracle price", hl-adl), in eval and in replay alike; it read
+ * the mark before. Mark 44,000, oracle 44,200: the fund is empty, so ADL
+ * covers the deficit and its close price is the oracle's. */
+static void test_adl_at_the_oracle_is_the_oracle_column(void **state)
+{
+    (void)state;
+    char *dir = temp_dir();
+    char pol[600], path[600], book[600], pols[700];
+    snprintf(pol, sizeof pol, "%s/hl0.yaml", dir);
+    char text[800];
+    snprintf(text, sizeof text,
+             "liqsim: 1\nextends: %s/policies/hyperliquid.yaml\nname: hl0\n"
+             "insurance_fund: {balance: \"0\"}\n", LIQ_SOURCE_DIR);
+    write_file_at(pol, text);
+    char *got = liq_eval_json(pol,
+                              "name: hl-adl-oracle\n"
+                              "account: {collateral: \"1000\", mode: isolated}\n"
+                              "position: {market: BTC, contract: linear, side: long, size: \"0.2\",\n"
+                              "           entry_price: \"50000\", leverage: 10}\n"
+                              "market: {mark_path: [\"50000\", \"44000\"],\n"
+                              "         oracle_path: [\"50000\", \"44200\"],\n"
+                              "         liquidation_fill: {slippage: \"0\"}}\n",
+                              NULL, NULL);
+    assert_non_null(got);
+    assert_non_null(strstr(got, "\"type\": \"adl\""));
+    assert_non_null(strstr(got, "\"close_price\": \"44200\""));
+    liq_free(got);
+
+    snprintf(path, sizeof path, "%s/path.csv", dir);
+    write_file_at(path, "time,mark,oracle\n1,50000,50000\n2,44000,44200\n");
+    snprintf(book, sizeof book, "%s/book.ndjson", dir);
+    write_file_at(book, DEFAULT_BOOK);
+    snprintf(pols, sizeof pols, "[\"%s\"]", pol);
+    got = liq_replay_json(book, path, pols, "{\"events\": true}", NULL);
+    assert_non_null(got);
+    json_t *v = json_loads(got, 0, NULL);
+    size_t i, adl = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(json_array_get(v, 0), "events"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "type")), "adl") != 0)
+            continue;
+        assert_string_equal(json_string_value(json_object_get(e, "price")), "44200");
+        adl++;
+    }
+    assert_true(adl > 0);
+    json_decref(v);
+    liq_free(got);
+    rm_tree(dir);
+}
+
 /* The test can fail: a change that no result reads (a description) is
  * caught, venue-wide and in a market, and so is a row whose change does
  * not set its key. */
@@ -1006,15 +1059,16 @@ int main(void)
     setenv("LIQSIM_ALLOW_PATHS", LIQ_TEST_DATA, 1);
     keylist l = {0};
     walk(&liq_policy_schema, "", &l);
-    struct CMUnitTest *tests = calloc(l.n + 3, sizeof *tests);
+    struct CMUnitTest *tests = calloc(l.n + 4, sizeof *tests);
     if (!tests)
         return 1;
     tests[0] = (struct CMUnitTest)cmocka_unit_test(test_every_row_names_a_key_of_the_table);
     tests[1] = (struct CMUnitTest)cmocka_unit_test(test_a_change_that_shows_nowhere_is_caught);
     tests[2] = (struct CMUnitTest)cmocka_unit_test(test_the_evaluation_rows_change_a_replay_too);
+    tests[3] = (struct CMUnitTest)cmocka_unit_test(test_adl_at_the_oracle_is_the_oracle_column);
     for (size_t i = 0; i < l.n; i++)
-        tests[i + 3] = (struct CMUnitTest){l.k[i], test_key, NULL, NULL, l.k[i]};
-    int failed = _cmocka_run_group_tests("policy keys", tests, l.n + 3, NULL, NULL);
+        tests[i + 4] = (struct CMUnitTest){l.k[i], test_key, NULL, NULL, l.k[i]};
+    int failed = _cmocka_run_group_tests("policy keys", tests, l.n + 4, NULL, NULL);
     free(tests);
     free_keys(&l);
     return failed;
