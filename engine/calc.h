@@ -30,6 +30,14 @@ static inline liq_dec c_fail(calc *c, liq_status st, const char *where)
  * operations. Same rule as liq_dec_add: the most negative raw value is
  * treated as overflow, so negation stays exact. */
 #define LIQ_RAW_MIN (-(liq_i128)(((liq_u128)1 << 127) - 1) - 1)
+/* r == LIQ_RAW_MIN, tested on the high half first: that half alone rules
+ * out every other value but one in 2^64, so the hot path is one compare. */
+static inline bool c_raw_is_min(liq_i128 r)
+{
+    if (__builtin_expect((uint64_t)((liq_u128)r >> 64) != 0x8000000000000000ULL, 1))
+        return false;
+    return (uint64_t)r == 0;
+}
 static inline liq_dec c_add(calc *c, liq_dec a, liq_dec b)
 {
     liq_i128 r;
@@ -39,7 +47,7 @@ static inline liq_dec c_add(calc *c, liq_dec a, liq_dec b)
      * flag itself instead of first copying it into a register. */
     if (__builtin_expect(__builtin_add_overflow(a.raw, b.raw, &r), 0))
         return c_fail(c, LIQ_EOVERFLOW, "c_add");
-    if (__builtin_expect(r == LIQ_RAW_MIN, 0))
+    if (c_raw_is_min(r))
         return c_fail(c, LIQ_EOVERFLOW, "c_add");
     return (liq_dec){r};
 }
@@ -50,7 +58,7 @@ static inline liq_dec c_sub(calc *c, liq_dec a, liq_dec b)
         return LIQ_DEC_ZERO;
     if (__builtin_expect(__builtin_sub_overflow(a.raw, b.raw, &r), 0))
         return c_fail(c, LIQ_EOVERFLOW, "c_sub");
-    if (__builtin_expect(r == LIQ_RAW_MIN, 0))
+    if (c_raw_is_min(r))
         return c_fail(c, LIQ_EOVERFLOW, "c_sub");
     return (liq_dec){r};
 }

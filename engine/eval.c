@@ -62,16 +62,17 @@ static liq_status check_invariants(wf *w)
     liq_dec over = c_sub(&c, r->total, r->collateral);
     if (!w->legs_isolated && !d_eq(r->deficit, liq_dec_max(over, LIQ_DEC_ZERO)))
         return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
-    liq_dec cov = LIQ_DEC_ZERO, others = LIQ_DEC_ZERO;
+    liq_dec cov = LIQ_DEC_ZERO;
     for (int i = 0; i < STAGE_COUNT; i++) {
         if (d_neg(r->cov[i]))
             return fail_invariant(w, "a covered_by amount is negative");
         cov = c_add(&c, cov, r->cov[i]);
-        if (i != STAGE_DEBT)
-            others = c_add(&c, others, r->cov[i]);
     }
     if (!d_eq(cov, r->deficit))
         return fail_invariant(w, "covered_by does not sum to the deficit");
+    /* What others covered, from the stages' own amounts: eval_settle took
+     * it as the deficit less the trader's debt, so this checks that too. */
+    liq_dec others = c_sub(&c, cov, r->cov[STAGE_DEBT]);
     liq_dec fb = c_add(&c, c_add(&c, c_sub(&c, w->account, r->total), others), r->unrealized_pnl);
     if (!d_eq(fb, r->final_balance))
         return fail_invariant(w, "final_balance != account - loss + covered by others");
@@ -206,10 +207,11 @@ liq_status eval_settle(wf *w, const wf_close *cl)
     const p_root *pr = w->pr;
     liq_status st = wf_shortfall(w, cl, r->deficit);
     if (st == LIQ_OK) {
-        liq_dec others = LIQ_DEC_ZERO;
-        for (int i = 0; i < STAGE_COUNT; i++)
-            if (i != STAGE_DEBT)
-                others = c_add(&w->c, others, r->cov[i]);
+        /* The stages covered the whole deficit (what the policy's order
+         * leaves goes to the venue or the trader's debt, wf_rest_stage):
+         * what others covered is all of it but the trader's own debt.
+         * check_invariants adds the stages up one by one. */
+        liq_dec others = c_sub(&w->c, r->deficit, r->cov[STAGE_DEBT]);
         r->final_balance = c_add(&w->c, c_add(&w->c, c_sub(&w->c, w->account, r->total), others),
                                  r->unrealized_pnl);
         r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
@@ -427,7 +429,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->deficit = liq_dec_max(liq_dec_neg(cl.equity), LIQ_DEC_ZERO);
         if (w.sp->stop_loss.price.set)
             stop_view(&w, &cl, r);
-        if (cl.liquidated) {
+        /* (The trace, under --explain only: one test for the block.) */
+        if (cl.liquidated && r->explain && !r->quiet) {
             const s_market *sm = &s->r.market;
             /* On a path of several prices, the trace names the columns. */
             if (w.cols.several) {
@@ -465,7 +468,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         }
         st = w.c.st;
     }
-    if (st == LIQ_OK && cl.liquidated) {
+    if (st == LIQ_OK && cl.liquidated && r->explain && !r->quiet) {
         char b[LIQ_DEC_STRLEN];
         result_trace(r, "loss.total", r->total, pr->liquidation.prov.m, "liquidation", NULL,
                      "unforced + forced + fees");

@@ -202,9 +202,12 @@ static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_m
      * the fee rate, the mark-base equation with that rate and no
      * deduction. */
     liq_dec fee = at_bp && !zero_mm ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
+    /* (A zero fee or rate is not added: the same sum, one test.) */
     liq_dec rate = zero_mm ? (at_bp ? m->close_fee_rate.v : LIQ_DEC_ZERO)
-                 : at_bp ? tier->rate.v : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
-    liq_dec ded = zero_mm ? LIQ_DEC_ZERO : c_sub(&w->c, tier->deduction.v, fee);
+                 : at_bp || d_zero(m->close_fee_rate.v)
+                     ? tier->rate.v : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
+    liq_dec ded = zero_mm ? LIQ_DEC_ZERO
+                : d_zero(fee) ? tier->deduction.v : c_sub(&w->c, tier->deduction.v, fee);
     liq_dec q = units(w, size);
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
@@ -214,7 +217,7 @@ static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_m
         /* MM is a constant M: linear P = E - sgn*(C - M)/S;
          * inverse P = Q / (Q/E + sgn*(C - M)). */
         liq_dec M = zero_mm ? LIQ_DEC_ZERO : table_mm(w, size, w->entry, t, fee);
-        liq_dec slack = c_sub(&w->c, coll, M);
+        liq_dec slack = d_zero(M) ? coll : c_sub(&w->c, coll, M);
         if (w->ctype == CT_LINEAR) {
             liq_dec move = c_divr(&w->c, slack, q, LIQ_ROUND_FLOOR);
             *out = w->sgn > 0 ? c_sub(&w->c, w->entry, move) : c_add(&w->c, w->entry, move);
@@ -538,11 +541,9 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
     return w->c.st;
 }
 
-liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
+liq_dec wf_round_price_tick(wf *w, liq_dec px, int purpose)
 {
     const p_rounding *ro = &w->pr->rounding;
-    if (!ro->price_tick.set || ro->price.v == PRR_NONE)
-        return px;
     liq_round mode;
     switch (ro->price.v) {
     case PRR_CONSERVATIVE:
@@ -570,10 +571,7 @@ liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
     return q;
 }
 
-liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)
+liq_dec wf_round_amount_step(wf *w, liq_dec v, liq_round mode)
 {
-    const p_rounding *ro = &w->pr->rounding;
-    if (!ro->amount_step.set)
-        return v;
-    return c_quant(&w->c, v, ro->amount_step.v, mode);
+    return c_quant(&w->c, v, w->pr->rounding.amount_step.v, mode);
 }

@@ -169,6 +169,8 @@ struct liq_result {
     bool incomplete;            /* an event, trace line, warning or action could not
                                  * be recorded (out of memory): liq_eval drops it */
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    /* The tail from here is zeroed for the next evaluation only when it
+     * was written (result_clear): stop.has, rep_currency set. */
     liq_stop_view stop;         /* the scenario's stop-loss, when stop.has */
     /* The account's amounts in the reporting currency (currency.c). */
     bool has_rep;

@@ -76,7 +76,8 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     r->if_finite = !bal->unlimited;
     r->if_before = bal->unlimited ? LIQ_DEC_ZERO : bal->v;
     r->if_received = if_received;
-    liq_dec avail = c_add(&w->c, r->if_before, if_received);
+    /* What the fund can pay: its balance and what this close paid in. */
+    liq_dec avail = d_zero(r->if_before) ? if_received : c_add(&w->c, r->if_before, if_received);
 
     liq_dec rem = deficit;
     liq_dec bp = cl->last_bp;
@@ -178,7 +179,10 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
                      "covers %s of the deficit; %s left%s", dstr(cover, b),
                      dstr(rem, (char[LIQ_DEC_STRLEN]){0}), hooknote);
     }
-    r->if_after = c_sub(&w->c, c_add(&w->c, r->if_before, r->if_received), r->if_paid);
+    /* Only the fund's stage draws on avail: what is left of it is the
+     * fund's closing balance (check_invariants reconciles it with
+     * before + received - paid). */
+    r->if_after = avail;
     if (w->c.st != LIQ_OK)
         return w->c.st;
     if (d_pos(rem)) {

@@ -263,7 +263,21 @@ liq_status wf_walk(wf *w, wf_close *o)
     const s_stop *stop = &w->sp->stop_loss;
     bool stop_open = stop->price.set;
     liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
+    const p_trigger *pt = &w->pr->trigger;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
+        /* With nothing to do at a tick short of the trigger (no funding,
+         * no collateral priced apart, no margin call to watch, no stop
+         * open), the marks before the first at or beyond the liquidation
+         * price (wf_trigger_due's first test) are passed over at once. */
+        if (!w->coll_px && !w->funding && !stop_open &&
+            (o->liquidated || called || !pt->margin_call_at.set)) {
+            if (!has_lp)
+                break;
+            while (i < w->npx && !beyond(w, w->px[i], lp))
+                i++;
+            if (i == w->npx)
+                break;
+        }
         liq_dec mark = w->px[i];
         if (w->coll_px &&
             (st = revalue_collateral(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
@@ -319,12 +333,16 @@ liq_status wf_walk(wf *w, wf_close *o)
             o->last_size = c_add(&w->c, o->last_size, t->size);
             o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
             o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
-            /* What the venue keeps is charged as a fee: the trader's cost. */
-            o->fees = c_add(&w->c, c_add(&w->c, o->fees, t->fee), t->kept);
+            /* What the venue keeps is charged as a fee: the trader's cost.
+             * (Most closes keep nothing: a zero is not added.) */
+            o->fees = c_add(&w->c, o->fees, t->fee);
             if (pl->fee.receiver.v == RECV_IF)
                 o->if_received = c_add(&w->c, o->if_received, t->fee);
-            if (t->kept_to == RECV_IF)
-                o->if_received = c_add(&w->c, o->if_received, t->kept);
+            if (!d_zero(t->kept)) {
+                o->fees = c_add(&w->c, o->fees, t->kept);
+                if (t->kept_to == RECV_IF)
+                    o->if_received = c_add(&w->c, o->if_received, t->kept);
+            }
             if (!t->unfilled) {
                 o->filled = true;
                 o->fill = t->fill;

@@ -144,8 +144,20 @@ bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
 liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll);
 /* purpose: 0 liquidation/bankruptcy price (against the trader: long up),
  * 1 fill price (against the trader: long down). */
-liq_dec wf_round_price(wf *w, liq_dec px, int purpose);
-liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode);
+liq_dec wf_round_price_tick(wf *w, liq_dec px, int purpose);
+static inline liq_dec wf_round_price(wf *w, liq_dec px, int purpose)
+{
+    const p_rounding *ro = &w->pr->rounding;
+    if (!ro->price_tick.set || ro->price.v == PRR_NONE)
+        return px;
+    return wf_round_price_tick(w, px, purpose);
+}
+/* v at the venue's amount precision (rounding.amount_step), else v. */
+liq_dec wf_round_amount_step(wf *w, liq_dec v, liq_round mode);
+static inline liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)
+{
+    return w->pr->rounding.amount_step.set ? wf_round_amount_step(w, v, mode) : v;
+}
 
 /* trigger.c: walks the path, closes the position (maybe in slices). */
 typedef struct wf_close {
