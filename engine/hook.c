@@ -60,6 +60,7 @@
  * tell whether the next call's field of that name has the same value. */
 struct ctx_kept {
     const char *name;      /* the key's text, inside the Lua string the cache holds */
+    size_t at;             /* where in the call's fields it was last (callers keep an order) */
     liq_hf_kind kind;
     liq_dec dec;
     int64_t i;
@@ -104,8 +105,11 @@ struct liq_hookrt {
     char **paths;          /* loaded files, in load order */
     int npaths;
 
-    /* the pending return value: stack slot 1, entered items above it */
+    /* the pending return value: on the stack top, entered items above it;
+     * ret_dec: the value when it is a decimal or an integer */
     bool pending;
+    bool ret_is_dec;
+    liq_dec ret_dec;
     int ref;
     const char *hook;      /* name of the hook being called (the caller's string) */
     const struct call_req *cur; /* the call in progress, read by ctx's __index */
@@ -938,20 +942,21 @@ struct call_req {
  * the fields it reads (most read two or three of a dozen). Its __index
  * is a cache table of the hook being called, and the cache's own
  * __index (ctx_index) reads a field from the request of the call in
- * progress and keeps it in the cache. The next read of that field, in
- * this call or a later one whose field has the same value, is then a
- * plain table read in the VM: no C call and no allocation (a replay
- * calls one hook millions of times with mostly the same size, rate and
- * market). Before each call, the cache drops every field whose value the
- * new call does not give (ctx_sync), so what a hook reads is always the
- * call's own; a ctx a hook kept reads the call in progress, as it always
- * did, because ctx's __index is switched to the called hook's cache.
- * Values are immutable, so equal values may be one object. ctx itself
- * stays empty: writing to it is always an error (its __newindex; rawset
- * is not in the sandbox), so a hook cannot leave a stale field behind,
- * and the caches are out of a hook's reach (getmetatable(ctx) answers
- * "ctx"). Reading a field the stage does not give is an error that lists
- * those it gives: a typo would otherwise be a nil that fails lines later. */
+ * progress and keeps it in the cache. Before each call the cache takes
+ * the new call's value for every field it keeps and drops those the call
+ * gives as nil or not at all (ctx_sync), so what a hook reads is always
+ * the call's own, and a field it read last time is a plain table read in
+ * the VM this time: no C call, and no allocation when the value is the
+ * same (a replay calls one hook millions of times with mostly the same
+ * size, rate and market). A ctx a hook kept reads the call in progress,
+ * as it always did, because ctx's __index is switched to the called
+ * hook's cache. Values are immutable, so equal values may be one object.
+ * ctx itself stays empty: writing to it is always an error (its
+ * __newindex; rawset is not in the sandbox), so a hook cannot leave a
+ * stale field behind, and the caches are out of a hook's reach
+ * (getmetatable(ctx) answers "ctx"). Reading a field the stage does not
+ * give is an error that lists those it gives: a typo would otherwise be
+ * a nil that fails lines later. */
 
 /* A field's value; false for a string field that is nil. */
 static bool push_field(lua_State *L, const liq_hook_field *f)
@@ -1006,7 +1011,7 @@ static int ctx_unknown(lua_State *L, const struct call_req *c)
 /* Keep the value just pushed (at -1) for field f, read under key 2, in
  * the cache at 1. Keys are field names, short strings, which the cache
  * table holds: the texts kept point into them. */
-static void ctx_keep(lua_State *L, struct ctx_cache *cc, const liq_hook_field *f)
+static void ctx_keep(lua_State *L, struct ctx_cache *cc, const liq_hook_field *f, size_t at)
 {
     if (!cc || cc->n == CTX_KEPT)
         return;
@@ -1015,6 +1020,7 @@ static void ctx_keep(lua_State *L, struct ctx_cache *cc, const liq_hook_field *f
     lua_rawset(L, 1);
     struct ctx_kept *e = &cc->kept[cc->n++];
     e->name = lua_tostring(L, 2);
+    e->at = at;
     e->kind = f->kind;
     e->dec = f->dec;
     e->i = f->i;
@@ -1041,7 +1047,7 @@ static int ctx_index(lua_State *L)
             uint64_t mark = hookrt_alloc_mark(L);
             if (!push_field(L, f))
                 return 0;
-            ctx_keep(L, h->cache, f);
+            ctx_keep(L, h->cache, f, i);
             hookrt_alloc_unmark(L, mark);
             return 1;
         }
@@ -1184,35 +1190,94 @@ static bool same_value(const liq_hook_field *f, const struct ctx_kept *e)
     }
 }
 
+struct update_req {
+    struct ctx_cache *cc;
+    const liq_hook_field *f;
+    size_t n;
+    unsigned char which[CTX_KEPT];   /* kept entries whose field has a new value */
+    size_t nw;
+};
+
+/* Give kept fields the new call's values (a hook that read a field last
+ * call reads it this call, most of the time): a table read for the hook
+ * then, instead of a call into ctx_index. Runs in protected mode, before
+ * the budget is armed, so its allocations are never charged. */
+static int update_fn(lua_State *L)
+{
+    struct update_req *r = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->cc->table);
+    for (size_t w = 0; w < r->nw; w++) {
+        struct ctx_kept *e = &r->cc->kept[r->which[w]];
+        const liq_hook_field *f = &r->f[e->at];
+        lua_pushstring(L, e->name);   /* the cache holds it: found interned */
+        push_field(L, f);             /* never a nil string: those are dropped */
+        const char *str = f->kind == LIQ_HF_STR ? lua_tostring(L, -1) : NULL;
+        lua_rawset(L, -3);
+        /* only once the cache holds the value (rawset may fail) */
+        e->str = str;
+        e->kind = f->kind;
+        e->dec = f->dec;
+        e->i = f->i;
+        e->b = f->b;
+    }
+    return 0;
+}
+
 /* Make ctx read the call whose fields are f[0..n): its cache keeps only
- * the fields f gives with the value kept. Setting a key the table holds
- * to nil frees nothing and allocates nothing (the key's string, which
- * the table holds, is found interned), so this needs no protected call. */
+ * the fields f gives, with f's values. A field f gives another value is
+ * set to it (update_fn); one f gives as nil, or not at all, is dropped:
+ * setting a key the table holds to nil frees nothing and allocates
+ * nothing (the key's string, which the table holds, is found interned),
+ * so that needs no protected call. */
 static void ctx_sync(liq_hookrt *h, struct ctx_cache *cc, const liq_hook_field *f, size_t n)
 {
     ctx_switch(h, cc);
     if (!cc || !cc->n)
         return;
     lua_State *L = h->L;
-    bool pushed = false;
-    for (size_t k = cc->n; k-- > 0;) {
+    struct update_req u;
+    u.nw = 0;
+    for (size_t k = 0; k < cc->n; k++) {
         struct ctx_kept *e = &cc->kept[k];
-        size_t i = 0;
-        while (i < n && (!f[i].key || f[i].key[0] != e->name[0] || strcmp(f[i].key, e->name) != 0))
-            i++;
+        size_t i = e->at;
+        if (i >= n || !f[i].key || strcmp(f[i].key, e->name) != 0) {
+            i = 0;
+            while (i < n && (!f[i].key || f[i].key[0] != e->name[0] ||
+                             strcmp(f[i].key, e->name) != 0))
+                i++;
+            e->at = i;
+        }
         if (i < n && same_value(&f[i], e))
             continue;
-        if (!pushed) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, cc->table);
-            pushed = true;
-        }
+        /* dropped below unless it can take the new value */
+        u.which[u.nw++] = (unsigned char)k;
+    }
+    if (!u.nw)
+        return;
+    size_t nw = u.nw;
+    u.nw = 0;
+    for (size_t w = 0; w < nw; w++) {
+        const struct ctx_kept *e = &cc->kept[u.which[w]];
+        if (e->at < n && (f[e->at].kind != LIQ_HF_STR || f[e->at].str))
+            u.which[u.nw++] = u.which[w];
+    }
+    u.cc = cc;
+    u.f = f;
+    u.n = n;
+    if (u.nw > 0)
+        (void)protect(h, update_fn, &u, false);   /* what it could not set is dropped */
+    /* Drop what was not updated, from the end so the indexes hold. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, cc->table);
+    for (size_t k = cc->n; k-- > 0;) {
+        struct ctx_kept *e = &cc->kept[k];
+        if (e->at < n && same_value(&f[e->at], e))
+            continue;
         lua_pushstring(L, e->name);
         lua_pushnil(L);
         lua_rawset(L, -3);
         *e = cc->kept[--cc->n];
     }
-    if (pushed)
-        lua_pop(L, 1);
+    lua_pop(L, 1);
 }
 
 static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
@@ -1274,22 +1339,28 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
         lua_settop(L, base);
         return LIQ_EHOOK;
     }
-    lua_remove(L, base + 1);   /* the message handler */
+    /* The message handler stays under the value: ret_done clears both. */
 
-    /* Values no ret_* can read, refused now at the hook's definition. */
+    /* Values no ret_* can read, refused now at the hook's definition; a
+     * decimal (or an integer) is read here once, for ret_dec. */
     int t = lua_type(L, -1);
-    liq_dec v;
     char why[8];
+    h->ret_is_dec = false;
     if (t == LUA_TNUMBER && !lua_isinteger(L, -1)) {
         hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
                   "hook %s: returned a float; floats lose cents; return dec('%.14g')", h->hook,
                   (double)lua_tonumber(L, -1));
     } else if (t == LUA_TFUNCTION || t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA ||
-               (t == LUA_TUSERDATA && !liq_hookdec_get(L, -1, &v, why, sizeof why))) {
+               (t == LUA_TUSERDATA &&
+                !(h->ret_is_dec = liq_hookdec_get(L, -1, &h->ret_dec, why, sizeof why)))) {
         hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
                   "hook %s: returned a %s; expected a decimal, a string or a table", h->hook,
                   luaL_typename(L, -1));
     } else {
+        if (t == LUA_TNUMBER) {
+            h->ret_dec = liq_dec_from_int((int64_t)lua_tointeger(L, -1));
+            h->ret_is_dec = true;
+        }
         h->pending = true;
         h->depth = 0;
         return LIQ_OK;
@@ -1413,21 +1484,6 @@ static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, li
 
 static liq_status read_value(liq_hookrt *h, struct read_req *r, bool *present, liq_diags *d)
 {
-    /* Fast path: the value itself, already a decimal or an integer (what
-     * maintenance_margin, liquidation_fee and insurance_fund return).
-     * Reading either allocates nothing and formats nothing, so it needs
-     * neither a protected call nor the C locale. */
-    if (h->pending && !r->key && !r->want_str && h->depth == 0) {
-        lua_State *L = h->L;
-        int t = lua_type(L, -1);
-        if ((t == LUA_TUSERDATA || (t == LUA_TNUMBER && lua_isinteger(L, -1))) &&
-            liq_hookdec_get(L, -1, &r->dec, r->why, sizeof r->why)) {
-            r->result = R_OK;
-            if (present)
-                *present = true;
-            return LIQ_OK;
-        }
-    }
     locale_t prev = uselocale(h->c_locale);
     liq_status st = read_in_c(h, r, present, d);
     uselocale(prev);
@@ -1471,6 +1527,15 @@ static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, li
 liq_status liq_hookrt_ret_dec(liq_hookrt *h, const char *key, liq_dec *out,
                               bool *present, liq_diags *d)
 {
+    /* The value itself, a decimal or an integer call_in_c read already
+     * (what maintenance_margin, liquidation_fee and insurance_fund
+     * return): nothing to look up, allocate or format. */
+    if (!key && h->pending && h->depth == 0 && h->ret_is_dec) {
+        *out = h->ret_dec;
+        if (present)
+            *present = true;
+        return LIQ_OK;
+    }
     struct read_req r = {.key = key};
     liq_status st = read_value(h, &r, present, d);
     if (st == LIQ_OK && r.result == R_OK)

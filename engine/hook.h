@@ -135,13 +135,11 @@ bool hookrt_loading(lua_State *L);
 uint64_t hookrt_alloc_mark(lua_State *L);
 void hookrt_alloc_unmark(lua_State *L, uint64_t mark);
 
-/* What hook_dec.c keeps in each state: registry references (an integer
- * index into the registry's array, no hashing) to the decimal metatable
- * and to the table of decimals made from strings, and how many that
- * table holds. */
+/* What hook_dec.c keeps in each state: a registry reference (an integer
+ * index into the registry's array, no hashing) to the decimal metatable,
+ * and how many decimals made from strings dec keeps. */
 typedef struct hookdec_refs {
     int mt;
-    int from_str;
     unsigned nstr;
 } hookdec_refs;
 hookdec_refs *hookrt_dec_refs(lua_State *L);

@@ -24,17 +24,36 @@
  * under half its memory cap, so the table never brings a hook near it. */
 #define FROM_STR_MAX 64
 #define FROM_STR_LEN 40   /* LUAI_MAXSHORTLEN: the longest string Lua interns */
+#define FROM_STR_UP lua_upvalueindex(2)   /* dec's table of them */
 
 /* Every arithmetic result rounds here; 12 places is LIQ_DEC_SCALE. */
 #define DEC_ROUND LIQ_ROUND_HALF_EVEN
 
-void liq_hookdec_push(lua_State *L, liq_dec v)
+/* A new decimal whose metatable is at mt (a stack or upvalue index). */
+static void push_with(lua_State *L, liq_dec v, int mt)
 {
     void *p = lua_newuserdatauv(L, sizeof v, 0);
     /* memcpy: Lua only promises 8-byte alignment, __int128 wants 16. */
     memcpy(p, &v, sizeof v);
+    lua_pushvalue(L, mt);
+    lua_setmetatable(L, -2);
+}
+
+void liq_hookdec_push(lua_State *L, liq_dec v)
+{
+    void *p = lua_newuserdatauv(L, sizeof v, 0);
+    memcpy(p, &v, sizeof v);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hookrt_dec_refs(L)->mt);
     lua_setmetatable(L, -2);
+}
+
+/* Every C function of the type holds the metatable as its first upvalue:
+ * making a result finds it without a lookup. */
+#define DEC_MT_UP lua_upvalueindex(1)
+
+static void push_dec(lua_State *L, liq_dec v)
+{
+    push_with(L, v, DEC_MT_UP);
 }
 
 /* The sandbox opens no library that makes full userdata (no io, no
@@ -129,9 +148,11 @@ static bool arith_type(lua_State *L, int idx)
  * metamethod, in three API calls instead of eight. */
 static bool fast_dec(lua_State *L, int idx, liq_dec *out)
 {
-    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof *out)
+    /* A light userdata has a pointer too, but no length. */
+    const void *p = lua_touserdata(L, idx);
+    if (!p || lua_rawlen(L, idx) != sizeof *out)
         return false;
-    memcpy(out, lua_touserdata(L, idx), sizeof *out);
+    memcpy(out, p, sizeof *out);
     return true;
 }
 
@@ -176,7 +197,7 @@ static int push_result(lua_State *L, liq_status st, liq_dec r)
 {
     if (st != LIQ_OK)
         return fail(L, st);
-    liq_hookdec_push(L, r);
+    push_dec(L, r);
     return 1;
 }
 
@@ -208,7 +229,7 @@ static int m_div(lua_State *L)
 
 static int m_unm(lua_State *L)
 {
-    liq_hookdec_push(L, liq_dec_neg(operand(L, 1)));
+    push_dec(L, liq_dec_neg(operand(L, 1)));
     return 1;
 }
 
@@ -292,7 +313,7 @@ static int d_round(lua_State *L)
 
 static int d_abs(lua_State *L)
 {
-    liq_hookdec_push(L, liq_dec_abs(check_dec(L, 1)));
+    push_dec(L, liq_dec_abs(check_dec(L, 1)));
     return 1;
 }
 
@@ -311,14 +332,14 @@ static int d_is_zero(lua_State *L)
 static int d_min(lua_State *L)
 {
     liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
-    liq_hookdec_push(L, liq_dec_min(a, b));
+    push_dec(L, liq_dec_min(a, b));
     return 1;
 }
 
 static int d_max(lua_State *L)
 {
     liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
-    liq_hookdec_push(L, liq_dec_max(a, b));
+    push_dec(L, liq_dec_max(a, b));
     return 1;
 }
 
@@ -328,14 +349,12 @@ static int d_max(lua_State *L)
  * call is charged what parsing costs, kept or not; the keeping itself is
  * not (hookrt_alloc_mark), so a call spends the same whatever came
  * before it. */
-static int dec_of_string(lua_State *L)
+static int dec_of_string(lua_State *L, size_t len)
 {
-    hookdec_refs *r = hookrt_dec_refs(L);
-    hookrt_charge(L, 1 + lua_rawlen(L, 2) / 8);
+    hookrt_charge(L, 1 + len / 8);
     lua_settop(L, 2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->from_str);   /* 3 */
     lua_pushvalue(L, 2);
-    if (lua_rawget(L, 3) == LUA_TUSERDATA)
+    if (lua_rawget(L, FROM_STR_UP) == LUA_TUSERDATA)
         return 1;
     lua_pop(L, 1);
     liq_dec v;
@@ -343,11 +362,12 @@ static int dec_of_string(lua_State *L)
     if (!liq_hookdec_get(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
     uint64_t mark = hookrt_alloc_mark(L);
-    liq_hookdec_push(L, v);
+    push_dec(L, v);
+    hookdec_refs *r = hookrt_dec_refs(L);
     if (r->nstr < FROM_STR_MAX && hookrt_below_half_cap(L)) {
         lua_pushvalue(L, 2);
         lua_pushvalue(L, -2);
-        lua_rawset(L, 3);
+        lua_rawset(L, FROM_STR_UP);
         r->nstr++;
     }
     hookrt_alloc_unmark(L, mark);
@@ -361,11 +381,12 @@ static int dec_call(lua_State *L)
     char err[160];
     if (lua_isnone(L, 2))
         return luaL_error(L, "dec: expected a decimal, got no value");
-    if (lua_type(L, 2) == LUA_TSTRING && lua_rawlen(L, 2) <= FROM_STR_LEN)
-        return dec_of_string(L);
+    size_t len;
+    if (lua_type(L, 2) == LUA_TSTRING && (len = lua_rawlen(L, 2)) <= FROM_STR_LEN)
+        return dec_of_string(L, len);
     if (!get_operand(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
-    liq_hookdec_push(L, v);
+    push_dec(L, v);
     return 1;
 }
 
@@ -385,9 +406,13 @@ static const luaL_Reg methods[] = {
 void liq_hookdec_open(lua_State *L)
 {
     luaL_newmetatable(L, DEC_MT);
-    luaL_setfuncs(L, meta, 0);
-    luaL_newlib(L, methods);
-    lua_setfield(L, -2, "__index");
+    int mt = lua_gettop(L);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, meta, 1);
+    luaL_newlibtable(L, methods);
+    lua_pushvalue(L, mt);
+    luaL_setfuncs(L, methods, 1);
+    lua_setfield(L, mt, "__index");
     /* getmetatable(d) answers "dec": hooks cannot reach the metatable, so
      * they cannot add a __gc (finalizers run outside the budget) or change
      * what + means for the next hook. */
@@ -397,23 +422,27 @@ void liq_hookdec_open(lua_State *L)
     lua_pushliteral(L, "dec");
     lua_setfield(L, -2, "__name");
     hookdec_refs *r = hookrt_dec_refs(L);
-    r->mt = luaL_ref(L, LUA_REGISTRYINDEX);   /* pops the metatable */
-    lua_createtable(L, 0, 16);
-    r->from_str = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, mt);
+    r->mt = luaL_ref(L, LUA_REGISTRYINDEX);
     r->nstr = 0;
 
     lua_createtable(L, 0, 3);
-    lua_pushcfunction(L, d_min);
+    lua_pushvalue(L, mt);
+    lua_pushcclosure(L, d_min, 1);
     lua_setfield(L, -2, "min");
-    lua_pushcfunction(L, d_max);
+    lua_pushvalue(L, mt);
+    lua_pushcclosure(L, d_max, 1);
     lua_setfield(L, -2, "max");
-    liq_hookdec_push(L, LIQ_DEC_ZERO);
+    push_with(L, LIQ_DEC_ZERO, mt);
     lua_setfield(L, -2, "zero");
     lua_createtable(L, 0, 2);
-    lua_pushcfunction(L, dec_call);
+    lua_pushvalue(L, mt);
+    lua_createtable(L, 0, 16);   /* upvalue 2: what dec made from strings */
+    lua_pushcclosure(L, dec_call, 2);
     lua_setfield(L, -2, "__call");
     lua_pushliteral(L, "dec");
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_setglobal(L, "dec");
+    lua_pop(L, 1);   /* the metatable */
 }

@@ -364,7 +364,18 @@ static liq_status bisect(wf *w, bisect_probe *bp, bisect_sign sign, liq_dec *goo
 static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *out)
 {
     liq_dec f, good = w->entry, bad;
-    liq_status st = excess(w, size, coll, good, &f);
+    liq_status st;
+    if (w->entry_mm_for.set && w->entry_mm_for.sgn == w->sgn && d_eq(w->entry_mm_for.size, size) &&
+        d_eq(w->entry_mm_for.coll, coll) && d_eq(w->entry_mm_for.lev, w->lev) &&
+        d_eq(w->entry_mm_for.im, w->im)) {
+        /* The position wf_open just opened: its maintenance margin at
+         * entry is the probe at entry, asked of the hook once. */
+        w->entry_mm_for.set = false;
+        f = c_sub(&w->c, c_add(&w->c, coll, wf_pnl(w, size, good)), w->entry_mm);
+        st = w->c.st;
+    } else {
+        st = excess(w, size, coll, good, &f);
+    }
     if (st != LIQ_OK)
         return st;
     if (!d_pos(f)) {

@@ -46,6 +46,12 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
 static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
 {
     liq_status st = wf_mm(w, w->size, w->collateral, w->entry, &w->entry_mm, &w->entry_tier);
+    w->entry_mm_for.set = st == LIQ_OK;
+    w->entry_mm_for.sgn = w->sgn;
+    w->entry_mm_for.size = w->size;
+    w->entry_mm_for.coll = w->collateral;
+    w->entry_mm_for.lev = w->lev;
+    w->entry_mm_for.im = w->im;
     if (st != LIQ_OK || o->existing || !wf_mm_breached(w, w->collateral, w->entry_mm))
         return st;
     bool strict = w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW;
@@ -64,6 +70,7 @@ liq_status wf_open(wf *w, const wf_order *o)
     const p_root *pr = w->pr;
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
 
+    w->entry_mm_for.set = false;
     w->sgn = o->side;
     w->ctype = pr->contract.type.v;
     w->csize = pr->contract.contract_size.v;

@@ -87,6 +87,10 @@ typedef struct wf {
      * them deciding whether the position opens liquidatable. */
     liq_dec entry_mm;
     size_t entry_tier;
+    /* The position entry_mm is for, until the liquidation price solved
+     * next for that position takes it as its probe at entry (margin.c):
+     * the maintenance margin at entry is asked of a hook once per open. */
+    struct { bool set; int sgn; liq_dec size, coll, lev, im; } entry_mm_for;
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
     char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
