@@ -288,6 +288,17 @@ static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_e
     return st;
 }
 
+void eval_interest_setup(wf *w, const liq_scenario *s)
+{
+    const s_market *m = &s->r.market;
+    wf_interest_setup(w, m->tick_hours.set, m->tick_hours.v, m->interest_benchmark.set,
+                      m->interest_benchmark.v);
+    w->r->has_interest = w->interest_on;
+    if (w->interest_why && !w->r->quiet)
+        result_warn(w->r, "%s charges interest on its margin loan, but none accrued: %s",
+                    w->pr->venue.v, w->interest_why);
+}
+
 static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                             liq_result *reuse, liq_diags *diags)
 {
@@ -345,6 +356,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     eval_use_columns(&w, s->legs[0].col);
     w.funding = s->legs[0].funding;
     r->has_funding = w.funding != NULL;
+    eval_interest_setup(&w, s);
 
     liq_status st = wf_position(&w);
     if (st == LIQ_OK && w.refused) {
@@ -420,6 +432,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         r->unrealized_pnl = cl.unrealized;
         r->funding_paid = cl.funding;
         r->collateral_revalued = cl.revalued;
+        r->interest_paid = cl.interest;
         r->unforced = cl.unforced;
         r->forced = cl.forced;
         r->fees = cl.fees;

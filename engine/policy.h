@@ -174,6 +174,26 @@ typedef struct p_debt {
     pint deadline_hours;
 } p_debt;
 
+/* Interest on the venue's margin loan (interest.c): charged per period
+ * the path's time crosses, at a rate per period or, tiered, at an annual
+ * benchmark (the scenario's) plus a spread per slice of the balance. */
+enum { INTBASE_LOAN, INTBASE_DEBIT };
+typedef struct p_itier {
+    pprov prov;
+    pdec up_to;                   /* the slice's upper bound; unset on the last */
+    pdec spread;                  /* annual, over the benchmark */
+} p_itier;
+typedef struct p_interest {
+    pprov prov;
+    penum base;                   /* INTBASE_* */
+    pdec period_hours;            /* one charge per period of the path's time */
+    pbool opening;                /* a first charge when the position opens */
+    pdec rate;                    /* per period, on a long's loan */
+    pdec short_rate;              /* per period, on a short's loan (the base lent) */
+    plist tiers;                  /* of p_itier: annual benchmark + spread, by slice */
+    pint day_count;               /* days an annual rate is divided by */
+} p_interest;
+
 typedef struct p_rounding {
     pprov prov;
     pdec price_tick;
@@ -220,6 +240,7 @@ typedef struct p_root {
     p_shortfall shortfall;
     p_nbp negative_balance;
     p_debt debt;
+    p_interest interest;
     p_rounding rounding;
     p_hooks hooks;
     plist markets;                /* of p_market */

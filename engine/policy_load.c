@@ -113,6 +113,7 @@ static bool check_sources(const liq_policy *p, const p_root *r, liq_diags *d)
         {&r->adl.prov, "adl"}, {&r->socialized_loss.prov, "socialized_loss"},
         {&r->shortfall.prov, "shortfall"}, {&r->negative_balance.prov, "negative_balance"},
         {&r->debt.prov, "debt"}, {&r->rounding.prov, "rounding"}, {&r->hooks.prov, "hooks"},
+        {&r->interest.prov, "interest"},
     };
     for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
         ok &= check_prov(p, sec[i].prov, sec[i].name, d);
@@ -120,6 +121,41 @@ static bool check_sources(const liq_policy *p, const p_root *r, liq_diags *d)
         char name[64];
         snprintf(name, sizeof name, "margin.maintenance.tiers[%zu]", i);
         ok &= check_prov(p, &root_tier(r, i)->prov, name, d);
+    }
+    const p_itier *it = r->interest.tiers.items;
+    for (size_t i = 0; i < r->interest.tiers.n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "interest.tiers[%zu]", i);
+        ok &= check_prov(p, &it[i].prov, name, d);
+    }
+    return ok;
+}
+
+/* interest: one way to the rate per period (a rate, or tiers over a
+ * benchmark divided by a day count), and tiers that ascend. */
+static bool check_interest(const p_root *r, liq_diags *d)
+{
+    const p_interest *in = &r->interest;
+    if (!in->prov.present)
+        return true;
+    const p_itier *t = in->tiers.items;
+    size_t n = in->tiers.n;
+    if (in->rate.set == (n > 0))
+        return ERR(in->prov.m, "interest: give either 'rate' (per period) or 'tiers' (annual "
+                               "benchmark + spread by slice), not %s",
+                   in->rate.set ? "both" : "neither");
+    if (n > 0 && !in->day_count.set)
+        return ERR(in->tiers.m, "interest.tiers: give 'day_count' (the days an annual rate is "
+                                "divided by: IBKR USD 360)");
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && !t[i].up_to.set)
+            ok = ERR(t[i].prov.m, "interest.tiers[%zu]: missing 'up_to' (only the last tier may "
+                                  "leave it open)", i);
+        if (i > 0 && t[i].up_to.set && t[i - 1].up_to.set &&
+            liq_dec_cmp(t[i].up_to.v, t[i - 1].up_to.v) <= 0)
+            ok = ERR(t[i].up_to.m, "interest.tiers[%zu].up_to: not above the previous tier's; "
+                                   "tiers must ascend", i);
     }
     return ok;
 }
@@ -274,7 +310,8 @@ static bool load_markets(liq_policy *p, const ynode *root, liq_diags *d)
             bool sources = check_sources(p, &m->r, d);
             bool tiers = check_tiers(&m->r, d);
             bool order = check_shortfall(&m->r, d);
-            ok = sources && tiers && order;
+            bool interest = check_interest(&m->r, d);
+            ok = sources && tiers && order && interest;
         }
     }
     return ok;
@@ -445,6 +482,7 @@ static liq_policy *load_policy(const char *path, liq_diags *d)
         ok &= check_sources(p, &p->r, d);
         ok &= check_tiers(&p->r, d);
         ok &= check_shortfall(&p->r, d);
+        ok &= check_interest(&p->r, d);
     }
     if (ok)
         ok = load_markets(p, doc->root, d);

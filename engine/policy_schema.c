@@ -276,6 +276,41 @@ static const field debt_f[] = {
 static const schema debt_s = {"debt", sizeof(p_debt), true, debt_f,
                               sizeof debt_f / sizeof *debt_f};
 
+static const field itier_f[] = {
+    {FLD(p_itier, "up_to", F_DEC, false, up_to), .lo = "0", .unit = "amount",
+     .doc = "upper bound of the balance slice this spread applies to (omit on the last)"},
+    {FLD(p_itier, "spread", F_DEC, true, spread), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "annual rate over the benchmark on this slice (IBKR: 1.5% up to 100,000 USD)"},
+};
+static const schema itier_s = {"interest.tiers[]", sizeof(p_itier), true, itier_f,
+                               sizeof itier_f / sizeof *itier_f};
+
+static const char *const intbase_names[] = {"loan", "debit", NULL};
+static const field interest_f[] = {
+    {FLD(p_interest, "base", F_ENUM, false, base), .enum_vals = intbase_names, .def = "loan",
+     .doc = "what interest is charged on: loan (the whole amount the venue extended, "
+            "collateral not deducted: a long's cost at entry, a short's base at the venue's "
+            "price; Kraken) or debit (the account's negative cash balance: a long's cost at "
+            "entry less its margin; IBKR)"},
+    {FLD(p_interest, "period_hours", F_DEC, true, period_hours), .lo = "0.000000000001",
+     .doc = "one charge per period of this many hours the path's time crosses (Kraken: 4, "
+            "IBKR: 24)"},
+    {FLD(p_interest, "opening", F_BOOL, false, opening), .def = "false",
+     .doc = "a first charge when the position opens (Kraken's opening fee)"},
+    {FLD(p_interest, "rate", F_DEC, false, rate), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "per period, on a long's loan (the quote currency lent)"},
+    {FLD(p_interest, "short_rate", F_DEC, false, short_rate), .lo = "0", .hi = "1",
+     .unit = "rate", .doc = "per period, on a short's loan (the base asset lent, valued at the "
+                            "venue's price); absent: a short's interest is not known"},
+    {FLD(p_interest, "tiers", F_LIST_MAP, false, tiers), .sub = &itier_s,
+     .doc = "instead of rate: the annual benchmark (the scenario's market.interest_benchmark, "
+            "0 when negative) plus each slice's spread, over day_count days (IBKR)"},
+    {FLD(p_interest, "day_count", F_INT, false, day_count), .lo = "1", .hi = "366",
+     .doc = "with tiers: days an annual rate is divided by (IBKR: USD 360, GBP 365)"},
+};
+static const schema interest_s = {"interest", sizeof(p_interest), true, interest_f,
+                                  sizeof interest_f / sizeof *interest_f};
+
 static const field round_f[] = {
     {FLD(p_rounding, "price_tick", F_DEC, false, price_tick), .lo = "0.000000000001",
      .unit = "price", .doc = "tick prices are rounded to"},
@@ -333,12 +368,15 @@ static const field market_f[] = {
      .doc = "this market's insurance fund"},
     {FLD(p_market, "rounding", F_OVERRIDE, false, override_slot), .sub = &round_s,
      .doc = "this market's tick and precision"},
+    {FLD(p_market, "interest", F_OVERRIDE, false, override_slot), .sub = &interest_s,
+     .doc = "this market's interest on margin loans"},
 };
 static const schema market_s = {"markets[]", sizeof(p_market), true, market_f,
                                 sizeof market_f / sizeof *market_f};
 /* The keys of a market that are merged over the venue-wide sections. */
 const char *const liq_market_override_keys[] = {"contract", "margin", "trigger", "liquidation",
-                                                "insurance_fund", "rounding", NULL};
+                                                "insurance_fund", "rounding", "interest",
+                                                NULL};
 
 static const field root_f[] = {
     {FLD(p_root, "liqsim", F_INT, true, liqsim), .lo = "1", .hi = "1", .doc = "format version (1)"},
@@ -367,6 +405,8 @@ static const field root_f[] = {
     {FLD(p_root, "negative_balance", F_MAP, true, negative_balance), .sub = &nbp_s,
      .doc = "negative-balance protection"},
     {FLD(p_root, "debt", F_MAP, false, debt), .sub = &debt_s, .doc = "debt pursuit"},
+    {FLD(p_root, "interest", F_MAP, false, interest), .sub = &interest_s,
+     .doc = "interest on the venue's margin loan, charged along the path (absent: none)"},
     {FLD(p_root, "rounding", F_MAP, false, rounding), .sub = &round_s, .doc = "rounding"},
     {FLD(p_root, "hooks", F_MAP, false, hooks), .sub = &hooks_s, .doc = "Lua hooks"},
     {FLD(p_root, "markets", F_LIST_MAP, false, markets), .sub = &market_s,

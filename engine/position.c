@@ -203,6 +203,18 @@ liq_status wf_open(wf *w, const wf_order *o)
         return LIQ_OK;
     }
 
+    /* Interest accrues on what the venue lends; a short borrows the base
+     * asset, and a policy that gives no rate for it cannot say what the
+     * venue charges (IBKR charges a borrowed currency at that currency's
+     * tiers): no answer rather than one without the interest. */
+    if (wf_interest_short_unknown(w)) {
+        w->refused = true;
+        snprintf(w->refusal, WF_REFUSAL,
+                 "a short on %s borrows its base asset, and the interest %s charges on it is not "
+                 "known to this policy (interest.short_rate)", mname, pr->venue.v);
+        return LIQ_OK;
+    }
+
     /* Margin added after entry comes out of the account: an isolated
      * position's collateral is its margin plus that, and the account
      * must hold both. */

@@ -217,6 +217,37 @@ static liq_status revalue_collateral(rp *r)
     return LIQ_OK;
 }
 
+/* Interest falling due at this tick: every open account pays the venue
+ * on its loan, as a single evaluation's walk pays (wf_interest_base and
+ * wf_interest_charge); the account is indexed again. */
+static liq_status pay_interest(rp *r)
+{
+    calc *c = &r->w.c;
+    liq_dec periods = wf_interest_periods(&r->w, r->tick);
+    if (!d_pos(periods))
+        return c->st;
+    for (size_t i = 0; i < r->n; i++) {
+        if (!r->side[i])
+            continue;
+        replay_load(r, i);
+        liq_dec base = wf_interest_base(&r->w, r->size[i], r->coll[i], r->mark);
+        liq_dec pay = wf_interest_charge(&r->w, base, periods);
+        if (!d_pos(pay))
+            continue;
+        r->coll[i] = c_sub(c, r->coll[i], pay);
+        r->cash[i] = c_sub(c, r->cash[i], pay);
+        r->venue = c_add(c, r->venue, pay);
+        r->s->interest_paid = c_add(c, r->s->interest_paid, pay);
+        replay_emit(r, "\"type\":\"interest\",\"account\":\"%s\",\"periods\":\"%s\",\"on\":\"%s\","
+                       "\"paid\":\"%s\",\"to\":\"venue\",\"margin\":\"%s\"}",
+                    book_id(r->b, i), D(periods), D(base), D(pay), D(r->coll[i]));
+        liq_status st = c->st != LIQ_OK ? c->st : replay_index(r, i);
+        if (st != LIQ_OK)
+            return st;
+    }
+    return c->st;
+}
+
 /* ---- the walk --------------------------------------------------------- */
 
 /* Under trigger.compare: strictly_below the mark at or beyond an
@@ -323,6 +354,8 @@ static liq_status walk(rp *r)
             break;
         if (r->path->has_funding && !d_zero(r->path->funding[r->tick]) &&
             (st = pay_funding(r, r->path->funding[r->tick])) != LIQ_OK)
+            break;
+        if (r->w.interest_on && (st = pay_interest(r)) != LIQ_OK)
             break;
         size_t nd = 0;
         if (r->o->naive) {
@@ -569,6 +602,15 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
         out->fill_column = pcol_names[pk.fill];
     }
     pcol_note(&pk, p->r.venue.v, out->price_note, sizeof out->price_note);
+    wf_interest_setup(&r.w, r.o->has_tick_hours, r.o->tick_hours, r.o->has_benchmark,
+                      r.o->benchmark);
+    out->has_interest = r.w.interest_on;
+    if (r.w.interest_why) {
+        size_t at = strlen(out->price_note);
+        snprintf(out->price_note + at, sizeof out->price_note - at,
+                 "%s%s charges interest on its margin loan, but none accrued: %s",
+                 at ? "; " : "", p->r.venue.v, r.w.interest_why);
+    }
     out->has_funding = path->has_funding;
     out->has_collateral = path->has_collateral;
     const pdec *bal = &pr->insurance_fund.balance;

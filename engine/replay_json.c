@@ -69,6 +69,8 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
         jout_set(b, o, "funding_paid", jdec(s->funding_paid));
     if (s->has_collateral)
         jout_set(b, o, "collateral_revalued", jdec(s->collateral_revalued));
+    if (s->has_interest)
+        jout_set(b, o, "interest_paid", jdec(s->interest_paid));
     if (s->price_note[0]) {
         json_t *notes = json_array();
         jout_push(b, notes, json_string(s->price_note));

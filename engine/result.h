@@ -148,6 +148,10 @@ struct liq_result {
      * position was open (a loss when negative), part of loss.unforced. */
     bool has_coll_px;
     liq_dec collateral_revalued;
+    /* Interest paid to the venue on its margin loan (the policy's
+     * interest:, when the path has a time step). */
+    bool has_interest;
+    liq_dec interest_paid;
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;

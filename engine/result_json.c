@@ -87,6 +87,8 @@ static json_t *result_obj(const liq_result *r)
         jout_set(b, o, "funding_paid", jdec(r->funding_paid));
     if (ok && r->has_coll_px)
         jout_set(b, o, "collateral_revalued", jdec(r->collateral_revalued));
+    if (ok && r->has_interest)
+        jout_set(b, o, "interest_paid", jdec(r->interest_paid));
     jout_set(b, o, "collateral", NUM(r->collateral));
     jout_set(b, o, "deficit", NUM(r->deficit));
     json_t *cov = json_null();

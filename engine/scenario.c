@@ -118,6 +118,13 @@ static const field market_f[] = {
     {FLD(s_market, "open_interest", F_DEC, false, open_interest), .lo = "0", .unit = "size",
      .doc = "the market's other open positions, longs plus shorts, in base units, that a "
             "socialized loss by funding is spread over"},
+    {FLD(s_market, "tick_hours", F_DEC, false, tick_hours), .lo = "0.000000000001",
+     .doc = "hours between consecutive ticks of the path: a policy's interest is charged per "
+            "period this time crosses (absent: no interest accrues, and the row says so)"},
+    {FLD(s_market, "interest_benchmark", F_DEC, false, interest_benchmark), .lo = "-1",
+     .hi = "1", .unit = "rate",
+     .doc = "the annual benchmark rate a tiered interest adds its spread to (IBKR's reference "
+            "benchmark; a negative one counts as 0)"},
 };
 static const schema market_s = {"market", sizeof(s_market), false, market_f,
                                 sizeof market_f / sizeof *market_f};

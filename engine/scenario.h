@@ -51,6 +51,8 @@ typedef struct s_market {
     pdec insurance_fund;      /* overrides the policy's balance */
     pdec winners_profit;      /* for socialized loss: the winners' profit base */
     pdec open_interest;       /* for socialized loss by funding: open base units */
+    pdec tick_hours;          /* hours between consecutive ticks (interest accrues by them) */
+    pdec interest_benchmark;  /* the annual benchmark a tiered interest rate adds its spread to */
 } s_market;
 
 typedef struct s_root {

@@ -198,6 +198,38 @@ static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec
     return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
 }
 
+/* Interest falling due at tick i: the charge on the venue's loan comes
+ * off the position's margin (Kraken and IBKR post it to the account), so
+ * the liquidation price moves with it; counted in the unforced loss (a
+ * cost of holding the position, not of its liquidation), paid to the
+ * venue. */
+static liq_status pay_interest(wf *w, long i, liq_dec mark, liq_dec size, liq_dec *coll,
+                               bool *has_lp, liq_dec *lp, wf_close *o)
+{
+    liq_dec periods = wf_interest_periods(w, (size_t)i);
+    if (!d_pos(periods))
+        return w->c.st;
+    liq_dec base = wf_interest_base(w, size, *coll, mark);
+    liq_dec pay = wf_interest_charge(w, base, periods);
+    if (!d_pos(pay))
+        return w->c.st;
+    *coll = c_sub(&w->c, *coll, pay);
+    o->interest = c_add(&w->c, o->interest, pay);
+    o->unforced = c_add(&w->c, o->unforced, pay);
+    liq_event *e = result_event(w->r, "interest", i);
+    event_dec(e, "periods", periods);
+    event_dec(e, "on", base);
+    event_dec(e, "paid", pay);
+    event_str(e, "to", "venue");
+    event_dec(e, "margin", *coll);
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    w->doing = "finding the liquidation price after interest, at a mark of";
+    w->doing_has_px = true;
+    w->doing_px = mark;
+    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+}
+
 /* The scenario's stop-loss at mark i: triggered at the first mark at or
  * beyond its price; at a mark where the venue liquidates (due), the
  * liquidation comes first and cancels the order (a gap through the stop
@@ -284,6 +316,9 @@ liq_status wf_walk(wf *w, wf_close *o)
             return st;
         if (w->funding &&
             (st = pay_funding(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
+            return st;
+        if (w->interest_on &&
+            (st = pay_interest(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
         if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
             return st;

@@ -40,6 +40,12 @@ typedef struct wf {
      * the collateral is the settlement currency) and the units held. */
     const liq_dec *coll_px;
     liq_dec coll_units;
+    /* Interest on the venue's loan (interest.c, wf_interest_setup): on
+     * when the policy charges it and the path has a time step; else
+     * interest_why says why none accrues (NULL: the policy charges none). */
+    bool interest_on;
+    const char *interest_why;
+    liq_dec tick_hours, benchmark;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -190,6 +196,7 @@ typedef struct wf_close {
     liq_dec limit;
     bool filled;             /* some order filled (fill and close are its) */
     liq_dec revalued;        /* the collateral's change in value while open, in unforced */
+    liq_dec interest;        /* paid to the venue on its loan while open, in unforced */
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -320,6 +327,24 @@ bool wf_soc_venue_rounding(const wf *w);
 liq_dec wf_soc_charge(wf *w, liq_dec loss, liq_dec per_unit, liq_dec units, liq_dec total,
                       liq_dec charged, bool last);
 
+/* interest.c: interest on the venue's margin loan (the policy's
+ * `interest:`). Setup from the path's time step and the annual benchmark
+ * (the scenario's, or a replay's options): sets interest_on, or
+ * interest_why when the policy charges interest but none can accrue. */
+void wf_interest_setup(wf *w, bool has_hours, liq_dec hours, bool has_bench, liq_dec bench);
+/* Periods falling due at tick t (0 when interest is off): the opening
+ * charge at t = 0, then each period boundary the path's time crosses. */
+liq_dec wf_interest_periods(wf *w, size_t t);
+/* A short under a policy that gives no short_rate, while interest
+ * accrues: the venue's charge on the borrowed base is not known, so the
+ * trade is not evaluated (position.c refuses it, for eval and replay). */
+bool wf_interest_short_unknown(const wf *w);
+/* What interest is charged on, for a position of size with margin coll
+ * at the venue's price px (interest.base). */
+liq_dec wf_interest_base(wf *w, liq_dec size, liq_dec coll, liq_dec px);
+/* The charge for `periods` periods on base, at the amount precision. */
+liq_dec wf_interest_charge(wf *w, liq_dec base, liq_dec periods);
+
 /* debt.c */
 /* The venue's actions on what r owes (r->owed, with r->collateral,
  * r->total and r->deficit for a debt_pursuit hook): the hook's list, else
@@ -339,6 +364,10 @@ liq_status eval_settle(wf *w, const wf_close *cl);
 /* wf_use_columns for an evaluation: the result names the columns and
  * carries pcol_note's note. */
 void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
+/* wf_interest_setup from the scenario's market.tick_hours and
+ * interest_benchmark; the result says when the policy charges interest
+ * and none could accrue. */
+void eval_interest_setup(wf *w, const liq_scenario *s);
 /* An arithmetic failure of w (w->c) as a diagnostic in the user's terms. */
 void eval_fail_calc(wf *w, liq_status st);
 /* account.c: a scenario of several positions in one account. */

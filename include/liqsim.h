@@ -337,6 +337,11 @@ typedef struct liq_replay_opts {
     liq_dec fund;
     liq_dec slippage;        /* used where the path has no slippage column */
     const char *market;      /* the venue market the book trades (NULL: the policy's first) */
+    /* Hours between the path's ticks, and the annual benchmark a tiered
+     * interest adds its spread to (a policy's interest: accrues only with
+     * tick_hours; docs/replay.md). */
+    bool has_tick_hours, has_benchmark;
+    liq_dec tick_hours, benchmark;
     /* Called with one NDJSON line (no newline) per event, in order. */
     void (*on_event)(void *ud, const char *line);
     /* Called with (tick, time, fund balance) whenever the fund changes. */
@@ -361,13 +366,18 @@ typedef struct liq_replay_summary {
      * the column triggers read and the one fills start from (static
      * names: "mark", "oracle", "index", "last"); NULL for a path of one. */
     const char *trigger_column, *fill_column;
-    char price_note[300];    /* which column stood for what, "" when nothing to say */
+    char price_note[300];    /* which column stood for what, and why a policy's interest did
+                              * not accrue; "" when nothing to say */
     /* A path with funding, or pricing a collateral asset: what the open
      * accounts paid in funding (net of what others received) and their
      * collateral's net change in value; apart from loss_total, which is
      * what liquidations realized. */
     bool has_funding, has_collateral;
     liq_dec funding_paid, collateral_revalued;
+    /* Under a policy that charges interest on its margin loan, with the
+     * path's time step given: what the open accounts paid the venue. */
+    bool has_interest;
+    liq_dec interest_paid;
 } liq_replay_summary;
 
 /* Replay every account of book through path under policy. Returns LIQ_OK

@@ -1129,7 +1129,7 @@ static void every_verb_has_help_from_its_table(void **state)
          "--currency", NULL},
         {"merge", NULL},
         {"replay", "--book", "--path", "--events", "--fund-csv", "--slippage", "--insurance-fund",
-         "--market", "--naive", "--check", "--format", NULL},
+         "--tick-hours", "--benchmark-rate", "--market", "--naive", "--check", "--format", NULL},
     };
     for (size_t v = 0; v < sizeof verbs / sizeof *verbs; v++) {
         cli_output r = CLI(verbs[v][0], "--help");

@@ -114,8 +114,9 @@ static void on_event(void *ud, const char *line)
         liq_dec ch = jd(o, "change");
         s->unforced = add(s->unforced, liq_dec_neg(ch));
     }
-    if (!strcmp(type, "funding")) {
-        /* Funding paid comes off the margin: eval counts it unforced. */
+    if (!strcmp(type, "funding") || !strcmp(type, "interest")) {
+        /* Funding and interest paid come off the margin: eval counts them
+         * unforced. */
         s->unforced = add(s->unforced, jd(o, "paid"));
     }
     if (!strcmp(type, "backstop_takeover")) {
@@ -264,7 +265,7 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
     if (cols)
         snprintf(extra, sizeof extra,
                  ", oracle_path: [%s], index_path: [%s], last_path: [%s], funding_path: [%s], "
-                 "collateral_path: [%s]",
+                 "collateral_path: [%s], tick_hours: 3, interest_benchmark: \"0.05\"",
                  other[0], other[1], other[2], other[3], other[4]);
     snprintf(yaml, sizeof yaml,
              "name: case\naccount: {collateral: \"%s\", mode: %s%s}\n"
@@ -293,7 +294,9 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
         assert_true(book_add(bk, "a", D(coll), cross ? MODE_CROSS : MODE_ISOLATED, lng ? 1 : -1,
                              D(size), liq_dec_from_int(entry), liq_dec_from_int(lev)));
         liq_replay_summary sum;
-        liq_replay_opts ro = {.slippage = D(slip)};
+        liq_replay_opts ro = {.slippage = D(slip), .has_tick_hours = cols,
+                              .tick_hours = D("3"), .has_benchmark = cols,
+                              .benchmark = D("0.05")};
         assert_int_equal(liq_replay(p, bk, path, &ro, &sum, &d), LIQ_OK);
         assert_int_equal(sum.refused, 1);
         liq_book_free(bk);
@@ -306,7 +309,8 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
         liq_replay_summary sum;
         /* check: the ledger balances at every tick, funding moved too. */
         liq_replay_opts ro = {.slippage = D(slip), .check = true, .on_event = on_event,
-                              .ud = &got};
+                              .ud = &got, .has_tick_hours = cols, .tick_hours = D("3"),
+                              .has_benchmark = cols, .benchmark = D("0.05")};
         if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
             fail_with_diags(yaml, &d);
         const char *pn = liq_policy_name(p);
@@ -392,10 +396,12 @@ static void test_a_one_account_replay_is_eval_under_every_shipped_policy(void **
 }
 
 /* The same on paths of four price columns, funding and a collateral
- * asset: each policy triggers on its own trigger.price column and fills
- * from `last`, in eval and replay alike (one pick, wf_use_columns);
- * funding comes off the margin in both (wf_funding_payment) and the
- * collateral is revalued in both (wf_collateral_value). */
+ * asset, ticks 3 hours apart: each policy triggers on its own
+ * trigger.price column and fills from `last`, in eval and replay alike
+ * (one pick, wf_use_columns); funding comes off the margin in both
+ * (wf_funding_payment), the collateral is revalued in both
+ * (wf_collateral_value), and a policy's interest is charged in both
+ * (wf_interest_charge: Kraken's rollover every 4 hours, IBKR's daily). */
 static void test_on_paths_of_several_prices_replay_is_eval_too(void **state)
 {
     (void)state;

@@ -105,8 +105,12 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
     fprintf(out, "  liquidations by tenth of the path:");
     for (int i = 0; i < 10; i++)
         fprintf(out, " %zu", s->buckets[i]);
-    fprintf(out, "\n");    if (s->has_funding)
+    fprintf(out, "\n");
+    if (s->has_funding)
         fprintf(out, "  funding paid by open accounts (net) %s\n", D(s->funding_paid, a));
+    if (s->has_interest)
+        fprintf(out, "  interest paid to the venue on its margin loans %s\n",
+                D(s->interest_paid, a));
     if (s->has_collateral)
         fprintf(out, "  collateral revalued (net change while open) %s\n",
                 D(s->collateral_revalued, a));
@@ -210,6 +214,12 @@ int cmd_replay(int argc, char **argv)
         {OPT_DECIMAL, "insurance-fund", 0, "X", &ro.fund, &ro.has_fund,
          "the fund's starting balance (overrides the policy)", NULL, NULL, &liq_policy_schema,
          "insurance_fund.balance", 0},
+        {OPT_DECIMAL, "tick-hours", 0, "H", &ro.tick_hours, &ro.has_tick_hours,
+         "hours between the path's ticks: a policy's interest accrues by them", NULL, NULL,
+         &liq_scenario_schema, "market.tick_hours", 0},
+        {OPT_DECIMAL, "benchmark-rate", 0, "R", &ro.benchmark, &ro.has_benchmark,
+         "the annual benchmark a tiered interest adds its spread to (IBKR)", NULL, NULL,
+         &liq_scenario_schema, "market.interest_benchmark", 0},
         OPT_STRING_("market", 0, "SYMBOL", &ro.market,
                     "the market the book trades, found at each venue by name or by base and "
                     "quote (default: each policy's first)"),
