@@ -91,6 +91,9 @@ static liq_status cross_prices(leg *g, size_t n, size_t k, liq_dec cash, liq_leg
         bp_coll = c_add(&w->c, cash, others_pnl);
         lp_coll = c_sub(&w->c, bp_coll, others_mm);
     }
+    /* Collateral assets count less their haircut for the liquidation
+     * price; the bankruptcy price is on their full value. */
+    lp_coll = wf_margin_coll(&g[0].w, lp_coll);
     out->has_lp = false;
     liq_status st = LIQ_OK;
     if (d_pos(lp_coll))
@@ -140,6 +143,119 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
     }
 }
 
+/* What a cross account carries from tick to tick besides its
+ * positions' prices: its collateral's revaluation (one asset at weight
+ * 1, or several at the policy's ratios), each position's funding at its
+ * market's rate, and interest on the venue's loan. */
+typedef struct acct_carry {
+    liq_dec coll_units;       /* account.collateral_asset: units held (coll_px set) */
+    const liq_dec *coll_px;
+    liq_dec revalued, interest, funding;
+} acct_carry;
+
+/* Interest due at tick t on a cross account: per position on the amount
+ * lent (base: loan, Kraken), or once on the account's debit balance (base:
+ * debit, IBKR: the longs' cost at entry less the cash), tiered on the
+ * whole. Returns what was paid; the positions' own share in their loss. */
+static liq_status cross_interest(leg *g, size_t n, liq_dec *cash, size_t t, acct_carry *ac)
+{
+    wf *w0 = &g[0].w;
+    liq_dec periods = wf_interest_periods(w0, t);
+    if (!d_pos(periods))
+        return w0->c.st;
+    bool debit = w0->pr->interest.base.v == INTBASE_DEBIT;
+    liq_dec cost = LIQ_DEC_ZERO;
+    for (size_t k = 0; k < n; k++) {
+        wf *w = &g[k].w;
+        if (!d_pos(g[k].size))
+            continue;
+        if (debit && w->sgn > 0) {
+            cost = c_add(&w0->c, cost, wf_entry_notional(w, g[k].size));
+            continue;
+        }
+        /* A loan per position: a long's cost, a short's base at its mark. */
+        liq_dec base = wf_interest_base(w, g[k].size, *cash, w->px[t]);
+        liq_dec pay = wf_interest_charge(w, base, periods);
+        if (!d_pos(pay))
+            continue;
+        *cash = c_sub(&w0->c, *cash, pay);
+        g[k].cl.interest = c_add(&w0->c, g[k].cl.interest, pay);
+        g[k].cl.unforced = c_add(&w0->c, g[k].cl.unforced, pay);
+        ac->interest = c_add(&w0->c, ac->interest, pay);
+        liq_event *e = result_event(w->r, "interest", (long)t);
+        event_str(e, "market", w->mkt ? w->mkt->id->symbol.v : "");
+        event_dec(e, "periods", periods);
+        event_dec(e, "on", base);
+        event_dec(e, "paid", pay);
+        event_str(e, "to", "venue");
+        event_dec(e, "cash", *cash);
+    }
+    if (debit && d_pos(cost)) {
+        liq_dec base = liq_dec_max(c_sub(&w0->c, cost, *cash), LIQ_DEC_ZERO);
+        liq_dec pay = wf_interest_charge(w0, base, periods);
+        if (d_pos(pay)) {
+            *cash = c_sub(&w0->c, *cash, pay);
+            ac->interest = c_add(&w0->c, ac->interest, pay);
+            liq_event *e = result_event(w0->r, "interest", (long)t);
+            event_dec(e, "periods", periods);
+            event_dec(e, "on", base);
+            event_dec(e, "paid", pay);
+            event_str(e, "to", "venue");
+            event_dec(e, "cash", *cash);
+        }
+    }
+    return w0->c.st;
+}
+
+/* Tick t's carrying steps for a cross account, before its margin test:
+ * the collateral revalued, each open position's funding, interest. A
+ * position's funding is its own loss; the collateral's change and the
+ * account's interest on its debit are the account's (ac). */
+static liq_status carry_tick(leg *g, size_t n, liq_dec *cash, size_t t, acct_carry *ac)
+{
+    wf *w0 = &g[0].w;
+    calc *c = &w0->c;
+    liq_dec dv = LIQ_DEC_ZERO;
+    if (t > 0 && ac->coll_px && !d_eq(ac->coll_px[t], ac->coll_px[t - 1]))
+        dv = c_sub(c, wf_collateral_value(w0, ac->coll_units, ac->coll_px[t]),
+                   wf_collateral_value(w0, ac->coll_units, ac->coll_px[t - 1]));
+    if (t > 0 && w0->ncassets) {
+        liq_dec hc, hc_before;
+        dv = c_sub(c, wf_collateral_worth(w0, t, &hc), wf_collateral_worth(w0, t - 1, &hc_before));
+        w0->haircut = hc;
+    }
+    if (!d_zero(dv)) {
+        *cash = c_add(c, *cash, dv);
+        ac->revalued = c_add(c, ac->revalued, dv);
+        liq_event *e = result_event(w0->r, "collateral_revalued", (long)t);
+        if (ac->coll_px)
+            event_dec(e, "price", ac->coll_px[t]);
+        event_dec(e, "change", dv);
+        event_dec(e, "cash", *cash);
+        if (w0->ncassets)
+            event_dec(e, "haircut", w0->haircut);
+    }
+    for (size_t k = 0; k < n; k++) {
+        wf *w = &g[k].w;
+        if (!w->funding || !d_pos(g[k].size) || d_zero(w->funding[t]))
+            continue;
+        liq_dec pay = wf_funding_payment(w, g[k].size, w->px[t], w->funding[t]);
+        *cash = c_sub(c, *cash, pay);
+        g[k].cl.funding = c_add(c, g[k].cl.funding, pay);
+        g[k].cl.unforced = c_add(c, g[k].cl.unforced, pay);
+        ac->funding = c_add(c, ac->funding, pay);
+        liq_event *e = result_event(w->r, "funding", (long)t);
+        event_str(e, "market", w->mkt ? w->mkt->id->symbol.v : "");
+        event_dec(e, "rate", w->funding[t]);
+        event_dec(e, "mark", w->px[t]);
+        event_dec(e, "paid", pay);
+        event_dec(e, "cash", *cash);
+    }
+    if (c->st == LIQ_OK && w0->interest_on)
+        return cross_interest(g, n, cash, t, ac);
+    return c->st;
+}
+
 /* Cross: one walk of the account. When its equity reaches the sum of
  * the maintenance margins, every open position is closed at its own mark
  * (all at once), one after another: each sees as its collateral the
@@ -147,22 +263,26 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
  * so a fee capped at what is left is capped at what the account has
  * left, and the margin the venue keeps is what the account has left
  * after the last one. */
-static liq_status walk_cross(leg *g, size_t n, liq_dec *cash, const liq_scenario *s)
+static liq_status walk_cross(leg *g, size_t n, liq_dec *cash, const liq_scenario *s,
+                             acct_carry *ac)
 {
     liq_dec slip = s->r.market.liquidation_fill.slippage.v;
     calc *c = &g[0].w.c;
     for (size_t t = 0; t < s->npath; t++) {
-        liq_dec equity, mm;
-        liq_status st = account_at(g, n, *cash, t, &equity, &mm);
-        if (st != LIQ_OK)
-            return st;
         size_t last = n;
         for (size_t k = 0; k < n; k++)
             if (d_pos(g[k].size))
                 last = k;
         if (last == n)
             break;
-        if (!wf_mm_breached(&g[0].w, equity, mm))
+        liq_status st = carry_tick(g, n, cash, t, ac);
+        liq_dec equity, mm;
+        if (st == LIQ_OK)
+            st = account_at(g, n, *cash, t, &equity, &mm);
+        if (st != LIQ_OK)
+            return st;
+        /* The venue counts the collateral assets less their haircut. */
+        if (!wf_mm_breached(&g[0].w, wf_margin_coll(&g[0].w, equity), mm))
             continue;
         liq_event *e = result_event(g[0].w.r, "account_liquidation", (long)t);
         event_dec(e, "equity", equity);
@@ -251,6 +371,16 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
             eval_use_columns(w, s->legs[k].col);
         else
             wf_use_columns(w, s->legs[k].col);
+        /* Funding at its market's rate; interest as the policy charges it
+         * (the account's result warns once when none can accrue). */
+        w->funding = s->legs[k].funding;
+        r->has_funding |= w->funding != NULL;
+        if (k == 0)
+            eval_interest_setup(w, s);
+        else
+            wf_interest_setup(w, s->r.market.tick_hours.set, s->r.market.tick_hours.v,
+                              s->r.market.interest_benchmark.set,
+                              s->r.market.interest_benchmark.v);
         st = wf_position(w);
         if (st == LIQ_OK && w->refused) {
             snprintf(why, sizeof why, "positions[%zu]: %s", k, w->refusal);
@@ -263,6 +393,12 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         g[k].size = w->size;
         g[k].coll = w->collateral;
         g[k].cl.trigger_step = -1;
+        if (s->legs[k].coll_px && w->mode == MODE_ISOLATED) {
+            /* Each isolated margin held in the collateral asset. */
+            w->coll_px = s->legs[k].coll_px;
+            w->coll_units = c_div(&w->c, w->collateral, w->coll_px[0]);
+            r->has_coll_px = true;
+        }
         im_total = c_add(&w->c, im_total, w->im);
         liq_dec m = w->entry_mm;   /* wf_open's, at entry */
         mm_total = c_add(&w->c, mm_total, m);
@@ -286,11 +422,30 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
                       dstr(cash, (char[LIQ_DEC_STRLEN]){0}), dstr(im_total, (char[LIQ_DEC_STRLEN]){0}));
         st = LIQ_EINPUT;
     }
+    acct_carry ac = {0};
+    wf_casset cassets[LIQ_MAX_COLLATERAL_ASSETS];
+    if (st == LIQ_OK && s->ncassets) {
+        /* The assets back the account as a whole, through its first
+         * position's rules (one account settles in one currency). */
+        st = eval_cassets(w0, cassets);
+        if (st == LIQ_OK && w0->refused) {
+            snprintf(why, sizeof why, "%s", w0->refusal);
+            liq_result_free(r);
+            free(g);
+            return row(p, s, RS_NOT_OFFERED, why, d);
+        }
+    }
+    if (st == LIQ_OK && cross && s->path_coll) {
+        /* The account's collateral held in the asset the path prices. */
+        ac.coll_px = s->path_coll;
+        ac.coll_units = c_div(&w0->c, cash, s->path_coll[0]);
+        r->has_coll_px = true;
+    }
     if (st == LIQ_OK && cross) {
         for (size_t k = 0; st == LIQ_OK && k < n; k++)
             st = cross_prices(g, n, k, cash, &r->legs[k]);
         if (st == LIQ_OK)
-            st = walk_cross(g, n, &cash, s);
+            st = walk_cross(g, n, &cash, s, &ac);
     } else if (st == LIQ_OK) {
         /* Isolated: each position on its own margin and path, as a single
          * evaluation walks it; the account adds them up. */
@@ -313,7 +468,7 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
      * last position liquidated). */
     wf_close acc = {.trigger_step = -1};
     size_t lastk = 0;
-    long last_t = -1;
+    long last_t = -1, first_limit_t = -1;
     for (size_t k = 0; st == LIQ_OK && k < n; k++) {
         wf *w = &g[k].w;
         wf_close *cl = &g[k].cl;
@@ -330,6 +485,21 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         out->fees = cl->fees;
         out->open_size = cl->open_size;
         out->unrealized_pnl = cl->unrealized;
+        out->close_price = cl->close;
+        out->has_limit = cl->has_limit;
+        out->limit_price = cl->limit;
+        out->limit_refused = cl->refused;
+        out->deleveraged = cl->deleveraged;
+        out->never_filled = cl->liquidated && !cl->filled;
+        /* The account's order is its first position's to meet a limit,
+         * by trigger; any refusal or deleveraging is the account's. */
+        if (cl->has_limit && (!r->has_limit || cl->trigger_step < first_limit_t)) {
+            r->has_limit = true;
+            r->limit_price = cl->limit;
+            first_limit_t = cl->trigger_step;
+        }
+        r->limit_refused |= cl->refused;
+        r->deleveraged |= cl->deleveraged;
         calc *c = &w0->c;
         acc.liquidated |= cl->liquidated;
         acc.deleveraged |= cl->deleveraged;
@@ -338,6 +508,9 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         acc.fees = c_add(c, acc.fees, cl->fees);
         acc.if_received = c_add(c, acc.if_received, cl->if_received);
         acc.unrealized = c_add(c, acc.unrealized, cl->unrealized);
+        acc.funding = c_add(c, acc.funding, cl->funding);
+        acc.interest = c_add(c, acc.interest, cl->interest);
+        acc.revalued = c_add(c, acc.revalued, cl->revalued);
         if (cl->liquidated && cl->trigger_step >= last_t) {
             last_t = cl->trigger_step;
             lastk = k;
@@ -358,8 +531,18 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         acc.last_size = lc->last_size;
         acc.last_bp = lc->last_bp;
         acc.last_fill = lc->last_fill;
-        if (cross)
+        if (cross) {
             acc.equity = cash;
+            /* What the account carried itself: its collateral's change and
+             * the interest on its debit (beyond the positions' own). */
+            liq_dec own = c_sub(&w0->c, ac.interest, acc.interest);
+            acc.unforced = c_sub(&w0->c, c_add(&w0->c, acc.unforced, own), ac.revalued);
+            acc.interest = ac.interest;
+            acc.revalued = ac.revalued;
+        }
+        r->funding_paid = acc.funding;
+        r->interest_paid = acc.interest;
+        r->collateral_revalued = acc.revalued;
         r->contract = w0->ctype;
         r->mode = w0->mode;
         r->liquidated = acc.liquidated;

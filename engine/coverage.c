@@ -18,7 +18,7 @@
 enum {
     COVK_SURVIVES, COVK_MARGIN_CALL, COVK_LIQUIDATED, COVK_PARTIAL, COVK_BACKSTOP,
     COVK_TAKEOVER, COVK_FEE, COVK_FEE_CAPPED, COVK_FORFEIT, COVK_RETURNED, COVK_BANKRUPT,
-    COVK_STAGE, COVK_DEBT_ACTIONS, COVK_LIMIT
+    COVK_STAGE, COVK_DEBT_ACTIONS, COVK_LIMIT, COVK_INTEREST, COVK_HAIRCUT
 };
 
 /* Stage names as an auditor reads them. */
@@ -41,6 +41,10 @@ void cov_init_root(cov_set *cs, const p_root *pr)
     memset(cs, 0, sizeof *cs);
     const p_liquidation *pl = &pr->liquidation;
     add(cs, COVK_SURVIVES, -1, "not liquidated on its path");
+    if (pr->interest.prov.present)
+        add(cs, COVK_INTEREST, -1, "interest charged on the venue's loan");
+    if (pr->collateral.prov.present)
+        add(cs, COVK_HAIRCUT, -1, "collateral assets counted at a haircut");
     if (pr->trigger.margin_call_at.set)
         add(cs, COVK_MARGIN_CALL, -1, "margin call");
     add(cs, COVK_LIQUIDATED, -1, "liquidated");
@@ -127,6 +131,10 @@ static bool took(const cov_branch *b, const liq_result *r)
         return r->nactions > 0;
     case COVK_LIMIT:
         return r->limit_refused;
+    case COVK_INTEREST:
+        return has_event(r, "interest");
+    case COVK_HAIRCUT:
+        return r->ncassets > 0 && d_pos(r->collateral_haircut);
     }
     return false;
 }

@@ -49,6 +49,29 @@ static liq_status hook_actions(wf *w, liq_result *r)
     return st;
 }
 
+/* The venue's own interest on a debit (IBKR charges its debit interest on
+ * a negative cash balance): from the debt on, every period, on what is
+ * owed. False when the policy's interest cannot price it (a tiered rate
+ * without the scenario's benchmark): the action then stays undated. */
+__attribute__((noinline)) static bool interest_action(wf *w, liq_result *r)
+{
+    liq_dec per;
+    if (!wf_interest_on_debt(w, r->owed, &per))
+        return false;
+    const p_interest *in = &w->pr->interest;
+    char note[160], b[LIQ_DEC_STRLEN];
+    snprintf(note, sizeof note, "every %s hours on the %s owed, at the policy's interest on a "
+             "debit", dstr(in->period_hours.v, b), dstr(r->owed, (char[LIQ_DEC_STRLEN]){0}));
+    if (!result_action(r, liq_debt_action_names[DEBT_INTEREST], 0, &per, note))
+        return true;    /* out of memory: the result is marked incomplete */
+    /* Whole hours only: the note gives any other period. */
+    liq_dec whole;
+    if (liq_dec_quantize(in->period_hours.v, c_int(1), LIQ_ROUND_DOWN, &whole) == LIQ_OK &&
+        d_eq(whole, in->period_hours.v))
+        r->actions[r->nactions - 1].every_hours = (int64_t)(whole.raw / c_int(1).raw);
+    return true;
+}
+
 liq_status wf_debt_actions(wf *w, liq_result *r)
 {
     const p_debt *pd = &w->pr->debt;
@@ -59,6 +82,8 @@ liq_status wf_debt_actions(wf *w, liq_result *r)
         int a = acts[i].v;
         bool dated = a == DEBT_MARGIN_CALL && pd->deadline_hours.set;
         bool amount = a == DEBT_MARGIN_CALL || a == DEBT_COLLECTIONS || a == DEBT_LEGAL;
+        if (a == DEBT_INTEREST && w->pr->interest.prov.present && interest_action(w, r))
+            continue;
         result_action(r, liq_debt_action_names[a], dated ? pd->deadline_hours.v : -1,
                       amount ? &r->owed : NULL, NULL);
     }

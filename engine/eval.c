@@ -288,6 +288,31 @@ static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_e
     return st;
 }
 
+liq_status eval_cassets(wf *w, wf_casset *out)
+{
+    liq_status st = wf_collateral_bind(w, out);
+    if (st != LIQ_OK || w->refused)
+        return st;
+    liq_result *r = w->r;
+    wf_collateral_worth(w, 0, &w->haircut);
+    r->has_coll_px = true;
+    r->collateral_haircut = w->haircut;
+    if (r->quiet)
+        return w->c.st;
+    if (!(r->cassets = mem_calloc(w->ncassets, sizeof *r->cassets)))
+        return LIQ_ENOMEM;
+    r->ncassets = w->ncassets;
+    for (size_t i = 0; i < w->ncassets; i++) {
+        liq_casset_row *row = &r->cassets[i];
+        const s_cpath *a = w->cassets[i].a;
+        snprintf(row->asset, sizeof row->asset, "%s", a->asset);
+        row->amount = a->amount;
+        row->price = a->px ? a->px[0] : c_int(1);
+        row->value = wf_casset_value(w, &w->cassets[i], 0, &row->counted);
+    }
+    return w->c.st;
+}
+
 void eval_interest_setup(wf *w, const liq_scenario *s)
 {
     const s_market *m = &s->r.market;
@@ -359,6 +384,9 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     eval_interest_setup(&w, s);
 
     liq_status st = wf_position(&w);
+    wf_casset cassets[LIQ_MAX_COLLATERAL_ASSETS];
+    if (st == LIQ_OK && !w.refused && s->ncassets)
+        st = eval_cassets(&w, cassets);
     if (st == LIQ_OK && w.refused) {
         /* The venue would refuse this trade: a row that says why, and no
          * numbers that could be read as the venue's. */
@@ -397,7 +425,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     }
     w.doing = "finding the liquidation price at entry";
     if (st == LIQ_OK)
-        st = wf_liq_price(&w, w.size, w.collateral, &has_lp, &lp, NULL);
+        st = wf_liq_price(&w, w.size, wf_margin_coll(&w, w.collateral), &has_lp, &lp, NULL);
     if (st == LIQ_OK) {
         r->has_lp = has_lp;
         r->liquidation_price = lp;

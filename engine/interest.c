@@ -20,6 +20,9 @@ void wf_interest_setup(wf *w, bool has_hours, liq_dec hours, bool has_bench, liq
     const p_interest *in = &w->pr->interest;
     w->interest_on = false;
     w->interest_why = NULL;
+    w->has_benchmark = has_bench;
+    /* IBKR: "a benchmark rate of 0 for all benchmark rates less than 0". */
+    w->benchmark = has_bench && d_neg(bench) ? LIQ_DEC_ZERO : bench;
     if (!in->prov.present)
         return;
     if (!has_hours) {
@@ -33,8 +36,20 @@ void wf_interest_setup(wf *w, bool has_hours, liq_dec hours, bool has_bench, liq
     }
     w->interest_on = true;
     w->tick_hours = hours;
-    /* IBKR: "a benchmark rate of 0 for all benchmark rates less than 0". */
-    w->benchmark = d_neg(bench) ? LIQ_DEC_ZERO : bench;
+}
+
+bool wf_interest_on_debt(wf *w, liq_dec owed, liq_dec *per_period)
+{
+    const p_interest *in = &w->pr->interest;
+    if (!in->prov.present || (in->tiers.n && !w->has_benchmark) || !d_pos(owed))
+        return false;
+    /* A negative balance in the settlement currency is a debit: charged as
+     * a long's loan is (the rate, or the tiers over the benchmark). */
+    int sgn = w->sgn;
+    w->sgn = 1;
+    *per_period = wf_interest_charge(w, owed, c_int(1));
+    w->sgn = sgn;
+    return w->c.st == LIQ_OK;
 }
 
 liq_dec wf_interest_periods(wf *w, size_t t)

@@ -194,6 +194,28 @@ typedef struct p_interest {
     pint day_count;               /* days an annual rate is divided by */
 } p_interest;
 
+/* Collateral other than the settlement currency (collateral.c): each
+ * asset the venue counts, at a ratio of its value, or tiered by the
+ * quantity held or by its value, slice by slice. An asset listed with
+ * neither is one the venue counts at a ratio the policy does not know. */
+enum { CTIER_QUANTITY, CTIER_VALUE };
+typedef struct p_ctier {
+    pprov prov;
+    pdec up_to;                   /* the slice's upper bound (units or value); unset on the last */
+    pdec ratio;
+} p_ctier;
+typedef struct p_casset {
+    pprov prov;
+    pstr asset;
+    pdec ratio;
+    penum tier_by;                /* CTIER_* */
+    plist tiers;                  /* of p_ctier */
+} p_casset;
+typedef struct p_collateral {
+    pprov prov;
+    plist assets;                 /* of p_casset */
+} p_collateral;
+
 typedef struct p_rounding {
     pprov prov;
     pdec price_tick;
@@ -241,6 +263,7 @@ typedef struct p_root {
     p_nbp negative_balance;
     p_debt debt;
     p_interest interest;
+    p_collateral collateral;
     p_rounding rounding;
     p_hooks hooks;
     plist markets;                /* of p_market */

@@ -113,7 +113,7 @@ static bool check_sources(const liq_policy *p, const p_root *r, liq_diags *d)
         {&r->adl.prov, "adl"}, {&r->socialized_loss.prov, "socialized_loss"},
         {&r->shortfall.prov, "shortfall"}, {&r->negative_balance.prov, "negative_balance"},
         {&r->debt.prov, "debt"}, {&r->rounding.prov, "rounding"}, {&r->hooks.prov, "hooks"},
-        {&r->interest.prov, "interest"},
+        {&r->interest.prov, "interest"}, {&r->collateral.prov, "collateral"},
     };
     for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
         ok &= check_prov(p, sec[i].prov, sec[i].name, d);
@@ -122,11 +122,50 @@ static bool check_sources(const liq_policy *p, const p_root *r, liq_diags *d)
         snprintf(name, sizeof name, "margin.maintenance.tiers[%zu]", i);
         ok &= check_prov(p, &root_tier(r, i)->prov, name, d);
     }
+    const p_casset *ca = r->collateral.assets.items;
+    for (size_t i = 0; i < r->collateral.assets.n; i++) {
+        char name[80];
+        snprintf(name, sizeof name, "collateral.assets[%zu]", i);
+        ok &= check_prov(p, &ca[i].prov, name, d);
+        const p_ctier *ct = ca[i].tiers.items;
+        for (size_t k = 0; k < ca[i].tiers.n; k++) {
+            snprintf(name, sizeof name, "collateral.assets[%zu].tiers[%zu]", i, k);
+            ok &= check_prov(p, &ct[k].prov, name, d);
+        }
+    }
     const p_itier *it = r->interest.tiers.items;
     for (size_t i = 0; i < r->interest.tiers.n; i++) {
         char name[64];
         snprintf(name, sizeof name, "interest.tiers[%zu]", i);
         ok &= check_prov(p, &it[i].prov, name, d);
+    }
+    return ok;
+}
+
+/* collateral: each asset once, a ratio or tiers (or neither: a ratio the
+ * policy does not know), tiers that ascend. */
+static bool check_collateral(const p_root *r, liq_diags *d)
+{
+    const p_casset *a = r->collateral.assets.items;
+    bool ok = true;
+    for (size_t i = 0; i < r->collateral.assets.n; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(a[i].asset.v, a[j].asset.v) == 0)
+                ok = ERR(a[i].asset.m, "collateral.assets[%zu]: %s is listed twice (first at "
+                                       "collateral.assets[%zu])", i, a[i].asset.v, j);
+        if (a[i].ratio.set && a[i].tiers.n)
+            ok = ERR(a[i].prov.m, "collateral.assets[%zu]: give either 'ratio' or 'tiers', not "
+                                  "both", i);
+        const p_ctier *t = a[i].tiers.items;
+        for (size_t k = 0; k < a[i].tiers.n; k++) {
+            if (k + 1 < a[i].tiers.n && !t[k].up_to.set)
+                ok = ERR(t[k].prov.m, "collateral.assets[%zu].tiers[%zu]: missing 'up_to' (only "
+                                      "the last tier may leave it open)", i, k);
+            if (k > 0 && t[k].up_to.set && t[k - 1].up_to.set &&
+                liq_dec_cmp(t[k].up_to.v, t[k - 1].up_to.v) <= 0)
+                ok = ERR(t[k].up_to.m, "collateral.assets[%zu].tiers[%zu].up_to: not above the "
+                                       "previous tier's; tiers must ascend", i, k);
+        }
     }
     return ok;
 }
@@ -483,6 +522,7 @@ static liq_policy *load_policy(const char *path, liq_diags *d)
         ok &= check_tiers(&p->r, d);
         ok &= check_shortfall(&p->r, d);
         ok &= check_interest(&p->r, d);
+        ok &= check_collateral(&p->r, d);
     }
     if (ok)
         ok = load_markets(p, doc->root, d);

@@ -311,6 +311,42 @@ static const field interest_f[] = {
 static const schema interest_s = {"interest", sizeof(p_interest), true, interest_f,
                                   sizeof interest_f / sizeof *interest_f};
 
+static const field ctier_f[] = {
+    {FLD(p_ctier, "up_to", F_DEC, false, up_to), .lo = "0",
+     .doc = "upper bound of the slice this ratio applies to, in units of the asset (tier_by: "
+            "quantity) or in the settlement currency (tier_by: value); omit on the last"},
+    {FLD(p_ctier, "ratio", F_DEC, true, ratio), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "the share of the slice's value the venue counts as margin"},
+};
+static const schema ctier_s = {"collateral.assets[].tiers[]", sizeof(p_ctier), true, ctier_f,
+                               sizeof ctier_f / sizeof *ctier_f};
+
+static const char *const ctier_names[] = {"quantity", "value", NULL};
+static const field casset_f[] = {
+    {FLD(p_casset, "asset", F_STR, true, asset), .doc = "the asset's symbol (BTC, ETH, USDT)"},
+    {FLD(p_casset, "ratio", F_DEC, false, ratio), .lo = "0", .hi = "1", .unit = "rate",
+     .doc = "the share of its value the venue counts as margin (Binance's collateral value "
+            "ratio: BTC 95%); with neither ratio nor tiers the venue counts the asset at a "
+            "ratio this policy does not know, and an account holding it is not evaluated"},
+    {FLD(p_casset, "tier_by", F_ENUM, false, tier_by), .enum_vals = ctier_names,
+     .def = "quantity",
+     .doc = "what the tiers' bounds measure: the quantity held (Bybit) or its value in the "
+            "settlement currency"},
+    {FLD(p_casset, "tiers", F_LIST_MAP, false, tiers), .sub = &ctier_s,
+     .doc = "instead of ratio: ascending {up_to, ratio}, each slice of the holding counted at "
+            "its own ratio (Bybit's tiered collateral value ratio)"},
+};
+static const schema casset_s = {"collateral.assets[]", sizeof(p_casset), true, casset_f,
+                                sizeof casset_f / sizeof *casset_f};
+
+static const field collateral_f[] = {
+    {FLD(p_collateral, "assets", F_LIST_MAP, true, assets), .sub = &casset_s,
+     .doc = "the assets the venue counts as margin beside the settlement currency, each at its "
+            "ratio (an account's collateral_assets; an asset not listed is not evaluated)"},
+};
+static const schema collateral_s = {"collateral", sizeof(p_collateral), true, collateral_f,
+                                    sizeof collateral_f / sizeof *collateral_f};
+
 static const field round_f[] = {
     {FLD(p_rounding, "price_tick", F_DEC, false, price_tick), .lo = "0.000000000001",
      .unit = "price", .doc = "tick prices are rounded to"},
@@ -407,6 +443,9 @@ static const field root_f[] = {
     {FLD(p_root, "debt", F_MAP, false, debt), .sub = &debt_s, .doc = "debt pursuit"},
     {FLD(p_root, "interest", F_MAP, false, interest), .sub = &interest_s,
      .doc = "interest on the venue's margin loan, charged along the path (absent: none)"},
+    {FLD(p_root, "collateral", F_MAP, false, collateral), .sub = &collateral_s,
+     .doc = "assets counted as margin beside the settlement currency, at their ratios "
+            "(absent: only the settlement currency)"},
     {FLD(p_root, "rounding", F_MAP, false, rounding), .sub = &round_s, .doc = "rounding"},
     {FLD(p_root, "hooks", F_MAP, false, hooks), .sub = &hooks_s, .doc = "Lua hooks"},
     {FLD(p_root, "markets", F_LIST_MAP, false, markets), .sub = &market_s,

@@ -105,6 +105,8 @@ void result_clear(liq_result *r)
         free(r->actions);
     if (r->legs)
         free(r->legs);
+    if (r->cassets)
+        free(r->cassets);
     if (r->rep_source)
         free(r->rep_source);
     if (r->events)
@@ -282,6 +284,7 @@ bool result_action(liq_result *r, const char *type, int64_t deadline_hours, cons
     memset(x, 0, sizeof *x);
     snprintf(x->type, sizeof x->type, "%s", type);
     x->deadline_hours = deadline_hours;
+    x->every_hours = -1;
     if (amount) {
         x->has_amount = true;
         x->amount = *amount;

@@ -54,6 +54,7 @@ void result_trace_refs_text(const liq_trace *t, char *buf, size_t cap);
 typedef struct liq_action {
     char type[32];
     int64_t deadline_hours;     /* -1 when none */
+    int64_t every_hours;        /* a recurring action (interest): its period; -1 when none */
     bool has_amount;
     liq_dec amount;
     char note[160];
@@ -104,6 +105,12 @@ typedef struct liq_stop_view {
 } liq_stop_view;
 
 /* One position of an account of several (result.positions). */
+/* One collateral asset of the account, at the first tick. */
+typedef struct liq_casset_row {
+    char asset[24];
+    liq_dec amount, price, value, counted;
+} liq_casset_row;
+
 typedef struct liq_leg {
     char market[64];
     int side;                   /* 0 long, 1 short */
@@ -111,6 +118,10 @@ typedef struct liq_leg {
     bool has_lp, has_bp, liquidated;
     liq_dec liquidation_price, bankruptcy_price, trigger_price, fill_price;
     liq_dec unforced, forced, fees, open_size, unrealized_pnl;
+    /* liquidation.limit, as a single result's: the first order's limit,
+     * whether the market would have filled beyond it, what followed. */
+    bool has_limit, limit_refused, deleveraged, never_filled;
+    liq_dec limit_price, close_price;
 } liq_leg;
 
 struct liq_result {
@@ -152,6 +163,11 @@ struct liq_result {
      * interest:, when the path has a time step). */
     bool has_interest;
     liq_dec interest_paid;
+    /* Collateral in several assets (account.collateral_assets): each at
+     * the first tick, and the haircut then (full value less counted). */
+    struct liq_casset_row *cassets;
+    size_t ncassets;
+    liq_dec collateral_haircut;
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;

@@ -34,6 +34,16 @@ static json_t *jstr_or_null(const char *s)
 /* Every amount of a row that is not "ok" is null (CONTRACT.md, Rows):
  * the keys stay, so a reader finds the same shape in every row, but no
  * number that was never evaluated can be read as an answer. */
+/* liquidation.limit's order: its limit price, whether the market would
+ * have filled beyond it, and what the venue did then. */
+static json_t *liquidation_order(liq_dec limit, bool refused, bool deleveraged)
+{
+    return json_pack("{s:o s:b s:o}", "limit_price", jdec(limit), "refused", refused, "next",
+                     deleveraged ? json_string("deleveraged")
+                     : refused   ? json_string("retried")
+                                 : json_null());
+}
+
 static json_t *result_obj(const liq_result *r)
 {
     jout jb = {false}, *b = &jb;
@@ -70,11 +80,7 @@ static json_t *result_obj(const liq_result *r)
     jout_set(b, o, "close_price", OPT(one && filled, r->close_price));
     if (ok && r->has_limit)
         jout_set(b, o, "liquidation_order",
-                 json_pack("{s:o s:b s:o}", "limit_price", jdec(r->limit_price), "refused",
-                           r->limit_refused,
-                           "next", r->deleveraged ? json_string("deleveraged")
-                                   : r->limit_refused ? json_string("retried")
-                                                      : json_null()));
+                 liquidation_order(r->limit_price, r->limit_refused, r->deleveraged));
     if (ok && r->price_cols)
         jout_set(b, o, "price_columns",
                  json_pack("{s:s s:s}", "trigger", pcol_names[r->col_trigger], "fill",
@@ -89,6 +95,21 @@ static json_t *result_obj(const liq_result *r)
         jout_set(b, o, "collateral_revalued", jdec(r->collateral_revalued));
     if (ok && r->has_interest)
         jout_set(b, o, "interest_paid", jdec(r->interest_paid));
+    if (ok && r->ncassets) {
+        json_t *list = json_array();
+        for (size_t i = 0; i < r->ncassets; i++) {
+            const liq_casset_row *c = &r->cassets[i];
+            json_t *a = json_object();
+            jout_set(b, a, "asset", json_string(c->asset));
+            jout_set(b, a, "amount", jdec(c->amount));
+            jout_set(b, a, "price", jdec(c->price));
+            jout_set(b, a, "value", jdec(c->value));
+            jout_set(b, a, "counted", jdec(c->counted));
+            jout_push(b, list, a);
+        }
+        jout_set(b, o, "collateral_assets", list);
+        jout_set(b, o, "collateral_haircut", jdec(r->collateral_haircut));
+    }
     jout_set(b, o, "collateral", NUM(r->collateral));
     jout_set(b, o, "deficit", NUM(r->deficit));
     json_t *cov = json_null();
@@ -112,6 +133,8 @@ static json_t *result_obj(const liq_result *r)
             jout_set(b, ao, "deadline_hours", json_integer(a->deadline_hours));
         else
             jout_set(b, ao, "when", json_string("unknown"));
+        if (a->every_hours >= 0)
+            jout_set(b, ao, "every_hours", json_integer(a->every_hours));
         if (a->has_amount)
             jout_set(b, ao, "amount", jdec(a->amount));
         if (a->note[0])
@@ -198,7 +221,12 @@ static json_t *result_obj(const liq_result *r)
             jout_set(b, lo, "bankruptcy_price", jopt(g->has_bp, g->bankruptcy_price));
             jout_set(b, lo, "liquidated", json_boolean(g->liquidated));
             jout_set(b, lo, "trigger_price", jopt(g->liquidated, g->trigger_price));
-            jout_set(b, lo, "fill_price", jopt(g->liquidated, g->fill_price));
+            bool gfilled = g->liquidated && !g->never_filled;
+            jout_set(b, lo, "fill_price", jopt(gfilled, g->fill_price));
+            jout_set(b, lo, "close_price", jopt(gfilled, g->close_price));
+            if (g->has_limit)
+                jout_set(b, lo, "liquidation_order",
+                         liquidation_order(g->limit_price, g->limit_refused, g->deleveraged));
             jout_set(b, lo, "loss", json_pack("{s:o s:o s:o}", "unforced",
                                                       jdec(g->unforced), "forced", jdec(g->forced),
                                                       "fees", jdec(g->fees)));

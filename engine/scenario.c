@@ -6,6 +6,7 @@
  * empty, positive prices); what a policy allows (leverage, modes) is
  * checked where the two meet, in position.c.
  */
+#include "calc.h"
 #include "mem.h"
 #include "scenario.h"
 #include "fileio.h"
@@ -25,15 +26,30 @@ static const char *const mode_names[] = {"isolated", "cross", NULL};
 static const char *const contract_names[] = {"linear", "inverse", NULL};
 static const char *const side_names[] = {"long", "short", NULL};
 
+static const field casset_f[] = {
+    {FLD(s_casset, "asset", F_STR, true, asset),
+     .doc = "the asset's symbol (BTC, USDT); priced by market.collateral_paths, or 1 when it is "
+            "the policy's settlement currency"},
+    {FLD(s_casset, "amount", F_DEC, true, amount), .lo = "0.000000000001",
+     .doc = "how much of it the account holds, in its own units"},
+};
+static const schema casset_s = {"account.collateral_assets[]", sizeof(s_casset), false, casset_f,
+                                sizeof casset_f / sizeof *casset_f};
+
 static const field account_f[] = {
-    {FLD(s_account, "collateral", F_DEC, true, collateral), .lo = "0", .unit = "amount",
-     .doc = "the account's collateral, in the settlement currency"},
+    {FLD(s_account, "collateral", F_DEC, false, collateral), .lo = "0", .unit = "amount",
+     .doc = "the account's collateral, in the settlement currency (required unless "
+            "collateral_assets gives it)"},
     {FLD(s_account, "mode", F_ENUM, false, mode), .enum_vals = mode_names, .def = "isolated",
      .doc = "isolated or cross margin"},
     {FLD(s_account, "collateral_asset", F_STR, false, collateral_asset),
      .doc = "the asset the collateral is held in (WETH for a GMX long), when it is not the "
             "settlement currency: collateral is its value at the first tick, revalued along "
             "market.collateral_path (or a path_file's collateral column)"},
+    {FLD(s_account, "collateral_assets", F_LIST_MAP, false, collateral_assets), .sub = &casset_s,
+     .doc = "instead of collateral: several assets held as collateral of a cross account, each "
+            "priced along market.collateral_paths and counted at the policy's ratio for it "
+            "(collateral.assets); the collateral is their value at the first tick"},
 };
 static const schema account_s = {"account", sizeof(s_account), false, account_f,
                                  sizeof account_f / sizeof *account_f};
@@ -105,6 +121,14 @@ static const field market_f[] = {
      .lo = "0.000000000001", .unit = "price",
      .doc = "beside mark_path, one per mark: the price of account.collateral_asset in the "
             "settlement currency"},
+    {FLD(s_market, "collateral_paths", F_DICT_LIST_DEC, false, collateral_paths),
+     .lo = "0.000000000001", .unit = "price",
+     .doc = "one price path per asset of account.collateral_assets (in the settlement "
+            "currency, one price per tick)"},
+    {FLD(s_market, "funding_paths", F_DICT_LIST_DEC, false, funding_paths), .lo = "-1",
+     .hi = "1", .unit = "rate",
+     .doc = "beside mark_paths, one per market symbol: its funding rate at each tick (as "
+            "funding_path)"},
     {FLD(s_market, "mark_paths", F_DICT_LIST_DEC, false, mark_paths), .lo = "0.000000000001",
      .unit = "price", .doc = "one mark path per market symbol, for an account of several positions"},
     {FLD(s_market, "path_file", F_STR, false, path_file),
@@ -159,8 +183,108 @@ void liq_scenario_free(liq_scenario *s)
         free(s->path_col[c]);
     free(s->path_funding);
     free(s->path_coll);
+    for (size_t i = 0; i < s->ncassets; i++)
+        free(s->cassets[i].px);
+    free(s->cassets);
     free(s->path);
     free(s);
+}
+
+/* account.collateral_assets: each asset once, priced by its own path in
+ * market.collateral_paths (one price per tick) or, without one, counted
+ * as the settlement currency (checked against the policy when
+ * evaluated); the collateral is their value at the first tick. */
+static bool load_cassets(liq_scenario *s, liq_diags *d)
+{
+    s_account *a = &s->r.account;
+    const s_market *m = &s->r.market;
+    const plist *ca = &a->collateral_assets, *cp = &m->collateral_paths;
+    if (!ca->set) {
+        if (cp->set) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, cp->m.line, cp->m.col,
+                          "market.collateral_paths: prices collateral assets; list them in "
+                          "account.collateral_assets");
+            return false;
+        }
+        return true;
+    }
+    const char *why = a->collateral.set ? "give collateral or collateral_assets, not both"
+                      : a->collateral_asset.set ? "give collateral_asset (one asset) or "
+                                                  "collateral_assets, not both"
+                      : ca->n == 0 ? "list at least one asset"
+                      : ca->n > LIQ_MAX_COLLATERAL_ASSETS ? "more assets than the limit"
+                      : a->mode.v != 1 /* cross */ ? "collateral assets back a cross account; "
+                                                     "set account.mode: cross"
+                      : NULL;
+    if (why) {
+        if (ca->n > LIQ_MAX_COLLATERAL_ASSETS)
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, ca->m.line, ca->m.col,
+                          "account.collateral_assets: %zu assets, more than the limit of %d",
+                          ca->n, LIQ_MAX_COLLATERAL_ASSETS);
+        else
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, ca->m.line, ca->m.col,
+                          "account.collateral_assets: %s", why);
+        return false;
+    }
+    const s_casset *it = ca->items;
+    const pdeclist *paths = cp->items;
+    for (size_t j = 0; j < cp->n; j++) {
+        size_t i = 0;
+        while (i < ca->n && strcasecmp(it[i].asset.v, paths[j].id.v) != 0)
+            i++;
+        if (i == ca->n) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, paths[j].id.m.line,
+                          paths[j].id.m.col, "market.collateral_paths.%s: is not an asset of "
+                          "account.collateral_assets", paths[j].id.v);
+            return false;
+        }
+        if (paths[j].list.n != s->npath) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, paths[j].id.m.line,
+                          paths[j].id.m.col, "market.collateral_paths.%s: %zu prices, but the "
+                          "mark path has %zu; one price per tick", paths[j].id.v,
+                          paths[j].list.n, s->npath);
+            return false;
+        }
+    }
+    if (!(s->cassets = mem_calloc(ca->n, sizeof *s->cassets)))
+        return false;
+    s->ncassets = ca->n;
+    calc c = {LIQ_OK, NULL};
+    liq_dec total = LIQ_DEC_ZERO;
+    for (size_t i = 0; i < ca->n; i++) {
+        for (size_t k = 0; k < i; k++)
+            if (strcasecmp(it[i].asset.v, it[k].asset.v) == 0) {
+                liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, it[i].asset.m.line,
+                              it[i].asset.m.col, "account.collateral_assets[%zu]: %s is listed "
+                              "twice", i, it[i].asset.v);
+                return false;
+            }
+        s_cpath *cpi = &s->cassets[i];
+        cpi->asset = it[i].asset.v;
+        cpi->amount = it[i].amount.v;
+        cpi->m = it[i].asset.m;
+        /* The price list holds pdec items: copied out once. */
+        for (size_t j = 0; j < cp->n; j++) {
+            if (strcasecmp(it[i].asset.v, paths[j].id.v) != 0)
+                continue;
+            liq_dec *px = mem_malloc(s->npath * sizeof *px);
+            if (!px)
+                return false;
+            for (size_t t = 0; t < s->npath; t++)
+                px[t] = ((const pdec *)paths[j].list.items)[t].v;
+            cpi->px = px;
+        }
+        total = c_add(&c, total, cpi->px ? c_mul(&c, cpi->amount, cpi->px[0]) : cpi->amount);
+    }
+    if (c.st != LIQ_OK) {
+        liq_diags_add(d, LIQ_SEV_ERROR, c.st, s->path, ca->m.line, ca->m.col,
+                      "account.collateral_assets: their value at the first tick is out of range");
+        return false;
+    }
+    a->collateral.v = total;
+    a->collateral.set = true;
+    a->collateral.m = ca->m;
+    return true;
 }
 
 const char *liq_scenario_name(const liq_scenario *s)
@@ -328,6 +452,33 @@ static bool legs_from_paths(liq_scenario *s, const s_position *ps, size_t np, li
         s->legs[k] = (s_leg){&ps[k], s->path_px + i * len, s->path_m + i * len,
                              {s->path_px + i * len}, NULL, NULL};
     }
+    /* Funding per market, beside its mark path: flat, one after another. */
+    const plist *fp = &s->r.market.funding_paths;
+    const pdeclist *fund = fp->items;
+    if (!fp->n)
+        return true;
+    if (!(s->path_funding = mem_calloc(len * fp->n, sizeof *s->path_funding)))
+        return false;
+    for (size_t j = 0; j < fp->n; j++) {
+        size_t i = 0;
+        while (i < mp->n && strcasecmp(paths[i].id.v, fund[j].id.v) != 0)
+            i++;
+        if (i == mp->n || fund[j].list.n != len) {
+            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, fund[j].id.m.line,
+                          fund[j].id.m.col,
+                          i == mp->n ? "market.funding_paths.%s: has no mark path under "
+                                       "market.mark_paths"
+                                     : "market.funding_paths.%s: %zu rates, but the mark paths "
+                                       "have %zu; one rate per tick",
+                          fund[j].id.v, fund[j].list.n, len);
+            return false;
+        }
+        for (size_t t = 0; t < len; t++)
+            s->path_funding[j * len + t] = ((const pdec *)fund[j].list.items)[t].v;
+        for (size_t k = 0; k < np; k++)
+            if (s->legs[k].px == s->path_px + i * len)
+                s->legs[k].funding = s->path_funding + j * len;
+    }
     return true;
 }
 
@@ -399,6 +550,13 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
                       "market: give exactly one of 'mark_path', 'path_file' or 'mark_paths'");
         ok = false;
     }
+    if (ok && m->funding_paths.set && !m->mark_paths.set) {
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, m->funding_paths.m.line,
+                      m->funding_paths.m.col,
+                      "market.funding_paths: goes beside mark_paths (one path per market); "
+                      "beside mark_path give funding_path");
+        ok = false;
+    }
     if (ok)
         ok = load_inline_columns(s, d);
     if (ok && m->mark_paths.set)
@@ -443,6 +601,14 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
         }
         s->nlegs = np;
     }
+    if (ok)
+        ok = load_cassets(s, d);
+    if (ok && !s->r.account.collateral.set) {
+        const ynode *an = ynode_get(n, "account");
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, an ? an->line : 0, an ? an->col : 0,
+                      "account: missing required key 'collateral' (or 'collateral_assets')");
+        ok = false;
+    }
     if (ok && (s->path_coll != NULL) != s->r.account.collateral_asset.set) {
         /* Both or neither: an asset without prices cannot be revalued, and
          * prices without the asset would be read as the settlement's. */
@@ -458,24 +624,6 @@ static liq_scenario *scenario_build(const ynode *n, char *path, const char *base
                           : "market: the path prices a collateral asset; name it in "
                             "account.collateral_asset%s",
                       a->collateral_asset.set ? a->collateral_asset.v : "");
-        ok = false;
-    }
-    if (ok && s->path_coll && np > 1) {
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, s->r.account.collateral_asset.m.line,
-                      s->r.account.collateral_asset.m.col,
-                      "account.collateral_asset: collateral revalued along the path is applied "
-                      "to one position; this account has %zu (give each its own scenario)", np);
-        ok = false;
-    }
-    if (ok && s->path_funding && np > 1) {
-        /* Funding is walked for one position at a time (trigger.c): an
-         * account of several would need it per market and in the cross
-         * walk, which is not built. Refused, not ignored. */
-        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, s->path, m->path_file.set ? m->path_file.m.line
-                      : m->funding_path.m.line, m->path_file.set ? m->path_file.m.col
-                      : m->funding_path.m.col,
-                      "market: funding along the path is applied to one position; this account "
-                      "has %zu (give each its own scenario)", np);
         ok = false;
     }
     if (!ok) {

@@ -14,10 +14,20 @@ enum { SIDE_LONG, SIDE_SHORT };
 /* Positions one scenario's account may hold (docs/limits.md). */
 #define LIQ_MAX_POSITIONS 64
 
+/* Assets one account may hold as collateral (docs/limits.md). */
+#define LIQ_MAX_COLLATERAL_ASSETS 16
+
+/* One collateral asset of account.collateral_assets. */
+typedef struct s_casset {
+    pstr asset;
+    pdec amount;
+} s_casset;
+
 typedef struct s_account {
     pdec collateral;
     penum mode;
     pstr collateral_asset;    /* the collateral is held in this asset (market.collateral_path) */
+    plist collateral_assets;  /* of s_casset: several assets, each priced along its own path */
 } s_account;
 
 /* A stop-loss order resting with the position (docs/whatif.md): a stop
@@ -51,6 +61,8 @@ typedef struct s_market {
     pdec insurance_fund;      /* overrides the policy's balance */
     pdec winners_profit;      /* for socialized loss: the winners' profit base */
     pdec open_interest;       /* for socialized loss by funding: open base units */
+    plist collateral_paths;   /* of pdeclist: asset -> its price at each tick */
+    plist funding_paths;      /* of pdeclist: symbol -> funding rates, beside mark_paths */
     pdec tick_hours;          /* hours between consecutive ticks (interest accrues by them) */
     pdec interest_benchmark;  /* the annual benchmark a tiered interest rate adds its spread to */
 } s_market;
@@ -76,6 +88,16 @@ typedef struct s_leg {
     const liq_dec *coll_px;  /* npath prices of the collateral asset, or NULL */
 } s_leg;
 
+/* A collateral asset as evaluated: its amount and its price per tick in
+ * the settlement currency (NULL: none given; only the settlement
+ * currency itself may go without, priced 1). */
+typedef struct s_cpath {
+    const char *asset;
+    liq_dec amount;
+    liq_dec *px;              /* owned by the scenario */
+    liq_mark m;
+} s_cpath;
+
 struct liq_scenario {
     char *path;
     s_root r;
@@ -83,11 +105,14 @@ struct liq_scenario {
     liq_mark *path_m;         /* where each mark came from */
     liq_dec *path_col[PCOL_COUNT];  /* the path's other price columns (oracle, index,
                                      * last), npath each, or NULL; [PCOL_MARK] unused */
-    liq_dec *path_funding;    /* the funding rate at each tick, or NULL */
+    liq_dec *path_funding;    /* the funding rate at each tick, or NULL (with mark_paths:
+                               * each market's of funding_paths, one after another) */
     liq_dec *path_coll;       /* the collateral asset's price at each tick, or NULL */
     size_t npath;
     s_leg *legs;              /* every position (one for `position:`), each with its path */
     size_t nlegs;
+    s_cpath *cassets;         /* account.collateral_assets with their paths (NULL: none) */
+    size_t ncassets;
 };
 
 extern const schema liq_scenario_schema;

@@ -168,7 +168,39 @@ static liq_status revalue_collateral(wf *w, long i, liq_dec size, liq_dec *coll,
     w->doing = "finding the liquidation price after the collateral's revaluation, at a mark of";
     w->doing_has_px = true;
     w->doing_px = w->px[i];
-    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
+}
+
+/* Collateral in several assets: at each tick their prices move, the
+ * collateral takes the change of their full value (a loss the market
+ * took, in loss.unforced) and the haircut in force is what the venue
+ * does not count of their new value; the liquidation price is solved
+ * again on the rest, so a fall of the collateral alone, or a tier its
+ * value crosses, can liquidate. */
+static liq_status revalue_assets(wf *w, long i, liq_dec size, liq_dec *coll, bool *has_lp,
+                                 liq_dec *lp, wf_close *o)
+{
+    if (i == 0)
+        return LIQ_OK;
+    liq_dec hc_before, hc;
+    liq_dec dv = c_sub(&w->c, wf_collateral_worth(w, (size_t)i, &hc),
+                       wf_collateral_worth(w, (size_t)i - 1, &hc_before));
+    if (d_zero(dv) && d_eq(hc, hc_before))
+        return w->c.st;
+    *coll = c_add(&w->c, *coll, dv);
+    w->haircut = hc;
+    o->revalued = c_add(&w->c, o->revalued, dv);
+    o->unforced = c_sub(&w->c, o->unforced, dv);
+    liq_event *e = result_event(w->r, "collateral_revalued", i);
+    event_dec(e, "change", dv);
+    event_dec(e, "margin", *coll);
+    event_dec(e, "haircut", hc);
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    w->doing = "finding the liquidation price after the collateral's revaluation, at a mark of";
+    w->doing_has_px = true;
+    w->doing_px = w->px[i];
+    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
 }
 
 /* A funding tick: the payment comes off (or onto) the position's margin,
@@ -186,6 +218,8 @@ static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec
     o->funding = c_add(&w->c, o->funding, pay);
     o->unforced = c_add(&w->c, o->unforced, pay);
     liq_event *e = result_event(w->r, "funding", i);
+    if (w->r->nlegs)   /* a position of an account: which one */
+        event_str(e, "market", w->mkt ? w->mkt->id->symbol.v : "");
     event_dec(e, "rate", rate);
     event_dec(e, "mark", mark);
     event_dec(e, "paid", pay);
@@ -195,7 +229,7 @@ static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec
     w->doing = "finding the liquidation price after funding, at a mark of";
     w->doing_has_px = true;
     w->doing_px = mark;
-    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
 }
 
 /* Interest falling due at tick i: the charge on the venue's loan comes
@@ -217,6 +251,8 @@ static liq_status pay_interest(wf *w, long i, liq_dec mark, liq_dec size, liq_de
     o->interest = c_add(&w->c, o->interest, pay);
     o->unforced = c_add(&w->c, o->unforced, pay);
     liq_event *e = result_event(w->r, "interest", i);
+    if (w->r->nlegs)
+        event_str(e, "market", w->mkt ? w->mkt->id->symbol.v : "");
     event_dec(e, "periods", periods);
     event_dec(e, "on", base);
     event_dec(e, "paid", pay);
@@ -227,7 +263,7 @@ static liq_status pay_interest(wf *w, long i, liq_dec mark, liq_dec size, liq_de
     w->doing = "finding the liquidation price after interest, at a mark of";
     w->doing_has_px = true;
     w->doing_px = mark;
-    return wf_liq_price(w, size, *coll, has_lp, lp, NULL);
+    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
 }
 
 /* The scenario's stop-loss at mark i: triggered at the first mark at or
@@ -314,16 +350,21 @@ liq_status wf_walk(wf *w, wf_close *o)
         if (w->coll_px &&
             (st = revalue_collateral(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
+        if (w->ncassets &&
+            (st = revalue_assets(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
+            return st;
         if (w->funding &&
             (st = pay_funding(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
         if (w->interest_on &&
             (st = pay_interest(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
-        if (!o->liquidated && (st = margin_call_check(w, (long)i, mark, size, coll, &called)))
+        if (!o->liquidated &&
+            (st = margin_call_check(w, (long)i, mark, size, wf_margin_coll(w, coll), &called)))
             return st;
         bool due = false;
-        if (has_lp && (st = wf_trigger_due(w, size, coll, mark, lp, &due)) != LIQ_OK)
+        if (has_lp &&
+            (st = wf_trigger_due(w, size, wf_margin_coll(w, coll), mark, lp, &due)) != LIQ_OK)
             return st;
         if (stop_open) {
             bool filled = false;
@@ -387,7 +428,8 @@ liq_status wf_walk(wf *w, wf_close *o)
             coll = t->equity;
         }
         w->doing = "finding the liquidation price of what is left, after a mark of";
-        if (d_pos(size) && (st = wf_liq_price(w, size, coll, &has_lp, &lp, NULL)) != LIQ_OK)
+        if (d_pos(size) &&
+            (st = wf_liq_price(w, size, wf_margin_coll(w, coll), &has_lp, &lp, NULL)) != LIQ_OK)
             return st;
     }
     o->equity = coll;

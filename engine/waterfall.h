@@ -18,6 +18,13 @@
 #include "result.h"
 #include "scenario.h"
 
+/* A collateral asset of the account bound to the policy's rule for it
+ * (collateral.c); rule NULL: the settlement currency, counted whole. */
+typedef struct wf_casset {
+    const s_cpath *a;
+    const p_casset *rule;
+} wf_casset;
+
 typedef struct wf {
     liq_policy *p;
     const p_root *pr;        /* the market's rules: p->r with its overrides */
@@ -43,9 +50,15 @@ typedef struct wf {
     /* Interest on the venue's loan (interest.c, wf_interest_setup): on
      * when the policy charges it and the path has a time step; else
      * interest_why says why none accrues (NULL: the policy charges none). */
-    bool interest_on;
+    bool interest_on, has_benchmark;
     const char *interest_why;
     liq_dec tick_hours, benchmark;
+    /* Collateral in several assets (account.collateral_assets): bound to
+     * the policy's ratios, and the haircut in force (their full value
+     * less what the venue counts), which margin tests subtract. */
+    const wf_casset *cassets;
+    size_t ncassets;
+    liq_dec haircut;
     liq_result *r;
     liq_diags *d;
     calc c;
@@ -344,6 +357,30 @@ bool wf_interest_short_unknown(const wf *w);
 liq_dec wf_interest_base(wf *w, liq_dec size, liq_dec coll, liq_dec px);
 /* The charge for `periods` periods on base, at the amount precision. */
 liq_dec wf_interest_charge(wf *w, liq_dec base, liq_dec periods);
+/* What a debt of `owed` (a negative balance in the settlement currency)
+ * costs per interest.period_hours under the policy's interest (as a
+ * long's loan); false when the policy charges none or its tiered rate
+ * has no benchmark. */
+bool wf_interest_on_debt(wf *w, liq_dec owed, liq_dec *per_period);
+
+/* collateral.c: the account's collateral assets. Bind them to the
+ * policy's rules into out (s->ncassets entries, the caller's): an asset
+ * the venue does not count, or at a ratio the policy does not know, or a
+ * position the venue holds isolated, sets w->refused with the reason; an
+ * asset without prices that is not the settlement currency is an input
+ * error. */
+liq_status wf_collateral_bind(wf *w, wf_casset *out);
+/* One asset's full value at tick t (at the amount precision), and in
+ * *counted the part the venue counts. */
+liq_dec wf_casset_value(wf *w, const wf_casset *a, size_t t, liq_dec *counted);
+/* Every asset's full value at tick t, and the haircut (full less counted). */
+liq_dec wf_collateral_worth(wf *w, size_t t, liq_dec *haircut);
+/* The collateral a margin test sees: coll less the haircut in force
+ * (inline: the walk asks at every tick, and most accounts have none). */
+static inline liq_dec wf_margin_coll(wf *w, liq_dec coll)
+{
+    return w->ncassets ? c_sub(&w->c, coll, w->haircut) : coll;
+}
 
 /* debt.c */
 /* The venue's actions on what r owes (r->owed, with r->collateral,
@@ -364,6 +401,9 @@ liq_status eval_settle(wf *w, const wf_close *cl);
 /* wf_use_columns for an evaluation: the result names the columns and
  * carries pcol_note's note. */
 void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
+/* The scenario's collateral assets bound into out (wf_collateral_bind),
+ * the haircut at the first tick, and the result's collateral_assets. */
+liq_status eval_cassets(wf *w, wf_casset *out);
 /* wf_interest_setup from the scenario's market.tick_hours and
  * interest_benchmark; the result says when the policy charges interest
  * and none could accrue. */

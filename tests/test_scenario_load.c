@@ -191,6 +191,39 @@ static void scenario_parsed_from_memory_keeps_its_marks(void **state)
     liq_diags_free(&d);
 }
 
+/* An account holds at most 16 collateral assets (docs/limits.md): 16
+ * load, the 17th is refused at the list's mark. */
+static void collateral_assets_at_the_limit_and_one_past(void **state)
+{
+    (void)state;
+    for (int n = 16; n <= 17; n++) {
+        char yaml[4096];
+        int at = snprintf(yaml, sizeof yaml,
+                          "name: many\naccount:\n  mode: cross\n  collateral_assets:\n");
+        for (int i = 0; i < n; i++)
+            at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                           "    - {asset: A%d, amount: \"1\"}\n", i);
+        at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+                       "position: {side: long, size: \"0.2\", entry_price: \"50000\", "
+                       "leverage: 10}\nmarket:\n  mark_path: [\"50000\"]\n  collateral_paths: {");
+        for (int i = 0; i < n; i++)
+            at += snprintf(yaml + at, sizeof yaml - (size_t)at, "%sA%d: [\"100\"]",
+                           i ? ", " : "", i);
+        snprintf(yaml + at, sizeof yaml - (size_t)at, "}\n");
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_scenario *s = liq_scenario_parse("many.yaml", yaml, strlen(yaml), &d);
+        if (n == 16) {
+            assert_non_null(s);
+            liq_scenario_free(s);
+        } else {
+            assert_null(s);
+            expect_first_error(&d, "many.yaml:5:5: account.collateral_assets: 17 assets, more "
+                                   "than the limit of 16");
+        }
+        liq_diags_free(&d);
+    }
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -201,6 +234,7 @@ int main(void)
         cmocka_unit_test(path_file_csv_loads_its_marks),
         cmocka_unit_test(path_file_scenario_evaluates),
         cmocka_unit_test(scenario_parsed_from_memory_keeps_its_marks),
+        cmocka_unit_test(collateral_assets_at_the_limit_and_one_past),
     };
     int failed = cmocka_run_group_tests_name("scenario_load", tests, NULL, NULL);
     failed += run_bad_input_files("bad_scenarios", BAD_DIR, scenario_fails_as_its_case_says, 12);

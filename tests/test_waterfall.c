@@ -1700,6 +1700,101 @@ static void test_isolated_positions_in_one_account_keep_their_own_deficit(void *
 
 /* One account settles in one currency: a USDT and a coin-settled market
  * together are an input error that names both. */
+/* Bybit's Unified Trading Account counts each collateral asset at its
+ * collateral value ratio, tiered by the quantity held (help centre,
+ * "Understanding Collateral Value Ratios", 2025-09-18, whose example
+ * assumes BTC 0.98 to 10, 0.95 to 20, 0.9 to 30, 0.85 to 40, 0.8 to 50,
+ * 0 above; USDT 1), each slice at its own ratio. 25 BTC at 40,000 count
+ * 10 x 0.98 + 10 x 0.95 + 5 x 0.9 = 23.8 BTC = 952,000 of 1,000,000; 60
+ * BTC count 9.8 + 9.5 + 9 + 8.5 + 8 + 0 = 44.8 BTC = 1,792,000 of
+ * 2,400,000 (LP 40,000 + 1,791,000 / 10 = 219,100). With 1,000 USDT beside them, the margin a short of 10 BTC at
+ * 40,000 (10x; MM 0.5 % of 400,000 at entry = 2,000) can lose is the
+ * counted 953,000 less 2,000: LP = 40,000 + 951,000 / 10 = 135,100. */
+static void test_bybit_tiered_collateral_counts_each_slice_at_its_ratio(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR
+                                        "/tests/data/waterfall/policies/bybit-tiered-collateral.yaml");
+    static const char *const held[][4] = {{"25", "952000", "48000", "135100"},
+                                          {"60", "1792000", "608000", "219100"}};
+    for (size_t k = 0; k < 2; k++) {
+        char yaml[800];
+        snprintf(yaml, sizeof yaml,
+                 "name: tiered\naccount:\n  mode: cross\n  collateral_assets:\n"
+                 "    - {asset: BTC, amount: \"%s\"}\n    - {asset: USDT, amount: \"1000\"}\n"
+                 "position: {market: BTCUSDT, side: short, size: \"10\", entry_price: \"40000\", "
+                 "leverage: 10}\n"
+                 "market:\n  mark_path: [\"40000\", \"40000\"]\n"
+                 "  collateral_paths: {BTC: [\"40000\", \"40000\"]}\n", held[k][0]);
+        liq_scenario *s = parse_scenario_or_fail("tiered.yaml", yaml);
+        char *txt = eval_json(p, s);
+        json_t *r = parse(txt);
+        check_invariants(r);
+        expect_all(r, "status", "ok", "collateral_assets.0.counted", held[k][1],
+                   "collateral_assets.1.counted", "1000", "collateral_haircut", held[k][2],
+                   "liquidation_price", held[k][3], "liquidated", "false", NULL);
+        json_decref(r);
+        free(txt);
+        liq_scenario_free(s);
+    }
+    liq_policy_free(p);
+}
+
+/* A cross account of several positions pays each market's funding at its
+ * own rate and holds its collateral in assets revalued along their
+ * paths, before the account's margin test at each tick. The two Binance
+ * positions of test_binance_cross_account_of_two_positions_by_its_formula
+ * (loss 12,000 at the third tick, deficit 2,000): with funding of 0.1 %
+ * at the second tick on each market, the BTC long pays 1 x 45,000 x
+ * 0.001 = 45 and the ETH short receives 10 x 3,100 x 0.001 = 31, so the
+ * account pays 14 more (loss 12,014, deficit 2,014). Held instead in 0.2
+ * BTC (Multi-Assets Mode, 95 %) priced 50,000, 45,000, 41,000, the
+ * collateral is worth 10,000, then 9,000 and 8,200: 1,800 of it lost on
+ * top (loss 13,800, deficit 3,800), the haircut 500 at entry. */
+static void test_cross_account_pays_each_markets_funding_and_revalues_its_collateral(void **state)
+{
+    (void)state;
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/binance-usdm.yaml");
+    static const char *const legs =
+        "positions:\n"
+        "  - {market: BTCUSDT, side: long, size: \"1\", entry_price: \"50000\", leverage: 20}\n"
+        "  - {market: ETHUSDT, side: short, size: \"10\", entry_price: \"3000\", leverage: 20}\n"
+        "market:\n  mark_paths:\n    BTCUSDT: [\"50000\", \"45000\", \"41000\"]\n"
+        "    ETHUSDT: [\"3000\", \"3100\", \"3300\"]\n";
+    char yaml[1200];
+    snprintf(yaml, sizeof yaml,
+             "name: funded\naccount: {collateral: \"10000\", mode: cross}\n%s"
+             "  funding_paths:\n    BTCUSDT: [\"0\", \"0.001\", \"0\"]\n"
+             "    ETHUSDT: [\"0\", \"0.001\", \"0\"]\n", legs);
+    liq_scenario *s = parse_scenario_or_fail("funded.yaml", yaml);
+    char *txt = eval_json(p, s);
+    json_t *r = parse(txt);
+    check_invariants(r);
+    expect_all(r, "status", "ok", "funding_paid", "14", "loss.unforced", "12014", "deficit", "2014",
+               "covered_by.insurance_fund", "2014", "positions.0.loss.unforced", "9045",
+               "positions.1.loss.unforced", "2969", "events.0.paid", "45", "events.1.paid", "-31",
+               NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+
+    snprintf(yaml, sizeof yaml,
+             "name: in-btc\naccount:\n  mode: cross\n  collateral_assets: [{asset: BTC, amount: "
+             "\"0.2\"}]\n%s  collateral_paths: {BTC: [\"50000\", \"45000\", \"41000\"]}\n",
+             legs);
+    s = parse_scenario_or_fail("in-btc.yaml", yaml);
+    txt = eval_json(p, s);
+    r = parse(txt);
+    check_invariants(r);
+    expect_all(r, "status", "ok", "collateral", "10000", "collateral_haircut", "500",
+               "collateral_revalued", "-1800", "loss.unforced", "13800", "deficit", "3800",
+               "covered_by.insurance_fund", "3800", NULL);
+    json_decref(r);
+    free(txt);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
 static void test_an_account_in_two_settlement_currencies_is_refused(void **state)
 {
     (void)state;
@@ -1885,7 +1980,7 @@ static void test_an_overflow_names_the_quantity_not_the_helper(void **state)
 
 int main(void)
 {
-    static struct CMUnitTest tests[NCASES + 17];
+    static struct CMUnitTest tests[NCASES + 32];
     for (size_t i = 0; i < NCASES; i++)
         tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, NULL, (void *)&cases[i]};
     size_t n = NCASES;
@@ -1903,6 +1998,10 @@ int main(void)
         test_reporting_currency_prices_coin_amounts_at_their_own_moment);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_an_account_in_two_settlement_currencies_is_refused);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_bybit_tiered_collateral_counts_each_slice_at_its_ratio);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(
+        test_cross_account_pays_each_markets_funding_and_revalues_its_collateral);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(
         test_an_overflow_names_the_quantity_not_the_helper);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(

@@ -46,6 +46,8 @@ LOADER_ONLY = {
     "interest_rate_and_tiers": "interest takes a rate or tiers, not both (cross-key)",
     "interest_tiers_without_day_count": "tiered interest needs day_count (cross-key)",
     "interest_tiers_not_ascending": "interest tiers must ascend by up_to (an order across list items)",
+    "collateral_asset_twice": "a collateral asset may appear once (uniqueness of one key across items)",
+    "collateral_ratio_and_tiers": "a collateral asset takes a ratio or tiers, not both (cross-key)",
     "step_model_with_deduction": "a step model's tiers carry no deduction (margin.maintenance.model against the tiers: cross-key)",
     "shortfall_stage_twice": "a stage may appear once in shortfall.order (policy_load.c's rule)",
     "extends_base_error": "the error is in the base policy, another file",
