@@ -315,6 +315,11 @@ liq_status eval_cassets(wf *w, wf_casset *out)
 
 void eval_interest_setup(wf *w, const liq_scenario *s)
 {
+    if (!w->pr->interest.prov.present) {
+        /* No interest: w starts zeroed, nothing to set (the common case). */
+        w->r->has_interest = false;
+        return;
+    }
     const s_market *m = &s->r.market;
     wf_interest_setup(w, m->tick_hours.set, m->tick_hours.v, m->interest_benchmark.set,
                       m->interest_benchmark.v);
@@ -381,7 +386,8 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     eval_use_columns(&w, s->legs[0].col);
     w.funding = s->legs[0].funding;
     r->has_funding = w.funding != NULL;
-    eval_interest_setup(&w, s);
+    if (pr->interest.prov.present)   /* most policies charge none: skip the call */
+        eval_interest_setup(&w, s);
 
     liq_status st = wf_position(&w);
     wf_casset cassets[LIQ_MAX_COLLATERAL_ASSETS];

@@ -266,6 +266,24 @@ static liq_status pay_interest(wf *w, long i, liq_dec mark, liq_dec size, liq_de
     return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
 }
 
+/* Tick i's carrying steps, in order: the collateral revalued (one asset,
+ * or several with their haircut), then funding, then interest. */
+__attribute__((noinline)) static liq_status carry(wf *w, long i, liq_dec mark, liq_dec size,
+                                                   liq_dec *coll, bool *has_lp,
+                        liq_dec *lp, wf_close *o)
+{
+    liq_status st = LIQ_OK;
+    if (w->coll_px)
+        st = revalue_collateral(w, i, size, coll, has_lp, lp, o);
+    if (st == LIQ_OK && w->ncassets)
+        st = revalue_assets(w, i, size, coll, has_lp, lp, o);
+    if (st == LIQ_OK && w->funding)
+        st = pay_funding(w, i, mark, size, coll, has_lp, lp, o);
+    if (st == LIQ_OK && w->interest_on)
+        st = pay_interest(w, i, mark, size, coll, has_lp, lp, o);
+    return st;
+}
+
 /* The scenario's stop-loss at mark i: triggered at the first mark at or
  * beyond its price; at a mark where the venue liquidates (due), the
  * liquidation comes first and cancels the order (a gap through the stop
@@ -332,12 +350,15 @@ liq_status wf_walk(wf *w, wf_close *o)
     bool stop_open = stop->price.set;
     liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
     const p_trigger *pt = &w->pr->trigger;
+    /* What a tick carries before its margin tests (collateral, funding,
+     * interest): most positions carry none, and test one flag. */
+    bool carries = w->coll_px || w->ncassets || w->funding || w->interest_on;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
-        /* With nothing to do at a tick short of the trigger (no funding,
-         * no collateral priced apart, no margin call to watch, no stop
-         * open), the marks before the first at or beyond the liquidation
+        /* With nothing to do at a tick short of the trigger (nothing
+         * carried: no funding, interest or collateral priced apart; no
+         * margin call to watch, no stop open), the marks before the first at or beyond the liquidation
          * price (wf_trigger_due's first test) are passed over at once. */
-        if (!w->coll_px && !w->funding && !stop_open &&
+        if (!carries && !stop_open &&
             (o->liquidated || called || !pt->margin_call_at.set)) {
             if (!has_lp)
                 break;
@@ -347,24 +368,14 @@ liq_status wf_walk(wf *w, wf_close *o)
                 break;
         }
         liq_dec mark = w->px[i];
-        if (w->coll_px &&
-            (st = revalue_collateral(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
+        if (carries && (st = carry(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
-        if (w->ncassets &&
-            (st = revalue_assets(w, (long)i, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
-            return st;
-        if (w->funding &&
-            (st = pay_funding(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
-            return st;
-        if (w->interest_on &&
-            (st = pay_interest(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
-            return st;
+        liq_dec mcoll = wf_margin_coll(w, coll);
         if (!o->liquidated &&
-            (st = margin_call_check(w, (long)i, mark, size, wf_margin_coll(w, coll), &called)))
+            (st = margin_call_check(w, (long)i, mark, size, mcoll, &called)))
             return st;
         bool due = false;
-        if (has_lp &&
-            (st = wf_trigger_due(w, size, wf_margin_coll(w, coll), mark, lp, &due)) != LIQ_OK)
+        if (has_lp && (st = wf_trigger_due(w, size, mcoll, mark, lp, &due)) != LIQ_OK)
             return st;
         if (stop_open) {
             bool filled = false;
