@@ -151,6 +151,31 @@ typedef struct key_row {
     "negative_balance: {protection: false}\n"                                               \
     "shortfall: {order: [trader_debt]}\n"                                                   \
     "debt: {actions: [margin_call, collections], assumed: test}\n"
+/* A 10x long held 12 hours, ticks 4 hours apart, that the market
+ * leaves alone: what interest it pays is all that moves. */
+#define HELD_SCENARIO(side)                                                                 \
+    "name: keys-held\n"                                                                     \
+    "account: {collateral: \"1000\", mode: isolated}\n"                                     \
+    "position: {market: BTCUSDT, contract: linear, side: " side ", size: \"0.2\",\n"          \
+    "           entry_price: \"50000\", leverage: 10}\n"                                     \
+    "market: {mark_path: [\"50000\", \"50000\", \"50000\", \"50000\"], tick_hours: 4,\n"  \
+    "         interest_benchmark: \"0.05\"}\n"
+#define INTEREST_FLAT "interest: {period_hours: 4, rate: \"0.0001\", short_rate: \"0.0001\", " \
+                      "assumed: test}\n"
+#define INTEREST_TIERED                                                                     \
+    "interest: {base: debit, period_hours: 4, day_count: 360, assumed: test,\n"             \
+    "           tiers: [{up_to: 5000, spread: \"0.05\"}, {spread: \"0.01\"}]}\n"
+/* 1 BTC as a cross account's only collateral, its price falling. */
+#define IN_BTC_SCENARIO                                                                     \
+    "name: keys-in-btc\n"                                                                   \
+    "account:\n  mode: cross\n  collateral_assets: [{asset: BTC, amount: \"1\"}]\n"            \
+    "position: {market: BTCUSDT, contract: linear, side: short, size: \"0.2\",\n"            \
+    "           entry_price: \"50000\", leverage: 10}\n"                                     \
+    "market: {mark_path: [\"50000\", \"48000\"], collateral_paths: {BTC: [\"50000\", \"48000\"]}}\n"
+#define IN_BTC_TIERED                                                                       \
+    "collateral: {assumed: test, assets: [{asset: BTC, tiers: [{up_to: \"0.5\", ratio: \"0.9\"},\n" \
+    "             {ratio: \"0.5\"}]}]}\n"
+
 /* The fee charged in full, beyond what the trader has left. */
 #define UNCAPPED "liquidation: {fee: {cap: none}}\n"
 #define HOOKED(fn) "hooks: {file: keys.lua, " fn ", assumed: test}\n"
@@ -367,6 +392,44 @@ static const key_row rows[] = {
      "debt: {actions: [collections, account_ban]}\n", .why = "the actions on the debt"},
     {"debt.deadline_hours", BY_EVAL, "binance-usdm", NULL, DEBT_BOTH,
      "debt: {deadline_hours: 48}\n", .why = "the margin call's deadline"},
+
+    /* ---- interest on the venue's loan ---- */
+    {"interest.base", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_FLAT,
+     "interest: {base: debit}\n", .why = "charged on the 9,000 debit, not the 10,000 lent"},
+    {"interest.period_hours", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_FLAT,
+     "interest: {period_hours: 8}\n", .why = "one charge in 12 hours, not three"},
+    {"interest.opening", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_FLAT,
+     "interest: {opening: true}\n", .why = "a charge when the position opens"},
+    {"interest.rate", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_FLAT,
+     "interest: {rate: \"0.0003\"}\n", .why = "a long's charge per period"},
+    {"interest.short_rate", BY_EVAL, "binance-usdm", HELD_SCENARIO("short"), INTEREST_FLAT,
+     "interest: {short_rate: \"0.0003\"}\n", .why = "a short's charge per period"},
+    {"interest.tiers[].up_to", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_TIERED,
+     "interest: {tiers: [{up_to: 1000, spread: \"0.05\"}, {spread: \"0.01\"}]}\n",
+     .why = "less of the debit at the first tier's spread"},
+    {"interest.tiers[].spread", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_TIERED,
+     "interest: {tiers: [{up_to: 5000, spread: \"0.02\"}, {spread: \"0.01\"}]}\n",
+     .why = "the first slice's annual rate"},
+    {"interest.day_count", BY_EVAL, "binance-usdm", HELD_SCENARIO("long"), INTEREST_TIERED,
+     "interest: {day_count: 365}\n", .why = "the annual rate over 365 days, not 360"},
+
+    /* ---- collateral in other assets ---- */
+    {"collateral.assets[].asset", BY_EVAL, "binance-usdm", IN_BTC_SCENARIO,
+     "collateral: {assumed: test, assets: [{asset: BTC, ratio: \"0.9\"}]}\n",
+     "collateral: {assets: [{asset: ETH, ratio: \"0.9\"}]}\n",
+     .why = "BTC not counted: the row is not offered"},
+    {"collateral.assets[].ratio", BY_EVAL, "binance-usdm", IN_BTC_SCENARIO,
+     "collateral: {assumed: test, assets: [{asset: BTC, ratio: \"0.9\"}]}\n",
+     "collateral: {assets: [{asset: BTC, ratio: \"0.5\"}]}\n", .why = "the haircut"},
+    {"collateral.assets[].tier_by", BY_EVAL, "binance-usdm", IN_BTC_SCENARIO, IN_BTC_TIERED,
+     "collateral: {assets: [{asset: BTC, tier_by: value, tiers: [{up_to: \"0.5\", ratio: "
+     "\"0.9\"}, {ratio: \"0.5\"}]}]}\n", .why = "the first slice 0.5 USDT of value, not 0.5 BTC"},
+    {"collateral.assets[].tiers[].up_to", BY_EVAL, "binance-usdm", IN_BTC_SCENARIO, IN_BTC_TIERED,
+     "collateral: {assets: [{asset: BTC, tiers: [{up_to: \"0.25\", ratio: \"0.9\"}, "
+     "{ratio: \"0.5\"}]}]}\n", .why = "less of the BTC at the first ratio"},
+    {"collateral.assets[].tiers[].ratio", BY_EVAL, "binance-usdm", IN_BTC_SCENARIO, IN_BTC_TIERED,
+     "collateral: {assets: [{asset: BTC, tiers: [{up_to: \"0.5\", ratio: \"0.8\"}, "
+     "{ratio: \"0.5\"}]}]}\n", .why = "the first slice's ratio"},
 
     /* ---- rounding ---- */
     {"rounding.price_tick", BY_EVAL, "binance-usdm", NULL, NULL, "rounding: {price_tick: \"10\"}\n",
