@@ -277,7 +277,7 @@ static void on_fund(void *ud, size_t tick, const char *time, liq_dec balance)
 static const opt_spec replay_opts[] = {
     {"slippage", OPT_DEC}, {"insurance_fund", OPT_DEC}, {"naive", OPT_BOOL},
     {"check", OPT_BOOL},   {"events", OPT_BOOL},        {"fund_series", OPT_BOOL},
-    {NULL, 0}};
+    {"tick_hours", OPT_DEC}, {"benchmark_rate", OPT_DEC}, {NULL, 0}};
 
 char *liq_replay_json(const char *book, const char *path, const char *policies_json,
                       const char *opts_json, char **diags_json)
@@ -289,7 +289,9 @@ char *liq_replay_json(const char *book, const char *path, const char *policies_j
     bool has_slip = false;
     json_t *o = parse_opts(opts_json, replay_opts, &d);
     bool ok = o && opt_dec(o, "slippage", &has_slip, &ro.slippage, &d) &&
-              opt_dec(o, "insurance_fund", &ro.has_fund, &ro.fund, &d);
+              opt_dec(o, "insurance_fund", &ro.has_fund, &ro.fund, &d) &&
+              opt_dec(o, "tick_hours", &ro.has_tick_hours, &ro.tick_hours, &d) &&
+              opt_dec(o, "benchmark_rate", &ro.has_benchmark, &ro.benchmark, &d);
     liq_book *b = NULL;
     liq_path *p = NULL;
     liq_policy **ps = NULL;

@@ -43,7 +43,13 @@ void cov_init_root(cov_set *cs, const p_root *pr)
     add(cs, COVK_SURVIVES, -1, "not liquidated on its path");
     if (pr->interest.prov.present)
         add(cs, COVK_INTEREST, -1, "interest charged on the venue's loan");
-    if (pr->collateral.prov.present)
+    /* A haircut exists where some asset counts less than whole. */
+    const p_casset *ca = pr->collateral.assets.items;
+    bool haircut = false;
+    for (size_t i = 0; i < pr->collateral.assets.n; i++)
+        haircut |= ca[i].tiers.n || (ca[i].ratio.set && liq_dec_cmp(ca[i].ratio.v,
+                                                                   c_int(1)) < 0);
+    if (haircut)
         add(cs, COVK_HAIRCUT, -1, "collateral assets counted at a haircut");
     if (pr->trigger.margin_call_at.set)
         add(cs, COVK_MARGIN_CALL, -1, "margin call");

@@ -435,9 +435,11 @@ LIQ_API char *liq_replay_report_render(const liq_replay_report *r, liq_format fm
  *   policies_json: a JSON array of policy paths, e.g. ["a.yaml","b.yaml"].
  *   opts_json: NULL, "" or a JSON object. eval and compare:
  *     {"explain": bool}; replay: {"slippage": "0.02", "insurance_fund":
- *     "250000" (decimals in strings), "naive", "check", "events" (each
- *     summary carries its event list), "fund_series" (and the fund's
- *     balance over time): bool}. An unknown key is an error.
+ *     "250000", "tick_hours": "24", "benchmark_rate": "0.0532" (decimals
+ *     in strings, each >= 0; as --tick-hours and --benchmark-rate),
+ *     "naive", "check", "events" (each summary carries its event list),
+ *     "fund_series" (and the fund's balance over time): bool}. An unknown
+ *     key is an error.
  *   diags_json: when not NULL, receives a JSON array of every diagnostic
  *     ({severity, code, file, line, col, message, text}, text being the
  *     line the CLI prints) on success and on failure alike.

@@ -199,22 +199,24 @@ def compare(scenario="default", policies=None, *, explain=False):
 
 
 def replay(book, path, policies, *, slippage=None, insurance_fund=None, events=False,
-           fund_series=False, naive=False, check=False):
+           fund_series=False, naive=False, check=False, tick_hours=None, benchmark_rate=None):
     """A book of accounts through a mark path under each policy: one
     summary dict per policy, as ``liqsim replay --format json``.
-    slippage and insurance_fund as the CLI's options (a Decimal or
-    decimal text); events=True adds each policy's "events" (the NDJSON
-    stream as dicts), fund_series=True its "fund_series" (tick, time,
-    balance whenever the fund changes)."""
+    slippage, insurance_fund, tick_hours and benchmark_rate as the CLI's
+    options (a Decimal or decimal text); events=True adds each policy's
+    "events" (the NDJSON stream as dicts), fund_series=True its
+    "fund_series" (tick, time, balance whenever the fund changes)."""
     if isinstance(policies, (str, os.PathLike)):
         policies = [policies]
-    for name, v in (("slippage", slippage), ("insurance_fund", insurance_fund)):
+    for name, v in (("slippage", slippage), ("insurance_fund", insurance_fund),
+                    ("tick_hours", tick_hours), ("benchmark_rate", benchmark_rate)):
         if isinstance(v, float):
             raise TypeError("liqsim: %s must be exact: a Decimal or a string, not a float" % name)
     paths = json.dumps([_policy(p) for p in policies])
     return _answer("liq_replay_json", os.fspath(book), os.fspath(path), paths,
                    _opts(slippage=slippage, insurance_fund=insurance_fund, events=events,
-                         fund_series=fund_series, naive=naive, check=check))
+                         fund_series=fund_series, naive=naive, check=check,
+                         tick_hours=tick_hours, benchmark_rate=benchmark_rate))
 
 
 def to_frame(rows):

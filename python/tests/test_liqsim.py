@@ -82,6 +82,14 @@ class SameAnswersAsTheCli(unittest.TestCase):
                         "--insurance-fund", "250000", "binance-usdm", "kraken-spot-margin")
         self.assertEqual(as_text(got), want)
 
+    def test_replay_charges_interest_as_liqsim_replay_with_tick_hours(self):
+        got = liqsim.replay(BOOK, PATH, ["kraken-spot-margin"], slippage="0.02",
+                            tick_hours=decimal.Decimal("4"))
+        want = cli_json("replay", "--book", BOOK, "--path", PATH, "--slippage", "0.02",
+                        "--tick-hours", "4", "kraken-spot-margin")
+        self.assertEqual(as_text(got), want)
+        self.assertIn("interest_paid", got[0])
+
     def test_a_scenario_dict_evaluates_as_the_file_it_spells(self):
         as_dict = {"name": "default",
                    "account": {"collateral": decimal.Decimal("1000"), "mode": "isolated"},
