@@ -1428,6 +1428,47 @@ static const load_case load_cases[] = {
  *   The hook pays 1000 / 2 = 500; ADL covers the other 500 with S (short 2,
  *   the only counterparty), which closes 1 at A's bankruptcy price 45000.
  */
+/*
+ * Interest on the venue's loan in a replay, as an evaluation charges it
+ * (wf_interest_charge): interactive-brokers-usd, IBKR's own USD example.
+ * a1: long 700,000 EUR.USD at 1 with 100,000 (cash -600,000). Ticks a day
+ * apart (--tick-hours 24), benchmark 5.32 %: at d1 one day's interest,
+ * 100,000 x 6.82 % / 360 + 500,000 x 6.32 % / 360 = 106.72, to the
+ * venue; again at d2 on 600,106.72 (100,000 x 6.82 % / 360 + 500,106.72 x
+ * 6.32 % / 360 = 18.9444 + 87.7965 = 106.74), before the gap to 0.80
+ * closes it: loss 140,000, cash 100,000 - 213.46 - 140,000 = -40,213.46.
+ * s1: a short borrows EUR, which the policy gives no rate for: refused
+ * at the open (not_offered), its cash kept.
+ */
+static void test_interest_is_charged_to_every_open_account_per_period(void **state)
+{
+    (void)state;
+    replayed r;
+    memset(&r, 0, sizeof r);
+    r.p = load_policy_or_fail("policies/interactive-brokers-usd.yaml");
+    r.b = load_book_or_fail(RP("books/ibkr-usd.ndjson"));
+    r.pa = load_path_or_fail(RP("paths/ibkr-usd.csv"));
+    r.o = (liq_replay_opts){.has_tick_hours = true, .tick_hours = D("24"),
+                            .has_benchmark = true, .benchmark = D("0.0532"), .check = true};
+    replay(r.p, r.b, r.pa, r.o, &r.ev, &r.s);
+    assert_true(r.s.has_interest);
+    assert_dec_eq(r.s.interest_paid, D("213.46"), "two days' interest");
+    assert_int_equal(r.s.refused, 1);
+    assert_int_equal(r.s.liquidations, 1);
+    assert_dec_eq(r.s.debt_total, D("40213.46"), "owed after the gap");
+    assert_non_null(strstr(r.ev.buf, "\"type\":\"interest\",\"account\":\"a1\",\"periods\":\"1\","
+                                     "\"on\":\"600000\",\"paid\":\"106.72\",\"to\":\"venue\""));
+    assert_non_null(strstr(r.ev.buf, "\"on\":\"600106.72\",\"paid\":\"106.74\""));
+    replayed_free(&r);
+    /* Without the time step none accrues, and the summary's note says so. */
+    replay_files(&r, "policies/interactive-brokers-usd.yaml", RP("books/ibkr-usd.ndjson"),
+                 RP("paths/ibkr-usd.csv"), NULL);
+    assert_false(r.s.has_interest);
+    assert_non_null(strstr(r.s.price_note, "charges interest on its margin loan, but none "
+                                           "accrued"));
+    replayed_free(&r);
+}
+
 static void test_insurance_fund_hook_runs_in_replay(void **state)
 {
     (void)state;
@@ -1819,6 +1860,7 @@ int main(void)
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_a_crash_tick_and_prices_past_64_bits_index_as_naive),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
+        cmocka_unit_test(test_interest_is_charged_to_every_open_account_per_period),
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
         cmocka_unit_test(test_funding_venue_charges_every_open_position_per_base_unit),
         cmocka_unit_test(test_depth_column_makes_later_liquidations_fill_worse),
