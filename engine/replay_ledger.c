@@ -63,7 +63,10 @@ liq_status replay_debt_actions(rp *r, size_t i, liq_dec owed)
     for (size_t k = 0; st == LIQ_OK && k < debt.nactions; k++) {
         const liq_action *a = &debt.actions[k];
         char when[48], amount[LIQ_DEC_STRLEN + 16] = "";
-        if (a->deadline_hours >= 0)
+        if (a->deadline_hours >= 0 && a->every_hours >= 0)   /* recurring: interest */
+            snprintf(when, sizeof when, "\"deadline_hours\":%lld,\"every_hours\":%lld",
+                     (long long)a->deadline_hours, (long long)a->every_hours);
+        else if (a->deadline_hours >= 0)
             snprintf(when, sizeof when, "\"deadline_hours\":%lld", (long long)a->deadline_hours);
         else
             snprintf(when, sizeof when, "\"when\":\"unknown\"");

@@ -1436,7 +1436,8 @@ static const load_case load_cases[] = {
  * 100,000 x 6.82 % / 360 + 500,000 x 6.32 % / 360 = 106.72, to the
  * venue; again at d2 on 600,106.72 (100,000 x 6.82 % / 360 + 500,106.72 x
  * 6.32 % / 360 = 18.9444 + 87.7965 = 106.74), before the gap to 0.80
- * closes it: loss 140,000, cash 100,000 - 213.46 - 140,000 = -40,213.46.
+ * closes it: loss 140,000, cash 100,000 - 213.46 - 140,000 = -40,213.46,
+ * whose debt_action interest is dated: 7.62 every 24 hours from the debt.
  * s1: a short borrows EUR, which the policy gives no rate for: refused
  * at the open (not_offered), its cash kept.
  */
@@ -1459,6 +1460,9 @@ static void test_interest_is_charged_to_every_open_account_per_period(void **sta
     assert_non_null(strstr(r.ev.buf, "\"type\":\"interest\",\"account\":\"a1\",\"periods\":\"1\","
                                      "\"on\":\"600000\",\"paid\":\"106.72\",\"to\":\"venue\""));
     assert_non_null(strstr(r.ev.buf, "\"on\":\"600106.72\",\"paid\":\"106.74\""));
+    /* The debt accrues it too: 40,213.46 x 6.82 % / 360 = 7.618 a day. */
+    assert_non_null(strstr(r.ev.buf, "\"action\":\"interest\",\"deadline_hours\":0,"
+                                     "\"every_hours\":24,\"amount\":\"7.62\""));
     replayed_free(&r);
     /* Without the time step none accrues, and the summary's note says so. */
     replay_files(&r, "policies/interactive-brokers-usd.yaml", RP("books/ibkr-usd.ndjson"),
