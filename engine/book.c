@@ -26,54 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-liq_book *book_new(size_t cap)
-{
-    liq_book *b = mem_calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    b->cap = cap ? cap : 16;
-    b->idcap = b->cap * 8;
-    b->idbuf = mem_malloc(b->idcap);
-    b->idoff = mem_malloc(b->cap * sizeof *b->idoff);
-    b->collateral = mem_malloc(b->cap * sizeof(liq_dec));
-    b->mode = mem_malloc(b->cap);
-    b->side = mem_malloc(b->cap);
-    b->size = mem_malloc(b->cap * sizeof(liq_dec));
-    b->entry = mem_malloc(b->cap * sizeof(liq_dec));
-    b->lev = mem_malloc(b->cap * sizeof(liq_dec));
-    b->market = mem_malloc(b->cap * sizeof *b->market);
-    b->line = mem_malloc(b->cap * sizeof *b->line);
-    if (!b->idbuf || !b->idoff || !b->collateral || !b->mode || !b->side || !b->size ||
-        !b->entry || !b->lev || !b->market || !b->line) {
-        liq_book_free(b);
-        return NULL;
-    }
-    return b;
-}
+/* ---- decimal columns --------------------------------------------------- */
 
-void liq_book_free(liq_book *b)
+static bool fits64(liq_dec v)
 {
-    if (!b)
-        return;
-    for (size_t i = 0; b->market && i < b->n; i++)
-        free(b->market[i]);
-    free(b->path);
-    free(b->idbuf);
-    free(b->idoff);
-    free(b->collateral);
-    free(b->mode);
-    free(b->side);
-    free(b->size);
-    free(b->entry);
-    free(b->lev);
-    free(b->market);
-    free(b->line);
-    free(b);
-}
-
-size_t liq_book_accounts(const liq_book *b)
-{
-    return b->accounts;
+    return v.raw >= INT64_MIN && v.raw <= INT64_MAX;
 }
 
 static bool grow_arr(void **p, size_t cap, size_t size)
@@ -85,44 +42,178 @@ static bool grow_arr(void **p, size_t cap, size_t size)
     return true;
 }
 
-/* Appends an entry; market (copied) may be NULL. */
+static bool dec_grow(book_dec *c, size_t cap)
+{
+    return c->w ? grow_arr((void **)&c->w, cap, sizeof *c->w)
+                : grow_arr((void **)&c->n, cap, sizeof *c->n);
+}
+
+/* Value i of a column whose first count values are set and room is cap:
+ * a value past 64 bits turns the column wide, once. false on ENOMEM
+ * (the column unchanged). */
+static bool dec_put(book_dec *c, size_t i, liq_dec v, size_t count, size_t cap)
+{
+    if (c->w) {
+        c->w[i] = v;
+        return true;
+    }
+    if (fits64(v)) {
+        c->n[i] = (int64_t)v.raw;
+        return true;
+    }
+    liq_dec *w = mem_malloc(cap * sizeof *w);
+    if (!w)
+        return false;
+    for (size_t k = 0; k < count; k++)
+        w[k] = (liq_dec){c->n[k]};
+    free(c->n);
+    c->n = NULL;
+    c->w = w;
+    w[i] = v;
+    return true;
+}
+
+static void dec_free(book_dec *c)
+{
+    free(c->n);
+    free(c->w);
+}
+
+/* ---- the book ------------------------------------------------------------ */
+
+static const char *market_key(const void *b, size_t i)
+{
+    return ((const liq_book *)b)->markets[i];
+}
+
+liq_book *book_new(size_t cap)
+{
+    liq_book *b = mem_calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->cap = cap ? cap : 16;
+    b->idcap = b->cap * 8;
+    b->mset = (strset)STRSET_INIT(market_key, b);
+    b->idbuf = mem_malloc(b->idcap);
+    b->idoff = mem_malloc(b->cap * sizeof *b->idoff);
+    b->collateral.n = mem_malloc(b->cap * sizeof(int64_t));
+    b->size.n = mem_malloc(b->cap * sizeof(int64_t));
+    b->entry.n = mem_malloc(b->cap * sizeof(int64_t));
+    b->lev.n = mem_malloc(b->cap * sizeof(int64_t));
+    b->mode = mem_malloc(b->cap);
+    b->side = mem_malloc(b->cap);
+    if (!b->idbuf || !b->idoff || !b->collateral.n || !b->size.n || !b->entry.n || !b->lev.n ||
+        !b->mode || !b->side) {
+        liq_book_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void liq_book_free(liq_book *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->nmarkets; i++)
+        free(b->markets[i]);
+    free(b->markets);
+    strset_free(&b->mset);
+    free(b->path);
+    free(b->idbuf);
+    free(b->idoff);
+    dec_free(&b->collateral);
+    dec_free(&b->size);
+    dec_free(&b->entry);
+    dec_free(&b->lev);
+    free(b->mode);
+    free(b->side);
+    free(b->market);
+    free(b->line);
+    free(b);
+}
+
+size_t liq_book_accounts(const liq_book *b)
+{
+    return b->accounts;
+}
+
+static bool grow(liq_book *b)
+{
+    size_t c = b->cap * 2;
+    if (!grow_arr((void **)&b->idoff, c, sizeof *b->idoff) || !dec_grow(&b->collateral, c) ||
+        !dec_grow(&b->size, c) || !dec_grow(&b->entry, c) || !dec_grow(&b->lev, c) ||
+        !grow_arr((void **)&b->mode, c, 1) || !grow_arr((void **)&b->side, c, 1) ||
+        (b->market && !grow_arr((void **)&b->market, c, sizeof *b->market)) ||
+        (b->line && !grow_arr((void **)&b->line, c, sizeof *b->line)))
+        return false;
+    b->cap = c;
+    return true;
+}
+
+/* 1 + the index of symbol in b->markets, added if new; 0 on ENOMEM. */
+static uint32_t intern_market(liq_book *b, const char *symbol)
+{
+    long k = strset_find(&b->mset, symbol);
+    if (k >= 0)
+        return (uint32_t)k + 1;
+    if (b->nmarkets == b->capmarkets) {
+        size_t c = b->capmarkets ? b->capmarkets * 2 : 4;
+        if (!grow_arr((void **)&b->markets, c, sizeof *b->markets))
+            return 0;
+        b->capmarkets = c;
+    }
+    char *m = mem_strdup(symbol);
+    if (!m)
+        return 0;
+    b->markets[b->nmarkets] = m;
+    if (!strset_add(&b->mset, b->nmarkets)) {
+        free(m);
+        return 0;
+    }
+    return (uint32_t)++b->nmarkets;
+}
+
+/* Appends an entry; market may be NULL, line 0 (a built book). */
 static bool add_entry(liq_book *b, const char *id, const char *market, int line, liq_dec collateral,
                       int mode, int side, liq_dec size, liq_dec entry, liq_dec lev)
 {
-    if (b->n == b->cap) {
-        size_t c = b->cap * 2;
-        if (!grow_arr((void **)&b->idoff, c, sizeof *b->idoff) ||
-            !grow_arr((void **)&b->collateral, c, sizeof(liq_dec)) ||
-            !grow_arr((void **)&b->mode, c, 1) || !grow_arr((void **)&b->side, c, 1) ||
-            !grow_arr((void **)&b->size, c, sizeof(liq_dec)) ||
-            !grow_arr((void **)&b->entry, c, sizeof(liq_dec)) ||
-            !grow_arr((void **)&b->lev, c, sizeof(liq_dec)) ||
-            !grow_arr((void **)&b->market, c, sizeof *b->market) ||
-            !grow_arr((void **)&b->line, c, sizeof *b->line))
-            return false;
-        b->cap = c;
-    }
-    size_t len = strlen(id) + 1;
-    while (b->idlen + len > b->idcap) {
-        if (!grow_arr((void **)&b->idbuf, b->idcap * 2, 1))
-            return false;
-        b->idcap *= 2;
-    }
-    char *m = market && *market ? mem_strdup(market) : NULL;
-    if (market && *market && !m)
+    if (b->n == b->cap && !grow(b))
         return false;
-    bool new_account = b->n == 0 || strcmp(book_id(b, b->n - 1), id) != 0;
-    memcpy(b->idbuf + b->idlen, id, len);
-    b->idoff[b->n] = b->idlen;
-    b->idlen += len;
-    b->collateral[b->n] = collateral;
-    b->mode[b->n] = (unsigned char)mode;
-    b->side[b->n] = (signed char)side;
-    b->size[b->n] = size;
-    b->entry[b->n] = entry;
-    b->lev[b->n] = lev;
-    b->market[b->n] = m;
-    b->line[b->n] = line;
+    size_t i = b->n;
+    bool new_account = i == 0 || strcmp(book_id(b, i - 1), id) != 0;
+    if (new_account) {
+        size_t len = strlen(id) + 1;
+        if (b->idlen + len > UINT32_MAX)
+            return false;
+        while (b->idlen + len > b->idcap) {
+            if (!grow_arr((void **)&b->idbuf, b->idcap * 2, 1))
+                return false;
+            b->idcap *= 2;
+        }
+        memcpy(b->idbuf + b->idlen, id, len);
+        b->idoff[i] = (uint32_t)b->idlen;
+        b->idlen += len;
+    } else {
+        b->idoff[i] = b->idoff[i - 1];    /* the account's one copy */
+    }
+    uint32_t mk = 0;
+    if (market && *market) {
+        if (!b->market && !(b->market = mem_calloc(b->cap, sizeof *b->market)))
+            return false;
+        if (!(mk = intern_market(b, market)))
+            return false;
+    }
+    if (line && !b->line && !(b->line = mem_calloc(b->cap, sizeof *b->line)))
+        return false;
+    if (!dec_put(&b->collateral, i, collateral, i, b->cap) || !dec_put(&b->size, i, size, i, b->cap) ||
+        !dec_put(&b->entry, i, entry, i, b->cap) || !dec_put(&b->lev, i, lev, i, b->cap))
+        return false;
+    b->mode[i] = (unsigned char)mode;
+    b->side[i] = (signed char)side;
+    if (b->market)
+        b->market[i] = mk;
+    if (b->line)
+        b->line[i] = line;
     b->n++;
     b->accounts += new_account;
     return true;
@@ -148,16 +239,15 @@ static pos_result net_into(liq_book *b, size_t i, int side, liq_dec size, liq_de
                            liq_dec *net_entry)
 {
     calc c = {LIQ_OK, NULL};
-    liq_dec s1 = b->side[i] < 0 ? liq_dec_neg(b->size[i]) : b->size[i];
+    liq_dec s1 = b->side[i] < 0 ? liq_dec_neg(book_size(b, i)) : book_size(b, i);
     liq_dec s2 = side < 0 ? liq_dec_neg(size) : size;
     liq_dec net = c_add(&c, s1, s2);
     if (c.st == LIQ_OK && d_zero(net)) {
         b->side[i] = 0;
-        b->size[i] = LIQ_DEC_ZERO;
-        return POS_OK;
+        return dec_put(&b->size, i, LIQ_DEC_ZERO, b->n, b->cap) ? POS_OK : POS_NOMEM;
     }
     /* sum(s_k * E_k) / net */
-    liq_dec num = c_add(&c, c_mul(&c, s1, b->entry[i]), c_mul(&c, s2, entry));
+    liq_dec num = c_add(&c, c_mul(&c, s1, book_entry(b, i)), c_mul(&c, s2, entry));
     liq_dec e = c_div(&c, num, net);
     if (c.st != LIQ_OK)
         return POS_OVERFLOW;
@@ -165,9 +255,10 @@ static pos_result net_into(liq_book *b, size_t i, int side, liq_dec size, liq_de
         *net_entry = e;
         return POS_ENTRY;
     }
-    b->entry[i] = e;
+    if (!dec_put(&b->entry, i, e, b->n, b->cap) ||
+        !dec_put(&b->size, i, liq_dec_abs(net), b->n, b->cap))
+        return POS_NOMEM;
     b->side[i] = d_pos(net) ? 1 : -1;
-    b->size[i] = liq_dec_abs(net);
     return POS_OK;
 }
 
@@ -186,7 +277,7 @@ static pos_result add_position(liq_book *b, size_t first, const char *id, const 
                                liq_dec entry, liq_dec lev, liq_dec *net_entry)
 {
     for (size_t i = first; i < b->n; i++)
-        if (same_market(b->market[i], market))
+        if (same_market(book_market_of(b, i), market))
             return net_into(b, i, side, size, entry, net_entry);
     return add_entry(b, id, market, line, coll, mode, side, size, entry, lev) ? POS_OK
                                                                                 : POS_NOMEM;
@@ -351,27 +442,27 @@ static bool csv_row(void *ud, const csvr_row *row)
          * otherwise is a mistake to show, not a value to ignore. */
         char had[LIQ_DEC_STRLEN], got[LIQ_DEC_STRLEN];
         const csvr_field *fc = col_field(c, row, B_COLL);
-        if (liq_dec_cmp(v[B_COLL], b->collateral[c->first]) != 0) {
-            liq_dec_format(b->collateral[c->first], had);
+        if (liq_dec_cmp(v[B_COLL], book_collateral(b, c->first)) != 0) {
+            liq_dec_format(book_collateral(b, c->first), had);
             liq_dec_format(v[B_COLL], got);
             return fail(l, LIQ_EINPUT, fc->line, fc->col,
                         "collateral: %s differs from %s on line %d, where account \"%s\" "
                         "begins; an account has one collateral, given on each of its rows",
-                        got, had, b->line[c->first], csvr_quote(fid->text, fid->len, q));
+                        got, had, book_line(b, c->first), csvr_quote(fid->text, fid->len, q));
         }
         if (mode != b->mode[c->first])
             return fail(l, LIQ_EINPUT, fmo->line, fmo->col,
                         "mode: %s differs from %s on line %d, where account \"%s\" begins; an "
                         "account has one margin mode",
                         fmo->text, b->mode[c->first] == MODE_CROSS ? "cross" : "isolated",
-                        b->line[c->first], csvr_quote(fid->text, fid->len, q));
+                        book_line(b, c->first), csvr_quote(fid->text, fid->len, q));
     } else {
         long was = strset_find(&l->seen, fid->text);
         if (was >= 0)
             return fail(l, LIQ_EINPUT, fid->line, fid->col,
                         "id: account \"%s\" began on line %d and other accounts' rows came "
                         "between; an account's rows must be adjacent",
-                        csvr_quote(fid->text, fid->len, q), b->line[was]);
+                        csvr_quote(fid->text, fid->len, q), book_line(b, (size_t)was));
         c->first = b->n;
     }
     liq_dec e;
@@ -476,7 +567,7 @@ static bool ndjson_account(loading *l, json_t *o, int ln)
             snprintf(why_buf, sizeof why_buf,
                      "account \"%s\" is already on line %d; one line holds all of an account's "
                      "positions",
-                     csvr_quote(id, strlen(id), q), b->line[was]);
+                     csvr_quote(id, strlen(id), q), book_line(b, (size_t)was));
             key = "id", why = why_buf;
         }
     }

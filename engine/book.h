@@ -14,28 +14,53 @@
 
 #include "liqsim.h"
 #include "markpath.h"
+#include "strset.h"
+
+/* A column of decimals held in 64 bits while every value fits (prices,
+ * sizes and leverages of real books do: 9,223,372.036854775807 at 12
+ * places), in full 128 bits from the first value that does not: exact
+ * either way, half the bytes in the common case. */
+typedef struct book_dec {
+    int64_t *n;              /* the raws, while narrow */
+    liq_dec *w;              /* non-NULL once wide (n freed then) */
+} book_dec;
+
+static inline liq_dec book_dec_get(const book_dec *c, size_t i)
+{
+    return c->w ? c->w[i] : (liq_dec){c->n[i]};
+}
 
 /* Entries: one per account and market. Rows (CSV) or positions (NDJSON)
  * of one account in one market are netted into one entry; an account
  * with positions in several markets has one entry per market, adjacent
- * and with the same id (docs/replay.md, "The book"). */
+ * and with the same id (docs/replay.md, "The book"). A replay reads the
+ * entries in place (replay.c keeps only what a close changes), so each
+ * is small: about 45 bytes and its id. */
 struct liq_book {
     char *path;
     size_t n, cap;           /* entries */
     size_t accounts;         /* distinct ids */
-    char *idbuf;             /* all ids, NUL-separated */
+    char *idbuf;             /* all ids, NUL-separated, one copy per account */
     size_t idlen, idcap;
-    size_t *idoff;           /* offset of entry i's id in idbuf */
-    liq_dec *collateral;     /* quote units; the account's, on each of its entries */
+    /* Offset of entry i's id in idbuf. 32 bits: a loaded book's ids lie
+     * within its file (at most 512 MiB, docs/limits.md), and book_add
+     * refuses a built book's past 4 GiB. */
+    uint32_t *idoff;
+    book_dec collateral;     /* quote units; the account's, on each of its entries */
+    book_dec size;           /* base units, > 0 unless flat */
+    book_dec entry;          /* > 0: netting that would make it <= 0 is refused */
+    book_dec lev;
     unsigned char *mode;     /* MODE_*; the account's, on each of its entries */
     signed char *side;       /* +1 long, -1 short, 0 flat after netting */
-    liq_dec *size;           /* base units, > 0 unless flat */
-    liq_dec *entry;          /* > 0: netting that would make it <= 0 is refused */
-    liq_dec *lev;
     /* The entry's market as the book writes it (the CSV market column,
-     * the NDJSON position's "market"); NULL: the path's market. Owned. */
-    char **market;
-    int *line;               /* where the entry's first row is written; 0 when built */
+     * the NDJSON position's "market"): 1 + its index in markets, 0 for
+     * the path's market. NULL while no entry names one. Each distinct
+     * symbol is held once (markets, owned; mset finds it). */
+    uint32_t *market;
+    char **markets;
+    size_t nmarkets, capmarkets;
+    strset mset;
+    int *line;               /* where the entry's first row is written; NULL when built */
 };
 
 #define BOOK_MAX_ID 255       /* bytes in an account id (docs/limits.md) */
@@ -48,5 +73,16 @@ liq_book *book_new(size_t cap);
 bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int side, liq_dec size,
               liq_dec entry, liq_dec lev);
 static inline const char *book_id(const liq_book *b, size_t i) { return b->idbuf + b->idoff[i]; }
+static inline liq_dec book_collateral(const liq_book *b, size_t i) { return book_dec_get(&b->collateral, i); }
+static inline liq_dec book_size(const liq_book *b, size_t i) { return book_dec_get(&b->size, i); }
+static inline liq_dec book_entry(const liq_book *b, size_t i) { return book_dec_get(&b->entry, i); }
+static inline liq_dec book_lev(const liq_book *b, size_t i) { return book_dec_get(&b->lev, i); }
+/* Entry i's market symbol as the book writes it; NULL: the path's. */
+static inline const char *book_market_of(const liq_book *b, size_t i)
+{
+    return b->market && b->market[i] ? b->markets[b->market[i] - 1] : NULL;
+}
+/* The line entry i begins on; 0 for a built book. */
+static inline int book_line(const liq_book *b, size_t i) { return b->line ? b->line[i] : 0; }
 
 #endif

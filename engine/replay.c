@@ -40,8 +40,8 @@ void replay_load(rp *r, size_t i)
     wf *w = &r->w;
     w->sgn = r->side[i];
     w->size = r->size[i];
-    w->entry = r->b->entry[i];
-    w->lev = r->b->lev[i];
+    w->entry = book_entry(r->b, i);
+    w->lev = book_lev(r->b, i);
     w->im = r->im ? r->im[i] : LIQ_DEC_ZERO;
     w->collateral = r->coll[i];
 }
@@ -301,6 +301,43 @@ static bool due_room(rp *r, size_t nd)
     return true;
 }
 
+/* How many accounts ahead of the one being closed the walk asks for. */
+#define PREFETCH_AHEAD 8
+
+/* The lines a close of account i reads and writes. A tick's accounts lie
+ * anywhere in a book of millions, each a cache miss in every array: asked
+ * for a few accounts ahead, the misses overlap instead of queueing. */
+static void prefetch_account(const rp *r, uint32_t i)
+{
+    const liq_book *b = r->b;
+    __builtin_prefetch(&r->side[i]);
+    __builtin_prefetch(&r->ver[i]);
+    __builtin_prefetch(&r->size[i]);
+    __builtin_prefetch(&r->coll[i]);
+    __builtin_prefetch(&r->cash[i]);
+    __builtin_prefetch(b->entry.w ? (const void *)&b->entry.w[i] : (const void *)&b->entry.n[i]);
+    __builtin_prefetch(b->lev.w ? (const void *)&b->lev.w[i] : (const void *)&b->lev.n[i]);
+    if (r->im)
+        __builtin_prefetch(&r->im[i]);
+}
+
+/* The popped entries still live (the account's current version, still
+ * open), in the order they are in; returns how many. */
+static size_t live_due(rp *r, size_t nd)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < nd && k < PREFETCH_AHEAD; k++)
+        prefetch_account(r, r->due[k].idx);
+    for (size_t k = 0; k < nd; k++) {
+        if (k + PREFETCH_AHEAD < nd)
+            prefetch_account(r, r->due[k + PREFETCH_AHEAD].idx);
+        uint32_t i = r->due[k].idx;
+        if (r->ver[i] == r->due[k].ver && r->side[i] != 0)
+            r->due[kept++] = r->due[k];
+    }
+    return kept;
+}
+
 /* A tick's liquidations in account order: insertion sort for the handful
  * of most ticks; for a crash tick's thousands, a radix sort on the
  * account index (a byte at a time, low first; a byte every entry shares
@@ -368,7 +405,7 @@ static liq_status walk(rp *r)
                         st = LIQ_ENOMEM;
                         break;
                     }
-                    r->due[nd++] = (due_ent){r->lp[i], (uint32_t)i};
+                    r->due[nd++] = (due_ent){r->lp[i], (uint32_t)i, r->ver[i]};
                 }
             }
         } else {
@@ -382,25 +419,25 @@ static liq_status walk(rp *r)
                     if (!beyond(k == 0 ? 1 : -1, r->mark, (liq_dec){lp}))
                         break;
                     r->s->trigger_checks++;
-                    uint32_t i = e.idx;
-                    bool live = r->ver[i] == e.ver && r->side[i] != 0;
                     tindex_pop(ts[k]);
-                    if (!live)
-                        continue;
                     if (!due_room(r, nd)) {
                         st = LIQ_ENOMEM;
                         break;
                     }
-                    r->due[nd++] = (due_ent){{lp}, i};
+                    r->due[nd++] = (due_ent){{lp}, e.idx, e.ver};
                 }
             }
             sort_due(r, nd);
+            nd = live_due(r, nd);
         }
         if (st == LIQ_OK)
             st = confirm_due(r, &nd);
-        for (size_t k = 0; st == LIQ_OK && k < nd; k++)
+        for (size_t k = 0; st == LIQ_OK && k < nd; k++) {
+            if (k + PREFETCH_AHEAD < nd)
+                prefetch_account(r, r->due[k + PREFETCH_AHEAD].idx);
             if (r->side[r->due[k].idx])
                 st = liquidate(r, r->due[k].idx, r->due[k].lp, slip);
+        }
         if (st == LIQ_OK)
             st = replay_socialize_tick(r);
         if (st == LIQ_OK && r->w.c.st != LIQ_OK)
@@ -481,8 +518,9 @@ static liq_status setup(rp *r)
          * scenario's position (position.c): the same conversion, margin
          * mode and limits. Book rows are written in linear quote terms. */
         wf_order o = {.side = b->side[i], .contract = CT_LINEAR, .contract_size = c_int(1),
-                      .has_size = true, .size = b->size[i], .entry = b->entry[i],
-                      .leverage = b->lev[i], .collateral = b->collateral[i], .mode = b->mode[i]};
+                      .has_size = true, .size = book_size(b, i), .entry = book_entry(b, i),
+                      .leverage = book_lev(b, i), .collateral = book_collateral(b, i),
+                      .mode = b->mode[i]};
         liq_mark at = {b->path ? b->path : "book", 0, 0};
         o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
         r->side[i] = b->side[i];
@@ -492,7 +530,8 @@ static liq_status setup(rp *r)
             if (r->im)
                 r->im[i] = LIQ_DEC_ZERO;
             r->cash[i] = pr->contract.type.v == CT_INVERSE
-                             ? c_div(c, b->collateral[i], b->entry[i]) : b->collateral[i];
+                             ? c_div(c, book_collateral(b, i), book_entry(b, i))
+                             : book_collateral(b, i);
             r->total_in = c_add(c, r->total_in, r->cash[i]);
             continue;
         }
@@ -546,9 +585,8 @@ static liq_status book_market(liq_policy *p, const liq_book *b, const char *want
 {
     *out = p->nmarkets ? &p->markets[0] : NULL;
     const char *first = NULL;
-    for (size_t i = 0; i < b->n && !first; i++)
-        if (b->market && b->market[i])
-            first = b->market[i];
+    for (size_t i = 0; b->market && i < b->n && !first; i++)
+        first = book_market_of(b, i);
     const char *name = want ? want : first;
     if (!name || !p->nmarkets)
         return LIQ_OK;
@@ -559,20 +597,29 @@ static liq_status book_market(liq_policy *p, const liq_book *b, const char *want
         return LIQ_EINPUT;
     }
     *out = mm.m;
-    for (size_t i = 0; b->market && i < b->n; i++) {
+    if (!b->market)
+        return LIQ_OK;
+    /* Each symbol the book holds is looked up once, however many rows
+     * name it; the error is at the first row in another market. */
+    unsigned char *ok = mem_calloc(b->nmarkets ? b->nmarkets : 1, 1);
+    if (!ok)
+        return LIQ_ENOMEM;
+    for (size_t k = 0; k < b->nmarkets; k++) {
         mkt_match other;
-        if (!b->market[i])
-            continue;
-        if (!market_find(p, b->market[i], CT_LINEAR, &other) || other.m != mm.m) {
-            liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path ? b->path : "book",
-                          b->line ? b->line[i] : 0, 0,
-                          "account %s: market %s is not the market this replay walks (%s); the "
-                          "path is one market's, so a book replays one market at a time",
-                          book_id(b, i), b->market[i], mm.m->id->symbol.v);
-            return LIQ_EINPUT;
-        }
+        ok[k] = market_find(p, b->markets[k], CT_LINEAR, &other) && other.m == mm.m;
     }
-    return LIQ_OK;
+    liq_status st = LIQ_OK;
+    for (size_t i = 0; i < b->n && st == LIQ_OK; i++) {
+        if (!b->market[i] || ok[b->market[i] - 1])
+            continue;
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, b->path ? b->path : "book", book_line(b, i), 0,
+                      "account %s: market %s is not the market this replay walks (%s); the "
+                      "path is one market's, so a book replays one market at a time",
+                      book_id(b, i), book_market_of(b, i), mm.m->id->symbol.v);
+        st = LIQ_EINPUT;
+    }
+    free(ok);
+    return st;
 }
 
 static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *path,

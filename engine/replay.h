@@ -14,11 +14,12 @@
 #include "heap.h"
 #include "waterfall.h"
 
-/* An account the tick's mark has reached, with the liquidation price
- * that was reached. */
+/* An account the tick's mark has reached: the liquidation price reached
+ * and the version of the index entry that held it. */
 typedef struct due_ent {
     liq_dec lp;
     uint32_t idx;
+    uint32_t ver;
 } due_ent;
 
 typedef struct rp {

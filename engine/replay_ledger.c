@@ -56,7 +56,7 @@ liq_status replay_debt_actions(rp *r, size_t i, liq_dec owed)
      * what it owes, what it posted, and its loss as the book left it. */
     liq_result debt = {0};
     debt.owed = owed;
-    debt.collateral = r->b->collateral[i];
+    debt.collateral = book_collateral(r->b, i);
     debt.total = c_add(&r->w.c, debt.collateral, owed);
     debt.deficit = owed;
     liq_status st = wf_debt_actions(&r->w, &debt);

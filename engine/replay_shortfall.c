@@ -33,7 +33,7 @@ static liq_dec rank_of(rp *r, size_t j)
          * effective leverage = mark value / (mark value - bankrupt value). */
         if (!d_pos(equity))
             return liq_dec_neg(c_int(RANK_UNDERWATER));
-        liq_dec pct = c_div(c, pnl, wf_notional(w, r->size[j], r->b->entry[j]));
+        liq_dec pct = c_div(c, pnl, wf_notional(w, r->size[j], book_entry(r->b, j)));
         liq_dec lev = c_div(c, notional, equity);
         return d_pos(pct) ? c_mul(c, pct, lev) : c_div(c, pct, lev);
     }
@@ -49,7 +49,7 @@ static liq_dec rank_of(rp *r, size_t j)
         /* Hyperliquid (HIP-3 docs): (mark/entry) x (notional/account value). */
         if (!d_pos(equity))
             return LIQ_DEC_ZERO;
-        liq_dec ratio = r->side[j] > 0 ? c_div(c, r->mark, r->b->entry[j]) : c_div(c, r->b->entry[j], r->mark);
+        liq_dec ratio = r->side[j] > 0 ? c_div(c, r->mark, book_entry(r->b, j)) : c_div(c, book_entry(r->b, j), r->mark);
         return c_mul(c, ratio, c_div(c, notional, equity));
     }
     case ADLRANK_RANDOM: {

@@ -130,7 +130,7 @@ static void id_of_255_bytes_is_one_account(void **state)
     assert_int_equal(b->n, 1);
     assert_int_equal(liq_book_accounts(b), 1);
     assert_string_equal(book_id(b, 0), A255);
-    assert_dec(b->size[0], "2");
+    assert_dec(book_size(b, 0), "2");
     liq_book_free(b);
 }
 
@@ -142,7 +142,7 @@ static void long_rows_are_not_split(void **state)
     liq_book *b = load_book_or_fail(BK "long-line.csv");
     assert_int_equal(b->n, 2);
     assert_string_equal(book_id(b, 0), "a1");
-    assert_dec(b->collateral[0], "1000");
+    assert_dec(book_collateral(b, 0), "1000");
     assert_string_equal(book_id(b, 1), "a2");
     liq_book_free(b);
     /* The path's floor is 49000: the tail ",40000" is the row's last
@@ -177,19 +177,53 @@ static void positions_carry_their_market(void **state)
         assert_int_equal(b->n, 3);
         assert_int_equal(liq_book_accounts(b), 2);
         assert_string_equal(book_id(b, 0), "a1");
-        assert_string_equal(b->market[0], "BTCUSDT");
+        assert_string_equal(book_market_of(b, 0), "BTCUSDT");
         assert_int_equal(b->side[0], 1);
-        assert_dec(b->size[0], "2");
-        assert_dec(b->entry[0], "51000");
+        assert_dec(book_size(b, 0), "2");
+        assert_dec(book_entry(b, 0), "51000");
         assert_string_equal(book_id(b, 1), "a1");
-        assert_string_equal(b->market[1], "ETHUSDT");
+        assert_string_equal(book_market_of(b, 1), "ETHUSDT");
         assert_int_equal(b->side[1], -1);
-        assert_dec(b->size[1], "10");
-        assert_dec(b->collateral[1], "5000");
+        assert_dec(book_size(b, 1), "10");
+        assert_dec(book_collateral(b, 1), "5000");
         assert_string_equal(book_id(b, 2), "a2");
-        assert_null(b->market[2]);
+        assert_null(book_market_of(b, 2));
         liq_book_free(b);
     }
+}
+
+/* A book holds each decimal column in 64 bits until a value needs more,
+ * then in 128 (book.h, book_dec): every value reads back exactly either
+ * way, the ones before the widening too; the largest 64-bit raw stays
+ * narrow. The ids of an account and each market symbol are held once. */
+static void values_past_64_bits_read_back_exactly(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "wide.csv");
+    assert_int_equal(b->n, 4);
+    assert_dec(book_collateral(b, 0), "1000.25");
+    assert_dec(book_collateral(b, 1), "12000000.5");
+    assert_dec(book_collateral(b, 2), "9223372.036854775807");
+    assert_dec(book_collateral(b, 3), "500");
+    assert_non_null(b->collateral.w);
+    assert_dec(book_entry(b, 1), "9223372.036854775807");
+    assert_dec(book_entry(b, 2), "0.000000000001");
+    assert_null(b->entry.w);
+    assert_dec(book_size(b, 0), "0.001");
+    assert_dec(book_size(b, 2), "10000000");
+    assert_dec(book_size(b, 3), "2");
+    assert_non_null(b->size.w);
+    assert_dec(book_lev(b, 3), "25");
+    assert_null(b->lev.w);
+    assert_int_equal(b->nmarkets, 2);
+    assert_string_equal(book_market_of(b, 2), "BTCUSDT");
+    assert_string_equal(book_market_of(b, 3), "ETHUSDT");
+    assert_int_equal(book_line(b, 2), 7);
+    liq_book_free(b);
+    /* A book without a market column holds no market per entry. */
+    b = load_book_or_fail(BK "long-line.csv");
+    assert_null(b->market);
+    liq_book_free(b);
 }
 
 /* A market symbol of 64 bytes is kept. */
@@ -197,7 +231,7 @@ static void market_of_64_bytes_is_kept(void **state)
 {
     (void)state;
     liq_book *b = load_book_or_fail(BK "market-64.csv");
-    assert_int_equal(strlen(b->market[0]), BOOK_MAX_MARKET);
+    assert_int_equal(strlen(book_market_of(b, 0)), BOOK_MAX_MARKET);
     liq_book_free(b);
 }
 
@@ -300,6 +334,7 @@ int main(void)
         cmocka_unit_test(quoted_fields_follow_rfc_4180),
         cmocka_unit_test(positions_carry_their_market),
         cmocka_unit_test(market_of_64_bytes_is_kept),
+        cmocka_unit_test(values_past_64_bits_read_back_exactly),
         cmocka_unit_test(path_columns_by_header_name),
         cmocka_unit_test(path_of_four_prices_keeps_each_column),
         cmocka_unit_test(replay_and_scenario_read_a_path_alike),

@@ -287,15 +287,15 @@ static void ledger_init(ledger *l, liq_policy *p, const liq_book *b, const liq_p
     /* A book is written in linear quote terms; an inverse contract sees
      * contracts = S x E / contract size and cash = collateral / E. */
     for (size_t i = 0; i < l->n; i++) {
-        liq_dec e = b->entry[i];
+        liq_dec e = book_entry(b, i);
         l->side[i] = b->side[i];
         l->entry[i] = e;
-        l->size[i] = l->inverse ? dec_div(dec_mul(b->size[i], e), l->csize, LIQ_ROUND_HALF_EVEN)
-                                : dec_div(b->size[i], l->csize, LIQ_ROUND_HALF_EVEN);
-        l->cash[i] = l->inverse ? dec_div(b->collateral[i], e, LIQ_ROUND_HALF_EVEN)
-                                : b->collateral[i];
+        l->size[i] = l->inverse ? dec_div(dec_mul(book_size(b, i), e), l->csize, LIQ_ROUND_HALF_EVEN)
+                                : dec_div(book_size(b, i), l->csize, LIQ_ROUND_HALF_EVEN);
+        l->cash[i] = l->inverse ? dec_div(book_collateral(b, i), e, LIQ_ROUND_HALF_EVEN)
+                                : book_collateral(b, i);
         l->in = dec_add(l->in, l->cash[i]);
-        liq_dec im = dec_div(notional(l, l->size[i], e), b->lev[i], LIQ_ROUND_HALF_EVEN);
+        liq_dec im = dec_div(notional(l, l->size[i], e), book_lev(b, i), LIQ_ROUND_HALF_EVEN);
         /* The venue's own mode when it lacks the book's (Kraken spot is
          * cross only), as a single evaluation does. */
         int mode = b->mode[i];
