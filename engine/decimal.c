@@ -66,33 +66,6 @@ static bool mode_ok(liq_round mode)
     return (unsigned)mode < N_ROUND;
 }
 
-/*
- * Whether to add one unit to the truncated magnitude q, given the
- * remainder r of a division by d (0 <= r < d) and the sign of the true
- * result. Rounding is decided on magnitudes, so FLOOR/CEIL need the sign:
- * FLOOR moves a negative result away from zero.
- */
-static bool round_up(bool neg, u128 q, u128 r, u128 d, liq_round mode)
-{
-    if (r == 0)
-        return false;
-    switch (mode) {
-    case LIQ_ROUND_DOWN: return false;
-    case LIQ_ROUND_UP: return true;
-    case LIQ_ROUND_FLOOR: return neg;
-    case LIQ_ROUND_CEIL: return !neg;
-    case LIQ_ROUND_HALF_UP:
-    case LIQ_ROUND_HALF_EVEN: {
-        /* r vs d/2 as r vs d - r: 2*r could overflow when d >= 2^127. */
-        u128 rest = d - r;
-        if (r != rest)
-            return r > rest;
-        return mode == LIQ_ROUND_HALF_UP || (q & 1) != 0;
-    }
-    }
-    return false;
-}
-
 /* Signed result from a magnitude; refuses what does not fit, so the
  * most negative raw (magnitude 2^127) is refused too. */
 static liq_status finish(bool neg, u128 mag, liq_dec *out)
@@ -109,7 +82,7 @@ static liq_status finish(bool neg, u128 mag, liq_dec *out)
 static liq_status round_finish(bool neg, u128 q, u128 r, u128 d,
                                liq_round mode, liq_dec *out)
 {
-    if (round_up(neg, q, r, d, mode)) {
+    if (dec_round_up(neg, q, r, d, mode)) {
         if (q >= MAG_MAX)
             return LIQ_EOVERFLOW;
         q++;
@@ -294,7 +267,7 @@ liq_status liq_dec_quantize(liq_dec a, liq_dec step, liq_round mode,
     u128 s = (u128)step.raw;
     u128 m = mag_of(a.raw);
     u128 q = m / s;
-    if (round_up(neg, q, m % s, s, mode))
+    if (dec_round_up(neg, q, m % s, s, mode))
         q++; /* q <= 2^127 here, no wrap; the product check catches it */
     u128 res;
     if (__builtin_mul_overflow(q, s, &res))

@@ -50,13 +50,12 @@ static inline liq_u128 dec_divmod64(liq_u128 m, uint64_t d, uint64_t *rem)
 #endif
 }
 
-/* Whether to add one unit to a truncated magnitude whose lowest 64 bits
- * are qlow, given the remainder r of a division by d (0 <= r < d < 2^64)
- * and the sign of the true result: decimal.c's round_up on 64-bit
- * operands, the same rules (FLOOR moves a negative result away from zero;
- * a half goes to the even neighbour or up). */
-static inline bool dec_round_up64(bool neg, uint64_t qlow, uint64_t r, uint64_t d,
-                                  liq_round mode)
+/* Whether to add one unit to the truncated magnitude q, given the
+ * remainder r of a division by d (0 <= r < d) and the sign of the true
+ * result: the one rounding rule, for the 64-bit paths here and the 128-bit
+ * ones in decimal.c. Rounding is decided on magnitudes, so FLOOR/CEIL need
+ * the sign: FLOOR moves a negative result away from zero. */
+static inline bool dec_round_up(bool neg, liq_u128 q, liq_u128 r, liq_u128 d, liq_round mode)
 {
     if (r == 0)
         return false;
@@ -67,10 +66,11 @@ static inline bool dec_round_up64(bool neg, uint64_t qlow, uint64_t r, uint64_t 
     case LIQ_ROUND_CEIL: return !neg;
     case LIQ_ROUND_HALF_UP:
     case LIQ_ROUND_HALF_EVEN: {
-        uint64_t rest = d - r;
+        /* r vs d/2 as r vs d - r: 2*r could overflow when d >= 2^127. */
+        liq_u128 rest = d - r;
         if (r != rest)
             return r > rest;
-        return mode == LIQ_ROUND_HALF_UP || (qlow & 1) != 0;
+        return mode == LIQ_ROUND_HALF_UP || (q & 1) != 0;
     }
     }
     return false;
@@ -103,7 +103,7 @@ static inline liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_rou
 {
     uint64_t r;
     liq_u128 q = dec_divmod64(n, d, &r);
-    if (dec_round_up64(neg, (uint64_t)q, r, d, mode))
+    if (dec_round_up(neg, q, r, d, mode))
         q++;
     liq_i128 v = (liq_i128)q;
     return (liq_dec){neg ? -v : v};
