@@ -62,7 +62,7 @@ liq_status replay_debt_actions(rp *r, size_t i, liq_dec owed)
     liq_status st = wf_debt_actions(&r->w, &debt);
     for (size_t k = 0; st == LIQ_OK && k < debt.nactions; k++) {
         const liq_action *a = &debt.actions[k];
-        char when[48], amount[LIQ_DEC_STRLEN + 16] = "";
+        char when[96], amount[LIQ_DEC_STRLEN + 16] = "";   /* two 64-bit counts fit */
         if (a->deadline_hours >= 0 && a->every_hours >= 0)   /* recurring: interest */
             snprintf(when, sizeof when, "\"deadline_hours\":%lld,\"every_hours\":%lld",
                      (long long)a->deadline_hours, (long long)a->every_hours);
