@@ -105,14 +105,6 @@ static void keep_output(void *ud, const char *text, size_t len)
     c->text[c->n] = 0;
 }
 
-static void print_diag(void *ud, const liq_diag *g)
-{
-    (void)ud;
-    char line[2048];
-    cli_diag_text(g, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
-}
-
 /* The batch job on file, summary only; its wall time, or < 0. */
 static double time_batch(const char *policy, const char *file, int kind, unsigned jobs,
                          capture *out)
@@ -123,7 +115,7 @@ static double time_batch(const char *policy, const char *file, int kind, unsigne
     const char *pols[] = {policy}, *names[] = {"bench-table"};
     batch_job_opts o = {.policies = pols, .names = names, .npolicies = 1, .kind = kind,
                         .input = in, .jobs = jobs, .summary_only = true, .write = keep_output,
-                        .on_diag = print_diag, .ud = out};
+                        .on_diag = cli_diag_print, .ud = out};
     liq_diags d = LIQ_DIAGS_INIT;
     double t0 = bench_now_s();
     int rc = batch_job_run(&o, &d);

@@ -38,14 +38,20 @@ bool cli_out_of_memory(const liq_diags *d)
     return false;
 }
 
+void cli_diag_print(void *ud, const liq_diag *g)
+{
+    (void)ud;
+    char line[2048];
+    cli_diag_text(g, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+}
+
 int cli_print_diags(const liq_diags *d)
 {
     int code = 0;
     for (size_t i = 0; i < d->n; i++) {
         const liq_diag *g = &d->items[i];
-        char line[2048];
-        cli_diag_text(g, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
+        cli_diag_print(NULL, g);
         if (g->severity == LIQ_SEV_ERROR && code == 0)
             code = cli_diag_exit(g);
     }

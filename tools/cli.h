@@ -143,6 +143,8 @@ int cli_out_dir(const char *dir);
 
 /* One diagnostic as the line cli_print_diags prints (no newline). */
 void cli_diag_text(const liq_diag *g, char *buf, size_t cap);
+/* That line on stderr; the shape of a runner's on_diag callback (ud unused). */
+void cli_diag_print(void *ud, const liq_diag *g);
 /* The exit code an error implies: EXIT_INPUT for input, else EXIT_RUN. */
 int cli_diag_exit(const liq_diag *g);
 

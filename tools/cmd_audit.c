@@ -492,14 +492,6 @@ static int load_pols(const cli_opts *co, paths *ps)
     return rc;
 }
 
-static void on_diag(void *ud, const liq_diag *g)
-{
-    (void)ud;
-    char line[2048];
-    cli_diag_text(g, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
-}
-
 /* Runs every case of the shard, then writes the report (table, json)
  * or the summary line (ndjson). The exit code. */
 static int audit_run(const audit_opts *o, apol *pols, size_t np)
@@ -512,7 +504,7 @@ static int audit_run(const audit_opts *o, apol *pols, size_t np)
     actx x = {o, pols, np, nbooks, (uint64_t)o->cases + nbooks};
     char *ident = run_identity(&x);
     run_spec spec = {.ncases = x.per * np, .worker_new = worker_new, .worker_free = worker_free,
-                     .run_case = run_one, .write = write_out, .on_diag = on_diag, .ud = &x,
+                     .run_case = run_one, .write = write_out, .on_diag = cli_diag_print, .ud = &x,
                      .run_json = ident};
     run *r = ident ? run_new(&spec, &ro) : NULL;
     bool ok = r != NULL;

@@ -517,9 +517,7 @@ static void print_diag(void *ud, const liq_diag *g)
         pr->more++;
         return;
     }
-    char line[2048];
-    cli_diag_text(g, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
+    cli_diag_print(NULL, g);
     pr->shown++;
 }
 

@@ -430,14 +430,6 @@ static void write_out(void *ud, const char *text, size_t len)
         fwrite(text, 1, len, stdout);
 }
 
-static void on_diag(void *ud, const liq_diag *g)
-{
-    (void)ud;
-    char line[2048];
-    cli_diag_text(g, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
-}
-
 /* The run's identity for merge: the verb, both policies, the base, the
  * sides, the currency and the grid. Caller frees. */
 static char *run_identity(const diff_ctx *x)
@@ -645,7 +637,7 @@ int cmd_diff(int argc, char **argv)
                   {0}, {{0}}, co.format == LIQ_FMT_NDJSON};
     char *ident = run_identity(&x);
     run_spec spec = {.ncases = points, .worker_new = worker_new, .worker_free = worker_free,
-                     .run_case = diff_point, .write = write_out, .on_diag = on_diag, .ud = &x,
+                     .run_case = diff_point, .write = write_out, .on_diag = cli_diag_print, .ud = &x,
                      .run_json = ident};
     run *r = ident ? run_new(&spec, &ro) : NULL;
     bool declared = r != NULL;

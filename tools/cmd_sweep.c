@@ -225,14 +225,6 @@ static void write_out(void *ud, const char *text, size_t len)
         fwrite(text, 1, len, stdout);
 }
 
-static void on_diag(void *ud, const liq_diag *g)
-{
-    (void)ud;
-    char line[2048];
-    cli_diag_text(g, line, sizeof line);
-    fprintf(stderr, "%s\n", line);
-}
-
 /* The run's identity for merge: the verb, the scenario, the policies and
  * the grid's axes. Caller frees. */
 static char *run_identity(const sweep_grid *g, const wcli_inputs *in)
@@ -404,7 +396,7 @@ int cmd_sweep(int argc, char **argv)
     }
     sweep_ctx c = {&g, &in, acc, o.format == LIQ_FMT_NDJSON && !summary_only};
     run_spec spec = {.ncases = g.points, .worker_new = worker_new, .worker_free = worker_free,
-                     .run_case = run_point, .write = write_out, .on_diag = on_diag, .ud = &c,
+                     .run_case = run_point, .write = write_out, .on_diag = cli_diag_print, .ud = &c,
                      .run_json = ident};
     run *r = rc == 0 ? run_new(&spec, &ro) : NULL;
     if (rc == 0 && !r) {
