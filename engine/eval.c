@@ -52,40 +52,63 @@ static liq_status fail_invariant(wf *w, const char *what)
     return LIQ_EINVARIANT;
 }
 
+/* Plain 128-bit sums for the checks below, each overflow noted in *ovf:
+ * the checks run on every evaluation, and one test at the end costs less
+ * than a sticky status tested at every step. (The amounts compared are
+ * results of liq_dec arithmetic, never the most negative raw.) */
+static inline liq_i128 inv_add(liq_i128 a, liq_i128 b, bool *ovf)
+{
+    liq_i128 r;
+    *ovf |= __builtin_add_overflow(a, b, &r);
+    return r;
+}
+static inline liq_i128 inv_sub(liq_i128 a, liq_i128 b, bool *ovf)
+{
+    liq_i128 r;
+    *ovf |= __builtin_sub_overflow(a, b, &r);
+    return r;
+}
+
 static liq_status check_invariants(wf *w)
 {
-    liq_result *r = w->r;
-    calc c = {LIQ_OK, NULL};
-    liq_dec sum = c_add(&c, c_add(&c, r->unforced, r->forced), r->fees);
-    if (!d_eq(sum, r->total))
-        return fail_invariant(w, "loss.total != unforced + forced + fees");
-    liq_dec over = c_sub(&c, r->total, r->collateral);
-    if (!w->legs_isolated && !d_eq(r->deficit, liq_dec_max(over, LIQ_DEC_ZERO)))
-        return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
-    liq_dec cov = LIQ_DEC_ZERO;
+    const liq_result *r = w->r;
+    bool ovf = false;
+    liq_i128 sum = inv_add(inv_add(r->unforced.raw, r->forced.raw, &ovf), r->fees.raw, &ovf);
+    liq_i128 over = inv_sub(r->total.raw, r->collateral.raw, &ovf);
+    liq_i128 cov = 0;
+    bool cov_neg = false;
     for (int i = 0; i < STAGE_COUNT; i++) {
-        if (d_neg(r->cov[i]))
-            return fail_invariant(w, "a covered_by amount is negative");
-        cov = c_add(&c, cov, r->cov[i]);
+        cov_neg |= r->cov[i].raw < 0;
+        cov = inv_add(cov, r->cov[i].raw, &ovf);
     }
-    if (!d_eq(cov, r->deficit))
-        return fail_invariant(w, "covered_by does not sum to the deficit");
     /* What others covered, from the stages' own amounts: eval_settle took
      * it as the deficit less the trader's debt, so this checks that too. */
-    liq_dec others = c_sub(&c, cov, r->cov[STAGE_DEBT]);
-    liq_dec fb = c_add(&c, c_add(&c, c_sub(&c, w->account, r->total), others), r->unrealized_pnl);
-    if (!d_eq(fb, r->final_balance))
+    liq_i128 others = inv_sub(cov, r->cov[STAGE_DEBT].raw, &ovf);
+    liq_i128 fb = inv_add(inv_add(inv_sub(w->account.raw, r->total.raw, &ovf), others, &ovf),
+                          r->unrealized_pnl.raw, &ovf);
+    liq_i128 if_after = 0;
+    if (r->if_finite)
+        if_after = inv_sub(inv_add(r->if_before.raw, r->if_received.raw, &ovf), r->if_paid.raw,
+                           &ovf);
+    if (ovf)
+        return fail_invariant(w, "overflow while checking");
+    if (sum != r->total.raw)
+        return fail_invariant(w, "loss.total != unforced + forced + fees");
+    if (!w->legs_isolated && r->deficit.raw != (over > 0 ? over : 0))
+        return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
+    if (cov_neg)
+        return fail_invariant(w, "a covered_by amount is negative");
+    if (cov != r->deficit.raw)
+        return fail_invariant(w, "covered_by does not sum to the deficit");
+    if (fb != r->final_balance.raw)
         return fail_invariant(w, "final_balance != account - loss + covered by others");
-    if (!d_eq(r->owed, liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO)))
+    if (r->owed.raw != (r->final_balance.raw < 0 ? -r->final_balance.raw : 0))
         return fail_invariant(w, "debt.owed != what the final balance is below zero");
-    if (r->if_finite) {
-        liq_dec after = c_sub(&c, c_add(&c, r->if_before, r->if_received), r->if_paid);
-        if (!d_eq(after, r->if_after) || d_neg(r->if_after))
-            return fail_invariant(w, "insurance fund balance does not reconcile");
-    }
-    if (w->pr->negative_balance.protection.v && (d_pos(r->owed) || d_pos(r->cov[STAGE_DEBT])))
+    if (r->if_finite && (if_after != r->if_after.raw || r->if_after.raw < 0))
+        return fail_invariant(w, "insurance fund balance does not reconcile");
+    if (w->pr->negative_balance.protection.v && (r->owed.raw > 0 || r->cov[STAGE_DEBT].raw > 0))
         return fail_invariant(w, "negative-balance protection promised, but the trader owes");
-    return c.st == LIQ_OK ? LIQ_OK : fail_invariant(w, "overflow while checking");
+    return LIQ_OK;
 }
 
 static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
@@ -363,8 +386,14 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     if (!r)
         return NULL;
     char refusal[WF_REFUSAL], hook_io[WF_HOOK_IO];
-    wf w = {.p = p, .pr = pr, .mkt = mm.m, .s = s, .sp = sp0, .px = s->legs[0].px, .refusal = refusal,
-            .px_m = s->legs[0].px_m, .npx = s->npath, .r = r, .d = diags, .c = {LIQ_OK, NULL}};
+    /* Only the head of w is zeroed: its tail is written before it is read
+     * (waterfall.h), and an evaluation is short enough for 450 bytes of
+     * stores to show. */
+    wf w;
+    memset(&w, 0, WF_HEAD);
+    w.p = p, w.pr = pr, w.mkt = mm.m, w.s = s, w.sp = sp0, w.px = s->legs[0].px;
+    w.refusal = refusal, w.px_m = s->legs[0].px_m, w.npx = s->npath, w.r = r, w.d = diags;
+    w.c = (calc){LIQ_OK, NULL};
     r->explain = opts && opts->explain;
     r->quiet = opts && opts->quiet;
     if (r->explain && !r->quiet) {

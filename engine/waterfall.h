@@ -18,6 +18,8 @@
 #include "result.h"
 #include "scenario.h"
 
+#include <stddef.h>
+
 /* A collateral asset of the account bound to the policy's rule for it
  * (collateral.c); rule NULL: the settlement currency, counted whole. */
 typedef struct wf_casset {
@@ -66,31 +68,18 @@ typedef struct wf {
     int sgn;                 /* +1 long, -1 short */
     int ctype;               /* CT_LINEAR / CT_INVERSE */
     int mode;                /* MODE_*, as evaluated */
-    liq_dec size;            /* base units (linear) or contracts (inverse) */
-    liq_dec csize;           /* contract size */
-    liq_dec entry;
-    liq_dec lev;
-    liq_dec im;              /* initial margin */
-    liq_dec notional;        /* at entry, settlement currency */
-    liq_dec collateral;      /* at risk: isolated margin or cross balance */
-    liq_dec account;         /* the whole account */
-    liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
     bool converted;
-    liq_mark coll_m, size_m, lev_m;
     /* Prices at the opening state, computed once by eval.c and reused by
      * the walk until a partial slice changes size or collateral. */
-    bool has_lp, has_bp;
-    liq_dec lp, bp;
+    bool has_lp, has_bp;      /* lp, bp (in the tail below) hold */
     /* The notional at entry of en_size at en_entry, once computed
      * (wf_entry_notional): the margin, the tier and the liquidation price
      * all start from it. Keyed on both, so a replay that points w at
      * another account (replay_load) never reads another's. */
-    bool en_known;
-    liq_dec en_size, en_entry, en_notional;
+    bool en_known;            /* en_size, en_entry, en_notional (tail) hold */
     /* bp (has_bp) holds for this size and collateral: a close of the
      * opening position need not solve for it again (close.c). */
-    bool bp_known;
-    liq_dec bp_size, bp_coll;
+    bool bp_known;            /* bp_size, bp_coll (tail) hold */
     /* An account of isolated positions: each deficit is its own, so the
      * account's deficit is their sum, not what its loss exceeds. */
     bool legs_isolated;
@@ -100,16 +89,7 @@ typedef struct wf {
     /* What the stages were computing, for a failure said in the user's
      * terms: "closing the position at a mark of 0.000000000001". */
     const char *doing;
-    bool doing_has_px;
-    liq_dec doing_px;
-    /* The maintenance margin at entry and its tier, as wf_open found
-     * them deciding whether the position opens liquidatable. */
-    liq_dec entry_mm;
-    size_t entry_tier;
-    /* The position entry_mm is for, until the liquidation price solved
-     * next for that position takes it as its probe at entry (margin.c):
-     * the maintenance margin at entry is asked of a hook once per open. */
-    struct { bool set; int sgn; liq_dec size, coll, lev, im; } entry_mm_for;
+    bool doing_has_px;        /* doing_px (tail) holds */
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
     char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
@@ -124,7 +104,41 @@ typedef struct wf {
      * (WF_HOOK_IO bytes the caller provides), for the trace line that
      * shows its output; NULL when nobody reads them. */
     char *hook_io;
+    /* The tail, from size on: values each written before it is read (by
+     * wf_open, or under the flag beside their comment above), so an
+     * evaluation zeroes only the head (WF_HEAD, eval.c), not the ~450
+     * bytes here. A compound literal zeroes all of it, which is right
+     * too. A field read before it is written belongs above. */
+    /* The position as the venue sees it (wf_open). */
+    liq_dec size;            /* base units (linear) or contracts (inverse) */
+    liq_dec csize;           /* contract size */
+    liq_dec entry;
+    liq_dec lev;
+    liq_dec im;              /* initial margin */
+    liq_dec notional;        /* at entry, settlement currency */
+    liq_dec collateral;      /* at risk: isolated margin or cross balance */
+    liq_dec account;         /* the whole account */
+    liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
+    liq_mark coll_m, size_m, lev_m;
+    /* Prices at the opening state, computed once by eval.c and reused by
+     * the walk until a partial slice changes size or collateral. */
+    liq_dec lp, bp;
+    liq_dec en_size, en_entry, en_notional;
+    liq_dec bp_size, bp_coll;
+    liq_dec doing_px;
+    /* The maintenance margin at entry and its tier, as wf_open found
+     * them deciding whether the position opens liquidatable. */
+    liq_dec entry_mm;
+    size_t entry_tier;
+    /* The position entry_mm is for, until the liquidation price solved
+     * next for that position takes it as its probe at entry (margin.c):
+     * the maintenance margin at entry is asked of a hook once per open. */
+    struct { bool set; int sgn; liq_dec size, coll, lev, im; } entry_mm_for;
 } wf;
+
+/* The bytes of a wf an evaluation zeroes before wf_open: the tail from
+ * size on is written before it is read. */
+#define WF_HEAD offsetof(wf, size)
 
 #define WF_REFUSAL 240
 #define WF_HOOK_IO 480
