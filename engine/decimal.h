@@ -98,10 +98,41 @@ static inline bool dec_mode_ok(liq_round mode)
     return (unsigned)mode <= (unsigned)LIQ_ROUND_CEIL;
 }
 
+/* dec_round_up on 64-bit operands (0 < r < d < 2^64): the same rule,
+ * without 128-bit compares, for the quotients that fit in 64 bits. */
+static inline bool dec_round_up64(bool neg, uint64_t q, uint64_t r, uint64_t d, liq_round mode)
+{
+    switch (mode) {
+    case LIQ_ROUND_DOWN: return false;
+    case LIQ_ROUND_UP: return true;
+    case LIQ_ROUND_FLOOR: return neg;
+    case LIQ_ROUND_CEIL: return !neg;
+    case LIQ_ROUND_HALF_UP:
+    case LIQ_ROUND_HALF_EVEN: {
+        uint64_t rest = d - r;
+        if (r != rest)
+            return r > rest;
+        return mode == LIQ_ROUND_HALF_UP || (q & 1) != 0;
+    }
+    }
+    return false;
+}
+
 /* n / d (both magnitudes, d nonzero, the quotient's sign neg), rounded. */
 static inline liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_round mode)
 {
     uint64_t r;
+#if defined(__x86_64__)
+    /* Most quotients fit in 64 bits (n below d x 2^64): one hardware
+     * division, and the rounding on 64-bit words. */
+    uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n;
+    if (__builtin_expect(hi < d, 1)) {
+        uint64_t q;
+        __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+        liq_i128 v = (liq_i128)q + (r != 0 && dec_round_up64(neg, q, r, d, mode));
+        return (liq_dec){neg ? -v : v};
+    }
+#endif
     liq_u128 q = dec_divmod64(n, d, &r);
     if (dec_round_up(neg, q, r, d, mode))
         q++;

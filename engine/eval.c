@@ -158,7 +158,7 @@ static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq
     const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
     char **slots[4];
     if (reuse) {
-        result_clear(reuse);
+        result_clear_eval(reuse);
         reuse->sources = &p->r.sources;
         slots[0] = &reuse->policy, slots[1] = &reuse->venue;
         slots[2] = &reuse->scenario, slots[3] = &reuse->settlement;

@@ -90,8 +90,8 @@ bool result_set_names(liq_result *r, const char *market, const char *product)
     return set_str(&r->market, market) && set_str(&r->product, product);
 }
 
-/* What the block owns beyond itself, released; the block then all zero. */
-void result_clear(liq_result *r)
+/* What the block owns beyond itself, released. */
+static void release(liq_result *r)
 {
     /* A quiet evaluation owns none of these: the tests spare a reused
      * block (a batch's every row) eight calls to free. */
@@ -118,12 +118,30 @@ void result_clear(liq_result *r)
             free(r->warnings[i]);
         free(r->warnings);
     }
-    /* The block's tail (the stop-loss view and the reporting currency)
-     * is written only by stop_view, which sets stop.has, and by
-     * result_report_currency, which sets rep_currency: zero it only then,
-     * so that a quiet evaluation without a stop clears a third less. */
-    bool tail = r->stop.has || r->rep_currency[0];
-    memset(r, 0, tail ? sizeof *r : offsetof(liq_result, stop));
+}
+
+/* The block's tail (the stop-loss view and the reporting currency) is
+ * written only by stop_view, which sets stop.has, and by
+ * result_report_currency, which sets rep_currency: zeroed only then, so
+ * that a quiet evaluation without a stop clears a third less. */
+static void clear_tail(liq_result *r)
+{
+    if (r->stop.has || r->rep_currency[0])
+        memset(&r->stop, 0, sizeof *r - offsetof(liq_result, stop));
+}
+
+void result_clear(liq_result *r)
+{
+    release(r);
+    clear_tail(r);
+    memset(r, 0, offsetof(liq_result, stop));
+}
+
+void result_clear_eval(liq_result *r)
+{
+    release(r);
+    clear_tail(r);
+    memset(r, 0, offsetof(liq_result, contract));
 }
 
 void liq_result_free(liq_result *r)

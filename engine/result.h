@@ -134,11 +134,41 @@ struct liq_result {
     int status;
     char *reason;
     char *market, *product;
+    /* What the stages accumulate or write only in some evaluations: zero
+     * before each one (result_clear, result_clear_eval). */
+    liq_dec bankruptcy_price;   /* when has_bp */
+    liq_dec cov[STAGE_COUNT];
+    liq_dec if_paid;
+    /* Collateral in an asset of its own (has_coll_px): collateral_revalued
+     * below is its change in value while the position was open. */
+    bool has_coll_px;
+    /* Interest paid to the venue on its margin loan (the policy's
+     * interest:, when the path has a time step): interest_paid below. */
+    bool has_interest;
+    /* Collateral in several assets (account.collateral_assets): each at
+     * the first tick, and the haircut then (full value less counted). */
+    struct liq_casset_row *cassets;
+    size_t ncassets;
+    liq_dec collateral_haircut;
+    liq_action *actions; size_t nactions;
+    liq_event *events; size_t nevents, capevents;
+    liq_trace *trace; size_t ntrace, captrace;
+    char **warnings; size_t nwarnings;
+    const plist *sources;       /* the policy's sources: table while it is evaluated
+                                 * (the trace resolves ids through it); not owned */
+    bool incomplete;            /* an event, trace line, warning or action could not
+                                 * be recorded (out of memory): liq_eval drops it */
+    liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    /* From contract to if_after: what every single-position evaluation
+     * that returns its result writes (eval.c, eval_use_columns and
+     * wf_shortfall), so an evaluation into a reused block need not zero
+     * it first (result_clear_eval). A field that an evaluation may leave
+     * unwritten belongs above. */
     int contract, mode, side;
     liq_dec size, entry_price, leverage, notional;
     liq_dec initial_margin, maintenance_margin;
     bool has_lp, has_bp;
-    liq_dec liquidation_price, bankruptcy_price;
+    liq_dec liquidation_price;
     bool liquidated;
     liq_dec trigger_price, fill_price, close_price;
     /* liquidation.limit: the first liquidation order's limit price, and
@@ -155,40 +185,19 @@ struct liq_result {
      * received), part of loss.unforced. */
     bool has_funding;
     liq_dec funding_paid;
-    /* Collateral in an asset of its own: its change in value while the
-     * position was open (a loss when negative), part of loss.unforced. */
-    bool has_coll_px;
-    liq_dec collateral_revalued;
-    /* Interest paid to the venue on its margin loan (the policy's
-     * interest:, when the path has a time step). */
-    bool has_interest;
-    liq_dec interest_paid;
-    /* Collateral in several assets (account.collateral_assets): each at
-     * the first tick, and the haircut then (full value less counted). */
-    struct liq_casset_row *cassets;
-    size_t ncassets;
-    liq_dec collateral_haircut;
+    liq_dec collateral_revalued;  /* has_coll_px, above; part of loss.unforced */
+    liq_dec interest_paid;        /* has_interest, above */
     liq_dec open_size;          /* position left open at the end of the path */
     liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
     liq_dec unforced, forced, fees, total;
     liq_dec collateral, deficit;
     liq_dec account;            /* the whole account, in the settlement currency */
-    liq_dec cov[STAGE_COUNT];
     liq_dec owed;
-    liq_action *actions; size_t nactions;
     liq_dec final_balance;
-    bool if_finite;
-    liq_dec if_before, if_received, if_paid, if_after;
-    liq_event *events; size_t nevents, capevents;
-    liq_trace *trace; size_t ntrace, captrace;
-    char **warnings; size_t nwarnings;
     bool explain;
-    const plist *sources;       /* the policy's sources: table while it is evaluated
-                                 * (the trace resolves ids through it); not owned */
     bool quiet;                 /* no events, warnings or trace: numbers only */
-    bool incomplete;            /* an event, trace line, warning or action could not
-                                 * be recorded (out of memory): liq_eval drops it */
-    liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    bool if_finite;
+    liq_dec if_before, if_received, if_after;
     /* The tail from here is zeroed for the next evaluation only when it
      * was written (result_clear): stop.has, rep_currency set. */
     liq_stop_view stop;         /* the scenario's stop-loss, when stop.has */
@@ -223,6 +232,10 @@ liq_result *compare_row(liq_policy *p, const liq_scenario *s, const liq_eval_opt
 /* Release what r owns beyond its block (events, trace, warnings, the
  * strings) and zero the block, for the next evaluation into it. */
 void result_clear(liq_result *r);
+/* result_clear for a single-position evaluation into r (eval.c), which
+ * writes every field from contract to if_after itself: those are left
+ * as they are. */
+void result_clear_eval(liq_result *r);
 /* Set the status and its reason (copied; NULL for none). false only on
  * out of memory, the status then set and the reason left NULL. */
 bool result_set_status(liq_result *r, int status, const char *reason);
