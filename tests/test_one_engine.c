@@ -15,7 +15,10 @@
  * Plus the Kraken case that started it: a cross-only venue and an
  * isolated book row are one answer, not two; and the boundary of the
  * trigger comparison (trigger.compare), taken both ways in eval, in a
- * cross account and in a replay, indexed and naive.
+ * cross account and in a replay, indexed and naive; and a socialized loss,
+ * whose payers a one-account book lacks: an evaluation's per-unit amount
+ * against a replay of the same trade beside the accounts that pay it, by
+ * each method (funding, clawback).
  */
 #include "support/support.h"
 
@@ -650,6 +653,148 @@ static void test_what_the_stages_leave_is_the_venues_in_eval_and_replay(void **s
     liq_diags_free(&d);
 }
 
+/* The socialized_loss of a replay, and what its payers were charged. */
+typedef struct soc_seen {
+    char per_unit[LIQ_DEC_STRLEN];   /* funding: per_base_unit; "" otherwise */
+    liq_dec amount, charged;
+    size_t charges;
+} soc_seen;
+
+static void on_soc_event(void *ud, const char *line)
+{
+    soc_seen *s = ud;
+    json_t *o = json_loads(line, 0, NULL);
+    assert_non_null(o);
+    const char *type = json_string_value(json_object_get(o, "type"));
+    if (!strcmp(type, "socialized_charge")) {
+        s->charged = add(s->charged, jd(o, "amount"));
+        s->charges++;
+    }
+    if (!strcmp(type, "socialized_loss")) {
+        s->amount = add(s->amount, jd(o, "amount"));
+        json_t *u = json_object_get(o, "per_base_unit");
+        if (json_is_string(u))
+            snprintf(s->per_unit, sizeof s->per_unit, "%s", json_string_value(u));
+    }
+    json_decref(o);
+}
+
+/* A single evaluation of yaml under p: its socialized_loss event's
+ * amount and per-unit field (per_base_unit or rate_of_winners_profit). */
+static void eval_soc(liq_policy *p, const char *yaml, const char *unit_key, char *amount,
+                     char *per_unit, size_t cap)
+{
+    liq_scenario *s = parse_scenario_or_fail("soc.yaml", yaml);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags("eval", &d);
+    char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+    json_t *r = json_loads(txt, 0, NULL);
+    assert_non_null(r);
+    snprintf(amount, cap, "null");
+    snprintf(per_unit, cap, "null");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(r, "events"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "type")), "socialized_loss") != 0)
+            continue;
+        jtext(e, "amount", amount, cap);
+        jtext(e, unit_key, per_unit, cap);
+    }
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_scenario_free(s);
+    liq_diags_free(&d);
+}
+
+/* A replay of bk through marks (slippage 0, the fund set to fund). */
+static void replay_soc(liq_policy *p, liq_book *bk, const char *const *marks, size_t n,
+                       const char *fund, soc_seen *got, liq_replay_summary *sum)
+{
+    liq_path *path = path_new(n);
+    assert_non_null(path);
+    for (size_t i = 0; i < n; i++)
+        path->mark[i] = D(marks[i]);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_replay_opts ro = {.check = true, .on_event = on_soc_event, .ud = got,
+                          .has_fund = true, .fund = D(fund)};
+    if (liq_replay(p, bk, path, &ro, sum, &d) != LIQ_OK)
+        fail_with_diags("replay", &d);
+    liq_path_free(path);
+    liq_diags_free(&d);
+}
+
+/* One loss, one rule of sharing it (socialize.c, issue 10 item 5): what a
+ * single evaluation says the socialized stage takes, and per unit, is what
+ * a replay of the same trade beside the accounts that pay it charges them.
+ * Drift (funding; tests/data/replay/books/funding.csv, drift.examples.yaml's
+ * drift-sol-perp-e2e-socialized-via-funding): A long 10 SOL at 100, 20x,
+ * cross, 54.4 USDC, bankrupt at 90: deficit 45.6, the fund's 1 paid, 44.6
+ * socialized. The other accounts hold 5 + 12.5 + 12.5 = 30 SOL open (the
+ * scenario's market.open_interest): 44.6 / 30 rounded up to 0.000001 is
+ * 1.486667 per SOL in both. Deribit (clawback; books/clawback-venue.csv,
+ * test_replay's test_clawback_venue_charges_winners_pro_rata): A long 1 at
+ * 50,000, 10x, cross, 5,000, gapped to 44,000 with the fund at 0: 1,000
+ * socialized among winners whose profit is 6,000 + 3,000 (market.
+ * winners_profit), 1,000 / 9,000 of it each, charged 1,000 in all. */
+static void test_a_socialized_loss_is_shared_alike_in_eval_and_replay(void **state)
+{
+    (void)state;
+    char amount[LIQ_DEC_STRLEN + 8], unit[LIQ_DEC_STRLEN + 8];
+    liq_policy *drift = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/drift.yaml");
+    eval_soc(drift,
+             "name: soc-funding\naccount: {collateral: \"54.4\", mode: cross}\n"
+             "position: {market: SOL-PERP, side: long, size: \"10\", entry_price: \"100\", "
+             "leverage: 20}\n"
+             "market: {mark_path: [\"100\", \"90\"], insurance_fund: \"1\", open_interest: \"30\"}\n",
+             "per_base_unit", amount, unit, sizeof amount);
+    liq_book *bk = book_new(4);
+    assert_true(book_add(bk, "A", D("54.4"), MODE_CROSS, 1, D("10"), D("100"), D("20")));
+    assert_true(book_add(bk, "L", D("1000"), MODE_CROSS, 1, D("5"), D("100"), D("10")));
+    assert_true(book_add(bk, "S1", D("1000"), MODE_CROSS, -1, D("12.5"), D("100"), D("10")));
+    assert_true(book_add(bk, "S2", D("1000"), MODE_CROSS, -1, D("12.5"), D("100"), D("10")));
+    static const char *const sol[] = {"100", "90"};
+    soc_seen got = {0};
+    liq_replay_summary sum;
+    replay_soc(drift, bk, sol, 2, "1", &got, &sum);
+    assert_string_equal(amount, "44.6");
+    same("socialized amount", "drift", 0, amount, got.amount);
+    same("covered_by.socialized", "drift", 0, amount, sum.covered[STAGE_SOCIALIZED]);
+    assert_string_equal(unit, "1.486667");
+    assert_string_equal(got.per_unit, unit);
+    assert_int_equal(got.charges, 3);     /* longs and shorts alike */
+    liq_book_free(bk);
+    liq_policy_free(drift);
+
+    liq_policy *deribit = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/deribit.yaml");
+    eval_soc(deribit,
+             "name: soc-clawback\naccount: {collateral: \"5000\", mode: cross}\n"
+             "position: {market: BTC_USDC-PERPETUAL, side: long, size: \"1\", entry_price: "
+             "\"50000\", leverage: 10}\n"
+             "market: {mark_path: [\"50000\", \"44000\"], insurance_fund: \"0\", "
+             "winners_profit: \"9000\"}\n",
+             "rate_of_winners_profit", amount, unit, sizeof amount);
+    bk = book_new(3);
+    assert_true(book_add(bk, "A", D("5000"), MODE_CROSS, 1, D("1"), D("50000"), D("10")));
+    assert_true(book_add(bk, "W1", D("6000"), MODE_CROSS, -1, D("1"), D("50000"), D("10")));
+    assert_true(book_add(bk, "W2", D("3000"), MODE_CROSS, -1, D("0.5"), D("50000"), D("10")));
+    static const char *const btc[] = {"50000", "44000"};
+    got = (soc_seen){0};
+    replay_soc(deribit, bk, btc, 2, "0", &got, &sum);
+    assert_string_equal(amount, "1000");
+    same("socialized amount", "deribit", 0, amount, got.amount);
+    same("charged to the winners", "deribit", 0, amount, got.charged);
+    same("covered_by.socialized", "deribit", 0, amount, sum.covered[STAGE_SOCIALIZED]);
+    assert_int_equal(got.charges, 2);     /* the winners only */
+    assert_string_equal(unit, "0.111111111111");
+    liq_book_free(bk);
+    liq_policy_free(deribit);
+}
+
 int main(void)
 {
     chdir_to_project_root();
@@ -660,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
         cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
         cmocka_unit_test(test_what_the_stages_leave_is_the_venues_in_eval_and_replay),
+        cmocka_unit_test(test_a_socialized_loss_is_shared_alike_in_eval_and_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,38 @@ static void shipped_policies_load_without_error(void **state)
     free_strings(files, n);
 }
 
+/* Every shipped policy lints clean: no finding at all, so in particular
+ * no hook of ours writes a policy number again instead of reading it from
+ * ctx (issue 10, item 11: Drift's maintenance ratio was once both in
+ * drift.yaml and in drift.lua, so a child policy changing the YAML left
+ * the fee unchanged; policy_lint_dup.c finds such a copy). docs/venues.md,
+ * "liqsim lint on the shipped policies", says the same. */
+static void shipped_policies_lint_clean(void **state)
+{
+    (void)state;
+    size_t n;
+    char **files = shipped_policy_files(SHIPPED_DIR, &n);
+    assert_true(n >= 7);
+    size_t findings = 0;
+    for (size_t i = 0; i < n; i++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_policy *p = liq_policy_load(files[i], &d);
+        assert_non_null(p);
+        size_t before = d.n;
+        size_t added = liq_policy_lint(p, &d);
+        for (size_t k = before; k < d.n; k++) {
+            char got[2048];
+            format_diag(&d.items[k], got, sizeof got);
+            print_message("%s: lint finding on a shipped policy\n  %s\n", files[i], got);
+        }
+        findings += added;
+        liq_policy_free(p);
+        liq_diags_free(&d);
+    }
+    free_strings(files, n);
+    assert_int_equal(findings, 0);
+}
+
 /* Two loads of one policy share nothing: each frees on its own. */
 static void a_policy_loads_twice_independently(void **state)
 {
@@ -201,6 +233,7 @@ int main(void)
         cmocka_unit_test(policy_file_that_does_not_exist),
         cmocka_unit_test(every_failure_path_has_a_file),
         cmocka_unit_test(shipped_policies_load_without_error),
+        cmocka_unit_test(shipped_policies_lint_clean),
         cmocka_unit_test(a_policy_loads_twice_independently),
         cmocka_unit_test(every_lint_rule_has_a_file),
         cmocka_unit_test(lint_cum_message_names_the_expected_deduction),
