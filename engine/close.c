@@ -56,7 +56,7 @@ static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
  * market, whatever price triggered it; else the mark), and where the path
  * gives the book's depth, the impact of what this tick's earlier closes
  * already took from it. */
-static liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk,
+WF_INLINE liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk,
                        long step)
 {
     calc *c = &w->c;
@@ -128,7 +128,7 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
 /* Realized PnL of closing `close` units, split at the mark and at the
  * fill, settled at the venue's amount precision: one rule for the
  * liquidation's sale and the trader's own order. */
-static void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
+WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
 {
     o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
     o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
@@ -257,7 +257,7 @@ static liq_status refused_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
 
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
  * the slice's fill (NULL: a new order). */
-static liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                             const wf_book *bk, long step, const liq_dec *same_fill, wf_step *o)
 {
     bool force_full = same_fill != NULL;

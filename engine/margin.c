@@ -86,7 +86,7 @@ static bool fee_at_bp(const wf *w)
  * applies to (at the tested price, or at entry), plus `fee`: the fee to
  * close valued at the bankruptcy price (zero unless close_fee_at:
  * bankruptcy), or else the close fee rate on `base`. */
-static liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
+WF_INLINE liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
@@ -190,7 +190,7 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
 
 /* Closed form of equity(P) = MM(P) for the table model with tier t.
  * Returns false when no price satisfies it (never liquidated). */
-static bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm, liq_dec *out)
+WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm, liq_dec *out)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
@@ -494,7 +494,7 @@ static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
  * liquidated": a long of 180,000,000 whose entry tier's deduction of
  * 16,728,380 leaves no positive root, though its equity reaches the
  * 5% tier's requirement near 3,429.) */
-static bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
+WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
 {
     size_t n = root_ntiers(w->pr), t = wf_tier(w, wf_entry_notional(w, size));
     /* Which way the tiers go as the price moves against the position: a

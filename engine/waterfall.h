@@ -27,6 +27,12 @@ typedef struct wf_casset {
     const p_casset *rule;
 } wf_casset;
 
+/* A stage's own helper inlined into its callers, forced: for the small
+ * functions every evaluation runs (the sale, the fill, the closed-form
+ * prices), passing their 128-bit arguments costs more than their own
+ * arithmetic, and the compiler left alone keeps them as calls. */
+#define WF_INLINE static inline __attribute__((always_inline))
+
 typedef struct wf {
     liq_policy *p;
     const p_root *pr;        /* the market's rules: p->r with its overrides */
