@@ -76,6 +76,7 @@ struct ctx_cache {
 };
 
 struct liq_hookrt {
+    hookrt_meter meter;    /* first: the extra space of the state points here */
     lua_State *L;
 
     size_t mem_limit, mem_used;   /* mem_used: what malloc holds, see held() */
@@ -86,7 +87,7 @@ struct liq_hookrt {
     size_t str_alloc_max;  /* the allocation of the longest allowed string */
     bool probing;          /* setup measures a string's header */
 
-    uint64_t insn_limit, insn_used;
+    uint64_t insn_limit;    /* units spent: meter.used */
     uint64_t alloc_bytes;  /* requested since the last charge, not yet paid */
     int insn_step;
     bool exhausted;        /* the budget is spent for the current run */
@@ -134,9 +135,14 @@ struct liq_hookrt {
 
 static liq_hookrt *rt_of(lua_State *L)
 {
-    void *ud;
-    lua_getallocf(L, &ud);
-    return ud;
+    return *(liq_hookrt **)lua_getextraspace(L);
+}
+
+/* Where hookrt_charge_op may count without a check (see hook.h). */
+static void meter_sync(liq_hookrt *h)
+{
+    uint64_t end = h->insn_limit + 1 < h->next_poll ? h->insn_limit + 1 : h->next_poll;
+    h->meter.fast_end = h->armed && !h->exhausted && !h->timed_out ? end : 0;
 }
 
 /* The index of the loaded file a function's source names, or -1. */
@@ -313,7 +319,7 @@ failed:
  * the flags it leaves. */
 static void *budget_token(liq_hookrt *h)
 {
-    return &h->insn_used;
+    return &h->meter.used;
 }
 
 static uint64_t now_ns(void)
@@ -327,7 +333,8 @@ static uint64_t now_ns(void)
  * the call has run past the backstop. */
 static bool past_backstop(liq_hookrt *h)
 {
-    h->next_poll = h->insn_used + POLL_UNITS;
+    h->next_poll = h->meter.used + POLL_UNITS;
+    meter_sync(h);
     uint64_t t = now_ns();
     if (!h->t0_ns) {
         h->t0_ns = t ? t : 1;
@@ -347,6 +354,7 @@ static void stop(lua_State *L, liq_hookrt *h, bool timeout)
         h->timed_out = true;
     else
         h->exhausted = true;
+    meter_sync(h);
     find_site(h, 0, &h->insn_file, &h->insn_line);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
 }
@@ -392,9 +400,9 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     if (!h->exhausted && !h->timed_out) {
         /* a step of the function holding n varargs costs n / 64 per instruction more */
         uint64_t va = vararg_count(L, ar) * (uint64_t)h->insn_step / VARARG_PER_UNIT;
-        h->insn_used += (uint64_t)h->insn_step + alloc_units(h) + va;
-        if (h->insn_used <= h->insn_limit) {
-            if (h->insn_used < h->next_poll || !past_backstop(h))
+        h->meter.used += (uint64_t)h->insn_step + alloc_units(h) + va;
+        if (h->meter.used <= h->insn_limit) {
+            if (h->meter.used < h->next_poll || !past_backstop(h))
                 return;
             stop(L, h, true);
         } else {
@@ -411,16 +419,16 @@ void hookrt_charge(lua_State *L, uint64_t units)
     if (!h->armed)
         return;
     if (!h->exhausted && !h->timed_out) {
-        uint64_t left = h->insn_limit - h->insn_used;   /* insn_used <= insn_limit here */
+        uint64_t left = h->insn_limit - h->meter.used;   /* insn_used <= insn_limit here */
         uint64_t a = alloc_units(h);
         units = units + a < units ? UINT64_MAX : units + a;
         if (units <= left) {
-            h->insn_used += units;
-            if (h->insn_used < h->next_poll || !past_backstop(h))
+            h->meter.used += units;
+            if (h->meter.used < h->next_poll || !past_backstop(h))
                 return;
             stop(L, h, true);
         } else {
-            h->insn_used = h->insn_limit;
+            h->meter.used = h->insn_limit;
             stop(L, h, false);
         }
     }
@@ -458,7 +466,7 @@ bool hookrt_below_half_cap(lua_State *L)
 
 static void arm(liq_hookrt *h)
 {
-    h->insn_used = 0;
+    h->meter.used = 0;
     h->alloc_bytes = 0;
     h->exhausted = h->timed_out = false;
     h->t0_ns = 0;
@@ -467,6 +475,7 @@ static void arm(liq_hookrt *h)
     h->err_file = h->mem_file = h->insn_file = -1;
     h->err_line = h->mem_line = h->insn_line = 0;
     h->tracking = h->armed = true;
+    meter_sync(h);
     lua_sethook(h->L, count_hook, LUA_MASKCOUNT, h->insn_step);
 }
 
@@ -474,6 +483,7 @@ static void disarm(liq_hookrt *h)
 {
     lua_sethook(h->L, NULL, 0, 0);
     h->tracking = h->armed = false;
+    meter_sync(h);
 }
 
 /* ---- messages -------------------------------------------------------- */
@@ -611,6 +621,38 @@ static const char *path_or_null(const liq_hookrt *h, int f)
     return f >= 0 && f < h->npaths ? h->paths[f] : NULL;
 }
 
+/* Lua's own messages name an operand's type after its metatable's
+ * __name ("attempt to call a dec value (local 'd')") for a full userdata
+ * only: a small decimal, a light userdata (hook_dec.c), is named
+ * "userdata". Every userdata a hook can reach is a decimal, so the VM's
+ * phrasings are given the name back; a hook's own text is left alone
+ * unless it copies them. Returns msg itself when it has none of them. */
+static const char *dec_named(const char *msg, char *out, size_t cap)
+{
+    static const char *const from[] = {" a userdata value", "two userdata values",
+                                       "got userdata)", "compare userdata with ",
+                                       " with userdata"};
+    static const char *const to[] = {" a dec value", "two dec values", "got dec)",
+                                     "compare dec with ", " with dec"};
+    if (!strstr(msg, "userdata"))
+        return msg;
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < cap;) {
+        size_t k = 0;
+        while (k < sizeof from / sizeof *from && strncmp(p, from[k], strlen(from[k])) != 0)
+            k++;
+        if (k < sizeof from / sizeof *from && o + strlen(to[k]) < cap) {
+            memcpy(out + o, to[k], strlen(to[k]));
+            o += strlen(to[k]);
+            p += strlen(from[k]);
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* Turn the failed run whose error object is on the stack top into a diag.
  * hook is NULL for a file's main chunk; def_file/def_line is where to
  * point when no frame of the hook file was found. */
@@ -671,7 +713,9 @@ static void report(liq_hookrt *h, int status, const char *hook,
         } else {
             text = s;
         }
-        hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s%s", pre, text);
+        char named[512];
+        hook_diag(d, LIQ_EHOOK, path_or_null(h, file), line, "%s%s", pre,
+                  dec_named(text, named, sizeof named));
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
         /* lua_tostring would convert in place, and allocate: format here. */
         if (lua_isinteger(L, -1))
@@ -749,6 +793,8 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     liq_hookrt_set_backstop(h, 0);
     h->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     h->L = h->c_locale ? lua_newstate(rt_alloc, h) : NULL;
+    if (h->L)
+        *(liq_hookrt **)lua_getextraspace(h->L) = h;
     if (!h->L) {
         /* A state that failed half-made has freed its blocks into the
          * pool lists already. */
@@ -1350,8 +1396,8 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
         hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
                   "hook %s: returned a float; floats lose cents; return dec('%.14g')", h->hook,
                   (double)lua_tonumber(L, -1));
-    } else if (t == LUA_TFUNCTION || t == LUA_TTHREAD || t == LUA_TLIGHTUSERDATA ||
-               (t == LUA_TUSERDATA &&
+    } else if (t == LUA_TFUNCTION || t == LUA_TTHREAD ||
+               ((t == LUA_TUSERDATA || t == LUA_TLIGHTUSERDATA) &&
                 !(h->ret_is_dec = liq_hookdec_get(L, -1, &h->ret_dec, why, sizeof why)))) {
         hook_diag(d, LIQ_EHOOK, h->paths[def_file], def_line,
                   "hook %s: returned a %s; expected a decimal, a string or a table", h->hook,

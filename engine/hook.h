@@ -125,6 +125,25 @@ void liq_hookrt_ret_done(liq_hookrt *h);
  * the backstop's error when the call has run too long. Does nothing
  * outside a call or a file's main chunk. */
 void hookrt_charge(lua_State *L, uint64_t units);
+/* The units the call in progress has spent, where the decimal type can
+ * charge them inline (one unit an operation, hookrt_charge_op): the first
+ * member of the runtime, which the state's extra space points at. Below
+ * fast_end a unit is added with no other check: fast_end is 0 outside a
+ * call and once the budget is spent, and otherwise stops short of the
+ * budget's end and of the clock's next reading, which hookrt_charge
+ * handles. */
+typedef struct hookrt_meter {
+    uint64_t used, fast_end;
+} hookrt_meter;
+
+static inline void hookrt_charge_op(lua_State *L)
+{
+    hookrt_meter *m = *(hookrt_meter **)lua_getextraspace(L);
+    if (m->used + 1 < m->fast_end)
+        m->used++;
+    else
+        hookrt_charge(L, 1);
+}
 /* True while a hook file's main chunk runs: globals may then be made. */
 bool hookrt_loading(lua_State *L);
 /* Allocations the engine makes on a hook's behalf from values it may

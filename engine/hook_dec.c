@@ -29,9 +29,66 @@
 /* Every arithmetic result rounds here; 12 places is LIQ_DEC_SCALE. */
 #define DEC_ROUND LIQ_ROUND_HALF_EVEN
 
-/* A new decimal whose metatable is at mt (a stack or upvalue index). */
+/* Most decimals a hook meets are small (fees, rates, prices, sizes):
+ * those travel as a light userdata whose pointer bits are the value, so
+ * making one allocates nothing and leaves the collector nothing to do (a
+ * full userdata cost about 400 host instructions of allocation, metatable
+ * and collection per result, more than the arithmetic itself). The rest
+ * are full userdata holding the liq_dec. Both are exact.
+ *
+ * The bits: bit 0 set (the one light userdata a hook can otherwise meet,
+ * the budget's error token, is an aligned pointer: bit 0 clear), bits 1-2
+ * the form, bits 3-63 a signed mantissa m of 61 bits; form 0 is raw = m,
+ * form 1 raw = m * 10^6, form 2 raw = m * 10^12. The form is a function
+ * of the value (the first that holds it exactly), so equal values have
+ * equal bits: Lua compares two light userdata by their bits, without
+ * __eq, and never finds a light one equal to a full one (different
+ * kinds), which is right because a value has one kind. All light userdata
+ * of a state share one metatable, dec's (set in liq_hookdec_open). */
+#define LIGHT_BITS 61
+#define LIGHT_MIN (-((int64_t)1 << (LIGHT_BITS - 1)))
+#define LIGHT_MAX (((int64_t)1 << (LIGHT_BITS - 1)) - 1)
+
+static bool light_fits(liq_i128 m)
+{
+    return m >= LIGHT_MIN && m <= LIGHT_MAX;
+}
+
+static uintptr_t light_bits(int64_t m, unsigned form)
+{
+    return (uintptr_t)(((uint64_t)m << 3) | (form << 1) | 1u);
+}
+
+/* The bits of v, or 0 when v needs a full userdata. */
+static uintptr_t light_of(liq_dec v)
+{
+    liq_i128 r = v.raw;
+    if (light_fits(r))
+        return light_bits((int64_t)r, 0);
+    if (r % 1000000 == 0 && light_fits(r / 1000000))
+        return light_bits((int64_t)(r / 1000000), 1);
+    if (r % 1000000000000 == 0 && light_fits(r / 1000000000000))
+        return light_bits((int64_t)(r / 1000000000000), 2);
+    return 0;
+}
+
+static liq_dec light_value(uintptr_t u)
+{
+    static const int64_t scale[4] = {1, 1000000, 1000000000000, 1};
+    /* an arithmetic shift keeps the sign (GCC and Clang define it so) */
+    liq_i128 m = (int64_t)u >> 3;
+    return (liq_dec){m * scale[(u >> 1) & 3]};
+}
+
+/* Push v; a full userdata gets the metatable at mt (a stack or upvalue
+ * index). */
 static void push_with(lua_State *L, liq_dec v, int mt)
 {
+    uintptr_t u = light_of(v);
+    if (u) {
+        lua_pushlightuserdata(L, (void *)u);
+        return;
+    }
     void *p = lua_newuserdatauv(L, sizeof v, 0);
     /* memcpy: Lua only promises 8-byte alignment, __int128 wants 16. */
     memcpy(p, &v, sizeof v);
@@ -41,6 +98,11 @@ static void push_with(lua_State *L, liq_dec v, int mt)
 
 void liq_hookdec_push(lua_State *L, liq_dec v)
 {
+    uintptr_t u = light_of(v);
+    if (u) {
+        lua_pushlightuserdata(L, (void *)u);
+        return;
+    }
     void *p = lua_newuserdatauv(L, sizeof v, 0);
     memcpy(p, &v, sizeof v);
     lua_rawgeti(L, LUA_REGISTRYINDEX, hookrt_dec_refs(L)->mt);
@@ -56,23 +118,38 @@ static void push_dec(lua_State *L, liq_dec v)
     push_with(L, v, DEC_MT_UP);
 }
 
-/* The sandbox opens no library that makes full userdata (no io, no
- * newproxy), so a full userdata of a decimal's size is a decimal. This
- * runs for every operand of every hook's arithmetic. */
+/* The decimal at idx, if it is one: one API call for the light form. The
+ * sandbox opens no library that makes full userdata (no io, no newproxy),
+ * so a full userdata of a decimal's size is a decimal. This runs for
+ * every operand of every hook's arithmetic. */
+static bool fast_dec(lua_State *L, int idx, liq_dec *out)
+{
+    const void *p = lua_touserdata(L, idx);
+    if ((uintptr_t)p & 1u) {
+        *out = light_value((uintptr_t)p);
+        return true;
+    }
+    /* a light userdata without the bit has length 0 */
+    if (!p || lua_rawlen(L, idx) != sizeof *out)
+        return false;
+    memcpy(out, p, sizeof *out);
+    return true;
+}
+
 static bool is_dec(lua_State *L, int idx)
 {
-    return lua_type(L, idx) == LUA_TUSERDATA && lua_rawlen(L, idx) == sizeof(liq_dec);
+    liq_dec v;
+    return fast_dec(L, idx, &v);
 }
 
 bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
+    case LUA_TLIGHTUSERDATA:
     case LUA_TUSERDATA:
-        if (is_dec(L, idx)) {
-            memcpy(out, lua_touserdata(L, idx), sizeof *out);
+        if (fast_dec(L, idx, out))
             return true;
-        }
         break;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
@@ -144,18 +221,6 @@ static bool arith_type(lua_State *L, int idx)
     return t == LUA_TNUMBER || t == LUA_TSTRING || is_dec(L, idx);
 }
 
-/* A decimal operand straight from its userdata: the common case of every
- * metamethod, in three API calls instead of eight. */
-static bool fast_dec(lua_State *L, int idx, liq_dec *out)
-{
-    /* A light userdata has a pointer too, but no length. */
-    const void *p = lua_touserdata(L, idx);
-    if (!p || lua_rawlen(L, idx) != sizeof *out)
-        return false;
-    memcpy(out, p, sizeof *out);
-    return true;
-}
-
 static liq_dec operand(lua_State *L, int idx)
 {
     liq_dec v = LIQ_DEC_ZERO;
@@ -205,30 +270,35 @@ static int push_result(lua_State *L, liq_status st, liq_dec r)
 
 static int m_add(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
     return push_result(L, liq_dec_add(a, b, &r), r);
 }
 
 static int m_sub(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
     return push_result(L, liq_dec_sub(a, b, &r), r);
 }
 
 static int m_mul(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
     return push_result(L, liq_dec_mul(a, b, DEC_ROUND, &r), r);
 }
 
 static int m_div(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
     return push_result(L, liq_dec_div(a, b, DEC_ROUND, &r), r);
 }
 
 static int m_unm(lua_State *L)
 {
+    hookrt_charge_op(L);
     push_dec(L, liq_dec_neg(operand(L, 1)));
     return 1;
 }
@@ -237,6 +307,7 @@ static int m_unm(lua_State *L)
  * dec(1) == 1 is false, as 1 == "1" is: compare decimals with decimals. */
 static int m_eq(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a, b;
     char err[96];
     lua_pushboolean(L, get_operand(L, 1, &a, err, sizeof err) &&
@@ -247,6 +318,7 @@ static int m_eq(lua_State *L)
 
 static int m_lt(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a, b;
     compared(L, &a, &b);
     lua_pushboolean(L, liq_dec_cmp(a, b) < 0);
@@ -255,6 +327,7 @@ static int m_lt(lua_State *L)
 
 static int m_le(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a, b;
     compared(L, &a, &b);
     lua_pushboolean(L, liq_dec_cmp(a, b) <= 0);
@@ -270,6 +343,7 @@ static void push_text(lua_State *L, liq_dec v)
 
 static int m_tostring(lua_State *L)
 {
+    hookrt_charge_op(L);
     push_text(L, check_dec(L, 1));
     return 1;
 }
@@ -277,9 +351,8 @@ static int m_tostring(lua_State *L)
 static void push_operand_text(lua_State *L, int idx)
 {
     int t = lua_type(L, idx);
-    if (is_dec(L, idx)) {
-        liq_dec v;
-        memcpy(&v, lua_touserdata(L, idx), sizeof v);
+    liq_dec v;
+    if (fast_dec(L, idx, &v)) {
         push_text(L, v);
     } else if (t == LUA_TSTRING || t == LUA_TNUMBER) {
         luaL_tolstring(L, idx, NULL);
@@ -290,6 +363,7 @@ static void push_operand_text(lua_State *L, int idx)
 
 static int m_concat(lua_State *L)
 {
+    hookrt_charge_op(L);
     push_operand_text(L, 1);
     push_operand_text(L, 2);
     lua_concat(L, 2);
@@ -300,6 +374,7 @@ static int m_concat(lua_State *L)
 
 static int d_round(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = check_dec(L, 1), step = check_dec(L, 2), r;
     const char *name = luaL_optstring(L, 3, "half_even");
     liq_round mode;
@@ -313,24 +388,28 @@ static int d_round(lua_State *L)
 
 static int d_abs(lua_State *L)
 {
+    hookrt_charge_op(L);
     push_dec(L, liq_dec_abs(check_dec(L, 1)));
     return 1;
 }
 
 static int d_sign(lua_State *L)
 {
+    hookrt_charge_op(L);
     lua_pushinteger(L, liq_dec_sign(check_dec(L, 1)));
     return 1;
 }
 
 static int d_is_zero(lua_State *L)
 {
+    hookrt_charge_op(L);
     lua_pushboolean(L, liq_dec_sign(check_dec(L, 1)) == 0);
     return 1;
 }
 
 static int d_min(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
     push_dec(L, liq_dec_min(a, b));
     return 1;
@@ -338,6 +417,7 @@ static int d_min(lua_State *L)
 
 static int d_max(lua_State *L)
 {
+    hookrt_charge_op(L);
     liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
     push_dec(L, liq_dec_max(a, b));
     return 1;
@@ -354,7 +434,7 @@ static int dec_of_string(lua_State *L, size_t len)
     hookrt_charge(L, 1 + len / 8);
     lua_settop(L, 2);
     lua_pushvalue(L, 2);
-    if (lua_rawget(L, FROM_STR_UP) == LUA_TUSERDATA)
+    if (lua_rawget(L, FROM_STR_UP) != LUA_TNIL)
         return 1;
     lua_pop(L, 1);
     liq_dec v;
@@ -384,6 +464,7 @@ static int dec_call(lua_State *L)
     size_t len;
     if (lua_type(L, 2) == LUA_TSTRING && (len = lua_rawlen(L, 2)) <= FROM_STR_LEN)
         return dec_of_string(L, len);
+    hookrt_charge_op(L);
     if (!get_operand(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
     push_dec(L, v);
@@ -424,6 +505,11 @@ void liq_hookdec_open(lua_State *L)
     hookdec_refs *r = hookrt_dec_refs(L);
     lua_pushvalue(L, mt);
     r->mt = luaL_ref(L, LUA_REGISTRYINDEX);
+    /* the small decimals' metatable: every light userdata shares one */
+    lua_pushlightuserdata(L, NULL);
+    lua_pushvalue(L, mt);
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
     r->nstr = 0;
 
     lua_createtable(L, 0, 3);

@@ -219,6 +219,75 @@ static void test_dec_methods_metamethods_and_mixed_operands(void **state)
 
 /* ---- limits -------------------------------------------------------- */
 
+/* Small decimals travel in the bits of a light userdata (as m, m * 10^6
+ * or m * 10^12 for a 61-bit m), the rest as a full userdata
+ * (hook_dec.c): on each side of every edge a value reads, computes,
+ * compares and returns exactly, however it was made. */
+static void test_decimals_are_exact_on_each_side_of_their_forms(void **state)
+{
+    (void)state;
+    static const char *const values[] = {
+        "0", "1", "-1", "0.000000000001", "-0.000000000001",
+        "1152921.504606846975", "1152921.504606846976",      /* 2^60 - 1, 2^60 raws */
+        "-1152921.504606846976", "-1152921.504606846977",
+        "1152921504606.846975", "1152921504606.846976",      /* m * 10^6 at 2^60 */
+        "1152921504606.846977", "-1152921504606.846976", "-1152921504606.846977",
+        "1152921504606846975", "1152921504606846976",        /* m * 10^12 at 2^60 */
+        "-1152921504606846976", "-1152921504606846977",
+        "1152921504606846975.000001", "99999999999999.5",
+        "170141183460469231731687303.715884105726",          /* the largest raw, less 1 */
+        "-170141183460469231731687303.715884105726",
+    };
+    liq_hookrt *h = load(HOOKS "arith.lua");
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_hook_field f[] = {
+            {.key = "x", .kind = LIQ_HF_DEC, .dec = D(values[i])},
+            {.key = "s", .kind = LIQ_HF_STR, .str = values[i]},
+        };
+        char want[128];
+        snprintf(want, sizeof want, "%s|true|true|true", values[i]);
+        assert_int_equal(call(h, "same_value", f, 2, &d), LIQ_OK);
+        assert_ret_str(h, NULL, want);
+        liq_hookrt_ret_done(h);
+        assert_int_equal(call(h, "liquidation_fee", (liq_hook_field[]){
+                                  {.key = "notional", .kind = LIQ_HF_DEC, .dec = D(values[i])},
+                                  {.key = "rate", .kind = LIQ_HF_DEC, .dec = D("1")}},
+                              2, &d),
+                         LIQ_OK);
+        assert_ret_dec(h, NULL, values[i]);
+        liq_hookrt_ret_done(h);
+        liq_diags_free(&d);
+    }
+    liq_hookrt_free(h);
+}
+
+/* Lua names a decimal "dec" in its own messages whichever form carries
+ * it (a small one is a light userdata, which Lua would call "userdata"). */
+static void test_lua_messages_name_every_decimal_dec(void **state)
+{
+    (void)state;
+    static const struct { const char *how; int line; const char *msg; } cases[] = {
+        {"mod", 85, "hook misuse: attempt to perform arithmetic on a dec value (local 'd')"},
+        {"call", 86, "hook misuse: attempt to call a dec value (local 'd')"},
+        {"for", 87, "hook misuse: bad 'for' initial value (number expected, got dec)"},
+        {"len", 88, "hook misuse: attempt to get length of a dec value (local 'd')"},
+    };
+    static const char *const values[] = {"1.5", "1152921.504606846976"};   /* light, full */
+    liq_hookrt *h = load(HOOKS "arith.lua");
+    for (size_t v = 0; v < 2; v++)
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            liq_diags d = LIQ_DIAGS_INIT;
+            liq_hook_field f[] = {
+                {.key = "x", .kind = LIQ_HF_DEC, .dec = D(values[v])},
+                {.key = "how", .kind = LIQ_HF_STR, .str = cases[i].how},
+            };
+            assert_int_equal(call(h, "misuse", f, 2, &d), LIQ_EHOOK);
+            assert_one_diag(&d, LIQ_EHOOK, HOOKS "arith.lua", cases[i].line, cases[i].msg);
+        }
+    liq_hookrt_free(h);
+}
+
 static void test_infinite_loop_is_stopped_by_the_instruction_budget(void **state)
 {
     (void)state;
@@ -1152,6 +1221,25 @@ static void test_budget_holds_at_its_edge_and_stops_one_past_it(void **state)
     liq_hookrt_free(h);
 }
 
+/* Each operation of the decimal type costs one unit (its C arithmetic is
+ * work the VM's count does not see): dec(2), + * / -, unary -, dec.max,
+ * :abs, +, < and <= are eleven, so with table.move's 5 + n the hook
+ * spends 16 + n units (its few VM instructions cost nothing below the
+ * count step of 1000). */
+static void test_decimal_operations_are_charged_at_the_edge(void **state)
+{
+    (void)state;
+    liq_hookrt *h = load_with(HOOKS "edges.lua", 0, 1000);
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(call_n(h, "dec_ops_then_move_n", 1000 - 16, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, "2");
+    liq_hookrt_ret_done(h);
+    assert_int_equal(call_n(h, "dec_ops_then_move_n", 1000 - 15, &d), LIQ_EHOOK);
+    assert_one_diag(&d, LIQ_EHOOK, HOOKS "edges.lua", 39,
+                    "hook dec_ops_then_move_n: instruction budget of 1000 exceeded");
+    liq_hookrt_free(h);
+}
+
 /* No string in a hook is longer than 4096 bytes: string.rep says so
  * before it works, any other way (here ..) when the string is made. */
 static void test_string_limit_holds_at_its_edge_and_stops_one_past_it(void **state)
@@ -1471,6 +1559,8 @@ int main(void)
         cmocka_unit_test(test_dec_refuses_text_that_is_not_a_decimal),
         cmocka_unit_test(test_dec_overflow_and_division_by_zero_are_errors),
         cmocka_unit_test(test_dec_methods_metamethods_and_mixed_operands),
+        cmocka_unit_test(test_decimals_are_exact_on_each_side_of_their_forms),
+        cmocka_unit_test(test_lua_messages_name_every_decimal_dec),
         cmocka_unit_test(test_infinite_loop_is_stopped_by_the_instruction_budget),
         cmocka_unit_test(test_budget_is_per_runtime_and_named_in_the_message),
         cmocka_unit_test(test_pcall_in_a_hook_cannot_swallow_the_budget),
@@ -1517,6 +1607,7 @@ int main(void)
         cmocka_unit_test(test_hostile_hooks_fail_with_their_message),
         cmocka_unit_test(test_every_hostile_hook_is_checked),
         cmocka_unit_test(test_budget_holds_at_its_edge_and_stops_one_past_it),
+        cmocka_unit_test(test_decimal_operations_are_charged_at_the_edge),
         cmocka_unit_test(test_string_limit_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_counts_what_the_allocator_holds),

@@ -70,3 +70,20 @@ end
 function bad_arith_type(ctx)
   return dec(1) + {}
 end
+
+-- ctx.x is the decimal ctx.s reads: the same value however it was made
+function same_value(ctx)
+  local x, one_unit = ctx.x, dec("0.000000000001")
+  return tostring(x) .. "|" .. tostring(dec(ctx.s) == x) .. "|"
+      .. tostring((x - one_unit) + one_unit == x) .. "|"
+      .. tostring(x + one_unit ~= x and x - one_unit < x)
+end
+
+-- Lua's own messages name a decimal "dec", small or large
+function misuse(ctx)
+  local d = ctx.x
+  if ctx.how == "mod" then return d % 2 end
+  if ctx.how == "call" then return d() end
+  if ctx.how == "for" then for i = d, 2 do end end
+  return #d
+end

@@ -29,3 +29,13 @@ end
 function quick(ctx)
   return 1
 end
+
+-- eleven decimal operations (a unit each), then table.move's 5 + n units
+function dec_ops_then_move_n(ctx)
+  local a = dec(2)
+  local b = a + a - a * a / a
+  b = -b + dec.max(b, a):abs()
+  if b < a and b <= a then b = a end
+  table.move({}, 1, ctx.n, 1)
+  return b
+end
