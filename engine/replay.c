@@ -115,6 +115,13 @@ static liq_status liquidate(rp *r, size_t i, liq_dec lp, liq_dec slip)
              book_id(r->b, i), D(last->limit), D(m));
         return replay_index(r, i);
     }
+    if (last->deleveraged)
+        /* Refused by the limit and deleveraged instead (Kraken's assignment
+         * and unwind; dYdX below zero): the liquidation event that follows
+         * is that close, at the mark, as eval's liquidation_order says. */
+        replay_emit(r, "\"type\":\"liquidation_unfilled\",\"account\":\"%s\",\"limit_price\":\"%s\","
+                "\"trigger\":\"%s\",\"next\":\"deleveraged\"}",
+             book_id(r->b, i), D(last->limit), D(m));
     /* What the close's event says the forced part cost (computed here:
      * replay_emit evaluates nothing when no one reads the events). */
     liq_dec forced = c_sub(c, pnl_t, pnl_f);

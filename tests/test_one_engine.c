@@ -48,6 +48,7 @@ typedef struct sums {
     liq_dec unforced, forced, fees, deficit;
     size_t events;
     char actions[400];        /* debt_action lines as "type when amount; ..." */
+    char next[16];            /* the last refused order's next step, or "" */
 } sums;
 
 /* Cases whose debt got actions, compared between eval and replay. */
@@ -94,6 +95,8 @@ static void on_event(void *ud, const char *line)
         if (!s->liquidated)
             liq_dec_format(jd(o, "trigger"), s->trigger);
         s->liquidated = true;
+        /* retried, or deleveraged: what eval's liquidation_order.next says. */
+        snprintf(s->next, sizeof s->next, "%s", json_string_value(json_object_get(o, "next")));
     }
     if (closed || partial || !strcmp(type, "backstop_takeover")) {
         if (!s->liquidated) {
@@ -332,6 +335,11 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
             same("loss.forced", pn, k, jtext(r, "loss.forced", b, sizeof b), got.forced);
             same("loss.fees", pn, k, jtext(r, "loss.fees", b, sizeof b), got.fees);
             same("deficit", pn, k, jtext(r, "deficit", b, sizeof b), got.deficit);
+            /* A limit's refused order: the venue's next step is one answer. */
+            if (strcmp(jtext(r, "liquidation_order.next", b, sizeof b),
+                       got.next[0] ? got.next : "null") != 0)
+                fail_msg("%s case %zu: liquidation_order.next: eval %s, replay %s\n%s", pn, k, b,
+                         got.next[0] ? got.next : "null", yaml);
         }
         if (owed_comparable(p)) {
             same("debt.owed", pn, k, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);

@@ -639,6 +639,10 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
             assert_int_equal(tick, 0);
             l->side[i] = 0;
             l->refused++;
+        } else if (!strcmp(type, "liquidation_unfilled")) {
+            /* An order its limit refused: it moves no money (retried, or
+             * the liquidation event that follows is the deleveraging). */
+            jacct(l, o, "account");
         } else if (!strcmp(type, "liquidation"))
             on_liquidation(l, o, mark);
         else if (!strcmp(type, "partial_liquidation"))
@@ -1566,6 +1570,40 @@ static void test_funding_venue_charges_every_open_position_per_base_unit(void **
 }
 
 /*
+ * Kraken Futures' Equity Protection Process in a book (policies/
+ * kraken-futures.yaml, liquidation.limit: bankruptcy, unfilled: adl; the
+ * examples file's kraken-futures-e2e-gap-to-assignment-and-unwind, now
+ * beside a counterparty). books/epp-gap.csv through paths/hook-if.csv
+ * (50,000, then 44,000): L long 1 at 50,000, 10x, 5,000 of margin, S the
+ * short it trades with. The IOC's limit is L's bankruptcy price 45,000;
+ * the market at 44,000 is beyond it, so the order fills nothing
+ * (liquidation_unfilled, next: deleveraged) and the position is assigned:
+ * realised at the mark, 6,000 against 5,000, the 1,000 beyond the
+ * bankruptcy price to the adl stage first, where S takes the position at
+ * 45,000 and gives up 1,000 of its profit. The fund pays nothing.
+ */
+static void test_a_refused_liquidation_order_is_deleveraged_and_says_so(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "policies/kraken-futures.yaml", "tests/data/replay/books/epp-gap.csv",
+                 "tests/data/replay/paths/hook-if.csv", NULL);
+    static const char *const want[] = {
+        "liquidation_unfilled@1 account=L limit_price=45000 trigger=44000 next=deleveraged",
+        "liquidation@1 account=L side=long size=1 liquidation_price=45454.545454545455 "
+        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
+        "adl@1 account=L counterparty=S size=1 price=45000 covered=1000 forgone_profit=1000",
+        "shortfall@1 account=L deficit=1000 insurance_fund=0 adl=1000 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=unlimited",
+        NULL};
+    expect_events(&r.ev, want);
+    assert_dec_eq(r.s.covered[1], D("1000"), "ADL: the assignment");
+    check_ledger(&r);
+    assert_dec(r.l.cash[0], "0", "L: 5,000 - 6,000 + 1,000");
+    replayed_free(&r);
+}
+
+/*
  * A path's depth column (the quote notional that moves the price 1 %):
  * liquidations at one tick walk the same book, each at 1 % per depth of
  * the notional taken up to the middle of its own order.
@@ -1867,6 +1905,7 @@ int main(void)
         cmocka_unit_test(test_interest_is_charged_to_every_open_account_per_period),
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
         cmocka_unit_test(test_funding_venue_charges_every_open_position_per_base_unit),
+        cmocka_unit_test(test_a_refused_liquidation_order_is_deleveraged_and_says_so),
         cmocka_unit_test(test_depth_column_makes_later_liquidations_fill_worse),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
