@@ -1604,6 +1604,40 @@ static void test_a_refused_liquidation_order_is_deleveraged_and_says_so(void **s
 }
 
 /*
+ * Collateral with its own price in a book (issue 10, item 6): GMX's own
+ * test (gmx-synthetics test/exchange/LiquidationOrder.ts at bf46b027; the
+ * examples file's gmx-v2-weth-collateral-not-liquidatable-at-4200 and
+ * -liquidated-at-4000). books/gmx-weth.csv through paths/gmx-weth.csv: L
+ * long 40 ETH at 5,000, 4x, its 50,000 of margin held as 10 WETH, whose
+ * price follows ETH. At 4,200 the WETH is worth 42,000 (-8,000) and the
+ * position has lost 32,000: 10,000 left, above 0.5 % x 200,000 = 1,000,
+ * so GMX reverts PositionShouldNotBeLiquidated and so does the replay. At
+ * 4,000: 40,000 of WETH (-2,000) against a loss of 40,000, the
+ * liquidation price solved again at 5,000 - 39,000 / 40 = 4,025: liquidated
+ * at 4,000 (GMX: position count 1 -> 0), the 400 fee capped at the nothing
+ * left. The collateral's fall, 10,000, is the summary's.
+ */
+static void test_collateral_in_its_own_asset_is_revalued_and_liquidates(void **state)
+{
+    (void)state;
+    replayed r;
+    replay_files(&r, "policies/gmx-v2.yaml", "tests/data/replay/books/gmx-weth.csv",
+                 "tests/data/replay/paths/gmx-weth.csv", NULL);
+    static const char *const want[] = {
+        "collateral_revalued@1 account=L price=4200 change=-8000 margin=42000",
+        "collateral_revalued@2 account=L price=4000 change=-2000 margin=40000",
+        "liquidation@2 account=L side=long size=40 liquidation_price=4025 trigger=4000 "
+        "fill=4000 unforced=40000 forced=0 fee=0 forfeited=0 deficit=0",
+        NULL};
+    expect_events(&r.ev, want);
+    assert_int_equal(r.s.liquidations, 1);
+    assert_true(r.s.has_collateral);
+    assert_dec_eq(r.s.collateral_revalued, D("-10000"), "the WETH's fall while open");
+    assert_dec_eq(r.s.deficit, D("0"), "nothing beyond the collateral");
+    replayed_free(&r);
+}
+
+/*
  * A path's depth column (the quote notional that moves the price 1 %):
  * liquidations at one tick walk the same book, each at 1 % per depth of
  * the notional taken up to the middle of its own order.
@@ -1906,6 +1940,7 @@ int main(void)
         cmocka_unit_test(test_clawback_venue_charges_winners_pro_rata),
         cmocka_unit_test(test_funding_venue_charges_every_open_position_per_base_unit),
         cmocka_unit_test(test_a_refused_liquidation_order_is_deleveraged_and_says_so),
+        cmocka_unit_test(test_collateral_in_its_own_asset_is_revalued_and_liquidates),
         cmocka_unit_test(test_depth_column_makes_later_liquidations_fill_worse),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_collateral_below_initial_margin),
