@@ -46,6 +46,8 @@ void replay_load(rp *r, size_t i)
     w->collateral = r->coll[i];
 }
 
+static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp);
+
 static bool beyond(int side, liq_dec mark, liq_dec lp)
 {
     return side > 0 ? d_le(mark, lp) : d_ge(mark, lp);
@@ -65,10 +67,31 @@ liq_status replay_index(rp *r, size_t i)
         r->lp[i] = lp;
         return LIQ_OK;
     }
+    if (r->mc_done && !r->mc_done[i] && (st = index_call(r, i, has, lp)) != LIQ_OK)
+        return st;
     if (!has)
         return LIQ_OK;
     return tindex_add(r->side[i] > 0 ? &r->longs : &r->shorts, r->side[i] > 0 ? -lp.raw : lp.raw,
                       (uint32_t)i, r->ver[i]) ? LIQ_OK : LIQ_ENOMEM;
+}
+
+/* Index account i's margin call price, under the version replay_index
+ * just gave it: an account called as it opens is keyed to be reached by
+ * any mark. */
+static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp)
+{
+    bool has, always;
+    liq_dec key = LIQ_DEC_ZERO;
+    liq_status st = wf_margin_call_price(&r->w, r->size[i], r->coll[i], has_lp, lp, &has,
+                                         &always, &key);
+    if (st != LIQ_OK || !has)
+        return st;
+    liq_i128 k = r->side[i] > 0 ? -key.raw : key.raw;
+    if (always)
+        k = r->side[i] > 0 ? LIQ_RAW_MIN + 1 : 0;
+    return tindex_add(r->side[i] > 0 ? &r->mc_longs : &r->mc_shorts, k, (uint32_t)i, r->ver[i])
+               ? LIQ_OK
+               : LIQ_ENOMEM;
 }
 
 
@@ -80,6 +103,8 @@ static liq_status liquidate(rp *r, size_t i, liq_dec lp, liq_dec slip)
     calc *c = &w->c;
     const p_liquidation *pl = &r->w.pr->liquidation;
     liq_dec m = r->mark;
+    if (r->mc_done)
+        r->mc_done[i] = 1;   /* triggered: no margin call after (eval's walk) */
     replay_load(r, i);
     int side = r->side[i];
     liq_dec size = r->size[i];
@@ -153,6 +178,18 @@ static liq_status liquidate(rp *r, size_t i, liq_dec lp, liq_dec slip)
                 "\"unforced\":\"%s\"}",
              book_id(r->b, i), side > 0 ? "long" : "short", D(size), D(m),
              D(equity_at_mark), D(kept), D(deficit), D(liq_dec_neg(pnl_t)));
+    else if (last->takeover || last->deleveraged)
+        /* Settled elsewhere than the market fill: the venue took the
+         * position over at the bankruptcy price (liquidation.fill:
+         * bankruptcy), or deleveraged it there (liquidation.limit) —
+         * eval's close_price, and which of the two. */
+        replay_emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
+                "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
+                "\"forced\":\"%s\",\"fee\":\"%s\",\"forfeited\":\"%s\",\"deficit\":\"%s\","
+                "\"close_price\":\"%s\",\"settled\":\"%s\"}",
+             book_id(r->b, i), side > 0 ? "long" : "short", D(closed), D(lp), D(m),
+             D(last->fill), D(liq_dec_neg(pnl_t)), D(forced), D(fees), D(kept),
+             D(deficit), D(last->close), last->takeover ? "takeover" : "deleveraged");
     else
         replay_emit(r, "\"type\":\"liquidation\",\"account\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                 "\"liquidation_price\":\"%s\",\"trigger\":\"%s\",\"fill\":\"%s\",\"unforced\":\"%s\","
@@ -384,6 +421,65 @@ static void sort_due(rp *r, size_t n)
         memcpy(r->due, a, n * sizeof *a);
 }
 
+/* The tick's margin calls, before its triggers (eval tests the call
+ * before the trigger at each mark): the accounts whose margin call price
+ * the mark has reached (indexed), or every open account not yet called
+ * (naive), in account order, each tested at the mark by eval's own rule
+ * (wf_margin_call_due). A candidate the test holds back goes into its
+ * index again, to be tested at the next mark that reaches it. */
+static liq_status margin_calls(rp *r)
+{
+    size_t nd = 0;
+    if (r->o->naive) {
+        for (size_t i = 0; i < r->n; i++) {
+            if (!r->side[i] || r->mc_done[i])
+                continue;
+            if (!due_room(r, nd))
+                return LIQ_ENOMEM;
+            r->due[nd++] = (due_ent){LIQ_DEC_ZERO, (uint32_t)i, r->ver[i]};
+        }
+    } else {
+        tindex *ts[2] = {&r->mc_longs, &r->mc_shorts};
+        for (int k = 0; k < 2; k++) {
+            heap_ent e;
+            while (tindex_top(ts[k], &e)) {
+                liq_i128 px = k == 0 ? -heap_key(&e) : heap_key(&e);
+                if (!beyond(k == 0 ? 1 : -1, r->mark, (liq_dec){px}))
+                    break;
+                tindex_pop(ts[k]);
+                if (!due_room(r, nd))
+                    return LIQ_ENOMEM;
+                r->due[nd++] = (due_ent){{px}, e.idx, e.ver};
+            }
+        }
+        sort_due(r, nd);
+        nd = live_due(r, nd);
+    }
+    for (size_t k = 0; k < nd; k++) {
+        uint32_t i = r->due[k].idx;
+        replay_load(r, i);
+        liq_dec equity, mm, line;
+        bool due;
+        liq_status st = wf_margin_call_due(&r->w, r->size[i], r->coll[i], r->mark, &due, &equity,
+                                           &mm, &line);
+        if (st != LIQ_OK)
+            return st;
+        if (due) {
+            r->mc_done[i] = 1;
+            r->s->margin_calls++;
+            replay_emit(r, "\"type\":\"margin_call\",\"account\":\"%s\",\"mark\":\"%s\","
+                           "\"equity\":\"%s\",\"maintenance_margin\":\"%s\",\"call_level\":\"%s\"}",
+                        book_id(r->b, i), D(r->mark), D(equity), D(mm), D(line));
+        } else if (!r->o->naive) {
+            liq_dec px = r->due[k].lp;
+            if (!tindex_add(r->side[i] > 0 ? &r->mc_longs : &r->mc_shorts,
+                            r->side[i] > 0 ? -px.raw : px.raw, i, r->due[k].ver))
+                return LIQ_ENOMEM;
+        }
+    }
+    return r->w.c.st;
+}
+
 static liq_status walk(rp *r)
 {
     liq_status st = LIQ_OK;
@@ -400,6 +496,8 @@ static liq_status walk(rp *r)
             (st = pay_funding(r, r->path->funding[r->tick])) != LIQ_OK)
             break;
         if (r->w.interest_on && (st = pay_interest(r)) != LIQ_OK)
+            break;
+        if (r->mc_done && (st = margin_calls(r)) != LIQ_OK)
             break;
         size_t nd = 0;
         if (r->o->naive) {
@@ -479,8 +577,11 @@ static void rp_free(rp *r)
     free(r->soc_from);
     free(r->soc_amt);
     free(r->adl_rank);
+    free(r->mc_done);
     tindex_free(&r->longs);
     tindex_free(&r->shorts);
+    tindex_free(&r->mc_longs);
+    tindex_free(&r->mc_shorts);
 }
 
 /* Book positions are written in linear quote terms; a policy for an
@@ -519,6 +620,14 @@ static liq_status setup(rp *r)
         nlong += b->side[i] > 0;
     if (!r->o->naive && (!tindex_reserve(&r->longs, nlong) || !tindex_reserve(&r->shorts, n - nlong)))
         return LIQ_ENOMEM;
+    /* Margin calls: watched only under a policy that makes them. */
+    if (pr->trigger.margin_call_at.set) {
+        r->s->has_margin_calls = true;
+        if (!(r->mc_done = mem_calloc(n ? n : 1, 1)) ||
+            (!r->o->naive && (!tindex_reserve(&r->mc_longs, nlong) ||
+                              !tindex_reserve(&r->mc_shorts, n - nlong))))
+            return LIQ_ENOMEM;
+    }
     r->total_in = r->s->fund_start;
     for (size_t i = 0; i < n; i++) {
         /* Each book row is opened as a single evaluation opens a
@@ -665,6 +774,7 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
                  "%s%s charges interest on its margin loan, but none accrued: %s",
                  at ? "; " : "", p->r.venue.v, r.w.interest_why);
     }
+    out->settlement = pr->contract.settlement.v;
     out->has_funding = path->has_funding;
     out->has_collateral = path->has_collateral;
     const pdec *bal = &pr->insurance_fund.balance;
@@ -679,6 +789,8 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     if (st == LIQ_OK && !r.o->naive) {
         tindex_seal(&r.longs);
         tindex_seal(&r.shorts);
+        tindex_seal(&r.mc_longs);
+        tindex_seal(&r.mc_shorts);
     }
     double t1 = now_s();
     if (st == LIQ_OK)

@@ -44,6 +44,13 @@ typedef struct rp {
     bool *has_lp;
     uint32_t *ver;
     tindex longs, shorts;
+    /* Margin calls (trigger.margin_call_at; NULL and empty without):
+     * per account 1 once called or triggered (eval calls once, and not
+     * after a liquidation began), and indexed, each side's margin call
+     * prices (wf_margin_call_price) beside its liquidation prices, with
+     * the same versions. */
+    unsigned char *mc_done;
+    tindex mc_longs, mc_shorts;
     /* ledger */
     liq_dec fund, venue, pool, liquidator, market, total_in;
     /* per tick */

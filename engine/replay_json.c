@@ -30,6 +30,7 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
     if (!o)
         return NULL;
     jout_set(b, o, "policy", json_string(policy));
+    jout_set(b, o, "settlement", json_string(s->settlement ? s->settlement : ""));
     jout_set(b, o, "accounts", jcount(s->accounts));
     /* Accounts the venue would not have opened (a leverage it does not
      * offer): out of the book, their cash counted. */
@@ -71,6 +72,8 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
         jout_set(b, o, "collateral_revalued", jdec(s->collateral_revalued));
     if (s->has_interest)
         jout_set(b, o, "interest_paid", jdec(s->interest_paid));
+    if (s->has_margin_calls)
+        jout_set(b, o, "margin_calls", jcount(s->margin_calls));
     if (s->price_note[0]) {
         json_t *notes = json_array();
         jout_push(b, notes, json_string(s->price_note));

@@ -67,12 +67,12 @@ static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, l
     const p_trigger *t = &w->pr->trigger;
     if (*called || !t->margin_call_at.set)
         return LIQ_OK;
-    liq_dec mm, equity;
-    liq_status st = equity_at(w, size, coll, mark, &equity, &mm);
+    liq_dec mm, equity, line;
+    bool due;
+    liq_status st = wf_margin_call_due(w, size, coll, mark, &due, &equity, &mm, &line);
     if (st != LIQ_OK)
         return st;
-    liq_dec line = c_mul(&w->c, mm, t->margin_call_at.v);
-    if (w->c.st == LIQ_OK && d_le(equity, line)) {
+    if (due) {
         *called = true;
         liq_event *e = result_event(w->r, "margin_call", i);
         event_dec(e, "mark", mark);

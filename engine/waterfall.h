@@ -256,6 +256,18 @@ liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark);
  * account.c. */
 liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec lp, bool *due);
 bool wf_mm_breached(const wf *w, liq_dec equity, liq_dec mm);
+/* margin_call.c: is a margin call due for (size, coll) at this mark
+ * (equity at or below trigger.margin_call_at x maintenance margin)? The
+ * equity, margin and call level the event reports. Shared by trigger.c
+ * and replay.c. */
+liq_status wf_margin_call_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due,
+                              liq_dec *equity, liq_dec *mm, liq_dec *line);
+/* margin_call.c: a price at or short of where the call first holds
+ * (*has false: no price calls it; *always: called at any mark, as it
+ * opens), for a replay's index; the test at the mark decides. lp
+ * (has_lp): its liquidation price, the search's far end. */
+liq_status wf_margin_call_price(wf *w, liq_dec size, liq_dec coll, bool has_lp, liq_dec lp,
+                                bool *has, bool *always, liq_dec *key);
 /* Does the venue's backstop take this position over at this mark (equity
  * below backstop.below_mm x maintenance margin)? Shared with replay.c. */
 liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due);

@@ -352,6 +352,9 @@ typedef struct liq_replay_opts {
 } liq_replay_opts;
 
 typedef struct liq_replay_summary {
+    /* The currency every amount below is in: the policy's
+     * contract.settlement (the policy's string: valid while it lives). */
+    const char *settlement;
     size_t accounts, ticks, liquidations, partials, adl_events, socialized_events, debtors;
     size_t refused;          /* accounts the venue would not have opened (not offered) */
     liq_dec loss_total, fees, deficit;
@@ -378,6 +381,10 @@ typedef struct liq_replay_summary {
      * path's time step given: what the open accounts paid the venue. */
     bool has_interest;
     liq_dec interest_paid;
+    /* Under a policy that makes margin calls (trigger.margin_call_at):
+     * the accounts called, each once (a margin_call event). */
+    bool has_margin_calls;
+    size_t margin_calls;
 } liq_replay_summary;
 
 /* Replay every account of book through path under policy. Returns LIQ_OK

@@ -1370,7 +1370,11 @@ static void replay_csv_and_md_have_a_row_per_policy(void **state)
         assert_string_equal(d.rows[i + 1][csv_col(&d, "insurance_fund.end")],
                             json_string_value(json_object_get(json_object_get(s, "insurance_fund"), "end")));
         char cell[128];
-        snprintf(cell, sizeof cell, "\n| %s | %lld | ", json_string_value(json_object_get(s, "policy")),
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "settlement")],
+                            json_string_value(json_object_get(s, "settlement")));
+        snprintf(cell, sizeof cell, "\n| %s | %s | %lld | ",
+                 json_string_value(json_object_get(s, "policy")),
+                 json_string_value(json_object_get(s, "settlement")),
                  json_integer_value(json_object_get(s, "accounts")));
         assert_non_null(strstr(md.out, cell));
     }

@@ -45,14 +45,17 @@ static int64_t below(uint64_t *g, int64_t n) { return (int64_t)(next(g) % (uint6
 typedef struct sums {
     bool liquidated;
     char trigger[LIQ_DEC_STRLEN], fill[LIQ_DEC_STRLEN];
+    char close[LIQ_DEC_STRLEN];   /* where the trader was settled (eval's close_price) */
     liq_dec unforced, forced, fees, deficit;
     size_t events;
     char actions[400];        /* debt_action lines as "type when amount; ..." */
     char next[16];            /* the last refused order's next step, or "" */
+    char calls[200];          /* margin calls as "tick equity level; ..." */
 } sums;
 
-/* Cases whose debt got actions, compared between eval and replay. */
-static size_t debt_cases;
+/* Cases whose debt got actions, and cases with a margin call, compared
+ * between eval and replay. */
+static size_t debt_cases, call_cases;
 
 /* One debt action as the comparison writes it, appended to buf. */
 static void add_action(char *buf, size_t cap, const char *type, json_t *hours, const char *amount)
@@ -110,6 +113,10 @@ static void on_event(void *ud, const char *line)
         s->forced = add(s->forced, jd(o, "forced"));
         s->fees = add(s->fees, jd(o, "fee"));
         liq_dec_format(jd(o, "fill"), s->fill);
+        /* A takeover or a deleveraging settles the trader at the
+         * bankruptcy price, and the event says so. */
+        bool elsewhere = json_object_get(o, "close_price") != NULL;
+        liq_dec_format(jd(o, elsewhere ? "close_price" : "fill"), s->close);
     }
     if (closed) {
         s->fees = add(s->fees, jd(o, "forfeited"));
@@ -129,9 +136,17 @@ static void on_event(void *ud, const char *line)
         /* Taken at the mark: the loss is all unforced; what the vault
          * keeps is the trader's cost, as eval counts it. */
         liq_dec_format(jd(o, "mark"), s->fill);
+        liq_dec_format(jd(o, "mark"), s->close);
         s->unforced = add(s->unforced, jd(o, "unforced"));
         s->fees = add(s->fees, jd(o, "forfeited"));
         s->deficit = add(s->deficit, jd(o, "deficit"));
+    }
+    if (!strcmp(type, "margin_call")) {
+        size_t n = strlen(s->calls);
+        snprintf(s->calls + n, sizeof s->calls - n, "%lld %s %s; ",
+                 (long long)json_integer_value(json_object_get(o, "tick")),
+                 json_string_value(json_object_get(o, "equity")),
+                 json_string_value(json_object_get(o, "call_level")));
     }
     if (!strcmp(type, "debt_action"))
         add_action(s->actions, sizeof s->actions, json_string_value(json_object_get(o, "action")),
@@ -331,6 +346,9 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
                          yaml);
             if (strcmp(jtext(r, "fill_price", b, sizeof b), got.fill[0] ? got.fill : "null") != 0)
                 fail_msg("%s case %zu: fill: eval %s, replay %s\n%s", pn, k, b, got.fill, yaml);
+            if (strcmp(jtext(r, "close_price", b, sizeof b), got.close[0] ? got.close : "null"))
+                fail_msg("%s case %zu: close_price: eval %s, replay %s\n%s", pn, k, b, got.close,
+                         yaml);
             same("loss.unforced", pn, k, jtext(r, "loss.unforced", b, sizeof b), got.unforced);
             same("loss.forced", pn, k, jtext(r, "loss.forced", b, sizeof b), got.forced);
             same("loss.fees", pn, k, jtext(r, "loss.fees", b, sizeof b), got.fees);
@@ -341,6 +359,26 @@ static void one_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, b
                 fail_msg("%s case %zu: liquidation_order.next: eval %s, replay %s\n%s", pn, k, b,
                          got.next[0] ? got.next : "null", yaml);
         }
+        /* The venue's margin calls (trigger.margin_call_at): the same
+         * marks, the same equity and call level (wf_margin_call_due). */
+        char calls[200] = "";
+        size_t ei;
+        json_t *ev;
+        json_array_foreach(json_object_get(r, "events"), ei, ev)
+        {
+            if (strcmp(json_string_value(json_object_get(ev, "type")), "margin_call") != 0)
+                continue;
+            size_t at = strlen(calls);
+            snprintf(calls + at, sizeof calls - at, "%lld %s %s; ",
+                     (long long)json_integer_value(json_object_get(ev, "step")),
+                     json_string_value(json_object_get(ev, "equity")),
+                     json_string_value(json_object_get(ev, "call_level")));
+        }
+        if (strcmp(calls, got.calls) != 0)
+            fail_msg("%s case %zu: margin calls: eval \"%s\", replay \"%s\"\n%s", pn, k, calls,
+                     got.calls, yaml);
+        if (*calls)
+            call_cases++;
         if (owed_comparable(p)) {
             same("debt.owed", pn, k, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);
             /* One debt, the same actions (wf_debt_actions in both). */
@@ -390,9 +428,11 @@ static void every_policy(bool cols)
     }
     globfree(&gl);
     printf("one engine%s: %zu cases over %zu policies, %zu liquidated, %zu with debt actions, "
-           "eval == replay\n",
+           "%zu with a margin call, eval == replay\n",
            cols ? " (mark, oracle, index, last, funding, collateral)" : "", cases, policies,
-           liquidated, debt_cases);
+           liquidated, debt_cases, call_cases);
+    /* Kraken and Coinbase make margin calls: theirs were compared. */
+    assert_true(call_cases > 0);
     assert_true(policies >= 18);
     /* Brokers and spot margin leave debts: their actions were compared. */
     assert_true(debt_cases > 0);

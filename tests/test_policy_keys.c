@@ -990,10 +990,7 @@ static const struct {
     const char *key, *why;
     bool gap;
 } replay_exempt[] = {
-    {"contract.settlement", "the replay's summary names no currency", false},
     {"margin.modes", "one account: margined cross or isolated, the same numbers", false},
-    {"liquidation.fill", "the same money for the trader and the fund; replay's liquidation event "
-                         "names the market fill, not the takeover at the bankruptcy price", false},
     {"adl.close_price", "a book of one account has no counterparties to deleverage", false},
     {"shortfall.order", "a book of one account has no counterparties: ADL covers nothing", false},
     {"hooks.adl", "a book of one account has no counterparties to deleverage", false},
@@ -1004,7 +1001,6 @@ static const struct {
     {"markets[].quote", "the replay's summary does not name the market, and both have the same "
                         "rules at 10x", false},
     {"markets[].kind", "as markets[].quote", false},
-    {"trigger.margin_call_at", "replay emits no margin calls", true},
 };
 
 /* Every evaluation row whose scenario a book can hold changes the replay

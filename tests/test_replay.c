@@ -208,7 +208,7 @@ typedef struct ledger {
     size_t *soc_i, *charge_j;
     liq_dec *soc_amt, *charge_amt, soc_want;
     /* totals, for the summary */
-    size_t liquidations, partials, adl_events, socialized_events, refused;
+    size_t liquidations, partials, adl_events, socialized_events, refused, margin_calls;
     liq_dec fees, deficit, loss_total, covered[6];
 } ledger;
 
@@ -657,7 +657,12 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
             on_charge(l, o, mark);
         else if (!strcmp(type, "socialized_loss"))
             on_socialized(l, o, mark);
-        else if (!strcmp(type, "debt_action")) {
+        else if (!strcmp(type, "margin_call")) {
+            /* The venue's call on an open account: it moves no money. */
+            size_t i = jacct(l, o, "account");
+            assert_true(l->side[i] != 0);
+            l->margin_calls++;
+        } else if (!strcmp(type, "debt_action")) {
             /* The venue's action on a debt, at the last mark: it moves no
              * money. */
             jacct(l, o, "account");
@@ -673,6 +678,7 @@ static void ledger_check(ledger *l, const evlog *ev, const liq_replay_summary *s
     assert_int_equal(s->partials, l->partials);
     assert_int_equal(s->adl_events, l->adl_events);
     assert_int_equal(s->socialized_events, l->socialized_events);
+    assert_int_equal(s->margin_calls, l->margin_calls);
     assert_dec_eq(s->fees, l->fees, "summary fees");
     assert_dec_eq(s->deficit, l->deficit, "summary deficit");
     assert_dec_eq(s->loss_total, l->loss_total, "summary loss_total");
@@ -1118,6 +1124,94 @@ static void test_partial_slices_then_bankrupt_rest(void **state)
     replayed_free(&r);
 }
 
+/* Kraken spot margin calls at 80 % of used margin, twice the 40 % that
+ * liquidates (trigger.margin_call_at: 2; kraken-spot-margin.lua's MM is
+ * 40 % of used margin). books/margin-call.csv: a 5x long and a 5x short
+ * of 1 BTC at 50,000 with 12,000 each: used margin 10,000, MM 4,000, the
+ * call at equity 8,000. The long's equity 12,000 + (P - 50,000) is 8,000
+ * at 46,000: at 46,000.000000000001 it is a hair above (no call), at
+ * 46,000 exactly at the level (called: at or below), at 45,000 below
+ * again (called once only), and at 41,000 below 4,000 (liquidated where
+ * 12,000 + P - 50,000 = 4,000, at 42,000). The short would be called at
+ * 54,000, which the path never reaches. Indexed and naive alike: the
+ * same rule (wf_margin_call_due) decides every candidate. */
+static void test_margin_calls_once_at_the_venues_level_indexed_and_naive(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "margin_call@2 account=a1 mark=46000 equity=8000 maintenance_margin=4000 call_level=8000",
+        "liquidation@4 account=a1 side=long size=1 liquidation_price=42000 trigger=41000 "
+        "fill=41000 unforced=9000 forced=0 fee=0 forfeited=0 deficit=0",
+        NULL};
+    for (int naive = 0; naive < 2; naive++) {
+        replayed r;
+        memset(&r, 0, sizeof r);
+        r.p = load_policy_or_fail("policies/kraken-spot-margin.yaml");
+        r.b = load_book_or_fail(RP("books/margin-call.csv"));
+        r.pa = load_path_or_fail(RP("paths/margin-call.csv"));
+        r.o = (liq_replay_opts){.naive = naive};
+        replay(r.p, r.b, r.pa, r.o, &r.ev, &r.s);
+        expect_events(&r.ev, want);
+        assert_true(r.s.has_margin_calls);
+        assert_int_equal(r.s.margin_calls, 1);
+        char *json = liq_replay_summary_json("k", &r.s);
+        assert_non_null(strstr(json, "\"margin_calls\":1"));
+        free(json);
+        check_ledger(&r);
+        replayed_free(&r);
+    }
+    /* A venue without margin calls reports none, and no count. */
+    replayed r;
+    replay_files(&r, "policies/binance-usdm.yaml", RP("books/margin-call.csv"),
+                 RP("paths/margin-call.csv"), NULL);
+    assert_false(r.s.has_margin_calls);
+    assert_null(strstr(r.ev.buf ? r.ev.buf : "", "margin_call"));
+    char *json = liq_replay_summary_json("b", &r.s);
+    assert_null(strstr(json, "margin_calls"));
+    free(json);
+    replayed_free(&r);
+}
+
+/* Bybit takes a liquidated position over at its bankruptcy price
+ * (liquidation.fill: bankruptcy) and realises the market fill itself;
+ * the trader is settled at the bankruptcy price. books/takeover.csv: 0.2
+ * at 50,000 10x with 1,000, bankrupt at 50,000 - 1,000 / 0.2 = 45,000;
+ * the mark gaps to 44,000, the order fills 1 % below at 43,560: loss
+ * 0.2 x 6,440 = 1,288, deficit 288 (eval's close_price 45,000 and its
+ * takeover event; the money is the same either way). The replay's event
+ * says where the trader was settled and how; the summary names the
+ * currency of its amounts (eval's settlement). */
+static void test_a_takeover_settles_at_the_bankruptcy_price_in_the_event(void **state)
+{
+    (void)state;
+    replayed r;
+    memset(&r, 0, sizeof r);
+    r.p = load_policy_or_fail("policies/bybit-usdt.yaml");
+    r.b = load_book_or_fail(RP("books/takeover.csv"));
+    r.pa = load_path_or_fail(RP("paths/takeover.csv"));
+    r.o = (liq_replay_opts){.slippage = D("0.01")};
+    replay(r.p, r.b, r.pa, r.o, &r.ev, &r.s);
+    static const char *const want[] = {
+        "liquidation@1 account=t1 side=long size=0.2 liquidation_price=45250 trigger=44000 "
+        "fill=43560 unforced=1200 forced=88 fee=0 forfeited=0 deficit=288 close_price=45000 "
+        "settled=takeover",
+        "shortfall@1 account=t1 deficit=288 insurance_fund=288 adl=0 socialized=0 "
+        "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=unlimited",
+        NULL};
+    expect_events(&r.ev, want);
+    assert_string_equal(r.s.settlement, "USDT");
+    char *json = liq_replay_summary_json("bybit-usdt", &r.s);
+    assert_non_null(strstr(json, "{\"policy\":\"bybit-usdt\",\"settlement\":\"USDT\","));
+    free(json);
+    check_ledger(&r);
+    replayed_free(&r);
+    /* An inverse contract settles in its coin: BitMEX's XBTUSD in XBT. */
+    replay_files(&r, "policies/bitmex-xbtusd.yaml", RP("books/takeover.csv"),
+                 RP("paths/takeover.csv"), NULL);
+    assert_string_equal(r.s.settlement, "XBT");
+    replayed_free(&r);
+}
+
 /* ---- 4. indexed = naive, on random books ---------------------------------------- */
 
 /* Each random book goes through a random path under six shipped policies,
@@ -1212,6 +1306,8 @@ static void assert_summaries_equal(const liq_replay_summary *a, const liq_replay
     assert_int_equal(a->adl_events, b->adl_events);
     assert_int_equal(a->socialized_events, b->socialized_events);
     assert_int_equal(a->debtors, b->debtors);
+    assert_int_equal(a->has_margin_calls, b->has_margin_calls);
+    assert_int_equal(a->margin_calls, b->margin_calls);
     assert_dec_eq(a->loss_total, b->loss_total, "loss_total");
     assert_dec_eq(a->fees, b->fees, "fees");
     assert_dec_eq(a->deficit, b->deficit, "deficit");
@@ -1247,8 +1343,12 @@ static void assert_same_stream(const evlog *a, const evlog *b, const char *what)
 static void test_indexed_equals_naive_on_random_books(void **state)
 {
     (void)state;
-    static const char *const names[] = {"binance-usdm", "bybit-usdt",         "bitmex-xbtusd",
-                                        "deribit",      "kraken-spot-margin", "hyperliquid"};
+    /* Kraken (a hooked margin) and Coinbase (a table) make margin calls:
+     * the index of margin call prices is checked against the naive test
+     * of every open account at every tick. */
+    static const char *const names[] = {"binance-usdm",       "bybit-usdt",  "bitmex-xbtusd",
+                                        "deribit",            "hyperliquid", "kraken-spot-margin",
+                                        "coinbase-us-derivatives"};
     enum { NPOL = sizeof names / sizeof *names, BOOKS = 30 };
     liq_policy *pol[NPOL];
     for (size_t k = 0; k < NPOL; k++) {
@@ -1299,6 +1399,7 @@ static void test_indexed_equals_naive_on_random_books(void **state)
             all.adl_events += si.adl_events;
             all.socialized_events += si.socialized_events;
             all.debtors += si.debtors;
+            all.margin_calls += si.margin_calls;
             ran_dry += liq_dec_sign(si.fund_start) > 0 && liq_dec_sign(si.fund_min) <= 0;
             evlog_free(&idx);
             evlog_free(&nv);
@@ -1308,9 +1409,10 @@ static void test_indexed_equals_naive_on_random_books(void **state)
     }
     /* The books exercise what they are meant to. */
     print_message("random books: %zu liquidations, %zu slices, %zu ADL fills, %zu socialization "
-                  "rounds, %zu debtors, %zu funds run dry\n",
+                  "rounds, %zu debtors, %zu funds run dry, %zu margin calls\n",
                   all.liquidations, all.partials, all.adl_events, all.socialized_events,
-                  all.debtors, ran_dry);
+                  all.debtors, ran_dry, all.margin_calls);
+    assert_true(all.margin_calls > 0);
     assert_true(all.liquidations > 0);
     assert_true(all.partials > 0);
     assert_true(all.adl_events > 0);
@@ -1933,6 +2035,8 @@ int main(void)
         cmocka_unit_test(test_socialized_beyond_profit_under_protection_is_venue),
         cmocka_unit_test(test_socialized_winner_is_not_a_debtor),
         cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
+        cmocka_unit_test(test_margin_calls_once_at_the_venues_level_indexed_and_naive),
+        cmocka_unit_test(test_a_takeover_settles_at_the_bankruptcy_price_in_the_event),
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_a_crash_tick_and_prices_past_64_bits_index_as_naive),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),

@@ -90,8 +90,9 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
                  "%zu socialization rounds, %zu accounts in debt\n",
             s->accounts, s->ticks, s->liquidations, s->partials, s->adl_events,
             s->socialized_events, s->debtors);
-    fprintf(out, "  loss %s, fees %s, deficit %s, debt owed %s\n", D(s->loss_total, a),
-            D(s->fees, b), D(s->deficit, c), D(s->debt_total, e));
+    fprintf(out, "  in %s: loss %s, fees %s, deficit %s, debt owed %s\n",
+            s->settlement ? s->settlement : "", D(s->loss_total, a), D(s->fees, b),
+            D(s->deficit, c), D(s->debt_total, e));
     fprintf(out, "  covered: insurance fund %s, ADL %s, socialized %s, pool %s, venue %s, "
                  "trader debt %s\n",
             D(s->covered[0], a), D(s->covered[1], b), D(s->covered[2], c), D(s->covered[3], e),
@@ -111,11 +112,36 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
     if (s->has_interest)
         fprintf(out, "  interest paid to the venue on its margin loans %s\n",
                 D(s->interest_paid, a));
+    if (s->has_margin_calls)
+        fprintf(out, "  margin calls %zu\n", s->margin_calls);
     if (s->has_collateral)
         fprintf(out, "  collateral revalued (net change while open) %s\n",
                 D(s->collateral_revalued, a));
     if (s->price_note[0])
         fprintf(out, "  (!) %s\n", s->price_note);
+}
+
+/* A text cell: a policy's settlement currency is its own string, so a
+ * CSV field is quoted (RFC 4180) and a Markdown cell escapes its pipes
+ * when the text holds what would split it. */
+static void print_cell(FILE *out, const char *text, bool md)
+{
+    if (!strpbrk(text, md ? "|\r\n" : ",\"\r\n")) {
+        fputs(text, out);
+        return;
+    }
+    fputs(md ? "" : "\"", out);
+    for (const char *c = text; *c; c++) {
+        if (md && (*c == '\r' || *c == '\n'))
+            fputc(' ', out);
+        else if (md && *c == '|')
+            fputs("\\|", out);
+        else if (!md && *c == '"')
+            fputs("\"\"", out);
+        else
+            fputc(*c, out);
+    }
+    fputs(md ? "" : "\"", out);
 }
 
 /* CSV and Markdown: one row per policy, the JSON summary's fields
@@ -125,7 +151,7 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
                        size_t n, bool md)
 {
     static const char *const heads[] = {
-        "policy", "accounts", "ticks", "liquidations", "partial_liquidations", "adl_events",
+        "policy", "settlement", "accounts", "ticks", "liquidations", "partial_liquidations", "adl_events",
         "socialized_events", "debtors", "loss_total", "fees", "deficit",
         "covered_by.insurance_fund", "covered_by.adl", "covered_by.socialized",
         "covered_by.liquidity_pool", "covered_by.venue", "covered_by.trader_debt", "debt_total",
@@ -150,8 +176,9 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
     for (size_t k = 0; k < n; k++) {
         const liq_replay_summary *s = &sums[k];
         char v[6][LIQ_DEC_STRLEN], a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
-        fprintf(out, "%s%s%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu", md ? "| " : "", names[k], sep,
-                s->accounts, sep, s->ticks, sep, s->liquidations, sep, s->partials, sep,
+        fprintf(out, "%s%s%s", md ? "| " : "", names[k], sep);
+        print_cell(out, s->settlement ? s->settlement : "", md);
+        fprintf(out, "%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu", sep, s->accounts, sep, s->ticks, sep, s->liquidations, sep, s->partials, sep,
                 s->adl_events, sep, s->socialized_events, sep, s->debtors);
         fprintf(out, "%s%s%s%s%s%s", sep, D(s->loss_total, a), sep, D(s->fees, b), sep,
                 D(s->deficit, c));
