@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "schema.h"
+#include "scenario.h"
 #include "strset.h"
 
 #include <jansson.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- decimal columns --------------------------------------------------- */
 
@@ -86,6 +88,11 @@ static const char *market_key(const void *b, size_t i)
     return ((const liq_book *)b)->markets[i];
 }
 
+static const char *asset_key(const void *b, size_t i)
+{
+    return ((const liq_book *)b)->assets[i];
+}
+
 liq_book *book_new(size_t cap)
 {
     liq_book *b = mem_calloc(1, sizeof *b);
@@ -94,6 +101,7 @@ liq_book *book_new(size_t cap)
     b->cap = cap ? cap : 16;
     b->idcap = b->cap * 8;
     b->mset = (strset)STRSET_INIT(market_key, b);
+    b->aset = (strset)STRSET_INIT(asset_key, b);
     b->idbuf = mem_malloc(b->idcap);
     b->idoff = mem_malloc(b->cap * sizeof *b->idoff);
     b->collateral.n = mem_malloc(b->cap * sizeof(int64_t));
@@ -129,6 +137,15 @@ void liq_book_free(liq_book *b)
     free(b->side);
     free(b->market);
     free(b->line);
+    for (size_t i = 0; i < b->nassets; i++)
+        free(b->assets[i]);
+    free(b->assets);
+    strset_free(&b->aset);
+    free(b->ca_entry);
+    free(b->ca_off);
+    free(b->ca_count);
+    free(b->ca_asset);
+    free(b->ca_amount);
     free(b);
 }
 
@@ -223,6 +240,77 @@ bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int sid
               liq_dec entry, liq_dec lev)
 {
     return add_entry(b, id, NULL, 0, collateral, mode, side, size, entry, lev);
+}
+
+/* ---- collateral assets: the side table ------------------------------- */
+
+/* 1 + the index of asset in b->assets, added if new; 0 on ENOMEM. */
+static uint32_t intern_asset(liq_book *b, const char *asset)
+{
+    long k = strset_find(&b->aset, asset);
+    if (k >= 0)
+        return (uint32_t)k + 1;
+    if (b->nassets == b->capassets) {
+        size_t c = b->capassets ? b->capassets * 2 : 4;
+        if (!grow_arr((void **)&b->assets, c, sizeof *b->assets))
+            return 0;
+        b->capassets = c;
+    }
+    char *a = mem_strdup(asset);
+    if (!a)
+        return 0;
+    b->assets[b->nassets] = a;
+    if (!strset_add(&b->aset, b->nassets)) {
+        free(a);
+        return 0;
+    }
+    return (uint32_t)++b->nassets;
+}
+
+bool book_add_casset(liq_book *b, size_t entry, const char *asset, liq_dec amount)
+{
+    if (!b->nca || b->ca_entry[b->nca - 1] != entry) {
+        if (b->nca == b->capca) {
+            size_t c = b->capca ? b->capca * 2 : 16;
+            if (!grow_arr((void **)&b->ca_entry, c, sizeof *b->ca_entry) ||
+                !grow_arr((void **)&b->ca_off, c, sizeof *b->ca_off) ||
+                !grow_arr((void **)&b->ca_count, c, 1))
+                return false;
+            b->capca = c;
+        }
+        b->ca_entry[b->nca] = (uint32_t)entry;
+        b->ca_off[b->nca] = (uint32_t)b->ncaitems;
+        b->ca_count[b->nca] = 0;
+        b->nca++;
+    }
+    if (b->ncaitems == b->capcaitems) {
+        size_t c = b->capcaitems ? b->capcaitems * 2 : 32;
+        if (!grow_arr((void **)&b->ca_asset, c, sizeof *b->ca_asset) ||
+            !grow_arr((void **)&b->ca_amount, c, sizeof *b->ca_amount))
+            return false;
+        b->capcaitems = c;
+    }
+    uint32_t a = intern_asset(b, asset);
+    if (!a)
+        return false;
+    b->ca_asset[b->ncaitems] = a;
+    b->ca_amount[b->ncaitems] = amount;
+    b->ncaitems++;
+    b->ca_count[b->nca - 1]++;
+    return true;
+}
+
+long book_cassets_of(const liq_book *b, size_t i)
+{
+    size_t lo = 0, hi = b->nca;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->ca_entry[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->nca && b->ca_entry[lo] == i ? (long)lo : -1;
 }
 
 /* ---- one account's positions ----------------------------------------- */
@@ -330,7 +418,8 @@ static bool begin_account(loading *l, size_t first)
 enum { B_ID, B_COLL, B_MODE, B_SIDE, B_SIZE, B_ENTRY, B_LEV, B_MARKET, BNCOL };
 static const char *const book_cols[BNCOL] = {"id",   "collateral",  "mode",     "side",
                                              "size", "entry_price", "leverage", "market"};
-#define BOOK_HEADER "id,collateral,mode,side,size,entry_price,leverage[,market]"
+#define BOOK_HEADER "id,collateral,mode,side,size,entry_price,leverage[,market][,collateral.ASSET...]"
+#define ASSET_PREFIX "collateral."
 
 typedef struct csv_loading {
     loading l;
@@ -338,7 +427,40 @@ typedef struct csv_loading {
     int col[BNCOL];
     size_t nf;
     size_t first;       /* the current account's first entry */
+    /* collateral.ASSET columns: their fields and assets */
+    size_t nasset;
+    int acol[LIQ_MAX_COLLATERAL_ASSETS];
+    char aname[LIQ_MAX_COLLATERAL_ASSETS][BOOK_MAX_ASSET + 1];
 } csv_loading;
+
+/* A collateral.ASSET column of the header: its asset, checked. */
+static bool csv_asset_column(csv_loading *c, const csvr_field *f, size_t i)
+{
+    loading *l = &c->l;
+    char q[200];
+    const char *asset = f->text + strlen(ASSET_PREFIX);
+    size_t len = f->len - strlen(ASSET_PREFIX);
+    csvr_quote(f->text, f->len, q);
+    if (len == 0)
+        return fail(l, LIQ_EINPUT, f->line, f->col,
+                    "column \"%s\": name the collateral asset after the dot (collateral.ETH)", q);
+    if (len > BOOK_MAX_ASSET)
+        return fail(l, LIQ_EINPUT, f->line, f->col,
+                    "column \"%s\": an asset's symbol is at most %d bytes (docs/limits.md)", q,
+                    BOOK_MAX_ASSET);
+    for (size_t k = 0; k < c->nasset; k++)
+        if (strcasecmp(c->aname[k], asset) == 0)
+            return fail(l, LIQ_EINPUT, f->line, f->col,
+                        "column \"%s\" names the asset of column \"" ASSET_PREFIX "%s\" again", q,
+                        c->aname[k]);
+    if (c->nasset == LIQ_MAX_COLLATERAL_ASSETS)
+        return fail(l, LIQ_EINPUT, f->line, f->col,
+                    "column \"%s\": more than %d collateral assets; a book names at most %d "
+                    "(docs/limits.md)", q, LIQ_MAX_COLLATERAL_ASSETS, LIQ_MAX_COLLATERAL_ASSETS);
+    memcpy(c->aname[c->nasset], asset, len + 1);
+    c->acol[c->nasset++] = (int)i;
+    return true;
+}
 
 static bool csv_header(csv_loading *c, const csvr_row *row)
 {
@@ -349,6 +471,11 @@ static bool csv_header(csv_loading *c, const csvr_row *row)
         c->col[k] = -1;
     for (size_t i = 0; i < row->n; i++) {
         const csvr_field *f = &row->f[i];
+        if (strncmp(f->text, ASSET_PREFIX, strlen(ASSET_PREFIX)) == 0) {
+            if (!csv_asset_column(c, f, i))
+                return false;
+            continue;
+        }
         int k = 0;
         while (k < BNCOL && strcmp(f->text, book_cols[k]) != 0)
             k++;
@@ -435,6 +562,24 @@ static bool csv_row(void *ud, const csvr_row *row)
                         book_cols[col], col == B_COLL ? ">= 0" : col == B_LEV ? ">= 1" : "> 0",
                         csvr_quote(f->text, f->len, q));
     }
+    /* Collateral assets: an amount per column, empty (or 0) where the
+     * account holds none of it; held ones back a cross account. */
+    liq_dec amt[LIQ_MAX_COLLATERAL_ASSETS];
+    for (size_t k = 0; k < c->nasset; k++) {
+        const csvr_field *f = &row->f[c->acol[k]];
+        amt[k] = LIQ_DEC_ZERO;
+        if (f->len == 0)
+            continue;
+        if (liq_dec_parse(f->text, f->len, &amt[k]) != LIQ_OK || d_neg(amt[k]))
+            return fail(l, LIQ_EINPUT, f->line, f->col,
+                        ASSET_PREFIX "%s: expected the amount of %s held, a decimal >= 0 (empty: "
+                        "none), got \"%s\"", c->aname[k], c->aname[k],
+                        csvr_quote(f->text, f->len, q));
+        if (d_pos(amt[k]) && mode != MODE_CROSS)
+            return fail(l, LIQ_EINPUT, f->line, f->col,
+                        ASSET_PREFIX "%s: collateral assets back a cross account; account \"%s\" "
+                        "is isolated", c->aname[k], csvr_quote(fid->text, fid->len, q));
+    }
     const char *market = fmk && fmk->len ? fmk->text : NULL;
     bool continues = b->n > 0 && strcmp(book_id(b, c->first), fid->text) == 0;
     if (continues) {
@@ -456,6 +601,23 @@ static bool csv_row(void *ud, const csvr_row *row)
                         "account has one margin mode",
                         fmo->text, b->mode[c->first] == MODE_CROSS ? "cross" : "isolated",
                         book_line(b, c->first), csvr_quote(fid->text, fid->len, q));
+        long ca = c->nasset ? book_cassets_of(b, c->first) : -1;
+        for (size_t k = 0; k < c->nasset; k++) {
+            liq_dec was = LIQ_DEC_ZERO;
+            for (size_t j = 0; ca >= 0 && j < b->ca_count[ca]; j++)
+                if (strcmp(book_asset_name(b, b->ca_off[ca] + j), c->aname[k]) == 0)
+                    was = b->ca_amount[b->ca_off[ca] + j];
+            if (liq_dec_cmp(was, amt[k]) != 0) {
+                const csvr_field *f = &row->f[c->acol[k]];
+                liq_dec_format(was, had);
+                liq_dec_format(amt[k], got);
+                return fail(l, LIQ_EINPUT, f->line, f->col,
+                            ASSET_PREFIX "%s: %s differs from %s on line %d, where account \"%s\" "
+                            "begins; an account's collateral assets are given on each of its rows",
+                            c->aname[k], got, had, book_line(b, c->first),
+                            csvr_quote(fid->text, fid->len, q));
+            }
+        }
     } else {
         long was = strset_find(&l->seen, fid->text);
         if (was >= 0)
@@ -482,6 +644,9 @@ static bool csv_row(void *ud, const csvr_row *row)
         return fail(l, LIQ_EOVERFLOW, row->line, 1, "overflow while netting the account's rows");
     if (r == POS_NOMEM)
         return fail(l, LIQ_ENOMEM, row->line, 1, "out of memory");
+    for (size_t k = 0; !continues && k < c->nasset; k++)
+        if (d_pos(amt[k]) && !book_add_casset(b, c->first, c->aname[k], amt[k]))
+            return fail(l, LIQ_ENOMEM, row->line, 1, "out of memory");
     return continues || begin_account(l, c->first);
 }
 
@@ -527,7 +692,58 @@ static const char *unknown_key(json_t *o, const char *const *allowed)
     return NULL;
 }
 
-static const char *const account_keys[] = {"id", "collateral", "mode", "positions", NULL};
+static const char *const account_keys[] = {"id", "collateral", "mode", "positions",
+                                           "collateral_assets", NULL};
+static const char *const casset_keys[] = {"asset", "amount", NULL};
+
+/* An account's collateral_assets: [{asset, amount}], as a scenario's
+ * account.collateral_assets (at most 16, each asset once, amounts > 0),
+ * checked into names and amounts. NULL when fine, else what is wrong. */
+static const char *ndjson_cassets(json_t *ca, int mode, const char **name, liq_dec *amount,
+                                  size_t *n, char *buf, size_t cap)
+{
+    const char *why = NULL;
+    *n = 0;
+    if (!json_is_array(ca))
+        return "expected a list of {\"asset\", \"amount\"}";
+    if (json_array_size(ca) > LIQ_MAX_COLLATERAL_ASSETS) {
+        snprintf(buf, cap, "%zu assets, more than the limit of %d (docs/limits.md)",
+                 json_array_size(ca), LIQ_MAX_COLLATERAL_ASSETS);
+        return buf;
+    }
+    if (json_array_size(ca) && mode != MODE_CROSS)
+        return "collateral assets back a cross account; set \"mode\": \"cross\"";
+    for (size_t k = 0; k < json_array_size(ca); k++) {
+        json_t *a = json_array_get(ca, k);
+        const char *bad, *asset = json_string_value(json_object_get(a, "asset"));
+        char q[200];
+        if (!json_is_object(a))
+            return "expected an object {\"asset\", \"amount\"}";
+        if ((bad = unknown_key(a, casset_keys))) {
+            snprintf(buf, cap, "unknown key \"%s\"; expected asset, amount",
+                     csvr_quote(bad, strlen(bad), q));
+            return buf;
+        }
+        if (!asset || !asset[0])
+            return "asset: expected the asset's symbol (a string)";
+        if (strlen(asset) > BOOK_MAX_ASSET)
+            return "asset: longer than 23 bytes (docs/limits.md)";
+        if (!json_dec(json_object_get(a, "amount"), &amount[k], &why)) {
+            snprintf(buf, cap, "amount: %s", why);
+            return buf;
+        }
+        if (!d_pos(amount[k]))
+            return "amount: expected a decimal > 0 (the units of the asset held)";
+        for (size_t j = 0; j < k; j++)
+            if (strcasecmp(name[j], asset) == 0) {
+                snprintf(buf, cap, "%s is listed twice", csvr_quote(asset, strlen(asset), q));
+                return buf;
+            }
+        name[k] = asset;
+        *n = k + 1;
+    }
+    return NULL;
+}
 static const char *const position_keys[] = {"side", "size", "entry_price", "leverage", "market",
                                             NULL};
 
@@ -543,8 +759,8 @@ static bool ndjson_account(loading *l, json_t *o, int ln)
     json_t *ps = json_object_get(o, "positions");
     if ((bad = unknown_key(o, account_keys))) {
         return fail(l, LIQ_EINPUT, ln, 1,
-                    "unknown key \"%s\" in an account; expected id, collateral, mode, positions "
-                    "(a position's market goes inside the position)",
+                    "unknown key \"%s\" in an account; expected id, collateral, mode, positions, "
+                    "collateral_assets (a position's market goes inside the position)",
                     csvr_quote(bad, strlen(bad), q));
     }
     if (!id)
@@ -561,6 +777,12 @@ static bool ndjson_account(loading *l, json_t *o, int ln)
         key = "mode", why = "expected \"isolated\" or \"cross\"";
     else if (!json_is_array(ps) || json_array_size(ps) == 0)
         key = "positions", why = "expected a non-empty list";
+    const char *aname[LIQ_MAX_COLLATERAL_ASSETS];
+    liq_dec aamt[LIQ_MAX_COLLATERAL_ASSETS];
+    size_t na = 0;
+    json_t *ca = json_object_get(o, "collateral_assets");
+    if (!key && ca && (why = ndjson_cassets(ca, mode, aname, aamt, &na, why_buf, sizeof why_buf)))
+        key = "collateral_assets";
     if (!key) {
         long was = strset_find(&l->seen, id);
         if (was >= 0) {
@@ -619,6 +841,9 @@ static bool ndjson_account(loading *l, json_t *o, int ln)
     }
     if (key)
         return fail(l, LIQ_EINPUT, ln, 1, "%s: %s", key, why);
+    for (size_t k = 0; k < na; k++)
+        if (!book_add_casset(b, first, aname[k], aamt[k]))
+            return fail(l, LIQ_ENOMEM, ln, 1, "out of memory");
     return begin_account(l, first);
 }
 

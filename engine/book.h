@@ -61,10 +61,40 @@ struct liq_book {
     size_t nmarkets, capmarkets;
     strset mset;
     int *line;               /* where the entry's first row is written; NULL when built */
+    /* Collateral assets, for the accounts that hold them (the CSV's
+     * collateral.ASSET columns, the NDJSON account's collateral_assets;
+     * docs/replay.md): a side table, empty (nca 0) when no account holds
+     * one, so the common account costs nothing. Account k of it begins at
+     * entry ca_entry[k] (increasing) and holds ca_count[k] assets from
+     * ca_off[k]: ca_asset[] (1 + an index in assets, each symbol held
+     * once) and ca_amount[] (> 0, in the asset's own units). Its
+     * `collateral` is then what it holds in the settlement currency. */
+    size_t nca, capca;
+    uint32_t *ca_entry, *ca_off;
+    unsigned char *ca_count;
+    size_t ncaitems, capcaitems;
+    uint32_t *ca_asset;
+    liq_dec *ca_amount;
+    char **assets;
+    size_t nassets, capassets;
+    strset aset;
 };
 
 #define BOOK_MAX_ID 255       /* bytes in an account id (docs/limits.md) */
 #define BOOK_MAX_MARKET 64    /* bytes in a market symbol */
+#define BOOK_MAX_ASSET 23     /* bytes in a collateral asset's symbol (the result's asset field) */
+
+/* The side table's account for entry i (the first of its account), or
+ * -1: a search, asked only of a book that has collateral assets. */
+long book_cassets_of(const liq_book *b, size_t i);
+static inline const char *book_asset_name(const liq_book *b, size_t item)
+{
+    return b->assets[b->ca_asset[item] - 1];
+}
+/* Give the account whose first entry is `entry` (the last account
+ * added) the asset `asset` (amount > 0): false on ENOMEM. Building a
+ * book in memory (tests) and loading one go through it. */
+bool book_add_casset(liq_book *b, size_t entry, const char *asset, liq_dec amount);
 
 /* Building a book in memory (bench, tests): caller owns; liq_book_free. */
 liq_book *book_new(size_t cap);

@@ -32,11 +32,15 @@ static const p_casset *rule_for(const p_root *pr, const char *asset)
 
 liq_status wf_collateral_bind(wf *w, wf_casset *out)
 {
-    const liq_scenario *s = w->s;
+    return wf_collateral_bind_list(w, w->s->cassets, w->s->ncassets, out);
+}
+
+liq_status wf_collateral_bind_list(wf *w, const s_cpath *list, size_t n, wf_casset *out)
+{
     const p_root *pr = w->pr;
     const char *ccy = pr->contract.settlement.v;
     w->cassets = out;
-    w->ncassets = s->ncassets;
+    w->ncassets = n;
     if (w->mode != MODE_CROSS && !w->refused) {
         /* The venue chose isolated margin (it offers no cross): one
          * position's margin, not the account's assets, is at risk. */
@@ -45,8 +49,8 @@ liq_status wf_collateral_bind(wf *w, wf_casset *out)
                  "account's collateral assets do not back it (they back a cross account)",
                  pr->venue.v);
     }
-    for (size_t i = 0; i < s->ncassets; i++) {
-        const s_cpath *a = &s->cassets[i];
+    for (size_t i = 0; i < n; i++) {
+        const s_cpath *a = &list[i];
         const p_casset *rule = rule_for(pr, a->asset);
         bool settlement = strcasecmp(a->asset, ccy) == 0;
         out[i] = (wf_casset){a, rule};
@@ -114,4 +118,11 @@ liq_dec wf_collateral_worth(wf *w, size_t t, liq_dec *haircut)
     }
     *haircut = c_sub(&w->c, value, counted);
     return value;
+}
+
+bool wf_collateral_moved(wf *w, size_t t, liq_dec *change, liq_dec *haircut)
+{
+    liq_dec before;
+    *change = c_sub(&w->c, wf_collateral_worth(w, t, haircut), wf_collateral_worth(w, t - 1, &before));
+    return !(d_zero(*change) && d_eq(*haircut, before));
 }

@@ -22,12 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { C_TIME, C_MARK, C_INDEX, C_LAST, C_SLIP, C_DEPTH, C_ORACLE, C_FUNDING, C_COLL, NCOL };
 static const char *const col_names[NCOL] = {"time",  "mark",   "index",   "last",      "slippage",
                                             "depth", "oracle", "funding", "collateral"};
 #define COLUMNS \
-    "time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]"
+    "time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | " \
+    "collateral.ASSET...]"
+#define ASSET_PREFIX "collateral."
 
 typedef struct reading {
     liq_path *p;
@@ -37,6 +40,7 @@ typedef struct reading {
     bool started;
     bool header;
     int col[NCOL];    /* field of each column, -1 when absent */
+    int acol[LIQ_PATH_MAX_ASSETS];   /* field of each collateral.ASSET column */
     size_t nf;        /* fields every row has */
 } reading;
 
@@ -45,7 +49,7 @@ static bool err(reading *r, const csvr_field *f, int line, const char *fmt, ...)
 
 static bool err(reading *r, const csvr_field *f, int line, const char *fmt, ...)
 {
-    char msg[600];
+    char msg[900];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -67,10 +71,42 @@ static bool grow(void **p, size_t cap, size_t size)
 /* A header row: every field a column name, none twice, time and mark
  * among them. Returns false with an error when the row tries to be one
  * (it names at least one column) and fails. */
+/* A collateral.ASSET column: the asset's price (book.h's collateral
+ * assets), its symbol checked. */
+static bool asset_column(reading *r, const csvr_field *f, size_t i)
+{
+    liq_path *p = r->p;
+    char q[200];
+    const char *asset = f->text + strlen(ASSET_PREFIX);
+    size_t len = f->len - strlen(ASSET_PREFIX);
+    csvr_quote(f->text, f->len, q);
+    if (len == 0)
+        return err(r, f, 0, "column \"%s\": name the collateral asset after the dot "
+                   "(collateral.ETH)", q);
+    if (len > LIQ_PATH_ASSET_LEN)
+        return err(r, f, 0, "column \"%s\": an asset's symbol is at most %d bytes "
+                   "(docs/limits.md)", q, LIQ_PATH_ASSET_LEN);
+    for (size_t k = 0; k < p->nassets; k++)
+        if (strcasecmp(p->asset[k], asset) == 0)
+            return err(r, f, 0, "column \"%s\" prices the asset of column \"" ASSET_PREFIX
+                       "%s\" again", q, p->asset[k]);
+    if (p->nassets == LIQ_PATH_MAX_ASSETS)
+        return err(r, f, 0, "column \"%s\": more than %d collateral assets; a path prices at "
+                   "most %d (docs/limits.md)", q, LIQ_PATH_MAX_ASSETS, LIQ_PATH_MAX_ASSETS);
+    memcpy(p->asset[p->nassets], asset, len + 1);
+    r->acol[p->nassets++] = (int)i;
+    return true;
+}
+
 static bool read_header(reading *r, const csvr_row *row)
 {
     for (size_t i = 0; i < row->n; i++) {
         const csvr_field *f = &row->f[i];
+        if (strncmp(f->text, ASSET_PREFIX, strlen(ASSET_PREFIX)) == 0) {
+            if (!asset_column(r, f, i))
+                return false;
+            continue;
+        }
         int k = 0;
         while (k < NCOL && strcmp(f->text, col_names[k]) != 0)
             k++;
@@ -89,6 +125,9 @@ static bool read_header(reading *r, const csvr_row *row)
         if (r->col[k] < 0)
             return err(r, &row->f[0], 0, "the header names no \"%s\" column; a path's columns "
                        "are " COLUMNS, col_names[k]);
+    if (r->col[C_COLL] >= 0 && r->p->nassets)
+        return err(r, &row->f[r->acol[0]], 0, "a path prices the collateral as one asset that "
+                   "every account holds (collateral) or per asset (collateral.ASSET), not both");
     r->header = true;
     r->nf = row->n;
     return true;
@@ -96,6 +135,9 @@ static bool read_header(reading *r, const csvr_row *row)
 
 static bool names_a_column(const csvr_row *row)
 {
+    for (size_t i = 0; i < row->n; i++)
+        if (strncmp(row->f[i].text, ASSET_PREFIX, strlen(ASSET_PREFIX)) == 0)
+            return true;
     for (size_t i = 0; i < row->n; i++)
         for (int k = 0; k < NCOL; k++)
             if (strcmp(row->f[i].text, col_names[k]) == 0)
@@ -165,11 +207,15 @@ static bool read_value(reading *r, const csvr_row *row, int k, liq_dec *out)
     return false;
 }
 
-static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
+static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL],
+                      const liq_dec *av)
 {
     liq_path *p = r->p;
     if (p->n == r->cap) {
         size_t c = r->cap ? r->cap * 2 : 256;
+        for (size_t k = 0; k < p->nassets; k++)
+            if (!grow((void **)&p->asset_px[k], c, sizeof *p->asset_px[k]))
+                return false;
         if (!grow((void **)&p->time, c, sizeof *p->time) ||
             !grow((void **)&p->mark, c, sizeof *p->mark) ||
             !grow((void **)&p->line, c, sizeof *p->line) ||
@@ -197,6 +243,8 @@ static bool push_tick(reading *r, const csvr_row *row, const liq_dec v[NCOL])
     p->collateral[p->n] = v[C_COLL];
     p->slippage[p->n] = v[C_SLIP];
     p->depth[p->n] = v[C_DEPTH];
+    for (size_t k = 0; k < p->nassets; k++)
+        p->asset_px[k][p->n] = av[k];
     p->n++;
     return true;
 }
@@ -212,13 +260,18 @@ static bool on_row(void *ud, const csvr_row *row)
             return true;
     }
     if (row->n != r->nf) {
-        char cols[120] = "";
+        char cols[720] = "";
         size_t used = 0;
-        for (size_t i = 0; i < r->nf; i++)
+        for (size_t i = 0; i < r->nf; i++) {
             for (int k = 0; k < NCOL; k++)
                 if (r->col[k] == (int)i)
                     used += (size_t)snprintf(cols + used, sizeof cols - used, "%s%s",
                                              used ? "," : "", col_names[k]);
+            for (size_t k = 0; k < r->p->nassets; k++)
+                if (r->acol[k] == (int)i)
+                    used += (size_t)snprintf(cols + used, sizeof cols - used, "%s" ASSET_PREFIX "%s",
+                                             used ? "," : "", r->p->asset[k]);
+        }
         return err(r, row->n > r->nf ? &row->f[r->nf] : NULL, row->line,
                    "expected %zu fields (%s), got %zu", r->nf, cols, row->n);
     }
@@ -228,7 +281,15 @@ static bool on_row(void *ud, const csvr_row *row)
     for (int k = C_MARK; k < NCOL; k++)
         if (r->col[k] >= 0 && !read_value(r, row, k, &v[k]))
             return false;
-    if (!push_tick(r, row, v)) {
+    liq_dec av[LIQ_PATH_MAX_ASSETS];
+    for (size_t k = 0; k < r->p->nassets; k++) {
+        const csvr_field *f = &row->f[r->acol[k]];
+        char q[200];
+        if (liq_dec_parse(f->text, f->len, &av[k]) != LIQ_OK || !d_pos(av[k]))
+            return err(r, f, 0, ASSET_PREFIX "%s: expected a decimal price > 0, got \"%s\"",
+                       r->p->asset[k], csvr_quote(f->text, f->len, q));
+    }
+    if (!push_tick(r, row, v, av)) {
         liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_ENOMEM, r->file, row->line, 1, "out of memory");
         return false;
     }
@@ -325,6 +386,8 @@ void liq_path_free(liq_path *p)
     free(p->collateral);
     free(p->slippage);
     free(p->depth);
+    for (size_t k = 0; k < p->nassets; k++)
+        free(p->asset_px[k]);
     free(p->path);
     free(p);
 }

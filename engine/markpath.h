@@ -14,6 +14,11 @@
 #include "liqsim.h"
 #include "pricecol.h"
 
+/* A path's collateral.ASSET columns (docs/limits.md): as many as an
+ * account may hold, each symbol at most 23 bytes (book.h). */
+#define LIQ_PATH_MAX_ASSETS 16
+#define LIQ_PATH_ASSET_LEN 23
+
 struct liq_path {
     char *path;              /* the file, as messages name it */
     size_t n;
@@ -39,6 +44,12 @@ struct liq_path {
      * liquidation's fill then slips further by its size against it. */
     liq_dec *depth;          /* when has_depth */
     bool has_depth;
+    /* collateral.ASSET columns: each asset's price in the settlement
+     * currency, one per tick, for a book's accounts that hold it
+     * (book.h's collateral assets). At most LIQ_PATH_MAX_ASSETS. */
+    size_t nassets;
+    char asset[LIQ_PATH_MAX_ASSETS][LIQ_PATH_ASSET_LEN + 1];
+    liq_dec *asset_px[LIQ_PATH_MAX_ASSETS];
 };
 
 /* Reads a path from CSV text (file names it in messages and in p->path).

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define PROGRESS_STEPS 100
@@ -34,6 +35,8 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void load_cassets(rp *r, size_t i);
+
 /* Point the template wf at account i. */
 void replay_load(rp *r, size_t i)
 {
@@ -44,6 +47,24 @@ void replay_load(rp *r, size_t i)
     w->lev = book_lev(r->b, i);
     w->im = r->im ? r->im[i] : LIQ_DEC_ZERO;
     w->collateral = r->coll[i];
+    if (r->nca)
+        load_cassets(r, i);
+}
+
+/* Account i's collateral assets and haircut, or none. */
+static void load_cassets(rp *r, size_t i)
+{
+    wf *w = &r->w;
+    long k = book_cassets_of(r->b, i);
+    if (k < 0) {
+        w->cassets = NULL;
+        w->ncassets = 0;
+        w->haircut = LIQ_DEC_ZERO;
+        return;
+    }
+    w->cassets = &r->ca_bound[r->ca_first[k]];
+    w->ncassets = r->ca_n[k];
+    w->haircut = r->ca_haircut[k];
 }
 
 static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp);
@@ -58,7 +79,8 @@ liq_status replay_index(rp *r, size_t i)
     replay_load(r, i);
     liq_dec lp;
     bool has;
-    liq_status st = wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
+    liq_status st = wf_liq_price(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]), &has, &lp,
+                                 NULL);
     if (st != LIQ_OK)
         return st;
     r->ver[i]++;
@@ -82,8 +104,8 @@ static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp)
 {
     bool has, always;
     liq_dec key = LIQ_DEC_ZERO;
-    liq_status st = wf_margin_call_price(&r->w, r->size[i], r->coll[i], has_lp, lp, &has,
-                                         &always, &key);
+    liq_status st = wf_margin_call_price(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
+                                         has_lp, lp, &has, &always, &key);
     if (st != LIQ_OK || !has)
         return st;
     liq_i128 k = r->side[i] > 0 ? -key.raw : key.raw;
@@ -261,6 +283,39 @@ static liq_status revalue_collateral(rp *r)
     return LIQ_OK;
 }
 
+/* Collateral in several assets: every open account that holds some is
+ * revalued at this tick's prices, as a single evaluation's walk revalues
+ * them (wf_collateral_moved: the change of their full value, and the
+ * haircut in force); the change moves against the market, the margin
+ * tests see the new haircut, and the account is indexed again. */
+static liq_status revalue_assets(rp *r)
+{
+    calc *c = &r->w.c;
+    if (r->tick == 0)
+        return LIQ_OK;
+    for (size_t k = 0; k < r->nca; k++) {
+        size_t i = r->b->ca_entry[k];
+        if (!r->side[i])
+            continue;
+        replay_load(r, i);
+        liq_dec dv, hc;
+        if (!wf_collateral_moved(&r->w, r->tick, &dv, &hc))
+            continue;
+        r->coll[i] = c_add(c, r->coll[i], dv);
+        r->cash[i] = c_add(c, r->cash[i], dv);
+        r->market = c_sub(c, r->market, dv);
+        r->ca_haircut[k] = hc;
+        r->s->collateral_revalued = c_add(c, r->s->collateral_revalued, dv);
+        replay_emit(r, "\"type\":\"collateral_revalued\",\"account\":\"%s\",\"change\":\"%s\","
+                       "\"margin\":\"%s\",\"haircut\":\"%s\"}",
+                    book_id(r->b, i), D(dv), D(r->coll[i]), D(hc));
+        liq_status st = c->st != LIQ_OK ? c->st : replay_index(r, i);
+        if (st != LIQ_OK)
+            return st;
+    }
+    return c->st;
+}
+
 /* Interest falling due at this tick: every open account pays the venue
  * on its loan, as a single evaluation's walk pays (wf_interest_base and
  * wf_interest_charge); the account is indexed again. */
@@ -309,7 +364,8 @@ static liq_status confirm_due(rp *r, size_t *nd)
         uint32_t i = e.idx;
         bool ok;
         replay_load(r, i);
-        liq_status st = wf_trigger_due(&r->w, r->size[i], r->coll[i], r->mark, e.lp, &ok);
+        liq_status st = wf_trigger_due(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
+                                       r->mark, e.lp, &ok);
         if (st != LIQ_OK)
             return st;
         if (ok) {
@@ -460,8 +516,8 @@ static liq_status margin_calls(rp *r)
         replay_load(r, i);
         liq_dec equity, mm, line;
         bool due;
-        liq_status st = wf_margin_call_due(&r->w, r->size[i], r->coll[i], r->mark, &due, &equity,
-                                           &mm, &line);
+        liq_status st = wf_margin_call_due(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
+                                           r->mark, &due, &equity, &mm, &line);
         if (st != LIQ_OK)
             return st;
         if (due) {
@@ -491,6 +547,8 @@ static liq_status walk(rp *r)
         liq_dec slip = r->path->has_slippage ? r->path->slippage[r->tick] : r->o->slippage;
         r->eaten = LIQ_DEC_ZERO;
         if (r->path->has_collateral && (st = revalue_collateral(r)) != LIQ_OK)
+            break;
+        if (r->nca && (st = revalue_assets(r)) != LIQ_OK)
             break;
         if (r->path->has_funding && !d_zero(r->path->funding[r->tick]) &&
             (st = pay_funding(r, r->path->funding[r->tick])) != LIQ_OK)
@@ -578,10 +636,83 @@ static void rp_free(rp *r)
     free(r->soc_amt);
     free(r->adl_rank);
     free(r->mc_done);
+    free(r->ca_list);
+    free(r->ca_bound);
+    free(r->ca_first);
+    free(r->ca_n);
+    free(r->ca_haircut);
     tindex_free(&r->longs);
     tindex_free(&r->shorts);
     tindex_free(&r->mc_longs);
     tindex_free(&r->mc_shorts);
+}
+
+/* The book's collateral assets, as the walk values them: per account
+ * its cash in the settlement currency (priced 1), then each asset it
+ * holds, priced by the path's column of that name (the settlement
+ * currency may go without). An asset the path does not price is an
+ * input error at the account's row; so is a path that holds every
+ * account's collateral in one asset (its collateral column). */
+static liq_status setup_cassets(rp *r)
+{
+    const liq_book *b = r->b;
+    const liq_path *pa = r->path;
+    const char *ccy = r->w.pr->contract.settlement.v;
+    const char *file = b->path ? b->path : "book";
+    size_t n = r->nca = b->nca, items = b->ncaitems + b->nca;
+    r->ca_list = mem_calloc(items, sizeof *r->ca_list);
+    r->ca_bound = mem_calloc(items, sizeof *r->ca_bound);
+    r->ca_first = mem_malloc(n * sizeof *r->ca_first);
+    r->ca_n = mem_malloc(n);
+    r->ca_haircut = mem_calloc(n, sizeof *r->ca_haircut);
+    if (!r->ca_list || !r->ca_bound || !r->ca_first || !r->ca_n || !r->ca_haircut)
+        return LIQ_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = b->ca_entry[k], f = b->ca_off[k] + k;
+        liq_mark at = {file, book_line(b, i), 0};
+        if (pa->has_collateral) {
+            liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINPUT, file, book_line(b, i), 1,
+                          "account %s: holds collateral assets, priced by a path's "
+                          "collateral.ASSET columns, but %s has a collateral column, which holds "
+                          "every account's collateral in one asset", book_id(b, i),
+                          pa->path ? pa->path : "the path");
+            return LIQ_EINPUT;
+        }
+        r->ca_first[k] = (uint32_t)f;
+        r->ca_n[k] = (unsigned char)(1 + b->ca_count[k]);
+        r->ca_list[f] = (s_cpath){ccy, book_collateral(b, i), NULL, at};
+        for (size_t j = 0; j < b->ca_count[k]; j++) {
+            const char *asset = book_asset_name(b, b->ca_off[k] + j);
+            liq_dec *px = NULL;
+            for (size_t a = 0; a < pa->nassets && !px; a++)
+                if (strcasecmp(pa->asset[a], asset) == 0)
+                    px = pa->asset_px[a];
+            if (!px && strcasecmp(asset, ccy) != 0) {
+                liq_diags_add(r->d, LIQ_SEV_ERROR, LIQ_EINPUT, file, book_line(b, i), 1,
+                              "account %s: holds %s as collateral, and the path has no "
+                              "collateral.%s column to price it (only %s, the settlement "
+                              "currency of %s, goes without)", book_id(b, i), asset, asset, ccy,
+                              r->w.pr->name.v);
+                return LIQ_EINPUT;
+            }
+            r->ca_list[f + 1 + j] = (s_cpath){asset, b->ca_amount[b->ca_off[k] + j], px, at};
+        }
+    }
+    return LIQ_OK;
+}
+
+/* What account k of the side table holds at the first tick: its cash and
+ * each asset at its first price (a scenario's account.collateral_assets
+ * are summed the same way, scenario.c). */
+static liq_dec cassets_value(rp *r, size_t k)
+{
+    calc *c = &r->w.c;
+    liq_dec total = LIQ_DEC_ZERO;
+    for (size_t j = 0; j < r->ca_n[k]; j++) {
+        const s_cpath *a = &r->ca_list[r->ca_first[k] + j];
+        total = c_add(c, total, a->px && r->path->n ? c_mul(c, a->amount, a->px[0]) : a->amount);
+    }
+    return total;
 }
 
 /* Book positions are written in linear quote terms; a policy for an
@@ -628,7 +759,11 @@ static liq_status setup(rp *r)
                               !tindex_reserve(&r->mc_shorts, n - nlong))))
             return LIQ_ENOMEM;
     }
+    liq_status cst = b->nca ? setup_cassets(r) : LIQ_OK;
+    if (cst != LIQ_OK)
+        return cst;
     r->total_in = r->s->fund_start;
+    size_t ka = 0;   /* the next account of the collateral assets' side table */
     for (size_t i = 0; i < n; i++) {
         /* Each book row is opened as a single evaluation opens a
          * scenario's position (position.c): the same conversion, margin
@@ -637,6 +772,14 @@ static liq_status setup(rp *r)
                       .has_size = true, .size = book_size(b, i), .entry = book_entry(b, i),
                       .leverage = book_lev(b, i), .collateral = book_collateral(b, i),
                       .mode = b->mode[i]};
+        /* An account of collateral assets opens with what they are worth
+         * at the first tick (a scenario's account.collateral_assets). */
+        long ca = ka < r->nca && b->ca_entry[ka] == i ? (long)ka++ : -1;
+        r->w.cassets = NULL;
+        r->w.ncassets = 0;
+        r->w.haircut = LIQ_DEC_ZERO;
+        if (ca >= 0)
+            o.collateral = cassets_value(r, (size_t)ca);
         liq_mark at = {b->path ? b->path : "book", 0, 0};
         o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
         r->side[i] = b->side[i];
@@ -646,8 +789,8 @@ static liq_status setup(rp *r)
             if (r->im)
                 r->im[i] = LIQ_DEC_ZERO;
             r->cash[i] = pr->contract.type.v == CT_INVERSE
-                             ? c_div(c, book_collateral(b, i), book_entry(b, i))
-                             : book_collateral(b, i);
+                             ? c_div(c, o.collateral, book_entry(b, i))
+                             : o.collateral;
             r->total_in = c_add(c, r->total_in, r->cash[i]);
             continue;
         }
@@ -666,6 +809,17 @@ static liq_status setup(rp *r)
         liq_diags_free(&od);
         r->cash[i] = r->w.account;
         r->total_in = c_add(c, r->total_in, r->cash[i]);
+        if (ca >= 0 && !r->w.refused) {
+            /* Bound to the policy's ratios as eval binds a scenario's
+             * (a venue that does not count an asset refuses the account),
+             * and the haircut at the first tick. */
+            size_t f = r->ca_first[ca];
+            st = wf_collateral_bind_list(&r->w, &r->ca_list[f], r->ca_n[ca], &r->ca_bound[f]);
+            if (st != LIQ_OK)
+                return st;
+            if (!r->w.refused && r->path->n)
+                wf_collateral_worth(&r->w, 0, &r->ca_haircut[ca]);
+        }
         if (r->w.refused) {
             /* The venue would not have taken this position: it stays out
              * of the book, with its cash, and the summary counts it. */
@@ -776,7 +930,7 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
     }
     out->settlement = pr->contract.settlement.v;
     out->has_funding = path->has_funding;
-    out->has_collateral = path->has_collateral;
+    out->has_collateral = path->has_collateral || b->nca;
     const pdec *bal = &pr->insurance_fund.balance;
     out->fund_finite = r.o->has_fund || !bal->unlimited;
     out->fund_start = r.o->has_fund ? r.o->fund : bal->unlimited ? LIQ_DEC_ZERO : bal->v;

@@ -51,6 +51,18 @@ typedef struct rp {
      * the same versions. */
     unsigned char *mc_done;
     tindex mc_longs, mc_shorts;
+    /* Collateral assets (the book's side table, book.h; nca 0 when no
+     * account holds one): for its account k, the assets as the walk
+     * values them from ca_first[k], ca_n[k] of them (ca_list: the
+     * settlement currency's cash, then the book's), bound to the policy's
+     * ratios (ca_bound), and the haircut in force (ca_haircut), which
+     * every margin test subtracts (wf_margin_coll). */
+    size_t nca;
+    s_cpath *ca_list;
+    wf_casset *ca_bound;
+    uint32_t *ca_first;
+    unsigned char *ca_n;
+    liq_dec *ca_haircut;
     /* ledger */
     liq_dec fund, venue, pool, liquidator, market, total_in;
     /* per tick */
@@ -74,7 +86,8 @@ typedef struct rp {
 
 #define D(v) dstr((v), (char[LIQ_DEC_STRLEN]){0})
 
-/* replay.c: point r->w at account i; (re)index its liquidation price. */
+/* replay.c: point r->w at account i (its collateral assets too, when
+ * the book has any); (re)index its liquidation price. */
 void replay_load(rp *r, size_t i);
 liq_status replay_index(rp *r, size_t i);
 

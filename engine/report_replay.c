@@ -198,6 +198,9 @@ bool liq_replay_report_end(liq_replay_report *r, const liq_replay_summary *s)
     if (!u)
         return false;
     u->sum = *s;
+    /* The summary's currency is the policy's string: the run keeps its
+     * own copy, so the page renders after the policy is freed. */
+    u->sum.settlement = u->settlement;
     u->done = true;
     return !r->oom;
 }

@@ -333,6 +333,15 @@ static bool load_path_csv(liq_scenario *s, const char *csv, const liq_mark *from
                       csv, p->has_slippage ? "slippage" : "depth");
         ok = false;
     }
+    if (ok && p->nassets) {
+        /* A book's accounts hold collateral assets; a scenario's account
+         * prices its own in market.collateral_paths. */
+        liq_diags_add(d, LIQ_SEV_ERROR, LIQ_EINPUT, from->file, from->line, from->col,
+                      "market.path_file: \"%s\" has a collateral.%s column, which only replay "
+                      "reads; a scenario prices account.collateral_assets in "
+                      "market.collateral_paths", csv, p->asset[0]);
+        ok = false;
+    }
     for (size_t i = 0; ok && i < p->n; i++)
         ok = path_push(s, p->mark[i], (liq_mark){csv, p->line[i], p->col[i]});
     for (int c = PCOL_MARK + 1; ok && c < PCOL_COUNT; c++) {

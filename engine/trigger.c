@@ -182,10 +182,8 @@ static liq_status revalue_assets(wf *w, long i, liq_dec size, liq_dec *coll, boo
 {
     if (i == 0)
         return LIQ_OK;
-    liq_dec hc_before, hc;
-    liq_dec dv = c_sub(&w->c, wf_collateral_worth(w, (size_t)i, &hc),
-                       wf_collateral_worth(w, (size_t)i - 1, &hc_before));
-    if (d_zero(dv) && d_eq(hc, hc_before))
+    liq_dec dv, hc;
+    if (!wf_collateral_moved(w, (size_t)i, &dv, &hc))
         return w->c.st;
     *coll = c_add(&w->c, *coll, dv);
     w->haircut = hc;

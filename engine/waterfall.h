@@ -402,11 +402,17 @@ bool wf_interest_on_debt(wf *w, liq_dec owed, liq_dec *per_period);
  * asset without prices that is not the settlement currency is an input
  * error. */
 liq_status wf_collateral_bind(wf *w, wf_casset *out);
+/* The same for n assets of a list (a book's account: replay.c). */
+liq_status wf_collateral_bind_list(wf *w, const s_cpath *list, size_t n, wf_casset *out);
 /* One asset's full value at tick t (at the amount precision), and in
  * *counted the part the venue counts. */
 liq_dec wf_casset_value(wf *w, const wf_casset *a, size_t t, liq_dec *counted);
 /* Every asset's full value at tick t, and the haircut (full less counted). */
 liq_dec wf_collateral_worth(wf *w, size_t t, liq_dec *haircut);
+/* From tick t - 1 to t (t > 0): the change of the assets' full value and
+ * the haircut at t; false when neither moved (nothing to revalue). One
+ * step for the walk (trigger.c) and the replay. */
+bool wf_collateral_moved(wf *w, size_t t, liq_dec *change, liq_dec *haircut);
 /* The collateral a margin test sees: coll less the haircut in force
  * (inline: the walk asks at every tick, and most accounts have none). */
 static inline liq_dec wf_margin_coll(wf *w, liq_dec coll)

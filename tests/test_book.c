@@ -63,10 +63,11 @@ static const bad_case bad_cases[] = {
         "reduction); give the account's net position"},
     {BK "unknown-key.ndjson", false,
      BK "unknown-key.ndjson:1:1: unknown key \"market\" in an account; expected id, collateral, "
-        "mode, positions (a position's market goes inside the position)"},
+        "mode, positions, collateral_assets (a position's market goes inside the position)"},
     {BK "unknown-column.csv", false,
      BK "unknown-column.csv:1:42: unknown column \"levrage\" (did you mean \"leverage\"?); a "
-        "book's columns are id,collateral,mode,side,size,entry_price,leverage[,market]"},
+        "book's columns are id,collateral,mode,side,size,entry_price,leverage[,market][,"
+        "collateral.ASSET...]"},
     {BK "bad-quote.csv", false,
      BK "bad-quote.csv:2:2: CSV: a quote inside a field that does not start with one, or text "
         "after a closing quote (quote the whole field; write a quote in it as \"\")"},
@@ -74,19 +75,71 @@ static const bad_case bad_cases[] = {
      * alike, and a file that is not a path is never quoted. */
     {PT "first-row-typo.csv", true,
      PT "first-row-typo.csv:1:7: not a mark path: the first row is neither a header naming the "
-        "columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal "
+        "columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | collateral.ASSET...]) nor time,mark with a decimal "
         "mark"},
     {PT "secret.csv", true,
      PT "secret.csv:1:1: not a mark path: the first row is neither a header naming the columns "
-        "(time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal mark"},
+        "(time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | collateral.ASSET...]) nor time,mark with a decimal mark"},
     {PT "headerless-5.csv", true,
      PT "headerless-5.csv:1:22: a path without a header has the columns time, mark[, index, "
         "last]; name the columns in a header row (time, mark[, oracle][, index][, last][, "
-        "slippage][, depth][, funding][, collateral]) to give oracle, slippage, depth, "
+        "slippage][, depth][, funding][, collateral | collateral.ASSET...]) to give oracle, slippage, depth, "
         "funding or collateral"},
     {PT "unknown-column.csv", true,
      PT "unknown-column.csv:1:11: unknown column \"slipage\" (did you mean \"slippage\"?); a "
-        "path's columns are time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]"},
+        "path's columns are time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | "
+        "collateral.ASSET...]"},
+    /* Collateral assets (docs/replay.md, *Inputs*; docs/limits.md): a
+     * column per asset, at most 16, each symbol at most 23 bytes, held by
+     * a cross account, the same on each of its rows. */
+    {BK "assets-17.csv", false,
+     BK "assets-17.csv:1:291: column \"collateral.A17\": more than 16 collateral assets; a book "
+        "names at most 16 (docs/limits.md)"},
+    {BK "assets-17.ndjson", false,
+     BK "assets-17.ndjson:1:1: collateral_assets: 17 assets, more than the limit of 16 "
+        "(docs/limits.md)"},
+    {BK "asset-name-24.csv", false,
+     BK "asset-name-24.csv:1:51: column \"collateral.AAAAAAAAAAAAAAAAAAAAAAAA\": an asset's "
+        "symbol is at most 23 bytes (docs/limits.md)"},
+    {BK "asset-name-24.ndjson", false,
+     BK "asset-name-24.ndjson:1:1: collateral_assets: asset: longer than 23 bytes "
+        "(docs/limits.md)"},
+    {BK "asset-no-name.csv", false,
+     BK "asset-no-name.csv:1:51: column \"collateral.\": name the collateral asset after the dot "
+        "(collateral.ETH)"},
+    {BK "asset-twice.csv", false,
+     BK "asset-twice.csv:1:66: column \"collateral.eth\" names the asset of column "
+        "\"collateral.ETH\" again"},
+    {BK "asset-twice.ndjson", false,
+     BK "asset-twice.ndjson:1:1: collateral_assets: eth is listed twice"},
+    {BK "asset-isolated.csv", false,
+     BK "asset-isolated.csv:2:33: collateral.ETH: collateral assets back a cross account; account "
+        "\"a1\" is isolated"},
+    {BK "asset-isolated.ndjson", false,
+     BK "asset-isolated.ndjson:1:1: collateral_assets: collateral assets back a cross account; set "
+        "\"mode\": \"cross\""},
+    {BK "asset-differs.csv", false,
+     BK "asset-differs.csv:3:30: collateral.ETH: 1.5 differs from 1 on line 2, where account "
+        "\"a1\" begins; an account's collateral assets are given on each of its rows"},
+    {BK "asset-bad-amount.csv", false,
+     BK "asset-bad-amount.csv:2:30: collateral.ETH: expected the amount of ETH held, a decimal >= "
+        "0 (empty: none), got \"-1\""},
+    {BK "asset-zero.ndjson", false,
+     BK "asset-zero.ndjson:1:1: collateral_assets: amount: expected a decimal > 0 (the units of "
+        "the asset held)"},
+    {BK "asset-key.ndjson", false,
+     BK "asset-key.ndjson:1:1: collateral_assets: unknown key \"price\"; expected asset, amount"},
+    {PT "assets-17.csv", true,
+     PT "assets-17.csv:1:251: column \"collateral.A17\": more than 16 collateral assets; a path "
+        "prices at most 16 (docs/limits.md)"},
+    {PT "asset-name-24.csv", true,
+     PT "asset-name-24.csv:1:11: column \"collateral.AAAAAAAAAAAAAAAAAAAAAAAA\": an asset's "
+        "symbol is at most 23 bytes (docs/limits.md)"},
+    {PT "asset-and-collateral.csv", true,
+     PT "asset-and-collateral.csv:1:22: a path prices the collateral as one asset that every "
+        "account holds (collateral) or per asset (collateral.ASSET), not both"},
+    {PT "asset-price-zero.csv", true,
+     PT "asset-price-zero.csv:3:9: collateral.ETH: expected a decimal price > 0, got \"0\""},
     {PT "funding-above-one.csv", true,
      PT "funding-above-one.csv:3:10: funding: expected the rate paid at this tick, a decimal "
         "between -1 and 1 (0 where none is due), got \"1.5\""},
@@ -235,6 +288,63 @@ static void market_of_64_bytes_is_kept(void **state)
     liq_book_free(b);
 }
 
+/* An account's collateral assets go in the book's side table, once per
+ * account (its later rows repeat them), in its own units; an account
+ * without any is not in it. Both formats alike. */
+static void collateral_assets_are_kept_per_account(void **state)
+{
+    (void)state;
+    liq_book *b = load_book_or_fail(BK "assets.csv");
+    assert_int_equal(b->n, 3);
+    assert_int_equal(b->nca, 2);
+    long k = book_cassets_of(b, 0);
+    assert_int_equal(k, 0);
+    assert_int_equal(b->ca_count[k], 1);
+    assert_string_equal(book_asset_name(b, b->ca_off[k]), "ETH");
+    assert_dec(b->ca_amount[b->ca_off[k]], "2");
+    assert_dec(book_collateral(b, 0), "100");
+    assert_int_equal(book_cassets_of(b, 1), -1);   /* a2: empty fields */
+    k = book_cassets_of(b, 2);                     /* a3: ETH 0 is none held */
+    assert_int_equal(b->ca_count[k], 1);
+    assert_string_equal(book_asset_name(b, b->ca_off[k]), "BNB");
+    assert_dec(b->ca_amount[b->ca_off[k]], "3.5");
+    liq_book_free(b);
+    b = load_book_or_fail(BK "assets.ndjson");
+    assert_int_equal(b->nca, 1);
+    assert_int_equal(book_cassets_of(b, 0), 0);
+    assert_string_equal(book_asset_name(b, 0), "ETH");
+    assert_dec(b->ca_amount[0], "4");
+    assert_int_equal(book_cassets_of(b, 1), -1);
+    liq_book_free(b);
+    /* At the limits: 16 assets, a symbol of 23 bytes. */
+    b = load_book_or_fail(BK "assets-16.csv");
+    assert_int_equal(b->ca_count[0], 16);
+    liq_book_free(b);
+    b = load_book_or_fail(BK "assets-16.ndjson");
+    assert_int_equal(b->ca_count[0], 16);
+    liq_book_free(b);
+    b = load_book_or_fail(BK "asset-name-23.csv");
+    assert_int_equal(strlen(book_asset_name(b, 0)), BOOK_MAX_ASSET);
+    liq_book_free(b);
+}
+
+/* A path prices each collateral asset in its own column. */
+static void path_prices_each_collateral_asset(void **state)
+{
+    (void)state;
+    liq_path *p = load_path_or_fail(PT "assets.csv");
+    assert_int_equal(p->nassets, 2);
+    assert_string_equal(p->asset[0], "ETH");
+    assert_string_equal(p->asset[1], "BNB");
+    assert_dec(p->asset_px[0][1], "2900");
+    assert_dec(p->asset_px[1][1], "610");
+    assert_false(p->has_collateral);
+    liq_path_free(p);
+    p = load_path_or_fail(PT "assets-16.csv");
+    assert_int_equal(p->nassets, LIQ_PATH_MAX_ASSETS);
+    liq_path_free(p);
+}
+
 /* A header names the path's columns in any order; every column is read. */
 static void path_columns_by_header_name(void **state)
 {
@@ -304,7 +414,7 @@ static void replay_and_scenario_read_a_path_alike(void **state)
     (void)state;
     static const char want[] =
         "tests/data/bad_scenarios/first_row_typo.csv:1:3: not a mark path: the first row is "
-        "neither a header naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) "
+        "neither a header naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | collateral.ASSET...]) "
         "nor time,mark with a decimal mark";
     liq_diags d = LIQ_DIAGS_INIT;
     assert_null(liq_path_load("tests/data/bad_scenarios/first_row_typo.csv", &d));
@@ -335,6 +445,8 @@ int main(void)
         cmocka_unit_test(positions_carry_their_market),
         cmocka_unit_test(market_of_64_bytes_is_kept),
         cmocka_unit_test(values_past_64_bits_read_back_exactly),
+        cmocka_unit_test(collateral_assets_are_kept_per_account),
+        cmocka_unit_test(path_prices_each_collateral_asset),
         cmocka_unit_test(path_columns_by_header_name),
         cmocka_unit_test(path_of_four_prices_keeps_each_column),
         cmocka_unit_test(replay_and_scenario_read_a_path_alike),

@@ -282,7 +282,7 @@ static void loaders_read_standard_input_as_dash(void **state)
     assert_int_equal(with_stdin("tests/data/paths/first-row-typo.csv", load_path, &p, &d),
                      LIQ_EINPUT);
     expect_first_error(&d, "<stdin>:1:7: not a mark path: the first row is neither a header "
-                           "naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral]) "
+                           "naming the columns (time, mark[, oracle][, index][, last][, slippage][, depth][, funding][, collateral | collateral.ASSET...]) "
                            "nor time,mark with a decimal mark");
     liq_diags_free(&d);
 }

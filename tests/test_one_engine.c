@@ -486,6 +486,163 @@ static void test_a_one_account_replay_is_eval_under_every_golden_variant(void **
     assert_true(liquidated > 0);
 }
 
+/* One random cross account holding USDT and BTC as collateral
+ * (account.collateral_assets; a book's collateral and collateral.BTC),
+ * BTC priced along its own path, which falls apart from the mark half
+ * of the time: evaluated and replayed, the trader's numbers must agree,
+ * revaluations included (wf_collateral_moved in both), and a venue that
+ * would not take the account refuses it in both. */
+static void assets_case(liq_policy *p, uint64_t *g, size_t k, size_t *liquidated, size_t *by_coll)
+{
+    int64_t lev = 2 + below(g, 19);
+    bool lng = below(g, 3) != 0;
+    int64_t entry = 20000 + below(g, 60001);
+    int64_t milli = 1 + below(g, 500);
+    char size[32], cash[32], btc[32];
+    snprintf(size, sizeof size, "0.%03lld", (long long)milli);
+    /* What is held: 1 to 3 times the initial margin, part in USDT (none a
+     * quarter of the time), the rest in BTC at its first price. */
+    long long im_cents = (long long)(milli * entry / 10 / lev) + 1;
+    long long total = im_cents * (11 + below(g, 20)) / 10 + 1;
+    long long cash_cents = below(g, 4) == 0 ? 0 : total * below(g, 80) / 100;
+    long long btc_px = 10000 + below(g, 60001);
+    /* BTC units in 1e-8, worth the rest. */
+    long long sats = (total - cash_cents) * 1000000 / btc_px + 1;
+    snprintf(cash, sizeof cash, "%lld.%02lld", cash_cents / 100, cash_cents % 100);
+    snprintf(btc, sizeof btc, "%lld.%08lld", sats / 100000000, sats % 100000000);
+    size_t n = 2 + (size_t)below(g, 10);
+    bool crash = below(g, 2) == 0;
+    liq_path *path = path_new(n);
+    assert_non_null(path);
+    path->nassets = 1;
+    snprintf(path->asset[0], sizeof path->asset[0], "BTC");
+    path->asset_px[0] = malloc(n * sizeof(liq_dec));
+    assert_non_null(path->asset_px[0]);
+    char marks[400] = "", bpx[400] = "";
+    size_t mu = 0, bu = 0;
+    long long px = entry, cpx = btc_px;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            int dir = below(g, 4) == 0 ? 1 : -1;
+            px += (long long)(lng ? dir : -dir) * px * below(g, 9) / 100;
+            cpx -= cpx * (crash ? 10 + below(g, 40) : below(g, 5) - 2) / 100;
+        }
+        if (px < 1)
+            px = 1;
+        if (cpx < 1)
+            cpx = 1;
+        char m[32], c[32];
+        snprintf(m, sizeof m, "%lld", px);
+        snprintf(c, sizeof c, "%lld", cpx);
+        path->mark[i] = D(m);
+        path->asset_px[0][i] = D(c);
+        mu += (size_t)snprintf(marks + mu, sizeof marks - mu, "%s\"%s\"", i ? ", " : "", m);
+        bu += (size_t)snprintf(bpx + bu, sizeof bpx - bu, "%s\"%s\"", i ? ", " : "", c);
+    }
+    const char *symbol = p->nmarkets ? p->markets[0].id->symbol.v : "X";
+    char usdt[80] = "";
+    if (cash_cents)
+        snprintf(usdt, sizeof usdt, "{asset: USDT, amount: \"%s\"}, ", cash);
+    char yaml[1600];
+    snprintf(yaml, sizeof yaml,
+             "name: assets\naccount:\n  mode: cross\n  collateral_assets: [%s{asset: BTC, amount: "
+             "\"%s\"}]\nposition: {market: %s, side: %s, size: \"%s\", entry_price: \"%lld\", "
+             "leverage: %lld}\nmarket:\n  mark_path: [%s]\n  collateral_paths: {BTC: [%s]}\n"
+             "  liquidation_fill: {slippage: \"0.01\"}\n",
+             usdt, btc, symbol, lng ? "long" : "short", size, (long long)entry, (long long)lev,
+             marks, bpx);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_scenario *s = liq_scenario_parse("assets.yaml", yaml, strlen(yaml), &d);
+    if (!s)
+        fail_with_diags(yaml, &d);
+    liq_eval_opts eo = {0};
+    liq_result *res = liq_eval(p, s, &eo, &d);
+    if (!res)
+        fail_with_diags(yaml, &d);
+    char *txt = liq_results_render(&res, 1, LIQ_FMT_JSON, false);
+    json_error_t jerr;
+    json_t *r = json_loads(txt, 0, &jerr);
+    assert_non_null(r);
+    liq_book *bk = book_new(1);
+    assert_true(book_add(bk, "a", D(cash), MODE_CROSS, lng ? 1 : -1, D(size),
+                         liq_dec_from_int(entry), liq_dec_from_int(lev)));
+    assert_true(book_add_casset(bk, 0, "BTC", D(btc)));
+    sums got = {0};
+    liq_replay_summary sum;
+    liq_replay_opts ro = {.slippage = D("0.01"), .check = true, .on_event = on_event, .ud = &got};
+    if (liq_replay(p, bk, path, &ro, &sum, &d) != LIQ_OK)
+        fail_with_diags(yaml, &d);
+    const char *pn = liq_policy_name(p);
+    char b[LIQ_DEC_STRLEN + 8];
+    if (strcmp(jtext(r, "status", b, sizeof b), "ok") != 0) {
+        if (sum.refused != 1)
+            fail_msg("%s case %zu: eval %s, replay did not refuse\n%s", pn, k, b, yaml);
+    } else {
+        assert_int_equal(sum.refused, 0);
+        bool liq = !strcmp(jtext(r, "liquidated", b, sizeof b), "true");
+        if (liq != got.liquidated)
+            fail_msg("%s case %zu: eval liquidated=%d, replay %d\n%s", pn, k, liq, got.liquidated,
+                     yaml);
+        if (liq) {
+            (*liquidated)++;
+            if (strcmp(jtext(r, "trigger_price", b, sizeof b), got.trigger) != 0)
+                fail_msg("%s case %zu: trigger: eval %s, replay %s\n%s", pn, k, b, got.trigger,
+                         yaml);
+            /* The collateral's fall liquidated it before the mark reached
+             * the liquidation price at entry. */
+            char lp0[LIQ_DEC_STRLEN + 8];
+            jtext(r, "liquidation_price", lp0, sizeof lp0);
+            liq_dec tr = D(got.trigger), lp = D(lp0);
+            if (lng ? liq_dec_cmp(tr, lp) > 0 : liq_dec_cmp(tr, lp) < 0)
+                (*by_coll)++;
+            if (strcmp(jtext(r, "fill_price", b, sizeof b), got.fill[0] ? got.fill : "null") != 0)
+                fail_msg("%s case %zu: fill: eval %s, replay %s\n%s", pn, k, b, got.fill, yaml);
+            same("loss.forced", pn, k, jtext(r, "loss.forced", b, sizeof b), got.forced);
+            same("loss.fees", pn, k, jtext(r, "loss.fees", b, sizeof b), got.fees);
+            same("deficit", pn, k, jtext(r, "deficit", b, sizeof b), got.deficit);
+        }
+        /* What the collateral's revaluations and the close took, unforced. */
+        if (liq || !strcmp(jtext(r, "open_size", b, sizeof b), "0"))
+            same("loss.unforced", pn, k, jtext(r, "loss.unforced", b, sizeof b), got.unforced);
+        same("collateral_revalued", pn, k, jtext(r, "collateral_revalued", b, sizeof b),
+             sum.collateral_revalued);
+        if (owed_comparable(p))
+            same("debt.owed", pn, k, jtext(r, "debt.owed", b, sizeof b), sum.debt_total);
+    }
+    liq_book_free(bk);
+    json_decref(r);
+    free(txt);
+    liq_result_free(res);
+    liq_scenario_free(s);
+    liq_path_free(path);
+    liq_diags_free(&d);
+}
+
+/* Collateral in several assets at the venue's ratios: Binance's
+ * Multi-Assets Mode (BTC 95 %, USDT 99.99 %: binance-usdm.yaml) and
+ * Bybit's tiered ratios slice by slice of the BTC held (the help
+ * centre's example table: bybit-tiered-collateral). */
+static void test_collateral_assets_replay_is_eval(void **state)
+{
+    (void)state;
+    static const char *const pols[] = {LIQ_SOURCE_DIR "/policies/binance-usdm.yaml",
+                                       LIQ_TEST_DATA "/waterfall/policies/bybit-tiered-collateral.yaml"};
+    uint64_t g = 0xD1B54A32D192ED03ull;
+    size_t cases = 0, liquidated = 0, by_coll = 0;
+    for (size_t i = 0; i < 2; i++) {
+        liq_policy *p = load_policy_or_fail(pols[i]);
+        for (size_t k = 0; k < 150; k++)
+            assets_case(p, &g, k, &liquidated, &by_coll);
+        cases += 150;
+        liq_policy_free(p);
+    }
+    printf("one engine (collateral assets): %zu cases, %zu liquidated, %zu of them before the "
+           "mark reached the liquidation price at entry, eval == replay\n",
+           cases, liquidated, by_coll);
+    assert_true(liquidated * 3 > cases);
+    assert_true(by_coll > 0);
+}
+
 /* Kraken spot margin offers cross only. An isolated book row and an
  * isolated scenario are both held in cross, with the whole account at
  * risk: one liquidation price, one answer. 1 BTC long at 50,000, 5x
@@ -850,6 +1007,7 @@ int main(void)
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_shipped_policy),
         cmocka_unit_test(test_on_paths_of_several_prices_replay_is_eval_too),
         cmocka_unit_test(test_a_one_account_replay_is_eval_under_every_golden_variant),
+        cmocka_unit_test(test_collateral_assets_replay_is_eval),
         cmocka_unit_test(test_a_cross_only_venue_holds_an_isolated_row_in_cross_in_both),
         cmocka_unit_test(test_the_trigger_boundary_is_held_or_taken_alike_in_eval_and_replay),
         cmocka_unit_test(test_what_the_stages_leave_is_the_venues_in_eval_and_replay),

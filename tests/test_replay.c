@@ -1212,6 +1212,79 @@ static void test_a_takeover_settles_at_the_bankruptcy_price_in_the_event(void **
     replayed_free(&r);
 }
 
+/* Binance's Multi-Assets Mode counts BTC at 95 % of its value
+ * (binance-usdm.yaml, collateral.assets). books/btc-collateral.csv: b1, a
+ * 10x long of 0.2 at 50,000 (MM 0.4 % of 10,000 = 40), holds 0.025 BTC;
+ * u1, a short, holds USDT only. The mark stays at 50,000; BTC falls to
+ * 10,000 (worth 250, counted 237.5: haircut 12.5, the margin 1,250 - 1,000
+ * = 250) and to 1,000 (worth 25, counted 23.75: haircut 1.25, margin 25):
+ * the margin the venue counts, 23.75, is below 40, so the collateral's
+ * fall alone liquidates b1 at the unchanged mark, its liquidation price
+ * solved on 23.75: (10,000 - 23.75) / (0.2 x 0.996) = 50,081.576305220884
+ * (up). The fee 1.2 % x 10,000 is capped at the 25 left. u1, with no
+ * assets, is never revalued. Indexed and naive alike; a venue that does
+ * not count an asset (DOGE) refuses the account (not_offered), and a book
+ * asset the path does not price is an input error at its row. */
+static void test_collateral_assets_alone_liquidate_at_an_unchanged_mark(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "collateral_revalued@1 account=b1 change=-1000 margin=250 haircut=12.5",
+        "collateral_revalued@2 account=b1 change=-225 margin=25 haircut=1.25",
+        "liquidation@2 account=b1 side=long size=0.2 liquidation_price=50081.576305220884 "
+        "trigger=50000 fill=50000 unforced=0 forced=0 fee=25 forfeited=0 deficit=0",
+        NULL};
+    for (int naive = 0; naive < 2; naive++) {
+        replayed r;
+        memset(&r, 0, sizeof r);
+        r.p = load_policy_or_fail("policies/binance-usdm.yaml");
+        r.b = load_book_or_fail(RP("books/btc-collateral.csv"));
+        r.pa = load_path_or_fail(RP("paths/btc-collateral.csv"));
+        r.o = (liq_replay_opts){.naive = naive};
+        replay(r.p, r.b, r.pa, r.o, &r.ev, &r.s);
+        expect_events(&r.ev, want);
+        assert_true(r.s.has_collateral);
+        assert_dec(r.s.collateral_revalued, "-1225", "collateral revalued");
+        assert_int_equal(r.s.liquidations, 1);
+        replayed_free(&r);
+    }
+    replayed r;
+    replay_files(&r, "policies/binance-usdm.yaml", RP("books/doge-collateral.csv"),
+                 RP("paths/doge-collateral.csv"), NULL);
+    static const char *const refused[] = {
+        "not_offered@0 account=d1 reason=Binance USDⓈ-M Futures does not count DOGE as collateral "
+        "in this policy (collateral.assets lists its assets)",
+        NULL};
+    expect_events(&r.ev, refused);
+    assert_int_equal(r.s.refused, 1);
+    replayed_free(&r);
+    static const struct {
+        const char *path, *msg;
+    } bad[] = {
+        {RP("paths/gap.csv"),
+         RP("books/btc-collateral.csv") ":4:1: account b1: holds BTC as collateral, and the path "
+         "has no collateral.BTC column to price it (only USDT, the settlement currency of "
+         "binance-usdm, goes without)"},
+        {RP("paths/collateral.csv"),
+         RP("books/btc-collateral.csv") ":4:1: account b1: holds collateral assets, priced by a "
+         "path's collateral.ASSET columns, but " RP("paths/collateral.csv") " has a collateral "
+         "column, which holds every account's collateral in one asset"},
+    };
+    liq_policy *p = load_policy_or_fail("policies/binance-usdm.yaml");
+    liq_book *b = load_book_or_fail(RP("books/btc-collateral.csv"));
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        liq_path *pa = load_path_or_fail(bad[k].path);
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_replay_summary sum;
+        assert_int_equal(liq_replay(p, b, pa, NULL, &sum, &d), LIQ_EINPUT);
+        expect_first_error(&d, bad[k].msg);
+        liq_diags_free(&d);
+        liq_path_free(pa);
+    }
+    liq_book_free(b);
+    liq_policy_free(p);
+}
+
 /* ---- 4. indexed = naive, on random books ---------------------------------------- */
 
 /* Each random book goes through a random path under six shipped policies,
@@ -1498,7 +1571,8 @@ static const load_case load_cases[] = {
     {"books/bad-decimal.csv", false, LIQ_EINPUT, 3, 4,
      "collateral: expected a decimal, got \"1O00\""},
     {"books/no-header.csv", false, LIQ_EINPUT, 1, 1,
-     "expected the header \"id,collateral,mode,side,size,entry_price,leverage[,market]\""},
+     "expected the header \"id,collateral,mode,side,size,entry_price,leverage[,market][,"
+     "collateral.ASSET...]\""},
     {"books/leverage-below-one.csv", false, LIQ_EINPUT, 2, 31,
      "leverage: expected a decimal >= 1, got \"0.5\""},
     {"books/size-zero.csv", false, LIQ_EINPUT, 2, 23, "size: expected a decimal > 0, got \"0\""},
@@ -1515,7 +1589,8 @@ static const load_case load_cases[] = {
     /* A first row with a mistyped mark is an error, not a header. */
     {"paths/bad-mark.csv", true, LIQ_EINPUT, 1, 7,
      "not a mark path: the first row is neither a header naming the columns (time, mark[, "
-     "oracle][, index][, last][, slippage][, depth][, funding][, collateral]) nor time,mark with a decimal mark"},
+     "oracle][, index][, last][, slippage][, depth][, funding][, collateral | "
+     "collateral.ASSET...]) nor time,mark with a decimal mark"},
     {"paths/zero-mark.csv", true, LIQ_EINPUT, 3, 7, "mark: expected a price > 0, got \"0\""},
     {"paths/bad-slippage.csv", true, LIQ_EINPUT, 3, 13,
      "slippage: expected a decimal between 0 and 1, got \"1.5\""},
@@ -2037,6 +2112,7 @@ int main(void)
         cmocka_unit_test(test_partial_slices_then_bankrupt_rest),
         cmocka_unit_test(test_margin_calls_once_at_the_venues_level_indexed_and_naive),
         cmocka_unit_test(test_a_takeover_settles_at_the_bankruptcy_price_in_the_event),
+        cmocka_unit_test(test_collateral_assets_alone_liquidate_at_an_unchanged_mark),
         cmocka_unit_test(test_indexed_equals_naive_on_random_books),
         cmocka_unit_test(test_a_crash_tick_and_prices_past_64_bits_index_as_naive),
         cmocka_unit_test(test_insurance_fund_hook_runs_in_replay),
