@@ -35,9 +35,12 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void load_cassets(rp *r, size_t i);
+/* Cold: only a book with collateral assets, or a policy that makes
+ * margin calls, asks (the walk's hot calls stay as small as they were). */
+#define RP_COLD __attribute__((noinline, cold))
 
-/* Point the template wf at account i. */
+/* Point the template wf at account i: its position, what a close and the
+ * carrying steps read. */
 void replay_load(rp *r, size_t i)
 {
     wf *w = &r->w;
@@ -47,12 +50,10 @@ void replay_load(rp *r, size_t i)
     w->lev = book_lev(r->b, i);
     w->im = r->im ? r->im[i] : LIQ_DEC_ZERO;
     w->collateral = r->coll[i];
-    if (r->nca)
-        load_cassets(r, i);
 }
 
 /* Account i's collateral assets and haircut, or none. */
-static void load_cassets(rp *r, size_t i)
+RP_COLD static void load_cassets(rp *r, size_t i)
 {
     wf *w = &r->w;
     long k = book_cassets_of(r->b, i);
@@ -67,16 +68,42 @@ static void load_cassets(rp *r, size_t i)
     w->haircut = r->ca_haircut[k];
 }
 
-static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp);
+/* replay_load and what the venue's margin tests see of account i (its
+ * collateral assets' haircut, wf_margin_coll): before any margin test. */
+static inline void load_margin(rp *r, size_t i)
+{
+    replay_load(r, i);
+    if (r->nca)
+        load_cassets(r, i);
+}
+
+RP_COLD static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp);
 
 static bool beyond(int side, liq_dec mark, liq_dec lp)
 {
     return side > 0 ? d_le(mark, lp) : d_ge(mark, lp);
 }
 
-liq_status replay_index(rp *r, size_t i)
+/* Account i's liquidation price lp (has) into its side's index, under
+ * the version just given (naive: kept per account). */
+static inline liq_status index_lp(rp *r, size_t i, bool has, liq_dec lp)
 {
-    replay_load(r, i);
+    if (r->o->naive) {
+        r->has_lp[i] = has;
+        r->lp[i] = lp;
+        return LIQ_OK;
+    }
+    if (!has)
+        return LIQ_OK;
+    return tindex_add(r->side[i] > 0 ? &r->longs : &r->shorts, r->side[i] > 0 ? -lp.raw : lp.raw,
+                      (uint32_t)i, r->ver[i]) ? LIQ_OK : LIQ_ENOMEM;
+}
+
+/* replay_index with collateral assets (the liquidation price on the
+ * margin the venue counts) or margin calls (their price indexed too). */
+RP_COLD static liq_status index_extras(rp *r, size_t i)
+{
+    load_margin(r, i);
     liq_dec lp;
     bool has;
     liq_status st = wf_liq_price(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]), &has, &lp,
@@ -84,23 +111,29 @@ liq_status replay_index(rp *r, size_t i)
     if (st != LIQ_OK)
         return st;
     r->ver[i]++;
-    if (r->o->naive) {
-        r->has_lp[i] = has;
-        r->lp[i] = lp;
-        return LIQ_OK;
-    }
-    if (r->mc_done && !r->mc_done[i] && (st = index_call(r, i, has, lp)) != LIQ_OK)
+    if (!r->o->naive && r->mc_done && !r->mc_done[i] && (st = index_call(r, i, has, lp)) != LIQ_OK)
         return st;
-    if (!has)
-        return LIQ_OK;
-    return tindex_add(r->side[i] > 0 ? &r->longs : &r->shorts, r->side[i] > 0 ? -lp.raw : lp.raw,
-                      (uint32_t)i, r->ver[i]) ? LIQ_OK : LIQ_ENOMEM;
+    return index_lp(r, i, has, lp);
+}
+
+liq_status replay_index(rp *r, size_t i)
+{
+    if (r->extras)
+        return index_extras(r, i);
+    replay_load(r, i);
+    liq_dec lp;
+    bool has;
+    liq_status st = wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
+    if (st != LIQ_OK)
+        return st;
+    r->ver[i]++;
+    return index_lp(r, i, has, lp);
 }
 
 /* Index account i's margin call price, under the version replay_index
  * just gave it: an account called as it opens is keyed to be reached by
  * any mark. */
-static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp)
+RP_COLD static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp)
 {
     bool has, always;
     liq_dec key = LIQ_DEC_ZERO;
@@ -288,7 +321,7 @@ static liq_status revalue_collateral(rp *r)
  * them (wf_collateral_moved: the change of their full value, and the
  * haircut in force); the change moves against the market, the margin
  * tests see the new haircut, and the account is indexed again. */
-static liq_status revalue_assets(rp *r)
+RP_COLD static liq_status revalue_assets(rp *r)
 {
     calc *c = &r->w.c;
     if (r->tick == 0)
@@ -297,7 +330,7 @@ static liq_status revalue_assets(rp *r)
         size_t i = r->b->ca_entry[k];
         if (!r->side[i])
             continue;
-        replay_load(r, i);
+        load_margin(r, i);
         liq_dec dv, hc;
         if (!wf_collateral_moved(&r->w, r->tick, &dv, &hc))
             continue;
@@ -363,7 +396,7 @@ static liq_status confirm_due(rp *r, size_t *nd)
         due_ent e = r->due[k];
         uint32_t i = e.idx;
         bool ok;
-        replay_load(r, i);
+        load_margin(r, i);
         liq_status st = wf_trigger_due(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
                                        r->mark, e.lp, &ok);
         if (st != LIQ_OK)
@@ -442,7 +475,7 @@ static size_t live_due(rp *r, size_t nd)
  * of most ticks; for a crash tick's thousands, a radix sort on the
  * account index (a byte at a time, low first; a byte every entry shares
  * is skipped), linear in the tick's accounts. */
-static void sort_due(rp *r, size_t n)
+__attribute__((always_inline)) static inline void sort_due(rp *r, size_t n)
 {
     due_ent *a = r->due, *b = r->due_tmp;
     if (n <= 32) {
@@ -483,7 +516,7 @@ static void sort_due(rp *r, size_t n)
  * (naive), in account order, each tested at the mark by eval's own rule
  * (wf_margin_call_due). A candidate the test holds back goes into its
  * index again, to be tested at the next mark that reaches it. */
-static liq_status margin_calls(rp *r)
+RP_COLD static liq_status margin_calls(rp *r)
 {
     size_t nd = 0;
     if (r->o->naive) {
@@ -513,7 +546,7 @@ static liq_status margin_calls(rp *r)
     }
     for (size_t k = 0; k < nd; k++) {
         uint32_t i = r->due[k].idx;
-        replay_load(r, i);
+        load_margin(r, i);
         liq_dec equity, mm, line;
         bool due;
         liq_status st = wf_margin_call_due(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
@@ -653,7 +686,7 @@ static void rp_free(rp *r)
  * currency may go without). An asset the path does not price is an
  * input error at the account's row; so is a path that holds every
  * account's collateral in one asset (its collateral column). */
-static liq_status setup_cassets(rp *r)
+RP_COLD static liq_status setup_cassets(rp *r)
 {
     const liq_book *b = r->b;
     const liq_path *pa = r->path;
@@ -704,7 +737,7 @@ static liq_status setup_cassets(rp *r)
 /* What account k of the side table holds at the first tick: its cash and
  * each asset at its first price (a scenario's account.collateral_assets
  * are summed the same way, scenario.c). */
-static liq_dec cassets_value(rp *r, size_t k)
+RP_COLD static liq_dec cassets_value(rp *r, size_t k)
 {
     calc *c = &r->w.c;
     liq_dec total = LIQ_DEC_ZERO;
@@ -762,6 +795,7 @@ static liq_status setup(rp *r)
     liq_status cst = b->nca ? setup_cassets(r) : LIQ_OK;
     if (cst != LIQ_OK)
         return cst;
+    r->extras = r->nca || r->mc_done;
     r->total_in = r->s->fund_start;
     size_t ka = 0;   /* the next account of the collateral assets' side table */
     for (size_t i = 0; i < n; i++) {
@@ -774,12 +808,15 @@ static liq_status setup(rp *r)
                       .mode = b->mode[i]};
         /* An account of collateral assets opens with what they are worth
          * at the first tick (a scenario's account.collateral_assets). */
-        long ca = ka < r->nca && b->ca_entry[ka] == i ? (long)ka++ : -1;
-        r->w.cassets = NULL;
-        r->w.ncassets = 0;
-        r->w.haircut = LIQ_DEC_ZERO;
-        if (ca >= 0)
-            o.collateral = cassets_value(r, (size_t)ca);
+        long ca = -1;
+        if (r->nca) {
+            ca = ka < r->nca && b->ca_entry[ka] == i ? (long)ka++ : -1;
+            r->w.cassets = NULL;
+            r->w.ncassets = 0;
+            r->w.haircut = LIQ_DEC_ZERO;
+            if (ca >= 0)
+                o.collateral = cassets_value(r, (size_t)ca);
+        }
         liq_mark at = {b->path ? b->path : "book", 0, 0};
         o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
         r->side[i] = b->side[i];

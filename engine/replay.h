@@ -58,6 +58,7 @@ typedef struct rp {
      * ratios (ca_bound), and the haircut in force (ca_haircut), which
      * every margin test subtracts (wf_margin_coll). */
     size_t nca;
+    bool extras;              /* nca or mc_done: replay_index's slower path */
     s_cpath *ca_list;
     wf_casset *ca_bound;
     uint32_t *ca_first;
@@ -86,8 +87,9 @@ typedef struct rp {
 
 #define D(v) dstr((v), (char[LIQ_DEC_STRLEN]){0})
 
-/* replay.c: point r->w at account i (its collateral assets too, when
- * the book has any); (re)index its liquidation price. */
+/* replay.c: point r->w at account i's position (its collateral assets,
+ * for margin tests, are replay.c's load_margin); (re)index its
+ * liquidation price. */
 void replay_load(rp *r, size_t i);
 liq_status replay_index(rp *r, size_t i);
 
