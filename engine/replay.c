@@ -966,6 +966,7 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
                  at ? "; " : "", p->r.venue.v, r.w.interest_why);
     }
     out->settlement = pr->contract.settlement.v;
+    out->market = mkt ? mkt->id->symbol.v : NULL;
     out->has_funding = path->has_funding;
     out->has_collateral = path->has_collateral || b->nca;
     const pdec *bal = &pr->insurance_fund.balance;

@@ -31,6 +31,8 @@ json_t *replay_summary_obj(const char *policy, const liq_replay_summary *s)
         return NULL;
     jout_set(b, o, "policy", json_string(policy));
     jout_set(b, o, "settlement", json_string(s->settlement ? s->settlement : ""));
+    /* The market walked, as eval's result names the one it evaluated. */
+    jout_set(b, o, "market", s->market ? json_string(s->market) : json_null());
     jout_set(b, o, "accounts", jcount(s->accounts));
     /* Accounts the venue would not have opened (a leverage it does not
      * offer): out of the book, their cash counted. */

@@ -25,7 +25,7 @@
 #include <string.h>
 
 typedef struct run {
-    char *policy, *venue, *settlement;
+    char *policy, *venue, *settlement, *market;
     liq_replay_summary sum;
     bool done;
     /* fund balance after each tick with liquidations (replay.c's on_fund) */
@@ -98,6 +98,7 @@ void liq_replay_report_free(liq_replay_report *r)
         free(u->policy);
         free(u->venue);
         free(u->settlement);
+        free(u->market);
         free(u->ftick);
         free(u->fbal);
         free(u->ltick);
@@ -201,6 +202,9 @@ bool liq_replay_report_end(liq_replay_report *r, const liq_replay_summary *s)
     /* The summary's currency is the policy's string: the run keeps its
      * own copy, so the page renders after the policy is freed. */
     u->sum.settlement = u->settlement;
+    if (s->market && !(u->market = dupstr(s->market)))
+        r->oom = true;
+    u->sum.market = u->market;
     u->done = true;
     return !r->oom;
 }

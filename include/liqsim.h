@@ -355,6 +355,9 @@ typedef struct liq_replay_summary {
     /* The currency every amount below is in: the policy's
      * contract.settlement (the policy's string: valid while it lives). */
     const char *settlement;
+    /* The market the replay walked (the policy's symbol for it; NULL for
+     * a policy that lists no markets), valid while the policy lives. */
+    const char *market;
     size_t accounts, ticks, liquidations, partials, adl_events, socialized_events, debtors;
     size_t refused;          /* accounts the venue would not have opened (not offered) */
     liq_dec loss_total, fees, deficit;

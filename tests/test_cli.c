@@ -1372,9 +1372,12 @@ static void replay_csv_and_md_have_a_row_per_policy(void **state)
         char cell[128];
         assert_string_equal(d.rows[i + 1][csv_col(&d, "settlement")],
                             json_string_value(json_object_get(s, "settlement")));
-        snprintf(cell, sizeof cell, "\n| %s | %s | %lld | ",
+        const char *mk = json_string_value(json_object_get(s, "market"));
+        assert_string_equal(d.rows[i + 1][csv_col(&d, "market")], mk ? mk : "");
+        snprintf(cell, sizeof cell, "\n| %s | %s | %s | %lld | ",
                  json_string_value(json_object_get(s, "policy")),
                  json_string_value(json_object_get(s, "settlement")),
+                 mk ? mk : "",
                  json_integer_value(json_object_get(s, "accounts")));
         assert_non_null(strstr(md.out, cell));
     }

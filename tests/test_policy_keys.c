@@ -927,8 +927,10 @@ static void test_every_row_names_a_key_of_the_table(void **state)
 
 /* The replay of an evaluation row's scenario: its one position as a book
  * of one account, its marks as the path, its slippage and fund as the
- * replay's options. Fills rr (texts in buf) and returns whether the
- * scenario is one a book can hold (one linear position on marks alone). */
+ * replay's options; its collateral assets, when it holds some, as the
+ * book's collateral_assets and the path's collateral.ASSET columns.
+ * Fills rr (texts in buf) and returns whether the scenario is one a book
+ * can hold (one linear position on marks alone, or with its assets'). */
 static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
 {
     const char *sc = r->scenario ? r->scenario : DEFAULT_SCENARIO;
@@ -943,7 +945,13 @@ static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
     for (size_t i = 0; ok && i < mkt->n; i++)
         ok = strcmp(mkt->keys[i]->text, "mark_path") == 0 ||
              strcmp(mkt->keys[i]->text, "liquidation_fill") == 0 ||
-             strcmp(mkt->keys[i]->text, "insurance_fund") == 0;
+             strcmp(mkt->keys[i]->text, "insurance_fund") == 0 ||
+             strcmp(mkt->keys[i]->text, "collateral_paths") == 0;
+    /* Collateral assets: the book's collateral_assets (its cash 0), each
+     * priced by a collateral.ASSET column of the path. */
+    const ynode *assets = acct ? ynode_get(acct, "collateral_assets") : NULL;
+    const ynode *apaths = mkt ? ynode_get(mkt, "collateral_paths") : NULL;
+    ok = ok && (assets != NULL) == (ynode_get(acct, "collateral") == NULL);
     const char *need[] = {"side", "size", "entry_price", "leverage", "market"};
     for (size_t i = 0; ok && i < sizeof need / sizeof *need; i++)
         ok = ynode_get(pos, need[i]) != NULL;
@@ -955,19 +963,34 @@ static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
     }
 #define T(n, k) ynode_get((n), (k))->text
     const ynode *mode = ynode_get(acct, "mode");
+    char held[600] = "";
+    size_t hu = 0;
+    for (size_t i = 0; assets && i < assets->n; i++)
+        hu += (size_t)snprintf(held + hu, sizeof held - hu,
+                               "%s{\"asset\":\"%s\",\"amount\":\"%s\"}", i ? "," : "",
+                               T(assets->items[i], "asset"), T(assets->items[i], "amount"));
     int used = snprintf(buf, cap,
-                        "{\"id\":\"a1\",\"collateral\":\"%s\",\"mode\":\"%s\",\"positions\":"
+                        "{\"id\":\"a1\",\"collateral\":\"%s\",\"mode\":\"%s\",%s%s%s"
+                        "\"positions\":"
                         "[{\"market\":\"%s\",\"side\":\"%s\",\"size\":\"%s\","
                         "\"entry_price\":\"%s\",\"leverage\":\"%s\"}]}\n",
-                        T(acct, "collateral"), mode ? mode->text : "isolated", T(pos, "market"),
-                        T(pos, "side"), T(pos, "size"), T(pos, "entry_price"),
+                        assets ? "0" : T(acct, "collateral"), mode ? mode->text : "isolated",
+                        assets ? "\"collateral_assets\":[" : "", held, assets ? "]," : "",
+                        T(pos, "market"), T(pos, "side"), T(pos, "size"), T(pos, "entry_price"),
                         T(pos, "leverage"));
     rr->book = buf;
     char *path = buf + used + 1;
     size_t pcap = cap - (size_t)used - 1;
-    int pu = snprintf(path, pcap, "time,mark\n");
-    for (size_t i = 0; i < marks->n; i++)
-        pu += snprintf(path + pu, pcap - (size_t)pu, "%zu,%s\n", i + 1, marks->items[i]->text);
+    int pu = snprintf(path, pcap, "time,mark");
+    for (size_t a = 0; apaths && a < apaths->n; a++)
+        pu += snprintf(path + pu, pcap - (size_t)pu, ",collateral.%s", apaths->keys[a]->text);
+    pu += snprintf(path + pu, pcap - (size_t)pu, "\n");
+    for (size_t i = 0; i < marks->n; i++) {
+        pu += snprintf(path + pu, pcap - (size_t)pu, "%zu,%s", i + 1, marks->items[i]->text);
+        for (size_t a = 0; apaths && a < apaths->n; a++)
+            pu += snprintf(path + pu, pcap - (size_t)pu, ",%s", apaths->items[a]->items[i]->text);
+        pu += snprintf(path + pu, pcap - (size_t)pu, "\n");
+    }
     rr->path = path;
     char *opts = path + pu + 1;
     const ynode *fill = ynode_get(mkt, "liquidation_fill");
@@ -998,9 +1021,6 @@ static const struct {
                          "input error (eval: not_listed)", false},
     {"markets[].aliases", "as markets[].symbol", false},
     {"markets[].base", "as markets[].symbol", false},
-    {"markets[].quote", "the replay's summary does not name the market, and both have the same "
-                        "rules at 10x", false},
-    {"markets[].kind", "as markets[].quote", false},
 };
 
 /* Every evaluation row whose scenario a book can hold changes the replay

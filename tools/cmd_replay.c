@@ -90,7 +90,8 @@ static void print_text(FILE *out, const char *policy, const liq_replay_summary *
                  "%zu socialization rounds, %zu accounts in debt\n",
             s->accounts, s->ticks, s->liquidations, s->partials, s->adl_events,
             s->socialized_events, s->debtors);
-    fprintf(out, "  in %s: loss %s, fees %s, deficit %s, debt owed %s\n",
+    fprintf(out, "  %s%sin %s: loss %s, fees %s, deficit %s, debt owed %s\n",
+            s->market ? s->market : "", s->market ? ", " : "",
             s->settlement ? s->settlement : "", D(s->loss_total, a), D(s->fees, b),
             D(s->deficit, c), D(s->debt_total, e));
     fprintf(out, "  covered: insurance fund %s, ADL %s, socialized %s, pool %s, venue %s, "
@@ -151,7 +152,7 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
                        size_t n, bool md)
 {
     static const char *const heads[] = {
-        "policy", "settlement", "accounts", "ticks", "liquidations", "partial_liquidations", "adl_events",
+        "policy", "settlement", "market", "accounts", "ticks", "liquidations", "partial_liquidations", "adl_events",
         "socialized_events", "debtors", "loss_total", "fees", "deficit",
         "covered_by.insurance_fund", "covered_by.adl", "covered_by.socialized",
         "covered_by.liquidity_pool", "covered_by.venue", "covered_by.trader_debt", "debt_total",
@@ -178,6 +179,8 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
         char v[6][LIQ_DEC_STRLEN], a[LIQ_DEC_STRLEN], b[LIQ_DEC_STRLEN], c[LIQ_DEC_STRLEN];
         fprintf(out, "%s%s%s", md ? "| " : "", names[k], sep);
         print_cell(out, s->settlement ? s->settlement : "", md);
+        fputs(sep, out);
+        print_cell(out, s->market ? s->market : "", md);
         fprintf(out, "%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu%s%zu", sep, s->accounts, sep, s->ticks, sep, s->liquidations, sep, s->partials, sep,
                 s->adl_events, sep, s->socialized_events, sep, s->debtors);
         fprintf(out, "%s%s%s%s%s%s", sep, D(s->loss_total, a), sep, D(s->fees, b), sep,
