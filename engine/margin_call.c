@@ -20,6 +20,7 @@ liq_status wf_margin_call_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, b
                               liq_dec *equity, liq_dec *mm, liq_dec *line)
 {
     *due = false;
+    *equity = *mm = *line = LIQ_DEC_ZERO;
     liq_status st = wf_mm(w, size, coll, mark, mm, NULL);
     if (st != LIQ_OK)
         return st;

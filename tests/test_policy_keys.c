@@ -931,6 +931,18 @@ static void test_every_row_names_a_key_of_the_table(void **state)
  * book's collateral_assets and the path's collateral.ASSET columns.
  * Fills rr (texts in buf) and returns whether the scenario is one a book
  * can hold (one linear position on marks alone, or with its assets'). */
+/* A scenario's inline price list beside mark_path and the path column
+ * a replay reads it from ("oracle_path" -> "oracle"), or NULL. */
+static const char *column_of(const char *key)
+{
+    static const char *const cols[][2] = {{"oracle_path", "oracle"}, {"index_path", "index"},
+                                          {"last_path", "last"},     {"funding_path", "funding"}};
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++)
+        if (strcmp(key, cols[i][0]) == 0)
+            return cols[i][1];
+    return NULL;
+}
+
 static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
 {
     const char *sc = r->scenario ? r->scenario : DEFAULT_SCENARIO;
@@ -946,7 +958,10 @@ static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
         ok = strcmp(mkt->keys[i]->text, "mark_path") == 0 ||
              strcmp(mkt->keys[i]->text, "liquidation_fill") == 0 ||
              strcmp(mkt->keys[i]->text, "insurance_fund") == 0 ||
-             strcmp(mkt->keys[i]->text, "collateral_paths") == 0;
+             strcmp(mkt->keys[i]->text, "collateral_paths") == 0 ||
+             strcmp(mkt->keys[i]->text, "tick_hours") == 0 ||
+             strcmp(mkt->keys[i]->text, "interest_benchmark") == 0 ||
+             column_of(mkt->keys[i]->text) != NULL;
     /* Collateral assets: the book's collateral_assets (its cash 0), each
      * priced by a collateral.ASSET column of the path. */
     const ynode *assets = acct ? ynode_get(acct, "collateral_assets") : NULL;
@@ -982,11 +997,17 @@ static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
     char *path = buf + used + 1;
     size_t pcap = cap - (size_t)used - 1;
     int pu = snprintf(path, pcap, "time,mark");
+    for (size_t k = 0; k < mkt->n; k++)
+        if (column_of(mkt->keys[k]->text))
+            pu += snprintf(path + pu, pcap - (size_t)pu, ",%s", column_of(mkt->keys[k]->text));
     for (size_t a = 0; apaths && a < apaths->n; a++)
         pu += snprintf(path + pu, pcap - (size_t)pu, ",collateral.%s", apaths->keys[a]->text);
     pu += snprintf(path + pu, pcap - (size_t)pu, "\n");
     for (size_t i = 0; i < marks->n; i++) {
         pu += snprintf(path + pu, pcap - (size_t)pu, "%zu,%s", i + 1, marks->items[i]->text);
+        for (size_t k = 0; k < mkt->n; k++)
+            if (column_of(mkt->keys[k]->text))
+                pu += snprintf(path + pu, pcap - (size_t)pu, ",%s", mkt->items[k]->items[i]->text);
         for (size_t a = 0; apaths && a < apaths->n; a++)
             pu += snprintf(path + pu, pcap - (size_t)pu, ",%s", apaths->items[a]->items[i]->text);
         pu += snprintf(path + pu, pcap - (size_t)pu, "\n");
@@ -996,9 +1017,15 @@ static bool as_replay(const key_row *r, key_row *rr, char *buf, size_t cap)
     const ynode *fill = ynode_get(mkt, "liquidation_fill");
     const ynode *slip = fill ? ynode_get(fill, "slippage") : NULL;
     const ynode *fund = ynode_get(mkt, "insurance_fund");
-    snprintf(opts, pcap - (size_t)pu - 1, "{\"events\": true, \"slippage\": \"%s\"%s%s%s}",
+    /* The time between ticks and the benchmark rate: --tick-hours and
+     * --benchmark-rate. */
+    const ynode *hours = ynode_get(mkt, "tick_hours"), *bench = ynode_get(mkt, "interest_benchmark");
+    snprintf(opts, pcap - (size_t)pu - 1,
+             "{\"events\": true, \"slippage\": \"%s\"%s%s%s%s%s%s%s%s%s}",
              slip ? slip->text : "0", fund ? ", \"insurance_fund\": \"" : "",
-             fund ? fund->text : "", fund ? "\"" : "");
+             fund ? fund->text : "", fund ? "\"" : "", hours ? ", \"tick_hours\": \"" : "",
+             hours ? hours->text : "", hours ? "\"" : "",
+             bench ? ", \"benchmark_rate\": \"" : "", bench ? bench->text : "", bench ? "\"" : "");
     rr->ropts = opts;
 #undef T
     rr->by = BY_REPLAY;
