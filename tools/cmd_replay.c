@@ -171,8 +171,9 @@ static void print_rows(FILE *out, const char *const *names, const liq_replay_sum
     if (notes && !md)
         fputs(",notes", out);
     fputs(md ? " |\n|---|" : "\n", out);
+    /* Names left, numbers right: policy, settlement and market are text. */
     for (int i = 1; md && i < NH; i++)
-        fputs("---:|", out);
+        fputs(i < 3 ? "---|" : "---:|", out);
     fputs(md ? "\n" : "", out);
     for (size_t k = 0; k < n; k++) {
         const liq_replay_summary *s = &sums[k];
