@@ -1755,9 +1755,10 @@ static void test_funding_venue_charges_every_open_position_per_base_unit(void **
  * short it trades with. The IOC's limit is L's bankruptcy price 45,000;
  * the market at 44,000 is beyond it, so the order fills nothing
  * (liquidation_unfilled, next: deleveraged) and the position is assigned:
- * realised at the mark, 6,000 against 5,000, the 1,000 beyond the
- * bankruptcy price to the adl stage first, where S takes the position at
- * 45,000 and gives up 1,000 of its profit. The fund pays nothing.
+ * realised at the mark, 6,000 against 5,000, L settled at the bankruptcy
+ * price (the liquidation's close_price), the 1,000 beyond it to the adl
+ * stage first, where S takes the position at 45,000 and gives up 1,000
+ * of its profit. The fund pays nothing.
  */
 static void test_a_refused_liquidation_order_is_deleveraged_and_says_so(void **state)
 {
@@ -1768,7 +1769,8 @@ static void test_a_refused_liquidation_order_is_deleveraged_and_says_so(void **s
     static const char *const want[] = {
         "liquidation_unfilled@1 account=L limit_price=45000 trigger=44000 next=deleveraged",
         "liquidation@1 account=L side=long size=1 liquidation_price=45454.545454545455 "
-        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000",
+        "trigger=44000 fill=44000 unforced=6000 forced=0 fee=0 forfeited=0 deficit=1000 "
+        "close_price=45000 settled=deleveraged",
         "adl@1 account=L counterparty=S size=1 price=45000 covered=1000 forgone_profit=1000",
         "shortfall@1 account=L deficit=1000 insurance_fund=0 adl=1000 socialized=0 "
         "liquidity_pool=0 venue=0 trader_debt=0 fund_balance=unlimited",
