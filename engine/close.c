@@ -36,6 +36,7 @@ static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     o->size = size;
     o->fill = o->close = mark;
     o->pnl_t = o->pnl_f = pnl;
+    o->fee = o->rest = o->limit = LIQ_DEC_ZERO;
     if (!wf_bankruptcy_price(w, size, coll, &o->bp))
         o->bp = mark;
     o->kept_to = b->to.v;
@@ -340,8 +341,9 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
 {
-    /* The second step is cleared only when there is one. */
-    memset(&out[0], 0, sizeof out[0]);
+    /* The second step is cleared only when there is one; the first only
+     * in its head (the tail is every close's to write). */
+    memset(&out[0], 0, WF_STEP_HEAD);
     *nsteps = 1;
     bool backstop;
     liq_status st = wf_backstop_due(w, size, coll, mark, &backstop);

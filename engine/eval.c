@@ -390,7 +390,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
      * (waterfall.h), and an evaluation is short enough for 450 bytes of
      * stores to show. */
     wf w;
-    memset(&w, 0, WF_HEAD);
+    memset((char *)&w + WF_HEAD_FROM, 0, WF_HEAD_TO - WF_HEAD_FROM);
     w.p = p, w.pr = pr, w.mkt = mm.m, w.s = s, w.sp = sp0, w.px = s->legs[0].px;
     w.refusal = refusal, w.px_m = s->legs[0].px_m, w.npx = s->npath, w.r = r, w.d = diags;
     w.c = (calc){LIQ_OK, NULL};

@@ -19,6 +19,7 @@
  */
 #include "waterfall.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static bool beyond(const wf *w, liq_dec mark, liq_dec lp)
@@ -341,11 +342,15 @@ liq_status wf_walk(wf *w, wf_close *o)
     liq_dec lp = w->lp;
     liq_status st;
 
-    memset(o, 0, sizeof *o);
-    o->trigger_step = -1;
-    o->stop_step = -1;
     const s_stop *stop = &w->sp->stop_loss;
     bool stop_open = stop->price.set;
+    /* Zeroed: what the walk accumulates, and the stop-loss's part when
+     * there is a stop; equity and open_size are written at the end. */
+    memset(o, 0, offsetof(wf_close, stop_outcome));
+    if (stop_open)
+        memset(&o->stop_outcome, 0, offsetof(wf_close, equity) - offsetof(wf_close, stop_outcome));
+    o->trigger_step = -1;
+    o->stop_step = -1;
     liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
     const p_trigger *pt = &w->pr->trigger;
     /* What a tick carries before its margin tests (collateral, funding,

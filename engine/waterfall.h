@@ -42,6 +42,13 @@ typedef struct wf {
     const liq_dec *px;       /* its market's venue price (trigger.price), npx of them */
     const liq_mark *px_m;
     size_t npx;
+    liq_result *r;
+    liq_diags *d;
+    calc c;
+    char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
+                              * evaluation: it is written only when refused) */
+    /* From fill_px to coll_units: what an evaluation zeroes first (WF_HEAD_FROM,
+     * WF_HEAD_TO; eval.c); the fields above it sets itself. */
     /* Where liquidation fills start, tick by tick (the path's traded
      * `last` column); NULL: from px. Which column is which: cols. */
     const liq_dec *fill_px;
@@ -54,22 +61,16 @@ typedef struct wf {
     /* Collateral held in an asset of its own: its price at each tick (NULL:
      * the collateral is the settlement currency) and the units held. */
     const liq_dec *coll_px;
-    liq_dec coll_units;
     /* Interest on the venue's loan (interest.c, wf_interest_setup): on
      * when the policy charges it and the path has a time step; else
      * interest_why says why none accrues (NULL: the policy charges none). */
     bool interest_on, has_benchmark;
     const char *interest_why;
-    liq_dec tick_hours, benchmark;
     /* Collateral in several assets (account.collateral_assets): bound to
      * the policy's ratios, and the haircut in force (their full value
      * less what the venue counts), which margin tests subtract. */
     const wf_casset *cassets;
     size_t ncassets;
-    liq_dec haircut;
-    liq_result *r;
-    liq_diags *d;
-    calc c;
     /* The position as the venue sees it (after any contract conversion). */
     int sgn;                 /* +1 long, -1 short */
     int ctype;               /* CT_LINEAR / CT_INVERSE */
@@ -98,8 +99,6 @@ typedef struct wf {
     bool doing_has_px;        /* doing_px (tail) holds */
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
-    char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
-                              * evaluation: it is written only when refused) */
     /* Rounding, resolved from the policy. */
     liq_round fee_mode, amount_mode;
     /* Tests only: the hooked liquidation price calls the hook at every
@@ -115,6 +114,9 @@ typedef struct wf {
      * evaluation zeroes only the head (WF_HEAD, eval.c), not the ~450
      * bytes here. A compound literal zeroes all of it, which is right
      * too. A field read before it is written belongs above. */
+    liq_dec coll_units;      /* coll_px: the units of the collateral asset held */
+    liq_dec tick_hours, benchmark;   /* interest_on, has_benchmark (interest.c) */
+    liq_dec haircut;         /* ncassets: the collateral assets' haircut in force */
     /* The position as the venue sees it (wf_open). */
     liq_dec size;            /* base units (linear) or contracts (inverse) */
     liq_dec csize;           /* contract size */
@@ -142,9 +144,10 @@ typedef struct wf {
     struct { bool set; int sgn; liq_dec size, coll, lev, im; } entry_mm_for;
 } wf;
 
-/* The bytes of a wf an evaluation zeroes before wf_open: the tail from
- * size on is written before it is read. */
-#define WF_HEAD offsetof(wf, size)
+/* The bytes of a wf an evaluation zeroes before wf_open: from fill_px to
+ * coll_units (the tail from there on is written before it is read). */
+#define WF_HEAD_FROM offsetof(wf, fill_px)
+#define WF_HEAD_TO offsetof(wf, coll_units)
 
 #define WF_REFUSAL 240
 #define WF_HOOK_IO 480
@@ -208,21 +211,14 @@ typedef struct wf_close {
     long trigger_step;
     liq_dec trigger, fill, close;
     liq_dec unforced, forced, fees;
-    liq_dec equity;          /* trader's equity after the close, before shortfall */
     liq_dec if_received;     /* fees and forfeited margin paid to the fund */
     /* The last close (the one a deficit comes from): its mark, the size
      * it closed, its bankruptcy price (or fill when none) and fill — what
      * the shortfall stages and their hooks see, in eval and replay alike. */
     liq_dec last_mark, last_size, last_bp, last_fill;
     long last_step;          /* the tick of that close */
-    liq_dec open_size;
     liq_dec unrealized;
     liq_dec funding;         /* paid along the path (received: negative), in unforced */
-    /* The scenario's stop-loss, when it has one (docs/whatif.md). */
-    int stop_outcome;        /* STOP_* (result.h) */
-    long stop_step;          /* the mark that triggered it, -1 when none did */
-    long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
-    liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
     /* The first liquidation order's limit (liquidation.limit), and what
      * the venue did when the market would have filled beyond it. */
     bool has_limit, refused, deleveraged;
@@ -230,6 +226,15 @@ typedef struct wf_close {
     bool filled;             /* some order filled (fill and close are its) */
     liq_dec revalued;        /* the collateral's change in value while open, in unforced */
     liq_dec interest;        /* paid to the venue on its loan while open, in unforced */
+    /* wf_walk zeroes what is above; from here on, what it writes itself
+     * (the stop-loss's part only when the scenario has one). */
+    /* The scenario's stop-loss, when it has one (docs/whatif.md). */
+    int stop_outcome;        /* STOP_* (result.h) */
+    long stop_step;          /* the mark that triggered it, -1 when none did */
+    long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
+    liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
+    liq_dec equity;          /* trader's equity after the close, before shortfall */
+    liq_dec open_size;
 } wf_close;
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
@@ -275,26 +280,29 @@ liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool
 /* close.c: the close of one position at one mark, shared by the
  * single-position walk and the book replay. */
 typedef struct wf_step {
+    /* wf_close_at zeroes this head of a step (WF_STEP_HEAD); every close
+     * writes the tail, from size on, itself. */
     bool backstop;           /* taken over at the mark with its margin (no sale) */
     bool sliced;             /* a partial step: `rest` stays open */
     bool takeover;           /* fill: bankruptcy — the trader is settled at bp */
+    /* liquidation.limit: the order's limit price; a market fill beyond it
+     * is refused, and then the step is either unfilled (nothing closed,
+     * retried at the next mark) or deleveraged (realised at the mark,
+     * settled at the bankruptcy price, its deficit to the adl stage). */
+    bool has_limit, unfilled, deleveraged;
+    int kept_to;             /* RECV_* of kept */
+    liq_dec kept;            /* margin the venue keeps (surplus, or what a backstop takes) */
     liq_dec size;            /* closed by this step */
     liq_dec fill;            /* where the market order filled (the mark for a backstop) */
     liq_dec close;           /* where the trader was settled (fill, or bp on takeover) */
     liq_dec bp;              /* bankruptcy price before the step; 0 when there is none */
     liq_dec pnl_t, pnl_f;    /* realized PnL at the mark and at the fill (amount precision) */
     liq_dec fee;             /* to liquidation.fee.receiver */
-    liq_dec kept;            /* margin the venue keeps (surplus, or what a backstop takes) */
-    int kept_to;             /* RECV_* of kept */
     liq_dec equity;          /* the trader's equity after the step */
     liq_dec rest;            /* size left open */
-    /* liquidation.limit: the order's limit price; a market fill beyond it
-     * is refused, and then the step is either unfilled (nothing closed,
-     * retried at the next mark) or deleveraged (realised at the mark,
-     * settled at the bankruptcy price, its deficit to the adl stage). */
-    bool has_limit, unfilled, deleveraged;
-    liq_dec limit;
+    liq_dec limit;           /* has_limit */
 } wf_step;
+#define WF_STEP_HEAD offsetof(wf_step, size)
 /* The book a replay's fills walk: its depth at this tick and the quote
  * notional this tick's earlier closes already took (updated). */
 typedef struct wf_book {
