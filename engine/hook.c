@@ -15,7 +15,8 @@
  * mode (lua_pcall of a small C function): a memory refusal outside it
  * would reach Lua's panic handler, and the library never exits.
  * What a hook can name is hook_sandbox.c's, pattern matching
- * hook_match.c's, the decimal userdata hook_dec.c's.
+ * hook_match.c's, the decimal userdata hook_dec.c's; a call that
+ * hook_fast.c can answer exactly without Lua is answered there first.
  */
 #include "hook.h"
 #include "fileio.h"
@@ -116,10 +117,14 @@ struct liq_hookrt {
     const struct call_req *cur; /* the call in progress, read by ctx's __index */
     void *pool[5];         /* free lists of small blocks, by 16-byte class */
 
-    /* Where each called hook is defined, found once: a replay calls the
-     * same few functions millions of times. */
-    struct def { int ref, file, line; } defs[8];
+    /* Where each called hook is defined and what hook_fast.c made of it,
+     * found once: a replay calls the same few functions millions of times. */
+    struct def { int ref, file, line; hookfast_fn *fast; } defs[16];
     int ndefs;
+    int fast_state;        /* hook_fast.c's self-test: 0 not run, 1 passed, -1 failed or off */
+    uint64_t fast_runs;    /* calls hook_fast.c answered (tests read it) */
+    uint64_t lua_gen;      /* times Lua code of a hook file ran: what hook_fast.c remembers
+                            * from upvalues and tables holds while it stays */
 
     /* ctx: registry references to the proxy, its metatable, the caches'
      * metatable and the empty cache read outside calls; the cache ctx
@@ -784,6 +789,7 @@ liq_hookrt *liq_hookrt_new(size_t mem_limit, uint64_t insn_limit)
     if (!h)
         return NULL;
     h->hook = "?";
+    h->lua_gen = 1;   /* hook_fast.c's memo: 0 is empty */
     h->mem_limit = mem_limit ? mem_limit : LIQ_HOOK_DEFAULT_MEM;
     h->insn_limit = insn_limit ? insn_limit : LIQ_HOOK_DEFAULT_INSNS;
     h->insn_step = h->insn_limit < INSN_STEP ? (int)h->insn_limit : INSN_STEP;
@@ -829,6 +835,8 @@ void liq_hookrt_free(liq_hookrt *h)
 {
     if (!h)
         return;
+    for (int k = 0; k < h->ndefs; k++)
+        hookfast_free(h->defs[k].fast);
     rt_close(h);
     for (int i = 0; i < h->npaths; i++)
         free(h->paths[i]);
@@ -920,6 +928,7 @@ static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
     lua_pushcfunction(L, msgh);
     lua_insert(L, -2);
     ctx_switch(h, NULL);   /* a ctx kept from a call reads nothing while a file loads */
+    h->lua_gen++;
     arm(h);
     h->loading = true;
     st = lua_pcall(L, 0, 0, base + 1);
@@ -1326,35 +1335,79 @@ static void ctx_sync(liq_hookrt *h, struct ctx_cache *cc, const liq_hook_field *
     lua_pop(L, 1);
 }
 
-static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
+static liq_status call_in_c(liq_hookrt *h, int ref, const struct def *df,
                             const liq_hook_field *fields, size_t nfields, liq_diags *d);
+
+/* The def of hook function ref, made at its first call (NULL past the
+ * first 16, or when ref is not a function of a loaded file); hook_fast.c
+ * studies the function then, once its self-test has passed. */
+static struct def *def_of(liq_hookrt *h, int ref)
+{
+    for (int k = 0; k < h->ndefs; k++)
+        if (h->defs[k].ref == ref)
+            return &h->defs[k];
+    int file, line;
+    if (h->ndefs == (int)(sizeof h->defs / sizeof *h->defs))
+        return NULL;
+    where_of(h, ref, &file, &line);
+    if (file < 0)
+        return NULL;
+    struct def *df = &h->defs[h->ndefs++];
+    *df = (struct def){ref, file, line, NULL};
+    if (h->fast_state == 0)
+        h->fast_state = hookfast_selftest(h->L) ? 1 : -1;
+    if (h->fast_state > 0 && lua_checkstack(h->L, 1)) {
+        lua_rawgeti(h->L, LUA_REGISTRYINDEX, ref);
+        df->fast = hookfast_study(h->L);
+        lua_pop(h->L, 1);
+    }
+    return df;
+}
 
 liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
                            const liq_hook_field *fields, size_t nfields, liq_diags *d)
 {
+    liq_hookrt_ret_done(h);
+    h->hook = hook_name ? hook_name : "?";
+    h->ref = ref;
+    nfields = fields ? nfields : 0;
+    struct def *df = def_of(h, ref);
+    /* A straight-line formula is answered exactly without Lua when it can
+     * be (hook_fast.c); no locale is read on that path. */
+    if (df && df->fast && h->fast_state > 0 &&
+        hookfast_run(h->L, df->fast, ref, h->lua_gen, fields, nfields, h->insn_limit,
+                     &h->ret_dec, &h->ret_is_dec)) {
+        h->fast_runs++;
+        h->pending = true;
+        h->depth = 0;
+        return LIQ_OK;
+    }
     locale_t prev = uselocale(h->c_locale);
-    liq_status st = call_in_c(h, ref, hook_name, fields, nfields, d);
+    liq_status st = call_in_c(h, ref, df, fields, nfields, d);
     uselocale(prev);
     return st;
 }
 
-static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
+void hookrt_set_fast(liq_hookrt *h, bool on)
+{
+    h->fast_state = on ? 0 : -1;
+}
+
+uint64_t hookrt_fast_runs(const liq_hookrt *h)
+{
+    return h->fast_runs;
+}
+
+static liq_status call_in_c(liq_hookrt *h, int ref, const struct def *df,
                             const liq_hook_field *fields, size_t nfields, liq_diags *d)
 {
     lua_State *L = h->L;
-    liq_hookrt_ret_done(h);
-    h->hook = hook_name ? hook_name : "?";
-    h->ref = ref;
-    int def_file = -1, def_line = 0, k = 0;
-    while (k < h->ndefs && h->defs[k].ref != ref)
-        k++;
-    if (k < h->ndefs) {
-        def_file = h->defs[k].file;
-        def_line = h->defs[k].line;
+    int def_file = -1, def_line = 0;
+    if (df) {
+        def_file = df->file;
+        def_line = df->line;
     } else {
         where_of(h, ref, &def_file, &def_line);
-        if (def_file >= 0 && h->ndefs < (int)(sizeof h->defs / sizeof *h->defs))
-            h->defs[h->ndefs++] = (struct def){ref, def_file, def_line};
     }
     if (def_file < 0) {
         hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: not a function of the loaded hook file",
@@ -1366,7 +1419,7 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
                   "hook %s: memory cap of %zu bytes exceeded", h->hook, h->mem_limit);
         return LIQ_EHOOK;
     }
-    struct call_req c = {ref, fields, fields ? nfields : 0};
+    struct call_req c = {ref, fields, nfields};
     int base = lua_gettop(L);
     /* Nothing here allocates (a light C function, values the registry
      * already holds, a cache made in its own protected call), so the
@@ -1376,6 +1429,7 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const char *hook_name,
     ctx_sync(h, cache_of(h, lua_topointer(L, -1)), c.fields, c.n);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ctx_ref);
     h->cur = &c;
+    h->lua_gen++;   /* the hook may change an upvalue or a table hook_fast.c read */
     arm(h);
     int st = lua_pcall(L, 1, 1, base + 1);
     disarm(h);

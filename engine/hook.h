@@ -8,7 +8,8 @@
  * a budget of work units per call, a string length, a wall-clock
  * backstop), the exact decimal type hooks compute with (hook_dec.c), and
  * the translation of every Lua failure into a liq_diag that points at the
- * hook's own file:line. What a hook means and when it is called belongs
+ * hook's own file:line, and the straight-line formulas it answers without
+ * entering Lua (hook_fast.c). What a hook means and when it is called belongs
  * to the waterfall; where a hook is named belongs to the policy loader.
  * The limits are written down in docs/hooks-runtime.md, "Limits".
  */
@@ -67,6 +68,9 @@ void liq_hookrt_where(liq_hookrt *h, int ref, const char **file, int *line);
 
 /* Arguments: a ctx table built from fields. */
 typedef enum { LIQ_HF_DEC, LIQ_HF_STR, LIQ_HF_INT, LIQ_HF_BOOL } liq_hf_kind;
+/* Keys are unique in a call and live as long as the runtime, unchanged (the
+ * callers' are string literals): a key found at the same place with the
+ * same pointer as last time is not compared again. */
 typedef struct liq_hook_field {
     const char *key; liq_hf_kind kind;
     liq_dec dec; const char *str; int64_t i; bool b;   /* str NULL: the key is nil */
@@ -160,6 +164,8 @@ void hookrt_alloc_unmark(lua_State *L, uint64_t mark);
 typedef struct hookdec_refs {
     int mt;
     unsigned nstr;
+    const void *table;     /* the global dec's table, as lua_topointer gives it */
+    int table_ref;         /* ... and a registry reference to it */
 } hookdec_refs;
 hookdec_refs *hookrt_dec_refs(lua_State *L);
 /* Whether the state holds under half its memory cap: a cache of the
@@ -195,5 +201,51 @@ void liq_hookdec_push(lua_State *L, liq_dec v);
  * with a message in err ("floats are not exact; use dec('0.1')"). Raises
  * no error and allocates nothing in the Lua state. */
 bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap);
+
+/* Units a decimal string operand or dec(s) costs: its parsing. */
+static inline uint64_t hookdec_string_units(size_t len)
+{
+    return 1 + len / 8;
+}
+/* Whether v travels as a light userdata (no allocation); the value of
+ * light userdata p when it is a decimal. */
+bool hookdec_is_light(liq_dec v);
+bool hookdec_light_value(const void *p, liq_dec *out);
+/* The arithmetic of dec's + - * / (op is the character), rounding as
+ * the metamethods do: one rule for them and hook_fast.c. */
+liq_status hookdec_binop(int op, liq_dec a, liq_dec b, liq_dec *r);
+
+/* ------------------------------------------------------------------ */
+/* Hooks answered without entering Lua (hook_fast.c)                    */
+/* ------------------------------------------------------------------ */
+
+/* Runs given up, none gone through, after which a function is no longer
+ * tried. */
+#define HOOKFAST_MISSES 16
+typedef struct hookfast_fn hookfast_fn;
+/* Study the function on the stack top (left there): what hookfast_run
+ * needs, or NULL when it is not one hookfast_run can take (a loop, a
+ * vararg, too long, this Lua's bytecode not the one expected) or on
+ * ENOMEM. Caller owns the result; free with hookfast_free. */
+hookfast_fn *hookfast_study(lua_State *L);
+void hookfast_free(hookfast_fn *f);
+/* Evaluate f (the function registry reference ref) as fn(ctx) on fields,
+ * gen being the runtime's count of times Lua code ran (values read from
+ * upvalues and their tables are remembered while it stays the same),
+ * when that can be done exactly without Lua and within budget units: then
+ * pushes the return value (nil, a boolean, an integer or a small
+ * decimal), sets *is_dec and *dec for a decimal or an integer, and
+ * returns true. Otherwise returns false, the stack and the state as they
+ * were: the caller calls the function through Lua. */
+bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
+                  const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
+                  bool *is_dec);
+/* Tests: turn hook_fast.c off (every call then goes through Lua) or on
+ * again, and count the calls it answered. */
+void hookrt_set_fast(liq_hookrt *h, bool on);
+uint64_t hookrt_fast_runs(const liq_hookrt *h);
+/* Whether this Lua compiles a known function to the instructions
+ * hook_fast.c reads (checked once per state; hook.c keeps the answer). */
+bool hookfast_selftest(lua_State *L);
 
 #endif /* LIQ_HOOK_H */

@@ -118,6 +118,30 @@ static void push_dec(lua_State *L, liq_dec v)
     push_with(L, v, DEC_MT_UP);
 }
 
+bool hookdec_is_light(liq_dec v)
+{
+    return light_of(v) != 0;
+}
+
+bool hookdec_light_value(const void *p, liq_dec *out)
+{
+    if (!((uintptr_t)p & 1u))
+        return false;
+    *out = light_value((uintptr_t)p);
+    return true;
+}
+
+liq_status hookdec_binop(int op, liq_dec a, liq_dec b, liq_dec *r)
+{
+    switch (op) {
+    case '+': return liq_dec_add(a, b, r);
+    case '-': return liq_dec_sub(a, b, r);
+    case '*': return liq_dec_mul(a, b, DEC_ROUND, r);
+    case '/': return liq_dec_div(a, b, DEC_ROUND, r);
+    default: return LIQ_EINPUT;
+    }
+}
+
 /* The decimal at idx, if it is one: one API call for the light form. The
  * sandbox opens no library that makes full userdata (no io, no newproxy),
  * so a full userdata of a decimal's size is a decimal. This runs for
@@ -192,7 +216,7 @@ bool liq_hookdec_get(lua_State *L, int idx, liq_dec *out, char *err, size_t errc
 static bool get_operand(lua_State *L, int idx, liq_dec *out, char *err, size_t errcap)
 {
     if (lua_type(L, idx) == LUA_TSTRING)
-        hookrt_charge(L, 1 + lua_rawlen(L, idx) / 8);
+        hookrt_charge(L, hookdec_string_units(lua_rawlen(L, idx)));
     return liq_hookdec_get(L, idx, out, err, errcap);
 }
 
@@ -272,28 +296,28 @@ static int m_add(lua_State *L)
 {
     hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
-    return push_result(L, liq_dec_add(a, b, &r), r);
+    return push_result(L, hookdec_binop('+', a, b, &r), r);
 }
 
 static int m_sub(lua_State *L)
 {
     hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
-    return push_result(L, liq_dec_sub(a, b, &r), r);
+    return push_result(L, hookdec_binop('-', a, b, &r), r);
 }
 
 static int m_mul(lua_State *L)
 {
     hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
-    return push_result(L, liq_dec_mul(a, b, DEC_ROUND, &r), r);
+    return push_result(L, hookdec_binop('*', a, b, &r), r);
 }
 
 static int m_div(lua_State *L)
 {
     hookrt_charge_op(L);
     liq_dec a = operand(L, 1), b = operand(L, 2), r;
-    return push_result(L, liq_dec_div(a, b, DEC_ROUND, &r), r);
+    return push_result(L, hookdec_binop('/', a, b, &r), r);
 }
 
 static int m_unm(lua_State *L)
@@ -431,7 +455,7 @@ static int d_max(lua_State *L)
  * before it. */
 static int dec_of_string(lua_State *L, size_t len)
 {
-    hookrt_charge(L, 1 + len / 8);
+    hookrt_charge(L, hookdec_string_units(len));
     lua_settop(L, 2);
     lua_pushvalue(L, 2);
     if (lua_rawget(L, FROM_STR_UP) != LUA_TNIL)
@@ -464,7 +488,8 @@ static int dec_call(lua_State *L)
     size_t len;
     if (lua_type(L, 2) == LUA_TSTRING && (len = lua_rawlen(L, 2)) <= FROM_STR_LEN)
         return dec_of_string(L, len);
-    hookrt_charge_op(L);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        hookrt_charge_op(L);   /* a string pays for its parsing instead */
     if (!get_operand(L, 2, &v, err, sizeof err))
         return luaL_error(L, "dec: %s", err);
     push_dec(L, v);
@@ -529,6 +554,9 @@ void liq_hookdec_open(lua_State *L)
     lua_pushliteral(L, "dec");
     lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
+    r->table = lua_topointer(L, -1);
+    lua_pushvalue(L, -1);
+    r->table_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setglobal(L, "dec");
     lua_pop(L, 1);   /* the metatable */
 }

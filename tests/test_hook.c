@@ -1196,6 +1196,192 @@ static void test_every_hostile_hook_is_checked(void **state)
     assert_int_equal(n, sizeof hostile / sizeof *hostile);
 }
 
+/* ---- hooks answered without Lua (hook_fast.c) ---------------------- */
+
+/* One call in two runtimes of the same file, one with hook_fast.c and
+ * one without: the same status, the same diag, the same value. */
+static void assert_same_both_ways(liq_hookrt *on, liq_hookrt *off, const char *fn,
+                                  const liq_hook_field *f, size_t n)
+{
+    /* one reference per function, as a policy keeps them */
+    static liq_hookrt *last_on;
+    static struct { char name[32]; int on, off; } refs[32];
+    static size_t nrefs;
+    if (last_on != on) {
+        last_on = on;
+        nrefs = 0;
+    }
+    size_t r = 0;
+    while (r < nrefs && strcmp(refs[r].name, fn) != 0)
+        r++;
+    if (r == nrefs) {
+        assert_true(nrefs < 32);
+        snprintf(refs[r].name, sizeof refs[r].name, "%s", fn);
+        refs[r].on = liq_hookrt_ref(on, fn);
+        refs[r].off = liq_hookrt_ref(off, fn);
+        assert_true(refs[r].on >= 0 && refs[r].off >= 0);
+        nrefs++;
+    }
+    liq_diags d1 = LIQ_DIAGS_INIT, d2 = LIQ_DIAGS_INIT;
+    liq_status s1 = liq_hookrt_call(on, refs[r].on, fn, f, n, &d1);
+    liq_status s2 = liq_hookrt_call(off, refs[r].off, fn, f, n, &d2);
+    assert_int_equal(s1, s2);
+    assert_int_equal(d1.n, d2.n);
+    for (size_t i = 0; i < d1.n; i++) {
+        assert_string_equal(d1.items[i].msg, d2.items[i].msg);
+        assert_int_equal(d1.items[i].line, d2.items[i].line);
+        assert_string_equal(d1.items[i].file ? d1.items[i].file : "",
+                            d2.items[i].file ? d2.items[i].file : "");
+    }
+    if (s1 == LIQ_OK) {
+        liq_dec v1 = LIQ_DEC_ZERO, v2 = LIQ_DEC_ZERO;
+        bool p1 = false, p2 = false;
+        liq_status r1 = liq_hookrt_ret_dec(on, NULL, &v1, &p1, &d1);
+        liq_status r2 = liq_hookrt_ret_dec(off, NULL, &v2, &p2, &d2);
+        assert_int_equal(r1, r2);
+        assert_int_equal(p1, p2);
+        char t1[LIQ_DEC_STRLEN], t2[LIQ_DEC_STRLEN];
+        liq_dec_format(v1, t1);
+        liq_dec_format(v2, t2);
+        assert_string_equal(t1, t2);
+    }
+    liq_hookrt_ret_done(on);
+    liq_hookrt_ret_done(off);
+    liq_diags_free(&d1);
+    liq_diags_free(&d2);
+}
+
+/* Straight-line hooks (the bench's, kraken-spot-margin's and deribit's
+ * shapes, every operand form) give what Lua gives on every input: a
+ * value, nil, or an error at its line (a field the call lacks, a float,
+ * a division by zero, a decimal too large for the light form, a string
+ * that is not a decimal); a global or an upvalue another hook changes is
+ * read afresh; and hook_fast.c did answer most of the calls. */
+static void test_fast_hooks_answer_as_lua_does(void **state)
+{
+    (void)state;
+    /* and whether hook_fast.c can answer it at all */
+    static const struct { const char *fn; bool fast; } hooks[] = {
+        {"fee", true}, {"fund", true}, {"by_side", true}, {"per_unit", true},
+        {"shapes", true}, {"integer_result", true}, {"nothing", true}, {"typo", false},
+        {"float_operand", false}, {"divide", true}, {"read_global", true},
+        {"read_upvalue", true}, {"looped", false}, {"calls_a_helper", false},
+        {"set_both", false}, {"two_tables", true},
+    };
+    static const char *const notional[] = {"9500", "-3", "0", "0.000000000001",
+                                           "1152921.504606846976", "250000.5", "7"};
+    static const char *const rate[] = {"0.001", "0", "-0.5", "2"};
+    static const char *const margin[] = {"5", "100", "-1"};
+    static const char *const side[] = {"BTC", "long", "SOL", "short", NULL};
+    static const char *const level[] = {"0.02", "0.4", "abc"};
+    static const char *const size[] = {"0.2", "-0.2", "3", "-1", "0.5", "1152921504606846976"};
+    liq_hookrt *on = load(HOOKS "fast.lua"), *off = load(HOOKS "fast.lua");
+    hookrt_set_fast(off, false);
+    uint64_t fast[sizeof hooks / sizeof *hooks] = {0};
+    for (unsigned k = 0; k < 420; k++) {
+        liq_hook_field f[] = {
+            {.key = "notional", .kind = LIQ_HF_DEC, .dec = D(notional[k % 7])},
+            {.key = "rate", .kind = LIQ_HF_DEC, .dec = D(rate[k % 4])},
+            {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = D(margin[k % 3])},
+            {.key = "deficit", .kind = LIQ_HF_DEC, .dec = D(notional[(k / 5) % 7])},
+            {.key = "side", .kind = LIQ_HF_STR, .str = side[k % 5]},
+            {.key = "size", .kind = LIQ_HF_DEC, .dec = D(size[(k / 2) % 6])},
+            {.key = "level", .kind = LIQ_HF_STR, .str = level[(k / 23) % 3]},
+            {.key = "leverage", .kind = LIQ_HF_INT, .i = k % 2 ? 10 : 3},
+            {.key = "flag", .kind = LIQ_HF_BOOL, .b = (k / 3) % 2},
+            {.key = "missing", .kind = LIQ_HF_STR, .str = NULL},
+        };
+        /* the last field left out now and then: shapes then fails in Lua */
+        size_t n = k % 19 == 0 ? 9 : 10;
+        for (size_t h = 0; h < sizeof hooks / sizeof *hooks; h++)
+            if (strcmp(hooks[h].fn, "set_both") != 0 || k % 23 == 0) {
+                uint64_t before = hookrt_fast_runs(on);
+                assert_same_both_ways(on, off, hooks[h].fn, f, n);
+                fast[h] += hookrt_fast_runs(on) - before;
+            }
+    }
+    assert_int_equal(hookrt_fast_runs(off), 0);
+    /* most calls of a formula: all but those on a large decimal, an error */
+    for (size_t h = 0; h < sizeof hooks / sizeof *hooks; h++)
+        if (hooks[h].fast)
+            assert_true(fast[h] > 100);
+        else
+            assert_int_equal(fast[h], 0);
+    liq_hookrt_free(on);
+    liq_hookrt_free(off);
+}
+
+static void assert_ret_dec_after(liq_hookrt *h, const char *fn, const liq_hook_field *f,
+                                 const char *want)
+{
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(liq_hookrt_call(h, liq_hookrt_ref(h, fn), fn, f, 2, &d), LIQ_OK);
+    assert_ret_dec(h, NULL, want);
+    liq_hookrt_ret_done(h);
+}
+
+/* What hook_fast.c remembers between calls (the value a field of an
+ * upvalue table had) is the value of the table read this time: one
+ * instruction that reads either of two tables, calls in a row with no
+ * Lua code between them. */
+static void test_fast_hooks_remember_per_table(void **state)
+{
+    (void)state;
+    liq_hookrt *on = load(HOOKS "fast.lua"), *off = load(HOOKS "fast.lua");
+    hookrt_set_fast(off, false);
+    for (unsigned k = 0; k < 6; k++) {
+        liq_hook_field f[] = {
+            {.key = "flag", .kind = LIQ_HF_BOOL, .b = k % 2},
+            {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("3")},
+        };
+        assert_same_both_ways(on, off, "two_tables", f, 2);
+    }
+    assert_int_equal(hookrt_fast_runs(on), 6);
+    /* ... and a global or an upvalue a hook changed is read again */
+    liq_hook_field g[] = {
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("3")},
+        {.key = "level", .kind = LIQ_HF_STR, .str = "0.5"},
+    };
+    assert_same_both_ways(on, off, "read_global", g, 2);
+    assert_same_both_ways(on, off, "read_upvalue", g, 2);
+    assert_same_both_ways(on, off, "set_both", g, 2);
+    assert_same_both_ways(on, off, "read_global", g, 2);
+    assert_same_both_ways(on, off, "read_upvalue", g, 2);
+    assert_int_equal(hookrt_fast_runs(on), 10);
+    assert_ret_dec_after(on, "read_global", g, "1.5");
+    liq_hookrt_free(on);
+    liq_hookrt_free(off);
+}
+
+/* hook_fast.c counts a call's units as Lua does, and leaves one that
+ * would pass its budget to Lua, which stops it with its own message:
+ * many_strings spends 1,052 units. */
+static void test_fast_hooks_keep_the_budget_at_its_edge(void **state)
+{
+    (void)state;
+    for (uint64_t budget = 1051; budget <= 1052; budget++) {
+        liq_hookrt *on = load_with(HOOKS "fast.lua", 0, budget);
+        liq_hookrt *off = load_with(HOOKS "fast.lua", 0, budget);
+        hookrt_set_fast(off, false);
+        assert_same_both_ways(on, off, "many_strings", NULL, 0);
+        liq_diags d = LIQ_DIAGS_INIT;
+        int ref = liq_hookrt_ref(on, "many_strings");
+        if (budget == 1052) {
+            assert_int_equal(liq_hookrt_call(on, ref, "many_strings", NULL, 0, &d), LIQ_OK);
+            assert_ret_dec(on, NULL, "27");
+            assert_int_equal(hookrt_fast_runs(on), 2);
+        } else {
+            assert_int_equal(liq_hookrt_call(on, ref, "many_strings", NULL, 0, &d), LIQ_EHOOK);
+            assert_int_equal(hookrt_fast_runs(on), 0);
+            assert_one_diag(&d, LIQ_EHOOK, HOOKS "fast.lua", 82,
+                            "hook many_strings: instruction budget of 1051 exceeded");
+        }
+        liq_diags_free(&d);
+        liq_hookrt_free(on);
+        liq_hookrt_free(off);
+    }
+}
+
 /* ---- limits at their edge ------------------------------------------ */
 
 static liq_status call_n(liq_hookrt *h, const char *fn, int64_t n, liq_diags *d)
@@ -1608,6 +1794,9 @@ int main(void)
         cmocka_unit_test(test_every_hostile_hook_is_checked),
         cmocka_unit_test(test_budget_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_decimal_operations_are_charged_at_the_edge),
+        cmocka_unit_test(test_fast_hooks_answer_as_lua_does),
+        cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
+        cmocka_unit_test(test_fast_hooks_remember_per_table),
         cmocka_unit_test(test_string_limit_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_counts_what_the_allocator_holds),

@@ -1,0 +1,896 @@
+/*
+ * hook_fast.c — straight-line hooks answered without entering Lua.
+ *
+ * Most hooks are one formula over ctx: `return ctx.notional * ctx.rate`,
+ * a comparison or two, a dec("0.4"). Calling one through lua_pcall costs
+ * about 1,300 host instructions before the formula starts (the protected
+ * call, the VM's entry and exit, the count hook on every instruction, the
+ * metamethod dispatch of each operation), against a few dozen for the
+ * arithmetic itself. This file reads such a function's bytecode once
+ * (lua_dump) and then evaluates it directly on the call's fields, with the
+ * decimal type's own arithmetic (hook_dec.c).
+ *
+ * It is an accelerator, never a second meaning: it runs a function only
+ * when every instruction it meets is one it models exactly, on values it
+ * models exactly (small decimals, integers, strings, nil, booleans, plain
+ * tables read raw), and it changes nothing while it runs. At anything
+ * else (a call other than dec(x), a global that is not a plain field, a
+ * large decimal, an error of any kind, a budget the call would pass) it
+ * gives up and the caller runs the function through Lua from its first
+ * instruction, which then does and reports whatever Lua does. Only
+ * functions without a loop (every jump forward) and of fewer than
+ * INSN_STEP instructions are taken: each instruction runs at most once, so
+ * the work is bounded by the function's size, and through Lua such a
+ * function spends no unit for its instructions (they are counted in steps
+ * of 1,000), only those of its decimal operations, which are counted here
+ * the same way (docs/hooks-runtime.md).
+ *
+ * Lua 5.4's instruction set is not a public interface: the study checks
+ * the dump's header and, once per state, that a known function compiles
+ * to the instructions this file expects; otherwise nothing is taken.
+ */
+#include "hook.h"
+#include "mem.h"
+
+#include <lauxlib.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Lua 5.4's opcodes (lopcodes.h) and tag methods (ltm.h) this file reads. */
+enum {
+    OP_MOVE = 0, OP_LOADI = 1, OP_LOADK = 3, OP_LOADFALSE = 5, OP_LOADTRUE = 7,
+    OP_LOADNIL = 8, OP_GETUPVAL = 9, OP_GETTABUP = 11, OP_GETTABLE = 12, OP_GETI = 13,
+    OP_GETFIELD = 14, OP_ADDI = 21, OP_ADDK = 22, OP_SUBK = 23, OP_MULK = 24,
+    OP_DIVK = 27, OP_ADD = 34, OP_SUB = 35, OP_MUL = 36, OP_DIV = 39, OP_MMBIN = 46,
+    OP_MMBINI = 47, OP_MMBINK = 48, OP_UNM = 49, OP_NOT = 51, OP_JMP = 56, OP_EQ = 57,
+    OP_LT = 58, OP_LE = 59, OP_EQK = 60, OP_EQI = 61, OP_LTI = 62, OP_LEI = 63,
+    OP_GTI = 64, OP_GEI = 65, OP_TEST = 66, OP_CALL = 68, OP_RETURN0 = 71,
+    OP_RETURN1 = 72, OP_FORLOOP = 73, OP_TFORLOOP = 77,
+};
+enum { TM_ADD = 6, TM_SUB = 7, TM_MUL = 8, TM_DIV = 11 };
+
+#define GET_OP(i) ((unsigned)(i) & 0x7Fu)
+#define GET_A(i) (((unsigned)(i) >> 7) & 0xFFu)
+#define GET_K(i) (((unsigned)(i) >> 15) & 1u)
+#define GET_B(i) (((unsigned)(i) >> 16) & 0xFFu)
+#define GET_C(i) (((unsigned)(i) >> 24) & 0xFFu)
+#define GET_BX(i) ((unsigned)(i) >> 15)
+#define GET_SBX(i) ((int)GET_BX(i) - 65535)
+#define GET_SB(i) ((int)GET_B(i) - 127)
+#define GET_SC(i) ((int)GET_C(i) - 127)
+#define GET_SJ(i) ((int)((unsigned)(i) >> 7) - 16777215)
+
+/* Fewer instructions than the budget's count step (hook.c's INSN_STEP):
+ * through Lua they cost no unit, so only the operations are counted. */
+#define MAX_CODE 999
+
+/* A constant of the function, as the dump gives it. */
+typedef struct kval {
+    enum { K_NIL, K_FALSE, K_TRUE, K_INT, K_FLOAT, K_STR } kind;
+    int64_t i;
+    char *s;      /* K_STR: owned, NUL-terminated (Lua strings may hold NUL: len) */
+    size_t len;
+} kval;
+
+/* A register's value, as this file models it. */
+typedef struct val {
+    enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_DEC, V_STR, V_CTX, V_TABLE, V_DECTABLE } kind;
+    /* Read from constants, upvalues and the tables they hold only: the
+     * same until Lua code runs again (see memo). */
+    bool fixed;
+    int idx;         /* V_TABLE, V_DECTABLE: where the stack holds it (0: nowhere yet) */
+    const void *tp;  /* V_TABLE, V_DECTABLE: which table (lua_topointer) */
+    union {
+        int64_t i;
+        liq_dec d;
+        struct {
+            const char *s;   /* inside a Lua string a table or upvalue holds, or a constant */
+            size_t len;
+        } str;
+    } u;
+} val;
+
+/* What an instruction that reads a fixed value read last time: right
+ * while no Lua code has run since (the generation hook.c counts), since
+ * only Lua code can change an upvalue or a table, and this file writes
+ * none. The tables such values live in hold them meanwhile. */
+typedef struct memo {
+    uint64_t gen;    /* 0: empty */
+    const void *tp;  /* the table read (a field's instruction may read several) */
+    val v;
+} memo;
+
+struct hookfast_fn {
+    uint32_t *code;
+    size_t ncode;
+    kval *k;
+    size_t nk;
+    unsigned nregs;
+    memo *memo;              /* per instruction */
+    size_t *at;              /* per instruction: where its ctx field was last (callers keep an order) */
+    const char **key;        /* ... and the key pointer it had there */
+    /* Runs given up before any run went through: past HOOKFAST_MISSES a
+     * function is not tried again (one that calls a helper, say, gives
+     * up at its first call every time). One that has gone through keeps
+     * being tried: its inputs decide. */
+    unsigned misses;
+    bool ever;
+};
+
+/* ---- reading the dump -------------------------------------------- */
+
+typedef struct buf {
+    unsigned char *p;
+    size_t n, cap;
+    bool failed;
+} buf;
+
+static int writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    buf *b = ud;
+    if (b->n + sz > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap < b->n + sz)
+            cap *= 2;
+        unsigned char *np = mem_realloc(b->p, cap);
+        if (!np) {
+            b->failed = true;
+            return 1;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, sz);
+    b->n += sz;
+    return 0;
+}
+
+typedef struct rd {
+    const unsigned char *p, *end;
+    bool bad;
+} rd;
+
+static unsigned char rd_byte(rd *r)
+{
+    if (r->p >= r->end) {
+        r->bad = true;
+        return 0;
+    }
+    return *r->p++;
+}
+
+/* ldump.c's dumpSize: 7 bits a byte, most significant first, the last
+ * byte marked with 0x80. */
+static size_t rd_size(rd *r)
+{
+    size_t x = 0;
+    for (int n = 0; n < 10; n++) {
+        unsigned char b = rd_byte(r);
+        x = (x << 7) | (b & 0x7Fu);
+        if (b & 0x80u)
+            return x;
+    }
+    r->bad = true;
+    return 0;
+}
+
+static void rd_bytes(rd *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+}
+
+/* The header ldump.c writes: signature, version 5.4, format 0, the
+ * conversion check bytes, and this build's sizes. */
+static bool header_ok(rd *r)
+{
+    static const unsigned char want[] = {0x1B, 'L', 'u', 'a', 0x54, 0,
+                                         0x19, 0x93, '\r', '\n', 0x1A, '\n',
+                                         4, sizeof(lua_Integer), sizeof(lua_Number)};
+    unsigned char got[sizeof want];
+    rd_bytes(r, got, sizeof got);
+    if (r->bad || memcmp(got, want, sizeof want) != 0)
+        return false;
+    lua_Integer i;
+    lua_Number n;
+    rd_bytes(r, &i, sizeof i);
+    rd_bytes(r, &n, sizeof n);
+    return !r->bad && i == 0x5678 && n == (lua_Number)370.5;
+}
+
+void hookfast_free(hookfast_fn *f)
+{
+    if (!f)
+        return;
+    for (size_t j = 0; j < f->nk; j++)
+        free(f->k[j].s);
+    free(f->k);
+    free(f->code);
+    free(f->at);
+    free(f->key);
+    free(f->memo);
+    free(f);
+}
+
+/* Parse the top function of a dump (stripped) into f. */
+static bool parse(const unsigned char *p, size_t n, hookfast_fn *f)
+{
+    rd r = {p, p + n, false};
+    if (!header_ok(&r))
+        return false;
+    (void)rd_byte(&r);              /* the closure's upvalue count */
+    if (rd_size(&r) != 0)           /* source: stripped */
+        return false;
+    (void)rd_size(&r);              /* linedefined */
+    (void)rd_size(&r);              /* lastlinedefined */
+    unsigned nparams = rd_byte(&r), vararg = rd_byte(&r);
+    f->nregs = rd_byte(&r);
+    f->ncode = rd_size(&r);
+    if (r.bad || nparams != 1 || vararg || f->ncode == 0 || f->ncode > MAX_CODE)
+        return false;
+    if (!(f->code = mem_malloc(f->ncode * sizeof *f->code)) ||
+        !(f->at = mem_calloc(f->ncode, sizeof *f->at)) ||
+        !(f->key = mem_calloc(f->ncode, sizeof *f->key)) ||
+        !(f->memo = mem_calloc(f->ncode, sizeof *f->memo)))
+        return false;
+    rd_bytes(&r, f->code, f->ncode * sizeof *f->code);
+    size_t nk = rd_size(&r);
+    if (r.bad || nk > (size_t)(r.end - r.p) || !(f->k = mem_calloc(nk ? nk : 1, sizeof *f->k)))
+        return false;
+    for (; f->nk < nk && !r.bad; f->nk++) {
+        kval *k = &f->k[f->nk];
+        switch (rd_byte(&r)) {
+        case 0: k->kind = K_NIL; break;              /* LUA_VNIL */
+        case 1: k->kind = K_FALSE; break;            /* LUA_VFALSE */
+        case 17: k->kind = K_TRUE; break;            /* LUA_VTRUE */
+        case 3:                                      /* LUA_VNUMINT */
+            k->kind = K_INT;
+            rd_bytes(&r, &k->i, sizeof k->i);
+            break;
+        case 19: {                                   /* LUA_VNUMFLT */
+            lua_Number x;
+            k->kind = K_FLOAT;
+            rd_bytes(&r, &x, sizeof x);
+            break;
+        }
+        case 4: case 20: {                           /* LUA_VSHRSTR, LUA_VLNGSTR */
+            size_t sz = rd_size(&r);
+            if (sz == 0 || sz - 1 > (size_t)(r.end - r.p) || !(k->s = mem_malloc(sz)))
+                return false;
+            k->kind = K_STR;
+            k->len = sz - 1;
+            rd_bytes(&r, k->s, k->len);
+            k->s[k->len] = '\0';
+            break;
+        }
+        default: return false;
+        }
+    }
+    if (r.bad)
+        return false;
+    /* Every jump forward and inside the code (each instruction then runs
+     * at most once), every register the interpreter reads inside the
+     * frame (Lua's compiler guarantees both; a mismatch means this is not
+     * the bytecode expected, and nothing is taken). */
+    if (f->nregs < 1)
+        return false;
+    for (size_t pc = 0; pc < f->ncode; pc++) {
+        uint32_t i = f->code[pc];
+        unsigned op = GET_OP(i), a = GET_A(i), b = GET_B(i), c = GET_C(i), nr = f->nregs;
+        bool regs_ok = true;
+        switch (op) {
+        case OP_JMP: {
+            int sj = GET_SJ(i);
+            if (sj < 0 || (size_t)sj > f->ncode - pc - 1)
+                return false;
+            continue;
+        }
+        case OP_FORLOOP: case OP_TFORLOOP:
+            return false;
+        case OP_RETURN0:   /* A is the frame's top, which may be nregs */
+            continue;
+        case OP_MOVE: case OP_UNM: case OP_NOT: case OP_GETFIELD: case OP_GETI:
+        case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK: case OP_ADDI:
+            regs_ok = b < nr;
+            break;
+        case OP_GETTABLE: case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+            regs_ok = b < nr && c < nr;
+            break;
+        case OP_EQ: case OP_LT: case OP_LE: case OP_MMBIN:
+            regs_ok = b < nr;
+            break;
+        case OP_LOADNIL: regs_ok = a + b < nr; break;
+        case OP_CALL: regs_ok = a + 1 < nr; break;
+        default: break;
+        }
+        if (a >= nr || !regs_ok)
+            return false;
+    }
+    return true;
+}
+
+hookfast_fn *hookfast_study(lua_State *L)
+{
+    if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1))
+        return NULL;
+    buf b = {0};
+    hookfast_fn *f = NULL;
+    if (lua_dump(L, writer, &b, 1) == 0 && !b.failed && (f = mem_calloc(1, sizeof *f)) &&
+        !parse(b.p, b.n, f)) {
+        hookfast_free(f);
+        f = NULL;
+    }
+    free(b.p);
+    return f;
+}
+
+/* ---- running ------------------------------------------------------ */
+
+typedef struct run {
+    lua_State *L;
+    int fn;          /* the function's stack index once pushed, else 0 */
+    int ref;
+    uint64_t units;
+    uint64_t gen;
+    bool pushed;     /* the stack holds values of this run */
+} run;
+
+static bool falsy(const val *v)
+{
+    return v->kind == V_NIL || v->kind == V_FALSE;
+}
+
+/* The value on the stack top as a val; false when this file does not
+ * model it (it stays on the stack either way). */
+static bool from_stack(run *r, val *v, bool fixed)
+{
+    lua_State *L = r->L;
+    v->fixed = fixed;
+    switch (lua_type(L, -1)) {
+    case LUA_TNIL: v->kind = V_NIL; return true;
+    case LUA_TBOOLEAN: v->kind = lua_toboolean(L, -1) ? V_TRUE : V_FALSE; return true;
+    case LUA_TNUMBER:
+        if (!lua_isinteger(L, -1))
+            return false;
+        v->kind = V_INT;
+        v->u.i = (int64_t)lua_tointeger(L, -1);
+        return true;
+    case LUA_TSTRING:
+        v->kind = V_STR;
+        v->u.str.s = lua_tolstring(L, -1, &v->u.str.len);
+        return true;
+    case LUA_TLIGHTUSERDATA:
+        v->kind = V_DEC;
+        return hookdec_light_value(lua_touserdata(L, -1), &v->u.d);
+    case LUA_TTABLE:
+        v->tp = lua_topointer(L, -1);
+        v->kind = v->tp == hookrt_dec_refs(L)->table ? V_DECTABLE : V_TABLE;
+        v->idx = lua_gettop(L);
+        return true;
+    default:
+        return false;   /* a function, a full userdata (a large decimal) */
+    }
+}
+
+/* Make sure table value t is on the stack (a remembered dec table is
+ * not): its index, or 0. */
+static int table_at(run *r, val *t)
+{
+    if (t->idx)
+        return t->idx;
+    if (t->kind != V_DECTABLE || !lua_checkstack(r->L, 3))
+        return 0;
+    lua_rawgeti(r->L, LUA_REGISTRYINDEX, hookrt_dec_refs(r->L)->table_ref);
+    r->pushed = true;
+    return t->idx = lua_gettop(r->L);
+}
+
+/* t[key] read raw, as Lua reads a field a table holds; a missing key of a
+ * table with a metatable would run its __index: not modelled. The key
+ * (pushed by the caller) is replaced by the value. */
+static bool table_get(run *r, int t, val *out, bool fixed)
+{
+    lua_State *L = r->L;
+    if (lua_rawget(L, t) == LUA_TNIL && lua_getmetatable(L, t)) {
+        lua_pop(L, 1);
+        return false;
+    }
+    return from_stack(r, out, fixed);
+}
+
+static bool push_fn(run *r)
+{
+    if (!r->fn) {
+        if (!lua_checkstack(r->L, 4))
+            return false;
+        lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->ref);
+        r->pushed = true;
+        r->fn = lua_gettop(r->L);
+    }
+    return true;
+}
+
+static bool upvalue(run *r, unsigned n, val *out)
+{
+    if (!push_fn(r) || !lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, r->fn, (int)n + 1))
+        return false;
+    return from_stack(r, out, true);
+}
+
+static bool const_val(const hookfast_fn *f, unsigned j, val *out)
+{
+    if (j >= f->nk)
+        return false;
+    const kval *k = &f->k[j];
+    out->fixed = true;
+    switch (k->kind) {
+    case K_NIL: out->kind = V_NIL; return true;
+    case K_FALSE: out->kind = V_FALSE; return true;
+    case K_TRUE: out->kind = V_TRUE; return true;
+    case K_INT: out->kind = V_INT; out->u.i = k->i; return true;
+    case K_STR: out->kind = V_STR; out->u.str.s = k->s; out->u.str.len = k->len; return true;
+    default: return false;   /* a float: Lua's own arithmetic, or an error */
+    }
+}
+
+/* A ctx field, as ctx's __index reads it (hook.c): the call's own value;
+ * a field the call does not give is an error, left to Lua. */
+static bool ctx_field(hookfast_fn *f, size_t pc, const char *key, const liq_hook_field *fs,
+                      size_t n, val *out)
+{
+    size_t at = f->at[pc];
+    if (at >= n || fs[at].key != f->key[pc]) {
+        for (at = 0; at < n && (!fs[at].key || strcmp(fs[at].key, key) != 0); at++)
+            ;
+        if (at == n)
+            return false;
+        f->at[pc] = at;
+        f->key[pc] = fs[at].key;
+    }
+    const liq_hook_field *fd = &fs[at];
+    out->fixed = false;
+    switch (fd->kind) {
+    case LIQ_HF_DEC:
+        out->kind = V_DEC;
+        out->u.d = fd->dec;
+        return hookdec_is_light(fd->dec);   /* a large one is a full userdata in Lua */
+    case LIQ_HF_INT: out->kind = V_INT; out->u.i = fd->i; return true;
+    case LIQ_HF_BOOL: out->kind = fd->b ? V_TRUE : V_FALSE; return true;
+    case LIQ_HF_STR:
+        if (!fd->str) {
+            out->kind = V_NIL;
+            return true;
+        }
+        out->kind = V_STR;
+        out->u.str.s = fd->str;
+        out->u.str.len = strlen(fd->str);
+        return true;
+    default: return false;
+    }
+}
+
+/* v as an operand of dec's arithmetic or order (hook_dec.c's operand and
+ * compared): a decimal, an integer, or a decimal string, which costs its
+ * parsing. */
+static bool operand(run *r, const val *v, liq_dec *out)
+{
+    switch (v->kind) {
+    case V_DEC: *out = v->u.d; return true;
+    case V_INT: *out = liq_dec_from_int(v->u.i); return true;
+    case V_STR:
+        r->units += hookdec_string_units(v->u.str.len);
+        return liq_dec_parse(v->u.str.s, v->u.str.len, out) == LIQ_OK;
+    default: return false;
+    }
+}
+
+/* Whether a and b reach dec's metamethods, as Lua dispatches them:
+ * neither a number pair (Lua's own arithmetic) nor anything with a
+ * metatable of its own (strings have no arithmetic or order metamethods
+ * in the sandbox); at least one is a decimal. */
+static bool dec_pair(const val *a, const val *b)
+{
+    bool da = a->kind == V_DEC, db = b->kind == V_DEC;
+    bool oa = da || a->kind == V_INT || a->kind == V_STR;
+    bool ob = db || b->kind == V_INT || b->kind == V_STR;
+    return (da || db) && oa && ob;
+}
+
+static bool arith(run *r, unsigned tm, const val *a, const val *b, val *out)
+{
+    liq_dec x, y, z;
+    int op = tm == TM_ADD ? '+' : tm == TM_SUB ? '-' : tm == TM_MUL ? '*' : tm == TM_DIV ? '/' : 0;
+    if (!op || !dec_pair(a, b))
+        return false;
+    r->units++;
+    if (!operand(r, a, &x) || !operand(r, b, &y) || hookdec_binop(op, x, y, &z) != LIQ_OK ||
+        !hookdec_is_light(z))
+        return false;
+    out->kind = V_DEC;
+    out->fixed = false;
+    out->u.d = z;
+    return true;
+}
+
+/* a < b (le: a <= b): Lua's own for two integers, else dec's __lt/__le. */
+static bool order(run *r, bool le, const val *a, const val *b, bool *cond)
+{
+    liq_dec x, y;
+    if (a->kind == V_INT && b->kind == V_INT) {
+        *cond = le ? a->u.i <= b->u.i : a->u.i < b->u.i;
+        return true;
+    }
+    if (!dec_pair(a, b))
+        return false;
+    r->units++;
+    if (!operand(r, a, &x) || !operand(r, b, &y))
+        return false;
+    int c = liq_dec_cmp(x, y);
+    *cond = le ? c <= 0 : c < 0;
+    return true;
+}
+
+/* Lua's raw equality of two modelled values: no __eq is called, as two
+ * light userdata compare by their bits (which a decimal's value fixes)
+ * and values of different kinds are unequal. Tables are left to Lua. */
+static bool equal(const val *a, const val *b, bool *eq)
+{
+    bool ta = a->kind == V_TABLE || a->kind == V_DECTABLE;
+    bool tb = b->kind == V_TABLE || b->kind == V_DECTABLE;
+    if (ta && tb)
+        return false;
+    if (a->kind != b->kind) {
+        *eq = false;
+        return true;
+    }
+    switch (a->kind) {
+    case V_NIL: case V_FALSE: case V_TRUE: case V_CTX: *eq = true; return true;
+    case V_INT: *eq = a->u.i == b->u.i; return true;
+    case V_DEC: *eq = liq_dec_cmp(a->u.d, b->u.d) == 0; return true;
+    case V_STR:
+        *eq = a->u.str.len == b->u.str.len && memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+        return true;
+    default: return false;
+    }
+}
+
+/* dec(x) (hook_dec.c's dec_call): a string is parsed, an integer or a
+ * decimal copied; anything else is an error left to Lua. */
+static bool dec_of(run *r, const val *x, val *out)
+{
+    liq_dec v;
+    switch (x->kind) {
+    case V_STR:
+        r->units += hookdec_string_units(x->u.str.len);
+        if (liq_dec_parse(x->u.str.s, x->u.str.len, &v) != LIQ_OK)
+            return false;
+        break;
+    case V_INT: r->units++; v = liq_dec_from_int(x->u.i); break;
+    case V_DEC: r->units++; v = x->u.d; break;
+    default: return false;
+    }
+    if (!hookdec_is_light(v))
+        return false;
+    out->kind = V_DEC;
+    out->fixed = x->fixed;
+    out->u.d = v;
+    return true;
+}
+
+/* An instruction reading a fixed value, from table tp (NULL: an upvalue
+ * of the function): what it read last time from the same table when no
+ * Lua code has run since. A table value is not remembered (it lives on
+ * one run's stack); the dec table is, without its index. */
+static bool remembered(hookfast_fn *f, run *r, size_t pc, const void *tp, val *out)
+{
+    memo *m = &f->memo[pc];
+    if (m->gen != r->gen || m->tp != tp)
+        return false;
+    *out = m->v;
+    return true;
+}
+
+static void remember(hookfast_fn *f, run *r, size_t pc, const void *tp, const val *v)
+{
+    if (!v->fixed || v->kind == V_TABLE)
+        return;
+    memo *m = &f->memo[pc];
+    m->gen = r->gen;
+    m->tp = tp;
+    m->v = *v;
+    m->v.idx = 0;
+}
+
+/* The interpreter proper: true with the returned value in *ret, or false
+ * to give up. */
+static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n, val *ret)
+{
+    lua_State *L = r->L;
+    val reg[256];   /* nregs <= 255: a byte of the dump */
+    for (unsigned j = 0; j < f->nregs; j++) {
+        reg[j].kind = V_NIL;
+        reg[j].fixed = true;
+    }
+    reg[0].kind = V_CTX;
+    reg[0].fixed = false;
+    val kv, tmp;
+    for (size_t pc = 0; pc < f->ncode;) {
+        uint32_t i = f->code[pc++];
+        unsigned a = GET_A(i), b = GET_B(i), c = GET_C(i);
+        bool cond;
+        switch (GET_OP(i)) {
+        case OP_MOVE: reg[a] = reg[b]; break;
+        case OP_LOADI:
+            reg[a].kind = V_INT;
+            reg[a].fixed = true;
+            reg[a].u.i = GET_SBX(i);
+            break;
+        case OP_LOADK:
+            if (!const_val(f, GET_BX(i), &reg[a]))
+                return false;
+            break;
+        case OP_LOADFALSE: reg[a].kind = V_FALSE; reg[a].fixed = true; break;
+        case OP_LOADTRUE: reg[a].kind = V_TRUE; reg[a].fixed = true; break;
+        case OP_LOADNIL:
+            for (unsigned j = 0; j <= b; j++) {
+                reg[a + j].kind = V_NIL;
+                reg[a + j].fixed = true;
+            }
+            break;
+        case OP_GETUPVAL:
+            if (remembered(f, r, pc - 1, NULL, &reg[a]))
+                break;
+            if (!upvalue(r, b, &reg[a]))
+                return false;
+            remember(f, r, pc - 1, NULL, &reg[a]);
+            break;
+        case OP_GETTABUP:
+            /* the same upvalue every time; its table may have changed */
+            if (remembered(f, r, pc - 1, NULL, &reg[a]))
+                break;
+            if (c >= f->nk || f->k[c].kind != K_STR || !upvalue(r, b, &tmp) ||
+                (tmp.kind != V_TABLE && tmp.kind != V_DECTABLE))
+                return false;
+            lua_pushlstring(L, f->k[c].s, f->k[c].len);
+            if (!table_get(r, tmp.idx, &reg[a], true))
+                return false;
+            remember(f, r, pc - 1, NULL, &reg[a]);
+            break;
+        case OP_GETFIELD: {
+            if (c >= f->nk || f->k[c].kind != K_STR)
+                return false;
+            if (reg[b].kind == V_CTX) {
+                if (!ctx_field(f, pc - 1, f->k[c].s, fs, n, &reg[a]))
+                    return false;
+                break;
+            }
+            if (reg[b].kind != V_TABLE && reg[b].kind != V_DECTABLE)
+                return false;
+            bool fixed = reg[b].fixed;
+            const void *tp = reg[b].tp;
+            if (fixed && remembered(f, r, pc - 1, tp, &reg[a]))
+                break;
+            int t = table_at(r, &reg[b]);
+            if (!t || !lua_checkstack(L, 2))
+                return false;
+            lua_pushlstring(L, f->k[c].s, f->k[c].len);
+            if (!table_get(r, t, &reg[a], fixed))
+                return false;
+            remember(f, r, pc - 1, tp, &reg[a]);
+            break;
+        }
+        case OP_GETTABLE:
+        case OP_GETI: {
+            int t = (reg[b].kind == V_TABLE || reg[b].kind == V_DECTABLE) ? table_at(r, &reg[b]) : 0;
+            if (!t || !lua_checkstack(L, 2))
+                return false;
+            bool fixed = reg[b].fixed;
+            if (GET_OP(i) == OP_GETI) {
+                lua_pushinteger(L, (lua_Integer)c);
+            } else if (reg[c].kind == V_STR) {
+                lua_pushlstring(L, reg[c].u.str.s, reg[c].u.str.len);
+                fixed = fixed && reg[c].fixed;
+            } else if (reg[c].kind == V_INT) {
+                lua_pushinteger(L, (lua_Integer)reg[c].u.i);
+                fixed = fixed && reg[c].fixed;
+            } else {
+                return false;
+            }
+            if (!table_get(r, t, &reg[a], fixed))
+                return false;
+            break;
+        }
+        /* An arithmetic instruction whose operands are not both numbers
+         * goes on to the MMBIN* after it, which calls the metamethod
+         * and writes the result to the arithmetic's own A. */
+        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+            if (reg[b].kind == V_INT && reg[c].kind == V_INT)
+                return false;   /* Lua's integer arithmetic */
+            break;
+        case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK: case OP_ADDI:
+            if (reg[b].kind == V_INT)
+                return false;
+            break;
+        case OP_MMBIN: case OP_MMBINI: case OP_MMBINK: {
+            if (pc < 2)
+                return false;
+            unsigned ra = GET_A(f->code[pc - 2]);
+            const val *x = &reg[a], *y;
+            if (GET_OP(i) == OP_MMBIN) {
+                y = &reg[b];
+            } else if (GET_OP(i) == OP_MMBINI) {
+                kv.kind = V_INT;
+                kv.u.i = GET_SB(i);
+                y = &kv;
+            } else {
+                if (!const_val(f, b, &kv))
+                    return false;
+                y = &kv;
+            }
+            if (GET_OP(i) != OP_MMBIN && GET_K(i)) {   /* the operands were swapped */
+                const val *t = x;
+                x = y;
+                y = t;
+            }
+            if (ra >= f->nregs || !arith(r, c, x, y, &tmp))
+                return false;
+            reg[ra] = tmp;
+            break;
+        }
+        case OP_UNM:
+            if (reg[b].kind != V_DEC)
+                return false;
+            r->units++;
+            tmp.kind = V_DEC;
+            tmp.fixed = false;
+            tmp.u.d = liq_dec_neg(reg[b].u.d);
+            if (!hookdec_is_light(tmp.u.d))
+                return false;
+            reg[a] = tmp;
+            break;
+        case OP_NOT:
+            tmp.kind = falsy(&reg[b]) ? V_TRUE : V_FALSE;
+            tmp.fixed = false;
+            reg[a] = tmp;
+            break;
+        case OP_JMP:
+            pc += (size_t)GET_SJ(i);   /* forward: the study refused the others */
+            break;
+        /* A test skips the jump after it when its condition differs from
+         * k, and takes that jump otherwise (lvm.c, docondjump). */
+        case OP_EQ:
+            if (!equal(&reg[a], &reg[b], &cond))
+                return false;
+            goto condjump;
+        case OP_LT: case OP_LE:
+            if (!order(r, GET_OP(i) == OP_LE, &reg[a], &reg[b], &cond))
+                return false;
+            goto condjump;
+        case OP_EQK:
+            if (!const_val(f, b, &kv) || !equal(&reg[a], &kv, &cond))
+                return false;
+            goto condjump;
+        case OP_EQI:
+            if (c)   /* compared with a float */
+                return false;
+            kv.kind = V_INT;
+            kv.u.i = GET_SB(i);
+            if (!equal(&reg[a], &kv, &cond))
+                return false;
+            goto condjump;
+        case OP_LTI: case OP_LEI: case OP_GTI: case OP_GEI: {
+            if (c)   /* compared with a float */
+                return false;
+            kv.kind = V_INT;
+            kv.u.i = GET_SB(i);
+            unsigned op = GET_OP(i);
+            bool flip = op == OP_GTI || op == OP_GEI;   /* a > b is b < a */
+            if (!order(r, op == OP_LEI || op == OP_GEI, flip ? &kv : &reg[a],
+                       flip ? &reg[a] : &kv, &cond))
+                return false;
+            goto condjump;
+        }
+        case OP_TEST:
+            cond = !falsy(&reg[a]);
+        condjump:
+            if (pc >= f->ncode)
+                return false;
+            if (cond != (bool)GET_K(i)) {
+                pc++;
+            } else {
+                uint32_t ni = f->code[pc];
+                if (GET_OP(ni) != OP_JMP)
+                    return false;
+                pc += 1 + (size_t)GET_SJ(ni);
+            }
+            break;
+        case OP_CALL:
+            /* dec(x), one argument, one result; any other call is Lua's */
+            if (reg[a].kind != V_DECTABLE || b != 2 || c != 2 || !dec_of(r, &reg[a + 1], &tmp))
+                return false;
+            reg[a] = tmp;
+            break;
+        case OP_RETURN1:
+            *ret = reg[a];
+            return true;
+        case OP_RETURN0:
+            ret->kind = V_NIL;
+            return true;
+        default:
+            return false;
+        }
+    }
+    return false;
+}
+
+bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
+                  const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
+                  bool *is_dec)
+{
+    if (!f->ever && f->misses >= HOOKFAST_MISSES)
+        return false;
+    int top = lua_gettop(L);
+    run r = {L, 0, ref, 0, gen, false};
+    val v;
+    bool ok = interpret(&r, f, fields, n, &v) && r.units <= budget;
+    if (r.pushed)
+        lua_settop(L, top);
+    if (ok) {
+        *is_dec = false;
+        switch (v.kind) {
+        case V_NIL: lua_pushnil(L); break;
+        case V_FALSE: case V_TRUE: lua_pushboolean(L, v.kind == V_TRUE); break;
+        case V_INT:
+            lua_pushinteger(L, (lua_Integer)v.u.i);
+            *dec = liq_dec_from_int(v.u.i);
+            *is_dec = true;
+            break;
+        case V_DEC:
+            liq_hookdec_push(L, v.u.d);   /* light: nothing to allocate */
+            *dec = v.u.d;
+            *is_dec = true;
+            break;
+        default: ok = false; break;   /* a string (kept by Lua only), a table, ctx */
+        }
+    }
+    if (ok)
+        f->ever = true;
+    else if (!f->ever)
+        f->misses++;
+    return ok;
+}
+
+/* The known function and what Lua 5.4.4 compiles it to: a Lua whose
+ * compiler or instruction set differs (another release may) makes other
+ * words, and then hook.c takes no function here. */
+static const char selftest_src[] =
+    "return function(c) local x = c.a * c.b - 1 if x < 0 then x = -x end "
+    "if c.s == \"y\" then return dec(\"2\") / x end return x end";
+static const uint32_t selftest_code[] = {
+    0x0000008e, 0x0100010e, 0x020100a4, 0x080200ae, 0x7e010095, 0x078000af, 0x007f00be,
+    0x80000038, 0x000100b1, 0x0200010e, 0x0003013c, 0x800002b8, 0x0400010b, 0x00028183,
+    0x02020144, 0x01020127, 0x0b01012e, 0x00020148, 0x000200c8, 0x00010147,
+};
+
+bool hookfast_selftest(lua_State *L)
+{
+    if (!lua_checkstack(L, 2))
+        return false;
+    int top = lua_gettop(L);
+    bool ok = false;
+    if (luaL_loadbufferx(L, selftest_src, sizeof selftest_src - 1, "=hook_fast", "t") == LUA_OK &&
+        lua_pcall(L, 0, 1, 0) == LUA_OK) {
+        hookfast_fn *f = hookfast_study(L);
+        ok = f && f->ncode == sizeof selftest_code / sizeof *selftest_code &&
+             memcmp(f->code, selftest_code, sizeof selftest_code) == 0;
+        hookfast_free(f);
+    }
+    lua_settop(L, top);
+    return ok;
+}
