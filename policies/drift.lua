@@ -29,36 +29,52 @@ local LIQUIDATOR_FEE = dec("0.01")             -- lint: own (not liquidation.fee
 
 local PPM = dec("0.000001")
 local SHARE = dec("0.95")
+local ZERO = dec.zero
+
+-- The constants are decimals made once, when the file loads: a replay calls
+-- this hook at every liquidation, and each decimal operation is a call into
+-- the engine, so the steps below make only those the formula needs.
 
 -- The formula alone, in Drift's units (rates as fractions, amounts in quote).
 function perp_if_fee_rate(margin_ratio, liquidator_fee, max_if_fee, shortage, base_value)
-  if margin_ratio <= liquidator_fee or base_value <= dec.zero then
-    return dec.zero
+  if margin_ratio <= liquidator_fee or base_value <= ZERO then
+    return ZERO
   end
   local shortage_term = (shortage / base_value):round(PPM, "down")
   local implied = margin_ratio - liquidator_fee - shortage_term
-  if implied <= dec.zero then
-    return dec.zero
+  if implied <= ZERO then
+    return ZERO
   end
   implied = (implied * SHARE):round(PPM, "down")
-  return dec.min(max_if_fee, implied)
+  if max_if_fee < implied then
+    return max_if_fee
+  end
+  return implied
 end
 
--- Equity and maintenance requirement at the oracle price that triggered the
--- liquidation. The engine passes the equity after the close at the fill
--- (remaining_margin); the fill differs from the trigger by the scenario's
--- slippage, which is added back. Linear contracts (size in SOL).
+-- The shortage at the oracle price that triggered the liquidation: the
+-- maintenance requirement less the equity there, or zero. The engine passes
+-- the equity after the close at the fill (remaining_margin); the fill differs
+-- from the trigger by the scenario's slippage, which is added back. Linear
+-- contracts (size in SOL).
 local function shortage_at_trigger(ctx, margin_ratio)
-  local sgn = ctx.side == "long" and 1 or -1
-  local equity = ctx.remaining_margin
-      + ctx.size_closed * (ctx.trigger_price - ctx.fill_price) * sgn
-  local requirement = ctx.notional * margin_ratio    -- notional at the trigger (fee.base)
-  return dec.max(requirement - equity, dec.zero)
+  local moved = ctx.size_closed * (ctx.trigger_price - ctx.fill_price)
+  local equity
+  if ctx.side == "long" then
+    equity = ctx.remaining_margin + moved
+  else
+    equity = ctx.remaining_margin - moved
+  end
+  local shortage = ctx.notional * margin_ratio - equity   -- notional at the trigger (fee.base)
+  if shortage < ZERO then
+    return ZERO
+  end
+  return shortage
 end
 
 function liquidation_fee(ctx)
-  local shortage = shortage_at_trigger(ctx, ctx.maintenance_rate)
-  local rate = perp_if_fee_rate(ctx.maintenance_rate, LIQUIDATOR_FEE, ctx.rate,
-                                shortage, ctx.notional)
+  local margin_ratio = ctx.maintenance_rate
+  local shortage = shortage_at_trigger(ctx, margin_ratio)
+  local rate = perp_if_fee_rate(margin_ratio, LIQUIDATOR_FEE, ctx.rate, shortage, ctx.notional)
   return ctx.notional * rate
 end

@@ -11,19 +11,17 @@
 -- level), 204586258 (Maintenance Margin), 203053156 (Margin trading examples).
 
 -- Equity at which the automatic liquidation starts, as a fraction of used
--- margin (~40%; Kraken says the exact level varies with volatility).
-local LIQUIDATION_LEVEL = "0.4"
+-- margin (~40%; Kraken says the exact level varies with volatility). Made a
+-- decimal once, when the file loads, so a call parses nothing.
+local LIQUIDATION_LEVEL = dec("0.4")
 
 function maintenance_margin(ctx)
-  local used
   if ctx.side == "long" then
     -- cost = size × entry; it does not move with the price
-    used = ctx.entry_notional / ctx.leverage
-  else
-    -- borrowed BTC / leverage, valued at the price being tested
-    used = ctx.notional / ctx.leverage
+    return LIQUIDATION_LEVEL * (ctx.entry_notional / ctx.leverage)
   end
-  return dec(LIQUIDATION_LEVEL) * used
+  -- borrowed BTC / leverage, valued at the price being tested
+  return LIQUIDATION_LEVEL * (ctx.notional / ctx.leverage)
 end
 
 -- A negative balance after liquidation stays the client's obligation: the
@@ -31,7 +29,7 @@ end
 -- taken as needed" (article 9148088075028). The demand to deposit is modelled
 -- as a margin call; collections are our assumption (no published procedure).
 function debt_pursuit(ctx)
-  if ctx.owed <= dec("0") then
+  if ctx.owed <= dec.zero then
     return {}
   end
   return {
