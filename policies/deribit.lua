@@ -16,22 +16,17 @@
 -- value the position at the index price).
 
 -- The per-unit rates are made decimals once, when the file loads: a call
--- then does three decimal operations (Deribit's formula itself) and no
--- parsing.
+-- then makes the three decimal operations of Deribit's formula and no more.
 local PER_UNIT = {
   ["BTC_USDC-PERPETUAL"] = dec("0.00005"),   -- 0.005% per BTC
   ["SOL_USDC-PERPETUAL"] = dec("0.000005"),  -- 0.0005% per SOL
 }
-local ZERO = dec.zero
 
 function maintenance_margin(ctx)
   local per_unit = PER_UNIT[ctx.market]
   if per_unit == nil then
     error("no size term for market '" .. ctx.market .. "'")
   end
-  local size = ctx.size
-  if size < ZERO then
-    size = -size
-  end
-  return ctx.notional * (ctx.tier_rate + size * per_unit)
+  -- ctx.size is a magnitude, never negative (its direction is ctx.side)
+  return ctx.notional * (ctx.tier_rate + ctx.size * per_unit)
 end
