@@ -56,8 +56,11 @@ end
 -- maintenance requirement less the equity there, or zero. The engine passes
 -- the equity after the close at the fill (remaining_margin); the fill differs
 -- from the trigger by the scenario's slippage, which is added back. Linear
--- contracts (size in SOL).
-local function shortage_at_trigger(ctx, margin_ratio)
+-- contracts (size in SOL). Written out here rather than in a function of its
+-- own: a replay calls this hook at every liquidation.
+function liquidation_fee(ctx)
+  local margin_ratio = ctx.maintenance_rate
+  local notional = ctx.notional            -- at the trigger (fee.base)
   local moved = ctx.size_closed * (ctx.trigger_price - ctx.fill_price)
   local equity
   if ctx.side == "long" then
@@ -65,16 +68,10 @@ local function shortage_at_trigger(ctx, margin_ratio)
   else
     equity = ctx.remaining_margin - moved
   end
-  local shortage = ctx.notional * margin_ratio - equity   -- notional at the trigger (fee.base)
+  local shortage = notional * margin_ratio - equity
   if shortage < ZERO then
-    return ZERO
+    shortage = ZERO
   end
-  return shortage
-end
-
-function liquidation_fee(ctx)
-  local margin_ratio = ctx.maintenance_rate
-  local shortage = shortage_at_trigger(ctx, margin_ratio)
-  local rate = perp_if_fee_rate(margin_ratio, LIQUIDATOR_FEE, ctx.rate, shortage, ctx.notional)
-  return ctx.notional * rate
+  local rate = perp_if_fee_rate(margin_ratio, LIQUIDATOR_FEE, ctx.rate, shortage, notional)
+  return notional * rate
 end
