@@ -19,6 +19,7 @@ enum { MMBASE_MARK, MMBASE_ENTRY };
 enum { MMODEL_BRACKET, MMODEL_STEP };
 enum { PRICE_MARK, PRICE_ORACLE, PRICE_INDEX, PRICE_LAST };
 enum { FILL_MARKET, FILL_BANKRUPTCY };
+enum { FILLPX_LAST, FILLPX_TRIGGER };  /* liquidation.fill_price */
 enum { SURPLUS_TRADER, SURPLUS_IF };
 enum { FEEBASE_FILL, FEEBASE_TRIGGER, FEEBASE_ENTRY };
 enum { FEECAP_NONE, FEECAP_REMAINING };
@@ -133,6 +134,7 @@ typedef struct p_limit {
 typedef struct p_liquidation {
     pprov prov;
     penum fill;
+    penum fill_price;             /* FILLPX_*: the path column fills start from */
     penum surplus;
     p_partial partial;
     p_backstop backstop;

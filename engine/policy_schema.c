@@ -23,6 +23,7 @@ const char *const liq_mode_names[] = {"isolated", "cross", NULL};
 static const char *const mmbase_names[] = {"mark", "entry", NULL};
 static const char *const price_names[] = {"mark", "oracle", "index", "last", NULL};
 static const char *const fill_names[] = {"market", "bankruptcy", NULL};
+static const char *const fill_price_names[] = {"last", "trigger", NULL};
 static const char *const surplus_names[] = {"trader", "insurance_fund", NULL};
 static const char *const feebase_names[] = {"fill_notional", "trigger_notional", "entry_notional",
                                             NULL};
@@ -204,6 +205,11 @@ static const schema limit_s = {"liquidation.limit", sizeof(p_limit), true, limit
 static const field liq_f[] = {
     {FLD(p_liquidation, "fill", F_ENUM, false, fill), .enum_vals = fill_names, .def = "market",
      .doc = "market: closed at the market fill; bankruptcy: taken over at the bankruptcy price"},
+    {FLD(p_liquidation, "fill_price", F_ENUM, false, fill_price), .enum_vals = fill_price_names,
+     .def = "last",
+     .doc = "the path column a liquidation fills from: last (the traded prices, where the path "
+            "has them, else the venue's price) or trigger (the venue's own price, trigger.price's "
+            "column: an oracle-priced taker such as Drift's liquidator or GMX's keeper)"},
     {FLD(p_liquidation, "surplus", F_ENUM, false, surplus), .enum_vals = surplus_names,
      .def = "trader", .doc = "who keeps equity left after the close and fee"},
     {FLD(p_liquidation, "partial", F_MAP, false, partial), .sub = &partial_s,

@@ -15,7 +15,7 @@
 
 const char *const pcol_names[PCOL_COUNT] = {"mark", "oracle", "index", "last"};
 
-pcol_pick pcol_choose(int wanted, const bool have[PCOL_COUNT])
+pcol_pick pcol_choose(int wanted, bool fill_at_trigger, const bool have[PCOL_COUNT])
 {
     static const int stand_in_order[PCOL_COUNT] = {PCOL_MARK, PCOL_INDEX, PCOL_ORACLE, PCOL_LAST};
     pcol_pick k = {.wanted = wanted, .trigger = wanted};
@@ -30,7 +30,7 @@ pcol_pick pcol_choose(int wanted, const bool have[PCOL_COUNT])
             if (have[stand_in_order[i]])
                 k.trigger = stand_in_order[i];
     }
-    k.fill = have[PCOL_LAST] ? PCOL_LAST : k.trigger;
+    k.fill = have[PCOL_LAST] && !fill_at_trigger ? PCOL_LAST : k.trigger;
     return k;
 }
 

@@ -8,7 +8,9 @@
  * `trigger.price`) is the one its liquidation engine reads: equity,
  * maintenance margin, margin calls and triggers are measured there. The
  * liquidation order fills in the market, so the fill starts from `last`
- * where the path has it. A path of one price column is read as today:
+ * where the path has it, unless the policy's liquidation.fill_price says
+ * the taker settles at the venue's own price (Drift's liquidator and
+ * GMX's keeper take the position at the oracle). A path of one price column is read as today:
  * that column is the venue's price and the fill starts from it.
  */
 #ifndef LIQ_PRICECOL_H
@@ -32,8 +34,9 @@ typedef struct pcol_pick {
  * the path has (have[PCOL_MARK] is always true). The venue's own column
  * when present; else the first present of mark, index, oracle, last
  * (reference prices before a traded one), as a stand-in the result says
- * in a note. The fill: `last` when present, else the trigger column. */
-pcol_pick pcol_choose(int wanted, const bool have[PCOL_COUNT]);
+ * in a note. The fill: `last` when present and fill_at_trigger is false
+ * (liquidation.fill_price: last), else the trigger column. */
+pcol_pick pcol_choose(int wanted, bool fill_at_trigger, const bool have[PCOL_COUNT]);
 
 /* The note a result carries for a pick (NULL when the path has one
  * column and the venue's price is that column: nothing to say). Writes

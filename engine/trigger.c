@@ -127,7 +127,8 @@ pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
     for (int c = 0; c < PCOL_COUNT; c++)
         have[c] = col[c] != NULL;
     have[PCOL_MARK] = true;
-    w->cols = pcol_choose(w->pr->trigger.price.v, have);
+    w->cols = pcol_choose(w->pr->trigger.price.v,
+                          w->pr->liquidation.fill_price.v == FILLPX_TRIGGER, have);
     w->px = col[w->cols.trigger];
     w->fill_px = w->cols.fill != w->cols.trigger ? col[w->cols.fill] : NULL;
     w->oracle_px = col[PCOL_ORACLE];

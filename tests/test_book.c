@@ -379,15 +379,21 @@ static void path_of_four_prices_keeps_each_column(void **state)
     assert_dec(path_prices(p, PCOL_ORACLE)[1], "44100");
     assert_dec(path_prices(p, PCOL_INDEX)[1], "43900");
     assert_dec(path_prices(p, PCOL_LAST)[1], "43500");
-    pcol_pick k = pcol_choose(PCOL_ORACLE, have);
+    pcol_pick k = pcol_choose(PCOL_ORACLE, false, have);
     assert_int_equal(k.trigger, PCOL_ORACLE);
     assert_int_equal(k.fill, PCOL_LAST);
     assert_true(k.several && !k.stand_in);
+    /* liquidation.fill_price: trigger — a taker that settles at the
+     * venue's own price (Drift's liquidator, GMX's keeper) fills from the
+     * oracle, whatever traded. */
+    k = pcol_choose(PCOL_ORACLE, true, have);
+    assert_int_equal(k.trigger, PCOL_ORACLE);
+    assert_int_equal(k.fill, PCOL_ORACLE);
     liq_path_free(p);
 
     /* mark and last only: an oracle venue triggers on the mark, and says so. */
     bool two[PCOL_COUNT] = {[PCOL_MARK] = true, [PCOL_LAST] = true};
-    k = pcol_choose(PCOL_ORACLE, two);
+    k = pcol_choose(PCOL_ORACLE, false, two);
     assert_true(k.stand_in && k.trigger == PCOL_MARK && k.fill == PCOL_LAST);
     char note[300];
     assert_string_equal(pcol_note(&k, "dYdX", note, sizeof note),
@@ -396,11 +402,11 @@ static void path_of_four_prices_keeps_each_column(void **state)
                         "(traded prices)");
     /* mark and index: an index venue triggers on the index and fills there too. */
     bool mi[PCOL_COUNT] = {[PCOL_MARK] = true, [PCOL_INDEX] = true};
-    k = pcol_choose(PCOL_INDEX, mi);
+    k = pcol_choose(PCOL_INDEX, false, mi);
     assert_true(!k.stand_in && k.trigger == PCOL_INDEX && k.fill == PCOL_INDEX);
     /* One column: today's reading, and nothing to say. */
     bool one[PCOL_COUNT] = {[PCOL_MARK] = true};
-    k = pcol_choose(PCOL_LAST, one);
+    k = pcol_choose(PCOL_LAST, false, one);
     assert_true(k.trigger == PCOL_MARK && k.fill == PCOL_MARK && !k.several);
     assert_null(pcol_note(&k, "OKEx", note, sizeof note));
 }

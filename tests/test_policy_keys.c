@@ -312,6 +312,15 @@ static const key_row rows[] = {
     /* ---- liquidation ---- */
     {"liquidation.fill", BY_EVAL, "binance-usdm", NULL, NULL, "liquidation: {fill: bankruptcy}\n",
      .why = "taken over at the bankruptcy price, not filled in the market"},
+    {"liquidation.fill_price", BY_EVAL, "binance-usdm",
+     "name: keys\n"
+     "account: {collateral: \"1000\", mode: isolated}\n"
+     "position: {market: BTCUSDT, contract: linear, side: long, size: \"0.2\",\n"
+     "           entry_price: \"50000\", leverage: 10}\n"
+     "market: {mark_path: [\"50000\", \"45000\"],\n"
+     "         last_path: [\"50000\", \"44000\"]}\n",
+     NULL, "liquidation: {fill_price: trigger}\n",
+     .why = "filled from the mark the venue triggered on, not from what traded"},
     {"liquidation.surplus", BY_EVAL, "binance-usdm", SHALLOW_SCENARIO,
      "liquidation: {fee: {rate: \"0\"}}\n",
      "liquidation: {surplus: insurance_fund}\n", .why = "the margin left goes to the fund"},
