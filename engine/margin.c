@@ -297,9 +297,34 @@ struct bisect_probe {
     /* A linear model of f: its root x, and how far from it a prediction
      * may be wrong (band); decisions inside the band call the hook. */
     liq_dec x, band;
+    /* The nearest prices the hook has answered on either side: f(pos) >
+     * 0 and f(nonpos) <= 0. For f monotone (which the bisection assumes)
+     * every price beyond pos, away from bad, is positive, and every price
+     * beyond nonpos, away from good, is not: decided by what the hook
+     * already said, with no call. */
+    liq_dec pos, nonpos;
     bool long_good;          /* good is above bad (a long) */
-    bool real;               /* the last decision called the hook */
+    bool real;               /* the last decision is the hook's own answer */
 };
+
+/* Is a at or beyond b in the good direction (above it, for a long)? */
+static bool at_or_past(const bisect_probe *bp, liq_dec a, liq_dec b)
+{
+    return bp->long_good ? d_ge(a, b) : d_le(a, b);
+}
+
+/* The hook answered f(px) > 0 (positive) or not: px becomes the nearest
+ * known price on its side when it is nearer than the one known. Only a
+ * price inside the bracket [nonpos, pos] moves either. */
+static void learn(bisect_probe *bp, liq_dec px, bool positive)
+{
+    if (at_or_past(bp, px, bp->pos) || at_or_past(bp, bp->nonpos, px))
+        return;
+    if (positive)
+        bp->pos = px;
+    else
+        bp->nonpos = px;
+}
 
 static liq_status sign_by_hook(wf *w, bisect_probe *bp, liq_dec mid, bool *positive)
 {
@@ -307,11 +332,19 @@ static liq_status sign_by_hook(wf *w, bisect_probe *bp, liq_dec mid, bool *posit
     liq_status st = excess(w, bp->size, bp->coll, mid, &f);
     *positive = d_pos(f);
     bp->real = true;
+    learn(bp, mid, *positive);
     return st;
 }
 
 static liq_status sign_by_model(wf *w, bisect_probe *bp, liq_dec mid, bool *positive)
 {
+    bool pos = at_or_past(bp, mid, bp->pos);
+    if (pos || at_or_past(bp, bp->nonpos, mid)) {
+        /* what the hook answered at pos or nonpos decides mid too */
+        *positive = pos;
+        bp->real = true;
+        return LIQ_OK;
+    }
     calc probe = {LIQ_OK, NULL};
     liq_dec off = c_sub(&probe, mid, bp->x);
     if (probe.st != LIQ_OK || d_le(liq_dec_abs(off), bp->band))
@@ -345,6 +378,41 @@ static liq_status bisect(wf *w, bisect_probe *bp, bisect_sign sign, liq_dec *goo
     return w->c.st;
 }
 
+/* Whether a liquidation price the solver answers is beyond every mark in
+ * reach, given a price pos where the hook says f > 0. For f monotone, f
+ * is not positive on the bad side of the answer: the bisection's good end
+ * lies within BISECT_EPS of pos on its bad side at most (its bad end is
+ * short of pos), a secant root with f = 0 short of pos, so a long's price
+ * rounds to at most R(pos + eps), a short's to at least R(pos - eps). */
+static bool beyond_reach(wf *w, const wf_reach *reach, liq_dec pos)
+{
+    calc kept = w->c;
+    bool beyond;
+    if (w->sgn > 0)
+        beyond = d_lt(wf_round_price(w, c_add(&w->c, pos, BISECT_EPS), 0), reach->lo);
+    else
+        beyond = d_gt(wf_round_price(w, c_sub(&w->c, pos, BISECT_EPS), 0), reach->hi);
+    beyond = beyond && w->c.st == LIQ_OK;
+    w->c = kept;
+    return beyond;
+}
+
+/* The price the solver asks the hook about to prove a position out of
+ * reach: just past the reached marks by the bisection's width and a
+ * tick, so that f > 0 there proves it (beyond_reach). False when that
+ * price is not strictly inside the bracket (good, bad) or proves nothing. */
+static bool reach_probe(wf *w, const wf_reach *reach, liq_dec good, liq_dec bad, liq_dec *px)
+{
+    const p_rounding *ro = &w->pr->rounding;
+    liq_dec tick = ro->price_tick.set && ro->price.v != PRR_NONE ? ro->price_tick.v : LIQ_DEC_ZERO;
+    calc c = {LIQ_OK, NULL};
+    liq_dec past = c_add(&c, c_add(&c, BISECT_EPS, tick), (liq_dec){1});
+    liq_dec p = w->sgn > 0 ? c_sub(&c, reach->lo, past) : c_add(&c, reach->hi, past);
+    bool inside = w->sgn > 0 ? d_gt(p, bad) && d_lt(p, good) : d_lt(p, bad) && d_gt(p, good);
+    *px = p;
+    return c.st == LIQ_OK && d_pos(p) && inside && beyond_reach(w, reach, p);
+}
+
 /* Hooked maintenance margin: keeps `bad` (f <= 0) and `good` (f > 0)
  * bracketing the boundary until they are BISECT_EPS apart.
  *
@@ -358,10 +426,20 @@ static liq_status bisect(wf *w, bisect_probe *bp, bisect_sign sign, liq_dec *goo
  * 0 and f(bad) <= 0 there mean, for f monotone in the bracket (which the
  * bisection assumes too), that every predicted halving went the way the
  * hook would have sent it, so the answer is the bisection's to the last
- * digit in a handful of calls instead of about sixty. When the line is
- * not there (|f(x)| not small next to f's span) or a check fails, the
- * bisection calls the hook at every halving, as it always did. */
-static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *out)
+ * digit in a handful of calls instead of about sixty. A halving at or
+ * beyond a price the hook has already answered (entry, bad, the secant
+ * root, an earlier halving) goes the way that answer says, for f
+ * monotone, without a call. When the line is not there (|f(x)| not small
+ * next to f's span) or a check fails, the bisection calls the hook at
+ * every halving, as it always did.
+ *
+ * With a reach (a replay's marks), a position whose price is proven
+ * beyond every reached mark is answered "none" without being solved:
+ * from the entry alone, or from one question just past the marks
+ * (beyond_reach). The walk then never triggers it, as it never triggers
+ * the price a full solve would have found. */
+static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
+                               liq_dec *out)
 {
     liq_dec f, good = w->entry, bad;
     liq_status st;
@@ -385,12 +463,30 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
     }
     liq_dec fg = f, fb;
     liq_dec bp;
+    if (reach && beyond_reach(w, reach, good)) {
+        *has = false;   /* past every mark from the entry on */
+        return LIQ_OK;
+    }
     if (wf_bankruptcy_price(w, size, coll, &bp)) {
         bad = bp;
     } else if (w->sgn > 0) {
         bad = (liq_dec){1};   /* the smallest positive price */
     } else {
         bad = c_mul(&w->c, w->entry, c_int(SHORT_BRACKET_MULTIPLE));
+    }
+    bisect_probe pb = {.size = size, .coll = coll, .pos = good, .nonpos = bad,
+                       .long_good = d_gt(good, bad)};
+    liq_dec px;
+    if (reach && reach_probe(w, reach, good, bad, &px)) {
+        /* One question decides whether the walk needs the price at all;
+         * a no is a price on the bad side, nearer than bad. */
+        if ((st = excess(w, size, coll, px, &f)) != LIQ_OK)
+            return st;
+        if (d_pos(f)) {
+            *has = false;
+            return LIQ_OK;
+        }
+        learn(&pb, px, false);
     }
     if ((st = excess(w, size, coll, bad, &fb)) != LIQ_OK)
         return st;
@@ -404,7 +500,6 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
      * keep the safe side, which errs against the trader (a long
      * liquidates a hair higher); the tick rounding after is conservative
      * too. */
-    bisect_probe pb = {.size = size, .coll = coll, .long_good = d_gt(good, bad)};
     bool model = false;
     liq_dec den = c_sub(&w->c, fg, fb);
     if (d_pos(den) && w->c.st == LIQ_OK) {
@@ -419,6 +514,8 @@ static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, bool *has, liq
             *out = x;
             return w->c.st;
         }
+        if (probe.st == LIQ_OK && d_pos(x))
+            learn(&pb, x, d_pos(fx));
         /* The line holds where f(x) is a rounding's worth next to f's
          * span (2^-20 of it); how far x may be from the true root is
          * |f(x)| / slope, and twice that plus two halvings' width is
@@ -525,13 +622,14 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
     return false;
 }
 
-liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
+static liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
+                              liq_dec *lp, size_t *tier)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     liq_dec raw;
     *has = false;
     if (wf_hooked(w, HOOK_MM)) {
-        liq_status st = solve_hooked(w, size, coll, has, &raw);
+        liq_status st = solve_hooked(w, size, coll, reach, has, &raw);
         if (st != LIQ_OK)
             return st;
         if (tier)
@@ -550,6 +648,17 @@ liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *l
     if (*has)
         *lp = wf_round_price(w, raw, 0);
     return w->c.st;
+}
+
+liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
+{
+    return solve_price(w, size, coll, NULL, has, lp, tier);
+}
+
+liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
+                                liq_dec *lp)
+{
+    return solve_price(w, size, coll, reach, has, lp, NULL);
 }
 
 liq_dec wf_round_price_tick(wf *w, liq_dec px, int purpose)

@@ -123,7 +123,12 @@ liq_status replay_index(rp *r, size_t i)
     replay_load(r, i);
     liq_dec lp;
     bool has;
-    liq_status st = wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
+    /* Only a price the path's marks reach is solved for (the hooked
+     * solver's shortcut, wf_liq_price_reached); the extras path above
+     * solves in full, as its margin-call price needs the answer. */
+    liq_status st = r->reach_of ? wf_liq_price_reached(&r->w, r->size[i], r->coll[i], r->reach_of,
+                                                       &has, &lp)
+                                : wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
     if (st != LIQ_OK)
         return st;
     r->ver[i]++;
@@ -951,6 +956,11 @@ static liq_status replay_run(liq_policy *p, const liq_book *b, const liq_path *p
         col[c] = path_prices(path, c);
     pcol_pick pk = wf_use_columns(&r.w, col);
     r.w.npx = path->n;   /* the columns' length, as in eval (wf_adl_price reads it) */
+    for (size_t t = 0; t < path->n; t++) {
+        r.reach.lo = t && d_lt(r.reach.lo, r.w.px[t]) ? r.reach.lo : r.w.px[t];
+        r.reach.hi = t && d_gt(r.reach.hi, r.w.px[t]) ? r.reach.hi : r.w.px[t];
+    }
+    r.reach_of = path->n ? &r.reach : NULL;
     if (pk.several) {
         out->trigger_column = pcol_names[pk.trigger];
         out->fill_column = pcol_names[pk.fill];

@@ -64,6 +64,11 @@ typedef struct rp {
     uint32_t *ca_first;
     unsigned char *ca_n;
     liq_dec *ca_haircut;
+    /* The lowest and highest trigger price of the whole path: a
+     * liquidation price beyond both is never reached, and need not be
+     * found (wf_liq_price_reached). Unset (NULL) on an empty path. */
+    wf_reach reach;
+    const wf_reach *reach_of;
     /* ledger */
     liq_dec fund, venue, pool, liquidator, market, total_in;
     /* per tick */

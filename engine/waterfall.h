@@ -183,6 +183,16 @@ liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px);        /* settlement ccy */
 size_t wf_tier(wf *w, liq_dec notional);
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier);
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier);
+/* The lowest and highest marks a walk reaches (a replay's whole path). */
+typedef struct wf_reach {
+    liq_dec lo, hi;
+} wf_reach;
+/* wf_liq_price for a caller that needs the price only where a mark in
+ * reach triggers it: *has is false also for a price proven beyond every
+ * such mark, which a hooked solver then need not find (a replay's book,
+ * docs/replay.md); a price it reports is wf_liq_price's. */
+liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
+                                liq_dec *lp);
 bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
 /* The fee to close valued at the bankruptcy price of (size, coll)
  * (margin.maintenance.close_fee_at: bankruptcy), at the amount precision;

@@ -11,6 +11,12 @@
  * every halving, for random positions (both sides, every leverage the
  * venue offers, sizes from dust to large, isolated and cross, and the
  * rest of a partial close), under both shipped hooked policies.
+ *
+ * A replay asks only for a price its marks reach (wf_liq_price_reached):
+ * for each position and several ranges of marks around its entry, the
+ * answer is the bisection's, or none where the bisection's price lies
+ * beyond every mark of the range (a long's below the lowest, a short's
+ * above the highest).
  */
 #include "support/support.h"
 
@@ -35,8 +41,11 @@ static int64_t between(uint64_t *g, int64_t lo, int64_t hi)
 }
 
 /* The liquidation price of (size, coll) for the position s opens under
- * p, by the model (bisect_every false) or by the plain bisection. */
-static void both_prices(liq_policy *p, const liq_scenario *s, bool partial, int *compared)
+ * p, by the model (bisect_every false) or by the plain bisection; then
+ * for ranges of marks around the entry, reached or none (counted in
+ * unreached when a price exists). */
+static void both_prices(liq_policy *p, const liq_scenario *s, bool partial, int *compared,
+                        int *unreached)
 {
     liq_diags d = LIQ_DIAGS_INIT;
     liq_result quiet;
@@ -76,6 +85,37 @@ static void both_prices(liq_policy *p, const liq_scenario *s, bool partial, int 
                  s->r.name.v, partial ? " (rest of a partial close)" : "", a, has_model, b,
                  has_bisect);
     (*compared)++;
+    /* Marks from lo% to hi% of the entry. */
+    static const int64_t ranges[][2] = {{50, 100}, {90, 110}, {97, 150}, {99, 101}, {20, 500}};
+    for (size_t k = 0; k < sizeof ranges / sizeof *ranges; k++) {
+        wf_reach reach;
+        liq_dec pct = {(liq_i128)10000000000};   /* 0.01 */
+        assert_int_equal(liq_dec_mul(w.entry, liq_dec_from_int(ranges[k][0]), LIQ_ROUND_DOWN, &reach.lo), LIQ_OK);
+        assert_int_equal(liq_dec_mul(reach.lo, pct, LIQ_ROUND_DOWN, &reach.lo), LIQ_OK);
+        assert_int_equal(liq_dec_mul(w.entry, liq_dec_from_int(ranges[k][1]), LIQ_ROUND_DOWN, &reach.hi), LIQ_OK);
+        assert_int_equal(liq_dec_mul(reach.hi, pct, LIQ_ROUND_DOWN, &reach.hi), LIQ_OK);
+        bool has_reached = false;
+        liq_dec by_reach = LIQ_DEC_ZERO;
+        w.bisect_every = false;
+        assert_int_equal(wf_liq_price_reached(&w, size, coll, &reach, &has_reached, &by_reach), LIQ_OK);
+        liq_dec_format(by_reach, a);
+        if (has_reached) {
+            if (!has_bisect || strcmp(a, b) != 0)
+                fail_msg("%s, scenario %s%s, marks %lld%%..%lld%%: reached %s, bisection %s (%d)",
+                         p->r.name.v, s->r.name.v, partial ? " (rest of a partial close)" : "", 
+                         (long long)ranges[k][0], (long long)ranges[k][1], a, b, has_bisect);
+            continue;
+        }
+        /* none: the bisection's price, if any, is beyond every mark */
+        bool beyond = !has_bisect || (w.sgn > 0 ? liq_dec_cmp(by_bisect, reach.lo) < 0
+                                                : liq_dec_cmp(by_bisect, reach.hi) > 0);
+        if (!beyond)
+            fail_msg("%s, scenario %s%s, marks %lld%%..%lld%%: none, but the bisection's %s is "
+                     "reached", p->r.name.v, s->r.name.v, partial ? " (rest of a partial close)" : "",
+                     (long long)ranges[k][0], (long long)ranges[k][1], b);
+        if (has_bisect)
+            (*unreached)++;
+    }
     liq_diags_free(&d);
 }
 
@@ -83,7 +123,7 @@ static void random_positions(const char *policy, int max_leverage, bool cross_on
 {
     liq_policy *p = load_policy_or_fail(policy);
     uint64_t g = 0x9e3779b97f4a7c15u;
-    int compared = 0;
+    int compared = 0, unreached = 0;
     for (int i = 0; i < 150; i++) {
         int64_t lev = between(&g, 1, max_leverage);
         int64_t entry = between(&g, 100, 120000);             /* whole units */
@@ -107,12 +147,14 @@ static void random_positions(const char *policy, int max_leverage, bool cross_on
                  (long long)(size_milli / 1000), (long long)(size_milli % 1000), (long long)entry,
                  (long long)lev, (long long)entry);
         liq_scenario *s = parse_scenario_or_fail("solver", yaml);
-        both_prices(p, s, false, &compared);
-        both_prices(p, s, true, &compared);
+        both_prices(p, s, false, &compared, &unreached);
+        both_prices(p, s, true, &compared, &unreached);
         liq_scenario_free(s);
     }
     /* Most random trades are within the venue's limits: the check ran. */
     assert_true(compared > 200);
+    /* ... and some of their prices lie beyond the narrower ranges. */
+    assert_true(unreached > 50);
     liq_policy_free(p);
 }
 
