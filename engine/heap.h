@@ -83,8 +83,11 @@ bool tindex_top(const tindex *t, heap_ent *out);
 /* Pop what tindex_top returned. */
 void tindex_pop(tindex *t);
 void tindex_free(tindex *t);
-/* The run's sort, by (key, idx): quicksort for depth rounds, then
- * heapsort (exposed so that a test can spend the depth at once). */
+/* The run's sort, by (key, idx), in place: a radix sort on the key
+ * (tindex_seal's), and the comparison sort that finishes its short spans,
+ * quicksort for depth rounds, then heapsort (both exposed so that a test
+ * can check each, and spend the depth at once). */
+void heap_radix_run(run_ent *a, size_t n);
 void heap_sort_run(run_ent *a, size_t n, int depth);
 
 #endif

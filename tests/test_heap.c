@@ -155,17 +155,22 @@ static void test_index_pops_its_run_and_heap_in_one_order(void **state)
     tindex_free(&t);
 }
 
-/* The run's sort against the heap on inputs that break naive quicksorts:
- * random keys, few distinct keys, ascending, descending, all equal, an
- * organ pipe; and the same with the quicksort's depth spent at once, so
- * the heapsort it falls back to is checked too. */
+/* The run's sorts against the heap on inputs that break naive
+ * quicksorts: random keys, few distinct keys, ascending, descending, all
+ * equal, an organ pipe; for the radix sort also the two ends of 64 bits
+ * and zero (a span of every bit), and liquidation prices of 12 places
+ * clustered near one price with many ties (the replay's); the quicksort
+ * also with its depth spent at once, so the heapsort it falls back to is
+ * checked too. */
 static void test_the_run_sorts_as_the_heap_pops(void **state)
 {
     (void)state;
     enum { N = 5000 };
     uint64_t x = 88172645463325252ull;
-    for (int shape = 0; shape < 6; shape++) {
-        for (int fallback = 0; fallback < 2; fallback++) {
+    for (int shape = 0; shape < 8; shape++) {
+        for (int how = 0; how < 3; how++) {
+            if (shape >= 6 && how != 2)
+                continue;
             run_ent *a = malloc(N * sizeof *a);
             assert_non_null(a);
             heap h = {0};
@@ -175,12 +180,18 @@ static void test_the_run_sorts_as_the_heap_pops(void **state)
                             : shape == 2 ? (int64_t)i
                             : shape == 3 ? -(int64_t)i
                             : shape == 4 ? 42
-                                         : (int64_t)(i < N / 2 ? i : N - i);
+                            : shape == 5 ? (int64_t)(i < N / 2 ? i : N - i)
+                            : shape == 6 ? (i % 3 == 0 ? INT64_MIN : i % 3 == 1 ? INT64_MAX : 0)
+                                         : 30000000000000000 +
+                                               (int64_t)(next(&x) % 400) * 50000000000000;
                 uint32_t id = (uint32_t)(next(&x) % 100000);
                 a[i] = (run_ent){k, id, 0};
                 assert_true(heap_push(&h, heap_ent_make(k, id, 0)));
             }
-            heap_sort_run(a, N, fallback ? 0 : 64);
+            if (how == 2)
+                heap_radix_run(a, N);
+            else
+                heap_sort_run(a, N, how ? 0 : 64);
             for (size_t i = 0; i < N; i++) {
                 const heap_ent *t = heap_top(&h);
                 assert_true(heap_key(t) == a[i].key);
