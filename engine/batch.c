@@ -14,6 +14,7 @@
  */
 #include "batch.h"
 #include "jsonflat.h"
+#include "jwrite.h"
 #include "mem.h"
 #include "scenario.h"
 #include "yamltree.h"
@@ -1062,41 +1063,6 @@ static bool make_room(batch_reader *br, size_t len)
     return true;
 }
 
-/* Where text stops being UTF-8 (an index), or len when it all is: a
- * batch line's text goes into rows and messages, which are JSON, and
- * jansson takes UTF-8 only. Eight bytes at a time while they are ASCII. */
-static size_t utf8_end(const char *text, size_t len)
-{
-    size_t i = 0;
-    for (uint64_t w; i + 8 <= len; i += 8) {
-        memcpy(&w, text + i, 8);
-        if (w & 0x8080808080808080u)
-            break;
-    }
-    while (i < len) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-        if (n == 0 || i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++)
-            if (((unsigned char)text[i + k] & 0xc0) != 0x80)
-                return i;
-        /* No overlong three- or four-byte forms, no surrogates, nothing
-         * past U+10FFFF (RFC 3629). */
-        unsigned char c1 = (unsigned char)text[i + 1];
-        if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
-            (c == 0xf4 && c1 > 0x8f))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 /* A CSV line's place of byte i: its line and column (a quoted field may
  * hold line breaks). */
 static void place_of(const char *text, size_t i, long line, int *l, int *col)
@@ -1128,8 +1094,10 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         mem_error(d, k->input, (int)line, 0);
         return NULL;
     }
-    /* NDJSON is jansson's to refuse (the quick reader takes ASCII only). */
-    size_t bad = h ? utf8_end(text, len) : len;
+    /* A batch line's text goes into rows and messages, which are JSON,
+     * and JSON text is UTF-8 (jwrite.h's rule, jansson's). NDJSON is
+     * jansson's to refuse (the quick reader takes ASCII only). */
+    size_t bad = h ? jw_utf8_end(text, len) : len;
     if (bad < len) {
         int l, col;
         place_of(text, bad, line, &l, &col);

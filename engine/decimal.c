@@ -452,34 +452,58 @@ liq_status liq_dec_from_str(const char *s, liq_dec *out)
     return liq_dec_parse(s, strlen(s), out);
 }
 
+/* "00" to "99": two digits per division by 100. */
+static const char two_digits[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 size_t liq_dec_format(liq_dec d, char *buf)
 {
-    u128 m = mag_of(d.raw);
-    u128 ip = m / SCALE;
-    uint64_t fp = (uint64_t)(m % SCALE);
+    /* Every result row prints a few dozen amounts: the whole part and the
+     * fraction come from one division by 10^12 (dec_divmod64's hardware
+     * division, not the library's 128-bit one), and the digits from 64-bit
+     * divisions by 100, which the compiler makes multiplications. Only a
+     * whole part of 2^64 or more (|d| > 1.8e19) takes 128-bit steps. */
+    uint64_t fp;
+    u128 ip = dec_divmod64(mag_of(d.raw), SCALE, &fp);
     char tmp[LIQ_DEC_STRLEN];
-    size_t n = 0, t = 0;
+    size_t n = 0, t = sizeof tmp;
 
     if (d.raw < 0)
         buf[n++] = '-';
-    do {
-        tmp[t++] = (char)('0' + (int)(ip % 10));
-        ip /= 10;
-    } while (ip);
-    while (t)
-        buf[n++] = tmp[--t];
+    while (ip >> 64) {
+        uint64_t digit;
+        ip = dec_divmod64(ip, 10, &digit);
+        tmp[--t] = (char)('0' + (int)digit);
+    }
+    uint64_t ip64 = (uint64_t)ip;
+    while (ip64 >= 100) {
+        t -= 2;
+        memcpy(tmp + t, two_digits + 2 * (ip64 % 100), 2);
+        ip64 /= 100;
+    }
+    if (ip64 >= 10) {
+        t -= 2;
+        memcpy(tmp + t, two_digits + 2 * ip64, 2);
+    } else {
+        tmp[--t] = (char)('0' + (int)ip64);
+    }
+    memcpy(buf + n, tmp + t, sizeof tmp - t);
+    n += sizeof tmp - t;
     if (fp) {
-        int digits = LIQ_DEC_SCALE;
-        while (fp % 10 == 0) {
-            fp /= 10;
-            digits--;
+        /* All twelve places, then the trailing zeros dropped. */
+        _Static_assert(LIQ_DEC_SCALE == 12, "six pairs of places");
+        char *f = buf + n + 1;
+        for (int k = 10; k >= 0; k -= 2) {
+            memcpy(f + k, two_digits + 2 * (fp % 100), 2);
+            fp /= 100;
         }
-        buf[n++] = '.';
-        for (int k = digits - 1; k >= 0; k--) {
-            buf[n + (size_t)k] = (char)('0' + (int)(fp % 10));
-            fp /= 10;
-        }
-        n += (size_t)digits;
+        size_t places = LIQ_DEC_SCALE;
+        while (f[places - 1] == '0')
+            places--;
+        buf[n] = '.';
+        n += 1 + places;
     }
     buf[n] = '\0';
     return n;

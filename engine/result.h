@@ -274,11 +274,12 @@ bool result_action(liq_result *r, const char *type, int64_t deadline_hours, cons
  * less final_balance. One copy of the rule for every view. */
 liq_status result_trader_lost(const liq_result *r, liq_dec *out);
 
-/* result_stop.c: a result's stop-loss, when its scenario has one: the
- * JSON object (a json_t *, new reference; NULL when there is none) and
- * one line of sentences per row appended to b, each after prefix. */
+/* result_stop.c: a result's stop-loss, when its scenario has one: its
+ * "stop_loss" member written to w (nothing when there is none), and one
+ * line of sentences per row appended to b, each after prefix. */
 struct sbuf;
-void *result_stop_json(const liq_result *r);
+struct jwrite;
+void result_stop_write(struct jwrite *w, const liq_result *r);
 void result_stop_text(struct sbuf *b, const liq_result *r, const char *prefix);
 
 /* result_json.c: the JSON views (liq_results_render dispatches here):
@@ -286,6 +287,11 @@ void result_stop_text(struct sbuf *b, const liq_result *r, const char *prefix);
  * compact object per line (RJ_NDJSON). */
 enum { RJ_OBJECT = 0, RJ_ARRAY = 1, RJ_NDJSON = 2 };
 char *result_render_json(liq_result *const *rs, size_t n, int shape);
+/* r as one compact JSON object (no newline) appended to b: the text
+ * RJ_NDJSON writes per row. false when out of memory or a string is not
+ * UTF-8; b then holds what it held before (or is out of memory). */
+struct sbuf;
+bool result_json_append(struct sbuf *b, const liq_result *r);
 /* report_html.c: the HTML page of a comparison, its JSON embedded. */
 char *report_html_compare(liq_result *const *rs, size_t n);
 

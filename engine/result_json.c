@@ -1,159 +1,225 @@
 /*
- * result_json.c — the contract's JSON result (CONTRACT.md), with jansson.
+ * result_json.c — the contract's JSON result (CONTRACT.md): the one
+ * writer of a result's members, for every view that prints it as JSON
+ * (eval's indented object, compare's array, NDJSON rows, batch's case
+ * lines, which append it straight to their output: result_json_append).
  *
  * Decimal amounts are JSON strings holding exact decimals, as venues'
- * APIs do. Keys come out in a fixed order (jansson keeps insertion
- * order), so the same input gives byte-identical output.
+ * APIs do. Keys come out in a fixed order, so the same input gives
+ * byte-identical output. The text is written directly (jwrite.c), in the
+ * bytes jansson wrote when each row was first built as a tree.
  */
-#include "jout.h"
+#include "jwrite.h"
 #include "mem.h"
 #include "pricecol.h"
 #include "result.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *jdec(liq_dec v)
+/* A string member, or null for none or "" (a reason, a market). */
+static void str_or_null(jwrite *w, const char *key, const char *s)
 {
-    char b[LIQ_DEC_STRLEN];
-    liq_dec_format(v, b);
-    return json_string(b);
+    if (s && *s)
+        jw_string(w, key, s);
+    else
+        jw_null(w, key);
 }
 
-static json_t *jopt(bool has, liq_dec v)
+static void opt(jwrite *w, const char *key, bool has, liq_dec v)
 {
-    return has ? jdec(v) : json_null();
+    if (has)
+        jw_dec(w, key, v);
+    else
+        jw_null(w, key);
 }
 
-static json_t *jstr_or_null(const char *s)
+/* liquidation.limit's order: its limit price, whether the market would
+ * have filled beyond it, and what the venue did then. */
+static void liquidation_order(jwrite *w, liq_dec limit, bool refused, bool deleveraged)
 {
-    return s && *s ? json_string(s) : json_null();
+    jw_object(w, "liquidation_order");
+    jw_dec(w, "limit_price", limit);
+    jw_bool(w, "refused", refused);
+    if (deleveraged || refused)
+        jw_string(w, "next", deleveraged ? "deleveraged" : "retried");
+    else
+        jw_null(w, "next");
+    jw_end_object(w);
+}
+
+/* An event: its type and step, then its numbers. An event names each
+ * key once, but as a JSON object it is a set: a key again (or a key
+ * "type" or "step") replaces the value where the key first came, as
+ * jansson's json_object_set_new did when the rows were built as trees. */
+static void event(jwrite *w, const liq_event *e)
+{
+    enum { MAXK = LIQ_EVENT_KVS + 2 };
+    const char *keys[MAXK];
+    const liq_kv *val[MAXK];   /* NULL: type or step */
+    size_t n = 0;
+    keys[n] = "type";
+    val[n++] = NULL;
+    if (e->step >= 0) {
+        keys[n] = "step";
+        val[n++] = NULL;
+    }
+    for (size_t k = 0; k < e->nkv; k++) {
+        size_t j = 0;
+        while (j < n && keys[j] != e->kv[k].key &&
+               (keys[j][0] != e->kv[k].key[0] || strcmp(keys[j], e->kv[k].key) != 0))
+            j++;
+        keys[j] = e->kv[k].key;
+        val[j] = &e->kv[k];
+        n += j == n;
+    }
+    jw_object(w, NULL);
+    for (size_t j = 0; j < n; j++) {
+        const liq_kv *kv = val[j];
+        if (!kv && strcmp(keys[j], "type") == 0)
+            jw_string(w, "type", e->type);
+        else if (!kv)
+            jw_int(w, "step", e->step);
+        else if (kv->str)
+            jw_string(w, keys[j], kv->str);
+        else
+            jw_dec(w, keys[j], kv->dec);
+    }
+    jw_end_object(w);
 }
 
 /* Every amount of a row that is not "ok" is null (CONTRACT.md, Rows):
  * the keys stay, so a reader finds the same shape in every row, but no
  * number that was never evaluated can be read as an answer. */
-/* liquidation.limit's order: its limit price, whether the market would
- * have filled beyond it, and what the venue did then. */
-static json_t *liquidation_order(liq_dec limit, bool refused, bool deleveraged)
+static void result_write(jwrite *w, const liq_result *r)
 {
-    return json_pack("{s:o s:b s:o}", "limit_price", jdec(limit), "refused", refused, "next",
-                     deleveraged ? json_string("deleveraged")
-                     : refused   ? json_string("retried")
-                                 : json_null());
-}
-
-static json_t *result_obj(const liq_result *r)
-{
-    jout jb = {false}, *b = &jb;
-    json_t *o = json_object();
     static const char *const side[] = {"long", "short"};
     const bool ok = r->status == RS_OK;
-#define NUM(v) (ok ? jdec(v) : json_null())
-#define OPT(has, v) (ok ? jopt((has), (v)) : json_null())
-    jout_set(b, o, "policy", json_string(r->policy));
-    jout_set(b, o, "venue", json_string(r->venue));
-    jout_set(b, o, "scenario", json_string(r->scenario));
-    jout_set(b, o, "status", json_string(liq_result_status(r)));
-    jout_set(b, o, "reason", jstr_or_null(r->reason));
-    jout_set(b, o, "market", jstr_or_null(r->market));
-    jout_set(b, o, "product", jstr_or_null(r->product));
-    jout_set(b, o, "settlement", jstr_or_null(r->settlement));
-    jout_set(b, o, "contract", ok ? json_string(liq_contract_names[r->contract]) : json_null());
-    jout_set(b, o, "mode", ok ? json_string(liq_mode_names[r->mode]) : json_null());
-    jout_set(b, o, "side", ok ? json_string(side[r->side]) : json_null());
-    jout_set(b, o, "size", NUM(r->size));
-    jout_set(b, o, "entry_price", NUM(r->entry_price));
-    jout_set(b, o, "leverage", NUM(r->leverage));
-    jout_set(b, o, "notional", NUM(r->notional));
-    jout_set(b, o, "initial_margin", NUM(r->initial_margin));
-    jout_set(b, o, "maintenance_margin", NUM(r->maintenance_margin));
+#define NUM(k, v) (ok ? jw_dec(w, (k), (v)) : jw_null(w, (k)))
+#define OPT(k, has, v) (ok ? opt(w, (k), (has), (v)) : jw_null(w, (k)))
+    jw_object(w, NULL);
+    jw_string(w, "policy", r->policy);
+    jw_string(w, "venue", r->venue);
+    jw_string(w, "scenario", r->scenario);
+    jw_string(w, "status", liq_result_status(r));
+    str_or_null(w, "reason", r->reason);
+    str_or_null(w, "market", r->market);
+    str_or_null(w, "product", r->product);
+    str_or_null(w, "settlement", r->settlement);
+    if (ok) {
+        jw_string(w, "contract", liq_contract_names[r->contract]);
+        jw_string(w, "mode", liq_mode_names[r->mode]);
+        jw_string(w, "side", side[r->side]);
+    } else {
+        jw_null(w, "contract");
+        jw_null(w, "mode");
+        jw_null(w, "side");
+    }
+    NUM("size", r->size);
+    NUM("entry_price", r->entry_price);
+    NUM("leverage", r->leverage);
+    NUM("notional", r->notional);
+    NUM("initial_margin", r->initial_margin);
+    NUM("maintenance_margin", r->maintenance_margin);
     /* An account of several positions has its prices per position. */
     bool one = r->nlegs == 0;
-    jout_set(b, o, "liquidation_price", OPT(one && r->has_lp, r->liquidation_price));
-    jout_set(b, o, "bankruptcy_price", OPT(one && r->has_bp, r->bankruptcy_price));
-    jout_set(b, o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
-    jout_set(b, o, "trigger_price", OPT(one && r->liquidated, r->trigger_price));
+    OPT("liquidation_price", one && r->has_lp, r->liquidation_price);
+    OPT("bankruptcy_price", one && r->has_bp, r->bankruptcy_price);
+    if (ok)
+        jw_bool(w, "liquidated", r->liquidated);
+    else
+        jw_null(w, "liquidated");
+    OPT("trigger_price", one && r->liquidated, r->trigger_price);
     bool filled = r->liquidated && !r->never_filled;
-    jout_set(b, o, "fill_price", OPT(one && filled, r->fill_price));
-    jout_set(b, o, "close_price", OPT(one && filled, r->close_price));
+    OPT("fill_price", one && filled, r->fill_price);
+    OPT("close_price", one && filled, r->close_price);
     if (ok && r->has_limit)
-        jout_set(b, o, "liquidation_order",
-                 liquidation_order(r->limit_price, r->limit_refused, r->deleveraged));
-    if (ok && r->price_cols)
-        jout_set(b, o, "price_columns",
-                 json_pack("{s:s s:s}", "trigger", pcol_names[r->col_trigger], "fill",
-                           pcol_names[r->col_fill]));
-    jout_set(b, o, "loss", ok ? json_pack("{s:o s:o s:o s:o}", "unforced", jdec(r->unforced),
-                                                  "forced", jdec(r->forced), "fees", jdec(r->fees),
-                                                  "total", jdec(r->total))
-                                      : json_null());
+        liquidation_order(w, r->limit_price, r->limit_refused, r->deleveraged);
+    if (ok && r->price_cols) {
+        jw_object(w, "price_columns");
+        jw_string(w, "trigger", pcol_names[r->col_trigger]);
+        jw_string(w, "fill", pcol_names[r->col_fill]);
+        jw_end_object(w);
+    }
+    if (ok) {
+        jw_object(w, "loss");
+        jw_dec(w, "unforced", r->unforced);
+        jw_dec(w, "forced", r->forced);
+        jw_dec(w, "fees", r->fees);
+        jw_dec(w, "total", r->total);
+        jw_end_object(w);
+    } else {
+        jw_null(w, "loss");
+    }
     if (ok && r->has_funding)
-        jout_set(b, o, "funding_paid", jdec(r->funding_paid));
+        jw_dec(w, "funding_paid", r->funding_paid);
     if (ok && r->has_coll_px)
-        jout_set(b, o, "collateral_revalued", jdec(r->collateral_revalued));
+        jw_dec(w, "collateral_revalued", r->collateral_revalued);
     if (ok && r->has_interest)
-        jout_set(b, o, "interest_paid", jdec(r->interest_paid));
+        jw_dec(w, "interest_paid", r->interest_paid);
     if (ok && r->ncassets) {
-        json_t *list = json_array();
+        jw_array(w, "collateral_assets");
         for (size_t i = 0; i < r->ncassets; i++) {
             const liq_casset_row *c = &r->cassets[i];
-            json_t *a = json_object();
-            jout_set(b, a, "asset", json_string(c->asset));
-            jout_set(b, a, "amount", jdec(c->amount));
-            jout_set(b, a, "price", jdec(c->price));
-            jout_set(b, a, "value", jdec(c->value));
-            jout_set(b, a, "counted", jdec(c->counted));
-            jout_push(b, list, a);
+            jw_object(w, NULL);
+            jw_string(w, "asset", c->asset);
+            jw_dec(w, "amount", c->amount);
+            jw_dec(w, "price", c->price);
+            jw_dec(w, "value", c->value);
+            jw_dec(w, "counted", c->counted);
+            jw_end_object(w);
         }
-        jout_set(b, o, "collateral_assets", list);
-        jout_set(b, o, "collateral_haircut", jdec(r->collateral_haircut));
+        jw_end_array(w);
+        jw_dec(w, "collateral_haircut", r->collateral_haircut);
     }
-    jout_set(b, o, "collateral", NUM(r->collateral));
-    jout_set(b, o, "deficit", NUM(r->deficit));
-    json_t *cov = json_null();
+    NUM("collateral", r->collateral);
+    NUM("deficit", r->deficit);
     if (ok) {
-        cov = json_object();
-        jout_set(b, cov, "insurance_fund", jdec(r->cov[STAGE_IF]));
-        jout_set(b, cov, "adl", jdec(r->cov[STAGE_ADL]));
-        jout_set(b, cov, "socialized", jdec(r->cov[STAGE_SOCIALIZED]));
-        jout_set(b, cov, "liquidity_pool", jdec(r->cov[STAGE_POOL]));
-        jout_set(b, cov, "venue", jdec(r->cov[STAGE_VENUE]));
-        jout_set(b, cov, "trader_debt", jdec(r->cov[STAGE_DEBT]));
+        jw_object(w, "covered_by");
+        jw_dec(w, "insurance_fund", r->cov[STAGE_IF]);
+        jw_dec(w, "adl", r->cov[STAGE_ADL]);
+        jw_dec(w, "socialized", r->cov[STAGE_SOCIALIZED]);
+        jw_dec(w, "liquidity_pool", r->cov[STAGE_POOL]);
+        jw_dec(w, "venue", r->cov[STAGE_VENUE]);
+        jw_dec(w, "trader_debt", r->cov[STAGE_DEBT]);
+        jw_end_object(w);
+    } else {
+        jw_null(w, "covered_by");
     }
-    jout_set(b, o, "covered_by", cov);
-    json_t *acts = json_array();
+    jw_object(w, "debt");
+    NUM("owed", r->owed);
+    jw_array(w, "actions");
     for (size_t i = 0; i < r->nactions; i++) {
         const liq_action *a = &r->actions[i];
-        json_t *ao = json_pack("{s:s}", "type", a->type);
+        jw_object(w, NULL);
+        jw_string(w, "type", a->type);
         /* An action is dated where the venue publishes its deadline; where
          * it does not, the result says so rather than guess one. */
         if (a->deadline_hours >= 0)
-            jout_set(b, ao, "deadline_hours", json_integer(a->deadline_hours));
+            jw_int(w, "deadline_hours", a->deadline_hours);
         else
-            jout_set(b, ao, "when", json_string("unknown"));
+            jw_string(w, "when", "unknown");
         if (a->every_hours >= 0)
-            jout_set(b, ao, "every_hours", json_integer(a->every_hours));
+            jw_int(w, "every_hours", a->every_hours);
         if (a->has_amount)
-            jout_set(b, ao, "amount", jdec(a->amount));
+            jw_dec(w, "amount", a->amount);
         if (a->note[0])
-            jout_set(b, ao, "note", json_string(a->note));
-        jout_push(b, acts, ao);
+            jw_string(w, "note", a->note);
+        jw_end_object(w);
     }
-    jout_set(b, o, "debt", json_pack("{s:o s:o}", "owed", NUM(r->owed), "actions", acts));
-    jout_set(b, o, "final_balance", NUM(r->final_balance));
+    jw_end_array(w);
+    jw_end_object(w);
+    NUM("final_balance", r->final_balance);
     liq_dec lost;
-    jout_set(b, o, "trader_lost",
-                        ok && result_trader_lost(r, &lost) == LIQ_OK ? jdec(lost) : json_null());
+    OPT("trader_lost", result_trader_lost(r, &lost) == LIQ_OK, lost);
     if (ok && r->rep_currency[0]) {
         /* The account's amounts in the reporting currency, with the rate
          * and where it came from; null amounts with the reason when there
          * is no rate (an exchange rate is never guessed). */
-        json_t *rep = json_object();
-        jout_set(b, rep, "currency", json_string(r->rep_currency));
-        jout_set(b, rep, "rate", r->has_rep ? jdec(r->rep_rate) : json_null());
-        jout_set(b, rep, "rate_source", json_string(r->rep_source ? r->rep_source : ""));
+        jw_object(w, "reporting");
+        jw_string(w, "currency", r->rep_currency);
+        opt(w, "rate", r->has_rep, r->rep_rate);
+        jw_string(w, "rate_source", r->rep_source ? r->rep_source : "");
         bool has_lost = result_trader_lost(r, &lost) == LIQ_OK;
         struct { const char *k; liq_dec v; bool has; liq_dec rate; } amt[] = {
             {"collateral", r->collateral, true, r->rep_rate_entry},
@@ -167,153 +233,154 @@ static json_t *result_obj(const liq_result *r)
             liq_dec x;
             bool okx = r->has_rep && amt[i].has &&
                        liq_dec_mul(amt[i].v, amt[i].rate, LIQ_ROUND_HALF_EVEN, &x) == LIQ_OK;
-            jout_set(b, rep, amt[i].k, okx ? jdec(x) : json_null());
+            opt(w, amt[i].k, okx, x);
         }
-        jout_set(b, o, "reporting", rep);
+        jw_end_object(w);
     } else {
-        jout_set(b, o, "reporting", json_null());
+        jw_null(w, "reporting");
     }
-    jout_set(b, o, "open_size", NUM(r->open_size));
-    jout_set(b, o, "unrealized_pnl", NUM(r->unrealized_pnl));
-    json_t *fund = json_null();
+    NUM("open_size", r->open_size);
+    NUM("unrealized_pnl", r->unrealized_pnl);
     if (ok) {
-        fund = json_object();
-        jout_set(b, fund, "balance_before", r->if_finite ? jdec(r->if_before) : json_string("unlimited"));
-        jout_set(b, fund, "received", jdec(r->if_received));
-        jout_set(b, fund, "paid", jdec(r->if_paid));
-        jout_set(b, fund, "balance_after", r->if_finite ? jdec(r->if_after) : json_string("unlimited"));
+        jw_object(w, "insurance_fund");
+        if (r->if_finite)
+            jw_dec(w, "balance_before", r->if_before);
+        else
+            jw_string(w, "balance_before", "unlimited");
+        jw_dec(w, "received", r->if_received);
+        jw_dec(w, "paid", r->if_paid);
+        if (r->if_finite)
+            jw_dec(w, "balance_after", r->if_after);
+        else
+            jw_string(w, "balance_after", "unlimited");
+        jw_end_object(w);
+    } else {
+        jw_null(w, "insurance_fund");
     }
-    jout_set(b, o, "insurance_fund", fund);
     /* Only a scenario with a stop-loss has the key: other rows keep
      * their shape byte for byte. */
-    json_t *stop = result_stop_json(r);
-    if (stop)
-        jout_set(b, o, "stop_loss", stop);
+    result_stop_write(w, r);
 #undef NUM
 #undef OPT
-    json_t *ev = json_array();
-    for (size_t i = 0; i < r->nevents; i++) {
-        const liq_event *e = &r->events[i];
-        json_t *eo = json_pack("{s:s}", "type", e->type);
-        if (e->step >= 0)
-            jout_set(b, eo, "step", json_integer(e->step));
-        for (size_t k = 0; k < e->nkv; k++)
-            jout_set(b, eo, e->kv[k].key,
-                                e->kv[k].str ? json_string(e->kv[k].str) : jdec(e->kv[k].dec));
-        jout_push(b, ev, eo);
-    }
-    jout_set(b, o, "events", ev);
+    jw_array(w, "events");
+    for (size_t i = 0; i < r->nevents; i++)
+        event(w, &r->events[i]);
+    jw_end_array(w);
     if (r->nlegs) {
         /* An account of several positions: each with its own prices and
          * loss split (CONTRACT.md, Accounts). */
-        json_t *legs = json_array();
+        jw_array(w, "positions");
         for (size_t i = 0; i < r->nlegs; i++) {
             const liq_leg *g = &r->legs[i];
-            json_t *lo = json_object();
-            jout_set(b, lo, "market", json_string(g->market));
-            jout_set(b, lo, "side", json_string(side[g->side]));
-            jout_set(b, lo, "size", jdec(g->size));
-            jout_set(b, lo, "entry_price", jdec(g->entry_price));
-            jout_set(b, lo, "leverage", jdec(g->leverage));
-            jout_set(b, lo, "initial_margin", jdec(g->initial_margin));
-            jout_set(b, lo, "maintenance_margin", jdec(g->maintenance_margin));
-            jout_set(b, lo, "liquidation_price", jopt(g->has_lp, g->liquidation_price));
-            jout_set(b, lo, "bankruptcy_price", jopt(g->has_bp, g->bankruptcy_price));
-            jout_set(b, lo, "liquidated", json_boolean(g->liquidated));
-            jout_set(b, lo, "trigger_price", jopt(g->liquidated, g->trigger_price));
+            jw_object(w, NULL);
+            jw_string(w, "market", g->market);
+            jw_string(w, "side", side[g->side]);
+            jw_dec(w, "size", g->size);
+            jw_dec(w, "entry_price", g->entry_price);
+            jw_dec(w, "leverage", g->leverage);
+            jw_dec(w, "initial_margin", g->initial_margin);
+            jw_dec(w, "maintenance_margin", g->maintenance_margin);
+            opt(w, "liquidation_price", g->has_lp, g->liquidation_price);
+            opt(w, "bankruptcy_price", g->has_bp, g->bankruptcy_price);
+            jw_bool(w, "liquidated", g->liquidated);
+            opt(w, "trigger_price", g->liquidated, g->trigger_price);
             bool gfilled = g->liquidated && !g->never_filled;
-            jout_set(b, lo, "fill_price", jopt(gfilled, g->fill_price));
-            jout_set(b, lo, "close_price", jopt(gfilled, g->close_price));
+            opt(w, "fill_price", gfilled, g->fill_price);
+            opt(w, "close_price", gfilled, g->close_price);
             if (g->has_limit)
-                jout_set(b, lo, "liquidation_order",
-                         liquidation_order(g->limit_price, g->limit_refused, g->deleveraged));
-            jout_set(b, lo, "loss", json_pack("{s:o s:o s:o}", "unforced",
-                                                      jdec(g->unforced), "forced", jdec(g->forced),
-                                                      "fees", jdec(g->fees)));
-            jout_set(b, lo, "open_size", jdec(g->open_size));
-            jout_set(b, lo, "unrealized_pnl", jdec(g->unrealized_pnl));
-            jout_push(b, legs, lo);
+                liquidation_order(w, g->limit_price, g->limit_refused, g->deleveraged);
+            jw_object(w, "loss");
+            jw_dec(w, "unforced", g->unforced);
+            jw_dec(w, "forced", g->forced);
+            jw_dec(w, "fees", g->fees);
+            jw_end_object(w);
+            jw_dec(w, "open_size", g->open_size);
+            jw_dec(w, "unrealized_pnl", g->unrealized_pnl);
+            jw_end_object(w);
         }
-        jout_set(b, o, "positions", legs);
+        jw_end_array(w);
     }
-    json_t *w = json_array();
+    jw_array(w, "warnings");
     for (size_t i = 0; i < r->nwarnings; i++)
-        jout_push(b, w, json_string(r->warnings[i]));
-    jout_set(b, o, "warnings", w);
+        jw_string(w, NULL, r->warnings[i]);
+    jw_end_array(w);
     if (r->explain) {
-        json_t *tr = json_array();
+        jw_array(w, "trace");
         for (size_t i = 0; i < r->ntrace; i++) {
             const liq_trace *t = &r->trace[i];
-            json_t *to = json_pack("{s:s s:s s:s}", "step", t->step, "value", t->value, "rule", t->rule);
+            jw_object(w, NULL);
+            jw_string(w, "step", t->step);
+            jw_string(w, "value", t->value);
+            jw_string(w, "rule", t->rule);
             if (t->source[0])
-                jout_set(b, to, "source", json_string(t->source));
+                jw_string(w, "source", t->source);
             if (t->note[0])
-                jout_set(b, to, "note", json_string(t->note));
+                jw_string(w, "note", t->note);
             if (t->nrefs) {
-                json_t *refs = json_array();
-                for (size_t k = 0; k < t->nrefs; k++)
-                    jout_push(b, refs, json_pack("{s:s s:s s:s}", "id", t->refs[k].id, "url",
-                                                 t->refs[k].url, "date", t->refs[k].date));
-                jout_set(b, to, "sources", refs);
+                jw_array(w, "sources");
+                for (size_t k = 0; k < t->nrefs; k++) {
+                    jw_object(w, NULL);
+                    jw_string(w, "id", t->refs[k].id);
+                    jw_string(w, "url", t->refs[k].url);
+                    jw_string(w, "date", t->refs[k].date);
+                    jw_end_object(w);
+                }
+                jw_end_array(w);
             }
-            jout_push(b, tr, to);
+            jw_end_object(w);
         }
-        jout_set(b, o, "trace", tr);
+        jw_end_array(w);
     }
-    if (jb.failed) {
-        json_decref(o);
-        return NULL;
+    jw_end_object(w);
+}
+
+bool result_json_append(sbuf *b, const liq_result *r)
+{
+    size_t at = b->n;
+    jwrite w = jw_new(b, 0);
+    result_write(&w, r);
+    if (jw_failed(&w)) {
+        /* Nothing of a row that failed: the text before it stays whole. */
+        if (!b->oom && b->s) {
+            b->n = at;
+            b->s[at] = 0;
+        }
+        return false;
     }
-    return o;
+    return true;
 }
 
 char *result_render_json(liq_result *const *rs, size_t n, int shape)
 {
+    sbuf b = {0};
+    bool ok = true;
     if (shape == RJ_NDJSON) {
         /* One line per row, compact: a reader can take rows as they come. */
-        char *out = NULL;
-        size_t len = 0;
-        for (size_t i = 0; i < n; i++) {
-            json_t *o = result_obj(rs[i]);
-            char *line = jout_dump(o, JSON_COMPACT);
-            json_decref(o);
-            size_t ll = line ? strlen(line) : 0;
-            char *g = line ? mem_realloc(out, len + ll + 2) : NULL;
-            if (!g) {
-                free(line);
-                free(out);
-                return NULL;
-            }
-            out = g;
-            memcpy(out + len, line, ll);
-            out[len + ll] = '\n';
-            len += ll + 1;
-            out[len] = 0;
-            free(line);
+        for (size_t i = 0; i < n && ok; i++) {
+            ok = result_json_append(&b, rs[i]);
+            sb_addn(&b, "\n", 1);
         }
-        return out ? out : mem_strdup("");
-    }
-    json_t *root;
-    jout b = {false};
-    if (shape == RJ_ARRAY) {
-        root = json_array();
-        for (size_t i = 0; i < n; i++)
-            jout_push(&b, root, result_obj(rs[i]));
     } else {
-        root = n ? result_obj(rs[0]) : json_object();
+        /* Indented as jansson's JSON_INDENT(2), and a newline: the CLI
+         * prints the string as a file. */
+        jwrite w = jw_new(&b, 2);
+        if (shape == RJ_ARRAY) {
+            jw_array(&w, NULL);
+            for (size_t i = 0; i < n; i++)
+                result_write(&w, rs[i]);
+            jw_end_array(&w);
+        } else if (n) {
+            result_write(&w, rs[0]);
+        } else {
+            jw_object(&w, NULL);
+            jw_end_object(&w);
+        }
+        ok = !jw_failed(&w);
+        sb_addn(&b, "\n", 1);
     }
-    char *s = b.failed ? NULL : jout_dump(root, JSON_INDENT(2));
-    json_decref(root);
-    if (!s)
-        return NULL;
-    /* Append a newline: the CLI prints the string as a file. */
-    size_t len = strlen(s);
-    char *out = mem_realloc(s, len + 2);
-    if (!out) {
-        free(s);
+    if (!ok) {
+        free(b.s);
         return NULL;
     }
-    out[len] = '\n';
-    out[len + 1] = 0;
-    return out;
+    return sb_take(&b);
 }

@@ -1,63 +1,65 @@
 /*
  * result_stop.c — how a result shows a scenario's stop-loss: the stop's
- * fill beside what liquidation would have done without it, as a JSON
- * object (result_json.c puts it under "stop_loss") and as sentences (the
+ * fill beside what liquidation would have done without it, as the
+ * result's "stop_loss" member (result_json.c's writer) and as sentences (the
  * table's and Markdown's notes, the HTML page). Only a result whose
  * scenario has a stop carries it, so every other output is unchanged.
  */
+#include "jwrite.h"
 #include "result.h"
 #include "sbuf.h"
 
-#include <jansson.h>
-
-static json_t *jd(liq_dec v)
+static void dn(jwrite *w, const char *key, bool has, liq_dec v)
 {
-    char b[LIQ_DEC_STRLEN];
-    liq_dec_format(v, b);
-    return json_string(b);
+    if (has)
+        jw_dec(w, key, v);
+    else
+        jw_null(w, key);
 }
 
-static json_t *jdn(bool has, liq_dec v)
-{
-    return has ? jd(v) : json_null();
-}
-
-void *result_stop_json(const liq_result *r)
+void result_stop_write(jwrite *w, const liq_result *r)
 {
     const liq_stop_view *v = &r->stop;
     if (!v->has || r->status != RS_OK)
-        return NULL;
+        return;
     bool filled = v->outcome == STOP_FILLED, trig = v->step >= 0;
     liq_dec lost = LIQ_DEC_ZERO, saved = LIQ_DEC_ZERO;
     bool has_lost = result_trader_lost(r, &lost) == LIQ_OK;
     bool has_saved = has_lost && v->has_without && liq_dec_sub(v->w_lost, lost, &saved) == LIQ_OK;
-    json_t *o = json_object();
-    json_object_set_new(o, "price", jd(v->price));
-    json_object_set_new(o, "limit", jdn(v->has_limit, v->limit));
-    json_object_set_new(o, "slippage", jd(v->slippage));
-    json_object_set_new(o, "outcome", json_string(result_stop_names[v->outcome]));
-    json_object_set_new(o, "trigger_step", trig ? json_integer(v->step) : json_null());
-    json_object_set_new(o, "trigger_mark", jdn(trig, v->mark));
-    json_object_set_new(o, "fill_step", filled ? json_integer(v->fill_step) : json_null());
-    json_object_set_new(o, "fill_mark", jdn(filled, v->fill_mark));
-    json_object_set_new(o, "fill_price", jdn(filled, v->fill));
-    json_object_set_new(o, "slippage_cost", jdn(filled, v->slip_cost));
-    json_object_set_new(o, "beyond_liquidation_price", json_boolean(v->beyond_lp));
-    json_object_set_new(o, "trader_lost", jdn(has_lost, lost));
-    json_t *w = json_null();
+    jw_object(w, "stop_loss");
+    jw_dec(w, "price", v->price);
+    dn(w, "limit", v->has_limit, v->limit);
+    jw_dec(w, "slippage", v->slippage);
+    jw_string(w, "outcome", result_stop_names[v->outcome]);
+    if (trig)
+        jw_int(w, "trigger_step", v->step);
+    else
+        jw_null(w, "trigger_step");
+    dn(w, "trigger_mark", trig, v->mark);
+    if (filled)
+        jw_int(w, "fill_step", v->fill_step);
+    else
+        jw_null(w, "fill_step");
+    dn(w, "fill_mark", filled, v->fill_mark);
+    dn(w, "fill_price", filled, v->fill);
+    dn(w, "slippage_cost", filled, v->slip_cost);
+    jw_bool(w, "beyond_liquidation_price", v->beyond_lp);
+    dn(w, "trader_lost", has_lost, lost);
     if (v->has_without) {
-        w = json_object();
-        json_object_set_new(w, "liquidated", json_boolean(v->w_liquidated));
-        json_object_set_new(w, "trigger_price", jdn(v->w_liquidated, v->w_trigger));
-        json_object_set_new(w, "fill_price", jdn(v->w_liquidated, v->w_fill));
-        json_object_set_new(w, "loss_total", jd(v->w_total));
-        json_object_set_new(w, "trader_lost", jd(v->w_lost));
-        json_object_set_new(w, "final_balance", jd(v->w_final));
-        json_object_set_new(w, "owed", jd(v->w_owed));
+        jw_object(w, "without_stop");
+        jw_bool(w, "liquidated", v->w_liquidated);
+        dn(w, "trigger_price", v->w_liquidated, v->w_trigger);
+        dn(w, "fill_price", v->w_liquidated, v->w_fill);
+        jw_dec(w, "loss_total", v->w_total);
+        jw_dec(w, "trader_lost", v->w_lost);
+        jw_dec(w, "final_balance", v->w_final);
+        jw_dec(w, "owed", v->w_owed);
+        jw_end_object(w);
+    } else {
+        jw_null(w, "without_stop");
     }
-    json_object_set_new(o, "without_stop", w);
-    json_object_set_new(o, "saved", jdn(has_saved, saved));
-    return o;
+    dn(w, "saved", has_saved, saved);
+    jw_end_object(w);
 }
 
 void result_stop_text(sbuf *b, const liq_result *r, const char *prefix)

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for len more bytes and the NUL; false (and oom set) when not. */
-static bool reserve(sbuf *b, size_t len)
+bool sb_reserve(sbuf *b, size_t len)
 {
     if (b->oom)
         return false;
@@ -41,7 +40,7 @@ void sb_add(sbuf *b, const char *fmt, ...)
         b->oom = true;
         return;
     }
-    if (!reserve(b, (size_t)len))
+    if (!sb_reserve(b, (size_t)len))
         return;
     va_start(ap, fmt);
     vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
@@ -51,7 +50,7 @@ void sb_add(sbuf *b, const char *fmt, ...)
 
 void sb_addn(sbuf *b, const char *s, size_t len)
 {
-    if (!reserve(b, len))
+    if (!sb_reserve(b, len))
         return;
     memcpy(b->s + b->n, s, len);
     b->n += len;

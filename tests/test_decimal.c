@@ -769,6 +769,65 @@ static void test_price_scaled_by_50_over_51_then_ticked_up_to_half(void **state)
     assert_dec(q, "7735.5");
 }
 
+/* liq_dec_format divides by 10^12 once in hardware and writes the digits
+ * with 64-bit steps while the whole part fits 64 bits. Its text must be
+ * the plain 128-bit arithmetic's, digit by digit (written out below),
+ * and parse back to the same raw: over raws of every bit length up to
+ * 127, either sign, and the edges of each step. */
+static size_t format_by_hand(liq_i128 raw, char *out)
+{
+    __extension__ typedef unsigned __int128 u128;
+    u128 m = raw < 0 ? (u128)0 - (u128)raw : (u128)raw;
+    char digits[64];
+    size_t n = 0, o = 0;
+    for (u128 ip = m / 1000000000000u; ip || n == 0; ip /= 10)
+        digits[n++] = (char)('0' + (int)(ip % 10));
+    if (raw < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = digits[--n];
+    u128 fp = m % 1000000000000u;
+    if (fp) {
+        out[o++] = '.';
+        for (u128 p = 100000000000u; fp; p /= 10) {
+            out[o++] = (char)('0' + (int)(fp / p));
+            fp %= p;
+        }
+    }
+    out[o] = 0;
+    return o;
+}
+
+static void test_format_writes_the_digits_of_every_raw(void **state)
+{
+    (void)state;
+    __extension__ typedef unsigned __int128 u128;
+    uint64_t g = 0x853c49e6748fea9bu;
+    const u128 p64 = (u128)1 << 64, scale = 1000000000000u;
+    const liq_i128 edges[] = {0, 1, 10, 999999999999, 1000000000000, (liq_i128)(p64 - 1),
+                              (liq_i128)p64, (liq_i128)(p64 * scale - 1), (liq_i128)(p64 * scale),
+                              (liq_i128)(p64 * scale + 1), D(MAX_STR).raw};
+    for (size_t round = 0; round < 200000 + 2 * N(edges); round++) {
+        liq_i128 raw;
+        if (round < 2 * N(edges)) {
+            raw = edges[round / 2];
+            raw = round % 2 ? -raw : raw;
+        } else {
+            unsigned bits = (unsigned)(xorshift(&g) % 128);
+            u128 u = ((u128)xorshift(&g) << 64 | xorshift(&g)) & (((u128)1 << bits) - 1);
+            raw = (xorshift(&g) & 1) ? -(liq_i128)u : (liq_i128)u;
+        }
+        char got[LIQ_DEC_STRLEN], want[LIQ_DEC_STRLEN + 8];
+        size_t n = liq_dec_format((liq_dec){raw}, got);
+        format_by_hand(raw, want);
+        if (strcmp(got, want) != 0 || n != strlen(want))
+            fail_msg("round %zu: liq_dec_format wrote %s, the digits are %s", round, got, want);
+        liq_dec back;
+        assert_status(liq_dec_parse(got, n, &back), LIQ_OK);
+        assert_true(back.raw == raw);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_parse_stops_at_len_without_a_terminator),
         cmocka_unit_test(test_parse_rejects_null_text),
         cmocka_unit_test(test_format_handles_the_most_negative_raw),
+        cmocka_unit_test(test_format_writes_the_digits_of_every_raw),
         cmocka_unit_test(test_from_int_is_exact_for_the_whole_int64_range),
         cmocka_unit_test(test_round_names_round_trip),
         cmocka_unit_test(test_round_parse_rejects_unknown_names),

@@ -167,6 +167,7 @@ typedef struct worker {
     batch_reader *br;
     liq_policy **ps;
     liq_result **rows;        /* per policy: the block each evaluation reuses */
+    sbuf row;                 /* a row's JSON, reused line after line */
 } worker;
 
 static void *worker_new(void *ud, unsigned index, liq_diags *d)
@@ -211,6 +212,7 @@ static void worker_free(void *ud, void *wp)
     }
     free(w->ps);
     free(w->rows);
+    free(w->row.s);
     batch_reader_free(w->br);
     free(w);
 }
@@ -317,12 +319,14 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
             run_max(o, pa->worst[k], r->total, batch_read_id(w->br));
         }
         if (!j->o->summary_only) {
-            char *text = liq_results_render(&r, 1, LIQ_FMT_NDJSON, false);
-            if (!text) {
+            /* The row as liq_results_render's NDJSON writes it (the one
+             * writer, result_json.c), into the worker's reused buffer. */
+            w->row.n = 0;
+            if (!result_json_append(&w->row, r)) {
                 st = LIQ_ENOMEM;
                 goto done;
             }
-            emit_text(o, text);
+            run_emit(o, w->row.s, w->row.n);
         }
     done:
         if (own)
