@@ -338,26 +338,30 @@ static bool parse_plain(const char *s, size_t len, liq_dec *out)
     static const uint64_t pow10[LIQ_DEC_SCALE + 1] = {
         1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
         100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull};
-    size_t i = 0;
-    bool neg = false;
-    if (len && (s[0] == '-' || s[0] == '+'))
-        neg = s[i++] == '-';
-    /* The whole part, then the fraction: one test per digit. */
+    /* A sign, 18 digits and a point at most. */
+    if (len == 0 || len > 20)
+        return false;
+    const char *p = s, *end = s + len, *dot = NULL;
+    bool neg = *p == '-';
+    p += neg || *p == '+';
+    const char *first = p;
+    /* One loop over digits and the point: one test per digit. Past 18
+     * digits the sum wraps, and is thrown away below. */
     uint64_t acc = 0;
-    size_t start = i;
-    for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
-        acc = acc * 10 + (uint64_t)(s[i] - '0');
-    size_t nd = i - start, nf = 0;
-    if (i < len && s[i] == '.') {
-        size_t f = ++i;
-        for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
-            acc = acc * 10 + (uint64_t)(s[i] - '0');
-        nf = i - f;
-        nd += nf;
+    for (; p < end; p++) {
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d < 10) {
+            acc = acc * 10 + d;
+            continue;
+        }
+        if (*p != '.' || dot)
+            return false;
+        dot = p;
     }
+    size_t nd = (size_t)(end - first) - (dot != NULL), nf = dot ? (size_t)(end - dot) - 1 : 0;
     /* 18 digits always fit 64 bits; more (and any other text) is the
      * general path's. */
-    if (i != len || nd == 0 || nd > 18 || nf > LIQ_DEC_SCALE)
+    if (nd == 0 || nd > 18 || nf > LIQ_DEC_SCALE)
         return false;
     liq_i128 v = (liq_i128)((u128)acc * pow10[LIQ_DEC_SCALE - nf]);
     out->raw = neg ? -v : v;
@@ -370,6 +374,13 @@ liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out)
         return LIQ_ESYNTAX;
     if (parse_plain(s, len, out))
         return LIQ_OK;
+    return dec_parse_wide(s, len, out);
+}
+
+__attribute__((noinline)) liq_status dec_parse_wide(const char *s, size_t len, liq_dec *out)
+{
+    if (!s)
+        return LIQ_ESYNTAX;
     size_t i = 0;
     bool neg = false;
     if (i < len && (s[i] == '+' || s[i] == '-'))

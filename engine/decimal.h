@@ -165,5 +165,9 @@ static inline bool dec_div_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *o
 
 liq_status dec_mul_wide(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
 liq_status dec_div_wide(liq_dec a, liq_dec b, liq_round mode, liq_dec *out);
+/* liq_dec_parse's general path (any text, 128-bit steps); liq_dec_parse
+ * is the 64-bit path for a sign and at most 18 digits, and this for
+ * everything else. tests/test_decimal.c checks they agree. */
+liq_status dec_parse_wide(const char *s, size_t len, liq_dec *out);
 
 #endif

@@ -828,6 +828,45 @@ static void test_format_writes_the_digits_of_every_raw(void **state)
     }
 }
 
+/* liq_dec_parse reads a sign and at most 18 digits (12 after the point)
+ * in one 64-bit sum; dec_parse_wide reads any text. Over random text of
+ * the characters numbers are made of, short and long, they must give the
+ * same status and, when it is LIQ_OK, the same raw. */
+static void test_parse_fast_path_agrees_with_the_wide_path(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "0123456789000999.-+eE x";
+    uint64_t g = 0x6a09e667f3bcc908u;
+    size_t fast_ok = 0;
+    for (int round = 0; round < 300000; round++) {
+        char t[32];
+        size_t len = (size_t)(xorshift(&g) % 24);
+        for (size_t i = 0; i < len; i++) {
+            /* Mostly digits, a point now and then, a sign first at times. */
+            uint64_t r = xorshift(&g);
+            t[i] = r % 8 == 0 ? alphabet[16 + (r >> 8) % 7] : alphabet[(r >> 8) % 16];
+        }
+        if (len && xorshift(&g) % 3 == 0)
+            t[0] = "-+"[xorshift(&g) % 2];
+        if (len > 2 && xorshift(&g) % 2 == 0)
+            t[xorshift(&g) % len] = '.';
+        t[len] = '?';   /* past len: never read */
+        liq_dec a = {SENTINEL_RAW}, b = {SENTINEL_RAW};
+        liq_status sa = liq_dec_parse(t, len, &a), sb = dec_parse_wide(t, len, &b);
+        if (sa != sb || (sa == LIQ_OK && a.raw != b.raw)) {
+            char x[LIQ_DEC_STRLEN] = "-", y[LIQ_DEC_STRLEN] = "-";
+            if (sa == LIQ_OK)
+                liq_dec_format(a, x);
+            if (sb == LIQ_OK)
+                liq_dec_format(b, y);
+            fail_msg("round %d: \"%.*s\": the fast path says %s (%s), the wide path %s (%s)",
+                     round, (int)len, t, liq_status_str(sa), x, liq_status_str(sb), y);
+        }
+        fast_ok += sa == LIQ_OK && len <= 20;
+    }
+    assert_true(fast_ok > 30000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_parse_reports_overflow_for_integers_too_large),
         cmocka_unit_test(test_parse_stops_at_len_without_a_terminator),
         cmocka_unit_test(test_parse_rejects_null_text),
+        cmocka_unit_test(test_parse_fast_path_agrees_with_the_wide_path),
         cmocka_unit_test(test_format_handles_the_most_negative_raw),
         cmocka_unit_test(test_format_writes_the_digits_of_every_raw),
         cmocka_unit_test(test_from_int_is_exact_for_the_whole_int64_range),

@@ -42,14 +42,19 @@ static void cents(long c, char *out, size_t cap)
     snprintf(out, cap, "%ld.%02ld", c / 100, c % 100);
 }
 
+/* Lines of the run that writes every row: the first of the positions
+ * (a million rows of about 1.5 KB each would be 1.5 GB of output). */
+#define BENCH_ROWS 100000
+
 /* n positions around 50,000: longs and shorts, leverage 2..100, sizes
  * 0.001..2, each with its own path (entry, half the shock, the shock of
  * 0..30 % against it) and slippage 0..3 %; collateral twice the
- * notional. The same positions as CSV and as NDJSON. */
+ * notional. The same positions as CSV and (unless ndjson is NULL) as
+ * NDJSON; the first n of a larger batch are the same n lines. */
 static bool write_positions(const char *csv, const char *ndjson, long n)
 {
-    FILE *c = fopen(csv, "w"), *j = fopen(ndjson, "w");
-    bool ok = c && j;
+    FILE *c = fopen(csv, "w"), *j = ndjson ? fopen(ndjson, "w") : NULL;
+    bool ok = c && (j || !ndjson);
     uint64_t s = 20261201;
     if (ok)
         fputs("id,collateral,side,size,entry_price,leverage,mark_path,slippage\n", c);
@@ -69,7 +74,8 @@ static bool write_positions(const char *csv, const char *ndjson, long n)
         const char *side = lng ? "long" : "short";
         fprintf(c, "p%ld,%s,%s,%ld.%03ld,%s,%ld,%s %s %s,0.%04ld\n", i, coll, side, milli / 1000,
                 milli % 1000, e, lev, e, h, f, slip);
-        fprintf(j,
+        if (j)
+            fprintf(j,
                 "{\"id\":\"p%ld\",\"collateral\":\"%s\",\"side\":\"%s\",\"size\":\"%ld.%03ld\","
                 "\"entry_price\":\"%s\",\"leverage\":%ld,\"mark_path\":[\"%s\",\"%s\",\"%s\"],"
                 "\"slippage\":\"0.%04ld\"}\n",
@@ -105,17 +111,30 @@ static void keep_output(void *ud, const char *text, size_t len)
     c->text[c->n] = 0;
 }
 
-/* The batch job on file, summary only; its wall time, or < 0. */
+/* What a run writing every row wrote: its bytes (counted, not kept). */
+typedef struct rows_out {
+    size_t bytes;
+} rows_out;
+
+static void count_rows(void *ud, const char *text, size_t len)
+{
+    (void)text;
+    ((rows_out *)ud)->bytes += len;
+}
+
+/* The batch job on file, summary only (rows NULL) or writing every row
+ * (counted into rows, not kept); its wall time, or < 0. */
 static double time_batch(const char *policy, const char *file, int kind, unsigned jobs,
-                         capture *out)
+                         capture *out, rows_out *rows)
 {
     FILE *in = fopen(file, "r");
     if (!in)
         return -1;
     const char *pols[] = {policy}, *names[] = {"bench-table"};
     batch_job_opts o = {.policies = pols, .names = names, .npolicies = 1, .kind = kind,
-                        .input = in, .jobs = jobs, .summary_only = true, .write = keep_output,
-                        .on_diag = cli_diag_print, .ud = out};
+                        .input = in, .jobs = jobs, .summary_only = !rows,
+                        .write = rows ? count_rows : keep_output, .on_diag = cli_diag_print,
+                        .ud = rows ? (void *)rows : (void *)out};
     liq_diags d = LIQ_DIAGS_INIT;
     double t0 = bench_now_s();
     int rc = batch_job_run(&o, &d);
@@ -172,13 +191,14 @@ static bool agree(const char *peer_line, const char *summary)
 
 int bench_batch(long n, const char *keep_dir)
 {
-    char dir[1100], pol[1200], csv[1200], nd[1200], peer[1200];
+    char dir[1100], pol[1200], csv[1200], nd[1200], peer[1200], rows_csv[1200];
     int drc = bench_dir(keep_dir, "batch", dir, sizeof dir);
     if (drc)
         return drc;
     snprintf(pol, sizeof pol, "%s/bench-table.yaml", dir);
     snprintf(csv, sizeof csv, "%s/positions.csv", dir);
     snprintf(nd, sizeof nd, "%s/positions.ndjson", dir);
+    snprintf(rows_csv, sizeof rows_csv, "%s/positions-rows.csv", dir);
     snprintf(peer, sizeof peer, "%s/../tools/batch_peer.py", cli_policy_dir());
     FILE *pf = fopen(pol, "w");
     bool ok = pf && fputs(bench_table_yaml, pf) >= 0;
@@ -192,11 +212,16 @@ int bench_batch(long n, const char *keep_dir)
     printf("\nwhole job: %ld distinct positions read, evaluated and summarised (batch --summary-only),\n"
            "bench-table (table only), against the Python script of the same waterfall:\n", n);
     capture c1 = {0}, cn = {0}, cj = {0};
-    double t1 = time_batch(pol, csv, BATCH_CSV, 1, &c1);
-    double tn = t1 >= 0 ? time_batch(pol, csv, BATCH_CSV, 0, &cn) : -1;
-    double tj = tn >= 0 ? time_batch(pol, nd, BATCH_NDJSON, 1, &cj) : -1;
+    double t1 = time_batch(pol, csv, BATCH_CSV, 1, &c1, NULL);
+    double tn = t1 >= 0 ? time_batch(pol, csv, BATCH_CSV, 0, &cn, NULL) : -1;
+    double tj = tn >= 0 ? time_batch(pol, nd, BATCH_NDJSON, 1, &cj, NULL) : -1;
+    long nrows = n < BENCH_ROWS ? n : BENCH_ROWS;
+    rows_out ro = {0};
+    bool rows_ok = n <= BENCH_ROWS || write_positions(rows_csv, NULL, nrows);
+    const char *rows_file = n <= BENCH_ROWS ? csv : rows_csv;
+    double tr = tj >= 0 && rows_ok ? time_batch(pol, rows_file, BATCH_CSV, 1, NULL, &ro) : -1;
     int rc = 0;
-    if (t1 < 0 || tn < 0 || tj < 0) {
+    if (t1 < 0 || tn < 0 || tj < 0 || tr < 0) {
         rc = EXIT_RUN;
         goto out;
     }
@@ -205,6 +230,8 @@ int bench_batch(long n, const char *keep_dir)
     printf("  %-40s %10.0f lines/s  (%.3f s; %ld cores; summary %s)\n", "liqsim, CSV, every core",
            n / tn, tn, cores, same ? "identical" : "DIFFERS");
     printf("  %-40s %10.0f lines/s  (%.3f s)\n", "liqsim, NDJSON, one core", n / tj, tj);
+    printf("  %-40s %10.0f lines/s  (%.3f s; the first %ld lines, %.0f MB of rows)\n",
+           "liqsim, CSV, one core, every row", nrows / tr, tr, nrows, ro.bytes / 1e6);
     char line[4096];
     if (access(peer, R_OK) != 0) {
         printf("  (no peer: %s is not there)\n", peer);
@@ -219,11 +246,25 @@ int bench_batch(long n, const char *keep_dir)
            agree(line, c1.text) ? "same summary" : "DIFFERENT SUMMARY");
     printf("  ratio liqsim / peer: one core %.1fx (target >= 25x), every core %.1fx (target >= 45x)\n",
            tp / t1, tp / tn);
+    /* The peer's rows are six fields; liqsim's the whole result (about
+     * 1.5 KB): the ratio is of the two jobs a user runs, not of bytes. */
+    int prs;
+    char first[256];
+    double tpr = bench_run((const char *const[]){"python3", peer, "--rows", NULL}, rows_file, first,
+                           sizeof first, &prs);
+    if (tpr < 0 || prs != 0) {
+        printf("  (the peer failed: python3 %s --rows)\n", peer);
+        goto out;
+    }
+    printf("  %-40s %10.0f lines/s  (%.3f s; its rows: six fields)\n",
+           "python3 tools/batch_peer.py --rows, CSV", nrows / tpr, tpr);
+    printf("  ratio liqsim / peer, every row written: one core %.1fx\n", tpr / tr);
 out:
     free(c1.text);
     free(cn.text);
     free(cj.text);
     if (!keep_dir) {
+        unlink(rows_csv);
         unlink(pol);
         unlink(csv);
         unlink(nd);

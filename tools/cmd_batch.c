@@ -337,6 +337,14 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
     return LIQ_OK;
 }
 
+/* The runner hands its own ud (the job) to write and on_diag: each
+ * passes the caller's on. */
+static void on_write(void *ud, const char *text, size_t len)
+{
+    batch_job *j = ud;
+    j->o->write(j->o->ud, text, len);
+}
+
 static void on_diag(void *ud, const liq_diag *g)
 {
     batch_job *j = ud;
@@ -445,7 +453,7 @@ int batch_job_run(const batch_job_opts *o, liq_diags *d)
     j.sp.csv = j.csv;
     rj = run_json(o, j.csv);
     run_spec spec = {.read = read_block, .worker_new = worker_new, .worker_free = worker_free,
-                     .run_case = one_case, .write = o->write, .on_diag = on_diag, .ud = &j,
+                     .run_case = one_case, .write = on_write, .on_diag = on_diag, .ud = &j,
                      .run_json = rj};
     run_opts ro = {.jobs = o->jobs, .shard_k = o->shard_k, .shard_n = o->shard_n, .seed = 0};
     if (!rj || !(r = run_new(&spec, &ro)) || !declare(r, &j)) {
