@@ -50,30 +50,36 @@ static inline liq_u128 dec_divmod64(liq_u128 m, uint64_t d, uint64_t *rem)
 #endif
 }
 
-/* Whether to add one unit to the truncated magnitude q, given the
- * remainder r of a division by d (0 <= r < d) and the sign of the true
- * result: the one rounding rule, for the 64-bit paths here and the 128-bit
- * ones in decimal.c. Rounding is decided on magnitudes, so FLOOR/CEIL need
- * the sign: FLOOR moves a negative result away from zero. */
-static inline bool dec_round_up(bool neg, liq_u128 q, liq_u128 r, liq_u128 d, liq_round mode)
+/* Whether to add one unit to a truncated magnitude, given that the
+ * remainder of its division is not zero: half is the sign of the
+ * remainder against the divisor's other part (r - (d - r): above, at or
+ * below the half), odd whether the truncated quotient is odd, neg the
+ * sign of the true result. The one rounding rule, for the 64-bit paths
+ * here and the 128-bit ones in decimal.c; each compares at its own width
+ * (dec_round_up, dec_round_up64). Rounding is decided on magnitudes, so
+ * FLOOR/CEIL need the sign: FLOOR moves a negative result away from zero. */
+static inline bool dec_round_rule(bool neg, int half, bool odd, liq_round mode)
 {
-    if (r == 0)
-        return false;
     switch (mode) {
     case LIQ_ROUND_DOWN: return false;
     case LIQ_ROUND_UP: return true;
     case LIQ_ROUND_FLOOR: return neg;
     case LIQ_ROUND_CEIL: return !neg;
-    case LIQ_ROUND_HALF_UP:
-    case LIQ_ROUND_HALF_EVEN: {
-        /* r vs d/2 as r vs d - r: 2*r could overflow when d >= 2^127. */
-        liq_u128 rest = d - r;
-        if (r != rest)
-            return r > rest;
-        return mode == LIQ_ROUND_HALF_UP || (q & 1) != 0;
-    }
+    case LIQ_ROUND_HALF_UP: return half >= 0;
+    case LIQ_ROUND_HALF_EVEN: return half > 0 || (half == 0 && odd);
     }
     return false;
+}
+
+/* dec_round_rule for the truncated magnitude q and the remainder r of a
+ * division by d (0 <= r < d). r vs d/2 as r vs d - r: 2*r could overflow
+ * when d >= 2^127. */
+static inline bool dec_round_up(bool neg, liq_u128 q, liq_u128 r, liq_u128 d, liq_round mode)
+{
+    if (r == 0)
+        return false;
+    liq_u128 rest = d - r;
+    return dec_round_rule(neg, (r > rest) - (r < rest), (q & 1) != 0, mode);
 }
 
 /* Most operands are small: prices, sizes and amounts of any real trade
@@ -98,24 +104,12 @@ static inline bool dec_mode_ok(liq_round mode)
     return (unsigned)mode <= (unsigned)LIQ_ROUND_CEIL;
 }
 
-/* dec_round_up on 64-bit operands (0 < r < d < 2^64): the same rule,
- * without 128-bit compares, for the quotients that fit in 64 bits. */
+/* dec_round_up on 64-bit operands (0 < r < d < 2^64), without 128-bit
+ * compares, for the quotients that fit in 64 bits. */
 static inline bool dec_round_up64(bool neg, uint64_t q, uint64_t r, uint64_t d, liq_round mode)
 {
-    switch (mode) {
-    case LIQ_ROUND_DOWN: return false;
-    case LIQ_ROUND_UP: return true;
-    case LIQ_ROUND_FLOOR: return neg;
-    case LIQ_ROUND_CEIL: return !neg;
-    case LIQ_ROUND_HALF_UP:
-    case LIQ_ROUND_HALF_EVEN: {
-        uint64_t rest = d - r;
-        if (r != rest)
-            return r > rest;
-        return mode == LIQ_ROUND_HALF_UP || (q & 1) != 0;
-    }
-    }
-    return false;
+    uint64_t rest = d - r;
+    return dec_round_rule(neg, (r > rest) - (r < rest), (q & 1) != 0, mode);
 }
 
 /* n / d (both magnitudes, d nonzero, the quotient's sign neg), rounded. */
