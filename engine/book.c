@@ -167,27 +167,34 @@ static bool grow(liq_book *b)
     return true;
 }
 
-/* 1 + the index of symbol in b->markets, added if new; 0 on ENOMEM. */
-static uint32_t intern_market(liq_book *b, const char *symbol)
+/* 1 + the index of name in names (n of them, room for cap; set finds
+ * them), added as an owned copy if new; 0 on ENOMEM. One rule for the
+ * book's market symbols and its collateral assets: each held once. */
+static uint32_t intern_name(char ***names, size_t *n, size_t *cap, strset *set, const char *name)
 {
-    long k = strset_find(&b->mset, symbol);
+    long k = strset_find(set, name);
     if (k >= 0)
         return (uint32_t)k + 1;
-    if (b->nmarkets == b->capmarkets) {
-        size_t c = b->capmarkets ? b->capmarkets * 2 : 4;
-        if (!grow_arr((void **)&b->markets, c, sizeof *b->markets))
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 4;
+        if (!grow_arr((void **)names, c, sizeof **names))
             return 0;
-        b->capmarkets = c;
+        *cap = c;
     }
-    char *m = mem_strdup(symbol);
-    if (!m)
+    char *copy = mem_strdup(name);
+    if (!copy)
         return 0;
-    b->markets[b->nmarkets] = m;
-    if (!strset_add(&b->mset, b->nmarkets)) {
-        free(m);
+    (*names)[*n] = copy;
+    if (!strset_add(set, *n)) {
+        free(copy);
         return 0;
     }
-    return (uint32_t)++b->nmarkets;
+    return (uint32_t)++*n;
+}
+
+static uint32_t intern_market(liq_book *b, const char *symbol)
+{
+    return intern_name(&b->markets, &b->nmarkets, &b->capmarkets, &b->mset, symbol);
 }
 
 /* Appends an entry; market may be NULL, line 0 (a built book). */
@@ -244,27 +251,9 @@ bool book_add(liq_book *b, const char *id, liq_dec collateral, int mode, int sid
 
 /* ---- collateral assets: the side table ------------------------------- */
 
-/* 1 + the index of asset in b->assets, added if new; 0 on ENOMEM. */
 static uint32_t intern_asset(liq_book *b, const char *asset)
 {
-    long k = strset_find(&b->aset, asset);
-    if (k >= 0)
-        return (uint32_t)k + 1;
-    if (b->nassets == b->capassets) {
-        size_t c = b->capassets ? b->capassets * 2 : 4;
-        if (!grow_arr((void **)&b->assets, c, sizeof *b->assets))
-            return 0;
-        b->capassets = c;
-    }
-    char *a = mem_strdup(asset);
-    if (!a)
-        return 0;
-    b->assets[b->nassets] = a;
-    if (!strset_add(&b->aset, b->nassets)) {
-        free(a);
-        return 0;
-    }
-    return (uint32_t)++b->nassets;
+    return intern_name(&b->assets, &b->nassets, &b->capassets, &b->aset, asset);
 }
 
 bool book_add_casset(liq_book *b, size_t entry, const char *asset, liq_dec amount)
