@@ -81,7 +81,7 @@ static liq_dec light_value(uintptr_t u)
 }
 
 /* Push v; a full userdata gets the metatable at mt (a stack or upvalue
- * index). */
+ * index), or with mt 0 the one the registry holds. */
 static void push_with(lua_State *L, liq_dec v, int mt)
 {
     uintptr_t u = light_of(v);
@@ -92,21 +92,16 @@ static void push_with(lua_State *L, liq_dec v, int mt)
     void *p = lua_newuserdatauv(L, sizeof v, 0);
     /* memcpy: Lua only promises 8-byte alignment, __int128 wants 16. */
     memcpy(p, &v, sizeof v);
-    lua_pushvalue(L, mt);
+    if (mt)
+        lua_pushvalue(L, mt);
+    else
+        lua_rawgeti(L, LUA_REGISTRYINDEX, hookrt_dec_refs(L)->mt);
     lua_setmetatable(L, -2);
 }
 
 void liq_hookdec_push(lua_State *L, liq_dec v)
 {
-    uintptr_t u = light_of(v);
-    if (u) {
-        lua_pushlightuserdata(L, (void *)u);
-        return;
-    }
-    void *p = lua_newuserdatauv(L, sizeof v, 0);
-    memcpy(p, &v, sizeof v);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, hookrt_dec_refs(L)->mt);
-    lua_setmetatable(L, -2);
+    push_with(L, v, 0);
 }
 
 /* Every C function of the type holds the metatable as its first upvalue:
