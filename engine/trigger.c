@@ -146,6 +146,20 @@ liq_dec wf_collateral_value(wf *w, liq_dec units, liq_dec px)
     return wf_round_amount(w, c_mul(&w->c, units, px), w->amount_mode);
 }
 
+/* After a carrying step moved the margin to coll (a revaluation,
+ * funding, interest): the liquidation price solved again on what the
+ * venue counts of it, a failure said as `doing` at the mark. */
+static liq_status lp_after(wf *w, const char *doing, liq_dec mark, liq_dec size, liq_dec coll,
+                           bool *has_lp, liq_dec *lp)
+{
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    w->doing = doing;
+    w->doing_has_px = true;
+    w->doing_px = mark;
+    return wf_liq_price(w, size, wf_margin_coll(w, coll), has_lp, lp, NULL);
+}
+
 /* Collateral held in its own asset: revalued at each tick its price
  * moves, while the position is open, so its fall alone can bring the
  * liquidation price up to the mark (GMX: collateralUsd = collateral
@@ -165,12 +179,9 @@ static liq_status revalue_collateral(wf *w, long i, liq_dec size, liq_dec *coll,
     event_dec(e, "price", w->coll_px[i]);
     event_dec(e, "change", dv);
     event_dec(e, "margin", *coll);
-    if (w->c.st != LIQ_OK)
-        return w->c.st;
-    w->doing = "finding the liquidation price after the collateral's revaluation, at a mark of";
-    w->doing_has_px = true;
-    w->doing_px = w->px[i];
-    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
+    return lp_after(w,
+                    "finding the liquidation price after the collateral's revaluation, at a mark of",
+                    w->px[i], size, *coll, has_lp, lp);
 }
 
 /* Collateral in several assets: at each tick their prices move, the
@@ -195,12 +206,9 @@ static liq_status revalue_assets(wf *w, long i, liq_dec size, liq_dec *coll, boo
     event_dec(e, "change", dv);
     event_dec(e, "margin", *coll);
     event_dec(e, "haircut", hc);
-    if (w->c.st != LIQ_OK)
-        return w->c.st;
-    w->doing = "finding the liquidation price after the collateral's revaluation, at a mark of";
-    w->doing_has_px = true;
-    w->doing_px = w->px[i];
-    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
+    return lp_after(w,
+                    "finding the liquidation price after the collateral's revaluation, at a mark of",
+                    w->px[i], size, *coll, has_lp, lp);
 }
 
 /* A funding tick: the payment comes off (or onto) the position's margin,
@@ -224,12 +232,9 @@ static liq_status pay_funding(wf *w, long i, liq_dec mark, liq_dec size, liq_dec
     event_dec(e, "mark", mark);
     event_dec(e, "paid", pay);
     event_dec(e, "margin", *coll);
-    if (w->c.st != LIQ_OK)
-        return w->c.st;
-    w->doing = "finding the liquidation price after funding, at a mark of";
-    w->doing_has_px = true;
-    w->doing_px = mark;
-    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
+    return lp_after(w,
+                    "finding the liquidation price after funding, at a mark of",
+                    mark, size, *coll, has_lp, lp);
 }
 
 /* Interest falling due at tick i: the charge on the venue's loan comes
@@ -258,12 +263,9 @@ static liq_status pay_interest(wf *w, long i, liq_dec mark, liq_dec size, liq_de
     event_dec(e, "paid", pay);
     event_str(e, "to", "venue");
     event_dec(e, "margin", *coll);
-    if (w->c.st != LIQ_OK)
-        return w->c.st;
-    w->doing = "finding the liquidation price after interest, at a mark of";
-    w->doing_has_px = true;
-    w->doing_px = mark;
-    return wf_liq_price(w, size, wf_margin_coll(w, *coll), has_lp, lp, NULL);
+    return lp_after(w,
+                    "finding the liquidation price after interest, at a mark of",
+                    mark, size, *coll, has_lp, lp);
 }
 
 /* Tick i's carrying steps, in order: the collateral revalued (one asset,
