@@ -160,12 +160,12 @@ static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq
     if (reuse) {
         result_clear_eval(reuse);
         reuse->sources = &p->r.sources;
-        slots[0] = &reuse->policy, slots[1] = &reuse->venue;
-        slots[2] = &reuse->scenario, slots[3] = &reuse->settlement;
         /* Read-only borrowed strings (liq_eval_reuse's contract): the
          * renderers only read them, and liq_result_free never frees them. */
-        for (int i = 0; i < 4; i++)
-            *slots[i] = (char *)(names[i] ? names[i] : "");
+        reuse->policy = (char *)(names[0] ? names[0] : "");
+        reuse->venue = (char *)(names[1] ? names[1] : "");
+        reuse->scenario = (char *)(names[2] ? names[2] : "");
+        reuse->settlement = (char *)(names[3] ? names[3] : "");
         return reuse;
     }
     /* The result and its four names in one block: one malloc per

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 const char *const result_status_names[RS_COUNT] = {"ok", "not_listed", "not_offered", "error"};
@@ -93,26 +94,22 @@ bool result_set_names(liq_result *r, const char *market, const char *product)
 /* What the block owns beyond itself, released. */
 static void release(liq_result *r)
 {
-    /* A quiet evaluation owns none of these: the tests spare a reused
-     * block (a batch's every row) eight calls to free. */
-    if (r->reason)
-        free(r->reason);
-    if (r->market || r->product) {
-        free(r->market);
-        free(r->product);
-    }
-    if (r->actions)
-        free(r->actions);
-    if (r->legs)
-        free(r->legs);
-    if (r->cassets)
-        free(r->cassets);
-    if (r->rep_source)
-        free(r->rep_source);
-    if (r->events)
-        free(r->events);
-    if (r->trace)
-        free(r->trace);
+    /* A quiet evaluation owns none of these: one test of them all spares
+     * a reused block (a batch's every row) ten branches. */
+    if (!((uintptr_t)r->reason | (uintptr_t)r->market | (uintptr_t)r->product |
+          (uintptr_t)r->actions | (uintptr_t)r->legs | (uintptr_t)r->cassets |
+          (uintptr_t)r->rep_source | (uintptr_t)r->events | (uintptr_t)r->trace |
+          (uintptr_t)r->warnings))
+        return;
+    free(r->reason);
+    free(r->market);
+    free(r->product);
+    free(r->actions);
+    free(r->legs);
+    free(r->cassets);
+    free(r->rep_source);
+    free(r->events);
+    free(r->trace);
     if (r->warnings) {
         for (size_t i = 0; i < r->nwarnings; i++)
             free(r->warnings[i]);
