@@ -34,6 +34,7 @@ typedef struct bkey {
     bool short_ok;
     const field *f;
     size_t holder_off;        /* from s_root to the struct holding f */
+    size_t slot_off;          /* from s_root to f's value */
     int quick;                /* how the quick path sets it (enum quick_kind) */
     schema_rule rule;         /* a decimal's (a mark's), its bounds parsed once */
     field item;               /* the mark path's item: a decimal of its bounds */
@@ -152,6 +153,7 @@ static bool add_keys(batch_keys *k, const schema *s, const char *prefix, size_t 
         b->leaf = f->key;
         b->f = f;
         b->holder_off = off;
+        b->slot_off = off + f->off;
         switch (f->type) {
         case F_STR: b->quick = Q_STR; break;
         case F_DEC: case F_DEC_UNLIM: b->quick = Q_DEC; break;
@@ -798,6 +800,29 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
  * (batch_read below), which reads the line again and gives the loader's
  * message: a fast line never says anything itself. */
 
+/* A CSV record without quotes: the key of each of its non-empty fields
+ * in *mask, and the column of its id (-1: none). False where the usual
+ * way must read it (a field count the header does not have, a key twice:
+ * size and position.size). */
+static bool csv_keys(const batch_keys *k, const batch_header *h, const csvr_span *sp, size_t n,
+                     uint64_t *mask, int *id_col)
+{
+    if (n == 0 || n != h->n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        /* An empty field leaves the key as the base has it. */
+        if (sp[i].len == 0)
+            continue;
+        int key = h->key[i];
+        if (key < 0 || (*mask >> key & 1))
+            return false;
+        *mask |= 1ull << key;
+        if (key == k->name_key)
+            *id_col = (int)i;
+    }
+    return true;
+}
+
 static bool add_q(batch_reader *br, int key, const char *text, size_t len, int col,
                   uint64_t *mask)
 {
@@ -806,22 +831,6 @@ static bool add_q(batch_reader *br, int key, const char *text, size_t len, int c
         return false;
     *mask |= 1ull << key;
     br->q[br->nq++] = (qval){.key = key, .text = text, .len = len, .col = col};
-    return true;
-}
-
-/* A CSV record without quotes: its non-empty fields. */
-static bool csv_fast(batch_reader *br, const batch_header *h, const char *text, size_t len,
-                     uint64_t *mask)
-{
-    size_t n = csvr_plain_record(text, len, br->spans);
-    if (n == 0 || n != h->n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        const csvr_span *f = &br->spans[i];
-        /* An empty field leaves the key as the base has it. */
-        if (f->len && !add_q(br, h->key[i], f->text, f->len, f->col, mask))
-            return false;
-    }
     return true;
 }
 
@@ -951,65 +960,77 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
     return true;
 }
 
-/* The line's values over a copy of t: false where a value needs the
- * loader (set_quick's cases, the same way). */
-static bool set_fast(batch_reader *br, const liq_scenario *t)
+/* One value of a line into sc (a copy of t) through its key's rule:
+ * false where it needs the loader (set_quick's cases, the same way). */
+static bool set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, const qval *v)
 {
     const batch_keys *k = br->k;
+    const bkey *bk = &k->keys[v->key];
+    void *slot = (char *)&sc->r + bk->slot_off;
+    liq_mark m = {k->input, (int)br->line, v->col};
+    if (v->items && bk->quick != Q_MARKS)
+        return false;
+    switch (bk->quick) {
+    case Q_STR: {
+        /* Text has no rule to check: the slot points at a copy. */
+        pstr *p = slot;
+        p->v = (char *)(v->key == k->name_key ? br->id : keep(br, v->text, v->len));
+        p->m = m;
+        p->set = true;
+        return true;
+    }
+    case Q_DEC:
+        return schema_rule_dec(&bk->rule, v->text, v->len, m, slot);
+    case Q_ENUM: {
+        penum *p = slot;
+        if ((p->v = schema_enum_find(bk->f, v->text, v->len)) < 0)
+            return false;
+        p->m = m;
+        p->set = true;
+        return true;
+    }
+    case Q_BOOL: {
+        pbool *p = slot;
+        if (!schema_bool_find(v->text, v->len, &p->v))
+            return false;
+        p->m = m;
+        p->set = true;
+        return true;
+    }
+    case Q_MARKS:
+        return set_marks(br, t, sc, bk, v, slot);
+    default:
+        return false;
+    }
+}
+
+/* The scenario loaded whole for the set of keys mask, or NULL. */
+static const liq_scenario *cached_for(const batch_reader *br, uint64_t mask)
+{
+    for (size_t i = 0; i < BATCH_CACHE; i++)
+        if (br->cache[i].s && br->cache[i].mask == mask)
+            return br->cache[i].s;
+    return NULL;
+}
+
+/* The line's scenario over t: a copy of t, named by the line's id (set
+ * before), where set_value puts the line's values. A copy of t with the
+ * values of the last line of the same keys in it is one with those very
+ * slots set again: the copy is made only when t changes. */
+static liq_scenario *fast_begin(batch_reader *br, const liq_scenario *t)
+{
     liq_scenario *sc = &br->scratch;
-    /* A copy of t with the values of the last line of the same keys in
-     * it is one with those very slots set again: the copy is made only
-     * when t changes. */
     if (br->scratch_of != t) {
         *sc = *t;
         br->scratch_of = t;
     }
     sc->r.name.v = (char *)br->id;
-    for (size_t i = 0; i < br->nq; i++) {
-        const qval *v = &br->q[i];
-        const bkey *bk = &k->keys[v->key];
-        char *holder = (char *)&sc->r + bk->holder_off;
-        void *slot = holder + bk->f->off;
-        liq_mark m = {k->input, (int)br->line, v->col};
-        if (v->items && bk->quick != Q_MARKS)
-            return false;
-        switch (bk->quick) {
-        case Q_STR: {
-            /* Text has no rule to check: the slot points at a copy. */
-            pstr *p = slot;
-            p->v = (char *)(v->key == k->name_key ? br->id : keep(br, v->text, v->len));
-            p->m = m;
-            p->set = true;
-            break;
-        }
-        case Q_DEC:
-            if (!schema_rule_dec(&bk->rule, v->text, v->len, m, slot))
-                return false;
-            break;
-        case Q_ENUM: {
-            penum *p = slot;
-            if ((p->v = schema_enum_find(bk->f, v->text, v->len)) < 0)
-                return false;
-            p->m = m;
-            p->set = true;
-            break;
-        }
-        case Q_BOOL: {
-            pbool *p = slot;
-            if (!schema_bool_find(v->text, v->len, &p->v))
-                return false;
-            p->m = m;
-            p->set = true;
-            break;
-        }
-        case Q_MARKS:
-            if (!set_marks(br, t, sc, bk, v, slot))
-                return false;
-            break;
-        default:
-            return false;
-        }
-    }
+    return sc;
+}
+
+/* sc with its values set: its one leg over its own position and marks. */
+static const liq_scenario *fast_end(batch_reader *br, const liq_scenario *t, liq_scenario *sc)
+{
     br->leg = t->legs[0];
     br->leg.p = &sc->r.position;
     br->leg.px = sc->path_px;
@@ -1017,35 +1038,61 @@ static bool set_fast(batch_reader *br, const liq_scenario *t)
     br->leg.col[PCOL_MARK] = sc->path_px;
     sc->legs = &br->leg;
     sc->nlegs = 1;
-    return true;
+    return sc;
 }
 
-/* The line the fast way, or NULL (nothing said: the caller reads it the
- * usual way). */
-static const liq_scenario *read_fast(batch_reader *br, const batch_header *h, const char *text,
-                                     size_t len)
+/* A line the fast way refused: nothing of it kept (nothing said: the
+ * caller reads it the usual way). */
+static const liq_scenario *fast_refused(batch_reader *br)
+{
+    br->id = NULL;
+    br->used = 0;
+    return NULL;
+}
+
+/* A CSV record split in place (br->spans, n fields), or NULL. */
+static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, size_t n)
+{
+    const csvr_span *sp = br->spans;
+    uint64_t mask = 0;
+    int id_col = -1;
+    const liq_scenario *t;
+    if (!csv_keys(br->k, h, sp, n, &mask, &id_col) || !(t = cached_for(br, mask)))
+        return NULL;
+    if (id_col >= 0)
+        br->id = keep(br, sp[id_col].text, sp[id_col].len);
+    else
+        default_id(br, br->line);
+    liq_scenario *sc = fast_begin(br, t);
+    for (size_t i = 0; i < n; i++) {
+        if (sp[i].len == 0)
+            continue;
+        qval v = {.key = h->key[i], .text = sp[i].text, .len = sp[i].len, .col = sp[i].col};
+        if (!set_value(br, t, sc, &v))
+            return fast_refused(br);
+    }
+    return fast_end(br, t, sc);
+}
+
+/* A flat NDJSON object, or NULL. */
+static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, size_t len)
 {
     const batch_keys *k = br->k;
     uint64_t mask = 0;
     br->nq = 0;
-    if (!(h ? csv_fast(br, h, text, len, &mask) : ndjson_fast(br, text, len, &mask)))
-        return NULL;
-    const tpl *t = NULL;
-    for (size_t i = 0; i < BATCH_CACHE && !t; i++)
-        if (br->cache[i].s && br->cache[i].mask == mask)
-            t = &br->cache[i];
-    if (!t)
+    const liq_scenario *t;
+    if (!ndjson_fast(br, text, len, &mask) || !(t = cached_for(br, mask)))
         return NULL;
     for (size_t i = 0; i < br->nq; i++)
         if (br->q[i].key == k->name_key && !br->q[i].items)
             br->id = keep(br, br->q[i].text, br->q[i].len);
     if (!br->id)
         default_id(br, br->line);
-    if (set_fast(br, t->s))
-        return &br->scratch;
-    br->id = NULL;
-    br->used = 0;
-    return NULL;
+    liq_scenario *sc = fast_begin(br, t);
+    for (size_t i = 0; i < br->nq; i++)
+        if (!set_value(br, t, sc, &br->q[i]))
+            return fast_refused(br);
+    return fast_end(br, t, sc);
 }
 
 /* Scenario-file text is at most twice a line in the arena: each value
@@ -1094,10 +1141,15 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         mem_error(d, k->input, (int)line, 0);
         return NULL;
     }
+    /* A CSV record without quotes is split in place first: one scan that
+     * also says whether the record is ASCII. */
+    bool high = false;
+    size_t nspans = h && !br->whole_only ? csvr_plain_record(text, len, br->spans, &high) : 0;
     /* A batch line's text goes into rows and messages, which are JSON,
-     * and JSON text is UTF-8 (jwrite.h's rule, jansson's). NDJSON is
-     * jansson's to refuse (the quick reader takes ASCII only). */
-    size_t bad = h ? jw_utf8_end(text, len) : len;
+     * and JSON text is UTF-8 (jwrite.h's rule, jansson's); a record the
+     * scan found ASCII is. NDJSON is jansson's to refuse (the quick reader
+     * takes ASCII only). */
+    size_t bad = h && (nspans == 0 || high) ? jw_utf8_end(text, len) : len;
     if (bad < len) {
         int l, col;
         place_of(text, bad, line, &l, &col);
@@ -1107,7 +1159,9 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
                       (unsigned char)text[bad]);
         return NULL;
     }
-    const liq_scenario *fast = br->whole_only ? NULL : read_fast(br, h, text, len);
+    const liq_scenario *fast = br->whole_only ? NULL
+                               : h ? csv_fast(br, h, nspans)
+                                   : ndjson_read_fast(br, text, len);
     if (fast)
         return fast;
     bool ok;

@@ -59,8 +59,10 @@ typedef struct csvr_span {
  * fields of at most CSVR_MAX_FIELD bytes. Its fields, split where
  * csvr_read_from splits them, go in out without a copy; returns their
  * count, or 0 for any other record (read it with csvr_read_from, which
- * reads it or says what is wrong). */
-size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS]);
+ * reads it or says what is wrong). *high: a record taken holds a byte
+ * >= 0x80 (ASCII text needs no UTF-8 check). */
+size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS],
+                         bool *high);
 
 /* Text of a field fit to quote in a message: at most 40 bytes (then
  * "..."), bytes that are not printable ASCII as \xNN (a field must not

@@ -202,9 +202,9 @@ static void unquoted_text_reads_as_libcsv_reads_it(void **state)
 static void a_plain_record_is_the_row_the_reader_reads(void **state)
 {
     (void)state;
-    static const char plain[] = "a1.,,, ", rare[] = "#\"\r\n\0\xef";
+    static const char plain[] = "a1.,,, ", rare[] = "#\"\r\n\0\xef\xc3";
     uint64_t x = 0x243f6a8885a308d3u;
-    size_t taken = 0;
+    size_t taken = 0, highs = 0;
     for (int round = 0; round < 20000; round++) {
         char text[160];
         size_t len = 0;
@@ -219,10 +219,20 @@ static void a_plain_record_is_the_row_the_reader_reads(void **state)
         if (x >> 40 & 1)
             text[len++] = '\n';
         csvr_span sp[CSVR_MAX_FIELDS];
-        size_t n = csvr_plain_record(text, len, sp);
+        bool high;
+        size_t n = csvr_plain_record(text, len, sp, &high);
         if (n == 0)
             continue;
         taken++;
+        /* Said to hold a byte >= 0x80 exactly when it does (the caller
+         * checks such text as UTF-8, and only such text). */
+        bool any = false;
+        for (size_t i = 0; i < len; i++)
+            any |= (unsigned char)text[i] >= 0x80;
+        if (high != any)
+            fail_msg("round %d: a byte >= 0x80 %s, but said %s", round, any ? "held" : "not held",
+                     high ? "held" : "not held");
+        highs += high;
         seen a = {{0}, 0, 0}, b = {{0}, 0, 0};
         liq_diags d = LIQ_DIAGS_INIT;
         if (!csvr_read_from("t.csv", text, len, 5, collect, &b, &d) || b.rows != 1)
@@ -241,6 +251,7 @@ static void a_plain_record_is_the_row_the_reader_reads(void **state)
         liq_diags_free(&d);
     }
     assert_true(taken > 5000);
+    assert_true(highs > 500);
 }
 
 /* In place, a record of 32 fields and a field of 1024 bytes are taken;
@@ -254,10 +265,11 @@ static void a_plain_record_keeps_the_reader_limits(void **state)
         size_t n = 0;
         for (int i = 0; i < CSVR_MAX_FIELDS + extra; i++)
             n += (size_t)sprintf(text + n, "%s1", i ? "," : "");
-        assert_int_equal(csvr_plain_record(text, n, sp), extra ? 0 : CSVR_MAX_FIELDS);
+        bool high;
+        assert_int_equal(csvr_plain_record(text, n, sp, &high), extra ? 0 : CSVR_MAX_FIELDS);
         memset(text, 'x', CSVR_MAX_FIELD + (size_t)extra);
         memcpy(text + CSVR_MAX_FIELD + extra, ",1\n", 3);
-        assert_int_equal(csvr_plain_record(text, CSVR_MAX_FIELD + (size_t)extra + 3, sp),
+        assert_int_equal(csvr_plain_record(text, CSVR_MAX_FIELD + (size_t)extra + 3, sp, &high),
                          extra ? 0 : 2);
     }
 }
