@@ -675,7 +675,7 @@ static void rp_free(rp *r)
     free(r->cunits);
     free(r->soc_from);
     free(r->soc_amt);
-    free(r->adl_rank);
+    heap_free(&r->adl);
     free(r->mc_done);
     free(r->ca_list);
     free(r->ca_bound);

@@ -82,8 +82,9 @@ typedef struct rp {
     uint32_t *soc_from;       /* accounts owed a socialized cover this tick */
     liq_dec *soc_amt;
     size_t nsoc, capsoc;
-    uint32_t *adl_rank;       /* opposite-side ranking, built once per tick */
-    size_t nadl, adl_pos;
+    /* The opposite side's ADL queue, ranked once per tick and popped as
+     * counterparties are used up (replay_shortfall.c). */
+    heap adl;
     int adl_side;
     size_t adl_tick;
     bool adl_built;

@@ -38,9 +38,11 @@ static liq_dec rank_of(rp *r, size_t j)
         return d_pos(pct) ? c_mul(c, pct, lev) : c_div(c, pct, lev);
     }
     case ADLRANK_PNL_MR: {
-        /* Binance: max(0,uPnL)/max(1,WB) x MM/(WB+uPnL). */
+        /* Binance: max(0,uPnL)/max(1,WB) x MM/(WB+uPnL). Without a
+         * profit the rank is 0 whatever the margin: not asked for. */
         liq_dec mm;
-        if (wf_mm(w, r->size[j], r->coll[j], r->mark, &mm, NULL) != LIQ_OK || !d_pos(equity))
+        if (!d_pos(pnl) || !d_pos(equity) ||
+            wf_mm(w, r->size[j], r->coll[j], r->mark, &mm, NULL) != LIQ_OK)
             return LIQ_DEC_ZERO;
         liq_dec pct = c_div(c, liq_dec_max(pnl, LIQ_DEC_ZERO), liq_dec_max(r->coll[j], c_int(1)));
         return c_mul(c, pct, c_div(c, mm, equity));
@@ -66,40 +68,25 @@ static liq_dec rank_of(rp *r, size_t j)
     }
 }
 
-typedef struct ranked { liq_i128 key; uint32_t idx; } ranked;
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1; /* highest rank first */
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* The opposite side's ADL queue at this tick, built once per tick. */
+/* The opposite side's ADL queue at this tick, built once per tick: each
+ * account's rank at the tick's mark in heap.h's min-heap, keyed by the
+ * negated rank (highest rank first, the lower account index first among
+ * equals: a total order, so the queue gives the order a full sort would)
+ * and heapified in linear time. A tick then pops only the counterparties
+ * it uses instead of sorting the whole side. (A rank is a liq_dec
+ * result, never the most negative raw, so its negation is exact.) */
 static liq_status build_adl(rp *r, int side)
 {
     if (r->adl_built && r->adl_tick == r->tick && r->adl_side == side)
         return LIQ_OK;
-    ranked *rk = mem_malloc((r->n ? r->n : 1) * sizeof *rk);
-    if (!rk)
+    heap *h = &r->adl;
+    if (!heap_reserve(h, r->n ? r->n : 1))
         return LIQ_ENOMEM;
-    size_t k = 0;
+    h->n = 0;
     for (size_t j = 0; j < r->n; j++)
         if (r->side[j] == side)
-            rk[k++] = (ranked){rank_of(r, j).raw, (uint32_t)j};
-    qsort(rk, k, sizeof *rk, cmp_ranked);
-    free(r->adl_rank);
-    r->adl_rank = mem_malloc((k ? k : 1) * sizeof *r->adl_rank);
-    if (!r->adl_rank) {
-        free(rk);
-        return LIQ_ENOMEM;
-    }
-    for (size_t q = 0; q < k; q++)
-        r->adl_rank[q] = rk[q].idx;
-    free(rk);
-    r->nadl = k;
-    r->adl_pos = 0;
+            h->a[h->n++] = heap_ent_make(-rank_of(r, j).raw, (uint32_t)j, 0);
+    heap_build(h);
     r->adl_side = side;
     r->adl_tick = r->tick;
     r->adl_built = true;
@@ -118,10 +105,11 @@ static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec price,
     if (st != LIQ_OK)
         return st;
     liq_dec left = q;
-    while (d_pos(left) && r->adl_pos < r->nadl) {
-        size_t j = r->adl_rank[r->adl_pos];
+    const heap_ent *top;
+    while (d_pos(left) && (top = heap_top(&r->adl))) {
+        size_t j = top->idx;
         if (r->side[j] != -side || !d_pos(r->size[j])) {
-            r->adl_pos++;
+            heap_pop(&r->adl);
             continue;
         }
         liq_dec x = liq_dec_min(r->size[j], left);
@@ -145,7 +133,7 @@ static liq_status adl_cover(rp *r, size_t i, int side, liq_dec q, liq_dec price,
             r->side[j] = 0;
             r->size[j] = LIQ_DEC_ZERO;
             r->ver[j]++;
-            r->adl_pos++;
+            heap_pop(&r->adl);
         } else {
             r->coll[j] = c_divr(c, c_mul(c, r->coll[j], keep), r->size[j], LIQ_ROUND_FLOOR);
             r->size[j] = keep;

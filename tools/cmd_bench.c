@@ -200,11 +200,14 @@ static long peak_rss_mb(void)
     return ru.ru_maxrss / 1024;
 }
 
-static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
-                  double target_s)
+/* fund_zero: the insurance fund starts empty, so ADL covers every
+ * bankruptcy (the ranking of the opposite side at each such tick). */
+static int replay_with(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
+                       bool fund_zero, double target_s)
 {
     liq_diags d = LIQ_DIAGS_INIT;
-    liq_replay_opts o = {.naive = naive, .slippage = {(liq_i128)10000000000}}; /* 0.01 */
+    liq_replay_opts o = {.naive = naive, .has_fund = fund_zero,
+                         .slippage = {(liq_i128)10000000000}}; /* 0.01 */
     liq_replay_summary s;
     if (liq_replay(p, b, path, &o, &s, &d) != LIQ_OK) {
         cli_print_diags(&d);
@@ -218,9 +221,17 @@ static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path,
            s.trigger_checks);
     if (target_s > 0)
         printf("; target <= %.3g s: %.2fx", target_s, target_s / t);
+    if (fund_zero)
+        printf("; %zu ADL fills", s.adl_events);
     printf("\n");
     liq_diags_free(&d);
     return 0;
+}
+
+static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
+                  double target_s)
+{
+    return replay_with(label, p, b, path, naive, false, target_s);
 }
 
 /* The highest leverage the policy's first market offers (its first
@@ -381,6 +392,14 @@ int cmd_bench(int argc, char **argv)
         if (!rc)
             rc = replay("naive", plain, small, path, true, 0);
         liq_book_free(small);
+    }
+    if (!rc) {
+        /* Not a target: the case where a liquidation's cost grows with the
+         * book (each ADL tick ranks the whole opposite side). */
+        printf("\nthe insurance fund empty from the start (ADL covers every bankruptcy):\n");
+        liq_book *adl = gen_book((size_t)(nnaive / 5 ? nnaive / 5 : 1), 42, 100);
+        rc = adl ? replay_with("binance-usdm", plain, adl, path, false, true, 0) : EXIT_RUN;
+        liq_book_free(adl);
     }
     liq_path_free(path);
     if (!rc)
