@@ -21,13 +21,15 @@
 #include <string.h>
 
 /* size x contract size; most linear contracts have size 1 (skip the mul). */
-static liq_dec units(wf *w, liq_dec size)
+WF_INLINE liq_dec units(wf *w, liq_dec size)
 {
     static const liq_dec one = {(liq_i128)1000000000000};
     return d_eq(w->csize, one) ? size : c_mul(&w->c, size, w->csize);
 }
 
-liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
+/* wf_notional, inlined into this file's solvers (one multiply: the call
+ * and its 128-bit arguments cost as much). */
+WF_INLINE liq_dec notional_of(wf *w, liq_dec size, liq_dec px)
 {
     liq_dec q = units(w, size);
     if (w->ctype == CT_LINEAR)
@@ -35,18 +37,67 @@ liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
     return c_div(&w->c, q, px);
 }
 
-liq_dec wf_entry_notional(wf *w, liq_dec size)
+liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
 {
-    if (w->en_known && d_eq(size, w->en_size) && d_eq(w->entry, w->en_entry))
-        return w->en_notional;
-    liq_dec n = wf_notional(w, size, w->entry);
+    return notional_of(w, size, px);
+}
+
+/* The first tier whose cap the notional does not pass (the last when it
+ * passes every cap). */
+WF_INLINE size_t tier_of(const wf *w, liq_dec notional)
+{
+    size_t n = root_ntiers(w->pr);
+    for (size_t i = 0; i < n; i++) {
+        const p_tier *t = root_tier(w->pr, i);
+        if (!t->up_to.set || d_le(notional, t->up_to.v))
+            return i;
+    }
+    return n - 1;
+}
+
+size_t wf_tier(wf *w, liq_dec notional)
+{
+    return tier_of(w, notional);
+}
+
+/* Does the entry state (en_notional, en_tier) hold for a position of
+ * size at w->entry? */
+WF_INLINE bool en_hit(const wf *w, liq_dec size)
+{
+    return w->en_known && d_eq(size, w->en_size) && d_eq(w->entry, w->en_entry);
+}
+
+/* The entry state of size at w->entry, computed and kept when it is not
+ * the one held: its notional, and the tier that notional falls in. */
+static liq_dec en_fill(wf *w, liq_dec size)
+{
+    liq_dec n = notional_of(w, size, w->entry);
     if (w->c.st == LIQ_OK) {
         w->en_known = true;
         w->en_size = size;
         w->en_entry = w->entry;
         w->en_notional = n;
+        w->en_tier = tier_of(w, n);
     }
     return n;
+}
+
+WF_INLINE liq_dec entry_notional(wf *w, liq_dec size)
+{
+    return en_hit(w, size) ? w->en_notional : en_fill(w, size);
+}
+
+/* The tier of the notional at entry (the tier a position opened in). */
+WF_INLINE size_t entry_tier(wf *w, liq_dec size)
+{
+    if (en_hit(w, size))
+        return w->en_tier;
+    return tier_of(w, en_fill(w, size));
+}
+
+liq_dec wf_entry_notional(wf *w, liq_dec size)
+{
+    return entry_notional(w, size);
 }
 
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
@@ -63,16 +114,6 @@ liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
     return w->sgn > 0 ? v : liq_dec_neg(v);
 }
 
-size_t wf_tier(wf *w, liq_dec notional)
-{
-    size_t n = root_ntiers(w->pr);
-    for (size_t i = 0; i < n; i++) {
-        const p_tier *t = root_tier(w->pr, i);
-        if (!t->up_to.set || d_le(notional, t->up_to.v))
-            return i;
-    }
-    return n - 1;
-}
 
 /* Is the fee to close valued at the bankruptcy price (a constant of the
  * position) rather than on the maintenance notional? */
@@ -101,8 +142,8 @@ WF_INLINE liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
 static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
-    return table_mm_on(w, m->base.v == MMBASE_ENTRY ? wf_entry_notional(w, size)
-                                                    : wf_notional(w, size, px), t, fee);
+    return table_mm_on(w, m->base.v == MMBASE_ENTRY ? entry_notional(w, size)
+                                                    : notional_of(w, size, px), t, fee);
 }
 
 liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll)
@@ -126,31 +167,40 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
 {
     const p_maint *m = &w->pr->margin.maintenance;
     bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
-    /* At the entry price the notional is the entry notional, known. */
-    liq_dec notional = !hooked && on_entry ? LIQ_DEC_ZERO
-                     : d_eq(px, w->entry) ? wf_entry_notional(w, size)
-                                          : wf_notional(w, size, px);
-    liq_dec entry_notional = hooked || on_entry ? wf_entry_notional(w, size) : LIQ_DEC_ZERO;
-    /* The tier follows the notional at the tested price only where the
-     * venue re-brackets (Binance); otherwise the position's tier is the
-     * one it opened in, as the closed-form liquidation price assumes. */
-    bool at_px = !on_entry && m->rebracket.v;
-    if (!at_px && !hooked && !on_entry)
-        entry_notional = wf_entry_notional(w, size);
-    size_t t = wf_tier(w, at_px ? notional : entry_notional);
-    if (tier)
-        *tier = t;
     if (!hooked) {
-        /* The notional the rate applies to is already at hand. A tier's
-         * deduction is a discount on the rate, never a credit: below the
-         * tier's own floor (a notional that fell after the tier was
-         * chosen) the requirement is zero, not negative (lint flags tables
-         * whose deduction exceeds their floor's requirement). */
+        /* The notional the rate applies to: at entry (margin.maintenance.
+         * base: entry, or a price that is the entry), else at px. The tier
+         * follows the notional at the tested price only where the venue
+         * re-brackets (Binance); otherwise the position's tier is the one
+         * it opened in, as the closed-form liquidation price assumes. At
+         * the entry price both are the entry's, kept (en_tier). */
+        liq_dec base;
+        size_t t;
+        if (on_entry || d_eq(px, w->entry)) {
+            base = entry_notional(w, size);
+            t = entry_tier(w, size);
+        } else {
+            base = notional_of(w, size, px);
+            t = m->rebracket.v ? tier_of(w, base) : entry_tier(w, size);
+        }
+        if (tier)
+            *tier = t;
+        /* A tier's deduction is a discount on the rate, never a credit:
+         * below the tier's own floor (a notional that fell after the tier
+         * was chosen) the requirement is zero, not negative (lint flags
+         * tables whose deduction exceeds their floor's requirement). */
         liq_dec fee = fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
-        *mm = liq_dec_max(table_mm_on(w, on_entry ? entry_notional : notional, t, fee),
-                          LIQ_DEC_ZERO);
+        *mm = liq_dec_max(table_mm_on(w, base, t, fee), LIQ_DEC_ZERO);
         return w->c.st;
     }
+    /* The hook sees the notional at px and at entry, and the tier of the
+     * one the venue brackets by. */
+    liq_dec notional = d_eq(px, w->entry) ? entry_notional(w, size) : notional_of(w, size, px);
+    liq_dec entry_notional_v = entry_notional(w, size);
+    bool at_px = !on_entry && m->rebracket.v;
+    size_t t = at_px ? tier_of(w, notional) : entry_tier(w, size);
+    if (tier)
+        *tier = t;
     const p_tier *pt = root_tier(w->pr, t);
     liq_hook_field f[] = {
         {.key = "side", .kind = LIQ_HF_STR, .str = side_name(w)},
@@ -159,7 +209,7 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
         {.key = "entry_price", .kind = LIQ_HF_DEC, .dec = w->entry},
         {.key = "price", .kind = LIQ_HF_DEC, .dec = px},
         {.key = "notional", .kind = LIQ_HF_DEC, .dec = notional},
-        {.key = "entry_notional", .kind = LIQ_HF_DEC, .dec = entry_notional},
+        {.key = "entry_notional", .kind = LIQ_HF_DEC, .dec = entry_notional_v},
         {.key = "leverage", .kind = LIQ_HF_DEC, .dec = w->lev},
         {.key = "initial_margin", .kind = LIQ_HF_DEC, .dec = w->im},
         {.key = "collateral", .kind = LIQ_HF_DEC, .dec = coll},
@@ -234,7 +284,7 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
         /* long:  P = (S*E - C - d) / (S*(1 - r))
          * short: P = (S*E + C + d) / (S*(1 + r)) */
         /* q x entry is the entry notional (q is size x contract size) */
-        liq_dec se = wf_entry_notional(w, size);
+        liq_dec se = entry_notional(w, size);
         liq_dec cd = c_add(&w->c, coll, ded);
         num = w->sgn > 0 ? c_sub(&w->c, se, cd) : c_add(&w->c, se, cd);
         den = c_mul(&w->c, q, w->sgn > 0 ? c_sub(&w->c, one, rate) : c_add(&w->c, one, rate));
@@ -618,7 +668,7 @@ static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
  * 5% tier's requirement near 3,429.) */
 WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
 {
-    size_t n = root_ntiers(w->pr), t = wf_tier(w, wf_entry_notional(w, size));
+    size_t n = root_ntiers(w->pr), t = entry_tier(w, size);
     /* Which way the tiers go as the price moves against the position: a
      * linear long's notional falls with the price, an inverse long's
      * (Q / P) rises; a short the other way round. */
@@ -628,7 +678,7 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
         liq_dec raw;
         *tier = t;
         if (solve_table(w, size, coll, t, false, &raw)) {
-            size_t at = wf_tier(w, wf_notional(w, size, raw));
+            size_t at = tier_of(w, notional_of(w, size, raw));
             bool before = up ? at < t : at > t;
             if (at == t || (before && i == 0)) {
                 *out = raw;
@@ -658,14 +708,14 @@ static liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach 
         if (st != LIQ_OK)
             return st;
         if (tier)
-            *tier = wf_tier(w, wf_notional(w, size, *has ? raw : w->entry));
+            *tier = tier_of(w, wf_notional(w, size, *has ? raw : w->entry));
     } else if (m->rebracket.v && m->base.v != MMBASE_ENTRY) {
         size_t t;
         *has = solve_rebracket(w, size, coll, &t, &raw);
         if (tier)
             *tier = t;
     } else {
-        size_t t = wf_tier(w, wf_entry_notional(w, size));
+        size_t t = entry_tier(w, size);
         *has = solve_table(w, size, coll, t, false, &raw);
         if (tier)
             *tier = t;

@@ -46,12 +46,15 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
 static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
 {
     liq_status st = wf_mm(w, w->size, w->collateral, w->entry, &w->entry_mm, &w->entry_tier);
-    w->entry_mm_for.set = st == LIQ_OK;
-    w->entry_mm_for.sgn = w->sgn;
-    w->entry_mm_for.size = w->size;
-    w->entry_mm_for.coll = w->collateral;
-    w->entry_mm_for.lev = w->lev;
-    w->entry_mm_for.im = w->im;
+    /* The hooked solver's probe at entry (a table's margin is no call). */
+    w->entry_mm_for.set = st == LIQ_OK && wf_hooked(w, HOOK_MM);
+    if (w->entry_mm_for.set) {
+        w->entry_mm_for.sgn = w->sgn;
+        w->entry_mm_for.size = w->size;
+        w->entry_mm_for.coll = w->collateral;
+        w->entry_mm_for.lev = w->lev;
+        w->entry_mm_for.im = w->im;
+    }
     if (st != LIQ_OK || o->existing || !wf_mm_breached(w, w->collateral, w->entry_mm))
         return st;
     bool strict = w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW;
@@ -143,6 +146,7 @@ liq_status wf_open(wf *w, const wf_order *o)
     w->en_size = w->size;
     w->en_entry = w->entry;
     w->en_notional = notional;
+    w->en_tier = wf_tier(w, notional);
     if (o->has_margin) {
         w->im = margin;
         w->lev = c_div(&w->c, notional, margin);
@@ -157,7 +161,7 @@ liq_status wf_open(wf *w, const wf_order *o)
      * refuse the order: the market's maximum, and the maximum of the tier
      * the position's notional falls in. */
     const char *mname = w->mkt ? w->mkt->id->symbol.v : pr->product.v;
-    const p_tier *tier = root_tier(pr, wf_tier(w, notional));
+    const p_tier *tier = root_tier(pr, w->en_tier);
     bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
     bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
     /* A tier's initial margin rate allows at most 1 / rate (BitMEX's

@@ -79,9 +79,9 @@ typedef struct wf {
     /* Prices at the opening state, computed once by eval.c and reused by
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;      /* lp, bp (in the tail below) hold */
-    /* The notional at entry of en_size at en_entry, once computed
-     * (wf_entry_notional): the margin, the tier and the liquidation price
-     * all start from it. Keyed on both, so a replay that points w at
+    /* The notional at entry of en_size at en_entry and its tier, once
+     * computed (wf_open, wf_entry_notional): the margin, the tier and the
+     * liquidation price all start from it. Keyed on both, so a replay that points w at
      * another account (replay_load) never reads another's. */
     bool en_known;            /* en_size, en_entry, en_notional (tail) hold */
     /* bp (has_bp) holds for this size and collateral: a close of the
@@ -132,6 +132,7 @@ typedef struct wf {
      * the walk until a partial slice changes size or collateral. */
     liq_dec lp, bp;
     liq_dec en_size, en_entry, en_notional;
+    size_t en_tier;          /* the tier en_notional falls in (en_known) */
     liq_dec bp_size, bp_coll;
     liq_dec doing_px;
     /* The maintenance margin at entry and its tier, as wf_open found
