@@ -64,7 +64,7 @@ static inline liq_dec c_sub(calc *c, liq_dec a, liq_dec b)
 }
 /* Products and quotients: liq_dec_mul and liq_dec_div, their 64-bit
  * path inline (decimal.h), the wide one called. */
-static inline liq_dec c_mulr(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
+static inline __attribute__((always_inline)) liq_dec c_mulr(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
 {
     liq_dec r;
     if (c->st != LIQ_OK)
@@ -74,7 +74,7 @@ static inline liq_dec c_mulr(calc *c, liq_dec a, liq_dec b, liq_round mode, cons
     liq_status st = dec_mul_wide(a, b, mode, &r);
     return st == LIQ_OK ? r : c_fail(c, st, where);
 }
-static inline liq_dec c_divw(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
+static inline __attribute__((always_inline)) liq_dec c_divw(calc *c, liq_dec a, liq_dec b, liq_round mode, const char *where)
 {
     liq_dec r;
     if (c->st != LIQ_OK)
@@ -86,15 +86,15 @@ static inline liq_dec c_divw(calc *c, liq_dec a, liq_dec b, liq_round mode, cons
 }
 /* Intermediate products and quotients round half-even at 12 places; the
  * venue's own rounding (tick, fee precision) is applied explicitly. */
-static inline liq_dec c_mul(calc *c, liq_dec a, liq_dec b)
+static inline __attribute__((always_inline)) liq_dec c_mul(calc *c, liq_dec a, liq_dec b)
 {
     return c_mulr(c, a, b, LIQ_ROUND_HALF_EVEN, "c_mul");
 }
-static inline liq_dec c_div(calc *c, liq_dec a, liq_dec b)
+static inline __attribute__((always_inline)) liq_dec c_div(calc *c, liq_dec a, liq_dec b)
 {
     return c_divw(c, a, b, LIQ_ROUND_HALF_EVEN, "c_div");
 }
-static inline liq_dec c_divr(calc *c, liq_dec a, liq_dec b, liq_round mode)
+static inline __attribute__((always_inline)) liq_dec c_divr(calc *c, liq_dec a, liq_dec b, liq_round mode)
 {
     return c_divw(c, a, b, mode, "division");
 }
