@@ -839,7 +839,7 @@ static bool add_q(batch_reader *br, int key, const char *text, size_t len, int c
 static int member_key(batch_reader *br, size_t i, const char *name, size_t len)
 {
     if (i < BATCH_MAX_KEYS && br->member_key[i].len == len && len &&
-        memcmp(br->member_key[i].name, name, len) == 0)
+        jflat_same(br->member_key[i].name, name, len))
         return br->member_key[i].key;
     char buf[160];
     if (len >= sizeof buf)
@@ -863,7 +863,7 @@ static bool value_spells(const jflat *jf, const jflat_member *p, const char *key
     const jflat_item *it = p->kind == JF_ARRAY ? &jf->items[p->first] : &one;
     size_t n = p->kind == JF_ARRAY ? p->n : 1;
     for (size_t j = 0; j < n; j++)
-        if (it[j].kind == JF_STRING && it[j].len == kl && memcmp(it[j].text, key, kl) == 0)
+        if (it[j].kind == JF_STRING && it[j].len == kl && jflat_same(it[j].text, key, kl))
             return true;
     return false;
 }

@@ -17,6 +17,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Members of one object, and array items over all its members: more is
  * left to jansson. */
@@ -49,6 +51,32 @@ typedef struct jflat {
     jflat_item items[JFLAT_MAX_ITEMS];
     size_t nitems;
 } jflat;
+
+/* Whether a[0, n) and b[0, n) are the same bytes: a key of a few bytes
+ * compared in a word or two, where memcmp is a call (a batch compares
+ * every member's key, line after line). */
+static inline bool jflat_same(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
 
 /* text[0, len) as one flat object, white space around it allowed: true
  * with its members in out (pointing into text), false when it is not one
