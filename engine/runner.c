@@ -54,6 +54,10 @@ struct run_block {
     sbuf out;
     liq_diags diags;
     liq_status st;
+    /* The slots lie side by side: what a worker writes per case here (st,
+     * out, diags) is kept off the cache line of the next slot's n and
+     * state, which another worker reads per case. */
+    char apart[64];
 };
 
 struct run_out {
@@ -408,14 +412,17 @@ liq_status run_go(run *r, liq_diags *d)
     }
     unsigned made = 0;
     for (; st == LIQ_OK && made < jobs; made++) {
-        ws[made] = (worker){r, made, NULL, mem_calloc(r->nacc ? r->nacc : 1, sizeof(acc_val)), 0};
+        /* Each worker's accumulators (written per case) with one unused
+         * on each side: no cache line shared with another worker's. */
+        acc_val *acc = mem_calloc(r->nacc + 2, sizeof(acc_val));
+        ws[made] = (worker){r, made, NULL, acc ? acc + 1 : NULL, 0};
         if (!ws[made].acc) {
             (void)mem_error(d, NULL, 0, 0), st = LIQ_ENOMEM;
             break;
         }
         ws[made].state = r->spec.worker_new ? r->spec.worker_new(r->spec.ud, made, d) : NULL;
         if (r->spec.worker_new && !ws[made].state) {
-            free(ws[made].acc);
+            free(ws[made].acc - 1);
             st = LIQ_EINPUT;
             for (size_t i = 0; i < d->n; i++)
                 if (d->items[i].severity == LIQ_SEV_ERROR) {
@@ -458,7 +465,7 @@ liq_status run_go(run *r, liq_diags *d)
             combine(r->decl[k].kind, &r->total[k], &ws[i].acc[k]);
         if (r->spec.worker_free && ws[i].state)
             r->spec.worker_free(r->spec.ud, ws[i].state);
-        free(ws[i].acc);
+        free(ws[i].acc - 1);
     }
     for (size_t i = 0; r->slots && i < r->nslots; i++) {
         free(r->slots[i].arena);
