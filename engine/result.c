@@ -176,31 +176,6 @@ liq_event *result_event_add(liq_result *r, const char *type, long step)
     return e;
 }
 
-static liq_kv *event_slot(liq_event *e, const char *key)
-{
-    if (!e || e->nkv >= LIQ_EVENT_KVS)
-        return NULL;
-    liq_kv *kv = &e->kv[e->nkv++];
-    kv->key = key;
-    return kv;
-}
-
-void event_dec(liq_event *e, const char *key, liq_dec v)
-{
-    liq_kv *kv = event_slot(e, key);
-    if (kv) {
-        kv->dec = v;
-        kv->str = NULL;
-    }
-}
-
-void event_str(liq_event *e, const char *key, const char *v)
-{
-    liq_kv *kv = event_slot(e, key);
-    if (kv)
-        kv->str = v;
-}
-
 const char *policy_prov_label(const pprov *prov, char *buf, size_t cap)
 {
     size_t used = 0;

@@ -252,8 +252,31 @@ static inline liq_event *result_event(liq_result *r, const char *type, long step
 {
     return r->quiet ? NULL : result_event_add(r, type, step);
 }
-void event_dec(liq_event *e, const char *key, liq_dec v);
-void event_str(liq_event *e, const char *key, const char *v);
+/* The event's next field (NULL: no event, or its fields are full).
+ * Inline with their callers: a quiet evaluation's events are NULL, and
+ * the calls then cost one test each, not a call with a 128-bit value. */
+static inline liq_kv *event_slot(liq_event *e, const char *key)
+{
+    if (!e || e->nkv >= LIQ_EVENT_KVS)
+        return NULL;
+    liq_kv *kv = &e->kv[e->nkv++];
+    kv->key = key;
+    return kv;
+}
+static inline void event_dec(liq_event *e, const char *key, liq_dec v)
+{
+    liq_kv *kv = event_slot(e, key);
+    if (kv) {
+        kv->dec = v;
+        kv->str = NULL;
+    }
+}
+static inline void event_str(liq_event *e, const char *key, const char *v)
+{
+    liq_kv *kv = event_slot(e, key);
+    if (kv)
+        kv->str = v;
+}
 bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
                       const char *rulekey, const pprov *prov, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
