@@ -19,7 +19,7 @@
  * with the same fill and the same realized-PnL rule, and none of the
  * liquidation's steps.
  */
-#include "waterfall.h"
+#include "fee.h"
 
 #include <string.h>
 
@@ -131,8 +131,8 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
  * liquidation's sale and the trader's own order. */
 WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
 {
-    o->pnl_t = wf_round_amount(w, wf_pnl(w, close, mark), w->amount_mode);
-    o->pnl_f = wf_round_amount(w, wf_pnl(w, close, o->fill), w->amount_mode);
+    o->pnl_t = wf_round_amount(w, wf_pnl_inline(w, close, mark), w->amount_mode);
+    o->pnl_f = wf_round_amount(w, wf_pnl_inline(w, close, o->fill), w->amount_mode);
 }
 
 /* The liquidation order's limit at this mark: the bankruptcy price

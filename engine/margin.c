@@ -20,21 +20,16 @@
 
 #include <string.h>
 
-/* size x contract size; most linear contracts have size 1 (skip the mul). */
 WF_INLINE liq_dec units(wf *w, liq_dec size)
 {
-    static const liq_dec one = {(liq_i128)1000000000000};
-    return d_eq(w->csize, one) ? size : c_mul(&w->c, size, w->csize);
+    return wf_units(w, size);
 }
 
 /* wf_notional, inlined into this file's solvers (one multiply: the call
  * and its 128-bit arguments cost as much). */
 WF_INLINE liq_dec notional_of(wf *w, liq_dec size, liq_dec px)
 {
-    liq_dec q = units(w, size);
-    if (w->ctype == CT_LINEAR)
-        return c_mul(&w->c, q, px);
-    return c_div(&w->c, q, px);
+    return wf_notional_inline(w, size, px);
 }
 
 liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
@@ -102,18 +97,8 @@ liq_dec wf_entry_notional(wf *w, liq_dec size)
 
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px)
 {
-    liq_dec q = units(w, size);
-    liq_dec diff = c_sub(&w->c, px, w->entry);
-    liq_dec v;
-    if (w->ctype == CT_LINEAR) {
-        v = c_mul(&w->c, q, diff);
-    } else {
-        /* Q*(P-E)/(E*P): one division, so the coin amount rounds once. */
-        v = c_div(&w->c, c_mul(&w->c, q, diff), c_mul(&w->c, w->entry, px));
-    }
-    return w->sgn > 0 ? v : liq_dec_neg(v);
+    return wf_pnl_inline(w, size, px);
 }
-
 
 /* Is the fee to close valued at the bankruptcy price (a constant of the
  * position) rather than on the maintenance notional? */

@@ -177,6 +177,37 @@ liq_status wf_open(wf *w, const wf_order *o);
 /* wf_open on the scenario's position. */
 liq_status wf_position(wf *w);
 
+/* The formulas of a position's value (margin.c's header says them),
+ * inline for the close, which asks them several times a close: a call
+ * passing three 128-bit values costs as much as their arithmetic.
+ * margin.c's wf_notional and wf_pnl are these, called. */
+/* size x contract size; most linear contracts have size 1 (skip the mul). */
+WF_INLINE liq_dec wf_units(wf *w, liq_dec size)
+{
+    static const liq_dec one = {(liq_i128)1000000000000};
+    return d_eq(w->csize, one) ? size : c_mul(&w->c, size, w->csize);
+}
+WF_INLINE liq_dec wf_notional_inline(wf *w, liq_dec size, liq_dec px)
+{
+    liq_dec q = wf_units(w, size);
+    if (w->ctype == CT_LINEAR)
+        return c_mul(&w->c, q, px);
+    return c_div(&w->c, q, px);
+}
+WF_INLINE liq_dec wf_pnl_inline(wf *w, liq_dec size, liq_dec px)
+{
+    liq_dec q = wf_units(w, size);
+    liq_dec diff = c_sub(&w->c, px, w->entry);
+    liq_dec v;
+    if (w->ctype == CT_LINEAR) {
+        v = c_mul(&w->c, q, diff);
+    } else {
+        /* Q*(P-E)/(E*P): one division, so the coin amount rounds once. */
+        v = c_div(&w->c, c_mul(&w->c, q, diff), c_mul(&w->c, w->entry, px));
+    }
+    return w->sgn > 0 ? v : liq_dec_neg(v);
+}
+
 /* margin.c */
 liq_dec wf_notional(wf *w, liq_dec size, liq_dec px);   /* settlement ccy */
 liq_dec wf_entry_notional(wf *w, liq_dec size);         /* wf_notional at w->entry */
@@ -355,9 +386,7 @@ int wf_rest_stage(const p_root *pr);
  * account.c). */
 void wf_close_note_limit(wf_close *o, const wf_step *t);
 
-/* fee.c: fee on a close of `size` at `fill`; equity is after the close. */
-liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
-                  liq_dec equity, long step, liq_dec *fee);
+/* fee.h: the fee on a close (inline, close.c's). */
 
 /* shortfall.c */
 liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit);
