@@ -1398,6 +1398,15 @@ uint64_t hookrt_fast_runs(const liq_hookrt *h)
     return h->fast_runs;
 }
 
+uint64_t hookrt_fast_recalled(const liq_hookrt *h)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < h->ndefs; k++)
+        if (h->defs[k].fast)
+            n += hookfast_recalled(h->defs[k].fast);
+    return n;
+}
+
 static liq_status call_in_c(liq_hookrt *h, int ref, const struct def *df,
                             const liq_hook_field *fields, size_t nfields, liq_diags *d)
 {

@@ -240,10 +240,14 @@ void hookfast_free(hookfast_fn *f);
 bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
                   const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
                   bool *is_dec);
+/* How many of f's calls were answered from a remembered answer. */
+uint64_t hookfast_recalled(const hookfast_fn *f);
 /* Tests: turn hook_fast.c off (every call then goes through Lua) or on
- * again, and count the calls it answered. */
+ * again, count the calls it answered, and of those the ones answered
+ * from a remembered answer (the same fields read, no Lua code since). */
 void hookrt_set_fast(liq_hookrt *h, bool on);
 uint64_t hookrt_fast_runs(const liq_hookrt *h);
+uint64_t hookrt_fast_recalled(const liq_hookrt *h);
 /* Whether this Lua compiles a known function to the instructions
  * hook_fast.c reads (checked once per state; hook.c keeps the answer). */
 bool hookfast_selftest(lua_State *L);

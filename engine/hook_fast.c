@@ -101,6 +101,50 @@ typedef struct memo {
     val v;
 } memo;
 
+/* One ctx field a run read, and its value then. A string is kept as a
+ * copy (the caller's may not outlive the call); a longer one makes the
+ * run not remembered. */
+#define READ_STR 24
+typedef struct ctx_read {
+    const char *key;    /* the field's key pointer (callers keep an order) */
+    uint16_t at;        /* where in the fields it was */
+    uint8_t kind;       /* liq_hf_kind */
+    uint8_t len;        /* LIQ_HF_STR */
+    bool nil;           /* LIQ_HF_STR with no string: the key is nil */
+    union {
+        liq_dec dec;
+        int64_t i;      /* LIQ_HF_INT, LIQ_HF_BOOL */
+        char s[READ_STR];
+    } v;
+} ctx_read;
+
+/* A run's answer, remembered with what it depended on: the ctx fields it
+ * read and, through gen, every upvalue and table (constant while no Lua
+ * code runs). The run reads nothing else and writes nothing, so a call
+ * whose fields hold the same values there, with gen the same, takes the
+ * same path to the same value and spends the same units: the answer
+ * without the run. Kraken's long margin (the entry's notional over the
+ * leverage) is the same at every price a solver asks about; a solver's
+ * second question at the entry price is answered so too. */
+#define READS 8
+#define ANSWERS 2
+typedef struct answer {
+    bool set;
+    uint64_t gen;
+    unsigned nreads;
+    ctx_read reads[READS];
+    uint64_t units;
+    val ret;
+} answer;
+
+/* Remembering is worth its cost (the fields noted as a run reads them,
+ * each call compared) only where calls repeat: judged over a window of
+ * MEMO_WINDOW tries, it is left off for MEMO_REST calls where fewer than
+ * one in MEMO_MIN_SHARE answered. */
+#define MEMO_WINDOW 256
+#define MEMO_MIN_SHARE 8
+#define MEMO_REST 4096
+
 struct hookfast_fn {
     uint32_t *code;
     size_t ncode;
@@ -116,6 +160,12 @@ struct hookfast_fn {
      * being tried: its inputs decide. */
     unsigned misses;
     bool ever;
+    answer answers[ANSWERS];
+    unsigned next;           /* the answer to replace next (round robin) */
+    size_t hot_at;           /* the field that last differed: compared first */
+    unsigned tries, hits;    /* this window's */
+    unsigned resting;        /* calls left with remembering off */
+    uint64_t recalled;       /* calls answered from answers[] (tests) */
 };
 
 /* ---- reading the dump -------------------------------------------- */
@@ -339,6 +389,10 @@ typedef struct run {
     uint64_t units;
     uint64_t gen;
     bool pushed;     /* the stack holds values of this run */
+    /* The ctx fields read, for the answer remembered (nreads > READS:
+     * too many, or a string too long, to remember it). */
+    unsigned nreads;
+    ctx_read reads[READS];
 } run;
 
 static bool falsy(const val *v)
@@ -441,7 +495,38 @@ static bool const_val(const hookfast_fn *f, unsigned j, val *out)
 
 /* A ctx field, as ctx's __index reads it (hook.c): the call's own value;
  * a field the call does not give is an error, left to Lua. */
-static bool ctx_field(hookfast_fn *f, size_t pc, const char *key, const liq_hook_field *fs,
+/* Note that the run read field fs[at] (what its answer depends on). */
+static void note_read(run *r, size_t at, const liq_hook_field *fd)
+{
+    if (r->nreads >= READS || at > UINT16_MAX) {
+        r->nreads = READS + 1;
+        return;
+    }
+    ctx_read *cr = &r->reads[r->nreads];
+    cr->key = fd->key;
+    cr->at = (uint16_t)at;
+    cr->kind = (uint8_t)fd->kind;
+    switch (fd->kind) {
+    case LIQ_HF_DEC: cr->v.dec = fd->dec; break;
+    case LIQ_HF_INT: cr->v.i = fd->i; break;
+    case LIQ_HF_BOOL: cr->v.i = fd->b; break;
+    case LIQ_HF_STR:
+        cr->nil = !fd->str;
+        if (fd->str) {
+            size_t len = strnlen(fd->str, READ_STR);
+            if (len == READ_STR) {
+                r->nreads = READS + 1;
+                return;
+            }
+            cr->len = (uint8_t)len;
+            memcpy(cr->v.s, fd->str, len);
+        }
+        break;
+    }
+    r->nreads++;
+}
+
+static bool ctx_field(hookfast_fn *f, run *r, size_t pc, const char *key, const liq_hook_field *fs,
                       size_t n, val *out)
 {
     size_t at = f->at[pc];
@@ -454,6 +539,8 @@ static bool ctx_field(hookfast_fn *f, size_t pc, const char *key, const liq_hook
         f->key[pc] = fs[at].key;
     }
     const liq_hook_field *fd = &fs[at];
+    if (r->nreads <= READS)
+        note_read(r, at, fd);
     out->fixed = false;
     switch (fd->kind) {
     case LIQ_HF_DEC:
@@ -666,7 +753,7 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
             if (c >= f->nk || f->k[c].kind != K_STR)
                 return false;
             if (reg[b].kind == V_CTX) {
-                if (!ctx_field(f, pc - 1, f->k[c].s, fs, n, &reg[a]))
+                if (!ctx_field(f, r, pc - 1, f->k[c].s, fs, n, &reg[a]))
                     return false;
                 break;
             }
@@ -829,18 +916,119 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
     return false;
 }
 
+/* Whether field fs[cr->at] holds the value cr saw. */
+static bool same_read(const ctx_read *cr, const liq_hook_field *fs, size_t n)
+{
+    if (cr->at >= n)
+        return false;
+    const liq_hook_field *fd = &fs[cr->at];
+    if (fd->key != cr->key || fd->kind != cr->kind)
+        return false;
+    switch (fd->kind) {
+    case LIQ_HF_DEC: return fd->dec.raw == cr->v.dec.raw;
+    case LIQ_HF_INT: return fd->i == cr->v.i;
+    case LIQ_HF_BOOL: return (int64_t)fd->b == cr->v.i;
+    case LIQ_HF_STR:
+        if (!fd->str || cr->nil)
+            return !fd->str && cr->nil;
+        return memcmp(fd->str, cr->v.s, cr->len) == 0 && fd->str[cr->len] == '\0';
+    }
+    return false;
+}
+
+/* A remembered answer for this call, or NULL. Every read must match, in
+ * any order; the field that differed last (a notional at another price)
+ * is compared first, so an answer that does not fit costs about one
+ * comparison. */
+static const answer *recall(hookfast_fn *f, uint64_t gen, const liq_hook_field *fs, size_t n,
+                            uint64_t budget)
+{
+    for (unsigned j = 0; j < ANSWERS; j++) {
+        const answer *an = &f->answers[(f->next + ANSWERS - 1 - j) % ANSWERS];
+        if (!an->set || an->gen != gen || an->units > budget)
+            continue;
+        unsigned k = 0;
+        while (k < an->nreads && same_read(&an->reads[k], fs, n))
+            k++;
+        if (k == an->nreads)
+            return an;
+        f->hot_at = an->reads[k].at;
+    }
+    return NULL;
+}
+
+static void keep_answer(hookfast_fn *f, const run *r, const val *v)
+{
+    answer *an = &f->answers[f->next];
+    f->next = (f->next + 1) % ANSWERS;
+    an->set = true;
+    an->gen = r->gen;
+    an->nreads = r->nreads;
+    memcpy(an->reads, r->reads, r->nreads * sizeof *r->reads);
+    for (unsigned k = 1; k < an->nreads; k++)
+        if (an->reads[k].at == f->hot_at) {
+            ctx_read t = an->reads[k];
+            an->reads[k] = an->reads[0];
+            an->reads[0] = t;
+            break;
+        }
+    an->units = r->units;
+    an->ret = *v;
+}
+
+/* Whether this call is to note its reads and try the answers: off for a
+ * rest after a window in which they seldom answered. */
+static bool memo_on(hookfast_fn *f)
+{
+    if (f->resting) {
+        f->resting--;
+        return false;
+    }
+    if (f->tries == MEMO_WINDOW) {
+        bool seldom = f->hits * MEMO_MIN_SHARE < f->tries;
+        f->tries = f->hits = 0;
+        if (seldom) {
+            f->resting = MEMO_REST;
+            return false;
+        }
+    }
+    f->tries++;
+    return true;
+}
+
 bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
                   const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
                   bool *is_dec)
 {
     if (!f->ever && f->misses >= HOOKFAST_MISSES)
         return false;
-    int top = lua_gettop(L);
-    run r = {L, 0, ref, 0, gen, false};
+    bool remembering = memo_on(f);
+    const answer *an = remembering ? recall(f, gen, fields, n, budget) : NULL;
     val v;
-    bool ok = interpret(&r, f, fields, n, &v) && r.units <= budget;
-    if (r.pushed)
-        lua_settop(L, top);
+    bool ok;
+    if (an) {
+        f->hits++;
+        f->recalled++;
+        v = an->ret;
+        ok = true;
+    } else {
+        int top = lua_gettop(L);
+        run r;   /* reads[] is written as it fills, not cleared */
+        r.L = L;
+        r.fn = 0;
+        r.ref = ref;
+        r.units = 0;
+        r.gen = gen;
+        r.pushed = false;
+        r.nreads = remembering ? 0 : READS + 1;
+        ok = interpret(&r, f, fields, n, &v) && r.units <= budget;
+        if (r.pushed)
+            lua_settop(L, top);
+        /* a string, a table or ctx is never returned from here */
+        if (ok && r.nreads <= READS && (v.kind == V_NIL || v.kind == V_FALSE ||
+                                        v.kind == V_TRUE || v.kind == V_INT || v.kind == V_DEC))
+            keep_answer(f, &r, &v);
+    }
     if (ok) {
         *is_dec = false;
         switch (v.kind) {
@@ -864,6 +1052,11 @@ bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
     else if (!f->ever)
         f->misses++;
     return ok;
+}
+
+uint64_t hookfast_recalled(const hookfast_fn *f)
+{
+    return f->recalled;
 }
 
 /* The known function and what Lua 5.4.4 compiles it to: a Lua whose

@@ -432,20 +432,28 @@ static bool beyond_reach(wf *w, const wf_reach *reach, liq_dec pos)
     return beyond;
 }
 
-/* The price the solver asks the hook about to prove a position out of
- * reach: just past the reached marks by the bisection's width and a
- * tick, so that f > 0 there proves it (beyond_reach). False when that
- * price is not strictly inside the bracket (good, bad) or proves nothing. */
-static bool reach_probe(wf *w, const wf_reach *reach, liq_dec good, liq_dec bad, liq_dec *px)
+bool wf_reach_past(wf *w, const wf_reach *reach, liq_dec *px)
 {
     const p_rounding *ro = &w->pr->rounding;
     liq_dec tick = ro->price_tick.set && ro->price.v != PRR_NONE ? ro->price_tick.v : LIQ_DEC_ZERO;
     calc c = {LIQ_OK, NULL};
     liq_dec past = c_add(&c, c_add(&c, BISECT_EPS, tick), (liq_dec){1});
-    liq_dec p = w->sgn > 0 ? c_sub(&c, reach->lo, past) : c_add(&c, reach->hi, past);
+    *px = w->sgn > 0 ? c_sub(&c, reach->lo, past) : c_add(&c, reach->hi, past);
+    return c.st == LIQ_OK && d_pos(*px);
+}
+
+/* The price the solver asks the hook about to prove a position out of
+ * reach (wf_reach_past): just past the reached marks by the bisection's
+ * width and a tick, so that f > 0 there proves it (beyond_reach). False
+ * when that price is not strictly inside the bracket (good, bad) or
+ * proves nothing. */
+static bool reach_probe(wf *w, const wf_reach *reach, liq_dec good, liq_dec bad, liq_dec *px)
+{
+    if (!wf_reach_past(w, reach, px))
+        return false;
+    liq_dec p = *px;
     bool inside = w->sgn > 0 ? d_gt(p, bad) && d_lt(p, good) : d_lt(p, bad) && d_gt(p, good);
-    *px = p;
-    return c.st == LIQ_OK && d_pos(p) && inside && beyond_reach(w, reach, p);
+    return inside && beyond_reach(w, reach, p);
 }
 
 /* Hooked maintenance margin: keeps `bad` (f <= 0) and `good` (f > 0)

@@ -56,7 +56,7 @@ static liq_status due_at(wf *w, liq_dec size, liq_dec coll, liq_dec px, bool *du
  * halving. lp (has_lp): the liquidation price, where the call holds
  * (margin_call_at >= 1), the bracket's far end. */
 liq_status wf_margin_call_price(wf *w, liq_dec size, liq_dec coll, bool has_lp, liq_dec lp,
-                                bool *has, bool *always, liq_dec *key)
+                                const wf_reach *reach, bool *has, bool *always, liq_dec *key)
 {
     calc *c = &w->c;
     *has = *always = false;
@@ -71,11 +71,31 @@ liq_status wf_margin_call_price(wf *w, liq_dec size, liq_dec coll, bool has_lp, 
         *has = *always = true;
         return LIQ_OK;
     }
-    liq_dec far = has_lp ? lp
-                  : w->sgn > 0 ? (liq_dec){1}
-                               : c_mul(c, w->entry, c_int(CALL_SHORT_MULTIPLE));
-    if ((st = due_at(w, size, coll, far, &due, &g_far)) != LIQ_OK)
-        return st;
+    /* With a reach and no liquidation price inside it (where the call,
+     * nearer the entry, would be too), first whether the call can hold at
+     * any mark: not at the price just past them all (wf_reach_past, for
+     * g monotone) is never (*has false), and otherwise that price is the
+     * bracket's far end. A price past them all on the entry's side of it
+     * is never, with no question. */
+    liq_dec far = LIQ_DEC_ZERO;
+    bool asked = false;
+    if (reach && (!has_lp || (w->sgn > 0 ? d_lt(lp, reach->lo) : d_gt(lp, reach->hi))) &&
+        wf_reach_past(w, reach, &far)) {
+        if (w->sgn > 0 ? d_ge(far, near) : d_le(far, near))
+            return LIQ_OK;
+        if ((st = due_at(w, size, coll, far, &due, &g_far)) != LIQ_OK)
+            return st;
+        if (!due)
+            return LIQ_OK;
+        asked = true;
+    }
+    if (!asked) {
+        far = has_lp ? lp
+              : w->sgn > 0 ? (liq_dec){1}
+                           : c_mul(c, w->entry, c_int(CALL_SHORT_MULTIPLE));
+        if ((st = due_at(w, size, coll, far, &due, &g_far)) != LIQ_OK)
+            return st;
+    }
     if (!due && has_lp) {
         /* Rounding put the liquidation price a hair inside the boundary:
          * the call's lies beyond it, within the far bracket. */

@@ -100,14 +100,19 @@ static inline liq_status index_lp(rp *r, size_t i, bool has, liq_dec lp)
 }
 
 /* replay_index with collateral assets (the liquidation price on the
- * margin the venue counts) or margin calls (their price indexed too). */
+ * margin the venue counts) or margin calls (their price indexed too).
+ * Without collateral assets, only prices the path's marks reach are
+ * solved for, as replay_index does: the margin call's search has its own
+ * proof for a call beyond them (wf_margin_call_price). */
 RP_COLD static liq_status index_extras(rp *r, size_t i)
 {
     load_margin(r, i);
     liq_dec lp;
     bool has;
-    liq_status st = wf_liq_price(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]), &has, &lp,
-                                 NULL);
+    liq_dec coll = wf_margin_coll(&r->w, r->coll[i]);
+    liq_status st = r->reach_of && !r->nca
+                        ? wf_liq_price_reached(&r->w, r->size[i], coll, r->reach_of, &has, &lp)
+                        : wf_liq_price(&r->w, r->size[i], coll, &has, &lp, NULL);
     if (st != LIQ_OK)
         return st;
     r->ver[i]++;
@@ -124,8 +129,7 @@ liq_status replay_index(rp *r, size_t i)
     liq_dec lp;
     bool has;
     /* Only a price the path's marks reach is solved for (the hooked
-     * solver's shortcut, wf_liq_price_reached); the extras path above
-     * solves in full, as its margin-call price needs the answer. */
+     * solver's shortcut, wf_liq_price_reached). */
     liq_status st = r->reach_of ? wf_liq_price_reached(&r->w, r->size[i], r->coll[i], r->reach_of,
                                                        &has, &lp)
                                 : wf_liq_price(&r->w, r->size[i], r->coll[i], &has, &lp, NULL);
@@ -143,7 +147,8 @@ RP_COLD static liq_status index_call(rp *r, size_t i, bool has_lp, liq_dec lp)
     bool has, always;
     liq_dec key = LIQ_DEC_ZERO;
     liq_status st = wf_margin_call_price(&r->w, r->size[i], wf_margin_coll(&r->w, r->coll[i]),
-                                         has_lp, lp, &has, &always, &key);
+                                         has_lp, lp, r->nca ? NULL : r->reach_of, &has, &always,
+                                         &key);
     if (st != LIQ_OK || !has)
         return st;
     liq_i128 k = r->side[i] > 0 ? -key.raw : key.raw;

@@ -225,6 +225,13 @@ typedef struct wf_reach {
  * docs/replay.md); a price it reports is wf_liq_price's. */
 liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
                                 liq_dec *lp);
+/* The price just past every mark in reach, on the side a position's
+ * losses lie (below reach->lo for a long, above reach->hi for a short)
+ * by the bisection's width and a price tick: where a solver asks the
+ * hook whether a price is out of reach, the liquidation price's solver
+ * and the margin call's alike (the same question, asked twice, is
+ * answered once). False when that is not a positive price. */
+bool wf_reach_past(wf *w, const wf_reach *reach, liq_dec *px);
 bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
 /* The fee to close valued at the bankruptcy price of (size, coll)
  * (margin.maintenance.close_fee_at: bankruptcy), at the amount precision;
@@ -312,9 +319,11 @@ liq_status wf_margin_call_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, b
 /* margin_call.c: a price at or short of where the call first holds
  * (*has false: no price calls it; *always: called at any mark, as it
  * opens), for a replay's index; the test at the mark decides. lp
- * (has_lp): its liquidation price, the search's far end. */
+ * (has_lp): its liquidation price, the search's far end. reach (or
+ * NULL): the marks the replay's path reaches; *has is false also for a
+ * call proven beyond every one of them. */
 liq_status wf_margin_call_price(wf *w, liq_dec size, liq_dec coll, bool has_lp, liq_dec lp,
-                                bool *has, bool *always, liq_dec *key);
+                                const wf_reach *reach, bool *has, bool *always, liq_dec *key);
 /* Does the venue's backstop take this position over at this mark (equity
  * below backstop.below_mm x maintenance margin)? Shared with replay.c. */
 liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due);

@@ -1298,6 +1298,13 @@ static void test_fast_hooks_answer_as_lua_does(void **state)
                 uint64_t before = hookrt_fast_runs(on);
                 assert_same_both_ways(on, off, hooks[h].fn, f, n);
                 fast[h] += hookrt_fast_runs(on) - before;
+                /* the same call again, no Lua code between: answered from
+                 * what the first remembered, when it went through */
+                if (hooks[h].fast) {
+                    uint64_t ran = hookrt_fast_runs(on) - before, recalled = hookrt_fast_recalled(on);
+                    assert_same_both_ways(on, off, hooks[h].fn, f, n);
+                    assert_int_equal(hookrt_fast_recalled(on) - recalled, ran);
+                }
             }
     }
     assert_int_equal(hookrt_fast_runs(off), 0);
@@ -1349,6 +1356,62 @@ static void test_fast_hooks_remember_per_table(void **state)
     assert_same_both_ways(on, off, "read_upvalue", g, 2);
     assert_int_equal(hookrt_fast_runs(on), 10);
     assert_ret_dec_after(on, "read_global", g, "1.5");
+    liq_hookrt_free(on);
+    liq_hookrt_free(off);
+}
+
+/* A call whose fields hold, where the last runs read them, the values
+ * they had then (and no Lua code ran since) is answered with that run's
+ * answer: by_side reads side and then notional or size, and leverage.
+ * What it did not read may differ; what it read may not, whether a
+ * string rewritten in the caller's own buffer, a field moved to another
+ * place, or a string too long to keep (then nothing is remembered). */
+static void test_fast_hooks_remember_only_what_a_call_read(void **state)
+{
+    (void)state;
+    liq_hookrt *on = load(HOOKS "fast.lua"), *off = load(HOOKS "fast.lua");
+    hookrt_set_fast(off, false);
+    char side[40] = "long";
+    liq_hook_field f[] = {
+        {.key = "side", .kind = LIQ_HF_STR, .str = side},
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("9500")},
+        {.key = "size", .kind = LIQ_HF_DEC, .dec = D("0.2")},
+        {.key = "leverage", .kind = LIQ_HF_INT, .i = 10},
+    };
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 0);
+    /* a long does not read size: another size, the same answer */
+    f[2].dec = D("3");
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 1);
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 2);
+    /* the same buffer now says short: read again (size / leverage) */
+    strcpy(side, "short");
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 2);
+    /* another notional, which a short does not read */
+    f[1].dec = D("1");
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 3);
+    /* another leverage, which it does */
+    f[3].i = 3;
+    assert_same_both_ways(on, off, "by_side", f, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 3);
+    /* the same values in another order: found afresh */
+    liq_hook_field g[] = {f[3], f[2], f[1], f[0]};
+    assert_same_both_ways(on, off, "by_side", g, 4);
+    assert_int_equal(hookrt_fast_recalled(on), 3);
+    /* a side of 23 bytes is kept, one of 24 is not */
+    for (size_t len = 23; len <= 24; len++) {
+        memset(side, 'x', len);
+        side[len] = '\0';
+        uint64_t before = hookrt_fast_recalled(on), runs = hookrt_fast_runs(on);
+        assert_same_both_ways(on, off, "by_side", f, 4);
+        assert_same_both_ways(on, off, "by_side", f, 4);
+        assert_int_equal(hookrt_fast_runs(on), runs + 2);
+        assert_int_equal(hookrt_fast_recalled(on), before + (len == 23));
+    }
     liq_hookrt_free(on);
     liq_hookrt_free(off);
 }
@@ -1797,6 +1860,7 @@ int main(void)
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
         cmocka_unit_test(test_fast_hooks_remember_per_table),
+        cmocka_unit_test(test_fast_hooks_remember_only_what_a_call_read),
         cmocka_unit_test(test_string_limit_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_memory_cap_counts_what_the_allocator_holds),
