@@ -135,8 +135,17 @@ WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
     o->pnl_f = wf_round_amount(w, wf_pnl_inline(w, close, o->fill), w->amount_mode);
 }
 
-/* The liquidation order's limit at this mark: the bankruptcy price
- * (Kraken's IOC), or dYdX's fillable price (GetFillablePrice): FP =
+/* Does the policy's liquidation order carry a limit? (Asked before
+ * limit_price, so a close without one pays no call.) */
+WF_INLINE bool has_limit_rule(const wf *w)
+{
+    const p_limit *l = &w->pr->liquidation.limit;
+    return l->prov.present && l->price.v != LIMIT_NONE;
+}
+
+/* Under a limit (has_limit_rule), the liquidation order's limit at this
+ * mark: the bankruptcy price (Kraken's IOC), or dYdX's fillable price
+ * (GetFillablePrice): FP =
  * (PNNV - ABR x SMMR x PMMR) / PS with ABR = clamp(BA x (1 - TNC /
  * TMMR), 0, 1); for one position, the mark less (a long) ABR x SMMR x
  * MM per unit, written on the notional so an inverse contract reads the
@@ -148,8 +157,6 @@ static liq_status limit_price(wf *w, liq_dec size, liq_dec coll, liq_dec mark, l
     const p_limit *l = &w->pr->liquidation.limit;
     calc *c = &w->c;
     *has = false;
-    if (!l->prov.present || l->price.v == LIMIT_NONE)
-        return LIQ_OK;
     if (l->price.v == LIMIT_BANKRUPTCY) {
         *has = d_pos(bp);
         *out = bp;
@@ -294,7 +301,7 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
         o->bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
     else if (!wf_bankruptcy_price(w, size, coll, &o->bp))
         o->bp = LIQ_DEC_ZERO;
-    if (!force_full) {
+    if (!force_full && has_limit_rule(w)) {
         if ((st = limit_price(w, size, coll, mark, o->bp, &o->has_limit, &o->limit)) != LIQ_OK)
             return st;
         if (o->has_limit && (w->sgn > 0 ? d_lt(o->fill, o->limit) : d_gt(o->fill, o->limit)))
