@@ -61,6 +61,89 @@ liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark, long step)
     }
 }
 
+/* What one stage's cover records in a result that is not quiet (out of
+ * line: a quiet evaluation, a batch's every row, runs none of it): the
+ * stage's event, and under --explain its trace line, with the hook's
+ * answer when a hook decided the cover (got: what it returned). */
+__attribute__((noinline)) static void stage_record(wf *w, const wf_close *cl, size_t i, int stg,
+                                                   liq_dec cover, liq_dec rem, bool hooked,
+                                                   liq_dec got, bool has_px, liq_dec close_px)
+{
+    const p_root *pr = w->pr;
+    liq_result *r = w->r;
+    char b[LIQ_DEC_STRLEN];
+    const pprov *prov = &pr->shortfall.prov;
+    liq_event *e = NULL;
+    switch (stg) {
+    case STAGE_IF:
+        e = result_event(r, "insurance_fund_payout", -1);
+        event_dec(e, "amount", cover);
+        prov = &pr->insurance_fund.prov;
+        break;
+    case STAGE_ADL:
+        e = result_event(r, "adl", -1);
+        event_dec(e, "amount", cover);
+        event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, cl->last_bp, cl->last_mark, cl->last_step));
+        event_dec(e, "size", cl->last_size);
+        prov = &pr->adl.prov;
+        break;
+    case STAGE_SOCIALIZED: {
+        /* The per-unit amount the payers are charged (socialize.c),
+         * where the scenario says how many units there are. */
+        static const char *const meth[] = {"clawback", "funding"};
+        bool funding = pr->socialized_loss.method.v == SOC_FUNDING;
+        e = result_event(r, "socialized_loss", -1);
+        event_dec(e, "amount", cover);
+        event_str(e, "method", meth[pr->socialized_loss.method.v]);
+        const pdec *units = funding ? &w->s->r.market.open_interest
+                                    : &w->s->r.market.winners_profit;
+        if (units->set && d_pos(units->v))
+            event_dec(e, funding ? "per_base_unit" : "rate_of_winners_profit",
+                      wf_soc_per_unit(w, cover, units->v));
+        else
+            result_warn(r, "%s of the deficit is socialized %s; the scenario gives no "
+                           "market.%s, so what each payer is charged %s is not known",
+                        dstr(cover, b), funding ? "per open base unit (funding)"
+                                                : "among the winners (clawback)",
+                        funding ? "open_interest" : "winners_profit",
+                        funding ? "per base unit" : "per unit of profit");
+        prov = &pr->socialized_loss.prov;
+        break;
+    }
+    case STAGE_POOL:
+        e = result_event(r, "liquidity_pool_absorbed", -1);
+        event_dec(e, "amount", cover);
+        break;
+    case STAGE_VENUE:
+        e = result_event(r, "venue_absorbed", -1);
+        event_dec(e, "amount", cover);
+        break;
+    case STAGE_DEBT:
+        e = result_event(r, "debt_recorded", -1);
+        event_dec(e, "amount", cover);
+        prov = &pr->debt.prov;
+        break;
+    }
+    if (!r->explain)
+        return;
+    int hook = stg == STAGE_IF ? HOOK_IF : HOOK_ADL;
+    liq_mark rule = hooked ? w->p->hook_mark[hook] : ((const penum *)pr->shortfall.order.items)[i].m;
+    char rulekey[64], hooknote[WF_HOOK_IO + 200];
+    hooknote[0] = 0;
+    if (hooked)
+        snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
+    else
+        snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
+    if (hooked && w->hook_io)
+        snprintf(hooknote, sizeof hooknote, "; hook %s(%s) returned %s%s%s",
+                 liq_hook_names[hook], w->hook_io, dstr(got, b),
+                 d_eq(got, cover) ? "" : ", clamped to what the stage may cover: ",
+                 d_eq(got, cover) ? "" : dstr(cover, (char[LIQ_DEC_STRLEN]){0}));
+    result_trace(r, liq_stage_names[stg], cover, rule, rulekey, prov,
+                 "covers %s of the deficit; %s left%s", dstr(cover, b),
+                 dstr(rem, (char[LIQ_DEC_STRLEN]){0}), hooknote);
+}
+
 liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
 {
     liq_dec if_received = cl->if_received;
@@ -85,99 +168,30 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     for (size_t i = wf_first_stage(pr, cl->deleveraged); i < order->n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
-        liq_dec close_px = LIQ_DEC_ZERO;
-        bool has_px = false;
-        liq_mark rule = stages[i].m;
-        /* Only the first byte: these are read only under --explain, and
-         * an initializer would fill every byte at every stage. */
-        char rulekey[64];
-        rulekey[0] = 0;
-        if (r->explain)
-            snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
-        const pprov *prov = &pr->shortfall.prov;
-        int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
-        char hooknote[WF_HOOK_IO + 200];
-        hooknote[0] = 0;
+        liq_dec close_px = LIQ_DEC_ZERO, got = LIQ_DEC_ZERO;
+        bool has_px = false, hooked = false;
         if (stg == STAGE_IF && r->if_finite)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
+        int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
         if (hook >= 0 && wf_hooked(w, hook)) {
-            liq_dec got;
             wf_cover_in in = {rem, avail, !r->if_finite, bp, cl->last_mark, cl->last_fill,
                               cl->last_size};
-            liq_status st = wf_hook_cover(w, hook, &in, &got, &close_px,
-                                       &has_px);
+            liq_status st = wf_hook_cover(w, hook, &in, &got, &close_px, &has_px);
             if (st != LIQ_OK)
                 return st;
             cover = clamp(got, LIQ_DEC_ZERO, cover);
-            if (w->hook_io)
-                snprintf(hooknote, sizeof hooknote, "; hook %s(%s) returned %s%s%s",
-                         liq_hook_names[hook], w->hook_io, dstr(got, b),
-                         d_eq(got, cover) ? "" : ", clamped to what the stage may cover: ",
-                         d_eq(got, cover) ? "" : dstr(cover, (char[LIQ_DEC_STRLEN]){0}));
-            rule = w->p->hook_mark[hook];
-            if (r->explain)
-                snprintf(rulekey, sizeof rulekey, "hook %s", liq_hook_names[hook]);
+            hooked = true;
         }
         if (d_zero(cover))
             continue;
-        liq_event *e = NULL;
-        switch (stg) {
-        case STAGE_IF:
+        if (stg == STAGE_IF) {
             avail = c_sub(&w->c, avail, cover);
             r->if_paid = c_add(&w->c, r->if_paid, cover);
-            e = result_event(r, "insurance_fund_payout", -1);
-            event_dec(e, "amount", cover);
-            prov = &pr->insurance_fund.prov;
-            break;
-        case STAGE_ADL:
-            e = result_event(r, "adl", -1);
-            event_dec(e, "amount", cover);
-            event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, bp, cl->last_mark, cl->last_step));
-            event_dec(e, "size", cl->last_size);
-            prov = &pr->adl.prov;
-            break;
-        case STAGE_SOCIALIZED: {
-            /* The per-unit amount the payers are charged (socialize.c),
-             * where the scenario says how many units there are. */
-            static const char *const meth[] = {"clawback", "funding"};
-            bool funding = pr->socialized_loss.method.v == SOC_FUNDING;
-            e = result_event(r, "socialized_loss", -1);
-            event_dec(e, "amount", cover);
-            event_str(e, "method", meth[pr->socialized_loss.method.v]);
-            const pdec *units = funding ? &w->s->r.market.open_interest
-                                        : &w->s->r.market.winners_profit;
-            if (units->set && d_pos(units->v))
-                event_dec(e, funding ? "per_base_unit" : "rate_of_winners_profit",
-                          wf_soc_per_unit(w, cover, units->v));
-            else
-                result_warn(r, "%s of the deficit is socialized %s; the scenario gives no "
-                               "market.%s, so what each payer is charged %s is not known",
-                            dstr(cover, b), funding ? "per open base unit (funding)"
-                                                    : "among the winners (clawback)",
-                            funding ? "open_interest" : "winners_profit",
-                            funding ? "per base unit" : "per unit of profit");
-            prov = &pr->socialized_loss.prov;
-            break;
-        }
-        case STAGE_POOL:
-            e = result_event(r, "liquidity_pool_absorbed", -1);
-            event_dec(e, "amount", cover);
-            break;
-        case STAGE_VENUE:
-            e = result_event(r, "venue_absorbed", -1);
-            event_dec(e, "amount", cover);
-            break;
-        case STAGE_DEBT:
-            e = result_event(r, "debt_recorded", -1);
-            event_dec(e, "amount", cover);
-            prov = &pr->debt.prov;
-            break;
         }
         r->cov[stg] = c_add(&w->c, r->cov[stg], cover);
         rem = c_sub(&w->c, rem, cover);
-        result_trace(r, liq_stage_names[stg], cover, rule, rulekey, prov,
-                     "covers %s of the deficit; %s left%s", dstr(cover, b),
-                     dstr(rem, (char[LIQ_DEC_STRLEN]){0}), hooknote);
+        if (!r->quiet)
+            stage_record(w, cl, i, stg, cover, rem, hooked, got, has_px, close_px);
     }
     /* Only the fund's stage draws on avail: what is left of it is the
      * fund's closing balance (check_invariants reconciles it with
