@@ -197,6 +197,8 @@ int wf_rest_stage(const p_root *pr)
 
 void wf_close_note_limit(wf_close *o, const wf_step *t)
 {
+    if (!(t->has_limit | t->unfilled | t->deleveraged))
+        return;   /* most closes: no limit, nothing refused */
     if (t->has_limit && !o->has_limit) {
         o->has_limit = true;
         o->limit = t->limit;
