@@ -326,53 +326,14 @@ static bool is_digit(char c)
  * left below 10^-12 is EPRECISION (input is never rounded). Overflow is
  * reported before precision: a number too big to hold is the more basic
  * fault, whatever its decimals. "1." and ".5" are accepted, as in C.
+ * The common text takes the 64-bit path first (dec_parse_plain,
+ * decimal.h), which answers the same for it.
  */
-/* The common text: a sign, at most 18 digits with at most 12 after an
- * optional point, no exponent. Its digits fit 64 bits and scale by one
- * multiplication, where the general path below multiplies a 128-bit
- * accumulator by ten per digit and per missing place (a batch parses
- * millions). Returns false for any other text, which the general path
- * then reads (and refuses or accepts) as before. */
-static bool parse_plain(const char *s, size_t len, liq_dec *out)
-{
-    static const uint64_t pow10[LIQ_DEC_SCALE + 1] = {
-        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull};
-    /* A sign, 18 digits and a point at most. */
-    if (len == 0 || len > 20)
-        return false;
-    const char *p = s, *end = s + len, *dot = NULL;
-    bool neg = *p == '-';
-    p += neg || *p == '+';
-    const char *first = p;
-    /* One loop over digits and the point: one test per digit. Past 18
-     * digits the sum wraps, and is thrown away below. */
-    uint64_t acc = 0;
-    for (; p < end; p++) {
-        unsigned d = (unsigned)(unsigned char)*p - '0';
-        if (d < 10) {
-            acc = acc * 10 + d;
-            continue;
-        }
-        if (*p != '.' || dot)
-            return false;
-        dot = p;
-    }
-    size_t nd = (size_t)(end - first) - (dot != NULL), nf = dot ? (size_t)(end - dot) - 1 : 0;
-    /* 18 digits always fit 64 bits; more (and any other text) is the
-     * general path's. */
-    if (nd == 0 || nd > 18 || nf > LIQ_DEC_SCALE)
-        return false;
-    liq_i128 v = (liq_i128)((u128)acc * pow10[LIQ_DEC_SCALE - nf]);
-    out->raw = neg ? -v : v;
-    return true;
-}
-
 liq_status liq_dec_parse(const char *s, size_t len, liq_dec *out)
 {
     if (!s)
         return LIQ_ESYNTAX;
-    if (parse_plain(s, len, out))
+    if (dec_parse_plain(s, len, out))
         return LIQ_OK;
     return dec_parse_wide(s, len, out);
 }

@@ -170,9 +170,7 @@ static liq_status dec_value(const schema_rule *r, const char *text, size_t len, 
     liq_status st = liq_dec_parse(text, len, v);
     if (st != LIQ_OK)
         return st;
-    if ((r->has_lo && liq_dec_cmp(*v, r->lo) < 0) || (r->has_hi && liq_dec_cmp(*v, r->hi) > 0))
-        return LIQ_EINPUT;
-    return LIQ_OK;
+    return schema_rule_within(r, *v) ? LIQ_OK : LIQ_EINPUT;
 }
 
 static bool is_unlimited(const field *f, const char *text, size_t len)
@@ -180,7 +178,8 @@ static bool is_unlimited(const field *f, const char *text, size_t len)
     return f->type == F_DEC_UNLIM && len == 9 && memcmp(text, "unlimited", 9) == 0;
 }
 
-bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m, pdec *out)
+bool schema_rule_dec_other(const schema_rule *r, const char *text, size_t len, liq_mark m,
+                           pdec *out)
 {
     liq_dec v;
     if (is_unlimited(r->f, text, len)) {

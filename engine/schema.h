@@ -14,6 +14,7 @@
 #define LIQ_SCHEMA_H
 
 #include "liqsim.h"
+#include "decimal.h"
 #include "yamltree.h"
 
 /* Where a value came from. file is owned by whoever loaded the document
@@ -125,8 +126,31 @@ typedef struct schema_rule {
 /* False when a bound of the table does not parse (the loader then does
  * not check it either). */
 bool schema_rule_init(schema_rule *r, const field *f);
-/* The decimal (or 'unlimited') into out, marked m. */
-bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m, pdec *out);
+/* Whether v is within the rule's bounds. */
+static inline bool schema_rule_within(const schema_rule *r, liq_dec v)
+{
+    return !(r->has_lo && v.raw < r->lo.raw) && !(r->has_hi && v.raw > r->hi.raw);
+}
+/* schema_rule_dec for text that is not a plain decimal ('unlimited', an
+ * exponent, more digits: the general parse). */
+bool schema_rule_dec_other(const schema_rule *r, const char *text, size_t len, liq_mark m,
+                           pdec *out);
+/* The decimal (or 'unlimited') into out, marked m. Inline, the plain
+ * text's parse with it (dec_parse_plain): a batch line sets eight. */
+static inline bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m,
+                                   pdec *out)
+{
+    liq_dec v;
+    if (!dec_parse_plain(text, len, &v))
+        return schema_rule_dec_other(r, text, len, m, out);
+    if (!schema_rule_within(r, v))
+        return false;
+    out->v = v;
+    out->unlimited = false;
+    out->m = m;
+    out->set = true;
+    return true;
+}
 /* The index of text among an F_ENUM field's values, or -1. */
 int schema_enum_find(const field *f, const char *text, size_t len);
 /* An F_BOOL's true or false. */
