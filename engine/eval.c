@@ -52,46 +52,36 @@ static liq_status fail_invariant(wf *w, const char *what)
     return LIQ_EINVARIANT;
 }
 
-/* Plain 128-bit sums for the checks below, each overflow noted in *ovf:
- * the checks run on every evaluation, and one test at the end costs less
- * than a sticky status tested at every step. (The amounts compared are
- * results of liq_dec arithmetic, never the most negative raw.) */
-static inline liq_i128 inv_add(liq_i128 a, liq_i128 b, bool *ovf)
-{
-    liq_i128 r;
-    *ovf |= __builtin_add_overflow(a, b, &r);
-    return r;
-}
-static inline liq_i128 inv_sub(liq_i128 a, liq_i128 b, bool *ovf)
-{
-    liq_i128 r;
-    *ovf |= __builtin_sub_overflow(a, b, &r);
-    return r;
-}
+/* Plain 128-bit sums for the checks below: the first overflow ends the
+ * checks at once (a branch on the overflow flag, where a sticky status
+ * or a flag kept across them costs a test at every step). (The amounts
+ * compared are results of liq_dec arithmetic, never the most negative
+ * raw.) */
+#define INV_ADD(a, b, out) if (__builtin_add_overflow((a), (b), (out))) goto overflow
+#define INV_SUB(a, b, out) if (__builtin_sub_overflow((a), (b), (out))) goto overflow
 
 static liq_status check_invariants(wf *w)
 {
     const liq_result *r = w->r;
-    bool ovf = false;
-    liq_i128 sum = inv_add(inv_add(r->unforced.raw, r->forced.raw, &ovf), r->fees.raw, &ovf);
-    liq_i128 over = inv_sub(r->total.raw, r->collateral.raw, &ovf);
-    liq_i128 cov = 0;
+    liq_i128 sum, over, cov = 0, others, fb, if_after = 0;
+    INV_ADD(r->unforced.raw, r->forced.raw, &sum);
+    INV_ADD(sum, r->fees.raw, &sum);
+    INV_SUB(r->total.raw, r->collateral.raw, &over);
     bool cov_neg = false;
     for (int i = 0; i < STAGE_COUNT; i++) {
         cov_neg |= r->cov[i].raw < 0;
-        cov = inv_add(cov, r->cov[i].raw, &ovf);
+        INV_ADD(cov, r->cov[i].raw, &cov);
     }
     /* What others covered, from the stages' own amounts: eval_settle took
      * it as the deficit less the trader's debt, so this checks that too. */
-    liq_i128 others = inv_sub(cov, r->cov[STAGE_DEBT].raw, &ovf);
-    liq_i128 fb = inv_add(inv_add(inv_sub(w->account.raw, r->total.raw, &ovf), others, &ovf),
-                          r->unrealized_pnl.raw, &ovf);
-    liq_i128 if_after = 0;
-    if (r->if_finite)
-        if_after = inv_sub(inv_add(r->if_before.raw, r->if_received.raw, &ovf), r->if_paid.raw,
-                           &ovf);
-    if (ovf)
-        return fail_invariant(w, "overflow while checking");
+    INV_SUB(cov, r->cov[STAGE_DEBT].raw, &others);
+    INV_SUB(w->account.raw, r->total.raw, &fb);
+    INV_ADD(fb, others, &fb);
+    INV_ADD(fb, r->unrealized_pnl.raw, &fb);
+    if (r->if_finite) {
+        INV_ADD(r->if_before.raw, r->if_received.raw, &if_after);
+        INV_SUB(if_after, r->if_paid.raw, &if_after);
+    }
     if (sum != r->total.raw)
         return fail_invariant(w, "loss.total != unforced + forced + fees");
     if (!w->legs_isolated && r->deficit.raw != (over > 0 ? over : 0))
@@ -109,7 +99,12 @@ static liq_status check_invariants(wf *w)
     if (w->pr->negative_balance.protection.v && (r->owed.raw > 0 || r->cov[STAGE_DEBT].raw > 0))
         return fail_invariant(w, "negative-balance protection promised, but the trader owes");
     return LIQ_OK;
+overflow:
+    return fail_invariant(w, "overflow while checking");
 }
+
+#undef INV_ADD
+#undef INV_SUB
 
 static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
 {
