@@ -80,6 +80,7 @@ typedef struct val {
      * same until Lua code runs again (see memo). */
     bool fixed;
     int idx;         /* V_TABLE, V_DECTABLE: where the stack holds it (0: nowhere yet) */
+    int up;          /* V_TABLE: upvalue up - 1 of the function holds it (0: not known) */
     const void *tp;  /* V_TABLE, V_DECTABLE: which table (lua_topointer) */
     union {
         int64_t i;
@@ -99,6 +100,12 @@ typedef struct memo {
     uint64_t gen;    /* 0: empty */
     const void *tp;  /* the table read (a field's instruction may read several) */
     val v;
+    /* OP_GETTABLE, OP_GETI: the key read under, an integer or a string's
+     * bytes (a register's key may differ from call to call) */
+    bool kstr;
+    uint8_t klen;
+    char key[23];
+    int64_t ki;
 } memo;
 
 /* One ctx field a run read, and its value then. A string is kept as a
@@ -423,6 +430,7 @@ static bool from_stack(run *r, val *v, bool fixed)
         v->kind = V_DEC;
         return hookdec_light_value(lua_touserdata(L, -1), &v->u.d);
     case LUA_TTABLE:
+        v->up = 0;
         v->tp = lua_topointer(L, -1);
         v->kind = v->tp == hookrt_dec_refs(L)->table ? V_DECTABLE : V_TABLE;
         v->idx = lua_gettop(L);
@@ -432,12 +440,22 @@ static bool from_stack(run *r, val *v, bool fixed)
     }
 }
 
-/* Make sure table value t is on the stack (a remembered dec table is
- * not): its index, or 0. */
+static bool push_fn(run *r);
+
+/* Make sure table value t is on the stack (a remembered dec table or
+ * upvalue table is not): its index, or 0. */
 static int table_at(run *r, val *t)
 {
     if (t->idx)
         return t->idx;
+    if (t->kind == V_TABLE && t->up) {
+        /* the upvalue it was read from, which no Lua code has changed */
+        if (!push_fn(r) || !lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, r->fn, t->up))
+            return 0;
+        if (lua_topointer(r->L, -1) != t->tp)
+            return 0;
+        return t->idx = lua_gettop(r->L);
+    }
     if (t->kind != V_DECTABLE || !lua_checkstack(r->L, 3))
         return 0;
     lua_rawgeti(r->L, LUA_REGISTRYINDEX, hookrt_dec_refs(r->L)->table_ref);
@@ -474,7 +492,11 @@ static bool upvalue(run *r, unsigned n, val *out)
 {
     if (!push_fn(r) || !lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, r->fn, (int)n + 1))
         return false;
-    return from_stack(r, out, true);
+    if (!from_stack(r, out, true))
+        return false;
+    if (out->kind == V_TABLE)
+        out->up = (int)n + 1;
+    return true;
 }
 
 static bool const_val(const hookfast_fn *f, unsigned j, val *out)
@@ -672,8 +694,9 @@ static bool dec_of(run *r, const val *x, val *out)
 
 /* An instruction reading a fixed value, from table tp (NULL: an upvalue
  * of the function): what it read last time from the same table when no
- * Lua code has run since. A table value is not remembered (it lives on
- * one run's stack); the dec table is, without its index. */
+ * Lua code has run since. A table value is remembered only where it can
+ * be found again (the dec table, a table an upvalue holds), without its
+ * place on the stack (it lives on one run's stack). */
 static bool remembered(hookfast_fn *f, run *r, size_t pc, const void *tp, val *out)
 {
     memo *m = &f->memo[pc];
@@ -685,13 +708,52 @@ static bool remembered(hookfast_fn *f, run *r, size_t pc, const void *tp, val *o
 
 static void remember(hookfast_fn *f, run *r, size_t pc, const void *tp, const val *v)
 {
-    if (!v->fixed || v->kind == V_TABLE)
+    if (!v->fixed || (v->kind == V_TABLE && !v->up))
         return;
     memo *m = &f->memo[pc];
     m->gen = r->gen;
     m->tp = tp;
     m->v = *v;
     m->v.idx = 0;
+}
+
+/* A table read under key k (an integer or a string) at pc: what it read
+ * from the same table under the same key when no Lua code has run since,
+ * whether or not the key is fixed (Deribit's PER_UNIT[ctx.market]).
+ * Only Lua code changes a table; a table value is not remembered. */
+static bool key_remembered(hookfast_fn *f, run *r, size_t pc, const void *tp, const val *k,
+                           val *out)
+{
+    memo *m = &f->memo[pc];
+    if (m->gen != r->gen || m->tp != tp)
+        return false;
+    if (k->kind == V_STR ? !m->kstr || m->klen != k->u.str.len ||
+                               memcmp(m->key, k->u.str.s, m->klen) != 0
+                         : m->kstr || m->ki != k->u.i)
+        return false;
+    *out = m->v;
+    return true;
+}
+
+static void key_remember(hookfast_fn *f, run *r, size_t pc, const void *tp, const val *k,
+                         const val *v)
+{
+    memo *m = &f->memo[pc];
+    if (v->kind == V_TABLE || (k->kind == V_STR && k->u.str.len > sizeof m->key)) {
+        m->gen = 0;
+        return;
+    }
+    m->gen = r->gen;
+    m->tp = tp;
+    m->v = *v;
+    m->v.idx = 0;
+    m->kstr = k->kind == V_STR;
+    if (m->kstr) {
+        m->klen = (uint8_t)k->u.str.len;
+        memcpy(m->key, k->u.str.s, m->klen);
+    } else {
+        m->ki = k->u.i;
+    }
 }
 
 /* The interpreter proper: true with the returned value in *ret, or false
@@ -774,23 +836,35 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
         }
         case OP_GETTABLE:
         case OP_GETI: {
-            int t = (reg[b].kind == V_TABLE || reg[b].kind == V_DECTABLE) ? table_at(r, &reg[b]) : 0;
-            if (!t || !lua_checkstack(L, 2))
+            if (reg[b].kind != V_TABLE && reg[b].kind != V_DECTABLE)
                 return false;
             bool fixed = reg[b].fixed;
+            const void *tp = reg[b].tp;
             if (GET_OP(i) == OP_GETI) {
-                lua_pushinteger(L, (lua_Integer)c);
-            } else if (reg[c].kind == V_STR) {
-                lua_pushlstring(L, reg[c].u.str.s, reg[c].u.str.len);
-                fixed = fixed && reg[c].fixed;
-            } else if (reg[c].kind == V_INT) {
-                lua_pushinteger(L, (lua_Integer)reg[c].u.i);
+                kv.kind = V_INT;
+                kv.u.i = (int64_t)c;
+            } else if (reg[c].kind == V_STR || reg[c].kind == V_INT) {
+                kv = reg[c];
                 fixed = fixed && reg[c].fixed;
             } else {
                 return false;
             }
-            if (!table_get(r, t, &reg[a], fixed))
+            if (key_remembered(f, r, pc - 1, tp, &kv, &tmp)) {
+                tmp.fixed = fixed;
+                reg[a] = tmp;
+                break;
+            }
+            int t = table_at(r, &reg[b]);
+            if (!t || !lua_checkstack(L, 2))
                 return false;
+            if (kv.kind == V_STR)
+                lua_pushlstring(L, kv.u.str.s, kv.u.str.len);
+            else
+                lua_pushinteger(L, (lua_Integer)kv.u.i);
+            if (!table_get(r, t, &tmp, fixed))
+                return false;
+            key_remember(f, r, pc - 1, tp, &kv, &tmp);
+            reg[a] = tmp;
             break;
         }
         /* An arithmetic instruction whose operands are not both numbers

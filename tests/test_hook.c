@@ -1356,6 +1356,30 @@ static void test_fast_hooks_remember_per_table(void **state)
     assert_same_both_ways(on, off, "read_upvalue", g, 2);
     assert_int_equal(hookrt_fast_runs(on), 10);
     assert_ret_dec_after(on, "read_global", g, "1.5");
+    /* a table read under a key from ctx (per_unit's PER_UNIT[ctx.side]):
+     * remembered per key, and read afresh once Lua changed the table */
+    liq_hook_field u[] = {
+        {.key = "side", .kind = LIQ_HF_STR, .str = "BTC"},
+        {.key = "size", .kind = LIQ_HF_DEC, .dec = D("2")},
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("1000")},
+        {.key = "rate", .kind = LIQ_HF_DEC, .dec = D("0.01")},
+        {.key = "level", .kind = LIQ_HF_STR, .str = "0.5"},
+    };
+    for (int k = 0; k < 3; k++) {
+        u[0].str = k == 1 ? "SOL" : "BTC";
+        u[1].dec = D(k == 2 ? "3" : "2");   /* a new size: run again, the key remembered */
+        assert_same_both_ways(on, off, "per_unit", u, 5);
+    }
+    uint64_t runs = hookrt_fast_runs(on);
+    assert_same_both_ways(on, off, "set_per_unit", u, 5);
+    assert_int_equal(hookrt_fast_runs(on), runs);   /* a table written: Lua's */
+    assert_same_both_ways(on, off, "per_unit", u, 5);
+    assert_int_equal(hookrt_fast_runs(on), runs + 1);
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(liq_hookrt_call(on, liq_hookrt_ref(on, "per_unit"), "per_unit", u, 5, &d),
+                     LIQ_OK);
+    assert_ret_dec(on, NULL, "1510");   /* 1000 x (0.01 + 3 x 0.5): the new rate */
+    liq_hookrt_ret_done(on);
     liq_hookrt_free(on);
     liq_hookrt_free(off);
 }

@@ -82,6 +82,12 @@ function many_strings(ctx)
   return dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S) + dec(S)
 end
 
+-- a field of per_unit's table another hook changes (through Lua)
+function set_per_unit(ctx)
+  PER_UNIT[ctx.side] = ctx.level
+  return 0
+end
+
 -- a global and an upvalue another hook changes (through Lua)
 function read_global(ctx)
   return dec(GLOBAL_RATE) * ctx.notional
