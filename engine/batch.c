@@ -305,6 +305,9 @@ static bool header_row(void *ud, const csvr_row *row)
             hr->ok = bad_key(hr->k, f->text, f->line, f->col, hr->d);
             continue;
         }
+        hr->h->all |= 1ull << key;
+        if (key == hr->k->name_key)
+            hr->h->id_col = (int)i;
         for (size_t j = 0; j < i; j++)
             if (hr->h->key[j] == key) {
                 liq_diags_add(hr->d, LIQ_SEV_ERROR, LIQ_EINPUT, hr->k->input, f->line, f->col,
@@ -320,7 +323,7 @@ bool batch_header_read(const batch_keys *k, const char *text, size_t len, long l
                        batch_header *h, liq_diags *d)
 {
     header_read hr = {k, h, d, true, false};
-    h->n = 0;
+    *h = (batch_header){.id_col = -1};
     if (!csvr_read_from(k->input, text, len, line, header_row, &hr, d))
         return false;
     if (!hr.seen) {
@@ -328,7 +331,7 @@ bool batch_header_read(const batch_keys *k, const char *text, size_t len, long l
                       "a CSV batch starts with a header naming each column's key");
         return false;
     }
-    return hr.ok;
+    return h->ok = hr.ok;
 }
 
 /* ------------------------------------------------------------------ */
@@ -800,26 +803,24 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
  * (batch_read below), which reads the line again and gives the loader's
  * message: a fast line never says anything itself. */
 
-/* A CSV record without quotes: the key of each of its non-empty fields
- * in *mask, and the column of its id (-1: none). False where the usual
- * way must read it (a field count the header does not have, a key twice:
- * size and position.size). */
-static bool csv_keys(const batch_keys *k, const batch_header *h, const csvr_span *sp, size_t n,
-                     uint64_t *mask, int *id_col)
+/* A CSV record without quotes: the keys of its non-empty fields in
+ * *mask, and the column of its id (-1: none). False where the usual way
+ * must read it (a field count the header does not have, a header it did
+ * not accept). */
+static bool csv_keys(const batch_header *h, const csvr_span *sp, size_t n, uint64_t *mask,
+                     int *id_col)
 {
-    if (n == 0 || n != h->n)
+    if (n == 0 || n != h->n || !h->ok)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        /* An empty field leaves the key as the base has it. */
-        if (sp[i].len == 0)
-            continue;
-        int key = h->key[i];
-        if (key < 0 || (*mask >> key & 1))
-            return false;
-        *mask |= 1ull << key;
-        if (key == k->name_key)
-            *id_col = (int)i;
-    }
+    *mask = h->all;
+    *id_col = h->id_col;
+    /* An empty field leaves the key as the base has it. */
+    for (size_t i = 0; i < n; i++)
+        if (sp[i].len == 0) {
+            *mask &= ~(1ull << h->key[i]);
+            if ((int)i == *id_col)
+                *id_col = -1;
+        }
     return true;
 }
 
@@ -899,6 +900,27 @@ static bool ndjson_fast(batch_reader *br, const char *text, size_t len, uint64_t
     return true;
 }
 
+/* The first space in [p, end), or end: eight bytes at a time where a
+ * word is little-endian (a mark is about eight bytes, where memchr is a
+ * call). */
+static const char *word_end(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (uint64_t x; end - p >= 8; p += 8) {
+        memcpy(&x, p, 8);
+        x ^= 0x2020202020202020ull;
+        /* A bit at each byte that was a space, exact up to the first
+         * (borrows reach only the bytes above it). */
+        uint64_t z = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (z)
+            return p + __builtin_ctzll(z) / 8;
+    }
+#endif
+    while (p < end && *p != ' ')
+        p++;
+    return p;
+}
+
 /* A mark path: the items of a JSON array, or marks separated by spaces
  * in one field (each at its own column, as add_list places them), each
  * through the rule of a mark. */
@@ -938,8 +960,7 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
                 p++;
             if (p == end)
                 break;
-            const char *sp = memchr(p, ' ', (size_t)(end - p));
-            size_t l = sp ? (size_t)(sp - p) : (size_t)(end - p);
+            size_t l = (size_t)(word_end(p, end) - p);
             m.col = v->col + (int)(p - v->text);
             if (n == MAX || !schema_rule_dec(&bk->rule, p, l, m, &br->pts[n]))
                 return false;
@@ -964,28 +985,30 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
  * false where it needs the loader (set_quick's cases, the same way).
  * Inlined in each reader's loop: a call per value cost ~20 instructions
  * of saved registers, as much as the rest of it. */
-static inline __attribute__((always_inline)) bool set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, const qval *v)
+static inline __attribute__((always_inline)) bool
+set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, int key, const char *text,
+          size_t len, int col, const jflat_item *items, size_t nitems)
 {
     const batch_keys *k = br->k;
-    const bkey *bk = &k->keys[v->key];
+    const bkey *bk = &k->keys[key];
     void *slot = (char *)&sc->r + bk->slot_off;
-    liq_mark m = {k->input, (int)br->line, v->col};
-    if (v->items && bk->quick != Q_MARKS)
+    liq_mark m = {k->input, (int)br->line, col};
+    if (items && bk->quick != Q_MARKS)
         return false;
     switch (bk->quick) {
     case Q_STR: {
         /* Text has no rule to check: the slot points at a copy. */
         pstr *p = slot;
-        p->v = (char *)(v->key == k->name_key ? br->id : keep(br, v->text, v->len));
+        p->v = (char *)(key == k->name_key ? br->id : keep(br, text, len));
         p->m = m;
         p->set = true;
         return true;
     }
     case Q_DEC:
-        return schema_rule_dec(&bk->rule, v->text, v->len, m, slot);
+        return schema_rule_dec(&bk->rule, text, len, m, slot);
     case Q_ENUM: {
         penum *p = slot;
-        if ((p->v = schema_enum_find(bk->f, v->text, v->len)) < 0)
+        if ((p->v = schema_enum_find(bk->f, text, len)) < 0)
             return false;
         p->m = m;
         p->set = true;
@@ -993,14 +1016,16 @@ static inline __attribute__((always_inline)) bool set_value(batch_reader *br, co
     }
     case Q_BOOL: {
         pbool *p = slot;
-        if (!schema_bool_find(v->text, v->len, &p->v))
+        if (!schema_bool_find(text, len, &p->v))
             return false;
         p->m = m;
         p->set = true;
         return true;
     }
-    case Q_MARKS:
-        return set_marks(br, t, sc, bk, v, slot);
+    case Q_MARKS: {
+        qval v = {key, text, len, col, items, nitems};
+        return set_marks(br, t, sc, bk, &v, slot);
+    }
     default:
         return false;
     }
@@ -1059,7 +1084,7 @@ static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, siz
     uint64_t mask = 0;
     int id_col = -1;
     const liq_scenario *t;
-    if (!csv_keys(br->k, h, sp, n, &mask, &id_col) || !(t = cached_for(br, mask)))
+    if (!csv_keys(h, sp, n, &mask, &id_col) || !(t = cached_for(br, mask)))
         return NULL;
     if (id_col >= 0)
         br->id = keep(br, sp[id_col].text, sp[id_col].len);
@@ -1069,8 +1094,7 @@ static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, siz
     for (size_t i = 0; i < n; i++) {
         if (sp[i].len == 0)
             continue;
-        qval v = {.key = h->key[i], .text = sp[i].text, .len = sp[i].len, .col = sp[i].col};
-        if (!set_value(br, t, sc, &v))
+        if (!set_value(br, t, sc, h->key[i], sp[i].text, sp[i].len, sp[i].col, NULL, 0))
             return fast_refused(br);
     }
     return fast_end(br, t, sc);
@@ -1091,9 +1115,11 @@ static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, 
     if (!br->id)
         default_id(br, br->line);
     liq_scenario *sc = fast_begin(br, t);
-    for (size_t i = 0; i < br->nq; i++)
-        if (!set_value(br, t, sc, &br->q[i]))
+    for (size_t i = 0; i < br->nq; i++) {
+        const qval *v = &br->q[i];
+        if (!set_value(br, t, sc, v->key, v->text, v->len, v->col, v->items, v->nitems))
             return fast_refused(br);
+    }
     return fast_end(br, t, sc);
 }
 

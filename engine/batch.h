@@ -40,10 +40,16 @@ int batch_key_find(const batch_keys *k, const char *name);
 /* Its dotted name ("position.size"). */
 const char *batch_key_name(const batch_keys *k, int key);
 
-/* A CSV input's header: the key of each column. */
+/* A CSV input's header: the key of each column; for a header that
+ * batch_header_read accepts (ok: every column a key, none twice), the
+ * keys of all the columns and the id's column (-1: none), which a line
+ * with no empty field sets. */
 typedef struct batch_header {
     int key[CSVR_MAX_FIELDS];
     size_t n;
+    bool ok;
+    uint64_t all;
+    int id_col;
 } batch_header;
 
 /* Read the header row (text, len bytes, starting on line). False with
