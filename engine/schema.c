@@ -226,8 +226,10 @@ static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file
 
 int schema_enum_find(const field *f, const char *text, size_t len)
 {
+    /* The first byte first: a batch matches an enum per line. */
     for (size_t i = 0; f->enum_vals[i]; i++)
-        if (strncmp(f->enum_vals[i], text, len) == 0 && f->enum_vals[i][len] == 0)
+        if ((len == 0 || f->enum_vals[i][0] == text[0]) &&
+            strncmp(f->enum_vals[i], text, len) == 0 && f->enum_vals[i][len] == 0)
             return (int)i;
     return -1;
 }
