@@ -107,9 +107,14 @@ struct liq_hookrt {
     char **paths;          /* loaded files, in load order */
     int npaths;
 
-    /* the pending return value: on the stack top, entered items above it;
-     * ret_dec: the value when it is a decimal or an integer */
+    /* the pending return value: on the stack top (once on_stack has put
+     * hook_fast.c's there), entered items above it; ret_dec: the value
+     * when it is a decimal or an integer */
     bool pending;
+    /* hook_fast.c's answer, not yet on the stack (fast_ret): pushed only
+     * for a reader that needs it there (hookfast_push) */
+    bool ret_unpushed;
+    hookfast_ret fast_ret;
     bool ret_is_dec;
     liq_dec ret_dec;
     int ref;
@@ -1376,10 +1381,14 @@ liq_status liq_hookrt_call(liq_hookrt *h, int ref, const char *hook_name,
      * be (hook_fast.c); no locale is read on that path. */
     if (df && df->fast && h->fast_state > 0 &&
         hookfast_run(h->L, df->fast, ref, h->lua_gen, fields, nfields, h->insn_limit,
-                     &h->ret_dec, &h->ret_is_dec)) {
+                     &h->fast_ret)) {
         h->fast_runs++;
         h->pending = true;
+        h->ret_unpushed = true;
         h->depth = 0;
+        h->ret_is_dec = h->fast_ret.type == LUA_TNUMBER || h->fast_ret.type == LUA_TLIGHTUSERDATA;
+        h->ret_dec = h->fast_ret.type == LUA_TNUMBER ? liq_dec_from_int(h->fast_ret.i)
+                                                     : h->fast_ret.d;
         return LIQ_OK;
     }
     locale_t prev = uselocale(h->c_locale);
@@ -1479,6 +1488,17 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const struct def *df,
 }
 
 /* ---- reading the return value -------------------------------------- */
+
+/* The pending value where the readers below look for it, the stack top:
+ * hook_fast.c's answer is put there only now, for the reader that needs
+ * it (liq_hookrt_ret_dec of the value itself does not). */
+static void on_stack(liq_hookrt *h)
+{
+    if (h->ret_unpushed) {
+        h->ret_unpushed = false;
+        hookfast_push(h->L, &h->fast_ret);
+    }
+}
 
 /* "key 'fee'", "item 2, key 'type'", "item 3.1", "return value" */
 static void describe(const liq_hookrt *h, const char *key, size_t item,
@@ -1605,6 +1625,7 @@ static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, li
         hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: no return value pending", h->hook);
         return LIQ_EHOOK;
     }
+    on_stack(h);
     h->cap_hit = h->str_hit = h->oom = false;
     if (protect(h, read_fn, r, true) != LUA_OK) {
         char why[64];
@@ -1661,6 +1682,7 @@ liq_status liq_hookrt_ret_str(liq_hookrt *h, const char *key, char *buf, size_t 
 
 size_t liq_hookrt_ret_len(liq_hookrt *h)
 {
+    on_stack(h);
     if (!h->pending || lua_type(h->L, -1) != LUA_TTABLE)
         return 0;
     return (size_t)lua_rawlen(h->L, -1);
@@ -1674,6 +1696,7 @@ liq_status liq_hookrt_ret_enter(liq_hookrt *h, size_t i, liq_diags *d)
         hook_diag(d, LIQ_EHOOK, NULL, 0, "hook %s: no return value pending", h->hook);
         return LIQ_EHOOK;
     }
+    on_stack(h);
     if (lua_type(L, -1) != LUA_TTABLE) {
         snprintf(why, sizeof why, "expected a list, got %s", luaL_typename(L, -1));
         return ret_fail(h, NULL, 0, why, d);
@@ -1704,7 +1727,9 @@ void liq_hookrt_ret_done(liq_hookrt *h)
 {
     if (!h)
         return;
-    lua_settop(h->L, 0);
+    if (lua_gettop(h->L) != 0)
+        lua_settop(h->L, 0);
     h->pending = false;
+    h->ret_unpushed = false;
     h->depth = 0;
 }

@@ -229,17 +229,27 @@ typedef struct hookfast_fn hookfast_fn;
  * ENOMEM. Caller owns the result; free with hookfast_free. */
 hookfast_fn *hookfast_study(lua_State *L);
 void hookfast_free(hookfast_fn *f);
+/* A value hookfast_run returns: nil, a boolean, an integer or a small
+ * decimal (the Lua type it has: LUA_TNIL, LUA_TBOOLEAN, LUA_TNUMBER,
+ * LUA_TLIGHTUSERDATA). */
+typedef struct hookfast_ret {
+    int type;
+    bool b;
+    int64_t i;
+    liq_dec d;
+} hookfast_ret;
 /* Evaluate f (the function registry reference ref) as fn(ctx) on fields,
  * gen being the runtime's count of times Lua code ran (values read from
  * upvalues and their tables are remembered while it stays the same),
  * when that can be done exactly without Lua and within budget units: then
- * pushes the return value (nil, a boolean, an integer or a small
- * decimal), sets *is_dec and *dec for a decimal or an integer, and
- * returns true. Otherwise returns false, the stack and the state as they
- * were: the caller calls the function through Lua. */
+ * sets *ret to the return value and returns true, the stack as it was
+ * (hookfast_push puts the value there, for a reader that needs it).
+ * Otherwise returns false, the stack and the state as they were: the
+ * caller calls the function through Lua. */
 bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
-                  const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
-                  bool *is_dec);
+                  const liq_hook_field *fields, size_t n, uint64_t budget, hookfast_ret *ret);
+/* Push v as Lua holds it (a decimal as its light userdata). */
+void hookfast_push(lua_State *L, const hookfast_ret *v);
 /* How many of f's calls were answered from a remembered answer. */
 uint64_t hookfast_recalled(const hookfast_fn *f);
 /* Tests: turn hook_fast.c off (every call then goes through Lua) or on

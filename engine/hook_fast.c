@@ -1070,9 +1070,18 @@ static bool memo_on(hookfast_fn *f)
     return true;
 }
 
+void hookfast_push(lua_State *L, const hookfast_ret *v)
+{
+    switch (v->type) {
+    case LUA_TBOOLEAN: lua_pushboolean(L, v->b); break;
+    case LUA_TNUMBER: lua_pushinteger(L, (lua_Integer)v->i); break;
+    case LUA_TLIGHTUSERDATA: liq_hookdec_push(L, v->d); break;   /* light: nothing to allocate */
+    default: lua_pushnil(L); break;
+    }
+}
+
 bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
-                  const liq_hook_field *fields, size_t n, uint64_t budget, liq_dec *dec,
-                  bool *is_dec)
+                  const liq_hook_field *fields, size_t n, uint64_t budget, hookfast_ret *ret)
 {
     if (!f->ever && f->misses >= HOOKFAST_MISSES)
         return false;
@@ -1104,19 +1113,19 @@ bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
             keep_answer(f, &r, &v);
     }
     if (ok) {
-        *is_dec = false;
         switch (v.kind) {
-        case V_NIL: lua_pushnil(L); break;
-        case V_FALSE: case V_TRUE: lua_pushboolean(L, v.kind == V_TRUE); break;
+        case V_NIL: ret->type = LUA_TNIL; break;
+        case V_FALSE: case V_TRUE:
+            ret->type = LUA_TBOOLEAN;
+            ret->b = v.kind == V_TRUE;
+            break;
         case V_INT:
-            lua_pushinteger(L, (lua_Integer)v.u.i);
-            *dec = liq_dec_from_int(v.u.i);
-            *is_dec = true;
+            ret->type = LUA_TNUMBER;
+            ret->i = v.u.i;
             break;
         case V_DEC:
-            liq_hookdec_push(L, v.u.d);   /* light: nothing to allocate */
-            *dec = v.u.d;
-            *is_dec = true;
+            ret->type = LUA_TLIGHTUSERDATA;
+            ret->d = v.u.d;
             break;
         default: ok = false; break;   /* a string (kept by Lua only), a table, ctx */
         }

@@ -1244,6 +1244,20 @@ static void assert_same_both_ways(liq_hookrt *on, liq_hookrt *off, const char *f
         liq_dec_format(v1, t1);
         liq_dec_format(v2, t2);
         assert_string_equal(t1, t2);
+        /* read as a string and as a list too (readers of the Lua stack,
+         * where hook_fast.c's answer is put only for them) */
+        char b1[64] = "", b2[64] = "";
+        liq_diags e1 = LIQ_DIAGS_INIT, e2 = LIQ_DIAGS_INIT;
+        assert_int_equal(liq_hookrt_ret_str(on, NULL, b1, sizeof b1, &p1, &e1),
+                         liq_hookrt_ret_str(off, NULL, b2, sizeof b2, &p2, &e2));
+        assert_int_equal(p1, p2);
+        assert_string_equal(b1, b2);
+        assert_int_equal(e1.n, e2.n);
+        for (size_t i = 0; i < e1.n; i++)
+            assert_string_equal(e1.items[i].msg, e2.items[i].msg);
+        assert_int_equal(liq_hookrt_ret_len(on), liq_hookrt_ret_len(off));
+        liq_diags_free(&e1);
+        liq_diags_free(&e2);
     }
     liq_hookrt_ret_done(on);
     liq_hookrt_ret_done(off);
