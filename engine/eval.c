@@ -437,8 +437,6 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         st = w.c.st;
     }
     size_t tier = 0;
-    liq_dec lp = LIQ_DEC_ZERO;
-    bool has_lp = false;
     if (st == LIQ_OK) {
         r->contract = w.ctype;
         r->mode = w.mode;
@@ -455,22 +453,15 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     }
     w.doing = "finding the liquidation price at entry";
     if (st == LIQ_OK)
-        st = wf_liq_price(&w, w.size, wf_margin_coll(&w, w.collateral), &has_lp, &lp, NULL);
+        st = wf_open_prices(&w);
     if (st == LIQ_OK) {
-        r->has_lp = has_lp;
-        r->liquidation_price = lp;
-        r->has_bp = wf_bankruptcy_price(&w, w.size, w.collateral, &r->bankruptcy_price);
-        w.has_lp = has_lp;
-        w.lp = lp;
-        w.has_bp = r->has_bp;
-        w.bp = r->bankruptcy_price;
-        w.bp_known = true;
-        w.bp_size = w.size;
-        w.bp_coll = w.collateral;
-        st = w.c.st;
+        r->has_lp = w.has_lp;
+        r->liquidation_price = w.lp;
+        r->has_bp = w.has_bp;
+        r->bankruptcy_price = w.bp;
     }
     if (st == LIQ_OK && r->explain && !r->quiet)
-        trace_entry(&w, lp, has_lp, tier);
+        trace_entry(&w, w.lp, w.has_lp, tier);
 
     wf_close cl;
     w.doing = "walking the mark path";

@@ -90,6 +90,17 @@ WF_INLINE size_t entry_tier(wf *w, liq_dec size)
     return tier_of(w, en_fill(w, size));
 }
 
+/* Both, with one look at the entry state: the notional into *n. */
+WF_INLINE size_t entry_state(wf *w, liq_dec size, liq_dec *n)
+{
+    if (en_hit(w, size)) {
+        *n = w->en_notional;
+        return w->en_tier;
+    }
+    *n = en_fill(w, size);
+    return tier_of(w, *n);
+}
+
 liq_dec wf_entry_notional(wf *w, liq_dec size)
 {
     return entry_notional(w, size);
@@ -148,36 +159,57 @@ static const char *side_name(const wf *w)
     return w->sgn > 0 ? "long" : "short";
 }
 
-liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
+/* The hook's maintenance margin (wf_mm under a maintenance_margin hook). */
+static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm,
+                            size_t *tier);
+
+/* wf_mm, inlined into wf_mm_entry: at the entry price the notional and
+ * tier are the entry state's. */
+WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
 {
     const p_maint *m = &w->pr->margin.maintenance;
-    bool hooked = wf_hooked(w, HOOK_MM), on_entry = m->base.v == MMBASE_ENTRY;
-    if (!hooked) {
-        /* The notional the rate applies to: at entry (margin.maintenance.
-         * base: entry, or a price that is the entry), else at px. The tier
-         * follows the notional at the tested price only where the venue
-         * re-brackets (Binance); otherwise the position's tier is the one
-         * it opened in, as the closed-form liquidation price assumes. At
-         * the entry price both are the entry's, kept (en_tier). */
-        liq_dec base;
-        size_t t;
-        if (on_entry || d_eq(px, w->entry)) {
-            base = entry_notional(w, size);
-            t = entry_tier(w, size);
-        } else {
-            base = notional_of(w, size, px);
-            t = m->rebracket.v ? tier_of(w, base) : entry_tier(w, size);
-        }
-        if (tier)
-            *tier = t;
-        /* A tier's deduction is a discount on the rate, never a credit:
-         * below the tier's own floor (a notional that fell after the tier
-         * was chosen) the requirement is zero, not negative (lint flags
-         * tables whose deduction exceeds their floor's requirement). */
-        liq_dec fee = fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
-        *mm = liq_dec_max(table_mm_on(w, base, t, fee), LIQ_DEC_ZERO);
-        return w->c.st;
+    if (wf_hooked(w, HOOK_MM))
+        return mm_hooked(w, size, coll, px, mm, tier);
+    /* The notional the rate applies to: at entry (margin.maintenance.
+     * base: entry, or a price that is the entry), else at px. The tier
+     * follows the notional at the tested price only where the venue
+     * re-brackets (Binance); otherwise the position's tier is the one it
+     * opened in, as the closed-form liquidation price assumes. At the
+     * entry price both are the entry's, kept (en_tier). */
+    liq_dec base;
+    size_t t;
+    if (m->base.v == MMBASE_ENTRY || d_eq(px, w->entry)) {
+        t = entry_state(w, size, &base);
+    } else {
+        base = notional_of(w, size, px);
+        t = m->rebracket.v ? tier_of(w, base) : entry_tier(w, size);
     }
+    if (tier)
+        *tier = t;
+    /* A tier's deduction is a discount on the rate, never a credit: below
+     * the tier's own floor (a notional that fell after the tier was
+     * chosen) the requirement is zero, not negative (lint flags tables
+     * whose deduction exceeds their floor's requirement). */
+    liq_dec fee = fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
+    *mm = liq_dec_max(table_mm_on(w, base, t, fee), LIQ_DEC_ZERO);
+    return w->c.st;
+}
+
+liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
+{
+    return mm_of(w, size, coll, px, mm, tier);
+}
+
+liq_status wf_mm_entry(wf *w, liq_dec *mm, size_t *tier)
+{
+    return mm_of(w, w->size, w->collateral, w->entry, mm, tier);
+}
+
+static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm,
+                            size_t *tier)
+{
+    const p_maint *m = &w->pr->margin.maintenance;
+    bool on_entry = m->base.v == MMBASE_ENTRY;
     /* The hook sees the notional at px and at entry, and the tier of the
      * one the venue brackets by. */
     liq_dec notional = d_eq(px, w->entry) ? entry_notional(w, size) : notional_of(w, size, px);
@@ -225,7 +257,8 @@ liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, siz
 
 /* Closed form of equity(P) = MM(P) for the table model with tier t.
  * Returns false when no price satisfies it (never liquidated). */
-WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm, liq_dec *out)
+WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm,
+                           const liq_dec *se_known, liq_dec *out)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
@@ -251,7 +284,9 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
     if ((m->base.v == MMBASE_ENTRY && !zero_mm) || (zero_mm && !at_bp)) {
         /* MM is a constant M: linear P = E - sgn*(C - M)/S;
          * inverse P = Q / (Q/E + sgn*(C - M)). */
-        liq_dec M = zero_mm ? LIQ_DEC_ZERO : table_mm(w, size, w->entry, t, fee);
+        liq_dec M = zero_mm ? LIQ_DEC_ZERO
+                  : se_known ? table_mm_on(w, *se_known, t, fee)
+                             : table_mm(w, size, w->entry, t, fee);
         liq_dec slack = d_zero(M) ? coll : c_sub(&w->c, coll, M);
         if (w->ctype == CT_LINEAR) {
             liq_dec move = c_divr(&w->c, slack, q, LIQ_ROUND_FLOOR);
@@ -269,7 +304,7 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
         /* long:  P = (S*E - C - d) / (S*(1 - r))
          * short: P = (S*E + C + d) / (S*(1 + r)) */
         /* q x entry is the entry notional (q is size x contract size) */
-        liq_dec se = entry_notional(w, size);
+        liq_dec se = se_known ? *se_known : entry_notional(w, size);
         liq_dec cd = c_add(&w->c, coll, ded);
         num = w->sgn > 0 ? c_sub(&w->c, se, cd) : c_add(&w->c, se, cd);
         den = c_mul(&w->c, q, w->sgn > 0 ? c_sub(&w->c, one, rate) : c_add(&w->c, one, rate));
@@ -287,13 +322,18 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
     return d_pos(*out);
 }
 
-bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
+WF_INLINE bool bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
 {
     liq_dec raw;
-    if (!solve_table(w, size, coll, 0, true, &raw))
+    if (!solve_table(w, size, coll, 0, true, NULL, &raw))
         return false;
     *bp = wf_round_price(w, raw, 0);
     return w->c.st == LIQ_OK;
+}
+
+bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
+{
+    return bankruptcy_price(w, size, coll, bp);
 }
 
 /* f(P) = equity(P) - MM(P); liquidated where f <= 0. */
@@ -661,7 +701,8 @@ static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
  * 5% tier's requirement near 3,429.) */
 WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
 {
-    size_t n = root_ntiers(w->pr), t = entry_tier(w, size);
+    liq_dec se;
+    size_t n = root_ntiers(w->pr), t = entry_state(w, size, &se);
     /* Which way the tiers go as the price moves against the position: a
      * linear long's notional falls with the price, an inverse long's
      * (Q / P) rises; a short the other way round. */
@@ -670,7 +711,7 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
     for (size_t i = 0; i < n && w->c.st == LIQ_OK; i++) {
         liq_dec raw;
         *tier = t;
-        if (solve_table(w, size, coll, t, false, &raw)) {
+        if (solve_table(w, size, coll, t, false, &se, &raw)) {
             size_t at = tier_of(w, notional_of(w, size, raw));
             bool before = up ? at < t : at > t;
             if (at == t || (before && i == 0)) {
@@ -708,8 +749,9 @@ static liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach 
         if (tier)
             *tier = t;
     } else {
-        size_t t = entry_tier(w, size);
-        *has = solve_table(w, size, coll, t, false, &raw);
+        liq_dec se;
+        size_t t = entry_state(w, size, &se);
+        *has = solve_table(w, size, coll, t, false, &se, &raw);
         if (tier)
             *tier = t;
     }
@@ -721,6 +763,23 @@ static liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach 
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
 {
     return solve_price(w, size, coll, NULL, has, lp, tier);
+}
+
+liq_status wf_open_prices(wf *w)
+{
+    liq_status st = solve_price(w, w->size, wf_margin_coll(w, w->collateral), NULL, &w->has_lp,
+                                &w->lp, NULL);
+    if (st != LIQ_OK)
+        return st;
+    if (!w->has_lp)
+        w->lp = LIQ_DEC_ZERO;
+    w->has_bp = bankruptcy_price(w, w->size, w->collateral, &w->bp);
+    if (!w->has_bp)
+        w->bp = LIQ_DEC_ZERO;
+    w->bp_known = true;
+    w->bp_size = w->size;
+    w->bp_coll = w->collateral;
+    return w->c.st;
 }
 
 liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,

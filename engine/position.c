@@ -45,7 +45,7 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
  * an order: evaluated. */
 static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
 {
-    liq_status st = wf_mm(w, w->size, w->collateral, w->entry, &w->entry_mm, &w->entry_tier);
+    liq_status st = wf_mm_entry(w, &w->entry_mm, &w->entry_tier);
     /* The hooked solver's probe at entry (a table's margin is no call). */
     w->entry_mm_for.set = st == LIQ_OK && wf_hooked(w, HOOK_MM);
     if (w->entry_mm_for.set) {
@@ -68,7 +68,9 @@ static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname
     return LIQ_OK;
 }
 
-liq_status wf_open(wf *w, const wf_order *o)
+/* wf_open's body, inlined into wf_position so that the scenario's order
+ * is read where it lies, not first copied into a wf_order. */
+WF_INLINE liq_status open_order(wf *w, const wf_order *o)
 {
     const p_root *pr = w->pr;
     char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
@@ -262,6 +264,11 @@ liq_status wf_open(wf *w, const wf_order *o)
     return opens_liquidatable(w, o, mname);
 }
 
+liq_status wf_open(wf *w, const wf_order *o)
+{
+    return open_order(w, o);
+}
+
 liq_status wf_position(wf *w)
 {
     const s_position *sp = w->sp;
@@ -286,5 +293,5 @@ liq_status wf_position(wf *w)
         .lev_m = sp->leverage.set ? sp->leverage.m : sp->margin.m,
         .extra_m = sp->extra_margin.m,
     };
-    return wf_open(w, &o);
+    return open_order(w, &o);
 }
