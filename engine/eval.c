@@ -207,7 +207,7 @@ void eval_fail_calc(wf *w, liq_status st)
                       w->pr->name.v);
 }
 
-void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
+WF_INLINE void use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
 {
     pcol_pick k = wf_use_columns(w, col);
     liq_result *r = w->r;
@@ -217,6 +217,11 @@ void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
     char note[300];
     if (!r->quiet && pcol_note(&k, w->p->r.venue.v, note, sizeof note))
         result_warn(r, "%s", note);
+}
+
+void eval_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
+{
+    use_columns(w, col);
 }
 
 liq_status eval_settle(wf *w, const wf_close *cl)
@@ -407,7 +412,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
         result_warn(r, "%s", mm.note);
     w.fee_mode = (liq_round)pr->rounding.fee.v;
     w.amount_mode = (liq_round)pr->rounding.amount.v;
-    eval_use_columns(&w, s->legs[0].col);
+    use_columns(&w, s->legs[0].col);
     w.funding = s->legs[0].funding;
     r->has_funding = w.funding != NULL;
     if (pr->interest.prov.present)   /* most policies charge none: skip the call */

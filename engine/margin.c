@@ -543,8 +543,11 @@ static bool likely_beyond(wf *w, liq_dec size, liq_dec coll, liq_dec fe, const w
     return c.st != LIQ_OK || d_gt(guess, reach->hi);
 }
 
-static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
-                               liq_dec *out)
+/* Out of line: the table solvers below are inlined into each caller, and
+ * a hook's bisection is the rare path beside them. */
+__attribute__((noinline)) static liq_status solve_hooked(wf *w, liq_dec size, liq_dec coll,
+                                                          const wf_reach *reach, bool *has,
+                                                          liq_dec *out)
 {
     liq_dec f, good = w->entry, bad;
     liq_status st;
@@ -731,8 +734,8 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
     return false;
 }
 
-static liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
-                              liq_dec *lp, size_t *tier)
+WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
+                                 liq_dec *lp, size_t *tier)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     liq_dec raw;

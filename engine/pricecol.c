@@ -3,6 +3,9 @@
  * (pricecol.h), made once per evaluation or replay so that `eval` and
  * `replay` read the same columns for the same policy.
  *
+ * (pcol_choose itself is inline in pricecol.h: an evaluation makes the
+ * choice once, and the call cost as much as the choice.)
+ *
  * A missing column of the venue's own price is a stand-in with a note,
  * not a refusal: every shipped scenario is a path of one price, which is
  * read as the venue's price as it always was; a path that names several
@@ -14,25 +17,6 @@
 #include <stdio.h>
 
 const char *const pcol_names[PCOL_COUNT] = {"mark", "oracle", "index", "last"};
-
-pcol_pick pcol_choose(int wanted, bool fill_at_trigger, const bool have[PCOL_COUNT])
-{
-    static const int stand_in_order[PCOL_COUNT] = {PCOL_MARK, PCOL_INDEX, PCOL_ORACLE, PCOL_LAST};
-    pcol_pick k = {.wanted = wanted, .trigger = wanted};
-    size_t n = 0;
-    for (int c = 0; c < PCOL_COUNT; c++)
-        n += have[c];
-    k.several = n > 1;
-    if (wanted < 0 || wanted >= PCOL_COUNT || !have[wanted]) {
-        k.stand_in = true;
-        k.trigger = PCOL_MARK;
-        for (int i = PCOL_COUNT - 1; i >= 0; i--)
-            if (have[stand_in_order[i]])
-                k.trigger = stand_in_order[i];
-    }
-    k.fill = have[PCOL_LAST] && !fill_at_trigger ? PCOL_LAST : k.trigger;
-    return k;
-}
 
 const char *pcol_note(const pcol_pick *k, const char *venue, char *buf, size_t cap)
 {

@@ -36,7 +36,24 @@ typedef struct pcol_pick {
  * (reference prices before a traded one), as a stand-in the result says
  * in a note. The fill: `last` when present and fill_at_trigger is false
  * (liquidation.fill_price: last), else the trigger column. */
-pcol_pick pcol_choose(int wanted, bool fill_at_trigger, const bool have[PCOL_COUNT]);
+static inline pcol_pick pcol_choose(int wanted, bool fill_at_trigger, const bool have[PCOL_COUNT])
+{
+    static const int stand_in_order[PCOL_COUNT] = {PCOL_MARK, PCOL_INDEX, PCOL_ORACLE, PCOL_LAST};
+    pcol_pick k = {.wanted = wanted, .trigger = wanted};
+    size_t n = 0;
+    for (int c = 0; c < PCOL_COUNT; c++)
+        n += have[c];
+    k.several = n > 1;
+    if (wanted < 0 || wanted >= PCOL_COUNT || !have[wanted]) {
+        k.stand_in = true;
+        k.trigger = PCOL_MARK;
+        for (int i = PCOL_COUNT - 1; i >= 0; i--)
+            if (have[stand_in_order[i]])
+                k.trigger = stand_in_order[i];
+    }
+    k.fill = have[PCOL_LAST] && !fill_at_trigger ? PCOL_LAST : k.trigger;
+    return k;
+}
 
 /* The note a result carries for a pick (NULL when the path has one
  * column and the venue's price is that column: nothing to say). Writes

@@ -121,20 +121,6 @@ liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool
     return w->c.st;
 }
 
-pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
-{
-    bool have[PCOL_COUNT];
-    for (int c = 0; c < PCOL_COUNT; c++)
-        have[c] = col[c] != NULL;
-    have[PCOL_MARK] = true;
-    w->cols = pcol_choose(w->pr->trigger.price.v,
-                          w->pr->liquidation.fill_price.v == FILLPX_TRIGGER, have);
-    w->px = col[w->cols.trigger];
-    w->fill_px = w->cols.fill != w->cols.trigger ? col[w->cols.fill] : NULL;
-    w->oracle_px = col[PCOL_ORACLE];
-    return w->cols;
-}
-
 liq_dec wf_funding_payment(wf *w, liq_dec size, liq_dec px, liq_dec rate)
 {
     liq_dec pay = c_mul(&w->c, wf_notional(w, size, px), rate);

@@ -297,8 +297,21 @@ liq_status wf_walk(wf *w, wf_close *out);
  * always set) for its policy's trigger.price: px the venue's price,
  * fill_px the traded one. Shared by eval.c, account.c and replay.c, so
  * that the same path means the same prices to all three. Returns the
- * pick (also in w->cols). */
-pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT]);
+ * pick (also in w->cols). Inline: an evaluation chooses once, and the
+ * call cost as much as the choice. */
+static inline pcol_pick wf_use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
+{
+    bool have[PCOL_COUNT];
+    for (int c = 0; c < PCOL_COUNT; c++)
+        have[c] = col[c] != NULL;
+    have[PCOL_MARK] = true;
+    w->cols = pcol_choose(w->pr->trigger.price.v,
+                          w->pr->liquidation.fill_price.v == FILLPX_TRIGGER, have);
+    w->px = col[w->cols.trigger];
+    w->fill_px = w->cols.fill != w->cols.trigger ? col[w->cols.fill] : NULL;
+    w->oracle_px = col[PCOL_ORACLE];
+    return w->cols;
+}
 /* What a position of `size` pays at a funding tick of `rate`, valued at
  * the venue's price px: sign x notional x rate (longs pay a positive
  * rate), at the venue's amount precision; negative when it receives.
