@@ -20,21 +20,9 @@
 
 #include <string.h>
 
-WF_INLINE liq_dec units(wf *w, liq_dec size)
-{
-    return wf_units(w, size);
-}
-
-/* wf_notional, inlined into this file's solvers (one multiply: the call
- * and its 128-bit arguments cost as much). */
-WF_INLINE liq_dec notional_of(wf *w, liq_dec size, liq_dec px)
-{
-    return wf_notional_inline(w, size, px);
-}
-
 liq_dec wf_notional(wf *w, liq_dec size, liq_dec px)
 {
-    return notional_of(w, size, px);
+    return wf_notional_inline(w, size, px);
 }
 
 /* The first tier whose cap the notional does not pass (the last when it
@@ -66,7 +54,7 @@ WF_INLINE bool en_hit(const wf *w, liq_dec size)
  * the one held: its notional, and the tier that notional falls in. */
 static liq_dec en_fill(wf *w, liq_dec size)
 {
-    liq_dec n = notional_of(w, size, w->entry);
+    liq_dec n = wf_notional_inline(w, size, w->entry);
     if (w->c.st == LIQ_OK) {
         w->en_known = true;
         w->en_size = size;
@@ -139,7 +127,7 @@ static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t, liq_dec fee)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     return table_mm_on(w, m->base.v == MMBASE_ENTRY ? entry_notional(w, size)
-                                                    : notional_of(w, size, px), t, fee);
+                                                    : wf_notional_inline(w, size, px), t, fee);
 }
 
 liq_dec wf_close_fee(wf *w, liq_dec size, liq_dec coll)
@@ -181,7 +169,7 @@ WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_de
     if (m->base.v == MMBASE_ENTRY || d_eq(px, w->entry)) {
         t = entry_state(w, size, &base);
     } else {
-        base = notional_of(w, size, px);
+        base = wf_notional_inline(w, size, px);
         t = m->rebracket.v ? tier_of(w, base) : entry_tier(w, size);
     }
     if (tier)
@@ -212,7 +200,8 @@ static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_d
     bool on_entry = m->base.v == MMBASE_ENTRY;
     /* The hook sees the notional at px and at entry, and the tier of the
      * one the venue brackets by. */
-    liq_dec notional = d_eq(px, w->entry) ? entry_notional(w, size) : notional_of(w, size, px);
+    liq_dec notional = d_eq(px, w->entry) ? entry_notional(w, size)
+                                          : wf_notional_inline(w, size, px);
     liq_dec entry_notional_v = entry_notional(w, size);
     bool at_px = !on_entry && m->rebracket.v;
     size_t t = at_px ? tier_of(w, notional) : entry_tier(w, size);
@@ -276,7 +265,7 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
                      ? tier->rate.v : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
     liq_dec ded = zero_mm ? LIQ_DEC_ZERO
                 : d_zero(fee) ? tier->deduction.v : c_sub(&w->c, tier->deduction.v, fee);
-    liq_dec q = units(w, size);
+    liq_dec q = wf_units(w, size);
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
@@ -532,7 +521,7 @@ static bool likely_beyond(wf *w, liq_dec size, liq_dec coll, liq_dec fe, const w
     if (w->ctype != CT_LINEAR)
         return true;
     calc c = {LIQ_OK, NULL};
-    liq_dec q = units(w, size);
+    liq_dec q = wf_units(w, size);
     liq_dec guess;
     if (w->sgn > 0) {
         guess = c_sub(&c, w->entry, c_div(&c, fe, q));
@@ -675,7 +664,7 @@ __attribute__((noinline)) static liq_status solve_hooked(wf *w, liq_dec size, li
 static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
 {
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
-    liq_dec q = units(w, size);
+    liq_dec q = wf_units(w, size);
     return w->ctype == CT_LINEAR ? c_divr(&w->c, n, q, dir) : c_divr(&w->c, q, n, dir);
 }
 
@@ -715,7 +704,7 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
         liq_dec raw;
         *tier = t;
         if (solve_table(w, size, coll, t, false, &se, &raw)) {
-            size_t at = tier_of(w, notional_of(w, size, raw));
+            size_t at = tier_of(w, wf_notional_inline(w, size, raw));
             bool before = up ? at < t : at > t;
             if (at == t || (before && i == 0)) {
                 *out = raw;

@@ -43,7 +43,7 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
  * trigger comparison. The maintenance margin at entry is kept for the
  * result. An existing position is a state the venue's tests build, not
  * an order: evaluated. */
-static liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
+WF_INLINE liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
 {
     liq_status st = wf_mm_entry(w, &w->entry_mm, &w->entry_tier);
     /* The hooked solver's probe at entry (a table's margin is no call). */
@@ -79,10 +79,10 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
     w->sgn = o->side;
     w->ctype = pr->contract.type.v;
     w->csize = pr->contract.contract_size.v;
+    w->csize_one = d_eq(w->csize, c_int(1));
     w->entry = o->entry;
-    w->size_m = o->size_m;
-    w->coll_m = o->coll_m;
-    w->lev_m = o->lev_m;
+    w->size_m = *o->size_m;
+    w->lev_m = *o->lev_m;
     w->conv = c_int(1);
     w->refused = false;
 
@@ -225,13 +225,13 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
      * position's collateral is its margin plus that, and the account
      * must hold both. */
     if (d_lt(coll, w->im))
-        return input_err(w, o->coll_m,
+        return input_err(w, *o->coll_m,
                          w->mode == MODE_ISOLATED
                              ? "account.collateral: %s is less than the position's initial margin %s"
                              : "account.collateral: %s does not cover the initial margin %s",
                          dstr(coll, b1), dstr(w->im, b2));
     if (w->mode == MODE_ISOLATED && d_pos(extra) && d_lt(coll, c_add(&w->c, w->im, extra)))
-        return input_err(w, o->extra_m,
+        return input_err(w, *o->extra_m,
                          "position.extra_margin: the account's %s does not cover the initial "
                          "margin %s plus the extra margin %s",
                          dstr(coll, b1), dstr(w->im, b2), dstr(extra, (char[LIQ_DEC_STRLEN]){0}));
@@ -243,7 +243,7 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
         w->account = c_add(&w->c, coll, extra);
     }
     if (!d_pos(w->collateral))
-        return input_err(w, o->extra_m, "position.extra_margin: leaves no margin (collateral %s)",
+        return input_err(w, *o->extra_m, "position.extra_margin: leaves no margin (collateral %s)",
                          dstr(w->collateral, b1));
     if (mode_changed) {
         /* Say exactly what changed: which amount is now at risk. */
@@ -288,10 +288,10 @@ liq_status wf_position(wf *w)
         .collateral = sa->collateral.v,
         .mode = sa->mode.v,
         .existing = sp->existing.v,
-        .size_m = sp->size.set ? sp->size.m : sp->notional.m,
-        .coll_m = sa->collateral.m,
-        .lev_m = sp->leverage.set ? sp->leverage.m : sp->margin.m,
-        .extra_m = sp->extra_margin.m,
+        .size_m = sp->size.set ? &sp->size.m : &sp->notional.m,
+        .coll_m = &sa->collateral.m,
+        .lev_m = sp->leverage.set ? &sp->leverage.m : &sp->margin.m,
+        .extra_m = &sp->extra_margin.m,
     };
     return open_order(w, &o);
 }

@@ -831,7 +831,7 @@ static liq_status setup(rp *r)
                 o.collateral = cassets_value(r, (size_t)ca);
         }
         liq_mark at = {b->path ? b->path : "book", 0, 0};
-        o.size_m = o.coll_m = o.lev_m = o.extra_m = at;
+        o.size_m = o.coll_m = o.lev_m = o.extra_m = &at;
         r->side[i] = b->side[i];
         if (!r->side[i]) {
             /* Flat after netting: only its cash takes part. */

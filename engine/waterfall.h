@@ -76,6 +76,7 @@ typedef struct wf {
     int ctype;               /* CT_LINEAR / CT_INVERSE */
     int mode;                /* MODE_*, as evaluated */
     bool converted;
+    bool csize_one;          /* csize is 1 (most linear contracts): units need no multiply */
     /* Prices at the opening state, computed once by eval.c and reused by
      * the walk until a partial slice changes size or collateral. */
     bool has_lp, has_bp;      /* lp, bp (in the tail below) hold */
@@ -127,7 +128,7 @@ typedef struct wf {
     liq_dec collateral;      /* at risk: isolated margin or cross balance */
     liq_dec account;         /* the whole account */
     liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
-    liq_mark coll_m, size_m, lev_m;
+    liq_mark size_m, lev_m;  /* where the order's size and leverage were written */
     /* Prices at the opening state, computed once by eval.c and reused by
      * the walk until a partial slice changes size or collateral. */
     liq_dec lp, bp;
@@ -169,7 +170,9 @@ typedef struct wf_order {
     liq_dec collateral;      /* the account's */
     int mode;                /* MODE_* requested */
     bool existing;           /* a state, not an order: order limits not checked */
-    liq_mark size_m, coll_m, lev_m, extra_m;
+    /* Where each was written, for messages (pointers: an order is read
+     * where it lies, its marks copied only into a message). */
+    const liq_mark *size_m, *coll_m, *lev_m, *extra_m;
 } wf_order;
 /* Open the order: fills w's position fields, or sets w->refused with the
  * reason (a leverage the venue does not offer). */
@@ -184,8 +187,7 @@ liq_status wf_position(wf *w);
 /* size x contract size; most linear contracts have size 1 (skip the mul). */
 WF_INLINE liq_dec wf_units(wf *w, liq_dec size)
 {
-    static const liq_dec one = {(liq_i128)1000000000000};
-    return d_eq(w->csize, one) ? size : c_mul(&w->c, size, w->csize);
+    return w->csize_one ? size : c_mul(&w->c, size, w->csize);
 }
 WF_INLINE liq_dec wf_notional_inline(wf *w, liq_dec size, liq_dec px)
 {
