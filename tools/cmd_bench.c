@@ -78,20 +78,26 @@ static bool write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
-/* Evaluations per second of s under p, into one reused result block
- * (liq_eval_reuse, as a batch would); 0 on failure (diagnostics printed). */
-static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
+/* Evaluations per second under p of the ns scenarios ss in turn, into
+ * one reused result block (liq_eval_reuse, as a batch would); 0 on
+ * failure (diagnostics printed). Several scenarios for a policy with
+ * hooks: hook_fast.c remembers a hook's last answers, so one position
+ * evaluated over and over would time that memory, not the hooks. */
+static double evals_cycle(liq_policy *p, liq_scenario *const *ss, size_t ns, long n, double *secs)
 {
     liq_diags d = LIQ_DIAGS_INIT;
     liq_eval_opts o = {.quiet = true};
     liq_result *r = NULL;
+    size_t k = 0;
     double t0 = bench_now_s();
     for (long i = 0; i < n; i++) {
-        if (liq_eval_reuse(p, s, &o, &r, &d) != LIQ_OK) {
+        if (liq_eval_reuse(p, ss[k], &o, &r, &d) != LIQ_OK) {
             cli_print_diags(&d);
             liq_diags_free(&d);
             return 0;
         }
+        if (++k == ns)
+            k = 0;
     }
     *secs = bench_now_s() - t0;
     liq_result_free(r);
@@ -99,26 +105,9 @@ static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
     return (double)n / *secs;
 }
 
-/* The same, cycling through ns scenarios: hook_fast.c remembers a hook's
- * last answers, so one position evaluated over and over would time the
- * memory, not the hooks. */
-static double evals_cycle(liq_policy *p, liq_scenario *const *ss, size_t ns, long n, double *secs)
+static double evals(liq_policy *p, liq_scenario *s, long n, double *secs)
 {
-    liq_diags d = LIQ_DIAGS_INIT;
-    liq_eval_opts o = {.quiet = true};
-    liq_result *r = NULL;
-    double t0 = bench_now_s();
-    for (long i = 0; i < n; i++) {
-        if (liq_eval_reuse(p, ss[(size_t)i % ns], &o, &r, &d) != LIQ_OK) {
-            cli_print_diags(&d);
-            liq_diags_free(&d);
-            return 0;
-        }
-    }
-    *secs = bench_now_s() - t0;
-    liq_result_free(r);
-    liq_diags_free(&d);
-    return (double)n / *secs;
+    return evals_cycle(p, &s, 1, n, secs);
 }
 
 /* BENCH_DISTINCT copies of the bench's scenario, each a position a
