@@ -704,6 +704,17 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
         liq_dec raw;
         *tier = t;
         if (solve_table(w, size, coll, t, false, &se, &raw)) {
+            /* At the entry's tier with no tier beyond it (a long in the
+             * first), the root is the answer whichever tier it lies in
+             * (before the entry's or in it): its notional, at most the
+             * entry's (a linear price at or below entry, an inverse one at
+             * or above), cannot fail where the entry's did not, so it
+             * need not be computed. */
+            if (i == 0 && !up && t == 0 &&
+                (w->ctype == CT_LINEAR ? d_le(raw, w->entry) : d_ge(raw, w->entry))) {
+                *out = raw;
+                return true;
+            }
             size_t at = tier_of(w, wf_notional_inline(w, size, raw));
             bool before = up ? at < t : at > t;
             if (at == t || (before && i == 0)) {
