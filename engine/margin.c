@@ -78,10 +78,12 @@ WF_INLINE size_t entry_tier(wf *w, liq_dec size)
     return tier_of(w, en_fill(w, size));
 }
 
-/* Both, with one look at the entry state: the notional into *n. */
-WF_INLINE size_t entry_state(wf *w, liq_dec size, liq_dec *n)
+/* Both, with one look at the entry state: the notional into *n.
+ * opened: size is the position wf_open has just opened, whose entry
+ * state it wrote (wf_mm_entry, wf_open_prices), so it holds unlooked. */
+WF_INLINE size_t entry_state(wf *w, liq_dec size, liq_dec *n, bool opened)
 {
-    if (en_hit(w, size)) {
+    if (opened || en_hit(w, size)) {
         *n = w->en_notional;
         return w->en_tier;
     }
@@ -153,7 +155,8 @@ static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_d
 
 /* wf_mm, inlined into wf_mm_entry: at the entry price the notional and
  * tier are the entry state's. */
-WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
+WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier,
+                           bool opened)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     if (wf_hooked(w, HOOK_MM))
@@ -167,7 +170,7 @@ WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_de
     liq_dec base;
     size_t t;
     if (m->base.v == MMBASE_ENTRY || d_eq(px, w->entry)) {
-        t = entry_state(w, size, &base);
+        t = entry_state(w, size, &base, opened);
     } else {
         base = wf_notional_inline(w, size, px);
         t = m->rebracket.v ? tier_of(w, base) : entry_tier(w, size);
@@ -185,12 +188,12 @@ WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_de
 
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
 {
-    return mm_of(w, size, coll, px, mm, tier);
+    return mm_of(w, size, coll, px, mm, tier, false);
 }
 
 liq_status wf_mm_entry(wf *w, liq_dec *mm, size_t *tier)
 {
-    return mm_of(w, w->size, w->collateral, w->entry, mm, tier);
+    return mm_of(w, w->size, w->collateral, w->entry, mm, tier, true);
 }
 
 static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm,
@@ -691,10 +694,11 @@ static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
  * liquidated": a long of 180,000,000 whose entry tier's deduction of
  * 16,728,380 leaves no positive root, though its equity reaches the
  * 5% tier's requirement near 3,429.) */
-WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out)
+WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out,
+                               bool opened)
 {
     liq_dec se;
-    size_t n = root_ntiers(w->pr), t = entry_state(w, size, &se);
+    size_t n = root_ntiers(w->pr), t = entry_state(w, size, &se, opened);
     /* Which way the tiers go as the price moves against the position: a
      * linear long's notional falls with the price, an inverse long's
      * (Q / P) rises; a short the other way round. */
@@ -735,7 +739,7 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
 }
 
 WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
-                                 liq_dec *lp, size_t *tier)
+                                 liq_dec *lp, size_t *tier, bool opened)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     liq_dec raw;
@@ -748,12 +752,12 @@ WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_rea
             *tier = tier_of(w, wf_notional(w, size, *has ? raw : w->entry));
     } else if (m->rebracket.v && m->base.v != MMBASE_ENTRY) {
         size_t t;
-        *has = solve_rebracket(w, size, coll, &t, &raw);
+        *has = solve_rebracket(w, size, coll, &t, &raw, opened);
         if (tier)
             *tier = t;
     } else {
         liq_dec se;
-        size_t t = entry_state(w, size, &se);
+        size_t t = entry_state(w, size, &se, opened);
         *has = solve_table(w, size, coll, t, false, &se, &raw);
         if (tier)
             *tier = t;
@@ -765,13 +769,13 @@ WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_rea
 
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
 {
-    return solve_price(w, size, coll, NULL, has, lp, tier);
+    return solve_price(w, size, coll, NULL, has, lp, tier, false);
 }
 
 liq_status wf_open_prices(wf *w)
 {
     liq_status st = solve_price(w, w->size, wf_margin_coll(w, w->collateral), NULL, &w->has_lp,
-                                &w->lp, NULL);
+                                &w->lp, NULL, true);
     if (st != LIQ_OK)
         return st;
     if (!w->has_lp)
@@ -788,7 +792,7 @@ liq_status wf_open_prices(wf *w)
 liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
                                 liq_dec *lp)
 {
-    return solve_price(w, size, coll, reach, has, lp, NULL);
+    return solve_price(w, size, coll, reach, has, lp, NULL, false);
 }
 
 liq_dec wf_round_price_tick(wf *w, liq_dec px, int purpose)

@@ -109,6 +109,8 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
      * the policy settles in the other. */
     liq_dec coll = o->collateral, margin = o->margin, extra = o->extra_margin;
     w->converted = o->contract != w->ctype;
+    /* The order in the policy's own contract terms (type and size). */
+    bool same_terms = false;
     if (w->converted) {
         if (w->ctype == CT_INVERSE) {
             /* quote -> coin at entry */
@@ -130,7 +132,8 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
         event_dec(e, "at_price", w->entry);
     } else {
         w->size = osize;
-        if (!d_eq(o->contract_size, w->csize))
+        same_terms = d_eq(o->contract_size, w->csize);
+        if (!same_terms)
             w->size = c_div(&w->c, c_mul(&w->c, osize, o->contract_size), w->csize);
     }
     if (w->c.st != LIQ_OK)
@@ -140,7 +143,7 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
 
     /* Same contract terms and unit contracts: the notional is the quote
      * notional already computed. */
-    liq_dec notional = !w->converted && w->ctype == CT_LINEAR && unit && d_eq(w->csize, o->contract_size)
+    liq_dec notional = same_terms && w->ctype == CT_LINEAR && w->csize_one
                            ? qnotional
                            : wf_notional(w, w->size, w->entry);
     w->notional = notional;
