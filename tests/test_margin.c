@@ -17,6 +17,11 @@
  * answer is the bisection's, or none where the bisection's price lies
  * beyond every mark of the range (a long's below the lowest, a short's
  * above the highest).
+ *
+ * The table model's prices at open (wf_position, then wf_open_prices),
+ * worked by hand: a long in the first tier takes the closed-form root
+ * of that tier, whichever side of entry it lies on, with raws inside
+ * and beyond 64 bits alike.
  */
 #include "support/support.h"
 
@@ -170,11 +175,84 @@ static void test_kraken_spot_margin_liquidation_price_is_the_bisections(void **s
     random_positions(LIQ_SOURCE_DIR "/policies/kraken-spot-margin.yaml", 5, true);
 }
 
+/* Open the scenario's position under binance-usdm as an evaluation does
+ * and format its liquidation and bankruptcy prices into lp and bp. */
+static void open_prices(const char *yaml, char *lp, char *bp)
+{
+    liq_policy *p = load_policy_or_fail(LIQ_SOURCE_DIR "/policies/binance-usdm.yaml");
+    liq_scenario *s = parse_scenario_or_fail("open", yaml);
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_result quiet;
+    memset(&quiet, 0, sizeof quiet);
+    quiet.quiet = true;
+    char refusal[WF_REFUSAL];
+    const p_root *pr = &p->markets[0].r;
+    wf w = {.p = p, .pr = pr, .mkt = &p->markets[0], .s = s, .sp = s->legs[0].p,
+            .px = s->legs[0].px, .px_m = s->legs[0].px_m, .npx = s->npath, .r = &quiet,
+            .d = &d, .c = {LIQ_OK, NULL}, .refusal = refusal,
+            .fee_mode = (liq_round)pr->rounding.fee.v,
+            .amount_mode = (liq_round)pr->rounding.amount.v};
+    assert_int_equal(wf_position(&w), LIQ_OK);
+    assert_false(w.refused);
+    assert_int_equal(wf_open_prices(&w), LIQ_OK);
+    assert_true(w.has_lp && w.has_bp);
+    liq_dec_format(w.lp, lp);
+    liq_dec_format(w.bp, bp);
+    liq_diags_free(&d);
+    liq_scenario_free(s);
+    liq_policy_free(p);
+}
+
+/* Binance's first bracket (rate 0.4 %, no deduction), a long at 10x:
+ * C = S x E / 10, so P = (S x E - C) / (S x (1 - r)) = E x 0.9 / 0.996
+ * = 0.000903614457831... at E = 0.001, rounded up (against the long):
+ * 0.000903614458; the bankruptcy price E - C / S = 0.0009. The same for
+ * a size whose raw (9e18) fits in 64 bits and one whose raw (1e19) does
+ * not. */
+static void test_first_tier_long_price_at_64_bit_edge(void **state)
+{
+    (void)state;
+    static const char *const sizes[][2] = {{"9000000", "900"}, {"10000000", "1000"}};
+    for (size_t i = 0; i < 2; i++) {
+        char yaml[300], lp[LIQ_DEC_STRLEN], bp[LIQ_DEC_STRLEN];
+        snprintf(yaml, sizeof yaml,
+                 "name: edge\n"
+                 "account: {collateral: \"%s\", mode: isolated}\n"
+                 "position: {side: long, size: \"%s\", entry_price: \"0.001\", leverage: 10}\n"
+                 "market:\n  mark_path: [\"0.001\"]\n",
+                 sizes[i][1], sizes[i][0]);
+        open_prices(yaml, lp, bp);
+        assert_string_equal(lp, "0.000903614458");
+        assert_string_equal(bp, "0.0009");
+    }
+}
+
+/* An existing long already under water in the first bracket: size 1 at
+ * 1000 with a margin of 2 (500x) against a maintenance margin of 4. Its
+ * root P = (1000 - 2) / 0.996 = 1002.008032128514... lies above entry
+ * and is still the answer (the position is liquidatable as it stands),
+ * rounded up: 1002.008032128515; bankrupt at 1000 - 2 = 998. */
+static void test_first_tier_long_under_water_price_above_entry(void **state)
+{
+    (void)state;
+    char lp[LIQ_DEC_STRLEN], bp[LIQ_DEC_STRLEN];
+    open_prices("name: under-water\n"
+                "account: {collateral: \"2\", mode: isolated}\n"
+                "position: {side: long, size: \"1\", entry_price: \"1000\", leverage: 500, "
+                "existing: true}\n"
+                "market:\n  mark_path: [\"1000\"]\n",
+                lp, bp);
+    assert_string_equal(lp, "1002.008032128515");
+    assert_string_equal(bp, "998");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deribit_liquidation_price_is_the_bisections),
         cmocka_unit_test(test_kraken_spot_margin_liquidation_price_is_the_bisections),
+        cmocka_unit_test(test_first_tier_long_price_at_64_bit_edge),
+        cmocka_unit_test(test_first_tier_long_under_water_price_above_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
