@@ -144,25 +144,13 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
-/* A result block for p, pr and s: reuse (cleared, names pointing at p's
- * and s's own strings, nothing allocated) when given, else a new block
- * with the names copied into it. Caller owns the result. */
-static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq_scenario *s,
-                                liq_result *reuse, liq_diags *diags)
+/* A new result block for p, pr and s, the names copied into it (out of
+ * line: a reused block, a batch's every row, needs none of it). Caller
+ * owns the result. */
+__attribute__((noinline)) static liq_result *result_alloc(const char *const names[4],
+                                                          const liq_policy *p, liq_diags *diags)
 {
-    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
     char **slots[4];
-    if (reuse) {
-        result_clear_eval(reuse);
-        reuse->sources = &p->r.sources;
-        /* Read-only borrowed strings (liq_eval_reuse's contract): the
-         * renderers only read them, and liq_result_free never frees them. */
-        reuse->policy = (char *)(names[0] ? names[0] : "");
-        reuse->venue = (char *)(names[1] ? names[1] : "");
-        reuse->scenario = (char *)(names[2] ? names[2] : "");
-        reuse->settlement = (char *)(names[3] ? names[3] : "");
-        return reuse;
-    }
     /* The result and its four names in one block: one malloc per
      * evaluation, whatever it holds (liq_result_free releases all). */
     size_t lens[4], total = sizeof(liq_result);
@@ -185,6 +173,26 @@ static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq
         cur += lens[i];
     }
     return r;
+}
+
+/* A result block for p, pr and s: reuse (cleared, names pointing at p's
+ * and s's own strings, nothing allocated) when given, else a new block
+ * with the names copied into it. Caller owns the result. */
+static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                                liq_result *reuse, liq_diags *diags)
+{
+    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
+    if (!reuse)
+        return result_alloc(names, p, diags);
+    result_clear_eval(reuse);
+    reuse->sources = &p->r.sources;
+    /* Read-only borrowed strings (liq_eval_reuse's contract): the
+     * renderers only read them, and liq_result_free never frees them. */
+    reuse->policy = (char *)(names[0] ? names[0] : "");
+    reuse->venue = (char *)(names[1] ? names[1] : "");
+    reuse->scenario = (char *)(names[2] ? names[2] : "");
+    reuse->settlement = (char *)(names[3] ? names[3] : "");
+    return reuse;
 }
 
 liq_result *eval_result_new(const liq_policy *p, const p_root *pr, const liq_scenario *s,

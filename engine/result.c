@@ -91,15 +91,21 @@ bool result_set_names(liq_result *r, const char *market, const char *product)
     return set_str(&r->market, market) && set_str(&r->product, product);
 }
 
+/* Whether the block owns anything beyond itself. A quiet evaluation
+ * owns none of these: one test of them all spares a reused block (a
+ * batch's every row) ten branches. */
+static inline bool owns(const liq_result *r)
+{
+    return ((uintptr_t)r->reason | (uintptr_t)r->market | (uintptr_t)r->product |
+            (uintptr_t)r->actions | (uintptr_t)r->legs | (uintptr_t)r->cassets |
+            (uintptr_t)r->rep_source | (uintptr_t)r->events | (uintptr_t)r->trace |
+            (uintptr_t)r->warnings) != 0;
+}
+
 /* What the block owns beyond itself, released. */
 static void release(liq_result *r)
 {
-    /* A quiet evaluation owns none of these: one test of them all spares
-     * a reused block (a batch's every row) ten branches. */
-    if (!((uintptr_t)r->reason | (uintptr_t)r->market | (uintptr_t)r->product |
-          (uintptr_t)r->actions | (uintptr_t)r->legs | (uintptr_t)r->cassets |
-          (uintptr_t)r->rep_source | (uintptr_t)r->events | (uintptr_t)r->trace |
-          (uintptr_t)r->warnings))
+    if (!owns(r))
         return;
     free(r->reason);
     free(r->market);
@@ -136,9 +142,20 @@ void result_clear(liq_result *r)
 
 void result_clear_eval(liq_result *r)
 {
-    release(r);
+    if (owns(r)) {
+        release(r);
+        clear_tail(r);
+        memset(r, 0, offsetof(liq_result, contract));
+        return;
+    }
     clear_tail(r);
-    memset(r, 0, offsetof(liq_result, contract));
+    /* Nothing owned: every pointer and count above bankruptcy_price is
+     * zero already (a count grows only with its allocation); the names
+     * and sources are the caller's to set, incomplete is never set on a
+     * block handed back (liq_eval drops it), a row's status is. */
+    r->status = RS_OK;
+    memset(&r->bankruptcy_price, 0,
+           offsetof(liq_result, contract) - offsetof(liq_result, bankruptcy_price));
 }
 
 void liq_result_free(liq_result *r)

@@ -134,22 +134,10 @@ struct liq_result {
     int status;
     char *reason;
     char *market, *product;
-    /* What the stages accumulate or write only in some evaluations: zero
-     * before each one (result_clear, result_clear_eval). */
-    liq_dec bankruptcy_price;   /* when has_bp */
-    liq_dec cov[STAGE_COUNT];
-    liq_dec if_paid;
-    /* Collateral in an asset of its own (has_coll_px): collateral_revalued
-     * below is its change in value while the position was open. */
-    bool has_coll_px;
-    /* Interest paid to the venue on its margin loan (the policy's
-     * interest:, when the path has a time step): interest_paid below. */
-    bool has_interest;
     /* Collateral in several assets (account.collateral_assets): each at
-     * the first tick, and the haircut then (full value less counted). */
+     * the first tick (the haircut then: collateral_haircut below). */
     struct liq_casset_row *cassets;
     size_t ncassets;
-    liq_dec collateral_haircut;
     liq_action *actions; size_t nactions;
     liq_event *events; size_t nevents, capevents;
     liq_trace *trace; size_t ntrace, captrace;
@@ -159,6 +147,20 @@ struct liq_result {
     bool incomplete;            /* an event, trace line, warning or action could not
                                  * be recorded (out of memory): liq_eval drops it */
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
+    /* From bankruptcy_price to contract: what the stages accumulate or
+     * write only in some evaluations, zeroed before each one even when
+     * the block owns nothing (result_clear_eval). A count above is zero
+     * whenever its pointer is NULL. */
+    liq_dec bankruptcy_price;   /* when has_bp */
+    liq_dec cov[STAGE_COUNT];
+    liq_dec if_paid;
+    /* Collateral in an asset of its own (has_coll_px): collateral_revalued
+     * below is its change in value while the position was open. */
+    bool has_coll_px;
+    /* Interest paid to the venue on its margin loan (the policy's
+     * interest:, when the path has a time step): interest_paid below. */
+    bool has_interest;
+    liq_dec collateral_haircut; /* collateral assets: full value less counted, at the first tick */
     /* From contract to if_after: what every single-position evaluation
      * that returns its result writes (eval.c, eval_use_columns and
      * wf_shortfall), so an evaluation into a reused block need not zero
@@ -234,7 +236,9 @@ liq_result *compare_row(liq_policy *p, const liq_scenario *s, const liq_eval_opt
 void result_clear(liq_result *r);
 /* result_clear for a single-position evaluation into r (eval.c), which
  * writes every field from contract to if_after itself: those are left
- * as they are. */
+ * as they are. A block that owns nothing (a quiet evaluation's) has
+ * only its status and the fields from bankruptcy_price to contract
+ * zeroed. */
 void result_clear_eval(liq_result *r);
 /* Set the status and its reason (copied; NULL for none). false only on
  * out of memory, the status then set and the reason left NULL. */
