@@ -61,19 +61,27 @@ liq_dec wf_adl_price(const wf *w, liq_dec bp, liq_dec mark, long step)
     }
 }
 
+/* What a stage's hook answered: the cover it returned (before the
+ * clamp) and any close price it gave, for the stage's record. */
+typedef struct hook_answer {
+    liq_dec got, close_px;
+    bool has_px;
+} hook_answer;
+
 /* What one stage's cover records in a result that is not quiet (out of
  * line: a quiet evaluation, a batch's every row, runs none of it): the
  * stage's event, and under --explain its trace line, with the hook's
- * answer when a hook decided the cover (got: what it returned). */
+ * answer when a hook decided the cover (h; NULL when none did). */
 __attribute__((noinline)) static void stage_record(wf *w, const wf_close *cl, size_t i, int stg,
-                                                   liq_dec cover, liq_dec rem, bool hooked,
-                                                   liq_dec got, bool has_px, liq_dec close_px)
+                                                   liq_dec cover, liq_dec rem,
+                                                   const hook_answer *h)
 {
     const p_root *pr = w->pr;
     liq_result *r = w->r;
     char b[LIQ_DEC_STRLEN];
     const pprov *prov = &pr->shortfall.prov;
     liq_event *e = NULL;
+    bool hooked = h != NULL;
     switch (stg) {
     case STAGE_IF:
         e = result_event(r, "insurance_fund_payout", -1);
@@ -83,7 +91,7 @@ __attribute__((noinline)) static void stage_record(wf *w, const wf_close *cl, si
     case STAGE_ADL:
         e = result_event(r, "adl", -1);
         event_dec(e, "amount", cover);
-        event_dec(e, "close_price", has_px ? close_px : wf_adl_price(w, cl->last_bp, cl->last_mark, cl->last_step));
+        event_dec(e, "close_price", h && h->has_px ? h->close_px : wf_adl_price(w, cl->last_bp, cl->last_mark, cl->last_step));
         event_dec(e, "size", cl->last_size);
         prov = &pr->adl.prov;
         break;
@@ -136,12 +144,64 @@ __attribute__((noinline)) static void stage_record(wf *w, const wf_close *cl, si
         snprintf(rulekey, sizeof rulekey, "shortfall.order[%zu]", i);
     if (hooked && w->hook_io)
         snprintf(hooknote, sizeof hooknote, "; hook %s(%s) returned %s%s%s",
-                 liq_hook_names[hook], w->hook_io, dstr(got, b),
-                 d_eq(got, cover) ? "" : ", clamped to what the stage may cover: ",
-                 d_eq(got, cover) ? "" : dstr(cover, (char[LIQ_DEC_STRLEN]){0}));
+                 liq_hook_names[hook], w->hook_io, dstr(h->got, b),
+                 d_eq(h->got, cover) ? "" : ", clamped to what the stage may cover: ",
+                 d_eq(h->got, cover) ? "" : dstr(cover, (char[LIQ_DEC_STRLEN]){0}));
     result_trace(r, liq_stage_names[stg], cover, rule, rulekey, prov,
                  "covers %s of the deficit; %s left%s", dstr(cover, b),
                  dstr(rem, (char[LIQ_DEC_STRLEN]){0}), hooknote);
+}
+
+/* A stage whose hook decides its cover: the hook asked with what is
+ * left (rem) and what the fund can pay (avail), its answer clamped to
+ * what the stage may cover (*cover, in and out). Out of line: a table
+ * policy's stages never call it. */
+__attribute__((noinline)) static liq_status hook_stage(wf *w, const wf_close *cl, int hook,
+                                                       liq_dec rem, liq_dec avail,
+                                                       liq_dec *cover, hook_answer *h)
+{
+    wf_cover_in in = {rem, avail, !w->r->if_finite, cl->last_bp, cl->last_mark, cl->last_fill,
+                      cl->last_size};
+    h->close_px = LIQ_DEC_ZERO;
+    h->got = LIQ_DEC_ZERO;
+    h->has_px = false;
+    liq_status st = wf_hook_cover(w, hook, &in, &h->got, &h->close_px, &h->has_px);
+    if (st == LIQ_OK)
+        *cover = clamp(h->got, LIQ_DEC_ZERO, *cover);
+    return st;
+}
+
+/* What the policy's stages left of the deficit (rem > 0): covered by
+ * the one rule a replay applies too, and said, because the policy's
+ * order does not name who pays it. Out of line: most deficits end
+ * inside the order. */
+__attribute__((noinline)) static liq_status rest_stage(wf *w, liq_dec rem)
+{
+    const p_root *pr = w->pr;
+    liq_result *r = w->r;
+    const plist *order = &pr->shortfall.order;
+    const penum *stages = order->items;
+    char b[LIQ_DEC_STRLEN];
+    int stg = wf_rest_stage(pr);
+    bool venue = stg == STAGE_VENUE;
+    liq_event *e = result_event(r, venue ? "venue_absorbed" : "debt_recorded", -1);
+    event_dec(e, "amount", rem);
+    r->cov[stg] = c_add(&w->c, r->cov[stg], rem);
+    const char *why = venue ? "the venue absorbs it (negative_balance.protection)"
+                            : "the trader owes it";
+    if (w->s->r.market.insurance_fund.set && stages[order->n - 1].v == STAGE_IF)
+        result_warn(r, "market.insurance_fund: a fund of %s leaves %s of the deficit "
+                       "uncovered under %s, whose shortfall.order ends with the insurance "
+                       "fund; %s",
+                    dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
+                    w->pr->name.v, why);
+    else
+        result_warn(r, "shortfall.order (%s:%d): its last stage leaves %s of the deficit "
+                       "uncovered; %s, a stage the order does not name",
+                    order->m.file, order->m.line, dstr(rem, b), why);
+    result_trace(r, liq_stage_names[stg], rem, order->m, "shortfall.order",
+                 &pr->shortfall.prov, "covers the %s the stages left: %s", dstr(rem, b), why);
+    return w->c.st;
 }
 
 liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
@@ -151,7 +211,6 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     liq_result *r = w->r;
     const plist *order = &pr->shortfall.order;
     const penum *stages = order->items;
-    char b[LIQ_DEC_STRLEN];
 
     /* The fund: the scenario may say how full it is; else the policy. */
     const pdec *bal = w->s->r.market.insurance_fund.set ? &w->s->r.market.insurance_fund
@@ -163,35 +222,36 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     liq_dec avail = d_zero(r->if_before) ? if_received : c_add(&w->c, r->if_before, if_received);
 
     liq_dec rem = deficit;
-    liq_dec bp = cl->last_bp;
+    /* Hooks only where the policy has a runtime (a table policy has none). */
+    bool rt = w->p->rt != NULL;
+    size_t n = order->n;
     /* A deleveraged close (liquidation.limit) starts at the adl stage. */
-    for (size_t i = wf_first_stage(pr, cl->deleveraged); i < order->n && d_pos(rem); i++) {
+    for (size_t i = wf_first_stage(pr, cl->deleveraged); i < n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
-        liq_dec close_px = LIQ_DEC_ZERO, got = LIQ_DEC_ZERO;
-        bool has_px = false, hooked = false;
         if (stg == STAGE_IF && r->if_finite)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
         int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
-        if (hook >= 0 && wf_hooked(w, hook)) {
-            wf_cover_in in = {rem, avail, !r->if_finite, bp, cl->last_mark, cl->last_fill,
-                              cl->last_size};
-            liq_status st = wf_hook_cover(w, hook, &in, &got, &close_px, &has_px);
+        hook_answer h, *hp = NULL;
+        if (rt && hook >= 0 && wf_hooked(w, hook)) {
+            liq_status st = hook_stage(w, cl, hook, rem, avail, &cover, &h);
             if (st != LIQ_OK)
                 return st;
-            cover = clamp(got, LIQ_DEC_ZERO, cover);
-            hooked = true;
+            hp = &h;
         }
         if (d_zero(cover))
             continue;
+        /* Set, not added: the order names each stage once (policy_load's
+         * check_shortfall), and only the rest below adds to a stage. */
         if (stg == STAGE_IF) {
             avail = c_sub(&w->c, avail, cover);
-            r->if_paid = c_add(&w->c, r->if_paid, cover);
+            r->if_paid = cover;
         }
-        r->cov[stg] = c_add(&w->c, r->cov[stg], cover);
-        rem = c_sub(&w->c, rem, cover);
+        r->cov[stg] = cover;
+        /* A stage that covers all that is left (most do) leaves nothing. */
+        rem = d_eq(cover, rem) ? LIQ_DEC_ZERO : c_sub(&w->c, rem, cover);
         if (!r->quiet)
-            stage_record(w, cl, i, stg, cover, rem, hooked, got, has_px, close_px);
+            stage_record(w, cl, i, stg, cover, rem, hp);
     }
     /* Only the fund's stage draws on avail: what is left of it is the
      * fund's closing balance (check_invariants reconciles it with
@@ -199,30 +259,7 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     r->if_after = avail;
     if (w->c.st != LIQ_OK)
         return w->c.st;
-    if (d_pos(rem)) {
-        /* The stages ran dry: the one rule a replay applies too. Said,
-         * because the policy's order does not name who pays it. */
-        int stg = wf_rest_stage(pr);
-        bool venue = stg == STAGE_VENUE;
-        liq_event *e = result_event(r, venue ? "venue_absorbed" : "debt_recorded", -1);
-        event_dec(e, "amount", rem);
-        r->cov[stg] = c_add(&w->c, r->cov[stg], rem);
-        const char *why = venue ? "the venue absorbs it (negative_balance.protection)"
-                                : "the trader owes it";
-        if (w->s->r.market.insurance_fund.set && stages[order->n - 1].v == STAGE_IF)
-            result_warn(r, "market.insurance_fund: a fund of %s leaves %s of the deficit "
-                           "uncovered under %s, whose shortfall.order ends with the insurance "
-                           "fund; %s",
-                        dstr(r->if_before, (char[LIQ_DEC_STRLEN]){0}), dstr(rem, b),
-                        w->pr->name.v, why);
-        else
-            result_warn(r, "shortfall.order (%s:%d): its last stage leaves %s of the deficit "
-                           "uncovered; %s, a stage the order does not name",
-                        order->m.file, order->m.line, dstr(rem, b), why);
-        result_trace(r, liq_stage_names[stg], rem, order->m, "shortfall.order",
-                     &pr->shortfall.prov, "covers the %s the stages left: %s", dstr(rem, b), why);
-        if (w->c.st != LIQ_OK)
-            return w->c.st;
-    }
+    if (d_pos(rem))
+        return rest_stage(w, rem);
     return LIQ_OK;
 }
