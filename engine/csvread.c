@@ -222,7 +222,9 @@ size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FI
     size_t n = split_row(text, len, out, CSVR_MAX_FIELDS, &odd, high);
     if (odd)
         return 0;
-    for (size_t i = 0; i < n; i++)
+    /* No field is longer than its record: a record within the field
+     * limit (a batch line, most often) needs no field checked. */
+    for (size_t i = 0; len > CSVR_MAX_FIELD && i < n; i++)
         if (out[i].len > CSVR_MAX_FIELD)
             return 0;
     return n;
