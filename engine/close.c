@@ -129,10 +129,10 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
 /* Realized PnL of closing `close` units, split at the mark and at the
  * fill, settled at the venue's amount precision: one rule for the
  * liquidation's sale and the trader's own order. */
-WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, wf_step *o)
+WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, liq_dec fill, wf_step *o)
 {
     o->pnl_t = wf_round_amount(w, wf_pnl_inline(w, close, mark), w->amount_mode);
-    o->pnl_f = wf_round_amount(w, wf_pnl_inline(w, close, o->fill), w->amount_mode);
+    o->pnl_f = wf_round_amount(w, wf_pnl_inline(w, close, fill), w->amount_mode);
 }
 
 /* Does the policy's liquidation order carry a limit? (Asked before
@@ -285,8 +285,11 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
             close = size;
     }
     o->size = close;
-    o->fill = o->close = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk, step);
-    if (w->ctype == CT_INVERSE && !d_pos(o->fill) && w->c.st == LIQ_OK) {
+    /* The fill and the bankruptcy price kept in locals as well as in o:
+     * read back from o, each costs a reload of 16 bytes. */
+    liq_dec fill = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk, step);
+    o->fill = o->close = fill;
+    if (w->ctype == CT_INVERSE && !d_pos(fill) && w->c.st == LIQ_OK) {
         /* Said in the trader's terms, not as the division that fails. */
         char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
         liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EDIVZERO, w->px_m ? w->px_m[step >= 0 ? step : 0].file : w->p->path,
@@ -297,43 +300,48 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
                       dstr(mark, b1), dstr(o->fill, b2));
         return LIQ_EDIVZERO;
     }
-    realize(w, close, mark, o);
+    realize(w, close, mark, fill, o);
     liq_dec equity = c_add(&w->c, coll, o->pnl_f);
+    liq_dec bp;
     if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
-        o->bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
-    else if (!wf_bankruptcy_price(w, size, coll, &o->bp))
-        o->bp = LIQ_DEC_ZERO;
+        bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
+    else if (!wf_bankruptcy_price(w, size, coll, &bp))
+        bp = LIQ_DEC_ZERO;
+    o->bp = bp;
     if (!force_full && has_limit_rule(w)) {
         if ((st = limit_price(w, size, coll, mark, o->bp, &o->has_limit, &o->limit)) != LIQ_OK)
             return st;
         if (o->has_limit && (w->sgn > 0 ? d_lt(o->fill, o->limit) : d_gt(o->fill, o->limit)))
             return refused_step(w, size, coll, mark, step, o);
     }
-    if (!o->sliced && pl->fill.v == FILL_BANKRUPTCY && d_pos(o->bp)) {
+    bool sliced = o->sliced;
+    if (!sliced && pl->fill.v == FILL_BANKRUPTCY && d_pos(bp)) {
         o->takeover = true;
-        o->close = o->bp;
+        o->close = bp;
         liq_event *e = result_event(w->r, "takeover", step);
-        event_dec(e, "bankruptcy_price", o->bp);
+        event_dec(e, "bankruptcy_price", bp);
         event_dec(e, "size", close);
-        event_dec(e, "market_fill", o->fill);
+        event_dec(e, "market_fill", fill);
     }
     if (w->c.st != LIQ_OK)
         return w->c.st;
-    st = wf_fee(w, close, mark, o->fill, o->bp, equity, step, &o->fee);
+    liq_dec fee;
+    st = wf_fee(w, close, mark, fill, bp, equity, step, &fee);
+    o->fee = fee;
     if (st != LIQ_OK)
         return st;
-    equity = c_sub(&w->c, equity, o->fee);
+    equity = c_sub(&w->c, equity, fee);
     o->rest = c_sub(&w->c, size, close);
-    liq_event *e = result_event(w->r, o->sliced ? "partial_liquidation" : "position_closed", step);
+    liq_event *e = result_event(w->r, sliced ? "partial_liquidation" : "position_closed", step);
     event_dec(e, "size", close);
-    event_dec(e, "fill_price", o->fill);
+    event_dec(e, "fill_price", fill);
     event_dec(e, "realized_pnl", o->pnl_f);
-    if (o->sliced)
+    if (sliced)
         event_dec(e, "remaining_size", o->rest);
     /* Whole position closed: what is left above zero goes to the trader,
      * or to the fund where the venue keeps it (BitMEX, Bybit: closed at
      * bankruptcy, the margin is forfeited). */
-    if (!o->sliced && d_pos(equity) && pl->surplus.v == SURPLUS_IF && !w->defer_surplus) {
+    if (!sliced && d_pos(equity) && pl->surplus.v == SURPLUS_IF && !w->defer_surplus) {
         o->kept = equity;
         o->kept_to = RECV_IF;
         liq_event *f = result_event(w->r, "margin_forfeited", step);
@@ -392,7 +400,7 @@ liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_d
     if (limit)
         o->fill = w->sgn > 0 ? liq_dec_max(o->fill, *limit) : liq_dec_min(o->fill, *limit);
     o->close = o->fill;
-    realize(w, size, mark, o);
+    realize(w, size, mark, o->fill, o);
     o->equity = c_add(&w->c, coll, o->pnl_f);
     o->rest = LIQ_DEC_ZERO;
     *filled = w->c.st == LIQ_OK;
