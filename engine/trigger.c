@@ -372,7 +372,6 @@ liq_status wf_walk(wf *w, wf_close *o)
     if (stop_open)
         memset(&o->stop_outcome, 0, offsetof(wf_close, equity) - offsetof(wf_close, stop_outcome));
     o->stop_step = -1;
-    liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
     const p_trigger *pt = &w->pr->trigger;
     /* What a tick carries before its margin tests (collateral, funding,
      * interest): most positions carry none, and test one flag. */
@@ -403,6 +402,8 @@ liq_status wf_walk(wf *w, wf_close *o)
             return st;
         if (stop_open) {
             bool filled = false;
+            /* The stop's own slippage, else the liquidation's. */
+            liq_dec stop_slip = stop->slippage.set ? stop->slippage.v : slip;
             if ((st = stop_check(w, stop, stop_slip, (long)i, mark, size, coll, due, o, &filled)) !=
                 LIQ_OK)
                 return st;
