@@ -921,6 +921,40 @@ static const char *word_end(const char *p, const char *end)
     return p;
 }
 
+/* The spaces of a field of 16 to 63 bytes as bits (bit i: text[i] is
+ * a space), and every bit from len up set, so that each mark ends at a
+ * set bit: SSE2 sixteen bytes at a time (the tail the last sixteen,
+ * shifted), where a scan per mark for its end and its leading spaces
+ * cost ~40 instructions a mark. False for any other field (or machine):
+ * the marks are then found byte by byte. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static bool space_bits(const char *text, size_t len, uint64_t *bits)
+{
+    if (len < 16 || len > 63)
+        return false;
+    uint64_t b = ~0ull << len;
+    size_t i = 0;
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+        b |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) << i;
+    }
+    if (i < len) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + len - 16));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+        b |= (uint64_t)(m >> (i - (len - 16))) << i;
+    }
+    *bits = b;
+    return true;
+}
+#else
+static bool space_bits(const char *text, size_t len, uint64_t *bits)
+{
+    (void)text, (void)len, (void)bits;
+    return false;
+}
+#endif
+
 /* A mark path: the items of a JSON array, or marks separated by spaces
  * in one field (each at its own column, as add_list places them), each
  * through the rule of a mark. */
@@ -948,11 +982,23 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
     }
     liq_mark m = {br->k->input, (int)br->line, v->col};
     size_t n = 0;
+    uint64_t sp;
     if (v->items) {
         for (; n < v->nitems; n++)
             if (n == MAX || !schema_rule_dec(&bk->rule, v->items[n].text, v->items[n].len, m,
                                              &br->pts[n]))
                 return false;
+    } else if (space_bits(v->text, v->len, &sp)) {
+        /* Each mark from a bit that is no space after one that is (or
+         * the field's start) to the next space. */
+        for (uint64_t starts = ~sp & (sp << 1 | 1); starts; starts &= starts - 1) {
+            unsigned a = (unsigned)__builtin_ctzll(starts);
+            unsigned e = (unsigned)__builtin_ctzll(sp & (~0ull << a));
+            m.col = v->col + (int)a;
+            if (n == MAX || !schema_rule_dec(&bk->rule, v->text + a, e - a, m, &br->pts[n]))
+                return false;
+            n++;
+        }
     } else {
         const char *p = v->text, *end = v->text + v->len;
         for (;;) {

@@ -88,9 +88,13 @@ static char *positions_csv(long n, uint64_t seed)
         /* Now and then a quoted id (the line then goes through libcsv and
          * the loader's per-key step) and a longer path, so that both quick
          * ways meet paths of every length. */
-        char more[40] = "";
+        char more[64] = "";
         for (long m = below(&g, 3); m > 0; m--)
             sprintf(more + strlen(more), " %ld.%02ld", last / 100, last % 100);
+        /* Now and then spaces where a mark path may have them: two
+         * between marks, one after the last (each mark keeps its column). */
+        if (below(&g, 5) == 0)
+            strcat(more, below(&g, 2) ? " " : "  1.25");
         k += (size_t)sprintf(s + k, below(&g, 6) == 0 ? "\"p%ld\"," : "p%ld,", i);
         k += (size_t)sprintf(s + k, "%ld,%s,%s,%s,%s,%ld.%02ld,%s,%s,%ld.%02ld %ld.%02ld%s,0.%03ld,%s\n",
                              5000 + milli * 100, cross ? "cross" : "isolated",
