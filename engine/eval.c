@@ -44,7 +44,7 @@ liq_status wf_call_hook(wf *w, int which, const liq_hook_field *f, size_t n)
 }
 
 
-static liq_status fail_invariant(wf *w, const char *what)
+__attribute__((noinline, cold)) static liq_status fail_invariant(wf *w, const char *what)
 {
     liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EINVARIANT, w->p->path, 0, 0,
                   "invariant broken: %s (policy %s, scenario %s)", what, w->pr->name.v,
@@ -52,50 +52,53 @@ static liq_status fail_invariant(wf *w, const char *what)
     return LIQ_EINVARIANT;
 }
 
-/* Plain 128-bit sums for the checks below: the first overflow ends the
- * checks at once (a branch on the overflow flag, where a sticky status
- * or a flag kept across them costs a test at every step). (The amounts
+/* Plain 128-bit sums for the checks below: an overflow ends the checks
+ * at once (a branch on the overflow flag, where a sticky status or a
+ * flag kept across them costs a test at every step). (The amounts
  * compared are results of liq_dec arithmetic, never the most negative
  * raw.) */
 #define INV_ADD(a, b, out) if (__builtin_add_overflow((a), (b), (out))) goto overflow
 #define INV_SUB(a, b, out) if (__builtin_sub_overflow((a), (b), (out))) goto overflow
 
+/* Each check right after the sum it needs, in the order they are told:
+ * the first broken one is named (an overflow in a later sum is then not
+ * reached), and no sum waits in memory for its test. */
 static liq_status check_invariants(wf *w)
 {
     const liq_result *r = w->r;
-    liq_i128 sum, over, cov = 0, others, fb, if_after = 0;
+    liq_i128 sum, over, cov = 0, others, fb, if_after;
     INV_ADD(r->unforced.raw, r->forced.raw, &sum);
     INV_ADD(sum, r->fees.raw, &sum);
+    if (sum != r->total.raw)
+        return fail_invariant(w, "loss.total != unforced + forced + fees");
     INV_SUB(r->total.raw, r->collateral.raw, &over);
+    if (!w->legs_isolated && r->deficit.raw != (over > 0 ? over : 0))
+        return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
     bool cov_neg = false;
     for (int i = 0; i < STAGE_COUNT; i++) {
         cov_neg |= r->cov[i].raw < 0;
         INV_ADD(cov, r->cov[i].raw, &cov);
     }
+    if (cov_neg)
+        return fail_invariant(w, "a covered_by amount is negative");
+    if (cov != r->deficit.raw)
+        return fail_invariant(w, "covered_by does not sum to the deficit");
     /* What others covered, from the stages' own amounts: eval_settle took
      * it as the deficit less the trader's debt, so this checks that too. */
     INV_SUB(cov, r->cov[STAGE_DEBT].raw, &others);
     INV_SUB(w->account.raw, r->total.raw, &fb);
     INV_ADD(fb, others, &fb);
     INV_ADD(fb, r->unrealized_pnl.raw, &fb);
-    if (r->if_finite) {
-        INV_ADD(r->if_before.raw, r->if_received.raw, &if_after);
-        INV_SUB(if_after, r->if_paid.raw, &if_after);
-    }
-    if (sum != r->total.raw)
-        return fail_invariant(w, "loss.total != unforced + forced + fees");
-    if (!w->legs_isolated && r->deficit.raw != (over > 0 ? over : 0))
-        return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
-    if (cov_neg)
-        return fail_invariant(w, "a covered_by amount is negative");
-    if (cov != r->deficit.raw)
-        return fail_invariant(w, "covered_by does not sum to the deficit");
     if (fb != r->final_balance.raw)
         return fail_invariant(w, "final_balance != account - loss + covered by others");
     if (r->owed.raw != (r->final_balance.raw < 0 ? -r->final_balance.raw : 0))
         return fail_invariant(w, "debt.owed != what the final balance is below zero");
-    if (r->if_finite && (if_after != r->if_after.raw || r->if_after.raw < 0))
-        return fail_invariant(w, "insurance fund balance does not reconcile");
+    if (r->if_finite) {
+        INV_ADD(r->if_before.raw, r->if_received.raw, &if_after);
+        INV_SUB(if_after, r->if_paid.raw, &if_after);
+        if (if_after != r->if_after.raw || r->if_after.raw < 0)
+            return fail_invariant(w, "insurance fund balance does not reconcile");
+    }
     if (w->pr->negative_balance.protection.v && (r->owed.raw > 0 || r->cov[STAGE_DEBT].raw > 0))
         return fail_invariant(w, "negative-balance protection promised, but the trader owes");
     return LIQ_OK;
@@ -360,6 +363,20 @@ void eval_interest_setup(wf *w, const liq_scenario *s)
                     w->pr->venue.v, w->interest_why);
 }
 
+/* The head of w zeroed 16 bytes a store, unrolled (a memset of it, or a
+ * loop the compiler makes one, is a string store of a word at a time). */
+WF_INLINE void zero_head(wf *w)
+{
+    enum { N = WF_HEAD_TO - WF_HEAD_FROM };
+    char *h = (char *)w + WF_HEAD_FROM;
+    const liq_u128 z = 0;
+#pragma GCC unroll 16
+    for (size_t i = 0; i + 16 <= N; i += 16)
+        memcpy(h + i, &z, 16);
+    if (N % 16)
+        memcpy(h + N - N % 16, &z, N % 16);
+}
+
 static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                             liq_result *reuse, liq_diags *diags)
 {
@@ -398,7 +415,7 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
      * (waterfall.h), and an evaluation is short enough for 450 bytes of
      * stores to show. */
     wf w;
-    memset((char *)&w + WF_HEAD_FROM, 0, WF_HEAD_TO - WF_HEAD_FROM);
+    zero_head(&w);
     w.p = p, w.pr = pr, w.mkt = mm.m, w.s = s, w.sp = sp0, w.px = s->legs[0].px;
     w.refusal = refusal, w.px_m = s->legs[0].px_m, w.npx = s->npath, w.r = r, w.d = diags;
     w.c = (calc){LIQ_OK, NULL};

@@ -154,9 +154,19 @@ void result_clear_eval(liq_result *r)
      * and sources are the caller's to set, incomplete is never set on a
      * block handed back (liq_eval drops it), a row's status is. */
     r->status = RS_OK;
-    memset(&r->bankruptcy_price, 0,
-           offsetof(liq_result, contract) - offsetof(liq_result, bankruptcy_price));
+    /* Field by field (a 16-byte store each): a memset of the run is a
+     * string store over every word. */
+    r->bankruptcy_price = LIQ_DEC_ZERO;
+    for (int i = 0; i < STAGE_COUNT; i++)
+        r->cov[i] = LIQ_DEC_ZERO;
+    r->if_paid = LIQ_DEC_ZERO;
+    r->has_coll_px = r->has_interest = false;
+    r->collateral_haircut = LIQ_DEC_ZERO;
 }
+_Static_assert(offsetof(liq_result, contract) - offsetof(liq_result, bankruptcy_price) ==
+                   (STAGE_COUNT + 4) * sizeof(liq_dec),
+               "result_clear_eval zeroes each field from bankruptcy_price to contract: "
+               "a field added there is zeroed there too");
 
 void liq_result_free(liq_result *r)
 {

@@ -149,8 +149,9 @@ struct liq_result {
     liq_leg *legs; size_t nlegs;  /* an account of several positions: each one (owned) */
     /* From bankruptcy_price to contract: what the stages accumulate or
      * write only in some evaluations, zeroed before each one even when
-     * the block owns nothing (result_clear_eval). A count above is zero
-     * whenever its pointer is NULL. */
+     * the block owns nothing (result_clear_eval, field by field: a field
+     * added here is added there). A count above is zero whenever its
+     * pointer is NULL. */
     liq_dec bankruptcy_price;   /* when has_bp */
     liq_dec cov[STAGE_COUNT];
     liq_dec if_paid;
