@@ -112,35 +112,14 @@ static void leg_add_steps(leg *g, const wf_step *steps, size_t n, liq_dec mark, 
 {
     wf *w = &g->w;
     wf_close *o = &g->cl;
-    const p_liquidation *pl = &w->pr->liquidation;
     if (!o->liquidated) {
         o->liquidated = true;
         o->trigger = mark;
         o->trigger_step = t;
     }
-    o->last_mark = mark;
-    o->last_step = t;
-    o->last_size = LIQ_DEC_ZERO;
-    o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
-    o->last_fill = steps[n - 1].fill;
-    for (size_t k = 0; k < n; k++) {
-        const wf_step *s = &steps[k];
-        wf_close_note_limit(o, s);
-        o->last_size = c_add(&w->c, o->last_size, s->size);
-        o->unforced = c_sub(&w->c, o->unforced, s->pnl_t);
-        o->forced = c_add(&w->c, o->forced, c_sub(&w->c, s->pnl_t, s->pnl_f));
-        o->fees = c_add(&w->c, c_add(&w->c, o->fees, s->fee), s->kept);
-        if (pl->fee.receiver.v == RECV_IF)
-            o->if_received = c_add(&w->c, o->if_received, s->fee);
-        if (s->kept_to == RECV_IF)
-            o->if_received = c_add(&w->c, o->if_received, s->kept);
-        if (!s->unfilled) {
-            o->filled = true;
-            o->fill = s->fill;
-            o->close = s->close;
-        }
-        g->size = s->rest;
-    }
+    wf_close_add_steps(w, o, steps, n, mark, t,
+                       w->pr->liquidation.fee.receiver.v == RECV_IF);
+    g->size = steps[n - 1].rest;
 }
 
 /* What a cross account carries from tick to tick besides its

@@ -321,31 +321,6 @@ static liq_status stop_check(wf *w, const s_stop *stop, liq_dec slip, long i, li
     return w->c.st;
 }
 
-/* A close's step in the walk's summary: the loss split at the mark
- * (unforced) and at the fill (forced), what the venue charged and kept,
- * and where the order filled. (last_size is the caller's.) */
-static inline void add_step(wf *w, wf_close *o, const wf_step *t, bool fee_to_if)
-{
-    wf_close_note_limit(o, t);
-    o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
-    o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
-    /* What the venue keeps is charged as a fee: the trader's cost.
-     * (Most closes keep nothing: a zero is not added.) */
-    o->fees = c_add(&w->c, o->fees, t->fee);
-    if (fee_to_if)
-        o->if_received = c_add(&w->c, o->if_received, t->fee);
-    if (!d_zero(t->kept)) {
-        o->fees = c_add(&w->c, o->fees, t->kept);
-        if (t->kept_to == RECV_IF)
-            o->if_received = c_add(&w->c, o->if_received, t->kept);
-    }
-    if (!t->unfilled) {
-        o->filled = true;
-        o->fill = t->fill;
-        o->close = t->close;
-    }
-}
-
 liq_status wf_walk(wf *w, wf_close *o)
 {
     const liq_scenario *s = w->s;
@@ -434,18 +409,7 @@ liq_status wf_walk(wf *w, wf_close *o)
         w->doing_px = mark;
         if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
-        o->last_mark = mark;
-        o->last_step = (long)i;
-        o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
-        o->last_fill = steps[n - 1].fill;
-        /* The first step written, a second (a bankrupt slice's rest)
-         * added: no loop for the one step of most closes. */
-        o->last_size = steps[0].size;
-        add_step(w, o, &steps[0], fee_to_if);
-        if (n == 2) {
-            o->last_size = c_add(&w->c, o->last_size, steps[1].size);
-            add_step(w, o, &steps[1], fee_to_if);
-        }
+        wf_close_add_steps(w, o, steps, n, mark, (long)i, fee_to_if);
         size = steps[n - 1].rest;
         coll = steps[n - 1].equity;
         w->doing = "finding the liquidation price of what is left, after a mark of";

@@ -417,6 +417,52 @@ int wf_rest_stage(const p_root *pr);
  * account.c). */
 void wf_close_note_limit(wf_close *o, const wf_step *t);
 
+/* A close's step in a walk's summary: the loss split at the mark
+ * (unforced) and at the fill (forced), what the venue charged and kept,
+ * and where the order filled. (last_size is wf_close_add_steps'.) */
+WF_INLINE void wf_close_add_step(wf *w, wf_close *o, const wf_step *t, bool fee_to_if)
+{
+    wf_close_note_limit(o, t);
+    o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
+    o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
+    /* What the venue keeps is charged as a fee: the trader's cost.
+     * (Most closes keep nothing: a zero is not added.) */
+    o->fees = c_add(&w->c, o->fees, t->fee);
+    if (fee_to_if)
+        o->if_received = c_add(&w->c, o->if_received, t->fee);
+    if (!d_zero(t->kept)) {
+        o->fees = c_add(&w->c, o->fees, t->kept);
+        if (t->kept_to == RECV_IF)
+            o->if_received = c_add(&w->c, o->if_received, t->kept);
+    }
+    if (!t->unfilled) {
+        o->filled = true;
+        o->fill = t->fill;
+        o->close = t->close;
+    }
+}
+
+/* The n (1 or 2) steps wf_close_at wrote for a close at mark on step t,
+ * into the summary o: the one rule for a position's walk (trigger.c) and
+ * an account's legs (account.c). fee_to_if: the policy's fee goes to
+ * the insurance fund (liquidation.fee.receiver), tested once by the
+ * caller. The first step is written, a second (a bankrupt slice's rest)
+ * added: no loop for the one step of most closes. */
+WF_INLINE void wf_close_add_steps(wf *w, wf_close *o, const wf_step *steps, size_t n,
+                                  liq_dec mark, long t, bool fee_to_if)
+{
+    o->last_mark = mark;
+    o->last_step = t;
+    o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
+    o->last_fill = steps[n - 1].fill;
+    o->last_size = steps[0].size;
+    wf_close_add_step(w, o, &steps[0], fee_to_if);
+    if (n == 2) {
+        o->last_size = c_add(&w->c, o->last_size, steps[1].size);
+        wf_close_add_step(w, o, &steps[1], fee_to_if);
+    }
+}
+
 /* fee.h: the fee on a close (inline, close.c's). */
 
 /* shortfall.c */
