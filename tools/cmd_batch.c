@@ -83,16 +83,15 @@ static bool fill_more(splitter *sp)
 }
 
 /* The first line break in p[0, n) (n when none), *quoted flipped at
- * each quote before it when csv: one scan sixteen bytes at a time
+ * each quote before it (a CSV record's): one scan sixteen bytes at a time
  * (SSE2, every x86-64; the tail the last sixteen, shifted), where a
  * memchr for the break and one per quote were two calls a line. */
 #if defined(__SSE2__)
 #include <emmintrin.h>
-static unsigned stop_in(__m128i v, unsigned skip, bool csv, bool *quoted)
+static unsigned stop_in(__m128i v, unsigned skip, bool *quoted)
 {
     unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))) >> skip;
-    unsigned q = csv ? (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> skip
-                     : 0;
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))) >> skip;
     /* Only the quotes before the break count. */
     if (e)
         q &= (e & -e) - 1;
@@ -101,36 +100,35 @@ static unsigned stop_in(__m128i v, unsigned skip, bool csv, bool *quoted)
     return e;
 }
 
-static size_t line_stop(const char *p, size_t n, bool csv, bool *quoted)
+static size_t line_stop(const char *p, size_t n, bool *quoted)
 {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        unsigned e = stop_in(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), 0, csv,
-                             quoted);
+        unsigned e = stop_in(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), 0, quoted);
         if (e)
             return i + (size_t)__builtin_ctz(e);
     }
     if (i < n && n >= 16) {
         unsigned e = stop_in(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
-                             (unsigned)(i - (n - 16)), csv, quoted);
+                             (unsigned)(i - (n - 16)), quoted);
         return e ? i + (size_t)__builtin_ctz(e) : n;
     }
     /* A text shorter than sixteen bytes, byte by byte. */
     for (; i < n; i++) {
         if (p[i] == '\n')
             return i;
-        if (csv && p[i] == '"')
+        if (p[i] == '"')
             *quoted = !*quoted;
     }
     return n;
 }
 #else
-static size_t line_stop(const char *p, size_t n, bool csv, bool *quoted)
+static size_t line_stop(const char *p, size_t n, bool *quoted)
 {
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\n')
             return i;
-        if (csv && p[i] == '"')
+        if (p[i] == '"')
             *quoted = !*quoted;
     }
     return n;
@@ -160,7 +158,11 @@ static bool next_line(splitter *sp, const char **at, size_t *len, long *line)
             }
             /* To the next line break; a CSV line's quotes in between, by
              * parity, say whether the break ends the record. */
-            size_t stop = i + line_stop(sp->buf + i, sp->end - i, sp->csv, &quoted);
+            /* An NDJSON line has no quotes to count: its break alone
+             * (memchr is quicker over its ~180 bytes than line_stop). */
+            const char *b = sp->csv ? NULL : memchr(sp->buf + i, '\n', sp->end - i);
+            size_t stop = sp->csv ? i + line_stop(sp->buf + i, sp->end - i, &quoted)
+                          : b ? (size_t)(b - sp->buf) : sp->end;
             bool nl = stop < sp->end;
             i = stop;
             if (!nl)
