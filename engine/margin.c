@@ -694,11 +694,12 @@ static liq_dec price_at_notional(wf *w, liq_dec size, liq_dec n)
  * liquidated": a long of 180,000,000 whose entry tier's deduction of
  * 16,728,380 leaves no positive root, though its equity reaches the
  * 5% tier's requirement near 3,429.) */
-WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out,
-                               bool opened)
+/* The walk itself, from the entry's tier t (notional se at entry);
+ * out of line: most positions are answered before it (solve_rebracket). */
+__attribute__((noinline)) static bool rebracket_walk(wf *w, liq_dec size, liq_dec coll, liq_dec se,
+                                                     size_t t, size_t *tier, liq_dec *out)
 {
-    liq_dec se;
-    size_t n = root_ntiers(w->pr), t = entry_state(w, size, &se, opened);
+    size_t n = root_ntiers(w->pr);
     /* Which way the tiers go as the price moves against the position: a
      * linear long's notional falls with the price, an inverse long's
      * (Q / P) rises; a short the other way round. */
@@ -708,17 +709,6 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
         liq_dec raw;
         *tier = t;
         if (solve_table(w, size, coll, t, false, &se, &raw)) {
-            /* At the entry's tier with no tier beyond it (a long in the
-             * first), the root is the answer whichever tier it lies in
-             * (before the entry's or in it): its notional, at most the
-             * entry's (a linear price at or below entry, an inverse one at
-             * or above), cannot fail where the entry's did not, so it
-             * need not be computed. */
-            if (i == 0 && !up && t == 0 &&
-                (w->ctype == CT_LINEAR ? d_le(raw, w->entry) : d_ge(raw, w->entry))) {
-                *out = raw;
-                return true;
-            }
             size_t at = tier_of(w, wf_notional_inline(w, size, raw));
             bool before = up ? at < t : at > t;
             if (at == t || (before && i == 0)) {
@@ -736,6 +726,33 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
         t = up ? t + 1 : t - 1;
     }
     return false;
+}
+
+WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out,
+                               bool opened)
+{
+    liq_dec se;
+    size_t t = entry_state(w, size, &se, opened);
+    /* Where the notional falls as the price moves against the position
+     * (a linear long's, an inverse short's) and the entry's tier is the
+     * first, no tier lies beyond it: the walk's first root is the answer
+     * whichever tier it lies in (the entry's, or one before it). On the
+     * losing side of entry (at or below a linear long's, at or above an
+     * inverse short's) its notional is at most the entry's, so it cannot
+     * fail where the entry's did not and need not be computed. Anything
+     * else is the walk's, which solves this tier again (a root on the
+     * other side: a position already under water). */
+    bool falls = (w->sgn > 0) == (w->ctype == CT_LINEAR);
+    if (falls && t == 0) {
+        liq_dec raw;
+        *tier = t;
+        if (solve_table(w, size, coll, t, false, &se, &raw) &&
+            (w->ctype == CT_LINEAR ? d_le(raw, w->entry) : d_ge(raw, w->entry))) {
+            *out = raw;
+            return true;
+        }
+    }
+    return rebracket_walk(w, size, coll, se, t, tier, out);
 }
 
 WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
