@@ -216,7 +216,9 @@ liq_dec wf_entry_notional(wf *w, liq_dec size);         /* wf_notional at w->ent
 liq_dec wf_pnl(wf *w, liq_dec size, liq_dec px);        /* settlement ccy */
 size_t wf_tier(wf *w, liq_dec notional);
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier);
-/* wf_mm of the position wf_open opened (w->size, w->collateral) at its entry. */
+/* wf_mm of the position wf_open opened (w->size, w->collateral) at its
+ * entry, called before anything else changes w: it reads the entry state
+ * (en_notional, en_tier) as wf_open left it, without checking it. */
 liq_status wf_mm_entry(wf *w, liq_dec *mm, size_t *tier);
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier);
 /* The lowest and highest marks a walk reaches (a replay's whole path). */
@@ -240,7 +242,8 @@ bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
 /* The prices of the position wf_open opened, into w: its liquidation
  * price on the margin a test sees (has_lp, lp) and its bankruptcy price
  * (has_bp, bp, kept for the closes of that size and collateral:
- * bp_known). One call for an evaluation and an account's legs. */
+ * bp_known). Called right after wf_open (eval.c): like wf_mm_entry, it
+ * reads the entry state as wf_open left it. */
 liq_status wf_open_prices(wf *w);
 /* The fee to close valued at the bankruptcy price of (size, coll)
  * (margin.maintenance.close_fee_at: bankruptcy), at the amount precision;
