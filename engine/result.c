@@ -160,7 +160,10 @@ void result_clear_eval(liq_result *r)
     for (int i = 0; i < STAGE_COUNT; i++)
         r->cov[i] = LIQ_DEC_ZERO;
     r->if_paid = LIQ_DEC_ZERO;
-    r->has_coll_px = r->has_interest = false;
+    /* The flags' slot whole (one store): a flag added beside them is
+     * zeroed too, which the size check below could not see. */
+    memset(&r->has_coll_px, 0,
+           offsetof(liq_result, collateral_haircut) - offsetof(liq_result, has_coll_px));
     r->collateral_haircut = LIQ_DEC_ZERO;
 }
 _Static_assert(offsetof(liq_result, contract) - offsetof(liq_result, bankruptcy_price) ==
