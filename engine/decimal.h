@@ -3,8 +3,11 @@
  * public liq_dec_* API (include/liqsim.h).
  *
  * liq_dec_mul and liq_dec_div take a 64-bit path when both raws fit in
- * 64 bits (most of the waterfall's operands): it is here, inline, for
- * calc.h too. dec_mul_wide and dec_div_wide are the general paths with
+ * 64 bits (most of the waterfall's operands): it is here, inline (forced:
+ * left to itself the compiler calls it from the stages, and a call
+ * passing two 128-bit values costs as much as the path), for calc.h too.
+ * The multiply's first step is signed (a quotient that fits 64 bits), its
+ * second on magnitudes (one that fits 128). dec_mul_wide and dec_div_wide are the general paths with
  * 256-bit intermediates, the same rules and results, kept callable so
  * tests/test_decimal.c can check the fast path against them over random
  * and edge operands.
@@ -113,7 +116,7 @@ static inline bool dec_round_up64(bool neg, uint64_t q, uint64_t r, uint64_t d, 
 }
 
 /* n / d (both magnitudes, d nonzero, the quotient's sign neg), rounded. */
-static inline liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_round mode)
+static inline __attribute__((always_inline)) liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_round mode)
 {
     uint64_t r;
 #if defined(__x86_64__)
@@ -136,18 +139,44 @@ static inline liq_dec dec_small_finish(bool neg, liq_u128 n, uint64_t d, liq_rou
 
 /* a x b rounded with mode, when both raws fit in 64 bits and mode is
  * known; false otherwise (the wide path's case). */
-static inline bool dec_mul_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+static inline __attribute__((always_inline)) bool dec_mul_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
 {
     if (!dec_fits64(a.raw) || !dec_fits64(b.raw) || !dec_mode_ok(mode))
         return false;
     int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+#if defined(__x86_64__)
+    /* Most products (every amount of a trade below about 9.2e6) have a
+     * quotient that fits a signed 64-bit word: then one signed multiply
+     * and one signed hardware division, truncating towards zero with the
+     * remainder of the product's sign, need no magnitudes and no 128-bit
+     * negation. The quotient fits exactly when the product's high word
+     * lies in [-D/2, D/2) (D = 10^12, even): p < 2^63 x D = 2^64 x D/2,
+     * and p >= -2^64 x D/2. */
+    liq_i128 p = (liq_i128)x * y;
+    int64_t hi = (int64_t)((liq_u128)p >> 64);
+    if (__builtin_expect((uint64_t)hi + DEC_SCALE / 2 < DEC_SCALE, 1)) {
+        int64_t q, r;
+        __asm__("idivq %4" : "=a"(q), "=d"(r) : "a"((uint64_t)p), "d"(hi), "r"((int64_t)DEC_SCALE));
+        if (r != 0) {
+            /* The same rule on the magnitudes: |r| against D - |r|, the
+             * parity of |q| (q's low bit either sign), the sign of p. */
+            uint64_t ar = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
+            bool neg = hi < 0;
+            int half = (ar > DEC_SCALE / 2) - (ar < DEC_SCALE / 2);
+            if (dec_round_rule(neg, half, (q & 1) != 0, mode))
+                q += neg ? -1 : 1;
+        }
+        out->raw = q;
+        return true;
+    }
+#endif
     *out = dec_small_finish((x < 0) != (y < 0), (liq_u128)dec_mag64(x) * dec_mag64(y), DEC_SCALE,
                             mode);
     return true;
 }
 
 /* a / b likewise; false also for a zero divisor (the wide path says so). */
-static inline bool dec_div_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
+static inline __attribute__((always_inline)) bool dec_div_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
 {
     if (b.raw == 0 || !dec_fits64(a.raw) || !dec_fits64(b.raw) || !dec_mode_ok(mode))
         return false;

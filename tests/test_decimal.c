@@ -508,6 +508,10 @@ static const liq_i128 edge_raws[] = {
     2000000000000, 999999999999, 1000000000001, 4611686018427387904 /* 2^62 */,
     INT64_MAX, INT64_MAX - 1, (liq_i128)INT64_MAX + 1, INT64_MIN + 1,
     (liq_i128)INT64_MIN - 1, 3037000499 /* ~sqrt(2^63) */,
+    /* x 2^62 (above): products at 2^63 x 10^12, where the signed 64-bit
+     * quotient of the multiply's first path ends (-2^63 fits, 2^63 does
+     * not), and one unit either side. */
+    1999999999999, 2000000000001,
 };
 
 static void fast_and_wide_agree(liq_dec a, liq_dec b, size_t *checked)
