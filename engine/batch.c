@@ -32,6 +32,7 @@ typedef struct bkey {
     char *dotted;             /* "position.size" */
     const char *leaf;         /* "size": the short name, when short (below) */
     bool short_ok;
+    bool is_name;             /* "name": the line's id */
     const field *f;
     size_t holder_off;        /* from s_root to the struct holding f */
     size_t slot_off;          /* from s_root to f's value */
@@ -78,6 +79,9 @@ typedef struct qval {
 typedef struct tpl {
     uint64_t mask;
     liq_scenario *s;
+    /* Its mark path may be set the quick way (set_marks): one leg, no
+     * funding and no price column beside the marks, checked once. */
+    bool marks_quick;
 } tpl;
 
 struct batch_reader {
@@ -88,10 +92,12 @@ struct batch_reader {
     const liq_scenario *scratch_of;  /* the cached scenario set_fast copied last, or NULL */
     bool whole_only;          /* every line loaded whole (batch_reader_new) */
     s_leg leg;
-    liq_dec *px;              /* a mark_path of the line */
-    liq_mark *pm;
-    size_t pcap;
-    pdec pts[64];             /* a mark path set the quick way */
+    /* A mark path set the quick way (at most 64 marks; more are loaded
+     * whole): its items, and its marks and their places as a leg reads
+     * them. */
+    pdec pts[64];
+    liq_dec px[64];
+    liq_mark pm[64];
     liq_scenario *whole;      /* a line loaded whole that is not cached */
     bval vals[BATCH_MAX_KEYS];
     size_t nvals;
@@ -106,7 +112,7 @@ struct batch_reader {
     json_t *json;
     qval q[BATCH_MAX_KEYS];   /* the quick path's values of the line */
     size_t nq;
-    csvr_span spans[CSVR_MAX_FIELDS];
+    csvr_cut cut;             /* a CSV record split in place */
     jflat flat;
     struct { char name[48]; size_t len; int key; } member_key[BATCH_MAX_KEYS];
     const char *id;           /* the line's id: its name's text, or idbuf */
@@ -196,6 +202,8 @@ batch_keys *batch_keys_new(const char *input, const char *base_path, liq_diags *
             k->keys[i].short_ok |= strcmp(k->keys[i].dotted, preferred[p]) == 0;
     }
     k->name_key = batch_key_find(k, "name");
+    if (k->name_key >= 0)
+        k->keys[k->name_key].is_name = true;
     if (base_path) {
         k->base = ydoc_load_as(base_path, FIO_SCENARIO, d);
         const ynode *r = k->base ? k->base->root : NULL;
@@ -331,7 +339,18 @@ bool batch_header_read(const batch_keys *k, const char *text, size_t len, long l
                       "a CSV batch starts with a header naming each column's key");
         return false;
     }
-    return h->ok = hr.ok;
+    if (!(h->ok = hr.ok))
+        return false;
+    /* Each column's value: its place and, for a decimal, its rule. */
+    for (size_t i = 0; i < h->n; i++) {
+        const bkey *bk = &k->keys[h->key[i]];
+        batch_col c = {i, bk->slot_off, &bk->rule, bk};
+        if (bk->quick == Q_DEC)
+            h->dec[h->ndec++] = c;
+        else
+            h->other[h->nother++] = c;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -368,8 +387,6 @@ void batch_reader_free(batch_reader *br)
     line_done(br);
     for (size_t i = 0; i < BATCH_CACHE; i++)
         liq_scenario_free(br->cache[i].s);
-    free(br->px);
-    free(br->pm);
     free(br->arena);
     free(br);
 }
@@ -705,13 +722,26 @@ static liq_scenario *load_whole(batch_reader *br, liq_diags *d)
 /* Quick: a loaded scenario with the line's values                      */
 /* ------------------------------------------------------------------ */
 
-/* The line's values over a copy of t (loaded whole with the same keys),
- * each through the loader's step for its key. False when a value is
- * refused (the caller loads the line whole for the message) or memory
- * ran out (*oom). */
-static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
+/* Whether a mark path may be set over a copy of t the quick way: t has
+ * one leg and no list beside its marks (a price column, funding), which
+ * the loader lines up with them. Asked once per scenario cached. */
+static bool marks_quick(const liq_scenario *t)
+{
+    if (t->nlegs != 1 || t->legs[0].funding)
+        return false;
+    for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
+        if (t->legs[0].col[c])
+            return false;
+    return true;
+}
+
+/* The line's values over a copy of tp's scenario (loaded whole with the
+ * same keys), each through the loader's step for its key. False when a
+ * value is refused (the caller loads the line whole for the message). */
+static bool set_quick(batch_reader *br, const tpl *tp)
 {
     const batch_keys *k = br->k;
+    const liq_scenario *t = tp->s;
     liq_scenario *sc = &br->scratch;
     *sc = *t;
     br->scratch_of = NULL;
@@ -738,12 +768,8 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
         /* Only the mark path is set the quick way; any other list (a
          * price column, funding) and a mark path beside such columns
          * is loaded whole, where the loader lines them up. */
-        if (v->nitems == 0 || v->nitems > 64 || strcmp(bk->dotted, "market.mark_path") != 0 ||
-            t->nlegs != 1 || t->legs[0].funding)
+        if (v->nitems == 0 || v->nitems > 64 || bk->quick != Q_MARKS || !tp->marks_quick)
             return false;
-        for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
-            if (t->legs[0].col[c])
-                return false;
         /* Each mark through the loader's step for a list's item (a
          * decimal with the list's bounds), into the reader's own items:
          * no allocation per line. */
@@ -758,19 +784,6 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
         }
         plist *pl = slot;
         *pl = (plist){br->pts, v->nitems, {k->input, v->line, v->col}, true};
-        if (pl->n > br->pcap) {
-            liq_dec *px = mem_realloc(br->px, pl->n * sizeof *px);
-            if (px)
-                br->px = px;
-            liq_mark *pm = px ? mem_realloc(br->pm, pl->n * sizeof *pm) : NULL;
-            if (pm)
-                br->pm = pm;
-            if (!px || !pm) {
-                *oom = true;
-                return false;
-            }
-            br->pcap = pl->n;
-        }
         const pdec *pts = pl->items;
         for (size_t j = 0; j < pl->n; j++) {
             br->px[j] = pts[j].v;
@@ -802,27 +815,6 @@ static bool set_quick(batch_reader *br, const liq_scenario *t, bool *oom)
  * Anything else, and any value a rule refuses, goes the usual way
  * (batch_read below), which reads the line again and gives the loader's
  * message: a fast line never says anything itself. */
-
-/* A CSV record without quotes: the keys of its non-empty fields in
- * *mask, and the column of its id (-1: none). False where the usual way
- * must read it (a field count the header does not have, a header it did
- * not accept). */
-static bool csv_keys(const batch_header *h, const csvr_span *sp, size_t n, uint64_t *mask,
-                     int *id_col)
-{
-    if (n == 0 || n != h->n || !h->ok)
-        return false;
-    *mask = h->all;
-    *id_col = h->id_col;
-    /* An empty field leaves the key as the base has it. */
-    for (size_t i = 0; i < n; i++)
-        if (sp[i].len == 0) {
-            *mask &= ~(1ull << h->key[i]);
-            if ((int)i == *id_col)
-                *id_col = -1;
-        }
-    return true;
-}
 
 static bool add_q(batch_reader *br, int key, const char *text, size_t len, int col,
                   uint64_t *mask)
@@ -957,37 +949,27 @@ static bool space_bits(const char *text, size_t len, uint64_t *bits)
 
 /* A mark path: the items of a JSON array, or marks separated by spaces
  * in one field (each at its own column, as add_list places them), each
- * through the rule of a mark. */
-static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc, const bkey *bk,
-                      const qval *v, plist *pl)
+ * through the rule of a mark, over a scenario whose path may be set so
+ * (tpl.marks_quick). Each mark goes into the path's items and, as it is
+ * read, into the marks a leg reads. */
+static bool set_marks(batch_reader *br, liq_scenario *sc, const bkey *bk, const qval *v,
+                      plist *pl)
 {
     enum { MAX = sizeof br->pts / sizeof *br->pts };
-    if (t->nlegs != 1 || t->legs[0].funding)
-        return false;
-    for (int c = PCOL_MARK + 1; c < PCOL_COUNT; c++)
-        if (t->legs[0].col[c])
-            return false;
-    /* Room for the most marks set this way (set_quick grows the same
-     * arrays to the marks it sets). */
-    if (br->pcap < MAX) {
-        liq_dec *px = mem_realloc(br->px, MAX * sizeof *px);
-        if (px)
-            br->px = px;
-        liq_mark *pm = px ? mem_realloc(br->pm, MAX * sizeof *pm) : NULL;
-        if (pm)
-            br->pm = pm;
-        if (!px || !pm)
-            return false;
-        br->pcap = MAX;
-    }
     liq_mark m = {br->k->input, (int)br->line, v->col};
     size_t n = 0;
     uint64_t sp;
+#define MARK(text, len)                                                                    \
+    do {                                                                                   \
+        if (n == MAX || !schema_rule_dec(&bk->rule, text, len, m, &br->pts[n]))           \
+            return false;                                                                  \
+        br->px[n] = br->pts[n].v;                                                          \
+        br->pm[n] = m;                                                                     \
+        n++;                                                                               \
+    } while (0)
     if (v->items) {
-        for (; n < v->nitems; n++)
-            if (n == MAX || !schema_rule_dec(&bk->rule, v->items[n].text, v->items[n].len, m,
-                                             &br->pts[n]))
-                return false;
+        for (size_t j = 0; j < v->nitems; j++)
+            MARK(v->items[j].text, v->items[j].len);
     } else if (space_bits(v->text, v->len, &sp)) {
         /* Each mark from a bit that is no space after one that is (or
          * the field's start) to the next space. */
@@ -995,9 +977,7 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
             unsigned a = (unsigned)__builtin_ctzll(starts);
             unsigned e = (unsigned)__builtin_ctzll(sp & (~0ull << a));
             m.col = v->col + (int)a;
-            if (n == MAX || !schema_rule_dec(&bk->rule, v->text + a, e - a, m, &br->pts[n]))
-                return false;
-            n++;
+            MARK(v->text + a, e - a);
         }
     } else {
         const char *p = v->text, *end = v->text + v->len;
@@ -1008,36 +988,29 @@ static bool set_marks(batch_reader *br, const liq_scenario *t, liq_scenario *sc,
                 break;
             size_t l = (size_t)(word_end(p, end) - p);
             m.col = v->col + (int)(p - v->text);
-            if (n == MAX || !schema_rule_dec(&bk->rule, p, l, m, &br->pts[n]))
-                return false;
-            n++;
+            MARK(p, l);
             p += l;
         }
     }
+#undef MARK
     if (n == 0)
         return false;
     *pl = (plist){br->pts, n, {br->k->input, (int)br->line, v->col}, true};
-    for (size_t j = 0; j < n; j++) {
-        br->px[j] = br->pts[j].v;
-        br->pm[j] = br->pts[j].m;
-    }
     sc->path_px = br->px;
     sc->path_m = br->pm;
     sc->npath = n;
     return true;
 }
 
-/* One value of a line into sc (a copy of t) through its key's rule:
- * false where it needs the loader (set_quick's cases, the same way).
- * Inlined in each reader's loop: a call per value cost ~20 instructions
- * of saved registers, as much as the rest of it. */
+/* One value of a line into sc (a copy of tp's scenario) through its
+ * key's rule, at slot: false where it needs the loader (set_quick's
+ * cases, the same way). Inlined in each reader's loop: a call per value
+ * cost ~20 instructions of saved registers, as much as the rest of it. */
 static inline __attribute__((always_inline)) bool
-set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, int key, const char *text,
-          size_t len, int col, const jflat_item *items, size_t nitems)
+set_value(batch_reader *br, const tpl *tp, liq_scenario *sc, const bkey *bk, void *slot,
+          const char *text, size_t len, int col, const jflat_item *items, size_t nitems)
 {
     const batch_keys *k = br->k;
-    const bkey *bk = &k->keys[key];
-    void *slot = (char *)&sc->r + bk->slot_off;
     liq_mark m = {k->input, (int)br->line, col};
     if (items && bk->quick != Q_MARKS)
         return false;
@@ -1045,7 +1018,7 @@ set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, int key, co
     case Q_STR: {
         /* Text has no rule to check: the slot points at a copy. */
         pstr *p = slot;
-        p->v = (char *)(key == k->name_key ? br->id : keep(br, text, len));
+        p->v = (char *)(bk->is_name ? br->id : keep(br, text, len));
         p->m = m;
         p->set = true;
         return true;
@@ -1069,20 +1042,22 @@ set_value(batch_reader *br, const liq_scenario *t, liq_scenario *sc, int key, co
         return true;
     }
     case Q_MARKS: {
-        qval v = {key, text, len, col, items, nitems};
-        return set_marks(br, t, sc, bk, &v, slot);
+        if (!tp->marks_quick)
+            return false;
+        qval v = {0, text, len, col, items, nitems};
+        return set_marks(br, sc, bk, &v, slot);
     }
     default:
         return false;
     }
 }
 
-/* The scenario loaded whole for the set of keys mask, or NULL. */
-static const liq_scenario *cached_for(const batch_reader *br, uint64_t mask)
+/* The cached scenario loaded whole for the set of keys mask, or NULL. */
+static const tpl *cached_for(const batch_reader *br, uint64_t mask)
 {
     for (size_t i = 0; i < BATCH_CACHE; i++)
         if (br->cache[i].s && br->cache[i].mask == mask)
-            return br->cache[i].s;
+            return &br->cache[i];
     return NULL;
 }
 
@@ -1123,24 +1098,51 @@ static const liq_scenario *fast_refused(batch_reader *br)
     return NULL;
 }
 
-/* A CSV record split in place (br->spans, n fields), or NULL. */
-static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, size_t n)
+/* A CSV record split in place (br->cut), or NULL. Its columns as the
+ * header resolved them (batch_header.dec and .other): the decimals in a
+ * loop of their own, with no choice of kind per value. */
+static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, const char *text)
 {
-    const csvr_span *sp = br->spans;
-    uint64_t mask = 0;
-    int id_col = -1;
-    const liq_scenario *t;
-    if (!csv_keys(h, sp, n, &mask, &id_col) || !(t = cached_for(br, mask)))
+    const csvr_cut *cut = &br->cut;
+    size_t n = cut->n;
+    if (n == 0 || n != h->n || !h->ok)
         return NULL;
+    uint64_t mask = h->all;
+    int id_col = h->id_col;
+    /* An empty field leaves the key as the base has it. */
+    if (cut->empty)
+        for (size_t i = 0; i < n; i++)
+            if (cut->at[i + 1] - cut->at[i] == 1) {
+                mask &= ~(1ull << h->key[i]);
+                if ((int)i == id_col)
+                    id_col = -1;
+            }
+    const tpl *tp = cached_for(br, mask);
+    if (!tp)
+        return NULL;
+    const liq_scenario *t = tp->s;
     if (id_col >= 0)
-        br->id = keep(br, sp[id_col].text, sp[id_col].len);
+        br->id = keep(br, text + cut->at[id_col], cut->at[id_col + 1] - cut->at[id_col] - 1);
     else
         default_id(br, br->line);
     liq_scenario *sc = fast_begin(br, t);
-    for (size_t i = 0; i < n; i++) {
-        if (sp[i].len == 0)
+    char *root = (char *)&sc->r;
+    liq_mark m = {br->k->input, (int)br->line, 0};
+    for (size_t j = 0; j < h->ndec; j++) {
+        const batch_col *c = &h->dec[j];
+        size_t a = cut->at[c->col], len = cut->at[c->col + 1] - a - 1;
+        if (len == 0)
             continue;
-        if (!set_value(br, t, sc, h->key[i], sp[i].text, sp[i].len, sp[i].col, NULL, 0))
+        m.col = (int)a + 1;
+        if (!schema_rule_dec(c->rule, text + a, len, m, (pdec *)(void *)(root + c->slot)))
+            return fast_refused(br);
+    }
+    for (size_t j = 0; j < h->nother; j++) {
+        const batch_col *c = &h->other[j];
+        size_t a = cut->at[c->col], len = cut->at[c->col + 1] - a - 1;
+        if (len == 0)
+            continue;
+        if (!set_value(br, tp, sc, c->bk, root + c->slot, text + a, len, (int)a + 1, NULL, 0))
             return fast_refused(br);
     }
     return fast_end(br, t, sc);
@@ -1152,9 +1154,10 @@ static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, 
     const batch_keys *k = br->k;
     uint64_t mask = 0;
     br->nq = 0;
-    const liq_scenario *t;
-    if (!ndjson_fast(br, text, len, &mask) || !(t = cached_for(br, mask)))
+    const tpl *tp;
+    if (!ndjson_fast(br, text, len, &mask) || !(tp = cached_for(br, mask)))
         return NULL;
+    const liq_scenario *t = tp->s;
     for (size_t i = 0; i < br->nq; i++)
         if (br->q[i].key == k->name_key && !br->q[i].items)
             br->id = keep(br, br->q[i].text, br->q[i].len);
@@ -1163,7 +1166,9 @@ static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, 
     liq_scenario *sc = fast_begin(br, t);
     for (size_t i = 0; i < br->nq; i++) {
         const qval *v = &br->q[i];
-        if (!set_value(br, t, sc, v->key, v->text, v->len, v->col, v->items, v->nitems))
+        const bkey *bk = &k->keys[v->key];
+        if (!set_value(br, tp, sc, bk, (char *)&sc->r + bk->slot_off, v->text, v->len, v->col,
+                       v->items, v->nitems))
             return fast_refused(br);
     }
     return fast_end(br, t, sc);
@@ -1218,7 +1223,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     /* A CSV record without quotes is split in place first: one scan that
      * also says whether the record is ASCII. */
     bool high = false;
-    size_t nspans = h && !br->whole_only ? csvr_plain_record(text, len, br->spans, &high) : 0;
+    size_t nspans = h && !br->whole_only ? csvr_plain_record(text, len, &br->cut, &high) : 0;
     /* A batch line's text goes into rows and messages, which are JSON,
      * and JSON text is UTF-8 (jwrite.h's rule, jansson's); a record the
      * scan found ASCII is. NDJSON is jansson's to refuse (the quick reader
@@ -1234,7 +1239,7 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         return NULL;
     }
     const liq_scenario *fast = br->whole_only ? NULL
-                               : h ? csv_fast(br, h, nspans)
+                               : h ? csv_fast(br, h, text)
                                    : ndjson_read_fast(br, text, len);
     if (fast)
         return fast;
@@ -1262,13 +1267,8 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
         const tpl *t = &br->cache[i];
         if (!t->s || t->mask != mask)
             continue;
-        bool oom = false;
-        if (set_quick(br, t->s, &oom))
+        if (set_quick(br, t))
             return &br->scratch;
-        if (oom) {
-            mem_error(d, k->input, (int)line, 0);
-            return NULL;
-        }
         break;
     }
     /* Whole: the first line of these keys (kept for the next ones), or a
@@ -1287,6 +1287,6 @@ const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const ch
     br->next_slot = (br->next_slot + 1) % BATCH_CACHE;
     br->scratch_of = NULL;
     liq_scenario_free(slot->s);
-    *slot = (tpl){mask, s};
+    *slot = (tpl){mask, s, marks_quick(s)};
     return s;
 }

@@ -40,16 +40,29 @@ int batch_key_find(const batch_keys *k, const char *name);
 /* Its dotted name ("position.size"). */
 const char *batch_key_name(const batch_keys *k, int key);
 
+/* A column of a header as batch_read sets its value: resolved once,
+ * when the header is read, rather than per value (batch.c). */
+struct bkey;
+typedef struct batch_col {
+    size_t col;                      /* the column (0-based) */
+    size_t slot;                     /* the value's place, from a scenario's s_root */
+    const struct schema_rule *rule;  /* a decimal's rule */
+    const struct bkey *bk;           /* the key */
+} batch_col;
+
 /* A CSV input's header: the key of each column; for a header that
  * batch_header_read accepts (ok: every column a key, none twice), the
  * keys of all the columns and the id's column (-1: none), which a line
- * with no empty field sets. */
+ * with no empty field sets; and its columns as batch_read sets them,
+ * the decimals (dec) apart from the rest (other). */
 typedef struct batch_header {
     int key[CSVR_MAX_FIELDS];
     size_t n;
     bool ok;
     uint64_t all;
     int id_col;
+    batch_col dec[CSVR_MAX_FIELDS], other[CSVR_MAX_FIELDS];
+    size_t ndec, nother;
 } batch_header;
 
 /* Read the header row (text, len bytes, starting on line). False with

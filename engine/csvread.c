@@ -149,38 +149,53 @@ static unsigned scan_byte(unsigned char c)
 }
 
 /* The fields that end at the commas of bits c (bit k: byte i + k), after
- * the *n in out so far, the next one starting at *f: false when a field
- * past max would be added (the row is cut there). */
-static bool take_commas(const char *text, size_t i, unsigned c, csvr_span *out, size_t *n,
-                        size_t *f, size_t max)
+ * the out->n so far: false when a field past max would be added (the row
+ * is cut there). Where sixteen more fit (a batch line's eight, always),
+ * no count is checked per comma. *e gets a bit for each comma that
+ * follows a comma (*prev: the byte before bit 0 was one, or is the row's
+ * start): an empty field. */
+static bool take_commas(size_t i, unsigned c, csvr_cut *out, size_t max, unsigned *prev,
+                        unsigned *e, unsigned width)
 {
-    for (; c; c &= c - 1) {
-        size_t at = i + (size_t)__builtin_ctz(c);
-        if (*n == max)
-            return false;
-        out[(*n)++] = (csvr_span){text + *f, at - *f, (int)*f + 1};
-        *f = at + 1;
+    *e |= c & (c << 1 | *prev);
+    *prev = c >> (width - 1) & 1;
+    size_t n = out->n;
+    if (n + 16 <= max) {
+        for (; c; c &= c - 1)
+            out->at[++n] = i + (size_t)__builtin_ctz(c) + 1;
+        out->n = n;
+        return true;
     }
+    for (; c; c &= c - 1) {
+        if (n == max) {
+            out->n = n;
+            return false;
+        }
+        out->at[++n] = i + (size_t)__builtin_ctz(c) + 1;
+    }
+    out->n = n;
     return true;
 }
 
 /* The fields of one row of text, split at each comma: the first max of
- * them, each with its column from the row's start. The one place an
- * unquoted row is split. *odd: the row holds a quote, a line end or a
- * NUL byte, or was cut at max fields before its end (the fields are
- * split at commas all the same: the caller decides); *high: a byte
- * >= 0x80 in what was scanned. */
-static size_t split_row(const char *text, size_t len, csvr_span *out, size_t max, bool *odd,
+ * them, each where it starts (out). The one place an unquoted row is
+ * split. *odd: the row holds a quote, a line end or a NUL byte, or was
+ * cut at max fields before its end (the fields are split at commas all
+ * the same: the caller decides); *high: a byte >= 0x80 in what was
+ * scanned. */
+static size_t split_row(const char *text, size_t len, csvr_cut *out, size_t max, bool *odd,
                         bool *high)
 {
-    size_t n = 0, f = 0, i = 0;
-    unsigned o = 0, h = 0;
+    size_t i = 0;
+    unsigned o = 0, h = 0, prev = 1, e = 0;
     bool whole = true;
+    out->n = 0;
+    out->at[0] = 0;
     for (; CHUNK && whole && i + CHUNK <= len; i += CHUNK) {
         unsigned co, ch, c = scan_chunk(text + i, &co, &ch);
         o |= co;
         h |= ch;
-        whole = take_commas(text, i, c, out, &n, &f, max);
+        whole = take_commas(i, c, out, max, &prev, &e, CHUNK);
     }
     /* The tail of a row of a chunk or more: the row's last sixteen bytes,
      * those already scanned shifted out. */
@@ -189,44 +204,53 @@ static size_t split_row(const char *text, size_t len, csvr_span *out, size_t max
         unsigned skip = (unsigned)(i - at0), co, ch, c = scan_chunk(text + at0, &co, &ch) >> skip;
         o |= co >> skip;
         h |= ch >> skip;
-        whole = take_commas(text, i, c, out, &n, &f, max);
+        whole = take_commas(i, c, out, max, &prev, &e, CHUNK - skip);
         i = len;
     }
     for (; whole && i < len; i++) {
         unsigned k = scan_byte((unsigned char)text[i]);
-        whole = take_commas(text, i, k & 1, out, &n, &f, max);
+        whole = take_commas(i, k & 1, out, max, &prev, &e, 1);
         o |= k & 2;
         h |= k & 4;
     }
-    if (whole && n < max)
-        out[n++] = (csvr_span){text + f, len - f, (int)f + 1};
-    else
+    size_t n = out->n;
+    if (whole && n < max) {
+        out->at[++n] = len + 1;
+        out->n = n;
+    } else {
         whole = false;
+    }
+    /* The last field is empty when the row ends in a comma. */
+    out->empty = e != 0 || prev;
     *odd = o != 0 || !whole;
     *high = h != 0;
     return n;
 }
 
-size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS],
-                         bool *high)
+size_t csvr_plain_record(const char *text, size_t len, csvr_cut *out, bool *high)
 {
     if (len && text[len - 1] == '\n')
         len--;
     if (len && text[len - 1] == '\r')
         len--;
     *high = false;
+    out->n = 0;
     if (len == 0 || text[0] == '#' || (unsigned char)text[0] == 0xEF)
         return 0;
     /* A row of more fields than the limit is cut (odd) at the limit. */
     bool odd;
     size_t n = split_row(text, len, out, CSVR_MAX_FIELDS, &odd, high);
-    if (odd)
+    if (odd) {
+        out->n = 0;
         return 0;
+    }
     /* No field is longer than its record: a record within the field
      * limit (a batch line, most often) needs no field checked. */
     for (size_t i = 0; len > CSVR_MAX_FIELD && i < n; i++)
-        if (out[i].len > CSVR_MAX_FIELD)
+        if (out->at[i + 1] - out->at[i] - 1 > CSVR_MAX_FIELD) {
+            out->n = 0;
             return 0;
+        }
     return n;
 }
 
@@ -251,14 +275,14 @@ static bool read_unquoted(reader *r, const char *text, size_t len, size_t pos, i
         while (end < len && !line_end((unsigned char)text[end]))
             end++;
         if (end > pos) {
-            csvr_span sp[CSVR_MAX_FIELDS + 1];
+            csvr_cut cut;
             bool odd, high;
-            size_t n = split_row(text + pos, end - pos, sp, CSVR_MAX_FIELDS + 1, &odd, &high);
+            size_t n = split_row(text + pos, end - pos, &cut, CSVR_MAX_FIELDS + 1, &odd, &high);
             /* One past the limit is split too: on_field says so at its place. */
             for (size_t i = 0; i < n && !r->stop; i++) {
                 r->fline = line;
-                r->fcol = (int)(sp[i].text - (text + lstart)) + 1;
-                on_field((void *)sp[i].text, sp[i].len, r);
+                r->fcol = (int)(pos + cut.at[i] - lstart) + 1;
+                on_field((void *)(text + pos + cut.at[i]), cut.at[i + 1] - cut.at[i] - 1, r);
             }
             if (!r->stop)
                 on_row(0, r);

@@ -45,24 +45,27 @@ bool csvr_read(const char *file, const char *text, size_t len, csvr_row_fn *fn, 
 bool csvr_read_from(const char *file, const char *text, size_t len, long first_line,
                     csvr_row_fn *fn, void *ud, liq_diags *d);
 
-/* A field of a record read in place: its bytes in the text (not
- * NUL-terminated) and its 1-based column. */
-typedef struct csvr_span {
-    const char *text;
-    size_t len;
-    int col;
-} csvr_span;
+/* The fields of a record read in place, as where each starts: field i
+ * is text[at[i], at[i + 1] - 1) (the byte before the next start is its
+ * comma, or the record's end), at its 1-based column at[i] + 1. One
+ * offset a field, where a pointer, a length and a column were three
+ * stores: a batch line has eight. empty: a field of them is empty
+ * (two commas side by side, or one first or last). */
+typedef struct csvr_cut {
+    size_t n;
+    bool empty;
+    size_t at[CSVR_MAX_FIELDS + 2];   /* n + 1 of them (one more for csvread.c's own use) */
+} csvr_cut;
 
 /* One record (a batch line: text[0, len), one final \n or \r\n aside)
  * that the quick reader takes as it is: no quote, no other line break,
  * no NUL byte, no byte-order mark or '#' first, at most CSVR_MAX_FIELDS
  * fields of at most CSVR_MAX_FIELD bytes. Its fields, split where
  * csvr_read_from splits them, go in out without a copy; returns their
- * count, or 0 for any other record (read it with csvr_read_from, which
- * reads it or says what is wrong). *high: a record taken holds a byte
- * >= 0x80 (ASCII text needs no UTF-8 check). */
-size_t csvr_plain_record(const char *text, size_t len, csvr_span out[CSVR_MAX_FIELDS],
-                         bool *high);
+ * count (out->n), or 0 for any other record (read it with csvr_read_from,
+ * which reads it or says what is wrong). *high: a record taken holds a
+ * byte >= 0x80 (ASCII text needs no UTF-8 check). */
+size_t csvr_plain_record(const char *text, size_t len, csvr_cut *out, bool *high);
 
 /* Text of a field fit to quote in a message: at most 40 bytes (then
  * "..."), bytes that are not printable ASCII as \xNN (a field must not

@@ -508,6 +508,57 @@ static void test_a_mark_path_of_4096_marks_is_read_and_one_more_is_refused(void 
     free(nd);
 }
 
+/* A message that cites a mark cites its own place on its line, whether
+ * the line is read the quick way (the lines after the first of these
+ * keys) or loaded whole (--explain loads every line whole). Under an
+ * inverse contract a fill of 0 has no value: with a slippage of 1 the
+ * fill at the mark that trips the liquidation is 0, and the error names
+ * that mark's line and column. Line 3's 20000 starts at column 45 (two
+ * spaces before the second mark), line 4's at 26 (the only mark); NDJSON
+ * places a string's marks from the member's quote, and an array's items
+ * at it. */
+static void test_a_message_cites_a_marks_own_place_read_either_way(void **state)
+{
+    (void)state;
+    static const char reach[] = ": the price path reaches 20000, where the liquidation fill "
+                                "rounds to 0 and an inverse contract has no value (it is worth "
+                                "1/price)\n";
+    char *csv = out_path("batch-mark-place.csv"), *nd = out_path("batch-mark-place.ndjson");
+    write_text(csv, "id,collateral,side,size,entry_price,leverage,mark_path,slippage\n"
+                    "a1,3000,long,0.1,50000,2,50000 48000 20000,1\n"
+                    "a2,3000,long,0.1,50000,2,50000  49000 47000 20000,1\n"
+                    "a3,3000,long,0.1,50000,2,20000,1\n");
+    write_text(nd, "{\"id\":\"n1\",\"collateral\":\"3000\",\"side\":\"long\",\"size\":\"0.1\","
+                   "\"entry_price\":\"50000\",\"leverage\":2,\"mark_path\":\"50000 20000\","
+                   "\"slippage\":\"1\"}\n"
+                   "{\"id\":\"n2\",\"collateral\":\"3000\",\"side\":\"long\",\"size\":\"0.1\","
+                   "\"entry_price\":\"50000\",\"leverage\":2,\"mark_path\":\"50000 48000  20000\","
+                   "\"slippage\":\"1\"}\n"
+                   "{\"id\":\"n3\",\"collateral\":\"3000\",\"side\":\"long\",\"size\":\"0.1\","
+                   "\"entry_price\":\"50000\",\"leverage\":2,\"mark_path\":[\"50000\",\"20000\"],"
+                   "\"slippage\":\"1\"}\n");
+    char want_csv[1024], want_nd[1024];
+    snprintf(want_csv, sizeof want_csv, "<stdin>:2:38%s<stdin>:3:45%s<stdin>:4:26%s", reach,
+             reach, reach);
+    /* The member "mark_path" at column 94: a string's marks counted from
+     * there (20000 six bytes in on line 1, thirteen on line 2). */
+    snprintf(want_nd, sizeof want_nd, "<stdin>:1:100%s<stdin>:2:107%s<stdin>:3:94%s", reach,
+             reach, reach);
+    const char *files[] = {csv, nd}, *wants[] = {want_csv, want_nd};
+    for (int f = 0; f < 2; f++) {
+        cli_output quick = BATCH(files[f], "binance-coinm", "--summary-only");
+        cli_output whole = BATCH(files[f], "binance-coinm", "--summary-only", "--explain");
+        expect_exit_code(&quick, 1);
+        expect_exit_code(&whole, 1);
+        assert_string_equal(quick.err, wants[f]);
+        assert_string_equal(whole.err, wants[f]);
+        cli_output_free(&quick);
+        cli_output_free(&whole);
+    }
+    free(csv);
+    free(nd);
+}
+
 /* ---- the bench's peer ---------------------------------------------------------- */
 
 /* tools/batch_peer.py, the Python script the bench races, gives every
@@ -550,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_a_header_that_names_no_key_prints_nothing),
         cmocka_unit_test(test_a_line_of_65536_bytes_is_read_and_one_more_is_refused),
         cmocka_unit_test(test_a_mark_path_of_4096_marks_is_read_and_one_more_is_refused),
+        cmocka_unit_test(test_a_message_cites_a_marks_own_place_read_either_way),
         cmocka_unit_test(test_the_python_peer_computes_what_liqsim_computes),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
