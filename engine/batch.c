@@ -947,6 +947,11 @@ static bool space_bits(const char *text, size_t len, uint64_t *bits)
 }
 #endif
 
+/* The line's values are read in place: each decimal with the BATCH_PAD
+ * bytes before the line readable before it too (batch.h), which
+ * dec_parse_padded needs (schema_rule_dec_padded). */
+_Static_assert(BATCH_PAD >= DEC_PAD, "a line's pad holds the decimal parse's");
+
 /* A mark path: the items of a JSON array, or marks separated by spaces
  * in one field (each at its own column, as add_list places them), each
  * through the rule of a mark, over a scenario whose path may be set so
@@ -961,7 +966,7 @@ static bool set_marks(batch_reader *br, liq_scenario *sc, const bkey *bk, const 
     uint64_t sp;
 #define MARK(text, len)                                                                    \
     do {                                                                                   \
-        if (n == MAX || !schema_rule_dec(&bk->rule, text, len, m, &br->pts[n]))           \
+        if (n == MAX || !schema_rule_dec_padded(&bk->rule, text, len, m, &br->pts[n]))    \
             return false;                                                                  \
         br->px[n] = br->pts[n].v;                                                          \
         br->pm[n] = m;                                                                     \
@@ -1024,7 +1029,7 @@ set_value(batch_reader *br, const tpl *tp, liq_scenario *sc, const bkey *bk, voi
         return true;
     }
     case Q_DEC:
-        return schema_rule_dec(&bk->rule, text, len, m, slot);
+        return schema_rule_dec_padded(&bk->rule, text, len, m, slot);
     case Q_ENUM: {
         penum *p = slot;
         if ((p->v = schema_enum_find(bk->f, text, len)) < 0)
@@ -1134,7 +1139,7 @@ static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, con
         if (len == 0)
             continue;
         m.col = (int)a + 1;
-        if (!schema_rule_dec(c->rule, text + a, len, m, (pdec *)(void *)(root + c->slot)))
+        if (!schema_rule_dec_padded(c->rule, text + a, len, m, (pdec *)(void *)(root + c->slot)))
             return fast_refused(br);
     }
     for (size_t j = 0; j < h->nother; j++) {

@@ -82,8 +82,15 @@ typedef struct batch_reader batch_reader;
 batch_reader *batch_reader_new(const batch_keys *k, bool whole);
 void batch_reader_free(batch_reader *br);
 
-/* The scenario of one line (text, len bytes, from line on): owned by br,
- * valid until the next call on br. NULL with the line's errors in d
+/* Readable bytes batch_read needs before a line's text (any values,
+ * never part of the result; it reads nothing past text + len): a line's
+ * decimals are read sixteen bytes at a time ending with their last byte
+ * (decimal.h dec_parse_padded). The runner's records have them (runner.h
+ * RUN_PAD). */
+#define BATCH_PAD 16
+
+/* The scenario of one line (text, len bytes, from line on, BATCH_PAD
+ * readable bytes before text): owned by br, valid until the next call on br. NULL with the line's errors in d
  * (LIQ_EINPUT at file:line:col; LIQ_ENOMEM). h is the CSV header, NULL
  * for an NDJSON line. */
 const liq_scenario *batch_read(batch_reader *br, const batch_header *h, const char *text,

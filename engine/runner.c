@@ -48,7 +48,7 @@ struct run_block {
     run_item items[RUN_BLOCK];
     size_t off[RUN_BLOCK];      /* each record's text in arena (it moves as it grows) */
     uint64_t ids[RUN_BLOCK];
-    char *arena;
+    char *arena;                /* RUN_PAD zero bytes, then the records */
     size_t used, cap;
     bool oom;
     sbuf out;
@@ -207,6 +207,10 @@ bool run_block_add(run_block *b, const char *text, size_t len, long line)
             b->oom = true;
             return false;
         }
+        /* The pad before the first record (run_item: RUN_PAD), zeroed once:
+         * growing keeps it. */
+        if (!b->arena)
+            memset(a, 0, RUN_PAD);
         b->arena = a;
         b->cap = cap;
     }
@@ -229,7 +233,7 @@ size_t run_block_count(const run_block *b)
 static liq_status fill(run *r, run_block *b, liq_diags *d)
 {
     b->n = 0;
-    b->used = 0;
+    b->used = RUN_PAD;
     b->out.n = 0;
     if (b->out.s)
         b->out.s[0] = 0;

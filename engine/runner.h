@@ -58,10 +58,15 @@ typedef struct run_opts {
     uint64_t seed;            /* the run's seed (run_case_seed) */
 } run_opts;
 
+/* Readable bytes before every record's text (zeros or the records
+ * before it): a batch line's decimals are read sixteen bytes at a time
+ * ending with their last byte (batch.h BATCH_PAD, decimal.h DEC_PAD). */
+#define RUN_PAD 16
+
 /* One input record of a stream run: bytes the read function copied in,
  * and where they start in the input (for messages). */
 typedef struct run_item {
-    const char *text;         /* NUL-terminated, len bytes */
+    const char *text;         /* NUL-terminated, len bytes, RUN_PAD readable before */
     size_t len;
     long line;                /* 1-based line of the input it starts on */
 } run_item;

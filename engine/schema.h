@@ -135,13 +135,13 @@ static inline bool schema_rule_within(const schema_rule *r, liq_dec v)
  * exponent, more digits: the general parse). */
 bool schema_rule_dec_other(const schema_rule *r, const char *text, size_t len, liq_mark m,
                            pdec *out);
-/* The decimal (or 'unlimited') into out, marked m. Inline, the plain
- * text's parse with it (dec_parse_plain): a batch line sets eight. */
-static inline bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m,
-                                   pdec *out)
+/* The decimal (or 'unlimited') into out, marked m, once the plain
+ * text's parse said whether it read text (plain) and what (v): one copy
+ * of the rule for schema_rule_dec and schema_rule_dec_padded. */
+static inline bool schema_rule_dec_set(const schema_rule *r, bool plain, liq_dec v,
+                                       const char *text, size_t len, liq_mark m, pdec *out)
 {
-    liq_dec v;
-    if (!dec_parse_plain(text, len, &v))
+    if (!plain)
         return schema_rule_dec_other(r, text, len, m, out);
     if (!schema_rule_within(r, v))
         return false;
@@ -150,6 +150,25 @@ static inline bool schema_rule_dec(const schema_rule *r, const char *text, size_
     out->m = m;
     out->set = true;
     return true;
+}
+/* The decimal (or 'unlimited') into out, marked m. Inline, the plain
+ * text's parse with it (dec_parse_plain): a batch line sets eight. */
+static inline bool schema_rule_dec(const schema_rule *r, const char *text, size_t len, liq_mark m,
+                                   pdec *out)
+{
+    liq_dec v;
+    bool plain = dec_parse_plain(text, len, &v);
+    return schema_rule_dec_set(r, plain, v, text, len, m, out);
+}
+/* schema_rule_dec for a text followed by DEC_PAD readable bytes (a batch
+ * line's field, in the runner's padded block: runner.h), read through
+ * dec_parse_padded. */
+static inline bool schema_rule_dec_padded(const schema_rule *r, const char *text, size_t len,
+                                          liq_mark m, pdec *out)
+{
+    liq_dec v;
+    bool plain = dec_parse_padded(text, len, &v);
+    return schema_rule_dec_set(r, plain, v, text, len, m, out);
 }
 /* The index of text among an F_ENUM field's values, or -1. */
 int schema_enum_find(const field *f, const char *text, size_t len);

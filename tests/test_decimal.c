@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -871,6 +872,101 @@ static void test_parse_fast_path_agrees_with_the_wide_path(void **state)
     assert_true(fast_ok > 30000);
 }
 
+/* Three readers of one text: dec_parse_padded (the batch line's, SSE2,
+ * the DEC_PAD bytes before the text read too), dec_parse_plain (the
+ * scalar 64-bit path) and dec_parse_wide (any text). The text sits at the
+ * very end of its own allocation, after DEC_PAD bytes of digits, points
+ * and signs: a byte read past its end is a fault under ASan, and a byte
+ * before it taken for the text's own changes the answer. padded and plain
+ * say yes to the same texts with the same raw, and what they say yes to
+ * the wide path reads to that raw. Returns whether padded said yes. */
+static bool padded_plain_wide_agree(const char *text, size_t len, const char *pad, size_t round)
+{
+    char *own = malloc(DEC_PAD + len + (len == 0));
+    assert_non_null(own);
+    memcpy(own, pad, DEC_PAD);
+    memcpy(own + DEC_PAD, text, len);
+    const char *t = own + DEC_PAD;
+    liq_dec a = {SENTINEL_RAW}, b = {SENTINEL_RAW}, w = {SENTINEL_RAW};
+    bool pa = dec_parse_padded(t, len, &a), pb = dec_parse_plain(t, len, &b);
+    liq_status sw = dec_parse_wide(t, len, &w);
+    char x[LIQ_DEC_STRLEN] = "-", y[LIQ_DEC_STRLEN] = "-";
+    if (pa)
+        liq_dec_format(a, x);
+    if (sw == LIQ_OK)
+        liq_dec_format(w, y);
+    if (pa != pb || (pa && a.raw != b.raw))
+        fail_msg("round %zu: \"%.*s\": padded says %s (%s), plain %s", round, (int)len, text,
+                 pa ? "yes" : "no", x, pb ? "yes" : "no");
+    if (pa && (sw != LIQ_OK || a.raw != w.raw))
+        fail_msg("round %zu: \"%.*s\": padded reads %s, the wide path says %s (%s)", round,
+                 (int)len, text, x, liq_status_str(sw), y);
+    free(own);
+    return pa;
+}
+
+/* Texts of 0 to 40 bytes: a sign or none, whole digits (leading zeros
+ * often), a point or none, fraction digits (12 and 13 often), then at
+ * times one byte anywhere replaced by a non-digit (a second point or
+ * sign, a letter, a space, NUL, a byte of 0x80 or more); and fully random
+ * bytes. Each before a pad of random digits, points and signs. Then every
+ * digit count 1..20 with a point at every place, all nines. */
+static void test_parse_padded_path_agrees_with_plain_and_wide(void **state)
+{
+    (void)state;
+    static const char odd[] = ".-+eE x\0\x80\xff\xc3/:";
+    static const char padc[] = "0123456789.-+ ";
+    uint64_t g = 0xbb67ae8584caa73bu;
+    size_t yes = 0, round = 0;
+    for (; round < 400000; round++) {
+        char t[48], pad[DEC_PAD];
+        for (size_t i = 0; i < DEC_PAD; i++)
+            pad[i] = padc[xorshift(&g) % (sizeof padc - 1)];
+        size_t len = 0;
+        if (xorshift(&g) % 8 == 0) {
+            len = (size_t)(xorshift(&g) % 41);
+            for (size_t i = 0; i < len; i++)
+                t[i] = (char)(xorshift(&g) % 3 ? '0' + xorshift(&g) % 10 : xorshift(&g) & 0xff);
+        } else {
+            uint64_t r = xorshift(&g);
+            if (r % 5 == 0)
+                t[len++] = "-+"[(r >> 3) & 1];
+            size_t whole = (size_t)(xorshift(&g) % 21), frac = (size_t)(xorshift(&g) % 16);
+            if (xorshift(&g) % 3 == 0)
+                frac = 12 + (size_t)(xorshift(&g) % 2);
+            bool point = xorshift(&g) % 4 != 0;
+            for (size_t i = 0; i < whole && len < 40; i++)
+                t[len++] = (char)(i < 3 && xorshift(&g) % 3 == 0 ? '0' : '0' + xorshift(&g) % 10);
+            if (point && len < 40)
+                t[len++] = '.';
+            for (size_t i = 0; point && i < frac && len < 40; i++)
+                t[len++] = (char)('0' + xorshift(&g) % 10);
+            if (len && xorshift(&g) % 4 == 0)
+                t[xorshift(&g) % len] = odd[xorshift(&g) % (sizeof odd - 1)];
+        }
+        yes += padded_plain_wide_agree(t, len, pad, round);
+    }
+    for (size_t nd = 1; nd <= 20; nd++)
+        for (size_t at = 0; at <= nd; at++)
+            for (int sign = 0; sign < 3; sign++, round++) {
+                char t[48], pad[DEC_PAD];
+                size_t len = 0;
+                memset(pad, '9', sizeof pad);
+                if (sign)
+                    t[len++] = "-+"[sign - 1];
+                for (size_t i = 0; i < nd; i++) {
+                    if (i == at)
+                        t[len++] = '.';
+                    t[len++] = '9';
+                }
+                if (at == nd)
+                    t[len++] = '.';
+                yes += padded_plain_wide_agree(t, len, pad, round);
+                yes += padded_plain_wide_agree(t, len - 1, pad, round);
+            }
+    assert_true(yes > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -883,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_parse_stops_at_len_without_a_terminator),
         cmocka_unit_test(test_parse_rejects_null_text),
         cmocka_unit_test(test_parse_fast_path_agrees_with_the_wide_path),
+        cmocka_unit_test(test_parse_padded_path_agrees_with_plain_and_wide),
         cmocka_unit_test(test_format_handles_the_most_negative_raw),
         cmocka_unit_test(test_format_writes_the_digits_of_every_raw),
         cmocka_unit_test(test_from_int_is_exact_for_the_whole_int64_range),

@@ -331,6 +331,8 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
     liq_diags *d = run_diags(o);
     size_t before = d->n;
     run_count(o, j->lines, 1);
+    /* A record's pad is the one batch_read needs before a line. */
+    _Static_assert(RUN_PAD >= BATCH_PAD, "the runner pads a record as batch_read needs");
     const liq_scenario *s = batch_read(w->br, j->csv ? &j->header : NULL, c->item->text,
                                        c->item->len, c->item->line, d);
     if (!s) {
