@@ -273,10 +273,8 @@ void result_trace_refs_text(const liq_trace *t, char *buf, size_t cap)
     }
 }
 
-bool result_warn(liq_result *r, const char *fmt, ...)
+bool result_warn_add(liq_result *r, const char *fmt, ...)
 {
-    if (r->quiet)
-        return true;
     char buf[400];
     va_list ap;
     va_start(ap, fmt);

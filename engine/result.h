@@ -292,7 +292,15 @@ bool result_trace_add(liq_result *r, const char *step, liq_dec v, liq_mark rule,
         if ((r)->explain && !(r)->quiet)                                     \
             result_trace_add((r), __VA_ARGS__);                              \
     } while (0)
-bool result_warn(liq_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool result_warn_add(liq_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A macro too: a quiet evaluation keeps no warning, so its arguments
+ * (formatted decimals, as a replay's accounts opened in another margin
+ * mode would format for each) are never evaluated. */
+#define result_warn(r, ...)                                                  \
+    do {                                                                     \
+        if (!(r)->quiet)                                                     \
+            result_warn_add((r), __VA_ARGS__);                               \
+    } while (0)
 bool result_action(liq_result *r, const char *type, int64_t deadline_hours, const liq_dec *amount,
                    const char *note);
 
