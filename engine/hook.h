@@ -214,6 +214,17 @@ bool hookdec_light_value(const void *p, liq_dec *out);
 /* The arithmetic of dec's + - * / (op is the character), rounding as
  * the metamethods do: one rule for them and hook_fast.c. */
 liq_status hookdec_binop(int op, liq_dec a, liq_dec b, liq_dec *r);
+/* d:round(step, mode)'s arguments (mode a NUL-terminated name): NULL
+ * with *mode set when they are good, else the message the method raises
+ * (a format of the mode's name); the rounding itself is
+ * liq_dec_quantize's. One rule for the method and hook_fast.c. */
+const char *hookdec_round_check(const char *name, liq_dec step, liq_round *mode);
+/* Which of dec's methods Lua finds under the key name (len bytes, a
+ * string the caller's function holds, so already Lua's) on a small
+ * decimal, telling it by the C function it is; HOOKDEC_NONE for any
+ * other value or none. Reads the state, changes nothing. */
+enum { HOOKDEC_NONE, HOOKDEC_ROUND };
+int hookdec_method(lua_State *L, const char *name, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Hooks answered without entering Lua (hook_fast.c)                    */

@@ -391,17 +391,24 @@ static int m_concat(lua_State *L)
 
 /* ---- methods ------------------------------------------------------- */
 
+const char *hookdec_round_check(const char *name, liq_dec step, liq_round *mode)
+{
+    if (!liq_round_parse(name, mode))
+        return "round: unknown rounding mode '%s' (half_even, half_up, down, up, floor, ceil)";
+    if (liq_dec_sign(step) <= 0)
+        return "round: step must be positive";
+    return NULL;
+}
+
 static int d_round(lua_State *L)
 {
     hookrt_charge_op(L);
     liq_dec a = check_dec(L, 1), step = check_dec(L, 2), r;
     const char *name = luaL_optstring(L, 3, "half_even");
     liq_round mode;
-    if (!liq_round_parse(name, &mode))
-        return luaL_error(L, "round: unknown rounding mode '%s' "
-                             "(half_even, half_up, down, up, floor, ceil)", name);
-    if (liq_dec_sign(step) <= 0)
-        return luaL_error(L, "round: step must be positive");
+    const char *why = hookdec_round_check(name, step, &mode);
+    if (why)
+        return luaL_error(L, why, name);
     return push_result(L, liq_dec_quantize(a, step, mode, &r), r);
 }
 
@@ -440,6 +447,27 @@ static int d_max(lua_State *L)
     liq_dec a = check_dec(L, 1), b = check_dec(L, 2);
     push_dec(L, liq_dec_max(a, b));
     return 1;
+}
+
+int hookdec_method(lua_State *L, const char *name, size_t len)
+{
+    /* Lua's SELF on a small decimal: the metatable every light userdata
+     * shares, its __index read raw; a table there is read raw for the
+     * name, and a miss goes on to that table's own __index (not followed:
+     * none). Only keys the caller's function holds as constants are
+     * looked up, so pushing one finds Lua's own string and allocates
+     * nothing. */
+    int top = lua_gettop(L), m = HOOKDEC_NONE;
+    if (!lua_checkstack(L, 4))
+        return m;
+    lua_pushlightuserdata(L, (void *)light_bits(0, 0));
+    if (lua_getmetatable(L, -1) && (lua_pushliteral(L, "__index"), lua_rawget(L, -2)) == LUA_TTABLE) {
+        lua_pushlstring(L, name, len);
+        if (lua_rawget(L, -2) == LUA_TFUNCTION && lua_tocfunction(L, -1) == d_round)
+            m = HOOKDEC_ROUND;
+    }
+    lua_settop(L, top);
+    return m;
 }
 
 /* dec(s) of a short string: the decimal made from the same string before,

@@ -13,17 +13,20 @@
  * It is an accelerator, never a second meaning: it runs a function only
  * when every instruction it meets is one it models exactly, on values it
  * models exactly (small decimals, integers, strings, nil, booleans, plain
- * tables read raw), and it changes nothing while it runs. At anything
- * else (a call other than dec(x), a global that is not a plain field, a
- * large decimal, an error of any kind, a budget the call would pass) it
- * gives up and the caller runs the function through Lua from its first
- * instruction, which then does and reports whatever Lua does. Only
- * functions without a loop (every jump forward) and of fewer than
- * INSN_STEP instructions are taken: each instruction runs at most once, so
- * the work is bounded by the function's size, and through Lua such a
- * function spends no unit for its instructions (they are counted in steps
- * of 1,000), only those of its decimal operations, which are counted here
- * the same way (docs/hooks-runtime.md).
+ * tables read raw, Lua functions it can read too, dec's round method),
+ * and it changes nothing while it runs. At anything else (a call of
+ * another function, a global that is not a plain field, a large decimal,
+ * an error of any kind, a budget the call would pass) it gives up and the
+ * caller runs the function through Lua from its first instruction, which
+ * then does and reports whatever Lua does. Only functions without a loop
+ * (every jump forward) and of fewer than INSN_STEP instructions are
+ * taken, each instruction running at most once a frame, and frames nest
+ * at most MAX_FRAMES deep, so the work is bounded; the instructions run
+ * in every frame are counted, and a run that would reach the count step
+ * (1,000, where through Lua the count hook first charges for them) is
+ * given up: below it Lua spends no unit for instructions, only those of
+ * the decimal operations, which are counted here the same way
+ * (docs/hooks-runtime.md).
  *
  * Lua 5.4's instruction set is not a public interface: the study checks
  * the dump's header and, once per state, that a known function compiles
@@ -41,11 +44,11 @@
 enum {
     OP_MOVE = 0, OP_LOADI = 1, OP_LOADK = 3, OP_LOADFALSE = 5, OP_LOADTRUE = 7,
     OP_LOADNIL = 8, OP_GETUPVAL = 9, OP_GETTABUP = 11, OP_GETTABLE = 12, OP_GETI = 13,
-    OP_GETFIELD = 14, OP_ADDI = 21, OP_ADDK = 22, OP_SUBK = 23, OP_MULK = 24,
+    OP_GETFIELD = 14, OP_SELF = 20, OP_ADDI = 21, OP_ADDK = 22, OP_SUBK = 23, OP_MULK = 24,
     OP_DIVK = 27, OP_ADD = 34, OP_SUB = 35, OP_MUL = 36, OP_DIV = 39, OP_MMBIN = 46,
     OP_MMBINI = 47, OP_MMBINK = 48, OP_UNM = 49, OP_NOT = 51, OP_JMP = 56, OP_EQ = 57,
     OP_LT = 58, OP_LE = 59, OP_EQK = 60, OP_EQI = 61, OP_LTI = 62, OP_LEI = 63,
-    OP_GTI = 64, OP_GEI = 65, OP_TEST = 66, OP_CALL = 68, OP_RETURN0 = 71,
+    OP_GTI = 64, OP_GEI = 65, OP_TEST = 66, OP_CALL = 68, OP_TAILCALL = 69, OP_RETURN0 = 71,
     OP_RETURN1 = 72, OP_FORLOOP = 73, OP_TFORLOOP = 77,
 };
 enum { TM_ADD = 6, TM_SUB = 7, TM_MUL = 8, TM_DIV = 11 };
@@ -73,15 +76,18 @@ typedef struct kval {
     size_t len;
 } kval;
 
-/* A register's value, as this file models it. */
+/* A register's value, as this file models it: V_LFN a Lua function
+ * (tp, at idx on the stack), V_METHOD one of dec's methods (u.i, a
+ * HOOKDEC_ value: d:round). */
 typedef struct val {
-    enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_DEC, V_STR, V_CTX, V_TABLE, V_DECTABLE } kind;
+    enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_DEC, V_STR, V_CTX, V_TABLE, V_DECTABLE, V_LFN,
+           V_METHOD } kind;
     /* Read from constants, upvalues and the tables they hold only: the
      * same until Lua code runs again (see memo). */
     bool fixed;
-    int idx;         /* V_TABLE, V_DECTABLE: where the stack holds it (0: nowhere yet) */
-    int up;          /* V_TABLE: upvalue up - 1 of the function holds it (0: not known) */
-    const void *tp;  /* V_TABLE, V_DECTABLE: which table (lua_topointer) */
+    int idx;         /* V_TABLE, V_DECTABLE, V_LFN: where the stack holds it (0: nowhere yet) */
+    int up;          /* V_TABLE: upvalue up - 1 of the hook function holds it (0: not known) */
+    const void *tp;  /* V_TABLE, V_DECTABLE, V_LFN: which table or function (lua_topointer) */
     union {
         int64_t i;
         liq_dec d;
@@ -152,12 +158,25 @@ typedef struct answer {
 #define MEMO_MIN_SHARE 8
 #define MEMO_REST 4096
 
+/* A Lua function a run called (drift's liquidation_fee calls
+ * perp_if_fee_rate), studied as the hook itself is: by the closure it
+ * was, while no Lua code has run since (gen), since only Lua code can
+ * put another function where this one was read, and a closure freed
+ * then may give its address to another. */
+#define CALLEES 4
+typedef struct callee {
+    const void *tp;
+    uint64_t gen;            /* 0: empty */
+    hookfast_fn *fn;         /* NULL: not one this file takes */
+} callee;
+
 struct hookfast_fn {
     uint32_t *code;
     size_t ncode;
     kval *k;
     size_t nk;
     unsigned nregs;
+    unsigned nparams;
     memo *memo;              /* per instruction */
     size_t *at;              /* per instruction: where its ctx field was last (callers keep an order) */
     const char **key;        /* ... and the key pointer it had there */
@@ -173,6 +192,8 @@ struct hookfast_fn {
     unsigned tries, hits;    /* this window's */
     unsigned resting;        /* calls left with remembering off */
     uint64_t recalled;       /* calls answered from answers[] (tests) */
+    callee callees[CALLEES];
+    unsigned next_callee;
 };
 
 /* ---- reading the dump -------------------------------------------- */
@@ -265,6 +286,8 @@ void hookfast_free(hookfast_fn *f)
 {
     if (!f)
         return;
+    for (unsigned j = 0; j < CALLEES; j++)
+        hookfast_free(f->callees[j].fn);
     for (size_t j = 0; j < f->nk; j++)
         free(f->k[j].s);
     free(f->k);
@@ -275,8 +298,9 @@ void hookfast_free(hookfast_fn *f)
     free(f);
 }
 
-/* Parse the top function of a dump (stripped) into f. */
-static bool parse(const unsigned char *p, size_t n, hookfast_fn *f)
+/* Parse the top function of a dump (stripped) into f: a hook takes one
+ * parameter (ctx), a function it calls any number. */
+static bool parse(const unsigned char *p, size_t n, hookfast_fn *f, bool hook)
 {
     rd r = {p, p + n, false};
     if (!header_ok(&r))
@@ -289,7 +313,9 @@ static bool parse(const unsigned char *p, size_t n, hookfast_fn *f)
     unsigned nparams = rd_byte(&r), vararg = rd_byte(&r);
     f->nregs = rd_byte(&r);
     f->ncode = rd_size(&r);
-    if (r.bad || nparams != 1 || vararg || f->ncode == 0 || f->ncode > MAX_CODE)
+    f->nparams = nparams;
+    if (r.bad || (hook && nparams != 1) || nparams > f->nregs || vararg || f->ncode == 0 ||
+        f->ncode > MAX_CODE)
         return false;
     if (!(f->code = mem_malloc(f->ncode * sizeof *f->code)) ||
         !(f->at = mem_calloc(f->ncode, sizeof *f->at)) ||
@@ -363,7 +389,8 @@ static bool parse(const unsigned char *p, size_t n, hookfast_fn *f)
             regs_ok = b < nr;
             break;
         case OP_LOADNIL: regs_ok = a + b < nr; break;
-        case OP_CALL: regs_ok = a + 1 < nr; break;
+        case OP_CALL: case OP_TAILCALL: regs_ok = a + 1 < nr && (b == 0 || a + b - 1 < nr); break;
+        case OP_SELF: regs_ok = a + 1 < nr && b < nr; break;
         default: break;
         }
         if (a >= nr || !regs_ok)
@@ -372,14 +399,14 @@ static bool parse(const unsigned char *p, size_t n, hookfast_fn *f)
     return true;
 }
 
-hookfast_fn *hookfast_study(lua_State *L)
+static hookfast_fn *study(lua_State *L, bool hook)
 {
     if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1))
         return NULL;
     buf b = {0};
     hookfast_fn *f = NULL;
     if (lua_dump(L, writer, &b, 1) == 0 && !b.failed && (f = mem_calloc(1, sizeof *f)) &&
-        !parse(b.p, b.n, f)) {
+        !parse(b.p, b.n, f, hook)) {
         hookfast_free(f);
         f = NULL;
     }
@@ -387,14 +414,36 @@ hookfast_fn *hookfast_study(lua_State *L)
     return f;
 }
 
+hookfast_fn *hookfast_study(lua_State *L)
+{
+    return study(L, true);
+}
+
 /* ---- running ------------------------------------------------------ */
+
+/* Through Lua, a call's instructions cost nothing until the count hook
+ * first fires, at the hook.c's count step (1,000, or the budget when
+ * smaller): a run that would reach it, calling functions of its own, is
+ * given up. */
+#define COUNT_STEP (MAX_CODE + 1)
+/* Frames a run may nest (the hook, and the functions it calls). */
+#define MAX_FRAMES 4
+/* A run that called a function (a Lua one, or a method) answers only
+ * this far inside its budget: through Lua such a call may grow the
+ * stack or the call list, which the allocation's units charge (a few,
+ * depending on what earlier calls left), so at the budget's edge Lua
+ * decides. */
+#define CALL_SLACK 256
 
 typedef struct run {
     lua_State *L;
-    int fn;          /* the function's stack index once pushed, else 0 */
+    int fn;          /* the hook function's stack index once pushed, else 0 */
     int ref;
     uint64_t units;
     uint64_t gen;
+    unsigned insns;  /* instructions run, in every frame */
+    unsigned insn_cap;
+    bool called;     /* a Lua function or a method was called */
     bool pushed;     /* the stack holds values of this run */
     /* The ctx fields read, for the answer remembered (nreads > READS:
      * too many, or a string too long, to remember it). */
@@ -435,8 +484,16 @@ static bool from_stack(run *r, val *v, bool fixed)
         v->kind = v->tp == hookrt_dec_refs(L)->table ? V_DECTABLE : V_TABLE;
         v->idx = lua_gettop(L);
         return true;
+    case LUA_TFUNCTION:
+        if (lua_iscfunction(L, -1))
+            return false;   /* a library's: Lua's to call */
+        v->kind = V_LFN;
+        v->up = 0;
+        v->tp = lua_topointer(L, -1);
+        v->idx = lua_gettop(L);
+        return true;
     default:
-        return false;   /* a function, a full userdata (a large decimal) */
+        return false;   /* a full userdata (a large decimal), a thread */
     }
 }
 
@@ -488,13 +545,22 @@ static bool push_fn(run *r)
     return true;
 }
 
-static bool upvalue(run *r, unsigned n, val *out)
+/* Upvalue n of the frame's function: the hook's (fn 0), pushed when
+ * first needed, or the called function's at stack index fn. Only the
+ * hook's tables are found again by their upvalue (up). */
+static bool upvalue(run *r, int fn, unsigned n, val *out)
 {
-    if (!push_fn(r) || !lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, r->fn, (int)n + 1))
+    bool hook = fn == 0;
+    if (hook) {
+        if (!push_fn(r))
+            return false;
+        fn = r->fn;
+    }
+    if (!lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, fn, (int)n + 1))
         return false;
     if (!from_stack(r, out, true))
         return false;
-    if (out->kind == V_TABLE)
+    if (out->kind == V_TABLE && hook)
         out->up = (int)n + 1;
     return true;
 }
@@ -708,7 +774,8 @@ static bool remembered(hookfast_fn *f, run *r, size_t pc, const void *tp, val *o
 
 static void remember(hookfast_fn *f, run *r, size_t pc, const void *tp, const val *v)
 {
-    if (!v->fixed || (v->kind == V_TABLE && !v->up))
+    /* a function is called from its place on this run's stack */
+    if (!v->fixed || (v->kind == V_TABLE && !v->up) || v->kind == V_LFN)
         return;
     memo *m = &f->memo[pc];
     m->gen = r->gen;
@@ -739,7 +806,8 @@ static void key_remember(hookfast_fn *f, run *r, size_t pc, const void *tp, cons
                          const val *v)
 {
     memo *m = &f->memo[pc];
-    if (v->kind == V_TABLE || (k->kind == V_STR && k->u.str.len > sizeof m->key)) {
+    if (v->kind == V_TABLE || v->kind == V_LFN ||
+        (k->kind == V_STR && k->u.str.len > sizeof m->key)) {
         m->gen = 0;
         return;
     }
@@ -756,9 +824,90 @@ static void key_remember(hookfast_fn *f, run *r, size_t pc, const void *tp, cons
     }
 }
 
-/* The interpreter proper: true with the returned value in *ret, or false
- * to give up. */
-static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n, val *ret)
+/* d:round(step[, mode]) (hook_dec.c's d_round) on the call's arguments
+ * x (nargs of them, self first): one unit, a string operand its parsing;
+ * anything the method would refuse is an error left to Lua. */
+static bool method_call(run *r, int method, const val *x, unsigned nargs, val *out)
+{
+    liq_dec a, step, v;
+    liq_round mode;
+    if (method != HOOKDEC_ROUND || nargs < 2 || nargs > 3)
+        return false;
+    r->units++;
+    if (!operand(r, &x[0], &a) || !operand(r, &x[1], &step))
+        return false;
+    /* luaL_optstring: none or nil is the default; a number would be
+     * converted in place (Lua's) */
+    const char *name = "half_even";
+    if (nargs == 3 && x[2].kind != V_NIL) {
+        if (x[2].kind != V_STR)
+            return false;
+        name = x[2].u.str.s;   /* NUL-terminated: a Lua string or a constant's copy */
+    }
+    if (hookdec_round_check(name, step, &mode) || liq_dec_quantize(a, step, mode, &v) != LIQ_OK ||
+        !hookdec_is_light(v))
+        return false;
+    out->kind = V_DEC;
+    out->fixed = false;
+    out->u.d = v;
+    return true;
+}
+
+static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned nargs,
+                      const liq_hook_field *fs, size_t n, unsigned depth, val *ret);
+
+/* The study of the Lua function fv for f's calls of it, made once per
+ * closure while no Lua code runs (callee); NULL when it is not one this
+ * file takes. */
+static hookfast_fn *callee_of(run *r, hookfast_fn *f, const val *fv)
+{
+    for (unsigned j = 0; j < CALLEES; j++)
+        if (f->callees[j].gen == r->gen && f->callees[j].tp == fv->tp)
+            return f->callees[j].fn;
+    if (!lua_checkstack(r->L, 2))
+        return NULL;
+    callee *c = &f->callees[f->next_callee];
+    f->next_callee = (f->next_callee + 1) % CALLEES;
+    hookfast_free(c->fn);
+    lua_pushvalue(r->L, fv->idx);
+    c->fn = study(r->L, false);
+    lua_pop(r->L, 1);
+    c->tp = fv->tp;
+    c->gen = r->gen;
+    return c->fn;
+}
+
+/* The call of R[a] on R[a+1 .. a+b-1] that function f makes (OP_CALL,
+ * OP_TAILCALL), for one result: dec(x), a method of a decimal, or a Lua
+ * function this file takes too, run in a frame of its own (a tail call
+ * too: its result is the caller's, which a frame more gives the same
+ * way); any other call is Lua's. */
+static bool call(run *r, hookfast_fn *f, val *reg, unsigned a, unsigned b,
+                 const liq_hook_field *fs, size_t n, unsigned depth, val *out)
+{
+    if (b == 0)
+        return false;   /* arguments up to the stack top */
+    switch (reg[a].kind) {
+    case V_DECTABLE:
+        return b == 2 && dec_of(r, &reg[a + 1], out);
+    case V_METHOD:
+        r->called = true;
+        return method_call(r, (int)reg[a].u.i, &reg[a + 1], b - 1, out);
+    case V_LFN: {
+        r->called = true;
+        hookfast_fn *g = depth + 1 < MAX_FRAMES ? callee_of(r, f, &reg[a]) : NULL;
+        return g && interpret(r, g, reg[a].idx, &reg[a + 1], b - 1, fs, n, depth + 1, out);
+    }
+    default:
+        return false;
+    }
+}
+
+/* The interpreter proper: function f (the hook, fn 0, or a function it
+ * calls, at stack index fn) on its nargs arguments (the hook: ctx);
+ * true with the returned value in *ret, or false to give up. */
+static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned nargs,
+                      const liq_hook_field *fs, size_t n, unsigned depth, val *ret)
 {
     lua_State *L = r->L;
     val reg[256];   /* nregs <= 255: a byte of the dump */
@@ -766,10 +915,16 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
         reg[j].kind = V_NIL;
         reg[j].fixed = true;
     }
-    reg[0].kind = V_CTX;
-    reg[0].fixed = false;
+    if (!args) {
+        reg[0].kind = V_CTX;
+        reg[0].fixed = false;
+    }
+    for (unsigned j = 0; args && j < nargs && j < f->nparams; j++)
+        reg[j] = args[j];   /* missing ones nil, extra ones dropped, as Lua passes them */
     val kv, tmp;
     for (size_t pc = 0; pc < f->ncode;) {
+        if (++r->insns >= r->insn_cap)
+            return false;
         uint32_t i = f->code[pc++];
         unsigned a = GET_A(i), b = GET_B(i), c = GET_C(i);
         bool cond;
@@ -795,7 +950,7 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
         case OP_GETUPVAL:
             if (remembered(f, r, pc - 1, NULL, &reg[a]))
                 break;
-            if (!upvalue(r, b, &reg[a]))
+            if (!upvalue(r, fn, b, &reg[a]))
                 return false;
             remember(f, r, pc - 1, NULL, &reg[a]);
             break;
@@ -803,7 +958,7 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
             /* the same upvalue every time; its table may have changed */
             if (remembered(f, r, pc - 1, NULL, &reg[a]))
                 break;
-            if (c >= f->nk || f->k[c].kind != K_STR || !upvalue(r, b, &tmp) ||
+            if (c >= f->nk || f->k[c].kind != K_STR || !upvalue(r, fn, b, &tmp) ||
                 (tmp.kind != V_TABLE && tmp.kind != V_DECTABLE))
                 return false;
             lua_pushlstring(L, f->k[c].s, f->k[c].len);
@@ -971,12 +1126,34 @@ static bool interpret(run *r, hookfast_fn *f, const liq_hook_field *fs, size_t n
                 pc += 1 + (size_t)GET_SJ(ni);
             }
             break;
+        case OP_SELF:
+            /* R[A+1] := R[B]; R[A] := R[B][K[C]]: a method of a small
+             * decimal (a method of anything else is Lua's) */
+            if (!GET_K(i) || c >= f->nk || f->k[c].kind != K_STR || reg[b].kind != V_DEC)
+                return false;
+            tmp = reg[b];
+            if (!remembered(f, r, pc - 1, NULL, &kv)) {
+                int m = hookdec_method(L, f->k[c].s, f->k[c].len);
+                if (m == HOOKDEC_NONE)
+                    return false;
+                kv.kind = V_METHOD;
+                kv.fixed = true;
+                kv.u.i = m;
+                remember(f, r, pc - 1, NULL, &kv);
+            }
+            reg[a + 1] = tmp;
+            reg[a] = kv;
+            break;
         case OP_CALL:
-            /* dec(x), one argument, one result; any other call is Lua's */
-            if (reg[a].kind != V_DECTABLE || b != 2 || c != 2 || !dec_of(r, &reg[a + 1], &tmp))
+            /* one result (C 2) */
+            if (c != 2 || !call(r, f, reg, a, b, fs, n, depth, &tmp))
                 return false;
             reg[a] = tmp;
             break;
+        case OP_TAILCALL:
+            /* return f(...): its one result is this function's (as the
+             * caller, or lua_pcall, takes one) */
+            return call(r, f, reg, a, b, fs, n, depth, ret);
         case OP_RETURN1:
             *ret = reg[a];
             return true;
@@ -1104,7 +1281,11 @@ bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
         r.gen = gen;
         r.pushed = false;
         r.nreads = remembering ? 0 : READS + 1;
-        ok = interpret(&r, f, fields, n, &v) && r.units <= budget;
+        r.insns = 0;
+        r.insn_cap = budget < COUNT_STEP ? (unsigned)budget : COUNT_STEP;
+        r.called = false;
+        ok = interpret(&r, f, 0, NULL, 0, fields, n, 0, &v) &&
+             r.units + (r.called ? CALL_SLACK : 0) <= budget;
         if (r.pushed)
             lua_settop(L, top);
         /* a string, a table or ctx is never returned from here */

@@ -1265,23 +1265,42 @@ static void assert_same_both_ways(liq_hookrt *on, liq_hookrt *off, const char *f
     liq_diags_free(&d2);
 }
 
+/* Whether hook_fast.c can answer a hook of fast.lua at all. */
+typedef struct fast_hook {
+    const char *fn;
+    bool fast;
+} fast_hook;
+
 /* Straight-line hooks (the bench's, kraken-spot-margin's and deribit's
  * shapes, every operand form) give what Lua gives on every input: a
  * value, nil, or an error at its line (a field the call lacks, a float,
  * a division by zero, a decimal too large for the light form, a string
  * that is not a decimal); a global or an upvalue another hook changes is
  * read afresh; and hook_fast.c did answer most of the calls. */
-static void test_fast_hooks_answer_as_lua_does(void **state)
+static const fast_hook formula_hooks[] = {
+    {"fee", true}, {"fund", true}, {"by_side", true}, {"per_unit", true},
+    {"shapes", true}, {"integer_result", true}, {"nothing", true}, {"typo", false},
+    {"float_operand", false}, {"divide", true}, {"read_global", true},
+    {"read_upvalue", true}, {"looped", false}, {"calls_a_helper", false},
+    {"set_both", false}, {"two_tables", true}, {NULL, false},
+};
+
+/* Hooks that call functions of the file's own (drift's liquidation_fee
+ * calls perp_if_fee_rate) and dec's round method, as Lua does on every
+ * input, also where it fails (a rounding mode or a step round refuses, a
+ * method dec lacks); a called function another hook changes is called
+ * afresh; hook_fast.c answers most calls (deep: those within the frames
+ * it nests). (calls.lua: a runtime keeps 16 hook functions apart.) */
+static const fast_hook calling_hooks[] = {
+    {"calls_own", true}, {"rounds", true}, {"nested", true}, {"deep", true},
+    {"other_method", false}, {"set_helper", false}, {NULL, false},
+};
+
+static void assert_hooks_answer_as_lua_does(const char *file, const fast_hook *hooks)
 {
-    (void)state;
-    /* and whether hook_fast.c can answer it at all */
-    static const struct { const char *fn; bool fast; } hooks[] = {
-        {"fee", true}, {"fund", true}, {"by_side", true}, {"per_unit", true},
-        {"shapes", true}, {"integer_result", true}, {"nothing", true}, {"typo", false},
-        {"float_operand", false}, {"divide", true}, {"read_global", true},
-        {"read_upvalue", true}, {"looped", false}, {"calls_a_helper", false},
-        {"set_both", false}, {"two_tables", true},
-    };
+    size_t nhooks = 0;
+    while (hooks[nhooks].fn)
+        nhooks++;
     static const char *const notional[] = {"9500", "-3", "0", "0.000000000001",
                                            "1152921.504606846976", "250000.5", "7"};
     static const char *const rate[] = {"0.001", "0", "-0.5", "2"};
@@ -1289,9 +1308,12 @@ static void test_fast_hooks_answer_as_lua_does(void **state)
     static const char *const side[] = {"BTC", "long", "SOL", "short", NULL};
     static const char *const level[] = {"0.02", "0.4", "abc"};
     static const char *const size[] = {"0.2", "-0.2", "3", "-1", "0.5", "1152921504606846976"};
-    liq_hookrt *on = load(HOOKS "fast.lua"), *off = load(HOOKS "fast.lua");
+    static const char *const mode[] = {"half_even", "half_up", "down", "up", "floor", "ceil",
+                                       "sideways", NULL};
+    liq_hookrt *on = load(file), *off = load(file);
     hookrt_set_fast(off, false);
-    uint64_t fast[sizeof hooks / sizeof *hooks] = {0};
+    uint64_t fast[16] = {0};
+    assert_true(nhooks <= 16);
     for (unsigned k = 0; k < 420; k++) {
         liq_hook_field f[] = {
             {.key = "notional", .kind = LIQ_HF_DEC, .dec = D(notional[k % 7])},
@@ -1303,12 +1325,14 @@ static void test_fast_hooks_answer_as_lua_does(void **state)
             {.key = "level", .kind = LIQ_HF_STR, .str = level[(k / 23) % 3]},
             {.key = "leverage", .kind = LIQ_HF_INT, .i = k % 2 ? 10 : 3},
             {.key = "flag", .kind = LIQ_HF_BOOL, .b = (k / 3) % 2},
+            {.key = "mode", .kind = LIQ_HF_STR, .str = mode[(k / 7) % 8]},
             {.key = "missing", .kind = LIQ_HF_STR, .str = NULL},
         };
         /* the last field left out now and then: shapes then fails in Lua */
-        size_t n = k % 19 == 0 ? 9 : 10;
-        for (size_t h = 0; h < sizeof hooks / sizeof *hooks; h++)
-            if (strcmp(hooks[h].fn, "set_both") != 0 || k % 23 == 0) {
+        size_t n = k % 19 == 0 ? 10 : 11;
+        for (size_t h = 0; h < nhooks; h++)
+            if ((strcmp(hooks[h].fn, "set_both") != 0 || k % 23 == 0) &&
+                (strcmp(hooks[h].fn, "set_helper") != 0 || k % 17 == 0)) {
                 uint64_t before = hookrt_fast_runs(on);
                 assert_same_both_ways(on, off, hooks[h].fn, f, n);
                 fast[h] += hookrt_fast_runs(on) - before;
@@ -1323,13 +1347,25 @@ static void test_fast_hooks_answer_as_lua_does(void **state)
     }
     assert_int_equal(hookrt_fast_runs(off), 0);
     /* most calls of a formula: all but those on a large decimal, an error */
-    for (size_t h = 0; h < sizeof hooks / sizeof *hooks; h++)
+    for (size_t h = 0; h < nhooks; h++)
         if (hooks[h].fast)
             assert_true(fast[h] > 100);
         else
             assert_int_equal(fast[h], 0);
     liq_hookrt_free(on);
     liq_hookrt_free(off);
+}
+
+static void test_fast_hooks_answer_as_lua_does(void **state)
+{
+    (void)state;
+    assert_hooks_answer_as_lua_does(HOOKS "fast.lua", formula_hooks);
+}
+
+static void test_fast_hooks_call_functions_as_lua_does(void **state)
+{
+    (void)state;
+    assert_hooks_answer_as_lua_does(HOOKS "calls.lua", calling_hooks);
 }
 
 static void assert_ret_dec_after(liq_hookrt *h, const char *fn, const liq_hook_field *f,
@@ -1478,6 +1514,103 @@ static void test_fast_hooks_keep_the_budget_at_its_edge(void **state)
                             "hook many_strings: instruction budget of 1051 exceeded");
         }
         liq_diags_free(&d);
+        liq_hookrt_free(on);
+        liq_hookrt_free(off);
+    }
+}
+
+/* A call of a function of the file's own is answered by hook_fast.c only
+ * well inside the budget (through Lua, the call may grow the stack, which
+ * its allocation charges): calls_own spends a few units and runs about
+ * thirty instructions; with a budget of 40 it is Lua's, with 300
+ * hook_fast.c's; the same answer either way. Under a budget below the
+ * count step of 1,000 the count hook fires at that many instructions:
+ * long_way runs 46, so with 40 Lua stops it, and hook_fast.c, which
+ * counts them, leaves it to Lua. */
+static void test_fast_hooks_leave_calls_near_the_budget_to_lua(void **state)
+{
+    (void)state;
+    liq_hook_field f[] = {
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("9500")},
+        {.key = "rate", .kind = LIQ_HF_DEC, .dec = D("0.05")},
+        {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = D("0.04")},
+        {.key = "deficit", .kind = LIQ_HF_DEC, .dec = D("20")},
+    };
+    for (uint64_t budget = 40; budget <= 300; budget += 260) {
+        liq_hookrt *on = load_with(HOOKS "calls.lua", 0, budget);
+        liq_hookrt *off = load_with(HOOKS "calls.lua", 0, budget);
+        hookrt_set_fast(off, false);
+        assert_same_both_ways(on, off, "calls_own", f, 4);
+        assert_int_equal(hookrt_fast_runs(on), budget == 300 ? 1 : 0);
+        assert_same_both_ways(on, off, "long_way", f, 4);
+        assert_int_equal(hookrt_fast_runs(on), budget == 300 ? 2 : 0);
+        liq_diags d = LIQ_DIAGS_INIT;
+        /* 9500 x min(0.04, (0.05 - 20 / 9500 to 1e-6 down) x 0.95 to 1e-6 down) */
+        assert_int_equal(call(on, "calls_own", f, 4, &d), LIQ_OK);
+        assert_ret_dec(on, NULL, "380");
+        liq_hookrt_ret_done(on);
+        if (budget == 40) {
+            assert_int_equal(call(on, "long_way", f, 4, &d), LIQ_EHOOK);
+            assert_one_diag(&d, LIQ_EHOOK, HOOKS "calls.lua", 134,
+                            "hook long_way: instruction budget of 40 exceeded");
+        } else {
+            assert_int_equal(call(on, "long_way", f, 4, &d), LIQ_OK);
+            assert_ret_dec(on, NULL, "0.1");
+            liq_hookrt_ret_done(on);
+        }
+        liq_diags_free(&d);
+        liq_hookrt_free(on);
+        liq_hookrt_free(off);
+    }
+}
+
+/* The shipped hooks answer as Lua does on a spread of inputs: drift's
+ * liquidation fee (a function of its own called, two roundings),
+ * kraken-spot-margin's and deribit's maintenance margins; hook_fast.c
+ * answers nearly all of them (none of the inputs is a large decimal). */
+static void test_shipped_hooks_answer_as_lua_does(void **state)
+{
+    (void)state;
+    static const struct { const char *file, *fn; } hooks[] = {
+        {LIQ_SOURCE_DIR "/policies/drift.lua", "liquidation_fee"},
+        {LIQ_SOURCE_DIR "/policies/kraken-spot-margin.lua", "maintenance_margin"},
+        {LIQ_SOURCE_DIR "/policies/deribit.lua", "maintenance_margin"},
+    };
+    static const char *const px[] = {"150", "142.5", "98.137", "0.5", "7900.1", "100"};
+    static const char *const size[] = {"10", "0.001", "2.5", "400", "1"};
+    static const char *const margin[] = {"-20", "0", "3.5", "1000", "-0.000001", "12.25"};
+    static const char *const rate[] = {"0.05", "0.01", "0.1", "0.005"};
+    static const char *const market[] = {"BTC_USDC-PERPETUAL", "SOL_USDC-PERPETUAL"};
+    for (size_t h = 0; h < sizeof hooks / sizeof *hooks; h++) {
+        liq_hookrt *on = load(hooks[h].file), *off = load(hooks[h].file);
+        hookrt_set_fast(off, false);
+        unsigned calls = 0;
+        for (unsigned k = 0; k < 600; k++) {
+            liq_dec sz = D(size[k % 5]), tr = D(px[k % 6]), fill = D(px[(k / 6) % 6]);
+            liq_dec notional, entry_notional;
+            assert_int_equal(liq_dec_mul(sz, tr, LIQ_ROUND_HALF_EVEN, &notional), LIQ_OK);
+            assert_int_equal(liq_dec_mul(sz, fill, LIQ_ROUND_HALF_EVEN, &entry_notional), LIQ_OK);
+            liq_hook_field f[] = {
+                {.key = "side", .kind = LIQ_HF_STR, .str = k % 2 ? "long" : "short"},
+                {.key = "size_closed", .kind = LIQ_HF_DEC, .dec = sz},
+                {.key = "size", .kind = LIQ_HF_DEC, .dec = sz},
+                {.key = "fill_price", .kind = LIQ_HF_DEC, .dec = fill},
+                {.key = "trigger_price", .kind = LIQ_HF_DEC, .dec = tr},
+                {.key = "price", .kind = LIQ_HF_DEC, .dec = tr},
+                {.key = "notional", .kind = LIQ_HF_DEC, .dec = notional},
+                {.key = "entry_notional", .kind = LIQ_HF_DEC, .dec = entry_notional},
+                {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = D(margin[(k / 5) % 6])},
+                {.key = "rate", .kind = LIQ_HF_DEC, .dec = D(rate[(k / 3) % 4])},
+                {.key = "maintenance_rate", .kind = LIQ_HF_DEC, .dec = D(rate[(k / 7) % 4])},
+                {.key = "tier_rate", .kind = LIQ_HF_DEC, .dec = D(rate[(k / 11) % 4])},
+                {.key = "leverage", .kind = LIQ_HF_DEC, .dec = D(k % 3 ? "5" : "2")},
+                {.key = "market", .kind = LIQ_HF_STR, .str = market[(k / 2) % 2]},
+            };
+            assert_same_both_ways(on, off, hooks[h].fn, f, sizeof f / sizeof *f);
+            calls++;
+        }
+        assert_int_equal(hookrt_fast_runs(off), 0);
+        assert_true(hookrt_fast_runs(on) >= calls - 2);
         liq_hookrt_free(on);
         liq_hookrt_free(off);
     }
@@ -1896,7 +2029,10 @@ int main(void)
         cmocka_unit_test(test_budget_holds_at_its_edge_and_stops_one_past_it),
         cmocka_unit_test(test_decimal_operations_are_charged_at_the_edge),
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does),
+        cmocka_unit_test(test_fast_hooks_call_functions_as_lua_does),
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
+        cmocka_unit_test(test_fast_hooks_leave_calls_near_the_budget_to_lua),
+        cmocka_unit_test(test_shipped_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_remember_per_table),
         cmocka_unit_test(test_fast_hooks_remember_only_what_a_call_read),
         cmocka_unit_test(test_string_limit_holds_at_its_edge_and_stops_one_past_it),

@@ -123,3 +123,4 @@ function two_tables(ctx)
   if ctx.flag then t = A end
   return dec(t.x) * ctx.notional
 end
+
