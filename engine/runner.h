@@ -66,7 +66,8 @@ typedef struct run_opts {
 /* One input record of a stream run: bytes the read function copied in,
  * and where they start in the input (for messages). */
 typedef struct run_item {
-    const char *text;         /* NUL-terminated, len bytes, RUN_PAD readable before */
+    const char *text;         /* len bytes, RUN_PAD readable before (NUL-terminated when
+                               * added by run_block_add, not by run_block_add_run) */
     size_t len;
     long line;                /* 1-based line of the input it starts on */
 } run_item;
@@ -77,6 +78,17 @@ typedef struct run_block run_block;
  * False when the block is full (the record was not taken: hand it to the
  * next call) or out of memory; the read function then returns. */
 bool run_block_add(run_block *b, const char *text, size_t len, long line);
+
+/* Records that lie one after another in text, record k at text + s[k].off
+ * (in order, each after the one before), taken as run_block_add takes
+ * them one by one but copied in one go. Returns how many were taken
+ * (another shard's only counted); fewer than n when the block is full
+ * (hand the rest to the next call) or out of memory. */
+typedef struct run_slice {
+    size_t off, len;
+    long line;
+} run_slice;
+size_t run_block_add_run(run_block *b, const char *text, const run_slice *s, size_t n);
 /* Records the block holds (the read function stops at RUN_BLOCK). */
 size_t run_block_count(const run_block *b);
 

@@ -21,6 +21,7 @@ typedef struct toy {
     int rows, amount, low, high;   /* accumulator indexes */
     uint64_t stream_records;       /* a stream: records handed out so far */
     uint64_t stream_total;
+    bool runs;                     /* handed out in runs (run_block_add_run) */
 } toy;
 
 static void collect(void *ud, const char *text, size_t len)
@@ -50,23 +51,51 @@ static liq_status toy_case(void *w, const run_case *c, run_out *o)
 {
     (void)w;
     liq_dec v = {(liq_i128)(c->seed % 100000) * 10000000000};
-    char amount[LIQ_DEC_STRLEN], line[300];
+    char amount[LIQ_DEC_STRLEN], line[300], rec[40] = "grid";
+    if (c->item) {
+        /* A record's len bytes (a run's are not NUL-terminated), and the
+         * RUN_PAD bytes before them readable (ASan says if not). */
+        assert_true(c->item->len < sizeof rec);
+        memcpy(rec, c->item->text, c->item->len);
+        rec[c->item->len] = 0;
+        unsigned sum = 0;
+        for (size_t i = 1; i <= RUN_PAD; i++)
+            sum += (unsigned char)c->item->text[-(ptrdiff_t)i];
+        (void)sum;
+    }
     liq_dec_format(v, amount);
     int n = snprintf(line, sizeof line, "{\"scenario\":\"%s\",\"policy\":\"toy\",\"amount\":\"%s\"}",
-                     c->item ? c->item->text : "grid", amount);
+                     rec, amount);
     run_emit(o, line, (size_t)n);
     run_count(o, toy_of_run->rows, 1);
     run_add(o, toy_of_run->amount, v);
-    run_min(o, toy_of_run->low, v, c->item ? c->item->text : NULL);
-    run_max(o, toy_of_run->high, v, c->item ? c->item->text : NULL);
+    run_min(o, toy_of_run->low, v, c->item ? rec : NULL);
+    run_max(o, toy_of_run->high, v, c->item ? rec : NULL);
     return LIQ_OK;
 }
 
-/* A stream of records "r0", "r1", ... one per input line. */
+/* A stream of records "r0", "r1", ... one per input line: one by one,
+ * or (t->runs) in runs of up to 37 that lie one after another in one
+ * text, a line break between them that is no record's. */
 static liq_status toy_read(void *ud, run_block *b, liq_diags *d)
 {
     (void)d;
     toy *t = ud;
+    while (t->runs && t->stream_records < t->stream_total) {
+        char text[37 * 24];
+        run_slice s[37];
+        size_t n = 0, at = 0;
+        for (uint64_t r = t->stream_records; n < 37 && r < t->stream_total; r++, n++) {
+            int len = snprintf(text + at, 24, "r%llu", (unsigned long long)r);
+            s[n] = (run_slice){at, (size_t)len, (long)r + 1};
+            at += (size_t)len;
+            text[at++] = '\n';
+        }
+        size_t took = run_block_add_run(b, text, s, n);
+        t->stream_records += took;
+        if (took < n)
+            return LIQ_OK;
+    }
     while (t->stream_records < t->stream_total) {
         char rec[32];
         int n = snprintf(rec, sizeof rec, "r%llu", (unsigned long long)t->stream_records);
@@ -78,10 +107,10 @@ static liq_status toy_read(void *ud, run_block *b, liq_diags *d)
 }
 
 /* The whole output of one run: case lines, then the summary line. */
-static char *toy_run(uint64_t ncases, bool stream, unsigned jobs, uint64_t k, uint64_t n,
-                     uint64_t seed)
+static char *toy_run_as(uint64_t ncases, bool stream, bool runs, unsigned jobs, uint64_t k,
+                        uint64_t n, uint64_t seed)
 {
-    toy t = {0};
+    toy t = {.runs = runs};
     toy_of_run = &t;
     t.stream_total = ncases;
     run_spec spec = {.ncases = stream ? 0 : ncases, .read = stream ? toy_read : NULL,
@@ -108,6 +137,12 @@ static char *toy_run(uint64_t ncases, bool stream, unsigned jobs, uint64_t k, ui
     char *all = sb_take(&t.out);
     assert_non_null(all);
     return all;
+}
+
+static char *toy_run(uint64_t ncases, bool stream, unsigned jobs, uint64_t k, uint64_t n,
+                     uint64_t seed)
+{
+    return toy_run_as(ncases, stream, false, jobs, k, n, seed);
 }
 
 static size_t count_char(const char *s, char c)
@@ -244,6 +279,24 @@ static void test_a_sharded_stream_merges_back_to_the_whole_stream(void **state)
     free(whole);
 }
 
+/* Records handed over in runs (one copy of a run's text, each record
+ * where it lies in it) are the records handed over one by one: the same
+ * cases, texts, lines and summary, whatever the threads or shard, runs
+ * cut where a block fills. */
+static void test_a_stream_in_runs_is_the_stream_record_by_record(void **state)
+{
+    (void)state;
+    for (unsigned jobs = 1; jobs <= 3; jobs++)
+        for (uint64_t k = 1; k <= 3; k++) {
+            uint64_t n = k == 1 ? 1 : 3;
+            char *one = toy_run_as(2500, true, false, jobs, k, n, 42);
+            char *runs = toy_run_as(2500, true, true, jobs, k, n, 42);
+            assert_string_equal(one, runs);
+            free(one);
+            free(runs);
+        }
+}
+
 static void test_merge_refuses_a_set_that_is_not_one_whole_run(void **state)
 {
     (void)state;
@@ -292,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_shard_k_of_n_takes_the_cases_whose_id_mod_n_is_k_minus_1),
         cmocka_unit_test(test_merged_shards_are_the_unsharded_run_byte_for_byte),
         cmocka_unit_test(test_a_sharded_stream_merges_back_to_the_whole_stream),
+        cmocka_unit_test(test_a_stream_in_runs_is_the_stream_record_by_record),
         cmocka_unit_test(test_merge_refuses_a_set_that_is_not_one_whole_run),
         cmocka_unit_test(test_shard_text_is_k_of_n_with_1_le_k_le_n),
     };
