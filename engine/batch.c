@@ -90,6 +90,7 @@ struct batch_reader {
     size_t next_slot;
     liq_scenario scratch;     /* a shallow copy of a cached scenario, the line's values in it */
     const liq_scenario *scratch_of;  /* the cached scenario set_fast copied last, or NULL */
+    const liq_scenario *leg_of;      /* the one fast_end made leg for, or NULL */
     bool whole_only;          /* every line loaded whole (batch_reader_new) */
     s_leg leg;
     /* A mark path set the quick way (at most 64 marks; more are loaded
@@ -1076,14 +1077,21 @@ static liq_scenario *fast_begin(batch_reader *br, const liq_scenario *t)
     if (br->scratch_of != t) {
         *sc = *t;
         br->scratch_of = t;
+        br->leg_of = NULL;
     }
     sc->r.name.v = (char *)br->id;
     return sc;
 }
 
-/* sc with its values set: its one leg over its own position and marks. */
+/* sc with its values set: its one leg over its own position and marks.
+ * The leg of the last line of the same keys is this one: its position
+ * and marks are in the same places (sc's, the reader's), so it is made
+ * only when the copy of t is. */
 static const liq_scenario *fast_end(batch_reader *br, const liq_scenario *t, liq_scenario *sc)
 {
+    if (br->leg_of == t && br->leg.px == sc->path_px && br->leg.px_m == sc->path_m)
+        return sc;
+    br->leg_of = t;
     br->leg = t->legs[0];
     br->leg.p = &sc->r.position;
     br->leg.px = sc->path_px;

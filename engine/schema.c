@@ -226,11 +226,16 @@ static bool load_dec(const field *f, const ynode *n, pdec *out, const char *file
 
 int schema_enum_find(const field *f, const char *text, size_t len)
 {
-    /* The first byte first: a batch matches an enum per line. */
-    for (size_t i = 0; f->enum_vals[i]; i++)
-        if ((len == 0 || f->enum_vals[i][0] == text[0]) &&
-            strncmp(f->enum_vals[i], text, len) == 0 && f->enum_vals[i][len] == 0)
+    /* Byte by byte in line, where strncmp is a call: a batch matches an
+     * enum (a side: "long", "short") per line. */
+    for (size_t i = 0; f->enum_vals[i]; i++) {
+        const char *v = f->enum_vals[i];
+        size_t j = 0;
+        while (j < len && v[j] && v[j] == text[j])
+            j++;
+        if (j == len && v[j] == 0)
             return (int)i;
+    }
     return -1;
 }
 
