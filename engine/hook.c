@@ -1068,6 +1068,15 @@ static int ctx_unknown(lua_State *L, const struct call_req *c)
     return luaL_error(L, "ctx has no field '%s'; the fields are %s", k, n ? list : "none");
 }
 
+/* f's value (its kind's) into e; a string's text is the caller's to set. */
+static void keep_value(struct ctx_kept *e, const liq_hook_field *f)
+{
+    e->kind = f->kind;
+    e->dec = f->kind == LIQ_HF_DEC ? f->dec : LIQ_DEC_ZERO;
+    e->i = f->kind == LIQ_HF_INT ? f->i : 0;
+    e->b = f->kind == LIQ_HF_BOOL && f->b;
+}
+
 /* Keep the value just pushed (at -1) for field f, read under key 2, in
  * the cache at 1. Keys are field names, short strings, which the cache
  * table holds: the texts kept point into them. */
@@ -1081,10 +1090,7 @@ static void ctx_keep(lua_State *L, struct ctx_cache *cc, const liq_hook_field *f
     struct ctx_kept *e = &cc->kept[cc->n++];
     e->name = lua_tostring(L, 2);
     e->at = at;
-    e->kind = f->kind;
-    e->dec = f->dec;
-    e->i = f->i;
-    e->b = f->b;
+    keep_value(e, f);
     e->str = f->kind == LIQ_HF_STR ? lua_tostring(L, -1) : NULL;
 }
 
@@ -1275,10 +1281,7 @@ static int update_fn(lua_State *L)
         lua_rawset(L, -3);
         /* only once the cache holds the value (rawset may fail) */
         e->str = str;
-        e->kind = f->kind;
-        e->dec = f->dec;
-        e->i = f->i;
-        e->b = f->b;
+        keep_value(e, f);
     }
     return 0;
 }

@@ -71,9 +71,17 @@ typedef enum { LIQ_HF_DEC, LIQ_HF_STR, LIQ_HF_INT, LIQ_HF_BOOL } liq_hf_kind;
 /* Keys are unique in a call and live as long as the runtime, unchanged (the
  * callers' are string literals): a key found at the same place with the
  * same pointer as last time is not compared again. */
+/* One value, the kind's (32 bytes: a call of maintenance_margin, whose
+ * thirteen fields a solver builds for every price it asks about, makes
+ * 416 of them). */
 typedef struct liq_hook_field {
     const char *key; liq_hf_kind kind;
-    liq_dec dec; const char *str; int64_t i; bool b;   /* str NULL: the key is nil */
+    union {
+        liq_dec dec;
+        const char *str;     /* NULL: the key is nil */
+        int64_t i;
+        bool b;
+    };
 } liq_hook_field;
 
 /* Call the function `ref` as fn(ctx) with the instruction budget reset,
