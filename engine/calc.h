@@ -99,6 +99,46 @@ static inline __attribute__((always_inline)) liq_dec c_divr(calc *c, liq_dec a, 
     return c_divw(c, a, b, mode, "division");
 }
 
+/* Proven arithmetic. A stage whose caller has shown, once before its
+ * first operation, that every operand and every result of its formulas
+ * lies well inside 64 bits (close.c's close_proven says how) computes
+ * them on the raws' low words: a sum is one 64-bit addition, a product
+ * one signed multiply and one division (dec_unscale64, the same rounding
+ * as c_mul's), with no overflow, mode or status test. pv false: the
+ * checked c_ operations, so one copy of a formula, written with these,
+ * serves both the proven and the general case (pv a constant at each
+ * call, the compiler keeps one of the two). Results are the checked
+ * operations' bit for bit wherever the proof holds (tests/test_close.c
+ * checks the edges). */
+static inline __attribute__((always_inline)) liq_dec pv_add(calc *c, bool pv, liq_dec a, liq_dec b)
+{
+    if (pv)
+        return (liq_dec){(int64_t)a.raw + (int64_t)b.raw};
+    return c_add(c, a, b);
+}
+static inline __attribute__((always_inline)) liq_dec pv_sub(calc *c, bool pv, liq_dec a, liq_dec b)
+{
+    if (pv)
+        return (liq_dec){(int64_t)a.raw - (int64_t)b.raw};
+    return c_sub(c, a, b);
+}
+static inline __attribute__((always_inline)) liq_dec pv_mul(calc *c, bool pv, liq_dec a, liq_dec b)
+{
+    if (pv) {
+        int64_t hi;
+        uint64_t lo;
+        dec_imul64((int64_t)a.raw, (int64_t)b.raw, &hi, &lo);
+        return (liq_dec){dec_unscale64(hi, lo, LIQ_ROUND_HALF_EVEN)};
+    }
+    return c_mul(c, a, b);
+}
+static inline __attribute__((always_inline)) liq_dec pv_neg(bool pv, liq_dec a)
+{
+    if (pv)
+        return (liq_dec){-(int64_t)a.raw};
+    return liq_dec_neg(a);
+}
+
 static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)
 {
     liq_dec r;

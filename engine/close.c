@@ -57,8 +57,8 @@ static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
  * market, whatever price triggered it; else the mark), and where the path
  * gives the book's depth, the impact of what this tick's earlier closes
  * already took from it. */
-WF_INLINE liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, const wf_book *bk,
-                       long step)
+WF_INLINE liq_dec fill_at(wf *w, bool pv, liq_dec close, liq_dec mark, liq_dec slip,
+                          const wf_book *bk, long step)
 {
     calc *c = &w->c;
     if (w->fill_px && step >= 0)
@@ -73,8 +73,8 @@ WF_INLINE liq_dec fill_at(wf *w, liq_dec close, liq_dec mark, liq_dec slip, cons
         *bk->eaten = c_add(c, *bk->eaten, qn);
     }
     liq_dec one = c_int(1);
-    liq_dec factor = w->sgn > 0 ? c_sub(c, one, slip) : c_add(c, one, slip);
-    return wf_round_price(w, c_mul(c, mark, factor), 1);
+    liq_dec factor = w->sgn > 0 ? pv_sub(c, pv, one, slip) : pv_add(c, pv, one, slip);
+    return wf_round_price(w, pv_mul(c, pv, mark, factor), 1);
 }
 
 /* partial.mode: shortage (Drift's calculate_base_asset_amount_to_cover_
@@ -105,7 +105,7 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     liq_dec shortage = c_sub(c, need, c_add(c, coll, pnl_m));
     if (!d_pos(shortage) || c->st != LIQ_OK)
         return c->st;
-    liq_dec fill = fill_at(w, size, mark, slip, NULL, step);
+    liq_dec fill = fill_at(w, false, size, mark, slip, NULL, step);
     liq_dec pnl_f = wf_pnl(w, size, fill);
     liq_dec fee;
     bool quiet = w->r->quiet;
@@ -129,10 +129,10 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
 /* Realized PnL of closing `close` units, split at the mark and at the
  * fill, settled at the venue's amount precision: one rule for the
  * liquidation's sale and the trader's own order. */
-WF_INLINE void realize(wf *w, liq_dec close, liq_dec mark, liq_dec fill, wf_step *o)
+WF_INLINE void realize(wf *w, bool pv, liq_dec close, liq_dec mark, liq_dec fill, wf_step *o)
 {
-    o->pnl_t = wf_round_amount(w, wf_pnl_inline(w, close, mark), w->amount_mode);
-    o->pnl_f = wf_round_amount(w, wf_pnl_inline(w, close, fill), w->amount_mode);
+    o->pnl_t = wf_round_amount(w, wf_pnl_pv(w, pv, close, mark), w->amount_mode);
+    o->pnl_f = wf_round_amount(w, wf_pnl_pv(w, pv, close, fill), w->amount_mode);
 }
 
 /* Does the policy's liquidation order carry a limit? (Asked before
@@ -266,9 +266,11 @@ static liq_status refused_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
 }
 
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
- * the slice's fill (NULL: a new order). */
-WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
-                            const wf_book *bk, long step, const liq_dec *same_fill, wf_step *o)
+ * the slice's fill (NULL: a new order). pv: the step's range proven
+ * (close_proven), its formulas on the low words (calc.h). */
+WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_dec mark,
+                               liq_dec slip, const wf_book *bk, long step,
+                               const liq_dec *same_fill, wf_step *o)
 {
     bool force_full = same_fill != NULL;
     const p_liquidation *pl = &w->pr->liquidation;
@@ -287,7 +289,7 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
     o->size = close;
     /* The fill and the bankruptcy price kept in locals as well as in o:
      * read back from o, each costs a reload of 16 bytes. */
-    liq_dec fill = same_fill ? *same_fill : fill_at(w, close, mark, slip, bk, step);
+    liq_dec fill = same_fill ? *same_fill : fill_at(w, pv, close, mark, slip, bk, step);
     o->fill = o->close = fill;
     if (w->ctype == CT_INVERSE && !d_pos(fill) && w->c.st == LIQ_OK) {
         /* Said in the trader's terms, not as the division that fails. */
@@ -300,8 +302,8 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
                       dstr(mark, b1), dstr(o->fill, b2));
         return LIQ_EDIVZERO;
     }
-    realize(w, close, mark, fill, o);
-    liq_dec equity = c_add(&w->c, coll, o->pnl_f);
+    realize(w, pv, close, mark, fill, o);
+    liq_dec equity = pv_add(&w->c, pv, coll, o->pnl_f);
     liq_dec bp;
     if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
         bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
@@ -326,12 +328,12 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
     if (w->c.st != LIQ_OK)
         return w->c.st;
     liq_dec fee;
-    st = wf_fee(w, close, mark, fill, bp, equity, step, &fee);
+    st = wf_fee_pv(w, pv, close, mark, fill, bp, equity, step, &fee);
     o->fee = fee;
     if (st != LIQ_OK)
         return st;
-    equity = c_sub(&w->c, equity, fee);
-    o->rest = c_sub(&w->c, size, close);
+    equity = pv_sub(&w->c, pv, equity, fee);
+    o->rest = pv_sub(&w->c, pv, size, close);
     liq_event *e = result_event(w->r, sliced ? "partial_liquidation" : "position_closed", step);
     event_dec(e, "size", close);
     event_dec(e, "fill_price", fill);
@@ -355,6 +357,69 @@ WF_INLINE liq_status sale_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
     return w->c.st;
 }
 
+/* The proof that a sale step's formulas stay inside 64 bits (calc.h's
+ * proven arithmetic), taken once before the step on its inputs: a
+ * linear contract of size 1, no fee hook and no book depth; with P the
+ * largest of the mark, the traded price and the entry (raws in [0,
+ * 2^61)), T the price tick the fill is rounded to (0 if none) and A the
+ * amount step (each below 2^56), the slippage in [0, 1], the fee rate
+ * in [0, 1], size in [0, 2^62) and coll in [0, 2^60):
+ *   factor 1 -+ slip in [0, 2]; fill = mark x factor, to the tick:
+ *     |fill| <= 2P + T + 1 (a fill rounded to nothing is one tick);
+ *   |price - entry| <= G = 3P + T + 1 < 2^63, an operand that fits;
+ *   size x G <= 2^60 x 10^12 (checked): every PnL and notional of the
+ *     step (at the mark, the fill or entry) is within 2^60 + 1, and
+ *     with the amount step 2^60 + 2^56 + 1; the fee, at most that;
+ *   equity = coll + PnL within 2^62, less the fee within 2^63;
+ *   the rest = size - close, 0 < close <= size (or 0).
+ * Every product's quotient then fits 64 bits, every sum does, and the
+ * checked operations (which would fail only on overflow) give the same
+ * raws. Anything else (an inverse contract, a contract size, a fee
+ * hook, the book's depth, a negative or larger amount) closes on the
+ * checked path. The bounds are tested on the raws' words: every high
+ * word zero (so no raw is negative), then each low word's top bits. */
+#define PV_STEP_MAX ((liq_i128)1 << 56)
+WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                            const wf_book *bk, long step)
+{
+    const p_root *pr = w->pr;
+    const p_rounding *ro = &pr->rounding;
+    if (w->ctype != CT_LINEAR || !w->csize_one || (bk && bk->depth) || w->pv_off ||
+        wf_hooked(w, HOOK_FEE))
+        return false;
+    liq_dec rate = pr->liquidation.fee.rate.v;
+    liq_dec traded = w->fill_px && step >= 0 ? w->fill_px[step] : mark;
+#define PV_HI(v) ((uint64_t)((liq_u128)(v).raw >> 64))
+#define PV_LO(v) ((uint64_t)(v).raw)
+    if (PV_HI(size) | PV_HI(coll) | PV_HI(mark) | PV_HI(traded) | PV_HI(w->entry) | PV_HI(slip) |
+        PV_HI(rate))
+        return false;
+    uint64_t u = PV_LO(size), m = PV_LO(mark), t = PV_LO(traded), e = PV_LO(w->entry);
+    if ((u >> 62) | (PV_LO(coll) >> 60) | (m >> 61) | (t >> 61) | (e >> 61) ||
+        PV_LO(slip) > DEC_SCALE || PV_LO(rate) > DEC_SCALE)
+        return false;
+    uint64_t tick = 0;
+    if (ro->price_tick.set && ro->price.v != PRR_NONE) {
+        if ((liq_u128)ro->price_tick.v.raw >= (liq_u128)PV_STEP_MAX)
+            return false;
+        tick = PV_LO(ro->price_tick.v);
+    }
+    if (ro->amount_step.set && (liq_u128)ro->amount_step.v.raw >= (liq_u128)PV_STEP_MAX)
+        return false;
+#undef PV_HI
+#undef PV_LO
+    uint64_t p = m > t ? m : t;
+    p = p > e ? p : e;
+    /* G = 3P + T + 1 < 3 x 2^61 + 2^56 + 1: no wrap. */
+    return (liq_u128)u * (3 * p + tick + 1) <= (liq_u128)((uint64_t)1 << 60) * DEC_SCALE;
+}
+
+bool wf_close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                     const wf_book *bk, long step)
+{
+    return close_proven(w, size, coll, mark, slip, bk, step);
+}
+
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
 {
@@ -368,7 +433,10 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return st;
     if (backstop)
         return backstop_step(w, size, coll, mark, step, &out[0]);
-    if ((st = sale_step(w, size, coll, mark, slip, bk, step, NULL, &out[0])) != LIQ_OK)
+    st = close_proven(w, size, coll, mark, slip, bk, step)
+             ? sale_step(w, true, size, coll, mark, slip, bk, step, NULL, &out[0])
+             : sale_step(w, false, size, coll, mark, slip, bk, step, NULL, &out[0]);
+    if (st != LIQ_OK)
         return st;
     if (!out[0].sliced)
         return LIQ_OK;
@@ -380,7 +448,8 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return w->c.st;
     *nsteps = 2;
     memset(&out[1], 0, sizeof out[1]);
-    return sale_step(w, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill, &out[1]);
+    return sale_step(w, false, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill,
+                     &out[1]);
 }
 
 liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -396,11 +465,11 @@ liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_d
     if (limit && (w->sgn > 0 ? d_lt(traded, *limit) : d_gt(traded, *limit)))
         return LIQ_OK;
     o->size = size;
-    o->fill = fill_at(w, size, mark, slip, NULL, step);
+    o->fill = fill_at(w, false, size, mark, slip, NULL, step);
     if (limit)
         o->fill = w->sgn > 0 ? liq_dec_max(o->fill, *limit) : liq_dec_min(o->fill, *limit);
     o->close = o->fill;
-    realize(w, size, mark, o->fill, o);
+    realize(w, false, size, mark, o->fill, o);
     o->equity = c_add(&w->c, coll, o->pnl_f);
     o->rest = LIQ_DEC_ZERO;
     *filled = w->c.st == LIQ_OK;

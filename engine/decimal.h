@@ -140,6 +140,49 @@ static inline __attribute__((always_inline)) liq_dec dec_small_finish(bool neg, 
     return (liq_dec){neg ? -v : v};
 }
 
+/* x x y as the signed 128-bit hi:lo, one instruction: written out, the
+ * compiler multiplies in 128 bits (three multiplies) whenever x and y
+ * are themselves the low words of 128-bit values it has just computed. */
+static inline __attribute__((always_inline)) void dec_imul64(int64_t x, int64_t y, int64_t *hi,
+                                                             uint64_t *lo)
+{
+#if defined(__x86_64__)
+    __asm__("imulq %3" : "=a"(*lo), "=d"(*hi) : "%a"(x), "rm"(y) : "cc");
+#else
+    liq_i128 p = (liq_i128)x * y;
+    *hi = (int64_t)((liq_u128)p >> 64);
+    *lo = (uint64_t)p;
+#endif
+}
+
+/* hi:lo / 10^12 rounded with mode, for a product whose quotient fits a
+ * signed 64-bit word (|p| < 2^63 x 10^12; the caller has checked or
+ * proven it): one signed hardware division, truncating towards zero with
+ * the remainder of p's sign, and the rounding rule on the magnitudes
+ * (|r| against 10^12 - |r|, the parity of |q|: q's low bit, either sign),
+ * with no 128-bit negation. The multiply's first route, and calc.h's
+ * proven products. */
+static inline __attribute__((always_inline)) int64_t dec_unscale64(int64_t hi, uint64_t lo,
+                                                                   liq_round mode)
+{
+    int64_t q, r;
+#if defined(__x86_64__)
+    __asm__("idivq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "r"((int64_t)DEC_SCALE) : "cc");
+#else
+    liq_i128 p = (liq_i128)(((liq_u128)(uint64_t)hi << 64) | lo);
+    q = (int64_t)(p / (liq_i128)DEC_SCALE);
+    r = (int64_t)(p % (liq_i128)DEC_SCALE);
+#endif
+    if (r != 0) {
+        uint64_t ar = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
+        bool neg = hi < 0;
+        int half = (ar > DEC_SCALE / 2) - (ar < DEC_SCALE / 2);
+        if (dec_round_rule(neg, half, (q & 1) != 0, mode))
+            q += neg ? -1 : 1;
+    }
+    return q;
+}
+
 /* a x b rounded with mode, when both raws fit in 64 bits and mode is
  * known; false otherwise (the wide path's case). */
 static inline __attribute__((always_inline)) bool dec_mul_fast(liq_dec a, liq_dec b, liq_round mode, liq_dec *out)
@@ -147,32 +190,17 @@ static inline __attribute__((always_inline)) bool dec_mul_fast(liq_dec a, liq_de
     if (!dec_fits64(a.raw) || !dec_fits64(b.raw) || !dec_mode_ok(mode))
         return false;
     int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
-#if defined(__x86_64__)
     /* Most products (every amount of a trade below about 9.2e6) have a
-     * quotient that fits a signed 64-bit word: then one signed multiply
-     * and one signed hardware division, truncating towards zero with the
-     * remainder of the product's sign, need no magnitudes and no 128-bit
-     * negation. The quotient fits exactly when the product's high word
-     * lies in [-D/2, D/2) (D = 10^12, even): p < 2^63 x D = 2^64 x D/2,
-     * and p >= -2^64 x D/2. */
-    liq_i128 p = (liq_i128)x * y;
-    int64_t hi = (int64_t)((liq_u128)p >> 64);
+     * quotient that fits a signed 64-bit word: dec_unscale64. It fits
+     * exactly when the product's high word lies in [-D/2, D/2) (D =
+     * 10^12, even): p < 2^63 x D = 2^64 x D/2, and p >= -2^64 x D/2. */
+    int64_t hi;
+    uint64_t lo;
+    dec_imul64(x, y, &hi, &lo);
     if (__builtin_expect((uint64_t)hi + DEC_SCALE / 2 < DEC_SCALE, 1)) {
-        int64_t q, r;
-        __asm__("idivq %4" : "=a"(q), "=d"(r) : "a"((uint64_t)p), "d"(hi), "r"((int64_t)DEC_SCALE));
-        if (r != 0) {
-            /* The same rule on the magnitudes: |r| against D - |r|, the
-             * parity of |q| (q's low bit either sign), the sign of p. */
-            uint64_t ar = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
-            bool neg = hi < 0;
-            int half = (ar > DEC_SCALE / 2) - (ar < DEC_SCALE / 2);
-            if (dec_round_rule(neg, half, (q & 1) != 0, mode))
-                q += neg ? -1 : 1;
-        }
-        out->raw = q;
+        out->raw = dec_unscale64(hi, lo, mode);
         return true;
     }
-#endif
     *out = dec_small_finish((x < 0) != (y < 0), (liq_u128)dec_mag64(x) * dec_mag64(y), DEC_SCALE,
                             mode);
     return true;

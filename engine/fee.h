@@ -27,14 +27,15 @@ void wf_fee_record(wf *w, liq_dec fee, liq_dec uncapped, bool capped, liq_dec ra
 
 /* The fee on a close of `size` at `fill` (trigger: the mark that
  * triggered it; bp: the bankruptcy price, zero when none); equity is
- * the trader's after the close. */
-WF_INLINE liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
-                            liq_dec equity, long step, liq_dec *fee)
+ * the trader's after the close. pv: calc.h's, the close's range proven
+ * (close.c; never with a fee hook). */
+WF_INLINE liq_status wf_fee_pv(wf *w, bool pv, liq_dec size, liq_dec trigger, liq_dec fill,
+                               liq_dec bp, liq_dec equity, long step, liq_dec *fee)
 {
     const p_fee *pf = &w->pr->liquidation.fee;
     liq_dec px = pf->base.v == FEEBASE_FILL ? fill
                : pf->base.v == FEEBASE_TRIGGER ? trigger : w->entry;
-    liq_dec notional = wf_notional_inline(w, size, px);
+    liq_dec notional = wf_notional_pv(w, pv, size, px);
     liq_dec raw;
     if (wf_hooked(w, HOOK_FEE)) {
         liq_status st = wf_fee_hook(w, size, trigger, fill, bp, notional, equity, &raw);
@@ -43,7 +44,7 @@ WF_INLINE liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, 
             return st;
         }
     } else {
-        raw = c_mul(&w->c, notional, pf->rate.v);
+        raw = pv_mul(&w->c, pv, notional, pf->rate.v);
     }
     liq_dec v = wf_round_amount(w, raw, w->fee_mode), uncapped = v;
     bool capped = false;
@@ -62,6 +63,12 @@ WF_INLINE liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, 
     if (!w->r->quiet)
         wf_fee_record(w, v, uncapped, capped, raw, notional, equity, step);
     return LIQ_OK;
+}
+
+WF_INLINE liq_status wf_fee(wf *w, liq_dec size, liq_dec trigger, liq_dec fill, liq_dec bp,
+                            liq_dec equity, long step, liq_dec *fee)
+{
+    return wf_fee_pv(w, false, size, trigger, fill, bp, equity, step, fee);
 }
 
 #endif

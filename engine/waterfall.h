@@ -106,6 +106,9 @@ typedef struct wf {
      * halving of its bisection, never the linear model (margin.c), so a
      * test can check the model's answer against it. */
     bool bisect_every;
+    /* Tests only: every close on the checked path (close.c's proven
+     * arithmetic off), so a test can check the proven path against it. */
+    bool pv_off;
     /* --explain: the inputs of the last hook call, "deficit=670, balance=0"
      * (WF_HOOK_IO bytes the caller provides), for the trace line that
      * shows its output; NULL when nobody reads them. */
@@ -184,30 +187,44 @@ liq_status wf_position(wf *w);
  * inline for the close, which asks them several times a close: a call
  * passing three 128-bit values costs as much as their arithmetic.
  * margin.c's wf_notional and wf_pnl are these, called. */
-/* size x contract size; most linear contracts have size 1 (skip the mul). */
-WF_INLINE liq_dec wf_units(wf *w, liq_dec size)
+/* size x contract size; most linear contracts have size 1 (skip the mul).
+ * The _pv forms take calc.h's pv: true where the caller has proven the
+ * formula's range (close.c), false everywhere else (the plain names). */
+WF_INLINE liq_dec wf_units_pv(wf *w, bool pv, liq_dec size)
 {
-    return w->csize_one ? size : c_mul(&w->c, size, w->csize);
+    return w->csize_one ? size : pv_mul(&w->c, pv, size, w->csize);
 }
-WF_INLINE liq_dec wf_notional_inline(wf *w, liq_dec size, liq_dec px)
+WF_INLINE liq_dec wf_notional_pv(wf *w, bool pv, liq_dec size, liq_dec px)
 {
-    liq_dec q = wf_units(w, size);
+    liq_dec q = wf_units_pv(w, pv, size);
     if (w->ctype == CT_LINEAR)
-        return c_mul(&w->c, q, px);
+        return pv_mul(&w->c, pv, q, px);
     return c_div(&w->c, q, px);
 }
-WF_INLINE liq_dec wf_pnl_inline(wf *w, liq_dec size, liq_dec px)
+WF_INLINE liq_dec wf_pnl_pv(wf *w, bool pv, liq_dec size, liq_dec px)
 {
-    liq_dec q = wf_units(w, size);
-    liq_dec diff = c_sub(&w->c, px, w->entry);
+    liq_dec q = wf_units_pv(w, pv, size);
+    liq_dec diff = pv_sub(&w->c, pv, px, w->entry);
     liq_dec v;
     if (w->ctype == CT_LINEAR) {
-        v = c_mul(&w->c, q, diff);
+        v = pv_mul(&w->c, pv, q, diff);
     } else {
         /* Q*(P-E)/(E*P): one division, so the coin amount rounds once. */
         v = c_div(&w->c, c_mul(&w->c, q, diff), c_mul(&w->c, w->entry, px));
     }
-    return w->sgn > 0 ? v : liq_dec_neg(v);
+    return w->sgn > 0 ? v : pv_neg(pv, v);
+}
+WF_INLINE liq_dec wf_units(wf *w, liq_dec size)
+{
+    return wf_units_pv(w, false, size);
+}
+WF_INLINE liq_dec wf_notional_inline(wf *w, liq_dec size, liq_dec px)
+{
+    return wf_notional_pv(w, false, size, px);
+}
+WF_INLINE liq_dec wf_pnl_inline(wf *w, liq_dec size, liq_dec px)
+{
+    return wf_pnl_pv(w, false, size, px);
 }
 
 /* margin.c */
@@ -395,6 +412,11 @@ typedef struct wf_book {
  * without depth. */
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps);
+
+/* close.c, for tests: would wf_close_at take the proven path (calc.h)
+ * for these inputs? */
+bool wf_close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                     const wf_book *bk, long step);
 
 /* close.c: the trader's own order closing the whole position at this
  * mark (a stop-loss): filled `slip` beyond the mark, as a liquidation's
