@@ -384,8 +384,7 @@ WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mar
 {
     const p_root *pr = w->pr;
     const p_rounding *ro = &pr->rounding;
-    if (w->ctype != CT_LINEAR || !w->csize_one || (bk && bk->depth) || w->pv_off ||
-        wf_hooked(w, HOOK_FEE))
+    if (w->ctype != CT_LINEAR || !w->csize_one || (bk && bk->depth) || wf_hooked(w, HOOK_FEE))
         return false;
     liq_dec rate = pr->liquidation.fee.rate.v;
     liq_dec traded = w->fill_px && step >= 0 ? w->fill_px[step] : mark;
@@ -433,9 +432,9 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return st;
     if (backstop)
         return backstop_step(w, size, coll, mark, step, &out[0]);
-    st = close_proven(w, size, coll, mark, slip, bk, step)
-             ? sale_step(w, true, size, coll, mark, slip, bk, step, NULL, &out[0])
-             : sale_step(w, false, size, coll, mark, slip, bk, step, NULL, &out[0]);
+    out[0].proven = close_proven(w, size, coll, mark, slip, bk, step);
+    st = out[0].proven ? sale_step(w, true, size, coll, mark, slip, bk, step, NULL, &out[0])
+                       : sale_step(w, false, size, coll, mark, slip, bk, step, NULL, &out[0]);
     if (st != LIQ_OK)
         return st;
     if (!out[0].sliced)

@@ -351,6 +351,9 @@ liq_status wf_walk(wf *w, wf_close *o)
     /* What a tick carries before its margin tests (collateral, funding,
      * interest): most positions carry none, and test one flag. */
     bool carries = w->coll_px || w->ncassets || w->funding || w->interest_on;
+    /* Nothing added to the loss, fees or fund yet: no carrying step and
+     * no stop-loss writes them before the first close. */
+    bool fresh = !carries && !stop_open;
     for (size_t i = 0; i < w->npx && d_pos(size); i++) {
         /* With nothing to do at a tick short of the trigger (nothing
          * carried: no funding, interest or collateral priced apart; no
@@ -360,8 +363,13 @@ liq_status wf_walk(wf *w, wf_close *o)
             (o->liquidated || called || !pt->margin_call_at.set)) {
             if (!has_lp)
                 break;
-            while (i < w->npx && !beyond(w, w->px[i], lp))
-                i++;
+            /* (The side tested once, not at every mark: beyond's test.) */
+            if (w->sgn > 0)
+                while (i < w->npx && d_gt(w->px[i], lp))
+                    i++;
+            else
+                while (i < w->npx && d_lt(w->px[i], lp))
+                    i++;
             if (i == w->npx)
                 break;
         }
@@ -409,7 +417,8 @@ liq_status wf_walk(wf *w, wf_close *o)
         w->doing_px = mark;
         if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
             return st;
-        wf_close_add_steps(w, o, steps, n, mark, (long)i, fee_to_if);
+        wf_close_add_steps_fresh(w, o, steps, n, mark, (long)i, fee_to_if, fresh);
+        fresh = false;
         size = steps[n - 1].rest;
         coll = steps[n - 1].equity;
         w->doing = "finding the liquidation price of what is left, after a mark of";

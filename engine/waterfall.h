@@ -106,9 +106,6 @@ typedef struct wf {
      * halving of its bisection, never the linear model (margin.c), so a
      * test can check the model's answer against it. */
     bool bisect_every;
-    /* Tests only: every close on the checked path (close.c's proven
-     * arithmetic off), so a test can check the proven path against it. */
-    bool pv_off;
     /* --explain: the inputs of the last hook call, "deficit=670, balance=0"
      * (WF_HOOK_IO bytes the caller provides), for the trace line that
      * shows its output; NULL when nobody reads them. */
@@ -383,6 +380,9 @@ typedef struct wf_step {
      * retried at the next mark) or deleveraged (realised at the mark,
      * settled at the bankruptcy price, its deficit to the adl stage). */
     bool has_limit, unfilled, deleveraged;
+    /* Closed on the proven path (close.c's close_proven): every amount
+     * of the step within 2^62, which the walk's summary relies on. */
+    bool proven;
     int kept_to;             /* RECV_* of kept */
     liq_dec kept;            /* margin the venue keeps (surplus, or what a backstop takes) */
     liq_dec size;            /* closed by this step */
@@ -445,20 +445,21 @@ void wf_close_note_limit(wf_close *o, const wf_step *t);
 /* A close's step in a walk's summary: the loss split at the mark
  * (unforced) and at the fill (forced), what the venue charged and kept,
  * and where the order filled. (last_size is wf_close_add_steps'.) */
-WF_INLINE void wf_close_add_step(wf *w, wf_close *o, const wf_step *t, bool fee_to_if)
+WF_INLINE void wf_close_add_step_pv(wf *w, bool pv, wf_close *o, const wf_step *t,
+                                    bool fee_to_if)
 {
     wf_close_note_limit(o, t);
-    o->unforced = c_sub(&w->c, o->unforced, t->pnl_t);
-    o->forced = c_add(&w->c, o->forced, c_sub(&w->c, t->pnl_t, t->pnl_f));
+    o->unforced = pv_sub(&w->c, pv, o->unforced, t->pnl_t);
+    o->forced = pv_add(&w->c, pv, o->forced, pv_sub(&w->c, pv, t->pnl_t, t->pnl_f));
     /* What the venue keeps is charged as a fee: the trader's cost.
      * (Most closes keep nothing: a zero is not added.) */
-    o->fees = c_add(&w->c, o->fees, t->fee);
+    o->fees = pv_add(&w->c, pv, o->fees, t->fee);
     if (fee_to_if)
-        o->if_received = c_add(&w->c, o->if_received, t->fee);
+        o->if_received = pv_add(&w->c, pv, o->if_received, t->fee);
     if (!d_zero(t->kept)) {
-        o->fees = c_add(&w->c, o->fees, t->kept);
+        o->fees = pv_add(&w->c, pv, o->fees, t->kept);
         if (t->kept_to == RECV_IF)
-            o->if_received = c_add(&w->c, o->if_received, t->kept);
+            o->if_received = pv_add(&w->c, pv, o->if_received, t->kept);
     }
     if (!t->unfilled) {
         o->filled = true;
@@ -473,19 +474,37 @@ WF_INLINE void wf_close_add_step(wf *w, wf_close *o, const wf_step *t, bool fee_
  * the insurance fund (liquidation.fee.receiver), tested once by the
  * caller. The first step is written, a second (a bankrupt slice's rest)
  * added: no loop for the one step of most closes. */
-WF_INLINE void wf_close_add_steps(wf *w, wf_close *o, const wf_step *steps, size_t n,
-                                  liq_dec mark, long t, bool fee_to_if)
+WF_INLINE void wf_close_add_step(wf *w, wf_close *o, const wf_step *t, bool fee_to_if)
+{
+    wf_close_add_step_pv(w, false, o, t, fee_to_if);
+}
+
+/* fresh: nothing has been added to o's loss, fees and fund yet (the
+ * walk's first close, with nothing carried before it); a first step
+ * closed on the proven path then adds on the low words (its amounts are
+ * within 2^62, so are their sums). */
+WF_INLINE void wf_close_add_steps_fresh(wf *w, wf_close *o, const wf_step *steps, size_t n,
+                                        liq_dec mark, long t, bool fee_to_if, bool fresh)
 {
     o->last_mark = mark;
     o->last_step = t;
     o->last_bp = d_pos(steps[0].bp) ? steps[0].bp : steps[n - 1].fill;
     o->last_fill = steps[n - 1].fill;
     o->last_size = steps[0].size;
-    wf_close_add_step(w, o, &steps[0], fee_to_if);
+    if (fresh && steps[0].proven)
+        wf_close_add_step_pv(w, true, o, &steps[0], fee_to_if);
+    else
+        wf_close_add_step(w, o, &steps[0], fee_to_if);
     if (n == 2) {
         o->last_size = c_add(&w->c, o->last_size, steps[1].size);
         wf_close_add_step(w, o, &steps[1], fee_to_if);
     }
+}
+
+WF_INLINE void wf_close_add_steps(wf *w, wf_close *o, const wf_step *steps, size_t n,
+                                  liq_dec mark, long t, bool fee_to_if)
+{
+    wf_close_add_steps_fresh(w, o, steps, n, mark, t, fee_to_if, false);
 }
 
 /* fee.h: the fee on a close (inline, close.c's). */

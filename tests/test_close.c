@@ -56,6 +56,8 @@ static void open_long(opened *o, const char *policy)
     assert_int_equal(wf_position(&o->w), LIQ_OK);
     assert_false(o->w.refused);
     assert_int_equal(wf_open_prices(&o->w), LIQ_OK);
+    /* Every policy here has a contract size of 1 (close_both_ways). */
+    assert_true(o->w.csize_one && liq_dec_cmp(o->w.csize, liq_dec_from_int(1)) == 0);
 }
 
 static void close_opened(opened *o)
@@ -90,17 +92,19 @@ static bool close_both_ways(opened *o, liq_dec entry, liq_dec size, liq_dec coll
     memset(a, 0x5a, sizeof a);
     memset(b, 0x5a, sizeof b);
     size_t na = 0, nb = 0;
-    w->pv_off = false;
     bool proven = wf_close_proven(w, size, coll, mark, slip, NULL, 1);
     w->c = (calc){LIQ_OK, NULL};
     liq_status sa = wf_close_at(w, size, coll, mark, slip, NULL, 1, a, &na);
     liq_status ca = w->c.st;
-    w->pv_off = true;
+    /* The checked path: the same position with its contract size of 1
+     * multiplied in (units = size x 1, exact), which the proof leaves
+     * to the checked path. */
+    w->csize_one = false;
     assert_false(wf_close_proven(w, size, coll, mark, slip, NULL, 1));
     w->c = (calc){LIQ_OK, NULL};
     liq_status sb = wf_close_at(w, size, coll, mark, slip, NULL, 1, b, &nb);
     liq_status cb = w->c.st;
-    w->pv_off = false;
+    w->csize_one = true;
     w->c = (calc){LIQ_OK, NULL};
     char x[LIQ_DEC_STRLEN], y[LIQ_DEC_STRLEN], m[LIQ_DEC_STRLEN];
     liq_dec_format(size, x);
@@ -131,6 +135,8 @@ static bool close_both_ways(opened *o, liq_dec entry, liq_dec size, liq_dec coll
             }
         assert_true(s->sliced == t->sliced && s->takeover == t->takeover &&
                     s->backstop == t->backstop && s->kept_to == t->kept_to);
+        /* the first sale step of a proven close (a backstop sells nothing) */
+        assert_true(s->proven == (proven && k == 0 && !s->backstop) && !t->proven);
     }
     return proven;
 }
