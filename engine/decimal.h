@@ -282,54 +282,65 @@ static inline bool dec_parse_padded(const char *s, size_t len, liq_dec *out)
 {
     if (len - 1 >= 16)
         return dec_parse_plain(s, len, out);
+    /* The lanes that lie before the text ([len]), those below a point (to
+     * move up one lane, over it) and the scale 10^(12 - places), the last
+     * two by the point's lane plus one (0: none): one table for the three
+     * lookups, one address to form. */
+    static const struct {
+        unsigned char from[32];       /* from + len: lanes 16 - len up */
+        union {
+            unsigned char b[17][16];
+            __m128i v[17];
+        } below;                      /* [at]: lanes 0 .. at - 1 (to the point) */
+        uint64_t scale[17];           /* [at] */
+    } tab = {
+        .from = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+        .below = {.b = {
+            {0},
+            {0},
+            {0},
+            {0},
+            {0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             0xff},
+            {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+             0xff, 0xff}}},
+        .scale = {1000000000000ull, 0, 0, 0, 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+                  1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+                  100000000000ull, 1000000000000ull}};
     /* Lane i is byte i - (16 - len) of the text: lanes below 16 - len
-     * are what lies before it. */
+     * are what lies before it, which keep zeroes. */
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+    __m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(tab.from + len));
     __m128i t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
     /* A digit is a lane of t at most 9 (unsigned): '0'..'9' and no other byte. */
-    unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t));
-    unsigned pt = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    unsigned before = 0xffffu >> len;
-    pt &= ~before;
+    __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t);
+    __m128i point = _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), keep);
+    unsigned bad = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(_mm_or_si128(digit, point), keep));
+    unsigned pt = (unsigned)_mm_movemask_epi8(point);
     /* Each lane a digit or a point; at most one point, none in lanes 0..2
      * (at most 12 places) and none last (so a digit too: "." is no
      * number; "5." is plain's). */
-    if ((dig | pt | before) != 0xffffu || (pt & ((pt - 1) | 0x8007u)))
+    if (bad || (pt & ((pt - 1) | 0x8007u)))
         return dec_parse_plain(s, len, out);
-    /* The point's lane plus one (0: none) picks the lanes below the point
-     * (to move up one lane, over it) and the scale 10^(12 - places). */
+    /* The point's lane plus one, 0 for none. */
     unsigned at = 31 - (unsigned)__builtin_clz(pt << 1 | 1);
-    static const union {
-        unsigned char b[17][16];
-        __m128i v[17];
-    } below = {.b = {
-        {0}, {0}, {0}, {0},
-        {0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-         0xff}}};
-    static const uint64_t scale[17] = {
-        1000000000000ull, 0, 0, 0, 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-        10000000ull, 100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-        1000000000000ull};
-    /* What lies before the text zeroed (lanes below 16 - len), then the
-     * point taken out: the digits in the top lanes, zeros below. */
-    static const unsigned char from[32] = {
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    t = _mm_and_si128(t, _mm_loadu_si128((const __m128i *)(const void *)(from + len)));
-    __m128i mv = below.v[at];
+    /* What lies before the text zeroed, then the point taken out: the
+     * digits in the top lanes, zeros below. */
+    t = _mm_and_si128(t, keep);
+    __m128i mv = tab.below.v[at];
     t = _mm_or_si128(_mm_and_si128(mv, _mm_slli_si128(t, 1)), _mm_andnot_si128(mv, t));
     /* The sixteen lanes as one number, lane 15 the units. Pairs: a 16-bit
      * lane holds a + 256 b (a the higher digit); times 1 + 10 x 256 it is
@@ -343,7 +354,7 @@ static inline bool dec_parse_padded(const char *s, size_t len, liq_dec *out)
     __m128i eight = _mm_madd_epi16(_mm_packs_epi32(four, four), _mm_set1_epi32(0x00012710));
     uint64_t e = (uint64_t)_mm_cvtsi128_si64(eight);
     uint64_t d = (e & 0xffffffffu) * 100000000u + (e >> 32);
-    out->raw = (liq_i128)((liq_u128)d * scale[at]);
+    out->raw = (liq_i128)((liq_u128)d * tab.scale[at]);
     return true;
 }
 #else

@@ -158,10 +158,16 @@ static bool bound(const char *text, liq_dec *out)
 
 bool schema_rule_init(schema_rule *r, const field *f)
 {
-    *r = (schema_rule){.f = f};
-    r->has_lo = f->lo && bound(f->lo, &r->lo);
-    r->has_hi = f->hi && bound(f->hi, &r->hi);
-    return (!f->lo || r->has_lo) && (!f->hi || r->has_hi);
+    __extension__ typedef unsigned __int128 u128;
+    liq_i128 min = (liq_i128)((u128)1 << 127), max = (liq_i128)~((u128)1 << 127);
+    *r = (schema_rule){.f = f, .lo = {min}, .hi = {max}};
+    liq_dec b;
+    bool lo_ok = f->lo && bound(f->lo, &b), hi_ok;
+    if (lo_ok)
+        r->lo = b;
+    if ((hi_ok = f->hi && bound(f->hi, &b)))
+        r->hi = b;
+    return (!f->lo || lo_ok) && (!f->hi || hi_ok);
 }
 
 /* A decimal of the field's rule: parsed, then within its bounds. */

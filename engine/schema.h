@@ -120,16 +120,16 @@ bool schema_load_value(const field *f, const ynode *v, void *holder, const char 
  * A decimal's rule is its field and its bounds, parsed once. */
 typedef struct schema_rule {
     const field *f;           /* F_DEC or F_DEC_UNLIM */
-    liq_dec lo, hi;
-    bool has_lo, has_hi;
+    liq_dec lo, hi;           /* inclusive; the widest raws where there is none */
 } schema_rule;
 /* False when a bound of the table does not parse (the loader then does
- * not check it either). */
+ * not check it either: the rule holds the widest raw in its place). */
 bool schema_rule_init(schema_rule *r, const field *f);
-/* Whether v is within the rule's bounds. */
+/* Whether v is within the rule's bounds: two compares, a bound the table
+ * leaves open being the widest raw (a batch line checks eight). */
 static inline bool schema_rule_within(const schema_rule *r, liq_dec v)
 {
-    return !(r->has_lo && v.raw < r->lo.raw) && !(r->has_hi && v.raw > r->hi.raw);
+    return r->lo.raw <= v.raw && v.raw <= r->hi.raw;
 }
 /* schema_rule_dec for text that is not a plain decimal ('unlimited', an
  * exponent, more digits: the general parse). */
