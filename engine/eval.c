@@ -147,18 +147,32 @@ static void trace_entry(wf *w, liq_dec lp, bool has_lp, size_t tier)
                      w->pr->rounding.price_tick.set ? ", rounded to the price tick" : "");
 }
 
+/* The names a result carries: policy, venue, scenario, settlement ("" for
+ * one the policy or scenario leaves out). */
+WF_INLINE void result_names(const liq_policy *p, const p_root *pr, const liq_scenario *s,
+                            const char *out[4])
+{
+    out[0] = p->r.name.v ? p->r.name.v : "";
+    out[1] = p->r.venue.v ? p->r.venue.v : "";
+    out[2] = s->r.name.v ? s->r.name.v : "";
+    out[3] = pr->contract.settlement.v ? pr->contract.settlement.v : "";
+}
+
 /* A new result block for p, pr and s, the names copied into it (out of
  * line: a reused block, a batch's every row, needs none of it). Caller
  * owns the result. */
-__attribute__((noinline)) static liq_result *result_alloc(const char *const names[4],
-                                                          const liq_policy *p, liq_diags *diags)
+__attribute__((noinline)) static liq_result *result_alloc(const liq_policy *p, const p_root *pr,
+                                                          const liq_scenario *s,
+                                                          liq_diags *diags)
 {
+    const char *names[4];
     char **slots[4];
+    result_names(p, pr, s, names);
     /* The result and its four names in one block: one malloc per
      * evaluation, whatever it holds (liq_result_free releases all). */
     size_t lens[4], total = sizeof(liq_result);
     for (int i = 0; i < 4; i++)
-        total += (lens[i] = strlen(names[i] ? names[i] : "") + 1);
+        total += (lens[i] = strlen(names[i]) + 1);
     /* malloc + memset rather than calloc: glibc's calloc skips the
      * per-thread cache, and an evaluation is one allocation and one free. */
     liq_result *r = mem_malloc(total);
@@ -171,7 +185,7 @@ __attribute__((noinline)) static liq_result *result_alloc(const char *const name
     char *cur = (char *)(r + 1);
     slots[0] = &r->policy, slots[1] = &r->venue, slots[2] = &r->scenario, slots[3] = &r->settlement;
     for (int i = 0; i < 4; i++) {
-        memcpy(cur, names[i] ? names[i] : "", lens[i]);
+        memcpy(cur, names[i], lens[i]);
         *slots[i] = cur;
         cur += lens[i];
     }
@@ -184,17 +198,18 @@ __attribute__((noinline)) static liq_result *result_alloc(const char *const name
 static liq_result *result_block(const liq_policy *p, const p_root *pr, const liq_scenario *s,
                                 liq_result *reuse, liq_diags *diags)
 {
-    const char *names[4] = {p->r.name.v, p->r.venue.v, s->r.name.v, pr->contract.settlement.v};
     if (!reuse)
-        return result_alloc(names, p, diags);
+        return result_alloc(p, pr, s, diags);
     result_clear_eval(reuse);
     reuse->sources = &p->r.sources;
     /* Read-only borrowed strings (liq_eval_reuse's contract): the
      * renderers only read them, and liq_result_free never frees them. */
-    reuse->policy = (char *)(names[0] ? names[0] : "");
-    reuse->venue = (char *)(names[1] ? names[1] : "");
-    reuse->scenario = (char *)(names[2] ? names[2] : "");
-    reuse->settlement = (char *)(names[3] ? names[3] : "");
+    const char *names[4];
+    result_names(p, pr, s, names);
+    reuse->policy = (char *)names[0];
+    reuse->venue = (char *)names[1];
+    reuse->scenario = (char *)names[2];
+    reuse->settlement = (char *)names[3];
     return reuse;
 }
 
@@ -267,8 +282,9 @@ liq_status eval_settle(wf *w, const wf_close *cl)
 
 /* reuse: a block of an earlier evaluation (liq_eval_reuse) or NULL;
  * evaluate owns it from here on: it is the result, or released. */
-static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                            liq_result *reuse, liq_diags *diags);
+__attribute__((noinline)) static liq_result *evaluate(liq_policy *p, const liq_scenario *s,
+                                                      const liq_eval_opts *opts,
+                                                      liq_result *reuse, liq_diags *diags);
 
 /* The stop-loss's part of the result: what the walk did with it. */
 static void stop_view(const wf *w, const wf_close *cl, liq_result *r)
@@ -377,8 +393,11 @@ WF_INLINE void zero_head(wf *w)
         memcpy(h + N - N % 16, &z, N % 16);
 }
 
-static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                            liq_result *reuse, liq_diags *diags)
+/* evaluate's body: inlined into liq_eval_reuse, every evaluation's way
+ * in, and called through evaluate by stop_without's nested evaluation. */
+WF_INLINE liq_result *evaluate_inline(liq_policy *p, const liq_scenario *s,
+                                      const liq_eval_opts *opts, liq_result *reuse,
+                                      liq_diags *diags)
 {
     if (s->nlegs > 1) {
         liq_result_free(reuse);
@@ -590,12 +609,19 @@ static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval
     return r;
 }
 
+static liq_result *evaluate(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
+                            liq_result *reuse, liq_diags *diags)
+{
+    return evaluate_inline(p, s, opts, reuse, diags);
+}
+
 /* Under mem.h's rule: a call that fails for want of memory says so first. */
-static liq_result *eval_watched(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
-                                liq_result *reuse, liq_diags *diags)
+WF_INLINE liq_result *eval_watched(liq_policy *p, const liq_scenario *s,
+                                   const liq_eval_opts *opts, liq_result *reuse,
+                                   liq_diags *diags)
 {
     mem_watch w = mem_watch_start(diags);
-    liq_result *r = evaluate(p, s, opts, reuse, diags);
+    liq_result *r = evaluate_inline(p, s, opts, reuse, diags);
     if (r && r->incomplete) {
         /* A result without one of its events or warnings is not the answer. */
         liq_result_free(r);
@@ -605,20 +631,24 @@ static liq_result *eval_watched(liq_policy *p, const liq_scenario *s, const liq_
     return r;
 }
 
+/* liq_eval_reuse without a block: one way in, so the evaluation's body
+ * is inlined once. */
 liq_result *liq_eval(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                      liq_diags *diags)
 {
-    return eval_watched(p, s, opts, NULL, diags);
+    liq_result *r = NULL;
+    liq_eval_reuse(p, s, opts, &r, diags);
+    return r;
 }
 
 liq_status liq_eval_reuse(liq_policy *p, const liq_scenario *s, const liq_eval_opts *opts,
                           liq_result **r, liq_diags *diags)
 {
-    size_t before = diags->n;
+    size_t before = diags ? diags->n : 0;
     *r = eval_watched(p, s, opts, *r, diags);
     if (*r)
         return LIQ_OK;
-    for (size_t i = before; i < diags->n; i++)
+    for (size_t i = before; diags && i < diags->n; i++)
         if (diags->items[i].severity == LIQ_SEV_ERROR)
             return diags->items[i].code;
     return LIQ_ENOMEM;   /* past the list's cap: only a count is left */
