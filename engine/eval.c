@@ -60,6 +60,9 @@ __attribute__((noinline, cold)) static liq_status fail_invariant(wf *w, const ch
 #define INV_ADD(a, b, out) if (__builtin_add_overflow((a), (b), (out))) goto overflow
 #define INV_SUB(a, b, out) if (__builtin_sub_overflow((a), (b), (out))) goto overflow
 
+_Static_assert(STAGE_COUNT <= 15, "check_invariants: STAGE_COUNT covers below 2^123 each sum "
+                                  "below 2^127");
+
 /* Each check right after the sum it needs, in the order they are told:
  * the first broken one is named (an overflow in a later sum is then not
  * reached), and no sum waits in memory for its test. */
@@ -74,13 +77,25 @@ static liq_status check_invariants(wf *w)
     INV_SUB(r->total.raw, r->collateral.raw, &over);
     if (!w->legs_isolated && r->deficit.raw != (over > 0 ? over : 0))
         return fail_invariant(w, "deficit != max(0, loss.total - collateral)");
-    bool cov_neg = false;
-    for (int i = 0; i < STAGE_COUNT; i++) {
-        cov_neg |= r->cov[i].raw < 0;
-        INV_ADD(cov, r->cov[i].raw, &cov);
+    /* The covers' high words ORed say two things at once where each is
+     * below 2^123 (every real amount): none is negative, and their sum
+     * cannot overflow, so it needs no test per stage. Else the careful
+     * loop names a negative cover or the overflow. */
+    uint64_t hi = 0;
+    for (int i = 0; i < STAGE_COUNT; i++)
+        hi |= (uint64_t)((liq_u128)r->cov[i].raw >> 64);
+    if (__builtin_expect(hi >> 59 == 0, 1)) {
+        for (int i = 0; i < STAGE_COUNT; i++)
+            cov += r->cov[i].raw;
+    } else {
+        bool cov_neg = false;
+        for (int i = 0; i < STAGE_COUNT; i++) {
+            cov_neg |= r->cov[i].raw < 0;
+            INV_ADD(cov, r->cov[i].raw, &cov);
+        }
+        if (cov_neg)
+            return fail_invariant(w, "a covered_by amount is negative");
     }
-    if (cov_neg)
-        return fail_invariant(w, "a covered_by amount is negative");
     if (cov != r->deficit.raw)
         return fail_invariant(w, "covered_by does not sum to the deficit");
     /* What others covered, from the stages' own amounts: eval_settle took
