@@ -250,13 +250,16 @@ void eval_fail_calc(wf *w, liq_status st)
 
 WF_INLINE void use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
 {
-    pcol_pick k = wf_use_columns(w, col);
+    /* The pick read back from w->cols, where wf_use_columns keeps it: a
+     * copy of it would be stored for the note a quiet evaluation skips. */
+    wf_use_columns(w, col);
+    const pcol_pick *k = &w->cols;
     liq_result *r = w->r;
-    r->price_cols = k.several;
-    r->col_trigger = k.trigger;
-    r->col_fill = k.fill;
+    r->price_cols = k->several;
+    r->col_trigger = k->trigger;
+    r->col_fill = k->fill;
     char note[300];
-    if (!r->quiet && pcol_note(&k, w->p->r.venue.v, note, sizeof note))
+    if (!r->quiet && pcol_note(k, w->p->r.venue.v, note, sizeof note))
         result_warn(r, "%s", note);
 }
 

@@ -47,10 +47,9 @@ typedef struct wf {
     calc c;
     char *refusal;           /* WF_REFUSAL bytes the caller provides (not zeroed per
                               * evaluation: it is written only when refused) */
-    /* From fill_px to coll_units: what an evaluation zeroes first (WF_HEAD_FROM,
-     * WF_HEAD_TO; eval.c); the fields above it sets itself. */
     /* Where liquidation fills start, tick by tick (the path's traded
-     * `last` column); NULL: from px. Which column is which: cols. */
+     * `last` column); NULL: from px. Which column is which: cols.
+     * (wf_use_columns sets fill_px, cols and oracle_px.) */
     const liq_dec *fill_px;
     pcol_pick cols;
     /* The path's oracle column, tick by tick (NULL: the path has none):
@@ -58,6 +57,10 @@ typedef struct wf {
     const liq_dec *oracle_px;
     /* The funding rate paid at each tick (NULL: the path has none). */
     const liq_dec *funding;
+    /* Rounding, resolved from the policy. */
+    liq_round fee_mode, amount_mode;
+    /* From coll_px to coll_units: what an evaluation zeroes first (WF_HEAD_FROM,
+     * WF_HEAD_TO; eval.c); the fields above it sets itself. */
     /* Collateral held in an asset of its own: its price at each tick (NULL:
      * the collateral is the settlement currency) and the units held. */
     const liq_dec *coll_px;
@@ -100,8 +103,6 @@ typedef struct wf {
     bool doing_has_px;        /* doing_px (tail) holds */
     /* Set by wf_position when the venue would refuse the trade. */
     bool refused;
-    /* Rounding, resolved from the policy. */
-    liq_round fee_mode, amount_mode;
     /* Tests only: the hooked liquidation price calls the hook at every
      * halving of its bisection, never the linear model (margin.c), so a
      * test can check the model's answer against it. */
@@ -146,9 +147,9 @@ typedef struct wf {
     struct { bool set; int sgn; liq_dec size, coll, lev, im; } entry_mm_for;
 } wf;
 
-/* The bytes of a wf an evaluation zeroes before wf_open: from fill_px to
+/* The bytes of a wf an evaluation zeroes before wf_open: from coll_px to
  * coll_units (the tail from there on is written before it is read). */
-#define WF_HEAD_FROM offsetof(wf, fill_px)
+#define WF_HEAD_FROM offsetof(wf, coll_px)
 #define WF_HEAD_TO offsetof(wf, coll_units)
 
 #define WF_REFUSAL 240
