@@ -645,7 +645,8 @@ WF_INLINE liq_result *eval_watched(liq_policy *p, const liq_scenario *s,
         liq_result_free(r);
         r = NULL;
     }
-    mem_watch_end(&w, diags, r == NULL, p->path);
+    if (!r)   /* (mem_watch_end does nothing for a call that did not fail) */
+        mem_watch_end(&w, diags, true, p->path);
     return r;
 }
 
