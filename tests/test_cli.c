@@ -1124,7 +1124,7 @@ static void every_verb_has_help_from_its_table(void **state)
         {"new", "--from", "--output", NULL},
         {"bench", "--evals", "--accounts", "--ticks", "--naive-accounts", "--hooked-accounts",
          "--big-accounts", "--batch", "--batch-only", "--sweep", "--sweep-only", "--audit",
-         "--audit-policies", "--audit-only", "--keep", NULL},
+         "--audit-policies", "--audit-only", "--repeat", "--keep", NULL},
         {"batch", "--scenario", "--input", "--jobs", "--shard", "--summary-only", "--explain",
          "--currency", NULL},
         {"merge", NULL},
@@ -1213,6 +1213,41 @@ static void replay_numbers_take_the_bounds_of_their_file_keys(void **state)
     r = CLI("bench", "--ticks", "1.5");
     expect_failure(&r, EXIT_USAGE);
     assert_string_equal(r.err, "liqsim: --ticks takes a whole number from 1 to 100000000, got \"1.5\"\n");
+    cli_output_free(&r);
+    /* A figure's runs: 1 to 9 (bench_stat.h keeps them in a fixed array). */
+    r = CLI("bench", "--repeat", "0");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --repeat takes a whole number from 1 to 9, got \"0\"\n");
+    cli_output_free(&r);
+    r = CLI("bench", "--repeat", "10");
+    expect_failure(&r, EXIT_USAGE);
+    assert_string_equal(r.err, "liqsim: --repeat takes a whole number from 1 to 9, got \"10\"\n");
+    cli_output_free(&r);
+}
+
+/* `bench --repeat N` times each figure N times and prints the median with
+ * the range of the N runs beside it; one run prints no range. */
+static void bench_repeat_prints_the_median_and_the_range_of_its_runs(void **state)
+{
+    (void)state;
+    cli_output r = CLI("bench", "--evals", "1000", "--accounts", "100", "--ticks", "10",
+                       "--naive-accounts", "10", "--hooked-accounts", "0", "--big-accounts", "0",
+                       "--batch", "1", "--sweep", "0", "--audit", "0", "--repeat", "9");
+    expect_exit_code(&r, EXIT_OK);
+    assert_non_null(strstr(r.out, "binance-usdm (YAML only)"));
+    const char *rate = strstr(r.out, "evals/s [");
+    assert_non_null(rate);
+    assert_non_null(strstr(rate, " of 9]"));
+    assert_non_null(strstr(r.out, "liqsim / floor: "));
+    assert_non_null(strstr(r.out, "lines/s ["));
+    cli_output_free(&r);
+    r = CLI("bench", "--evals", "1000", "--accounts", "100", "--ticks", "10",
+            "--naive-accounts", "10", "--hooked-accounts", "0", "--big-accounts", "0",
+            "--batch", "1", "--sweep", "0", "--audit", "0");
+    expect_exit_code(&r, EXIT_OK);
+    assert_non_null(strstr(r.out, "evals/s  ("));
+    assert_null(strstr(r.out, "evals/s ["));
+    assert_null(strstr(r.out, "lines/s ["));
     cli_output_free(&r);
 }
 
@@ -1777,6 +1812,7 @@ int main(void)
         cmocka_unit_test(table_colour_only_on_a_terminal_without_no_color),
         cmocka_unit_test(every_verb_has_help_from_its_table),
         cmocka_unit_test(replay_numbers_take_the_bounds_of_their_file_keys),
+        cmocka_unit_test(bench_repeat_prints_the_median_and_the_range_of_its_runs),
         cmocka_unit_test(options_without_a_value_or_unknown_are_usage_errors),
         cmocka_unit_test(each_verb_refuses_a_format_it_does_not_write),
         cmocka_unit_test(lint_json_reports_each_policy_and_diagnostic),

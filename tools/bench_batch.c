@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "bench.h"
 #include "bench_batch.h"
+#include "bench_stat.h"
 #include "bench_sweep.h"
 #include "batch_job.h"
 
@@ -189,7 +190,13 @@ static bool agree(const char *peer_line, const char *summary)
     return true;
 }
 
-int bench_batch(long n, const char *keep_dir)
+/* What one round of the section measured: liqsim's four runs and the
+ * peer's two, in seconds (< 0: that run failed or was not made). */
+typedef struct batch_round {
+    double t1, tn, tj, tr, tp, tpr;
+} batch_round;
+
+int bench_batch(long n, const char *keep_dir, int repeat)
 {
     char dir[1100], pol[1200], csv[1200], nd[1200], peer[1200], rows_csv[1200];
     int drc = bench_dir(keep_dir, "batch", dir, sizeof dir);
@@ -211,54 +218,91 @@ int bench_batch(long n, const char *keep_dir)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     printf("\nwhole job: %ld distinct positions read, evaluated and summarised (batch --summary-only),\n"
            "bench-table (table only), against the Python script of the same waterfall:\n", n);
-    capture c1 = {0}, cn = {0}, cj = {0};
-    double t1 = time_batch(pol, csv, BATCH_CSV, 1, &c1, NULL);
-    double tn = t1 >= 0 ? time_batch(pol, csv, BATCH_CSV, 0, &cn, NULL) : -1;
-    double tj = tn >= 0 ? time_batch(pol, nd, BATCH_NDJSON, 1, &cj, NULL) : -1;
     long nrows = n < BENCH_ROWS ? n : BENCH_ROWS;
-    rows_out ro = {0};
     bool rows_ok = n <= BENCH_ROWS || write_positions(rows_csv, NULL, nrows);
     const char *rows_file = n <= BENCH_ROWS ? csv : rows_csv;
-    double tr = tj >= 0 && rows_ok ? time_batch(pol, rows_file, BATCH_CSV, 1, NULL, &ro) : -1;
-    int rc = 0;
-    if (t1 < 0 || tn < 0 || tj < 0 || tr < 0) {
-        rc = EXIT_RUN;
-        goto out;
-    }
-    bool same = c1.text && cn.text && strcmp(c1.text, cn.text) == 0;
-    printf("  %-40s %10.0f lines/s  (%.3f s)\n", "liqsim, CSV, one core", n / t1, t1);
-    printf("  %-40s %10.0f lines/s  (%.3f s; %ld cores; summary %s)\n", "liqsim, CSV, every core",
-           n / tn, tn, cores, same ? "identical" : "DIFFERS");
-    printf("  %-40s %10.0f lines/s  (%.3f s)\n", "liqsim, NDJSON, one core", n / tj, tj);
-    printf("  %-40s %10.0f lines/s  (%.3f s; the first %ld lines, %.0f MB of rows)\n",
-           "liqsim, CSV, one core, every row", nrows / tr, tr, nrows, ro.bytes / 1e6);
+    bool has_peer = access(peer, R_OK) == 0, peer_ok = has_peer, same = true, agrees = true;
+    capture c1 = {0}, cn = {0}, cj = {0};
+    rows_out ro = {0};
     char line[4096];
-    if (access(peer, R_OK) != 0) {
+    int rc = 0;
+    /* Round by round, liqsim's runs then the peer's, so each ratio is of
+     * two jobs timed seconds apart. Every round's summaries
+     * must agree with the first's and with the peer's. */
+    bench_runs b1 = {0}, bn = {0}, bj = {0}, br = {0}, bp = {0}, bpr = {0};
+    bench_runs x1 = {0}, xn = {0}, xr = {0};
+    for (int k = 0; k < repeat && !rc; k++) {
+        batch_round t = {-1, -1, -1, -1, -1, -1};
+        free(c1.text), free(cn.text), free(cj.text);
+        c1 = (capture){0}, cn = (capture){0}, cj = (capture){0};
+        ro.bytes = 0;
+        t.t1 = time_batch(pol, csv, BATCH_CSV, 1, &c1, NULL);
+        t.tn = t.t1 >= 0 ? time_batch(pol, csv, BATCH_CSV, 0, &cn, NULL) : -1;
+        t.tj = t.tn >= 0 ? time_batch(pol, nd, BATCH_NDJSON, 1, &cj, NULL) : -1;
+        t.tr = t.tj >= 0 && rows_ok ? time_batch(pol, rows_file, BATCH_CSV, 1, NULL, &ro) : -1;
+        if (t.t1 < 0 || t.tn < 0 || t.tj < 0 || t.tr < 0) {
+            rc = EXIT_RUN;
+            break;
+        }
+        same = same && c1.text && cn.text && strcmp(c1.text, cn.text) == 0;
+        bench_runs_add(&b1, n / t.t1);
+        bench_runs_add(&bn, n / t.tn);
+        bench_runs_add(&bj, n / t.tj);
+        bench_runs_add(&br, nrows / t.tr);
+        if (!peer_ok)
+            continue;
+        t.tp = time_peer(peer, csv, line, sizeof line);
+        int prs = 1;
+        char first[256];
+        t.tpr = t.tp >= 0 ? bench_run((const char *const[]){"python3", peer, "--rows", NULL},
+                                      rows_file, first, sizeof first, &prs)
+                          : -1;
+        if (t.tp < 0 || t.tpr < 0 || prs != 0) {
+            peer_ok = false;
+            continue;
+        }
+        agrees = agrees && agree(line, c1.text);
+        bench_runs_add(&bp, n / t.tp);
+        bench_runs_add(&bpr, nrows / t.tpr);
+        bench_runs_add(&x1, t.tp / t.t1);
+        bench_runs_add(&xn, t.tp / t.tn);
+        bench_runs_add(&xr, t.tpr / t.tr);
+    }
+    if (rc)
+        goto out;
+    char g[96];
+#define RATE_(b) bench_median(b), bench_range(b, 0, g, sizeof g), n / bench_median(b)
+    printf("  %-40s %10.0f lines/s%s  (%.3f s)\n", "liqsim, CSV, one core", RATE_(&b1));
+    printf("  %-40s %10.0f lines/s%s  (%.3f s; %ld cores; summary %s)\n",
+           "liqsim, CSV, every core", RATE_(&bn), cores, same ? "identical" : "DIFFERS");
+    printf("  %-40s %10.0f lines/s%s  (%.3f s)\n", "liqsim, NDJSON, one core", RATE_(&bj));
+#undef RATE_
+    printf("  %-40s %10.0f lines/s%s  (%.3f s; the first %ld lines, %.0f MB of rows)\n",
+           "liqsim, CSV, one core, every row", bench_median(&br),
+           bench_range(&br, 0, g, sizeof g), nrows / bench_median(&br), nrows,
+           ro.bytes / 1e6);
+    if (!has_peer) {
         printf("  (no peer: %s is not there)\n", peer);
         goto out;
     }
-    double tp = time_peer(peer, csv, line, sizeof line);
-    if (tp < 0) {
+    if (!peer_ok) {
         printf("  (the peer failed: python3 %s)\n", peer);
         goto out;
     }
-    printf("  %-40s %10.0f lines/s  (%.3f s; %s)\n", "python3 tools/batch_peer.py, CSV", n / tp, tp,
-           agree(line, c1.text) ? "same summary" : "DIFFERENT SUMMARY");
-    printf("  ratio liqsim / peer: one core %.1fx (target >= 25x), every core %.1fx (target >= 45x)\n",
-           tp / t1, tp / tn);
+    char g2[96];
+    printf("  %-40s %10.0f lines/s%s  (%.3f s; %s)\n", "python3 tools/batch_peer.py, CSV",
+           bench_median(&bp), bench_range(&bp, 0, g, sizeof g), n / bench_median(&bp),
+           agrees ? "same summary" : "DIFFERENT SUMMARY");
+    printf("  ratio liqsim / peer: one core %.1fx%s (target >= 25x), every core %.1fx%s "
+           "(target >= 45x)\n", bench_median(&x1), bench_range(&x1, 1, g, sizeof g),
+           bench_median(&xn), bench_range(&xn, 1, g2, sizeof g2));
     /* The peer's rows are six fields; liqsim's the whole result (about
      * 1.5 KB): the ratio is of the two jobs a user runs, not of bytes. */
-    int prs;
-    char first[256];
-    double tpr = bench_run((const char *const[]){"python3", peer, "--rows", NULL}, rows_file, first,
-                           sizeof first, &prs);
-    if (tpr < 0 || prs != 0) {
-        printf("  (the peer failed: python3 %s --rows)\n", peer);
-        goto out;
-    }
-    printf("  %-40s %10.0f lines/s  (%.3f s; its rows: six fields)\n",
-           "python3 tools/batch_peer.py --rows, CSV", nrows / tpr, tpr);
-    printf("  ratio liqsim / peer, every row written: one core %.1fx\n", tpr / tr);
+    printf("  %-40s %10.0f lines/s%s  (%.3f s; its rows: six fields)\n",
+           "python3 tools/batch_peer.py --rows, CSV", bench_median(&bpr),
+           bench_range(&bpr, 0, g, sizeof g), nrows / bench_median(&bpr));
+    printf("  ratio liqsim / peer, every row written: one core %.1fx%s\n", bench_median(&xr),
+           bench_range(&xr, 1, g, sizeof g));
 out:
     free(c1.text);
     free(cn.text);

@@ -13,9 +13,10 @@ extern const char bench_table_yaml[];
 
 /* Writes n positions (CSV and NDJSON) and the policy into keep_dir (NULL:
  * a temporary directory, removed after), times `liqsim batch` on them on
- * one core and on every core and the Python peer on the same CSV, and
- * prints the figures and ratios. Returns an exit code. */
-int bench_batch(long n, const char *keep_dir);
+ * one core and on every core and the Python peer on the same CSV, repeat
+ * rounds of each, and prints the medians and ratios (bench_stat.h).
+ * Returns an exit code. */
+int bench_batch(long n, const char *keep_dir, int repeat);
 
 /* The value of accumulator (group, name) in a runner's summary line, as
  * text (a count or a decimal), into out; false when it has none. */

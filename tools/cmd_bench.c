@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "bench.h"
 #include "bench_batch.h"
+#include "bench_stat.h"
 #include "bench_sweep.h"
 #include "book.h"
 #include "result.h"
@@ -128,10 +129,16 @@ static bool distinct_scenarios(liq_scenario **ss, liq_diags *d)
     return true;
 }
 
-static void print_rate(const char *label, double rate, long n, double secs, double target)
+/* A rate's median over its runs, with their range, the count of each
+ * run and (target > 0) the median against the target. */
+static void print_rate(const char *label, const bench_runs *rate, long n, double target)
 {
-    printf("  %-44s %10.0f evals/s  (%ld in %.3f s)  target %.0f M/s: %.2fx\n", label, rate, n,
-           secs, target / 1e6, rate / target);
+    char range[96];
+    double m = bench_median(rate);
+    printf("  %-44s %10.0f evals/s%s  (%ld in %.3f s)", label, m,
+           bench_range(rate, 0, range, sizeof range), n, (double)n / m);
+    if (target > 0)
+        printf("  target %.0f M/s: %.2fx", target / 1e6, m / target);
 }
 
 /* The floor: bench_floor.c's loop over the same trade, after checking
@@ -233,22 +240,31 @@ static long peak_rss_mb(void)
 
 /* fund_zero: the insurance fund starts empty, so ADL covers every
  * bankruptcy (the ranking of the opposite side at each such tick). */
+/* repeat runs of the replay; the run at the median total is printed, the
+ * range of the totals beside it (every run gives the same counts). */
 static int replay_with(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
-                       bool fund_zero, double target_s)
+                       bool fund_zero, double target_s, int repeat)
 {
     liq_diags d = LIQ_DIAGS_INIT;
     liq_replay_opts o = {.naive = naive, .has_fund = fund_zero,
                          .slippage = {(liq_i128)10000000000}}; /* 0.01 */
-    liq_replay_summary s;
-    if (liq_replay(p, b, path, &o, &s, &d) != LIQ_OK) {
-        cli_print_diags(&d);
-        liq_diags_free(&d);
-        return EXIT_RUN;
+    liq_replay_summary runs[BENCH_MAX_REPEAT];
+    bench_runs total = {0};
+    for (int k = 0; k < repeat; k++) {
+        if (liq_replay(p, b, path, &o, &runs[k], &d) != LIQ_OK) {
+            cli_print_diags(&d);
+            liq_diags_free(&d);
+            return EXIT_RUN;
+        }
+        bench_runs_add(&total, runs[k].seconds_setup + runs[k].seconds_walk);
     }
+    const liq_replay_summary s = runs[bench_median_at(&total)];
     double t = s.seconds_setup + s.seconds_walk;
-    printf("  %-18s %8zu accounts x %5zu ticks: setup %.3f s + walk %.3f s = %.3f s; "
+    char range[96];
+    printf("  %-18s %8zu accounts x %5zu ticks: setup %.3f s + walk %.3f s = %.3f s%s; "
            "%zu liquidated, %zu trigger checks",
-           label, s.accounts, s.ticks, s.seconds_setup, s.seconds_walk, t, s.liquidations,
+           label, s.accounts, s.ticks, s.seconds_setup, s.seconds_walk, t,
+           bench_range(&total, 3, range, sizeof range), s.liquidations,
            s.trigger_checks);
     if (target_s > 0)
         printf("; target <= %.3g s: %.2fx", target_s, target_s / t);
@@ -260,9 +276,9 @@ static int replay_with(const char *label, liq_policy *p, liq_book *b, liq_path *
 }
 
 static int replay(const char *label, liq_policy *p, liq_book *b, liq_path *path, bool naive,
-                  double target_s)
+                  double target_s, int repeat)
 {
-    return replay_with(label, p, b, path, naive, false, target_s);
+    return replay_with(label, p, b, path, naive, false, target_s, repeat);
 }
 
 /* The highest leverage the policy's first market offers (its first
@@ -279,7 +295,7 @@ static int64_t policy_max_leverage(const liq_policy *p)
 
 /* The replay under every shipped policy that has hooks, each on a book
  * within the policy's leverage. */
-static int hooked_replays(size_t accounts, liq_path *path)
+static int hooked_replays(size_t accounts, liq_path *path, int repeat)
 {
     size_t np = 0;
     char **names = cli_shipped_policies(&np);
@@ -292,8 +308,9 @@ static int hooked_replays(size_t accounts, liq_path *path)
             char label[64];
             snprintf(label, sizeof label, "%s", liq_policy_name(p));
             liq_book *b = gen_book(accounts, 42, policy_max_leverage(p));
-            rc = b ? replay(label, p, b, path, false, 1.5 * (double)accounts / 1e6 *
-                                                          (double)path->n / 1e4) : EXIT_RUN;
+            rc = b ? replay(label, p, b, path, false,
+                            1.5 * (double)accounts / 1e6 * (double)path->n / 1e4, repeat)
+                   : EXIT_RUN;
             liq_book_free(b);
         }
         liq_policy_free(p);
@@ -308,7 +325,7 @@ int cmd_bench(int argc, char **argv)
 {
     long nevals = 2000000, naccounts = 1000000, nticks = 10000, nnaive = 100000;
     long nhooked = 1000000, nbig = 10000000;
-    long nbatch = 1000000, nsweep = 1000000, naudit = 100000;
+    long nbatch = 1000000, nsweep = 1000000, naudit = 100000, nrepeat = 1;
     bool batch_only = false, sweep_only = false, audit_only = false;
     const char *keep = NULL, *audit_policies = "bybit-usdt,drift";
     cli_opts o = {0};
@@ -334,6 +351,9 @@ int cmd_bench(int argc, char **argv)
         OPT_STRING_("audit-policies", 0, "LIST", &audit_policies,
                     "the policies the audit times, comma-separated (default bybit-usdt,drift)"),
         OPT_FLAG_("audit-only", &audit_only, "the audit only"),
+        {OPT_COUNT, "repeat", 0, "N", &nrepeat, NULL,
+         "runs of each timed figure, printed as their median and range (default 1)", "1",
+         BENCH_MAX_REPEAT_TEXT, NULL, NULL, 0},
         OPT_STRING_("keep", 0, "DIR", &keep,
                     "write the batch's and the sweep's policy, positions and scenario in DIR "
                     "and keep them"),
@@ -348,8 +368,9 @@ int cmd_bench(int argc, char **argv)
     free(o.args);
     if (prc >= 0)
         return prc;
+    int repeat = (int)nrepeat;
     if (batch_only)
-        return bench_batch(nbatch, keep);
+        return bench_batch(nbatch, keep, repeat);
     if (sweep_only || audit_only) {
         int rc = sweep_only && nsweep ? bench_sweep(nsweep, keep) : 0;
         return !rc && audit_only && naudit ? bench_audit(naudit, audit_policies) : rc;
@@ -374,31 +395,46 @@ int cmd_bench(int argc, char **argv)
     }
     printf("liqsim bench (one core; generated data, fixed seeds)\n\n");
     printf("single-position evaluations (10x long through a 15%% gap, 2%% slippage):\n");
-    double t_eval = 0, t_floor = 0, t_hook = 0;
-    double r_eval = evals(plain, s, nevals, &t_eval);
-    double r_floor = r_eval ? floor_rate(plain, s, nevals, &t_floor) : 0;
+    /* Round by round: liqsim, the floor, the hooks, so each round's ratio
+     * to the floor is of two loops timed a moment apart. */
+    bench_runs r_eval = {0}, r_floor = {0}, r_ratio = {0}, r_hook = {0}, r_hook_same = {0};
     long nhook = nevals / 4 ? nevals / 4 : 1;
     liq_scenario *distinct[BENCH_DISTINCT] = {0};
-    double t_hook_same = 0;
-    double r_hook = r_eval && distinct_scenarios(distinct, &d)
-                        ? evals_cycle(hooked, distinct, BENCH_DISTINCT, nhook, &t_hook) : 0;
-    double r_hook_same = r_hook ? evals(hooked, s, nhook, &t_hook_same) : 0;
+    bool ok = distinct_scenarios(distinct, &d), floor_ok = true;
+    for (int k = 0; ok && k < repeat; k++) {
+        double t, e = evals(plain, s, nevals, &t);
+        double f = e && floor_ok ? floor_rate(plain, s, nevals, &t) : 0;
+        double h = e ? evals_cycle(hooked, distinct, BENCH_DISTINCT, nhook, &t) : 0;
+        double hs = h ? evals(hooked, s, nhook, &t) : 0;
+        ok = e && h && hs;
+        floor_ok = f > 0;
+        bench_runs_add(&r_eval, e);
+        bench_runs_add(&r_hook, h);
+        bench_runs_add(&r_hook_same, hs);
+        if (floor_ok) {
+            bench_runs_add(&r_floor, f);
+            bench_runs_add(&r_ratio, e / f);
+        }
+    }
     for (int k = 0; k < BENCH_DISTINCT; k++)
         liq_scenario_free(distinct[k]);
-    if (!r_eval || !r_hook || !r_hook_same) {
+    if (!ok) {
         cli_print_diags(&d);
         rc = EXIT_RUN;
         goto out;
     }
-    print_rate("binance-usdm (YAML only)", r_eval, nevals, t_eval, 10e6);
-    if (r_floor)
-        printf("  %-44s %10.0f evals/s  (%ld in %.3f s)  liqsim / floor: %.2f (target >= 0.7)\n",
-               "floor: the same formulas, a plain C loop", r_floor, nevals, t_floor,
-               r_eval / r_floor);
-    print_rate("two Lua hooks, 64 positions in turn", r_hook, nhook, t_hook, 2e6);
-    printf("  %-44s %10.0f evals/s  (%ld in %.3f s)  (a hook's answers remembered: not the "
-           "target's figure)\n", "the same, one position every time", r_hook_same, nhook,
-           t_hook_same);
+    print_rate("binance-usdm (YAML only)", &r_eval, nevals, 10e6);
+    printf("\n");
+    if (floor_ok) {
+        char range[96];
+        print_rate("floor: the same formulas, a plain C loop", &r_floor, nevals, 0);
+        printf("  liqsim / floor: %.2f%s (target >= 0.7)\n", bench_median(&r_ratio),
+               bench_range(&r_ratio, 2, range, sizeof range));
+    }
+    print_rate("two Lua hooks, 64 positions in turn", &r_hook, nhook, 2e6);
+    printf("\n");
+    print_rate("the same, one position every time", &r_hook_same, nhook, 0);
+    printf("  (a hook's answers remembered: not the target's figure)\n");
     double scale = (double)naccounts / 1e6 * (double)nticks / 1e4;
     printf("\nreplay, crash path (-35%% then half back), 1%% slippage (targets for 1M x 10k "
            "scaled to the size):\n");
@@ -409,17 +445,17 @@ int cmd_bench(int argc, char **argv)
         rc = EXIT_RUN;
     }
     if (!rc)
-        rc = replay("binance-usdm", plain, big, path, false, 0.5 * scale);
+        rc = replay("binance-usdm", plain, big, path, false, 0.5 * scale, repeat);
     if (!rc)
         printf("  peak memory so far: %ld MB (book, replay state and the process)\n", peak_rss_mb());
     liq_book_free(big);
     if (!rc && nhooked)
-        rc = hooked_replays((size_t)nhooked, path);
+        rc = hooked_replays((size_t)nhooked, path, repeat);
     if (!rc && nbig) {
         liq_book *huge = gen_book((size_t)nbig, 42, 100);
         long before = peak_rss_mb();
         rc = huge ? replay("binance-usdm", plain, huge, path, false,
-                           8.0 * (double)nbig / 1e7 * (double)nticks / 1e4)
+                           8.0 * (double)nbig / 1e7 * (double)nticks / 1e4, repeat)
                   : EXIT_RUN;
         if (!rc)
             printf("  peak memory: %ld MB (target <= 1500 MB for 10M accounts; %ld MB before "
@@ -429,9 +465,9 @@ int cmd_bench(int argc, char **argv)
     if (!rc) {
         printf("\nnaive trigger (every account at every tick) next to the indexed one:\n");
         liq_book *small = gen_book((size_t)nnaive, 42, 100);
-        rc = small ? replay("indexed", plain, small, path, false, 0) : EXIT_RUN;
+        rc = small ? replay("indexed", plain, small, path, false, 0, 1) : EXIT_RUN;
         if (!rc)
-            rc = replay("naive", plain, small, path, true, 0);
+            rc = replay("naive", plain, small, path, true, 0, 1);
         liq_book_free(small);
     }
     if (!rc) {
@@ -439,12 +475,12 @@ int cmd_bench(int argc, char **argv)
          * book (each ADL tick ranks the whole opposite side). */
         printf("\nthe insurance fund empty from the start (ADL covers every bankruptcy):\n");
         liq_book *adl = gen_book((size_t)(nnaive / 5 ? nnaive / 5 : 1), 42, 100);
-        rc = adl ? replay_with("binance-usdm", plain, adl, path, false, true, 0) : EXIT_RUN;
+        rc = adl ? replay_with("binance-usdm", plain, adl, path, false, true, 0, 1) : EXIT_RUN;
         liq_book_free(adl);
     }
     liq_path_free(path);
     if (!rc)
-        rc = bench_batch(nbatch, keep);
+        rc = bench_batch(nbatch, keep, repeat);
     if (!rc && nsweep)
         rc = bench_sweep(nsweep, keep);
     if (!rc && naudit)
