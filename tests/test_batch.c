@@ -572,7 +572,8 @@ static void test_a_message_cites_a_marks_own_place_read_either_way(void **state)
 
 /* tools/batch_peer.py, the Python script the bench races, gives every
  * row the liquidation price, loss and deficit liqsim gives it, on the
- * bench's own policy and positions (liqsim bench --keep DIR). */
+ * bench's own policy and positions (liqsim bench --keep DIR); reading
+ * the same positions as NDJSON (--ndjson) it gives the same rows. */
 static void test_the_python_peer_computes_what_liqsim_computes(void **state)
 {
     (void)state;
@@ -584,6 +585,7 @@ static void test_the_python_peer_computes_what_liqsim_computes(void **state)
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "cd %s && python3 tools/batch_peer.py --rows < %s/positions.csv > %s/peer.txt && "
+             "python3 tools/batch_peer.py --ndjson --rows < %s/positions.ndjson | cmp - %s/peer.txt && "
              "%s batch %s/bench-table.yaml < %s/positions.csv | python3 -c '"
              "import sys, json\n"
              "for l in sys.stdin:\n"
@@ -593,7 +595,7 @@ static void test_the_python_peer_computes_what_liqsim_computes(void **state)
              "  print(o[\"scenario\"], o[\"liquidation_price\"] or \"null\", "
              "\"true\" if o[\"liquidated\"] else \"false\", L[\"total\"], L[\"fees\"], o[\"deficit\"])"
              "' > %s/liqsim.txt && head -n -1 %s/peer.txt | cmp - %s/liqsim.txt",
-             LIQ_SOURCE_DIR, dir, dir, LIQ_CLI, dir, dir, dir, dir, dir);
+             LIQ_SOURCE_DIR, dir, dir, dir, dir, LIQ_CLI, dir, dir, dir, dir, dir);
     assert_int_equal(system(cmd), 0);
     free(dir);
 }

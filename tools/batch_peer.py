@@ -19,6 +19,11 @@ the rounding against the trader where a division is inexact.
 
   python3 tools/batch_peer.py < positions.csv           # the summary
   python3 tools/batch_peer.py --rows < positions.csv    # and a line per row
+  python3 tools/batch_peer.py --ndjson < positions.ndjson   # the same, NDJSON
+
+With --ndjson each line is one JSON object of the same keys (mark_path a
+list; leverage may be a number), read with json.loads into Decimals, as a
+user reading liqsim's NDJSON input would.
 
 It is also the peer of `liqsim sweep` (`liqsim bench --sweep`, tools/
 bench_sweep.c): with --sweep KEY=RANGE... it makes the grid itself (the
@@ -32,6 +37,7 @@ same evaluate(), and prints the same summary line:
 import csv
 import decimal
 import itertools
+import json
 import sys
 from decimal import Decimal
 
@@ -58,6 +64,13 @@ def evaluate(row):
     return evaluate_values(row["id"], Decimal(row["collateral"]), row["side"], Decimal(row["size"]),
                            Decimal(row["entry_price"]), Decimal(row["leverage"]),
                            Decimal(row["slippage"]), [Decimal(m) for m in row["mark_path"].split()])
+
+
+def evaluate_object(o):
+    """A line of NDJSON; numbers become Decimals, never floats."""
+    return evaluate_values(o["id"], Decimal(o["collateral"]), o["side"], Decimal(o["size"]),
+                           Decimal(o["entry_price"]), Decimal(o["leverage"]),
+                           Decimal(o["slippage"]), [Decimal(m) for m in o["mark_path"]])
 
 
 def evaluate_values(pid, collateral, side, size, entry, lev, slip, marks):
@@ -140,6 +153,9 @@ def main():
     if "--sweep" in argv:
         cases = ((i, evaluate_values(*a)) for i, a in
                  sweep_points([a for a in argv[argv.index("--sweep") + 1:] if a != "--rows"]))
+    elif "--ndjson" in argv:
+        cases = ((o["id"], evaluate_object(o)) for o in
+                 (json.loads(line, parse_float=Decimal) for line in sys.stdin if line.strip()))
     else:
         cases = ((row["id"], evaluate(row)) for row in
                  csv.DictReader(line for line in sys.stdin if line.strip() and line[0] != "#"))

@@ -162,11 +162,13 @@ bool bench_summary_value(const char *summary, const char *group, const char *nam
     return true;
 }
 
-/* The peer on file: its wall time (or < 0), its summary line in out. */
-static double time_peer(const char *peer, const char *file, char *out, size_t cap)
+/* The peer on file (NDJSON with ndjson): its wall time (or < 0), its
+ * summary line in out. */
+static double time_peer(const char *peer, const char *file, bool ndjson, char *out, size_t cap)
 {
     int status;
-    double dt = bench_run((const char *const[]){"python3", peer, NULL}, file, out, cap, &status);
+    double dt = bench_run((const char *const[]){"python3", peer, ndjson ? "--ndjson" : NULL, NULL},
+                          file, out, cap, &status);
     return status == 0 ? dt : -1;
 }
 
@@ -193,7 +195,7 @@ static bool agree(const char *peer_line, const char *summary)
 /* What one round of the section measured: liqsim's four runs and the
  * peer's two, in seconds (< 0: that run failed or was not made). */
 typedef struct batch_round {
-    double t1, tn, tj, tr, tp, tpr;
+    double t1, tn, tj, tr, tp, tpj, tpr;
 } batch_round;
 
 int bench_batch(long n, const char *keep_dir, int repeat)
@@ -221,7 +223,7 @@ int bench_batch(long n, const char *keep_dir, int repeat)
     long nrows = n < BENCH_ROWS ? n : BENCH_ROWS;
     bool rows_ok = n <= BENCH_ROWS || write_positions(rows_csv, NULL, nrows);
     const char *rows_file = n <= BENCH_ROWS ? csv : rows_csv;
-    bool has_peer = access(peer, R_OK) == 0, peer_ok = has_peer, same = true, agrees = true;
+    bool has_peer = access(peer, R_OK) == 0, peer_ok = has_peer, same = true, agrees = true, agrees_nd = true;
     capture c1 = {0}, cn = {0}, cj = {0};
     rows_out ro = {0};
     char line[4096];
@@ -229,10 +231,10 @@ int bench_batch(long n, const char *keep_dir, int repeat)
     /* Round by round, liqsim's runs then the peer's, so each ratio is of
      * two jobs timed seconds apart. Every round's summaries
      * must agree with the first's and with the peer's. */
-    bench_runs b1 = {0}, bn = {0}, bj = {0}, br = {0}, bp = {0}, bpr = {0};
-    bench_runs x1 = {0}, xn = {0}, xr = {0};
+    bench_runs b1 = {0}, bn = {0}, bj = {0}, br = {0}, bp = {0}, bpj = {0}, bpr = {0};
+    bench_runs x1 = {0}, xn = {0}, xj = {0}, xr = {0};
     for (int k = 0; k < repeat && !rc; k++) {
-        batch_round t = {-1, -1, -1, -1, -1, -1};
+        batch_round t = {-1, -1, -1, -1, -1, -1, -1};
         free(c1.text), free(cn.text), free(cj.text);
         c1 = (capture){0}, cn = (capture){0}, cj = (capture){0};
         ro.bytes = 0;
@@ -251,10 +253,12 @@ int bench_batch(long n, const char *keep_dir, int repeat)
         bench_runs_add(&br, nrows / t.tr);
         if (!peer_ok)
             continue;
-        t.tp = time_peer(peer, csv, line, sizeof line);
+        t.tp = time_peer(peer, csv, false, line, sizeof line);
+        char jline[4096];
+        t.tpj = t.tp >= 0 ? time_peer(peer, nd, true, jline, sizeof jline) : -1;
         int prs = 1;
         char first[256];
-        t.tpr = t.tp >= 0 ? bench_run((const char *const[]){"python3", peer, "--rows", NULL},
+        t.tpr = t.tpj >= 0 ? bench_run((const char *const[]){"python3", peer, "--rows", NULL},
                                       rows_file, first, sizeof first, &prs)
                           : -1;
         if (t.tp < 0 || t.tpr < 0 || prs != 0) {
@@ -262,7 +266,10 @@ int bench_batch(long n, const char *keep_dir, int repeat)
             continue;
         }
         agrees = agrees && agree(line, c1.text);
+        agrees_nd = agrees_nd && agree(jline, cj.text);
         bench_runs_add(&bp, n / t.tp);
+        bench_runs_add(&bpj, n / t.tpj);
+        bench_runs_add(&xj, t.tpj / t.tj);
         bench_runs_add(&bpr, nrows / t.tpr);
         bench_runs_add(&x1, t.tp / t.t1);
         bench_runs_add(&xn, t.tp / t.tn);
@@ -296,6 +303,11 @@ int bench_batch(long n, const char *keep_dir, int repeat)
     printf("  ratio liqsim / peer: one core %.1fx%s (target >= 25x), every core %.1fx%s "
            "(target >= 45x)\n", bench_median(&x1), bench_range(&x1, 1, g, sizeof g),
            bench_median(&xn), bench_range(&xn, 1, g2, sizeof g2));
+    printf("  %-40s %10.0f lines/s%s  (%.3f s; %s)\n", "python3 tools/batch_peer.py --ndjson",
+           bench_median(&bpj), bench_range(&bpj, 0, g, sizeof g), n / bench_median(&bpj),
+           agrees_nd ? "same summary" : "DIFFERENT SUMMARY");
+    printf("  ratio liqsim / peer, both reading NDJSON: one core %.1fx%s (target >= 25x)\n",
+           bench_median(&xj), bench_range(&xj, 1, g, sizeof g));
     /* The peer's rows are six fields; liqsim's the whole result (about
      * 1.5 KB): the ratio is of the two jobs a user runs, not of bytes. */
     printf("  %-40s %10.0f lines/s%s  (%.3f s; its rows: six fields)\n",
