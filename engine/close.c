@@ -52,17 +52,22 @@ static liq_status backstop_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     return w->c.st;
 }
 
+/* The traded price at this tick, where an order fills in the market
+ * whatever price triggered it: the path's `last` where it has one, else
+ * the mark. (Found once per close: the range proof reads it too.) */
+WF_INLINE liq_dec traded_at(const wf *w, liq_dec mark, long step)
+{
+    return w->fill_px && step >= 0 ? w->fill_px[step] : mark;
+}
+
 /* The fill of `close` units at this tick: slippage beyond the traded
- * price (the path's `last` where it has one: the order fills in the
- * market, whatever price triggered it; else the mark), and where the path
- * gives the book's depth, the impact of what this tick's earlier closes
- * already took from it. */
-WF_INLINE liq_dec fill_at(wf *w, bool pv, liq_dec close, liq_dec mark, liq_dec slip,
-                          const wf_book *bk, long step)
+ * price (traded_at), and where the path gives the book's depth, the
+ * impact of what this tick's earlier closes already took from it. */
+WF_INLINE liq_dec fill_at(wf *w, bool pv, liq_dec close, liq_dec traded, liq_dec slip,
+                          const wf_book *bk)
 {
     calc *c = &w->c;
-    if (w->fill_px && step >= 0)
-        mark = w->fill_px[step];
+    liq_dec mark = traded;
     if (bk && bk->depth) {
         /* Average impact 1 % per `depth` of quote notional taken, counted
          * to the middle of the order (linear impact). */
@@ -105,7 +110,7 @@ static liq_status shortage_size(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
     liq_dec shortage = c_sub(c, need, c_add(c, coll, pnl_m));
     if (!d_pos(shortage) || c->st != LIQ_OK)
         return c->st;
-    liq_dec fill = fill_at(w, false, size, mark, slip, NULL, step);
+    liq_dec fill = fill_at(w, false, size, traded_at(w, mark, step), slip, NULL);
     liq_dec pnl_f = wf_pnl(w, size, fill);
     liq_dec fee;
     bool quiet = w->r->quiet;
@@ -266,10 +271,11 @@ static liq_status refused_step(wf *w, liq_dec size, liq_dec coll, liq_dec mark, 
 }
 
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
- * the slice's fill (NULL: a new order). pv: the step's range proven
- * (close_proven), its formulas on the low words (calc.h). */
+ * the slice's fill (NULL: a new order, filled from traded: traded_at).
+ * pv: the step's range proven (close_proven), its formulas on the low
+ * words (calc.h). */
 WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_dec mark,
-                               liq_dec slip, const wf_book *bk, long step,
+                               liq_dec traded, liq_dec slip, const wf_book *bk, long step,
                                const liq_dec *same_fill, wf_step *o)
 {
     bool force_full = same_fill != NULL;
@@ -289,9 +295,9 @@ WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_d
     o->size = close;
     /* The fill and the bankruptcy price kept in locals as well as in o:
      * read back from o, each costs a reload of 16 bytes. */
-    liq_dec fill = same_fill ? *same_fill : fill_at(w, pv, close, mark, slip, bk, step);
+    liq_dec fill = same_fill ? *same_fill : fill_at(w, pv, close, traded, slip, bk);
     o->fill = o->close = fill;
-    if (w->ctype == CT_INVERSE && !d_pos(fill) && w->c.st == LIQ_OK) {
+    if (!pv && w->ctype == CT_INVERSE && !d_pos(fill) && w->c.st == LIQ_OK) {
         /* Said in the trader's terms, not as the division that fails. */
         char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
         liq_diags_add(w->d, LIQ_SEV_ERROR, LIQ_EDIVZERO, w->px_m ? w->px_m[step >= 0 ? step : 0].file : w->p->path,
@@ -379,23 +385,25 @@ WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_d
  * checked path. The bounds are tested on the raws' words: every high
  * word zero (so no raw is negative), then each low word's top bits. */
 #define PV_STEP_MAX ((liq_i128)1 << 56)
-WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
-                            const wf_book *bk, long step)
+WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark,
+                            liq_dec traded, liq_dec slip, const wf_book *bk)
 {
     const p_root *pr = w->pr;
     const p_rounding *ro = &pr->rounding;
     if (w->ctype != CT_LINEAR || !w->csize_one || (bk && bk->depth) || wf_hooked(w, HOOK_FEE))
         return false;
     liq_dec rate = pr->liquidation.fee.rate.v;
-    liq_dec traded = w->fill_px && step >= 0 ? w->fill_px[step] : mark;
 #define PV_HI(v) ((uint64_t)((liq_u128)(v).raw >> 64))
 #define PV_LO(v) ((uint64_t)(v).raw)
     if (PV_HI(size) | PV_HI(coll) | PV_HI(mark) | PV_HI(traded) | PV_HI(w->entry) | PV_HI(slip) |
         PV_HI(rate))
         return false;
     uint64_t u = PV_LO(size), m = PV_LO(mark), t = PV_LO(traded), e = PV_LO(w->entry);
-    if ((u >> 62) | (PV_LO(coll) >> 60) | (m >> 61) | (t >> 61) | (e >> 61) ||
-        PV_LO(slip) > DEC_SCALE || PV_LO(rate) > DEC_SCALE)
+    /* P, the largest of the three prices: each is below 2^61 when it is. */
+    uint64_t p = m > t ? m : t;
+    p = p > e ? p : e;
+    if ((u >> 62) | (PV_LO(coll) >> 60) | (p >> 61) || PV_LO(slip) > DEC_SCALE ||
+        PV_LO(rate) > DEC_SCALE)
         return false;
     uint64_t tick = 0;
     if (ro->price_tick.set && ro->price.v != PRR_NONE) {
@@ -407,8 +415,6 @@ WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mar
         return false;
 #undef PV_HI
 #undef PV_LO
-    uint64_t p = m > t ? m : t;
-    p = p > e ? p : e;
     /* G = 3P + T + 1 < 3 x 2^61 + 2^56 + 1: no wrap. */
     return (liq_u128)u * (3 * p + tick + 1) <= (liq_u128)((uint64_t)1 << 60) * DEC_SCALE;
 }
@@ -416,7 +422,7 @@ WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mar
 bool wf_close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                      const wf_book *bk, long step)
 {
-    return close_proven(w, size, coll, mark, slip, bk, step);
+    return close_proven(w, size, coll, mark, traded_at(w, mark, step), slip, bk);
 }
 
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -432,9 +438,11 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return st;
     if (backstop)
         return backstop_step(w, size, coll, mark, step, &out[0]);
-    out[0].proven = close_proven(w, size, coll, mark, slip, bk, step);
-    st = out[0].proven ? sale_step(w, true, size, coll, mark, slip, bk, step, NULL, &out[0])
-                       : sale_step(w, false, size, coll, mark, slip, bk, step, NULL, &out[0]);
+    liq_dec traded = traded_at(w, mark, step);
+    out[0].proven = close_proven(w, size, coll, mark, traded, slip, bk);
+    st = out[0].proven
+             ? sale_step(w, true, size, coll, mark, traded, slip, bk, step, NULL, &out[0])
+             : sale_step(w, false, size, coll, mark, traded, slip, bk, step, NULL, &out[0]);
     if (st != LIQ_OK)
         return st;
     if (!out[0].sliced)
@@ -447,8 +455,8 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
         return w->c.st;
     *nsteps = 2;
     memset(&out[1], 0, sizeof out[1]);
-    return sale_step(w, false, out[0].rest, out[0].equity, mark, slip, bk, step, &out[0].fill,
-                     &out[1]);
+    return sale_step(w, false, out[0].rest, out[0].equity, mark, traded, slip, bk, step,
+                     &out[0].fill, &out[1]);
 }
 
 liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
@@ -460,11 +468,11 @@ liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_d
      * meets in the market (the traded price where the path has one, as
      * fill_at takes it) is past it (a long's sell below, a short's buy
      * above), the order rests. */
-    liq_dec traded = w->fill_px && step >= 0 ? w->fill_px[step] : mark;
+    liq_dec traded = traded_at(w, mark, step);
     if (limit && (w->sgn > 0 ? d_lt(traded, *limit) : d_gt(traded, *limit)))
         return LIQ_OK;
     o->size = size;
-    o->fill = fill_at(w, false, size, mark, slip, NULL, step);
+    o->fill = fill_at(w, false, size, traded, slip, NULL);
     if (limit)
         o->fill = w->sgn > 0 ? liq_dec_max(o->fill, *limit) : liq_dec_min(o->fill, *limit);
     o->close = o->fill;

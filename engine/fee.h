@@ -37,7 +37,7 @@ WF_INLINE liq_status wf_fee_pv(wf *w, bool pv, liq_dec size, liq_dec trigger, li
                : pf->base.v == FEEBASE_TRIGGER ? trigger : w->entry;
     liq_dec notional = wf_notional_pv(w, pv, size, px);
     liq_dec raw;
-    if (wf_hooked(w, HOOK_FEE)) {
+    if (!pv && wf_hooked(w, HOOK_FEE)) {
         liq_status st = wf_fee_hook(w, size, trigger, fill, bp, notional, equity, &raw);
         if (st != LIQ_OK) {
             *fee = LIQ_DEC_ZERO;

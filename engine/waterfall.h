@@ -187,15 +187,17 @@ liq_status wf_position(wf *w);
  * margin.c's wf_notional and wf_pnl are these, called. */
 /* size x contract size; most linear contracts have size 1 (skip the mul).
  * The _pv forms take calc.h's pv: true where the caller has proven the
- * formula's range (close.c), false everywhere else (the plain names). */
+ * formula's range (close.c), false everywhere else (the plain names).
+ * The proof holds only for a linear contract of size 1 (close_proven
+ * checks both), so pv answers those two tests too. */
 WF_INLINE liq_dec wf_units_pv(wf *w, bool pv, liq_dec size)
 {
-    return w->csize_one ? size : pv_mul(&w->c, pv, size, w->csize);
+    return pv || w->csize_one ? size : pv_mul(&w->c, pv, size, w->csize);
 }
 WF_INLINE liq_dec wf_notional_pv(wf *w, bool pv, liq_dec size, liq_dec px)
 {
     liq_dec q = wf_units_pv(w, pv, size);
-    if (w->ctype == CT_LINEAR)
+    if (pv || w->ctype == CT_LINEAR)
         return pv_mul(&w->c, pv, q, px);
     return c_div(&w->c, q, px);
 }
@@ -204,7 +206,7 @@ WF_INLINE liq_dec wf_pnl_pv(wf *w, bool pv, liq_dec size, liq_dec px)
     liq_dec q = wf_units_pv(w, pv, size);
     liq_dec diff = pv_sub(&w->c, pv, px, w->entry);
     liq_dec v;
-    if (w->ctype == CT_LINEAR) {
+    if (pv || w->ctype == CT_LINEAR) {
         v = pv_mul(&w->c, pv, q, diff);
     } else {
         /* Q*(P-E)/(E*P): one division, so the coin amount rounds once. */
@@ -445,18 +447,21 @@ void wf_close_note_limit(wf_close *o, const wf_step *t);
 
 /* A close's step in a walk's summary: the loss split at the mark
  * (unforced) and at the fill (forced), what the venue charged and kept,
- * and where the order filled. (last_size is wf_close_add_steps'.) */
+ * and where the order filled. (last_size is wf_close_add_steps'.) pv:
+ * the walk's first step, proven (wf_close_add_steps_fresh): the sums
+ * are still zero, so each starts from zero rather than from o. */
 WF_INLINE void wf_close_add_step_pv(wf *w, bool pv, wf_close *o, const wf_step *t,
                                     bool fee_to_if)
 {
     wf_close_note_limit(o, t);
-    o->unforced = pv_sub(&w->c, pv, o->unforced, t->pnl_t);
-    o->forced = pv_add(&w->c, pv, o->forced, pv_sub(&w->c, pv, t->pnl_t, t->pnl_f));
+    o->unforced = pv_sub(&w->c, pv, pv ? LIQ_DEC_ZERO : o->unforced, t->pnl_t);
+    o->forced = pv_add(&w->c, pv, pv ? LIQ_DEC_ZERO : o->forced,
+                       pv_sub(&w->c, pv, t->pnl_t, t->pnl_f));
     /* What the venue keeps is charged as a fee: the trader's cost.
      * (Most closes keep nothing: a zero is not added.) */
-    o->fees = pv_add(&w->c, pv, o->fees, t->fee);
+    o->fees = pv_add(&w->c, pv, pv ? LIQ_DEC_ZERO : o->fees, t->fee);
     if (fee_to_if)
-        o->if_received = pv_add(&w->c, pv, o->if_received, t->fee);
+        o->if_received = pv_add(&w->c, pv, pv ? LIQ_DEC_ZERO : o->if_received, t->fee);
     if (!d_zero(t->kept)) {
         o->fees = pv_add(&w->c, pv, o->fees, t->kept);
         if (t->kept_to == RECV_IF)
