@@ -49,10 +49,13 @@ bool wf_mm_breached(const wf *w, liq_dec equity, liq_dec mm)
  * against the trader (a long's up): every mark that breaches the rule is
  * at or beyond it, so the price is the test, and under strictly_below the
  * exact equity at the mark then decides the boundary itself. */
-liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec lp, bool *due)
+/* wf_trigger_due at a mark already known to be at or beyond the price
+ * (the walk's marks short of it passed over): the comparison's part. */
+WF_INLINE liq_status trigger_due_beyond(wf *w, liq_dec size, liq_dec coll, liq_dec mark,
+                                        bool *due)
 {
-    *due = beyond(w, mark, lp);
-    if (!*due || w->pr->trigger.compare.v != TRIGCMP_STRICTLY_BELOW)
+    *due = true;
+    if (w->pr->trigger.compare.v != TRIGCMP_STRICTLY_BELOW)
         return LIQ_OK;
     liq_dec mm, equity;
     liq_status st = equity_at(w, size, coll, mark, &equity, &mm);
@@ -60,6 +63,14 @@ liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_d
         return st;
     *due = wf_mm_breached(w, equity, mm);
     return LIQ_OK;
+}
+
+liq_status wf_trigger_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec lp, bool *due)
+{
+    *due = beyond(w, mark, lp);
+    if (!*due)
+        return LIQ_OK;
+    return trigger_due_beyond(w, size, coll, mark, due);
 }
 
 static liq_status margin_call_check(wf *w, long i, liq_dec mark, liq_dec size, liq_dec coll,
@@ -329,7 +340,7 @@ liq_status wf_walk(wf *w, wf_close *o)
     liq_dec size = w->size, coll = w->collateral;
     bool has_lp = w->has_lp, called = false;
     liq_dec lp = w->lp;
-    liq_status st;
+    liq_status st = LIQ_OK;   /* (every failure below returns at once) */
 
     const s_stop *stop = &w->sp->stop_loss;
     bool stop_open = stop->price.set;
@@ -358,7 +369,9 @@ liq_status wf_walk(wf *w, wf_close *o)
         /* With nothing to do at a tick short of the trigger (nothing
          * carried: no funding, interest or collateral priced apart; no
          * margin call to watch, no stop open), the marks before the first at or beyond the liquidation
-         * price (wf_trigger_due's first test) are passed over at once. */
+         * price (wf_trigger_due's first test) are passed over at once;
+         * the mark found is beyond it, and no margin call is watched. */
+        bool passed = false;
         if (!carries && !stop_open &&
             (o->liquidated || called || !pt->margin_call_at.set)) {
             if (!has_lp)
@@ -372,16 +385,21 @@ liq_status wf_walk(wf *w, wf_close *o)
                     i++;
             if (i == w->npx)
                 break;
+            passed = true;
         }
         liq_dec mark = w->px[i];
         if (carries && (st = carry(w, (long)i, mark, size, &coll, &has_lp, &lp, o)) != LIQ_OK)
             return st;
         liq_dec mcoll = wf_margin_coll(w, coll);
-        if (!o->liquidated &&
+        if (!passed && !o->liquidated &&
             (st = margin_call_check(w, (long)i, mark, size, mcoll, &called)))
             return st;
         bool due = false;
-        if (has_lp && (st = wf_trigger_due(w, size, mcoll, mark, lp, &due)) != LIQ_OK)
+        if (passed)
+            st = trigger_due_beyond(w, size, mcoll, mark, &due);
+        else if (has_lp)
+            st = wf_trigger_due(w, size, mcoll, mark, lp, &due);
+        if (st != LIQ_OK)
             return st;
         if (stop_open) {
             bool filled = false;
