@@ -233,18 +233,16 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
                              ? "account.collateral: %s is less than the position's initial margin %s"
                              : "account.collateral: %s does not cover the initial margin %s",
                          dstr(coll, b1), dstr(w->im, b2));
-    if (w->mode == MODE_ISOLATED && d_pos(extra) && d_lt(coll, c_add(&w->c, w->im, extra)))
+    bool isolated = w->mode == MODE_ISOLATED;
+    liq_dec at_risk = isolated ? w->im : coll;
+    /* (Most positions add no margin: a zero is not added.) */
+    w->collateral = d_zero(extra) ? at_risk : c_add(&w->c, at_risk, extra);
+    if (isolated && d_pos(extra) && d_lt(coll, w->collateral))
         return input_err(w, *o->extra_m,
                          "position.extra_margin: the account's %s does not cover the initial "
                          "margin %s plus the extra margin %s",
                          dstr(coll, b1), dstr(w->im, b2), dstr(extra, (char[LIQ_DEC_STRLEN]){0}));
-    if (w->mode == MODE_ISOLATED) {
-        w->collateral = c_add(&w->c, w->im, extra);
-        w->account = coll;
-    } else {
-        w->collateral = c_add(&w->c, coll, extra);
-        w->account = c_add(&w->c, coll, extra);
-    }
+    w->account = isolated ? coll : w->collateral;
     if (!d_pos(w->collateral))
         return input_err(w, *o->extra_m, "position.extra_margin: leaves no margin (collateral %s)",
                          dstr(w->collateral, b1));
