@@ -24,19 +24,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_LABEL 64
-
 typedef struct acc_decl {
     char *group, *name;
     run_acc_kind kind;
 } acc_decl;
 
+/* An accumulator's value: a count, a sum or an extreme, as declared. */
 typedef struct acc_val {
     uint64_t count;
-    liq_dec v;
-    bool has, overflow;
-    uint64_t at;                /* the case id of an extreme */
-    char label[RUN_LABEL];
+    run_sum s;
+    run_extreme x;
 } acc_val;
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_DONE };
@@ -416,30 +413,29 @@ static liq_status go_threads(run *r, liq_diags *d)
     return st;
 }
 
+/* Sums and extremes combined: commutative and exact, so no split of the
+ * cases shows. */
+static void combine_sum(run_sum *a, const run_sum *b)
+{
+    if (b->has)
+        run_sum_add(a, b->v);
+    a->overflow |= b->overflow;
+}
+
+static void combine_extreme(run_acc_kind k, run_extreme *a, const run_extreme *b)
+{
+    if (b->has)
+        run_extreme_take(a, k == RUN_MAX, b->v, b->at, b->label);
+}
+
 /* a and b combined into a (one accumulator of one kind). */
 static void combine(run_acc_kind k, acc_val *a, const acc_val *b)
 {
     a->count += b->count;
-    a->overflow |= b->overflow;
-    if (!b->has)
-        return;
-    if (k == RUN_SUM) {
-        liq_dec s;
-        if (a->has && liq_dec_add(a->v, b->v, &s) != LIQ_OK)
-            a->overflow = true;
-        else
-            a->v = a->has ? s : b->v;
-        a->has = true;
-        return;
-    }
-    int c = a->has ? liq_dec_cmp(b->v, a->v) : (k == RUN_MIN ? -1 : 1);
-    bool take = k == RUN_MIN ? c < 0 : c > 0;
-    if (take || (c == 0 && b->at < a->at)) {
-        uint64_t cnt = a->count;
-        *a = *b;
-        a->count = cnt;
-        a->overflow |= b->overflow;
-    }
+    if (k == RUN_SUM)
+        combine_sum(&a->s, &b->s);
+    else if (k != RUN_COUNT)
+        combine_extreme(k, &a->x, &b->x);
 }
 
 liq_status run_go(run *r, liq_diags *d)
@@ -507,6 +503,10 @@ liq_status run_go(run *r, liq_diags *d)
         pthread_mutex_destroy(&r->mu);
     }
     for (unsigned i = 0; i < made; i++) {
+        if (r->spec.worker_done && ws[i].state) {
+            run_out o = {r, NULL, ws[i].acc, 0};
+            r->spec.worker_done(r->spec.ud, ws[i].state, &o);
+        }
         for (size_t k = 0; r->total && k < r->nacc; k++)
             combine(r->decl[k].kind, &r->total[k], &ws[i].acc[k]);
         if (r->spec.worker_free && ws[i].state)
@@ -578,49 +578,32 @@ void run_count(run_out *o, int acc, uint64_t n)
  * accumulator to combine (a label of 64 bytes copied per row). */
 void run_add(run_out *o, int acc, liq_dec v)
 {
-    if (acc < 0)
-        return;
-    acc_val *a = &o->acc[acc];
-    liq_dec s;
-    if (!a->has) {
-        a->v = v;
-        a->has = true;
-        a->at = o->id;
-    } else if (liq_dec_add(a->v, v, &s) != LIQ_OK) {
-        a->overflow = true;
-    } else {
-        a->v = s;
-    }
-}
-
-/* v replaces the extreme so far when combine would take it (below or
- * above it, or equal from a lower case id); the label is copied only
- * then. */
-static void extreme(run_out *o, int acc, liq_dec v, const char *label, run_acc_kind k)
-{
-    if (acc < 0)
-        return;
-    acc_val *a = &o->acc[acc];
-    int c = a->has ? liq_dec_cmp(v, a->v) : (k == RUN_MIN ? -1 : 1);
-    bool take = k == RUN_MIN ? c < 0 : c > 0;
-    if (!take && !(c == 0 && o->id < a->at))
-        return;
-    a->v = v;
-    a->has = true;
-    a->at = o->id;
-    size_t n = label ? strnlen(label, RUN_LABEL - 1) : 0;
-    memcpy(a->label, label ? label : "", n);
-    a->label[n] = 0;
+    if (acc >= 0)
+        run_sum_add(&o->acc[acc].s, v);
 }
 
 void run_min(run_out *o, int acc, liq_dec v, const char *label)
 {
-    extreme(o, acc, v, label, RUN_MIN);
+    if (acc >= 0)
+        run_extreme_take(&o->acc[acc].x, false, v, o->id, label);
 }
 
 void run_max(run_out *o, int acc, liq_dec v, const char *label)
 {
-    extreme(o, acc, v, label, RUN_MAX);
+    if (acc >= 0)
+        run_extreme_take(&o->acc[acc].x, true, v, o->id, label);
+}
+
+void run_put_sum(run_out *o, int acc, const run_sum *s)
+{
+    if (acc >= 0)
+        combine_sum(&o->acc[acc].s, s);
+}
+
+void run_put_extreme(run_out *o, int acc, const run_extreme *e)
+{
+    if (acc >= 0)
+        combine_extreme(o->r->decl[acc].kind, &o->acc[acc].x, e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -640,9 +623,14 @@ bool run_merge_acc(run *r, size_t i, const char *group, const char *name, run_ac
         return false;
     if (!r->total && !(r->total = mem_calloc(r->nacc, sizeof *r->total)))
         return false;
-    acc_val one = {.count = count, .v = v, .has = has, .at = at};
-    if (label)
-        snprintf(one.label, sizeof one.label, "%s", label);
+    acc_val one = {.count = count};
+    if (kind == RUN_SUM) {
+        one.s = (run_sum){.v = v, .has = has};
+    } else {
+        one.x = (run_extreme){.v = v, .has = has, .at = at};
+        if (label)
+            snprintf(one.x.label, sizeof one.x.label, "%s", label);
+    }
     combine(kind, &r->total[i], &one);
     return true;
 }
@@ -664,11 +652,11 @@ uint64_t run_acc_total(const run *r, int acc)
 
 bool run_acc_extreme(const run *r, int acc, liq_dec *v, uint64_t *at)
 {
-    if (!r->total || acc < 0 || (size_t)acc >= r->nacc || !r->total[acc].has)
+    if (!r->total || acc < 0 || (size_t)acc >= r->nacc || !r->total[acc].x.has)
         return false;
-    *v = r->total[acc].v;
+    *v = r->total[acc].x.v;
     if (at)
-        *at = r->total[acc].at;
+        *at = r->total[acc].x.at;
     return true;
 }
 
@@ -687,19 +675,21 @@ char *run_summary_json(const run *r, bool *overflow)
         jout_set(b, o, "group", json_string(dc->group));
         jout_set(b, o, "name", json_string(dc->name));
         jout_set(b, o, "kind", json_string(kind_names[dc->kind]));
-        *overflow |= a->overflow;
+        *overflow |= a->s.overflow;
+        bool has = dc->kind == RUN_SUM ? a->s.has : a->x.has;
         if (dc->kind == RUN_COUNT) {
             jout_set(b, o, "value", json_integer((json_int_t)a->count));
-        } else if (!a->has) {
+        } else if (!has) {
             jout_set(b, o, "value", dc->kind == RUN_SUM ? json_string("0") : json_null());
         } else {
             char t[LIQ_DEC_STRLEN];
-            liq_dec_format(a->v, t);
+            liq_dec_format(dc->kind == RUN_SUM ? a->s.v : a->x.v, t);
             jout_set(b, o, "value", json_string(t));
         }
         if (dc->kind == RUN_MIN || dc->kind == RUN_MAX) {
-            jout_set(b, o, "case", a->has ? json_integer((json_int_t)a->at) : json_null());
-            jout_set(b, o, "scenario", a->has && a->label[0] ? json_string(a->label) : json_null());
+            jout_set(b, o, "case", has ? json_integer((json_int_t)a->x.at) : json_null());
+            jout_set(b, o, "scenario",
+                     has && a->x.label[0] ? json_string(a->x.label) : json_null());
         }
         jout_push(b, accs, o);
     }

@@ -43,6 +43,7 @@
 #include "sbuf.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Threads a run may use, and cases per block handed to a thread. */
 #define RUN_MAX_JOBS 256
@@ -101,6 +102,52 @@ typedef struct run_case {
 
 typedef struct run_out run_out;
 
+/* A verb's own tallies, kept in its worker's state: a row adds to them
+ * in place, with no accumulator of the runner's to look up (a batch adds
+ * four sums and an extreme per row), and the worker hands them over once,
+ * when its last case is done (run_spec.worker_done: run_put_sum,
+ * run_put_extreme). The rules are the runner's own: run_add and
+ * run_min/run_max keep theirs with these very functions, and the workers
+ * are combined with them. */
+#define RUN_LABEL 64
+typedef struct run_sum {
+    liq_dec v;
+    bool has;                 /* a value was added */
+    bool overflow;            /* an addition overflowed (that value was not added) */
+} run_sum;
+/* s starts zero ({0}): the first value is 0 + v, which cannot overflow. */
+static inline void run_sum_add(run_sum *s, liq_dec v)
+{
+    liq_dec t;
+    if (liq_dec_add(s->v, v, &t) != LIQ_OK)
+        s->overflow = true;
+    else
+        s->v = t;
+    s->has = true;
+}
+typedef struct run_extreme {
+    liq_dec v;
+    bool has;
+    uint64_t at;              /* the case id it was met at */
+    char label[RUN_LABEL];    /* its label (the scenario id), cut to RUN_LABEL - 1 bytes */
+} run_extreme;
+/* v, met at case id with label (may be NULL), kept when it is below
+ * (max false) or above (max true) the extreme so far, or equal and id is
+ * lower; the label is copied only then. */
+static inline void run_extreme_take(run_extreme *e, bool max, liq_dec v, uint64_t id,
+                                    const char *label)
+{
+    int c = e->has ? liq_dec_cmp(v, e->v) : max ? 1 : -1;
+    if (!(max ? c > 0 : c < 0) && !(c == 0 && id < e->at))
+        return;
+    e->v = v;
+    e->has = true;
+    e->at = id;
+    size_t n = label ? strnlen(label, RUN_LABEL - 1) : 0;
+    memcpy(e->label, label ? label : "", n);
+    e->label[n] = 0;
+}
+
 typedef struct run_spec {
     uint64_t ncases;          /* counted cases; ignored when read is set */
     /* A stream: fill b with up to RUN_BLOCK records (run_block_add) on the
@@ -112,6 +159,12 @@ typedef struct run_spec {
     void *(*worker_new)(void *ud, unsigned index, liq_diags *d);
     void (*worker_free)(void *ud, void *worker);
     liq_status (*run_case)(void *worker, const run_case *c, run_out *out);
+    /* Optional: called once per worker after its last case (on the
+     * calling thread, before the workers' accumulators are combined), to
+     * hand over the tallies the verb kept in the worker (run_count,
+     * run_put_sum, run_put_extreme; out has no case: no run_emit or
+     * run_diags there). */
+    void (*worker_done)(void *ud, void *worker, run_out *out);
     /* Output, in case order, on the thread that called run_go. */
     void (*write)(void *ud, const char *text, size_t len);
     void (*on_diag)(void *ud, const liq_diag *g);
@@ -152,6 +205,11 @@ void run_add(run_out *o, int acc, liq_dec v);
  * with it. */
 void run_min(run_out *o, int acc, liq_dec v, const char *label);
 void run_max(run_out *o, int acc, liq_dec v, const char *label);
+/* In worker_done: a worker's own sum (RUN_SUM) or extreme (RUN_MIN or
+ * RUN_MAX, as acc was declared) into accumulator acc, as the runner
+ * combines two workers'. */
+void run_put_sum(run_out *o, int acc, const run_sum *s);
+void run_put_extreme(run_out *o, int acc, const run_extreme *e);
 
 /* After run_go: cases run, and the summary line (no newline): {"summary":
  * {"cases":N,"acc":[...]},"shard":"K/N","run":RUN_JSON}; amounts are

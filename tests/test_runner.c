@@ -22,6 +22,7 @@ typedef struct toy {
     uint64_t stream_records;       /* a stream: records handed out so far */
     uint64_t stream_total;
     bool runs;                     /* handed out in runs (run_block_add_run) */
+    bool tallies;                  /* the summary kept per worker (worker_done) */
 } toy;
 
 static void collect(void *ud, const char *text, size_t len)
@@ -29,12 +30,20 @@ static void collect(void *ud, const char *text, size_t len)
     sb_addn(&((toy *)ud)->out, text, len);
 }
 
-/* Worker state: nothing beyond a marker that it is the worker's own. */
+/* Worker state: its index and, when the toy tallies in its workers
+ * (toy.tallies), its own summary, handed over by toy_worker_done. */
+typedef struct toy_worker_state {
+    unsigned index;
+    uint64_t rows;
+    run_sum amount;
+    run_extreme low, high;
+} toy_worker_state;
+
 static void *toy_worker(void *ud, unsigned index, liq_diags *d)
 {
     (void)ud, (void)d;
-    unsigned *w = malloc(sizeof *w);
-    *w = index;
+    toy_worker_state *w = calloc(1, sizeof *w);
+    w->index = index;
     return w;
 }
 
@@ -47,9 +56,9 @@ static void toy_worker_free(void *ud, void *w)
 static toy *toy_of_run;
 
 /* One case: an amount of (seed % 100000) / 100, its line, and the summary. */
-static liq_status toy_case(void *w, const run_case *c, run_out *o)
+static liq_status toy_case(void *wp, const run_case *c, run_out *o)
 {
-    (void)w;
+    toy_worker_state *w = wp;
     liq_dec v = {(liq_i128)(c->seed % 100000) * 10000000000};
     char amount[LIQ_DEC_STRLEN], line[300], rec[40] = "grid";
     if (c->item) {
@@ -67,11 +76,28 @@ static liq_status toy_case(void *w, const run_case *c, run_out *o)
     int n = snprintf(line, sizeof line, "{\"scenario\":\"%s\",\"policy\":\"toy\",\"amount\":\"%s\"}",
                      rec, amount);
     run_emit(o, line, (size_t)n);
+    if (toy_of_run->tallies) {
+        w->rows++;
+        run_sum_add(&w->amount, v);
+        run_extreme_take(&w->low, false, v, c->id, c->item ? rec : NULL);
+        run_extreme_take(&w->high, true, v, c->id, c->item ? rec : NULL);
+        return LIQ_OK;
+    }
     run_count(o, toy_of_run->rows, 1);
     run_add(o, toy_of_run->amount, v);
     run_min(o, toy_of_run->low, v, c->item ? rec : NULL);
     run_max(o, toy_of_run->high, v, c->item ? rec : NULL);
     return LIQ_OK;
+}
+
+static void toy_worker_done(void *ud, void *wp, run_out *o)
+{
+    toy *t = ud;
+    toy_worker_state *w = wp;
+    run_count(o, t->rows, w->rows);
+    run_put_sum(o, t->amount, &w->amount);
+    run_put_extreme(o, t->low, &w->low);
+    run_put_extreme(o, t->high, &w->high);
 }
 
 /* A stream of records "r0", "r1", ... one per input line: one by one,
@@ -107,16 +133,16 @@ static liq_status toy_read(void *ud, run_block *b, liq_diags *d)
 }
 
 /* The whole output of one run: case lines, then the summary line. */
-static char *toy_run_as(uint64_t ncases, bool stream, bool runs, unsigned jobs, uint64_t k,
-                        uint64_t n, uint64_t seed)
+static char *toy_run_tallied(uint64_t ncases, bool stream, bool runs, bool tallies,
+                             unsigned jobs, uint64_t k, uint64_t n, uint64_t seed)
 {
-    toy t = {.runs = runs};
+    toy t = {.runs = runs, .tallies = tallies};
     toy_of_run = &t;
     t.stream_total = ncases;
     run_spec spec = {.ncases = stream ? 0 : ncases, .read = stream ? toy_read : NULL,
                      .worker_new = toy_worker, .worker_free = toy_worker_free,
-                     .run_case = toy_case, .write = collect, .ud = &t,
-                     .run_json = "{\"verb\":\"toy\"}"};
+                     .run_case = toy_case, .worker_done = tallies ? toy_worker_done : NULL,
+                     .write = collect, .ud = &t, .run_json = "{\"verb\":\"toy\"}"};
     run_opts o = {.jobs = jobs, .shard_k = k, .shard_n = n, .seed = seed};
     run *r = run_new(&spec, &o);
     assert_non_null(r);
@@ -137,6 +163,12 @@ static char *toy_run_as(uint64_t ncases, bool stream, bool runs, unsigned jobs, 
     char *all = sb_take(&t.out);
     assert_non_null(all);
     return all;
+}
+
+static char *toy_run_as(uint64_t ncases, bool stream, bool runs, unsigned jobs, uint64_t k,
+                        uint64_t n, uint64_t seed)
+{
+    return toy_run_tallied(ncases, stream, runs, false, jobs, k, n, seed);
 }
 
 static char *toy_run(uint64_t ncases, bool stream, unsigned jobs, uint64_t k, uint64_t n,
@@ -174,6 +206,45 @@ static void test_the_thread_count_never_shows_in_the_output(void **state)
     free(one);
     free(four);
     free(three);
+}
+
+/* A verb may keep its summary in its workers (run_sum_add,
+ * run_extreme_take per case) and hand it over when each is done
+ * (worker_done): the summary is the one the runner keeps per case, for
+ * any thread count and shard, ties of an extreme to the lower case id. */
+static void test_tallies_kept_per_worker_sum_up_as_the_runner_would(void **state)
+{
+    (void)state;
+    const unsigned jobs[] = {1, 2, 3, 4};
+    for (size_t j = 0; j < 4; j++) {
+        char *per_case = toy_run(3000, true, jobs[j], 1, 1, 42);
+        char *tallied = toy_run_tallied(3000, true, false, true, jobs[j], 1, 1, 42);
+        assert_string_equal(per_case, tallied);
+        free(per_case);
+        free(tallied);
+        per_case = toy_run(3000, false, jobs[j], 2, 3, 7);
+        tallied = toy_run_tallied(3000, false, false, true, jobs[j], 2, 3, 7);
+        assert_string_equal(per_case, tallied);
+        free(per_case);
+        free(tallied);
+    }
+    /* Two values, the same amount at cases 9 and 4: the extreme is case 4's,
+     * whichever was met first. */
+    run_extreme e = {0};
+    liq_dec v = {5};
+    run_extreme_take(&e, true, v, 9, "nine");
+    run_extreme_take(&e, true, v, 4, "four");
+    run_extreme_take(&e, true, v, 6, "six");
+    assert_true(e.has && e.at == 4);
+    assert_string_equal(e.label, "four");
+    /* A sum that overflows keeps the values before and says so. */
+    run_sum s = {0};
+    liq_dec big = {(liq_i128)1 << 126};
+    run_sum_add(&s, big);
+    assert_false(s.overflow);
+    run_sum_add(&s, big);
+    assert_true(s.has && s.overflow);
+    assert_true(s.v.raw == big.raw);
 }
 
 static void test_a_case_seed_depends_on_the_run_seed_and_the_case_only(void **state)
@@ -341,6 +412,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_thread_count_never_shows_in_the_output),
+        cmocka_unit_test(test_tallies_kept_per_worker_sum_up_as_the_runner_would),
         cmocka_unit_test(test_a_case_seed_depends_on_the_run_seed_and_the_case_only),
         cmocka_unit_test(test_shard_k_of_n_takes_the_cases_whose_id_mod_n_is_k_minus_1),
         cmocka_unit_test(test_merged_shards_are_the_unsharded_run_byte_for_byte),
