@@ -251,8 +251,16 @@ void eval_fail_calc(wf *w, liq_status st)
 WF_INLINE void use_columns(wf *w, const liq_dec *const col[PCOL_COUNT])
 {
     /* The pick read back from w->cols, where wf_use_columns keeps it: a
-     * copy of it would be stored for the note a quiet evaluation skips. */
-    wf_use_columns(w, col);
+     * copy of it would be stored for the note a quiet evaluation skips.
+     * A path of the mark column alone (most scenarios) is given as a
+     * constant list, so the compiler folds the same choice down to its
+     * answer for one column. */
+    if (!col[PCOL_ORACLE] && !col[PCOL_INDEX] && !col[PCOL_LAST]) {
+        const liq_dec *const mark_only[PCOL_COUNT] = {[PCOL_MARK] = col[PCOL_MARK]};
+        wf_use_columns(w, mark_only);
+    } else {
+        wf_use_columns(w, col);
+    }
     const pcol_pick *k = &w->cols;
     liq_result *r = w->r;
     r->price_cols = k->several;

@@ -244,7 +244,11 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         /* Set, not added: the order names each stage once (policy_load's
          * check_shortfall), and only the rest below adds to a stage. */
         if (stg == STAGE_IF) {
-            avail = c_sub(&w->c, avail, cover);
+            /* An unlimited fund keeps no balance (every view says
+             * "unlimited", and the invariants reconcile only a finite
+             * one): nothing to draw down. */
+            if (r->if_finite)
+                avail = c_sub(&w->c, avail, cover);
             r->if_paid = cover;
         }
         r->cov[stg] = cover;
@@ -254,8 +258,9 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
             stage_record(w, cl, i, stg, cover, rem, hp);
     }
     /* Only the fund's stage draws on avail: what is left of it is the
-     * fund's closing balance (check_invariants reconciles it with
-     * before + received - paid). */
+     * closing balance of a finite fund (check_invariants reconciles it
+     * with before + received - paid; no view reads it for an unlimited
+     * one). */
     r->if_after = avail;
     if (w->c.st != LIQ_OK)
         return w->c.st;
