@@ -138,6 +138,30 @@ static inline __attribute__((always_inline)) liq_dec pv_neg(bool pv, liq_dec a)
         return (liq_dec){-(int64_t)a.raw};
     return liq_dec_neg(a);
 }
+/* a / b rounded with mode, proven: both raws within 64 bits and b not
+ * zero (the caller's test), so dec_div_fast's arithmetic without its
+ * tests, the same rounding (dec_small_finish handles a quotient beyond
+ * 64 bits, which the proof need not bound). */
+static inline __attribute__((always_inline)) liq_dec pv_divr(calc *c, bool pv, liq_dec a,
+                                                             liq_dec b, liq_round mode)
+{
+    if (pv) {
+        int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
+        return dec_small_finish((x < 0) != (y < 0), (liq_u128)dec_mag64(x) * DEC_SCALE,
+                                dec_mag64(y), mode);
+    }
+    return c_divr(c, a, b, mode);
+}
+/* A raw's two words, for the range proofs' tests: a raw in [0, 2^k)
+ * (k < 64) has its high word zero and its low word's top 64 - k bits. */
+static inline uint64_t pv_hi(liq_dec v)
+{
+    return (uint64_t)((liq_u128)v.raw >> 64);
+}
+static inline uint64_t pv_lo(liq_dec v)
+{
+    return (uint64_t)v.raw;
+}
 
 static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)
 {

@@ -112,7 +112,7 @@ static inline bool dec_mode_ok(liq_round mode)
 
 /* dec_round_up on 64-bit operands (0 < r < d < 2^64), without 128-bit
  * compares, for the quotients that fit in 64 bits. */
-static inline bool dec_round_up64(bool neg, uint64_t q, uint64_t r, uint64_t d, liq_round mode)
+static inline __attribute__((always_inline)) bool dec_round_up64(bool neg, uint64_t q, uint64_t r, uint64_t d, liq_round mode)
 {
     uint64_t rest = d - r;
     return dec_round_rule(neg, (r > rest) - (r < rest), (q & 1) != 0, mode);

@@ -247,6 +247,55 @@ static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_d
     return st;
 }
 
+/* The mark-base closed form of a linear contract (q x entry is the
+ * entry notional se, q being size x contract size):
+ *   long:  P = (S*E - C - d) / (S*(1 - r))
+ *   short: P = (S*E + C + d) / (S*(1 + r))
+ * rounded by dir; false when no positive price solves it. pv: calc.h's,
+ * the range proven (root_proven). */
+WF_INLINE bool linear_root(wf *w, bool pv, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded,
+                           liq_dec rate, liq_round dir, liq_dec *out)
+{
+    liq_dec one = c_int(1);
+    liq_dec cd = pv_add(&w->c, pv, coll, ded);
+    liq_dec num = w->sgn > 0 ? pv_sub(&w->c, pv, se, cd) : pv_add(&w->c, pv, se, cd);
+    liq_dec den = pv_mul(&w->c, pv, q,
+                         w->sgn > 0 ? pv_sub(&w->c, pv, one, rate) : pv_add(&w->c, pv, one, rate));
+    if (!d_pos(den) || !d_pos(num))
+        return false;
+    *out = pv_divr(&w->c, pv, num, den, dir);
+    return d_pos(*out);
+}
+
+/* The range proof of linear_root, on its inputs: q below 2^62 raw, se,
+ * coll and ded each from 0 to below 2^60, the rate from 0 to 1, and no
+ * failure yet (a failed status makes the checked operations answer
+ * zero). Then cd = coll + ded < 2^61 and |num| < 2^62; 1 -+ rate lies in
+ * [0, 2], so den = q x (1 -+ rate) <= 2q < 2^63 and its product is below
+ * 2^63 x 10^12 (dec_unscale64's range); num and den fit 64 bits and den
+ * is positive where it divides: every operation is the checked one's,
+ * raw for raw (tests/test_close.c tries each bound at its edge). */
+WF_INLINE bool root_proven(const wf *w, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded,
+                           liq_dec rate)
+{
+    if (w->c.st != LIQ_OK || (pv_hi(q) | pv_hi(se) | pv_hi(coll) | pv_hi(ded) | pv_hi(rate)))
+        return false;
+    return !((pv_lo(q) >> 62) | ((pv_lo(se) | pv_lo(coll) | pv_lo(ded)) >> 60)) &&
+           pv_lo(rate) <= DEC_SCALE;
+}
+
+bool wf_root_proven(const wf *w, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded, liq_dec rate)
+{
+    return root_proven(w, q, se, coll, ded, rate);
+}
+
+bool wf_linear_root(wf *w, bool pv, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded,
+                    liq_dec rate, liq_round dir, liq_dec *out)
+{
+    return pv ? linear_root(w, true, q, se, coll, ded, rate, dir, out)
+              : linear_root(w, false, q, se, coll, ded, rate, dir, out);
+}
+
 /* Closed form of equity(P) = MM(P) for the table model with tier t.
  * Returns false when no price satisfies it (never liquidated). */
 WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm,
@@ -272,7 +321,6 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
-    liq_dec num, den;
     if ((m->base.v == MMBASE_ENTRY && !zero_mm) || (zero_mm && !at_bp)) {
         /* MM is a constant M: linear P = E - sgn*(C - M)/S;
          * inverse P = Q / (Q/E + sgn*(C - M)). */
@@ -286,28 +334,24 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
             return d_pos(*out);
         }
         liq_dec qe = c_div(&w->c, q, w->entry);
-        den = w->sgn > 0 ? c_add(&w->c, qe, slack) : c_sub(&w->c, qe, slack);
+        liq_dec den = w->sgn > 0 ? c_add(&w->c, qe, slack) : c_sub(&w->c, qe, slack);
         if (!d_pos(den))
             return false;
         *out = c_divr(&w->c, q, den, dir);
         return d_pos(*out);
     }
     if (w->ctype == CT_LINEAR) {
-        /* long:  P = (S*E - C - d) / (S*(1 - r))
-         * short: P = (S*E + C + d) / (S*(1 + r)) */
-        /* q x entry is the entry notional (q is size x contract size) */
         liq_dec se = se_known ? *se_known : entry_notional(w, size);
-        liq_dec cd = c_add(&w->c, coll, ded);
-        num = w->sgn > 0 ? c_sub(&w->c, se, cd) : c_add(&w->c, se, cd);
-        den = c_mul(&w->c, q, w->sgn > 0 ? c_sub(&w->c, one, rate) : c_add(&w->c, one, rate));
-    } else {
-        /* long:  P = Q*(1 + r) / (C + Q/E + d)
-         * short: P = Q*(1 - r) / (Q/E - C - d) */
-        liq_dec qe = c_div(&w->c, q, w->entry);
-        liq_dec cd = c_add(&w->c, coll, ded);
-        num = c_mul(&w->c, q, w->sgn > 0 ? c_add(&w->c, one, rate) : c_sub(&w->c, one, rate));
-        den = w->sgn > 0 ? c_add(&w->c, cd, qe) : c_sub(&w->c, qe, cd);
+        if (root_proven(w, q, se, coll, ded, rate))
+            return linear_root(w, true, q, se, coll, ded, rate, dir, out);
+        return linear_root(w, false, q, se, coll, ded, rate, dir, out);
     }
+    /* long:  P = Q*(1 + r) / (C + Q/E + d)
+     * short: P = Q*(1 - r) / (Q/E - C - d) */
+    liq_dec qe = c_div(&w->c, q, w->entry);
+    liq_dec cd = c_add(&w->c, coll, ded);
+    liq_dec num = c_mul(&w->c, q, w->sgn > 0 ? c_add(&w->c, one, rate) : c_sub(&w->c, one, rate));
+    liq_dec den = w->sgn > 0 ? c_add(&w->c, cd, qe) : c_sub(&w->c, qe, cd);
     if (!d_pos(den) || !d_pos(num))
         return false;
     *out = c_divr(&w->c, num, den, dir);

@@ -256,6 +256,12 @@ liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reac
  * answered once). False when that is not a positive price. */
 bool wf_reach_past(wf *w, const wf_reach *reach, liq_dec *px);
 bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp);
+/* margin.c, for tests: the linear mark-base closed form of the table
+ * solver on its proven path (pv) or checked, and whether its range proof
+ * holds for these inputs (q units, se entry notional, coll, ded, rate). */
+bool wf_root_proven(const wf *w, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded, liq_dec rate);
+bool wf_linear_root(wf *w, bool pv, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded,
+                    liq_dec rate, liq_round dir, liq_dec *out);
 /* The prices of the position wf_open opened, into w: its liquidation
  * price on the margin a test sees (has_lp, lp) and its bankruptcy price
  * (has_bp, bp, kept for the closes of that size and collateral:
