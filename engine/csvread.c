@@ -12,6 +12,10 @@
 #include "mem.h"
 
 #include <csv.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,118 +114,102 @@ static int line_end(unsigned char c)
     return c == '\r' || c == '\n';
 }
 
-/* The bytes a row is read by, sixteen at a time where the machine has
- * SSE2 (every x86-64): a bit per byte of the chunk at p that is a comma,
- * and (*odd) a bit per byte a plain record does not hold (a quote, a line
- * end, a NUL) or (*high) is >= 0x80 (text to check as UTF-8). A batch line
- * of ~70 bytes is four chunks and a tail, where a memchr per field and
- * per kind of byte cost ~700 instructions a line. The bytes past the last
- * whole chunk go one by one (scan_byte), through the same tests. */
+/* The fields that start after the commas of bits c (bit k: byte base +
+ * k), after the n so far: the new count, which may pass max by up to 63
+ * (csvr_cut.at has the room; the caller cuts the row there). */
+static size_t take_commas(size_t base, uint64_t c, csvr_cut *out, size_t n)
+{
+    for (; c; c &= c - 1)
+        out->at[++n] = base + (size_t)__builtin_ctzll(c) + 1;
+    return n;
+}
+
 #if defined(__SSE2__)
-#include <emmintrin.h>
-enum { CHUNK = 16 };
-static unsigned scan_chunk(const char *p, unsigned *odd, unsigned *high)
+/* A chunk's commas as bits; its bytes a plain record does not hold (a
+ * quote, a NUL, a line end) and its high ones ORed into *odd and *high.
+ * A control byte up to '\r' (a tab, say) counts as odd too: one test for
+ * the four, and such a row is read by csvr_read_from, which reads it the
+ * same. */
+static inline unsigned scan_chunk(const char *p, __m128i *odd, __m128i *high)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i q = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                             _mm_cmpeq_epi8(v, _mm_setzero_si128()));
-    __m128i e = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-    *odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(q, e));
-    *high = (unsigned)_mm_movemask_epi8(v);
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8('\r')), v);
+    *odd = _mm_or_si128(*odd, _mm_or_si128(low, _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+    *high = _mm_or_si128(*high, v);
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(',')));
-}
-#else
-enum { CHUNK = 0 };
-static unsigned scan_chunk(const char *p, unsigned *odd, unsigned *high)
-{
-    (void)p;
-    *odd = *high = 0;
-    return 0;
 }
 #endif
 
-/* One byte of a row: 1 a comma, 2 a byte a plain record does not hold,
- * 4 a byte >= 0x80 (scan_chunk's tests, one byte). */
-static unsigned scan_byte(unsigned char c)
-{
-    return c == ',' ? 1 : c == '"' || c == '\n' || c == '\r' || c == 0 ? 2 : c >= 0x80 ? 4 : 0;
-}
-
-/* The fields that end at the commas of bits c (bit k: byte i + k), after
- * the out->n so far: false when a field past max would be added (the row
- * is cut there). Where sixteen more fit (a batch line's eight, always),
- * no count is checked per comma. *e gets a bit for each comma that
- * follows a comma (*prev: the byte before bit 0 was one, or is the row's
- * start): an empty field. */
-static bool take_commas(size_t i, unsigned c, csvr_cut *out, size_t max, unsigned *prev,
-                        unsigned *e, unsigned width)
-{
-    *e |= c & (c << 1 | *prev);
-    *prev = c >> (width - 1) & 1;
-    size_t n = out->n;
-    if (n + 16 <= max) {
-        for (; c; c &= c - 1)
-            out->at[++n] = i + (size_t)__builtin_ctz(c) + 1;
-        out->n = n;
-        return true;
-    }
-    for (; c; c &= c - 1) {
-        if (n == max) {
-            out->n = n;
-            return false;
-        }
-        out->at[++n] = i + (size_t)__builtin_ctz(c) + 1;
-    }
-    out->n = n;
-    return true;
-}
-
 /* The fields of one row of text, split at each comma: the first max of
  * them, each where it starts (out). The one place an unquoted row is
- * split. *odd: the row holds a quote, a line end or a NUL byte, or was
- * cut at max fields before its end (the fields are split at commas all
+ * split. *odd: the row holds a quote or a control byte up to '\r' (a
+ * line end, a NUL, a tab), or was cut at max fields before its end (the fields are split at commas all
  * the same: the caller decides); *high: a byte >= 0x80 in what was
- * scanned. */
+ * scanned.
+ *
+ * Sixteen bytes at a time where the machine has SSE2 (every x86-64): the
+ * commas of sixty-four bytes gathered in one word, then the fields taken
+ * from it; the bytes a plain record does not hold, and the high ones,
+ * gathered in two vectors tested once at the end. The last chunk of a
+ * row of sixteen bytes or more is its last sixteen bytes, the commas of
+ * those already scanned shifted out (its other bytes are the row's own:
+ * tested twice, the same answer). A batch line of ~70 bytes is five
+ * chunks, where a test per chunk and per comma cost ~310 instructions. */
 static size_t split_row(const char *text, size_t len, csvr_cut *out, size_t max, bool *odd,
                         bool *high)
 {
-    size_t i = 0;
-    unsigned o = 0, h = 0, prev = 1, e = 0;
-    bool whole = true;
-    out->n = 0;
+    unsigned o = 0, h = 0;
+    uint64_t e = 0, prev = 1;
+    size_t n = 0, i = 0;
     out->at[0] = 0;
-    for (; CHUNK && whole && i + CHUNK <= len; i += CHUNK) {
-        unsigned co, ch, c = scan_chunk(text + i, &co, &ch);
-        o |= co;
-        h |= ch;
-        whole = take_commas(i, c, out, max, &prev, &e, CHUNK);
-    }
-    /* The tail of a row of a chunk or more: the row's last sixteen bytes,
-     * those already scanned shifted out. */
-    if (CHUNK && whole && i < len && len >= (size_t)CHUNK) {
-        size_t at0 = len - CHUNK;
-        unsigned skip = (unsigned)(i - at0), co, ch, c = scan_chunk(text + at0, &co, &ch) >> skip;
-        o |= co >> skip;
-        h |= ch >> skip;
-        whole = take_commas(i, c, out, max, &prev, &e, CHUNK - skip);
+#if defined(__SSE2__)
+    if (len >= 16) {
+        __m128i vo = _mm_setzero_si128(), vh = _mm_setzero_si128();
+        size_t base = 0;
+        for (; base + 64 <= len && n <= max; base += 64) {
+            const char *p = text + base;
+            uint64_t c = scan_chunk(p, &vo, &vh);
+            c |= (uint64_t)scan_chunk(p + 16, &vo, &vh) << 16;
+            c |= (uint64_t)scan_chunk(p + 32, &vo, &vh) << 32;
+            c |= (uint64_t)scan_chunk(p + 48, &vo, &vh) << 48;
+            /* A comma after a comma (or first): an empty field. */
+            e |= c & (c << 1 | prev);
+            prev = c >> 63;
+            n = take_commas(base, c, out, n);
+        }
+        if (base < len && n <= max) {
+            uint64_t c = 0;
+            for (i = base; i + 16 <= len; i += 16)
+                c |= (uint64_t)scan_chunk(text + i, &vo, &vh) << (i - base);
+            if (i < len)
+                c |= (uint64_t)(scan_chunk(text + len - 16, &vo, &vh) >> (i - (len - 16)))
+                     << (i - base);
+            e |= c & (c << 1 | prev);
+            n = take_commas(base, c, out, n);
+        }
+        o = (unsigned)_mm_movemask_epi8(vo);
+        h = (unsigned)_mm_movemask_epi8(vh);
         i = len;
     }
-    for (; whole && i < len; i++) {
-        unsigned k = scan_byte((unsigned char)text[i]);
-        whole = take_commas(i, k & 1, out, max, &prev, &e, 1);
-        o |= k & 2;
-        h |= k & 4;
+#endif
+    for (; i < len && n <= max; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        uint64_t c = ch == ',';
+        e |= c & prev;
+        prev = c;
+        n = take_commas(i, c, out, n);
+        o |= ch == '"' || ch <= '\r';
+        h |= ch >= 0x80;
     }
-    size_t n = out->n;
-    if (whole && n < max) {
+    /* Past max: the row is cut at max fields (the first max starts kept). */
+    bool whole = n < max;
+    if (whole)
         out->at[++n] = len + 1;
-        out->n = n;
-    } else {
-        whole = false;
-    }
+    else
+        n = max;
+    out->n = n;
     /* The last field is empty when the row ends in a comma. */
-    out->empty = e != 0 || prev;
+    out->empty = e != 0 || len == 0 || text[len - 1] == ',';
     *odd = o != 0 || !whole;
     *high = h != 0;
     return n;

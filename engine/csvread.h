@@ -54,12 +54,16 @@ bool csvr_read_from(const char *file, const char *text, size_t len, long first_l
 typedef struct csvr_cut {
     size_t n;
     bool empty;
-    size_t at[CSVR_MAX_FIELDS + 2];   /* n + 1 of them (one more for csvread.c's own use) */
+    /* n + 1 of them; the rest csvread.c's own room: a row is split
+     * sixty-four bytes at a time, and cut at the limit after. */
+    size_t at[CSVR_MAX_FIELDS + 2 + 64];
 } csvr_cut;
 
 /* One record (a batch line: text[0, len), one final \n or \r\n aside)
  * that the quick reader takes as it is: no quote, no other line break,
- * no NUL byte, no byte-order mark or '#' first, at most CSVR_MAX_FIELDS
+ * no NUL byte or other control byte up to '\r' (a tab: such a record is
+ * csvr_read_from's, which reads it the same), no byte-order mark or '#'
+ * first, at most CSVR_MAX_FIELDS
  * fields of at most CSVR_MAX_FIELD bytes. Its fields, split where
  * csvr_read_from splits them, go in out without a copy; returns their
  * count (out->n), or 0 for any other record (read it with csvr_read_from,
