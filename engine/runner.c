@@ -4,7 +4,8 @@
  *
  * Owns the scheduling (a ring of blocks: the calling thread fills them
  * from the counted ids or the stream, worker threads run their cases, the
- * calling thread writes finished blocks in order), sharding by case id,
+ * calling thread among them, and it writes finished blocks in order),
+ * sharding by case id,
  * per-case seeds, and the summary's accumulators. What a case computes
  * and what its lines say is the verb's.
  *
@@ -368,9 +369,13 @@ static liq_status go_inline(run *r, worker *w, liq_diags *d)
     return st;
 }
 
-/* The calling thread fills blocks and writes the finished ones in order;
- * the workers take filled blocks in order. */
-static liq_status go_threads(run *r, liq_diags *d)
+/* The calling thread fills blocks, writes the finished ones in order,
+ * and runs a filled block itself (as worker self) when no slot is free to
+ * fill and none is done to write; the other workers take filled blocks
+ * in order. So jobs threads in all: a thread of its own for filling and
+ * writing (2 % of a batch's work) shared a core with a worker, and was
+ * woken once per block. */
+static liq_status go_threads(run *r, worker *self, liq_diags *d)
 {
     liq_status st = LIQ_OK;
     pthread_mutex_lock(&r->mu);
@@ -401,6 +406,14 @@ static liq_status go_threads(run *r, liq_diags *d)
             b->state = SLOT_FILLED;
             r->next_fill++;
             pthread_cond_signal(&r->work_cv);
+            continue;
+        }
+        if (r->next_take < r->next_fill) {
+            run_block *b = &r->slots[r->next_take++ % r->nslots];
+            pthread_mutex_unlock(&r->mu);
+            process(r, self, b);
+            pthread_mutex_lock(&r->mu);
+            b->state = SLOT_DONE;
             continue;
         }
         if (r->next_write == r->next_fill && !more)
@@ -442,7 +455,8 @@ liq_status run_go(run *r, liq_diags *d)
 {
     unsigned jobs = r->opts.jobs;
     worker *ws = mem_calloc(jobs, sizeof *ws);
-    r->nslots = jobs == 1 ? 1 : 2 * (size_t)jobs + 2;
+    /* Room to fill ahead while the calling thread runs a block itself. */
+    r->nslots = jobs == 1 ? 1 : 4 * (size_t)jobs + 2;
     r->slots = mem_calloc(r->nslots, sizeof *r->slots);
     r->total = mem_calloc(r->nacc ? r->nacc : 1, sizeof *r->total);
     liq_status st = LIQ_OK;
@@ -480,7 +494,8 @@ liq_status run_go(run *r, liq_diags *d)
         pthread_mutex_init(&r->mu, NULL);
         pthread_cond_init(&r->work_cv, NULL);
         pthread_cond_init(&r->main_cv, NULL);
-        unsigned started = 0;
+        /* Worker 0 is the calling thread (go_threads). */
+        unsigned started = 1;
         for (; started < jobs; started++)
             if (pthread_create(&ws[started].th, NULL, thread_main, &ws[started]) != 0)
                 break;
@@ -494,9 +509,9 @@ liq_status run_go(run *r, liq_diags *d)
             pthread_cond_broadcast(&r->work_cv);
             pthread_mutex_unlock(&r->mu);
         } else {
-            st = go_threads(r, d);
+            st = go_threads(r, &ws[0], d);
         }
-        for (unsigned i = 0; i < started; i++)
+        for (unsigned i = 1; i < started; i++)
             pthread_join(ws[i].th, NULL);
         pthread_cond_destroy(&r->work_cv);
         pthread_cond_destroy(&r->main_cv);
