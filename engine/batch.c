@@ -113,6 +113,7 @@ struct batch_reader {
     json_t *json;
     qval q[BATCH_MAX_KEYS];   /* the quick path's values of the line */
     size_t nq;
+    int name_q;               /* the one of q that is the line's id (name), or -1 */
     csvr_cut cut;             /* a CSV record split in place */
     jflat flat;
     struct { char name[48]; size_t len; int key; } member_key[BATCH_MAX_KEYS];
@@ -853,10 +854,12 @@ static int member_key(batch_reader *br, size_t i, const char *name, size_t len)
  * text key. */
 static bool value_spells(const jflat *jf, const jflat_member *p, const char *key, size_t kl)
 {
-    const jflat_item one = {p->kind, p->text, p->len};
-    const jflat_item *it = p->kind == JF_ARRAY ? &jf->items[p->first] : &one;
-    size_t n = p->kind == JF_ARRAY ? p->n : 1;
-    for (size_t j = 0; j < n; j++)
+    if (p->kind == JF_STRING)
+        return p->len == kl && jflat_same(p->text, key, kl);
+    if (p->kind != JF_ARRAY)
+        return false;
+    const jflat_item *it = &jf->items[p->first];
+    for (size_t j = 0; j < p->n; j++)
         if (it[j].kind == JF_STRING && it[j].len == kl && jflat_same(it[j].text, key, kl))
             return true;
     return false;
@@ -888,6 +891,8 @@ static bool ndjson_fast(batch_reader *br, const char *text, size_t len, uint64_t
         if (m->kind == JF_ARRAY) {
             br->q[br->nq - 1].items = &jf->items[m->first];
             br->q[br->nq - 1].nitems = m->n;
+        } else if (key == br->k->name_key) {
+            br->name_q = (int)br->nq - 1;
         }
     }
     return true;
@@ -1167,13 +1172,13 @@ static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, 
     const batch_keys *k = br->k;
     uint64_t mask = 0;
     br->nq = 0;
+    br->name_q = -1;
     const tpl *tp;
     if (!ndjson_fast(br, text, len, &mask) || !(tp = cached_for(br, mask)))
         return NULL;
     const liq_scenario *t = tp->s;
-    for (size_t i = 0; i < br->nq; i++)
-        if (br->q[i].key == k->name_key && !br->q[i].items)
-            br->id = keep(br, br->q[i].text, br->q[i].len);
+    if (br->name_q >= 0)
+        br->id = keep(br, br->q[br->name_q].text, br->q[br->name_q].len);
     if (!br->id)
         default_id(br, br->line);
     liq_scenario *sc = fast_begin(br, t);
