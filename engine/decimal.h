@@ -64,7 +64,7 @@ static inline liq_u128 dec_divmod64(liq_u128 m, uint64_t d, uint64_t *rem)
  * here and the 128-bit ones in decimal.c; each compares at its own width
  * (dec_round_up, dec_round_up64). Rounding is decided on magnitudes, so
  * FLOOR/CEIL need the sign: FLOOR moves a negative result away from zero. */
-static inline bool dec_round_rule(bool neg, int half, bool odd, liq_round mode)
+static inline __attribute__((always_inline)) bool dec_round_rule(bool neg, int half, bool odd, liq_round mode)
 {
     switch (mode) {
     case LIQ_ROUND_DOWN: return false;

@@ -81,9 +81,7 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
     w->csize = pr->contract.contract_size.v;
     w->csize_one = d_eq(w->csize, c_int(1));
     w->entry = o->entry;
-    w->size_m = *o->size_m;
     w->lev_m = *o->lev_m;
-    w->conv = c_int(1);
     w->refused = false;
 
     bool mode_changed;
@@ -139,7 +137,7 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
     if (w->c.st != LIQ_OK)
         return w->c.st;
     if (!d_pos(w->size))
-        return input_err(w, w->size_m, "position: the size is zero after conversion");
+        return input_err(w, *o->size_m, "position: the size is zero after conversion");
 
     /* Same contract terms and unit contracts: the notional is the quote
      * notional already computed. */

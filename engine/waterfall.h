@@ -128,8 +128,7 @@ typedef struct wf {
     liq_dec notional;        /* at entry, settlement currency */
     liq_dec collateral;      /* at risk: isolated margin or cross balance */
     liq_dec account;         /* the whole account */
-    liq_dec conv;            /* quote per settlement unit used to convert, 1 if none */
-    liq_mark size_m, lev_m;  /* where the order's size and leverage were written */
+    liq_mark lev_m;          /* where the order's leverage was written (--explain) */
     /* Prices at the opening state, computed once by eval.c and reused by
      * the walk until a partial slice changes size or collateral. */
     liq_dec lp, bp;
