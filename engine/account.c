@@ -472,13 +472,13 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
         out->never_filled = cl->liquidated && !cl->filled;
         /* The account's order is its first position's to meet a limit,
          * by trigger; any refusal or deleveraging is the account's. */
-        if (cl->has_limit && (!r->has_limit || cl->trigger_step < first_limit_t)) {
-            r->has_limit = true;
-            r->limit_price = cl->limit;
+        if (cl->has_limit && (!r->walk.has_limit || cl->trigger_step < first_limit_t)) {
+            r->walk.has_limit = true;
+            r->walk.limit = cl->limit;
             first_limit_t = cl->trigger_step;
         }
-        r->limit_refused |= cl->refused;
-        r->deleveraged |= cl->deleveraged;
+        r->walk.refused |= cl->refused;
+        r->walk.deleveraged |= cl->deleveraged;
         calc *c = &w0->c;
         acc.liquidated |= cl->liquidated;
         acc.deleveraged |= cl->deleveraged;
@@ -519,16 +519,16 @@ liq_result *account_eval(liq_policy *p, const liq_scenario *s, const liq_eval_op
             acc.interest = ac.interest;
             acc.revalued = ac.revalued;
         }
-        r->funding_paid = acc.funding;
-        r->interest_paid = acc.interest;
-        r->collateral_revalued = acc.revalued;
+        r->walk.funding = acc.funding;
+        r->walk.interest = acc.interest;
+        r->walk.revalued = acc.revalued;
         r->contract = w0->ctype;
         r->mode = w0->mode;
-        r->liquidated = acc.liquidated;
-        r->unforced = acc.unforced;
-        r->forced = acc.forced;
-        r->fees = acc.fees;
-        r->unrealized_pnl = acc.unrealized;
+        r->walk.liquidated = acc.liquidated;
+        r->walk.unforced = acc.unforced;
+        r->walk.forced = acc.forced;
+        r->walk.fees = acc.fees;
+        r->walk.unrealized = acc.unrealized;
         r->initial_margin = im_total;
         r->maintenance_margin = mm_total;
         r->total = c_add(&w0->c, c_add(&w0->c, acc.unforced, acc.forced), acc.fees);

@@ -210,15 +210,15 @@ static void check_conserved(const audit_ctx *c, const audit_case *k, const liq_r
             if (ev_is(e, payout[s]))
                 paid[s] = c_add(&cc, paid[s], ev_dec(e, "amount", NULL));
     }
-    if (!verdict(ck, AP_CONSERVED, d_eq(kept, r->fees),
+    if (!verdict(ck, AP_CONSERVED, d_eq(kept, r->walk.fees),
                  "the fees and margin the events give to others sum to %s, but the trader was "
-                 "charged fees of %s", DS(kept), DS(r->fees)))
+                 "charged fees of %s", DS(kept), DS(r->walk.fees)))
         return;
-    liq_dec trade = c_add(&cc, r->unforced, r->forced);
+    liq_dec trade = c_add(&cc, r->walk.unforced, r->walk.forced);
     if (!backstop &&
         !verdict(ck, AP_CONSERVED, d_eq(c_add(&cc, pnl, trade), LIQ_DEC_ZERO),
                  "the closes realized %s, but the loss counts %s unforced + %s forced",
-                 DS(pnl), DS(r->unforced), DS(r->forced)))
+                 DS(pnl), DS(r->walk.unforced), DS(r->walk.forced)))
         return;
     liq_dec others = LIQ_DEC_ZERO;
     for (int s = 0; s < STAGE_COUNT; s++) {
@@ -230,11 +230,11 @@ static void check_conserved(const audit_ctx *c, const audit_case *k, const liq_r
             others = c_add(&cc, others, r->cov[s]);
     }
     liq_dec account = audit_case_collateral(c, k);
-    liq_dec want = c_add(&cc, c_add(&cc, c_sub(&cc, account, r->total), others), r->unrealized_pnl);
+    liq_dec want = c_add(&cc, c_add(&cc, c_sub(&cc, account, r->total), others), r->walk.unrealized);
     verdict(ck, AP_CONSERVED, cc.st == LIQ_OK && d_eq(want, r->final_balance),
             "the account started at %s, lost %s, others covered %s and %s is open PnL: %s, but "
             "the final balance is %s", DS(account), DS(r->total), DS(others),
-            DS(r->unrealized_pnl), DS(want), DS(r->final_balance));
+            DS(r->walk.unrealized), DS(want), DS(r->final_balance));
 }
 
 static void check_fee_cap(const audit_ctx *c, const p_root *pr, const liq_result *r, chk *ck)
@@ -292,8 +292,8 @@ static void check_adl(const audit_ctx *c, const p_root *pr, const liq_result *r,
         int how = pr->adl.close_price.v;
         liq_dec want = how == ADLPX_BANKRUPTCY
                            ? (r->has_bp && d_pos(r->bankruptcy_price) ? r->bankruptcy_price
-                                                                      : r->fill_price)
-                           : r->trigger_price;
+                                                                      : r->walk.fill)
+                           : r->walk.trigger;
         liq_dec got = ev_dec(e, "close_price", NULL);
         verdict(ck, AP_ADL_PRICE, d_eq(got, want),
                 "ADL closed counterparties at %s; adl.close_price: %s declares %s", DS(got),
@@ -315,8 +315,8 @@ static bool same_numbers(const liq_result *a, const liq_result *b, const char **
     struct { const char *name; liq_dec x, y; } f[] = {
         {"maintenance_margin", a->maintenance_margin, b->maintenance_margin},
         {"liquidation_price", a->liquidation_price, b->liquidation_price},
-        {"fill_price", a->fill_price, b->fill_price},
-        {"loss.fees", a->fees, b->fees},
+        {"fill_price", a->walk.fill, b->walk.fill},
+        {"loss.fees", a->walk.fees, b->walk.fees},
         {"loss.total", a->total, b->total},
         {"deficit", a->deficit, b->deficit},
         {"covered_by.insurance_fund", a->cov[STAGE_IF], b->cov[STAGE_IF]},
@@ -328,8 +328,8 @@ static bool same_numbers(const liq_result *a, const liq_result *b, const char **
             *which = f[i].name;
             return false;
         }
-    *which = a->liquidated != b->liquidated ? "liquidated" : NULL;
-    return a->liquidated == b->liquidated;
+    *which = a->walk.liquidated != b->walk.liquidated ? "liquidated" : NULL;
+    return a->walk.liquidated == b->walk.liquidated;
 }
 
 unsigned audit_check(audit_ctx *c, const audit_case *k, unsigned mask, cov_set *cov,

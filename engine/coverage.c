@@ -108,11 +108,11 @@ static bool took(const cov_branch *b, const liq_result *r)
 {
     switch (b->kind) {
     case COVK_SURVIVES:
-        return !r->liquidated;
+        return !r->walk.liquidated;
     case COVK_MARGIN_CALL:
         return has_event(r, "margin_call");
     case COVK_LIQUIDATED:
-        return r->liquidated;
+        return r->walk.liquidated;
     case COVK_PARTIAL:
         return has_event(r, "partial_liquidation");
     case COVK_BACKSTOP:
@@ -127,7 +127,7 @@ static bool took(const cov_branch *b, const liq_result *r)
         return has_event(r, "margin_forfeited");
     case COVK_RETURNED:
         /* Closed whole with margin left, none of it kept. */
-        return r->liquidated && !d_pos(r->open_size) && !d_pos(r->deficit) &&
+        return r->walk.liquidated && !d_pos(r->walk.open_size) && !d_pos(r->deficit) &&
                d_lt(r->total, r->collateral) && !has_event(r, "margin_forfeited");
     case COVK_BANKRUPT:
         return d_pos(r->deficit);
@@ -136,7 +136,7 @@ static bool took(const cov_branch *b, const liq_result *r)
     case COVK_DEBT_ACTIONS:
         return r->nactions > 0;
     case COVK_LIMIT:
-        return r->limit_refused;
+        return r->walk.refused;
     case COVK_INTEREST:
         return has_event(r, "interest");
     case COVK_HAIRCUT:

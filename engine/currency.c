@@ -81,13 +81,13 @@ static void choose(liq_result *r, const liq_scenario *s, const char *to, char *s
          * it was posted (the entry), the loss and deficit when they
          * happened (the liquidation's fill), the balance at the end. */
         r->rep_rate_end = s->legs[0].px[s->npath - 1];
-        r->rep_rate = r->liquidated ? r->fill_price : r->rep_rate_end;
+        r->rep_rate = r->walk.liquidated ? r->walk.fill : r->rep_rate_end;
         r->rep_rate_entry = r->entry_price;
         snprintf(src, cap,
                  "%s at the position's own prices: collateral at the entry (%s), loss and "
                  "deficit at the %s (%s), balance and debt at the last mark (%s)", from,
                  dstr(r->rep_rate_entry, (char[LIQ_DEC_STRLEN]){0}),
-                 r->liquidated ? "liquidation's fill" : "last mark",
+                 r->walk.liquidated ? "liquidation's fill" : "last mark",
                  dstr(r->rep_rate, (char[LIQ_DEC_STRLEN]){0}),
                  dstr(r->rep_rate_end, (char[LIQ_DEC_STRLEN]){0}));
         r->has_rep = true;

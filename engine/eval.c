@@ -70,8 +70,8 @@ static liq_status check_invariants(wf *w)
 {
     const liq_result *r = w->r;
     liq_i128 sum, over, cov = 0, others, fb, if_after;
-    INV_ADD(r->unforced.raw, r->forced.raw, &sum);
-    INV_ADD(sum, r->fees.raw, &sum);
+    INV_ADD(r->walk.unforced.raw, r->walk.forced.raw, &sum);
+    INV_ADD(sum, r->walk.fees.raw, &sum);
     if (sum != r->total.raw)
         return fail_invariant(w, "loss.total != unforced + forced + fees");
     INV_SUB(r->total.raw, r->collateral.raw, &over);
@@ -103,7 +103,7 @@ static liq_status check_invariants(wf *w)
     INV_SUB(cov, r->cov[STAGE_DEBT].raw, &others);
     INV_SUB(w->account.raw, r->total.raw, &fb);
     INV_ADD(fb, others, &fb);
-    INV_ADD(fb, r->unrealized_pnl.raw, &fb);
+    INV_ADD(fb, r->walk.unrealized.raw, &fb);
     if (fb != r->final_balance.raw)
         return fail_invariant(w, "final_balance != account - loss + covered by others");
     if (r->owed.raw != (r->final_balance.raw < 0 ? -r->final_balance.raw : 0))
@@ -288,12 +288,12 @@ liq_status eval_settle(wf *w, const wf_close *cl)
          * check_invariants adds the stages up one by one. */
         liq_dec others = c_sub(&w->c, r->deficit, r->cov[STAGE_DEBT]);
         r->final_balance = c_add(&w->c, c_add(&w->c, c_sub(&w->c, w->account, r->total), others),
-                                 r->unrealized_pnl);
+                                 r->walk.unrealized);
         r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
         result_trace(r, "final_balance", r->final_balance, w->s->r.account.collateral.m,
                      "account.collateral", &pr->negative_balance.prov,
                      "account - loss + what others covered%s",
-                     d_zero(r->unrealized_pnl) ? "" : " + unrealized PnL of what is open");
+                     d_zero(r->walk.unrealized) ? "" : " + unrealized PnL of what is open");
         st = w->c.st;
     }
     if (st == LIQ_OK)
@@ -354,9 +354,9 @@ static liq_status stop_without(liq_policy *p, const liq_scenario *s, const liq_e
     liq_stop_view *sv = &r->stop;
     liq_status st = o->status == RS_OK ? result_trader_lost(o, &sv->w_lost) : LIQ_OK;
     sv->has_without = o->status == RS_OK && st == LIQ_OK;
-    sv->w_liquidated = o->liquidated;
-    sv->w_trigger = o->trigger_price;
-    sv->w_fill = o->fill_price;
+    sv->w_liquidated = o->walk.liquidated;
+    sv->w_trigger = o->walk.trigger;
+    sv->w_fill = o->walk.fill;
     sv->w_total = o->total;
     sv->w_final = o->final_balance;
     sv->w_owed = o->owed;
@@ -538,74 +538,59 @@ WF_INLINE liq_result *evaluate_inline(liq_policy *p, const liq_scenario *s,
     if (st == LIQ_OK && r->explain && !r->quiet)
         trace_entry(&w, w.lp, w.has_lp, tier);
 
-    wf_close cl;
+    /* The walk writes its summary into the result itself (r->walk). */
+    const wf_close *cl = &r->walk;
     w.doing = "walking the mark path";
     if (st == LIQ_OK)
-        st = wf_walk(&w, &cl);
+        st = wf_walk(&w, &r->walk);
     if (st == LIQ_OK) {
-        r->liquidated = cl.liquidated;
-        r->trigger_price = cl.trigger;
-        r->fill_price = cl.fill;
-        r->close_price = cl.close;
-        r->has_limit = cl.has_limit;
-        r->limit_price = cl.limit;
-        r->limit_refused = cl.refused;
-        r->deleveraged = cl.deleveraged;
-        r->never_filled = cl.liquidated && !cl.filled;
-        r->open_size = cl.open_size;
-        r->unrealized_pnl = cl.unrealized;
-        r->funding_paid = cl.funding;
-        r->collateral_revalued = cl.revalued;
-        r->interest_paid = cl.interest;
-        r->unforced = cl.unforced;
-        r->forced = cl.forced;
-        r->fees = cl.fees;
-        r->total = c_add(&w.c, c_add(&w.c, cl.unforced, cl.forced), cl.fees);
+        r->never_filled = cl->liquidated && !cl->filled;
+        r->total = c_add(&w.c, c_add(&w.c, cl->unforced, cl->forced), cl->fees);
         /* equity = collateral - total, so the deficit is what equity is
          * below zero. */
-        r->deficit = liq_dec_max(liq_dec_neg(cl.equity), LIQ_DEC_ZERO);
+        r->deficit = liq_dec_max(liq_dec_neg(cl->equity), LIQ_DEC_ZERO);
         if (w.sp->stop_loss.price.set)
-            stop_view(&w, &cl, r);
+            stop_view(&w, cl, r);
         /* (The trace, under --explain only: one test for the block.) */
-        if (cl.liquidated && r->explain && !r->quiet) {
+        if (cl->liquidated && r->explain && !r->quiet) {
             const s_market *sm = &s->r.market;
             /* On a path of several prices, the trace names the columns. */
             if (w.cols.several) {
                 static const char *const col_key[PCOL_COUNT] = {
                     "path column mark", "path column oracle", "path column index",
                     "path column last"};
-                result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step],
+                result_trace(r, "trigger_price", cl->trigger, w.px_m[cl->trigger_step],
                              col_key[w.cols.trigger], &pr->trigger.prov,
                              "first %s price (trigger.price; the path's %s column) at or "
                              "beyond the liquidation price", pcol_names[w.cols.wanted],
                              pcol_names[w.cols.trigger]);
-                result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
+                result_trace(r, "fill_price", cl->fill, sm->liquidation_fill.slippage.m,
                              "market.liquidation_fill.slippage", NULL,
                              "the path's %s price at the trigger moved by the scenario's "
                              "slippage, rounded against the trader", pcol_names[w.cols.fill]);
             } else {
-                result_trace(r, "trigger_price", cl.trigger, w.px_m[cl.trigger_step], "mark_path",
+                result_trace(r, "trigger_price", cl->trigger, w.px_m[cl->trigger_step], "mark_path",
                              &pr->trigger.prov, "first mark at or beyond the liquidation price");
-                result_trace(r, "fill_price", cl.fill, sm->liquidation_fill.slippage.m,
+                result_trace(r, "fill_price", cl->fill, sm->liquidation_fill.slippage.m,
                              "market.liquidation_fill.slippage", NULL,
                              "trigger moved by the scenario's slippage, rounded against the "
                              "trader");
             }
             const s_position *sp = w.sp;
-            result_trace(r, "loss.unforced", cl.unforced, sp->entry_price.m,
+            result_trace(r, "loss.unforced", cl->unforced, sp->entry_price.m,
                          "position.entry_price", NULL,
                          "what the market took: PnL from entry to the trigger mark");
-            result_trace(r, "loss.forced", cl.forced, sm->liquidation_fill.slippage.m,
+            result_trace(r, "loss.forced", cl->forced, sm->liquidation_fill.slippage.m,
                          "market.liquidation_fill.slippage", &pr->liquidation.prov,
                          "what the forced close cost: PnL from the trigger to the fill");
             if (pr->liquidation.fill.v == FILL_BANKRUPTCY)
-                result_trace(r, "close_price", cl.close, pr->liquidation.fill.m,
+                result_trace(r, "close_price", cl->close, pr->liquidation.fill.m,
                              "liquidation.fill", &pr->liquidation.prov,
                              "the venue takes the position over at the bankruptcy price");
         }
         st = w.c.st;
     }
-    if (st == LIQ_OK && cl.liquidated && r->explain && !r->quiet) {
+    if (st == LIQ_OK && cl->liquidated && r->explain && !r->quiet) {
         char b[LIQ_DEC_STRLEN];
         result_trace(r, "loss.total", r->total, pr->liquidation.prov.m, "liquidation", NULL,
                      "unforced + forced + fees");
@@ -616,7 +601,7 @@ WF_INLINE liq_result *evaluate_inline(liq_policy *p, const liq_scenario *s,
     w.doing = "covering the deficit";
     w.doing_has_px = false;
     if (st == LIQ_OK)
-        st = eval_settle(&w, &cl);
+        st = eval_settle(&w, cl);
     if (st != LIQ_OK) {
         if (w.c.st != LIQ_OK && st == w.c.st && liq_diags_count(diags, LIQ_SEV_ERROR) == 0)
             eval_fail_calc(&w, st);

@@ -195,9 +195,9 @@ static void currency_charts(sbuf *b, liq_result *const *rs, size_t n, const char
         if (!charted(r) || strcmp(r->settlement, ccy) != 0)
             continue;
         names[k] = r->policy;
-        loss[k * 3 + 0] = r->unforced;
-        loss[k * 3 + 1] = r->forced;
-        loss[k * 3 + 2] = r->fees;
+        loss[k * 3 + 0] = r->walk.unforced;
+        loss[k * 3 + 1] = r->walk.forced;
+        loss[k * 3 + 2] = r->walk.fees;
         for (int s = 0; s < 6; s++)
             cover[k * 6 + s] = r->cov[cover_stage[s]];
         k++;
@@ -237,11 +237,11 @@ static void compare_tables(sbuf *b, liq_result *const *rs, size_t n)
         html_cell(b, i, "status", liq_result_status(r), false);
         html_cell(b, i, "market", text_or_null(r->market), false);
         html_cell(b, i, "settlement", text_or_null(r->settlement), false);
-        html_cell(b, i, "liquidated", !ok ? NULL_TEXT : r->liquidated ? "yes" : "no", false);
+        html_cell(b, i, "liquidated", !ok ? NULL_TEXT : r->walk.liquidated ? "yes" : "no", false);
         dcell(b, r, i, "liquidation_price", r->has_lp, r->liquidation_price);
         dcell(b, r, i, "bankruptcy_price", r->has_bp, r->bankruptcy_price);
-        dcell(b, r, i, "trigger_price", r->liquidated, r->trigger_price);
-        dcell(b, r, i, "fill_price", r->liquidated && !r->never_filled, r->fill_price);
+        dcell(b, r, i, "trigger_price", r->walk.liquidated, r->walk.trigger);
+        dcell(b, r, i, "fill_price", r->walk.liquidated && !r->never_filled, r->walk.fill);
         dcell(b, r, i, "collateral", true, r->collateral);
         liq_dec lost;
         bool has_lost = ok && result_trader_lost(r, &lost) == LIQ_OK;
@@ -263,9 +263,9 @@ static void compare_tables(sbuf *b, liq_result *const *rs, size_t n)
         const liq_result *r = rs[i];
         sb_add(b, "<tr>");
         html_cell(b, i, "policy", r->policy, false);
-        dcell(b, r, i, "loss.unforced", true, r->unforced);
-        dcell(b, r, i, "loss.forced", true, r->forced);
-        dcell(b, r, i, "loss.fees", true, r->fees);
+        dcell(b, r, i, "loss.unforced", true, r->walk.unforced);
+        dcell(b, r, i, "loss.forced", true, r->walk.forced);
+        dcell(b, r, i, "loss.fees", true, r->walk.fees);
         dcell(b, r, i, "loss.total", true, r->total);
         dcell(b, r, i, "deficit", true, r->deficit);
         for (int s = 0; s < 6; s++)

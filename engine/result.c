@@ -63,7 +63,7 @@ liq_status result_trader_lost(const liq_result *r, liq_dec *out)
     if (st == LIQ_OK)
         st = liq_dec_sub(r->total, others, &lost);
     if (st == LIQ_OK)
-        st = liq_dec_sub(lost, r->unrealized_pnl, &lost);
+        st = liq_dec_sub(lost, r->walk.unrealized, &lost);
     if (st == LIQ_OK)
         *out = lost;
     return st;

@@ -124,6 +124,42 @@ typedef struct liq_leg {
     liq_dec limit_price, close_price;
 } liq_leg;
 
+/* What trigger.c's walk did to the position (wf_walk; account.c adds
+ * its positions' up): the result carries it whole (liq_result.walk) and a
+ * single position's walk writes it there in place, so that none of it is
+ * copied into the result afterwards. The shortfall stages read its last
+ * close (eval and replay alike). */
+typedef struct wf_close {
+    bool liquidated;
+    long trigger_step;
+    liq_dec trigger, fill, close;
+    liq_dec unforced, forced, fees;
+    liq_dec if_received;     /* fees and forfeited margin paid to the fund */
+    /* The last close (the one a deficit comes from): its mark, the size
+     * it closed, its bankruptcy price (or fill when none) and fill — what
+     * the shortfall stages and their hooks see, in eval and replay alike. */
+    liq_dec last_mark, last_size, last_bp, last_fill;
+    long last_step;          /* the tick of that close */
+    liq_dec unrealized;
+    liq_dec funding;         /* paid along the path (received: negative), in unforced */
+    /* The first liquidation order's limit (liquidation.limit), and what
+     * the venue did when the market would have filled beyond it. */
+    bool has_limit, refused, deleveraged;
+    liq_dec limit;
+    bool filled;             /* some order filled (fill and close are its) */
+    liq_dec revalued;        /* the collateral's change in value while open, in unforced */
+    liq_dec interest;        /* paid to the venue on its loan while open, in unforced */
+    /* wf_walk zeroes what is above; from here on, what it writes itself
+     * (the stop-loss's part only when the scenario has one). */
+    /* The scenario's stop-loss, when it has one (docs/whatif.md). */
+    int stop_outcome;        /* STOP_* (result.h) */
+    long stop_step;          /* the mark that triggered it, -1 when none did */
+    long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
+    liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
+    liq_dec equity;          /* trader's equity after the close, before shortfall */
+    liq_dec open_size;
+} wf_close;
+
 struct liq_result {
     char *policy, *venue, *scenario, *settlement;
     /* The row's status and, when it is not RS_OK, why, in the user's
@@ -155,11 +191,11 @@ struct liq_result {
     liq_dec bankruptcy_price;   /* when has_bp */
     liq_dec cov[STAGE_COUNT];
     liq_dec if_paid;
-    /* Collateral in an asset of its own (has_coll_px): collateral_revalued
-     * below is its change in value while the position was open. */
+    /* Collateral in an asset of its own (has_coll_px): walk.revalued
+     * is its change in value while the position was open. */
     bool has_coll_px;
     /* Interest paid to the venue on its margin loan (the policy's
-     * interest:, when the path has a time step): interest_paid below. */
+     * interest:, when the path has a time step): walk.interest. */
     bool has_interest;
     liq_dec collateral_haircut; /* collateral assets: full value less counted, at the first tick */
     /* From contract to if_after: what every single-position evaluation
@@ -172,27 +208,24 @@ struct liq_result {
     liq_dec initial_margin, maintenance_margin;
     bool has_lp, has_bp;
     liq_dec liquidation_price;
-    bool liquidated;
-    liq_dec trigger_price, fill_price, close_price;
-    /* liquidation.limit: the first liquidation order's limit price, and
-     * whether the market would have filled beyond it (refused): then the
-     * position was deleveraged, or retried at later marks. */
-    bool has_limit, limit_refused, deleveraged;
-    liq_dec limit_price;
+    /* What the walk did (wf_close, above): liquidated; the trigger, fill
+     * and close prices; liquidation.limit's first limit (has_limit,
+     * limit), whether the market would have filled beyond it (refused)
+     * and whether the position was then deleveraged; funding paid along
+     * the path (has_funding; negative: received), the collateral's
+     * revaluation (has_coll_px) and interest (has_interest), each part of
+     * unforced; the loss split unforced, forced, fees; and open_size with
+     * its unrealized PnL at the last mark. An account of several
+     * positions (account.c) writes its totals there, the legs their own. */
+    wf_close walk;
     bool never_filled;          /* triggered, but no order filled: no fill or close price */
-    /* A path of several price columns: the column trigger_price (and
+    /* A path of several price columns: the column walk.trigger (and
      * every trigger) came from and the one fills started from (PCOL_*). */
     bool price_cols;
     int col_trigger, col_fill;
-    /* A path with funding: what the position paid along it (negative:
-     * received), part of loss.unforced. */
+    /* A path with funding: walk.funding is what the position paid. */
     bool has_funding;
-    liq_dec funding_paid;
-    liq_dec collateral_revalued;  /* has_coll_px, above; part of loss.unforced */
-    liq_dec interest_paid;        /* has_interest, above */
-    liq_dec open_size;          /* position left open at the end of the path */
-    liq_dec unrealized_pnl;     /* on what is left open, at the last mark */
-    liq_dec unforced, forced, fees, total;
+    liq_dec total;
     liq_dec collateral, deficit;
     liq_dec account;            /* the whole account, in the settlement currency */
     liq_dec owed;

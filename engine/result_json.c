@@ -126,15 +126,15 @@ static void result_write(jwrite *w, const liq_result *r)
     OPT("liquidation_price", one && r->has_lp, r->liquidation_price);
     OPT("bankruptcy_price", one && r->has_bp, r->bankruptcy_price);
     if (ok)
-        jw_bool(w, "liquidated", r->liquidated);
+        jw_bool(w, "liquidated", r->walk.liquidated);
     else
         jw_null(w, "liquidated");
-    OPT("trigger_price", one && r->liquidated, r->trigger_price);
-    bool filled = r->liquidated && !r->never_filled;
-    OPT("fill_price", one && filled, r->fill_price);
-    OPT("close_price", one && filled, r->close_price);
-    if (ok && r->has_limit)
-        liquidation_order(w, r->limit_price, r->limit_refused, r->deleveraged);
+    OPT("trigger_price", one && r->walk.liquidated, r->walk.trigger);
+    bool filled = r->walk.liquidated && !r->never_filled;
+    OPT("fill_price", one && filled, r->walk.fill);
+    OPT("close_price", one && filled, r->walk.close);
+    if (ok && r->walk.has_limit)
+        liquidation_order(w, r->walk.limit, r->walk.refused, r->walk.deleveraged);
     if (ok && r->price_cols) {
         jw_object(w, "price_columns");
         jw_string(w, "trigger", pcol_names[r->col_trigger]);
@@ -143,20 +143,20 @@ static void result_write(jwrite *w, const liq_result *r)
     }
     if (ok) {
         jw_object(w, "loss");
-        jw_dec(w, "unforced", r->unforced);
-        jw_dec(w, "forced", r->forced);
-        jw_dec(w, "fees", r->fees);
+        jw_dec(w, "unforced", r->walk.unforced);
+        jw_dec(w, "forced", r->walk.forced);
+        jw_dec(w, "fees", r->walk.fees);
         jw_dec(w, "total", r->total);
         jw_end_object(w);
     } else {
         jw_null(w, "loss");
     }
     if (ok && r->has_funding)
-        jw_dec(w, "funding_paid", r->funding_paid);
+        jw_dec(w, "funding_paid", r->walk.funding);
     if (ok && r->has_coll_px)
-        jw_dec(w, "collateral_revalued", r->collateral_revalued);
+        jw_dec(w, "collateral_revalued", r->walk.revalued);
     if (ok && r->has_interest)
-        jw_dec(w, "interest_paid", r->interest_paid);
+        jw_dec(w, "interest_paid", r->walk.interest);
     if (ok && r->ncassets) {
         jw_array(w, "collateral_assets");
         for (size_t i = 0; i < r->ncassets; i++) {
@@ -239,8 +239,8 @@ static void result_write(jwrite *w, const liq_result *r)
     } else {
         jw_null(w, "reporting");
     }
-    NUM("open_size", r->open_size);
-    NUM("unrealized_pnl", r->unrealized_pnl);
+    NUM("open_size", r->walk.open_size);
+    NUM("unrealized_pnl", r->walk.unrealized);
     if (ok) {
         jw_object(w, "insurance_fund");
         if (r->if_finite)

@@ -88,26 +88,26 @@ static void row_cells(const liq_result *r, char cells[COLS][CELL], bool round6)
     else
         snprintf(cells[C_TRADER_LOST], CELL, "overflow");
     cell_dec(cells[C_FINAL_BALANCE], r->final_balance, round6);
-    cell_dec(cells[C_OPEN_LOSS], liq_dec_neg(r->unrealized_pnl), round6);
+    cell_dec(cells[C_OPEN_LOSS], liq_dec_neg(r->walk.unrealized), round6);
     cell_dec(cells[C_OWED], r->owed, round6);
     if (r->has_lp) cell_dec(cells[C_LIQ_PRICE], r->liquidation_price, round6);
     else strcpy(cells[C_LIQ_PRICE], "-");
     if (r->has_bp) cell_dec(cells[C_BANKR_PRICE], r->bankruptcy_price, round6);
     else strcpy(cells[C_BANKR_PRICE], "-");
-    if (r->liquidated) {
-        cell_dec(cells[C_TRIGGER], r->trigger_price, round6);
+    if (r->walk.liquidated) {
+        cell_dec(cells[C_TRIGGER], r->walk.trigger, round6);
         /* Triggered, but its order's limit refused every fill. */
         if (r->never_filled)
             strcpy(cells[C_FILL], "unfilled");
         else
-            cell_dec(cells[C_FILL], r->fill_price, round6);
+            cell_dec(cells[C_FILL], r->walk.fill, round6);
     } else {
         strcpy(cells[C_TRIGGER], "not hit");
         strcpy(cells[C_FILL], "-");
     }
-    cell_dec(cells[C_UNFORCED], r->unforced, round6);
-    cell_dec(cells[C_FORCED], r->forced, round6);
-    cell_dec(cells[C_FEES], r->fees, round6);
+    cell_dec(cells[C_UNFORCED], r->walk.unforced, round6);
+    cell_dec(cells[C_FORCED], r->walk.forced, round6);
+    cell_dec(cells[C_FEES], r->walk.fees, round6);
     cell_dec(cells[C_TOTAL_LOSS], r->total, round6);
     cell_dec(cells[C_COLLATERAL], r->collateral, round6);
     cell_dec(cells[C_DEFICIT], r->deficit, round6);

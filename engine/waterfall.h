@@ -289,36 +289,8 @@ static inline liq_dec wf_round_amount(wf *w, liq_dec v, liq_round mode)
 }
 
 /* trigger.c: walks the path, closes the position (maybe in slices). */
-typedef struct wf_close {
-    bool liquidated;
-    long trigger_step;
-    liq_dec trigger, fill, close;
-    liq_dec unforced, forced, fees;
-    liq_dec if_received;     /* fees and forfeited margin paid to the fund */
-    /* The last close (the one a deficit comes from): its mark, the size
-     * it closed, its bankruptcy price (or fill when none) and fill — what
-     * the shortfall stages and their hooks see, in eval and replay alike. */
-    liq_dec last_mark, last_size, last_bp, last_fill;
-    long last_step;          /* the tick of that close */
-    liq_dec unrealized;
-    liq_dec funding;         /* paid along the path (received: negative), in unforced */
-    /* The first liquidation order's limit (liquidation.limit), and what
-     * the venue did when the market would have filled beyond it. */
-    bool has_limit, refused, deleveraged;
-    liq_dec limit;
-    bool filled;             /* some order filled (fill and close are its) */
-    liq_dec revalued;        /* the collateral's change in value while open, in unforced */
-    liq_dec interest;        /* paid to the venue on its loan while open, in unforced */
-    /* wf_walk zeroes what is above; from here on, what it writes itself
-     * (the stop-loss's part only when the scenario has one). */
-    /* The scenario's stop-loss, when it has one (docs/whatif.md). */
-    int stop_outcome;        /* STOP_* (result.h) */
-    long stop_step;          /* the mark that triggered it, -1 when none did */
-    long stop_fill_step;     /* the mark it filled at (a stop-limit may wait) */
-    liq_dec stop_mark, stop_fill_mark, stop_fill, stop_slip_cost;
-    liq_dec equity;          /* trader's equity after the close, before shortfall */
-    liq_dec open_size;
-} wf_close;
+/* (wf_close, the walk's summary, is in result.h: the result carries it
+ * as liq_result.walk, which the walk writes in place.) */
 liq_status wf_walk(wf *w, wf_close *out);
 /* Point w at a path's price columns (col[c] NULL where absent; col[PCOL_MARK]
  * always set) for its policy's trigger.price: px the venue's price,

@@ -488,9 +488,9 @@ static liq_status one_case(void *wp, const run_case *c, run_out *o)
                 goto done;
             }
             ccy_tally *ct = &t->ccy[k];
-            t->liquidated += r->liquidated;
+            t->liquidated += r->walk.liquidated;
             run_sum_add(&ct->loss, r->total);
-            run_sum_add(&ct->fees, r->fees);
+            run_sum_add(&ct->fees, r->walk.fees);
             run_sum_add(&ct->deficit, r->deficit);
             run_sum_add(&ct->owed, r->owed);
             run_extreme_take(&ct->worst, true, r->total, c->id, batch_read_id(w->br));

@@ -157,10 +157,10 @@ static double floor_rate(liq_policy *p, liq_scenario *s, long n, double *secs)
                          .slip = s->r.market.liquidation_fill.slippage.v, .px = s->legs[0].px,
                          .npx = s->npath};
     bench_floor_out o;
-    bool same = r && bench_floor_eval(&in, &o) == LIQ_OK && o.liquidated == r->liquidated &&
+    bool same = r && bench_floor_eval(&in, &o) == LIQ_OK && o.liquidated == r->walk.liquidated &&
                 liq_dec_cmp(o.lp, r->liquidation_price) == 0 &&
                 liq_dec_cmp(o.bp, r->bankruptcy_price) == 0 &&
-                liq_dec_cmp(o.fill, r->fill_price) == 0 &&
+                liq_dec_cmp(o.fill, r->walk.fill) == 0 &&
                 liq_dec_cmp(o.deficit, r->deficit) == 0 &&
                 liq_dec_cmp(o.final_balance, r->final_balance) == 0;
     liq_result_free(r);

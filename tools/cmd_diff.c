@@ -156,7 +156,7 @@ static int evaluate(liq_policy *p, const liq_scenario *s, const char *ccy, outco
     o->collateral = r->collateral;
     if (r->status == RS_OK) {
         result_trader_lost(r, &o->v[OC_LOST]);
-        o->v[OC_FEES] = r->fees;
+        o->v[OC_FEES] = r->walk.fees;
         o->v[OC_DEFICIT] = r->deficit;
         o->v[OC_FUND_PAID] = r->cov[STAGE_IF];
         o->v[OC_FUND_RECEIVED] = r->if_received;

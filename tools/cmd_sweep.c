@@ -136,7 +136,7 @@ static char *point_json(const sweep_ctx *c, uint64_t i, const char *policy, cons
     bool ok = status == RS_OK;
     liq_dec lost = LIQ_DEC_ZERO;
     bool has_lost = ok && result_trader_lost(r, &lost) == LIQ_OK;
-    json_object_set_new(o, "liquidated", ok ? json_boolean(r->liquidated) : json_null());
+    json_object_set_new(o, "liquidated", ok ? json_boolean(r->walk.liquidated) : json_null());
     json_object_set_new(o, "trader_lost", has_lost ? jd(lost) : json_null());
     json_object_set_new(o, "owed", ok ? jd(r->owed) : json_null());
     json_object_set_new(o, "final_balance", ok ? jd(r->final_balance) : json_null());
@@ -209,7 +209,7 @@ static liq_status run_point(void *wp, const run_case *rc, run_out *out)
                 run_max(out, acc[A_MAX_LOST], lost, label);
             /* As batch's summary: the liquidated points, the sum of
              * each one's loss (the result's total). */
-            run_count(out, acc[A_LIQUIDATED], r->liquidated);
+            run_count(out, acc[A_LIQUIDATED], r->walk.liquidated);
             run_add(out, acc[A_LOSS], r->total);
         }
         liq_result_free(r);
