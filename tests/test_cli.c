@@ -1215,14 +1215,16 @@ static void replay_numbers_take_the_bounds_of_their_file_keys(void **state)
     assert_string_equal(r.err, "liqsim: --ticks takes a whole number from 1 to 100000000, got \"1.5\"\n");
     cli_output_free(&r);
     /* A figure's runs: 1 to 9 (bench_stat.h keeps them in a fixed array). */
-    r = CLI("bench", "--repeat", "0");
-    expect_failure(&r, EXIT_USAGE);
-    assert_string_equal(r.err, "liqsim: --repeat takes a whole number from 1 to 9, got \"0\"\n");
-    cli_output_free(&r);
-    r = CLI("bench", "--repeat", "10");
-    expect_failure(&r, EXIT_USAGE);
-    assert_string_equal(r.err, "liqsim: --repeat takes a whole number from 1 to 9, got \"10\"\n");
-    cli_output_free(&r);
+    static const char *const repeats[] = {"0", "10"};
+    for (size_t i = 0; i < sizeof repeats / sizeof *repeats; i++) {
+        r = CLI("bench", "--repeat", repeats[i]);
+        expect_failure(&r, EXIT_USAGE);
+        char want[128];
+        snprintf(want, sizeof want, "liqsim: --repeat takes a whole number from 1 to 9, got \"%s\"\n",
+                 repeats[i]);
+        assert_string_equal(r.err, want);
+        cli_output_free(&r);
+    }
 }
 
 /* `bench --repeat N` times each figure N times and prints the median with

@@ -72,13 +72,6 @@ static liq_dec raw(liq_i128 r)
     return (liq_dec){r};
 }
 
-static liq_dec dec(const char *s)
-{
-    liq_dec v;
-    assert_int_equal(liq_dec_parse(s, strlen(s), &v), LIQ_OK);
-    return v;
-}
-
 /* One close of (size, coll) at mark with slip, at the position's entry
  * `entry`, on the path the inputs choose and on the checked path: the
  * same status, steps and amounts. Returns whether the proof held. */
@@ -152,21 +145,21 @@ static void test_each_bound_inside_proven_and_one_raw_past_checked(void **state)
     (void)state;
     opened o;
     open_long(&o, BINANCE);
-    liq_dec e = dec("50000"), s = dec("0.2"), c = dec("1000"), mk = dec("42500");
+    liq_dec e = D("50000"), s = D("0.2"), c = D("1000"), mk = D("42500");
     liq_dec zero = LIQ_DEC_ZERO;
     /* The plain close itself, and the slippage at 1 (a fill at 0). */
-    assert_true(close_both_ways(&o, e, s, c, mk, dec("0.02")));
-    assert_true(close_both_ways(&o, e, s, c, mk, dec("1")));
+    assert_true(close_both_ways(&o, e, s, c, mk, D("0.02")));
+    assert_true(close_both_ways(&o, e, s, c, mk, D("1")));
     assert_false(close_both_ways(&o, e, s, c, mk, raw(1000000000001)));
     assert_false(close_both_ways(&o, e, s, c, mk, raw(-1)));
     /* Collateral: 2^60 - 1 raw (1152921.504606846975), then 2^60; a
      * negative margin is not proven either. */
     assert_true(close_both_ways(&o, e, s, raw(((liq_i128)1 << 60) - 1), mk, zero));
     assert_false(close_both_ways(&o, e, s, raw((liq_i128)1 << 60), mk, zero));
-    assert_false(close_both_ways(&o, e, s, dec("-1"), mk, zero));
+    assert_false(close_both_ways(&o, e, s, D("-1"), mk, zero));
     /* The mark, the entry: 2^61 - 1 raw (2305843.009213693951), then
      * 2^61, for a size of 0.000001 (its product far inside). */
-    liq_dec tiny = dec("0.000001");
+    liq_dec tiny = D("0.000001");
     liq_dec p_in = raw(((liq_i128)1 << 61) - 1), p_out = raw((liq_i128)1 << 61);
     assert_true(close_both_ways(&o, e, tiny, c, p_in, zero));
     assert_false(close_both_ways(&o, e, tiny, c, p_out, zero));
@@ -181,7 +174,7 @@ static void test_each_bound_inside_proven_and_one_raw_past_checked(void **state)
     assert_true(close_both_ways(&o, e, raw(7686143364045), c, e, zero));
     assert_false(close_both_ways(&o, e, raw(7686143364046), c, e, zero));
     /* Beyond 64 bits the checked path still answers, or says overflow. */
-    assert_false(close_both_ways(&o, e, dec("100000000"), dec("1000000000000"), mk, zero));
+    assert_false(close_both_ways(&o, e, D("100000000"), D("1000000000000"), mk, zero));
     close_opened(&o);
 }
 

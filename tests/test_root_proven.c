@@ -27,13 +27,6 @@ static liq_dec raw(liq_i128 r)
     return (liq_dec){r};
 }
 
-static liq_dec dec(const char *s)
-{
-    liq_dec v;
-    assert_int_equal(liq_dec_parse(s, strlen(s), &v), LIQ_OK);
-    return v;
-}
-
 /* The root of (q, se, coll, ded, rate) for side sgn, on the path the
  * inputs choose and on the checked path: the same answer, the same
  * price, the same status. Returns whether the proof held. */
@@ -72,8 +65,8 @@ static bool root_both_ways(int sgn, liq_dec q, liq_dec se, liq_dec coll, liq_dec
 static void test_each_bound_inside_proven_and_one_raw_past_checked(void **state)
 {
     (void)state;
-    liq_dec q = dec("0.2"), se = dec("10000"), c = dec("1000"), d = LIQ_DEC_ZERO;
-    liq_dec r = dec("0.004");
+    liq_dec q = D("0.2"), se = D("10000"), c = D("1000"), d = LIQ_DEC_ZERO;
+    liq_dec r = D("0.004");
     liq_dec in60 = raw(((liq_i128)1 << 60) - 1), out60 = raw((liq_i128)1 << 60);
     for (int sgn = -1; sgn <= 1; sgn += 2) {
         assert_true(root_both_ways(sgn, q, se, c, d, r));
@@ -84,27 +77,27 @@ static void test_each_bound_inside_proven_and_one_raw_past_checked(void **state)
          * then 2^60; and below zero. */
         assert_true(root_both_ways(sgn, q, in60, c, d, r));
         assert_false(root_both_ways(sgn, q, out60, c, d, r));
-        assert_false(root_both_ways(sgn, q, dec("-1"), c, d, r));
+        assert_false(root_both_ways(sgn, q, D("-1"), c, d, r));
         assert_true(root_both_ways(sgn, q, se, in60, d, r));
         assert_false(root_both_ways(sgn, q, se, out60, d, r));
-        assert_false(root_both_ways(sgn, q, se, dec("-1"), d, r));
+        assert_false(root_both_ways(sgn, q, se, D("-1"), d, r));
         assert_true(root_both_ways(sgn, q, se, c, in60, r));
         assert_false(root_both_ways(sgn, q, se, c, out60, r));
-        assert_false(root_both_ways(sgn, q, se, c, dec("-50"), r));
+        assert_false(root_both_ways(sgn, q, se, c, D("-50"), r));
         /* The rate: 1, then one raw above; and below zero. */
-        assert_true(root_both_ways(sgn, q, se, c, d, dec("1")));
+        assert_true(root_both_ways(sgn, q, se, c, d, D("1")));
         assert_false(root_both_ways(sgn, q, se, c, d, raw(1000000000001)));
         assert_false(root_both_ways(sgn, q, se, c, d, raw(-1)));
         /* Every input at its largest at once: a short's den = 2q at a
          * rate of 1, the sum C + d near 2^61, the numerator near 2^62. */
         liq_dec q_in = raw(((liq_i128)1 << 62) - 1);
-        assert_true(root_both_ways(sgn, q_in, in60, in60, in60, dec("1")));
+        assert_true(root_both_ways(sgn, q_in, in60, in60, in60, D("1")));
         assert_true(root_both_ways(sgn, q_in, in60, in60, in60, LIQ_DEC_ZERO));
         /* The largest numerator over the smallest denominator (one raw
          * unit at no rate): a quotient far beyond 64 bits. */
         assert_true(root_both_ways(sgn, raw(1), in60, LIQ_DEC_ZERO, LIQ_DEC_ZERO, LIQ_DEC_ZERO));
         /* Beyond 64 bits the checked path still answers, or says overflow. */
-        assert_false(root_both_ways(sgn, dec("100000000"), dec("1000000000000"), c, d, r));
+        assert_false(root_both_ways(sgn, D("100000000"), D("1000000000000"), c, d, r));
     }
     /* A status already failed: the checked operations answer zero, so
      * the proof does not hold. */
