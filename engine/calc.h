@@ -154,14 +154,8 @@ static inline __attribute__((always_inline)) liq_dec pv_divr(calc *c, bool pv, l
 }
 /* A raw's two words, for the range proofs' tests: a raw in [0, 2^k)
  * (k < 64) has its high word zero and its low word's top 64 - k bits. */
-static inline uint64_t pv_hi(liq_dec v)
-{
-    return (uint64_t)((liq_u128)v.raw >> 64);
-}
-static inline uint64_t pv_lo(liq_dec v)
-{
-    return (uint64_t)v.raw;
-}
+#define PV_HI(v) ((uint64_t)((liq_u128)(v).raw >> 64))
+#define PV_LO(v) ((uint64_t)(v).raw)
 
 static inline liq_dec c_quant(calc *c, liq_dec a, liq_dec step, liq_round mode)
 {

@@ -393,8 +393,6 @@ WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mar
     if (w->ctype != CT_LINEAR || !w->csize_one || (bk && bk->depth) || wf_hooked(w, HOOK_FEE))
         return false;
     liq_dec rate = pr->liquidation.fee.rate.v;
-#define PV_HI(v) ((uint64_t)((liq_u128)(v).raw >> 64))
-#define PV_LO(v) ((uint64_t)(v).raw)
     if (PV_HI(size) | PV_HI(coll) | PV_HI(mark) | PV_HI(traded) | PV_HI(w->entry) | PV_HI(slip) |
         PV_HI(rate))
         return false;
@@ -413,8 +411,6 @@ WF_INLINE bool close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mar
     }
     if (ro->amount_step.set && (liq_u128)ro->amount_step.v.raw >= (liq_u128)PV_STEP_MAX)
         return false;
-#undef PV_HI
-#undef PV_LO
     /* G = 3P + T + 1 < 3 x 2^61 + 2^56 + 1: no wrap. */
     return (liq_u128)u * (3 * p + tick + 1) <= (liq_u128)((uint64_t)1 << 60) * DEC_SCALE;
 }

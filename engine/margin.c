@@ -278,10 +278,10 @@ WF_INLINE bool linear_root(wf *w, bool pv, liq_dec q, liq_dec se, liq_dec coll, 
 WF_INLINE bool root_proven(const wf *w, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded,
                            liq_dec rate)
 {
-    if (w->c.st != LIQ_OK || (pv_hi(q) | pv_hi(se) | pv_hi(coll) | pv_hi(ded) | pv_hi(rate)))
+    if (w->c.st != LIQ_OK || (PV_HI(q) | PV_HI(se) | PV_HI(coll) | PV_HI(ded) | PV_HI(rate)))
         return false;
-    return !((pv_lo(q) >> 62) | ((pv_lo(se) | pv_lo(coll) | pv_lo(ded)) >> 60)) &&
-           pv_lo(rate) <= DEC_SCALE;
+    return !((PV_LO(q) >> 62) | ((PV_LO(se) | PV_LO(coll) | PV_LO(ded)) >> 60)) &&
+           PV_LO(rate) <= DEC_SCALE;
 }
 
 bool wf_root_proven(const wf *w, liq_dec q, liq_dec se, liq_dec coll, liq_dec ded, liq_dec rate)

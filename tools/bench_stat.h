@@ -52,16 +52,18 @@ static inline double bench_median(const bench_runs *r)
 
 static inline double bench_min(const bench_runs *r)
 {
-    double s[BENCH_MAX_REPEAT];
-    bench_runs_sorted(r, s);
-    return r->n ? s[0] : 0;
+    double m = r->n ? r->v[0] : 0;
+    for (int i = 1; i < r->n; i++)
+        m = r->v[i] < m ? r->v[i] : m;
+    return m;
 }
 
 static inline double bench_max(const bench_runs *r)
 {
-    double s[BENCH_MAX_REPEAT];
-    bench_runs_sorted(r, s);
-    return r->n ? s[r->n - 1] : 0;
+    double m = r->n ? r->v[0] : 0;
+    for (int i = 1; i < r->n; i++)
+        m = r->v[i] > m ? r->v[i] : m;
+    return m;
 }
 
 /* The index of the run at the median (of an even count, the lower of the
