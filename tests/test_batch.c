@@ -457,6 +457,40 @@ static void test_a_header_that_names_no_key_prints_nothing(void **state)
     free(csv);
 }
 
+/* A comment line's quotes are its text: it ends at its line break, as in
+ * the CSV reader, and every line after it is read, its places counted
+ * from the file's own lines. (An odd count of quotes once opened a record
+ * that swallowed the rest of the input: no rows, exit 0.) */
+static void test_a_quote_in_a_csv_comment_line_is_text(void **state)
+{
+    (void)state;
+    static const char header[] = "id,collateral,side,size,entry_price,leverage,mark_path\n";
+    static const char a1[] = "a1,1000,long,0.2,50000,10,50000 42500\n";
+    static const char a2[] = "a2,1000,short,0.2,50000,10,50000 57500\n";
+    char *plain = out_path("batch-comment-plain.csv"), *commented = out_path("batch-comment.csv");
+    char text[512];
+    snprintf(text, sizeof text, "%s%s%s", header, a1, a2);
+    write_text(plain, text);
+    snprintf(text, sizeof text, "%s# one \" quote\n%s# \"three\" quotes\"\n%s", header, a1, a2);
+    write_text(commented, text);
+    cli_output want = BATCH(plain, POLICY), got = BATCH(commented, POLICY);
+    expect_exit_code(&want, 0);
+    expect_exit_code(&got, 0);
+    assert_int_equal(count_prefix(got.out, "{\"case\""), 2);
+    assert_string_equal(got.out, want.out);
+    cli_output_free(&want);
+    cli_output_free(&got);
+    /* A bad line after such a comment is cited at its own line. */
+    snprintf(text, sizeof text, "%s# \" \n%s# \"\na2,1000,short,0.2x,50000,10,50000 57500\n", header,
+             a1);
+    write_text(commented, text);
+    got = BATCH(commented, POLICY);
+    expect_err_line(&got, "<stdin>:5:15: position.size: expected a decimal, got \"0.2x\"");
+    cli_output_free(&got);
+    free(plain);
+    free(commented);
+}
+
 /* A line of 65536 bytes is read; one of 65537 is refused (docs/limits.md). */
 static void test_a_line_of_65536_bytes_is_read_and_one_more_is_refused(void **state)
 {
@@ -610,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_the_thread_count_never_shows_in_the_output),
         cmocka_unit_test(test_merged_shards_are_the_unsharded_batch_byte_for_byte),
         cmocka_unit_test(test_a_header_that_names_no_key_prints_nothing),
+        cmocka_unit_test(test_a_quote_in_a_csv_comment_line_is_text),
         cmocka_unit_test(test_a_line_of_65536_bytes_is_read_and_one_more_is_refused),
         cmocka_unit_test(test_a_mark_path_of_4096_marks_is_read_and_one_more_is_refused),
         cmocka_unit_test(test_a_message_cites_a_marks_own_place_read_either_way),

@@ -146,6 +146,11 @@ static bool next_line(splitter *sp, const char **at, size_t *len, long *line)
         size_t i = sp->start;
         bool quoted = false;
         long breaks = 0;
+        /* Whether the record's quotes are counted: not in NDJSON, and not
+         * in a comment line, whose quotes are text (the CSV reader ends a
+         * '#' line at its first break, whatever it holds). Known at the
+         * record's first byte. */
+        int count_quotes = sp->csv ? -1 : 0;
         for (;;) {
             if (i == sp->end) {
                 if (sp->eof)
@@ -156,12 +161,14 @@ static bool next_line(splitter *sp, const char **at, size_t *len, long *line)
                 i = sp->start + off;
                 continue;
             }
+            if (count_quotes < 0)
+                count_quotes = sp->buf[i] != '#';
             /* To the next line break; a CSV line's quotes in between, by
              * parity, say whether the break ends the record. */
             /* An NDJSON line has no quotes to count: its break alone
              * (memchr is quicker over its ~180 bytes than line_stop). */
-            const char *b = sp->csv ? NULL : memchr(sp->buf + i, '\n', sp->end - i);
-            size_t stop = sp->csv ? i + line_stop(sp->buf + i, sp->end - i, &quoted)
+            const char *b = count_quotes ? NULL : memchr(sp->buf + i, '\n', sp->end - i);
+            size_t stop = count_quotes ? i + line_stop(sp->buf + i, sp->end - i, &quoted)
                           : b ? (size_t)(b - sp->buf) : sp->end;
             bool nl = stop < sp->end;
             i = stop;
