@@ -111,12 +111,17 @@ struct batch_reader {
     int item_cols[4096];
     size_t nitem_ptrs;
     json_t *json;
-    qval q[BATCH_MAX_KEYS];   /* the quick path's values of the line */
-    size_t nq;
-    int name_q;               /* the one of q that is the line's id (name), or -1 */
     csvr_cut cut;             /* a CSV record split in place */
     jflat flat;
-    struct { char name[48]; size_t len; int key; } member_key[BATCH_MAX_KEYS];
+    /* The flat reader's keys of the NDJSON object read last, and the
+     * batch's keys of those members (member_keys): each member's (-1:
+     * none), all of them, whether each is a key a line may set and none
+     * is set twice, and the member that is the line's id (-1: none). */
+    jflat_keys flat_keys;
+    int mkey[JFLAT_MAX_MEMBERS];
+    uint64_t mkey_mask;
+    bool mkey_ok;
+    int mkey_name;
     const char *id;           /* the line's id: its name's text, or idbuf */
     char idbuf[96];           /* "<stdin>:LINE" */
     long line;
@@ -818,36 +823,34 @@ static bool set_quick(batch_reader *br, const tpl *tp)
  * (batch_read below), which reads the line again and gives the loader's
  * message: a fast line never says anything itself. */
 
-static bool add_q(batch_reader *br, int key, const char *text, size_t len, int col,
-                  uint64_t *mask)
+/* The keys the members of a flat NDJSON object name: found when the
+ * members' keys are not those of the object read before (the lines of
+ * one input most often name theirs alike), kept for the lines after. A
+ * key twice (size and position.size), or one no line may set, sends
+ * every line with these members the usual way, which says so. */
+static void member_keys(batch_reader *br, const jflat *jf)
 {
-    /* A key twice (size and position.size): the usual way says so. */
-    if (key < 0 || (*mask >> key & 1) || br->nq == BATCH_MAX_KEYS)
-        return false;
-    *mask |= 1ull << key;
-    br->q[br->nq++] = (qval){.key = key, .text = text, .len = len, .col = col};
-    return true;
-}
-
-/* The key a top-level member names: remembered per member position, as
- * the lines of one input name their members alike. */
-static int member_key(batch_reader *br, size_t i, const char *name, size_t len)
-{
-    if (i < BATCH_MAX_KEYS && br->member_key[i].len == len && len &&
-        jflat_same(br->member_key[i].name, name, len))
-        return br->member_key[i].key;
-    char buf[160];
-    if (len >= sizeof buf)
-        return -1;
-    memcpy(buf, name, len);
-    buf[len] = 0;
-    int key = batch_key_find(br->k, buf);
-    if (i < BATCH_MAX_KEYS && len < sizeof br->member_key[i].name) {
-        memcpy(br->member_key[i].name, name, len);
-        br->member_key[i].len = len;
-        br->member_key[i].key = key;
+    br->mkey_ok = true;
+    br->mkey_mask = 0;
+    br->mkey_name = -1;
+    for (size_t i = 0; i < jf->n; i++) {
+        const jflat_member *m = &jf->m[i];
+        char buf[160];
+        int key = -1;
+        if (m->key_len < sizeof buf) {
+            memcpy(buf, m->key, m->key_len);
+            buf[m->key_len] = 0;
+            key = batch_key_find(br->k, buf);
+        }
+        br->mkey[i] = key;
+        if (key < 0 || (br->mkey_mask >> key & 1)) {
+            br->mkey_ok = false;
+            continue;
+        }
+        br->mkey_mask |= 1ull << key;
+        if (key == br->k->name_key)
+            br->mkey_name = (int)i;
     }
-    return key;
 }
 
 /* Whether member p's value (a string, or an item of its array) is the
@@ -863,39 +866,6 @@ static bool value_spells(const jflat *jf, const jflat_member *p, const char *key
         if (it[j].kind == JF_STRING && it[j].len == kl && jflat_same(it[j].text, key, kl))
             return true;
     return false;
-}
-
-/* A flat NDJSON object: its members that are not null. */
-static bool ndjson_fast(batch_reader *br, const char *text, size_t len, uint64_t *mask)
-{
-    jflat *jf = &br->flat;
-    if (!jflat_read(text, len, jf))
-        return false;
-    for (size_t i = 0; i < jf->n; i++) {
-        const jflat_member *m = &jf->m[i];
-        int key = member_key(br, i, m->key, m->key_len);
-        /* The column member_col gives: where the key's quote is, unless
-         * the value before it is a string that spells the key (member_col
-         * would stop there; the usual way places it so). */
-        if (i > 0 && value_spells(jf, &jf->m[i - 1], m->key, m->key_len))
-            return false;
-        int col = (int)(m->key - text);
-        /* null leaves the key as the base has it. */
-        if (m->kind == JF_NULL) {
-            if (key < 0)
-                return false;
-            continue;
-        }
-        if (!add_q(br, key, m->text, m->len, col, mask))
-            return false;
-        if (m->kind == JF_ARRAY) {
-            br->q[br->nq - 1].items = &jf->items[m->first];
-            br->q[br->nq - 1].nitems = m->n;
-        } else if (key == br->k->name_key) {
-            br->name_q = (int)br->nq - 1;
-        }
-    }
-    return true;
 }
 
 /* The first space in [p, end), or end: eight bytes at a time where a
@@ -1166,27 +1136,48 @@ static const liq_scenario *csv_fast(batch_reader *br, const batch_header *h, con
     return fast_end(br, t, sc);
 }
 
-/* A flat NDJSON object, or NULL. */
+/* A flat NDJSON object, or NULL: its members that are not null. */
 static const liq_scenario *ndjson_read_fast(batch_reader *br, const char *text, size_t len)
 {
     const batch_keys *k = br->k;
-    uint64_t mask = 0;
-    br->nq = 0;
-    br->name_q = -1;
-    const tpl *tp;
-    if (!ndjson_fast(br, text, len, &mask) || !(tp = cached_for(br, mask)))
+    jflat *jf = &br->flat;
+    if (!jflat_read_keys(text, len, &br->flat_keys, jf))
         return NULL;
-    const liq_scenario *t = tp->s;
-    if (br->name_q >= 0)
-        br->id = keep(br, br->q[br->name_q].text, br->q[br->name_q].len);
-    if (!br->id)
+    if (!jf->same_keys)
+        member_keys(br, jf);
+    if (!br->mkey_ok)
+        return NULL;
+    /* null leaves the key as the base has it. */
+    uint64_t mask = br->mkey_mask;
+    if (jf->nnull)
+        for (size_t i = 0; i < jf->n; i++)
+            if (jf->m[i].kind == JF_NULL)
+                mask &= ~(1ull << br->mkey[i]);
+    const tpl *tp = cached_for(br, mask);
+    if (!tp)
+        return NULL;
+    const jflat_member *name = br->mkey_name >= 0 ? &jf->m[br->mkey_name] : NULL;
+    if (name && name->kind == JF_ARRAY)
+        return NULL;
+    if (name && name->kind != JF_NULL)
+        br->id = keep(br, name->text, name->len);
+    else
         default_id(br, br->line);
+    const liq_scenario *t = tp->s;
     liq_scenario *sc = fast_begin(br, t);
-    for (size_t i = 0; i < br->nq; i++) {
-        const qval *v = &br->q[i];
-        const bkey *bk = &k->keys[v->key];
-        if (!set_value(br, tp, sc, bk, (char *)&sc->r + bk->slot_off, v->text, v->len, v->col,
-                       v->items, v->nitems))
+    for (size_t i = 0; i < jf->n; i++) {
+        const jflat_member *m = &jf->m[i];
+        /* The column member_col gives: where the key's quote is, unless
+         * the value before it is a string that spells the key (member_col
+         * would stop there; the usual way places it so). */
+        if (i > 0 && value_spells(jf, m - 1, m->key, m->key_len))
+            return fast_refused(br);
+        if (m->kind == JF_NULL)
+            continue;
+        const bkey *bk = &k->keys[br->mkey[i]];
+        const jflat_item *items = m->kind == JF_ARRAY ? &jf->items[m->first] : NULL;
+        if (!set_value(br, tp, sc, bk, (char *)&sc->r + bk->slot_off, m->text, m->len,
+                       (int)(m->key - text), items, m->n))
             return fast_refused(br);
     }
     return fast_end(br, t, sc);

@@ -60,7 +60,9 @@ static unsigned stops16(const char *p)
 /* A string at s[i] == '"' of printable ASCII without escapes: its bytes,
  * and the index past its closing quote; 0 when it is not one. Inlined
  * where it is read (a line's keys and values are most of its strings,
- * and a call cost a fifth of each). */
+ * and a call cost a fifth of each). The bytes short of a chunk at the
+ * text's end are the last sixteen's, shifted past those before i (one
+ * by one, they cost more than the rest of the line's last string). */
 static inline __attribute__((always_inline)) size_t plain_string(const char *s, size_t len, size_t i, const char **text, size_t *n)
 {
     size_t start = ++i;
@@ -69,8 +71,13 @@ static inline __attribute__((always_inline)) size_t plain_string(const char *s, 
             i += (size_t)__builtin_ctz(m);
             goto stop;
         }
-    while (i < len && !string_stop((unsigned char)s[i]))
-        i++;
+    if (CHUNK && i < len && len >= CHUNK) {
+        unsigned m = stops16(s + len - CHUNK) >> (i - (len - CHUNK));
+        i = m ? i + (size_t)__builtin_ctz(m) : len;
+    } else {
+        while (i < len && !string_stop((unsigned char)s[i]))
+            i++;
+    }
 stop:
     if (i == len || s[i] != '"')
         return 0;
@@ -132,7 +139,9 @@ static size_t scalar(const char *s, size_t len, size_t i, jflat_kind *kind, cons
 }
 
 /* An array at s[i] == '[' of plain strings and integers, its items added
- * to out: the index past it, 0 when it is not one. */
+ * to out: the index past it, 0 when it is not one. A string item and
+ * the comma after it are looked for first, as a program writes them
+ * ("a","b"): white space is skipped only where the byte is not that. */
 static size_t array(const char *s, size_t len, size_t i, jflat *out, jflat_member *m)
 {
     m->kind = JF_ARRAY;
@@ -145,11 +154,22 @@ static size_t array(const char *s, size_t len, size_t i, jflat *out, jflat_membe
         if (out->nitems == JFLAT_MAX_ITEMS)
             return 0;
         jflat_item *it = &out->items[out->nitems];
-        i = scalar(s, len, i, &it->kind, &it->text, &it->len);
-        if (!i || (it->kind != JF_STRING && it->kind != JF_INT))
+        if (i < len && s[i] == '"') {
+            it->kind = JF_STRING;
+            i = plain_string(s, len, i, &it->text, &it->len);
+        } else {
+            i = scalar(s, len, i, &it->kind, &it->text, &it->len);
+            if (i && it->kind != JF_STRING && it->kind != JF_INT)
+                return 0;
+        }
+        if (!i)
             return 0;
         out->nitems++;
         m->n++;
+        if (i < len && s[i] == ',') {
+            i = skip_ws(s, len, i + 1);
+            continue;
+        }
         i = skip_ws(s, len, i);
         if (i < len && s[i] == ']')
             return i + 1;
@@ -169,11 +189,49 @@ static inline uint64_t key_bit(const char *k, size_t n)
     return 1ull << (((unsigned char)k[0] + (unsigned char)k[n / 2] + 2 * n) & 63);
 }
 
-bool jflat_read(const char *s, size_t len, jflat *out)
+/* Where a member's value at s[i] ends (0: not one this reader takes):
+ * a string at once, anything else after white space. */
+static inline __attribute__((always_inline)) size_t member_value(const char *s, size_t len, size_t i, jflat *out, jflat_member *m)
+{
+    if (i < len && s[i] == '"') {
+        m->kind = JF_STRING;
+        return plain_string(s, len, i, &m->text, &m->len);
+    }
+    i = skip_ws(s, len, i);
+    if (i < len && s[i] == '[')
+        return array(s, len, i, out, m);
+    i = scalar(s, len, i, &m->kind, &m->text, &m->len);
+    out->nnull += i && m->kind == JF_NULL;
+    return i;
+}
+
+/* The object's keys kept for the next one: only when they are not the
+ * kept ones already. */
+static void keep_keys(jflat_keys *keys, const jflat *jf)
+{
+    keys->have = true;
+    keys->n = jf->n;
+    for (size_t j = 0; j < jf->n; j++) {
+        const jflat_member *m = &jf->m[j];
+        keys->len[j] = 0;
+        if (m->key_len + 2 > JFLAT_KEY_CAP)
+            continue;
+        keys->key[j][0] = '"';
+        memcpy(keys->key[j] + 1, m->key, m->key_len);
+        keys->key[j][m->key_len + 1] = '"';
+        keys->len[j] = (uint8_t)(m->key_len + 2);
+        keys->bit[j] = key_bit(m->key, m->key_len);
+    }
+}
+
+bool jflat_read_keys(const char *s, size_t len, jflat_keys *keys, jflat *out)
 {
     out->n = 0;
     out->nitems = 0;
+    out->nnull = 0;
     uint64_t seen = 0;        /* a bit per key (key_bit) */
+    /* Every key so far the kept one at its place. */
+    bool same = keys && keys->have;
     size_t i = skip_ws(s, len, 0);
     if (i >= len || s[i] != '{')
         return false;
@@ -184,29 +242,49 @@ bool jflat_read(const char *s, size_t len, jflat *out)
         for (;;) {
             if (out->n == JFLAT_MAX_MEMBERS || i >= len || s[i] != '"')
                 return false;
-            jflat_member *m = &out->m[out->n];
-            if (!(i = plain_string(s, len, i, &m->key, &m->key_len)))
-                return false;
-            /* jansson is asked to refuse a key twice (JSON_REJECT_DUPLICATES):
-             * its message says so. Keys are told apart by a bit first. */
-            uint64_t bit = key_bit(m->key, m->key_len);
-            if (seen & bit)
-                for (size_t k = 0; k < out->n; k++)
-                    if (out->m[k].key_len == m->key_len &&
-                        jflat_same(out->m[k].key, m->key, m->key_len))
-                        return false;
-            seen |= bit;
-            i = skip_ws(s, len, i);
-            if (i >= len || s[i] != ':')
-                return false;
-            i = skip_ws(s, len, i + 1);
-            if (i < len && s[i] == '[')
-                i = array(s, len, i, out, m);
-            else
-                i = scalar(s, len, i, &m->kind, &m->text, &m->len);
-            if (!i)
+            size_t j = out->n, kl;
+            jflat_member *m = &out->m[j];
+            if (same && j < keys->n && (kl = keys->len[j]) != 0 && len - i >= kl &&
+                jflat_same(s + i, keys->key[j], kl)) {
+                /* The kept key, quotes and all: a plain string, and none
+                 * of the keys before it (the kept ones before it). */
+                m->key = s + i + 1;
+                m->key_len = kl - 2;
+                i += kl;
+                seen |= keys->bit[j];
+            } else {
+                same = false;
+                if (!(i = plain_string(s, len, i, &m->key, &m->key_len)))
+                    return false;
+                /* jansson is asked to refuse a key twice
+                 * (JSON_REJECT_DUPLICATES): its message says so. Keys are
+                 * told apart by a bit first. */
+                uint64_t bit = key_bit(m->key, m->key_len);
+                if (seen & bit)
+                    for (size_t k = 0; k < out->n; k++)
+                        if (out->m[k].key_len == m->key_len &&
+                            jflat_same(out->m[k].key, m->key, m->key_len))
+                            return false;
+                seen |= bit;
+            }
+            /* The colon and the comma are looked for first where a
+             * program writes them, white space skipped only when the
+             * byte is not. */
+            if (i < len && s[i] == ':') {
+                i++;
+            } else {
+                i = skip_ws(s, len, i);
+                if (i >= len || s[i] != ':')
+                    return false;
+                i++;
+            }
+            if (!(i = member_value(s, len, i, out, m)))
                 return false;
             out->n++;
+            if (i < len && s[i] == ',') {
+                i = skip_ws(s, len, i + 1);
+                continue;
+            }
             i = skip_ws(s, len, i);
             if (i < len && s[i] == '}') {
                 i++;
@@ -218,5 +296,15 @@ bool jflat_read(const char *s, size_t len, jflat *out)
         }
     }
     /* Nothing but white space after the object (json_loadb checks so). */
-    return skip_ws(s, len, i) == len;
+    if (skip_ws(s, len, i) != len)
+        return false;
+    out->same_keys = same && out->n == keys->n;
+    if (keys && !out->same_keys)
+        keep_keys(keys, out);
+    return true;
+}
+
+bool jflat_read(const char *s, size_t len, jflat *out)
+{
+    return jflat_read_keys(s, len, NULL, out);
 }

@@ -11,6 +11,13 @@
  * with json_loadb, which gives the values or the error message). Whatever
  * it accepts, jansson reads as the same object with the same members in
  * the same order (tests/test_jsonflat.c checks this over random text).
+ *
+ * The lines of one input most often name the same members in the same
+ * order: given the keys of the object read last (jflat_keys, kept by the
+ * caller from line to line), each key is first compared with the one at
+ * its place there, which is all the reading it then needs (a key kept is
+ * plain, and the kept keys are distinct, so no key before it can be the
+ * same). What is read is the same either way (tests/test_jsonflat.c).
  */
 #ifndef LIQ_JSONFLAT_H
 #define LIQ_JSONFLAT_H
@@ -50,7 +57,27 @@ typedef struct jflat {
     size_t n;
     jflat_item items[JFLAT_MAX_ITEMS];
     size_t nitems;
+    size_t nnull;             /* members whose value is null */
+    /* jflat_read_keys: the object's keys are the kept ones, in their
+     * order (which it then left as they were). */
+    bool same_keys;
 } jflat;
+
+/* Bytes of a key kept with its quotes: a longer key is not kept (an
+ * object with it is read key by key). */
+#define JFLAT_KEY_CAP 64
+
+/* The keys of the object jflat_read_keys read last, copied (the text
+ * they were read from is the caller's and goes): each with its quotes
+ * and its bit for the duplicate check. Zeroed before the first line
+ * (have: false). */
+typedef struct jflat_keys {
+    bool have;
+    size_t n;
+    uint8_t len[JFLAT_MAX_MEMBERS];          /* with the quotes; 0: not kept */
+    uint64_t bit[JFLAT_MAX_MEMBERS];
+    char key[JFLAT_MAX_MEMBERS][JFLAT_KEY_CAP];
+} jflat_keys;
 
 /* Whether a[0, n) and b[0, n) are the same bytes: a key of a few bytes
  * compared in a word or two, where memcmp is a call (a batch compares
@@ -82,5 +109,11 @@ static inline bool jflat_same(const char *a, const char *b, size_t n)
  * with its members in out (pointing into text), false when it is not one
  * this reader takes (jansson's to read). */
 bool jflat_read(const char *text, size_t len, jflat *out);
+
+/* jflat_read, each key first compared with the one at its place in keys
+ * (the object read last), and keys then set to this object's when they
+ * differ (out->same_keys false). keys is the caller's, kept from call to
+ * call; NULL: jflat_read. What it reads and refuses is jflat_read's. */
+bool jflat_read_keys(const char *text, size_t len, jflat_keys *keys, jflat *out);
 
 #endif

@@ -118,11 +118,17 @@ static size_t draw(uint64_t *x, size_t n)
 
 /* Random text near a batch line: members drawn from pieces that are
  * plain or not (escapes, fractions, leading zeros, nesting, repeated
- * keys), then now and then a byte inserted, dropped or changed. */
-static size_t random_line(uint64_t *x, char *out, size_t cap)
+ * keys, a key one byte longer than another, a key too long to be kept),
+ * then now and then a byte inserted, dropped or changed. again: the
+ * keys of the line drawn before (keyv[0, *nkeys)), in their order, with
+ * new values and gaps; else new keys, put there. */
+#define LONG_KEY "\"k234567890123456789012345678901234567890123456789012345678901234\""
+static size_t random_line_of(uint64_t *x, char *out, size_t cap, size_t *keyv, int *nkeys,
+                             bool again)
 {
-    static const char *const keys[] = {"\"id\"", "\"size\"", "\"a\"", "\"mark_path\"", "\"b\\\"\"",
-                                       "\"\"", "\"size\"", "\"k\xc3\xa9\""};
+    static const char *const keys[] = {"\"id\"", "\"size\"", "\"a\"", "\"mark_path\"",
+                                       "\"b\\\"\"", "\"\"", "\"size\"", "\"k\xc3\xa9\"",
+                                       "\"sizes\"", LONG_KEY};
     static const char *const values[] = {
         "\"p1\"", "\"0.25\"", "\"\"", "10", "-3", "0", "-0", "01", "1.5", "2e3", "true",
         "false", "null", "tru", "[\"1\",2]", "[]", "[ \"1\" , \"2\" ]", "[true]", "[1,]",
@@ -132,10 +138,15 @@ static size_t random_line(uint64_t *x, char *out, size_t cap)
 #define PICK(arr) arr[draw(x, sizeof arr / sizeof *arr)]
     size_t n = 0;
     n += (size_t)snprintf(out + n, cap - n, "%s{%s", PICK(gaps), PICK(gaps));
-    int members = (int)(*x % 5);
-    for (int i = 0; i < members; i++)
-        n += (size_t)snprintf(out + n, cap - n, "%s%s%s:%s%s%s", i ? "," : "", PICK(gaps),
-                              PICK(keys), PICK(gaps), PICK(values), PICK(gaps));
+    if (!again)
+        *nkeys = (int)(*x % 5);
+    for (int i = 0; i < *nkeys; i++) {
+        if (!again)
+            keyv[i] = draw(x, sizeof keys / sizeof *keys);
+        const char *g1 = PICK(gaps), *g2 = PICK(gaps), *v = PICK(values), *g3 = PICK(gaps);
+        n += (size_t)snprintf(out + n, cap - n, "%s%s%s:%s%s%s", i ? "," : "", g1, keys[keyv[i]],
+                              g2, v, g3);
+    }
     n += (size_t)snprintf(out + n, cap - n, "}%s", PICK(gaps));
     *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
     if (*x % 4 == 0 && n > 0) {
@@ -157,6 +168,13 @@ static size_t random_line(uint64_t *x, char *out, size_t cap)
 #undef PICK
     out[n] = 0;
     return n;
+}
+
+static size_t random_line(uint64_t *x, char *out, size_t cap)
+{
+    size_t keyv[8];
+    int nkeys;
+    return random_line_of(x, out, cap, keyv, &nkeys, false);
 }
 
 static void what_it_reads_jansson_reads_alike(void **state)
@@ -253,6 +271,107 @@ static void its_limits_hold_at_their_edge(void **state)
     }
 }
 
+/* Whether a and b hold the same members read from the same text. */
+static bool same_read(const jflat *a, const jflat *b)
+{
+    if (a->n != b->n || a->nitems != b->nitems || a->nnull != b->nnull)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        const jflat_member *p = &a->m[i], *q = &b->m[i];
+        if (p->key != q->key || p->key_len != q->key_len || p->kind != q->kind)
+            return false;
+        if (p->kind == JF_ARRAY ? p->first != q->first || p->n != q->n
+                                : p->text != q->text || p->len != q->len)
+            return false;
+    }
+    for (size_t i = 0; i < a->nitems; i++)
+        if (a->items[i].kind != b->items[i].kind || a->items[i].text != b->items[i].text ||
+            a->items[i].len != b->items[i].len)
+            return false;
+    return true;
+}
+
+/* Line after line, each read with the keys of the object read before
+ * kept (as a batch reads): every line reads as it does alone, accepted
+ * or refused alike, with the same members, and same_keys says whether
+ * its keys are the last object's, in their order. Most lines take the
+ * keys of the line before with new values and gaps (a byte changed now
+ * and then, inside a key too). A key too long to be kept (LONG_KEY) is
+ * never the kept one. */
+static void a_line_read_with_the_keys_before_reads_as_alone(void **state)
+{
+    (void)state;
+    uint64_t x = 0x5851f42d4c957f2du;
+    static jflat_keys kept;
+    memset(&kept, 0, sizeof kept);
+    char last[JFLAT_MAX_MEMBERS][128];
+    size_t last_len[JFLAT_MAX_MEMBERS], last_n = 0;
+    bool have = false;
+    size_t keyv[8];
+    int nkeys = 0;
+    size_t read = 0, same = 0;
+    for (int round = 0; round < 50000; round++) {
+        char text[1024];
+        size_t len = random_line_of(&x, text, sizeof text, keyv, &nkeys,
+                                    round > 0 && draw(&x, 4) != 0);
+        static jflat alone, with;
+        bool a = jflat_read(text, len, &alone);
+        bool b = jflat_read_keys(text, len, &kept, &with);
+        if (a != b)
+            fail_msg("round %d: read %s alone, %s with the keys before: %s", round,
+                     a ? "" : "not", b ? "" : "not", text);
+        if (!a)
+            continue;
+        read++;
+        if (!same_read(&alone, &with))
+            fail_msg("round %d: the members read differ: %s", round, text);
+        bool want = have && alone.n == last_n;
+        for (size_t i = 0; want && i < alone.n; i++)
+            want = alone.m[i].key_len == last_len[i] &&
+                   memcmp(alone.m[i].key, last[i], last_len[i]) == 0 &&
+                   alone.m[i].key_len + 2 <= JFLAT_KEY_CAP;
+        if (with.same_keys != want)
+            fail_msg("round %d: same_keys %d, the keys are %s the last object's: %s", round,
+                     with.same_keys, want ? "" : "not", text);
+        same += want;
+        have = true;
+        last_n = alone.n;
+        for (size_t i = 0; i < alone.n; i++) {
+            assert_true(alone.m[i].key_len < sizeof last[i]);
+            memcpy(last[i], alone.m[i].key, alone.m[i].key_len);
+            last_len[i] = alone.m[i].key_len;
+        }
+    }
+    assert_true(read > 5000);
+    assert_true(same > 2000);
+}
+
+/* A key is kept for the next line up to JFLAT_KEY_CAP bytes with its
+ * quotes; a longer one is read as any key, line after line (the line
+ * reads the same, only not by comparison). */
+static void a_key_is_kept_up_to_its_cap(void **state)
+{
+    (void)state;
+    for (size_t kl = JFLAT_KEY_CAP - 3; kl <= JFLAT_KEY_CAP - 1; kl++) {
+        char text[256];
+        memset(text, 0, sizeof text);
+        text[0] = '{';
+        text[1] = '"';
+        memset(text + 2, 'k', kl);
+        memcpy(text + 2 + kl, "\":\"1\"}", 6);
+        size_t len = strlen(text);
+        static jflat_keys kept;
+        memset(&kept, 0, sizeof kept);
+        jflat jf;
+        assert_true(jflat_read_keys(text, len, &kept, &jf) && !jf.same_keys);
+        assert_true(jflat_read_keys(text, len, &kept, &jf));
+        assert_true(jf.n == 1 && jf.m[0].key_len == kl && jf.m[0].len == 1);
+        /* Kept with its two quotes within the cap, so that the second
+         * line's key is the kept one. */
+        assert_int_equal(jf.same_keys, kl + 2 <= JFLAT_KEY_CAP);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +380,8 @@ int main(void)
         cmocka_unit_test(what_it_reads_jansson_reads_alike),
         cmocka_unit_test(a_long_string_is_plain_only_when_every_byte_is),
         cmocka_unit_test(its_limits_hold_at_their_edge),
+        cmocka_unit_test(a_line_read_with_the_keys_before_reads_as_alone),
+        cmocka_unit_test(a_key_is_kept_up_to_its_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
