@@ -430,51 +430,90 @@ static const char two_digits[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* The digits of a whole number below 2^64 (u is below 2^64 here: a
+ * whole part that is wider has its low nineteen digits taken off
+ * first, see liq_dec_format) at buf, two at a time from the last, in
+ * place: the count first, from the powers of ten. Returns the count. */
+static size_t format_whole(u128 whole, char *buf)
+{
+    static const uint64_t pow10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+        100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
+    uint64_t u = (uint64_t)whole;
+    size_t nd = 1;
+    while (nd < 20 && u >= pow10[nd])
+        nd++;
+    size_t k = nd;
+    for (; k >= 2; k -= 2) {
+        memcpy(buf + k - 2, two_digits + 2 * (u % 100), 2);
+        u /= 100;
+    }
+    if (k)
+        buf[0] = (char)('0' + (int)u);
+    return nd;
+}
+
 size_t liq_dec_format(liq_dec d, char *buf)
 {
-    /* Every result row prints a few dozen amounts: the whole part and the
-     * fraction come from one division by 10^12 (dec_divmod64's hardware
-     * division, not the library's 128-bit one), and the digits from 64-bit
-     * divisions by 100, which the compiler makes multiplications. Only a
-     * whole part of 2^64 or more (|d| > 1.8e19) takes 128-bit steps. */
+    /* Every result row prints a few dozen amounts. A magnitude below
+     * 2^64 (|d| < 1.8e7) is split into whole part and fraction by 64-bit
+     * division by 10^12, which the compiler makes a multiplication;
+     * a larger one by dec_divmod64's hardware division. The digits come
+     * from 64-bit divisions by 100 (multiplications too). Only a whole
+     * part of 2^64 or more (|d| > 1.8e19) takes 128-bit steps. */
     uint64_t fp;
-    u128 ip = dec_divmod64(mag_of(d.raw), SCALE, &fp);
-    char tmp[LIQ_DEC_STRLEN];
-    size_t n = 0, t = sizeof tmp;
+    u128 mag = mag_of(d.raw), ip;
+    if (!(mag >> 64)) {
+        ip = (uint64_t)mag / SCALE;
+        fp = (uint64_t)mag % SCALE;
+    } else {
+        ip = dec_divmod64(mag, SCALE, &fp);
+    }
+    size_t n = 0;
 
     if (d.raw < 0)
         buf[n++] = '-';
-    while (ip >> 64) {
-        uint64_t digit;
-        ip = dec_divmod64(ip, 10, &digit);
-        tmp[--t] = (char)('0' + (int)digit);
-    }
-    uint64_t ip64 = (uint64_t)ip;
-    while (ip64 >= 100) {
-        t -= 2;
-        memcpy(tmp + t, two_digits + 2 * (ip64 % 100), 2);
-        ip64 /= 100;
-    }
-    if (ip64 >= 10) {
-        t -= 2;
-        memcpy(tmp + t, two_digits + 2 * ip64, 2);
+    if (ip >> 64) {
+        /* The digits below the low twenty (2^64 > 10^19), a digit at a
+         * time into tmp, copied after them: the rare wide whole part. */
+        char tmp[LIQ_DEC_STRLEN];
+        size_t t = sizeof tmp;
+        for (int k = 0; k < 19; k++) {
+            uint64_t digit;
+            ip = dec_divmod64(ip, 10, &digit);
+            tmp[--t] = (char)('0' + (int)digit);
+        }
+        n += format_whole(ip, buf + n);
+        memcpy(buf + n, tmp + t, sizeof tmp - t);
+        n += sizeof tmp - t;
     } else {
-        tmp[--t] = (char)('0' + (int)ip64);
+        n += format_whole((uint64_t)ip, buf + n);
     }
-    memcpy(buf + n, tmp + t, sizeof tmp - t);
-    n += sizeof tmp - t;
     if (fp) {
-        /* All twelve places, then the trailing zeros dropped. */
-        _Static_assert(LIQ_DEC_SCALE == 12, "six pairs of places");
+        /* The trailing zeros dropped first (six, three, two, one: any
+         * count up to eleven), then the places left, two at a time from
+         * the last. */
+        _Static_assert(LIQ_DEC_SCALE == 12, "twelve places");
+        size_t places = LIQ_DEC_SCALE;
+        if (fp % 1000000 == 0)
+            fp /= 1000000, places -= 6;
+        if (fp % 1000 == 0)
+            fp /= 1000, places -= 3;
+        if (fp % 100 == 0)
+            fp /= 100, places -= 2;
+        if (fp % 10 == 0)
+            fp /= 10, places -= 1;
+        buf[n] = '.';
         char *f = buf + n + 1;
-        for (int k = 10; k >= 0; k -= 2) {
-            memcpy(f + k, two_digits + 2 * (fp % 100), 2);
+        size_t k = places;
+        for (; k >= 2; k -= 2) {
+            memcpy(f + k - 2, two_digits + 2 * (fp % 100), 2);
             fp /= 100;
         }
-        size_t places = LIQ_DEC_SCALE;
-        while (f[places - 1] == '0')
-            places--;
-        buf[n] = '.';
+        if (k)
+            f[0] = (char)('0' + (int)fp);
         n += 1 + places;
     }
     buf[n] = '\0';

@@ -812,10 +812,22 @@ static void test_format_writes_the_digits_of_every_raw(void **state)
     const liq_i128 edges[] = {0, 1, 10, 999999999999, 1000000000000, (liq_i128)(p64 - 1),
                               (liq_i128)p64, (liq_i128)(p64 * scale - 1), (liq_i128)(p64 * scale),
                               (liq_i128)(p64 * scale + 1), D(MAX_STR).raw};
-    for (size_t round = 0; round < 200000 + 2 * N(edges); round++) {
+    /* And the edges of the digit counts: each power of ten as a raw
+     * (a fraction of k trailing zeros, which the format drops six,
+     * three, two and one at a time) and as a whole part, and one below
+     * it (the most digits of the count before). */
+    enum { POWERS = 2 * 39 };
+    for (size_t round = 0; round < 200000 + 2 * N(edges) + 2 * POWERS; round++) {
         liq_i128 raw;
         if (round < 2 * N(edges)) {
             raw = edges[round / 2];
+            raw = round % 2 ? -raw : raw;
+        } else if (round < 2 * N(edges) + 2 * POWERS) {
+            size_t k = (round - 2 * N(edges)) / 2;
+            u128 p = 1;
+            for (size_t e = 0; e < k % 39; e++)
+                p *= 10;
+            raw = (liq_i128)(k < 39 ? p : p - 1);
             raw = round % 2 ? -raw : raw;
         } else {
             unsigned bits = (unsigned)(xorshift(&g) % 128);
