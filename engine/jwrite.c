@@ -176,11 +176,10 @@ static inline __attribute__((always_inline)) char *quote(char *p, const char *s,
 /* Room for a member: its separator and indentation, its key and a value
  * of at most vmax bytes; the place to write it, after the key, or NULL
  * (failed). Sets the container's has-a-member bit. */
-static char *member(jwrite *w, const char *key, size_t vmax)
+static char *member(jwrite *w, const char *key, size_t kl, size_t vmax)
 {
     if (w->failed)
         return NULL;
-    size_t kl = key ? strlen(key) : 0;
     size_t ind = (size_t)w->indent * (size_t)w->depth;
     if (!sb_reserve(w->b, 2 + ind + (key ? quoted_max(kl) + 2 : 0) + vmax))
         return NULL;
@@ -215,13 +214,13 @@ static void done(jwrite *w, char *p)
     w->b->s[w->b->n] = 0;
 }
 
-static void open_container(jwrite *w, const char *key, char c)
+static void open_container(jwrite *w, const char *key, size_t kl, char c)
 {
     if (w->depth == JW_MAX_DEPTH) {
         w->failed = true;
         return;
     }
-    char *p = member(w, key, 1);
+    char *p = member(w, key, kl, 1);
     if (!p)
         return;
     *p++ = c;
@@ -255,14 +254,14 @@ static void close_container(jwrite *w, char c)
     done(w, p);
 }
 
-void jw_object(jwrite *w, const char *key)
+void jw_object_k(jwrite *w, const char *key, size_t kl)
 {
-    open_container(w, key, '{');
+    open_container(w, key, kl, '{');
 }
 
-void jw_array(jwrite *w, const char *key)
+void jw_array_k(jwrite *w, const char *key, size_t kl)
 {
-    open_container(w, key, '[');
+    open_container(w, key, kl, '[');
 }
 
 void jw_end_object(jwrite *w)
@@ -275,7 +274,7 @@ void jw_end_array(jwrite *w)
     close_container(w, ']');
 }
 
-void jw_string(jwrite *w, const char *key, const char *s)
+void jw_string_k(jwrite *w, const char *key, size_t kl, const char *s)
 {
     /* json_string(NULL) is NULL: the tree it went into fails. */
     if (!s) {
@@ -283,36 +282,36 @@ void jw_string(jwrite *w, const char *key, const char *s)
         return;
     }
     size_t len = strlen(s);
-    char *p = member(w, key, quoted_max(len));
+    char *p = member(w, key, kl, quoted_max(len));
     if (p && !(p = quote(p, s, len)))
         w->failed = true;
     if (p)
         done(w, p);
 }
 
-void jw_raw(jwrite *w, const char *key, const char *json, size_t len)
+void jw_raw_k(jwrite *w, const char *key, size_t kl, const char *json, size_t len)
 {
-    char *p = member(w, key, len);
+    char *p = member(w, key, kl, len);
     if (!p)
         return;
     memcpy(p, json, len);
     done(w, p + len);
 }
 
-void jw_null(jwrite *w, const char *key)
+void jw_null_k(jwrite *w, const char *key, size_t kl)
 {
-    jw_raw(w, key, "null", 4);
+    jw_raw_k(w, key, kl, "null", 4);
 }
 
-void jw_bool(jwrite *w, const char *key, bool v)
+void jw_bool_k(jwrite *w, const char *key, size_t kl, bool v)
 {
     if (v)
-        jw_raw(w, key, "true", 4);
+        jw_raw_k(w, key, kl, "true", 4);
     else
-        jw_raw(w, key, "false", 5);
+        jw_raw_k(w, key, kl, "false", 5);
 }
 
-void jw_int(jwrite *w, const char *key, long long v)
+void jw_int_k(jwrite *w, const char *key, size_t kl, long long v)
 {
     /* jansson's "%lld", without snprintf. */
     char t[24], *e = t + sizeof t, *p = e;
@@ -322,13 +321,13 @@ void jw_int(jwrite *w, const char *key, long long v)
     while (m /= 10);
     if (v < 0)
         *--p = '-';
-    jw_raw(w, key, p, (size_t)(e - p));
+    jw_raw_k(w, key, kl, p, (size_t)(e - p));
 }
 
-void jw_dec(jwrite *w, const char *key, liq_dec v)
+void jw_dec_k(jwrite *w, const char *key, size_t kl, liq_dec v)
 {
     /* Written in place: an amount's text never needs escaping. */
-    char *p = member(w, key, LIQ_DEC_STRLEN + 2);
+    char *p = member(w, key, kl, LIQ_DEC_STRLEN + 2);
     if (!p)
         return;
     *p++ = '"';
