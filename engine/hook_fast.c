@@ -68,26 +68,17 @@ enum { TM_ADD = 6, TM_SUB = 7, TM_MUL = 8, TM_DIV = 11 };
  * through Lua they cost no unit, so only the operations are counted. */
 #define MAX_CODE 999
 
-/* A constant of the function, as the dump gives it. */
-typedef struct kval {
-    enum { K_NIL, K_FALSE, K_TRUE, K_INT, K_FLOAT, K_STR } kind;
-    int64_t i;
-    char *s;      /* K_STR: owned, NUL-terminated (Lua strings may hold NUL: len) */
-    size_t len;
-} kval;
 
 /* A register's value, as this file models it: V_LFN a Lua function
- * (tp, at idx on the stack), V_METHOD one of dec's methods (u.i, a
- * HOOKDEC_ value: d:round). */
+ * (u.tp, at idx on the stack), V_METHOD one of dec's methods (u.i, a
+ * HOOKDEC_ value: d:round). 32 bytes: a run copies many. */
 typedef struct val {
-    enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_DEC, V_STR, V_CTX, V_TABLE, V_DECTABLE, V_LFN,
-           V_METHOD } kind;
+    uint8_t kind;    /* V_ */
     /* Read from constants, upvalues and the tables they hold only: the
      * same until Lua code runs again (see memo). */
     bool fixed;
+    uint16_t up;     /* V_TABLE: upvalue up - 1 of the hook function holds it (0: not known) */
     int idx;         /* V_TABLE, V_DECTABLE, V_LFN: where the stack holds it (0: nowhere yet) */
-    int up;          /* V_TABLE: upvalue up - 1 of the hook function holds it (0: not known) */
-    const void *tp;  /* V_TABLE, V_DECTABLE, V_LFN: which table or function (lua_topointer) */
     union {
         int64_t i;
         liq_dec d;
@@ -95,8 +86,46 @@ typedef struct val {
             const char *s;   /* inside a Lua string a table or upvalue holds, or a constant */
             size_t len;
         } str;
+        const void *tp;  /* V_TABLE, V_DECTABLE, V_LFN: which table or function (lua_topointer) */
     } u;
 } val;
+enum { V_NIL, V_FALSE, V_TRUE, V_INT, V_DEC, V_STR, V_CTX, V_TABLE, V_DECTABLE, V_LFN, V_METHOD,
+       V_NONE /* a constant this file does not model (a float) */ };
+
+/* A constant of the function, as the dump gives it, and as the value a
+ * register holds once it is loaded (V_NONE: a float, not modelled). */
+typedef struct kval {
+    enum { K_NIL, K_FALSE, K_TRUE, K_INT, K_FLOAT, K_STR } kind;
+    int64_t i;
+    char *s;      /* K_STR: owned, NUL-terminated (Lua strings may hold NUL: len) */
+    size_t len;
+    val v;
+} kval;
+
+/* One instruction as the interpreter runs it, decoded once when the
+ * function is studied (decode): the operands taken apart, a jump's
+ * target and a test's jump found, and an arithmetic instruction joined
+ * with the MMBIN after it that calls the metamethod (D_ARITH*), so a run
+ * reads each field it needs from one small record instead of taking the
+ * instruction word apart again at every call. */
+typedef struct dins {
+    uint8_t op;      /* Lua's opcode, or one of this file's D_ below */
+    uint8_t a, b, c;
+    uint8_t k;       /* the instruction's k bit */
+    uint8_t ra;      /* D_ARITH*: the register the result goes to (the arithmetic's A) */
+    uint8_t tm;      /* D_ARITH*: the metamethod's event (MMBIN's C) */
+    uint8_t pad;
+    int32_t imm;     /* LOADI: sBx; LOADK: Bx; EQI..GEI, MMBINI, D_ARITHI: the integer */
+    uint32_t to;     /* JMP, a test: the pc a taken jump goes on at (NO_JUMP: none, give up) */
+} dins;
+#define NO_JUMP UINT32_MAX
+/* This file's own forms (above Lua 5.4's last opcode, 82). */
+enum {
+    D_GIVEUP = 100,  /* an instruction never modelled (or a test with no jump after) */
+    D_ARITH,         /* OP_ADD..OP_DIV + OP_MMBIN: R[ra] := R[a] tm R[b] */
+    D_ARITHK,        /* OP_ADDK..OP_DIVK + OP_MMBINK: R[ra] := R[a] tm K[b] (k: swapped) */
+    D_ARITHI,        /* OP_ADDI + OP_MMBINI: R[ra] := R[a] tm imm (k: swapped) */
+};
 
 /* What an instruction that reads a fixed value read last time: right
  * while no Lua code has run since (the generation hook.c counts), since
@@ -173,6 +202,7 @@ typedef struct callee {
 struct hookfast_fn {
     uint32_t *code;
     size_t ncode;
+    dins *ins;               /* the code decoded, and a D_GIVEUP at ins[ncode] */
     kval *k;
     size_t nk;
     unsigned nregs;
@@ -292,6 +322,7 @@ void hookfast_free(hookfast_fn *f)
         free(f->k[j].s);
     free(f->k);
     free(f->code);
+    free(f->ins);
     free(f->at);
     free(f->key);
     free(f->memo);
@@ -399,6 +430,122 @@ static bool parse(const unsigned char *p, size_t n, hookfast_fn *f, bool hook)
     return true;
 }
 
+/* Constant j of f as a register value, or NULL when there is none or it
+ * is not one this file models (a float: Lua's own arithmetic, or an
+ * error). */
+static const val *konst(const hookfast_fn *f, unsigned j)
+{
+    return j < f->nk && f->k[j].v.kind != V_NONE ? &f->k[j].v : NULL;
+}
+
+static bool str_konst(const hookfast_fn *f, unsigned j)
+{
+    return j < f->nk && f->k[j].kind == K_STR;
+}
+
+/* The constants' values and the code's decoded form (dins), once the
+ * study has checked the code: what an instruction gives up on whatever
+ * the registers hold (a float constant, a test with no jump after it, a
+ * compare with a float) becomes D_GIVEUP, which gives up when it runs,
+ * as the instruction did. */
+static bool decode(hookfast_fn *f)
+{
+    for (size_t j = 0; j < f->nk; j++) {
+        kval *k = &f->k[j];
+        val *v = &k->v;
+        *v = (val){.fixed = true};
+        switch (k->kind) {
+        case K_NIL: v->kind = V_NIL; break;
+        case K_FALSE: v->kind = V_FALSE; break;
+        case K_TRUE: v->kind = V_TRUE; break;
+        case K_INT: v->kind = V_INT; v->u.i = k->i; break;
+        case K_STR: v->kind = V_STR; v->u.str.s = k->s; v->u.str.len = k->len; break;
+        default: v->kind = V_NONE; break;
+        }
+    }
+    if (!(f->ins = mem_malloc((f->ncode + 1) * sizeof *f->ins)))
+        return false;
+    for (size_t pc = 0; pc < f->ncode; pc++) {
+        uint32_t i = f->code[pc];
+        bool more = pc + 1 < f->ncode;
+        uint32_t ni = more ? f->code[pc + 1] : 0;
+        unsigned nop = more ? GET_OP(ni) : OP_RETURN0;
+        dins *d = &f->ins[pc];
+        *d = (dins){.op = (uint8_t)GET_OP(i), .a = (uint8_t)GET_A(i), .b = (uint8_t)GET_B(i),
+                    .c = (uint8_t)GET_C(i), .k = (uint8_t)GET_K(i), .to = NO_JUMP};
+        switch (GET_OP(i)) {
+        case OP_LOADI: d->imm = GET_SBX(i); break;
+        case OP_LOADK:
+            d->imm = (int32_t)GET_BX(i);
+            if (!konst(f, GET_BX(i)))
+                d->op = D_GIVEUP;
+            break;
+        case OP_GETTABUP: case OP_GETFIELD:
+            if (!str_konst(f, d->c))
+                d->op = D_GIVEUP;
+            break;
+        case OP_SELF:
+            if (!d->k || !str_konst(f, d->c))
+                d->op = D_GIVEUP;
+            break;
+        case OP_JMP: d->to = (uint32_t)((int64_t)pc + 1 + GET_SJ(i)); break;
+        case OP_MMBINI: d->imm = GET_SB(i); break;
+        case OP_EQK:
+            if (!konst(f, d->b))
+                d->op = D_GIVEUP;
+            goto test;
+        case OP_EQI: case OP_LTI: case OP_LEI: case OP_GTI: case OP_GEI:
+            d->imm = GET_SB(i);
+            if (d->c)   /* compared with a float */
+                d->op = D_GIVEUP;
+            goto test;
+        case OP_EQ: case OP_LT: case OP_LE: case OP_TEST:
+        test:
+            /* a test skips the instruction after it or takes the jump
+             * it is (lvm.c, docondjump) */
+            if (!more)
+                d->op = D_GIVEUP;
+            else if (nop == OP_JMP)
+                d->to = (uint32_t)((int64_t)pc + 2 + GET_SJ(ni));
+            break;
+        /* The compiler follows an arithmetic instruction with the MMBIN*
+         * that calls the metamethod on the same operands: one record. */
+        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+            if (nop == OP_MMBIN && GET_A(ni) == d->b && GET_B(ni) == d->c) {
+                d->op = D_ARITH;
+                d->ra = d->a;
+                d->a = d->b;
+                d->b = d->c;
+                d->tm = (uint8_t)GET_C(ni);
+            }
+            break;
+        case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK:
+            if (nop == OP_MMBINK && GET_A(ni) == d->b && GET_B(ni) == d->c) {
+                d->op = konst(f, d->c) ? D_ARITHK : D_GIVEUP;
+                d->ra = d->a;
+                d->a = d->b;
+                d->b = d->c;
+                d->k = (uint8_t)GET_K(ni);
+                d->tm = (uint8_t)GET_C(ni);
+            }
+            break;
+        case OP_ADDI:
+            if (nop == OP_MMBINI && GET_A(ni) == d->b && GET_SB(ni) == GET_SC(i)) {
+                d->op = D_ARITHI;
+                d->ra = d->a;
+                d->a = d->b;
+                d->imm = GET_SC(i);
+                d->k = (uint8_t)GET_K(ni);
+                d->tm = (uint8_t)GET_C(ni);
+            }
+            break;
+        default: break;
+        }
+    }
+    f->ins[f->ncode] = (dins){.op = D_GIVEUP, .to = NO_JUMP};
+    return true;
+}
+
 static hookfast_fn *study(lua_State *L, bool hook)
 {
     if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1))
@@ -406,7 +553,7 @@ static hookfast_fn *study(lua_State *L, bool hook)
     buf b = {0};
     hookfast_fn *f = NULL;
     if (lua_dump(L, writer, &b, 1) == 0 && !b.failed && (f = mem_calloc(1, sizeof *f)) &&
-        !parse(b.p, b.n, f, hook)) {
+        !(parse(b.p, b.n, f, hook) && decode(f))) {
         hookfast_free(f);
         f = NULL;
     }
@@ -480,8 +627,8 @@ static bool from_stack(run *r, val *v, bool fixed)
         return hookdec_light_value(lua_touserdata(L, -1), &v->u.d);
     case LUA_TTABLE:
         v->up = 0;
-        v->tp = lua_topointer(L, -1);
-        v->kind = v->tp == hookrt_dec_refs(L)->table ? V_DECTABLE : V_TABLE;
+        v->u.tp = lua_topointer(L, -1);
+        v->kind = v->u.tp == hookrt_dec_refs(L)->table ? V_DECTABLE : V_TABLE;
         v->idx = lua_gettop(L);
         return true;
     case LUA_TFUNCTION:
@@ -489,7 +636,7 @@ static bool from_stack(run *r, val *v, bool fixed)
             return false;   /* a library's: Lua's to call */
         v->kind = V_LFN;
         v->up = 0;
-        v->tp = lua_topointer(L, -1);
+        v->u.tp = lua_topointer(L, -1);
         v->idx = lua_gettop(L);
         return true;
     default:
@@ -509,7 +656,7 @@ static int table_at(run *r, val *t)
         /* the upvalue it was read from, which no Lua code has changed */
         if (!push_fn(r) || !lua_checkstack(r->L, 3) || !lua_getupvalue(r->L, r->fn, t->up))
             return 0;
-        if (lua_topointer(r->L, -1) != t->tp)
+        if (lua_topointer(r->L, -1) != t->u.tp)
             return 0;
         return t->idx = lua_gettop(r->L);
     }
@@ -565,22 +712,6 @@ static bool upvalue(run *r, int fn, unsigned n, val *out)
     return true;
 }
 
-static bool const_val(const hookfast_fn *f, unsigned j, val *out)
-{
-    if (j >= f->nk)
-        return false;
-    const kval *k = &f->k[j];
-    out->fixed = true;
-    switch (k->kind) {
-    case K_NIL: out->kind = V_NIL; return true;
-    case K_FALSE: out->kind = V_FALSE; return true;
-    case K_TRUE: out->kind = V_TRUE; return true;
-    case K_INT: out->kind = V_INT; out->u.i = k->i; return true;
-    case K_STR: out->kind = V_STR; out->u.str.s = k->s; out->u.str.len = k->len; return true;
-    default: return false;   /* a float: Lua's own arithmetic, or an error */
-    }
-}
-
 /* A ctx field, as ctx's __index reads it (hook.c): the call's own value;
  * a field the call does not give is an error, left to Lua. */
 /* Note that the run read field fs[at] (what its answer depends on). */
@@ -630,11 +761,12 @@ static bool ctx_field(hookfast_fn *f, run *r, size_t pc, const char *key, const 
     if (r->nreads <= READS)
         note_read(r, at, fd);
     out->fixed = false;
-    switch (fd->kind) {
-    case LIQ_HF_DEC:
+    if (fd->kind == LIQ_HF_DEC) {   /* most fields */
         out->kind = V_DEC;
         out->u.d = fd->dec;
         return hookdec_is_light(fd->dec);   /* a large one is a full userdata in Lua */
+    }
+    switch (fd->kind) {
     case LIQ_HF_INT: out->kind = V_INT; out->u.i = fd->i; return true;
     case LIQ_HF_BOOL: out->kind = fd->b ? V_TRUE : V_FALSE; return true;
     case LIQ_HF_STR:
@@ -677,26 +809,43 @@ static bool dec_pair(const val *a, const val *b)
     return (da || db) && oa && ob;
 }
 
+/* R := a tm b through dec's metamethods; out may be a or b (the operands
+ * are read first). Two decimals, the common case, go straight to the
+ * arithmetic. */
 static bool arith(run *r, unsigned tm, const val *a, const val *b, val *out)
 {
-    liq_dec x, y, z;
-    int op = tm == TM_ADD ? '+' : tm == TM_SUB ? '-' : tm == TM_MUL ? '*' : tm == TM_DIV ? '/' : 0;
-    if (!op || !dec_pair(a, b))
+    static const char ops[] = {[TM_ADD] = '+', [TM_SUB] = '-', [TM_MUL] = '*', [TM_DIV] = '/'};
+    liq_dec x, y;
+    int op = tm < sizeof ops ? ops[tm] : 0;
+    if (!op)
         return false;
-    r->units++;
-    if (!operand(r, a, &x) || !operand(r, b, &y) || hookdec_binop(op, x, y, &z) != LIQ_OK ||
-        !hookdec_is_light(z))
+    if (a->kind == V_DEC && b->kind == V_DEC) {
+        x = a->u.d;
+        y = b->u.d;
+        r->units++;
+    } else {
+        if (!dec_pair(a, b))
+            return false;
+        r->units++;
+        if (!operand(r, a, &x) || !operand(r, b, &y))
+            return false;
+    }
+    if (hookdec_binop(op, x, y, &out->u.d) != LIQ_OK || !hookdec_is_light(out->u.d))
         return false;
     out->kind = V_DEC;
     out->fixed = false;
-    out->u.d = z;
     return true;
 }
 
 /* a < b (le: a <= b): Lua's own for two integers, else dec's __lt/__le. */
-static bool order(run *r, bool le, const val *a, const val *b, bool *cond)
+static inline bool order(run *r, bool le, const val *a, const val *b, bool *cond)
 {
     liq_dec x, y;
+    if (a->kind == V_DEC && b->kind == V_DEC) {
+        r->units++;
+        *cond = le ? a->u.d.raw <= b->u.d.raw : a->u.d.raw < b->u.d.raw;
+        return true;
+    }
     if (a->kind == V_INT && b->kind == V_INT) {
         *cond = le ? a->u.i <= b->u.i : a->u.i < b->u.i;
         return true;
@@ -862,7 +1011,7 @@ static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned 
 static hookfast_fn *callee_of(run *r, hookfast_fn *f, const val *fv)
 {
     for (unsigned j = 0; j < CALLEES; j++)
-        if (f->callees[j].gen == r->gen && f->callees[j].tp == fv->tp)
+        if (f->callees[j].gen == r->gen && f->callees[j].tp == fv->u.tp)
             return f->callees[j].fn;
     if (!lua_checkstack(r->L, 2))
         return NULL;
@@ -872,7 +1021,7 @@ static hookfast_fn *callee_of(run *r, hookfast_fn *f, const val *fv)
     lua_pushvalue(r->L, fv->idx);
     c->fn = study(r->L, false);
     lua_pop(r->L, 1);
-    c->tp = fv->tp;
+    c->tp = fv->u.tp;
     c->gen = r->gen;
     return c->fn;
 }
@@ -922,94 +1071,93 @@ static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned 
     for (unsigned j = 0; args && j < nargs && j < f->nparams; j++)
         reg[j] = args[j];   /* missing ones nil, extra ones dropped, as Lua passes them */
     val kv, tmp;
-    for (size_t pc = 0; pc < f->ncode;) {
-        if (++r->insns >= r->insn_cap)
+    const val *x, *y;
+    /* The instructions run in every frame, kept here between calls. */
+    unsigned insns = r->insns, cap = r->insn_cap;
+    /* Every jump goes forward and inside the code, or to ins[ncode],
+     * which gives up, as running past the end did. */
+    for (const dins *ip = f->ins;;) {
+        if (++insns >= cap)
             return false;
-        uint32_t i = f->code[pc++];
-        unsigned a = GET_A(i), b = GET_B(i), c = GET_C(i);
+        const dins *d = ip++;
+        size_t pc = (size_t)(d - f->ins);   /* the memos' index */
         bool cond;
-        switch (GET_OP(i)) {
-        case OP_MOVE: reg[a] = reg[b]; break;
+        switch (d->op) {
+        case OP_MOVE: reg[d->a] = reg[d->b]; break;
         case OP_LOADI:
-            reg[a].kind = V_INT;
-            reg[a].fixed = true;
-            reg[a].u.i = GET_SBX(i);
+            reg[d->a].kind = V_INT;
+            reg[d->a].fixed = true;
+            reg[d->a].u.i = d->imm;
             break;
-        case OP_LOADK:
-            if (!const_val(f, GET_BX(i), &reg[a]))
-                return false;
-            break;
-        case OP_LOADFALSE: reg[a].kind = V_FALSE; reg[a].fixed = true; break;
-        case OP_LOADTRUE: reg[a].kind = V_TRUE; reg[a].fixed = true; break;
+        case OP_LOADK: reg[d->a] = f->k[d->imm].v; break;
+        case OP_LOADFALSE: reg[d->a].kind = V_FALSE; reg[d->a].fixed = true; break;
+        case OP_LOADTRUE: reg[d->a].kind = V_TRUE; reg[d->a].fixed = true; break;
         case OP_LOADNIL:
-            for (unsigned j = 0; j <= b; j++) {
-                reg[a + j].kind = V_NIL;
-                reg[a + j].fixed = true;
+            for (unsigned j = 0; j <= d->b; j++) {
+                reg[d->a + j].kind = V_NIL;
+                reg[d->a + j].fixed = true;
             }
             break;
         case OP_GETUPVAL:
-            if (remembered(f, r, pc - 1, NULL, &reg[a]))
+            if (remembered(f, r, pc, NULL, &reg[d->a]))
                 break;
-            if (!upvalue(r, fn, b, &reg[a]))
+            if (!upvalue(r, fn, d->b, &reg[d->a]))
                 return false;
-            remember(f, r, pc - 1, NULL, &reg[a]);
+            remember(f, r, pc, NULL, &reg[d->a]);
             break;
         case OP_GETTABUP:
             /* the same upvalue every time; its table may have changed */
-            if (remembered(f, r, pc - 1, NULL, &reg[a]))
+            if (remembered(f, r, pc, NULL, &reg[d->a]))
                 break;
-            if (c >= f->nk || f->k[c].kind != K_STR || !upvalue(r, fn, b, &tmp) ||
-                (tmp.kind != V_TABLE && tmp.kind != V_DECTABLE))
+            if (!upvalue(r, fn, d->b, &tmp) || (tmp.kind != V_TABLE && tmp.kind != V_DECTABLE))
                 return false;
-            lua_pushlstring(L, f->k[c].s, f->k[c].len);
-            if (!table_get(r, tmp.idx, &reg[a], true))
+            lua_pushlstring(L, f->k[d->c].s, f->k[d->c].len);
+            if (!table_get(r, tmp.idx, &reg[d->a], true))
                 return false;
-            remember(f, r, pc - 1, NULL, &reg[a]);
+            remember(f, r, pc, NULL, &reg[d->a]);
             break;
         case OP_GETFIELD: {
-            if (c >= f->nk || f->k[c].kind != K_STR)
-                return false;
-            if (reg[b].kind == V_CTX) {
-                if (!ctx_field(f, r, pc - 1, f->k[c].s, fs, n, &reg[a]))
+            if (reg[d->b].kind == V_CTX) {
+                if (!ctx_field(f, r, pc, f->k[d->c].s, fs, n, &reg[d->a]))
                     return false;
                 break;
             }
-            if (reg[b].kind != V_TABLE && reg[b].kind != V_DECTABLE)
+            if (reg[d->b].kind != V_TABLE && reg[d->b].kind != V_DECTABLE)
                 return false;
-            bool fixed = reg[b].fixed;
-            const void *tp = reg[b].tp;
-            if (fixed && remembered(f, r, pc - 1, tp, &reg[a]))
+            bool fixed = reg[d->b].fixed;
+            const void *tp = reg[d->b].u.tp;
+            if (fixed && remembered(f, r, pc, tp, &reg[d->a]))
                 break;
-            int t = table_at(r, &reg[b]);
+            int t = table_at(r, &reg[d->b]);
             if (!t || !lua_checkstack(L, 2))
                 return false;
-            lua_pushlstring(L, f->k[c].s, f->k[c].len);
-            if (!table_get(r, t, &reg[a], fixed))
+            lua_pushlstring(L, f->k[d->c].s, f->k[d->c].len);
+            if (!table_get(r, t, &reg[d->a], fixed))
                 return false;
-            remember(f, r, pc - 1, tp, &reg[a]);
+            remember(f, r, pc, tp, &reg[d->a]);
             break;
         }
         case OP_GETTABLE:
         case OP_GETI: {
-            if (reg[b].kind != V_TABLE && reg[b].kind != V_DECTABLE)
+            if (reg[d->b].kind != V_TABLE && reg[d->b].kind != V_DECTABLE)
                 return false;
-            bool fixed = reg[b].fixed;
-            const void *tp = reg[b].tp;
-            if (GET_OP(i) == OP_GETI) {
+            bool fixed = reg[d->b].fixed;
+            const void *tp = reg[d->b].u.tp;
+            if (d->op == OP_GETI) {
                 kv.kind = V_INT;
-                kv.u.i = (int64_t)c;
-            } else if (reg[c].kind == V_STR || reg[c].kind == V_INT) {
-                kv = reg[c];
-                fixed = fixed && reg[c].fixed;
+                kv.u.i = (int64_t)d->c;
+            } else if (reg[d->c].kind == V_STR || reg[d->c].kind == V_INT) {
+                kv = reg[d->c];
+                fixed = fixed && reg[d->c].fixed;
             } else {
                 return false;
             }
-            if (key_remembered(f, r, pc - 1, tp, &kv, &tmp)) {
+            if (key_remembered(f, r, pc, tp, &kv, &tmp)) {
                 tmp.fixed = fixed;
-                reg[a] = tmp;
+                reg[d->a] = tmp;
                 break;
             }
-            int t = table_at(r, &reg[b]);
+            int t = table_at(r, &reg[d->b]);
             if (!t || !lua_checkstack(L, 2))
                 return false;
             if (kv.kind == V_STR)
@@ -1018,153 +1166,179 @@ static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned 
                 lua_pushinteger(L, (lua_Integer)kv.u.i);
             if (!table_get(r, t, &tmp, fixed))
                 return false;
-            key_remember(f, r, pc - 1, tp, &kv, &tmp);
-            reg[a] = tmp;
+            key_remember(f, r, pc, tp, &kv, &tmp);
+            reg[d->a] = tmp;
             break;
         }
-        /* An arithmetic instruction whose operands are not both numbers
-         * goes on to the MMBIN* after it, which calls the metamethod
-         * and writes the result to the arithmetic's own A. */
-        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
-            if (reg[b].kind == V_INT && reg[c].kind == V_INT)
-                return false;   /* Lua's integer arithmetic */
-            break;
-        case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK: case OP_ADDI:
-            if (reg[b].kind == V_INT)
+        /* An arithmetic instruction and the MMBIN* after it (decode): two
+         * numbers are Lua's own arithmetic; otherwise the metamethod
+         * writes the arithmetic's A, and the MMBIN* counts as an
+         * instruction run. */
+        case D_ARITH:
+            if (++insns >= cap || (reg[d->a].kind == V_INT && reg[d->b].kind == V_INT) ||
+                !arith(r, d->tm, &reg[d->a], &reg[d->b], &reg[d->ra]))
                 return false;
+            ip++;
             break;
-        case OP_MMBIN: case OP_MMBINI: case OP_MMBINK: {
-            if (pc < 2)
+        case D_ARITHK:
+        case D_ARITHI:
+            if (++insns >= cap || reg[d->a].kind == V_INT)
                 return false;
-            unsigned ra = GET_A(f->code[pc - 2]);
-            const val *x = &reg[a], *y;
-            if (GET_OP(i) == OP_MMBIN) {
-                y = &reg[b];
-            } else if (GET_OP(i) == OP_MMBINI) {
-                kv.kind = V_INT;
-                kv.u.i = GET_SB(i);
-                y = &kv;
+            if (d->op == D_ARITHK) {
+                y = &f->k[d->b].v;
             } else {
-                if (!const_val(f, b, &kv))
-                    return false;
+                kv.kind = V_INT;
+                kv.u.i = d->imm;
                 y = &kv;
             }
-            if (GET_OP(i) != OP_MMBIN && GET_K(i)) {   /* the operands were swapped */
+            x = &reg[d->a];
+            if (d->k) {   /* the operands were swapped */
                 const val *t = x;
                 x = y;
                 y = t;
             }
-            if (ra >= f->nregs || !arith(r, c, x, y, &tmp))
+            if (!arith(r, d->tm, x, y, &reg[d->ra]))
+                return false;
+            ip++;
+            break;
+        /* The same two apart (as decode found them, not as the compiler
+         * writes them) */
+        case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV:
+            if (reg[d->b].kind == V_INT && reg[d->c].kind == V_INT)
+                return false;   /* Lua's integer arithmetic */
+            break;
+        case OP_ADDK: case OP_SUBK: case OP_MULK: case OP_DIVK: case OP_ADDI:
+            if (reg[d->b].kind == V_INT)
+                return false;
+            break;
+        case OP_MMBIN: case OP_MMBINI: case OP_MMBINK: {
+            if (pc < 1)
+                return false;
+            unsigned ra = GET_A(f->code[pc - 1]);
+            x = &reg[d->a];
+            if (d->op == OP_MMBIN) {
+                y = &reg[d->b];
+            } else if (d->op == OP_MMBINI) {
+                kv.kind = V_INT;
+                kv.u.i = d->imm;
+                y = &kv;
+            } else {
+                if (!(y = konst(f, d->b)))
+                    return false;
+            }
+            if (d->op != OP_MMBIN && d->k) {   /* the operands were swapped */
+                const val *t = x;
+                x = y;
+                y = t;
+            }
+            if (ra >= f->nregs || !arith(r, d->c, x, y, &tmp))
                 return false;
             reg[ra] = tmp;
             break;
         }
         case OP_UNM:
-            if (reg[b].kind != V_DEC)
+            if (reg[d->b].kind != V_DEC)
                 return false;
             r->units++;
             tmp.kind = V_DEC;
             tmp.fixed = false;
-            tmp.u.d = liq_dec_neg(reg[b].u.d);
+            tmp.u.d = liq_dec_neg(reg[d->b].u.d);
             if (!hookdec_is_light(tmp.u.d))
                 return false;
-            reg[a] = tmp;
+            reg[d->a] = tmp;
             break;
         case OP_NOT:
-            tmp.kind = falsy(&reg[b]) ? V_TRUE : V_FALSE;
+            tmp.kind = falsy(&reg[d->b]) ? V_TRUE : V_FALSE;
             tmp.fixed = false;
-            reg[a] = tmp;
+            reg[d->a] = tmp;
             break;
         case OP_JMP:
-            pc += (size_t)GET_SJ(i);   /* forward: the study refused the others */
+            ip = f->ins + d->to;   /* forward: the study refused the others */
             break;
         /* A test skips the jump after it when its condition differs from
          * k, and takes that jump otherwise (lvm.c, docondjump). */
         case OP_EQ:
-            if (!equal(&reg[a], &reg[b], &cond))
+            if (!equal(&reg[d->a], &reg[d->b], &cond))
                 return false;
             goto condjump;
         case OP_LT: case OP_LE:
-            if (!order(r, GET_OP(i) == OP_LE, &reg[a], &reg[b], &cond))
+            if (!order(r, d->op == OP_LE, &reg[d->a], &reg[d->b], &cond))
                 return false;
             goto condjump;
         case OP_EQK:
-            if (!const_val(f, b, &kv) || !equal(&reg[a], &kv, &cond))
+            if (!equal(&reg[d->a], &f->k[d->b].v, &cond))
                 return false;
             goto condjump;
         case OP_EQI:
-            if (c)   /* compared with a float */
-                return false;
             kv.kind = V_INT;
-            kv.u.i = GET_SB(i);
-            if (!equal(&reg[a], &kv, &cond))
+            kv.u.i = d->imm;
+            if (!equal(&reg[d->a], &kv, &cond))
                 return false;
             goto condjump;
         case OP_LTI: case OP_LEI: case OP_GTI: case OP_GEI: {
-            if (c)   /* compared with a float */
-                return false;
             kv.kind = V_INT;
-            kv.u.i = GET_SB(i);
-            unsigned op = GET_OP(i);
+            kv.u.i = d->imm;
+            unsigned op = d->op;
             bool flip = op == OP_GTI || op == OP_GEI;   /* a > b is b < a */
-            if (!order(r, op == OP_LEI || op == OP_GEI, flip ? &kv : &reg[a],
-                       flip ? &reg[a] : &kv, &cond))
+            if (!order(r, op == OP_LEI || op == OP_GEI, flip ? &kv : &reg[d->a],
+                       flip ? &reg[d->a] : &kv, &cond))
                 return false;
             goto condjump;
         }
         case OP_TEST:
-            cond = !falsy(&reg[a]);
+            cond = !falsy(&reg[d->a]);
         condjump:
-            if (pc >= f->ncode)
-                return false;
-            if (cond != (bool)GET_K(i)) {
-                pc++;
+            if (cond != (bool)d->k) {
+                ip++;
             } else {
-                uint32_t ni = f->code[pc];
-                if (GET_OP(ni) != OP_JMP)
+                if (d->to == NO_JUMP)
                     return false;
-                pc += 1 + (size_t)GET_SJ(ni);
+                ip = f->ins + d->to;
             }
             break;
         case OP_SELF:
             /* R[A+1] := R[B]; R[A] := R[B][K[C]]: a method of a small
              * decimal (a method of anything else is Lua's) */
-            if (!GET_K(i) || c >= f->nk || f->k[c].kind != K_STR || reg[b].kind != V_DEC)
+            if (reg[d->b].kind != V_DEC)
                 return false;
-            tmp = reg[b];
-            if (!remembered(f, r, pc - 1, NULL, &kv)) {
-                int m = hookdec_method(L, f->k[c].s, f->k[c].len);
+            tmp = reg[d->b];
+            if (!remembered(f, r, pc, NULL, &kv)) {
+                int m = hookdec_method(L, f->k[d->c].s, f->k[d->c].len);
                 if (m == HOOKDEC_NONE)
                     return false;
                 kv.kind = V_METHOD;
                 kv.fixed = true;
                 kv.u.i = m;
-                remember(f, r, pc - 1, NULL, &kv);
+                remember(f, r, pc, NULL, &kv);
             }
-            reg[a + 1] = tmp;
-            reg[a] = kv;
+            reg[d->a + 1] = tmp;
+            reg[d->a] = kv;
             break;
         case OP_CALL:
             /* one result (C 2) */
-            if (c != 2 || !call(r, f, reg, a, b, fs, n, depth, &tmp))
+            r->insns = insns;
+            if (d->c != 2 || !call(r, f, reg, d->a, d->b, fs, n, depth, &tmp))
                 return false;
-            reg[a] = tmp;
+            insns = r->insns;
+            reg[d->a] = tmp;
             break;
         case OP_TAILCALL:
             /* return f(...): its one result is this function's (as the
              * caller, or lua_pcall, takes one) */
-            return call(r, f, reg, a, b, fs, n, depth, ret);
+            r->insns = insns;
+            return call(r, f, reg, d->a, d->b, fs, n, depth, ret);
         case OP_RETURN1:
-            *ret = reg[a];
+            r->insns = insns;
+            *ret = reg[d->a];
             return true;
         case OP_RETURN0:
+            r->insns = insns;
             ret->kind = V_NIL;
             return true;
-        default:
+        default:   /* D_GIVEUP, and any instruction not modelled */
             return false;
         }
     }
-    return false;
 }
 
 /* Whether field fs[cr->at] holds the value cr saw. */

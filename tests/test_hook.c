@@ -1296,11 +1296,13 @@ static const fast_hook calling_hooks[] = {
     {"other_method", false}, {"set_helper", false}, {NULL, false},
 };
 
-static void assert_hooks_answer_as_lua_does(const char *file, const fast_hook *hooks)
+/* Input k of the calls the fast hooks are compared on: every field kind,
+ * decimals of every size (one too large for the light form, zero, a
+ * negative), strings that are and are not decimals, a nil string; n is
+ * the count given (the last field left out now and then: shapes then
+ * fails in Lua). */
+static size_t fast_inputs(unsigned k, liq_hook_field f[11])
 {
-    size_t nhooks = 0;
-    while (hooks[nhooks].fn)
-        nhooks++;
     static const char *const notional[] = {"9500", "-3", "0", "0.000000000001",
                                            "1152921.504606846976", "250000.5", "7"};
     static const char *const rate[] = {"0.001", "0", "-0.5", "2"};
@@ -1310,26 +1312,32 @@ static void assert_hooks_answer_as_lua_does(const char *file, const fast_hook *h
     static const char *const size[] = {"0.2", "-0.2", "3", "-1", "0.5", "1152921504606846976"};
     static const char *const mode[] = {"half_even", "half_up", "down", "up", "floor", "ceil",
                                        "sideways", NULL};
+    f[0] = (liq_hook_field){.key = "notional", .kind = LIQ_HF_DEC, .dec = D(notional[k % 7])};
+    f[1] = (liq_hook_field){.key = "rate", .kind = LIQ_HF_DEC, .dec = D(rate[k % 4])};
+    f[2] = (liq_hook_field){.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = D(margin[k % 3])};
+    f[3] = (liq_hook_field){.key = "deficit", .kind = LIQ_HF_DEC, .dec = D(notional[(k / 5) % 7])};
+    f[4] = (liq_hook_field){.key = "side", .kind = LIQ_HF_STR, .str = side[k % 5]};
+    f[5] = (liq_hook_field){.key = "size", .kind = LIQ_HF_DEC, .dec = D(size[(k / 2) % 6])};
+    f[6] = (liq_hook_field){.key = "level", .kind = LIQ_HF_STR, .str = level[(k / 23) % 3]};
+    f[7] = (liq_hook_field){.key = "leverage", .kind = LIQ_HF_INT, .i = k % 2 ? 10 : 3};
+    f[8] = (liq_hook_field){.key = "flag", .kind = LIQ_HF_BOOL, .b = (k / 3) % 2};
+    f[9] = (liq_hook_field){.key = "mode", .kind = LIQ_HF_STR, .str = mode[(k / 7) % 8]};
+    f[10] = (liq_hook_field){.key = "missing", .kind = LIQ_HF_STR, .str = NULL};
+    return k % 19 == 0 ? 10 : 11;
+}
+
+static void assert_hooks_answer_as_lua_does(const char *file, const fast_hook *hooks)
+{
+    size_t nhooks = 0;
+    while (hooks[nhooks].fn)
+        nhooks++;
     liq_hookrt *on = load(file), *off = load(file);
     hookrt_set_fast(off, false);
     uint64_t fast[16] = {0};
     assert_true(nhooks <= 16);
     for (unsigned k = 0; k < 420; k++) {
-        liq_hook_field f[] = {
-            {.key = "notional", .kind = LIQ_HF_DEC, .dec = D(notional[k % 7])},
-            {.key = "rate", .kind = LIQ_HF_DEC, .dec = D(rate[k % 4])},
-            {.key = "remaining_margin", .kind = LIQ_HF_DEC, .dec = D(margin[k % 3])},
-            {.key = "deficit", .kind = LIQ_HF_DEC, .dec = D(notional[(k / 5) % 7])},
-            {.key = "side", .kind = LIQ_HF_STR, .str = side[k % 5]},
-            {.key = "size", .kind = LIQ_HF_DEC, .dec = D(size[(k / 2) % 6])},
-            {.key = "level", .kind = LIQ_HF_STR, .str = level[(k / 23) % 3]},
-            {.key = "leverage", .kind = LIQ_HF_INT, .i = k % 2 ? 10 : 3},
-            {.key = "flag", .kind = LIQ_HF_BOOL, .b = (k / 3) % 2},
-            {.key = "mode", .kind = LIQ_HF_STR, .str = mode[(k / 7) % 8]},
-            {.key = "missing", .kind = LIQ_HF_STR, .str = NULL},
-        };
-        /* the last field left out now and then: shapes then fails in Lua */
-        size_t n = k % 19 == 0 ? 10 : 11;
+        liq_hook_field f[11];
+        size_t n = fast_inputs(k, f);
         for (size_t h = 0; h < nhooks; h++)
             if ((strcmp(hooks[h].fn, "set_both") != 0 || k % 23 == 0) &&
                 (strcmp(hooks[h].fn, "set_helper") != 0 || k % 17 == 0)) {
@@ -1366,6 +1374,162 @@ static void test_fast_hooks_call_functions_as_lua_does(void **state)
 {
     (void)state;
     assert_hooks_answer_as_lua_does(HOOKS "calls.lua", calling_hooks);
+}
+
+/* Generated hooks: a property over the shapes hook_fast.c decodes (an
+ * arithmetic joined with its MMBIN, either operand a constant or an
+ * immediate, swapped or not; a test with its jump; constants of every
+ * kind, a float among them), made by a fixed pseudo-random walk over a
+ * small grammar of formulas, comparisons and branches over ctx. */
+typedef struct hookgen {
+    uint64_t s;
+    char *p, *end;
+} hookgen;
+
+static unsigned gen_pick(hookgen *g, unsigned n)
+{
+    g->s ^= g->s << 13;
+    g->s ^= g->s >> 7;
+    g->s ^= g->s << 17;
+    return (unsigned)(g->s % n);
+}
+
+static void gen_put(hookgen *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(g->p, (size_t)(g->end - g->p), fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && n < g->end - g->p);
+    g->p += n;
+}
+
+static void gen_expr(hookgen *g, unsigned depth, bool have_x)
+{
+    static const char *const leaves[] = {
+        "ctx.notional", "ctx.rate", "ctx.remaining_margin", "ctx.deficit", "ctx.size",
+        "ctx.notional", "ctx.rate", "ctx.remaining_margin", "ctx.deficit", "ctx.size",
+        "ctx.leverage", "2", "-3", "0", "300", "dec(\"0.5\")", "dec.zero", "\"0.25\"",
+        "HALF", "dec(ctx.leverage)", "ctx.size:round(\"0.1\")", "0.5", "x", "x", "x",
+    };
+    unsigned nleaves = sizeof leaves / sizeof *leaves - (have_x ? 0 : 3);
+    if (depth == 0 || gen_pick(g, 3) == 0) {
+        unsigned j = gen_pick(g, nleaves);
+        /* the float now and then only: most hooks then still go through */
+        if (strcmp(leaves[j], "0.5") == 0 && gen_pick(g, 4) != 0)
+            j = 0;
+        gen_put(g, "%s", leaves[j]);
+        return;
+    }
+    if (gen_pick(g, 8) == 0) {
+        gen_put(g, "-(");
+        gen_expr(g, depth - 1, have_x);
+        gen_put(g, ")");
+        return;
+    }
+    static const char ops[] = "+-*/";
+    gen_put(g, "(");
+    gen_expr(g, depth - 1, have_x);
+    gen_put(g, " %c ", ops[gen_pick(g, 4)]);
+    gen_expr(g, depth - 1, have_x);
+    gen_put(g, ")");
+}
+
+static void gen_cond(hookgen *g, unsigned depth, bool have_x)
+{
+    static const char *const cmp[] = {"<", "<=", ">", ">=", "==", "~="};
+    switch (gen_pick(g, depth ? 7 : 5)) {
+    case 0: gen_put(g, "ctx.flag"); return;
+    case 1: gen_put(g, "ctx.side == \"long\""); return;
+    case 2: /* an immediate either side */
+        gen_expr(g, 1, have_x);
+        gen_put(g, " %s %d", cmp[gen_pick(g, 6)], (int)gen_pick(g, 9) - 4);
+        return;
+    case 3:
+        gen_put(g, "%d %s ", (int)gen_pick(g, 9) - 4, cmp[gen_pick(g, 6)]);
+        gen_expr(g, 1, have_x);
+        return;
+    case 4:
+        gen_expr(g, 1, have_x);
+        gen_put(g, " %s ", cmp[gen_pick(g, 6)]);
+        gen_expr(g, 1, have_x);
+        return;
+    default:
+        gen_put(g, "not (");
+        gen_cond(g, depth - 1, have_x);
+        gen_put(g, gen_pick(g, 2) ? ") and " : ") or ");
+        gen_cond(g, depth - 1, have_x);
+        return;
+    }
+}
+
+static void gen_hook(hookgen *g, unsigned k)
+{
+    gen_put(g, "function g%u(ctx)\n  local x = ", k);
+    gen_expr(g, 2, false);
+    gen_put(g, "\n  if ");
+    gen_cond(g, 1, true);
+    gen_put(g, " then x = ");
+    gen_expr(g, 2, true);
+    gen_put(g, " end\n");
+    if (gen_pick(g, 2)) {
+        gen_put(g, "  if ");
+        gen_cond(g, 1, true);
+        gen_put(g, " then return ");
+        gen_expr(g, 2, true);
+        gen_put(g, " end\n");
+    }
+    gen_put(g, "  return %s\nend\n", gen_pick(g, 4) ? "x" : "x * HALF");
+}
+
+static void test_fast_hooks_answer_generated_hooks_as_lua_does(void **state)
+{
+    (void)state;
+    uint64_t answered = 0, calls = 0;
+    /* every runtime kept to the end: assert_same_both_ways knows one by
+     * its address */
+    liq_hookrt *kept[12];
+    /* 16 hooks a file: a runtime keeps 16 hook functions apart */
+    for (unsigned file = 0; file < 6; file++) {
+        char src[16384];
+        hookgen g = {0x9E3779B97F4A7C15ull * (file + 1), src, src + sizeof src};
+        gen_put(&g, "HALF = dec(\"0.5\")\n");
+        for (unsigned k = 0; k < 16; k++)
+            gen_hook(&g, k);
+        char path[] = "/tmp/liqsim_gen_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        size_t len = (size_t)(g.p - src);
+        assert_int_equal(write(fd, src, len), (ssize_t)len);
+        close(fd);
+        /* the default budget, and one small enough to stop some hooks
+         * (the count of instructions run, at its edge), above what the
+         * file's main chunk runs */
+        uint64_t budget = file % 2 ? 0 : 40 + 4 * file;
+        liq_hookrt *on = load_with(path, 0, budget), *off = load_with(path, 0, budget);
+        hookrt_set_fast(off, false);
+        for (unsigned k = 0; k < 60; k++) {
+            liq_hook_field f[11];
+            size_t n = fast_inputs(k * 7 + file, f);
+            for (unsigned h = 0; h < 16; h++) {
+                char fn[8];
+                snprintf(fn, sizeof fn, "g%u", h);
+                uint64_t before = hookrt_fast_runs(on);
+                assert_same_both_ways(on, off, fn, f, n);
+                answered += hookrt_fast_runs(on) - before;
+                calls++;
+            }
+        }
+        assert_int_equal(hookrt_fast_runs(off), 0);
+        kept[2 * file] = on;
+        kept[2 * file + 1] = off;
+        unlink(path);
+    }
+    for (unsigned j = 0; j < 12; j++)
+        liq_hookrt_free(kept[j]);
+
+    /* the property is about something: many calls went through hook_fast.c */
+    assert_true(answered * 5 > calls * 2);
 }
 
 static void assert_ret_dec_after(liq_hookrt *h, const char *fn, const liq_hook_field *f,
@@ -2030,6 +2194,7 @@ int main(void)
         cmocka_unit_test(test_decimal_operations_are_charged_at_the_edge),
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_call_functions_as_lua_does),
+        cmocka_unit_test(test_fast_hooks_answer_generated_hooks_as_lua_does),
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
         cmocka_unit_test(test_fast_hooks_leave_calls_near_the_budget_to_lua),
         cmocka_unit_test(test_shipped_hooks_answer_as_lua_does),
