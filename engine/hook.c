@@ -1657,6 +1657,19 @@ static liq_status read_in_c(liq_hookrt *h, struct read_req *r, bool *present, li
     }
 }
 
+/* liq_hookrt_ret_dec's reading of the stack, out of its line: the
+ * common call (below) then saves no registers for it. */
+__attribute__((noinline)) static liq_status ret_dec_read(liq_hookrt *h, const char *key,
+                                                         liq_dec *out, bool *present,
+                                                         liq_diags *d)
+{
+    struct read_req r = {.key = key};
+    liq_status st = read_value(h, &r, present, d);
+    if (st == LIQ_OK && r.result == R_OK)
+        *out = r.dec;
+    return st;
+}
+
 liq_status liq_hookrt_ret_dec(liq_hookrt *h, const char *key, liq_dec *out,
                               bool *present, liq_diags *d)
 {
@@ -1669,11 +1682,7 @@ liq_status liq_hookrt_ret_dec(liq_hookrt *h, const char *key, liq_dec *out,
             *present = true;
         return LIQ_OK;
     }
-    struct read_req r = {.key = key};
-    liq_status st = read_value(h, &r, present, d);
-    if (st == LIQ_OK && r.result == R_OK)
-        *out = r.dec;
-    return st;
+    return ret_dec_read(h, key, out, present, d);
 }
 
 liq_status liq_hookrt_ret_str(liq_hookrt *h, const char *key, char *buf, size_t cap,
@@ -1730,7 +1739,10 @@ void liq_hookrt_ret_done(liq_hookrt *h)
 {
     if (!h)
         return;
-    if (lua_gettop(h->L) != 0)
+    /* An answer of hook_fast.c no reader put on the stack (on_stack):
+     * the stack is as the call found it, which this function emptied
+     * first; otherwise empty it now. */
+    if (!(h->pending && h->ret_unpushed) && lua_gettop(h->L) != 0)
         lua_settop(h->L, 0);
     h->pending = false;
     h->ret_unpushed = false;

@@ -591,7 +591,8 @@ typedef struct run {
     unsigned insns;  /* instructions run, in every frame */
     unsigned insn_cap;
     bool called;     /* a Lua function or a method was called */
-    bool pushed;     /* the stack holds values of this run */
+    bool pushed;     /* the stack holds values of this run, above top */
+    int top;         /* pushed: the stack's top before the run's first push */
     /* The ctx fields read, for the answer remembered (nreads > READS:
      * too many, or a string too long, to remember it). */
     unsigned nreads;
@@ -646,6 +647,17 @@ static bool from_stack(run *r, val *v, bool fixed)
 
 static bool push_fn(run *r);
 
+/* Before the run's first push: where hookfast_run puts the top back
+ * (most runs push nothing, and ask nothing of the stack). */
+static void will_push(run *r)
+{
+    if (!r->pushed) {
+        r->top = lua_gettop(r->L);
+        r->pushed = true;
+    }
+}
+
+
 /* Make sure table value t is on the stack (a remembered dec table or
  * upvalue table is not): its index, or 0. */
 static int table_at(run *r, val *t)
@@ -662,8 +674,8 @@ static int table_at(run *r, val *t)
     }
     if (t->kind != V_DECTABLE || !lua_checkstack(r->L, 3))
         return 0;
+    will_push(r);
     lua_rawgeti(r->L, LUA_REGISTRYINDEX, hookrt_dec_refs(r->L)->table_ref);
-    r->pushed = true;
     return t->idx = lua_gettop(r->L);
 }
 
@@ -685,8 +697,8 @@ static bool push_fn(run *r)
     if (!r->fn) {
         if (!lua_checkstack(r->L, 4))
             return false;
+        will_push(r);
         lua_rawgeti(r->L, LUA_REGISTRYINDEX, r->ref);
-        r->pushed = true;
         r->fn = lua_gettop(r->L);
     }
     return true;
@@ -1446,7 +1458,6 @@ bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
         v = an->ret;
         ok = true;
     } else {
-        int top = lua_gettop(L);
         run r;   /* reads[] is written as it fills, not cleared */
         r.L = L;
         r.fn = 0;
@@ -1461,7 +1472,7 @@ bool hookfast_run(lua_State *L, hookfast_fn *f, int ref, uint64_t gen,
         ok = interpret(&r, f, 0, NULL, 0, fields, n, 0, &v) &&
              r.units + (r.called ? CALL_SLACK : 0) <= budget;
         if (r.pushed)
-            lua_settop(L, top);
+            lua_settop(L, r.top);
         /* a string, a table or ctx is never returned from here */
         if (ok && r.nreads <= READS && (v.kind == V_NIL || v.kind == V_FALSE ||
                                         v.kind == V_TRUE || v.kind == V_INT || v.kind == V_DEC))
