@@ -115,6 +115,9 @@ struct liq_hookrt {
      * for a reader that needs it there (hookfast_push) */
     bool ret_unpushed;
     hookfast_ret fast_ret;
+    /* The stack is empty: ret_done emptied it, and nothing since has left
+     * a value there (each function below that may, clears it). */
+    bool top0;
     bool ret_is_dec;
     liq_dec ret_dec;
     int ref;
@@ -884,6 +887,7 @@ static liq_status load_in_c(liq_hookrt *h, const char *path, liq_diags *d)
 {
     lua_State *L = h->L;
     liq_hookrt_ret_done(h);
+    h->top0 = false;
     /* fileio.c: a regular file within the hook-file size limit. */
     fio_buf file;
     liq_status rst = fio_read(path, FIO_HOOK, NULL, &file, d);
@@ -1441,6 +1445,7 @@ static liq_status call_in_c(liq_hookrt *h, int ref, const struct def *df,
         return LIQ_EHOOK;
     }
     struct call_req c = {ref, fields, nfields};
+    h->top0 = false;
     int base = lua_gettop(L);
     /* Nothing here allocates (a light C function, values the registry
      * already holds, a cache made in its own protected call), so the
@@ -1499,6 +1504,7 @@ static void on_stack(liq_hookrt *h)
 {
     if (h->ret_unpushed) {
         h->ret_unpushed = false;
+        h->top0 = false;
         hookfast_push(h->L, &h->fast_ret);
     }
 }
@@ -1717,6 +1723,7 @@ liq_status liq_hookrt_ret_enter(liq_hookrt *h, size_t i, liq_diags *d)
         snprintf(why, sizeof why, "nested deeper than %d", MAX_DEPTH);
         return ret_fail(h, NULL, i, why, d);
     }
+    h->top0 = false;
     /* rawgeti neither allocates nor runs metamethods */
     if (i > (size_t)LUA_MAXINTEGER || lua_rawgeti(L, -1, (lua_Integer)i) == LUA_TNIL) {
         if (i <= (size_t)LUA_MAXINTEGER)
@@ -1739,11 +1746,11 @@ void liq_hookrt_ret_done(liq_hookrt *h)
 {
     if (!h)
         return;
-    /* An answer of hook_fast.c no reader put on the stack (on_stack):
-     * the stack is as the call found it, which this function emptied
-     * first; otherwise empty it now. */
-    if (!(h->pending && h->ret_unpushed) && lua_gettop(h->L) != 0)
+    /* (An answer of hook_fast.c leaves the stack as the call found it,
+     * empty, until a reader puts it there: on_stack.) */
+    if (!h->top0 && lua_gettop(h->L) != 0)
         lua_settop(h->L, 0);
+    h->top0 = true;
     h->pending = false;
     h->ret_unpushed = false;
     h->depth = 0;

@@ -116,9 +116,15 @@ typedef struct dins {
     uint8_t tm;      /* D_ARITH*: the metamethod's event (MMBIN's C) */
     uint8_t pad;
     int32_t imm;     /* LOADI: sBx; LOADK: Bx; EQI..GEI, MMBINI, D_ARITHI: the integer */
-    uint32_t to;     /* JMP, a test: the pc a taken jump goes on at (NO_JUMP: none, give up) */
+    uint16_t to;     /* JMP, a test: the pc a taken jump goes on at (NO_JUMP: none, give up) */
+    uint16_t pc;     /* its own: the index of its memo */
+    /* OP_GETFIELD of ctx: where its field was last, and the key pointer
+     * it had there (callers keep an order) */
+    const char *key;
+    size_t at;
 } dins;
-#define NO_JUMP UINT32_MAX
+#define NO_JUMP UINT16_MAX
+_Static_assert(MAX_CODE < NO_JUMP, "dins: a pc fits in 16 bits");
 /* This file's own forms (above Lua 5.4's last opcode, 82). */
 enum {
     D_GIVEUP = 100,  /* an instruction never modelled (or a test with no jump after) */
@@ -208,8 +214,6 @@ struct hookfast_fn {
     unsigned nregs;
     unsigned nparams;
     memo *memo;              /* per instruction */
-    size_t *at;              /* per instruction: where its ctx field was last (callers keep an order) */
-    const char **key;        /* ... and the key pointer it had there */
     /* Runs given up before any run went through: past HOOKFAST_MISSES a
      * function is not tried again (one that calls a helper, say, gives
      * up at its first call every time). One that has gone through keeps
@@ -323,8 +327,6 @@ void hookfast_free(hookfast_fn *f)
     free(f->k);
     free(f->code);
     free(f->ins);
-    free(f->at);
-    free(f->key);
     free(f->memo);
     free(f);
 }
@@ -349,8 +351,6 @@ static bool parse(const unsigned char *p, size_t n, hookfast_fn *f, bool hook)
         f->ncode > MAX_CODE)
         return false;
     if (!(f->code = mem_malloc(f->ncode * sizeof *f->code)) ||
-        !(f->at = mem_calloc(f->ncode, sizeof *f->at)) ||
-        !(f->key = mem_calloc(f->ncode, sizeof *f->key)) ||
         !(f->memo = mem_calloc(f->ncode, sizeof *f->memo)))
         return false;
     rd_bytes(&r, f->code, f->ncode * sizeof *f->code);
@@ -472,7 +472,8 @@ static bool decode(hookfast_fn *f)
         unsigned nop = more ? GET_OP(ni) : OP_RETURN0;
         dins *d = &f->ins[pc];
         *d = (dins){.op = (uint8_t)GET_OP(i), .a = (uint8_t)GET_A(i), .b = (uint8_t)GET_B(i),
-                    .c = (uint8_t)GET_C(i), .k = (uint8_t)GET_K(i), .to = NO_JUMP};
+                    .c = (uint8_t)GET_C(i), .k = (uint8_t)GET_K(i), .to = NO_JUMP,
+                    .pc = (uint16_t)pc};
         switch (GET_OP(i)) {
         case OP_LOADI: d->imm = GET_SBX(i); break;
         case OP_LOADK:
@@ -488,7 +489,7 @@ static bool decode(hookfast_fn *f)
             if (!d->k || !str_konst(f, d->c))
                 d->op = D_GIVEUP;
             break;
-        case OP_JMP: d->to = (uint32_t)((int64_t)pc + 1 + GET_SJ(i)); break;
+        case OP_JMP: d->to = (uint16_t)(pc + 1 + (size_t)GET_SJ(i)); break;
         case OP_MMBINI: d->imm = GET_SB(i); break;
         case OP_EQK:
             if (!konst(f, d->b))
@@ -506,7 +507,7 @@ static bool decode(hookfast_fn *f)
             if (!more)
                 d->op = D_GIVEUP;
             else if (nop == OP_JMP)
-                d->to = (uint32_t)((int64_t)pc + 2 + GET_SJ(ni));
+                d->to = (uint16_t)(pc + 2 + (size_t)GET_SJ(ni));
             break;
         /* The compiler follows an arithmetic instruction with the MMBIN*
          * that calls the metamethod on the same operands: one record. */
@@ -542,7 +543,7 @@ static bool decode(hookfast_fn *f)
         default: break;
         }
     }
-    f->ins[f->ncode] = (dins){.op = D_GIVEUP, .to = NO_JUMP};
+    f->ins[f->ncode] = (dins){.op = D_GIVEUP, .to = NO_JUMP, .pc = (uint16_t)f->ncode};
     return true;
 }
 
@@ -757,17 +758,17 @@ static void note_read(run *r, size_t at, const liq_hook_field *fd)
     r->nreads++;
 }
 
-static bool ctx_field(hookfast_fn *f, run *r, size_t pc, const char *key, const liq_hook_field *fs,
-                      size_t n, val *out)
+static bool ctx_field(dins *d, run *r, const char *key, const liq_hook_field *fs, size_t n,
+                      val *out)
 {
-    size_t at = f->at[pc];
-    if (at >= n || fs[at].key != f->key[pc]) {
+    size_t at = d->at;
+    if (at >= n || fs[at].key != d->key) {
         for (at = 0; at < n && (!fs[at].key || strcmp(fs[at].key, key) != 0); at++)
             ;
         if (at == n)
             return false;
-        f->at[pc] = at;
-        f->key[pc] = fs[at].key;
+        d->at = at;
+        d->key = fs[at].key;
     }
     const liq_hook_field *fd = &fs[at];
     if (r->nreads <= READS)
@@ -1088,11 +1089,11 @@ static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned 
     unsigned insns = r->insns, cap = r->insn_cap;
     /* Every jump goes forward and inside the code, or to ins[ncode],
      * which gives up, as running past the end did. */
-    for (const dins *ip = f->ins;;) {
+    for (dins *ip = f->ins;;) {
         if (++insns >= cap)
             return false;
-        const dins *d = ip++;
-        size_t pc = (size_t)(d - f->ins);   /* the memos' index */
+        dins *d = ip++;
+        size_t pc = d->pc;
         bool cond;
         switch (d->op) {
         case OP_MOVE: reg[d->a] = reg[d->b]; break;
@@ -1130,7 +1131,7 @@ static bool interpret(run *r, hookfast_fn *f, int fn, const val *args, unsigned 
             break;
         case OP_GETFIELD: {
             if (reg[d->b].kind == V_CTX) {
-                if (!ctx_field(f, r, pc, f->k[d->c].s, fs, n, &reg[d->a]))
+                if (!ctx_field(d, r, f->k[d->c].s, fs, n, &reg[d->a]))
                     return false;
                 break;
             }
