@@ -430,21 +430,24 @@ static const char two_digits[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* The digits of a whole number below 2^64 (u is below 2^64 here: a
- * whole part that is wider has its low nineteen digits taken off
- * first, see liq_dec_format) at buf, two at a time from the last, in
- * place: the count first, from the powers of ten. Returns the count. */
-static size_t format_whole(u128 whole, char *buf)
+/* The count of u's digits, from the powers of ten. */
+static inline __attribute__((always_inline)) size_t digit_count(uint64_t u)
 {
     static const uint64_t pow10[20] = {
         1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
         100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
         10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
         100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull};
-    uint64_t u = (uint64_t)whole;
     size_t nd = 1;
     while (nd < 20 && u >= pow10[nd])
         nd++;
+    return nd;
+}
+
+/* The last nd digits of u (zeros before them as needed) at buf, two at a
+ * time from the last, in place. */
+static inline __attribute__((always_inline)) void put_digits(uint64_t u, char *buf, size_t nd)
+{
     size_t k = nd;
     for (; k >= 2; k -= 2) {
         memcpy(buf + k - 2, two_digits + 2 * (u % 100), 2);
@@ -452,7 +455,6 @@ static size_t format_whole(u128 whole, char *buf)
     }
     if (k)
         buf[0] = (char)('0' + (int)u);
-    return nd;
 }
 
 size_t liq_dec_format(liq_dec d, char *buf)
@@ -461,8 +463,9 @@ size_t liq_dec_format(liq_dec d, char *buf)
      * 2^64 (|d| < 1.8e7) is split into whole part and fraction by 64-bit
      * division by 10^12, which the compiler makes a multiplication;
      * a larger one by dec_divmod64's hardware division. The digits come
-     * from 64-bit divisions by 100 (multiplications too). Only a whole
-     * part of 2^64 or more (|d| > 1.8e19) takes 128-bit steps. */
+     * from 64-bit divisions by 100 (multiplications too); a whole part
+     * of 2^64 or more (|d| > 1.8e19) is split by one more hardware
+     * division. */
     uint64_t fp;
     u128 mag = mag_of(d.raw), ip;
     if (!(mag >> 64)) {
@@ -475,21 +478,19 @@ size_t liq_dec_format(liq_dec d, char *buf)
 
     if (d.raw < 0)
         buf[n++] = '-';
+    uint64_t low = (uint64_t)ip;
     if (ip >> 64) {
-        /* The digits below the low twenty (2^64 > 10^19), a digit at a
-         * time into tmp, copied after them: the rare wide whole part. */
-        char tmp[LIQ_DEC_STRLEN];
-        size_t t = sizeof tmp;
-        for (int k = 0; k < 19; k++) {
-            uint64_t digit;
-            ip = dec_divmod64(ip, 10, &digit);
-            tmp[--t] = (char)('0' + (int)digit);
-        }
-        n += format_whole(ip, buf + n);
-        memcpy(buf + n, tmp + t, sizeof tmp - t);
-        n += sizeof tmp - t;
+        /* The rare wide whole part: what is above its last nineteen
+         * digits (2^64 > 10^19), then those nineteen. */
+        ip = dec_divmod64(ip, 10000000000000000000ull, &low);
+        size_t nd = digit_count((uint64_t)ip);
+        put_digits((uint64_t)ip, buf + n, nd);
+        put_digits(low, buf + n + nd, 19);
+        n += nd + 19;
     } else {
-        n += format_whole((uint64_t)ip, buf + n);
+        size_t nd = digit_count(low);
+        put_digits(low, buf + n, nd);
+        n += nd;
     }
     if (fp) {
         /* The trailing zeros dropped first (six, three, two, one: any
@@ -506,14 +507,7 @@ size_t liq_dec_format(liq_dec d, char *buf)
         if (fp % 10 == 0)
             fp /= 10, places -= 1;
         buf[n] = '.';
-        char *f = buf + n + 1;
-        size_t k = places;
-        for (; k >= 2; k -= 2) {
-            memcpy(f + k - 2, two_digits + 2 * (fp % 100), 2);
-            fp /= 100;
-        }
-        if (k)
-            f[0] = (char)('0' + (int)fp);
+        put_digits(fp, buf + n + 1, places);
         n += 1 + places;
     }
     buf[n] = '\0';
