@@ -156,14 +156,16 @@ static inline __attribute__((always_inline)) void dec_imul64(int64_t x, int64_t 
 }
 
 /* hi:lo / 10^12 rounded with mode, for a product whose quotient fits a
- * signed 64-bit word (|p| < 2^63 x 10^12; the caller has checked or
- * proven it): one signed hardware division, truncating towards zero with
- * the remainder of p's sign, and the rounding rule on the magnitudes
- * (|r| against 10^12 - |r|, the parity of |q|: q's low bit, either sign),
- * with no 128-bit negation. The multiply's first route, and calc.h's
+ * signed 64-bit word before rounding (|p| < 2^63 x 10^12; the caller
+ * has checked or proven it): one signed hardware division, truncating
+ * towards zero with the remainder of p's sign, and the rounding rule on
+ * the magnitudes (|r| against 10^12 - |r|, the parity of |q|: q's low
+ * bit, either sign), with no 128-bit negation. (A reciprocal multiply in
+ * place of the division was measured slower here: more instructions,
+ * and the divider's latency is hidden by the work around it.) The multiply's first route, and calc.h's
  * proven products. */
-static inline __attribute__((always_inline)) int64_t dec_unscale64(int64_t hi, uint64_t lo,
-                                                                   liq_round mode)
+static inline __attribute__((always_inline)) liq_i128 dec_unscale64(int64_t hi, uint64_t lo,
+                                                                    liq_round mode)
 {
     int64_t q, r;
 #if defined(__x86_64__)
@@ -177,8 +179,10 @@ static inline __attribute__((always_inline)) int64_t dec_unscale64(int64_t hi, u
         uint64_t ar = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
         bool neg = hi < 0;
         int half = (ar > DEC_SCALE / 2) - (ar < DEC_SCALE / 2);
+        /* In 128 bits: a quotient of 2^63 - 1 rounded away from zero
+         * is 2^63, which a 64-bit word would turn negative. */
         if (dec_round_rule(neg, half, (q & 1) != 0, mode))
-            q += neg ? -1 : 1;
+            return (liq_i128)q + (neg ? -1 : 1);
     }
     return q;
 }

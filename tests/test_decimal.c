@@ -513,6 +513,11 @@ static const liq_i128 edge_raws[] = {
      * quotient of the multiply's first path ends (-2^63 fits, 2^63 does
      * not), and one unit either side. */
     1999999999999, 2000000000001,
+    /* x 1999999999999 (above): a product just under 2^63 x 10^12 whose
+     * quotient, 2^63 - 1, rounds up to 2^63 in the nearest and upward
+     * modes: a first path that kept the quotient in a signed 64-bit word
+     * gave it back negative, -9223372.036854775808. */
+    4611686018429693747,
 };
 
 static void fast_and_wide_agree(liq_dec a, liq_dec b, size_t *checked)
