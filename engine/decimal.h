@@ -156,16 +156,14 @@ static inline __attribute__((always_inline)) void dec_imul64(int64_t x, int64_t 
 }
 
 /* hi:lo / 10^12 rounded with mode, for a product whose quotient fits a
- * signed 64-bit word before rounding (|p| < 2^63 x 10^12; the caller
- * has checked or proven it): one signed hardware division, truncating
- * towards zero with the remainder of p's sign, and the rounding rule on
- * the magnitudes (|r| against 10^12 - |r|, the parity of |q|: q's low
- * bit, either sign), with no 128-bit negation. (A reciprocal multiply in
- * place of the division was measured slower here: more instructions,
- * and the divider's latency is hidden by the work around it.) The multiply's first route, and calc.h's
+ * signed 64-bit word after rounding (-2^63 x 10^12 <= p < (2^63 - 1) x
+ * 10^12; the caller has checked or proven it): one signed hardware
+ * division, truncating towards zero with the remainder of p's sign, and the rounding rule on the magnitudes
+ * (|r| against 10^12 - |r|, the parity of |q|: q's low bit, either sign),
+ * with no 128-bit negation. The multiply's first route, and calc.h's
  * proven products. */
-static inline __attribute__((always_inline)) liq_i128 dec_unscale64(int64_t hi, uint64_t lo,
-                                                                    liq_round mode)
+static inline __attribute__((always_inline)) int64_t dec_unscale64(int64_t hi, uint64_t lo,
+                                                                   liq_round mode)
 {
     int64_t q, r;
 #if defined(__x86_64__)
@@ -179,10 +177,8 @@ static inline __attribute__((always_inline)) liq_i128 dec_unscale64(int64_t hi, 
         uint64_t ar = r < 0 ? (uint64_t)0 - (uint64_t)r : (uint64_t)r;
         bool neg = hi < 0;
         int half = (ar > DEC_SCALE / 2) - (ar < DEC_SCALE / 2);
-        /* In 128 bits: a quotient of 2^63 - 1 rounded away from zero
-         * is 2^63, which a 64-bit word would turn negative. */
         if (dec_round_rule(neg, half, (q & 1) != 0, mode))
-            return (liq_i128)q + (neg ? -1 : 1);
+            q += neg ? -1 : 1;
     }
     return q;
 }
@@ -195,13 +191,17 @@ static inline __attribute__((always_inline)) bool dec_mul_fast(liq_dec a, liq_de
         return false;
     int64_t x = (int64_t)a.raw, y = (int64_t)b.raw;
     /* Most products (every amount of a trade below about 9.2e6) have a
-     * quotient that fits a signed 64-bit word: dec_unscale64. It fits
-     * exactly when the product's high word lies in [-D/2, D/2) (D =
-     * 10^12, even): p < 2^63 x D = 2^64 x D/2, and p >= -2^64 x D/2. */
+     * quotient that fits a signed 64-bit word: dec_unscale64. The
+     * product's high word in [-D/2, D/2 - 1) (D = 10^12, even) says so
+     * with room for the rounding: -2^63 x D <= p < 2^63 x D - 2^64, so
+     * -2^63 <= q < 2^63 - 2^64/D, and no rounding carries q to 2^63
+     * (which a high word up to D/2 - 1 let through: 4611686.018429693747
+     * x 1.999999999999 came back negative). The few products between
+     * take the 128-bit finish below. */
     int64_t hi;
     uint64_t lo;
     dec_imul64(x, y, &hi, &lo);
-    if (__builtin_expect((uint64_t)hi + DEC_SCALE / 2 < DEC_SCALE, 1)) {
+    if (__builtin_expect((uint64_t)hi + DEC_SCALE / 2 < DEC_SCALE - 1, 1)) {
         out->raw = dec_unscale64(hi, lo, mode);
         return true;
     }
