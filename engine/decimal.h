@@ -158,10 +158,13 @@ static inline __attribute__((always_inline)) void dec_imul64(int64_t x, int64_t 
 /* hi:lo / 10^12 rounded with mode, for a product whose quotient fits a
  * signed 64-bit word after rounding (-2^63 x 10^12 <= p < (2^63 - 1) x
  * 10^12; the caller has checked or proven it): one signed hardware
- * division, truncating towards zero with the remainder of p's sign, and the rounding rule on the magnitudes
- * (|r| against 10^12 - |r|, the parity of |q|: q's low bit, either sign),
- * with no 128-bit negation. The multiply's first route, and calc.h's
- * proven products. */
+ * division, truncating towards zero with the remainder of p's sign,
+ * and the rounding rule on the magnitudes (|r| against 10^12 - |r|, the
+ * parity of |q|: q's low bit, either sign), with no 128-bit negation.
+ * The multiply's first route, and calc.h's proven products. (Division
+ * by the constant as a reciprocal multiply, Moller and Granlund's, was
+ * measured slower: more instructions, where the divider's latency hides
+ * behind the work around it.) */
 static inline __attribute__((always_inline)) int64_t dec_unscale64(int64_t hi, uint64_t lo,
                                                                    liq_round mode)
 {
