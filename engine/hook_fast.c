@@ -875,12 +875,15 @@ static inline bool order(run *r, bool le, const val *a, const val *b, bool *cond
 
 /* Lua's raw equality of two modelled values: no __eq is called, as two
  * light userdata compare by their bits (which a decimal's value fixes)
- * and values of different kinds are unequal. Tables are left to Lua. */
+ * and values of different kinds are unequal. Two tables are left to Lua,
+ * ctx being one: a table may be the ctx another hook kept (ctx is one
+ * table per runtime), or have an __eq that Lua calls (ctx == ctx, the
+ * same table, is equal without it). */
 static bool equal(const val *a, const val *b, bool *eq)
 {
-    bool ta = a->kind == V_TABLE || a->kind == V_DECTABLE;
-    bool tb = b->kind == V_TABLE || b->kind == V_DECTABLE;
-    if (ta && tb)
+    bool ta = a->kind == V_TABLE || a->kind == V_DECTABLE || a->kind == V_CTX;
+    bool tb = b->kind == V_TABLE || b->kind == V_DECTABLE || b->kind == V_CTX;
+    if (ta && tb && !(a->kind == V_CTX && b->kind == V_CTX))
         return false;
     if (a->kind != b->kind) {
         *eq = false;

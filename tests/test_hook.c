@@ -1683,6 +1683,66 @@ static void test_fast_hooks_keep_the_budget_at_its_edge(void **state)
     }
 }
 
+/* At the edges of what hook_fast.c models (fast_edges.lua): ctx compared
+ * with a table (the ctx another hook kept, which is the same table in
+ * every call; one with an __eq, which Lua calls for two tables), the
+ * light form's limits (2^60 - 1 raw and -2^60 in each of its three forms,
+ * one unit past them, sums, products and negations that cross them),
+ * integer fields at int64's ends against decimals, a nil field, every
+ * rounding mode. Each call gives what Lua gives, and most go through. */
+static void test_fast_hooks_answer_as_lua_does_at_the_edges(void **state)
+{
+    (void)state;
+    static const char *const dec_edges[] = {
+        "1152921.504606846975", "-1152921.504606846976", "1152921.504606846976",
+        "-1152921.504606846977", "1152921.505", "-1152921.505", "1152921504606.846975",
+        "-1152921504606.846976", "1152921504606.846976", "1152921504606846975",
+        "-1152921504606846976", "1152921504606846976", "0", "0.000000000001", "-7", "2.5",
+    };
+    static const char *const rates[] = {"0.000001", "1000000", "-1", "0.5", "3", "1"};
+    static const int64_t ints[] = {0, 4, 5, 10, 999999, 1000000, INT64_MAX, INT64_MIN, -1};
+    static const char *const modes[] = {"half_even", "up", "floor", "ceil", NULL, "down"};
+    static const char *const hooks[] = {"is_kept", "not_kept", "eq_meta", "plus_unit",
+                                        "minus_unit", "negated", "scaled", "quotient",
+                                        "same_value", "int_mixed", "int_against_dec",
+                                        "nil_field"};
+    enum { NH = sizeof hooks / sizeof *hooks };
+    liq_hookrt *on = load(HOOKS "fast_edges.lua"), *off = load(HOOKS "fast_edges.lua");
+    hookrt_set_fast(off, false);
+    size_t nd = sizeof dec_edges / sizeof *dec_edges;
+    uint64_t fast[NH] = {0};
+    for (unsigned k = 0; k < 4 * nd * 6; k++) {
+        liq_hook_field f[] = {
+            {.key = "notional", .kind = LIQ_HF_DEC, .dec = D(dec_edges[k % nd])},
+            {.key = "deficit", .kind = LIQ_HF_DEC, .dec = D(dec_edges[(k / 3 + k) % nd])},
+            {.key = "rate", .kind = LIQ_HF_DEC, .dec = D(rates[(k / nd) % 6])},
+            {.key = "leverage", .kind = LIQ_HF_INT, .i = ints[k % 9]},
+            {.key = "mode", .kind = LIQ_HF_STR, .str = modes[(k / 5) % 6]},
+            {.key = "missing", .kind = LIQ_HF_STR, .str = k % 7 ? NULL : "x"},
+        };
+        /* ctx kept before the first call and now and then again */
+        if (k % 50 == 0) {
+            assert_same_both_ways(on, off, "keep_ctx", f, 6);
+        }
+        for (size_t h = 0; h < NH; h++) {
+            uint64_t before = hookrt_fast_runs(on);
+            assert_same_both_ways(on, off, hooks[h], f, 6);
+            fast[h] += hookrt_fast_runs(on) - before;
+        }
+    }
+    assert_int_equal(hookrt_fast_runs(off), 0);
+    /* ctx against a table is Lua's (hook_fast.c once answered it
+     * unequal: the kept ctx is ctx, and Lua calls the table's __eq);
+     * every other hook hook_fast.c answered on many inputs */
+    for (size_t h = 0; h < NH; h++) {
+        if (h < 3 ? fast[h] != 0 : fast[h] < 40)
+            fail_msg("%s: %llu calls answered without Lua", hooks[h],
+                     (unsigned long long)fast[h]);
+    }
+    liq_hookrt_free(on);
+    liq_hookrt_free(off);
+}
+
 /* A call of a function of the file's own is answered by hook_fast.c only
  * well inside the budget (through Lua, the call may grow the stack, which
  * its allocation charges): calls_own spends a few units and runs about
@@ -2197,6 +2257,7 @@ int main(void)
         cmocka_unit_test(test_fast_hooks_answer_generated_hooks_as_lua_does),
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
         cmocka_unit_test(test_fast_hooks_leave_calls_near_the_budget_to_lua),
+        cmocka_unit_test(test_fast_hooks_answer_as_lua_does_at_the_edges),
         cmocka_unit_test(test_shipped_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_remember_per_table),
         cmocka_unit_test(test_fast_hooks_remember_only_what_a_call_read),
