@@ -1,0 +1,402 @@
+/*
+ * test_fastpaths.c — every fast path of engine/decimal.h and calc.h
+ * against its general path, at the exact bounds of the fast path's own
+ * tests (the values each guard compares with, one unit either side) and
+ * at random values of every bit length around them, in every rounding
+ * mode and every sign.
+ *
+ * The guards: dec_mul_fast's product high word in [-D/2, D/2 - 1) (D =
+ * 10^12) for the signed one-division route (dec_unscale64), else the
+ * 128-bit finish; dec_small_finish's high word below the divisor for one
+ * hardware division; calc.h's proven pv_mul and pv_divr on the products
+ * and quotients their callers' proofs allow; dec_parse_plain's 20 bytes,
+ * 18 digits and 12 places, and dec_parse_padded's 16 bytes and the
+ * point's lane; liq_dec_format's whole part below and above 2^64 and
+ * 10^19. (test_decimal.c crosses edge raws and random raws; these are
+ * the raws built to land on each guard.)
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "calc.h"
+
+__extension__ typedef unsigned __int128 u128;
+
+#define N(arr) (sizeof(arr) / sizeof((arr)[0]))
+#define SCALE ((liq_i128)DEC_SCALE)
+#define SENTINEL_RAW ((liq_i128)424242)
+
+static const liq_round all_modes[] = {
+    LIQ_ROUND_HALF_EVEN, LIQ_ROUND_HALF_UP, LIQ_ROUND_DOWN,
+    LIQ_ROUND_UP, LIQ_ROUND_FLOOR, LIQ_ROUND_CEIL,
+};
+
+static uint64_t xorshift(uint64_t *g)
+{
+    *g ^= *g << 13;
+    *g ^= *g >> 7;
+    *g ^= *g << 17;
+    return *g;
+}
+
+/* A magnitude of exactly b bits (1..63). */
+static uint64_t bits_mag(uint64_t *g, unsigned b)
+{
+    uint64_t top = (uint64_t)1 << (b - 1);
+    return top | (xorshift(g) & (top - 1));
+}
+
+static const char *raw_text(liq_i128 raw, char buf[LIQ_DEC_STRLEN])
+{
+    liq_dec_format((liq_dec){raw}, buf);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* Products                                                            */
+/* ------------------------------------------------------------------ */
+
+/* x x y in every mode: liq_dec_mul (the fast path where both raws fit 64
+ * bits) against dec_mul_wide; and where the product lies in
+ * dec_unscale64's stated range (-2^63 D <= p < (2^63 - 1) D, what calc.h's
+ * proofs guarantee pv_mul), dec_unscale64 itself and pv_mul. */
+static void mul_agrees(int64_t x, int64_t y, size_t *checked)
+{
+    liq_dec a = {x}, b = {y};
+    liq_i128 p = (liq_i128)x * y;
+    const liq_i128 lo = -((liq_i128)1 << 63) * SCALE;
+    const liq_i128 hi = (((liq_i128)1 << 63) - 1) * SCALE;
+    bool in_range = p >= lo && p < hi;
+    char s1[LIQ_DEC_STRLEN], s2[LIQ_DEC_STRLEN], s3[LIQ_DEC_STRLEN], s4[LIQ_DEC_STRLEN];
+    for (size_t m = 0; m < N(all_modes); m++) {
+        liq_round mode = all_modes[m];
+        liq_dec f = {SENTINEL_RAW}, w = {SENTINEL_RAW};
+        liq_status fs = liq_dec_mul(a, b, mode, &f), ws = dec_mul_wide(a, b, mode, &w);
+        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw))
+            fail_msg("mul %s x %s (%s): fast %s (%d), wide %s (%d)", raw_text(x, s1),
+                     raw_text(y, s2), liq_round_name(mode), raw_text(f.raw, s3), (int)fs,
+                     raw_text(w.raw, s4), (int)ws);
+        if (in_range) {
+            int64_t ph;
+            uint64_t pl;
+            dec_imul64(x, y, &ph, &pl);
+            int64_t q = dec_unscale64(ph, pl, mode);
+            if (ws != LIQ_OK || (liq_i128)q != w.raw)
+                fail_msg("dec_unscale64 of %s x %s (%s): %s, wide %s", raw_text(x, s1),
+                         raw_text(y, s2), liq_round_name(mode), raw_text(q, s3),
+                         raw_text(w.raw, s4));
+        }
+        (*checked)++;
+    }
+    if (in_range) {
+        calc c = {LIQ_OK, NULL};
+        liq_dec pv = pv_mul(&c, true, a, b), ck = pv_mul(&c, false, a, b);
+        if (c.st != LIQ_OK || pv.raw != ck.raw)
+            fail_msg("pv_mul %s x %s: proven %s, checked %s (%d)", raw_text(x, s1),
+                     raw_text(y, s2), raw_text(pv.raw, s3), raw_text(ck.raw, s4), (int)c.st);
+    }
+}
+
+/* Every sign of x x y. */
+static void mul_agrees_signed(uint64_t x, uint64_t y, size_t *checked)
+{
+    if (x > (uint64_t)INT64_MAX || y > (uint64_t)INT64_MAX)
+        return;
+    for (int s = 0; s < 4; s++)
+        mul_agrees(s & 1 ? -(int64_t)x : (int64_t)x, s & 2 ? -(int64_t)y : (int64_t)y, checked);
+}
+
+/* The products the multiply's guard tells apart: a high word at each of
+ * -D/2 - 1, -D/2, -D/2 + 1 and D/2 - 2, D/2 - 1, D/2 (its test's bounds,
+ * one either side), and the products at (2^63 - 1) D, 2^63 D - 2^64
+ * and 2^63 D, where the signed quotient ends: for x of every bit length
+ * from 21 to 63, y = T / x and the four raws either side of it. Then ties
+ * (a remainder of exactly D/2: x = m D/2, m and y odd) at the same
+ * bounds, and the most negative raws. */
+static void test_mul_fast_path_at_its_guard_agrees_with_the_wide_path(void **state)
+{
+    (void)state;
+    const u128 half = DEC_SCALE / 2, two64 = (u128)1 << 64, t63 = (u128)1 << 63;
+    const u128 targets[] = {
+        (half - 2) * two64,     (half - 1) * two64,     half * two64,     (half + 1) * two64,
+        (half - 1) * two64 - 1, half * two64 - 1,       t63 * DEC_SCALE,  t63 * DEC_SCALE - 1,
+        (t63 - 1) * DEC_SCALE,  (t63 - 1) * DEC_SCALE - 1, (t63 - 1) * DEC_SCALE + DEC_SCALE / 2,
+        t63 * DEC_SCALE - two64, t63 * DEC_SCALE - two64 - DEC_SCALE / 2,
+    };
+    uint64_t g = 0x0123456789abcdefu;
+    size_t checked = 0;
+    for (size_t t = 0; t < N(targets); t++)
+        for (unsigned b = 21; b <= 63; b++)
+            for (int r = 0; r < 24; r++) {
+                uint64_t x = bits_mag(&g, b);
+                u128 y0 = targets[t] / x;
+                for (int d = -2; d <= 2; d++) {
+                    u128 y = y0 + (u128)(liq_i128)d;
+                    if (y >> 63)
+                        continue;
+                    mul_agrees_signed(x, (uint64_t)y, &checked);
+                }
+            }
+    /* Ties: m odd and y odd, x = m D/2, near each bound. */
+    for (size_t t = 0; t < N(targets); t++)
+        for (int r = 0; r < 2000; r++) {
+            uint64_t m = (xorshift(&g) % 18446744u) | 1;   /* x = m D/2 < 2^63 */
+            uint64_t x = m * (DEC_SCALE / 2);
+            u128 y = (targets[t] / x) | 1;
+            for (int d = -2; d <= 2; d += 2)
+                if (!((y + (u128)(liq_i128)d) >> 63))
+                    mul_agrees_signed(x, (uint64_t)(y + (u128)(liq_i128)d), &checked);
+        }
+    /* The int64 ends against every bit length. */
+    for (unsigned b = 1; b <= 63; b++)
+        for (int r = 0; r < 8; r++) {
+            int64_t y = (int64_t)bits_mag(&g, b);
+            const int64_t ends[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1};
+            for (size_t e = 0; e < N(ends); e++) {
+                mul_agrees(ends[e], y, &checked);
+                mul_agrees(ends[e], -y, &checked);
+                mul_agrees(y, ends[e], &checked);
+            }
+        }
+    assert_true(checked > 1000000);
+}
+
+/* ------------------------------------------------------------------ */
+/* Quotients                                                           */
+/* ------------------------------------------------------------------ */
+
+/* x / y in every mode: liq_dec_div against dec_div_wide, and calc.h's
+ * proven pv_divr (both raws within 64 bits, y not zero) against the
+ * checked c_divr. */
+static void div_agrees(int64_t x, int64_t y, size_t *checked)
+{
+    if (y == 0)
+        return;
+    liq_dec a = {x}, b = {y};
+    char s1[LIQ_DEC_STRLEN], s2[LIQ_DEC_STRLEN], s3[LIQ_DEC_STRLEN], s4[LIQ_DEC_STRLEN];
+    for (size_t m = 0; m < N(all_modes); m++) {
+        liq_round mode = all_modes[m];
+        liq_dec f = {SENTINEL_RAW}, w = {SENTINEL_RAW};
+        liq_status fs = liq_dec_div(a, b, mode, &f), ws = dec_div_wide(a, b, mode, &w);
+        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw))
+            fail_msg("div %s / %s (%s): fast %s (%d), wide %s (%d)", raw_text(x, s1),
+                     raw_text(y, s2), liq_round_name(mode), raw_text(f.raw, s3), (int)fs,
+                     raw_text(w.raw, s4), (int)ws);
+        calc c = {LIQ_OK, NULL};
+        liq_dec pv = pv_divr(&c, true, a, b, mode), ck = pv_divr(&c, false, a, b, mode);
+        if (c.st != LIQ_OK || pv.raw != ck.raw)
+            fail_msg("pv_divr %s / %s (%s): proven %s, checked %s (%d)", raw_text(x, s1),
+                     raw_text(y, s2), liq_round_name(mode), raw_text(pv.raw, s3),
+                     raw_text(ck.raw, s4), (int)c.st);
+        (*checked)++;
+    }
+}
+
+static void div_agrees_signed(uint64_t x, uint64_t y, size_t *checked)
+{
+    if (x > (uint64_t)INT64_MAX || y > (uint64_t)INT64_MAX)
+        return;
+    for (int s = 0; s < 4; s++)
+        div_agrees(s & 1 ? -(int64_t)x : (int64_t)x, s & 2 ? -(int64_t)y : (int64_t)y, checked);
+}
+
+/* dec_small_finish divides |x| D by |y| in one hardware division when
+ * the high word of |x| D is below |y|: for |y| of every bit length up to
+ * 39 (above, no 64-bit x reaches the bound), x at |y| 2^64 / D and the
+ * four raws either side, where the high word goes from |y| - 1 to |y|;
+ * ties there (|y| = 2^j, x with j - 13 factors of two, so that |x| D is
+ * |y|/2 past a multiple of |y|); and every bit length of x and y crossed. */
+static void test_div_fast_path_at_its_guard_agrees_with_the_wide_path(void **state)
+{
+    (void)state;
+    const u128 two64 = (u128)1 << 64;
+    uint64_t g = 0xfedcba9876543210u;
+    size_t checked = 0;
+    for (unsigned b = 1; b <= 39; b++)
+        for (int r = 0; r < 60; r++) {
+            uint64_t y = bits_mag(&g, b);
+            u128 x0 = (u128)y * two64 / DEC_SCALE;
+            for (int d = -2; d <= 2; d++)
+                div_agrees_signed((uint64_t)(x0 + (u128)(liq_i128)d), y, &checked);
+        }
+    for (unsigned j = 13; j <= 38; j++)
+        for (int r = 0; r < 200; r++) {
+            uint64_t y = (uint64_t)1 << j;
+            uint64_t x0 = (uint64_t)((u128)y * two64 / DEC_SCALE);
+            /* an odd multiple of 2^(j - 13) near x0 */
+            uint64_t unit = (uint64_t)1 << (j - 13);
+            uint64_t x = ((x0 / unit) | 1) * unit + (uint64_t)(r % 5) * 2 * unit;
+            div_agrees_signed(x, y, &checked);
+            div_agrees_signed(x - 2 * unit, y, &checked);
+        }
+    for (unsigned bx = 1; bx <= 63; bx++)
+        for (unsigned by = 1; by <= 63; by++)
+            for (int r = 0; r < 3; r++)
+                div_agrees_signed(bits_mag(&g, bx), bits_mag(&g, by), &checked);
+    const int64_t ends[] = {INT64_MIN, INT64_MIN + 1, INT64_MAX, INT64_MAX - 1, 1, -1, 2, -2};
+    for (size_t i = 0; i < N(ends); i++)
+        for (size_t j = 0; j < N(ends); j++)
+            div_agrees(ends[i], ends[j], &checked);
+    assert_true(checked > 100000);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The three readers of one text (dec_parse_padded with DEC_PAD bytes of
+ * digits before it, dec_parse_plain, dec_parse_wide): plain and padded
+ * say yes to the same texts with the same raw, what they take the wide
+ * path reads to that raw, and plain takes every text of its grammar (a
+ * sign, 1 to 18 digits, at most 12 after a point). */
+static void parse_agrees(const char *text, size_t len, bool in_grammar, size_t *yes)
+{
+    char own[DEC_PAD + 64];
+    memset(own, '7', DEC_PAD);
+    memcpy(own + DEC_PAD, text, len);
+    const char *t = own + DEC_PAD;
+    liq_dec a = {SENTINEL_RAW}, b = {SENTINEL_RAW}, w = {SENTINEL_RAW};
+    bool pa = dec_parse_padded(t, len, &a), pb = dec_parse_plain(t, len, &b);
+    liq_status sw = dec_parse_wide(t, len, &w);
+    char x[LIQ_DEC_STRLEN] = "-", y[LIQ_DEC_STRLEN] = "-";
+    if (pa)
+        liq_dec_format(a, x);
+    if (sw == LIQ_OK)
+        liq_dec_format(w, y);
+    if (pa != pb || (pa && a.raw != b.raw))
+        fail_msg("\"%.*s\": padded %s (%s), plain %s", (int)len, text, pa ? "yes" : "no", x,
+                 pb ? "yes" : "no");
+    if (pb && (sw != LIQ_OK || b.raw != w.raw))
+        fail_msg("\"%.*s\": plain reads %s, wide %s (%s)", (int)len, text, x,
+                 liq_status_str(sw), y);
+    if (in_grammar != pb)
+        fail_msg("\"%.*s\": plain says %s to a text %s its grammar", (int)len, text,
+                 pb ? "yes" : "no", in_grammar ? "of" : "outside");
+    *yes += pb;
+}
+
+/* Every count of digits 0 to 21 with a point before any of them or none,
+ * every sign: the digits all nines, all zeros, leading zeros, random. */
+static void test_parse_fast_paths_at_their_bounds_agree_with_the_wide_path(void **state)
+{
+    (void)state;
+    uint64_t g = 0x243f6a8885a308d3u;
+    size_t yes = 0;
+    for (size_t nd = 0; nd <= 21; nd++)
+        for (size_t at = 0; at <= nd + 1; at++)   /* at == nd + 1: no point */
+            for (int sign = 0; sign < 3; sign++)
+                for (int fill = 0; fill < 6; fill++) {
+                    char t[48];
+                    size_t len = 0;
+                    if (sign)
+                        t[len++] = "-+"[sign - 1];
+                    for (size_t i = 0; i < nd; i++) {
+                        if (i == at)
+                            t[len++] = '.';
+                        char c = fill == 0 ? '9' : fill == 1 ? '0' : (char)('0' + xorshift(&g) % 10);
+                        if (fill == 2 && i < 3)
+                            c = '0';
+                        t[len++] = c;
+                    }
+                    if (at == nd)
+                        t[len++] = '.';
+                    bool point = at <= nd;
+                    size_t places = point ? nd - at : 0;
+                    bool in_grammar = nd >= 1 && nd <= 18 && places <= LIQ_DEC_SCALE;
+                    parse_agrees(t, len, in_grammar, &yes);
+                }
+    /* and the texts of no number */
+    const char *const none[] = {"", "-", "+", ".", "-.", "+.", "..", "1..", ".1.", "--1", "1-",
+                                "1e", "1e2", " 1", "1 ", "0x1", "1,5"};
+    for (size_t i = 0; i < N(none); i++) {
+        const char *s = none[i];
+        parse_agrees(s, strlen(s), false, &yes);
+    }
+    assert_true(yes > 2000);
+}
+
+/* ------------------------------------------------------------------ */
+/* Formatting                                                          */
+/* ------------------------------------------------------------------ */
+
+/* The digits of raw, one 128-bit division by ten at a time. */
+static void format_by_hand(liq_i128 raw, char *out)
+{
+    u128 m = raw < 0 ? (u128)0 - (u128)raw : (u128)raw;
+    char digits[64];
+    size_t n = 0, o = 0;
+    for (u128 ip = m / DEC_SCALE; ip || n == 0; ip /= 10)
+        digits[n++] = (char)('0' + (int)(ip % 10));
+    if (raw < 0)
+        out[o++] = '-';
+    while (n)
+        out[o++] = digits[--n];
+    u128 fp = m % DEC_SCALE;
+    if (fp) {
+        out[o++] = '.';
+        for (u128 p = DEC_SCALE / 10; fp; p /= 10) {
+            out[o++] = (char)('0' + (int)(fp / p));
+            fp %= p;
+        }
+    }
+    out[o] = 0;
+}
+
+/* liq_dec_format splits the magnitude at 2^64 (64-bit division below,
+ * hardware division above) and the whole part at 2^64 (then at 10^19,
+ * nineteen digits below): whole parts at 2^64, 10^19, k x 10^19 and
+ * 10^19 - 1 below 2^64 bits, and one either side, with fractions of
+ * every count of trailing zeros; magnitudes at 2^64 and one either side. */
+static void test_format_at_its_splits_writes_the_digits(void **state)
+{
+    (void)state;
+    const u128 two64 = (u128)1 << 64, e19 = (u128)10000000000000000000ull;
+    const u128 wholes[] = {0, 1, 18446744, 18446743, 18446745, e19 - 1, e19, e19 + 1, two64 - 1,
+                           two64, two64 + 1, 2 * e19 - 1, 2 * e19, 2 * e19 + 1, 99 * e19,
+                           e19 * e19 - 1, e19 * e19, (u128)1 << 80,
+                           ((u128)1 << 127) / DEC_SCALE - 1, ((u128)1 << 127) / DEC_SCALE};
+    const uint64_t fracs[] = {0, 1, 10, 100000000000ull, 999999999999ull, 500000000000ull,
+                              1000, 1000000, 120000000000ull, 123456789012ull, 100000};
+    size_t n = 0;
+    for (size_t i = 0; i < N(wholes); i++)
+        for (size_t f = 0; f < N(fracs); f++)
+            for (int s = 0; s < 2; s++) {
+                u128 m = wholes[i] * DEC_SCALE + fracs[f];
+                if (m > (((u128)1 << 127) - 1) + (u128)s)
+                    continue;
+                liq_i128 raw = s ? (liq_i128)((u128)0 - m) : (liq_i128)m;
+                char got[LIQ_DEC_STRLEN], want[LIQ_DEC_STRLEN + 8];
+                liq_dec_format((liq_dec){raw}, got);
+                format_by_hand(raw, want);
+                if (strcmp(got, want) != 0)
+                    fail_msg("liq_dec_format wrote %s, the digits are %s", got, want);
+                n++;
+            }
+    for (int d = -3; d <= 3; d++)
+        for (int s = 0; s < 2; s++) {
+            u128 m = two64 + (u128)(liq_i128)d;
+            liq_i128 raw = s ? -(liq_i128)m : (liq_i128)m;
+            char got[LIQ_DEC_STRLEN], want[LIQ_DEC_STRLEN + 8];
+            liq_dec_format((liq_dec){raw}, got);
+            format_by_hand(raw, want);
+            assert_string_equal(got, want);
+        }
+    assert_true(n > 350);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mul_fast_path_at_its_guard_agrees_with_the_wide_path),
+        cmocka_unit_test(test_div_fast_path_at_its_guard_agrees_with_the_wide_path),
+        cmocka_unit_test(test_parse_fast_paths_at_their_bounds_agree_with_the_wide_path),
+        cmocka_unit_test(test_format_at_its_splits_writes_the_digits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
