@@ -294,6 +294,176 @@ static void test_a_line_read_the_quick_way_is_the_line_loaded_whole(void **state
     free(nd);
 }
 
+/* A line read by a reader that has these keys' scenario (the fast way:
+ * a CSV record without quotes, a flat JSON object; else the quick way)
+ * and by a fresh reader (the line loaded whole): the same scenario or
+ * none, the same messages at the same places, the same evaluation. */
+static bool line_agrees(batch_reader *warm, const batch_keys *k, const batch_header *h,
+                        liq_policy *p, const char *at, size_t len, long line)
+{
+    char *own = malloc(BATCH_PAD + len);
+    assert_non_null(own);
+    memcpy(own, "9.9.99..9.-+9 .9", BATCH_PAD);
+    memcpy(own + BATCH_PAD, at, len);
+    batch_reader *whole = batch_reader_new(k, false);
+    liq_diags da = LIQ_DIAGS_INIT, db = LIQ_DIAGS_INIT;
+    const liq_scenario *a = batch_read(warm, h, own + BATCH_PAD, len, line, &da);
+    const liq_scenario *b = batch_read(whole, h, own + BATCH_PAD, len, line, &db);
+    if ((a == NULL) != (b == NULL) || da.n != db.n)
+        fail_msg("line %ld: %.*s: read %s (%zu messages: %s), whole %s (%zu: %s)", line,
+                 (int)len, at, a ? "yes" : "no", da.n, da.n ? da.items[0].msg : "",
+                 b ? "yes" : "no", db.n, db.n ? db.items[0].msg : "");
+    for (size_t i = 0; i < da.n; i++)
+        if (strcmp(da.items[i].msg, db.items[i].msg) != 0 || da.items[i].line != db.items[i].line ||
+            da.items[i].col != db.items[i].col)
+            fail_msg("line %ld: %.*s: %d:%d: %s, whole %d:%d: %s", line, (int)len, at,
+                     da.items[i].line, da.items[i].col, da.items[i].msg, db.items[i].line,
+                     db.items[i].col, db.items[i].msg);
+    if (a) {
+        /* (--explain reads every line whole: its trace cites where a
+         * default was taken, the line that loaded the keys' scenario) */
+        liq_eval_opts eo = {.explain = false};
+        liq_result *ra = liq_eval(p, a, &eo, &da), *rb = liq_eval(p, b, &eo, &db);
+        assert_true((ra == NULL) == (rb == NULL));
+        if (ra) {
+            char *ta = liq_results_render(&ra, 1, LIQ_FMT_JSON, false);
+            char *tb = liq_results_render(&rb, 1, LIQ_FMT_JSON, false);
+            if (strcmp(ta, tb) != 0)
+                fail_msg("line %ld: %.*s\nread: %s\nwhole: %s", line, (int)len, at, ta, tb);
+            free(ta);
+            free(tb);
+        }
+        liq_result_free(ra);
+        liq_result_free(rb);
+    }
+    liq_diags_free(&da);
+    liq_diags_free(&db);
+    batch_reader_free(whole);
+    free(own);
+    return a != NULL;
+}
+
+/* Values at the edges of the fast readers' own tests, one in each field
+ * of a line that reads (the line before it, so that the reader has the
+ * keys' scenario): decimals of 18, 19 and 20 digits, 12 and 13 places,
+ * exponents, signs, leading zeros, a point first or last, spaces,
+ * 'unlimited' and near spellings, the bounds of each key and one past
+ * them, text that is no number; as NDJSON also whole JSON numbers of 18
+ * to 20 digits, -0, reals, true and null, and escapes. */
+static const char *const edge_decs[] = {
+    "5000", "5000.000000000000", "5000.0000000000001", "0.000000000001", "0.0000000000001",
+    "1e3", "1E3", "1e-3", "5e-13", "+5000", "-5", "-0", "0", "00005000", ".5", "5.",
+    "999999999999999999", "9999999999999999999", "99999999999999999999",
+    "999999.999999999999", "9999999.999999999999", "170141183460469231731687303.715884105727",
+    "170141183460469231731687303.715884105728", " 5", "5 ", "unlimited", "Unlimited",
+    "unlimite", "0x10", "1.5%", "1", "1.000000000001", "0.999999999999", "2", "125", "126",
+    "100", "100.000000000001", "1000000", "12345678901234567",
+};
+static const char *const edge_json_nums[] = {
+    "5000", "-5", "0", "-0", "1.5", "1e3", "1E-3", "999999999999999999", "9999999999999999999",
+    "99999999999999999999", "-999999999999999999", "-9223372036854775808", "9223372036854775807",
+    "9223372036854775808", "true", "false", "null", "0005", "1", "125", "126", "[]", "{}",
+    "\"\\u0035\"", "\"5\\u0030\"", "\"\\t5\"",
+};
+
+static void test_values_at_the_fast_readers_edges_read_as_loaded_whole(void **state)
+{
+    (void)state;
+    liq_diags d = LIQ_DIAGS_INIT;
+    batch_keys *k = batch_keys_new("<stdin>", NULL, &d);
+    liq_policy *p = load_policy_or_fail("policies/" POLICY ".yaml");
+    assert_non_null(k);
+    static const char header[] = "id,collateral,side,size,entry_price,leverage,mark_path,"
+                                 "slippage,insurance_fund\n";
+    static const char *const good[] = {"a1", "1000", "long", "0.2", "50000", "10",
+                                       "50000 47500 42500", "0.02", "250"};
+    enum { NF = sizeof good / sizeof *good };
+    batch_header h;
+    if (!batch_header_read(k, header, sizeof header - 1, 1, &h, &d))
+        fail_with_diags("header", &d);
+    batch_reader *csv = batch_reader_new(k, false), *nd = batch_reader_new(k, false);
+    long line = 2;
+    size_t read = 0, refused = 0;
+    char text[512];
+    for (size_t f = 1; f < NF; f++)
+        for (size_t e = 0; e < sizeof edge_decs / sizeof *edge_decs; e++) {
+            /* a CSV record with one field replaced (a mark path: the
+             * value as its last mark, and alone) */
+            for (int form = 0; form < (f == 6 ? 2 : 1); form++) {
+                size_t n = 0;
+                for (size_t g = 0; g < NF; g++) {
+                    const char *v = g != f ? good[g] : edge_decs[e];
+                    n += (size_t)sprintf(text + n, "%s%s%s", g ? "," : "",
+                                         g == f && f == 6 && form == 0 ? "50000 " : "", v);
+                }
+                n += (size_t)sprintf(text + n, "\n");
+                /* the good line first, so that the reader has the keys' scenario */
+                char ok_line[256];
+                size_t m = 0;
+                for (size_t g = 0; g < NF; g++)
+                    m += (size_t)sprintf(ok_line + m, "%s%s", g ? "," : "", good[g]);
+                m += (size_t)sprintf(ok_line + m, "\n");
+                assert_true(line_agrees(csv, k, &h, p, ok_line, m, line++));
+                if (line_agrees(csv, k, &h, p, text, n, line++))
+                    read++;
+                else
+                    refused++;
+            }
+        }
+    /* NDJSON: the same keys as members, each value a string of edge_decs
+     * or one of edge_json_nums as it stands. */
+    static const char *const keys[] = {"id", "collateral", "side", "size", "entry_price",
+                                       "leverage", "mark_path", "slippage", "insurance_fund"};
+    for (size_t f = 1; f < NF; f++)
+        for (size_t e = 0; e < sizeof edge_decs / sizeof *edge_decs +
+                               sizeof edge_json_nums / sizeof *edge_json_nums; e++) {
+            size_t nd_ = sizeof edge_decs / sizeof *edge_decs;
+            char val[128];
+            if (e < nd_)
+                sprintf(val, "\"%s\"", edge_decs[e]);
+            else
+                sprintf(val, "%s", edge_json_nums[e - nd_]);
+            for (int form = 0; form < (f == 6 ? 2 : 1); form++) {
+                size_t n = (size_t)sprintf(text, "{");
+                char ok_line[256];
+                size_t m = (size_t)sprintf(ok_line, "{");
+                for (size_t g = 0; g < NF; g++) {
+                    char gv[64];
+                    if (g == 6)
+                        sprintf(gv, "[\"50000\",\"47500\",\"42500\"]");
+                    else
+                        sprintf(gv, "\"%s\"", good[g]);
+                    m += (size_t)sprintf(ok_line + m, "%s\"%s\":%s", g ? "," : "", keys[g], gv);
+                    const char *v = gv;
+                    char mv[160];
+                    if (g == f) {
+                        if (f == 6 && form == 0)
+                            sprintf(mv, "[\"50000\",%s]", val);
+                        else
+                            sprintf(mv, "%s", val);
+                        v = mv;
+                    }
+                    n += (size_t)sprintf(text + n, "%s\"%s\":%s", g ? "," : "", keys[g], v);
+                }
+                n += (size_t)sprintf(text + n, "}\n");
+                m += (size_t)sprintf(ok_line + m, "}\n");
+                assert_true(line_agrees(nd, k, NULL, p, ok_line, m, line++));
+                if (line_agrees(nd, k, NULL, p, text, n, line++))
+                    read++;
+                else
+                    refused++;
+            }
+        }
+    /* both kinds met */
+    assert_true(read > 100);
+    assert_true(refused > 100);
+    batch_reader_free(csv);
+    batch_reader_free(nd);
+    liq_policy_free(p);
+    batch_keys_free(k);
+    liq_diags_free(&d);
+}
+
 /* With --explain, a key a line leaves out (the fill's slippage here) is
  * traced to the line's own place, as `eval` of that line's scenario
  * would, and the thread count does not show: each line is loaded whole
@@ -640,6 +810,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_csv_row_and_an_ndjson_object_are_the_scenario_file_they_spell),
         cmocka_unit_test(test_a_line_read_the_quick_way_is_the_line_loaded_whole),
+        cmocka_unit_test(test_values_at_the_fast_readers_edges_read_as_loaded_whole),
         cmocka_unit_test(test_an_explained_default_cites_its_own_line),
         cmocka_unit_test(test_the_thread_count_never_shows_in_the_output),
         cmocka_unit_test(test_merged_shards_are_the_unsharded_batch_byte_for_byte),
