@@ -135,6 +135,7 @@ static bool close_both_ways(opened *o, liq_dec entry, liq_dec size, liq_dec coll
 }
 
 #define BINANCE LIQ_SOURCE_DIR "/policies/binance-usdm.yaml"
+#define SCALE_RAW ((liq_i128)1000000000000)
 
 /* Each bound at its last raw inside (proven, the checked path's answer)
  * and its first raw outside (the checked path). Small inputs elsewhere:
@@ -175,6 +176,63 @@ static void test_each_bound_inside_proven_and_one_raw_past_checked(void **state)
     assert_false(close_both_ways(&o, e, raw(7686143364046), c, e, zero));
     /* Beyond 64 bits the checked path still answers, or says overflow. */
     assert_false(close_both_ways(&o, e, D("100000000"), D("1000000000000"), mk, zero));
+    close_opened(&o);
+}
+
+/* The bounds the proof reads from the policy, each at its last raw in
+ * and its first out, with every other input at its largest together:
+ * the price tick and the amount step (below 2^56 raw), the fee rate (at
+ * most 1) under each fee base (the fill, the trigger, the entry), every
+ * price rounding, with the mark, traded price and entry at 2^61 - 1 raw
+ * and the size at the product's bound for that tick (floor(2^60 x 10^12
+ * / (3P + T + 1)) and one raw more), the collateral at 2^60 - 1, slippage
+ * 0 and 1, both sides. The policy's rounding and fee are changed in
+ * place (the opened position's copy; nothing else reads it). */
+static void test_the_policys_bounds_at_their_edge_with_every_input_largest(void **state)
+{
+    (void)state;
+    opened o;
+    open_long(&o, BINANCE);
+    p_root *pr = (p_root *)(void *)o.w.pr;
+    const liq_i128 step_in = ((liq_i128)1 << 56) - 1, step_out = (liq_i128)1 << 56;
+    const liq_i128 p_max = ((liq_i128)1 << 61) - 1, c_max = ((liq_i128)1 << 60) - 1;
+    const liq_dec one = liq_dec_from_int(1);
+    size_t proven = 0, checked = 0;
+    for (int tk = 0; tk < 3; tk++)
+        for (int st = 0; st < 3; st++)
+            for (int fr = 0; fr < 2; fr++)
+                for (int base = 0; base < 3; base++)
+                    for (int prr = 0; prr < 8; prr++) {
+                        /* tick / step: none, the last raw in, the first out */
+                        liq_i128 tick = tk == 0 ? 0 : tk == 1 ? step_in : step_out;
+                        liq_i128 step = st == 0 ? 0 : st == 1 ? step_in : step_out;
+                        pr->rounding.price_tick = (pdec){.v = {tick}, .set = tk != 0};
+                        pr->rounding.price.v = prr;
+                        pr->rounding.amount_step = (pdec){.v = {step}, .set = st != 0};
+                        pr->liquidation.fee.rate.v = fr ? (liq_dec){one.raw + 1} : one;
+                        pr->liquidation.fee.base.v = base;
+                        /* (a tick the price is not rounded to is not read) */
+                        bool in = (tk != 2 || prr == PRR_NONE) && st != 2 && fr == 0;
+                        /* the size at the product's bound for this tick (no tick
+                         * when the price is not rounded) */
+                        liq_i128 t = tk != 0 && prr != PRR_NONE ? tick : 0;
+                        liq_i128 bound = (((liq_i128)1 << 60) * SCALE_RAW) / (3 * p_max + t + 1);
+                        for (int over = 0; over < 2; over++)
+                            for (int slip = 0; slip < 2; slip++)
+                                for (int sgn = -1; sgn <= 1; sgn += 2) {
+                                    o.w.sgn = sgn;
+                                    bool pv = close_both_ways(&o, raw(p_max), raw(bound + over),
+                                                              raw(c_max), raw(p_max),
+                                                              slip ? one : LIQ_DEC_ZERO);
+                                    if (pv != (in && !over))
+                                        fail_msg("tick %d, step %d, rate %d, base %d, rounding "
+                                                 "%d, size %s the bound: proven %d",
+                                                 tk, st, fr, base, prr, over ? "past" : "at",
+                                                 (int)pv);
+                                    pv ? proven++ : checked++;
+                                }
+                    }
+    assert_true(proven > 100 && checked > 100);
     close_opened(&o);
 }
 
@@ -236,6 +294,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_bound_inside_proven_and_one_raw_past_checked),
+        cmocka_unit_test(test_the_policys_bounds_at_their_edge_with_every_input_largest),
         cmocka_unit_test(test_random_proven_closes_match_the_checked_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
