@@ -1482,9 +1482,32 @@ static void gen_hook(hookgen *g, unsigned k)
     gen_put(g, "  return %s\nend\n", gen_pick(g, 4) ? "x" : "x * HALF");
 }
 
-static void test_fast_hooks_answer_generated_hooks_as_lua_does(void **state)
+/* Input k of the generated hooks at the edges of the light form (2^60 - 1
+ * raw and -2^60 in each form, one unit past them), of int64 (leverage)
+ * and at zero, beside ordinary values. */
+static size_t edge_inputs(unsigned k, liq_hook_field f[11])
 {
-    (void)state;
+    static const char *const decs[] = {
+        "1152921.504606846975", "-1152921.504606846976", "1152921.504606846976", "1152921.505",
+        "1152921504606.846975", "-1152921504606.846976", "1152921504606846975",
+        "-1152921504606846976", "0", "0.000000000001", "-0.000000000001", "2", "0.5", "9500",
+        "576460.752303423487", "1073741824"};
+    static const int64_t ints[] = {INT64_MAX, INT64_MIN, 0, -1, 1, 3, 1152921504606846975,
+                                   -1152921504606846976};
+    enum { ND = sizeof decs / sizeof *decs };
+    size_t n = fast_inputs(k, f);
+    f[0].dec = D(decs[k % ND]);
+    f[1].dec = D(decs[(k / 3) % ND]);
+    f[2].dec = D(decs[(k / 5 + 7) % ND]);
+    f[3].dec = D(decs[(k / 7 + 3) % ND]);
+    f[5].dec = D(decs[(k / 11 + 5) % ND]);
+    f[7].i = ints[k % 8];
+    return n;
+}
+
+static void generated_hooks_as_lua_does(size_t (*inputs)(unsigned, liq_hook_field *),
+                                        unsigned nk, unsigned share)
+{
     uint64_t answered = 0, calls = 0;
     /* every runtime kept to the end: assert_same_both_ways knows one by
      * its address */
@@ -1508,9 +1531,9 @@ static void test_fast_hooks_answer_generated_hooks_as_lua_does(void **state)
         uint64_t budget = file % 2 ? 0 : 40 + 4 * file;
         liq_hookrt *on = load_with(path, 0, budget), *off = load_with(path, 0, budget);
         hookrt_set_fast(off, false);
-        for (unsigned k = 0; k < 60; k++) {
+        for (unsigned k = 0; k < nk; k++) {
             liq_hook_field f[11];
-            size_t n = fast_inputs(k * 7 + file, f);
+            size_t n = inputs(k * 7 + file, f);
             for (unsigned h = 0; h < 16; h++) {
                 char fn[8];
                 snprintf(fn, sizeof fn, "g%u", h);
@@ -1529,7 +1552,21 @@ static void test_fast_hooks_answer_generated_hooks_as_lua_does(void **state)
         liq_hookrt_free(kept[j]);
 
     /* the property is about something: many calls went through hook_fast.c */
-    assert_true(answered * 5 > calls * 2);
+    assert_true(answered * 5 > calls * share);
+}
+
+static void test_fast_hooks_answer_generated_hooks_as_lua_does(void **state)
+{
+    (void)state;
+    generated_hooks_as_lua_does(fast_inputs, 60, 2);
+}
+
+/* The same hooks on values at the light form's and int64's edges, where
+ * more calls are Lua's (a result too large for the light form). */
+static void test_fast_hooks_answer_generated_hooks_at_the_edges_as_lua_does(void **state)
+{
+    (void)state;
+    generated_hooks_as_lua_does(edge_inputs, 120, 1);
 }
 
 static void assert_ret_dec_after(liq_hookrt *h, const char *fn, const liq_hook_field *f,
@@ -2255,6 +2292,7 @@ int main(void)
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_call_functions_as_lua_does),
         cmocka_unit_test(test_fast_hooks_answer_generated_hooks_as_lua_does),
+        cmocka_unit_test(test_fast_hooks_answer_generated_hooks_at_the_edges_as_lua_does),
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
         cmocka_unit_test(test_fast_hooks_leave_calls_near_the_budget_to_lua),
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does_at_the_edges),
