@@ -390,6 +390,98 @@ static void test_format_at_its_splits_writes_the_digits(void **state)
     assert_true(n > 350);
 }
 
+/* ------------------------------------------------------------------ */
+/* Quantize                                                            */
+/* ------------------------------------------------------------------ */
+
+/* a to a multiple of step by mode, worked the other way round from
+ * liq_dec_quantize (which rounds the magnitude's quotient): the two
+ * multiples of step either side of a on the number line, lo <= a < hi,
+ * and the mode's choice between them; |a| < 2^125 and step < 2^125 keep
+ * every sum here within 128 bits. */
+static liq_i128 quantize_by_hand(liq_i128 a, liq_i128 step, liq_round mode)
+{
+    liq_i128 q = a / step, r = a % step;
+    if (r < 0)
+        q--, r += step;   /* floor */
+    liq_i128 lo = q * step, hi = lo + step;
+    if (r == 0)
+        return a;
+    liq_i128 dlo = a - lo, dhi = hi - a;
+    switch (mode) {
+    case LIQ_ROUND_DOWN: return a >= 0 ? lo : hi;
+    case LIQ_ROUND_UP: return a >= 0 ? hi : lo;
+    case LIQ_ROUND_FLOOR: return lo;
+    case LIQ_ROUND_CEIL: return hi;
+    case LIQ_ROUND_HALF_UP:
+        if (dlo != dhi)
+            return dlo < dhi ? lo : hi;
+        return a >= 0 ? hi : lo;
+    case LIQ_ROUND_HALF_EVEN:
+        if (dlo != dhi)
+            return dlo < dhi ? lo : hi;
+        return (q & 1) == 0 ? lo : hi;
+    }
+    return 0;
+}
+
+/* Random raws of every bit length up to 124 and steps of every bit
+ * length up to 124, ties made on purpose (a an odd multiple of half an
+ * even step), both signs, every mode; then the largest raws, where
+ * rounding away from zero overflows and must say so. */
+static void test_quantize_agrees_with_the_multiples_either_side(void **state)
+{
+    (void)state;
+    uint64_t g = 0x13198a2e03707344u;
+    char s1[LIQ_DEC_STRLEN], s2[LIQ_DEC_STRLEN], s3[LIQ_DEC_STRLEN], s4[LIQ_DEC_STRLEN];
+    size_t n = 0;
+    for (int i = 0; i < 200000; i++) {
+        unsigned ba = (unsigned)(xorshift(&g) % 125), bs = 1 + (unsigned)(xorshift(&g) % 124);
+        u128 ua = ((u128)xorshift(&g) << 64 | xorshift(&g)) & (((u128)1 << ba) - 1);
+        u128 us = ((u128)xorshift(&g) << 64 | xorshift(&g)) & (((u128)1 << bs) - 1);
+        us |= (u128)1 << (bs - 1);
+        if (i % 4 == 0 && us > 1) {
+            /* a tie: an odd multiple of half of an even step */
+            us &= ~(u128)1;
+            u128 k = ua / us;
+            ua = k * us + us / 2;
+            if (ua >> 124)
+                continue;
+        }
+        liq_i128 a = (xorshift(&g) & 1) ? -(liq_i128)ua : (liq_i128)ua, st = (liq_i128)us;
+        for (size_t m = 0; m < N(all_modes); m++) {
+            liq_dec out = {SENTINEL_RAW};
+            liq_status rs = liq_dec_quantize((liq_dec){a}, (liq_dec){st}, all_modes[m], &out);
+            liq_i128 want = quantize_by_hand(a, st, all_modes[m]);
+            if (rs != LIQ_OK || out.raw != want)
+                fail_msg("quantize %s to %s (%s): %s (%d), the multiples say %s",
+                         raw_text(a, s1), raw_text(st, s2), liq_round_name(all_modes[m]),
+                         raw_text(out.raw, s3), (int)rs, raw_text(want, s4));
+            n++;
+        }
+    }
+    /* 2^127 - 1 and -(2^127 - 1) to a step of 2: away from zero is 2^127,
+     * past the largest raw (overflow); towards zero is the raw one in. */
+    const liq_i128 max = (liq_i128)(((u128)1 << 127) - 1);
+    for (size_t m = 0; m < N(all_modes); m++)
+        for (int sg = -1; sg <= 1; sg += 2) {
+            liq_round mode = all_modes[m];
+            liq_dec out = {SENTINEL_RAW};
+            liq_status rs = liq_dec_quantize((liq_dec){sg * max}, (liq_dec){2}, mode, &out);
+            bool away = mode == LIQ_ROUND_UP || mode == LIQ_ROUND_HALF_UP ||
+                        mode == LIQ_ROUND_HALF_EVEN ||   /* 2^126 - 1 is odd: the tie goes up */
+                        (mode == LIQ_ROUND_FLOOR && sg < 0) || (mode == LIQ_ROUND_CEIL && sg > 0);
+            if (away) {
+                assert_int_equal(rs, LIQ_EOVERFLOW);
+                assert_true(out.raw == SENTINEL_RAW);
+            } else {
+                assert_int_equal(rs, LIQ_OK);
+                assert_true(out.raw == sg * (max - 1));
+            }
+        }
+    assert_true(n > 1000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -397,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_div_fast_path_at_its_guard_agrees_with_the_wide_path),
         cmocka_unit_test(test_parse_fast_paths_at_their_bounds_agree_with_the_wide_path),
         cmocka_unit_test(test_format_at_its_splits_writes_the_digits),
+        cmocka_unit_test(test_quantize_agrees_with_the_multiples_either_side),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
