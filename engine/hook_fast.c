@@ -124,6 +124,10 @@ typedef struct dins {
     size_t at;
 } dins;
 #define NO_JUMP UINT16_MAX
+/* A GETFIELD's key before its first ctx read: a pointer no caller's key
+ * has, where NULL would match a field of no key (which ctx skips) at
+ * place 0 and read it as the asked one. */
+static const char no_key[1];
 _Static_assert(MAX_CODE < NO_JUMP, "dins: a pc fits in 16 bits");
 /* This file's own forms (above Lua 5.4's last opcode, 82). */
 enum {
@@ -482,6 +486,7 @@ static bool decode(hookfast_fn *f)
                 d->op = D_GIVEUP;
             break;
         case OP_GETTABUP: case OP_GETFIELD:
+            d->key = no_key;
             if (!str_konst(f, d->c))
                 d->op = D_GIVEUP;
             break;

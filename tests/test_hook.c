@@ -1780,6 +1780,29 @@ static void test_fast_hooks_answer_as_lua_does_at_the_edges(void **state)
     liq_hookrt_free(off);
 }
 
+/* A field without a key is no field of ctx (ctx_index skips it): first
+ * in the call, it is not what ctx.notional reads, by hook_fast.c either
+ * (which once took it, at place 0, for the first field a GETFIELD asked:
+ * the key it had not read yet was NULL too). */
+static void test_fast_hooks_skip_a_field_without_a_key(void **state)
+{
+    (void)state;
+    liq_hookrt *on = load(HOOKS "fast_edges.lua"), *off = load(HOOKS "fast_edges.lua");
+    hookrt_set_fast(off, false);
+    liq_hook_field f[] = {
+        {.key = NULL, .kind = LIQ_HF_DEC, .dec = D("5")},
+        {.key = "notional", .kind = LIQ_HF_DEC, .dec = D("7")},
+    };
+    assert_same_both_ways(on, off, "negated", f, 2);
+    assert_int_equal(hookrt_fast_runs(on), 1);
+    liq_diags d = LIQ_DIAGS_INIT;
+    assert_int_equal(call(on, "negated", f, 2, &d), LIQ_OK);
+    assert_ret_dec(on, NULL, "-7");
+    liq_hookrt_ret_done(on);
+    liq_hookrt_free(on);
+    liq_hookrt_free(off);
+}
+
 /* A call of a function of the file's own is answered by hook_fast.c only
  * well inside the budget (through Lua, the call may grow the stack, which
  * its allocation charges): calls_own spends a few units and runs about
@@ -2296,6 +2319,7 @@ int main(void)
         cmocka_unit_test(test_fast_hooks_keep_the_budget_at_its_edge),
         cmocka_unit_test(test_fast_hooks_leave_calls_near_the_budget_to_lua),
         cmocka_unit_test(test_fast_hooks_answer_as_lua_does_at_the_edges),
+        cmocka_unit_test(test_fast_hooks_skip_a_field_without_a_key),
         cmocka_unit_test(test_shipped_hooks_answer_as_lua_does),
         cmocka_unit_test(test_fast_hooks_remember_per_table),
         cmocka_unit_test(test_fast_hooks_remember_only_what_a_call_read),
