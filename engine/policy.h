@@ -55,6 +55,12 @@ typedef struct p_tier {
     pdec deduction;
     pint max_leverage;
     pdec initial_rate;            /* initial margin rate; unset: not given */
+    /* Derived at load (policy_load.c), read from no key: the highest
+     * leverage an order in this tier may ask, the least of the market's
+     * max_leverage, the tier's and 1 / initial_rate cut down to 12
+     * places, so that the order's test is one comparison (position.c
+     * says which of the three a refusal is over). */
+    liq_dec lev_cap;
 } p_tier;
 
 /* Where the fee to close folded into maintenance margin is valued. */
@@ -74,6 +80,7 @@ typedef struct p_contract {
     penum type;
     pstr settlement;
     pdec contract_size;
+    bool size_one;                /* derived at load: contract_size is 1 */
 } p_contract;
 
 enum { XSHARE_OTHERS_AT_MARK, XSHARE_MM };
@@ -83,6 +90,10 @@ typedef struct p_margin {
     pint max_leverage;
     penum cross_share;            /* XSHARE_*: a position's collateral in a cross account */
     p_maint maintenance;
+    /* Derived at load from modes: bit 1 << MODE_* set for each mode
+     * offered (every bit when modes is not given), and the first one. */
+    unsigned mode_bits;
+    int mode_first;
 } p_margin;
 
 /* How equity is compared with maintenance margin at the trigger. */

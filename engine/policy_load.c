@@ -235,6 +235,35 @@ static bool check_tiers(const p_root *r, liq_diags *d)
     return ok;
 }
 
+/* What the evaluation would otherwise work out from the policy on every
+ * order (position.c): the modes offered as bits, whether contracts are of
+ * size one, and each tier's leverage cap. Run on a root its checks have
+ * passed, the venue's and each market's; nothing changes a policy after
+ * its load, so these stay true. */
+static void derive(p_root *r)
+{
+    p_margin *mg = &r->margin;
+    const penum *modes = mg->modes.items;
+    mg->mode_bits = mg->modes.n ? 0 : ~0u;
+    mg->mode_first = mg->modes.n ? modes[0].v : 0;
+    for (size_t i = 0; i < mg->modes.n; i++)
+        mg->mode_bits |= 1u << modes[i].v;
+    r->contract.size_one = liq_dec_cmp(r->contract.contract_size.v, liq_dec_from_int(1)) == 0;
+    for (size_t i = 0; i < root_ntiers(r); i++) {
+        p_tier *t = &((p_tier *)mg->maintenance.tiers.items)[i];
+        liq_dec cap = liq_dec_from_int(mg->max_leverage.v), im_max;
+        if (t->max_leverage.set && t->max_leverage.v < mg->max_leverage.v)
+            cap = liq_dec_from_int(t->max_leverage.v);
+        /* initial_rate is at least 10^-12 (the schema's), so 1 / rate
+         * is at most 10^12 and the division cannot fail. */
+        if (t->initial_rate.set &&
+            liq_dec_div(liq_dec_from_int(1), t->initial_rate.v, LIQ_ROUND_FLOOR, &im_max) == LIQ_OK &&
+            liq_dec_cmp(im_max, cap) < 0)
+            cap = im_max;
+        t->lev_cap = cap;
+    }
+}
+
 static bool check_shortfall(const p_root *r, liq_diags *d)
 {
     const penum *st = r->shortfall.order.items;
@@ -351,6 +380,8 @@ static bool load_markets(liq_policy *p, const ynode *root, liq_diags *d)
             bool order = check_shortfall(&m->r, d);
             bool interest = check_interest(&m->r, d);
             ok = sources && tiers && order && interest;
+            if (ok)
+                derive(&m->r);
         }
     }
     return ok;
@@ -523,6 +554,8 @@ static liq_policy *load_policy(const char *path, liq_diags *d)
         ok &= check_shortfall(&p->r, d);
         ok &= check_interest(&p->r, d);
         ok &= check_collateral(&p->r, d);
+        if (ok)
+            derive(&p->r);
     }
     if (ok)
         ok = load_markets(p, doc->root, d);

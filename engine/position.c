@@ -24,15 +24,8 @@
  * else the venue's first (Deribit and Kraken spot are cross only). */
 static int venue_mode(const p_root *pr, int want, bool *changed)
 {
-    const plist *modes = &pr->margin.modes;
-    *changed = false;
-    if (!modes->n)
-        return want;
-    for (size_t i = 0; i < modes->n; i++)
-        if (((const penum *)modes->items)[i].v == want)
-            return want;
-    *changed = true;
-    return ((const penum *)modes->items)[0].v;
+    *changed = !(pr->margin.mode_bits & (1u << want));
+    return *changed ? pr->margin.mode_first : want;
 }
 
 /* Every venue asks more margin to open a position than to keep it, so
@@ -79,7 +72,7 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
     w->sgn = o->side;
     w->ctype = pr->contract.type.v;
     w->csize = pr->contract.contract_size.v;
-    w->csize_one = d_eq(w->csize, c_int(1));
+    w->csize_one = pr->contract.size_one;
     w->entry = o->entry;
     w->lev_m = *o->lev_m;
     w->refused = false;
@@ -162,52 +155,53 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
 
     /* A leverage the venue does not offer is refused, as the venue would
      * refuse the order: the market's maximum, and the maximum of the tier
-     * the position's notional falls in. */
+     * the position's notional falls in. The tier's cap is the least of
+     * them (policy_load.c); only an order above it asks which. */
     const char *mname = w->mkt ? w->mkt->id->symbol.v : pr->product.v;
     const p_tier *tier = root_tier(pr, w->en_tier);
-    bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
-    bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
-    /* A tier's initial margin rate allows at most 1 / rate (BitMEX's
-     * second risk-limit step, IM 1.5 %: 66.67x, which no whole number
-     * states). A leverage has 12 places, so it is above 1 / rate exactly
-     * when it is above 1 / rate cut down to 12 places, the maximum the
-     * refusal gives. */
-    liq_dec im_max = LIQ_DEC_ZERO;
-    bool over_im = false;
-    if (tier->initial_rate.set) {
-        im_max = c_divr(&w->c, c_int(1), tier->initial_rate.v, LIQ_ROUND_FLOOR);
-        over_im = d_gt(w->lev, im_max);
-    }
-    if ((over_market || over_tier || over_im) && o->existing) {
-        /* A state the venue's own tests build (an account already under
-         * water), not an order: evaluated, and said so. */
-        result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an existing "
-                          "position (position.existing), not as an order the venue would take",
-                    dstr(w->lev, b1), pr->venue.v, mname);
-        liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
-        event_dec(e, "leverage", w->lev);
-        event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
-    } else if (over_market) {
-        w->refused = true;
-        snprintf(w->refusal, WF_REFUSAL, "max %lldx on %s at %s; the scenario asks %sx",
-                 (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
-        return LIQ_OK;
-    } else if (over_tier) {
-        w->refused = true;
-        snprintf(w->refusal, WF_REFUSAL,
-                 "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
-                 (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
-                 dstr(w->lev, b1));
-        return LIQ_OK;
-    } else if (over_im) {
-        w->refused = true;
-        snprintf(w->refusal, WF_REFUSAL,
-                 "max %sx (initial margin rate %s) on %s at %s for a notional of %s; the "
-                 "scenario asks %sx",
-                 dstr(im_max, (char[LIQ_DEC_STRLEN]){0}),
-                 dstr(tier->initial_rate.v, (char[LIQ_DEC_STRLEN]){0}), mname, pr->venue.v,
-                 dstr(notional, b2), dstr(w->lev, b1));
-        return LIQ_OK;
+    if (d_gt(w->lev, tier->lev_cap)) {
+        bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
+        bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
+        /* A tier's initial margin rate allows at most 1 / rate (BitMEX's
+         * second risk-limit step, IM 1.5 %: 66.67x, which no whole number
+         * states). A leverage has 12 places, so it is above 1 / rate
+         * exactly when it is above 1 / rate cut down to 12 places, the
+         * maximum the refusal gives. */
+        liq_dec im_max = LIQ_DEC_ZERO;
+        if (tier->initial_rate.set)
+            im_max = c_divr(&w->c, c_int(1), tier->initial_rate.v, LIQ_ROUND_FLOOR);
+        if (o->existing) {
+            /* A state the venue's own tests build (an account already
+             * under water), not an order: evaluated, and said so. */
+            result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an "
+                              "existing position (position.existing), not as an order the venue "
+                              "would take",
+                        dstr(w->lev, b1), pr->venue.v, mname);
+            liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
+            event_dec(e, "leverage", w->lev);
+            event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
+        } else if (over_market) {
+            w->refused = true;
+            snprintf(w->refusal, WF_REFUSAL, "max %lldx on %s at %s; the scenario asks %sx",
+                     (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
+            return LIQ_OK;
+        } else if (over_tier) {
+            w->refused = true;
+            snprintf(w->refusal, WF_REFUSAL,
+                     "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
+                     (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
+                     dstr(w->lev, b1));
+            return LIQ_OK;
+        } else {
+            w->refused = true;
+            snprintf(w->refusal, WF_REFUSAL,
+                     "max %sx (initial margin rate %s) on %s at %s for a notional of %s; the "
+                     "scenario asks %sx",
+                     dstr(im_max, (char[LIQ_DEC_STRLEN]){0}),
+                     dstr(tier->initial_rate.v, (char[LIQ_DEC_STRLEN]){0}), mname, pr->venue.v,
+                     dstr(notional, b2), dstr(w->lev, b1));
+            return LIQ_OK;
+        }
     }
 
     /* Interest accrues on what the venue lends; a short borrows the base
