@@ -20,6 +20,16 @@
     (liq_diags_add((w)->d, LIQ_SEV_ERROR, LIQ_EINPUT, (m).file, (m).line, (m).col, __VA_ARGS__), \
      LIQ_EINPUT)
 
+/* The rare paths below (a refusal, a warning) are out of line: the
+ * order the venue takes as it is carries none of their formatting. */
+#define COLD static __attribute__((noinline, cold))
+
+/* The market's name in messages. */
+static const char *market_name(const wf *w)
+{
+    return w->mkt ? w->mkt->id->symbol.v : w->pr->product.v;
+}
+
 /* The venue's margin mode for a requested one: the same when offered,
  * else the venue's first (Deribit and Kraken spot are cross only). */
 static int venue_mode(const p_root *pr, int want, bool *changed)
@@ -36,7 +46,19 @@ static int venue_mode(const p_root *pr, int want, bool *changed)
  * trigger comparison. The maintenance margin at entry is kept for the
  * result. An existing position is a state the venue's tests build, not
  * an order: evaluated. */
-WF_INLINE liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mname)
+COLD void refuse_liquidatable(wf *w)
+{
+    bool strict = w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW;
+    w->refused = true;
+    snprintf(w->refusal, WF_REFUSAL,
+             "liquidatable as it opens on %s at %s: the maintenance margin at entry %s is %s "
+             "the margin %s at %sx",
+             market_name(w), w->pr->venue.v, dstr(w->entry_mm, (char[LIQ_DEC_STRLEN]){0}),
+             strict ? "above" : "at or above", dstr(w->collateral, (char[LIQ_DEC_STRLEN]){0}),
+             dstr(w->lev, (char[LIQ_DEC_STRLEN]){0}));
+}
+
+WF_INLINE liq_status opens_liquidatable(wf *w, const wf_order *o)
 {
     liq_status st = wf_mm_entry(w, &w->entry_mm, &w->entry_tier);
     /* The hooked solver's probe at entry (a table's margin is no call). */
@@ -50,15 +72,88 @@ WF_INLINE liq_status opens_liquidatable(wf *w, const wf_order *o, const char *mn
     }
     if (st != LIQ_OK || o->existing || !wf_mm_breached(w, w->collateral, w->entry_mm))
         return st;
-    bool strict = w->pr->trigger.compare.v == TRIGCMP_STRICTLY_BELOW;
+    refuse_liquidatable(w);
+    return LIQ_OK;
+}
+
+/* A leverage above the tier's cap: the market's maximum, the tier's, or
+ * the tier's initial margin rate, refused in that order with the one it
+ * passes (true); an existing position is evaluated, with a warning
+ * (false). */
+COLD bool refuse_leverage(wf *w, bool existing, const p_tier *tier, liq_dec notional)
+{
+    const p_root *pr = w->pr;
+    const char *mname = market_name(w);
+    char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
+    bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
+    bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
+    /* A tier's initial margin rate allows at most 1 / rate (BitMEX's
+     * second risk-limit step, IM 1.5 %: 66.67x, which no whole number
+     * states). A leverage has 12 places, so it is above 1 / rate exactly
+     * when it is above 1 / rate cut down to 12 places, the maximum the
+     * refusal gives. */
+    liq_dec im_max = LIQ_DEC_ZERO;
+    if (tier->initial_rate.set)
+        im_max = c_divr(&w->c, c_int(1), tier->initial_rate.v, LIQ_ROUND_FLOOR);
+    if (existing) {
+        /* A state the venue's own tests build (an account already under
+         * water), not an order: evaluated, and said so. */
+        result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an existing "
+                          "position (position.existing), not as an order the venue would take",
+                    dstr(w->lev, b1), pr->venue.v, mname);
+        liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
+        event_dec(e, "leverage", w->lev);
+        event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
+        return false;
+    }
+    w->refused = true;
+    if (over_market)
+        snprintf(w->refusal, WF_REFUSAL, "max %lldx on %s at %s; the scenario asks %sx",
+                 (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
+    else if (over_tier)
+        snprintf(w->refusal, WF_REFUSAL,
+                 "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
+                 (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
+                 dstr(w->lev, b1));
+    else
+        snprintf(w->refusal, WF_REFUSAL,
+                 "max %sx (initial margin rate %s) on %s at %s for a notional of %s; the "
+                 "scenario asks %sx",
+                 dstr(im_max, (char[LIQ_DEC_STRLEN]){0}),
+                 dstr(tier->initial_rate.v, (char[LIQ_DEC_STRLEN]){0}), mname, pr->venue.v,
+                 dstr(notional, b2), dstr(w->lev, b1));
+    return true;
+}
+
+/* A short whose interest the policy cannot price (wf_interest_short_unknown). */
+COLD void refuse_short_interest(wf *w)
+{
     w->refused = true;
     snprintf(w->refusal, WF_REFUSAL,
-             "liquidatable as it opens on %s at %s: the maintenance margin at entry %s is %s "
-             "the margin %s at %sx",
-             mname, w->pr->venue.v, dstr(w->entry_mm, (char[LIQ_DEC_STRLEN]){0}),
-             strict ? "above" : "at or above", dstr(w->collateral, (char[LIQ_DEC_STRLEN]){0}),
-             dstr(w->lev, (char[LIQ_DEC_STRLEN]){0}));
-    return LIQ_OK;
+             "a short on %s borrows its base asset, and the interest %s charges on it is not "
+             "known to this policy (interest.short_rate)", market_name(w), w->pr->venue.v);
+}
+
+/* The order asked a mode the venue does not offer: say exactly what
+ * changed, which amount is now at risk. */
+COLD void note_mode_changed(wf *w, int asked, liq_dec coll)
+{
+    const p_root *pr = w->pr;
+    const char *mname = market_name(w);
+    char b1[LIQ_DEC_STRLEN], b2[LIQ_DEC_STRLEN];
+    if (w->mode == MODE_ISOLATED)
+        result_warn(w->r, "%s offers no %s margin on %s; evaluated in isolated margin: the "
+                          "position's initial margin of %s is at risk, not the account's %s",
+                    pr->venue.v, liq_mode_names[asked], mname, dstr(w->collateral, b1),
+                    dstr(coll, b2));
+    else
+        result_warn(w->r, "%s offers no %s margin on %s; evaluated in cross margin: the "
+                          "whole account of %s is at risk, not only the position's margin %s",
+                    pr->venue.v, liq_mode_names[asked], mname, dstr(w->collateral, b1),
+                    dstr(w->im, b2));
+    liq_event *e = result_event(w->r, "margin_mode_changed", -1);
+    event_str(e, "from", liq_mode_names[asked]);
+    event_str(e, "to", liq_mode_names[w->mode]);
 }
 
 /* wf_open's body, inlined into wf_position so that the scenario's order
@@ -157,62 +252,16 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
      * refuse the order: the market's maximum, and the maximum of the tier
      * the position's notional falls in. The tier's cap is the least of
      * them (policy_load.c); only an order above it asks which. */
-    const char *mname = w->mkt ? w->mkt->id->symbol.v : pr->product.v;
     const p_tier *tier = root_tier(pr, w->en_tier);
-    if (d_gt(w->lev, tier->lev_cap)) {
-        bool over_market = d_gt(w->lev, c_int(pr->margin.max_leverage.v));
-        bool over_tier = tier->max_leverage.set && d_gt(w->lev, c_int(tier->max_leverage.v));
-        /* A tier's initial margin rate allows at most 1 / rate (BitMEX's
-         * second risk-limit step, IM 1.5 %: 66.67x, which no whole number
-         * states). A leverage has 12 places, so it is above 1 / rate
-         * exactly when it is above 1 / rate cut down to 12 places, the
-         * maximum the refusal gives. */
-        liq_dec im_max = LIQ_DEC_ZERO;
-        if (tier->initial_rate.set)
-            im_max = c_divr(&w->c, c_int(1), tier->initial_rate.v, LIQ_ROUND_FLOOR);
-        if (o->existing) {
-            /* A state the venue's own tests build (an account already
-             * under water), not an order: evaluated, and said so. */
-            result_warn(w->r, "leverage %sx is above what %s offers on %s; evaluated as an "
-                              "existing position (position.existing), not as an order the venue "
-                              "would take",
-                        dstr(w->lev, b1), pr->venue.v, mname);
-            liq_event *e = result_event(w->r, "leverage_above_venue_max", -1);
-            event_dec(e, "leverage", w->lev);
-            event_dec(e, "max_leverage", c_int(pr->margin.max_leverage.v));
-        } else if (over_market) {
-            w->refused = true;
-            snprintf(w->refusal, WF_REFUSAL, "max %lldx on %s at %s; the scenario asks %sx",
-                     (long long)pr->margin.max_leverage.v, mname, pr->venue.v, dstr(w->lev, b1));
-            return LIQ_OK;
-        } else if (over_tier) {
-            w->refused = true;
-            snprintf(w->refusal, WF_REFUSAL,
-                     "max %lldx on %s at %s for a notional of %s; the scenario asks %sx",
-                     (long long)tier->max_leverage.v, mname, pr->venue.v, dstr(notional, b2),
-                     dstr(w->lev, b1));
-            return LIQ_OK;
-        } else {
-            w->refused = true;
-            snprintf(w->refusal, WF_REFUSAL,
-                     "max %sx (initial margin rate %s) on %s at %s for a notional of %s; the "
-                     "scenario asks %sx",
-                     dstr(im_max, (char[LIQ_DEC_STRLEN]){0}),
-                     dstr(tier->initial_rate.v, (char[LIQ_DEC_STRLEN]){0}), mname, pr->venue.v,
-                     dstr(notional, b2), dstr(w->lev, b1));
-            return LIQ_OK;
-        }
-    }
+    if (d_gt(w->lev, tier->lev_cap) && refuse_leverage(w, o->existing, tier, notional))
+        return LIQ_OK;
 
     /* Interest accrues on what the venue lends; a short borrows the base
      * asset, and a policy that gives no rate for it cannot say what the
      * venue charges (IBKR charges a borrowed currency at that currency's
      * tiers): no answer rather than one without the interest. */
     if (wf_interest_short_unknown(w)) {
-        w->refused = true;
-        snprintf(w->refusal, WF_REFUSAL,
-                 "a short on %s borrows its base asset, and the interest %s charges on it is not "
-                 "known to this policy (interest.short_rate)", mname, pr->venue.v);
+        refuse_short_interest(w);
         return LIQ_OK;
     }
 
@@ -238,23 +287,9 @@ WF_INLINE liq_status open_order(wf *w, const wf_order *o)
     if (!d_pos(w->collateral))
         return input_err(w, *o->extra_m, "position.extra_margin: leaves no margin (collateral %s)",
                          dstr(w->collateral, b1));
-    if (mode_changed) {
-        /* Say exactly what changed: which amount is now at risk. */
-        if (w->mode == MODE_ISOLATED)
-            result_warn(w->r, "%s offers no %s margin on %s; evaluated in isolated margin: the "
-                              "position's initial margin of %s is at risk, not the account's %s",
-                        pr->venue.v, liq_mode_names[o->mode], mname, dstr(w->collateral, b1),
-                        dstr(coll, b2));
-        else
-            result_warn(w->r, "%s offers no %s margin on %s; evaluated in cross margin: the "
-                              "whole account of %s is at risk, not only the position's margin %s",
-                        pr->venue.v, liq_mode_names[o->mode], mname, dstr(w->collateral, b1),
-                        dstr(w->im, b2));
-        liq_event *e = result_event(w->r, "margin_mode_changed", -1);
-        event_str(e, "from", liq_mode_names[o->mode]);
-        event_str(e, "to", liq_mode_names[w->mode]);
-    }
-    return opens_liquidatable(w, o, mname);
+    if (mode_changed)
+        note_mode_changed(w, o->mode, coll);
+    return opens_liquidatable(w, o);
 }
 
 liq_status wf_open(wf *w, const wf_order *o)
