@@ -113,16 +113,21 @@ static bool fee_at_bp(const wf *w)
  * applies to (at the tested price, or at entry), plus `fee`: the fee to
  * close valued at the bankruptcy price (zero unless close_fee_at:
  * bankruptcy), or else the close fee rate on `base`. */
-WF_INLINE liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
+WF_INLINE liq_dec table_mm_plain(wf *w, liq_dec base, size_t t, liq_dec fee, bool plain)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
     liq_dec mm = c_sub(&w->c, c_mul(&w->c, base, tier->rate.v), tier->deduction.v);
-    if (d_zero(m->close_fee_rate.v))
+    if (plain || d_zero(m->close_fee_rate.v))
         return mm;
     if (fee_at_bp(w))
         return c_add(&w->c, mm, fee);
     return c_add(&w->c, mm, c_mul(&w->c, base, m->close_fee_rate.v));
+}
+
+WF_INLINE liq_dec table_mm_on(wf *w, liq_dec base, size_t t, liq_dec fee)
+{
+    return table_mm_plain(w, base, t, fee, false);
 }
 
 static liq_dec table_mm(wf *w, liq_dec size, liq_dec px, size_t t, liq_dec fee)
@@ -297,14 +302,18 @@ bool wf_linear_root(wf *w, bool pv, liq_dec q, liq_dec se, liq_dec coll, liq_dec
 }
 
 /* Closed form of equity(P) = MM(P) for the table model with tier t.
- * Returns false when no price satisfies it (never liquidated). */
-WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm,
-                           const liq_dec *se_known, liq_dec *out)
+ * Returns false when no price satisfies it (never liquidated). plain:
+ * the policy's maintenance.plain (no close fee, linear, size one), a
+ * constant at each call, so that the copy for such a policy tests none
+ * of the three. */
+WF_INLINE bool solve_table_plain(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm,
+                                 const liq_dec *se_known, bool plain, liq_dec *out)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     const p_tier *tier = root_tier(w->pr, t);
     liq_dec one = c_int(1);
-    bool at_bp = fee_at_bp(w);
+    bool at_bp = !plain && fee_at_bp(w);
+    bool linear = plain || w->ctype == CT_LINEAR;
     /* The fee to close valued at the bankruptcy price is a constant F of
      * the position: MM = notional x rate - (deduction - F). The
      * bankruptcy price itself reserves it: equity(BP) = BP's notional x
@@ -313,11 +322,11 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
     liq_dec fee = at_bp && !zero_mm ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
     /* (A zero fee or rate is not added: the same sum, one test.) */
     liq_dec rate = zero_mm ? (at_bp ? m->close_fee_rate.v : LIQ_DEC_ZERO)
-                 : at_bp || d_zero(m->close_fee_rate.v)
+                 : plain || at_bp || d_zero(m->close_fee_rate.v)
                      ? tier->rate.v : c_add(&w->c, tier->rate.v, m->close_fee_rate.v);
     liq_dec ded = zero_mm ? LIQ_DEC_ZERO
-                : d_zero(fee) ? tier->deduction.v : c_sub(&w->c, tier->deduction.v, fee);
-    liq_dec q = wf_units(w, size);
+                : plain || d_zero(fee) ? tier->deduction.v : c_sub(&w->c, tier->deduction.v, fee);
+    liq_dec q = plain ? size : wf_units(w, size);
     /* Conservative rounding of the division itself (long up, short down),
      * so the unrounded price already errs against the trader. */
     liq_round dir = w->sgn > 0 ? LIQ_ROUND_CEIL : LIQ_ROUND_FLOOR;
@@ -325,10 +334,10 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
         /* MM is a constant M: linear P = E - sgn*(C - M)/S;
          * inverse P = Q / (Q/E + sgn*(C - M)). */
         liq_dec M = zero_mm ? LIQ_DEC_ZERO
-                  : se_known ? table_mm_on(w, *se_known, t, fee)
+                  : se_known ? table_mm_plain(w, *se_known, t, fee, plain)
                              : table_mm(w, size, w->entry, t, fee);
         liq_dec slack = d_zero(M) ? coll : c_sub(&w->c, coll, M);
-        if (w->ctype == CT_LINEAR) {
+        if (linear) {
             liq_dec move = c_divr(&w->c, slack, q, LIQ_ROUND_FLOOR);
             *out = w->sgn > 0 ? c_sub(&w->c, w->entry, move) : c_add(&w->c, w->entry, move);
             return d_pos(*out);
@@ -340,7 +349,7 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
         *out = c_divr(&w->c, q, den, dir);
         return d_pos(*out);
     }
-    if (w->ctype == CT_LINEAR) {
+    if (linear) {
         liq_dec se = se_known ? *se_known : entry_notional(w, size);
         if (root_proven(w, q, se, coll, ded, rate))
             return linear_root(w, true, q, se, coll, ded, rate, dir, out);
@@ -358,13 +367,24 @@ WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zer
     return d_pos(*out);
 }
 
-WF_INLINE bool bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
+WF_INLINE bool solve_table(wf *w, liq_dec size, liq_dec coll, size_t t, bool zero_mm,
+                           const liq_dec *se_known, liq_dec *out)
+{
+    return solve_table_plain(w, size, coll, t, zero_mm, se_known, false, out);
+}
+
+WF_INLINE bool bankruptcy_price_plain(wf *w, liq_dec size, liq_dec coll, bool plain, liq_dec *bp)
 {
     liq_dec raw;
-    if (!solve_table(w, size, coll, 0, true, NULL, &raw))
+    if (!solve_table_plain(w, size, coll, 0, true, NULL, plain, &raw))
         return false;
     *bp = wf_round_price(w, raw, 0);
     return w->c.st == LIQ_OK;
+}
+
+WF_INLINE bool bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
+{
+    return bankruptcy_price_plain(w, size, coll, false, bp);
 }
 
 bool wf_bankruptcy_price(wf *w, liq_dec size, liq_dec coll, liq_dec *bp)
@@ -773,8 +793,9 @@ __attribute__((noinline)) static bool rebracket_walk(wf *w, liq_dec size, liq_de
 }
 
 WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, liq_dec *out,
-                               bool opened)
+                               bool opened, bool plain)
 {
+    bool linear = plain || w->ctype == CT_LINEAR;
     liq_dec se;
     size_t t = entry_state(w, size, &se, opened);
     /* Where the notional falls as the price moves against the position
@@ -786,12 +807,12 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
      * fail where the entry's did not and need not be computed. Anything
      * else is the walk's, which solves this tier again (a root on the
      * other side: a position already under water). */
-    bool falls = (w->sgn > 0) == (w->ctype == CT_LINEAR);
+    bool falls = (w->sgn > 0) == linear;
     if (falls && t == 0) {
         liq_dec raw;
         *tier = t;
-        if (solve_table(w, size, coll, t, false, &se, &raw) &&
-            (w->ctype == CT_LINEAR ? d_le(raw, w->entry) : d_ge(raw, w->entry))) {
+        if (solve_table_plain(w, size, coll, t, false, &se, plain, &raw) &&
+            (linear ? d_le(raw, w->entry) : d_ge(raw, w->entry))) {
             *out = raw;
             return true;
         }
@@ -800,7 +821,7 @@ WF_INLINE bool solve_rebracket(wf *w, liq_dec size, liq_dec coll, size_t *tier, 
 }
 
 WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
-                                 liq_dec *lp, size_t *tier, bool opened)
+                                 liq_dec *lp, size_t *tier, bool opened, bool plain)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     liq_dec raw;
@@ -813,13 +834,13 @@ WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_rea
             *tier = tier_of(w, wf_notional(w, size, *has ? raw : w->entry));
     } else if (m->rebracket.v && m->base.v != MMBASE_ENTRY) {
         size_t t;
-        *has = solve_rebracket(w, size, coll, &t, &raw, opened);
+        *has = solve_rebracket(w, size, coll, &t, &raw, opened, plain);
         if (tier)
             *tier = t;
     } else {
         liq_dec se;
         size_t t = entry_state(w, size, &se, opened);
-        *has = solve_table(w, size, coll, t, false, &se, &raw);
+        *has = solve_table_plain(w, size, coll, t, false, &se, plain, &raw);
         if (tier)
             *tier = t;
     }
@@ -830,18 +851,18 @@ WF_INLINE liq_status solve_price(wf *w, liq_dec size, liq_dec coll, const wf_rea
 
 liq_status wf_liq_price(wf *w, liq_dec size, liq_dec coll, bool *has, liq_dec *lp, size_t *tier)
 {
-    return solve_price(w, size, coll, NULL, has, lp, tier, false);
+    return solve_price(w, size, coll, NULL, has, lp, tier, false, false);
 }
 
-liq_status wf_open_prices(wf *w)
+WF_INLINE liq_status open_prices(wf *w, bool plain)
 {
     liq_status st = solve_price(w, w->size, wf_margin_coll(w, w->collateral), NULL, &w->has_lp,
-                                &w->lp, NULL, true);
+                                &w->lp, NULL, true, plain);
     if (st != LIQ_OK)
         return st;
     if (!w->has_lp)
         w->lp = LIQ_DEC_ZERO;
-    w->has_bp = bankruptcy_price(w, w->size, w->collateral, &w->bp);
+    w->has_bp = bankruptcy_price_plain(w, w->size, w->collateral, plain, &w->bp);
     if (!w->has_bp)
         w->bp = LIQ_DEC_ZERO;
     w->bp_known = true;
@@ -850,10 +871,15 @@ liq_status wf_open_prices(wf *w)
     return w->c.st;
 }
 
+liq_status wf_open_prices(wf *w)
+{
+    return w->pr->margin.maintenance.plain ? open_prices(w, true) : open_prices(w, false);
+}
+
 liq_status wf_liq_price_reached(wf *w, liq_dec size, liq_dec coll, const wf_reach *reach, bool *has,
                                 liq_dec *lp)
 {
-    return solve_price(w, size, coll, reach, has, lp, NULL, false);
+    return solve_price(w, size, coll, reach, has, lp, NULL, false, false);
 }
 
 liq_dec wf_round_price_tick(wf *w, liq_dec px, int purpose)

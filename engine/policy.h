@@ -73,6 +73,10 @@ typedef struct p_maint {
     plist tiers;                  /* of p_tier */
     pdec close_fee_rate;
     penum close_fee_at;           /* CLOSEFEE_* */
+    /* Derived at load: no close fee, and a linear contract of size one
+     * (most venues): the table's formulas need none of the tests for
+     * those, and margin.c compiles a copy without them. */
+    bool plain;
 } p_maint;
 
 typedef struct p_contract {

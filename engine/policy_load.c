@@ -236,8 +236,9 @@ static bool check_tiers(const p_root *r, liq_diags *d)
 }
 
 /* What the evaluation would otherwise work out from the policy on every
- * order (position.c): the modes offered as bits, whether contracts are of
- * size one, and each tier's leverage cap. Run on a root its checks have
+ * order (position.c, margin.c): the modes offered as bits, whether
+ * contracts are of size one, whether the table's formulas are plain, and
+ * each tier's leverage cap. Run on a root its checks have
  * passed, the venue's and each market's; nothing changes a policy after
  * its load, so these stay true. */
 static void derive(p_root *r)
@@ -249,6 +250,8 @@ static void derive(p_root *r)
     for (size_t i = 0; i < mg->modes.n; i++)
         mg->mode_bits |= 1u << modes[i].v;
     r->contract.size_one = liq_dec_cmp(r->contract.contract_size.v, liq_dec_from_int(1)) == 0;
+    mg->maintenance.plain = liq_dec_sign(mg->maintenance.close_fee_rate.v) == 0 &&
+                            r->contract.type.v == CT_LINEAR && r->contract.size_one;
     for (size_t i = 0; i < root_ntiers(r); i++) {
         p_tier *t = &((p_tier *)mg->maintenance.tiers.items)[i];
         liq_dec cap = liq_dec_from_int(mg->max_leverage.v), im_max;
