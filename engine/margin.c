@@ -159,9 +159,9 @@ static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_d
                             size_t *tier);
 
 /* wf_mm, inlined into wf_mm_entry: at the entry price the notional and
- * tier are the entry state's. */
+ * tier are the entry state's. plain: solve_table_plain's. */
 WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier,
-                           bool opened)
+                           bool opened, bool plain)
 {
     const p_maint *m = &w->pr->margin.maintenance;
     if (wf_hooked(w, HOOK_MM))
@@ -186,19 +186,21 @@ WF_INLINE liq_status mm_of(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_de
      * the tier's own floor (a notional that fell after the tier was
      * chosen) the requirement is zero, not negative (lint flags tables
      * whose deduction exceeds their floor's requirement). */
-    liq_dec fee = fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
-    *mm = liq_dec_max(table_mm_on(w, base, t, fee), LIQ_DEC_ZERO);
+    liq_dec fee = !plain && fee_at_bp(w) ? wf_close_fee(w, size, coll) : LIQ_DEC_ZERO;
+    *mm = liq_dec_max(table_mm_plain(w, base, t, fee, plain), LIQ_DEC_ZERO);
     return w->c.st;
 }
 
 liq_status wf_mm(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm, size_t *tier)
 {
-    return mm_of(w, size, coll, px, mm, tier, false);
+    return mm_of(w, size, coll, px, mm, tier, false, false);
 }
 
 liq_status wf_mm_entry(wf *w, liq_dec *mm, size_t *tier)
 {
-    return mm_of(w, w->size, w->collateral, w->entry, mm, tier, true);
+    if (w->pr->margin.maintenance.plain)
+        return mm_of(w, w->size, w->collateral, w->entry, mm, tier, true, true);
+    return mm_of(w, w->size, w->collateral, w->entry, mm, tier, true, false);
 }
 
 static liq_status mm_hooked(wf *w, liq_dec size, liq_dec coll, liq_dec px, liq_dec *mm,
