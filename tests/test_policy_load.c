@@ -19,6 +19,8 @@
  */
 #include "support/support.h"
 
+#include "policy.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +98,83 @@ static void shipped_policies_load_without_error(void **state)
         liq_diags_free(&d);
     }
     free_strings(files, n);
+}
+
+/* What liq_policy_load derives for the evaluation (policy_load.c's
+ * derive) against the keys it comes from, on every root of every shipped
+ * policy: the modes offered as bits, contracts of size one, the plain
+ * table, and each tier's leverage cap, which is the highest leverage none
+ * of the three limits refuses (one raw unit more is above one of them). */
+static void check_derived(const p_root *r)
+{
+    const p_margin *mg = &r->margin;
+    const penum *modes = mg->modes.items;
+    for (int mode = MODE_ISOLATED; mode <= MODE_CROSS; mode++) {
+        bool offered = mg->modes.n == 0;
+        for (size_t i = 0; i < mg->modes.n; i++)
+            offered = offered || modes[i].v == mode;
+        assert_int_equal((mg->mode_bits >> mode) & 1, offered);
+    }
+    if (mg->modes.n)
+        assert_int_equal(mg->mode_first, modes[0].v);
+    bool one = liq_dec_cmp(r->contract.contract_size.v, liq_dec_from_int(1)) == 0;
+    assert_int_equal(r->contract.size_one, one);
+    assert_int_equal(mg->maintenance.plain, liq_dec_sign(mg->maintenance.close_fee_rate.v) == 0 &&
+                                                r->contract.type.v == CT_LINEAR && one);
+    for (size_t i = 0; i < root_ntiers(r); i++) {
+        const p_tier *t = root_tier(r, i);
+        liq_dec cap = t->lev_cap, above = {t->lev_cap.raw + 1}, im_max = LIQ_DEC_ZERO;
+        if (t->initial_rate.set)
+            assert_int_equal(liq_dec_div(liq_dec_from_int(1), t->initial_rate.v, LIQ_ROUND_FLOOR,
+                                         &im_max), LIQ_OK);
+        bool cap_refused = liq_dec_cmp(cap, liq_dec_from_int(mg->max_leverage.v)) > 0 ||
+                           (t->max_leverage.set &&
+                            liq_dec_cmp(cap, liq_dec_from_int(t->max_leverage.v)) > 0) ||
+                           (t->initial_rate.set && liq_dec_cmp(cap, im_max) > 0);
+        bool above_refused = liq_dec_cmp(above, liq_dec_from_int(mg->max_leverage.v)) > 0 ||
+                             (t->max_leverage.set &&
+                              liq_dec_cmp(above, liq_dec_from_int(t->max_leverage.v)) > 0) ||
+                             (t->initial_rate.set && liq_dec_cmp(above, im_max) > 0);
+        assert_false(cap_refused);
+        assert_true(above_refused);
+    }
+}
+
+static void derived_values_follow_their_keys(void **state)
+{
+    (void)state;
+    size_t n;
+    char **files = shipped_policy_files(SHIPPED_DIR, &n);
+    for (size_t i = 0; i < n; i++) {
+        liq_diags d = LIQ_DIAGS_INIT;
+        liq_policy *p = liq_policy_load(files[i], &d);
+        assert_non_null(p);
+        check_derived(&p->r);
+        for (size_t m = 0; m < p->nmarkets; m++)
+            check_derived(&p->markets[m].r);
+        liq_policy_free(p);
+        liq_diags_free(&d);
+    }
+    free_strings(files, n);
+    /* BitMEX's second risk-limit step: IM 1.5 %, 1 / 0.015 cut to 12
+     * places (the refusal's "max 66.666666666666x"), below its 100x. */
+    liq_diags d = LIQ_DIAGS_INIT;
+    liq_policy *p = liq_policy_load(SHIPPED_DIR "/bitmex-2020-03-12.yaml", &d);
+    assert_non_null(p);
+    const p_root *r = p->nmarkets ? &p->markets[0].r : &p->r;
+    char b[LIQ_DEC_STRLEN];
+    liq_dec_format(root_tier(r, 1)->lev_cap, b);
+    assert_string_equal(b, "66.666666666666");
+    liq_dec_format(root_tier(r, 0)->lev_cap, b);
+    assert_string_equal(b, "100");
+    assert_true(r->margin.maintenance.plain == false);   /* an inverse contract */
+    liq_policy_free(p);
+    liq_diags_free(&d);
+    p = liq_policy_load(SHIPPED_DIR "/binance-usdm.yaml", &d);
+    assert_non_null(p);
+    assert_true(p->markets[0].r.margin.maintenance.plain);
+    liq_policy_free(p);
+    liq_diags_free(&d);
 }
 
 /* Every shipped policy lints clean: no finding at all, so in particular
@@ -234,6 +313,7 @@ int main(void)
         cmocka_unit_test(every_failure_path_has_a_file),
         cmocka_unit_test(shipped_policies_load_without_error),
         cmocka_unit_test(shipped_policies_lint_clean),
+        cmocka_unit_test(derived_values_follow_their_keys),
         cmocka_unit_test(a_policy_loads_twice_independently),
         cmocka_unit_test(every_lint_rule_has_a_file),
         cmocka_unit_test(lint_cum_message_names_the_expected_deduction),
