@@ -345,15 +345,14 @@ liq_status wf_walk(wf *w, wf_close *o)
     const s_stop *stop = &w->sp->stop_loss;
     bool stop_open = stop->price.set;
     /* Zeroed: what the walk accumulates, and the stop-loss's part when
-     * there is a stop; equity and open_size are written at the end. Field
-     * by field, not a memset of the block: a 16-byte store a field, where
-     * the memset is a string instruction over every word. */
+     * there is a stop; equity and open_size are written at the end, and
+     * the trigger and the last close's fields by the first close (a walk
+     * that closes nothing zeroes them at its end). Field by field, not a
+     * memset of the block: a 16-byte store a field, where the memset is
+     * a string instruction over every word. */
     o->liquidated = o->has_limit = o->refused = o->deleveraged = o->filled = false;
-    o->trigger_step = -1;
-    o->last_step = 0;
-    o->trigger = o->fill = o->close = LIQ_DEC_ZERO;
+    o->fill = o->close = LIQ_DEC_ZERO;
     o->unforced = o->forced = o->fees = o->if_received = LIQ_DEC_ZERO;
-    o->last_mark = o->last_size = o->last_bp = o->last_fill = LIQ_DEC_ZERO;
     o->unrealized = o->funding = o->limit = o->revalued = o->interest = LIQ_DEC_ZERO;
     if (stop_open)
         memset(&o->stop_outcome, 0, offsetof(wf_close, equity) - offsetof(wf_close, stop_outcome));
@@ -443,6 +442,13 @@ liq_status wf_walk(wf *w, wf_close *o)
         if (d_pos(size) &&
             (st = wf_liq_price(w, size, wf_margin_coll(w, coll), &has_lp, &lp, NULL)) != LIQ_OK)
             return st;
+    }
+    if (!o->liquidated) {
+        /* No close: what a close would have written. */
+        o->trigger_step = -1;
+        o->last_step = 0;
+        o->trigger = LIQ_DEC_ZERO;
+        o->last_mark = o->last_size = o->last_bp = o->last_fill = LIQ_DEC_ZERO;
     }
     o->equity = coll;
     o->open_size = size;
