@@ -20,6 +20,7 @@
 #include "waterfall.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 static bool beyond(const wf *w, liq_dec mark, liq_dec lp)
@@ -359,8 +360,10 @@ liq_status wf_walk(wf *w, wf_close *o)
     o->stop_step = -1;
     const p_trigger *pt = &w->pr->trigger;
     /* What a tick carries before its margin tests (collateral, funding,
-     * interest): most positions carry none, and test one flag. */
-    bool carries = w->coll_px || w->ncassets || w->funding || w->interest_on;
+     * interest): most positions carry none, and test one flag, found by
+     * or-ing the four words (one test, not a branch for each). */
+    bool carries = ((uintptr_t)w->coll_px | w->ncassets | (uintptr_t)w->funding |
+                    (size_t)w->interest_on) != 0;
     /* Nothing added to the loss, fees or fund yet: no carrying step and
      * no stop-loss writes them before the first close. */
     bool fresh = !carries && !stop_open;
