@@ -202,9 +202,12 @@ int wf_rest_stage(const p_root *pr)
 
 void wf_close_note_limit(wf_close *o, const wf_step *t)
 {
-    if (!(t->has_limit | t->unfilled | t->deleveraged))
-        return;   /* most closes: no limit, nothing refused */
-    if (t->has_limit && !o->has_limit) {
+    /* Most closes: no limit, so nothing refused either (a step is
+     * refused, unfilled or deleveraged, only past the limit it has:
+     * refused_step follows limit_price's has_limit). One test. */
+    if (!t->has_limit)
+        return;
+    if (!o->has_limit) {
         o->has_limit = true;
         o->limit = t->limit;
     }
