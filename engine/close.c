@@ -200,7 +200,8 @@ int wf_rest_stage(const p_root *pr)
     return pr->negative_balance.protection.v ? STAGE_VENUE : STAGE_DEBT;
 }
 
-void wf_close_note_limit(wf_close *o, const wf_step *t)
+/* (Forced inline: LTO left it a call in the walk, for one test.) */
+__attribute__((always_inline)) inline void wf_close_note_limit(wf_close *o, const wf_step *t)
 {
     /* Most closes: no limit, so nothing refused either (a step is
      * refused, unfilled or deleveraged, only past the limit it has:
@@ -288,11 +289,13 @@ __attribute__((noinline, cold)) static void forfeit_record(wf *w, liq_dec equity
 
 /* same_fill: the rest of a bankrupt slice goes in the same order, at
  * the slice's fill (NULL: a new order, filled from traded: traded_at).
+ * known_bp: the bankruptcy price of (size, coll), where the caller has
+ * it (NULL: found here).
  * pv: the step's range proven (close_proven), its formulas on the low
  * words (calc.h). */
 WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_dec mark,
                                liq_dec traded, liq_dec slip, const wf_book *bk, long step,
-                               const liq_dec *same_fill, wf_step *o)
+                               const liq_dec *same_fill, const liq_dec *known_bp, wf_step *o)
 {
     bool force_full = same_fill != NULL;
     const p_liquidation *pl = &w->pr->liquidation;
@@ -327,7 +330,9 @@ WF_INLINE liq_status sale_step(wf *w, bool pv, liq_dec size, liq_dec coll, liq_d
     realize(w, pv, close, mark, fill, o);
     liq_dec equity = pv_add(&w->c, pv, coll, o->pnl_f);
     liq_dec bp;
-    if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
+    if (known_bp)
+        bp = *known_bp;
+    else if (w->bp_known && d_eq(size, w->bp_size) && d_eq(coll, w->bp_coll))
         bp = w->has_bp ? w->bp : LIQ_DEC_ZERO;
     else if (!wf_bankruptcy_price(w, size, coll, &bp))
         bp = LIQ_DEC_ZERO;
@@ -434,8 +439,9 @@ bool wf_close_proven(const wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_
     return close_proven(w, size, coll, mark, traded_at(w, mark, step), slip, bk);
 }
 
-liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
-                       const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
+WF_INLINE liq_status close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                              const wf_book *bk, long step, const liq_dec *known_bp,
+                              wf_step out[2], size_t *nsteps)
 {
     /* The second step is cleared only when there is one; the first only
      * in its head (the tail is every close's to write). */
@@ -450,8 +456,10 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
     liq_dec traded = traded_at(w, mark, step);
     out[0].proven = close_proven(w, size, coll, mark, traded, slip, bk);
     st = out[0].proven
-             ? sale_step(w, true, size, coll, mark, traded, slip, bk, step, NULL, &out[0])
-             : sale_step(w, false, size, coll, mark, traded, slip, bk, step, NULL, &out[0]);
+             ? sale_step(w, true, size, coll, mark, traded, slip, bk, step, NULL, known_bp,
+                         &out[0])
+             : sale_step(w, false, size, coll, mark, traded, slip, bk, step, NULL, known_bp,
+                         &out[0]);
     if (st != LIQ_OK)
         return st;
     if (!out[0].sliced)
@@ -465,7 +473,27 @@ liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec 
     *nsteps = 2;
     memset(&out[1], 0, sizeof out[1]);
     return sale_step(w, false, out[0].rest, out[0].equity, mark, traded, slip, bk, step,
-                     &out[0].fill, &out[1]);
+                     &out[0].fill, NULL, &out[1]);
+}
+
+liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                       const wf_book *bk, long step, wf_step out[2], size_t *nsteps)
+{
+    return close_at(w, size, coll, mark, slip, bk, step, NULL, out, nsteps);
+}
+
+/* The same close, inlined into the walk of a single evaluation by the
+ * release build's link-time optimisation (always_inline), where the call
+ * and its ten arguments cost some forty instructions of a close;
+ * elsewhere (a build without LTO) it is called. The replay's and the
+ * account's closes call wf_close_at, so the close's code is not copied
+ * into them too. */
+__attribute__((always_inline)) inline liq_status
+wf_close_at_inline(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                   const wf_book *bk, long step, const liq_dec *known_bp, wf_step out[2],
+                   size_t *nsteps)
+{
+    return close_at(w, size, coll, mark, slip, bk, step, known_bp, out, nsteps);
 }
 
 liq_status wf_close_order(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,

@@ -119,7 +119,11 @@ liq_dec wf_slice_size(wf *w, liq_dec size, liq_dec mark)
     return d_lt(keep, size) ? c_sub(&w->c, size, keep) : size;
 }
 
-liq_status wf_backstop_due(wf *w, liq_dec size, liq_dec coll, liq_dec mark, bool *due)
+/* (Forced inline, as the close it starts is in the walk: LTO left it a
+ * call there, for a test most policies answer with one flag.) */
+__attribute__((always_inline)) inline liq_status wf_backstop_due(wf *w, liq_dec size,
+                                                                 liq_dec coll, liq_dec mark,
+                                                                 bool *due)
 {
     const p_backstop *b = &w->pr->liquidation.backstop;
     *due = false;
@@ -435,7 +439,11 @@ liq_status wf_walk(wf *w, wf_close *o)
         w->doing = "closing the position at a mark of";
         w->doing_has_px = true;
         w->doing_px = mark;
-        if ((st = wf_close_at(w, size, coll, mark, slip, NULL, (long)i, steps, &n)) != LIQ_OK)
+        /* The first close of a walk that carried nothing and had no stop
+         * closes the position as it opened: wf_open_prices found its
+         * bankruptcy price (w->bp, zero when none) when it set bp_known. */
+        if ((st = wf_close_at_inline(w, size, coll, mark, slip, NULL, (long)i,
+                                     fresh && w->bp_known ? &w->bp : NULL, steps, &n)) != LIQ_OK)
             return st;
         wf_close_add_steps_fresh(w, o, steps, n, mark, (long)i, fee_to_if, fresh);
         fresh = false;

@@ -392,6 +392,12 @@ typedef struct wf_book {
  * without depth. */
 liq_status wf_close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
                        const wf_book *bk, long step, wf_step out[2], size_t *nsteps);
+/* wf_close_at for the walk (trigger.c): the same close, inlined there by
+ * LTO; known_bp: the bankruptcy price of (size, coll) where the walk
+ * has it (its opening position's), else NULL. */
+liq_status wf_close_at_inline(wf *w, liq_dec size, liq_dec coll, liq_dec mark, liq_dec slip,
+                              const wf_book *bk, long step, const liq_dec *known_bp,
+                              wf_step out[2], size_t *nsteps);
 
 /* close.c, for tests: would wf_close_at take the proven path (calc.h)
  * for these inputs? */
