@@ -451,7 +451,7 @@ WF_INLINE liq_status close_at(wf *w, liq_dec size, liq_dec coll, liq_dec mark, l
     liq_status st = wf_backstop_due(w, size, coll, mark, &backstop);
     if (st != LIQ_OK)
         return st;
-    if (backstop)
+    if (__builtin_expect(backstop, 0))   /* (rare: laid out aside) */
         return backstop_step(w, size, coll, mark, step, &out[0]);
     liq_dec traded = traded_at(w, mark, step);
     out[0].proven = close_proven(w, size, coll, mark, traded, slip, bk);
