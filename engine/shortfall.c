@@ -204,6 +204,37 @@ __attribute__((noinline)) static liq_status rest_stage(wf *w, liq_dec rem)
     return w->c.st;
 }
 
+/* A stage's cover into the result: the fund's payout (and what is left
+ * of a finite one in *avail), the stage's amount, what is left of the
+ * deficit (*rem), and the record of a result that is not quiet. One
+ * copy for the first stage's fast path and the loop. */
+WF_INLINE void stage_cover(wf *w, const wf_close *cl, size_t i, int stg, liq_dec cover,
+                           liq_dec *rem, liq_dec *avail, const hook_answer *h)
+{
+    liq_result *r = w->r;
+    /* Set, not added: the order names each stage once (policy_load's
+     * check_shortfall), and only the rest below adds to a stage. */
+    if (stg == STAGE_IF) {
+        /* An unlimited fund keeps no balance (every view says
+         * "unlimited", and the invariants reconcile only a finite
+         * one): nothing to draw down. */
+        if (r->if_finite)
+            *avail = c_sub(&w->c, *avail, cover);
+        r->if_paid = cover;
+    }
+    r->cov[stg] = cover;
+    /* A stage that covers all that is left (most do) leaves nothing. */
+    *rem = d_eq(cover, *rem) ? LIQ_DEC_ZERO : c_sub(&w->c, *rem, cover);
+    if (!r->quiet)
+        stage_record(w, cl, i, stg, cover, *rem, h);
+}
+
+/* The hook that decides stage stg's cover (-1: none may). */
+WF_INLINE int stage_hook(int stg)
+{
+    return stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
+}
+
 liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
 {
     liq_dec if_received = cl->if_received;
@@ -215,8 +246,9 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     /* The fund: the scenario may say how full it is; else the policy. */
     const pdec *bal = w->s->r.market.insurance_fund.set ? &w->s->r.market.insurance_fund
                                                         : &pr->insurance_fund.balance;
-    r->if_finite = !bal->unlimited;
-    r->if_before = bal->unlimited ? LIQ_DEC_ZERO : bal->v;
+    bool finite = !bal->unlimited;
+    r->if_finite = finite;
+    r->if_before = finite ? bal->v : LIQ_DEC_ZERO;
     r->if_received = if_received;
     /* What the fund can pay: its balance and what this close paid in. */
     liq_dec avail = d_zero(r->if_before) ? if_received : c_add(&w->c, r->if_before, if_received);
@@ -226,12 +258,25 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
     bool rt = w->p->rt != NULL;
     size_t n = order->n;
     /* A deleveraged close (liquidation.limit) starts at the adl stage. */
-    for (size_t i = wf_first_stage(pr, cl->deleveraged); i < n && d_pos(rem); i++) {
+    size_t i = wf_first_stage(pr, cl->deleveraged);
+    /* Most deficits end at their first stage: one no hook decides that
+     * may cover all of it (any but a finite fund holding less) takes it
+     * without the loop's tests. */
+    if (i < n && d_pos(rem)) {
+        int stg = stages[i].v;
+        int hook = stage_hook(stg);
+        if (!(rt && hook >= 0 && wf_hooked(w, hook)) &&
+            !(stg == STAGE_IF && finite && d_lt(avail, rem))) {
+            stage_cover(w, cl, i, stg, rem, &rem, &avail, NULL);
+            i++;
+        }
+    }
+    for (; i < n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
-        if (stg == STAGE_IF && r->if_finite)
+        if (stg == STAGE_IF && finite)
             cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
-        int hook = stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
+        int hook = stage_hook(stg);
         hook_answer h, *hp = NULL;
         if (rt && hook >= 0 && wf_hooked(w, hook)) {
             liq_status st = hook_stage(w, cl, hook, rem, avail, &cover, &h);
@@ -241,21 +286,7 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         }
         if (d_zero(cover))
             continue;
-        /* Set, not added: the order names each stage once (policy_load's
-         * check_shortfall), and only the rest below adds to a stage. */
-        if (stg == STAGE_IF) {
-            /* An unlimited fund keeps no balance (every view says
-             * "unlimited", and the invariants reconcile only a finite
-             * one): nothing to draw down. */
-            if (r->if_finite)
-                avail = c_sub(&w->c, avail, cover);
-            r->if_paid = cover;
-        }
-        r->cov[stg] = cover;
-        /* A stage that covers all that is left (most do) leaves nothing. */
-        rem = d_eq(cover, rem) ? LIQ_DEC_ZERO : c_sub(&w->c, rem, cover);
-        if (!r->quiet)
-            stage_record(w, cl, i, stg, cover, rem, hp);
+        stage_cover(w, cl, i, stg, cover, &rem, &avail, hp);
     }
     /* Only the fund's stage draws on avail: what is left of it is the
      * closing balance of a finite fund (check_invariants reconciles it
