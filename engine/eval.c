@@ -63,6 +63,20 @@ __attribute__((noinline, cold)) static liq_status fail_invariant(wf *w, const ch
 _Static_assert(STAGE_COUNT <= 15, "check_invariants: STAGE_COUNT covers below 2^123 each sum "
                                   "below 2^127");
 
+/* The high word of a raw in memory, loaded alone: GCC otherwise loads
+ * the whole raw of each cover through a vector register and splits it
+ * on the stack. */
+WF_INLINE uint64_t raw_hi_word(const liq_dec *v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t h;
+    memcpy(&h, (const char *)v + sizeof h, sizeof h);
+    return h;
+#else
+    return (uint64_t)((liq_u128)v->raw >> 64);
+#endif
+}
+
 /* Each check right after the sum it needs, in the order they are told:
  * the first broken one is named (an overflow in a later sum is then not
  * reached), and no sum waits in memory for its test. */
@@ -83,7 +97,7 @@ static liq_status check_invariants(wf *w)
      * loop names a negative cover or the overflow. */
     uint64_t hi = 0;
     for (int i = 0; i < STAGE_COUNT; i++)
-        hi |= (uint64_t)((liq_u128)r->cov[i].raw >> 64);
+        hi |= raw_hi_word(&r->cov[i]);
     if (__builtin_expect(hi >> 59 == 0, 1)) {
         for (int i = 0; i < STAGE_COUNT; i++)
             cov += r->cov[i].raw;
@@ -286,10 +300,13 @@ liq_status eval_settle(wf *w, const wf_close *cl)
          * leaves goes to the venue or the trader's debt, wf_rest_stage):
          * what others covered is all of it but the trader's own debt.
          * check_invariants adds the stages up one by one. */
-        liq_dec others = c_sub(&w->c, r->deficit, r->cov[STAGE_DEBT]);
+        liq_dec debt = r->cov[STAGE_DEBT];
+        /* (Most deficits leave the trader no debt to take off.) */
+        liq_dec others = d_zero(debt) ? r->deficit : c_sub(&w->c, r->deficit, debt);
         r->final_balance = c_add(&w->c, c_add(&w->c, c_sub(&w->c, w->account, r->total), others),
                                  r->walk.unrealized);
-        r->owed = liq_dec_max(liq_dec_neg(r->final_balance), LIQ_DEC_ZERO);
+        /* What the balance is below zero (liq_dec_max(neg, 0), one test). */
+        r->owed = d_neg(r->final_balance) ? liq_dec_neg(r->final_balance) : LIQ_DEC_ZERO;
         result_trace(r, "final_balance", r->final_balance, w->s->r.account.collateral.m,
                      "account.collateral", &pr->negative_balance.prov,
                      "account - loss + what others covered%s",
@@ -548,7 +565,7 @@ WF_INLINE liq_result *evaluate_inline(liq_policy *p, const liq_scenario *s,
         r->total = c_add(&w.c, c_add(&w.c, cl->unforced, cl->forced), cl->fees);
         /* equity = collateral - total, so the deficit is what equity is
          * below zero. */
-        r->deficit = liq_dec_max(liq_dec_neg(cl->equity), LIQ_DEC_ZERO);
+        r->deficit = d_neg(cl->equity) ? liq_dec_neg(cl->equity) : LIQ_DEC_ZERO;
         if (w.sp->stop_loss.price.set)
             stop_view(&w, cl, r);
         /* (The trace, under --explain only: one test for the block.) */
