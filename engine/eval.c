@@ -128,7 +128,9 @@ static liq_status check_invariants(wf *w)
         if (if_after != r->if_after.raw || r->if_after.raw < 0)
             return fail_invariant(w, "insurance fund balance does not reconcile");
     }
-    if (w->pr->negative_balance.protection.v && (r->owed.raw > 0 || r->cov[STAGE_DEBT].raw > 0))
+    /* Neither is negative (the owed check and the covers' above): either
+     * above zero is a bit set in one of them. */
+    if (w->pr->negative_balance.protection.v && (r->owed.raw | r->cov[STAGE_DEBT].raw) != 0)
         return fail_invariant(w, "negative-balance protection promised, but the trader owes");
     return LIQ_OK;
 overflow:

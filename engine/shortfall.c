@@ -235,43 +235,34 @@ WF_INLINE int stage_hook(int stg)
     return stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
 }
 
-liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
+/* The end of the stages: what is left of the fund's avail is the
+ * closing balance of a finite fund (only the fund's stage draws on it;
+ * check_invariants reconciles it with before + received - paid; no view
+ * reads it for an unlimited one), and what the stages left of the
+ * deficit (rem) goes to the rest stage. */
+WF_INLINE liq_status stages_end(wf *w, liq_dec rem, liq_dec avail)
 {
-    liq_dec if_received = cl->if_received;
-    const p_root *pr = w->pr;
-    liq_result *r = w->r;
-    const plist *order = &pr->shortfall.order;
+    w->r->if_after = avail;
+    if (w->c.st != LIQ_OK)
+        return w->c.st;
+    if (d_pos(rem))
+        return rest_stage(w, rem);
+    return LIQ_OK;
+}
+
+/* The stages from the i-th on, each covering what it can of what is
+ * left (rem) and the fund what it holds (avail), a hook where one
+ * decides, until nothing is left. Out of line: most deficits end at
+ * their first stage, which wf_shortfall covers itself. */
+__attribute__((noinline)) static liq_status stages_from(wf *w, const wf_close *cl, size_t i,
+                                                        liq_dec rem, liq_dec avail)
+{
+    const plist *order = &w->pr->shortfall.order;
     const penum *stages = order->items;
-
-    /* The fund: the scenario may say how full it is; else the policy. */
-    const pdec *bal = w->s->r.market.insurance_fund.set ? &w->s->r.market.insurance_fund
-                                                        : &pr->insurance_fund.balance;
-    bool finite = !bal->unlimited;
-    r->if_finite = finite;
-    r->if_before = finite ? bal->v : LIQ_DEC_ZERO;
-    r->if_received = if_received;
-    /* What the fund can pay: its balance and what this close paid in. */
-    liq_dec avail = d_zero(r->if_before) ? if_received : c_add(&w->c, r->if_before, if_received);
-
-    liq_dec rem = deficit;
+    bool finite = w->r->if_finite;
     /* Hooks only where the policy has a runtime (a table policy has none). */
     bool rt = w->p->rt != NULL;
-    size_t n = order->n;
-    /* A deleveraged close (liquidation.limit) starts at the adl stage. */
-    size_t i = wf_first_stage(pr, cl->deleveraged);
-    /* Most deficits end at their first stage: one no hook decides that
-     * may cover all of it (any but a finite fund holding less) takes it
-     * without the loop's tests. */
-    if (i < n && d_pos(rem)) {
-        int stg = stages[i].v;
-        int hook = stage_hook(stg);
-        if (!(rt && hook >= 0 && wf_hooked(w, hook)) &&
-            !(stg == STAGE_IF && finite && d_lt(avail, rem))) {
-            stage_cover(w, cl, i, stg, rem, &rem, &avail, NULL);
-            i++;
-        }
-    }
-    for (; i < n && d_pos(rem); i++) {
+    for (size_t n = order->n; i < n && d_pos(rem); i++) {
         int stg = stages[i].v;
         liq_dec cover = rem;
         if (stg == STAGE_IF && finite)
@@ -288,14 +279,42 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
             continue;
         stage_cover(w, cl, i, stg, cover, &rem, &avail, hp);
     }
-    /* Only the fund's stage draws on avail: what is left of it is the
-     * closing balance of a finite fund (check_invariants reconciles it
-     * with before + received - paid; no view reads it for an unlimited
-     * one). */
-    r->if_after = avail;
-    if (w->c.st != LIQ_OK)
-        return w->c.st;
-    if (d_pos(rem))
-        return rest_stage(w, rem);
-    return LIQ_OK;
+    return stages_end(w, rem, avail);
+}
+
+liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
+{
+    liq_dec if_received = cl->if_received;
+    const p_root *pr = w->pr;
+    liq_result *r = w->r;
+    const plist *order = &pr->shortfall.order;
+
+    /* The fund: the scenario may say how full it is; else the policy. */
+    const pdec *bal = w->s->r.market.insurance_fund.set ? &w->s->r.market.insurance_fund
+                                                        : &pr->insurance_fund.balance;
+    bool finite = !bal->unlimited;
+    r->if_finite = finite;
+    r->if_before = finite ? bal->v : LIQ_DEC_ZERO;
+    r->if_received = if_received;
+    /* What the fund can pay: its balance and what this close paid in. */
+    liq_dec avail = d_zero(r->if_before) ? if_received : c_add(&w->c, r->if_before, if_received);
+
+    liq_dec rem = deficit;
+    if (!d_pos(rem))
+        return stages_end(w, rem, avail);
+    /* A deleveraged close (liquidation.limit) starts at the adl stage. */
+    size_t i = wf_first_stage(pr, cl->deleveraged);
+    /* Most deficits end at their first stage: one no hook decides that
+     * may cover all of it (any but a finite fund holding less) takes it
+     * without the loop's tests. */
+    if (i < order->n) {
+        int stg = ((const penum *)order->items)[i].v;
+        int hook = stage_hook(stg);
+        if (!(hook >= 0 && wf_hooked(w, hook)) &&
+            !(stg == STAGE_IF && finite && d_lt(avail, rem))) {
+            stage_cover(w, cl, i, stg, rem, &rem, &avail, NULL);
+            return stages_end(w, rem, avail);
+        }
+    }
+    return stages_from(w, cl, i, rem, avail);
 }
