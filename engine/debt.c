@@ -94,7 +94,8 @@ liq_status wf_debt(wf *w)
 {
     liq_result *r = w->r;
     const p_debt *pd = &w->pr->debt;
-    if (!d_pos(r->owed))
+    /* (owed is never negative: eval_settle's max(-final_balance, 0).) */
+    if (d_zero(r->owed))
         return LIQ_OK;
     liq_status st = wf_debt_actions(w, r);
     if (st == LIQ_OK) {

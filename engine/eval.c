@@ -120,7 +120,7 @@ static liq_status check_invariants(wf *w)
     INV_ADD(fb, r->walk.unrealized.raw, &fb);
     if (fb != r->final_balance.raw)
         return fail_invariant(w, "final_balance != account - loss + covered by others");
-    if (r->owed.raw != (r->final_balance.raw < 0 ? -r->final_balance.raw : 0))
+    if (r->final_balance.raw < 0 ? r->owed.raw != -r->final_balance.raw : r->owed.raw != 0)
         return fail_invariant(w, "debt.owed != what the final balance is below zero");
     if (r->if_finite) {
         INV_ADD(r->if_before.raw, r->if_received.raw, &if_after);
@@ -563,7 +563,7 @@ WF_INLINE liq_result *evaluate_inline(liq_policy *p, const liq_scenario *s,
     if (st == LIQ_OK)
         st = wf_walk(&w, &r->walk);
     if (st == LIQ_OK) {
-        r->never_filled = cl->liquidated && !cl->filled;
+        r->never_filled = cl->liquidated & !cl->filled;
         r->total = c_add(&w.c, c_add(&w.c, cl->unforced, cl->forced), cl->fees);
         /* equity = collateral - total, so the deficit is what equity is
          * below zero. */
