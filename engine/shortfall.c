@@ -213,7 +213,7 @@ WF_INLINE void stage_cover(wf *w, const wf_close *cl, size_t i, int stg, liq_dec
 {
     liq_result *r = w->r;
     /* Set, not added: the order names each stage once (policy_load's
-     * check_shortfall), and only the rest below adds to a stage. */
+     * check_shortfall), and only rest_stage adds to a stage. */
     if (stg == STAGE_IF) {
         /* An unlimited fund keeps no balance (every view says
          * "unlimited", and the invariants reconcile only a finite
