@@ -235,6 +235,15 @@ WF_INLINE int stage_hook(int stg)
     return stg == STAGE_IF ? HOOK_IF : stg == STAGE_ADL ? HOOK_ADL : -1;
 }
 
+/* What stage stg may cover of rem before any hook: all of it, but a
+ * finite fund no more than it holds (avail). */
+WF_INLINE liq_dec stage_limit(int stg, bool finite, liq_dec rem, liq_dec avail)
+{
+    if (stg == STAGE_IF && finite)
+        return liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
+    return rem;
+}
+
 /* The end of the stages: what is left of the fund's avail is the
  * closing balance of a finite fund (only the fund's stage draws on it;
  * check_invariants reconciles it with before + received - paid; no view
@@ -264,9 +273,7 @@ __attribute__((noinline)) static liq_status stages_from(wf *w, const wf_close *c
     bool rt = w->p->rt != NULL;
     for (size_t n = order->n; i < n && d_pos(rem); i++) {
         int stg = stages[i].v;
-        liq_dec cover = rem;
-        if (stg == STAGE_IF && finite)
-            cover = liq_dec_min(rem, liq_dec_max(avail, LIQ_DEC_ZERO));
+        liq_dec cover = stage_limit(stg, finite, rem, avail);
         int hook = stage_hook(stg);
         hook_answer h, *hp = NULL;
         if (rt && hook >= 0 && wf_hooked(w, hook)) {
@@ -304,16 +311,26 @@ liq_status wf_shortfall(wf *w, const wf_close *cl, liq_dec deficit)
         return stages_end(w, rem, avail);
     /* A deleveraged close (liquidation.limit) starts at the adl stage. */
     size_t i = wf_first_stage(pr, cl->deleveraged);
-    /* Most deficits end at their first stage: one no hook decides that
-     * may cover all of it (any but a finite fund holding less) takes it
-     * without the loop's tests. */
+    /* Most deficits end at their first stage: one no hook decides is
+     * covered here, without the loop's tests; the stages after it only
+     * for what it leaves. */
     if (i < order->n) {
         int stg = ((const penum *)order->items)[i].v;
         int hook = stage_hook(stg);
-        if (!(hook >= 0 && wf_hooked(w, hook)) &&
-            !(stg == STAGE_IF && finite && d_lt(avail, rem))) {
-            stage_cover(w, cl, i, stg, rem, &rem, &avail, NULL);
-            return stages_end(w, rem, avail);
+        if (!(hook >= 0 && wf_hooked(w, hook))) {
+            if (!(stg == STAGE_IF && finite)) {
+                /* Any stage but a finite fund covers all that is left. */
+                stage_cover(w, cl, i, stg, rem, &rem, &avail, NULL);
+                return stages_end(w, rem, avail);
+            }
+            /* A finite fund what it holds; the stages after it, out of
+             * line, what it leaves. */
+            liq_dec cover = stage_limit(stg, finite, rem, avail);
+            if (!d_zero(cover))
+                stage_cover(w, cl, i, stg, cover, &rem, &avail, NULL);
+            if (!d_pos(rem))
+                return stages_end(w, rem, avail);
+            i++;
         }
     }
     return stages_from(w, cl, i, rem, avail);
