@@ -984,6 +984,52 @@ static void test_parse_padded_path_agrees_with_plain_and_wide(void **state)
     assert_true(yes > 100000);
 }
 
+/* Every count of digits 0 to 21 with a point before any of them or none,
+ * every sign, the digits all nines, all zeros, leading zeros or random,
+ * after a pad of sevens: the readers agree (padded_plain_wide_agree), and
+ * the fast ones take exactly the texts of their grammar (a sign, 1 to 18
+ * digits, at most 12 after a point); then texts of no number. */
+static void test_parse_fast_paths_take_exactly_their_grammar(void **state)
+{
+    (void)state;
+    uint64_t g = 0x243f6a8885a308d3u;
+    char pad[DEC_PAD];
+    memset(pad, '7', sizeof pad);
+    size_t yes = 0, round = 0;
+    for (size_t nd = 0; nd <= 21; nd++)
+        for (size_t at = 0; at <= nd + 1; at++)   /* at == nd + 1: no point */
+            for (int sign = 0; sign < 3; sign++)
+                for (int fill = 0; fill < 6; fill++, round++) {
+                    char t[48];
+                    size_t len = 0;
+                    if (sign)
+                        t[len++] = "-+"[sign - 1];
+                    for (size_t i = 0; i < nd; i++) {
+                        if (i == at)
+                            t[len++] = '.';
+                        char c = fill == 0 ? '9' : fill == 1 ? '0' : (char)('0' + xorshift(&g) % 10);
+                        if (fill == 2 && i < 3)
+                            c = '0';
+                        t[len++] = c;
+                    }
+                    if (at == nd)
+                        t[len++] = '.';
+                    size_t places = at <= nd ? nd - at : 0;
+                    bool in_grammar = nd >= 1 && nd <= 18 && places <= LIQ_DEC_SCALE;
+                    bool took = padded_plain_wide_agree(t, len, pad, round);
+                    if (took != in_grammar)
+                        fail_msg("\"%.*s\": the fast readers say %s to a text %s their grammar",
+                                 (int)len, t, took ? "yes" : "no", in_grammar ? "of" : "outside");
+                    yes += took;
+                }
+    const char *const none[] = {"", "-", "+", ".", "-.", "+.", "..", "1..", ".1.", "--1", "1-",
+                                "1e", "1e2", " 1", "1 ", "0x1", "1,5"};
+    for (size_t i = 0; i < N(none); i++, round++)
+        if (padded_plain_wide_agree(none[i], strlen(none[i]), pad, round))
+            fail_msg("\"%s\": a fast reader took a text of no number", none[i]);
+    assert_true(yes > 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -997,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects_null_text),
         cmocka_unit_test(test_parse_fast_path_agrees_with_the_wide_path),
         cmocka_unit_test(test_parse_padded_path_agrees_with_plain_and_wide),
+        cmocka_unit_test(test_parse_fast_paths_take_exactly_their_grammar),
         cmocka_unit_test(test_format_handles_the_most_negative_raw),
         cmocka_unit_test(test_format_writes_the_digits_of_every_raw),
         cmocka_unit_test(test_from_int_is_exact_for_the_whole_int64_range),

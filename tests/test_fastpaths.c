@@ -103,13 +103,19 @@ static void mul_agrees(int64_t x, int64_t y, size_t *checked)
     }
 }
 
-/* Every sign of x x y. */
-static void mul_agrees_signed(uint64_t x, uint64_t y, size_t *checked)
+/* A check of x and y (mul_agrees, div_agrees) under every sign of each. */
+typedef void agrees_fn(int64_t x, int64_t y, size_t *checked);
+static void agrees_signed(agrees_fn *f, uint64_t x, uint64_t y, size_t *checked)
 {
     if (x > (uint64_t)INT64_MAX || y > (uint64_t)INT64_MAX)
         return;
     for (int s = 0; s < 4; s++)
-        mul_agrees(s & 1 ? -(int64_t)x : (int64_t)x, s & 2 ? -(int64_t)y : (int64_t)y, checked);
+        f(s & 1 ? -(int64_t)x : (int64_t)x, s & 2 ? -(int64_t)y : (int64_t)y, checked);
+}
+
+static void mul_agrees_signed(uint64_t x, uint64_t y, size_t *checked)
+{
+    agrees_signed(mul_agrees, x, y, checked);
 }
 
 /* The products the multiply's guard tells apart: a high word at each of
@@ -200,10 +206,7 @@ static void div_agrees(int64_t x, int64_t y, size_t *checked)
 
 static void div_agrees_signed(uint64_t x, uint64_t y, size_t *checked)
 {
-    if (x > (uint64_t)INT64_MAX || y > (uint64_t)INT64_MAX)
-        return;
-    for (int s = 0; s < 4; s++)
-        div_agrees(s & 1 ? -(int64_t)x : (int64_t)x, s & 2 ? -(int64_t)y : (int64_t)y, checked);
+    agrees_signed(div_agrees, x, y, checked);
 }
 
 /* dec_small_finish divides |x| D by |y| in one hardware division when
@@ -244,81 +247,6 @@ static void test_div_fast_path_at_its_guard_agrees_with_the_wide_path(void **sta
         for (size_t j = 0; j < N(ends); j++)
             div_agrees(ends[i], ends[j], &checked);
     assert_true(checked > 100000);
-}
-
-/* ------------------------------------------------------------------ */
-/* Parsing                                                             */
-/* ------------------------------------------------------------------ */
-
-/* The three readers of one text (dec_parse_padded with DEC_PAD bytes of
- * digits before it, dec_parse_plain, dec_parse_wide): plain and padded
- * say yes to the same texts with the same raw, what they take the wide
- * path reads to that raw, and plain takes every text of its grammar (a
- * sign, 1 to 18 digits, at most 12 after a point). */
-static void parse_agrees(const char *text, size_t len, bool in_grammar, size_t *yes)
-{
-    char own[DEC_PAD + 64];
-    memset(own, '7', DEC_PAD);
-    memcpy(own + DEC_PAD, text, len);
-    const char *t = own + DEC_PAD;
-    liq_dec a = {SENTINEL_RAW}, b = {SENTINEL_RAW}, w = {SENTINEL_RAW};
-    bool pa = dec_parse_padded(t, len, &a), pb = dec_parse_plain(t, len, &b);
-    liq_status sw = dec_parse_wide(t, len, &w);
-    char x[LIQ_DEC_STRLEN] = "-", y[LIQ_DEC_STRLEN] = "-";
-    if (pa)
-        liq_dec_format(a, x);
-    if (sw == LIQ_OK)
-        liq_dec_format(w, y);
-    if (pa != pb || (pa && a.raw != b.raw))
-        fail_msg("\"%.*s\": padded %s (%s), plain %s", (int)len, text, pa ? "yes" : "no", x,
-                 pb ? "yes" : "no");
-    if (pb && (sw != LIQ_OK || b.raw != w.raw))
-        fail_msg("\"%.*s\": plain reads %s, wide %s (%s)", (int)len, text, x,
-                 liq_status_str(sw), y);
-    if (in_grammar != pb)
-        fail_msg("\"%.*s\": plain says %s to a text %s its grammar", (int)len, text,
-                 pb ? "yes" : "no", in_grammar ? "of" : "outside");
-    *yes += pb;
-}
-
-/* Every count of digits 0 to 21 with a point before any of them or none,
- * every sign: the digits all nines, all zeros, leading zeros, random. */
-static void test_parse_fast_paths_at_their_bounds_agree_with_the_wide_path(void **state)
-{
-    (void)state;
-    uint64_t g = 0x243f6a8885a308d3u;
-    size_t yes = 0;
-    for (size_t nd = 0; nd <= 21; nd++)
-        for (size_t at = 0; at <= nd + 1; at++)   /* at == nd + 1: no point */
-            for (int sign = 0; sign < 3; sign++)
-                for (int fill = 0; fill < 6; fill++) {
-                    char t[48];
-                    size_t len = 0;
-                    if (sign)
-                        t[len++] = "-+"[sign - 1];
-                    for (size_t i = 0; i < nd; i++) {
-                        if (i == at)
-                            t[len++] = '.';
-                        char c = fill == 0 ? '9' : fill == 1 ? '0' : (char)('0' + xorshift(&g) % 10);
-                        if (fill == 2 && i < 3)
-                            c = '0';
-                        t[len++] = c;
-                    }
-                    if (at == nd)
-                        t[len++] = '.';
-                    bool point = at <= nd;
-                    size_t places = point ? nd - at : 0;
-                    bool in_grammar = nd >= 1 && nd <= 18 && places <= LIQ_DEC_SCALE;
-                    parse_agrees(t, len, in_grammar, &yes);
-                }
-    /* and the texts of no number */
-    const char *const none[] = {"", "-", "+", ".", "-.", "+.", "..", "1..", ".1.", "--1", "1-",
-                                "1e", "1e2", " 1", "1 ", "0x1", "1,5"};
-    for (size_t i = 0; i < N(none); i++) {
-        const char *s = none[i];
-        parse_agrees(s, strlen(s), false, &yes);
-    }
-    assert_true(yes > 2000);
 }
 
 /* ------------------------------------------------------------------ */
@@ -487,7 +415,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mul_fast_path_at_its_guard_agrees_with_the_wide_path),
         cmocka_unit_test(test_div_fast_path_at_its_guard_agrees_with_the_wide_path),
-        cmocka_unit_test(test_parse_fast_paths_at_their_bounds_agree_with_the_wide_path),
         cmocka_unit_test(test_format_at_its_splits_writes_the_digits),
         cmocka_unit_test(test_quantize_agrees_with_the_multiples_either_side),
     };
