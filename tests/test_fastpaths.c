@@ -58,6 +58,18 @@ static const char *raw_text(liq_i128 raw, char buf[LIQ_DEC_STRLEN])
     return buf;
 }
 
+/* The fast path's answer (status and value) must be the wide one's,
+ * x op y in the given mode. */
+static void same_as_wide(const char *op, int64_t x, int64_t y, liq_round mode, liq_status fs,
+                         liq_dec f, liq_status ws, liq_dec w)
+{
+    char s1[LIQ_DEC_STRLEN], s2[LIQ_DEC_STRLEN], s3[LIQ_DEC_STRLEN], s4[LIQ_DEC_STRLEN];
+    if (fs != ws || (fs == LIQ_OK && f.raw != w.raw))
+        fail_msg("%s %s, %s (%s): fast %s (%d), wide %s (%d)", op, raw_text(x, s1),
+                 raw_text(y, s2), liq_round_name(mode), raw_text(f.raw, s3), (int)fs,
+                 raw_text(w.raw, s4), (int)ws);
+}
+
 /* ------------------------------------------------------------------ */
 /* Products                                                            */
 /* ------------------------------------------------------------------ */
@@ -78,10 +90,7 @@ static void mul_agrees(int64_t x, int64_t y, size_t *checked)
         liq_round mode = all_modes[m];
         liq_dec f = {SENTINEL_RAW}, w = {SENTINEL_RAW};
         liq_status fs = liq_dec_mul(a, b, mode, &f), ws = dec_mul_wide(a, b, mode, &w);
-        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw))
-            fail_msg("mul %s x %s (%s): fast %s (%d), wide %s (%d)", raw_text(x, s1),
-                     raw_text(y, s2), liq_round_name(mode), raw_text(f.raw, s3), (int)fs,
-                     raw_text(w.raw, s4), (int)ws);
+        same_as_wide("mul", x, y, mode, fs, f, ws, w);
         if (in_range) {
             int64_t ph;
             uint64_t pl;
@@ -190,10 +199,7 @@ static void div_agrees(int64_t x, int64_t y, size_t *checked)
         liq_round mode = all_modes[m];
         liq_dec f = {SENTINEL_RAW}, w = {SENTINEL_RAW};
         liq_status fs = liq_dec_div(a, b, mode, &f), ws = dec_div_wide(a, b, mode, &w);
-        if (fs != ws || (fs == LIQ_OK && f.raw != w.raw))
-            fail_msg("div %s / %s (%s): fast %s (%d), wide %s (%d)", raw_text(x, s1),
-                     raw_text(y, s2), liq_round_name(mode), raw_text(f.raw, s3), (int)fs,
-                     raw_text(w.raw, s4), (int)ws);
+        same_as_wide("div", x, y, mode, fs, f, ws, w);
         calc c = {LIQ_OK, NULL};
         liq_dec pv = pv_divr(&c, true, a, b, mode), ck = pv_divr(&c, false, a, b, mode);
         if (c.st != LIQ_OK || pv.raw != ck.raw)
